@@ -1,0 +1,335 @@
+// The contract of the pure core: what goes in (Input), what comes out (Effect), what is
+// remembered across restarts (PersistedState). The shells (sentinel-agent, the simulator) feed
+// inputs and carry out effects; nothing here performs I/O or reads a clock.
+//
+// Effects are ordered and the order is part of the contract (etcd/raft's Ready): a `persist`
+// effect must be durable before any `send` that follows it in the same batch is sent.
+
+/** A Redis endpoint as operators write it (`10.91.4.20 6888`). */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An agent's id: 40 lowercase hex characters, as Sentinel's `myid`. */
+export type AgentId = string;
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** Per-master settings, named after sentinel.conf's directives (units last). */
+export interface MasterSettings {
+  readonly quorum: number;
+  readonly down_after_ms: number;
+  readonly failover_timeout_ms: number;
+  readonly parallel_syncs: number;
+  /** 0 disables it (Sentinel's default). */
+  readonly master_reboot_down_after_period_ms: number;
+  /**
+   * Base of the randomised election timeout: a candidate that is not elected within
+   * [base, 2*base) aborts and may retry after another randomised delay in that range.
+   * Sentinel instead waits 2 x failover_timeout. Must exceed a vote round trip.
+   */
+  readonly election_timeout_ms: number;
+}
+
+/** Agent-wide timing constants. Every one is bounded and explicit. */
+export interface AgentTiming {
+  /** PING period per monitored instance (Sentinel: 1000, or down_after if smaller). */
+  readonly ping_period_ms: number;
+  /** INFO period outside a failover (Sentinel: 10000). */
+  readonly info_period_ms: number;
+  /** INFO period while a failover is in progress or the master is down (Sentinel: 1000). */
+  readonly info_period_fast_ms: number;
+  /** Hello (config gossip) period (Sentinel: 2000). */
+  readonly hello_period_ms: number;
+  /** Age after which a peer's down opinion no longer counts towards ODOWN (Sentinel: 5000). */
+  readonly opinion_max_age_ms: number;
+  /** A gap between two ticks larger than this (or negative) enters TILT (Sentinel: 2000). */
+  readonly tilt_trigger_ms: number;
+  /** TILT lasts this long after the last clock anomaly (Sentinel: 30000). */
+  readonly tilt_period_ms: number;
+  /** Timeout given to each probe effect. */
+  readonly probe_timeout_ms: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What Redis and the data-nodes tell us
+
+/** A replica as listed in a primary's `INFO replication` (`slave0:ip=..,port=..,...`). */
+export interface InfoReplicaEntry {
+  readonly host: string;
+  readonly port: number;
+  readonly state: string; // "online", "wait_bgsave", "send_bulk"...
+  readonly offset: number;
+  readonly lag_s: number;
+}
+
+/** The parts of INFO the core uses (parsed by `parseInfo`). */
+export interface RedisInfo {
+  readonly run_id: string;
+  readonly role: "master" | "slave";
+  readonly master_repl_offset: number;
+  readonly replicas: readonly InfoReplicaEntry[];
+  /** Replica-only fields; absent on a master. */
+  readonly master_host?: string;
+  readonly master_port?: number;
+  readonly master_link_status?: "up" | "down";
+  /** Seconds since the link went down; -1 when up (Redis reports -1 when never down). */
+  readonly master_link_down_since_s?: number;
+  readonly slave_repl_offset?: number;
+  readonly slave_read_repl_offset?: number;
+  readonly slave_read_only?: boolean;
+  readonly master_sync_in_progress?: boolean;
+  readonly replica_priority: number;
+  readonly replica_announced: boolean;
+  readonly uptime_s: number;
+  readonly replid: string;
+  readonly replid2: string;
+  readonly second_repl_offset: number;
+  readonly redis_version: string;
+}
+
+export type PingReply = "PONG" | "LOADING" | "MASTERDOWN";
+
+export type ProbeResult =
+  | { readonly kind: "ping"; readonly ok: true; readonly reply: PingReply }
+  | { readonly kind: "info"; readonly ok: true; readonly info: RedisInfo }
+  | { readonly kind: "ping" | "info"; readonly ok: false; readonly error: string };
+
+/** What a data-node says about the process it watches. */
+export type ProcessState =
+  | { readonly state: "running" }
+  | { readonly state: "exited"; readonly code: number | null; readonly signal: string | null }
+  | { readonly state: "not_answering" }
+  | { readonly state: "unknown" };
+
+export interface NodeReport {
+  readonly node_id: string;
+  readonly address: Address;
+  /** True when the data-node supervises the process and so knows at once when it exits. */
+  readonly supervised: boolean;
+  readonly process: ProcessState;
+  /** Latest INFO the data-node read; absent when the server did not answer. */
+  readonly info?: RedisInfo;
+  readonly fenced: boolean;
+  /** Highest epoch the data-node has accepted a command for. */
+  readonly epoch: number;
+  /** Strictly increasing per data-node incarnation; older reports are ignored. */
+  readonly seq: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages between agents (carried over NATS by the agent, over the simulated network in tests)
+
+export interface HelloMessage {
+  readonly type: "hello";
+  readonly from: AgentId;
+  readonly announce: Address;
+  readonly current_epoch: number;
+  readonly master_name: string;
+  /** The primary as this agent knows it, with the config epoch that made it primary. */
+  readonly master_address: Address;
+  readonly config_epoch: number;
+}
+
+/** Pushed on every change of an agent's SDOWN view and re-sent every second while down. */
+export interface DownOpinionMessage {
+  readonly type: "down_opinion";
+  readonly from: AgentId;
+  readonly current_epoch: number;
+  readonly master_name: string;
+  readonly master_address: Address;
+  readonly down: boolean;
+}
+
+export interface VoteRequestMessage {
+  readonly type: "vote_request";
+  readonly from: AgentId;
+  readonly master_name: string;
+  readonly master_address: Address;
+  readonly epoch: number;
+  /** A manual failover asks for votes even though the master is not ODOWN. */
+  readonly manual: boolean;
+}
+
+export interface VoteReplyMessage {
+  readonly type: "vote_reply";
+  readonly from: AgentId;
+  readonly master_name: string;
+  /** The epoch the request asked about. */
+  readonly epoch: number;
+  /** Whom this agent voted for in `leader_epoch` (may be someone else, or nobody). */
+  readonly leader: AgentId | null;
+  readonly leader_epoch: number;
+}
+
+/** An admin change made on one agent, applied by the others (monitor/set/remove/reset). */
+export interface AdminPropagationMessage {
+  readonly type: "admin";
+  readonly from: AgentId;
+  readonly command: AdminCommand;
+}
+
+export type PeerMessage =
+  HelloMessage | DownOpinionMessage | VoteRequestMessage | VoteReplyMessage | AdminPropagationMessage;
+
+// ---------------------------------------------------------------------------------------------
+// Commands to data-nodes (and, as a fallback, to Redis directly)
+
+export type NodeCommand =
+  | { readonly type: "promote" }
+  | { readonly type: "replicaof"; readonly host: string; readonly port: number }
+  | { readonly type: "fence" }
+  | { readonly type: "unfence" };
+
+export type NodeCommandResult =
+  | { readonly ok: true; readonly role: "master" | "slave"; readonly offset: number }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** The committed topology record (JetStream KV, compare-and-set on revision). */
+export interface TopologyRecord {
+  readonly master_name: string;
+  readonly config_epoch: number;
+  readonly primary: Address;
+  readonly replicas: readonly Address[];
+  /** The agent that committed it. */
+  readonly leader: AgentId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin commands (RESP `SENTINEL ...`, REST, or propagated from a peer)
+
+export type AdminCommand =
+  | {
+      readonly type: "monitor";
+      readonly name: string;
+      readonly address: Address;
+      readonly settings: MasterSettings;
+    }
+  | { readonly type: "remove"; readonly name: string }
+  | { readonly type: "set"; readonly name: string; readonly settings: Partial<MasterSettings> }
+  | { readonly type: "reset"; readonly pattern: string }
+  /** SENTINEL FAILOVER: no ODOWN needed; still elected, unlike Sentinel, so it is safe. */
+  | { readonly type: "failover"; readonly name: string };
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+export type Input =
+  /** Time passes. The shell ticks every 100 ms; larger gaps or going back in time enter TILT. */
+  | { readonly type: "tick"; readonly now_ms: number }
+  | {
+      readonly type: "probe_result";
+      readonly now_ms: number;
+      readonly probe_id: number;
+      readonly target: Address;
+      readonly result: ProbeResult;
+    }
+  | { readonly type: "node_report"; readonly now_ms: number; readonly report: NodeReport }
+  | { readonly type: "peer_message"; readonly now_ms: number; readonly message: PeerMessage }
+  | {
+      readonly type: "command_result";
+      readonly now_ms: number;
+      readonly command_id: number;
+      readonly result: NodeCommandResult;
+    }
+  /** The committed record as read from the KV (watch or after a commit attempt). */
+  | {
+      readonly type: "topology_observed";
+      readonly now_ms: number;
+      readonly record: TopologyRecord;
+      readonly revision: number;
+    }
+  | {
+      readonly type: "commit_result";
+      readonly now_ms: number;
+      readonly commit_id: number;
+      readonly ok: boolean;
+      /** On conflict, the record that won, when it could be read. */
+      readonly current?: { readonly record: TopologyRecord; readonly revision: number };
+    }
+  | {
+      readonly type: "admin";
+      readonly now_ms: number;
+      readonly command: AdminCommand;
+      /** Correlates the `admin_reply` effect. */
+      readonly request_id: number;
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Effects
+
+export type Effect =
+  /** Make this state durable (atomic write) before carrying out the effects after it. */
+  | { readonly type: "persist"; readonly state: PersistedState }
+  | { readonly type: "send"; readonly to: AgentId | "all"; readonly message: PeerMessage }
+  | {
+      readonly type: "probe";
+      readonly probe_id: number;
+      readonly target: Address;
+      readonly kind: "ping" | "info";
+      readonly timeout_ms: number;
+    }
+  | {
+      readonly type: "node_command";
+      readonly command_id: number;
+      readonly target: Address;
+      readonly epoch: number;
+      readonly command: NodeCommand;
+      readonly timeout_ms: number;
+    }
+  | {
+      readonly type: "commit_topology";
+      readonly commit_id: number;
+      readonly record: TopologyRecord;
+      /** The revision this agent last read; the KV update is compare-and-set on it. */
+      readonly expected_revision: number;
+    }
+  | { readonly type: "event"; readonly event: SentinelEvent }
+  | {
+      readonly type: "client_reconfig";
+      readonly master_name: string;
+      readonly role: "leader" | "observer";
+      readonly state: "start";
+      readonly from: Address;
+      readonly to: Address;
+    }
+  | {
+      readonly type: "admin_reply";
+      readonly request_id: number;
+      readonly ok: boolean;
+      readonly code?: string;
+      readonly message: string;
+    };
+
+/** One operator-visible event: Sentinel's name and payload text, and the master it concerns. */
+export interface SentinelEvent {
+  readonly name: string; // an EventName from events.ts
+  readonly level: "warning" | "notice" | "verbose";
+  readonly master_name: string | null;
+  /** Sentinel's payload, e.g. `master mymaster 127.0.0.1 6379 #quorum 2/2`. */
+  readonly text: string;
+  readonly epoch: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+export interface PersistedMaster {
+  readonly name: string;
+  readonly address: Address;
+  readonly settings: MasterSettings;
+  readonly config_epoch: number;
+  /** The vote this agent gave for this master (Sentinel keeps it per master). */
+  readonly leader: AgentId | null;
+  readonly leader_epoch: number;
+  readonly replicas: readonly Address[];
+  readonly agents: readonly { readonly id: AgentId; readonly announce: Address }[];
+}
+
+export interface PersistedState {
+  readonly myid: AgentId;
+  readonly current_epoch: number;
+  readonly masters: readonly PersistedMaster[];
+}
