@@ -89,7 +89,7 @@ const cases: { name: string; file: string; code: string; forbidden: boolean }[] 
 ];
 
 for (const c of cases) {
-  test(`lint boundary: ${c.name} is ${c.forbidden ? "refused" : "allowed"}`, async () => {
+  void test(`lint boundary: ${c.name} is ${c.forbidden ? "refused" : "allowed"}`, async () => {
     const found = await violations(c.file, c.code);
     if (c.forbidden) assert.ok(found.length > 0, `expected a violation for ${c.file}: ${c.code}`);
     else assert.deepEqual(found, []);

@@ -1,6 +1,28 @@
 // The agent's state machine: `step(state, input, random) -> { state, effects }`.
-// STUB: the core helper replaces the bodies; the signatures are the contract the simulator and the
-// sentinel-agent service are written against.
+//
+// Pure and deterministic: no I/O, no clock, no Math.random. Time arrives in every input's now_ms
+// (the shell sends a tick every 100 ms), randomness from `random`. `step` MUTATES the state it is
+// given and returns that same object (etcd/raft style): callers hand the state over and use the
+// returned one. Effects are ordered; a `persist` effect precedes every effect that leaves the agent
+// (see out.ts), so a vote or a new epoch is durable before the message that depends on it.
+//
+// The concerns live in their own files: clock.ts (core time, TILT), detection.ts (probes, SDOWN),
+// odown.ts (opinions, ODOWN), election.ts (votes), selection.ts (replica choice), failover.ts (the
+// state machine), config.ts (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
+// events.ts (THE event table), persist.ts (the durable snapshot).
+import { applyAdmin, createMaster } from "./admin.js";
+import { advanceClock, maybeExitTilt } from "./clock.js";
+import { adoptConfig, onHello, onTopologyObserved, sendHelloIfDue } from "./config.js";
+import { onNodeReport, onProbeResult, refreshSdown, scheduleProbes } from "./detection.js";
+import { onVoteReply, onVoteRequest } from "./election.js";
+import { commitFailed, commitSucceeded, failoverStep, maybeStartFailover } from "./failover.js";
+import { onDownOpinion, refreshOdown, resendOpinionIfDue, sendOpinion } from "./odown.js";
+import { Out } from "./out.js";
+import { snapshot } from "./persist.js";
+import type { Random } from "./random.js";
+import { reconcile } from "./reconcile.js";
+import { addressKey, newLink, sameAddress } from "./state.js";
+import type { AgentState, FailoverRun, MasterState } from "./state.js";
 import type {
   Address,
   AgentId,
@@ -8,14 +30,13 @@ import type {
   Effect,
   Input,
   MasterSettings,
+  PeerMessage,
   PersistedState,
+  TopologyRecord,
 } from "./types.js";
 
-/** Injected randomness (a seeded PRNG in the simulator, crypto in production). */
-export interface Random {
-  /** A uniformly distributed integer in [0, max_exclusive). */
-  int(max_exclusive: number): number;
-}
+export type { Random } from "./random.js";
+export type { AgentState } from "./state.js";
 
 export interface AgentConfig {
   readonly myid: AgentId;
@@ -30,31 +51,214 @@ export interface AgentConfig {
   }[];
 }
 
-/** The agent's in-memory state. Opaque to shells: read it through the query functions. */
-export interface AgentState {
-  readonly myid: AgentId;
-  readonly current_epoch: number;
-  readonly now_ms: number;
-  readonly tilt: boolean;
-}
-
 export interface StepOutput {
   readonly state: AgentState;
   readonly effects: readonly Effect[];
 }
 
 /** Builds the initial state. With `persisted`, epochs, votes and known peers are restored. */
-export function initAgent(
-  _config: AgentConfig,
-  _persisted: PersistedState | null,
-  _now_ms: number,
-): AgentState {
-  throw new Error("initAgent: not implemented");
+export function initAgent(config: AgentConfig, persisted: PersistedState | null, now_ms: number): AgentState {
+  const state: AgentState = {
+    myid: persisted?.myid ?? config.myid,
+    announce: config.announce,
+    timing: config.timing,
+    current_epoch: persisted?.current_epoch ?? 0,
+    now_ms,
+    wall_ms: now_ms,
+    tilt: false,
+    tilt_since_ms: now_ms,
+    masters: new Map(),
+    next_id: 0,
+    probes: new Map(),
+    commands: new Map(),
+    commits: new Map(),
+  };
+  if (persisted !== null) {
+    for (const p of persisted.masters) {
+      const master = createMaster(p.name, p.address, p.settings, now_ms);
+      master.config_epoch = p.config_epoch;
+      master.leader = p.leader;
+      master.leader_epoch = p.leader_epoch;
+      for (const r of p.replicas) master.replicas.set(addressKey(r), newLink(r, now_ms));
+      for (const a of p.agents) {
+        if (a.id !== state.myid)
+          master.agents.set(a.id, { id: a.id, announce: a.announce, last_hello_ms: null, opinion: null });
+      }
+      // We may have voted just before the restart: give that candidate time before standing.
+      master.failover_retry_after_ms = now_ms + p.settings.election_timeout_ms;
+      state.masters.set(p.name, master);
+    }
+  } else {
+    for (const m of config.masters) {
+      state.masters.set(m.name, createMaster(m.name, m.address, m.settings, now_ms));
+    }
+  }
+  return state;
 }
 
-/** Advances the state machine by one input. The caller hands `state` over (it may be reused). */
-export function step(_state: AgentState, _input: Input, _random: Random): StepOutput {
-  throw new Error("step: not implemented");
+/** Advances the state machine by one input. The caller hands `state` over (it is mutated). */
+export function step(state: AgentState, input: Input, random: Random): StepOutput {
+  const out = new Out(state, random);
+  advanceClock(out, input.now_ms);
+  for (const master of dispatch(out, input)) evaluate(out, master, input.type === "tick");
+  if (input.type === "tick") maybeExitTilt(out);
+  return { state, effects: out.finish(() => snapshot(state)) };
+}
+
+/** Handles the input; returns the masters whose situation may have changed. */
+function dispatch(out: Out, input: Input): MasterState[] {
+  const state = out.state;
+  const one = (master: MasterState | null): MasterState[] => (master === null ? [] : [master]);
+  switch (input.type) {
+    case "tick":
+      return [...state.masters.values()];
+    case "probe_result":
+      return one(onProbeResult(out, input));
+    case "node_report":
+      return onNodeReport(out, input.report);
+    case "peer_message":
+      return one(onPeerMessage(out, input.message));
+    case "command_result":
+      return one(onCommandResult(out, input.command_id, input.result));
+    case "topology_observed":
+      return one(onRecordObserved(out, input.record, input.revision));
+    case "commit_result":
+      return one(onCommitResult(out, input));
+    case "admin": {
+      const outcome = applyAdmin(out, input.command, false);
+      const reply: Effect = {
+        type: "admin_reply",
+        request_id: input.request_id,
+        ok: outcome.ok,
+        message: outcome.message,
+        ...(outcome.code === undefined ? {} : { code: outcome.code }),
+      };
+      out.push(reply);
+      return [];
+    }
+  }
+}
+
+function onPeerMessage(out: Out, message: PeerMessage): MasterState | null {
+  switch (message.type) {
+    case "hello":
+      return onHello(out, message);
+    case "down_opinion":
+      return onDownOpinion(out, message);
+    case "vote_request":
+      return onVoteRequest(out, message);
+    case "vote_reply":
+      return onVoteReply(out, message);
+    case "admin":
+      if (message.from !== out.state.myid) applyAdmin(out, message.command, true);
+      return null;
+  }
+}
+
+function onCommandResult(
+  out: Out,
+  command_id: number,
+  result: Extract<Input, { type: "command_result" }>["result"],
+): MasterState | null {
+  const state = out.state;
+  const pending = state.commands.get(command_id);
+  if (pending === undefined) return null;
+  state.commands.delete(command_id);
+  const master = state.masters.get(pending.master);
+  if (master === undefined) return null;
+  const run = master.failover;
+  if (pending.purpose === "promote") {
+    if (run?.promote_command_id === command_id && result.ok && result.role === "master") {
+      run.promote_confirmed = true;
+    }
+    return master;
+  }
+  if (!result.ok && result.code === "SP_ERR_STALE_EPOCH" && pending.epoch === master.config_epoch) {
+    const link = master.replicas.get(addressKey(pending.address));
+    if (link !== undefined) link.refused_epoch = true;
+  }
+  return master;
+}
+
+/** Our own commit, seen through the KV watch before (or instead of) its commit_result. */
+function ownCommit(state: AgentState, master: MasterState, record: TopologyRecord): FailoverRun | null {
+  const run = master.failover;
+  if (run === null || run.state !== "commit" || run.selected === null) return null;
+  if (record.leader !== state.myid || record.config_epoch !== run.epoch) return null;
+  return sameAddress(record.primary, run.selected) ? run : null;
+}
+
+function onRecordObserved(out: Out, record: TopologyRecord, revision: number): MasterState | null {
+  const master = out.state.masters.get(record.master_name);
+  if (master === undefined) return null;
+  const run = ownCommit(out.state, master, record);
+  if (run !== null) {
+    if (revision > master.topology_revision) master.topology_revision = revision;
+    commitSucceeded(out, master, run);
+    return master;
+  }
+  return onTopologyObserved(out, record, revision);
+}
+
+function onCommitResult(out: Out, input: Extract<Input, { type: "commit_result" }>): MasterState | null {
+  const state = out.state;
+  const pending = state.commits.get(input.commit_id);
+  if (pending === undefined) return null;
+  state.commits.delete(input.commit_id);
+  const master = state.masters.get(pending.master);
+  if (master === undefined) return null;
+  const current = input.current;
+  if (current !== undefined && current.revision > master.topology_revision) {
+    master.topology_revision = current.revision;
+  }
+  const run = master.failover;
+  const ours = run !== null && run.state === "commit" && run.commit_id === input.commit_id;
+  if (input.ok) {
+    if (ours) commitSucceeded(out, master, run);
+    return master;
+  }
+  if (current !== undefined && ownCommit(state, master, current.record) !== null && run !== null) {
+    commitSucceeded(out, master, run); // an earlier attempt of ours won; its reply was lost
+    return master;
+  }
+  if (ours) commitFailed(out, master, run, current !== undefined);
+  if (current !== undefined)
+    adoptConfig(out, master, current.record.primary, current.record.config_epoch, null);
+  return master;
+}
+
+/** Re-evaluates a master after an input: detection, ODOWN, failover, reconciliation. */
+function evaluate(out: Out, master: MasterState, tick: boolean): void {
+  const state = out.state;
+  if (!state.masters.has(master.name)) return;
+  if (tick) scheduleProbes(out, master);
+  if (!state.tilt) {
+    if (refreshSdown(out, master)) sendOpinion(out, master);
+    refreshOdown(out, master);
+    maybeStartFailover(out, master);
+    failoverStep(out, master);
+    reconcile(out, master);
+  }
+  if (tick) {
+    resendOpinionIfDue(out, master);
+    sendHelloIfDue(out, master);
+    expirePending(out);
+  }
+}
+
+/** Forgets commands and commits whose results never came (bounded maps). */
+function expirePending(out: Out): void {
+  const state = out.state;
+  const horizon_ms = 10 * state.timing.probe_timeout_ms + 10_000;
+  for (const [id, pending] of state.commands) {
+    if (state.now_ms - pending.sent_ms > horizon_ms) state.commands.delete(id);
+  }
+  for (const [id, pending] of state.commits) {
+    if (state.now_ms - pending.sent_ms <= horizon_ms) continue;
+    state.commits.delete(id);
+    const run = state.masters.get(pending.master)?.failover;
+    if (run?.commit_id === id) run.commit_id = null;
+  }
 }
 
 /** What this agent believes about a master: its primary address and the config epoch behind it. */
@@ -66,8 +270,89 @@ export interface MasterView {
   readonly odown: boolean;
   readonly failover_state: string; // "none" | "wait-start" | "select-slave" | ...
   readonly failover_epoch: number;
+  readonly quorum: number;
+  readonly settings: MasterSettings;
+  readonly leader: AgentId | null;
+  readonly leader_epoch: number;
+  readonly replicas: number;
+  readonly agents: number;
 }
 
-export function masterView(_state: AgentState, _name: string): MasterView | null {
-  throw new Error("masterView: not implemented");
+export function masterView(state: AgentState, name: string): MasterView | null {
+  const master = state.masters.get(name);
+  if (master === undefined) return null;
+  return {
+    name: master.name,
+    address: master.address,
+    config_epoch: master.config_epoch,
+    sdown: master.link.sdown,
+    odown: master.odown,
+    failover_state: master.failover?.state ?? "none",
+    failover_epoch: master.failover?.epoch ?? 0,
+    quorum: master.settings.quorum,
+    settings: master.settings,
+    leader: master.leader,
+    leader_epoch: master.leader_epoch,
+    replicas: master.replicas.size,
+    agents: master.agents.size,
+  };
+}
+
+export function masterNames(state: AgentState): string[] {
+  return [...state.masters.keys()];
+}
+
+/** A replica as this agent sees it (SENTINEL REPLICAS). */
+export interface ReplicaView {
+  readonly address: Address;
+  readonly sdown: boolean;
+  readonly role_reported: "master" | "slave" | null;
+  readonly master_host: string | null;
+  readonly master_port: number | null;
+  readonly link_up: boolean;
+  readonly priority: number;
+  readonly offset: number;
+  readonly run_id: string | null;
+  readonly info_age_ms: number | null;
+}
+
+export function replicaViews(state: AgentState, name: string): ReplicaView[] {
+  const master = state.masters.get(name);
+  if (master === undefined) return [];
+  return [...master.replicas.values()].map((link) => ({
+    address: link.address,
+    sdown: link.sdown,
+    role_reported: link.role_reported,
+    master_host: link.info?.master_host ?? null,
+    master_port: link.info?.master_port ?? null,
+    link_up: link.info?.master_link_status === "up",
+    priority: link.info?.replica_priority ?? 100,
+    offset: link.info?.slave_repl_offset ?? 0,
+    run_id: link.run_id,
+    info_age_ms: link.info_ms === null ? null : state.now_ms - link.info_ms,
+  }));
+}
+
+/** Another agent as this agent sees it (SENTINEL SENTINELS). */
+export interface AgentView {
+  readonly id: AgentId;
+  readonly announce: Address;
+  readonly last_hello_age_ms: number | null;
+  readonly down_opinion: boolean;
+}
+
+export function agentViews(state: AgentState, name: string): AgentView[] {
+  const master = state.masters.get(name);
+  if (master === undefined) return [];
+  return [...master.agents.values()].map((peer) => ({
+    id: peer.id,
+    announce: peer.announce,
+    last_hello_age_ms: peer.last_hello_ms === null ? null : state.now_ms - peer.last_hello_ms,
+    down_opinion: peer.opinion?.down === true,
+  }));
+}
+
+/** The durable snapshot of the state, as a `persist` effect would carry it. */
+export function persistedState(state: AgentState): PersistedState {
+  return snapshot(state);
 }

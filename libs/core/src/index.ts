@@ -2,5 +2,25 @@
 export type * from "./types.js";
 export { parseInfo, infoFields, parseReplicaEntry } from "./redis-info.js";
 export type { InfoParseResult } from "./redis-info.js";
-export { initAgent, step, masterView } from "./agent.js";
-export type { AgentConfig, AgentState, MasterView, Random, StepOutput } from "./agent.js";
+export {
+  initAgent,
+  step,
+  masterView,
+  masterNames,
+  replicaViews,
+  agentViews,
+  persistedState,
+} from "./agent.js";
+export type {
+  AgentConfig,
+  AgentState,
+  AgentView,
+  MasterView,
+  Random,
+  ReplicaView,
+  StepOutput,
+} from "./agent.js";
+export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from "./events.js";
+export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
+export { randomBetween } from "./random.js";
+export { globMatch, validateMonitor } from "./admin.js";

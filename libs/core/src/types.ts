@@ -263,6 +263,8 @@ export type Input =
 export type Effect =
   /** Make this state durable (atomic write) before carrying out the effects after it. */
   | { readonly type: "persist"; readonly state: PersistedState }
+  // AgentId is a plain string; "all" is spelled out because it is the broadcast address.
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
   | { readonly type: "send"; readonly to: AgentId | "all"; readonly message: PeerMessage }
   | {
       readonly type: "probe";

@@ -1,1 +1,69 @@
-export const X: number = 1;
+// Public surface of the protocol: NATS subjects, versioned message schemas, coded errors.
+export { ERRORS, SpError, spError, isSpError, isErrorCode, formatErrorMessage } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+export { ok, err } from "./result.js";
+export type { Result } from "./result.js";
+export {
+  SUBJECT_PREFIX,
+  validateId,
+  isValidId,
+  encodeToken,
+  decodeToken,
+  nodeStatusSubject,
+  allNodeStatusSubject,
+  nodeCommandSubject,
+  agentMessageSubject,
+  agentsBroadcastSubject,
+  eventsSubject,
+  allEventsSubject,
+  topologyBucket,
+  topologyKey,
+} from "./subjects.js";
+export type { IdKind } from "./subjects.js";
+export { PROTOCOL_VERSION, Id, Port, Host, Epoch, AddressSchema } from "./schemas/common.js";
+export {
+  NodeStatusReportSchema,
+  RedisInfoSchema,
+  ProcessStateSchema,
+  InfoReplicaEntrySchema,
+} from "./schemas/node-status.js";
+export type { NodeStatusReport, WireRedisInfo, WireProcessState } from "./schemas/node-status.js";
+export {
+  NodeCommandRequestSchema,
+  NodeCommandReplySchema,
+  NodeCommandBodySchema,
+  NODE_COMMAND_TYPES,
+  NodeCommandTypeSchema,
+} from "./schemas/node-command.js";
+export type {
+  NodeCommandBody,
+  NodeCommandRequest,
+  NodeCommandReply,
+  NodeCommandType,
+} from "./schemas/node-command.js";
+export {
+  MESSAGE_BYTES_MAX,
+  describeErrors,
+  parseJson,
+  decoderFor,
+  decodeNodeStatus,
+  decodeNodeCommand,
+  decodeNodeCommandReply,
+  encodeMessage,
+} from "./decode.js";
+export {
+  AgentIdSchema,
+  MasterName,
+  MasterSettingsSchema,
+  AdminCommandSchema,
+  PeerMessageSchema,
+  PEER_MESSAGE_TYPES,
+  TopologyRecordSchema,
+} from "./schemas/peer.js";
+export type {
+  WirePeerMessage,
+  WireTopologyRecord,
+  WireAdminCommand,
+  WireMasterSettings,
+} from "./schemas/peer.js";
+export { decodePeerMessage, decodeTopologyRecord } from "./decode-peer.js";

@@ -1,1 +1,11 @@
-export {};
+// Public surface of the runtime: the real adapters shared by the services.
+export { createLogger, errorMessage } from "./logger.js";
+export type { Logger, LogLevel, LoggerOptions } from "./logger.js";
+export { writeFileAtomic, writeJsonAtomic, readJsonFile } from "./atomic-store.js";
+export { connectNats, NATS_DEFAULTS } from "./nats.js";
+export type { NatsConnection, NatsOptions } from "./nats.js";
+export { createRedisClient, reconnectDelay_ms, Redis } from "./redis.js";
+export type { RedisClientOptions } from "./redis.js";
+export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
+export type { Span, Attributes } from "./tracing.js";
+export { Counters } from "./counters.js";

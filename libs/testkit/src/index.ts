@@ -1,1 +1,3 @@
-export {};
+// Public surface of the testkit: the real-process harness (and the simulator, when present).
+export * from "./process/index.js";
+export * from "./sim/index.js";

@@ -1,0 +1,68 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { masterView } from "./agent.js";
+import { Harness, PRIMARY, SETTINGS, eventTexts, sends } from "./test-support.js";
+import type { AdminCommand, Effect } from "./types.js";
+
+function admin(h: Harness, command: AdminCommand): Effect & { type: "admin_reply" } {
+  const effects = h.input({ type: "admin", now_ms: h.now_ms, command, request_id: 7 });
+  const reply = effects.find((e) => e.type === "admin_reply");
+  assert.ok(reply?.type === "admin_reply" && reply.request_id === 7);
+  return reply;
+}
+
+void test("manual failover errors as Sentinel", () => {
+  const h = new Harness();
+  assert.equal(admin(h, { type: "failover", name: "nope" }).message, "ERR No such master with that name");
+  const none = admin(h, { type: "failover", name: "mymaster" });
+  assert.deepEqual([none.ok, none.code], [false, "NOGOODSLAVE"]);
+  h.live(1500, true); // replicas discovered, INFO fresh
+  const ok = admin(h, { type: "failover", name: "mymaster" });
+  assert.equal(ok.ok, true);
+  const request = sends(h.log).find((m) => m.type === "vote_request");
+  assert.ok(request?.type === "vote_request" && request.manual);
+  assert.equal(admin(h, { type: "failover", name: "mymaster" }).code, "INPROG");
+});
+
+void test("monitor, set, remove: validated, persisted, propagated", () => {
+  const h = new Harness();
+  const bad = admin(h, { type: "monitor", name: "", address: PRIMARY, settings: SETTINGS });
+  assert.equal(bad.ok, false);
+  const bad_quorum = admin(h, {
+    type: "monitor",
+    name: "m2",
+    address: PRIMARY,
+    settings: { ...SETTINGS, quorum: 0 },
+  });
+  assert.equal(bad_quorum.ok, false);
+  const address = { host: "10.1.1.1", port: 7000 };
+  const effects = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 1,
+    command: { type: "monitor", name: "m2", address, settings: SETTINGS },
+  });
+  assert.ok(eventTexts(effects).includes("+monitor master m2 10.1.1.1 7000 quorum 2"));
+  const persist_at = effects.findIndex((e) => e.type === "persist");
+  const send_at = effects.findIndex((e) => e.type === "send" && e.message.type === "admin");
+  assert.ok(persist_at >= 0 && persist_at < send_at);
+  assert.equal(admin(h, { type: "monitor", name: "m2", address, settings: SETTINGS }).ok, false, "duplicate");
+  assert.equal(admin(h, { type: "set", name: "m2", settings: { down_after_ms: -5 } }).ok, false);
+  assert.equal(admin(h, { type: "set", name: "m2", settings: { down_after_ms: 5000 } }).ok, true);
+  assert.equal(masterView(h.state, "m2")?.settings.down_after_ms, 5000);
+  assert.ok(eventTexts(h.log).includes("+set master m2 10.1.1.1 7000 down-after-milliseconds 5000"));
+  assert.equal(admin(h, { type: "remove", name: "m2" }).ok, true);
+  assert.equal(masterView(h.state, "m2"), null);
+  assert.equal(admin(h, { type: "reset", pattern: "my*" }).message, "1");
+});
+
+void test("a propagated admin change applies without reply or re-broadcast", () => {
+  const h = new Harness();
+  const effects = h.peer({
+    type: "admin",
+    from: "b".repeat(40),
+    command: { type: "remove", name: "mymaster" },
+  });
+  assert.equal(masterView(h.state, "mymaster"), null);
+  assert.ok(!effects.some((e) => e.type === "send" || e.type === "admin_reply"));
+});

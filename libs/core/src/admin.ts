@@ -1,0 +1,203 @@
+// Admin commands: SENTINEL MONITOR / REMOVE / SET / RESET / FAILOVER (from RESP, REST, or a peer).
+// Local changes are persisted and propagated to peers as `admin` messages; a receiver applies
+// them without replying or re-broadcasting. Invalid input gets a coded error, never a throw.
+// Error codes and texts are Sentinel's (`ERR No such master with that name`, `INPROG ...`,
+// `NOGOODSLAVE ...`).
+import { startElection } from "./election.js";
+import { masterSubject } from "./out.js";
+import type { Out } from "./out.js";
+import { selectReplica } from "./selection.js";
+import { newLink } from "./state.js";
+import type { MasterState } from "./state.js";
+import type { Address, AdminCommand, MasterSettings } from "./types.js";
+
+export interface AdminOutcome {
+  readonly ok: boolean;
+  readonly code?: string;
+  readonly message: string;
+}
+
+const OK: AdminOutcome = { ok: true, message: "OK" };
+
+function fail(code: string, message: string): AdminOutcome {
+  return { ok: false, code, message: `${code} ${message}` };
+}
+
+const NO_SUCH_MASTER = (): AdminOutcome => fail("ERR", "No such master with that name");
+
+/** sentinel.conf option names, for `+set` events. */
+const OPTION_NAMES: Record<keyof MasterSettings, string> = {
+  quorum: "quorum",
+  down_after_ms: "down-after-milliseconds",
+  failover_timeout_ms: "failover-timeout",
+  parallel_syncs: "parallel-syncs",
+  master_reboot_down_after_period_ms: "master-reboot-down-after-period",
+  election_timeout_ms: "election-timeout",
+};
+
+/** A reason why the setting is invalid, or null. */
+export function invalidSetting(key: keyof MasterSettings, value: number): string | null {
+  if (!Number.isSafeInteger(value)) return `${OPTION_NAMES[key]} must be an integer`;
+  const minimum = key === "master_reboot_down_after_period_ms" ? 0 : 1;
+  if (value < minimum) return `${OPTION_NAMES[key]} must be >= ${minimum}`;
+  return null;
+}
+
+function invalidAddress(address: Address): string | null {
+  if (address.host === "" || /\s/.test(address.host)) return "Invalid IP address or hostname";
+  if (!Number.isInteger(address.port) || address.port <= 0 || address.port > 65535) return "Invalid port";
+  return null;
+}
+
+/** Applies an admin command; `from_peer` means: propagated, so do not re-broadcast. */
+export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean): AdminOutcome {
+  switch (command.type) {
+    case "monitor":
+      return monitor(out, command.name, command.address, command.settings, from_peer);
+    case "remove":
+      return remove(out, command.name, from_peer);
+    case "set":
+      return set(out, command.name, command.settings, from_peer);
+    case "reset":
+      return reset(out, command.pattern, from_peer);
+    case "failover":
+      return from_peer ? fail("ERR", "failover is not propagated") : failover(out, command.name);
+  }
+}
+
+function propagate(out: Out, command: AdminCommand, from_peer: boolean): void {
+  if (from_peer) return;
+  out.send("all", { type: "admin", from: out.state.myid, command });
+}
+
+export function createMaster(
+  name: string,
+  address: Address,
+  settings: MasterSettings,
+  now_ms: number,
+): MasterState {
+  return {
+    name,
+    address,
+    settings,
+    config_epoch: 0,
+    leader: null,
+    leader_epoch: 0,
+    link: newLink(address, now_ms),
+    replicas: new Map(),
+    agents: new Map(),
+    odown: false,
+    odown_since_ms: 0,
+    odown_start_after_ms: 0,
+    last_hello_ms: Number.NEGATIVE_INFINITY,
+    last_opinion_ms: Number.NEGATIVE_INFINITY,
+    topology_revision: 0,
+    failover: null,
+    failover_retry_after_ms: now_ms,
+    watch_leader: null,
+    conflict_start_after_ms: null,
+  };
+}
+
+export function validateMonitor(name: string, address: Address, settings: MasterSettings): string | null {
+  if (name === "" || /\s/.test(name)) return "Invalid master name";
+  const bad_address = invalidAddress(address);
+  if (bad_address !== null) return bad_address;
+  for (const key of Object.keys(OPTION_NAMES) as (keyof MasterSettings)[]) {
+    const reason = invalidSetting(key, settings[key]);
+    if (reason !== null) return reason;
+  }
+  return null;
+}
+
+function monitor(
+  out: Out,
+  name: string,
+  address: Address,
+  settings: MasterSettings,
+  from_peer: boolean,
+): AdminOutcome {
+  const reason = validateMonitor(name, address, settings);
+  if (reason !== null) return fail("ERR", reason);
+  const state = out.state;
+  if (state.masters.has(name)) return fail("ERR", "Duplicated master name");
+  const master = createMaster(name, { ...address }, { ...settings }, state.now_ms);
+  state.masters.set(name, master);
+  out.markDirty();
+  out.event("+monitor", master, masterSubject(master), [settings.quorum]);
+  propagate(out, { type: "monitor", name, address, settings }, from_peer);
+  return OK;
+}
+
+function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
+  const master = out.state.masters.get(name);
+  if (master === undefined) return NO_SUCH_MASTER();
+  out.state.masters.delete(name);
+  out.markDirty();
+  out.event("-monitor", master, masterSubject(master));
+  propagate(out, { type: "remove", name }, from_peer);
+  return OK;
+}
+
+function set(out: Out, name: string, changes: Partial<MasterSettings>, from_peer: boolean): AdminOutcome {
+  const master = out.state.masters.get(name);
+  if (master === undefined) return NO_SUCH_MASTER();
+  const keys = (Object.keys(changes) as (keyof MasterSettings)[]).filter((k) => k in OPTION_NAMES);
+  if (keys.length === 0) return fail("ERR", "No option to set");
+  for (const key of keys) {
+    const value = changes[key];
+    if (value === undefined) return fail("ERR", `Missing value for ${OPTION_NAMES[key]}`);
+    const reason = invalidSetting(key, value);
+    if (reason !== null)
+      return fail("ERR", `Invalid argument '${value}' for SENTINEL SET '${OPTION_NAMES[key]}': ${reason}`);
+  }
+  const settings = { ...master.settings };
+  for (const key of keys) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    settings[key] = value;
+    out.event("+set", master, masterSubject(master), [OPTION_NAMES[key], value]);
+  }
+  master.settings = settings;
+  out.markDirty();
+  propagate(out, { type: "set", name, settings: changes }, from_peer);
+  return OK;
+}
+
+/** Redis-style glob (`*`, `?`), enough for SENTINEL RESET patterns. */
+export function globMatch(pattern: string, text: string): boolean {
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${escaped}$`).test(text);
+}
+
+function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
+  const state = out.state;
+  let count = 0;
+  for (const master of state.masters.values()) {
+    if (!globMatch(pattern, master.name)) continue;
+    count += 1;
+    master.replicas.clear();
+    master.agents.clear();
+    master.failover = null;
+    master.odown = false;
+    master.watch_leader = null;
+    master.conflict_start_after_ms = null;
+    master.link = newLink(master.address, state.now_ms);
+    out.event("+reset-master", master, masterSubject(master));
+  }
+  if (count > 0) out.markDirty();
+  propagate(out, { type: "reset", pattern }, from_peer);
+  return { ok: true, message: String(count) };
+}
+
+function failover(out: Out, name: string): AdminOutcome {
+  const master = out.state.masters.get(name);
+  if (master === undefined) return NO_SUCH_MASTER();
+  if (master.failover !== null) return fail("INPROG", "Failover already in progress");
+  if (selectReplica(out.state, master) === null) return fail("NOGOODSLAVE", "No suitable replica to promote");
+  startElection(out, master, "manual");
+  return OK;
+}

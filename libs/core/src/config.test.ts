@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { initAgent, masterView } from "./agent.js";
+import { snapshot } from "./persist.js";
+import { Harness, PEERS, PRIMARY, R1, config, eventTexts } from "./test-support.js";
+import type { Effect } from "./types.js";
+
+function hello(h: Harness, config_epoch: number, address = R1, current_epoch = config_epoch): Effect[] {
+  return h.peer({
+    type: "hello",
+    from: PEERS[0],
+    announce: { host: "10.0.9.2", port: 26379 },
+    current_epoch,
+    master_name: "mymaster",
+    master_address: address,
+    config_epoch,
+  });
+}
+
+void test("a higher config epoch in a hello is adopted: +config-update-from, +switch-master, observer reconfig", () => {
+  const h = new Harness();
+  h.meetPeers();
+  const effects = hello(h, 3);
+  const texts = eventTexts(effects);
+  assert.ok(texts.includes("+new-epoch 3"));
+  assert.ok(
+    texts.includes(`+config-update-from sentinel ${PEERS[0]} 10.0.9.2 26379 @ mymaster 10.0.0.1 6379`),
+  );
+  assert.ok(texts.includes("+switch-master mymaster 10.0.0.1 6379 10.0.0.2 6379"));
+  const reconfig = effects.find((e) => e.type === "client_reconfig");
+  assert.ok(reconfig?.type === "client_reconfig" && reconfig.role === "observer");
+  assert.deepEqual(masterView(h.state, "mymaster")?.address, R1);
+  assert.equal(masterView(h.state, "mymaster")?.config_epoch, 3);
+  // Lower or equal epochs are ignored.
+  assert.deepEqual(eventTexts(hello(h, 2, PRIMARY, 3)), []);
+  assert.deepEqual(masterView(h.state, "mymaster")?.address, R1);
+});
+
+void test("the committed record from the KV is adopted too, and survives a restart", () => {
+  const h = new Harness();
+  const effects = h.input({
+    type: "topology_observed",
+    now_ms: h.now_ms,
+    revision: 4,
+    record: { master_name: "mymaster", config_epoch: 2, primary: R1, replicas: [PRIMARY], leader: PEERS[1] },
+  });
+  assert.ok(eventTexts(effects).includes("+switch-master mymaster 10.0.0.1 6379 10.0.0.2 6379"));
+  const restored = initAgent(config(), snapshot(h.state), h.now_ms);
+  assert.deepEqual(masterView(restored, "mymaster")?.address, R1);
+  assert.equal(masterView(restored, "mymaster")?.config_epoch, 2);
+});

@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { masterView } from "./agent.js";
+import { Harness, ME, PEERS, PRIMARY, eventNames } from "./test-support.js";
+import type { Effect } from "./types.js";
+
+/** Drives one agent (quorum 1, peers known) to an elected failover with a node_command promote. */
+function elected(): { h: Harness; promote: Effect & { type: "node_command" } } {
+  const h = new Harness({ quorum: 1 });
+  h.meetPeers();
+  h.live(2000, true);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
+  for (const from of PEERS) {
+    h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 });
+  }
+  const promote = h.log.find((e) => e.type === "node_command" && e.command.type === "promote");
+  assert.ok(promote?.type === "node_command" && promote.epoch === 1, "promote sent with the failover epoch");
+  return { h, promote };
+}
+
+void test("promotion completes on the data-node's result; +switch-master comes before replica reconfiguration", () => {
+  const { h, promote } = elected();
+  assert.equal(masterView(h.state, "mymaster")?.failover_state, "wait-promotion");
+  const promoted = h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: promote.command_id,
+    result: { ok: true, role: "master", offset: 100 },
+  });
+  assert.deepEqual(eventNames(promoted), ["+promoted-slave"]);
+  const commit = promoted.find((e) => e.type === "commit_topology");
+  assert.ok(commit?.type === "commit_topology");
+  assert.equal(commit.expected_revision, 0);
+  assert.equal(commit.record.config_epoch, 1);
+  assert.deepEqual(commit.record.primary, promote.target);
+  const done = h.input({ type: "commit_result", now_ms: h.now_ms, commit_id: commit.commit_id, ok: true });
+  const names = eventNames(done);
+  assert.ok(names.indexOf("+switch-master") < names.indexOf("+failover-state-reconf-slaves"));
+  assert.ok(names.indexOf("+failover-state-reconf-slaves") < names.indexOf("+slave-reconf-sent"));
+  assert.ok(
+    done.findIndex((e) => e.type === "persist") < done.findIndex((e) => e.type === "client_reconfig"),
+  );
+  assert.deepEqual(masterView(h.state, "mymaster")?.address, promote.target);
+  assert.equal(masterView(h.state, "mymaster")?.config_epoch, 1);
+});
+
+void test("a commit conflict aborts and adopts the newer record", () => {
+  const { h, promote } = elected();
+  const promoted = h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: promote.command_id,
+    result: { ok: true, role: "master", offset: 100 },
+  });
+  const commit = promoted.find((e) => e.type === "commit_topology");
+  assert.ok(commit?.type === "commit_topology");
+  const winner = {
+    master_name: "mymaster",
+    config_epoch: 5,
+    primary: PRIMARY,
+    replicas: [],
+    leader: PEERS[0],
+  };
+  const lost = h.input({
+    type: "commit_result",
+    now_ms: h.now_ms,
+    commit_id: commit.commit_id,
+    ok: false,
+    current: { record: winner, revision: 9 },
+  });
+  assert.ok(eventNames(lost).includes("-failover-abort-commit-conflict"));
+  assert.equal(masterView(h.state, "mymaster")?.failover_state, "none");
+  assert.equal(masterView(h.state, "mymaster")?.config_epoch, 5);
+});
+
+void test("a promotion that is never confirmed aborts after failover_timeout", () => {
+  const { h } = elected();
+  const effects = h.live(5200, false);
+  assert.ok(eventNames(effects).includes("-failover-abort-slave-timeout"));
+});

@@ -1,0 +1,311 @@
+// The failover state machine (sentinel.c: sentinelFailoverStateMachine and its states), one event
+// per state change with Sentinel's names:
+//   wait-start        candidate, collecting votes           -> +elected-leader / -failover-abort-not-elected
+//   select-slave      +failover-state-select-slave            -> +selected-slave / -failover-abort-no-good-slave
+//   send-slaveof-noone +failover-state-send-slaveof-noone     (promote command, with the failover epoch)
+//   wait-promotion    +failover-state-wait-promotion          -> +promoted-slave / -failover-abort-slave-timeout
+//   commit            compare-and-set of the topology record  -> +switch-master / -failover-abort-commit-*
+//   reconf-slaves     +failover-state-reconf-slaves           -> +failover-end / +failover-end-for-timeout
+// Differences from Sentinel: promotion completes on the data-node's command result or report, not
+// on the next INFO poll; `+switch-master` is emitted as soon as the commit succeeds (before the
+// replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
+// primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
+import { sendHello } from "./config.js";
+import { switchMaster } from "./config.js";
+import { findLink } from "./detection.js";
+import { electionDelayMs, isElected, startElection } from "./election.js";
+import { selectReplica } from "./selection.js";
+import { nextId, sameAddress } from "./state.js";
+import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
+import { masterSubject, slaveSubject } from "./out.js";
+import type { Out } from "./out.js";
+import type { Address, NodeCommand, TopologyRecord } from "./types.js";
+
+/** Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader). */
+export function maybeStartFailover(out: Out, master: MasterState): void {
+  const state = out.state;
+  if (master.failover !== null) return;
+  if (state.now_ms < master.failover_retry_after_ms) return;
+  const watch = master.watch_leader;
+  if (watch !== null) {
+    const leader = master.agents.get(watch.id);
+    const heard_ms = leader?.last_hello_ms ?? null;
+    const alive = heard_ms !== null && state.now_ms - heard_ms <= 3 * state.timing.hello_period_ms;
+    if (alive && state.now_ms < watch.until_ms) return;
+  }
+  if (master.odown) {
+    if (state.now_ms < master.odown_start_after_ms) return;
+    startElection(out, master, "auto");
+    return;
+  }
+  if (master.conflict_start_after_ms !== null && state.now_ms >= master.conflict_start_after_ms) {
+    master.conflict_start_after_ms = null;
+    startElection(out, master, "reassert");
+  }
+}
+
+function setState(out: Out, master: MasterState, run: FailoverRun, next: FailoverStateName): void {
+  run.state = next;
+  run.state_since_ms = out.state.now_ms;
+}
+
+/** Ends (aborts or completes) the running failover; the next one waits a randomised delay. */
+export function endFailover(out: Out, master: MasterState): void {
+  master.failover = null;
+  master.failover_retry_after_ms = out.state.now_ms + electionDelayMs(out, master);
+  for (const link of master.replicas.values()) link.reconf = "none";
+}
+
+function abort(
+  out: Out,
+  master: MasterState,
+  name: "-failover-abort-not-elected" | "-failover-abort-no-good-slave" | "-failover-abort-slave-timeout",
+): void {
+  out.event(name, master, masterSubject(master));
+  endFailover(out, master);
+}
+
+/** Advances the running failover as far as the current knowledge allows. */
+export function failoverStep(out: Out, master: MasterState): void {
+  const run = master.failover;
+  if (run === null) return;
+  const now = out.state.now_ms;
+  switch (run.state) {
+    case "wait-start":
+      if (isElected(master)) {
+        out.event("+elected-leader", master, masterSubject(master));
+        setState(out, master, run, "select-slave");
+        out.event("+failover-state-select-slave", master, masterSubject(master));
+        selectAndPromote(out, master, run);
+      } else if (now >= run.election_deadline_ms) {
+        abort(out, master, "-failover-abort-not-elected");
+      }
+      return;
+    case "select-slave":
+    case "send-slaveof-noone":
+      selectAndPromote(out, master, run);
+      return;
+    case "wait-promotion":
+      waitPromotion(out, master, run);
+      return;
+    case "commit":
+      if (now - run.state_since_ms > master.settings.failover_timeout_ms) {
+        out.event("-failover-abort-commit-timeout", master, masterSubject(master), [run.epoch]);
+        endFailover(out, master);
+      } else if (run.commit_id === null && now - run.last_commit_ms >= out.state.timing.info_period_fast_ms) {
+        sendCommit(out, master, run);
+      }
+      return;
+    case "reconf-slaves":
+      reconfStep(out, master, run);
+      return;
+  }
+}
+
+function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void {
+  let target: Address;
+  if (run.kind === "reassert") {
+    target = master.address;
+    out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
+  } else {
+    const link = selectReplica(out.state, master);
+    if (link === null) {
+      abort(out, master, "-failover-abort-no-good-slave");
+      return;
+    }
+    target = link.address;
+    out.event("+selected-slave", master, slaveSubject(master, target));
+  }
+  run.selected = target;
+  setState(out, master, run, "send-slaveof-noone");
+  out.event("+failover-state-send-slaveof-noone", master, slaveSubject(master, target));
+  run.promote_command_id = sendNodeCommand(out, master, target, run.epoch, { type: "promote" }, "promote");
+  setState(out, master, run, "wait-promotion");
+  out.event("+failover-state-wait-promotion", master, slaveSubject(master, target));
+}
+
+export function sendNodeCommand(
+  out: Out,
+  master: MasterState,
+  target: Address,
+  epoch: number,
+  command: NodeCommand,
+  purpose: "promote" | "reconf" | "fix",
+): number {
+  const state = out.state;
+  const command_id = nextId(state);
+  state.commands.set(command_id, {
+    sent_ms: state.now_ms,
+    master: master.name,
+    address: target,
+    command,
+    epoch,
+    purpose,
+  });
+  out.push({
+    type: "node_command",
+    command_id,
+    target,
+    epoch,
+    command,
+    timeout_ms: 4 * state.timing.probe_timeout_ms,
+  });
+  return command_id;
+}
+
+function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
+  const selected = run.selected;
+  if (selected === null) throw new Error("wait-promotion without a selected replica");
+  const link = findLink(master, selected);
+  const reported =
+    link !== null &&
+    link.role_reported === "master" &&
+    link.info_ms !== null &&
+    link.info_ms >= run.state_since_ms &&
+    // With a data-node, its accepted epoch must show that our command (not an older one) did it.
+    (link.node_epoch < 0 || link.node_epoch >= run.epoch);
+  if (run.promote_confirmed || reported) {
+    out.event("+promoted-slave", master, slaveSubject(master, selected));
+    setState(out, master, run, "commit");
+    sendCommit(out, master, run);
+    return;
+  }
+  if (out.state.now_ms - run.state_since_ms > master.settings.failover_timeout_ms) {
+    abort(out, master, "-failover-abort-slave-timeout");
+  }
+}
+
+function sendCommit(out: Out, master: MasterState, run: FailoverRun): void {
+  const selected = run.selected;
+  if (selected === null) throw new Error("commit without a selected replica");
+  const replicas: Address[] = [];
+  for (const link of master.replicas.values()) {
+    if (!sameAddress(link.address, selected)) replicas.push(link.address);
+  }
+  if (!sameAddress(master.address, selected)) replicas.push(master.address);
+  const record: TopologyRecord = {
+    master_name: master.name,
+    config_epoch: run.epoch,
+    primary: selected,
+    replicas,
+    leader: out.state.myid,
+  };
+  const commit_id = nextId(out.state);
+  out.state.commits.set(commit_id, { master: master.name, epoch: run.epoch, sent_ms: out.state.now_ms });
+  run.commit_id = commit_id;
+  run.last_commit_ms = out.state.now_ms;
+  out.push({ type: "commit_topology", commit_id, record, expected_revision: master.topology_revision });
+}
+
+/** The commit succeeded: adopt the configuration, tell clients, then reconfigure replicas. */
+export function commitSucceeded(out: Out, master: MasterState, run: FailoverRun): void {
+  const selected = run.selected;
+  if (selected === null) throw new Error("commit succeeded without a selected replica");
+  master.config_epoch = run.epoch;
+  out.markDirty();
+  const old = master.address;
+  if (!sameAddress(old, selected)) {
+    switchMaster(out, master, selected);
+    out.push({
+      type: "client_reconfig",
+      master_name: master.name,
+      role: "leader",
+      state: "start",
+      from: old,
+      to: selected,
+    });
+  }
+  sendHello(out, master);
+  setState(out, master, run, "reconf-slaves");
+  out.event("+failover-state-reconf-slaves", master, masterSubject(master));
+  reconfStep(out, master, run);
+}
+
+/** The commit lost its compare-and-set (or failed): abort, or retry when the KV was unreachable. */
+export function commitFailed(out: Out, master: MasterState, run: FailoverRun, conflict: boolean): void {
+  if (!conflict) {
+    run.commit_id = null; // retried from failoverStep after info_period_fast_ms
+    return;
+  }
+  out.event("-failover-abort-commit-conflict", master, masterSubject(master), [run.epoch]);
+  endFailover(out, master);
+}
+
+/** Sentinel's SENTINEL_SLAVE_RECONF_TIMEOUT (10 s), bounded by failover_timeout. */
+function reconfTimeoutMs(master: MasterState): number {
+  return Math.min(10_000, master.settings.failover_timeout_ms);
+}
+
+/** Replicas to reconfigure: all but the old primary (converted when it comes back). */
+function reconfTargets(master: MasterState, run: FailoverRun): InstanceLink[] {
+  return [...master.replicas.values()].filter((link) => !sameAddress(link.address, run.old_primary));
+}
+
+function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
+  const now = out.state.now_ms;
+  const targets = reconfTargets(master, run);
+  if (now - run.state_since_ms > master.settings.failover_timeout_ms) {
+    out.event("+failover-end-for-timeout", master, masterSubject(master));
+    for (const link of targets) {
+      if (link.reconf === "none") sendReplicaof(out, master, link, run.epoch, "reconf");
+    }
+    out.event("+failover-end", master, masterSubject(master));
+    endFailover(out, master);
+    return;
+  }
+  let in_progress = 0;
+  for (const link of targets) {
+    observeReconf(out, master, link);
+    if (link.reconf === "sent" || link.reconf === "inprog") in_progress += 1;
+  }
+  for (const link of targets) {
+    if (in_progress >= master.settings.parallel_syncs) break;
+    if (link.reconf !== "none" || link.sdown) continue;
+    sendReplicaof(out, master, link, run.epoch, "reconf");
+    link.reconf = "sent";
+    link.reconf_sent_ms = now;
+    out.event("+slave-reconf-sent", master, slaveSubject(master, link.address));
+    in_progress += 1;
+  }
+  const pending = targets.filter((link) => link.reconf !== "done" && !link.sdown);
+  if (pending.length === 0) {
+    out.event("+failover-end", master, masterSubject(master));
+    endFailover(out, master);
+  }
+}
+
+function observeReconf(out: Out, master: MasterState, link: InstanceLink): void {
+  if (link.reconf !== "sent" && link.reconf !== "inprog") return;
+  const subject = slaveSubject(master, link.address);
+  const info = link.info;
+  const fresh = info !== null && link.info_ms !== null && link.info_ms >= link.reconf_sent_ms;
+  const follows =
+    fresh &&
+    info.role === "slave" &&
+    info.master_host === master.address.host &&
+    info.master_port === master.address.port;
+  if (follows && link.reconf === "sent") {
+    link.reconf = "inprog";
+    out.event("+slave-reconf-inprog", master, subject);
+  }
+  if (follows && info.master_link_status === "up" && info.master_sync_in_progress !== true) {
+    link.reconf = "done";
+    out.event("+slave-reconf-done", master, subject);
+    return;
+  }
+  if (link.reconf === "sent" && out.state.now_ms - link.reconf_sent_ms > reconfTimeoutMs(master)) {
+    link.reconf = "done";
+    out.event("+slave-reconf-sent-timeout", master, subject);
+  }
+}
+
+export function sendReplicaof(
+  out: Out,
+  master: MasterState,
+  link: InstanceLink,
+  epoch: number,
+  purpose: "reconf" | "fix",
+): void {
+  const command: NodeCommand = { type: "replicaof", host: master.address.host, port: master.address.port };
+  sendNodeCommand(out, master, link.address, epoch, command, purpose);
+}

@@ -1,0 +1,61 @@
+// Replica selection, as sentinel.c's sentinelSelectSlave / compareSlavesForPromotion: skip replicas
+// that are SDOWN, disconnected, priority 0, with stale INFO or a master link down for too long;
+// then lowest priority, highest replication offset, smallest run id. Ahead of all of them: a
+// replica that already reports role master after a promotion at an epoch newer than our config
+// (a previous leader promoted it and did not commit): it has the newest data.
+import { isDisconnected, pingPeriodMs } from "./detection.js";
+import type { AgentState, InstanceLink, MasterState } from "./state.js";
+
+export interface Candidate {
+  readonly link: InstanceLink;
+  readonly promoted_epoch: number; // -1 unless it reports master with a newer epoch
+  readonly priority: number;
+  readonly offset: number;
+  readonly run_id: string | null;
+}
+
+function candidateOf(state: AgentState, master: MasterState, link: InstanceLink): Candidate | null {
+  const now = state.now_ms;
+  const info = link.info;
+  if (info === null || link.info_ms === null) return null;
+  if (link.sdown) return null;
+  if (isDisconnected(state, master, link)) return null;
+  if (info.replica_priority === 0) return null;
+  const validity_ms = master.link.sdown
+    ? Math.max(5 * pingPeriodMs(state, master), 3 * state.timing.info_period_fast_ms)
+    : 3 * state.timing.info_period_ms;
+  if (now - link.info_ms > validity_ms) return null;
+  let max_master_down_ms = 10 * master.settings.down_after_ms;
+  if (master.link.sdown) max_master_down_ms += now - master.link.sdown_since_ms;
+  if (link.link_down_since_ms !== null && now - link.link_down_since_ms > max_master_down_ms) return null;
+  const promoted = info.role === "master" && link.node_epoch > master.config_epoch;
+  return {
+    link,
+    promoted_epoch: promoted ? link.node_epoch : -1,
+    priority: info.replica_priority,
+    offset: info.role === "master" ? info.master_repl_offset : (info.slave_repl_offset ?? 0),
+    run_id: info.run_id === "" ? null : info.run_id,
+  };
+}
+
+/** Sentinel's order (negative: `a` is better). */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  if (a.promoted_epoch !== b.promoted_epoch) return b.promoted_epoch - a.promoted_epoch;
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.offset !== b.offset) return b.offset - a.offset;
+  if (a.run_id === b.run_id) return 0;
+  if (a.run_id === null) return 1;
+  if (b.run_id === null) return -1;
+  return a.run_id < b.run_id ? -1 : 1;
+}
+
+/** The best replica to promote, or null (`-failover-abort-no-good-slave`). */
+export function selectReplica(state: AgentState, master: MasterState): InstanceLink | null {
+  const candidates: Candidate[] = [];
+  for (const link of master.replicas.values()) {
+    const candidate = candidateOf(state, master, link);
+    if (candidate !== null) candidates.push(candidate);
+  }
+  candidates.sort(compareCandidates);
+  return candidates[0]?.link ?? null;
+}

@@ -1,0 +1,195 @@
+// The agent's in-memory state. `step` mutates it in place and returns the same object (etcd/raft
+// style): a shell must not keep references into an older state and expect them to stay unchanged.
+// Only `PersistedState` (see persist.ts) survives a restart; everything else is rebuilt.
+import type { Address, AgentId, AgentTiming, MasterSettings, NodeCommand, RedisInfo } from "./types.js";
+
+/** What we know about one Redis instance (the primary or a replica) and our probes of it. */
+export interface InstanceLink {
+  address: Address;
+  created_ms: number;
+  /** Outstanding PING probe (at most one). */
+  ping_probe_id: number | null;
+  ping_sent_ms: number;
+  /** When the oldest unanswered PING was sent (Sentinel's act_ping_time); null once answered. */
+  unanswered_since_ms: number | null;
+  /** Last valid PING reply (PONG/LOADING/MASTERDOWN). */
+  last_avail_ms: number;
+  /** Last reply of any kind, or a data-node report saying the process runs. */
+  last_reply_ms: number;
+  info_probe_id: number | null;
+  info_sent_ms: number;
+  /** When the last INFO arrived (Sentinel's info_refresh); null before the first one. */
+  info_ms: number | null;
+  info: RedisInfo | null;
+  role_reported: "master" | "slave" | null;
+  role_reported_ms: number;
+  /** When the replica's reported master address last changed. */
+  slave_conf_change_ms: number;
+  run_id: string | null;
+  /** A supervising data-node reported the process exited: down at once. */
+  exited: boolean;
+  exited_ms: number;
+  report_seq: number;
+  /** The epoch the instance's data-node last reported as accepted (-1 when unknown). */
+  node_epoch: number;
+  sdown: boolean;
+  sdown_since_ms: number;
+  /** Set by `+reboot` of a master (master_reboot_down_after_period). */
+  reboot_since_ms: number | null;
+  /** When the replica's link to its master went down (from INFO), null when up. */
+  link_down_since_ms: number | null;
+  /** Rate limit of convert-to-slave / fix-slave-config commands. */
+  last_fix_ms: number | null;
+  /** A convert command was refused because the instance holds a newer epoch. */
+  refused_epoch: boolean;
+  /** Reconfiguration progress during a failover's reconf-slaves state. */
+  reconf: "none" | "sent" | "inprog" | "done";
+  reconf_sent_ms: number;
+}
+
+export interface PeerAgent {
+  readonly id: AgentId;
+  announce: Address;
+  last_hello_ms: number | null;
+  /** The peer's latest down opinion about this master, with its receive time. */
+  opinion: { down: boolean; address: Address; received_ms: number } | null;
+}
+
+export type FailoverStateName =
+  "wait-start" | "select-slave" | "send-slaveof-noone" | "wait-promotion" | "commit" | "reconf-slaves";
+
+/** auto: ODOWN; manual: SENTINEL FAILOVER; reassert: re-commit the current primary (see failover.ts). */
+export type FailoverKind = "auto" | "manual" | "reassert";
+
+export interface FailoverRun {
+  readonly kind: FailoverKind;
+  readonly epoch: number;
+  state: FailoverStateName;
+  state_since_ms: number;
+  readonly start_ms: number;
+  /** Randomised in [election_timeout, 2*election_timeout). */
+  readonly election_deadline_ms: number;
+  /** Agents (self included) that granted us their vote in `epoch`. */
+  readonly votes: Set<AgentId>;
+  readonly old_primary: Address;
+  selected: Address | null;
+  promote_command_id: number | null;
+  /** The data-node confirmed the promotion (command_result), ahead of any INFO. */
+  promote_confirmed: boolean;
+  commit_id: number | null;
+  last_commit_ms: number;
+}
+
+export interface MasterState {
+  readonly name: string;
+  address: Address;
+  settings: MasterSettings;
+  config_epoch: number;
+  /** Our vote: whom we voted for in `leader_epoch` (persisted). */
+  leader: AgentId | null;
+  leader_epoch: number;
+  link: InstanceLink;
+  /** Replicas keyed by `host:port`. */
+  readonly replicas: Map<string, InstanceLink>;
+  readonly agents: Map<AgentId, PeerAgent>;
+  odown: boolean;
+  odown_since_ms: number;
+  /** A failover for this ODOWN starts no earlier (random desync, so that agents that saw the same
+   * supervised exit at the same moment do not all stand at once and split the vote). */
+  odown_start_after_ms: number;
+  last_hello_ms: number;
+  last_opinion_ms: number;
+  /** Highest KV revision observed for this master's record. */
+  topology_revision: number;
+  failover: FailoverRun | null;
+  /** No own failover before this time (randomised back-off). */
+  failover_retry_after_ms: number;
+  /** After voting for another candidate: give it until `until_ms` while it is alive. */
+  watch_leader: { id: AgentId; until_ms: number } | null;
+  /** When a reassert may start, once an uncommitted second master was seen (reconcile.ts). */
+  conflict_start_after_ms: number | null;
+}
+
+export interface PendingProbe {
+  readonly sent_ms: number;
+  readonly master: string;
+  readonly address: Address;
+  readonly kind: "ping" | "info";
+}
+
+export interface PendingCommand {
+  readonly sent_ms: number;
+  readonly master: string;
+  readonly address: Address;
+  readonly command: NodeCommand;
+  readonly epoch: number;
+  readonly purpose: "promote" | "reconf" | "fix";
+}
+
+export interface AgentState {
+  readonly myid: AgentId;
+  readonly announce: Address;
+  readonly timing: AgentTiming;
+  current_epoch: number;
+  /** Core time: monotonic, advances with the shell's clock except across anomalies (clock.ts). */
+  now_ms: number;
+  /** The shell's clock at the previous input; `now_ms` is core time, see clock.ts. */
+  wall_ms: number;
+  tilt: boolean;
+  /** Last clock anomaly; TILT ends tilt_period_ms after it. */
+  tilt_since_ms: number;
+  readonly masters: Map<string, MasterState>;
+  /** Ids of probes, commands and commits (one counter, never reused in this incarnation). */
+  next_id: number;
+  readonly probes: Map<number, PendingProbe>;
+  readonly commands: Map<number, PendingCommand>;
+  readonly commits: Map<
+    number,
+    { readonly master: string; readonly epoch: number; readonly sent_ms: number }
+  >;
+}
+
+export function addressKey(address: Address): string {
+  return `${address.host}:${address.port}`;
+}
+
+export function sameAddress(a: Address, b: Address): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+export function newLink(address: Address, now_ms: number): InstanceLink {
+  return {
+    address,
+    created_ms: now_ms,
+    ping_probe_id: null,
+    ping_sent_ms: Number.NEGATIVE_INFINITY,
+    unanswered_since_ms: null,
+    last_avail_ms: now_ms,
+    last_reply_ms: now_ms,
+    info_probe_id: null,
+    info_sent_ms: Number.NEGATIVE_INFINITY,
+    info_ms: null,
+    info: null,
+    role_reported: null,
+    role_reported_ms: now_ms,
+    slave_conf_change_ms: now_ms,
+    run_id: null,
+    exited: false,
+    exited_ms: 0,
+    report_seq: -1,
+    node_epoch: -1,
+    sdown: false,
+    sdown_since_ms: 0,
+    reboot_since_ms: null,
+    link_down_since_ms: null,
+    last_fix_ms: null,
+    refused_epoch: false,
+    reconf: "none",
+    reconf_sent_ms: 0,
+  };
+}
+
+export function nextId(state: AgentState): number {
+  state.next_id += 1;
+  return state.next_id;
+}

@@ -1,0 +1,66 @@
+// Decoding of agent-to-agent messages and of the committed topology record. As for the data-node
+// messages: parse, check the envelope (`v`, then `type`), then validate the one branch `type`
+// names, so an error speaks about that branch only. Never throws.
+import { Compile } from "typebox/compile";
+import type { Validator } from "typebox/compile";
+import { parseJson, describeErrors } from "./decode.js";
+import { spError } from "./errors.js";
+import type { Result } from "./result.js";
+import { err, ok } from "./result.js";
+import { PROTOCOL_VERSION } from "./schemas/common.js";
+import { PeerMessageSchema, TopologyRecordSchema } from "./schemas/peer.js";
+import type { WirePeerMessage, WireTopologyRecord } from "./schemas/peer.js";
+
+const peerValidators = new Map<string, Validator>(
+  PeerMessageSchema.anyOf.map((branch) => [branch.properties.type.const, Compile(branch)]),
+);
+const topologyValidator = Compile(TopologyRecordSchema);
+
+function envelope(value: unknown): Result<{ record: Record<string, unknown>; type: string }> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must be an object"]));
+  }
+  const record = value as Record<string, unknown>;
+  if (record["v"] !== PROTOCOL_VERSION) {
+    if (!("v" in record))
+      return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must have required property v"]));
+    return err(spError("SP_ERR_UNSUPPORTED_VERSION", [JSON.stringify(record["v"])]));
+  }
+  const type = record["type"];
+  if (typeof type !== "string") return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/type: must be a string"]));
+  return ok({ record, type });
+}
+
+function check<T>(validator: Validator, value: unknown): Result<T> {
+  if (validator.Check(value)) return ok(value as T);
+  return err(spError("SP_ERR_MALFORMED_MESSAGE", [describeErrors(validator.Errors(value))]));
+}
+
+export function decodePeerMessage(raw: Uint8Array | string): Result<WirePeerMessage> {
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return parsed;
+  const outer = envelope(parsed.value);
+  if (!outer.ok) return outer;
+  const validator = peerValidators.get(outer.value.type);
+  if (validator === undefined) {
+    return err(
+      spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [
+        `${JSON.stringify(outer.value.type)} (expected a peer message)`,
+      ]),
+    );
+  }
+  return check<WirePeerMessage>(validator, outer.value.record);
+}
+
+export function decodeTopologyRecord(raw: Uint8Array | string): Result<WireTopologyRecord> {
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return parsed;
+  const outer = envelope(parsed.value);
+  if (!outer.ok) return outer;
+  if (outer.value.type !== "topology") {
+    return err(
+      spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [`${JSON.stringify(outer.value.type)} (expected "topology")`]),
+    );
+  }
+  return check<WireTopologyRecord>(topologyValidator, outer.value.record);
+}

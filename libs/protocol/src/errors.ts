@@ -1,0 +1,73 @@
+// One registry of coded errors (fastify's lib/errors.js): a stable code, a message template and
+// the HTTP status the REST API maps it to (RFC 9457 problem+json). Operating errors travel as
+// these codes in replies and logs; code is the contract, the text is for people.
+
+export const ERRORS = {
+  SP_ERR_MALFORMED_MESSAGE: { status: 400, template: "malformed message: %s" },
+  SP_ERR_UNSUPPORTED_VERSION: {
+    status: 400,
+    template: "unsupported message version %s (this node speaks v1)",
+  },
+  SP_ERR_UNKNOWN_MESSAGE_TYPE: { status: 400, template: "unknown message type %s" },
+  SP_ERR_STALE_EPOCH: {
+    status: 409,
+    template: "stale epoch %s: this node has accepted epoch %s (issuer %s)",
+  },
+  SP_ERR_EPOCH_CONFLICT: {
+    status: 409,
+    template: "epoch %s was already accepted from issuer %s, refused from issuer %s",
+  },
+  SP_ERR_REDIS_UNAVAILABLE: { status: 503, template: "redis is unavailable: %s" },
+  SP_ERR_REDIS_COMMAND_FAILED: { status: 502, template: "redis command %s failed: %s" },
+  SP_ERR_STATE_PERSIST_FAILED: { status: 500, template: "could not persist state to %s: %s" },
+  SP_ERR_STATE_CORRUPT: { status: 500, template: "state file %s is corrupt: %s" },
+  SP_ERR_CONFIG_INVALID: { status: 400, template: "invalid configuration: %s" },
+  SP_ERR_UNKNOWN_MASTER: { status: 404, template: "no master named %s" },
+  SP_ERR_INVALID_ID: { status: 400, template: "invalid %s id %s: %s" },
+  SP_ERR_OVERLOADED: { status: 503, template: "too many requests in flight (max %s)" },
+  SP_ERR_TIMEOUT: { status: 504, template: "%s timed out after %s ms" },
+} as const satisfies Record<string, { readonly status: number; readonly template: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** Fills `%s` placeholders in order; missing arguments stay visible as `%s`. */
+export function formatErrorMessage(code: ErrorCode, args: readonly (string | number)[]): string {
+  let index = 0;
+  return ERRORS[code].template.replace(/%s/g, (placeholder) => {
+    const arg = args[index++];
+    return arg === undefined ? placeholder : String(arg);
+  });
+}
+
+/** The one error class: a code from the registry, its HTTP status and an optional cause. */
+export class SpError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[], options?: { readonly cause?: unknown }) {
+    super(
+      formatErrorMessage(code, args),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "SpError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+  }
+
+  /** The wire form used in replies (`{code, message}`). */
+  toJSON(): { readonly code: ErrorCode; readonly message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function spError(code: ErrorCode, args: readonly (string | number)[], cause?: unknown): SpError {
+  return new SpError(code, args, cause === undefined ? undefined : { cause });
+}
+
+export function isSpError(error: unknown): error is SpError {
+  return error instanceof SpError;
+}

@@ -1,0 +1,124 @@
+// Messages between agents (`sp.<cluster>.agent.<id>.msg` and `sp.<cluster>.agents.msg`) and the
+// committed topology record (KV value). Field for field the core's PeerMessage and TopologyRecord
+// (libs/core/src/types.ts) plus `v`; the agent checks at compile time that a decoded message is
+// assignable to the core's type, so the two cannot drift apart silently.
+import { Type } from "typebox";
+import type { Static } from "typebox";
+import { AddressSchema, Epoch } from "./common.js";
+
+/** Sentinel's myid: 40 hex characters. */
+export const AgentIdSchema = Type.String({ pattern: "^[0-9a-f]{40}$" });
+export const MasterName = Type.String({ minLength: 1, maxLength: 256 });
+const DurationMs = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+
+export const MasterSettingsSchema = Type.Object(
+  {
+    quorum: Type.Integer({ minimum: 1, maximum: 1000 }),
+    down_after_ms: DurationMs,
+    failover_timeout_ms: DurationMs,
+    parallel_syncs: Type.Integer({ minimum: 1, maximum: 1000 }),
+    master_reboot_down_after_period_ms: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+    election_timeout_ms: DurationMs,
+  },
+  { additionalProperties: false },
+);
+
+export const AdminCommandSchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal("monitor"),
+      name: MasterName,
+      address: AddressSchema,
+      settings: MasterSettingsSchema,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal("remove"), name: MasterName }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal("set"), name: MasterName, settings: Type.Partial(MasterSettingsSchema) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal("reset"), pattern: Type.String({ maxLength: 256 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal("failover"), name: MasterName }, { additionalProperties: false }),
+]);
+
+const v = Type.Literal(1);
+
+export const PeerMessageSchema = Type.Union([
+  Type.Object(
+    {
+      v,
+      type: Type.Literal("hello"),
+      from: AgentIdSchema,
+      announce: AddressSchema,
+      current_epoch: Epoch,
+      master_name: MasterName,
+      master_address: AddressSchema,
+      config_epoch: Epoch,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      v,
+      type: Type.Literal("down_opinion"),
+      from: AgentIdSchema,
+      current_epoch: Epoch,
+      master_name: MasterName,
+      master_address: AddressSchema,
+      down: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      v,
+      type: Type.Literal("vote_request"),
+      from: AgentIdSchema,
+      master_name: MasterName,
+      master_address: AddressSchema,
+      epoch: Epoch,
+      manual: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      v,
+      type: Type.Literal("vote_reply"),
+      from: AgentIdSchema,
+      master_name: MasterName,
+      epoch: Epoch,
+      leader: Type.Union([AgentIdSchema, Type.Null()]),
+      leader_epoch: Epoch,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { v, type: Type.Literal("admin"), from: AgentIdSchema, command: AdminCommandSchema },
+    { additionalProperties: false },
+  ),
+]);
+
+export const PEER_MESSAGE_TYPES = ["hello", "down_opinion", "vote_request", "vote_reply", "admin"] as const;
+
+export const TopologyRecordSchema = Type.Object(
+  {
+    v,
+    type: Type.Literal("topology"),
+    master_name: MasterName,
+    config_epoch: Epoch,
+    primary: AddressSchema,
+    replicas: Type.Array(AddressSchema, { maxItems: 1024 }),
+    leader: AgentIdSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type WirePeerMessage = Static<typeof PeerMessageSchema>;
+export type WireTopologyRecord = Static<typeof TopologyRecordSchema>;
+export type WireAdminCommand = Static<typeof AdminCommandSchema>;
+export type WireMasterSettings = Static<typeof MasterSettingsSchema>;

@@ -1,0 +1,113 @@
+// The NATS subject scheme. Everything lives under `sp.<cluster>.` so several clusters can share
+// one NATS: a subscriber of one cluster never sees another's traffic.
+//
+//   sp.<cluster>.node.<node_id>.status    data-node status reports (publish)
+//   sp.<cluster>.node.<node_id>.cmd       data-node commands (request/reply)
+//   sp.<cluster>.agent.<agent_id>.msg     direct messages between agents
+//   sp.<cluster>.agents.msg               broadcast to every agent
+//   sp.<cluster>.events.<master>          Sentinel-style events of one master
+//   KV bucket sp_<cluster>_topology       committed topology, one key per master name
+import { spError } from "./errors.js";
+import type { Result } from "./result.js";
+import { err, ok } from "./result.js";
+
+export const SUBJECT_PREFIX = "sp";
+
+/** Cluster, node and agent ids: safe as a NATS token, a KV bucket part and a file name. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export type IdKind = "cluster" | "node" | "agent";
+
+export function validateId(kind: IdKind, id: string): Result<string> {
+  if (ID_PATTERN.test(id)) return ok(id);
+  return err(spError("SP_ERR_INVALID_ID", [kind, JSON.stringify(id), "must match [A-Za-z0-9_-]{1,64}"]));
+}
+
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id);
+}
+
+function checked(kind: IdKind, id: string): string {
+  const result = validateId(kind, id);
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+/**
+ * Encodes any master name as one NATS token / KV key: `[A-Za-z0-9_-]` stay, every other UTF-8
+ * byte becomes `=XX` (uppercase hex). Reversible, readable for the usual names, and free of the
+ * characters NATS gives meaning to (`.`, `*`, `>`, whitespace).
+ */
+export function encodeToken(name: string): string {
+  if (name.length === 0) return "=";
+  let out = "";
+  for (const byte of Buffer.from(name, "utf8")) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_-]/.test(ch) ? ch : `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+export function decodeToken(token: string): Result<string> {
+  if (token === "=") return ok("");
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    const ch = token.charAt(i);
+    if (ch === "=") {
+      const hex = token.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) {
+        return err(
+          spError("SP_ERR_MALFORMED_MESSAGE", [`bad escape at ${i} in token ${JSON.stringify(token)}`]),
+        );
+      }
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (/[A-Za-z0-9_-]/.test(ch)) {
+      bytes.push(ch.charCodeAt(0));
+    } else {
+      return err(
+        spError("SP_ERR_MALFORMED_MESSAGE", [`bad character at ${i} in token ${JSON.stringify(token)}`]),
+      );
+    }
+  }
+  return ok(Buffer.from(bytes).toString("utf8"));
+}
+
+export function nodeStatusSubject(cluster: string, node: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.status`;
+}
+
+/** Every data-node's status in a cluster. */
+export function allNodeStatusSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.*.status`;
+}
+
+export function nodeCommandSubject(cluster: string, node: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.cmd`;
+}
+
+export function agentMessageSubject(cluster: string, agent: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agent.${checked("agent", agent)}.msg`;
+}
+
+export function agentsBroadcastSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agents.msg`;
+}
+
+export function eventsSubject(cluster: string, master_name: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.events.${encodeToken(master_name)}`;
+}
+
+/** Every master's events in a cluster. */
+export function allEventsSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.events.*`;
+}
+
+/** JetStream KV bucket names allow `[A-Za-z0-9_-]`: the cluster id is already of that form. */
+export function topologyBucket(cluster: string): string {
+  return `${SUBJECT_PREFIX}_${checked("cluster", cluster)}_topology`;
+}
+
+export function topologyKey(master_name: string): string {
+  return encodeToken(master_name);
+}

@@ -1,0 +1,47 @@
+// ioredis clients with every timeout and retry option explicit. No offline queue: a command on
+// a broken connection fails at once instead of waiting, so callers see the outage immediately.
+import { Redis } from "ioredis";
+
+export { Redis };
+
+export interface RedisClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly connection_name: string;
+  readonly connect_timeout_ms: number;
+  readonly command_timeout_ms: number;
+  /** Reconnect back-off: `retry_base_ms * attempt`, capped at `retry_max_ms`; never gives up. */
+  readonly retry_base_ms: number;
+  readonly retry_max_ms: number;
+}
+
+/** The bounded back-off used by `retryStrategy` (exported for tests). */
+export function reconnectDelay_ms(attempt: number, base_ms: number, max_ms: number): number {
+  return Math.min(max_ms, base_ms * Math.max(1, attempt));
+}
+
+/** Creates a client that connects on the first command (`lazyConnect`) or on `connect()`. */
+export function createRedisClient(options: RedisClientOptions): Redis {
+  return new Redis({
+    host: options.host,
+    port: options.port,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    connectionName: options.connection_name,
+    connectTimeout: options.connect_timeout_ms,
+    commandTimeout: options.command_timeout_ms,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    lazyConnect: true,
+    keepAlive: 1000,
+    noDelay: true,
+    retryStrategy: (attempt: number) =>
+      reconnectDelay_ms(attempt, options.retry_base_ms, options.retry_max_ms),
+    reconnectOnError: () => false,
+  });
+}

@@ -1,0 +1,230 @@
+// The per-test owner of real processes. Everything it starts is killed by PID at teardown
+// (SIGTERM, SIGKILL after a short grace), also when the test throws or times out; logs are
+// printed when the test failed. Use `withProcesses(t, async (procs) => ...)` or `harness(t)`.
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Redis } from "@sentinel-plane/runtime";
+import type { ManagedProcess } from "./managed-process.js";
+import { isAlive } from "./managed-process.js";
+import { NatsServer } from "./nats-server.js";
+import type { NatsServerOptions } from "./nats-server.js";
+import { BIND_ATTEMPTS_MAX, freePort } from "./ports.js";
+import { RedisServer, writeRedisConfig } from "./redis-server.js";
+import type { RedisServerOptions } from "./redis-server.js";
+import { ServiceProcess } from "./service.js";
+import type { ServiceOptions } from "./service.js";
+
+/** The part of node:test's TestContext the harness uses. */
+export interface HarnessTestContext {
+  readonly name: string;
+  readonly signal: AbortSignal;
+  after(fn: () => Promise<void>): void;
+}
+
+export interface HarnessOptions {
+  /** Grace between SIGTERM and SIGKILL at teardown. */
+  readonly stop_grace_ms?: number;
+  readonly ready_timeout_ms?: number;
+  /** Lines of each process's log printed on failure. */
+  readonly dump_lines_max?: number;
+}
+
+/** A redis config prepared for a process someone else starts (data-node's supervise mode). */
+export interface PreparedRedis {
+  readonly port: number;
+  readonly dir: string;
+  readonly config_path: string;
+}
+
+const ADOPTED_KILL_DEADLINE_MS = 5000;
+
+export class Harness {
+  readonly name: string;
+  readonly signal: AbortSignal;
+  private readonly stop_grace_ms: number;
+  private readonly ready_timeout_ms: number;
+  private readonly dump_lines_max: number;
+  private root: string | null = null;
+  private readonly processes: ManagedProcess[] = [];
+  private readonly adopted = new Set<number>();
+  private readonly clients: Redis[] = [];
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private counter = 0;
+  private failed = false;
+  private closed = false;
+
+  constructor(name: string, signal: AbortSignal, options: HarnessOptions = {}) {
+    this.name = name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 40);
+    this.signal = signal;
+    this.stop_grace_ms = options.stop_grace_ms ?? 1000;
+    this.ready_timeout_ms = options.ready_timeout_ms ?? 15000;
+    this.dump_lines_max = options.dump_lines_max ?? 200;
+  }
+
+  /** The harness's temp dir (created on first use). */
+  async tempRoot(): Promise<string> {
+    this.root ??= await mkdtemp(join(tmpdir(), `sp-${this.name}-`));
+    return this.root;
+  }
+
+  /** A fresh directory under the temp root. */
+  async tempDir(label: string): Promise<string> {
+    const dir = join(await this.tempRoot(), `${label}-${++this.counter}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("harness already torn down");
+  }
+
+  private track = (proc: ManagedProcess): void => {
+    this.processes.push(proc);
+  };
+
+  private trackClient = (client: Redis): void => {
+    this.clients.push(client);
+  };
+
+  /** Every PID this harness started (current and past incarnations). */
+  pids(): number[] {
+    return [...this.processes.map((p) => p.pid), ...this.adopted];
+  }
+
+  /** Also kill this PID at teardown (a process started by a service under test). */
+  adoptPid(pid: number): void {
+    this.adopted.add(pid);
+  }
+
+  /** Runs at teardown before the processes are stopped (close clients, connections...). */
+  onCleanup(fn: () => Promise<void> | void): void {
+    this.cleanups.push(fn);
+  }
+
+  async prepareRedis(options: RedisServerOptions = {}): Promise<PreparedRedis> {
+    this.assertOpen();
+    const dir = await this.tempDir(options.name ?? "redis");
+    const port = await freePort();
+    return { port, dir, config_path: await writeRedisConfig(port, dir, options) };
+  }
+
+  async startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+    for (let attempt = 1; attempt <= BIND_ATTEMPTS_MAX; attempt++) {
+      const prepared = await this.prepareRedis(options);
+      const name = options.name ?? `redis-${prepared.port}`;
+      const server = new RedisServer(name, prepared.port, prepared.dir, prepared.config_path, options, {
+        ready_timeout_ms: this.ready_timeout_ms,
+        signal: this.signal,
+        track: this.track,
+        trackClient: this.trackClient,
+      });
+      if ((await server.launch()) === "ready") return server;
+    }
+    throw new Error(`redis-server: no free port after ${BIND_ATTEMPTS_MAX} attempts`);
+  }
+
+  async startNats(options: NatsServerOptions = {}): Promise<NatsServer> {
+    for (let attempt = 1; attempt <= BIND_ATTEMPTS_MAX; attempt++) {
+      this.assertOpen();
+      const dir = await this.tempDir(options.name ?? "nats");
+      const port = await freePort();
+      const server = new NatsServer(options.name ?? `nats-${port}`, port, dir, options, {
+        ready_timeout_ms: this.ready_timeout_ms,
+        signal: this.signal,
+        track: this.track,
+      });
+      if ((await server.launch()) === "ready") return server;
+    }
+    throw new Error(`nats-server: no free port after ${BIND_ATTEMPTS_MAX} attempts`);
+  }
+
+  /** Starts `node --import tsx <entry>`; its stdout JSON lines can be awaited. */
+  async spawnService(options: ServiceOptions): Promise<ServiceProcess> {
+    this.assertOpen();
+    const dir = await this.tempDir(options.name);
+    const service = new ServiceProcess(options, join(dir, "service.log"), this.signal);
+    this.track(service.process);
+    return service;
+  }
+
+  markFailed(): void {
+    this.failed = true;
+  }
+
+  /** Prints the tail of every process's output to stderr. */
+  dumpLogs(): void {
+    const parts: string[] = [
+      `\n===== harness ${this.name}: process logs (temp dir ${this.root ?? "-"}) =====`,
+    ];
+    for (const proc of this.processes) {
+      const lines = proc.logs().split("\n");
+      parts.push(
+        `----- ${proc.name} pid ${proc.pid} (${proc.log_path}), last ${this.dump_lines_max} lines -----`,
+      );
+      parts.push(lines.slice(-this.dump_lines_max).join("\n"));
+    }
+    process.stderr.write(`${parts.join("\n")}\n`);
+  }
+
+  /** Kills everything; idempotent. Keeps the temp dir when the test failed. */
+  async teardown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.failed) this.dumpLogs();
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        process.stderr.write(`harness cleanup failed: ${String(error)}\n`);
+      }
+    }
+    for (const client of this.clients) client.disconnect();
+    await Promise.all(this.processes.map((proc) => proc.stop(this.stop_grace_ms)));
+    await this.killAdopted();
+    if (this.root !== null && !this.failed) await rm(this.root, { recursive: true, force: true });
+  }
+
+  private async killAdopted(): Promise<void> {
+    for (const pid of this.adopted) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    // Not our children: no exit event to await, so poll their PIDs with a deadline.
+    const deadline = Date.now() + ADOPTED_KILL_DEADLINE_MS;
+    for (const pid of this.adopted) {
+      while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** A harness torn down by `t.after` (which runs on success, throw and timeout alike). */
+export function harness(t: HarnessTestContext, options: HarnessOptions = {}): Harness {
+  const h = new Harness(t.name, t.signal, options);
+  t.after(async () => {
+    // node:test aborts t.signal before the after hooks only when the test timed out or was
+    // cancelled; on success it aborts it later.
+    if (t.signal.aborted) h.markFailed();
+    await h.teardown();
+  });
+  return h;
+}
+
+/** Runs `body` with a harness; on a throw prints the logs, tears down, rethrows. */
+export async function withProcesses<T>(
+  t: HarnessTestContext,
+  body: (procs: Harness) => Promise<T>,
+  options: HarnessOptions = {},
+): Promise<T> {
+  const h = harness(t, options);
+  try {
+    return await body(h);
+  } catch (error) {
+    h.markFailed();
+    await h.teardown();
+    throw error;
+  }
+}

@@ -1,0 +1,12 @@
+export { Harness, harness, withProcesses } from "./harness.js";
+export type { HarnessOptions, HarnessTestContext, PreparedRedis } from "./harness.js";
+export { ManagedProcess, isAlive } from "./managed-process.js";
+export type { ExitInfo, SpawnSpec, WaitOptions } from "./managed-process.js";
+export { RedisServer, redisConfigText, writeRedisConfig } from "./redis-server.js";
+export type { RedisServerOptions } from "./redis-server.js";
+export { NatsServer } from "./nats-server.js";
+export type { NatsServerOptions } from "./nats-server.js";
+export { ServiceProcess, parseLogRecord, repoRoot } from "./service.js";
+export type { LogRecord, ServiceOptions } from "./service.js";
+export { freePort, LOOPBACK } from "./ports.js";
+export { redisPing, natsGreeting } from "./probes.js";

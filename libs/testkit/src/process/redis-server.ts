@@ -1,0 +1,197 @@
+// A real redis-server with its own temp dir and a config file written by the harness.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
+import { ManagedProcess } from "./managed-process.js";
+import type { ExitInfo, WaitOptions } from "./managed-process.js";
+import { LOOPBACK } from "./ports.js";
+import { redisPing } from "./probes.js";
+
+export interface RedisServerOptions {
+  readonly name?: string;
+  /** `requirepass` (the default user's password). */
+  readonly password?: string;
+  /** Credentials this server uses towards its primary when it is a replica. */
+  readonly masterauth?: string;
+  readonly masteruser?: string;
+  /** ACL users (`user <name> on ><password> <rules>`), rules default `~* &* +@all`. */
+  readonly acl_users?: readonly {
+    readonly name: string;
+    readonly password: string;
+    readonly rules?: string;
+  }[];
+  readonly replicaof?: { readonly host: string; readonly port: number };
+  /** More config file lines, appended last. */
+  readonly config_lines?: readonly string[];
+  /** Extra command-line arguments after the config file (e.g. `--min-replicas-to-write 1`). */
+  readonly args?: readonly string[];
+}
+
+export interface RedisLaunchSettings {
+  readonly ready_timeout_ms: number;
+  readonly signal: AbortSignal;
+  readonly track: (proc: ManagedProcess) => void;
+  readonly trackClient: (client: Redis) => void;
+}
+
+/** The config file text: loopback only, no persistence, fast diskless sync, logs on stdout. */
+export function redisConfigText(port: number, dir: string, options: RedisServerOptions): string {
+  const lines = [
+    `port ${port}`,
+    `bind ${LOOPBACK}`,
+    `dir ${dir}`,
+    `save ""`,
+    "appendonly no",
+    "repl-diskless-sync yes",
+    "repl-diskless-sync-delay 0",
+    "protected-mode no",
+    "daemonize no",
+    `logfile ""`,
+    "loglevel notice",
+  ];
+  if (options.password !== undefined) lines.push(`requirepass ${options.password}`);
+  if (options.masterauth !== undefined) lines.push(`masterauth ${options.masterauth}`);
+  if (options.masteruser !== undefined) lines.push(`masteruser ${options.masteruser}`);
+  for (const user of options.acl_users ?? []) {
+    lines.push(`user ${user.name} on >${user.password} ${user.rules ?? "~* &* +@all"}`);
+  }
+  if (options.replicaof !== undefined)
+    lines.push(`replicaof ${options.replicaof.host} ${options.replicaof.port}`);
+  lines.push(...(options.config_lines ?? []));
+  return `${lines.join("\n")}\n`;
+}
+
+export async function writeRedisConfig(
+  port: number,
+  dir: string,
+  options: RedisServerOptions,
+): Promise<string> {
+  const path = join(dir, "redis.conf");
+  await writeFile(path, redisConfigText(port, dir, options));
+  return path;
+}
+
+export type LaunchOutcome = "ready" | "bind_conflict";
+
+export class RedisServer {
+  readonly name: string;
+  readonly host = LOOPBACK;
+  readonly port: number;
+  readonly dir: string;
+  readonly config_path: string;
+  readonly options: RedisServerOptions;
+  private proc: ManagedProcess | null = null;
+  private readonly settings: RedisLaunchSettings;
+
+  constructor(
+    name: string,
+    port: number,
+    dir: string,
+    config_path: string,
+    options: RedisServerOptions,
+    settings: RedisLaunchSettings,
+  ) {
+    this.name = name;
+    this.port = port;
+    this.dir = dir;
+    this.config_path = config_path;
+    this.options = options;
+    this.settings = settings;
+  }
+
+  get process(): ManagedProcess {
+    if (this.proc === null) throw new Error(`${this.name} was never started`);
+    return this.proc;
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  get address(): { readonly host: string; readonly port: number } {
+    return { host: this.host, port: this.port };
+  }
+
+  /** Starts the process and waits for the ready line and a PONG. */
+  async launch(): Promise<LaunchOutcome> {
+    if (this.proc?.running === true) throw new Error(`${this.name} is already running`);
+    const proc = ManagedProcess.spawn({
+      name: this.name,
+      command: "redis-server",
+      args: [this.config_path, ...(this.options.args ?? [])],
+      log_path: join(this.dir, "redis.log"),
+      cwd: this.dir,
+    });
+    this.proc = proc;
+    this.settings.track(proc);
+    try {
+      await proc.waitForLine((line) => line.includes("Ready to accept connections"), {
+        timeout_ms: this.settings.ready_timeout_ms,
+        signal: this.settings.signal,
+      });
+    } catch (error) {
+      await proc.stop(500);
+      if (proc.logs().includes("Address already in use")) return "bind_conflict";
+      throw new Error(`${this.name} did not become ready: ${(error as Error).message}\n${proc.logs()}`, {
+        cause: error,
+      });
+    }
+    await redisPing(this.port, this.auth(), this.settings.ready_timeout_ms);
+    return "ready";
+  }
+
+  /** Credentials of the default user (requirepass). */
+  auth(): { readonly password?: string } {
+    return this.options.password === undefined ? {} : { password: this.options.password };
+  }
+
+  /** A connected ioredis client (explicit timeouts), closed by the harness at teardown. */
+  async client(credentials?: { readonly username?: string; readonly password?: string }): Promise<Redis> {
+    const auth = credentials ?? this.auth();
+    const client = createRedisClient({
+      host: this.host,
+      port: this.port,
+      ...auth,
+      connection_name: `testkit-${this.name}`,
+      connect_timeout_ms: 2000,
+      command_timeout_ms: 5000,
+      retry_base_ms: 50,
+      retry_max_ms: 500,
+    });
+    this.settings.trackClient(client);
+    await client.connect();
+    return client;
+  }
+
+  /** Stops (SIGTERM, then SIGKILL) and starts again with the same config, port and dir. */
+  async restart(grace_ms = 1000): Promise<void> {
+    await this.stop(grace_ms);
+    const outcome = await this.launch();
+    if (outcome !== "ready") throw new Error(`${this.name}: port ${this.port} was taken while it was down`);
+  }
+
+  async stop(grace_ms = 1000): Promise<ExitInfo | null> {
+    if (this.proc === null) return null;
+    return this.proc.stop(grace_ms);
+  }
+
+  /** Sends a signal by PID (SIGKILL, SIGSTOP, SIGCONT...). */
+  kill(signal: NodeJS.Signals): void {
+    this.process.killNow(signal);
+  }
+
+  waitForLine(predicate: (line: string) => boolean, options: Omit<WaitOptions, "signal">): Promise<string> {
+    return this.process.waitForLine(predicate, { ...options, signal: this.settings.signal });
+  }
+
+  /** Resolves when this replica (current incarnation) logs a finished full or partial sync. */
+  waitForSync(timeout_ms: number): Promise<string> {
+    return this.waitForLine(
+      (line) =>
+        line.includes("MASTER <-> REPLICA sync: Finished with success") ||
+        line.includes("Successful partial resynchronization with master"),
+      { timeout_ms },
+    );
+  }
+}

@@ -1,0 +1,69 @@
+// `npm run sim -- --seed <n> [--verbose]` replays one seed; `--seeds N [--from S]` runs a range and
+// reports seeds/second and every violation with its seed. Exit code 1 on any violation.
+import { runSeed } from "./run.js";
+
+interface CliArgs {
+  from: number;
+  count: number;
+  verbose: boolean;
+}
+
+function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { from: 0, count: 1, verbose: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = (): number => {
+      const text = argv[i + 1];
+      i += 1;
+      const n = Number(text);
+      if (text === undefined || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+        throw new Error(`${flag ?? "?"} needs a u32 value`);
+      }
+      return n;
+    };
+    if (flag === "--seed") {
+      args.from = value();
+      args.count = 1;
+    } else if (flag === "--seeds") args.count = value();
+    else if (flag === "--from") args.from = value();
+    else if (flag === "--verbose") args.verbose = true;
+    else throw new Error(`unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose])`);
+  }
+  return args;
+}
+
+function main(): number {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  let violations = 0;
+  let steps = 0;
+  let sim_ms = 0;
+  let last_progress = started;
+  for (let i = 0; i < args.count; i += 1) {
+    const seed = (args.from + i) >>> 0;
+    const result = runSeed({ seed, keep_log: args.verbose });
+    steps += result.steps;
+    sim_ms += result.sim_ms;
+    if (args.verbose) for (const line of result.log) console.log(line);
+    if (result.violation !== null) {
+      violations += 1;
+      console.log(`VIOLATION ${result.violation.message}`);
+    }
+    const now = performance.now();
+    if (args.count > 1 && now - last_progress > 10_000) {
+      last_progress = now;
+      console.log(
+        `... ${i + 1}/${args.count} seeds, ${((i + 1) / ((now - started) / 1000)).toFixed(0)} seeds/s`,
+      );
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
+      `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
+      `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed): ${violations} violation(s)`,
+  );
+  return violations === 0 ? 0 : 1;
+}
+
+process.exitCode = main();

@@ -1,0 +1,172 @@
+// Simulated Redis servers with their data-nodes: replication (the primary's offset grows with
+// writes, replicas follow with lag and resync after REPLICAOF), process faults (SIGKILL with a
+// supervised exit, hang) and the data-node's epoch rule: it persists the highest epoch it accepted
+// and refuses commands with a lower one.
+import type { Address, NodeCommand, NodeCommandResult, NodeReport, RedisInfo } from "@sentinel-plane/core";
+import type { Prng } from "./prng.js";
+
+export type ProcessStatus = "running" | "killed" | "hung";
+
+export interface SimNode {
+  readonly name: string;
+  readonly address: Address;
+  run_id: string;
+  role: "master" | "slave";
+  master: Address | null;
+  offset: number;
+  link: "up" | "down" | "sync";
+  link_down_since_ms: number;
+  sync_done_ms: number;
+  process: ProcessStatus;
+  started_ms: number;
+  priority: number;
+  /** Data-node: the highest epoch it accepted (persisted: survives restarts). */
+  epoch: number;
+  report_seq: number;
+}
+
+export function sameAddr(a: Address | null, b: Address | null): boolean {
+  return a !== null && b !== null && a.host === b.host && a.port === b.port;
+}
+
+export function addrText(a: Address): string {
+  return `${a.host}:${a.port}`;
+}
+
+export function nodeAt(nodes: readonly SimNode[], address: Address): SimNode | null {
+  for (const node of nodes) if (sameAddr(node.address, address)) return node;
+  return null;
+}
+
+/** One replication tick: writes on masters, replicas follow, links break and resync. */
+export function replicate(nodes: readonly SimNode[], now_ms: number, rng: Prng): void {
+  for (const node of nodes) {
+    if (node.role === "master" && node.process === "running") node.offset += rng.int(64);
+  }
+  for (const node of nodes) {
+    if (node.role !== "slave" || node.process !== "running" || node.master === null) continue;
+    const source = nodeAt(nodes, node.master);
+    const reachable = source !== null && source.process === "running";
+    if (!reachable) {
+      if (node.link !== "down") {
+        node.link = "down";
+        node.link_down_since_ms = now_ms;
+      }
+      continue;
+    }
+    if (node.link === "down") {
+      node.link = "sync";
+      node.sync_done_ms = now_ms + rng.range(50, 400);
+    } else if (node.link === "sync" && now_ms >= node.sync_done_ms) {
+      node.link = "up";
+      node.offset = source.offset;
+    } else if (node.link === "up") {
+      // Follows with one tick of lag, sometimes a little more.
+      node.offset = Math.max(node.offset, source.offset - rng.int(32));
+    }
+  }
+}
+
+export function infoOf(nodes: readonly SimNode[], node: SimNode, now_ms: number): RedisInfo {
+  const replicas = nodes
+    .filter(
+      (r) =>
+        r.role === "slave" && r.process !== "killed" && sameAddr(r.master, node.address) && r.link === "up",
+    )
+    .map((r) => ({
+      host: r.address.host,
+      port: r.address.port,
+      state: "online",
+      offset: r.offset,
+      lag_s: 0,
+    }));
+  const base = {
+    run_id: node.run_id,
+    master_repl_offset: node.offset,
+    replicas,
+    replica_priority: node.priority,
+    replica_announced: true,
+    uptime_s: Math.floor((now_ms - node.started_ms) / 1000),
+    replid: "",
+    replid2: "",
+    second_repl_offset: -1,
+    redis_version: "7.0.15",
+  };
+  if (node.role === "master" || node.master === null) return { ...base, role: "master" };
+  return {
+    ...base,
+    role: "slave",
+    master_host: node.master.host,
+    master_port: node.master.port,
+    master_link_status: node.link === "up" ? "up" : "down",
+    master_link_down_since_s: node.link === "up" ? -1 : Math.floor((now_ms - node.link_down_since_ms) / 1000),
+    slave_repl_offset: node.offset,
+    slave_read_repl_offset: node.offset,
+    slave_read_only: true,
+    master_sync_in_progress: node.link === "sync",
+  };
+}
+
+export function reportOf(nodes: readonly SimNode[], node: SimNode, now_ms: number): NodeReport {
+  node.report_seq += 1;
+  const common = {
+    node_id: node.name,
+    address: node.address,
+    supervised: true,
+    fenced: false,
+    epoch: node.epoch,
+    seq: node.report_seq,
+  };
+  if (node.process === "killed") {
+    return { ...common, process: { state: "exited", code: null, signal: "SIGKILL" } };
+  }
+  if (node.process === "hung") return { ...common, process: { state: "not_answering" } };
+  return { ...common, process: { state: "running" }, info: infoOf(nodes, node, now_ms) };
+}
+
+export type CommandOutcome =
+  | { readonly applied: true; readonly kind: "promote" | "replicaof"; readonly result: NodeCommandResult }
+  | { readonly applied: false; readonly result: NodeCommandResult };
+
+/** The data-node carries out a command: stale epochs are refused and change nothing. */
+export function applyCommand(
+  node: SimNode,
+  epoch: number,
+  command: NodeCommand,
+  now_ms: number,
+  rng: Prng,
+): CommandOutcome {
+  if (node.process !== "running") {
+    return {
+      applied: false,
+      result: { ok: false, code: "SP_ERR_REDIS_DOWN", message: "redis not answering" },
+    };
+  }
+  if (epoch < node.epoch) {
+    return {
+      applied: false,
+      result: { ok: false, code: "SP_ERR_STALE_EPOCH", message: `epoch ${epoch} < accepted ${node.epoch}` },
+    };
+  }
+  if (command.type === "promote") {
+    node.epoch = epoch;
+    node.role = "master";
+    node.master = null;
+    return { applied: true, kind: "promote", result: { ok: true, role: "master", offset: node.offset } };
+  }
+  if (command.type === "replicaof") {
+    const target = { host: command.host, port: command.port };
+    if (sameAddr(target, node.address)) {
+      return { applied: false, result: { ok: false, code: "ERR", message: "cannot replicate itself" } };
+    }
+    node.epoch = epoch;
+    if (node.role === "master" || !sameAddr(node.master, target)) {
+      node.role = "slave";
+      node.master = target;
+      node.link = "sync";
+      node.sync_done_ms = now_ms + rng.range(50, 400);
+    }
+    return { applied: true, kind: "replicaof", result: { ok: true, role: "slave", offset: node.offset } };
+  }
+  return { applied: false, result: { ok: false, code: "ERR", message: `unsupported ${command.type}` } };
+}

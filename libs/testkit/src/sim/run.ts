@@ -1,0 +1,276 @@
+// One seeded simulation run (VOPR): the seed chooses the cluster (3-5 agents, 2-4 redis nodes,
+// quorum, timings), the network's loss/duplication/reordering, and a schedule of faults (kills,
+// hangs, partitions symmetric or not, KV cut-offs, agent crashes that may cut a step's effects,
+// clock jumps). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
+// runs until the cluster settles (liveness) or a deadline passes (a violation).
+import type { AgentTiming, MasterSettings } from "@sentinel-plane/core";
+import { Violation } from "./checkers.js";
+import { Prng } from "./prng.js";
+import { World } from "./world.js";
+import type { SimAgent, StepFn } from "./world.js";
+import type { SimNode } from "./redis-model.js";
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly keep_log?: boolean;
+  readonly step?: StepFn;
+  /** Simulated length of the fault phase (default: 6-14 s chosen by the seed). */
+  readonly fault_ms?: number;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly violation: Violation | null;
+  readonly log: readonly string[];
+  readonly sim_ms: number;
+  readonly steps: number;
+  readonly elections: number;
+}
+
+export const HEAL_DEADLINE_MS = 60_000;
+const WARMUP_MS = 3000;
+const SETTLE_CHECK_MS = 500;
+const SETTLED_CHECKS = 3;
+
+export function simTiming(): AgentTiming {
+  return {
+    ping_period_ms: 1000,
+    info_period_ms: 2000,
+    info_period_fast_ms: 500,
+    hello_period_ms: 1000,
+    opinion_max_age_ms: 3000,
+    tilt_trigger_ms: 1000,
+    tilt_period_ms: 3000,
+    probe_timeout_ms: 300,
+  };
+}
+
+function chooseSettings(rng: Prng, agents: number): MasterSettings {
+  return {
+    quorum: rng.range(1, agents),
+    down_after_ms: rng.pick([500, 1000, 2000]),
+    failover_timeout_ms: rng.pick([3000, 5000, 8000]),
+    parallel_syncs: rng.range(1, 2),
+    master_reboot_down_after_period_ms: rng.pick([0, 0, 1000]),
+    election_timeout_ms: rng.pick([200, 400, 600]),
+  };
+}
+
+function nodeAddresses(count: number): { host: string; port: number }[] {
+  return Array.from({ length: count }, (_, i) => ({ host: `10.0.0.${i + 1}`, port: 6379 }));
+}
+
+export function buildWorld(options: RunOptions): { world: World; fault_ms: number } {
+  const rng = new Prng(options.seed);
+  const agents = rng.range(3, 5);
+  const nodes = rng.range(2, 4);
+  const lossy = rng.chance(0.5);
+  const world = new World({
+    seed: options.seed,
+    agents,
+    node_addresses: nodeAddresses(nodes),
+    master_name: "mymaster",
+    settings: chooseSettings(rng, agents),
+    timing: simTiming(),
+    network: {
+      loss: lossy ? rng.pick([0.01, 0.05, 0.1]) : 0,
+      duplicate: lossy ? rng.pick([0, 0.02, 0.05]) : 0,
+      reorder: rng.pick([0, 0.05, 0.2]),
+      delay_min_ms: 1,
+      delay_max_ms: rng.pick([5, 20, 60]),
+    },
+    priorities: Array.from({ length: nodes }, (_, i) => (i > 0 && rng.chance(0.15) ? 0 : 100)),
+    keep_log: options.keep_log ?? false,
+    ...(options.step === undefined ? {} : { step: options.step }),
+  });
+  return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
+}
+
+/** Runs one seed; violations are returned (with the replay command in their message). */
+export function runSeed(options: RunOptions): RunResult {
+  const { world, fault_ms } = buildWorld(options);
+  let violation: Violation | null = null;
+  try {
+    world.start();
+    world.runUntil(WARMUP_MS);
+    scheduleFaults(world, WARMUP_MS, fault_ms);
+    world.runUntil(WARMUP_MS + fault_ms);
+    heal(world);
+    runUntilSettled(world, WARMUP_MS + fault_ms);
+  } catch (error) {
+    if (!(error instanceof Violation)) throw error;
+    violation = error;
+  }
+  return {
+    seed: options.seed,
+    violation,
+    log: world.log,
+    sim_ms: world.now_ms,
+    steps: world.steps,
+    elections: world.checker.elections,
+  };
+}
+
+function runUntilSettled(world: World, heal_start_ms: number): void {
+  let settled = 0;
+  let reason: string | null = "not checked";
+  for (let t = heal_start_ms + SETTLE_CHECK_MS; t <= heal_start_ms + HEAL_DEADLINE_MS; t += SETTLE_CHECK_MS) {
+    world.runUntil(t);
+    reason = world.unsettled();
+    settled = reason === null ? settled + 1 : 0;
+    if (settled >= SETTLED_CHECKS) return;
+  }
+  world.checker.fail(
+    world.now_ms,
+    `not settled ${HEAL_DEADLINE_MS} ms after healing: ${reason ?? "flapping"}`,
+  );
+}
+
+/** Phase 2: every fault ends; the network becomes reliable. */
+export function heal(world: World): void {
+  if (world.options.keep_log) world.trace("sim", "! heal");
+  const net = world.options.network;
+  net.loss = 0;
+  net.duplicate = 0;
+  net.reorder = 0;
+  world.healNetwork();
+  for (const node of world.nodes) world.resumeNode(node);
+  // Clock offsets stay: TILT must end on its own.
+  for (const agent of world.agents) {
+    agent.crash_pending = false;
+    if (agent.state === null) world.startAgent(agent);
+  }
+  world.healed = true;
+}
+
+export function scheduleFaults(world: World, start_ms: number, length_ms: number): void {
+  const rng = world.rng;
+  const count = rng.range(1, 6);
+  for (let i = 0; i < count; i += 1) {
+    const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
+    const duration_ms = rng.range(300, 6000);
+    const kind = rng.int(9);
+    world.queue.push(at_ms, () => {
+      if (!world.healed) injectFault(world, kind, duration_ms);
+    });
+  }
+}
+
+function currentMaster(world: World): SimNode {
+  return (
+    world.nodes.find((n) => n.role === "master" && n.process === "running") ?? world.rng.pick(world.nodes)
+  );
+}
+
+function injectFault(world: World, kind: number, duration_ms: number): void {
+  const rng = world.rng;
+  const note = (text: string): void => {
+    if (world.options.keep_log) world.trace("sim", `! ${text}`);
+  };
+  const later = (run: () => void): void => {
+    world.at(duration_ms, () => {
+      if (!world.healed) run();
+    });
+  };
+  switch (kind) {
+    case 0:
+    case 1: {
+      const node = currentMaster(world);
+      note(`kill ${node.name}`);
+      world.killNode(node);
+      later(() => {
+        world.resumeNode(node);
+      });
+      return;
+    }
+    case 2: {
+      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
+      note(`hang ${node.name}`);
+      world.hangNode(node);
+      later(() => {
+        world.resumeNode(node);
+      });
+      return;
+    }
+    case 3: {
+      const edges = partitionEdges(world);
+      note(`partition ${edges.map(([a, b]) => `${a}>${b}`).join(",")}`);
+      for (const [a, b] of edges) world.block(a, b);
+      later(() => {
+        for (const [a, b] of edges) world.unblock(a, b);
+      });
+      return;
+    }
+    case 4: {
+      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
+      const edges: [string, string][] = [];
+      for (const agent of world.agents) {
+        if (rng.chance(0.7)) edges.push([agent.name, node.name], [node.name, agent.name]);
+      }
+      note(`isolate ${node.name} from ${edges.length / 2} agents`);
+      for (const [a, b] of edges) world.block(a, b);
+      later(() => {
+        for (const [a, b] of edges) world.unblock(a, b);
+      });
+      return;
+    }
+    case 5: {
+      const agent = rng.pick(world.agents);
+      note(`cut ${agent.name} from kv`);
+      world.block(agent.name, "kv");
+      later(() => {
+        world.unblock(agent.name, "kv");
+      });
+      return;
+    }
+    case 6:
+    case 7: {
+      const agent = rng.pick(world.agents);
+      if (agent.state === null) return;
+      note(`crash ${agent.name}`);
+      agent.crash_pending = true;
+      later(() => {
+        restart(world, agent);
+      });
+      return;
+    }
+    default: {
+      const agent = rng.pick(world.agents);
+      const jump_ms = rng.chance(0.5) ? rng.range(2000, 10000) : -rng.range(1000, 5000);
+      note(`clock ${agent.name} ${jump_ms > 0 ? "+" : ""}${jump_ms} ms`);
+      agent.clock_offset_ms += jump_ms;
+    }
+  }
+}
+
+function restart(world: World, agent: SimAgent): void {
+  if (agent.state !== null) return;
+  if (world.options.keep_log) world.trace("sim", `! restart ${agent.name}`);
+  world.startAgent(agent);
+}
+
+/** A random split of the agents (and sometimes the nodes and KV with one side), symmetric or not. */
+function partitionEdges(world: World): [string, string][] {
+  const rng = world.rng;
+  const names = world.agents.map((a) => a.name);
+  const side = new Map<string, boolean>();
+  for (const name of names) side.set(name, rng.chance(0.5));
+  const with_nodes = rng.chance(0.5);
+  if (with_nodes) {
+    for (const node of world.nodes) side.set(node.name, rng.chance(0.5));
+    side.set("kv", rng.chance(0.5));
+  }
+  const symmetric = rng.chance(0.6);
+  const edges: [string, string][] = [];
+  for (const [a, a_side] of side) {
+    for (const [b, b_side] of side) {
+      if (a === b || a_side === b_side) continue;
+      const a_agent = names.includes(a);
+      const b_agent = names.includes(b);
+      if (!a_agent && !b_agent) continue; // redis-to-redis links are not modelled
+      if (!symmetric && !a_side) continue; // one direction only
+      edges.push([a, b]);
+    }
+  }
+  return edges;
+}

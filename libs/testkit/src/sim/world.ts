@@ -1,0 +1,519 @@
+// The simulated world: agents running the pure core, redis nodes with data-nodes, the topology KV
+// (compare-and-set on revision) and a network with loss, duplication, reordering, delay and
+// directed partitions. Everything happens on one event queue in simulated milliseconds; one PRNG
+// makes every choice, so a seed replays exactly.
+import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/core";
+import type {
+  Address,
+  AgentConfig,
+  AgentState,
+  AgentTiming,
+  Effect,
+  Input,
+  MasterSettings,
+  PeerMessage,
+  PersistedState,
+  Random,
+  StepOutput,
+  TopologyRecord,
+} from "@sentinel-plane/core";
+import { Checker } from "./checkers.js";
+import { Prng } from "./prng.js";
+import { EventQueue } from "./queue.js";
+import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
+import type { SimNode } from "./redis-model.js";
+
+export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
+
+export const TICK_MS = 100;
+const REPORT_PERIOD_MS = 250;
+const KV_TIMEOUT_MS = 500;
+
+export interface NetworkSettings {
+  loss: number;
+  duplicate: number;
+  /** Probability that a message takes an extra 0-300 ms (reordering). */
+  reorder: number;
+  delay_min_ms: number;
+  delay_max_ms: number;
+}
+
+export interface WorldOptions {
+  readonly seed: number;
+  readonly agents: number;
+  readonly node_addresses: readonly Address[];
+  readonly master_name: string;
+  readonly settings: MasterSettings;
+  readonly timing: AgentTiming;
+  readonly network: NetworkSettings;
+  /** Replica priorities (default 100 each). */
+  readonly priorities?: readonly number[];
+  readonly step?: StepFn;
+  /** Keep the event log (scenarios, --verbose, determinism tests). */
+  readonly keep_log: boolean;
+}
+
+export interface SimAgent {
+  readonly name: string;
+  readonly id: string;
+  readonly announce: Address;
+  state: AgentState | null;
+  persisted: PersistedState | null;
+  incarnation: number;
+  clock_offset_ms: number;
+  crash_pending: boolean;
+}
+
+export class World {
+  now_ms = 0;
+  readonly queue = new EventQueue();
+  readonly rng: Prng;
+  /** The core's randomness: a separate stream so that core choices do not shift the network's. */
+  readonly core_rng: Prng;
+  readonly agents: SimAgent[] = [];
+  readonly nodes: SimNode[] = [];
+  readonly kv: { record: TopologyRecord | null; revision: number } = { record: null, revision: 0 };
+  readonly checker: Checker;
+  readonly log: string[] = [];
+  readonly #blocked = new Map<string, number>();
+  readonly #step: StepFn;
+  steps = 0;
+  /** Phase 2 began: pending fault ends are ignored. */
+  healed = false;
+
+  constructor(readonly options: WorldOptions) {
+    this.rng = new Prng(options.seed);
+    this.core_rng = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
+    this.#step = options.step ?? step;
+    this.checker = new Checker(options.seed, options.agents);
+    options.node_addresses.forEach((address, index) => {
+      const primary = options.node_addresses[0];
+      if (primary === undefined) throw new Error("no nodes");
+      this.nodes.push({
+        name: `r${index + 1}`,
+        address,
+        run_id: this.rng.hexId(),
+        role: index === 0 ? "master" : "slave",
+        master: index === 0 ? null : primary,
+        offset: 0,
+        link: index === 0 ? "up" : "sync",
+        link_down_since_ms: 0,
+        sync_done_ms: this.rng.range(50, 300),
+        process: "running",
+        started_ms: 0,
+        priority: options.priorities?.[index] ?? 100,
+        epoch: 0,
+        report_seq: 0,
+      });
+    });
+    for (let i = 0; i < options.agents; i += 1) {
+      this.agents.push({
+        name: `a${i + 1}`,
+        id: this.rng.hexId(),
+        announce: { host: `10.0.9.${i + 1}`, port: 26379 },
+        state: null,
+        persisted: null,
+        incarnation: 0,
+        clock_offset_ms: 0,
+        crash_pending: false,
+      });
+    }
+  }
+
+  get primaryAddress(): Address {
+    const first = this.options.node_addresses[0];
+    if (first === undefined) throw new Error("no nodes");
+    return first;
+  }
+
+  /** Starts every agent, the replication loop and the data-node reports. */
+  start(): void {
+    for (const agent of this.agents) this.startAgent(agent);
+    this.every(TICK_MS, 0, () => {
+      replicate(this.nodes, this.now_ms, this.rng);
+    });
+    for (const node of this.nodes) {
+      this.every(REPORT_PERIOD_MS, this.rng.int(REPORT_PERIOD_MS), () => {
+        this.report(node);
+      });
+    }
+  }
+
+  every(period_ms: number, phase_ms: number, run: () => void): void {
+    const tick = (): void => {
+      run();
+      this.queue.push(this.now_ms + period_ms, tick);
+    };
+    this.queue.push(this.now_ms + phase_ms, tick);
+  }
+
+  at(delay_ms: number, run: () => void): void {
+    this.queue.push(this.now_ms + delay_ms, run);
+  }
+
+  /** Runs the queue until `until_ms` (inclusive); `stop` is checked after each event. */
+  runUntil(until_ms: number): void {
+    for (;;) {
+      const next = this.queue.peekTime();
+      if (next === null || next > until_ms) break;
+      const item = this.queue.pop();
+      if (item === null) break;
+      this.now_ms = item.at_ms;
+      item.run();
+    }
+    this.now_ms = until_ms;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Agents
+
+  agentConfig(agent: SimAgent): AgentConfig {
+    return {
+      myid: agent.id,
+      announce: agent.announce,
+      timing: this.options.timing,
+      masters: [
+        { name: this.options.master_name, address: this.primaryAddress, settings: this.options.settings },
+      ],
+    };
+  }
+
+  agentNow(agent: SimAgent): number {
+    return this.now_ms + agent.clock_offset_ms;
+  }
+
+  startAgent(agent: SimAgent): void {
+    agent.incarnation += 1;
+    agent.crash_pending = false;
+    agent.state = initAgent(this.agentConfig(agent), agent.persisted, this.agentNow(agent));
+    const incarnation = agent.incarnation;
+    const tick = (): void => {
+      if (agent.incarnation !== incarnation || agent.state === null) return;
+      this.stepAgent(agent, { type: "tick", now_ms: this.agentNow(agent) });
+      this.at(TICK_MS, tick);
+    };
+    this.at(this.rng.int(TICK_MS), tick);
+    // The KV watch starts with the current value.
+    this.watchInitial(agent);
+  }
+
+  crashAgent(agent: SimAgent): void {
+    if (agent.state === null) return;
+    agent.state = null;
+    agent.incarnation += 1;
+    agent.crash_pending = false;
+    this.trace(agent.name, "! crashed");
+  }
+
+  agentByName(name: string): SimAgent {
+    const agent = this.agents.find((a) => a.name === name);
+    if (agent === undefined) throw new Error(`no agent ${name}`);
+    return agent;
+  }
+
+  /** Delivers an input built at delivery time, if the agent (same incarnation) is alive. */
+  deliver(
+    agent: SimAgent,
+    delay_ms: number,
+    incarnation: number | null,
+    build: (now_ms: number) => Input,
+  ): void {
+    this.at(delay_ms, () => {
+      if (agent.state === null) return;
+      if (incarnation !== null && incarnation !== agent.incarnation) return;
+      this.stepAgent(agent, build(this.agentNow(agent)));
+    });
+  }
+
+  stepAgent(agent: SimAgent, input: Input): void {
+    const state = agent.state;
+    if (state === null) return;
+    this.steps += 1;
+    const output = this.#step(state, input, this.core_rng);
+    agent.state = output.state;
+    let effects = output.effects;
+    const crash = agent.crash_pending;
+    // A crash may cut the effect list anywhere: persist-before-send ordering is what protects us.
+    if (crash) effects = effects.slice(0, this.rng.int(effects.length + 1));
+    for (const effect of effects) this.applyEffect(agent, effect);
+    if (crash) this.crashAgent(agent);
+  }
+
+  applyEffect(agent: SimAgent, effect: Effect): void {
+    switch (effect.type) {
+      case "persist":
+        agent.persisted = effect.state;
+        return;
+      case "event":
+        if (this.options.keep_log) this.trace(agent.name, formatEventLine(effect.event));
+        this.checker.onEvent(this.now_ms, agent.name, effect.event);
+        return;
+      case "send":
+        this.sendPeer(agent, effect.to, effect.message);
+        return;
+      case "probe":
+        this.probe(agent, effect);
+        return;
+      case "node_command":
+        this.nodeCommand(agent, effect);
+        return;
+      case "commit_topology":
+        this.commit(agent, effect);
+        return;
+      case "client_reconfig":
+        if (this.options.keep_log) {
+          const { from, to } = effect;
+          this.trace(agent.name, `> client-reconfig ${effect.role} ${addrText(from)} -> ${addrText(to)}`);
+        }
+        return;
+      case "admin_reply":
+        if (this.options.keep_log)
+          this.trace(agent.name, `> admin-reply ${effect.ok ? "ok" : "error"} ${effect.message}`);
+        return;
+    }
+  }
+
+  trace(who: string, line: string): void {
+    this.log.push(`${String(this.now_ms).padStart(6, " ")} ${who} ${line}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Network
+
+  block(from: string, to: string): void {
+    this.#blocked.set(`${from}>${to}`, (this.#blocked.get(`${from}>${to}`) ?? 0) + 1);
+  }
+
+  unblock(from: string, to: string): void {
+    const key = `${from}>${to}`;
+    const count = (this.#blocked.get(key) ?? 0) - 1;
+    if (count <= 0) this.#blocked.delete(key);
+    else this.#blocked.set(key, count);
+    if (to === "kv" && count <= 0) {
+      const agent = this.agents.find((a) => a.name === from);
+      if (agent !== undefined) this.watchInitial(agent);
+    }
+  }
+
+  blocked(from: string, to: string): boolean {
+    return this.#blocked.size > 0 && this.#blocked.has(`${from}>${to}`);
+  }
+
+  healNetwork(): void {
+    this.#blocked.clear();
+    for (const agent of this.agents) this.watchInitial(agent);
+  }
+
+  delay(): number {
+    const net = this.options.network;
+    let delay_ms = this.rng.range(net.delay_min_ms, net.delay_max_ms);
+    if (net.reorder > 0 && this.rng.chance(net.reorder)) delay_ms += this.rng.int(300);
+    return delay_ms;
+  }
+
+  sendPeer(from: SimAgent, to: string, message: PeerMessage): void {
+    for (const target of this.agents) {
+      if (target === from) continue;
+      if (to !== "all" && target.id !== to) continue;
+      if (this.blocked(from.name, target.name)) continue;
+      const net = this.options.network;
+      if (net.loss > 0 && this.rng.chance(net.loss)) continue;
+      const copies = net.duplicate > 0 && this.rng.chance(net.duplicate) ? 2 : 1;
+      for (let i = 0; i < copies; i += 1) {
+        this.deliver(target, this.delay(), null, (now_ms) => {
+          if (message.type === "vote_reply" && message.leader === target.id) {
+            this.checker.grantDelivered(target.name, from.name, message.leader_epoch);
+          }
+          return { type: "peer_message", now_ms, message };
+        });
+      }
+    }
+  }
+
+  /** Whether agent and node can talk (both directions). */
+  reachable(agent: SimAgent, node: SimNode): boolean {
+    return !this.blocked(agent.name, node.name) && !this.blocked(node.name, agent.name);
+  }
+
+  probe(agent: SimAgent, effect: Extract<Effect, { type: "probe" }>): void {
+    const node = nodeAt(this.nodes, effect.target);
+    const incarnation = agent.incarnation;
+    const reply = (delay_ms: number, result: Extract<Input, { type: "probe_result" }>["result"]): void => {
+      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
+        type: "probe_result",
+        now_ms,
+        probe_id: effect.probe_id,
+        target: effect.target,
+        result,
+      }));
+    };
+    const rtt_ms = this.rng.range(1, 6);
+    if (node === null || !this.reachable(agent, node) || node.process === "hung") {
+      reply(effect.timeout_ms, { kind: effect.kind, ok: false, error: "timeout" });
+    } else if (node.process === "killed") {
+      reply(rtt_ms, { kind: effect.kind, ok: false, error: "ECONNREFUSED" });
+    } else if (effect.kind === "ping") {
+      reply(rtt_ms, { kind: "ping", ok: true, reply: "PONG" });
+    } else {
+      const report = reportOf(this.nodes, node, this.now_ms);
+      node.report_seq -= 1; // INFO is not a report: keep the data-node's sequence dense
+      if (report.info === undefined) throw new Error("running node without info");
+      reply(rtt_ms, { kind: "info", ok: true, info: report.info });
+    }
+  }
+
+  nodeCommand(agent: SimAgent, effect: Extract<Effect, { type: "node_command" }>): void {
+    const node = nodeAt(this.nodes, effect.target);
+    const incarnation = agent.incarnation;
+    const reply = (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]): void => {
+      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
+        type: "command_result",
+        now_ms,
+        command_id: effect.command_id,
+        result,
+      }));
+    };
+    const timeout = { ok: false, code: "SP_ERR_TIMEOUT", message: "timeout" } as const;
+    if (node === null || !this.reachable(agent, node)) {
+      reply(effect.timeout_ms, timeout);
+      return;
+    }
+    this.at(this.delay(), () => {
+      if (node.process === "hung") {
+        reply(effect.timeout_ms, timeout);
+        return;
+      }
+      const outcome = applyCommand(node, effect.epoch, effect.command, this.now_ms, this.rng);
+      if (outcome.applied) {
+        this.checker.onApplied(this.now_ms, node, effect.epoch, outcome.kind);
+        this.checker.checkWriters(this.now_ms, this.nodes);
+        if (this.options.keep_log) {
+          this.trace(node.name, `< ${effect.command.type} epoch ${effect.epoch} from ${agent.name}`);
+        }
+        this.report(node);
+      }
+      if (!this.reachable(agent, node)) return;
+      reply(this.delay(), outcome.result);
+    });
+  }
+
+  /** The data-node's report to every agent it can reach. */
+  report(node: SimNode): void {
+    const report = reportOf(this.nodes, node, this.now_ms);
+    for (const agent of this.agents) {
+      if (agent.state === null || this.blocked(node.name, agent.name)) continue;
+      this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "node_report", now_ms, report }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Topology KV
+
+  commit(agent: SimAgent, effect: Extract<Effect, { type: "commit_topology" }>): void {
+    const incarnation = agent.incarnation;
+    const result = (delay_ms: number, ok: boolean, with_current: boolean): void => {
+      const record = this.kv.record;
+      const current = with_current && record !== null ? { record, revision: this.kv.revision } : undefined;
+      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
+        type: "commit_result",
+        now_ms,
+        commit_id: effect.commit_id,
+        ok,
+        ...(current === undefined ? {} : { current }),
+      }));
+    };
+    if (this.blocked(agent.name, "kv")) {
+      result(KV_TIMEOUT_MS, false, false);
+      return;
+    }
+    this.at(this.delay(), () => {
+      if (this.kv.revision !== effect.expected_revision) {
+        result(this.delay(), false, true);
+        return;
+      }
+      this.kv.record = effect.record;
+      this.kv.revision += 1;
+      this.checker.onCommit(this.now_ms, effect.record);
+      if (this.options.keep_log) {
+        const r = effect.record;
+        this.trace(
+          "kv",
+          `committed epoch ${r.config_epoch} primary ${addrText(r.primary)} rev ${this.kv.revision}`,
+        );
+      }
+      if (!this.blocked(agent.name, "kv")) result(this.delay(), true, false);
+      for (const other of this.agents) this.watchInitial(other);
+    });
+  }
+
+  /** Sends the KV's current record to an agent (watch), unless cut off from the KV. */
+  watchInitial(agent: SimAgent): void {
+    const record = this.kv.record;
+    if (record === null || this.blocked(agent.name, "kv")) return;
+    const revision = this.kv.revision;
+    this.deliver(agent, this.delay(), null, (now_ms) => ({
+      type: "topology_observed",
+      now_ms,
+      record,
+      revision,
+    }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Process faults
+
+  killNode(node: SimNode): void {
+    if (node.process === "killed") return;
+    node.process = "killed";
+    if (this.options.keep_log) this.trace(node.name, "! killed");
+    this.report(node); // the supervising data-node sees the exit at once
+  }
+
+  hangNode(node: SimNode): void {
+    if (node.process !== "running") return;
+    node.process = "hung";
+    if (this.options.keep_log) this.trace(node.name, "! hung");
+  }
+
+  resumeNode(node: SimNode): void {
+    if (node.process === "running") return;
+    if (node.process === "killed") {
+      node.run_id = this.rng.hexId();
+      node.started_ms = this.now_ms;
+      if (node.role === "slave") {
+        node.link = "down";
+        node.link_down_since_ms = this.now_ms;
+      }
+    }
+    node.process = "running";
+    if (this.options.keep_log) this.trace(node.name, "! running");
+    this.checker.checkWriters(this.now_ms, this.nodes);
+    this.report(node);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Liveness
+
+  /** Null when settled: agents agree on the committed config and exactly one node is master. */
+  unsettled(): string | null {
+    const record = this.kv.record;
+    const epoch = record?.config_epoch ?? 0;
+    const primary = record?.primary ?? this.primaryAddress;
+    for (const agent of this.agents) {
+      if (agent.state === null) return `${agent.name} is down`;
+      const view = masterView(agent.state, this.options.master_name);
+      if (view === null) return `${agent.name} does not monitor ${this.options.master_name}`;
+      if (view.config_epoch !== epoch || !sameAddr(view.address, primary)) {
+        return `${agent.name} has epoch ${view.config_epoch} ${addrText(view.address)}, committed ${epoch} ${addrText(primary)}`;
+      }
+      if (view.failover_state !== "none") return `${agent.name} is in failover state ${view.failover_state}`;
+    }
+    const masters = this.nodes.filter((n) => n.role === "master");
+    if (masters.length !== 1)
+      return `${masters.length} redis nodes are master: ${masters.map((n) => n.name).join(" ")}`;
+    const only = masters[0];
+    if (only === undefined || !sameAddr(only.address, primary))
+      return `the master is not the committed primary`;
+    return null;
+  }
+}

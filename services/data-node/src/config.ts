@@ -1,0 +1,271 @@
+// The data-node's configuration: a JSON file (`--config path` or SP_DATA_NODE_CONFIG) with env
+// overrides, validated by a TypeBox schema. A bad configuration is refused at start with the
+// offending path and the reason; it is never re-read at run time.
+import { readFileSync } from "node:fs";
+import { Type } from "typebox";
+import type { Static } from "typebox";
+import { Compile } from "typebox/compile";
+import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
+import type { Result, SpError } from "@sentinel-plane/protocol";
+
+const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const PositiveMs = Type.Integer({ minimum: 1, maximum: 3_600_000 });
+const NonEmpty = Type.String({ minLength: 1 });
+
+export const DataNodeConfigSchema = Type.Object(
+  {
+    node_id: Id,
+    cluster_id: Id,
+    nats: Type.Object(
+      {
+        servers: Type.Array(NonEmpty, { minItems: 1, maxItems: 32 }),
+        user: Type.Optional(NonEmpty),
+        pass: Type.Optional(Type.String()),
+        token: Type.Optional(NonEmpty),
+        connect_timeout_ms: Type.Optional(PositiveMs),
+        reconnect_wait_ms: Type.Optional(PositiveMs),
+        reconnect_jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+        ping_interval_ms: Type.Optional(PositiveMs),
+        ping_max_out: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      },
+      { additionalProperties: false },
+    ),
+    redis: Type.Object(
+      {
+        host: Type.Optional(NonEmpty),
+        port: Port,
+        /** The default user's password (`requirepass`), or the ACL user's password with `user`. */
+        password: Type.Optional(Type.String()),
+        user: Type.Optional(NonEmpty),
+        /** Not used by the data-node itself: documented here for the replicas' own config. */
+        masterauth: Type.Optional(Type.String()),
+        masteruser: Type.Optional(NonEmpty),
+      },
+      { additionalProperties: false },
+    ),
+    mode: Type.Union([Type.Literal("attach"), Type.Literal("supervise")]),
+    redis_server_path: Type.Optional(NonEmpty),
+    redis_config_path: Type.Optional(NonEmpty),
+    /** supervise: start redis-server fenced, so a restarted old primary takes no write. */
+    start_fenced: Type.Optional(Type.Boolean()),
+    restart_on_exit: Type.Optional(Type.Boolean()),
+    restart_delay_ms: Type.Optional(PositiveMs),
+    stop_grace_ms: Type.Optional(PositiveMs),
+    /** Where the accepted epoch is persisted (one directory per data-node). */
+    state_dir: NonEmpty,
+    /** The address reported to the control plane; defaults to redis.host/redis.port. */
+    announce_host: Type.Optional(NonEmpty),
+    announce_port: Type.Optional(Port),
+    report_interval_ms: Type.Optional(PositiveMs),
+    poll_interval_ms: Type.Optional(PositiveMs),
+    probe_timeout_ms: Type.Optional(PositiveMs),
+    command_timeout_ms: Type.Optional(PositiveMs),
+    commands_in_flight_max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+    log_level: Type.Optional(
+      Type.Union([
+        Type.Literal("trace"),
+        Type.Literal("debug"),
+        Type.Literal("info"),
+        Type.Literal("warn"),
+        Type.Literal("error"),
+        Type.Literal("fatal"),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type DataNodeConfigInput = Static<typeof DataNodeConfigSchema>;
+
+/** The configuration with every default applied: what the service runs with. */
+export interface DataNodeConfig {
+  readonly node_id: string;
+  readonly cluster_id: string;
+  readonly nats: {
+    readonly servers: readonly string[];
+    readonly user?: string;
+    readonly pass?: string;
+    readonly token?: string;
+    readonly connect_timeout_ms: number;
+    readonly reconnect_wait_ms: number;
+    readonly reconnect_jitter_ms: number;
+    readonly ping_interval_ms: number;
+    readonly ping_max_out: number;
+  };
+  readonly redis: {
+    readonly host: string;
+    readonly port: number;
+    readonly password?: string;
+    readonly user?: string;
+  };
+  readonly mode: "attach" | "supervise";
+  readonly supervise: {
+    readonly redis_server_path: string;
+    readonly redis_config_path: string;
+    readonly start_fenced: boolean;
+    readonly restart_on_exit: boolean;
+    readonly restart_delay_ms: number;
+    readonly stop_grace_ms: number;
+  } | null;
+  readonly state_dir: string;
+  readonly announce: { readonly host: string; readonly port: number };
+  readonly report_interval_ms: number;
+  readonly poll_interval_ms: number;
+  readonly probe_timeout_ms: number;
+  readonly command_timeout_ms: number;
+  readonly commands_in_flight_max: number;
+  readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+}
+
+export const DEFAULTS = {
+  report_interval_ms: 1000,
+  poll_interval_ms: 100,
+  probe_timeout_ms: 500,
+  command_timeout_ms: 2000,
+  commands_in_flight_max: 16,
+  restart_delay_ms: 1000,
+  stop_grace_ms: 2000,
+  nats_connect_timeout_ms: 2000,
+  nats_reconnect_wait_ms: 250,
+  nats_reconnect_jitter_ms: 100,
+  nats_ping_interval_ms: 2000,
+  nats_ping_max_out: 2,
+} as const;
+
+const validator = Compile(DataNodeConfigSchema);
+
+type Json = Record<string, unknown>;
+
+function section(target: Json, key: string): Json {
+  const existing = target[key];
+  if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) return existing as Json;
+  const created: Json = {};
+  target[key] = created;
+  return created;
+}
+
+/** Env overrides, applied over the file. Numbers stay numbers only when they parse as such. */
+export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
+  const out: Json = structuredClone(input);
+  const num = (value: string): number | string => (/^-?\d+$/.test(value) ? Number(value) : value);
+  const set = (name: string, apply: (value: string) => void): void => {
+    const value = env[name];
+    if (value !== undefined && value !== "") apply(value);
+  };
+  set("SP_NODE_ID", (v) => (out["node_id"] = v));
+  set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
+  set("SP_NATS_SERVERS", (v) => (section(out, "nats")["servers"] = v.split(",").map((s) => s.trim())));
+  set("SP_NATS_USER", (v) => (section(out, "nats")["user"] = v));
+  set("SP_NATS_PASS", (v) => (section(out, "nats")["pass"] = v));
+  set("SP_NATS_TOKEN", (v) => (section(out, "nats")["token"] = v));
+  set("SP_REDIS_HOST", (v) => (section(out, "redis")["host"] = v));
+  set("SP_REDIS_PORT", (v) => (section(out, "redis")["port"] = num(v)));
+  set("SP_REDIS_PASSWORD", (v) => (section(out, "redis")["password"] = v));
+  set("SP_REDIS_USER", (v) => (section(out, "redis")["user"] = v));
+  set("SP_MODE", (v) => (out["mode"] = v));
+  set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
+  set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
+  set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
+  set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
+  return out;
+}
+
+const invalid = (reason: string): { ok: false; error: SpError } =>
+  err(spError("SP_ERR_CONFIG_INVALID", [reason]));
+
+/** Validates and fills defaults. `source` names where the input came from, for the message. */
+export function resolveConfig(input: unknown, source: string): Result<DataNodeConfig> {
+  if (!validator.Check(input)) return invalid(`${source}: ${describeErrors(validator.Errors(input))}`);
+  const c = input;
+  if (c.mode === "supervise" && c.redis_config_path === undefined) {
+    return invalid(`${source}: /redis_config_path: required when mode is "supervise"`);
+  }
+  const probe_timeout_ms = c.probe_timeout_ms ?? DEFAULTS.probe_timeout_ms;
+  const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
+  if (probe_timeout_ms > command_timeout_ms) {
+    return invalid(`${source}: /probe_timeout_ms: must be <= command_timeout_ms (${command_timeout_ms})`);
+  }
+  const host = c.redis.host ?? "127.0.0.1";
+  return ok({
+    node_id: c.node_id,
+    cluster_id: c.cluster_id,
+    nats: {
+      servers: c.nats.servers,
+      ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
+      ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
+      ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
+      connect_timeout_ms: c.nats.connect_timeout_ms ?? DEFAULTS.nats_connect_timeout_ms,
+      reconnect_wait_ms: c.nats.reconnect_wait_ms ?? DEFAULTS.nats_reconnect_wait_ms,
+      reconnect_jitter_ms: c.nats.reconnect_jitter_ms ?? DEFAULTS.nats_reconnect_jitter_ms,
+      ping_interval_ms: c.nats.ping_interval_ms ?? DEFAULTS.nats_ping_interval_ms,
+      ping_max_out: c.nats.ping_max_out ?? DEFAULTS.nats_ping_max_out,
+    },
+    redis: {
+      host,
+      port: c.redis.port,
+      ...(c.redis.password === undefined ? {} : { password: c.redis.password }),
+      ...(c.redis.user === undefined ? {} : { user: c.redis.user }),
+    },
+    mode: c.mode,
+    supervise:
+      c.mode === "supervise"
+        ? {
+            redis_server_path: c.redis_server_path ?? "redis-server",
+            redis_config_path: c.redis_config_path ?? "",
+            start_fenced: c.start_fenced ?? true,
+            restart_on_exit: c.restart_on_exit ?? false,
+            restart_delay_ms: c.restart_delay_ms ?? DEFAULTS.restart_delay_ms,
+            stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
+          }
+        : null,
+    state_dir: c.state_dir,
+    announce: { host: c.announce_host ?? host, port: c.announce_port ?? c.redis.port },
+    report_interval_ms: c.report_interval_ms ?? DEFAULTS.report_interval_ms,
+    poll_interval_ms: c.poll_interval_ms ?? DEFAULTS.poll_interval_ms,
+    probe_timeout_ms,
+    command_timeout_ms,
+    commands_in_flight_max: c.commands_in_flight_max ?? DEFAULTS.commands_in_flight_max,
+    log_level: c.log_level ?? "info",
+  });
+}
+
+/** The config path from `--config path` / `--config=path`, else SP_DATA_NODE_CONFIG. */
+export function configPath(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--config") return argv[i + 1] ?? null;
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
+  }
+  return env["SP_DATA_NODE_CONFIG"] ?? null;
+}
+
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Result<DataNodeConfig> {
+  const path = configPath(argv, env);
+  let fileInput: Json = {};
+  if (path !== null) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (cause) {
+      return invalid(`${path}: cannot read: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      return invalid(`${path}: not JSON: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      return invalid(`${path}: /: must be an object`);
+    }
+    fileInput = parsed as Json;
+  }
+  return resolveConfig(applyEnv(fileInput, env), path === null ? "environment" : `${path} (+ environment)`);
+}

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkEpoch } from "./epoch.js";
+
+void test("a higher epoch is accepted and must be persisted", () => {
+  assert.deepEqual(checkEpoch({ epoch: 3, issuer: "a" }, { epoch: 4, issuer: "b" }), {
+    accept: true,
+    next: { epoch: 4, issuer: "b" },
+    persist: true,
+  });
+  assert.deepEqual(checkEpoch({ epoch: 0, issuer: null }, { epoch: 0, issuer: "a" }), {
+    accept: true,
+    next: { epoch: 0, issuer: "a" },
+    persist: true,
+  });
+});
+
+void test("the same epoch from the same issuer is accepted without persisting", () => {
+  assert.deepEqual(checkEpoch({ epoch: 3, issuer: "a" }, { epoch: 3, issuer: "a" }), {
+    accept: true,
+    next: { epoch: 3, issuer: "a" },
+    persist: false,
+  });
+});
+
+void test("a lower epoch is stale; the same epoch from another issuer is a conflict", () => {
+  const stale = checkEpoch({ epoch: 3, issuer: "a" }, { epoch: 2, issuer: "a" });
+  assert.equal(stale.accept, false);
+  assert.equal(stale.error.code, "SP_ERR_STALE_EPOCH");
+  assert.equal(stale.error.message, "stale epoch 2: this node has accepted epoch 3 (issuer a)");
+  const conflict = checkEpoch({ epoch: 3, issuer: "a" }, { epoch: 3, issuer: "b" });
+  assert.equal(conflict.accept, false);
+  assert.equal(conflict.error.code, "SP_ERR_EPOCH_CONFLICT");
+});
+
+void test("an unvalidated epoch is a programmer error", () => {
+  assert.throws(() => checkEpoch({ epoch: 0, issuer: null }, { epoch: -1, issuer: "a" }));
+});

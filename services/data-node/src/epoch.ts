@@ -1,0 +1,37 @@
+// The epoch rule, pure. A command is accepted only for an epoch at least as new as the highest
+// accepted so far; the same epoch is accepted again only from the same issuer (one leader per
+// epoch). The caller persists a raised epoch before it executes anything.
+import { spError } from "@sentinel-plane/protocol";
+import type { SpError } from "@sentinel-plane/protocol";
+
+export interface AcceptedEpoch {
+  readonly epoch: number;
+  /** Null before the first accepted command. */
+  readonly issuer: string | null;
+}
+
+export type EpochDecision =
+  | { readonly accept: true; readonly next: AcceptedEpoch; readonly persist: boolean }
+  | { readonly accept: false; readonly error: SpError };
+
+export function checkEpoch(
+  held: AcceptedEpoch,
+  request: { readonly epoch: number; readonly issuer: string },
+): EpochDecision {
+  if (!Number.isSafeInteger(request.epoch) || request.epoch < 0)
+    throw new Error("epoch must be a validated integer");
+  if (request.epoch < held.epoch) {
+    return {
+      accept: false,
+      error: spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
+    };
+  }
+  if (request.epoch === held.epoch && held.issuer !== null && held.issuer !== request.issuer) {
+    return {
+      accept: false,
+      error: spError("SP_ERR_EPOCH_CONFLICT", [request.epoch, held.issuer, request.issuer]),
+    };
+  }
+  const next = { epoch: request.epoch, issuer: request.issuer };
+  return { accept: true, next, persist: next.epoch !== held.epoch || next.issuer !== held.issuer };
+}

@@ -1,0 +1,58 @@
+// Entry point: node --import tsx services/data-node/src/main.ts --config file.json
+import { createLogger, errorMessage } from "@sentinel-plane/runtime";
+import { loadConfig } from "./config.js";
+import { DataNode } from "./node.js";
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.argv.slice(2), process.env);
+  if (!config.ok) {
+    // Refused only at start: a bad file never reaches the loop.
+    createLogger({ service: "data-node", level: "info" }).fatal(
+      { event: "config_invalid", code: config.error.code, error: config.error.message },
+      config.error.message,
+    );
+    process.stderr.write(`${config.error.message}\n`);
+    return 2;
+  }
+  const logger = createLogger({
+    service: "data-node",
+    level: config.value.log_level,
+    base: { node_id: config.value.node_id, cluster_id: config.value.cluster_id },
+  });
+  // A transient fault must never end the process: log unexpected rejections and keep going.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
+  });
+  const node = new DataNode(config.value, logger);
+  const started = await node.start();
+  if (!started.ok) {
+    logger.fatal(
+      { event: "start_failed", code: started.error.code, error: started.error.message },
+      "cannot start",
+    );
+    await node.stop();
+    return 1;
+  }
+  logger.info({ event: "started", mode: config.value.mode }, "data-node started");
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ event: "shutdown", signal }, "shutting down");
+      node.stop().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => {
+      shutdown("SIGTERM");
+    });
+    process.once("SIGINT", () => {
+      shutdown("SIGINT");
+    });
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`data-node crashed: ${errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,166 @@
+// Helpers for the data-node's real-process tests: start the service against harness-managed
+// redis/nats, watch its status reports (event-based), send it commands.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  decodeNodeCommandReply,
+  decodeNodeStatus,
+  nodeCommandSubject,
+  nodeStatusSubject,
+} from "@sentinel-plane/protocol";
+import type { NodeCommandBody, NodeCommandReply, NodeStatusReport } from "@sentinel-plane/protocol";
+import type { Harness, NatsServer, ServiceProcess } from "@sentinel-plane/testkit";
+
+export const CLUSTER = "test-cluster";
+export const ENTRY = "services/data-node/src/main.ts";
+
+export interface NodeUnderTest {
+  readonly node_id: string;
+  readonly config_path: string;
+  readonly state_dir: string;
+  service: ServiceProcess;
+}
+
+/** Writes a config file and starts the data-node; resolves once it serves commands. */
+export async function startDataNode(
+  procs: Harness,
+  node_id: string,
+  config: Readonly<Record<string, unknown>>,
+): Promise<NodeUnderTest> {
+  const dir = await procs.tempDir(`data-node-${node_id}`);
+  const state_dir = join(dir, "state");
+  const config_path = join(dir, "data-node.json");
+  await writeFile(
+    config_path,
+    JSON.stringify(
+      { node_id, cluster_id: CLUSTER, state_dir, poll_interval_ms: 50, probe_timeout_ms: 300, ...config },
+      null,
+      2,
+    ),
+  );
+  const node: NodeUnderTest = {
+    node_id,
+    config_path,
+    state_dir,
+    service: await spawn(procs, node_id, config_path),
+  };
+  return node;
+}
+
+async function spawn(procs: Harness, node_id: string, config_path: string): Promise<ServiceProcess> {
+  const service = await procs.spawnService({
+    name: `data-node-${node_id}`,
+    entry: ENTRY,
+    args: ["--config", config_path],
+  });
+  await service.waitForLog((r) => r["event"] === "commands_ready", { timeout_ms: 30000 });
+  return service;
+}
+
+/** Stops the data-node cleanly (SIGTERM) and starts it again with the same config and state. */
+export async function restartDataNode(procs: Harness, node: NodeUnderTest): Promise<number | null> {
+  const exit = await node.service.stop(5000);
+  node.service = await spawn(procs, node.node_id, node.config_path);
+  return exit.code;
+}
+
+export async function natsClient(procs: Harness, nats: NatsServer): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: nats.url,
+    name: "data-node-test",
+    timeout: 2000,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+    reconnectJitter: 0,
+    waitOnFirstConnect: false,
+    pingInterval: 1000,
+    maxPingOut: 2,
+  });
+  procs.onCleanup(() => nc.close());
+  return nc;
+}
+
+export interface Received {
+  readonly report: NodeStatusReport;
+  /** performance.now() when the message reached the test. */
+  readonly at_ms: number;
+}
+
+/** Collects a node's status reports; `waitFor` resolves on the first match (no polling). */
+export class StatusWatcher {
+  readonly received: Received[] = [];
+  private readonly waiters = new Set<(entry: Received, index: number) => void>();
+
+  constructor(nc: NatsConnection, node_id: string) {
+    nc.subscribe(nodeStatusSubject(CLUSTER, node_id), {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        const at_ms = performance.now();
+        const decoded = decodeNodeStatus(msg.data);
+        if (!decoded.ok) throw new Error(`bad status report: ${decoded.error.message}`);
+        const entry = { report: decoded.value, at_ms };
+        this.received.push(entry);
+        for (const waiter of this.waiters) waiter(entry, this.received.length - 1);
+      },
+    });
+  }
+
+  mark(): number {
+    return this.received.length;
+  }
+
+  latest(): NodeStatusReport | null {
+    return this.received.at(-1)?.report ?? null;
+  }
+
+  waitFor(
+    predicate: (report: NodeStatusReport) => boolean,
+    options: { readonly timeout_ms: number; readonly since?: number },
+  ): Promise<Received> {
+    const since = options.since ?? 0;
+    const found = this.received.slice(since).find((entry) => predicate(entry.report));
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = (entry: Received): void => {
+        if (!predicate(entry.report)) return;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(entry);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(
+          new Error(
+            `no matching status report within ${options.timeout_ms} ms; latest: ${JSON.stringify(this.latest())}`,
+          ),
+        );
+      }, options.timeout_ms);
+      this.waiters.add(waiter);
+    });
+  }
+}
+
+export async function sendRaw(
+  nc: NatsConnection,
+  node_id: string,
+  payload: string,
+): Promise<NodeCommandReply> {
+  const msg = await nc.request(nodeCommandSubject(CLUSTER, node_id), payload, { timeout: 10000 });
+  const decoded = decodeNodeCommandReply(msg.data);
+  if (!decoded.ok) throw new Error(`bad reply: ${decoded.error.message}: ${msg.string()}`);
+  return decoded.value;
+}
+
+export function sendCommand(
+  nc: NatsConnection,
+  node_id: string,
+  epoch: number,
+  issuer: string,
+  command: NodeCommandBody,
+): Promise<NodeCommandReply> {
+  return sendRaw(nc, node_id, JSON.stringify({ v: 1, type: "node_command", epoch, issuer, command }));
+}

@@ -1,0 +1,148 @@
+// The agent's configuration as read from a Redis `sentinel.conf` (plus `sentinel-plane ...`
+// lines). Field names follow the directives, units last. Values are immutable; changes produce a
+// new object (see state.ts), and render.ts writes a model back into the user's file.
+import type { Address, AgentId, MasterSettings } from "@sentinel-plane/core";
+
+/** Sentinel's `rename-command <master> <command> <renamed>`: how to call a renamed command. */
+export interface RenamedCommand {
+  readonly command: string;
+  readonly renamed_to: string;
+}
+
+export interface KnownSentinel {
+  readonly id: AgentId;
+  readonly announce: Address;
+}
+
+export interface MasterConfig {
+  readonly name: string;
+  readonly address: Address;
+  readonly settings: MasterSettings;
+  readonly auth_user: string | null;
+  readonly auth_pass: string | null;
+  readonly notification_script: string | null;
+  readonly client_reconfig_script: string | null;
+  readonly renamed_commands: readonly RenamedCommand[];
+  readonly config_epoch: number;
+  readonly leader_epoch: number;
+  /** `sentinel known-replica` (or the older `known-slave`), in file order. */
+  readonly known_replicas: readonly Address[];
+  readonly known_sentinels: readonly KnownSentinel[];
+}
+
+export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
+
+/** The `user default ...` ACL line Redis 7 writes on CONFIG REWRITE (other users are refused). */
+export interface DefaultUserAcl {
+  readonly nopass: boolean;
+  /** SHA-256 (hex) of each password the default user accepts (`#<hash>` or `>password`). */
+  readonly passwords_sha256: readonly string[];
+}
+
+/** Plain Redis directives that mean something for the agent's own RESP port. */
+export interface ServerSettings {
+  readonly port: number;
+  /** Listen addresses; null = Redis' default (all interfaces). */
+  readonly bind: readonly string[] | null;
+  /** Password clients must give to AUTH on the agent's RESP port; null = none. */
+  readonly requirepass: string | null;
+  readonly default_user: DefaultUserAcl | null;
+  readonly protected_mode: boolean;
+  readonly dir: string | null;
+  /** null or "" = standard output. */
+  readonly logfile: string | null;
+  readonly loglevel: LogLevel;
+}
+
+/** Our own settings: `sentinel-plane <key> ...` lines, overridable by SP_* variables (env.ts). */
+export interface PlaneSettings {
+  readonly nats_servers: readonly string[];
+  readonly nats_user: string | null;
+  readonly nats_pass: string | null;
+  readonly nats_token: string | null;
+  /** Namespaces NATS subjects and the KV bucket; agents of one cluster share it. */
+  readonly cluster_id: string;
+  readonly rest_port: number;
+  /** Bearer token required by REST calls that change something; null = changes refused. */
+  readonly rest_token: string | null;
+  /** Where the runtime keeps its state; null = the runtime's choice (beside the config file). */
+  readonly state_dir: string | null;
+}
+
+export interface SentinelConfig {
+  /** null until ensureMyid() gives one (Sentinel generates it at first start, too). */
+  readonly myid: AgentId | null;
+  readonly current_epoch: number;
+  readonly announce_ip: string | null;
+  readonly announce_port: number | null;
+  readonly resolve_hostnames: boolean;
+  readonly announce_hostnames: boolean;
+  readonly deny_scripts_reconfig: boolean;
+  /** Credentials this agent uses towards other Sentinels (`sentinel sentinel-user/-pass`). */
+  readonly sentinel_user: string | null;
+  readonly sentinel_pass: string | null;
+  /** In the order of their `sentinel monitor` lines. */
+  readonly masters: readonly MasterConfig[];
+  readonly server: ServerSettings;
+  readonly plane: PlaneSettings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defaults (Redis 7.0 sentinel.c / config.c, and ours)
+
+export const SENTINEL_PORT_DEFAULT = 26379;
+
+/**
+ * Base of the randomised election timeout (a split vote is retried after [base, 2*base)).
+ * 250 ms: a vote round trip is a NATS request/reply plus an fsync of the vote before the reply
+ * (well under 25 ms on a LAN with ordinary disks), so 250 ms leaves a 10x margin and spurious
+ * aborts stay rare, as with Raft's 150-300 ms; yet a split vote costs at most 500 ms where
+ * Sentinel waits 2 x failover-timeout (360 s by default).
+ */
+export const ELECTION_TIMEOUT_MS_DEFAULT = 250;
+
+export const MASTER_SETTINGS_DEFAULT: MasterSettings = {
+  quorum: 1, // not a default in Redis: `sentinel monitor` always gives it; here for completeness
+  down_after_ms: 30_000,
+  failover_timeout_ms: 180_000,
+  parallel_syncs: 1,
+  master_reboot_down_after_period_ms: 0,
+  election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
+};
+
+export const SERVER_SETTINGS_DEFAULT: ServerSettings = {
+  port: SENTINEL_PORT_DEFAULT,
+  bind: null,
+  requirepass: null,
+  default_user: null,
+  protected_mode: false, // Sentinel turns protected mode off by default
+  dir: null,
+  logfile: null,
+  loglevel: "notice",
+};
+
+export const PLANE_SETTINGS_DEFAULT: PlaneSettings = {
+  nats_servers: ["nats://127.0.0.1:4222"],
+  nats_user: null,
+  nats_pass: null,
+  nats_token: null,
+  cluster_id: "default",
+  rest_port: 8080,
+  rest_token: null,
+  state_dir: null,
+};
+
+export const SENTINEL_CONFIG_DEFAULT: SentinelConfig = {
+  myid: null,
+  current_epoch: 0,
+  announce_ip: null,
+  announce_port: null,
+  resolve_hostnames: false,
+  announce_hostnames: false,
+  deny_scripts_reconfig: true,
+  sentinel_user: null,
+  sentinel_pass: null,
+  masters: [],
+  server: SERVER_SETTINGS_DEFAULT,
+  plane: PLANE_SETTINGS_DEFAULT,
+};

@@ -1,0 +1,131 @@
+// `sentinel-plane <setting> ...` lines: our own settings, in the same file so that one file
+// configures an agent. Environment variables override them (env.ts).
+import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
+import { arg, check } from "./directive.js";
+import type { ValueResult } from "./values.js";
+import { POSITIVE_MS, parseInteger, parsePort, shown } from "./values.js";
+
+const NATS_SERVERS_MAX = 16;
+const NATS_SCHEMES = new Set(["nats:", "tls:", "ws:", "wss:"]);
+/** A REST token shorter than this is guessable; refuse it rather than protect nothing. */
+export const REST_TOKEN_LENGTH_MIN = 16;
+
+/** One or more URLs, as separate arguments or comma-separated (the SP_NATS_SERVERS form). */
+export function parseNatsServers(args: readonly string[]): ValueResult<string[]> {
+  const urls = args.flatMap((a) => a.split(",")).map((u) => u.trim());
+  if (urls.length === 0 || urls.length > NATS_SERVERS_MAX) {
+    return { ok: false, reason: `expected 1 to ${NATS_SERVERS_MAX} NATS URLs, got ${urls.length}` };
+  }
+  for (const u of urls) {
+    if (!isNatsUrl(u))
+      return { ok: false, reason: `expected a NATS URL like nats://127.0.0.1:4222, got ${shown(u)}` };
+  }
+  return { ok: true, value: urls };
+}
+
+function isNatsUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return NATS_SCHEMES.has(url.protocol) && url.hostname !== "" && url.pathname.replace(/^\/$/, "") === "";
+}
+
+export function parseClusterId(text: string): ValueResult<string> {
+  if (/^[A-Za-z0-9_-]{1,64}$/.test(text)) return { ok: true, value: text };
+  return {
+    ok: false,
+    reason: `expected 1-64 letters, digits, "-" or "_" (it becomes part of NATS subjects), got ${shown(text)}`,
+  };
+}
+
+export function parseRestToken(text: string): ValueResult<string> {
+  if (text.length >= REST_TOKEN_LENGTH_MIN) return { ok: true, value: text };
+  return { ok: false, reason: `expected a token of at least ${REST_TOKEN_LENGTH_MIN} characters` };
+}
+
+export function parseNonEmpty(text: string, what: string): ValueResult<string> {
+  return text === ""
+    ? { ok: false, reason: `expected ${what}, got an empty string` }
+    : { ok: true, value: text };
+}
+
+function setting(
+  usage: string,
+  arity: readonly [number, number],
+  apply: (ctx: DirectiveContext) => void,
+): Directive {
+  return { kind: "global", arity, usage, apply };
+}
+
+export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Directive>([
+  [
+    "nats-servers",
+    setting("<url> ...", [1, NATS_SERVERS_MAX], (ctx) => {
+      const v = check(ctx, parseNatsServers(ctx.args));
+      if (v !== null) ctx.draft.plane.nats_servers = v;
+    }),
+  ],
+  [
+    "nats-user",
+    setting("<username>", [1, 1], (ctx) => {
+      const v = check(ctx, parseNonEmpty(arg(ctx, 0), "a username"));
+      if (v !== null) ctx.draft.plane.nats_user = v;
+    }),
+  ],
+  [
+    "nats-pass",
+    setting("<password>", [1, 1], (ctx) => {
+      const v = check(ctx, parseNonEmpty(arg(ctx, 0), "a password"));
+      if (v !== null) ctx.draft.plane.nats_pass = v;
+    }),
+  ],
+  [
+    "nats-token",
+    setting("<token>", [1, 1], (ctx) => {
+      const v = check(ctx, parseNonEmpty(arg(ctx, 0), "a token"));
+      if (v !== null) ctx.draft.plane.nats_token = v;
+    }),
+  ],
+  [
+    "cluster-id",
+    setting("<id>", [1, 1], (ctx) => {
+      const v = check(ctx, parseClusterId(arg(ctx, 0)));
+      if (v !== null) ctx.draft.plane.cluster_id = v;
+    }),
+  ],
+  [
+    "rest-port",
+    setting("<port>", [1, 1], (ctx) => {
+      const v = check(ctx, parsePort(arg(ctx, 0)));
+      if (v !== null) ctx.draft.plane.rest_port = v;
+    }),
+  ],
+  [
+    "rest-token",
+    setting("<token>", [1, 1], (ctx) => {
+      const v = check(ctx, parseRestToken(arg(ctx, 0)));
+      if (v !== null) ctx.draft.plane.rest_token = v;
+    }),
+  ],
+  [
+    "state-dir",
+    setting("<path>", [1, 1], (ctx) => {
+      const v = check(ctx, parseNonEmpty(arg(ctx, 0), "a directory"));
+      if (v !== null) ctx.draft.plane.state_dir = v;
+    }),
+  ],
+]);
+
+export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<string, MasterDirective>([
+  [
+    "election-timeout",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <milliseconds>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), POSITIVE_MS));
+        if (v !== null) m.election_timeout_ms = v;
+      },
+    },
+  ],
+]);

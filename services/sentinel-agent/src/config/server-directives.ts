@@ -1,0 +1,209 @@
+// Plain Redis directives found in sentinel.conf files. Each is honoured (it configures the agent's
+// own RESP port or logs), accepted and ignored with a note (it concerns a Redis server process),
+// or refused because the agent cannot do what it asks. Anything else is an unknown directive.
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import type { Directive, DirectiveContext } from "./directive.js";
+import { arg, check } from "./directive.js";
+import type { LogLevel } from "./model.js";
+import { parsePort, parseYesNo, shown } from "./values.js";
+
+function honoured(
+  usage: string,
+  arity: readonly [number, number],
+  apply: (ctx: DirectiveContext) => void,
+): Directive {
+  return { kind: "global", arity, usage, apply };
+}
+
+const BIND_ADDRESSES_MAX = 16; // Redis' CONFIG_BINDADDR_MAX
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "verbose", "notice", "warning", "nothing"];
+
+export const SERVER_HONOURED: ReadonlyMap<string, Directive> = new Map<string, Directive>([
+  [
+    "port",
+    honoured("<port>", [1, 1], (ctx) => {
+      if (arg(ctx, 0) === "0") {
+        ctx.fail("port 0 (no TCP listener) is not supported: the agent serves on TCP");
+        return;
+      }
+      const v = check(ctx, parsePort(arg(ctx, 0)));
+      if (v !== null) ctx.draft.server.port = v;
+    }),
+  ],
+  [
+    "bind",
+    honoured("<address> ...", [1, BIND_ADDRESSES_MAX], (ctx) => {
+      // Redis 7: an address may be prefixed with "-" (optional: skipped if unavailable).
+      const bad = ctx.args.find((a) => {
+        const addr = a.startsWith("-") ? a.slice(1) : a;
+        return !(addr === "*" || addr === "::*" || isIP(addr) !== 0);
+      });
+      if (bad !== undefined) {
+        ctx.fail(`expected IP addresses (or * / ::*), got ${shown(bad)}`);
+        return;
+      }
+      ctx.draft.server.bind = [...ctx.args];
+    }),
+  ],
+  [
+    "requirepass",
+    honoured("<password>", [1, 1], (ctx) => {
+      ctx.draft.server.requirepass = arg(ctx, 0) === "" ? null : arg(ctx, 0); // Redis: "" = none
+    }),
+  ],
+  [
+    "protected-mode",
+    honoured("yes|no", [1, 1], (ctx) => {
+      const v = check(ctx, parseYesNo(arg(ctx, 0)));
+      if (v !== null) ctx.draft.server.protected_mode = v;
+    }),
+  ],
+  [
+    "dir",
+    honoured("<path>", [1, 1], (ctx) => {
+      if (arg(ctx, 0) === "") {
+        ctx.fail("expected a directory, got an empty string");
+        return;
+      }
+      ctx.draft.server.dir = arg(ctx, 0);
+    }),
+  ],
+  [
+    "logfile",
+    honoured("<path>", [1, 1], (ctx) => {
+      ctx.draft.server.logfile = arg(ctx, 0);
+    }),
+  ],
+  [
+    "loglevel",
+    honoured("debug|verbose|notice|warning|nothing", [1, 1], (ctx) => {
+      const level = LOG_LEVELS.find((l) => l === arg(ctx, 0).toLowerCase());
+      if (level === undefined) {
+        ctx.fail(`expected one of ${LOG_LEVELS.join(", ")}, got ${shown(arg(ctx, 0))}`);
+        return;
+      }
+      ctx.draft.server.loglevel = level;
+    }),
+  ],
+  ["user", honoured("default <acl rules> ...", [1, 64], applyUser)],
+]);
+
+// Rules that leave the default user unrestricted (what Redis 7 writes on CONFIG REWRITE:
+// `user default on nopass ~* &* +@all`, or `#<sha256>` instead of nopass with requirepass).
+const UNRESTRICTED = new Set([
+  "on",
+  "~*",
+  "&*",
+  "+@all",
+  "allkeys",
+  "allchannels",
+  "allcommands",
+  "%rw~*",
+  "sanitize-payload",
+  "skip-sanitize-payload",
+  "reset",
+  "resetpass",
+  "resetkeys",
+  "resetchannels",
+]);
+
+function applyUser(ctx: DirectiveContext): void {
+  const [name, ...rules] = ctx.args;
+  if (name !== "default") {
+    ctx.fail(
+      `ACL user ${shown(name ?? "")} is not supported: the agent has one password (requirepass) or none`,
+    );
+    return;
+  }
+  let nopass = false;
+  const passwords_sha256: string[] = [];
+  for (const rule of rules) {
+    const lower = rule.toLowerCase();
+    if (lower === "nopass") nopass = true;
+    else if (rule.startsWith(">")) passwords_sha256.push(sha256(rule.slice(1)));
+    else if (/^#[0-9a-fA-F]{64}$/.test(rule)) passwords_sha256.push(rule.slice(1).toLowerCase());
+    else if (!UNRESTRICTED.has(lower)) {
+      ctx.fail(
+        `ACL rule ${shown(rule)} is not supported: only an unrestricted default user (on, nopass or passwords, ~*, &*, +@all) can be honoured`,
+      );
+      return;
+    }
+  }
+  if (!rules.some((r) => r.toLowerCase() === "on")) {
+    ctx.fail('a default user that is not "on" would lock every client out; refusing');
+    return;
+  }
+  ctx.draft.server.default_user = { nopass, passwords_sha256 };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Accepted and ignored: why each has no effect on the agent. */
+export const SERVER_IGNORED: ReadonlyMap<string, string> = new Map<string, string>([
+  ["daemonize", "the agent runs in the foreground; let systemd or the container runtime supervise it"],
+  ["supervised", "the agent runs in the foreground; let systemd or the container runtime supervise it"],
+  ["pidfile", "the agent writes no pid file; its supervisor tracks the process"],
+  ...[
+    "acllog-max-len",
+    "activerehashing",
+    "always-show-logo",
+    "appendonly",
+    "crash-log-enabled",
+    "crash-memcheck-enabled",
+    "databases",
+    "dbfilename",
+    "disable-thp",
+    "dynamic-hz",
+    "enable-debug-command",
+    "enable-module-command",
+    "enable-protected-configs",
+    "hz",
+    "io-threads",
+    "io-threads-do-reads",
+    "jemalloc-bg-thread",
+    "latency-monitor-threshold",
+    "latency-tracking",
+    "latency-tracking-info-percentiles",
+    "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush",
+    "maxclients",
+    "maxmemory",
+    "maxmemory-policy",
+    "oom-score-adj",
+    "oom-score-adj-values",
+    "proc-title-template",
+    "save",
+    "set-proc-title",
+    "slowlog-log-slower-than",
+    "slowlog-max-len",
+    "syslog-enabled",
+    "syslog-facility",
+    "syslog-ident",
+    "tcp-backlog",
+    "tcp-keepalive",
+    "timeout",
+  ].map((name): [string, string] => [name, "a Redis server setting with no meaning for the agent"]),
+]);
+
+/** Recognised but impossible to honour: refusing beats silently running differently. */
+export const SERVER_REFUSED: ReadonlyMap<string, string> = new Map<string, string>([
+  ["include", "include files are not supported: put the directives in this file"],
+  ["loadmodule", "Redis modules cannot be loaded into the agent"],
+  [
+    "rename-command",
+    "renaming the agent's own commands is not supported (sentinel rename-command, for the monitored servers, is)",
+  ],
+  ["unixsocket", "the agent listens on TCP only"],
+  ["unixsocketperm", "the agent listens on TCP only"],
+  ["replicaof", "a Sentinel configuration cannot make the agent a replica"],
+  ["slaveof", "a Sentinel configuration cannot make the agent a replica"],
+  ["aclfile", "ACL files are not supported: use requirepass"],
+]);
+
+/** Every `tls-*` directive: the agent speaks plain TCP on its RESP port for now. */
+export const TLS_REFUSAL =
+  "TLS is not supported by sentinel-plane yet (RESP port and links to Redis are plain TCP)";

@@ -1,0 +1,198 @@
+// The agent's one loop (etcd/raft `doc.go`): collect inputs, step the core, carry out the effects
+// in order, feed the results back as inputs. No state changes happen inside callbacks: every
+// callback only enqueues an input.
+import assert from "node:assert/strict";
+import { step } from "@sentinel-plane/core";
+import type { AdminCommand, AgentState, Effect, Input, Random } from "@sentinel-plane/core";
+import type { AgentPorts } from "./ports.js";
+
+export interface AdminReply {
+  readonly ok: boolean;
+  readonly code?: string;
+  readonly message: string;
+}
+
+export interface AgentLoopOptions {
+  /** Bound on queued inputs; beyond it the oldest tick is dropped first, then new inputs are refused. */
+  readonly inputs_max: number;
+  /** Bound on admin requests waiting for their reply. */
+  readonly admin_pending_max: number;
+  readonly now_ms: () => number;
+  readonly random: Random;
+  readonly on_error: (error: unknown, context: string) => void;
+}
+
+type Pending = { resolve: (reply: AdminReply) => void };
+
+export class AgentLoop {
+  #state: AgentState;
+  readonly #ports: AgentPorts;
+  readonly #options: AgentLoopOptions;
+  readonly #queue: Input[] = [];
+  readonly #admin = new Map<number, Pending>();
+  #admin_next_id = 1;
+  #draining = false;
+  #stopped = false;
+  /** Resolves when the queue is empty and no persist is in flight (tests, shutdown). */
+  #idle_waiters: (() => void)[] = [];
+
+  constructor(state: AgentState, ports: AgentPorts, options: AgentLoopOptions) {
+    assert.ok(options.inputs_max > 0 && options.admin_pending_max > 0);
+    this.#state = state;
+    this.#ports = ports;
+    this.#options = options;
+  }
+
+  get state(): AgentState {
+    return this.#state;
+  }
+
+  /** Enqueues an input. Returns false when the queue is full and the input was refused. */
+  feed(input: Input): boolean {
+    if (this.#stopped) return false;
+    if (this.#queue.length >= this.#options.inputs_max) {
+      const tick = this.#queue.findIndex((i) => i.type === "tick");
+      if (tick < 0) {
+        this.#options.on_error(new Error(`input queue full (${this.#options.inputs_max})`), input.type);
+        return false;
+      }
+      this.#queue.splice(tick, 1);
+    }
+    this.#queue.push(input);
+    if (!this.#draining) void this.#drain();
+    return true;
+  }
+
+  /** Submits an admin command and resolves with the core's `admin_reply`. */
+  admin(command: AdminCommand): Promise<AdminReply> {
+    if (this.#admin.size >= this.#options.admin_pending_max) {
+      return Promise.resolve({
+        ok: false,
+        code: "SP_ERR_BUSY",
+        message: "too many admin requests in flight",
+      });
+    }
+    const request_id = this.#admin_next_id++;
+    return new Promise<AdminReply>((resolve) => {
+      this.#admin.set(request_id, { resolve });
+      const accepted = this.feed({ type: "admin", now_ms: this.#options.now_ms(), command, request_id });
+      if (!accepted) {
+        this.#admin.delete(request_id);
+        resolve({ ok: false, code: "SP_ERR_BUSY", message: "agent input queue is full" });
+      }
+    });
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.#draining && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle_waiters.push(resolve));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    for (const [, pending] of this.#admin)
+      pending.resolve({ ok: false, code: "SP_ERR_STOPPED", message: "agent stopped" });
+    this.#admin.clear();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (!this.#stopped) {
+        const input = this.#queue.shift();
+        if (input === undefined) break;
+        const output = step(this.#state, input, this.#options.random);
+        this.#state = output.state;
+        await this.#carryOut(output.effects);
+      }
+    } finally {
+      this.#draining = false;
+      const waiters = this.#idle_waiters;
+      this.#idle_waiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Effects in order; a persist completes before any later effect is carried out. */
+  async #carryOut(effects: readonly Effect[]): Promise<void> {
+    for (const effect of effects) {
+      try {
+        if (effect.type === "persist") await this.#ports.state.save(effect.state);
+        else this.#dispatch(effect);
+      } catch (error) {
+        this.#options.on_error(error, effect.type);
+        // A failed persist must not be followed by the messages that depend on it.
+        if (effect.type === "persist") return;
+      }
+    }
+  }
+
+  #dispatch(effect: Exclude<Effect, { type: "persist" }>): void {
+    const ports = this.#ports;
+    switch (effect.type) {
+      case "send":
+        ports.peers.send(effect.to, effect.message);
+        return;
+      case "probe":
+        void ports.prober.probe(effect.target, effect.kind, effect.timeout_ms).then((result) => {
+          this.feed({
+            type: "probe_result",
+            now_ms: this.#options.now_ms(),
+            probe_id: effect.probe_id,
+            target: effect.target,
+            result,
+          });
+        });
+        return;
+      case "node_command":
+        void ports.nodes
+          .command(effect.target, effect.epoch, effect.command, effect.timeout_ms)
+          .then((result) => {
+            this.feed({
+              type: "command_result",
+              now_ms: this.#options.now_ms(),
+              command_id: effect.command_id,
+              result,
+            });
+          });
+        return;
+      case "commit_topology":
+        void ports.topology.commit(effect.record, effect.expected_revision).then((outcome) => {
+          this.feed({
+            type: "commit_result",
+            now_ms: this.#options.now_ms(),
+            commit_id: effect.commit_id,
+            ok: outcome.ok,
+            ...(outcome.ok ? {} : outcome.current === undefined ? {} : { current: outcome.current }),
+          });
+          if (outcome.ok) {
+            this.feed({
+              type: "topology_observed",
+              now_ms: this.#options.now_ms(),
+              record: effect.record,
+              revision: outcome.revision,
+            });
+          }
+        });
+        return;
+      case "event":
+        ports.events.emit(effect.event);
+        return;
+      case "client_reconfig":
+        ports.hooks.clientReconfig(effect.master_name, effect.role, effect.state, effect.from, effect.to);
+        return;
+      case "admin_reply": {
+        const pending = this.#admin.get(effect.request_id);
+        if (pending === undefined) return; // a propagated admin command has no local waiter
+        this.#admin.delete(effect.request_id);
+        pending.resolve({
+          ok: effect.ok,
+          message: effect.message,
+          ...(effect.code === undefined ? {} : { code: effect.code }),
+        });
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// The narrow edges of the agent (hashicorp/raft's Transport/FSM idea): the loop talks to the world
+// only through these, so it can be driven by fakes in tests and by NATS/ioredis in production.
+import type {
+  Address,
+  AgentId,
+  NodeCommand,
+  NodeCommandResult,
+  PeerMessage,
+  PersistedState,
+  ProbeResult,
+  SentinelEvent,
+  TopologyRecord,
+} from "@sentinel-plane/core";
+
+export interface PeerTransport {
+  /** Fire-and-forget; loss is tolerated by the core (it re-sends what matters). */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "all" is the broadcast address
+  send(to: AgentId | "all", message: PeerMessage): void;
+}
+
+export interface Prober {
+  /** Never rejects: a failure is a `{ ok: false }` result. */
+  probe(target: Address, kind: "ping" | "info", timeout_ms: number): Promise<ProbeResult>;
+}
+
+export interface NodeCommander {
+  /** Never rejects: transport failures become `{ ok: false, code }` results. */
+  command(
+    target: Address,
+    epoch: number,
+    command: NodeCommand,
+    timeout_ms: number,
+  ): Promise<NodeCommandResult>;
+}
+
+export type CommitOutcome =
+  | { readonly ok: true; readonly revision: number }
+  | {
+      readonly ok: false;
+      readonly current?: { readonly record: TopologyRecord; readonly revision: number };
+    };
+
+export interface TopologyStore {
+  /** Compare-and-set on `expected_revision` (0: the key must not exist yet). Never rejects. */
+  commit(record: TopologyRecord, expected_revision: number): Promise<CommitOutcome>;
+}
+
+export interface StateStore {
+  /** Durable before it resolves (temp file, fsync, rename). Rejects on I/O failure. */
+  save(state: PersistedState): Promise<void>;
+}
+
+export interface EventSink {
+  emit(event: SentinelEvent): void;
+}
+
+export interface ReconfigHooks {
+  clientReconfig(
+    master_name: string,
+    role: "leader" | "observer",
+    state: "start",
+    from: Address,
+    to: Address,
+  ): void;
+}
+
+export interface AgentPorts {
+  readonly peers: PeerTransport;
+  readonly prober: Prober;
+  readonly nodes: NodeCommander;
+  readonly topology: TopologyStore;
+  readonly state: StateStore;
+  readonly events: EventSink;
+  readonly hooks: ReconfigHooks;
+}

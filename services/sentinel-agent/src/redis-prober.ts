@@ -1,0 +1,120 @@
+// Probes Redis instances with ioredis: one long-lived connection per instance, as Sentinel keeps
+// one link per instance. PING and INFO replies become the core's ProbeResult; nothing here
+// decides anything about health.
+import { parseInfo } from "@sentinel-plane/core";
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
+import type { Address, ProbeResult } from "@sentinel-plane/core";
+import type { Prober } from "./ports.js";
+
+export interface RedisAuth {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface RedisProberOptions {
+  /** Bound on the number of instances probed (one connection each). */
+  readonly instances_max: number;
+  readonly connect_timeout_ms: number;
+  /** Reconnect back-off: 50 ms per attempt, capped at this. */
+  readonly reconnect_max_ms: number;
+  readonly auth_for: (target: Address) => RedisAuth;
+}
+
+/** Replies Sentinel counts as "the instance is alive" even though they are errors. */
+const ALIVE_ERRORS = ["LOADING", "MASTERDOWN"] as const;
+
+export class RedisProber implements Prober {
+  readonly #clients = new Map<string, Redis>();
+  readonly #options: RedisProberOptions;
+
+  constructor(options: RedisProberOptions) {
+    this.#options = options;
+  }
+
+  async probe(target: Address, kind: "ping" | "info", timeout_ms: number): Promise<ProbeResult> {
+    const client = this.#client(target);
+    if (client === null) return { kind, ok: false, error: "too many probed instances" };
+    try {
+      const reply = await withTimeout(kind === "ping" ? client.ping() : client.info(), timeout_ms);
+      if (kind === "ping") return { kind, ok: true, reply: "PONG" };
+      const parsed = parseInfo(reply);
+      return parsed.ok ? { kind, ok: true, info: parsed.info } : { kind, ok: false, error: parsed.reason };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const alive = ALIVE_ERRORS.find((prefix) => message.startsWith(prefix));
+      if (kind === "ping" && alive !== undefined) return { kind, ok: true, reply: alive };
+      if (message === TIMEOUT) {
+        // A hung server keeps the command pending forever: drop the link so the next probe does
+        // not queue behind it (Sentinel kills links with old pending pings for the same reason).
+        client.disconnect(true);
+      }
+      return { kind, ok: false, error: message };
+    }
+  }
+
+  /** Forgets instances no longer monitored. */
+  retain(targets: readonly Address[]): void {
+    const keep = new Set(targets.map(key));
+    for (const [k, client] of this.#clients) {
+      if (!keep.has(k)) {
+        client.disconnect(false);
+        this.#clients.delete(k);
+      }
+    }
+  }
+
+  close(): void {
+    for (const client of this.#clients.values()) client.disconnect(false);
+    this.#clients.clear();
+  }
+
+  #client(target: Address): Redis | null {
+    const k = key(target);
+    const existing = this.#clients.get(k);
+    if (existing !== undefined) return existing;
+    if (this.#clients.size >= this.#options.instances_max) return null;
+    const auth = this.#options.auth_for(target);
+    const client = createRedisClient({
+      host: target.host,
+      port: target.port,
+      ...(auth.username === undefined ? {} : { username: auth.username }),
+      ...(auth.password === undefined ? {} : { password: auth.password }),
+      connection_name: "sentinel-plane-probe",
+      connect_timeout_ms: this.#options.connect_timeout_ms,
+      // The probe's own deadline (withTimeout) is the one that matters; this is a backstop.
+      command_timeout_ms: 60_000,
+      retry_base_ms: 50,
+      retry_max_ms: this.#options.reconnect_max_ms,
+    });
+    client.connect().catch(() => undefined);
+    // Errors surface through the probe results; the listener keeps ioredis from logging them.
+    client.on("error", () => undefined);
+    this.#clients.set(k, client);
+    return client;
+  }
+}
+
+const TIMEOUT = "probe timed out";
+
+function key(a: Address): string {
+  return `${a.host}:${a.port}`;
+}
+
+function withTimeout<T>(promise: Promise<T>, timeout_ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(TIMEOUT));
+    }, timeout_ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,111 @@
+// VipController across real network namespaces: h1 and h2 (data hosts) and c1 (client) on a
+// bridge. All traffic to the lab's 10.x addresses starts inside c1.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { NetnsLab } from "@sentinel-plane/testkit/netns";
+import {
+  createNetnsLab,
+  listNetns,
+  tcpReplyServerArgv,
+  waitForTcpReply,
+} from "@sentinel-plane/testkit/netns";
+import type { VipConfig } from "./vip_config.js";
+import { VipController } from "./vip_controller.js";
+
+const PORT = 7000;
+let lab: NetnsLab;
+let vip: VipConfig;
+const controllers = new Map<string, VipController>();
+
+function controller(host: string): VipController {
+  const found = controllers.get(host);
+  assert.ok(found !== undefined);
+  return found;
+}
+
+/** Hosts whose interface carries the VIP, asked on every host. */
+async function holders(): Promise<string[]> {
+  const held: string[] = [];
+  for (const host of lab.hosts) if (await controller(host.name).check()) held.push(host.name);
+  return held;
+}
+
+async function vipEntries(host: string): Promise<number> {
+  const node = lab.node(host);
+  const shown = await lab.execChecked(host, ["ip", "-j", "addr", "show", "dev", node.ifname]);
+  const links = JSON.parse(shown.stdout) as { addr_info: { local: string }[] }[];
+  return links.flatMap((link) => link.addr_info).filter((entry) => entry.local === vip.vip).length;
+}
+
+before(async () => {
+  lab = await createNetnsLab({ hosts: 2, clients: 1, subnet: "10.77.0" });
+  vip = { master_name: "mymaster", vip: "10.77.0.50", prefix_length: 24, interface: "eth0" };
+  for (const host of lab.hosts) {
+    controllers.set(host.name, new VipController(vip, { command_prefix: lab.execPrefix(host.name) }));
+    const server = lab.spawn(host.name, tcpReplyServerArgv(PORT, host.name));
+    await server.waitForOutput(/ready/, 10_000);
+  }
+});
+
+after(async () => {
+  for (const vip_controller of controllers.values()) await vip_controller.close();
+  const names = lab.netns_names;
+  await lab.teardown();
+  const listed = await listNetns();
+  assert.deepEqual(
+    names.filter((name) => listed.includes(name)),
+    [],
+  );
+});
+
+void describe("VipController in network namespaces", () => {
+  void it("nobody holds the VIP at first and c1 gets no answer", async () => {
+    assert.deepEqual(await holders(), []);
+    const reply = await waitForTcpReply(lab, "c1", { host: vip.vip, port: PORT }, "none", 0, 300);
+    assert.equal(reply, null);
+  });
+
+  void it("hold() on h1: c1 reaches h1 through the VIP; holding twice keeps one address", async () => {
+    await controller("h1").hold();
+    assert.equal(await waitForTcpReply(lab, "c1", { host: vip.vip, port: PORT }, "h1", 3_000), "h1");
+    await controller("h1").hold();
+    assert.equal(await vipEntries("h1"), 1);
+    assert.deepEqual(await holders(), ["h1"]);
+    assert.equal(await lab.neighborMac("c1", vip.vip), await lab.mac("h1"));
+    assert.equal(await controller("h1").reconcile("hold"), "already_bound");
+  });
+
+  void it("release() where the VIP is not bound is done, not an error", async () => {
+    assert.deepEqual(await controller("h2").release(), { removed: false });
+    assert.deepEqual(await holders(), ["h1"]);
+  });
+
+  void it("moves to h2: release on h1, hold on h2; c1's gratuitous-ARP-updated entry points at h2", async () => {
+    const h1_arping = controller("h1").lastArpingExit();
+    assert.deepEqual(await controller("h1").release(), { removed: true });
+    const h1_exit = await h1_arping;
+    assert.ok(h1_exit !== null);
+    await controller("h2").hold();
+    // c1 still has h1's MAC cached: only the gratuitous ARP can switch it within this deadline
+    // (without it, clients kept the old MAC for 45-53 s here).
+    assert.equal(await waitForTcpReply(lab, "c1", { host: vip.vip, port: PORT }, "h2", 3_000), "h2");
+    assert.equal(await lab.neighborMac("c1", vip.vip), await lab.mac("h2"));
+    assert.deepEqual(await holders(), ["h2"]);
+    const arping = await controller("h2").lastArpingExit();
+    assert.equal(arping?.exit_code, 0, "arping sent its gratuitous ARPs");
+  });
+
+  void it("releasing twice is idempotent and leaves no holder", async () => {
+    assert.deepEqual(await controller("h2").release(), { removed: true });
+    assert.deepEqual(await controller("h2").release(), { removed: false });
+    assert.deepEqual(await holders(), []);
+    for (const host of lab.hosts) assert.equal(await vipEntries(host.name), 0);
+  });
+
+  void it("reconcile binds a missing VIP and releases it", async () => {
+    assert.equal(await controller("h1").reconcile("hold"), "bound");
+    assert.deepEqual(await holders(), ["h1"]);
+    assert.equal(await controller("h1").reconcile("release"), "released");
+    assert.deepEqual(await holders(), []);
+  });
+});

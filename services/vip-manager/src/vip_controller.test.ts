@@ -1,0 +1,115 @@
+// VipController's handling of command outcomes, with a fake `ip` that records its argv and
+// answers as told. No namespace and no address is touched.
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { VipConfig } from "./vip_config.js";
+import { VipController } from "./vip_controller.js";
+import { VipError } from "./vip_error.js";
+
+const config: VipConfig = { master_name: "mymaster", vip: "10.91.4.30", prefix_length: 24, interface: "mgt" };
+let dir = "";
+let fake_ip = "";
+let fake_arping = "";
+
+/** The fake prints `stdout`, `stderr`, sleeps `sleep_s` and exits `code`, as set per test. */
+function behave(code: number, stderr = "", stdout = "", sleep_s = 0): void {
+  writeFileSync(join(dir, "code"), String(code));
+  writeFileSync(join(dir, "stderr"), stderr);
+  writeFileSync(join(dir, "stdout"), stdout);
+  writeFileSync(join(dir, "sleep"), String(sleep_s));
+  writeFileSync(join(dir, "argv"), "");
+}
+
+function recorded(): string[] {
+  return readFileSync(join(dir, "argv"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "sp-vip-"));
+  fake_ip = join(dir, "ip");
+  writeFileSync(
+    fake_ip,
+    `#!/bin/bash\necho "$*" >> '${dir}/argv'\ncat '${dir}/stdout'\ncat '${dir}/stderr' >&2\n` +
+      `s="$(cat '${dir}/sleep')"; [ "$s" != 0 ] && exec sleep "$s"\nexit "$(cat '${dir}/code')"\n`,
+  );
+  chmodSync(fake_ip, 0o755);
+  fake_arping = join(dir, "arping");
+  writeFileSync(fake_arping, `#!/bin/bash\necho "arping $*" >> '${dir}/argv'\nexit 0\n`);
+  chmodSync(fake_arping, 0o755);
+});
+
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function make(options: { ip_path?: string; arping_path?: string; command_timeout_ms?: number } = {}) {
+  return new VipController(config, { ip_path: fake_ip, arping_path: fake_arping, ...options });
+}
+
+void describe("VipController command handling (fake ip)", () => {
+  void it("binds with ip addr replace, then announces with arping -U", async () => {
+    behave(0);
+    const controller = make();
+    await controller.hold();
+    const exit = await controller.lastArpingExit();
+    assert.equal(exit?.exit_code, 0);
+    assert.deepEqual(recorded(), ["addr replace 10.91.4.30/24 dev mgt", "arping -U -c 3 -I mgt 10.91.4.30"]);
+  });
+
+  void it("treats exit 2 'Address not found' on release as done", async () => {
+    behave(2, "Error: ipv4: Address not found.\n");
+    assert.deepEqual(await make().release(), { removed: false });
+    assert.deepEqual(recorded(), ["addr del 10.91.4.30/24 dev mgt"]);
+  });
+
+  void it("reports other failures with a code and the command's stderr", async () => {
+    behave(1, 'Cannot find device "mgt"\n');
+    await assert.rejects(make().release(), (error: unknown) => {
+      assert.ok(error instanceof VipError);
+      assert.equal(error.code, "SP_ERR_VIP_COMMAND_FAILED");
+      assert.equal(error.failure?.exit_code, 1);
+      assert.match(error.message, /Cannot find device/);
+      return true;
+    });
+    behave(2, "RTNETLINK answers: Operation not permitted\n");
+    await assert.rejects(make().hold(), { code: "SP_ERR_VIP_COMMAND_FAILED" });
+    assert.deepEqual(recorded(), ["addr replace 10.91.4.30/24 dev mgt"], "no arping after a failed bind");
+  });
+
+  void it("kills a command that exceeds its timeout", async () => {
+    behave(0, "", "", 5);
+    await assert.rejects(make({ command_timeout_ms: 200 }).check(), { code: "SP_ERR_VIP_COMMAND_TIMEOUT" });
+  });
+
+  void it("reports a missing ip or arping binary as SP_ERR_VIP_SPAWN", async () => {
+    await assert.rejects(make({ ip_path: join(dir, "no-ip") }).check(), { code: "SP_ERR_VIP_SPAWN" });
+    behave(0);
+    await assert.rejects(make({ arping_path: join(dir, "no-arping") }).hold(), { code: "SP_ERR_VIP_SPAWN" });
+  });
+
+  void it("reads the bound addresses from ip -j, and rejects output that is not JSON", async () => {
+    const shown = JSON.stringify([{ ifname: "mgt", addr_info: [{ family: "inet", local: "10.91.4.30" }] }]);
+    behave(0, "", shown);
+    assert.equal(await make().check(), true);
+    behave(0, "", JSON.stringify([{ ifname: "mgt", addr_info: [{ family: "inet", local: "10.91.4.20" }] }]));
+    assert.equal(await make().check(), false);
+    behave(0, "", "not json");
+    await assert.rejects(make().check(), { code: "SP_ERR_VIP_BAD_OUTPUT" });
+  });
+
+  void it("runs commands behind the configured prefix", async () => {
+    behave(0, "", "[]");
+    const controller = new VipController(config, {
+      ip_path: "ip",
+      command_prefix: [fake_ip, "netns", "exec", "h1"],
+      arping_path: fake_arping,
+    });
+    assert.equal(await controller.check(), false);
+    assert.deepEqual(recorded(), ["netns exec h1 ip -j addr show dev mgt"]);
+  });
+});
