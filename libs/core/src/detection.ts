@@ -108,6 +108,7 @@ export function onNodeReport(out: Out, report: NodeReport): MasterState[] {
     if (report.seq <= link.report_seq) continue; // duplicated or reordered: older news
     link.report_seq = report.seq;
     link.node_epoch = report.epoch;
+    link.fenced = report.fenced;
     applyProcessState(out, link, report);
     if (report.info !== undefined) applyInfo(out, master, link, report.info);
   }

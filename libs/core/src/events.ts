@@ -175,6 +175,14 @@ export const EVENTS = {
     format: "%@",
     meaning: "A replica replicating from the wrong primary is pointed at the right one.",
   },
+  "+unfence-master": {
+    level: "warning",
+    format: "%@ #epoch %d",
+    meaning:
+      "The configured primary is healthy but its data-node fenced it (restart, hang or lost " +
+      "control plane); this agent, seeing a majority of agents, lifts the fence.",
+    ours: true,
+  },
   "+reassert-master": {
     level: "warning",
     format: "%@ #epoch %d",

@@ -8,10 +8,10 @@
 // the agent runs a "reassert" failover (failover.ts): elected at a new epoch, it re-commits the
 // current primary and points every replica, that one included, at it.
 import { randomBetween } from "./random.js";
-import { sendReplicaof } from "./failover.js";
+import { sendNodeCommand, sendReplicaof } from "./failover.js";
 import type { InstanceLink, MasterState } from "./state.js";
 import type { AgentState } from "./state.js";
-import { slaveSubject } from "./out.js";
+import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 
 /** sentinelMasterLooksSane: up, reports master, recent INFO. */
@@ -30,12 +30,42 @@ function fixAllowed(state: AgentState, link: InstanceLink, wait_ms: number): boo
   return link.last_fix_ms === null || state.now_ms - link.last_fix_ms >= wait_ms;
 }
 
+/**
+ * Agents (self included) heard from within 3 hello periods are a majority of the known agents.
+ * A minority must not lift a fence: the other side may have promoted another primary.
+ */
+export function seesMajority(state: AgentState, master: MasterState): boolean {
+  const fresh_ms = 3 * state.timing.hello_period_ms;
+  let heard = 1;
+  for (const peer of master.agents.values()) {
+    if (peer.last_hello_ms !== null && state.now_ms - peer.last_hello_ms <= fresh_ms) heard++;
+  }
+  return heard >= Math.floor((master.agents.size + 1) / 2) + 1;
+}
+
+/**
+ * Beyond Sentinel: data-nodes fence their primary on their own (start after a restart, hang, lost
+ * control plane). When the configured primary is sane, fenced, and this agent sees a majority of
+ * agents, lift the fence with our config epoch. Rate-limited like the other fixes.
+ */
+function unfenceIfSafe(out: Out, master: MasterState): void {
+  const state = out.state;
+  const link = master.link;
+  if (!link.fenced || state.tilt || !seesMajority(state, master)) return;
+  const wait_ms = state.timing.info_period_fast_ms;
+  if (!fixAllowed(state, link, wait_ms)) return;
+  link.last_fix_ms = state.now_ms;
+  sendNodeCommand(out, master, link.address, master.config_epoch, { type: "unfence" }, "fix");
+  out.event("+unfence-master", master, masterSubject(master), [master.config_epoch]);
+}
+
 export function reconcile(out: Out, master: MasterState): void {
   const state = out.state;
   if (master.failover !== null || !masterLooksSane(state, master)) {
     master.conflict_start_after_ms = null;
     return;
   }
+  unfenceIfSafe(out, master);
   const convert_wait_ms = 2 * state.timing.info_period_fast_ms;
   let conflict = false;
   for (const link of master.replicas.values()) {

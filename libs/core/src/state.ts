@@ -42,6 +42,8 @@ export interface InstanceLink {
   last_fix_ms: number | null;
   /** A convert command was refused because the instance holds a newer epoch. */
   refused_epoch: boolean;
+  /** The data-node reports the server fenced (writes refused); see reconcile.ts for lifting it. */
+  fenced: boolean;
   /** Reconfiguration progress during a failover's reconf-slaves state. */
   reconf: "none" | "sent" | "inprog" | "done";
   reconf_sent_ms: number;
@@ -184,6 +186,7 @@ export function newLink(address: Address, now_ms: number): InstanceLink {
     link_down_since_ms: null,
     last_fix_ms: null,
     refused_epoch: false,
+    fenced: false,
     reconf: "none",
     reconf_sent_ms: 0,
   };

@@ -8,8 +8,8 @@ import { spError } from "./errors.js";
 import type { Result } from "./result.js";
 import { err, ok } from "./result.js";
 import { PROTOCOL_VERSION } from "./schemas/common.js";
-import { PeerMessageSchema, TopologyRecordSchema } from "./schemas/peer.js";
-import type { WirePeerMessage, WireTopologyRecord } from "./schemas/peer.js";
+import { EventMessageSchema, PeerMessageSchema, TopologyRecordSchema } from "./schemas/peer.js";
+import type { WireEventMessage, WirePeerMessage, WireTopologyRecord } from "./schemas/peer.js";
 
 const peerValidators = new Map<string, Validator>(
   PeerMessageSchema.anyOf.map((branch) => [branch.properties.type.const, Compile(branch)]),
@@ -63,4 +63,19 @@ export function decodeTopologyRecord(raw: Uint8Array | string): Result<WireTopol
     );
   }
   return check<WireTopologyRecord>(topologyValidator, outer.value.record);
+}
+
+const eventValidator = Compile(EventMessageSchema);
+
+export function decodeEventMessage(raw: Uint8Array | string): Result<WireEventMessage> {
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return parsed;
+  const outer = envelope(parsed.value);
+  if (!outer.ok) return outer;
+  if (outer.value.type !== "event") {
+    return err(
+      spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [`${JSON.stringify(outer.value.type)} (expected "event")`]),
+    );
+  }
+  return check<WireEventMessage>(eventValidator, outer.value.record);
 }

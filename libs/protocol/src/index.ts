@@ -59,11 +59,13 @@ export {
   PeerMessageSchema,
   PEER_MESSAGE_TYPES,
   TopologyRecordSchema,
+  EventMessageSchema,
 } from "./schemas/peer.js";
 export type {
   WirePeerMessage,
   WireTopologyRecord,
   WireAdminCommand,
   WireMasterSettings,
+  WireEventMessage,
 } from "./schemas/peer.js";
-export { decodePeerMessage, decodeTopologyRecord } from "./decode-peer.js";
+export { decodePeerMessage, decodeTopologyRecord, decodeEventMessage } from "./decode-peer.js";

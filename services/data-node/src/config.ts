@@ -62,6 +62,12 @@ export const DataNodeConfigSchema = Type.Object(
     probe_timeout_ms: Type.Optional(PositiveMs),
     command_timeout_ms: Type.Optional(PositiveMs),
     commands_in_flight_max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+    /** The master (Sentinel's name) this node belongs to: its committed topology is followed. */
+    master_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Fence a writable master that has not answered a probe for this long (0 = off). */
+    hang_fence_after_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    /** Fence a writable master when NATS has not answered a round trip for this long (0 = off). */
+    lease_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal("trace"),
@@ -115,6 +121,12 @@ export interface DataNodeConfig {
   readonly probe_timeout_ms: number;
   readonly command_timeout_ms: number;
   readonly commands_in_flight_max: number;
+  /** Null: the committed topology is not followed (rule 1 of self-fencing is off). */
+  readonly master_name: string | null;
+  /** 0 = off. Must be below the agents' down-after-milliseconds. */
+  readonly hang_fence_after_ms: number;
+  /** 0 = off. Must be below the agents' down-after-milliseconds. */
+  readonly lease_ms: number;
   readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 }
 
@@ -124,6 +136,8 @@ export const DEFAULTS = {
   probe_timeout_ms: 500,
   command_timeout_ms: 2000,
   commands_in_flight_max: 16,
+  hang_fence_after_ms: 500,
+  lease_ms: 500,
   restart_delay_ms: 1000,
   stop_grace_ms: 2000,
   nats_connect_timeout_ms: 2000,
@@ -168,6 +182,9 @@ export function applyEnv(input: Json, env: Readonly<Record<string, string | unde
   set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
   set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
   set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
+  set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
+  set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = num(v)));
+  set("SP_LEASE_MS", (v) => (out["lease_ms"] = num(v)));
   return out;
 }
 
@@ -185,6 +202,14 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
   const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
   if (probe_timeout_ms > command_timeout_ms) {
     return invalid(`${source}: /probe_timeout_ms: must be <= command_timeout_ms (${command_timeout_ms})`);
+  }
+  const hang_fence_after_ms = c.hang_fence_after_ms ?? DEFAULTS.hang_fence_after_ms;
+  // A probe rejected by the client's command timeout stops counting as unanswered: the hang
+  // must be seen before that.
+  if (hang_fence_after_ms >= command_timeout_ms) {
+    return invalid(
+      `${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`,
+    );
   }
   const host = c.redis.host ?? "127.0.0.1";
   return ok({
@@ -226,6 +251,9 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
     probe_timeout_ms,
     command_timeout_ms,
     commands_in_flight_max: c.commands_in_flight_max ?? DEFAULTS.commands_in_flight_max,
+    master_name: c.master_name ?? null,
+    hang_fence_after_ms,
+    lease_ms: c.lease_ms ?? DEFAULTS.lease_ms,
     log_level: c.log_level ?? "info",
   });
 }

@@ -1,11 +1,21 @@
 // The data-node's side of Redis: one ioredis connection for probes and commands. One, because
 // role changes run `CLIENT KILL TYPE normal` (SKIPME yes by default): a second connection of
 // ours would be killed and show up as a false "not answering".
+//
+// The hang fence relies on this connection staying open while the server is stopped: a command
+// written to it sits in the server's socket buffer and runs first when the process resumes. So
+// nothing here drops it: the client's command timeout only rejects the promise (the bytes are
+// already written; ioredis does not reconnect on it), no socketTimeout is set, TCP keepalive is
+// answered by the kernel even for a stopped process, and close() is called only at shutdown.
+// And probes do not pile up in front of a queued fence: while one waits for its answer, the next
+// is not sent (a long queue could also let a new client's write be read before our fence).
+import { performance } from "node:perf_hooks";
 import { infoFields, parseInfo } from "@sentinel-plane/core";
 import { err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
 import type { Logger, Redis } from "@sentinel-plane/runtime";
+import { FENCE_MARKER } from "./fence.js";
 import type { Observation } from "./report.js";
 
 export interface RedisControlOptions {
@@ -18,7 +28,7 @@ export interface RedisControlOptions {
   readonly command_timeout_ms: number;
 }
 
-type Step = readonly [name: string, args: readonly (string | number)[]];
+export type Step = readonly [name: string, args: readonly (string | number)[]];
 
 function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -37,6 +47,8 @@ export class RedisControl {
   private readonly options: RedisControlOptions;
   private readonly logger: Logger;
   private connected = false;
+  /** performance.now() when the probe still waiting for its answer was sent. */
+  private probe_sent_ms: number | null = null;
 
   constructor(options: RedisControlOptions, logger: Logger) {
     this.options = options;
@@ -78,17 +90,32 @@ export class RedisControl {
     this.client.disconnect();
   }
 
-  /** INFO server+replication and min-replicas-to-write, within probe_timeout_ms. */
+  /** When the probe still waiting for its answer was sent (performance.now()); null if none. */
+  unansweredSinceMs(): number | null {
+    return this.probe_sent_ms;
+  }
+
+  /**
+   * INFO server+replication and min-replicas-to-write, within probe_timeout_ms. While an earlier
+   * probe still waits for its answer, nothing is sent and the wait is reported as a timeout.
+   */
   async probe(): Promise<Observation> {
+    if (this.probe_sent_ms !== null) {
+      const waited_ms = Math.round(performance.now() - this.probe_sent_ms);
+      return this.failed(`probe timed out: no answer for ${waited_ms} ms`);
+    }
+    const request = Promise.all([
+      this.client.call("INFO", "server", "replication") as Promise<string>,
+      this.client.call("CONFIG", "GET", "min-replicas-to-write") as Promise<string[]>,
+    ]);
+    const sent_ms = performance.now();
+    this.probe_sent_ms = sent_ms;
+    const settled = (): void => {
+      if (this.probe_sent_ms === sent_ms) this.probe_sent_ms = null;
+    };
+    request.then(settled, settled);
     try {
-      const [info_text, min_replicas] = await timeout(
-        Promise.all([
-          this.client.call("INFO", "server", "replication") as Promise<string>,
-          this.client.call("CONFIG", "GET", "min-replicas-to-write") as Promise<string[]>,
-        ]),
-        this.options.probe_timeout_ms,
-        "probe",
-      );
+      const [info_text, min_replicas] = await timeout(request, this.options.probe_timeout_ms, "probe");
       const parsed = parseInfo(info_text);
       if (!parsed.ok) return this.failed(`INFO unreadable: ${parsed.reason}`);
       const value = Number(min_replicas[1]);
@@ -163,6 +190,13 @@ export function roleChangeSteps(
   steps.push(target === null ? ["REPLICAOF", ["NO", "ONE"]] : ["REPLICAOF", [target.host, target.port]]);
   if (has_config_file) steps.push(["CONFIG", ["REWRITE"]]);
   steps.push(["CLIENT", ["KILL", "TYPE", "normal"]], ["CLIENT", ["KILL", "TYPE", "pubsub"]]);
+  return steps;
+}
+
+/** The fence (fence.ts says why this mechanism), kept across a restart when there is a file. */
+export function fenceSteps(has_config_file: boolean): Step[] {
+  const steps: Step[] = [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]]];
+  if (has_config_file) steps.push(["CONFIG", ["REWRITE"]]);
   return steps;
 }
 

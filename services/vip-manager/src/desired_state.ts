@@ -2,11 +2,15 @@
 // every tick and every topology change. It fails closed: without a fresh view of the control
 // plane the host cannot know it is still the primary's host, so it lets the VIP go.
 import assert from "node:assert/strict";
+import { hostHasEndpoint } from "./host_address.js";
 
 export interface VipStateInput {
   /** The committed primary of the VIP's master; null when none is known yet. */
   readonly committed_primary: { readonly host: string; readonly port: number } | null;
-  /** Addresses of this host (the ones the data plane advertises), never the VIP itself. */
+  /**
+   * Redis endpoints of this host as the data plane advertises them, never the VIP itself:
+   * `host:port` (that endpoint) or `host` (any port), see host_address.ts.
+   */
   readonly this_host_addresses: readonly string[];
   /** Monotonic time of the last contact with the control plane; null: never. */
   readonly control_plane_last_contact_ms: number | null;
@@ -37,7 +41,7 @@ export function desiredVipState(input: VipStateInput): VipDecision {
   assert.ok(silent_ms >= 0, "control_plane_last_contact_ms is later than now_ms");
   if (silent_ms > input.lease_ms) return { state: "release", reason: "control_plane_lease_expired" };
   if (input.committed_primary === null) return { state: "release", reason: "no_committed_primary" };
-  if (input.this_host_addresses.includes(input.committed_primary.host)) {
+  if (hostHasEndpoint(input.this_host_addresses, input.committed_primary)) {
     return { state: "hold", reason: "primary_on_this_host" };
   }
   return { state: "release", reason: "primary_elsewhere" };

@@ -118,6 +118,25 @@ export const TopologyRecordSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One Sentinel event as published on `sp.<cluster>.events.<master>` (and served by the APIs). */
+export const EventMessageSchema = Type.Object(
+  {
+    v,
+    type: Type.Literal("event"),
+    /** Per-agent sequence number: resumable streams and duplicate detection. */
+    id: Type.Integer({ minimum: 0 }),
+    agent: AgentIdSchema,
+    time_ms: Type.Integer({ minimum: 0 }),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    level: Type.Union([Type.Literal("warning"), Type.Literal("notice"), Type.Literal("verbose")]),
+    master_name: Type.Union([MasterName, Type.Null()]),
+    text: Type.String({ maxLength: 4096 }),
+    epoch: Epoch,
+  },
+  { additionalProperties: false },
+);
+
+export type WireEventMessage = Static<typeof EventMessageSchema>;
 export type WirePeerMessage = Static<typeof PeerMessageSchema>;
 export type WireTopologyRecord = Static<typeof TopologyRecordSchema>;
 export type WireAdminCommand = Static<typeof AdminCommandSchema>;

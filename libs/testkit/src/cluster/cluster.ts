@@ -1,0 +1,264 @@
+// A whole sentinel-plane cluster of real processes on loopback, for cross-service tests:
+// nats-server (JetStream), one primary and N replicas (redis-server supervised by their
+// data-nodes), and M sentinel-agents reading sentinel.conf files. Everything is started through
+// the harness, so teardown kills it all by PID whatever the test does.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
+import type { WireEventMessage } from "@sentinel-plane/protocol";
+import type { Harness, PreparedRedis } from "../process/harness.js";
+import type { NatsServer } from "../process/nats-server.js";
+import { freePort, LOOPBACK } from "../process/ports.js";
+import type { ServiceProcess } from "../process/service.js";
+
+export const DATA_NODE_ENTRY = "services/data-node/src/main.ts";
+export const AGENT_ENTRY = "services/sentinel-agent/src/main.ts";
+
+export interface ClusterOptions {
+  readonly replicas: number;
+  readonly agents: number;
+  readonly quorum: number;
+  readonly down_after_ms: number;
+  readonly failover_timeout_ms: number;
+  readonly master_name?: string;
+  /** Extra sentinel.conf lines for every agent. */
+  readonly agent_lines?: readonly string[];
+  /** Extra environment for every agent (e.g. SP_SIMULATE_FAILURE). */
+  readonly agent_env?: Readonly<Record<string, string>>;
+  /** replica-priority per replica index (Redis' default 100). */
+  readonly replica_priorities?: readonly number[];
+}
+
+export interface RedisNode {
+  readonly node_id: string;
+  readonly prepared: PreparedRedis;
+  readonly port: number;
+  dataNode: ServiceProcess;
+  readonly config_path: string;
+}
+
+export interface AgentNode {
+  readonly index: number;
+  readonly dir: string;
+  readonly config_path: string;
+  readonly sentinel_port: number;
+  readonly env: Readonly<Record<string, string>>;
+  process: ServiceProcess;
+}
+
+/** An event seen on NATS, with the monotonic time the test received it. */
+export interface SeenEvent {
+  readonly event: WireEventMessage;
+  readonly received_ms: number;
+}
+
+export class Cluster {
+  readonly cluster_id: string;
+  readonly master_name: string;
+  readonly nats: NatsServer;
+  readonly redis: RedisNode[];
+  readonly agents: AgentNode[];
+  readonly events: SeenEvent[] = [];
+  readonly #procs: Harness;
+  readonly #nc: NatsConnection;
+  #waiters: { match: (e: WireEventMessage) => boolean; resolve: (e: SeenEvent) => void }[] = [];
+
+  constructor(
+    procs: Harness,
+    cluster_id: string,
+    master_name: string,
+    nats: NatsServer,
+    nc: NatsConnection,
+    redis: RedisNode[],
+    agents: AgentNode[],
+  ) {
+    this.#procs = procs;
+    this.cluster_id = cluster_id;
+    this.master_name = master_name;
+    this.nats = nats;
+    this.#nc = nc;
+    this.redis = redis;
+    this.agents = agents;
+    nc.subscribe(allEventsSubject(cluster_id), {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        const decoded = decodeEventMessage(msg.data);
+        if (!decoded.ok) return;
+        const seen = { event: decoded.value, received_ms: performance.now() };
+        this.events.push(seen);
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.match(seen.event)) return true;
+          w.resolve(seen);
+          return false;
+        });
+      },
+    });
+  }
+
+  get nc(): NatsConnection {
+    return this.#nc;
+  }
+
+  get procs(): Harness {
+    return this.#procs;
+  }
+
+  /** Stops a data-node (SIGTERM) and starts it again: in supervise mode it restarts its Redis. */
+  async restartDataNode(node: RedisNode): Promise<void> {
+    await node.dataNode.stop(5000);
+    node.dataNode = await spawnDataNode(this.#procs, node.node_id, node.config_path);
+  }
+
+  /** Resolves with the first event (already seen since `since_index`, or future) that matches. */
+  waitForEvent(
+    match: (e: WireEventMessage) => boolean,
+    options: { readonly timeout_ms: number; readonly since_index?: number },
+  ): Promise<SeenEvent> {
+    const past = this.events.slice(options.since_index ?? 0).find((s) => match(s.event));
+    if (past !== undefined) return Promise.resolve(past);
+    return new Promise<SeenEvent>((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (e: SeenEvent) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        const names = this.events.map((s) => `${s.event.name} ${s.event.text}`).slice(-40);
+        reject(
+          new Error(`event not seen within ${options.timeout_ms} ms; last events:\n${names.join("\n")}`),
+        );
+      }, options.timeout_ms);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Events of one name from every agent, in arrival order. */
+  named(name: string, since_index = 0): SeenEvent[] {
+    return this.events.slice(since_index).filter((s) => s.event.name === name);
+  }
+
+  async restartAgent(agent: AgentNode): Promise<void> {
+    await agent.process.stop(5000);
+    agent.process = await spawnAgent(this.#procs, agent);
+  }
+
+  async stopAgent(agent: AgentNode, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    agent.process.kill(signal);
+    await agent.process.exited;
+  }
+
+  async close(): Promise<void> {
+    await this.#nc.close().catch(() => undefined);
+  }
+}
+
+async function spawnAgent(procs: Harness, agent: AgentNode): Promise<ServiceProcess> {
+  const service = await procs.spawnService({
+    name: `agent-${agent.index}`,
+    entry: AGENT_ENTRY,
+    args: [agent.config_path],
+    env: { SP_LOG_LEVEL: "info", ...agent.env },
+  });
+  await service.waitForLog((r) => r["msg"] === "sentinel-agent started", { timeout_ms: 30_000 });
+  return service;
+}
+
+async function spawnDataNode(procs: Harness, node_id: string, config_path: string): Promise<ServiceProcess> {
+  const service = await procs.spawnService({
+    name: `data-node-${node_id}`,
+    entry: DATA_NODE_ENTRY,
+    args: ["--config", config_path],
+  });
+  await service.waitForLog((r) => r["event"] === "commands_ready", { timeout_ms: 30_000 });
+  return service;
+}
+
+/** Starts NATS, the Redis nodes with their data-nodes, and the agents. */
+export async function startCluster(procs: Harness, options: ClusterOptions): Promise<Cluster> {
+  const cluster_id = `c${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const master_name = options.master_name ?? "mymaster";
+  const nats = await procs.startNats();
+  const redis: RedisNode[] = [];
+  const primary = await procs.prepareRedis({ name: "redis-0" });
+  const prepared = [primary];
+  for (let i = 0; i < options.replicas; i++) {
+    const priority = options.replica_priorities?.[i];
+    prepared.push(
+      await procs.prepareRedis({
+        name: `redis-${i + 1}`,
+        replicaof: { host: LOOPBACK, port: primary.port },
+        ...(priority === undefined ? {} : { config_lines: [`replica-priority ${priority}`] }),
+      }),
+    );
+  }
+  for (const [i, p] of prepared.entries()) {
+    const node_id = `node-${i}`;
+    const dir = await procs.tempDir(`data-node-${node_id}`);
+    const config_path = join(dir, "data-node.json");
+    await writeFile(
+      config_path,
+      JSON.stringify({
+        node_id,
+        cluster_id,
+        nats: { servers: [nats.url] },
+        redis: { host: LOOPBACK, port: p.port },
+        mode: "supervise",
+        redis_config_path: p.config_path,
+        state_dir: join(dir, "state"),
+        poll_interval_ms: 100,
+        probe_timeout_ms: 300,
+      }),
+    );
+    const dataNode = await spawnDataNode(procs, node_id, config_path);
+    redis.push({ node_id, prepared: p, port: p.port, dataNode, config_path });
+  }
+  const nc = await connect({
+    servers: nats.url,
+    name: "cluster-test",
+    timeout: 2000,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+    waitOnFirstConnect: false,
+    pingInterval: 1000,
+    maxPingOut: 3,
+  });
+  const agents: AgentNode[] = [];
+  // Subscribed before any agent starts: the test sees every event, discovery included.
+  const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, redis, agents);
+  procs.onCleanup(() => cluster.close());
+  for (let i = 0; i < options.agents; i++) {
+    const dir = await procs.tempDir(`agent-${i}`);
+    const sentinel_port = await freePort();
+    const config_path = join(dir, "sentinel.conf");
+    const lines = [
+      `port ${sentinel_port}`,
+      `bind ${LOOPBACK}`,
+      `sentinel announce-ip ${LOOPBACK}`,
+      `sentinel monitor ${master_name} ${LOOPBACK} ${primary.port} ${options.quorum}`,
+      `sentinel down-after-milliseconds ${master_name} ${options.down_after_ms}`,
+      `sentinel failover-timeout ${master_name} ${options.failover_timeout_ms}`,
+      `sentinel-plane nats-servers ${nats.url}`,
+      `sentinel-plane cluster-id ${cluster_id}`,
+      `sentinel-plane state-dir ${dir}`,
+      ...(options.agent_lines ?? []),
+    ];
+    await writeFile(config_path, `${lines.join("\n")}\n`);
+    const agent: AgentNode = {
+      index: i,
+      dir,
+      config_path,
+      sentinel_port,
+      env: options.agent_env ?? {},
+      process: undefined as never,
+    };
+    agent.process = await spawnAgent(procs, agent);
+    agents.push(agent);
+  }
+  return cluster;
+}

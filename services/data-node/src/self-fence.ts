@@ -1,0 +1,150 @@
+// Self-fencing, pure: when the data-node fences its own server without being told to. Redis
+// Sentinel has nothing like it (measured: a primary that resumes after a hang or a cut link keeps
+// accepting writes for about 10 s, and those writes are lost). Three rules:
+//   committed_epoch  the committed topology names another primary at an epoch at least as new as
+//                    any this node accepted, and the server is a writable master;
+//   hang             the server was (last known) a writable master and a probe has waited longer
+//                    than hang_fence_after_ms: the fence is queued on the same connection, so it
+//                    runs before any new client's write when the process resumes;
+//   lease            NATS has not answered a round trip for longer than lease_ms and the server
+//                    is a writable master: an isolated primary stops taking writes before the
+//                    majority (down-after later) promotes another.
+// Time is monotonic milliseconds passed in; the loop (node.ts) carries a decision out. A rule never
+// unfences: that is an agent's command of the current epoch.
+
+export type FenceReason = "committed_epoch" | "hang" | "lease";
+
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The server as one probe saw it. */
+export interface ServerView {
+  readonly answered: boolean;
+  /** Null when it did not answer. */
+  readonly role: "master" | "slave" | null;
+  readonly fenced: boolean;
+}
+
+/** The part of the committed topology record the rules use. */
+export interface CommittedTopology {
+  readonly config_epoch: number;
+  readonly primary: Address;
+}
+
+/** Answering, role master, not fenced: a server that takes writes now. */
+export function writableMaster(server: ServerView): boolean {
+  return server.answered && server.role === "master" && !server.fenced;
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+export interface CommittedEpochInputs {
+  /** This node's address as the agents know it (`announce`). */
+  readonly self: Address;
+  readonly accepted_epoch: number;
+  readonly committed: CommittedTopology | null;
+  readonly server: ServerView;
+}
+
+/**
+ * Fires when the record names another primary at an epoch >= the accepted one. Equal counts too:
+ * a server restarted as a master (attach mode) after this node already took the record's epoch
+ * must be fenced again. An older record never fires: a newer leader may be promoting this node.
+ */
+export function committedEpochFence(inputs: CommittedEpochInputs): boolean {
+  const committed = inputs.committed;
+  if (committed === null) return false;
+  if (sameAddress(committed.primary, inputs.self)) return false;
+  if (committed.config_epoch < inputs.accepted_epoch) return false;
+  return writableMaster(inputs.server);
+}
+
+export interface HangInputs {
+  readonly now_ms: number;
+  /** The last view of the server that answered; null before the first answer. */
+  readonly last_answered: ServerView | null;
+  /** When the probe still waiting for its answer was sent; null when none waits. */
+  readonly unanswered_since_ms: number | null;
+  /** 0 = rule off. */
+  readonly hang_fence_after_ms: number;
+}
+
+export function hangFence(inputs: HangInputs): boolean {
+  if (inputs.hang_fence_after_ms === 0) return false;
+  if (inputs.last_answered === null || !writableMaster(inputs.last_answered)) return false;
+  if (inputs.unanswered_since_ms === null) return false;
+  return inputs.now_ms - inputs.unanswered_since_ms > inputs.hang_fence_after_ms;
+}
+
+export interface LeaseInputs {
+  readonly now_ms: number;
+  /** When a NATS round trip last completed (the data-node's start before the first one). */
+  readonly control_plane_seen_ms: number;
+  /** 0 = rule off. */
+  readonly lease_ms: number;
+  readonly server: ServerView;
+}
+
+export function leaseFence(inputs: LeaseInputs): boolean {
+  if (inputs.lease_ms === 0) return false;
+  if (inputs.now_ms - inputs.control_plane_seen_ms <= inputs.lease_ms) return false;
+  return writableMaster(inputs.server);
+}
+
+export type SelfFenceInputs = CommittedEpochInputs &
+  HangInputs &
+  LeaseInputs & {
+    /** A self-fence is already under way: decide nothing until it is settled. */
+    readonly fence_in_flight: boolean;
+  };
+
+export type SelfFenceDecision =
+  | { readonly fence: false }
+  | {
+      readonly fence: true;
+      readonly reason: FenceReason;
+      /** committed_epoch only: the epoch to record as accepted (null: keep the accepted one). */
+      readonly raise_epoch_to: number | null;
+      /** For the log and the report's last_error. */
+      readonly detail: string;
+    };
+
+/** The rules in order: committed_epoch (it also raises the epoch), hang, lease. */
+export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
+  if (inputs.fence_in_flight) return { fence: false };
+  const committed = inputs.committed;
+  if (committed !== null && committedEpochFence(inputs)) {
+    const raise = committed.config_epoch > inputs.accepted_epoch;
+    return {
+      fence: true,
+      reason: "committed_epoch",
+      raise_epoch_to: raise ? committed.config_epoch : null,
+      detail:
+        `committed config epoch ${committed.config_epoch} names ` +
+        `${committed.primary.host}:${committed.primary.port} as primary (accepted epoch ${inputs.accepted_epoch})`,
+    };
+  }
+  if (hangFence(inputs)) {
+    const waited_ms = Math.round(inputs.now_ms - (inputs.unanswered_since_ms ?? inputs.now_ms));
+    return {
+      fence: true,
+      reason: "hang",
+      raise_epoch_to: null,
+      detail: `writable master has not answered for ${waited_ms} ms (hang_fence_after_ms ${inputs.hang_fence_after_ms})`,
+    };
+  }
+  if (leaseFence(inputs)) {
+    const unseen_ms = Math.round(inputs.now_ms - inputs.control_plane_seen_ms);
+    return {
+      fence: true,
+      reason: "lease",
+      raise_epoch_to: null,
+      detail: `control plane not seen for ${unseen_ms} ms (lease_ms ${inputs.lease_ms})`,
+    };
+  }
+  return { fence: false };
+}

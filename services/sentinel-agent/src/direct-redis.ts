@@ -1,0 +1,85 @@
+// The fallback when no data-node answers: command Redis directly, as Redis Sentinel does
+// (sentinelSendSlaveOf: MULTI, REPLICAOF, CONFIG REWRITE, CLIENT KILL normal + pubsub, EXEC).
+// No epoch check is possible here, which is why it is only a fallback and is always reported.
+import type { Address, NodeCommand, NodeCommandResult } from "@sentinel-plane/core";
+import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
+import type { DirectRedisControl } from "./node-commander.js";
+import type { RedisAuth } from "./redis-prober.js";
+
+/** The data-node's fence marker (services/data-node/README.md): writes refused with NOREPLICAS. */
+const FENCE_MIN_REPLICAS = "2147483647";
+
+type Call = readonly string[];
+
+/** The calls of one command, in one MULTI/EXEC. */
+export function directCalls(command: NodeCommand): Call[] {
+  switch (command.type) {
+    case "promote":
+      // No saved value to restore without the data-node: lift the fence to Redis' default.
+      return [
+        ["CONFIG", "SET", "min-replicas-to-write", "0"],
+        ["REPLICAOF", "NO", "ONE"],
+        ["CONFIG", "REWRITE"],
+        ["CLIENT", "KILL", "TYPE", "normal"],
+        ["CLIENT", "KILL", "TYPE", "pubsub"],
+      ];
+    case "replicaof":
+      return [
+        ["REPLICAOF", command.host, String(command.port)],
+        ["CONFIG", "REWRITE"],
+        ["CLIENT", "KILL", "TYPE", "normal"],
+        ["CLIENT", "KILL", "TYPE", "pubsub"],
+      ];
+    case "fence":
+      return [["CONFIG", "SET", "min-replicas-to-write", FENCE_MIN_REPLICAS]];
+    case "unfence":
+      return [["CONFIG", "SET", "min-replicas-to-write", "0"]];
+  }
+}
+
+export class DirectRedis implements DirectRedisControl {
+  readonly #auth_for: (target: Address) => RedisAuth;
+
+  constructor(auth_for: (target: Address) => RedisAuth) {
+    this.#auth_for = auth_for;
+  }
+
+  async run(target: Address, command: NodeCommand, timeout_ms: number): Promise<NodeCommandResult> {
+    const auth = this.#auth_for(target);
+    const client = createRedisClient({
+      host: target.host,
+      port: target.port,
+      ...(auth.username === undefined ? {} : { username: auth.username }),
+      ...(auth.password === undefined ? {} : { password: auth.password }),
+      connection_name: "sentinel-plane-direct",
+      connect_timeout_ms: timeout_ms,
+      command_timeout_ms: timeout_ms,
+      retry_base_ms: 50,
+      retry_max_ms: 50,
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      const multi = client.multi();
+      for (const [name, ...args] of directCalls(command)) if (name !== undefined) multi.call(name, ...args);
+      const results = (await multi.exec()) ?? [];
+      // CONFIG REWRITE fails on a server without a config file: harmless, as for Sentinel.
+      const failed = results.find(
+        ([error], i) => error !== null && directCalls(command)[i]?.[1] !== "REWRITE",
+      );
+      if (failed?.[0] != null)
+        return { ok: false, code: "SP_ERR_REDIS_COMMAND_FAILED", message: failed[0].message };
+      const role = (await client.call("ROLE")) as unknown[];
+      const offset = role[0] === "master" ? Number(role[1]) : Number(role[4]);
+      return {
+        ok: true,
+        role: role[0] === "master" ? "master" : "slave",
+        offset: Number.isSafeInteger(offset) ? offset : 0,
+      };
+    } catch (error) {
+      return { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: errorMessage(error) };
+    } finally {
+      client.disconnect();
+    }
+  }
+}

@@ -1,0 +1,388 @@
+// Assembles one sentinel-agent: configuration -> persisted state -> core -> ports -> loop. The
+// only place where the pieces meet; each piece stays testable alone.
+import { accessSync, constants as fsConstants, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { randomBytes, randomInt } from "node:crypto";
+import { dirname, join } from "node:path";
+import { Kvm } from "@nats-io/kv";
+import { initAgent, masterNames, persistedState, replicaViews } from "@sentinel-plane/core";
+import type {
+  Address,
+  AgentState,
+  AgentTiming,
+  NodeCommand,
+  Random,
+  TopologyRecord,
+} from "@sentinel-plane/core";
+import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
+import {
+  decodeTopologyRecord,
+  PROTOCOL_VERSION,
+  topologyBucket,
+  topologyKey,
+} from "@sentinel-plane/protocol";
+import { connectNats, Counters, NATS_DEFAULTS, writeFileAtomic } from "@sentinel-plane/runtime";
+import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
+import {
+  applyEnvOverrides,
+  applyPersistedState,
+  configuredMasters,
+  ensureMyid,
+  MYID_RANDOM_BYTES,
+  parseSentinelConf,
+  renderSentinelConf,
+  toPersistedState,
+} from "./config/index.js";
+import type { ConfigDocument, SentinelConfig } from "./config/index.js";
+import { DirectRedis } from "./direct-redis.js";
+import { EventHub } from "./event-hub.js";
+import { KvTopology } from "./kv-topology.js";
+import { AgentLoop } from "./loop.js";
+import { NatsNodeCommander } from "./node-commander.js";
+import { NatsPeers } from "./nats-peers.js";
+import { RedisProber } from "./redis-prober.js";
+import type { RedisAuth } from "./redis-prober.js";
+import { JsonStateFile } from "./state-file.js";
+import { StatusIntake } from "./status-intake.js";
+
+/**
+ * Probe and gossip periods. PING every 100 ms (Sentinel: 1000) is what keeps detection within
+ * ~100 ms of down-after-milliseconds; INFO stays at Sentinel's 10 s / 1 s because data-node
+ * reports already bring role changes at once.
+ */
+export const AGENT_TIMING: AgentTiming = {
+  ping_period_ms: 100,
+  info_period_ms: 10_000,
+  info_period_fast_ms: 1000,
+  hello_period_ms: 1000,
+  opinion_max_age_ms: 5000,
+  tilt_trigger_ms: 2000,
+  tilt_period_ms: 30_000,
+  probe_timeout_ms: 500,
+};
+
+const TICK_MS = 100;
+
+export interface AgentHandle {
+  readonly myid: string;
+  readonly loop: AgentLoop;
+  readonly events: EventHub;
+  readonly status: StatusIntake;
+  readonly hooks: HookRunner;
+  readonly counters: Counters;
+  config(): SentinelConfig;
+  /** Rewrites sentinel.conf from the current state (SENTINEL FLUSHCONFIG). */
+  flushConfig(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly config_path: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+}
+
+export class StartError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function loadConfig(
+  path: string,
+  env: StartOptions["env"],
+): Promise<{
+  file: SentinelConfig;
+  document: ConfigDocument;
+  effective: SentinelConfig;
+  generated_myid: boolean;
+}> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new StartError("SP_ERR_CONFIG_INVALID", `cannot read ${path}: ${String(error)}`);
+  }
+  const parsed = parseSentinelConf(text, { source: path, isExecutable });
+  if (!parsed.ok) throw new StartError(parsed.error.code, parsed.error.message);
+  const with_id = ensureMyid(parsed.value.config, () => randomBytes(MYID_RANDOM_BYTES));
+  const overridden = applyEnvOverrides(with_id, env);
+  if (!overridden.ok) throw new StartError(overridden.error.code, overridden.error.message);
+  return {
+    file: with_id,
+    document: parsed.value.document,
+    effective: overridden.value.config,
+    generated_myid: parsed.value.config.myid === null,
+  };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cryptoRandom: Random = { int: (max_exclusive) => randomInt(max_exclusive) };
+
+export async function startSentinelAgent(options: StartOptions): Promise<AgentHandle> {
+  const { logger } = options;
+  const loaded = await loadConfig(options.config_path, options.env);
+  let file_config = loaded.file;
+  const config = loaded.effective;
+  const myid = config.myid;
+  if (myid === null) throw new StartError("SP_ERR_CONFIG_INVALID", "no myid"); // ensureMyid gave one
+  const plane = config.plane;
+  const state_dir = plane.state_dir ?? dirname(options.config_path);
+  const state_file = new JsonStateFile(join(state_dir, "sentinel-plane-state.json"));
+  const persisted = (await state_file.load()) ?? toPersistedState(config);
+  const started = performance.now();
+  const now_ms = (): number => Math.floor(performance.now() - started) + 1;
+  const announce: Address = {
+    host: config.announce_ip ?? config.server.bind?.[0] ?? "127.0.0.1",
+    port: config.announce_port ?? config.server.port,
+  };
+  const state: AgentState = initAgent(
+    { myid, announce, timing: AGENT_TIMING, masters: configuredMasters(config) },
+    persisted,
+    now_ms(),
+  );
+  const counters = new Counters();
+
+  const authFor = (target: Address): RedisAuth => authForAddress(config, () => loop.state, target);
+  const events = new EventHub(
+    { cluster_id: plane.cluster_id, myid, history_max: 1000, listeners_max: 1000, now_ms },
+    logger,
+  );
+  // Script events (-script-error, -script-timeout, +script-child...) are Sentinel events too.
+  const hooks = new HookRunner({
+    on_event: (event) => {
+      events.emit({
+        name: event.type,
+        level: event.level === "warning" ? "warning" : "verbose",
+        master_name: null,
+        text: event.message,
+        epoch: loop.state.current_epoch,
+      });
+    },
+  });
+
+  const nc: NatsConnection = await connectNats(
+    {
+      servers: plane.nats_servers,
+      name: `sentinel-agent-${myid.slice(0, 8)}`,
+      ...(plane.nats_user === null ? {} : { user: plane.nats_user }),
+      ...(plane.nats_pass === null ? {} : { pass: plane.nats_pass }),
+      ...(plane.nats_token === null ? {} : { token: plane.nats_token }),
+      ...NATS_DEFAULTS,
+    },
+    logger,
+  );
+  events.attach(nc);
+  const kv = await new Kvm(nc).create(topologyBucket(plane.cluster_id), { history: 5, storage: "file" });
+  const topology = new KvTopology(kv, {
+    key_for: topologyKey,
+    codec: {
+      encode: (record: TopologyRecord) =>
+        JSON.stringify({ v: PROTOCOL_VERSION, type: "topology", ...record }),
+      decode: (text: string) => {
+        const decoded = decodeTopologyRecord(text);
+        return decoded.ok ? decoded.value : null;
+      },
+    },
+    on_invalid: (key, reason) => {
+      counters.inc("malformed_total", { source: "kv" });
+      logger.warn({ key, reason }, "invalid topology record ignored");
+    },
+  });
+  const malformed = (subject: string, code: string, reason: string): void => {
+    counters.inc("malformed_total", { source: subject.split(".")[2] ?? "?" });
+    logger.warn({ subject, code, reason }, "malformed message ignored");
+  };
+  const status = new StatusIntake({
+    cluster_id: plane.cluster_id,
+    nodes_max: 4096,
+    deliver: (report) => loop.feed({ type: "node_report", now_ms: now_ms(), report }),
+    on_malformed: malformed,
+  });
+  const peers = new NatsPeers(nc, {
+    cluster_id: plane.cluster_id,
+    myid,
+    deliver: (message) => loop.feed({ type: "peer_message", now_ms: now_ms(), message }),
+    on_malformed: malformed,
+  });
+  const prober = new RedisProber({
+    instances_max: 4096,
+    connect_timeout_ms: AGENT_TIMING.probe_timeout_ms,
+    reconnect_max_ms: 200,
+    auth_for: authFor,
+  });
+  const nodes = new NatsNodeCommander(nc, {
+    cluster_id: plane.cluster_id,
+    issuer: myid,
+    directory: status,
+    direct: new DirectRedis(authFor),
+    on_fallback: (target: Address, command: NodeCommand, reason: string) => {
+      counters.inc("direct_commands_total", { command: command.type });
+      logger.warn(
+        { event: "direct-command", target, command: command.type, reason },
+        `data-node unreachable, commanding ${target.host}:${target.port} directly (${command.type}): ${reason}`,
+      );
+    },
+  });
+
+  const loop: AgentLoop = new AgentLoop(
+    state,
+    {
+      peers,
+      prober,
+      nodes,
+      topology,
+      state: state_file,
+      events: {
+        emit: (event) => {
+          events.emit(event);
+          simulateFailure(options.env, event.name, logger);
+          const script =
+            event.level === "warning" ? scriptOf(config, event.master_name, "notification") : null;
+          if (script !== null) hooks.schedule(notificationArgv(script, event.name, event.text));
+        },
+      },
+      hooks: {
+        clientReconfig: (master_name, role, st, from, to) => {
+          const script = scriptOf(config, master_name, "reconfig");
+          if (script === null) return;
+          hooks.schedule(clientReconfigArgv(script, { master_name, role, state: st, from, to }));
+        },
+      },
+    },
+    {
+      inputs_max: 10_000,
+      admin_pending_max: 64,
+      now_ms,
+      random: cryptoRandom,
+      on_error: (error, context) => {
+        logger.error({ err: error, context }, "agent loop error");
+      },
+    },
+  );
+
+  status.start(nc);
+  peers.start();
+  const stopWatch = await topology.watch((record, revision) => {
+    loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });
+  });
+  const ticker = setInterval(() => {
+    loop.feed({ type: "tick", now_ms: now_ms() });
+    prober.retain(monitoredAddresses(loop.state));
+  }, TICK_MS);
+
+  const flushConfig = async (): Promise<void> => {
+    file_config = applyPersistedState(file_config, persistedState(loop.state));
+    const written = await writeFileAtomic(
+      options.config_path,
+      renderSentinelConf(loaded.document, file_config),
+    );
+    if (!written.ok) throw written.error;
+  };
+  // Sentinel writes a generated myid into its file at once; so do we.
+  if (loaded.generated_myid) await flushConfig();
+  logger.info({ myid, announce, masters: masterNames(loop.state) }, "sentinel-agent started");
+
+  return {
+    myid,
+    loop,
+    events,
+    status,
+    hooks,
+    counters,
+    config: () => config,
+    flushConfig,
+    stop: async () => {
+      clearInterval(ticker);
+      stopWatch();
+      loop.stop();
+      prober.close();
+      await hooks.close();
+      await nc.drain().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Crash points for tests, as Sentinel's SENTINEL SIMULATE-FAILURE: with
+ * SP_SIMULATE_FAILURE=crash-after-election (or crash-after-promotion) the agent dies right after
+ * emitting +elected-leader (+promoted-slave). With SP_SIMULATE_FAILURE_ONCE_FILE set, only the
+ * first agent to get there crashes (it creates the file), so a test can let one leader die and
+ * the next one finish the failover.
+ */
+function simulateFailure(env: StartOptions["env"], event_name: string, logger: Logger): void {
+  const mode = env["SP_SIMULATE_FAILURE"];
+  const at =
+    mode === "crash-after-election"
+      ? "+elected-leader"
+      : mode === "crash-after-promotion"
+        ? "+promoted-slave"
+        : null;
+  if (at !== event_name) return;
+  const once = env["SP_SIMULATE_FAILURE_ONCE_FILE"];
+  if (once !== undefined && once !== "") {
+    try {
+      writeFileSync(once, `${String(process.pid)}\n`, { flag: "wx" });
+    } catch {
+      return; // another agent crashed already
+    }
+  }
+  logger.fatal(
+    { event: "simulated-crash", after: event_name },
+    `simulated failure: crash after ${event_name}`,
+  );
+  process.kill(process.pid, "SIGKILL");
+}
+
+function scriptOf(
+  config: SentinelConfig,
+  master_name: string | null,
+  kind: "notification" | "reconfig",
+): string | null {
+  if (master_name === null) return null;
+  const master = config.masters.find((m) => m.name === master_name);
+  if (master === undefined) return null;
+  return kind === "notification" ? master.notification_script : master.client_reconfig_script;
+}
+
+/** Every address the agent probes (primaries and replicas), to close links no longer needed. */
+function monitoredAddresses(state: AgentState): Address[] {
+  const out: Address[] = [];
+  for (const name of masterNames(state)) {
+    for (const r of replicaViews(state, name)) out.push(r.address);
+  }
+  for (const [, master] of state.masters) out.push(master.link.address);
+  return out;
+}
+
+/** Credentials of the master an address belongs to (primary or one of its replicas). */
+function authForAddress(config: SentinelConfig, state: () => AgentState, target: Address): RedisAuth {
+  const current = state();
+  for (const master of config.masters) {
+    const live = current.masters.get(master.name);
+    const belongs =
+      (live !== undefined &&
+        live.link.address.host === target.host &&
+        live.link.address.port === target.port) ||
+      replicaViews(current, master.name).some(
+        (r) => r.address.host === target.host && r.address.port === target.port,
+      );
+    if (belongs || (master.address.host === target.host && master.address.port === target.port)) {
+      return {
+        ...(master.auth_user === null ? {} : { username: master.auth_user }),
+        ...(master.auth_pass === null ? {} : { password: master.auth_pass }),
+      };
+    }
+  }
+  return {};
+}

@@ -1,0 +1,191 @@
+// Entry point: node --import tsx services/vip-manager/src/main.ts --config file.json
+// One per host: follows the committed topology, moves this host's VIPs, runs the host's hooks.
+import { hostname } from "node:os";
+import { HookRunner } from "@sentinel-plane/hooks";
+import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
+import { connectNats, createLogger, errorMessage } from "@sentinel-plane/runtime";
+import type { VipManagerConfig } from "./config.js";
+import { loadConfig } from "./config.js";
+import { VipManager } from "./manager.js";
+import { KvTopologySource, openTopologyBucket } from "./topology_source.js";
+import { VipController } from "./vip_controller.js";
+
+/** Opening the bucket is retried (JetStream may still be starting); bounded, then exit. */
+const BUCKET_OPEN_ATTEMPTS_MAX = 600;
+const BUCKET_OPEN_RETRY_MS = 1000;
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.argv.slice(2), process.env, safeHostName());
+  if (!config.ok) {
+    // Refused only at start: a bad file never reaches the loop.
+    createLogger({ service: "vip-manager", level: "info" }).fatal(
+      { event: "config_invalid", code: config.error.code, error: config.error.message },
+      config.error.message,
+    );
+    process.stderr.write(`${config.error.message}\n`);
+    return 2;
+  }
+  const c = config.value;
+  const logger = createLogger({
+    service: "vip-manager",
+    level: c.log_level,
+    base: { host_name: c.host_name, cluster_id: c.cluster_id },
+  });
+  // A transient fault must never end the process: log unexpected rejections and keep going.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
+  });
+
+  let manager: VipManager | null = null;
+  const hooks =
+    c.hooks.client_reconfig_script === null && c.hooks.notification_script === null
+      ? null
+      : new HookRunner({
+          limits: c.hooks.limits,
+          ...(c.hooks.env === null ? {} : { env: c.hooks.env }),
+          cwd: c.hooks.cwd,
+          on_event: (event) => manager?.scriptEvent(event),
+          on_finished: (job, outcome) => manager?.scriptFinished(job, outcome),
+        });
+  const vips = c.vips.map(
+    (vip) =>
+      new VipController(vip, {
+        ip_path: c.ip_path,
+        arping_path: c.arping_path,
+        command_prefix: c.command_prefix,
+        command_timeout_ms: c.command_timeout_ms,
+        arping_count: c.arping_count,
+      }),
+  );
+  const running = new VipManager({
+    settings: {
+      host_name: c.host_name,
+      host_addresses: c.host_addresses,
+      lease_ms: c.lease_ms,
+      reconcile_interval_ms: c.reconcile_interval_ms,
+      release_on_shutdown: c.release_on_shutdown,
+      shutdown_hooks_wait_ms: c.shutdown_hooks_wait_ms,
+      client_reconfig_script: c.hooks.client_reconfig_script,
+      notification_script: c.hooks.notification_script,
+      hook_masters: c.hooks.masters,
+    },
+    logger,
+    vips,
+    hooks,
+  });
+  manager = running;
+  // The lease clock starts now: if NATS cannot be reached within lease_ms, VIPs are released.
+  running.start();
+  logger.info(
+    {
+      event: "started",
+      vips: c.vips.map((vip) => `${vip.master_name}=${vip.vip}/${vip.prefix_length}@${vip.interface}`),
+      host_addresses: c.host_addresses,
+      lease_ms: c.lease_ms,
+      reconcile_interval_ms: c.reconcile_interval_ms,
+      client_reconfig_script: c.hooks.client_reconfig_script,
+      notification_script: c.hooks.notification_script,
+    },
+    "vip-manager started",
+  );
+
+  let nc: NatsConnection | null = null;
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ event: "shutdown", signal, release_on_shutdown: c.release_on_shutdown }, "shutting down");
+      void (async () => {
+        await running.stop();
+        if (nc !== null) await nc.close().catch(() => undefined);
+        resolve();
+      })();
+    };
+    process.once("SIGTERM", () => {
+      shutdown("SIGTERM");
+    });
+    process.once("SIGINT", () => {
+      shutdown("SIGINT");
+    });
+  });
+
+  // connectNats waits for a first server forever; a signal meanwhile ends the wait.
+  const connecting = connectNats(
+    {
+      servers: c.nats.servers,
+      name: `vip-manager-${c.host_name}`,
+      ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
+      ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
+      ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
+      connect_timeout_ms: c.nats.connect_timeout_ms,
+      reconnect_wait_ms: c.nats.reconnect_wait_ms,
+      reconnect_jitter_ms: c.nats.reconnect_jitter_ms,
+      ping_interval_ms: c.nats.ping_interval_ms,
+      ping_max_out: c.nats.ping_max_out,
+    },
+    logger,
+  );
+  nc = await Promise.race([connecting, stopped.then(() => null)]);
+  if (nc === null || stopping) {
+    await stopped;
+    return 0;
+  }
+  void followStatus(nc, running, logger);
+  const kv = await openBucket(nc, c, logger, () => stopping);
+  if (kv === null) {
+    if (stopping) {
+      await stopped;
+      return 0;
+    }
+    await running.stop();
+    await nc.close().catch(() => undefined);
+    return 1;
+  }
+  if (!stopping) await running.attach(new KvTopologySource(kv, c.kv_timeout_ms));
+  await stopped;
+  return 0;
+}
+
+async function openBucket(
+  nc: NatsConnection,
+  c: VipManagerConfig,
+  logger: Logger,
+  stopping: () => boolean,
+): Promise<Awaited<ReturnType<typeof openTopologyBucket>> | null> {
+  for (let attempt = 1; attempt <= BUCKET_OPEN_ATTEMPTS_MAX && !stopping(); attempt++) {
+    try {
+      return await openTopologyBucket(nc, {
+        cluster_id: c.cluster_id,
+        timeout_ms: c.kv_timeout_ms,
+        replicas: c.kv_replicas,
+      });
+    } catch (error) {
+      logger.warn({ event: "kv_open_failed", attempt, error: errorMessage(error) }, "cannot open the topology bucket");
+      await new Promise((resolve) => setTimeout(resolve, BUCKET_OPEN_RETRY_MS));
+    }
+  }
+  if (!stopping()) logger.fatal({ event: "kv_open_gave_up", attempts: BUCKET_OPEN_ATTEMPTS_MAX }, "giving up");
+  return null;
+}
+
+async function followStatus(nc: NatsConnection, manager: VipManager, logger: Logger): Promise<void> {
+  try {
+    for await (const status of nc.status()) manager.natsStatus(status.type);
+  } catch (error) {
+    logger.error({ event: "nats_status_failed", error: errorMessage(error) }, "NATS status stream failed");
+  }
+}
+
+function safeHostName(): string {
+  const name = hostname().replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
+  return name === "" ? "host" : name;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`vip-manager crashed: ${errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

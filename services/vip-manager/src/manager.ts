@@ -1,0 +1,600 @@
+// The vip-manager's loop. Inputs (records read or watched, read failures, ticks, NATS status,
+// VIP command outcomes) go through one bounded queue and are handled one at a time; the effects
+// (VIP targets, hook runs, KV reads, watch restarts) are started from there and report back as
+// inputs. No state changes inside callbacks.
+//
+// Contact with the control plane is a completed read of the committed topology, dated when the
+// read was *sent* (fail closed: the answer proves nothing newer). Without contact for lease_ms,
+// desiredVipState says release for every VIP.
+import assert from "node:assert/strict";
+import type { ScriptEvent, ScriptJob, ScriptOutcome } from "@sentinel-plane/hooks";
+import { clientReconfigArgv, notificationArgv } from "@sentinel-plane/hooks";
+import type { Logger } from "@sentinel-plane/runtime";
+import { errorMessage } from "@sentinel-plane/runtime";
+import { desiredVipState } from "./desired_state.js";
+import type { Endpoint, MasterView } from "./follower.js";
+import { observeRecord } from "./follower.js";
+import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+import { VipError } from "./vip_error.js";
+import type { VipOutcome } from "./vip_slot.js";
+import { VipSlot } from "./vip_slot.js";
+
+export interface VipManagerSettings {
+  readonly host_name: string;
+  readonly host_addresses: readonly string[];
+  readonly lease_ms: number;
+  readonly reconcile_interval_ms: number;
+  readonly release_on_shutdown: boolean;
+  readonly shutdown_hooks_wait_ms: number;
+  readonly client_reconfig_script: string | null;
+  readonly notification_script: string | null;
+  /** Masters whose changes run the hooks (and are read every tick); null: every master. */
+  readonly hook_masters: readonly string[] | null;
+}
+
+export interface VipManagerOptions {
+  readonly settings: VipManagerSettings;
+  readonly logger: Logger;
+  readonly vips: readonly VipPort[];
+  /** null when no script is configured. */
+  readonly hooks: HookPort | null;
+  /** Monotonic milliseconds; default performance.now(). */
+  readonly now_ms?: () => number;
+  /** Start the periodic tick in start(); tests drive tick() themselves. Default true. */
+  readonly auto_tick?: boolean;
+}
+
+type Input =
+  | { readonly kind: "read_done"; readonly sent_ms: number; readonly reads: readonly [string, TopologyRead][] }
+  | { readonly kind: "read_failed"; readonly error: string }
+  | { readonly kind: "watch_entry"; readonly master_name: string; readonly read: TopologyRead }
+  | { readonly kind: "watch_ended"; readonly reason: string }
+  | { readonly kind: "tick" }
+  | { readonly kind: "nats_status"; readonly type: string }
+  | { readonly kind: "vip_outcome"; readonly slot: VipSlot; readonly outcome: VipOutcome }
+  | { readonly kind: "script_event"; readonly event: ScriptEvent }
+  | { readonly kind: "script_finished"; readonly job: ScriptJob; readonly outcome: ScriptOutcome };
+
+/** Inputs come from a handful of sources, each bounded; this only guards against a bug. */
+const INPUTS_MAX = 4096;
+const HOOK_JOBS_TRACKED_MAX = 1024;
+
+interface HookJobInfo {
+  readonly hook: "client_reconfig" | "notification";
+  readonly master_name: string | null;
+  readonly config_epoch: number | null;
+}
+
+export class VipManager {
+  readonly #settings: VipManagerSettings;
+  readonly #logger: Logger;
+  readonly #hooks: HookPort | null;
+  readonly #now_ms: () => number;
+  readonly #auto_tick: boolean;
+  readonly #slots: readonly VipSlot[];
+  /** Masters read every tick: those with a VIP and those named for hooks. */
+  readonly #followed: readonly string[];
+  readonly #views = new Map<string, MasterView>();
+  /** Masters whose key is absent (removed) since their last adopted record. */
+  readonly #absent = new Set<string>();
+  readonly #ignored_revision = new Map<string, number>();
+  readonly #last_logged = new Map<VipSlot, string>();
+  readonly #last_error = new Map<VipSlot, string>();
+  readonly #hook_jobs = new Map<number, HookJobInfo>();
+  readonly #inputs: Input[] = [];
+  #processing = false;
+  #topology: TopologyPort | null = null;
+  #started_ms = 0;
+  #last_contact_ms: number | null = null;
+  #lease_lost = false;
+  #read_in_flight = false;
+  #read_failures = 0;
+  #watch_broken = false;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(options: VipManagerOptions) {
+    this.#settings = options.settings;
+    this.#logger = options.logger;
+    this.#hooks = options.hooks;
+    this.#now_ms = options.now_ms ?? (() => performance.now());
+    this.#auto_tick = options.auto_tick ?? true;
+    assert.ok(this.#settings.lease_ms > 0 && this.#settings.reconcile_interval_ms > 0);
+    this.#slots = options.vips.map(
+      (port) =>
+        new VipSlot(port, (slot, outcome) => {
+          this.#push({ kind: "vip_outcome", slot, outcome });
+        }),
+    );
+    const followed = new Set(options.vips.map((port) => port.config.master_name));
+    assert.equal(followed.size, options.vips.length, "one VIP per master");
+    for (const name of this.#settings.hook_masters ?? []) followed.add(name);
+    this.#followed = [...followed];
+  }
+
+  /** Starts the clock of the lease and the periodic tick; nothing is read until attach(). */
+  start(): void {
+    this.#started_ms = this.#now_ms();
+    if (this.#auto_tick) {
+      this.#timer = setInterval(() => {
+        this.#push({ kind: "tick" });
+      }, this.#settings.reconcile_interval_ms);
+    }
+  }
+
+  /**
+   * Connects the loop to the committed topology: reads every followed master's record and
+   * reconciles the VIPs from it before anything else, then starts the watch.
+   */
+  async attach(topology: TopologyPort): Promise<void> {
+    assert.equal(this.#topology, null, "attach once");
+    this.#topology = topology;
+    const sent_ms = this.#now_ms();
+    try {
+      const reads = await this.#readAll(topology);
+      this.#push({ kind: "read_done", sent_ms, reads });
+      this.#logger.info(
+        { event: "initial_reconcile", masters: this.#followed, ok: true },
+        "reconciled from the committed topology",
+      );
+    } catch (error) {
+      this.#push({ kind: "read_failed", error: errorMessage(error) });
+      this.#logger.warn(
+        { event: "initial_reconcile", masters: this.#followed, ok: false, error: errorMessage(error) },
+        "could not read the committed topology at start; retrying every tick",
+      );
+    }
+    await this.#vipsIdle();
+    if (this.#stopped) return;
+    this.#startWatch();
+  }
+
+  /** Runs one reconcile pass now (the periodic timer does the same). */
+  tick(): void {
+    this.#push({ kind: "tick" });
+  }
+
+  /** A NATS status change (`disconnect`, `reconnect`, ...). */
+  natsStatus(type: string): void {
+    this.#push({ kind: "nats_status", type });
+  }
+
+  scriptEvent(event: ScriptEvent): void {
+    this.#push({ kind: "script_event", event });
+  }
+
+  scriptFinished(job: ScriptJob, outcome: ScriptOutcome): void {
+    this.#push({ kind: "script_finished", job, outcome });
+  }
+
+  /** The newest record this process adopted for a master. */
+  view(master_name: string): MasterView | null {
+    return this.#views.get(master_name) ?? null;
+  }
+
+  /** Resolves once no VIP command runs or waits (tests). */
+  async idle(): Promise<void> {
+    await this.#vipsIdle();
+  }
+
+  /**
+   * Clean shutdown: stops following; keeps every VIP unless release_on_shutdown (a clean stop on
+   * the primary's host must not cut clients off); waits a bounded time for hooks.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#topology?.stop();
+    await this.#vipsIdle();
+    if (this.#settings.release_on_shutdown) {
+      for (const slot of this.#slots) {
+        const decision = { state: "release", reason: "shutdown" } as const;
+        try {
+          const { removed } = await slot.port.release();
+          this.#logVip(slot, decision, null, removed ? "released" : "already_released", true);
+        } catch (error) {
+          this.#logger.error(
+            { event: "vip_failed", ...slotFields(slot), state: "release", reason: "shutdown", error: errorMessage(error) },
+            "could not release the VIP at shutdown",
+          );
+        }
+      }
+    } else {
+      this.#logger.info(
+        { event: "vips_kept", vips: this.#slots.map((slot) => slot.port.config.vip) },
+        "clean shutdown: VIPs left as they are (release_on_shutdown is false)",
+      );
+    }
+    for (const slot of this.#slots) {
+      await slot.close();
+      await slot.port.close();
+    }
+    if (this.#hooks !== null) {
+      const waited = await settlesWithin(this.#hooks.whenIdle(), this.#settings.shutdown_hooks_wait_ms);
+      if (!waited) {
+        this.#logger.warn(
+          { event: "hooks_killed", wait_ms: this.#settings.shutdown_hooks_wait_ms },
+          "hooks still running at shutdown are killed",
+        );
+      }
+      await this.#hooks.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The loop
+
+  #push(input: Input): void {
+    if (this.#stopped && input.kind !== "vip_outcome" && input.kind !== "script_finished") return;
+    if (this.#inputs.length >= INPUTS_MAX) {
+      const dropped = this.#inputs.shift();
+      this.#logger.error({ event: "input_dropped", kind: dropped?.kind }, "input queue full");
+    }
+    this.#inputs.push(input);
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
+        this.#handle(next);
+      }
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  #handle(input: Input): void {
+    switch (input.kind) {
+      case "read_done":
+        this.#read_in_flight = false;
+        this.#contact(input.sent_ms);
+        for (const [master_name, read] of input.reads) this.#observe(master_name, read, "read");
+        this.#evaluateAll();
+        return;
+      case "read_failed":
+        this.#read_in_flight = false;
+        this.#read_failures++;
+        // Once per outage at warn, then at debug: a cut host fails every tick.
+        if (this.#read_failures === 1) {
+          this.#logger.warn({ event: "topology_read_failed", error: input.error }, "cannot read the committed topology");
+        } else {
+          this.#logger.debug({ event: "topology_read_failed", error: input.error, failures: this.#read_failures });
+        }
+        this.#evaluateAll();
+        return;
+      case "watch_entry":
+        this.#observe(input.master_name, input.read, "watch");
+        this.#evaluateMaster(input.master_name);
+        return;
+      case "watch_ended":
+        this.#watch_broken = true;
+        this.#logger.warn({ event: "topology_watch_ended", reason: input.reason }, "topology watch ended; restarting");
+        return;
+      case "tick":
+        this.#onTick();
+        return;
+      case "nats_status":
+        this.#onNatsStatus(input.type);
+        return;
+      case "vip_outcome":
+        this.#onVipOutcome(input.slot, input.outcome);
+        return;
+      case "script_event":
+        this.#onScriptEvent(input.event);
+        return;
+      case "script_finished":
+        this.#onScriptFinished(input.job, input.outcome);
+        return;
+    }
+  }
+
+  #onTick(): void {
+    if (this.#stopped) return;
+    this.#readNow();
+    if (this.#watch_broken && this.#topology !== null) this.#startWatch();
+    this.#evaluateAll();
+  }
+
+  #onNatsStatus(type: string): void {
+    if (type === "reconnect") {
+      // A watch may have lost its consumer while away; the KV is the truth: read and re-watch.
+      this.#logger.info({ event: "nats_reconnected" }, "NATS is back: re-reading the committed topology");
+      if (this.#topology !== null) this.#startWatch();
+      this.#readNow();
+    } else if (type === "disconnect") {
+      this.#logger.warn(
+        { event: "nats_disconnected", lease_ms: this.#settings.lease_ms },
+        "NATS disconnected: VIPs are released if no read succeeds within the lease",
+      );
+    }
+  }
+
+  #readNow(): void {
+    const topology = this.#topology;
+    if (topology === null || this.#read_in_flight || this.#stopped) return;
+    this.#read_in_flight = true;
+    const sent_ms = this.#now_ms();
+    this.#readAll(topology).then(
+      (reads) => {
+        this.#push({ kind: "read_done", sent_ms, reads });
+      },
+      (error: unknown) => {
+        this.#push({ kind: "read_failed", error: errorMessage(error) });
+      },
+    );
+  }
+
+  async #readAll(topology: TopologyPort): Promise<[string, TopologyRead][]> {
+    return Promise.all(
+      this.#followed.map(async (name): Promise<[string, TopologyRead]> => [name, await topology.read(name)]),
+    );
+  }
+
+  #startWatch(): void {
+    const topology = this.#topology;
+    if (topology === null || this.#stopped) return;
+    this.#watch_broken = false;
+    topology.watch(
+      (master_name, read) => {
+        this.#push({ kind: "watch_entry", master_name, read });
+      },
+      (reason) => {
+        this.#push({ kind: "watch_ended", reason });
+      },
+    );
+  }
+
+  #contact(sent_ms: number): void {
+    if (this.#read_failures > 0) {
+      this.#logger.info({ event: "topology_read_ok", failures: this.#read_failures }, "committed topology readable again");
+    }
+    this.#read_failures = 0;
+    if (this.#last_contact_ms === null || sent_ms > this.#last_contact_ms) this.#last_contact_ms = sent_ms;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Records
+
+  #observe(master_name: string, read: TopologyRead, source: "read" | "watch"): void {
+    if (read.kind === "absent") {
+      if (this.#views.has(master_name) && !this.#absent.has(master_name)) {
+        this.#absent.add(master_name);
+        this.#logger.warn({ event: "record_removed", master_name, source }, "the master's record is gone");
+      }
+      return;
+    }
+    if (read.kind === "invalid") {
+      if (this.#ignored_revision.get(master_name) !== read.revision) {
+        this.#ignored_revision.set(master_name, read.revision);
+        this.#logger.error(
+          { event: "record_invalid", master_name, revision: read.revision, reason: read.reason, source },
+          "invalid topology record ignored",
+        );
+      }
+      return;
+    }
+    const { record, revision } = read;
+    const previous = this.#views.get(master_name) ?? null;
+    const result = observeRecord(previous, { config_epoch: record.config_epoch, primary: record.primary, revision });
+    const fields = {
+      master_name,
+      config_epoch: record.config_epoch,
+      primary: `${record.primary.host}:${record.primary.port}`,
+      revision,
+      source,
+    };
+    const observation = result.observation;
+    switch (observation.kind) {
+      case "stale_epoch":
+      case "conflicting_primary":
+        if (this.#ignored_revision.get(master_name) !== revision) {
+          this.#ignored_revision.set(master_name, revision);
+          this.#logger.warn(
+            {
+              event: "record_ignored",
+              ...fields,
+              reason: observation.kind,
+              seen_epoch: previous?.config_epoch ?? null,
+            },
+            "topology record older than the one already seen: ignored",
+          );
+        }
+        return;
+      case "baseline":
+      case "epoch_advanced":
+        this.#logger.info({ event: "record_observed", ...fields, kind: observation.kind }, "committed topology");
+        break;
+      case "primary_changed":
+        this.#logger.info(
+          { event: "primary_changed", ...fields, from: endpointText(observation.from), to: endpointText(observation.to) },
+          "committed primary changed",
+        );
+        this.#runClientReconfig(master_name, record.config_epoch, observation.from, observation.to);
+        break;
+      case "unchanged":
+        break;
+    }
+    this.#views.set(master_name, result.view);
+    this.#absent.delete(master_name);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // VIPs
+
+  #evaluateAll(): void {
+    const now_ms = this.#now_ms();
+    this.#checkLease(now_ms);
+    for (const slot of this.#slots) this.#evaluate(slot, now_ms);
+  }
+
+  #evaluateMaster(master_name: string): void {
+    const now_ms = this.#now_ms();
+    for (const slot of this.#slots) if (slot.port.config.master_name === master_name) this.#evaluate(slot, now_ms);
+  }
+
+  #evaluate(slot: VipSlot, now_ms: number): void {
+    if (this.#stopped) return;
+    // Before the first contact, the lease runs from start: no action until it expires, so a
+    // restart on the primary's host does not drop the VIP while NATS connects.
+    if (this.#last_contact_ms === null && now_ms - this.#started_ms <= this.#settings.lease_ms) return;
+    const master_name = slot.port.config.master_name;
+    const view = this.#views.get(master_name) ?? null;
+    const committed_primary = view === null || this.#absent.has(master_name) ? null : view.primary;
+    const decision = desiredVipState({
+      committed_primary,
+      this_host_addresses: this.#settings.host_addresses,
+      control_plane_last_contact_ms: this.#last_contact_ms,
+      now_ms,
+      lease_ms: this.#settings.lease_ms,
+    });
+    slot.want({ decision, config_epoch: view?.config_epoch ?? null });
+  }
+
+  #checkLease(now_ms: number): void {
+    const since_ms = this.#last_contact_ms ?? this.#started_ms;
+    const silent_ms = Math.round(now_ms - since_ms);
+    const expired = silent_ms > this.#settings.lease_ms;
+    if (expired && !this.#lease_lost) {
+      this.#lease_lost = true;
+      this.#logger.warn(
+        { event: "control_plane_lost", silent_ms, lease_ms: this.#settings.lease_ms, vips: this.#slots.length },
+        "no read of the committed topology within the lease: releasing every VIP",
+      );
+      if (this.#slots.length > 0) {
+        this.#notify("-vip-lease-expired", `${this.#settings.host_name} silent ${silent_ms} ms`);
+      }
+    } else if (!expired && this.#lease_lost) {
+      this.#lease_lost = false;
+      this.#logger.info({ event: "control_plane_restored", lease_ms: this.#settings.lease_ms }, "control plane reachable again");
+    }
+  }
+
+  #onVipOutcome(slot: VipSlot, outcome: VipOutcome): void {
+    const { decision, config_epoch } = outcome.target;
+    if (!outcome.ok) {
+      const message = errorMessage(outcome.error);
+      const code = outcome.error instanceof VipError ? outcome.error.code : "SP_ERR_VIP_UNEXPECTED";
+      this.#last_logged.delete(slot);
+      if (this.#last_error.get(slot) !== message) {
+        this.#last_error.set(slot, message);
+        this.#logger.error(
+          { event: "vip_failed", ...slotFields(slot), state: decision.state, reason: decision.reason, config_epoch, code, error: message },
+          `could not ${decision.state} the VIP`,
+        );
+        this.#notify("-vip-command-failed", `${slot.port.config.master_name} ${slot.port.config.vip} ${decision.state} ${code}`);
+      }
+      return;
+    }
+    this.#last_error.delete(slot);
+    const changed = outcome.action === "bound" || outcome.action === "released";
+    this.#logVip(slot, decision, config_epoch, outcome.action, changed);
+  }
+
+  #logVip(
+    slot: VipSlot,
+    decision: { readonly state: "hold" | "release"; readonly reason: string },
+    config_epoch: number | null,
+    action: string,
+    changed: boolean,
+  ): void {
+    const key = `${decision.state}|${decision.reason}|${String(config_epoch)}`;
+    const fields = {
+      event: decision.state === "hold" ? "vip_hold" : "vip_release",
+      ...slotFields(slot),
+      reason: decision.reason,
+      config_epoch,
+      action,
+    };
+    // Every change and every new decision at info; the periodic re-assertions at debug.
+    if (changed || this.#last_logged.get(slot) !== key) {
+      this.#last_logged.set(slot, key);
+      this.#logger.info(fields, decision.state === "hold" ? "VIP held" : "VIP released");
+    } else {
+      this.#logger.debug(fields);
+    }
+  }
+
+  async #vipsIdle(): Promise<void> {
+    await Promise.all(this.#slots.map((slot) => slot.idle()));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Hooks
+
+  #runClientReconfig(master_name: string, config_epoch: number, from: Endpoint, to: Endpoint): void {
+    const script = this.#settings.client_reconfig_script;
+    if (this.#hooks === null || script === null) return;
+    const masters = this.#settings.hook_masters;
+    if (masters !== null && !masters.includes(master_name)) return;
+    // Every vip-manager is an observer: the leader role belongs to the agent that led the failover.
+    const argv = clientReconfigArgv(script, { master_name, role: "observer", state: "start", from, to });
+    this.#schedule(argv, { hook: "client_reconfig", master_name, config_epoch });
+  }
+
+  #notify(event_type: string, description: string): void {
+    const script = this.#settings.notification_script;
+    if (this.#hooks === null || script === null || this.#stopped) return;
+    this.#schedule(notificationArgv(script, event_type, description), {
+      hook: "notification",
+      master_name: null,
+      config_epoch: null,
+    });
+  }
+
+  #schedule(argv: readonly string[], info: HookJobInfo): void {
+    assert.ok(this.#hooks !== null);
+    const job_id = this.#hooks.schedule(argv);
+    if (this.#hook_jobs.size >= HOOK_JOBS_TRACKED_MAX) {
+      const oldest = this.#hook_jobs.keys().next();
+      if (oldest.done !== true) this.#hook_jobs.delete(oldest.value);
+    }
+    this.#hook_jobs.set(job_id, info);
+    this.#logger.info({ event: "hook_scheduled", job_id, ...info, argv }, "hook scheduled");
+  }
+
+  #onScriptEvent(event: ScriptEvent): void {
+    const fields = { event: "hook_event", type: event.type, message: event.message };
+    if (event.level !== "warning") {
+      this.#logger.debug(fields);
+      return;
+    }
+    this.#logger.warn(fields, `${event.type} ${event.message}`);
+    // A failing notification script is not reported through itself (no loop).
+    const notification_script = this.#settings.notification_script;
+    if (notification_script !== null && !event.message.startsWith(`${notification_script} `)) {
+      this.#notify(event.type, event.message);
+    }
+  }
+
+  #onScriptFinished(job: ScriptJob, outcome: ScriptOutcome): void {
+    const info = this.#hook_jobs.get(job.job_id);
+    this.#hook_jobs.delete(job.job_id);
+    const fields = { event: "hook_finished", job_id: job.job_id, ...info, outcome, runs: job.retry_num };
+    if (outcome === "ok") this.#logger.info(fields, "hook finished");
+    else this.#logger.warn(fields, `hook ${outcome}`);
+  }
+}
+
+function slotFields(slot: VipSlot): Record<string, string | number> {
+  const config = slot.port.config;
+  return { master_name: config.master_name, vip: config.vip, interface: config.interface };
+}
+
+function endpointText(endpoint: Endpoint): string {
+  return `${endpoint.host}:${endpoint.port}`;
+}
+
+async function settlesWithin(promise: Promise<unknown>, timeout_ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeout_ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,36 @@
+// The edges of the vip-manager's loop: the committed topology, the VIPs, the hook runner. Each
+// has a real adapter (KV, VipController, HookRunner) and a fake in the unit tests.
+import type { WireTopologyRecord } from "@sentinel-plane/protocol";
+import type { ReconcileAction } from "./vip_controller.js";
+import type { VipConfig } from "./vip_config.js";
+
+export type TopologyRead =
+  | { readonly kind: "record"; readonly record: WireTopologyRecord; readonly revision: number }
+  /** No key, or a delete/purge marker. */
+  | { readonly kind: "absent" }
+  | { readonly kind: "invalid"; readonly revision: number; readonly reason: string };
+
+export interface TopologyPort {
+  /** The current value of one master's key; rejects on a transport failure or a timeout. */
+  read(master_name: string): Promise<TopologyRead>;
+  /**
+   * (Re)starts following every key of the bucket (current values first); a previous watch is
+   * stopped. `on_end` reports a watch that ended by itself (it is not restarted here).
+   */
+  watch(on_entry: (master_name: string, read: TopologyRead) => void, on_end: (reason: string) => void): void;
+  stop(): void;
+}
+
+export interface VipPort {
+  readonly config: VipConfig;
+  reconcile(desired: "hold"): Promise<ReconcileAction>;
+  release(): Promise<{ readonly removed: boolean }>;
+  /** Stops a running arping; leaves the address as it is. */
+  close(): Promise<void>;
+}
+
+export interface HookPort {
+  schedule(argv: readonly string[]): number;
+  whenIdle(): Promise<void>;
+  close(): Promise<void>;
+}

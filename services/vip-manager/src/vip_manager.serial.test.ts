@@ -1,0 +1,134 @@
+// The vip-manager service across real network namespaces: h1..h3 each run a vip-manager with the
+// built-in VIP, h4 runs nats-server and a writer that commits TopologyRecords as the leading
+// agent would (compare-and-set), c1 is the client. Every 10.x packet stays inside the lab.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { waitForTcpReply } from "@sentinel-plane/testkit/netns";
+import { MASTER, TCP_PORT, VipLab } from "./testing/vip_lab.js";
+
+const SUBNET = "10.79.0";
+const VIP = `${SUBNET}.50`;
+const LEASE_MS = 2000;
+const RECONCILE_INTERVAL_MS = 250;
+/** Safety deadline for anything the managers do after a commit (a loaded 2-core machine). */
+const STEP_TIMEOUT_MS = 15_000;
+const HOSTS = ["h1", "h2", "h3"] as const;
+
+let lab: VipLab;
+
+async function reachedThroughVip(expected: string): Promise<string | null> {
+  return waitForTcpReply(lab.lab, "c1", { host: VIP, port: TCP_PORT }, expected, 5_000);
+}
+
+/** Waits until every manager logged its VIP decision for the epoch. */
+async function settled(config_epoch: number, holder: string): Promise<void> {
+  for (const host of HOSTS) {
+    const event = host === holder ? "vip_hold" : "vip_release";
+    await lab.waitForLog(host, { event, config_epoch }, STEP_TIMEOUT_MS);
+  }
+}
+
+before(async () => {
+  lab = await VipLab.create({
+    data_hosts: 3,
+    subnet: SUBNET,
+    config: () => ({
+      vips: [{ master_name: MASTER, vip: VIP, prefix_length: 24, interface: "eth0" }],
+      lease_ms: LEASE_MS,
+      reconcile_interval_ms: RECONCILE_INTERVAL_MS,
+    }),
+  });
+  for (const host of HOSTS) await lab.startManager(host);
+});
+
+after(async () => {
+  await lab.teardown();
+});
+
+void describe("vip-manager following the committed topology (namespaces)", () => {
+  void it("a record naming h1 puts the VIP on h1 only, and c1 reaches h1 through it", async () => {
+    await lab.commit({ config_epoch: 1, primary_host: "h1" });
+    await settled(1, "h1");
+    assert.deepEqual(await lab.holders(VIP), ["h1"]);
+    assert.equal(await reachedThroughVip("h1"), "h1");
+  });
+
+  void it("a record naming h2 moves the VIP; c1 follows; exactly one holder", async () => {
+    await lab.commit({ config_epoch: 2, primary_host: "h2" });
+    await settled(2, "h2");
+    await lab.waitForLog("h1", { event: "vip_release", config_epoch: 2, action: "released" }, STEP_TIMEOUT_MS);
+    assert.deepEqual(await lab.holders(VIP), ["h2"]);
+    assert.equal(await reachedThroughVip("h2"), "h2");
+    assert.equal(await lab.lab.neighborMac("c1", VIP), await lab.lab.mac("h2"), "gratuitous ARP reached c1");
+  });
+
+  void it("h1 comes back with a stale VIP: it reconciles from the record and drops it", async () => {
+    await lab.signalManager("h1", "SIGKILL");
+    // What an old primary's host may come back with (a script or a crash left the address).
+    await lab.lab.execChecked("h1", ["ip", "addr", "add", `${VIP}/24`, "dev", "eth0"]);
+    assert.deepEqual(await lab.holders(VIP), ["h1", "h2"]);
+    await lab.startManager("h1");
+    await lab.waitForLog("h1", { event: "vip_release", config_epoch: 2, action: "released" }, STEP_TIMEOUT_MS);
+    assert.deepEqual(await lab.holders(VIP), ["h2"]);
+    assert.equal(await reachedThroughVip("h2"), "h2");
+  });
+
+  void it("a record with an older epoch does not take the VIP back", async () => {
+    // A stale writer naming h1 again with epoch 1 (CAS on the current revision succeeds).
+    await lab.commit({ config_epoch: 1, primary_host: "h1" });
+    for (const host of HOSTS) {
+      await lab.waitForLog(
+        host,
+        { event: "record_ignored", config_epoch: 1, reason: "stale_epoch" },
+        STEP_TIMEOUT_MS,
+      );
+    }
+    // A newer record for h2: every manager handles inputs in order, so once its decision for
+    // epoch 3 is logged, anything the stale record caused would have been logged before it.
+    await lab.commit({ config_epoch: 3, primary_host: "h2" });
+    await settled(3, "h2");
+    // (h1's manager was restarted after epoch 2: none of these processes ever held for epoch 1.)
+    for (const host of HOSTS) assert.equal(lab.hasLog(host, { event: "vip_hold", config_epoch: 1 }), false, host);
+    assert.deepEqual(await lab.holders(VIP), ["h2"]);
+    assert.equal(await reachedThroughVip("h2"), "h2");
+  });
+
+  void it("the holder h2 cut off releases the VIP within its lease; after heal one holder", async () => {
+    const cut_ms = performance.now();
+    await lab.lab.cut("h2");
+    await lab.waitForLog(
+      "h2",
+      { event: "vip_release", reason: "control_plane_lease_expired", action: "released" },
+      STEP_TIMEOUT_MS,
+    );
+    const released_after_ms = performance.now() - cut_ms;
+    // Lease, plus one reconcile interval to notice, plus a generous allowance for a loaded host.
+    assert.ok(
+      released_after_ms <= LEASE_MS + RECONCILE_INTERVAL_MS + 1500,
+      `released ${Math.round(released_after_ms)} ms after the cut`,
+    );
+    assert.equal(await lab.holds("h2", VIP), false, "checked inside h2");
+    assert.ok(lab.hasLog("h2", { event: "control_plane_lost" }));
+
+    // The failover the agents would do meanwhile: h3 becomes the primary.
+    await lab.commit({ config_epoch: 4, primary_host: "h3" });
+    await lab.waitForLog("h3", { event: "vip_hold", config_epoch: 4, action: "bound" }, STEP_TIMEOUT_MS);
+    await lab.waitForLog("h1", { event: "vip_release", config_epoch: 4 }, STEP_TIMEOUT_MS);
+    assert.deepEqual(await lab.holders(VIP), ["h3"]);
+    assert.equal(await reachedThroughVip("h3"), "h3");
+
+    await lab.lab.heal("h2");
+    await lab.waitForLog("h2", { event: "control_plane_restored" }, STEP_TIMEOUT_MS);
+    await lab.waitForLog("h2", { event: "vip_release", config_epoch: 4, reason: "primary_elsewhere" }, STEP_TIMEOUT_MS);
+    assert.deepEqual(await lab.holders(VIP), ["h3"]);
+    assert.equal(await reachedThroughVip("h3"), "h3");
+  });
+
+  void it("a clean stop (SIGTERM) of the holder's manager keeps the VIP", async () => {
+    const exit = await lab.signalManager("h3", "SIGTERM");
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(lab.hasLog("h3", { event: "vips_kept" }));
+    assert.deepEqual(await lab.holders(VIP), ["h3"]);
+    assert.equal(await reachedThroughVip("h3"), "h3");
+  });
+});

@@ -1,0 +1,255 @@
+// sentinel-agent end to end (issue 4): nats-server, 3 redis-server, 3 data-nodes, 3 agents, all
+// real processes on loopback. Runs one file at a time (.serial): ten processes per test.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Kvm } from "@nats-io/kv";
+import { decodeTopologyRecord, topologyBucket, topologyKey } from "@sentinel-plane/protocol";
+import { startCluster, withProcesses } from "@sentinel-plane/testkit";
+import type { Cluster } from "@sentinel-plane/testkit";
+import { eventually, redisClient, redisPid } from "./support/redis.js";
+
+const DOWN_AFTER_MS = 1000;
+const FAILOVER_TIMEOUT_MS = 10_000;
+const EVENT_TIMEOUT_MS = 20_000;
+
+/** Waits until every agent has announced both replicas and both peers (discovery). */
+async function discovered(cluster: Cluster): Promise<void> {
+  const agents = cluster.agents.length;
+  const replicas = cluster.redis.length - 1;
+  await eventually(
+    "discovery",
+    () => {
+      const slaves = new Set(cluster.named("+slave").map((s) => `${s.event.agent} ${s.event.text}`));
+      const sentinels = new Set(cluster.named("+sentinel").map((s) => `${s.event.agent} ${s.event.text}`));
+      return Promise.resolve(
+        slaves.size >= agents * replicas && sentinels.size >= agents * (agents - 1) ? true : null,
+      );
+    },
+    { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 50 },
+  );
+}
+
+/** Waits until the primary accepts writes (it starts fenced until the agents confirm it). */
+async function writable(cluster: Cluster, port: number): Promise<void> {
+  await cluster.waitForEvent((e) => e.name === "+unfence-master" && e.text.includes(` ${port} `), {
+    timeout_ms: EVENT_TIMEOUT_MS,
+  });
+  const client = await redisClient(cluster.procs, port);
+  await eventually(
+    "primary writable",
+    async () => {
+      await client.set("probe", "1"); // rejects with NOREPLICAS while fenced
+      return true;
+    },
+    {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      interval_ms: 50,
+    },
+  );
+}
+
+function switchTexts(cluster: Cluster): string[] {
+  return cluster.named("+switch-master").map((s) => s.event.text);
+}
+
+void test("SIGKILL of the primary: one leader, best replica promoted, others follow, data kept, old primary converted", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      replica_priorities: [50, 100],
+    });
+    const [primary, best, other] = cluster.redis;
+    assert.ok(primary && best && other);
+    await discovered(cluster);
+    await writable(cluster, primary.port);
+
+    const writer = await redisClient(procs, primary.port);
+    for (let i = 0; i < 200; i++) await writer.set(`key:${i}`, `value:${i}`);
+    assert.equal(await writer.call("WAIT", "2", "2000"), 2, "both replicas acknowledged the keys");
+    const mark = cluster.events.length;
+
+    process.kill(await redisPid(procs, primary.port), "SIGKILL");
+    const expected = `${cluster.master_name} 127.0.0.1 ${primary.port} 127.0.0.1 ${best.port}`;
+    await eventually(
+      "+switch-master on every agent",
+      () =>
+        Promise.resolve(
+          new Set(cluster.named("+switch-master", mark).map((s) => s.event.agent)).size === 3 ? true : null,
+        ),
+      { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 50 },
+    );
+    for (const text of switchTexts(cluster)) assert.equal(text, expected);
+
+    const elected = cluster.named("+elected-leader", mark);
+    const by_epoch = new Map<number, Set<string>>();
+    for (const e of elected)
+      by_epoch.set(e.event.epoch, (by_epoch.get(e.event.epoch) ?? new Set()).add(e.event.agent));
+    for (const [epoch, leaders] of by_epoch) assert.equal(leaders.size, 1, `one leader in epoch ${epoch}`);
+    const promoted = cluster.named("+promoted-slave", mark);
+    assert.equal(promoted.length, 1, "exactly one promotion");
+    assert.match(promoted[0]?.event.text ?? "", new RegExp(` ${best.port} @ `));
+
+    await cluster.waitForEvent((e) => e.name === "+slave-reconf-done" && e.text.includes(`:${other.port} `), {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+
+    // The committed record: updated once, naming the promoted replica.
+    const kv = await new Kvm(cluster.nc).open(topologyBucket(cluster.cluster_id));
+    const entries = [];
+    for await (const entry of await kv.history({ key: topologyKey(cluster.master_name) }))
+      entries.push(entry);
+    const puts = entries.filter((e) => e.operation === "PUT");
+    assert.equal(puts.length, 1, "the KV record was written once");
+    const record = decodeTopologyRecord(puts[0]?.string() ?? "");
+    assert.ok(record.ok);
+    assert.deepEqual(record.value.primary, { host: "127.0.0.1", port: best.port });
+    assert.equal(record.value.config_epoch, promoted[0]?.event.epoch);
+
+    const fresh = await redisClient(procs, best.port);
+    for (let i = 0; i < 200; i++) assert.equal(await fresh.get(`key:${i}`), `value:${i}`);
+    const replica_view = await redisClient(procs, other.port);
+    await eventually(
+      "other replica follows the new primary",
+      async () =>
+        /master_port:(\d+)/.exec(await replica_view.info("replication"))?.[1] === String(best.port)
+          ? true
+          : null,
+      { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
+    );
+
+    // The old primary comes back (its data-node restarts it, fenced): it becomes a replica.
+    await cluster.restartDataNode(primary);
+    await cluster.waitForEvent(
+      (e) => e.name === "+convert-to-slave" && e.text.includes(`:${primary.port} `),
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        since_index: mark,
+      },
+    );
+    const old = await redisClient(procs, primary.port);
+    await eventually(
+      "old primary replicates the new one",
+      async () => {
+        const info = await old.info("replication");
+        return info.includes("role:slave") && info.includes(`master_port:${best.port}`) ? true : null;
+      },
+      { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
+    );
+  });
+});
+
+void test("only 1 of 3 agents alive: the primary goes SDOWN but never fails over", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 1,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+    });
+    const [primary] = cluster.redis;
+    assert.ok(primary);
+    await discovered(cluster);
+    const [survivor, a1, a2] = cluster.agents;
+    assert.ok(survivor && a1 && a2);
+    await cluster.stopAgent(a1);
+    await cluster.stopAgent(a2);
+    const mark = cluster.events.length;
+    process.kill(await redisPid(procs, primary.port), "SIGKILL");
+    const sdown = await cluster.waitForEvent((e) => e.name === "+sdown" && e.text.startsWith("master "), {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+    // An observation window, not a synchronisation: 3 x down-after after SDOWN, a majority side
+    // would have elected and promoted long before (see the SIGKILL test's timings).
+    await new Promise((resolve) => setTimeout(resolve, 3 * DOWN_AFTER_MS));
+    const acted = cluster.events
+      .slice(mark)
+      .filter((s) =>
+        ["+odown", "+elected-leader", "+promoted-slave", "+switch-master"].includes(s.event.name),
+      );
+    assert.deepEqual(
+      acted.map((s) => s.event.name),
+      [],
+      `a minority acted after ${sdown.event.name}`,
+    );
+  });
+});
+
+void test("the leader crashes right after its election: the failover still ends with exactly one primary", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const marker = `${await procs.tempDir("crash")}/crashed`;
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      agent_env: { SP_SIMULATE_FAILURE: "crash-after-election", SP_SIMULATE_FAILURE_ONCE_FILE: marker },
+    });
+    await assertOnePrimaryAfterLeaderCrash(cluster, procs);
+  });
+});
+
+void test("the leader crashes right after the promotion: the failover still ends with exactly one primary", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const marker = `${await procs.tempDir("crash")}/crashed`;
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      agent_env: { SP_SIMULATE_FAILURE: "crash-after-promotion", SP_SIMULATE_FAILURE_ONCE_FILE: marker },
+    });
+    await assertOnePrimaryAfterLeaderCrash(cluster, procs);
+  });
+});
+
+async function assertOnePrimaryAfterLeaderCrash(
+  cluster: Cluster,
+  procs: Parameters<Parameters<typeof withProcesses>[1]>[0],
+): Promise<void> {
+  const [primary, ...replicas] = cluster.redis;
+  assert.ok(primary);
+  await discovered(cluster);
+  const mark = cluster.events.length;
+  process.kill(await redisPid(procs, primary.port), "SIGKILL");
+  // The two surviving agents switch; the crashed one cannot.
+  await eventually(
+    "+switch-master on the surviving agents",
+    () =>
+      Promise.resolve(
+        new Set(cluster.named("+switch-master", mark).map((s) => s.event.agent)).size >= 2 ? true : null,
+      ),
+    { timeout_ms: 3 * EVENT_TIMEOUT_MS, interval_ms: 50 },
+  );
+  const crashed = cluster.agents.filter((a) => a.process.process.exitInfo !== null);
+  assert.equal(crashed.length, 1, "exactly one agent crashed at the crash point");
+  // Exactly one writable primary among the replicas, and the other follows it.
+  const roles = await eventually(
+    "one primary, one replica following it",
+    async () => {
+      const seen: { port: number; role: string; master_port: string | undefined }[] = [];
+      for (const r of replicas) {
+        const info = await (await redisClient(procs, r.port)).info("replication");
+        seen.push({
+          port: r.port,
+          role: /role:(\w+)/.exec(info)?.[1] ?? "?",
+          master_port: /master_port:(\d+)/.exec(info)?.[1],
+        });
+      }
+      const masters = seen.filter((s) => s.role === "master");
+      if (masters.length !== 1) return null;
+      const follower = seen.find((s) => s.role === "slave");
+      return follower?.master_port === String(masters[0]?.port) ? seen : null;
+    },
+    { timeout_ms: 3 * EVENT_TIMEOUT_MS, interval_ms: 200 },
+  );
+  assert.equal(roles.filter((r) => r.role === "master").length, 1);
+}

@@ -1,0 +1,56 @@
+// Small helpers for cross-service tests that talk to Redis directly.
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
+import type { Harness } from "@sentinel-plane/testkit";
+
+/** A connected client with short, explicit timeouts; closed by the harness. */
+export async function redisClient(procs: Harness, port: number): Promise<Redis> {
+  const client = createRedisClient({
+    host: "127.0.0.1",
+    port,
+    connection_name: "e2e-test",
+    connect_timeout_ms: 1000,
+    command_timeout_ms: 2000,
+    retry_base_ms: 50,
+    retry_max_ms: 200,
+  });
+  client.on("error", () => undefined);
+  procs.onCleanup(() => {
+    client.disconnect();
+  });
+  await client.connect();
+  return client;
+}
+
+/** The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. */
+export async function redisPid(procs: Harness, port: number): Promise<number> {
+  const client = await redisClient(procs, port);
+  const info = await client.info("server");
+  client.disconnect();
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no process_id in INFO of port ${port}`);
+  procs.adoptPid(pid);
+  return pid;
+}
+
+/** Resolves when `check` returns a value other than null; polls an observable state. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null>,
+  options: { readonly timeout_ms: number; readonly interval_ms: number },
+): Promise<T> {
+  const deadline = performance.now() + options.timeout_ms;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== null) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`${what}: not reached within ${options.timeout_ms} ms (last error: ${String(last)})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.interval_ms));
+  }
+}
