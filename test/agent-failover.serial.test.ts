@@ -253,3 +253,76 @@ async function assertOnePrimaryAfterLeaderCrash(
   );
   assert.equal(roles.filter((r) => r.role === "master").length, 1);
 }
+
+void test("replica-priority 0 is never promoted", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      // The priority-0 replica is listed first and would otherwise win on priority order.
+      replica_priorities: [0, 100],
+    });
+    const [primary, never, eligible] = cluster.redis;
+    assert.ok(primary && never && eligible);
+    await discovered(cluster);
+    const mark = cluster.events.length;
+    process.kill(await redisPid(procs, primary.port), "SIGKILL");
+    const promoted = await cluster.waitForEvent((e) => e.name === "+promoted-slave", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+    assert.match(promoted.event.text, new RegExp(` ${eligible.port} @ `));
+    assert.equal(
+      cluster.named("+selected-slave", mark).filter((s) => s.event.text.includes(`:${never.port} `)).length,
+      0,
+      "the priority-0 replica was never selected",
+    );
+  });
+});
+
+void test("two masters monitored by the same agents fail over independently", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      masters: 2,
+      replicas: 1,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+    });
+    const [a, b] = cluster.groups;
+    assert.ok(a?.[0] && a[1] && b?.[0] && b[1]);
+    await eventually(
+      "both masters' replicas discovered",
+      () =>
+        Promise.resolve(new Set(cluster.named("+slave").map((s) => s.event.text)).size >= 2 ? true : null),
+      { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 50 },
+    );
+    const mark = cluster.events.length;
+    process.kill(await redisPid(procs, a[0].port), "SIGKILL");
+    const switched = await cluster.waitForEvent((e) => e.name === "+switch-master", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+    assert.equal(switched.event.master_name, a[0].master_name);
+    assert.ok(
+      cluster.events
+        .slice(mark)
+        .every((s) => s.event.master_name !== b[0]?.master_name || !s.event.name.includes("down")),
+      "the other master saw no down event",
+    );
+    const mark_b = cluster.events.length;
+    process.kill(await redisPid(procs, b[0].port), "SIGKILL");
+    const switched_b = await cluster.waitForEvent(
+      (e) => e.name === "+switch-master" && e.master_name === b[0]?.master_name,
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        since_index: mark_b,
+      },
+    );
+    assert.equal(switched_b.event.text, `${b[0].master_name} 127.0.0.1 ${b[0].port} 127.0.0.1 ${b[1].port}`);
+  });
+});

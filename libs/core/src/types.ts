@@ -210,8 +210,13 @@ export type AdminCommand =
   | { readonly type: "remove"; readonly name: string }
   | { readonly type: "set"; readonly name: string; readonly settings: Partial<MasterSettings> }
   | { readonly type: "reset"; readonly pattern: string }
-  /** SENTINEL FAILOVER: no ODOWN needed; still elected, unlike Sentinel, so it is safe. */
-  | { readonly type: "failover"; readonly name: string };
+  /**
+   * SENTINEL FAILOVER: no ODOWN needed; still elected, unlike Sentinel, so it is safe. When the
+   * primary is reachable it is a coordinated switchover (failover.ts): the old primary is fenced,
+   * the chosen replica catches up, nothing acknowledged is lost. `to` picks the replica (it must
+   * be a known replica fit for promotion, else a coded error); without it the best one is chosen.
+   */
+  | { readonly type: "failover"; readonly name: string; readonly to?: Address };
 
 // ---------------------------------------------------------------------------------------------
 // Inputs

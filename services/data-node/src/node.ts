@@ -4,7 +4,10 @@
 //   report tick  -> publish the status (offsets travel here)
 //   child exit   -> observe -> publish at once
 //   command      -> decode -> epoch check -> persist -> redis transaction -> probe -> reply
+//   self-fence   -> observation / topology record / NATS contact / tick -> decideSelfFence
+//                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
 import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import {
   decodeNodeCommand,
   encodeMessage,
@@ -17,20 +20,33 @@ import type {
   NodeCommandRequest,
   NodeStatusReport,
   Result,
+  WireTopologyRecord,
 } from "@sentinel-plane/protocol";
 import { connectNats, Counters, errorMessage, getTracer, withSpan } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import type { DataNodeConfig } from "./config.js";
+import { ControlPlaneContact } from "./control-plane-contact.js";
 import { checkEpoch } from "./epoch.js";
 import type { AcceptedEpoch } from "./epoch.js";
-import { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
-import { OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
+import { isFenced, minReplicasFromConfig } from "./fence.js";
+import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
 import { errorReply, okReply } from "./reply.js";
+import { decideSelfFence } from "./self-fence.js";
+import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { Supervisor } from "./supervisor.js";
+import { TopologyWatch } from "./topology-watch.js";
+
+/** A self-fence under way (at most one). */
+interface SelfFence {
+  readonly reason: FenceReason;
+  readonly detail: string;
+  /** hang: the fence_generation of the written fence; null until it is written. */
+  generation: number | null;
+}
 
 interface CommandMessage {
   readonly data: Uint8Array;
@@ -59,6 +75,19 @@ export class DataNode {
   private commands_in_flight = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private persisting: Promise<unknown> = Promise.resolve();
+  // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
+  private readonly contact: ControlPlaneContact;
+  private topology: TopologyWatch | null = null;
+  private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
+  /** The last probe that answered: what "last known writable master" means for the hang rule. */
+  private last_answered: Observation | null = null;
+  private self_fence: SelfFence | null = null;
+  /** Counts fences written for the hang rule; a probe sent after one settles it. */
+  private fence_generation = 0;
+  /** Why this node fenced itself; shown in last_error until the node is unfenced. */
+  private fence_note: string | null = null;
+  private evaluation_scheduled = false;
 
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
@@ -81,6 +110,9 @@ export class DataNode {
         : new Supervisor(config.supervise, logger, (code, signal) => {
             this.onChildExit(code, signal);
           });
+    this.contact = new ControlPlaneContact(logger, () => {
+      this.scheduleEvaluation();
+    });
   }
 
   async start(): Promise<Result<void>> {
@@ -98,7 +130,22 @@ export class DataNode {
       this.supervisor.start();
     }
     this.redis.start();
-    this.timers.push(setInterval(() => void this.probeNow(), this.config.poll_interval_ms));
+    this.timers.push(
+      setInterval(() => {
+        void this.probeNow();
+        this.scheduleEvaluation();
+      }, this.config.poll_interval_ms),
+    );
+    if (this.config.lease_ms > 0) {
+      // Several round trips per lease, so one slow PONG does not expire it.
+      const renew_interval_ms = Math.max(10, Math.floor(this.config.lease_ms / 4));
+      this.timers.push(
+        setInterval(() => {
+          this.contact.renew();
+          this.scheduleEvaluation();
+        }, renew_interval_ms),
+      );
+    }
     this.timers.push(
       setInterval(() => {
         this.publish(this.nextStatus());
@@ -123,7 +170,7 @@ export class DataNode {
         "cannot read redis config",
       );
     }
-    return this.persist({ ...this.state, fence_saved: configured });
+    return this.persist((state) => ({ ...state, fence_saved: configured }));
   }
 
   private async connect(): Promise<void> {
@@ -164,6 +211,8 @@ export class DataNode {
         });
         // A flush is a round trip: once it returns, the server has the subscription.
         await nc.flush();
+        this.contact.attach(nc);
+        this.startTopologyWatch(nc);
         this.logger.info(
           {
             event: "commands_ready",
@@ -185,15 +234,59 @@ export class DataNode {
     }
   }
 
+  private startTopologyWatch(nc: NatsConnection): void {
+    const master_name = this.config.master_name;
+    if (master_name === null) {
+      this.logger.warn(
+        { event: "topology_not_followed" },
+        "no master_name configured: the committed topology is not followed",
+      );
+      return;
+    }
+    this.topology = new TopologyWatch(
+      nc,
+      {
+        cluster_id: this.config.cluster_id,
+        master_name,
+        request_timeout_ms: this.config.command_timeout_ms,
+        refresh_interval_ms: this.config.report_interval_ms,
+        retry_base_ms: this.config.nats.reconnect_wait_ms,
+        retry_max_ms: 5000,
+      },
+      this.logger,
+      (record, revision) => {
+        this.onTopology(record, revision);
+      },
+    );
+    this.topology.start();
+  }
+
+  private onTopology(record: WireTopologyRecord | null, revision: number): void {
+    if (this.committed !== null && revision <= this.committed.revision) return;
+    this.committed = { record, revision };
+    this.logger.info(
+      {
+        event: "topology_observed",
+        revision,
+        config_epoch: record?.config_epoch ?? null,
+        primary: record?.primary ?? null,
+      },
+      "committed topology observed",
+    );
+    this.scheduleEvaluation();
+  }
+
   // ------------------------------------------------------------------------------------------
   // Observations
 
   /** Probes once; concurrent callers share the probe in flight. */
   private probeNow(): Promise<void> {
+    // A probe started now follows every fence already written on the connection.
+    const generation = this.fence_generation;
     this.probing ??= this.redis
       .probe()
       .then((observation) => {
-        this.observe(observation);
+        this.observe(observation, generation);
       })
       .finally(() => {
         this.probing = null;
@@ -207,7 +300,7 @@ export class DataNode {
     await this.probeNow();
   }
 
-  private observe(observation: Observation): void {
+  private observe(observation: Observation, generation: number): void {
     if (this.stopping) return;
     if (observation.error !== null && observation.error !== this.observation.error) {
       this.logger.warn({ event: "probe_failed", error: observation.error }, "redis probe failed");
@@ -217,7 +310,13 @@ export class DataNode {
     if (observation.error !== null) this.last_error = observation.error;
     this.observation = observation;
     this.link_down_since_ms = nextLinkDownSince(this.link_down_since_ms, observation.info, Date.now());
+    if (observation.answered === true) {
+      this.last_answered = observation;
+      this.settleHangFence(observation, generation);
+      if (!isFenced(observation.min_replicas_to_write) && this.self_fence === null) this.fence_note = null;
+    }
     this.publishIfChanged();
+    this.scheduleEvaluation();
   }
 
   private onChildExit(code: number | null, signal: string | null): void {
@@ -260,7 +359,10 @@ export class DataNode {
       observation: this.observation,
       accepted: this.accepted(),
       link_down_since_ms: this.link_down_since_ms,
-      last_error: this.last_error,
+      last_error:
+        this.fence_note === null
+          ? this.last_error
+          : [this.fence_note, this.last_error].filter((part) => part !== null).join("; "),
       seq: this.seq + 1,
       now_ms: Date.now(),
     });
@@ -381,10 +483,20 @@ export class DataNode {
     });
   }
 
-  private async persist(next: PersistedState): Promise<Result<void>> {
-    const saved = await saveState(this.config.state_dir, next);
-    if (saved.ok) this.state = next;
-    return saved;
+  /**
+   * Persists `update(current state)`, one write at a time: commands and self-fences both change
+   * the state, and the update sees the state as the previous write left it.
+   */
+  private persist(update: (state: PersistedState) => PersistedState): Promise<Result<void>> {
+    const write = async (): Promise<Result<void>> => {
+      const next = update(this.state);
+      const saved = await saveState(this.config.state_dir, next);
+      if (saved.ok) this.state = next;
+      return saved;
+    };
+    const result = this.persisting.then(write, write);
+    this.persisting = result;
+    return result;
   }
 
   private async execute(request: NodeCommandRequest): Promise<NodeCommandReply> {
@@ -400,11 +512,8 @@ export class DataNode {
     const done: string[] = [];
     if (decision.persist) {
       // Durable before anything is done for this epoch: a restart still refuses older ones.
-      const saved = await this.persist({
-        ...this.state,
-        epoch: decision.next.epoch,
-        issuer: decision.next.issuer,
-      });
+      const next = decision.next;
+      const saved = await this.persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer }));
       if (!saved.ok) return errorReply(node_id, this.accepted(), saved.error);
       done.push(`accepted epoch ${decision.next.epoch} from ${decision.next.issuer}`);
       this.publishIfChanged();
@@ -440,15 +549,10 @@ export class DataNode {
           result = { ok: true, value: ["already fenced"] };
           break;
         }
-        const saved = await this.persist({ ...this.state, fence_saved: observed.min_replicas_to_write ?? 0 });
+        const fence_saved = observed.min_replicas_to_write ?? 0;
+        const saved = await this.persist((state) => ({ ...state, fence_saved }));
         if (!saved.ok) return errorReply(node_id, this.accepted(), saved.error);
-        result = await this.redis.transaction(
-          [
-            ["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]],
-            ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
-          ],
-          OPTIONAL_STEPS,
-        );
+        result = await this.redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS);
         break;
       }
       case "unfence": {
@@ -477,7 +581,7 @@ export class DataNode {
   }
 
   private async clearFenceSaved(done: string[]): Promise<void> {
-    const cleared = await this.persist({ ...this.state, fence_saved: null });
+    const cleared = await this.persist((state) => ({ ...state, fence_saved: null }));
     // The fence is already lifted; a stale saved value is harmless (fence saves anew).
     if (!cleared.ok) done.push(`state not updated: ${cleared.error.message}`);
   }
@@ -500,12 +604,180 @@ export class DataNode {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Self-fencing: decided by decideSelfFence (self-fence.ts), carried out here, one at a time.
+
+  /**
+   * Evaluates in the check phase (setImmediate), after the event loop has read what arrived on
+   * the sockets: when this process itself was starved (GC, a loaded host), a probe reply or a PONG
+   * already received is counted before a timer could mistake our stall for the server's.
+   */
+  private scheduleEvaluation(): void {
+    if (this.evaluation_scheduled || this.stopping) return;
+    this.evaluation_scheduled = true;
+    setImmediate(() => {
+      this.evaluation_scheduled = false;
+      this.evaluateSelfFence();
+    });
+  }
+
+  private serverView(observation: Observation): ServerView {
+    const answered = observation.answered === true && this.child?.state !== "exited";
+    return {
+      answered,
+      role: answered ? (observation.info?.role ?? null) : null,
+      fenced: isFenced(observation.min_replicas_to_write),
+    };
+  }
+
+  private decide(now_ms: number): SelfFenceDecision {
+    const record = this.committed?.record ?? null;
+    return decideSelfFence({
+      now_ms,
+      self: this.config.announce,
+      accepted_epoch: this.state.epoch,
+      committed: record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
+      server: this.serverView(this.observation),
+      last_answered: this.last_answered === null ? null : this.serverView(this.last_answered),
+      unanswered_since_ms: this.redis.unansweredSinceMs(),
+      hang_fence_after_ms: this.config.hang_fence_after_ms,
+      control_plane_seen_ms: this.contact.seenMs(),
+      lease_ms: this.config.lease_ms,
+      fence_in_flight: this.self_fence !== null,
+    });
+  }
+
+  private evaluateSelfFence(): void {
+    if (this.stopping) return;
+    const decision = this.decide(performance.now());
+    if (!decision.fence) return;
+    const fence: SelfFence = { reason: decision.reason, detail: decision.detail, generation: null };
+    this.self_fence = fence;
+    if (decision.reason === "hang") {
+      // Not behind the command queue: a command there may itself wait for the hung server.
+      void this.fenceHung(fence);
+      return;
+    }
+    // Behind the commands already queued, so an epoch check and the fence never interleave.
+    this.commands = this.commands
+      .then(() => this.fenceAnswering(fence))
+      .catch((error: unknown) => {
+        this.logger.error(
+          { event: "fence_failed", reason: fence.reason, error: errorMessage(error) },
+          "self-fence crashed",
+        );
+      });
+  }
+
+  /** committed_epoch and lease: the server answers; persist, fence, probe, log. */
+  private async fenceAnswering(fence: SelfFence): Promise<void> {
+    try {
+      // Decided again on a fresh probe: a command before this one may have changed everything.
+      await this.freshProbe();
+      this.self_fence = null;
+      const decision = this.decide(performance.now());
+      if (!decision.fence || decision.reason !== fence.reason) return;
+      this.self_fence = fence;
+      const observed = this.observation;
+      const raise = decision.raise_epoch_to;
+      const fence_saved = observed.min_replicas_to_write ?? 0;
+      const saved = await this.persist((state) => ({
+        ...state,
+        fence_saved,
+        // A new epoch nobody issued a command for yet: the first agent to command it owns it.
+        ...(raise !== null && raise > state.epoch ? { epoch: raise, issuer: null } : {}),
+      }));
+      if (!saved.ok) {
+        // Fence anyway: failing closed matters more than remembering the value to restore.
+        this.logger.error(
+          { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
+          "self-fence state not persisted",
+        );
+      }
+      const result = await this.redis.transaction(
+        fenceSteps((observed.config_file ?? "") !== ""),
+        OPTIONAL_STEPS,
+      );
+      await this.freshProbe();
+      this.settle(fence, result.ok ? result.value : null, result.ok ? null : result.error.message);
+    } finally {
+      if (this.self_fence === fence) this.self_fence = null;
+    }
+  }
+
+  /**
+   * hang: the server does not answer, so the fence is written to the open connection where it
+   * waits in the server's socket buffer and runs first when the process resumes. It is settled
+   * by its reply or, when the client's command timeout rejected that, by the first probe sent
+   * after it that answers (the connection is FIFO).
+   */
+  private async fenceHung(fence: SelfFence): Promise<void> {
+    const last = this.last_answered;
+    if (last === null) throw new Error("hang fence without a last answered probe");
+    const fence_saved = last.min_replicas_to_write ?? 0;
+    const saved = await this.persist((state) => ({ ...state, fence_saved }));
+    if (!saved.ok) {
+      this.logger.error(
+        { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
+        "self-fence state not persisted",
+      );
+    }
+    if (this.self_fence !== fence || this.stopped()) return;
+    const pending = this.redis.transaction(fenceSteps((last.config_file ?? "") !== ""), OPTIONAL_STEPS);
+    fence.generation = ++this.fence_generation;
+    this.fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
+    this.logger.warn(
+      { event: "fence_queued", reason: fence.reason, detail: fence.detail },
+      "fence queued on the connection to the hung server",
+    );
+    this.publish(this.nextStatus());
+    const result = await pending;
+    if (this.self_fence !== fence) return; // already settled by a probe
+    if (result.ok) {
+      this.settle(fence, result.value, null);
+    } else if (!/timed out/i.test(result.error.message)) {
+      this.settle(fence, null, result.error.message);
+    }
+    // Timed out: the bytes are on the connection; a later probe settles it.
+  }
+
+  private settleHangFence(observation: Observation, generation: number): void {
+    const fence = this.self_fence;
+    if (fence?.reason !== "hang" || fence.generation === null || generation < fence.generation) return;
+    const fenced = isFenced(observation.min_replicas_to_write);
+    this.settle(fence, fenced ? ["fence ran when the server resumed"] : null, fenced ? null : "fence lost");
+  }
+
+  /** Logs the outcome of a self-fence and ends it. */
+  private settle(fence: SelfFence, done: readonly string[] | null, error: string | null): void {
+    if (this.self_fence === fence) this.self_fence = null;
+    const fenced = isFenced(this.observation.min_replicas_to_write) || done !== null;
+    if (fenced) {
+      this.fence_note = `fenced (${fence.reason}): ${fence.detail}`;
+      this.counters.inc("self_fences_total", { reason: fence.reason });
+      this.logger.warn(
+        { event: "fenced", reason: fence.reason, detail: fence.detail, epoch: this.state.epoch, done },
+        "fenced the server",
+      );
+    } else {
+      this.fence_note = null;
+      this.last_error = `self-fence (${fence.reason}) failed: ${error ?? "unknown"}`;
+      this.logger.error(
+        { event: "fence_failed", reason: fence.reason, detail: fence.detail, error },
+        "self-fence failed",
+      );
+    }
+    this.publish(this.nextStatus());
+    this.scheduleEvaluation();
+  }
+
+  // ------------------------------------------------------------------------------------------
 
   /** Clean shutdown: stop timers, drain NATS, close redis, stop a supervised redis-server. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    this.topology?.stop();
     const nc = this.nc;
     if (nc !== null) {
       await Promise.race([nc.drain().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);

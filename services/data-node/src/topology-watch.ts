@@ -31,6 +31,11 @@ export const TOPOLOGY_BUCKET_HISTORY = 5;
 /** A record, or null when the key was deleted/purged. `revision` orders them. */
 export type TopologyObserver = (record: WireTopologyRecord | null, revision: number) => void;
 
+/** Read through a function: the flag changes while an await is pending. */
+function aborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 export class TopologyWatch {
   private readonly nc: NatsConnection;
   private readonly options: TopologyWatchOptions;
@@ -66,18 +71,18 @@ export class TopologyWatch {
   }
 
   private async run(): Promise<void> {
-    for (let failures = 0; !this.abort.signal.aborted; ) {
+    for (let failures = 0; !aborted(this.abort.signal); ) {
       try {
         const kv = await this.open();
         this.setAvailable(true, null);
         failures = 0;
         await this.follow(kv);
       } catch (error) {
-        if (this.abort.signal.aborted) return;
+        if (aborted(this.abort.signal)) return;
         this.setAvailable(false, errorMessage(error));
         failures++;
       }
-      if (this.abort.signal.aborted) return;
+      if (aborted(this.abort.signal)) return;
       const wait_ms = Math.min(this.options.retry_max_ms, this.options.retry_base_ms * 2 ** Math.min(failures, 16));
       await sleep(wait_ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
     }
@@ -112,9 +117,9 @@ export class TopologyWatch {
     const stop = new AbortController();
     const signal = AbortSignal.any([stop.signal, this.abort.signal]);
     void (async () => {
-      while (!signal.aborted) {
+      while (!aborted(signal)) {
         await sleep(this.options.refresh_interval_ms, undefined, { signal }).catch(() => undefined);
-        if (signal.aborted) return;
+        if (aborted(signal)) return;
         try {
           const entry = await kv.get(this.key);
           if (entry !== null) this.deliver(entry);

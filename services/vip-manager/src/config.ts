@@ -83,7 +83,9 @@ export const VipManagerConfigSchema = Type.Object(
           /** Masters whose changes run the hooks; default: every master in the bucket. */
           masters: Type.Optional(Type.Array(MasterName, { minItems: 1, maxItems: 1024 })),
           /** The complete environment of the scripts (nothing is inherited). */
-          env: Type.Optional(Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.String())),
+          env: Type.Optional(
+            Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.String()),
+          ),
           cwd: Type.Optional(AbsolutePath),
           limits: Type.Optional(HookLimitsSchema),
         },
@@ -216,7 +218,11 @@ const invalid = (reason: string): { ok: false; error: SpError } =>
   err(spError("SP_ERR_CONFIG_INVALID", [reason]));
 
 /** Validates and fills defaults. `source` names where the input came from, for the message. */
-export function resolveConfig(input: unknown, source: string, default_host_name = "host"): Result<VipManagerConfig> {
+export function resolveConfig(
+  input: unknown,
+  source: string,
+  default_host_name = "host",
+): Result<VipManagerConfig> {
   if (!validator.Check(input)) return invalid(`${source}: ${describeErrors(validator.Errors(input))}`);
   const c = input;
   const semantic = checkSemantics(c);

@@ -161,11 +161,15 @@ async function openBucket(
         replicas: c.kv_replicas,
       });
     } catch (error) {
-      logger.warn({ event: "kv_open_failed", attempt, error: errorMessage(error) }, "cannot open the topology bucket");
+      logger.warn(
+        { event: "kv_open_failed", attempt, error: errorMessage(error) },
+        "cannot open the topology bucket",
+      );
       await new Promise((resolve) => setTimeout(resolve, BUCKET_OPEN_RETRY_MS));
     }
   }
-  if (!stopping()) logger.fatal({ event: "kv_open_gave_up", attempts: BUCKET_OPEN_ATTEMPTS_MAX }, "giving up");
+  if (!stopping())
+    logger.fatal({ event: "kv_open_gave_up", attempts: BUCKET_OPEN_ATTEMPTS_MAX }, "giving up");
   return null;
 }
 
@@ -178,7 +182,9 @@ async function followStatus(nc: NatsConnection, manager: VipManager, logger: Log
 }
 
 function safeHostName(): string {
-  const name = hostname().replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
+  const name = hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, "_")
+    .slice(0, 64);
   return name === "" ? "host" : name;
 }
 

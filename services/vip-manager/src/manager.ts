@@ -45,7 +45,11 @@ export interface VipManagerOptions {
 }
 
 type Input =
-  | { readonly kind: "read_done"; readonly sent_ms: number; readonly reads: readonly [string, TopologyRead][] }
+  | {
+      readonly kind: "read_done";
+      readonly sent_ms: number;
+      readonly reads: readonly [string, TopologyRead][];
+    }
   | { readonly kind: "read_failed"; readonly error: string }
   | { readonly kind: "watch_entry"; readonly master_name: string; readonly read: TopologyRead }
   | { readonly kind: "watch_ended"; readonly reason: string }
@@ -196,7 +200,13 @@ export class VipManager {
           this.#logVip(slot, decision, null, removed ? "released" : "already_released", true);
         } catch (error) {
           this.#logger.error(
-            { event: "vip_failed", ...slotFields(slot), state: "release", reason: "shutdown", error: errorMessage(error) },
+            {
+              event: "vip_failed",
+              ...slotFields(slot),
+              state: "release",
+              reason: "shutdown",
+              error: errorMessage(error),
+            },
             "could not release the VIP at shutdown",
           );
         }
@@ -257,9 +267,16 @@ export class VipManager {
         this.#read_failures++;
         // Once per outage at warn, then at debug: a cut host fails every tick.
         if (this.#read_failures === 1) {
-          this.#logger.warn({ event: "topology_read_failed", error: input.error }, "cannot read the committed topology");
+          this.#logger.warn(
+            { event: "topology_read_failed", error: input.error },
+            "cannot read the committed topology",
+          );
         } else {
-          this.#logger.debug({ event: "topology_read_failed", error: input.error, failures: this.#read_failures });
+          this.#logger.debug({
+            event: "topology_read_failed",
+            error: input.error,
+            failures: this.#read_failures,
+          });
         }
         this.#evaluateAll();
         return;
@@ -269,7 +286,10 @@ export class VipManager {
         return;
       case "watch_ended":
         this.#watch_broken = true;
-        this.#logger.warn({ event: "topology_watch_ended", reason: input.reason }, "topology watch ended; restarting");
+        this.#logger.warn(
+          { event: "topology_watch_ended", reason: input.reason },
+          "topology watch ended; restarting",
+        );
         return;
       case "tick":
         this.#onTick();
@@ -347,7 +367,10 @@ export class VipManager {
 
   #contact(sent_ms: number): void {
     if (this.#read_failures > 0) {
-      this.#logger.info({ event: "topology_read_ok", failures: this.#read_failures }, "committed topology readable again");
+      this.#logger.info(
+        { event: "topology_read_ok", failures: this.#read_failures },
+        "committed topology readable again",
+      );
     }
     this.#read_failures = 0;
     if (this.#last_contact_ms === null || sent_ms > this.#last_contact_ms) this.#last_contact_ms = sent_ms;
@@ -376,7 +399,11 @@ export class VipManager {
     }
     const { record, revision } = read;
     const previous = this.#views.get(master_name) ?? null;
-    const result = observeRecord(previous, { config_epoch: record.config_epoch, primary: record.primary, revision });
+    const result = observeRecord(previous, {
+      config_epoch: record.config_epoch,
+      primary: record.primary,
+      revision,
+    });
     const fields = {
       master_name,
       config_epoch: record.config_epoch,
@@ -403,11 +430,19 @@ export class VipManager {
         return;
       case "baseline":
       case "epoch_advanced":
-        this.#logger.info({ event: "record_observed", ...fields, kind: observation.kind }, "committed topology");
+        this.#logger.info(
+          { event: "record_observed", ...fields, kind: observation.kind },
+          "committed topology",
+        );
         break;
       case "primary_changed":
         this.#logger.info(
-          { event: "primary_changed", ...fields, from: endpointText(observation.from), to: endpointText(observation.to) },
+          {
+            event: "primary_changed",
+            ...fields,
+            from: endpointText(observation.from),
+            to: endpointText(observation.to),
+          },
           "committed primary changed",
         );
         this.#runClientReconfig(master_name, record.config_epoch, observation.from, observation.to);
@@ -430,7 +465,8 @@ export class VipManager {
 
   #evaluateMaster(master_name: string): void {
     const now_ms = this.#now_ms();
-    for (const slot of this.#slots) if (slot.port.config.master_name === master_name) this.#evaluate(slot, now_ms);
+    for (const slot of this.#slots)
+      if (slot.port.config.master_name === master_name) this.#evaluate(slot, now_ms);
   }
 
   #evaluate(slot: VipSlot, now_ms: number): void {
@@ -458,7 +494,12 @@ export class VipManager {
     if (expired && !this.#lease_lost) {
       this.#lease_lost = true;
       this.#logger.warn(
-        { event: "control_plane_lost", silent_ms, lease_ms: this.#settings.lease_ms, vips: this.#slots.length },
+        {
+          event: "control_plane_lost",
+          silent_ms,
+          lease_ms: this.#settings.lease_ms,
+          vips: this.#slots.length,
+        },
         "no read of the committed topology within the lease: releasing every VIP",
       );
       if (this.#slots.length > 0) {
@@ -466,7 +507,10 @@ export class VipManager {
       }
     } else if (!expired && this.#lease_lost) {
       this.#lease_lost = false;
-      this.#logger.info({ event: "control_plane_restored", lease_ms: this.#settings.lease_ms }, "control plane reachable again");
+      this.#logger.info(
+        { event: "control_plane_restored", lease_ms: this.#settings.lease_ms },
+        "control plane reachable again",
+      );
     }
   }
 
@@ -479,10 +523,21 @@ export class VipManager {
       if (this.#last_error.get(slot) !== message) {
         this.#last_error.set(slot, message);
         this.#logger.error(
-          { event: "vip_failed", ...slotFields(slot), state: decision.state, reason: decision.reason, config_epoch, code, error: message },
+          {
+            event: "vip_failed",
+            ...slotFields(slot),
+            state: decision.state,
+            reason: decision.reason,
+            config_epoch,
+            code,
+            error: message,
+          },
           `could not ${decision.state} the VIP`,
         );
-        this.#notify("-vip-command-failed", `${slot.port.config.master_name} ${slot.port.config.vip} ${decision.state} ${code}`);
+        this.#notify(
+          "-vip-command-failed",
+          `${slot.port.config.master_name} ${slot.port.config.vip} ${decision.state} ${code}`,
+        );
       }
       return;
     }

@@ -56,7 +56,11 @@ void describe("vip-manager following the committed topology (namespaces)", () =>
   void it("a record naming h2 moves the VIP; c1 follows; exactly one holder", async () => {
     await lab.commit({ config_epoch: 2, primary_host: "h2" });
     await settled(2, "h2");
-    await lab.waitForLog("h1", { event: "vip_release", config_epoch: 2, action: "released" }, STEP_TIMEOUT_MS);
+    await lab.waitForLog(
+      "h1",
+      { event: "vip_release", config_epoch: 2, action: "released" },
+      STEP_TIMEOUT_MS,
+    );
     assert.deepEqual(await lab.holders(VIP), ["h2"]);
     assert.equal(await reachedThroughVip("h2"), "h2");
     assert.equal(await lab.lab.neighborMac("c1", VIP), await lab.lab.mac("h2"), "gratuitous ARP reached c1");
@@ -68,7 +72,11 @@ void describe("vip-manager following the committed topology (namespaces)", () =>
     await lab.lab.execChecked("h1", ["ip", "addr", "add", `${VIP}/24`, "dev", "eth0"]);
     assert.deepEqual(await lab.holders(VIP), ["h1", "h2"]);
     await lab.startManager("h1");
-    await lab.waitForLog("h1", { event: "vip_release", config_epoch: 2, action: "released" }, STEP_TIMEOUT_MS);
+    await lab.waitForLog(
+      "h1",
+      { event: "vip_release", config_epoch: 2, action: "released" },
+      STEP_TIMEOUT_MS,
+    );
     assert.deepEqual(await lab.holders(VIP), ["h2"]);
     assert.equal(await reachedThroughVip("h2"), "h2");
   });
@@ -88,7 +96,8 @@ void describe("vip-manager following the committed topology (namespaces)", () =>
     await lab.commit({ config_epoch: 3, primary_host: "h2" });
     await settled(3, "h2");
     // (h1's manager was restarted after epoch 2: none of these processes ever held for epoch 1.)
-    for (const host of HOSTS) assert.equal(lab.hasLog(host, { event: "vip_hold", config_epoch: 1 }), false, host);
+    for (const host of HOSTS)
+      assert.equal(lab.hasLog(host, { event: "vip_hold", config_epoch: 1 }), false, host);
     assert.deepEqual(await lab.holders(VIP), ["h2"]);
     assert.equal(await reachedThroughVip("h2"), "h2");
   });
@@ -119,7 +128,11 @@ void describe("vip-manager following the committed topology (namespaces)", () =>
 
     await lab.lab.heal("h2");
     await lab.waitForLog("h2", { event: "control_plane_restored" }, STEP_TIMEOUT_MS);
-    await lab.waitForLog("h2", { event: "vip_release", config_epoch: 4, reason: "primary_elsewhere" }, STEP_TIMEOUT_MS);
+    await lab.waitForLog(
+      "h2",
+      { event: "vip_release", config_epoch: 4, reason: "primary_elsewhere" },
+      STEP_TIMEOUT_MS,
+    );
     assert.deepEqual(await lab.holders(VIP), ["h3"]);
     assert.equal(await reachedThroughVip("h3"), "h3");
   });

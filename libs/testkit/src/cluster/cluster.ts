@@ -29,10 +29,13 @@ export interface ClusterOptions {
   readonly agent_env?: Readonly<Record<string, string>>;
   /** replica-priority per replica index (Redis' default 100). */
   readonly replica_priorities?: readonly number[];
+  /** How many masters (each with its own replicas), named `<master_name>`, `<master_name>-1`... */
+  readonly masters?: number;
 }
 
 export interface RedisNode {
   readonly node_id: string;
+  readonly master_name: string;
   readonly prepared: PreparedRedis;
   readonly port: number;
   dataNode: ServiceProcess;
@@ -58,7 +61,9 @@ export class Cluster {
   readonly cluster_id: string;
   readonly master_name: string;
   readonly nats: NatsServer;
+  /** The first master's nodes (primary first); `groups` has every master's. */
   readonly redis: RedisNode[];
+  readonly groups: RedisNode[][];
   readonly agents: AgentNode[];
   readonly events: SeenEvent[] = [];
   readonly #procs: Harness;
@@ -71,7 +76,7 @@ export class Cluster {
     master_name: string,
     nats: NatsServer,
     nc: NatsConnection,
-    redis: RedisNode[],
+    groups: RedisNode[][],
     agents: AgentNode[],
   ) {
     this.#procs = procs;
@@ -79,7 +84,8 @@ export class Cluster {
     this.master_name = master_name;
     this.nats = nats;
     this.#nc = nc;
-    this.redis = redis;
+    this.groups = groups;
+    this.redis = groups[0] ?? [];
     this.agents = agents;
     nc.subscribe(allEventsSubject(cluster_id), {
       callback: (error, msg) => {
@@ -183,39 +189,10 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const cluster_id = `c${Math.floor(Math.random() * 1e9).toString(36)}`;
   const master_name = options.master_name ?? "mymaster";
   const nats = await procs.startNats();
-  const redis: RedisNode[] = [];
-  const primary = await procs.prepareRedis({ name: "redis-0" });
-  const prepared = [primary];
-  for (let i = 0; i < options.replicas; i++) {
-    const priority = options.replica_priorities?.[i];
-    prepared.push(
-      await procs.prepareRedis({
-        name: `redis-${i + 1}`,
-        replicaof: { host: LOOPBACK, port: primary.port },
-        ...(priority === undefined ? {} : { config_lines: [`replica-priority ${priority}`] }),
-      }),
-    );
-  }
-  for (const [i, p] of prepared.entries()) {
-    const node_id = `node-${i}`;
-    const dir = await procs.tempDir(`data-node-${node_id}`);
-    const config_path = join(dir, "data-node.json");
-    await writeFile(
-      config_path,
-      JSON.stringify({
-        node_id,
-        cluster_id,
-        nats: { servers: [nats.url] },
-        redis: { host: LOOPBACK, port: p.port },
-        mode: "supervise",
-        redis_config_path: p.config_path,
-        state_dir: join(dir, "state"),
-        poll_interval_ms: 100,
-        probe_timeout_ms: 300,
-      }),
-    );
-    const dataNode = await spawnDataNode(procs, node_id, config_path);
-    redis.push({ node_id, prepared: p, port: p.port, dataNode, config_path });
+  const groups: RedisNode[][] = [];
+  for (let m = 0; m < (options.masters ?? 1); m++) {
+    const name = m === 0 ? master_name : `${master_name}-${m}`;
+    groups.push(await startGroup(procs, options, cluster_id, name, nats, m));
   }
   const nc = await connect({
     servers: nats.url,
@@ -230,7 +207,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   });
   const agents: AgentNode[] = [];
   // Subscribed before any agent starts: the test sees every event, discovery included.
-  const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, redis, agents);
+  const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, groups, agents);
   procs.onCleanup(() => cluster.close());
   for (let i = 0; i < options.agents; i++) {
     const dir = await procs.tempDir(`agent-${i}`);
@@ -240,9 +217,16 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `port ${sentinel_port}`,
       `bind ${LOOPBACK}`,
       `sentinel announce-ip ${LOOPBACK}`,
-      `sentinel monitor ${master_name} ${LOOPBACK} ${primary.port} ${options.quorum}`,
-      `sentinel down-after-milliseconds ${master_name} ${options.down_after_ms}`,
-      `sentinel failover-timeout ${master_name} ${options.failover_timeout_ms}`,
+      ...groups.flatMap((group) => {
+        const first = group[0];
+        if (first === undefined) return [];
+        const name = first.master_name;
+        return [
+          `sentinel monitor ${name} ${LOOPBACK} ${first.port} ${options.quorum}`,
+          `sentinel down-after-milliseconds ${name} ${options.down_after_ms}`,
+          `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
+        ];
+      }),
       `sentinel-plane nats-servers ${nats.url}`,
       `sentinel-plane cluster-id ${cluster_id}`,
       `sentinel-plane state-dir ${dir}`,
@@ -261,4 +245,50 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     agents.push(agent);
   }
   return cluster;
+}
+
+/** One master's Redis nodes (primary + replicas), each with its supervising data-node. */
+async function startGroup(
+  procs: Harness,
+  options: ClusterOptions,
+  cluster_id: string,
+  master_name: string,
+  nats: NatsServer,
+  group_index: number,
+): Promise<RedisNode[]> {
+  const primary = await procs.prepareRedis({ name: `redis-${group_index}-0` });
+  const prepared = [primary];
+  for (let i = 0; i < options.replicas; i++) {
+    const priority = options.replica_priorities?.[i];
+    prepared.push(
+      await procs.prepareRedis({
+        name: `redis-${group_index}-${i + 1}`,
+        replicaof: { host: LOOPBACK, port: primary.port },
+        ...(priority === undefined ? {} : { config_lines: [`replica-priority ${priority}`] }),
+      }),
+    );
+  }
+  const nodes: RedisNode[] = [];
+  for (const [i, p] of prepared.entries()) {
+    const node_id = `node-${group_index}-${i}`;
+    const dir = await procs.tempDir(`data-node-${node_id}`);
+    const config_path = join(dir, "data-node.json");
+    await writeFile(
+      config_path,
+      JSON.stringify({
+        node_id,
+        cluster_id,
+        nats: { servers: [nats.url] },
+        redis: { host: LOOPBACK, port: p.port },
+        mode: "supervise",
+        redis_config_path: p.config_path,
+        state_dir: join(dir, "state"),
+        poll_interval_ms: 100,
+        probe_timeout_ms: 300,
+      }),
+    );
+    const dataNode = await spawnDataNode(procs, node_id, config_path);
+    nodes.push({ node_id, master_name, prepared: p, port: p.port, dataNode, config_path });
+  }
+  return nodes;
 }

@@ -76,6 +76,9 @@ function ckquorum(view: SentinelView, name: string): Reply {
   return error(`NOQUORUM ${check.usable} usable Sentinels. ${reasons.join(". ")}`);
 }
 
+type NumericOption = Extract<MasterSetOption, { readonly value: number }>["option"];
+type StringOption = Extract<MasterSetOption, { readonly value: string }>["option"];
+
 const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
   ["down-after-milliseconds", { min: 1 }],
   ["failover-timeout", { min: 1 }],
@@ -99,9 +102,9 @@ export function parseSetOptions(args: readonly string[]): MasterSetOption[] | Re
       const raw = args[++j] ?? "";
       const value = parseStrictInteger(raw);
       if (value === null || value < numeric.min) return invalid(raw, option);
-      options.push({ option: lowered as MasterSetOption["option"] & "quorum", value });
+      options.push({ option: lowered as NumericOption, value });
     } else if (STRING_OPTIONS.has(lowered) && moreargs > 0) {
-      options.push({ option: lowered as "auth-pass", value: args[++j] ?? "" });
+      options.push({ option: lowered as StringOption, value: args[++j] ?? "" });
     } else if (lowered === "rename-command" && moreargs > 1) {
       const from = args[++j] ?? "";
       const to = args[++j] ?? "";
@@ -227,7 +230,7 @@ export function sentinelCommand(view: SentinelView, sub: string, argv: readonly 
     case "set": {
       if (view.master(name) === undefined) return NO_SUCH_MASTER;
       const options = parseSetOptions(argv.slice(3));
-      if (!Array.isArray(options)) return options as Reply;
+      if (!Array.isArray(options)) return options;
       return view.set(name, options).then(adminReply);
     }
     case "reset":

@@ -110,7 +110,14 @@ export class VipLab {
     const config = { ...this.baseConfig(host), ...this.#options.config(host, this.address(host)) };
     const path = join(this.dir, `vip-manager-${host}.json`);
     writeFileSync(path, JSON.stringify(config, null, 2));
-    const manager = this.lab.spawn(host, [process.execPath, "--import", TSX_URL, MAIN_PATH, "--config", path]);
+    const manager = this.lab.spawn(host, [
+      process.execPath,
+      "--import",
+      TSX_URL,
+      MAIN_PATH,
+      "--config",
+      path,
+    ]);
     this.#managers.set(host, manager);
     await manager.waitForOutput(/"event":"initial_reconcile"/, START_TIMEOUT_MS);
     return manager;
@@ -123,14 +130,21 @@ export class VipLab {
   }
 
   /** Sends a signal to a host's vip-manager and waits for its exit. */
-  async signalManager(host: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: string | null }> {
+  async signalManager(
+    host: string,
+    signal: NodeJS.Signals,
+  ): Promise<{ code: number | null; signal: string | null }> {
     const manager = this.manager(host);
     process.kill(manager.pid, signal);
     return manager.exited;
   }
 
   /** A JSON log line of a host's vip-manager with these fields (any order), awaited. */
-  async waitForLog(host: string, fields: Readonly<Record<string, string | number | null>>, timeout_ms: number): Promise<void> {
+  async waitForLog(
+    host: string,
+    fields: Readonly<Record<string, string | number | null>>,
+    timeout_ms: number,
+  ): Promise<void> {
     await this.manager(host).waitForOutput(logLinePattern(fields), timeout_ms);
   }
 
@@ -180,7 +194,8 @@ export class VipLab {
   async teardown(): Promise<void> {
     // SP_VIP_LAB_DUMP=1 prints every vip-manager's log (for diagnosis).
     if (process.env["SP_VIP_LAB_DUMP"] === "1") {
-      for (const [host, manager] of this.#managers) process.stderr.write(`--- ${host}\n${manager.output()}\n`);
+      for (const [host, manager] of this.#managers)
+        process.stderr.write(`--- ${host}\n${manager.output()}\n`);
     }
     const writer = this.#writer;
     this.#writer = null;
@@ -255,9 +270,11 @@ export class VipLab {
     for (;;) {
       const found = this.#writer_output.split("\n").find(match);
       if (found !== undefined) return found;
-      if (this.#writer_output.includes("[writer exited]")) throw new Error(`kv writer exited: ${this.#writer_output}`);
+      if (this.#writer_output.includes("[writer exited]"))
+        throw new Error(`kv writer exited: ${this.#writer_output}`);
       const left_ms = until_ms - performance.now();
-      if (left_ms <= 0) throw new Error(`kv writer: no answer within ${timeout_ms} ms: ${this.#writer_output}`);
+      if (left_ms <= 0)
+        throw new Error(`kv writer: no answer within ${timeout_ms} ms: ${this.#writer_output}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left_ms);
         this.#writer_waiters.push(() => {

@@ -1,0 +1,104 @@
+// Routes one request the way Redis's processCommand orders its checks: unknown command or
+// subcommand, then authentication, then arity, then the RESP2 pub/sub context, then the command.
+import { authCommand, clientCommand, helloCommand, pingCommand, quitCommand } from "./client-commands.js";
+import type { CommandSpec } from "./command-table.js";
+import { arityOk, findCommand, findSubcommand } from "./command-table.js";
+import type { Reply } from "./reply.js";
+import { error, errorErr } from "./reply.js";
+import { sentinelCommand } from "./sentinel-command.js";
+import {
+  commandCommand,
+  infoCommand,
+  psubscribeCommand,
+  publishCommand,
+  punsubscribeCommand,
+  roleCommand,
+  subscribeCommand,
+  unsubscribeCommand,
+} from "./server-commands.js";
+import type { ClientSession, ServerContext } from "./session.js";
+
+export type Replies = Reply | readonly Reply[];
+
+const PUBSUB_CONTEXT_ALLOWED = new Set(["ping", "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "quit", "reset"]);
+
+/** `'%.128s'`-style quoting of the first arguments, as Redis's unknown-command error. */
+function argsBeginning(argv: readonly string[]): string {
+  let text = "";
+  for (let i = 1; i < argv.length && text.length < 128; i++) {
+    text += `'${(argv[i] ?? "").slice(0, 128 - text.length)}' `;
+  }
+  return text;
+}
+
+function resolve(argv: readonly string[]): { spec: CommandSpec } | { reply: Reply } {
+  const name = argv[0] ?? "";
+  const spec = findCommand(name);
+  if (spec === undefined) {
+    return { reply: errorErr(`unknown command '${name.slice(0, 128)}', with args beginning with: ${argsBeginning(argv)}`) };
+  }
+  if (spec.subcommands === undefined || argv.length < 2) return { spec };
+  const sub = findSubcommand(spec, argv[1] ?? "");
+  if (sub === undefined) {
+    return { reply: errorErr(`unknown subcommand '${(argv[1] ?? "").slice(0, 128)}'. Try ${spec.name.toUpperCase()} HELP.`) };
+  }
+  return { spec: sub };
+}
+
+/** The handler's part after the checks. `spec.name` is lowercase (`sentinel|masters`). */
+function run(ctx: ServerContext, session: ClientSession, spec: CommandSpec, argv: readonly string[], raw: readonly Buffer[]): Replies | Promise<Reply> {
+  const [head, sub = null] = spec.name.split("|", 2);
+  switch (head) {
+    case "ping":
+      return pingCommand(session, raw);
+    case "quit":
+      return quitCommand(session);
+    case "auth":
+      return authCommand(ctx, session, argv);
+    case "hello":
+      return helloCommand(ctx, session, argv);
+    case "client":
+      return clientCommand(ctx, session, sub ?? "", argv);
+    case "command":
+      return commandCommand(sub, argv);
+    case "info":
+      return infoCommand(ctx, argv);
+    case "role":
+      return roleCommand(ctx);
+    case "sentinel":
+      return sentinelCommand(ctx.view, sub ?? "", argv);
+    case "subscribe":
+      return subscribeCommand(ctx, session, argv);
+    case "psubscribe":
+      return psubscribeCommand(ctx, session, argv);
+    case "unsubscribe":
+      return unsubscribeCommand(ctx, session, argv);
+    case "punsubscribe":
+      return punsubscribeCommand(ctx, session, argv);
+    case "publish":
+      return publishCommand(argv);
+    default:
+      throw new Error(`dispatch: command '${spec.name}' is in the table but has no handler`);
+  }
+}
+
+/** One request -> its reply (or replies, for the SUBSCRIBE family). Never throws for bad input. */
+export function dispatch(ctx: ServerContext, session: ClientSession, raw: readonly Buffer[]): Replies | Promise<Reply> {
+  const argv = raw.map((arg) => arg.toString("utf8"));
+  const resolved = resolve(argv);
+  if ("reply" in resolved) return resolved.reply;
+  const spec = resolved.spec;
+  session.last_command = spec.name;
+  session.last_command_ms = ctx.now_ms();
+  if (ctx.requirepass !== null && !session.authenticated && !spec.flags.includes("no_auth")) {
+    return error("NOAUTH Authentication required.");
+  }
+  if (!arityOk(spec, argv.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
+  const subscribed = session.channels.size > 0 || session.patterns.size > 0;
+  if (session.protocol === 2 && subscribed && !PUBSUB_CONTEXT_ALLOWED.has(spec.name)) {
+    return errorErr(
+      `Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+  }
+  return run(ctx, session, spec, argv, raw);
+}

@@ -1,0 +1,171 @@
+// The Sentinel-protocol TCP port (node:net): accepts connections up to a bound, runs each as a
+// ClientConnection over a SentinelView, and fans the view's events out to subscribers. A bad
+// client costs at most its own connection; nothing a client sends can stop the process.
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import type { Server, Socket } from "node:net";
+import type { CloseReason, ConnectionCounters, ConnectionLimits } from "./connection.js";
+import { ClientConnection } from "./connection.js";
+import type { ServerFacts } from "./info-text.js";
+import { PubSubHub } from "./pubsub.js";
+import type { ClientSession, ServerContext } from "./session.js";
+import type { SentinelView } from "./view.js";
+
+export interface RespLimits extends ConnectionLimits {
+  /** Sentinel's maxclients; connections beyond it get `-ERR max number of clients reached`. */
+  readonly connections_max: number;
+}
+
+/** Redis's limits scaled to what a Sentinel port needs (its requests are a few short words). */
+export const RESP_LIMITS_DEFAULT: RespLimits = {
+  connections_max: 1024,
+  inline_bytes_max: 64 * 1024,
+  bulk_bytes_max: 1024 * 1024,
+  multibulk_count_max: 1024,
+  unauthenticated_multibulk_count_max: 10,
+  unauthenticated_bulk_bytes_max: 16 * 1024,
+  request_bytes_max: 4 * 1024 * 1024,
+  requests_per_turn_max: 64,
+  output_bytes_max: 1024 * 1024,
+  pubsub_output_hard_bytes_max: 32 * 1024 * 1024,
+  pubsub_output_soft_bytes_max: 8 * 1024 * 1024,
+  pubsub_output_soft_ms: 60_000,
+};
+
+export interface RespServerOptions {
+  readonly host: string;
+  /** 0: any free port (tests); read the bound one from `address()`. */
+  readonly port: number;
+  readonly view: SentinelView;
+  /** Sentinel's `requirepass`; null: no password. */
+  readonly requirepass: string | null;
+  readonly limits: RespLimits;
+  /** What HELLO and INFO report as `redis_version`; clients gate features on it. */
+  readonly redis_version: string;
+  /** Shown as INFO's `config_file`. */
+  readonly config_file: string;
+  readonly now_ms: () => number;
+  /** Called when a connection ends, with why (for logs and metrics). */
+  readonly onClientClosed?: (id: number, reason: CloseReason) => void;
+}
+
+export class RespServer {
+  private readonly server: Server;
+  private readonly connections = new Map<number, ClientConnection>();
+  private readonly hub = new PubSubHub();
+  private readonly counters: ConnectionCounters = {
+    commands_processed: 0,
+    error_replies: 0,
+    net_input_bytes: 0,
+    net_output_bytes: 0,
+  };
+  private readonly run_id = randomBytes(20).toString("hex");
+  private readonly started_ms: number;
+  private next_id = 1;
+  private connections_received = 0;
+  private rejected = 0;
+  private unsubscribe: (() => void) | null = null;
+  private readonly context: ServerContext;
+
+  constructor(private readonly options: RespServerOptions) {
+    this.started_ms = options.now_ms();
+    this.server = createServer((socket) => {
+      this.accept(socket);
+    });
+    // A listening error after start (e.g. EMFILE on accept) must not crash the agent.
+    this.server.on("error", () => undefined);
+    this.context = {
+      view: options.view,
+      hub: this.hub,
+      requirepass: options.requirepass,
+      redis_version: options.redis_version,
+      sessions: (): Iterable<ClientSession> => this.connections.values(),
+      facts: (): ServerFacts => this.facts(),
+      now_ms: options.now_ms,
+    };
+  }
+
+  /** Binds and starts publishing the view's events. Rejects when the port cannot be bound. */
+  async listen(): Promise<{ readonly host: string; readonly port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (failure: Error): void => {
+        reject(failure);
+      };
+      this.server.once("error", onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off("error", onError);
+        resolve();
+      });
+    });
+    this.unsubscribe = this.options.view.subscribe((event) => {
+      this.hub.publish(event);
+    });
+    return this.address();
+  }
+
+  address(): { readonly host: string; readonly port: number } {
+    const address = this.server.address();
+    if (address === null || typeof address === "string") throw new Error("RespServer: not listening");
+    return { host: address.address, port: address.port };
+  }
+
+  get connection_count(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, closes every client, stops the event subscription. */
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    const closed = new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
+    for (const connection of this.connections.values()) connection.kill();
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    this.connections_received++;
+    socket.on("error", () => undefined);
+    if (this.connections.size >= this.options.limits.connections_max) {
+      this.rejected++;
+      socket.end("-ERR max number of clients reached\r\n");
+      return;
+    }
+    const id = this.next_id++;
+    const connection = new ClientConnection(this.context, socket, id, this.options.limits, this.counters, (closed, reason) => {
+      this.connections.delete(closed.id);
+      this.options.onClientClosed?.(closed.id, reason);
+    });
+    this.connections.set(id, connection);
+  }
+
+  private facts(): ServerFacts {
+    let port = this.options.port;
+    try {
+      port = this.address().port;
+    } catch {
+      // not listening (closed): report the configured port
+    }
+    return {
+      redis_version: this.options.redis_version,
+      run_id: this.run_id,
+      tcp_port: port,
+      config_file: this.options.config_file,
+      started_ms: this.started_ms,
+      now_ms: this.options.now_ms(),
+      connected_clients: this.connections.size,
+      maxclients: this.options.limits.connections_max,
+      total_connections_received: this.connections_received,
+      total_commands_processed: this.counters.commands_processed,
+      total_net_input_bytes: this.counters.net_input_bytes,
+      total_net_output_bytes: this.counters.net_output_bytes,
+      rejected_connections: this.rejected,
+      pubsub_channels: this.hub.channel_count,
+      pubsub_patterns: this.hub.pattern_count,
+      total_error_replies: this.counters.error_replies,
+    };
+  }
+}

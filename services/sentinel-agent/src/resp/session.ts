@@ -1,0 +1,42 @@
+// What command handlers see of a connection (ClientSession) and of the server (ServerContext).
+// Kept as interfaces so handlers do not depend on sockets.
+import type { ServerFacts } from "./info-text.js";
+import type { PubSubHub, Subscriber } from "./pubsub.js";
+import type { Protocol } from "./reply.js";
+import type { SentinelView } from "./view.js";
+
+export interface ClientSession {
+  readonly id: number;
+  name: string | null;
+  protocol: Protocol;
+  authenticated: boolean;
+  /** Insertion order, which UNSUBSCRIBE without arguments follows. */
+  readonly channels: Set<string>;
+  readonly patterns: Set<string>;
+  lib_name: string;
+  lib_ver: string;
+  /** `ip:port` of the peer and of our end. */
+  readonly remote_address: string;
+  readonly local_address: string;
+  readonly created_ms: number;
+  last_command_ms: number;
+  last_command: string;
+  /** Set by QUIT and CLIENT KILL of oneself: close once this reply is written. */
+  close_after_reply: boolean;
+  readonly subscriber: Subscriber;
+  /** Bytes queued for this client and not yet written to the kernel. */
+  outputBytes(): number;
+  /** Closes the connection at once (CLIENT KILL from another client). */
+  kill(): void;
+}
+
+export interface ServerContext {
+  readonly view: SentinelView;
+  readonly hub: PubSubHub;
+  /** Sentinel's `requirepass` for the default user; null: no password (any AUTH default x works). */
+  readonly requirepass: string | null;
+  readonly redis_version: string;
+  sessions(): Iterable<ClientSession>;
+  facts(): ServerFacts;
+  now_ms(): number;
+}

@@ -1,0 +1,255 @@
+// The loop with fake ports and a fake clock: reads, watch entries, lease expiry, hooks, shutdown.
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { describe, it } from "node:test";
+import type { WireTopologyRecord } from "@sentinel-plane/protocol";
+import { createLogger } from "@sentinel-plane/runtime";
+import type { VipManagerSettings } from "./manager.js";
+import { VipManager } from "./manager.js";
+import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+import type { VipConfig } from "./vip_config.js";
+import type { ReconcileAction } from "./vip_controller.js";
+
+const HERE = { host: "10.77.0.11", port: 6379 };
+const THERE = { host: "10.77.0.12", port: 6379 };
+const LEASE_MS = 1000;
+
+function record(config_epoch: number, primary: { host: string; port: number }): WireTopologyRecord {
+  return {
+    v: 1,
+    type: "topology",
+    master_name: "mymaster",
+    config_epoch,
+    primary,
+    replicas: [],
+    leader: "a".repeat(40),
+  };
+}
+
+class FakeTopology implements TopologyPort {
+  current: TopologyRead = { kind: "absent" };
+  failing = false;
+  reads = 0;
+  on_entry: ((master_name: string, read: TopologyRead) => void) | null = null;
+  read(): Promise<TopologyRead> {
+    this.reads++;
+    return this.failing ? Promise.reject(new Error("timeout")) : Promise.resolve(this.current);
+  }
+  watch(on_entry: (master_name: string, read: TopologyRead) => void): void {
+    this.on_entry = on_entry;
+  }
+  stop(): void {
+    this.on_entry = null;
+  }
+  commit(value: WireTopologyRecord, revision: number): void {
+    this.current = { kind: "record", record: value, revision };
+    this.on_entry?.("mymaster", this.current);
+  }
+}
+
+class FakeVip implements VipPort {
+  readonly config: VipConfig = {
+    master_name: "mymaster",
+    vip: "10.77.0.50",
+    prefix_length: 24,
+    interface: "eth0",
+  };
+  bound = false;
+  readonly actions: string[] = [];
+  reconcile(): Promise<ReconcileAction> {
+    const action = this.bound ? "already_bound" : "bound";
+    this.bound = true;
+    if (action === "bound") this.actions.push("hold");
+    return Promise.resolve(action);
+  }
+  release(): Promise<{ removed: boolean }> {
+    const removed = this.bound;
+    this.bound = false;
+    if (removed) this.actions.push("release");
+    return Promise.resolve({ removed });
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class FakeHooks implements HookPort {
+  readonly scheduled: (readonly string[])[] = [];
+  schedule(argv: readonly string[]): number {
+    this.scheduled.push(argv);
+    return this.scheduled.length;
+  }
+  whenIdle(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function setup(overrides: Partial<VipManagerSettings> = {}) {
+  let now_ms = 0;
+  const lines: Record<string, unknown>[] = [];
+  const stream = new PassThrough();
+  stream.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n"))
+      if (line !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const vip = new FakeVip();
+  const hooks = new FakeHooks();
+  const topology = new FakeTopology();
+  const manager = new VipManager({
+    settings: {
+      host_name: "h1",
+      host_addresses: ["10.77.0.11:6379"],
+      lease_ms: LEASE_MS,
+      reconcile_interval_ms: 100,
+      release_on_shutdown: false,
+      shutdown_hooks_wait_ms: 100,
+      client_reconfig_script: "/etc/redis/failover.sh",
+      notification_script: "/etc/redis/notify.sh",
+      hook_masters: null,
+      ...overrides,
+    },
+    logger: createLogger({ service: "vip-manager", level: "debug", destination: stream }),
+    vips: [vip],
+    hooks,
+    now_ms: () => now_ms,
+    auto_tick: false,
+  });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await nextTurn();
+    await manager.idle();
+    for (let i = 0; i < 5; i++) await nextTurn();
+  };
+  const events = (name: string) => lines.filter((line) => line["event"] === name);
+  return {
+    manager,
+    vip,
+    hooks,
+    topology,
+    events,
+    settle,
+    advance: (ms: number) => {
+      now_ms += ms;
+    },
+  };
+}
+
+void describe("VipManager", () => {
+  void it("reconciles from the committed record at attach: holds when the primary is here", async () => {
+    const t = setup();
+    t.vip.bound = false;
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    assert.deepEqual(t.vip.actions, ["hold"]);
+    assert.equal(t.events("vip_hold")[0]?.["reason"], "primary_on_this_host");
+    assert.equal(t.events("vip_hold")[0]?.["config_epoch"], 3);
+    assert.equal(t.hooks.scheduled.length, 0, "the first record is a baseline");
+  });
+
+  void it("releases a VIP left on this host when the record names another", async () => {
+    const t = setup();
+    t.vip.bound = true;
+    t.topology.current = { kind: "record", record: record(3, THERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    assert.deepEqual(t.vip.actions, ["release"]);
+    assert.equal(t.events("vip_release")[0]?.["action"], "released");
+  });
+
+  void it("does nothing before the first contact until the lease runs out, then releases", async () => {
+    const t = setup();
+    t.vip.bound = true;
+    t.manager.start();
+    t.advance(LEASE_MS);
+    t.manager.tick();
+    await t.settle();
+    assert.deepEqual(t.vip.actions, [], "a restart does not drop the VIP while NATS connects");
+    t.advance(1);
+    t.manager.tick();
+    await t.settle();
+    assert.deepEqual(t.vip.actions, ["release"]);
+    assert.equal(t.events("vip_release")[0]?.["reason"], "control_plane_never_seen");
+  });
+
+  void it("fails closed when reads fail for longer than the lease, and takes it back after", async () => {
+    const t = setup();
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    t.topology.failing = true;
+    for (let i = 0; i < 10; i++) {
+      t.advance(100);
+      t.manager.tick();
+      await t.settle();
+    }
+    assert.equal(t.vip.bound, true, "exactly the lease: still held");
+    t.advance(1);
+    t.manager.tick();
+    await t.settle();
+    assert.equal(t.vip.bound, false);
+    assert.equal(t.events("vip_release")[0]?.["reason"], "control_plane_lease_expired");
+    assert.equal(t.events("control_plane_lost").length, 1);
+    assert.deepEqual(t.hooks.scheduled.at(-1)?.slice(0, 2), ["/etc/redis/notify.sh", "-vip-lease-expired"]);
+    t.topology.failing = false;
+    t.advance(100);
+    t.manager.tick();
+    await t.settle();
+    assert.equal(t.vip.bound, true);
+    assert.equal(t.events("control_plane_restored").length, 1);
+  });
+
+  void it("runs the client-reconfig script as an observer on a committed primary change only", async () => {
+    const t = setup();
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    t.topology.commit(record(4, THERE), 2);
+    await t.settle();
+    assert.equal(t.vip.bound, false);
+    assert.deepEqual(t.hooks.scheduled, [
+      ["/etc/redis/failover.sh", "mymaster", "observer", "start", "10.77.0.11", "6379", "10.77.0.12", "6379"],
+    ]);
+    t.topology.commit(record(2, HERE), 3);
+    t.topology.commit(record(4, HERE), 4);
+    t.topology.commit(record(5, THERE), 5);
+    await t.settle();
+    assert.equal(t.vip.bound, false, "stale and conflicting records change nothing");
+    assert.equal(t.hooks.scheduled.length, 1, "no hook for a stale, conflicting or same-primary record");
+    assert.deepEqual(
+      t.events("record_ignored").map((line) => line["reason"]),
+      ["stale_epoch", "conflicting_primary"],
+    );
+  });
+
+  void it("runs hooks only for the configured masters", async () => {
+    const t = setup({ hook_masters: ["other"] });
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    t.topology.commit(record(4, THERE), 2);
+    await t.settle();
+    assert.equal(t.vip.bound, false);
+    assert.equal(t.hooks.scheduled.length, 0);
+  });
+
+  void it("keeps the VIP on a clean stop, releases it with release_on_shutdown", async () => {
+    for (const release_on_shutdown of [false, true]) {
+      const t = setup({ release_on_shutdown });
+      t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+      t.manager.start();
+      await t.manager.attach(t.topology);
+      await t.settle();
+      await t.manager.stop();
+      assert.equal(t.vip.bound, !release_on_shutdown);
+      assert.equal(t.topology.on_entry, null, "the watch is stopped");
+    }
+  });
+});
