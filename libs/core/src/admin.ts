@@ -6,8 +6,9 @@
 import { startElection } from "./election.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
-import { selectReplica } from "./selection.js";
-import { newLink } from "./state.js";
+import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
+import { primaryReachable } from "./switchover.js";
+import { addressKey, newLink } from "./state.js";
 import type { MasterState } from "./state.js";
 import type { Address, AdminCommand, MasterSettings } from "./types.js";
 
@@ -61,7 +62,9 @@ export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean):
     case "reset":
       return reset(out, command.pattern, from_peer);
     case "failover":
-      return from_peer ? fail("ERR", "failover is not propagated") : failover(out, command.name);
+      return from_peer
+        ? fail("ERR", "failover is not propagated")
+        : failover(out, command.name, command.to ?? null);
   }
 }
 
@@ -96,6 +99,7 @@ export function createMaster(
     failover_retry_after_ms: now_ms,
     watch_leader: null,
     conflict_start_after_ms: null,
+    unfence: null,
   };
 }
 
@@ -185,6 +189,7 @@ function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
     master.odown = false;
     master.watch_leader = null;
     master.conflict_start_after_ms = null;
+    master.unfence = null;
     master.link = newLink(master.address, state.now_ms);
     out.event("+reset-master", master, masterSubject(master));
   }
@@ -193,11 +198,32 @@ function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
   return { ok: true, message: String(count) };
 }
 
-function failover(out: Out, name: string): AdminOutcome {
+function failover(out: Out, name: string, to: Address | null): AdminOutcome {
   const master = out.state.masters.get(name);
   if (master === undefined) return NO_SUCH_MASTER();
   if (master.failover !== null) return fail("INPROG", "Failover already in progress");
-  if (selectReplica(out.state, master) === null) return fail("NOGOODSLAVE", "No suitable replica to promote");
-  startElection(out, master, "manual");
+  // The primary answers: this is a switchover (switchover.ts), which needs a replica in sync.
+  const switchover = primaryReachable(master);
+  if (to !== null) {
+    const bad_address = invalidAddress(to);
+    if (bad_address !== null) return fail("ERR", bad_address);
+    const link = master.replicas.get(addressKey(to));
+    const text = `${to.host}:${to.port}`;
+    if (link === undefined) return fail("NOGOODSLAVE", `${text} is not a known replica of ${name}`);
+    if (!isPromotable(out.state, master, link)) {
+      return fail(
+        "NOGOODSLAVE",
+        `${text} cannot be promoted (down, disconnected, stale INFO, priority 0 or link down too long)`,
+      );
+    }
+    if (switchover && !replicatesFrom(link, master.address)) {
+      return fail("NOGOODSLAVE", `${text} is not replicating the primary: it could not catch up`);
+    }
+  } else if (selectReplica(out.state, master) === null) {
+    return fail("NOGOODSLAVE", "No suitable replica to promote");
+  } else if (switchover && selectReplica(out.state, master, master.address) === null) {
+    return fail("NOGOODSLAVE", "No suitable replica is replicating the primary: none could catch up");
+  }
+  startElection(out, master, "manual", to === null ? null : { host: to.host, port: to.port });
   return OK;
 }

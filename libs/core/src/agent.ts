@@ -8,7 +8,8 @@
 //
 // The concerns live in their own files: clock.ts (core time, TILT), detection.ts (probes, SDOWN),
 // odown.ts (opinions, ODOWN), election.ts (votes), selection.ts (replica choice), failover.ts (the
-// state machine), config.ts (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
+// state machine), switchover.ts (a manual failover's fence and catch-up), commands.ts (data-node
+// commands), config.ts (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
 // events.ts (THE event table), persist.ts (the durable snapshot).
 import { applyAdmin, createMaster } from "./admin.js";
 import { advanceClock, maybeExitTilt } from "./clock.js";
@@ -21,6 +22,7 @@ import { Out } from "./out.js";
 import { snapshot } from "./persist.js";
 import type { Random } from "./random.js";
 import { reconcile } from "./reconcile.js";
+import { onFenceResult } from "./switchover.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState } from "./state.js";
 import type {
@@ -142,6 +144,7 @@ function dispatch(out: Out, input: Input): MasterState[] {
 function onPeerMessage(out: Out, message: PeerMessage): MasterState | null {
   switch (message.type) {
     case "hello":
+      ownCommitHeard(out, message);
       return onHello(out, message);
     case "down_opinion":
       return onDownOpinion(out, message);
@@ -173,11 +176,28 @@ function onCommandResult(
     }
     return master;
   }
+  if (pending.purpose === "fence") {
+    onFenceResult(master, pending, command_id, result);
+    return master;
+  }
   if (!result.ok && result.code === "SP_ERR_STALE_EPOCH" && pending.epoch === master.config_epoch) {
     const link = master.replicas.get(addressKey(pending.address));
     if (link !== undefined) link.refused_epoch = true;
   }
   return master;
+}
+
+/**
+ * A peer's hello carries the configuration we are committing (only the leader elected at that
+ * epoch commits it, so it is ours): the commit succeeded and its reply is late or lost. Without
+ * this, adopting it as someone else's config would drop our run before it reconfigures replicas.
+ */
+function ownCommitHeard(out: Out, hello: Extract<PeerMessage, { type: "hello" }>): void {
+  const master = out.state.masters.get(hello.master_name);
+  const run = master?.failover ?? null;
+  if (master === undefined || run === null || run.state !== "commit" || run.selected === null) return;
+  if (hello.config_epoch !== run.epoch || !sameAddress(hello.master_address, run.selected)) return;
+  commitSucceeded(out, master, run);
 }
 
 /** Our own commit, seen through the KV watch before (or instead of) its commit_result. */
@@ -268,7 +288,8 @@ export interface MasterView {
   readonly config_epoch: number;
   readonly sdown: boolean;
   readonly odown: boolean;
-  readonly failover_state: string; // "none" | "wait-start" | "select-slave" | ...
+  /** "none" or a FailoverStateName: "wait-start", "select-slave", "fence-old-primary", ... */
+  readonly failover_state: string;
   readonly failover_epoch: number;
   readonly quorum: number;
   readonly settings: MasterSettings;

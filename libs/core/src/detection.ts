@@ -53,6 +53,13 @@ export function scheduleProbes(out: Out, master: MasterState): void {
   }
 }
 
+/** Asks for INFO now (a switchover waits on it); an outstanding INFO probe is forgotten. */
+export function probeInfoNow(out: Out, master: MasterState, link: InstanceLink): void {
+  if (link.info_probe_id !== null) out.state.probes.delete(link.info_probe_id);
+  link.info_probe_id = emitProbe(out, master, link.address, "info");
+  link.info_sent_ms = out.state.now_ms;
+}
+
 function emitProbe(out: Out, master: MasterState, target: Address, kind: "ping" | "info"): number {
   const state = out.state;
   const probe_id = nextId(state);
@@ -108,6 +115,8 @@ export function onNodeReport(out: Out, report: NodeReport): MasterState[] {
     if (report.seq <= link.report_seq) continue; // duplicated or reordered: older news
     link.report_seq = report.seq;
     link.node_epoch = report.epoch;
+    if (!report.fenced) link.fenced_since_ms = null;
+    else if (!link.fenced) link.fenced_since_ms = out.state.now_ms;
     link.fenced = report.fenced;
     applyProcessState(out, link, report);
     if (report.info !== undefined) applyInfo(out, master, link, report.info);

@@ -13,7 +13,7 @@ import { sameAddress } from "./state.js";
 import type { FailoverKind, MasterState } from "./state.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
-import type { VoteReplyMessage, VoteRequestMessage } from "./types.js";
+import type { Address, VoteReplyMessage, VoteRequestMessage } from "./types.js";
 
 /** A randomised delay in [election_timeout, 2*election_timeout). */
 export function electionDelayMs(out: Out, master: MasterState): number {
@@ -28,7 +28,12 @@ export function votesNeeded(master: MasterState): number {
 }
 
 /** Becomes a candidate for a new epoch: `+new-epoch`, `+try-failover`, own vote, vote requests. */
-export function startElection(out: Out, master: MasterState, kind: FailoverKind): void {
+export function startElection(
+  out: Out,
+  master: MasterState,
+  kind: FailoverKind,
+  target: Address | null = null,
+): void {
   const state = out.state;
   if (master.failover !== null) throw new Error(`startElection: failover already running on ${master.name}`);
   state.current_epoch += 1;
@@ -45,13 +50,16 @@ export function startElection(out: Out, master: MasterState, kind: FailoverKind)
     election_deadline_ms: state.now_ms + electionDelayMs(out, master),
     votes: new Set([state.myid]),
     old_primary: master.address,
+    target,
     selected: null,
+    fence: null,
     promote_command_id: null,
     promote_confirmed: false,
     commit_id: null,
     last_commit_ms: Number.NEGATIVE_INFINITY,
   };
   master.watch_leader = null;
+  master.unfence = null; // a new epoch supersedes an aborted switchover's fence
   out.event("+new-epoch", master, null, [epoch], epoch);
   out.event("+try-failover", master, masterSubject(master), [], epoch);
   out.event("+vote-for-leader", master, null, [state.myid, epoch], epoch);

@@ -91,6 +91,40 @@ export const EVENTS = {
     format: "%@",
     meaning: "No replica qualifies for promotion.",
   },
+  // The coordinated switchover (ours, switchover.ts): a manual failover with a reachable primary.
+  "+failover-state-fence-old-master": {
+    level: "warning",
+    format: "%@ #epoch %d",
+    meaning:
+      "Manual failover with a reachable primary: fencing it (writes refused) with the failover " +
+      "epoch before anything is promoted, so that no acknowledged write can be lost.",
+    ours: true,
+  },
+  "+failover-state-wait-catchup": {
+    level: "notice",
+    format: "%@ #offset %d",
+    meaning:
+      "The old primary is fenced at this replication offset; waiting for the chosen replica to " +
+      "reach it (bounded: the smaller of failover-timeout and max(down-after, 4 INFO periods)).",
+    ours: true,
+  },
+  "-failover-abort-catchup-timeout": {
+    level: "warning",
+    format: "%@ #epoch %d",
+    meaning:
+      "The old primary could not be fenced, or the chosen replica did not catch up, in time: " +
+      "nothing was promoted and the old primary is unfenced (same epoch), so writes resume.",
+    ours: true,
+  },
+  "-failover-abort-fence-failed": {
+    level: "warning",
+    format: "%@ #epoch %d",
+    meaning:
+      "The old primary's data-node refused the fence (it accepted a newer epoch), it is no " +
+      "longer a master, or it went down before the fence was confirmed: the switchover stops " +
+      "(unfence sent, refused if stale) and an automatic failover may follow.",
+    ours: true,
+  },
   "+failover-state-send-slaveof-noone": {
     level: "notice",
     format: "%@",
@@ -180,7 +214,8 @@ export const EVENTS = {
     format: "%@ #epoch %d",
     meaning:
       "The configured primary is healthy but its data-node fenced it (restart, hang or lost " +
-      "control plane); this agent, seeing a majority of agents, lifts the fence.",
+      "control plane), or an aborted switchover of this agent left it fenced; this agent, " +
+      "seeing a majority of agents, lifts the fence.",
     ours: true,
   },
   "+reassert-master": {

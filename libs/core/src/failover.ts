@@ -2,6 +2,8 @@
 // per state change with Sentinel's names:
 //   wait-start        candidate, collecting votes           -> +elected-leader / -failover-abort-not-elected
 //   select-slave      +failover-state-select-slave            -> +selected-slave / -failover-abort-no-good-slave
+//   fence-old-primary, wait-catchup (ours, switchover.ts): a manual failover with a reachable
+//                     primary fences it and waits for the replica to catch up -> no write lost
 //   send-slaveof-noone +failover-state-send-slaveof-noone     (promote command, with the failover epoch)
 //   wait-promotion    +failover-state-wait-promotion          -> +promoted-slave / -failover-abort-slave-timeout
 //   commit            compare-and-set of the topology record  -> +switch-master / -failover-abort-commit-*
@@ -10,16 +12,18 @@
 // on the next INFO poll; `+switch-master` is emitted as soon as the commit succeeds (before the
 // replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
 // primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
+import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink } from "./detection.js";
 import { electionDelayMs, isElected, startElection } from "./election.js";
-import { selectReplica } from "./selection.js";
-import { nextId, sameAddress } from "./state.js";
+import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
+import { addressKey, nextId, sameAddress } from "./state.js";
 import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
-import type { Address, NodeCommand, TopologyRecord } from "./types.js";
+import { startFence, switchoverStep, wantsFence } from "./switchover.js";
+import type { Address, TopologyRecord } from "./types.js";
 
 /** Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader). */
 export function maybeStartFailover(out: Out, master: MasterState): void {
@@ -85,6 +89,13 @@ export function failoverStep(out: Out, master: MasterState): void {
     case "send-slaveof-noone":
       selectAndPromote(out, master, run);
       return;
+    case "fence-old-primary":
+    case "wait-catchup": {
+      const progress = switchoverStep(out, master, run);
+      if (progress === "abort") endFailover(out, master);
+      else if (progress === "promote") promote(out, master, run);
+      return;
+    }
     case "wait-promotion":
       waitPromotion(out, master, run);
       return;
@@ -108,7 +119,7 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
     target = master.address;
     out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
   } else {
-    const link = selectReplica(out.state, master);
+    const link = chooseReplica(out, master, run);
     if (link === null) {
       abort(out, master, "-failover-abort-no-good-slave");
       return;
@@ -117,40 +128,34 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
     out.event("+selected-slave", master, slaveSubject(master, target));
   }
   run.selected = target;
+  if (wantsFence(master, run)) {
+    startFence(out, master, run); // switchover.ts; promote() follows once the replica caught up
+    return;
+  }
+  promote(out, master, run);
+}
+
+/**
+ * The manual failover's target when it names one (it must still qualify), else the best replica;
+ * a switchover only considers replicas streaming from the old primary (they can catch up).
+ */
+function chooseReplica(out: Out, master: MasterState, run: FailoverRun): InstanceLink | null {
+  const in_sync_with = wantsFence(master, run) ? run.old_primary : null;
+  if (run.target === null) return selectReplica(out.state, master, in_sync_with);
+  const link = master.replicas.get(addressKey(run.target)) ?? null;
+  if (link === null || !isPromotable(out.state, master, link)) return null;
+  return in_sync_with === null || replicatesFrom(link, in_sync_with) ? link : null;
+}
+
+/** send-slaveof-noone then wait-promotion: the promote command with the failover epoch. */
+function promote(out: Out, master: MasterState, run: FailoverRun): void {
+  const target = run.selected;
+  if (target === null) throw new Error("promote without a selected replica");
   setState(out, master, run, "send-slaveof-noone");
   out.event("+failover-state-send-slaveof-noone", master, slaveSubject(master, target));
   run.promote_command_id = sendNodeCommand(out, master, target, run.epoch, { type: "promote" }, "promote");
   setState(out, master, run, "wait-promotion");
   out.event("+failover-state-wait-promotion", master, slaveSubject(master, target));
-}
-
-export function sendNodeCommand(
-  out: Out,
-  master: MasterState,
-  target: Address,
-  epoch: number,
-  command: NodeCommand,
-  purpose: "promote" | "reconf" | "fix",
-): number {
-  const state = out.state;
-  const command_id = nextId(state);
-  state.commands.set(command_id, {
-    sent_ms: state.now_ms,
-    master: master.name,
-    address: target,
-    command,
-    epoch,
-    purpose,
-  });
-  out.push({
-    type: "node_command",
-    command_id,
-    target,
-    epoch,
-    command,
-    timeout_ms: 4 * state.timing.probe_timeout_ms,
-  });
-  return command_id;
 }
 
 function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
@@ -236,9 +241,16 @@ function reconfTimeoutMs(master: MasterState): number {
   return Math.min(10_000, master.settings.failover_timeout_ms);
 }
 
-/** Replicas to reconfigure: all but the old primary (converted when it comes back). */
+/**
+ * Replicas to reconfigure: all but the old primary (converted when it comes back), except after a
+ * switchover: the old primary is reachable and fenced, so it goes first, at once.
+ */
 function reconfTargets(master: MasterState, run: FailoverRun): InstanceLink[] {
-  return [...master.replicas.values()].filter((link) => !sameAddress(link.address, run.old_primary));
+  const links = [...master.replicas.values()];
+  const others = links.filter((link) => !sameAddress(link.address, run.old_primary));
+  if (run.fence === null || run.fence.offset === null) return others;
+  const old = links.find((link) => sameAddress(link.address, run.old_primary));
+  return old === undefined ? others : [old, ...others];
 }
 
 function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
@@ -297,15 +309,4 @@ function observeReconf(out: Out, master: MasterState, link: InstanceLink): void 
     link.reconf = "done";
     out.event("+slave-reconf-sent-timeout", master, subject);
   }
-}
-
-export function sendReplicaof(
-  out: Out,
-  master: MasterState,
-  link: InstanceLink,
-  epoch: number,
-  purpose: "reconf" | "fix",
-): void {
-  const command: NodeCommand = { type: "replicaof", host: master.address.host, port: master.address.port };
-  sendNodeCommand(out, master, link.address, epoch, command, purpose);
 }

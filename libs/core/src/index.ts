@@ -24,3 +24,5 @@ export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from
 export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
 export { randomBetween } from "./random.js";
 export { globMatch, validateMonitor } from "./admin.js";
+// The state's shape, for shells that present it (the Sentinel protocol's views): read-only use.
+export type { MasterState, InstanceLink, PeerAgent, FailoverRun } from "./state.js";

@@ -7,8 +7,15 @@
 // was promoted by a leader that never committed. Demoting it needs an epoch at least that new, so
 // the agent runs a "reassert" failover (failover.ts): elected at a new epoch, it re-commits the
 // current primary and points every replica, that one included, at it.
+//
+// Fences (see also switchover.ts): a fence at our config epoch or older is lifted by
+// `unfenceIfSafe`; an aborted switchover's `unfence` is repeated until the primary reports it
+// lifted; a fence at a NEWER epoch that nobody lifts (the switchover's leader crashed) is "stuck":
+// after stuckFenceMs the agent reasserts the primary at a new epoch, and the promote it sends lifts
+// the fence on the data-node.
+import { observeEpoch } from "./config.js";
 import { randomBetween } from "./random.js";
-import { sendNodeCommand, sendReplicaof } from "./failover.js";
+import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import type { InstanceLink, MasterState } from "./state.js";
 import type { AgentState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -52,11 +59,56 @@ function unfenceIfSafe(out: Out, master: MasterState): void {
   const state = out.state;
   const link = master.link;
   if (!link.fenced || state.tilt || !seesMajority(state, master)) return;
+  // A fence at a newer epoch (a switchover) is not ours to lift: the data-node would refuse it.
+  if (link.node_epoch > master.config_epoch) return;
   const wait_ms = state.timing.info_period_fast_ms;
   if (!fixAllowed(state, link, wait_ms)) return;
   link.last_fix_ms = state.now_ms;
   sendNodeCommand(out, master, link.address, master.config_epoch, { type: "unfence" }, "fix");
   out.event("+unfence-master", master, masterSubject(master), [master.config_epoch]);
+}
+
+/**
+ * Our switchover aborted and sent `unfence` (switchover.ts); the reply may have been lost. Repeat it
+ * with the same epoch (rate-limited) while the primary reports the fence at that epoch.
+ */
+function repeatAbortUnfence(out: Out, master: MasterState): void {
+  const state = out.state;
+  const unfence = master.unfence;
+  const link = master.link;
+  if (unfence === null) return;
+  const epoch = unfence.epoch;
+  const lifted = !link.fenced && link.report_seq > unfence.report_seq;
+  if (lifted || link.node_epoch > epoch || master.config_epoch >= epoch) {
+    master.unfence = null; // done, or superseded by a newer epoch
+    return;
+  }
+  if (!link.fenced || link.node_epoch !== epoch || !seesMajority(state, master)) return;
+  if (!fixAllowed(state, link, state.timing.info_period_fast_ms)) return;
+  link.last_fix_ms = state.now_ms;
+  sendNodeCommand(out, master, link.address, epoch, { type: "unfence" }, "fix");
+  out.event("+unfence-master", master, masterSubject(master), [epoch]);
+}
+
+/**
+ * Longest a failover run can hold a fence at its epoch without committing: fence and catch-up,
+ * wait-promotion and commit are each bounded by failover-timeout (a promotion that went through
+ * shows up as a second master, handled sooner by the conflict rule).
+ */
+export function stuckFenceMs(master: MasterState): number {
+  return 3 * master.settings.failover_timeout_ms;
+}
+
+/** The primary is fenced at an epoch newer than our config and nobody has lifted it for long. */
+function fenceStuck(state: AgentState, master: MasterState): boolean {
+  const link = master.link;
+  return (
+    link.fenced &&
+    link.node_epoch > master.config_epoch &&
+    master.unfence === null &&
+    link.fenced_since_ms !== null &&
+    state.now_ms - link.fenced_since_ms > stuckFenceMs(master)
+  );
 }
 
 export function reconcile(out: Out, master: MasterState): void {
@@ -66,8 +118,13 @@ export function reconcile(out: Out, master: MasterState): void {
     return;
   }
   unfenceIfSafe(out, master);
+  repeatAbortUnfence(out, master);
   const convert_wait_ms = 2 * state.timing.info_period_fast_ms;
   let conflict = false;
+  if (fenceStuck(state, master)) {
+    observeEpoch(out, master.link.node_epoch); // the reassert's epoch must exceed the fence's
+    conflict = true;
+  }
   for (const link of master.replicas.values()) {
     const info = link.info;
     if (info === null || link.sdown) continue;

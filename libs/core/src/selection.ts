@@ -5,6 +5,7 @@
 // (a previous leader promoted it and did not commit): it has the newest data.
 import { isDisconnected, pingPeriodMs } from "./detection.js";
 import type { AgentState, InstanceLink, MasterState } from "./state.js";
+import type { Address } from "./types.js";
 
 export interface Candidate {
   readonly link: InstanceLink;
@@ -49,10 +50,38 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
   return a.run_id < b.run_id ? -1 : 1;
 }
 
-/** The best replica to promote, or null (`-failover-abort-no-good-slave`). */
-export function selectReplica(state: AgentState, master: MasterState): InstanceLink | null {
+/**
+ * Whether the replica streams from `primary` now (link up): a switchover's catch-up needs it, a
+ * replica still pointing at an older primary would never reach the fenced offset.
+ */
+export function replicatesFrom(link: InstanceLink, primary: Address): boolean {
+  const info = link.info;
+  return (
+    info !== null &&
+    info.role === "slave" &&
+    info.master_host === primary.host &&
+    info.master_port === primary.port &&
+    info.master_link_status === "up"
+  );
+}
+
+/** Whether this replica passes Sentinel's filters (a target named by a manual failover must). */
+export function isPromotable(state: AgentState, master: MasterState, link: InstanceLink): boolean {
+  return candidateOf(state, master, link) !== null;
+}
+
+/**
+ * The best replica to promote, or null (`-failover-abort-no-good-slave`). With `in_sync_with`
+ * (a switchover), only replicas streaming from that primary qualify.
+ */
+export function selectReplica(
+  state: AgentState,
+  master: MasterState,
+  in_sync_with: Address | null = null,
+): InstanceLink | null {
   const candidates: Candidate[] = [];
   for (const link of master.replicas.values()) {
+    if (in_sync_with !== null && !replicatesFrom(link, in_sync_with)) continue;
     const candidate = candidateOf(state, master, link);
     if (candidate !== null) candidates.push(candidate);
   }

@@ -44,6 +44,8 @@ export interface InstanceLink {
   refused_epoch: boolean;
   /** The data-node reports the server fenced (writes refused); see reconcile.ts for lifting it. */
   fenced: boolean;
+  /** When the reports turned `fenced` (null while not fenced): a stuck fence is detected from it. */
+  fenced_since_ms: number | null;
   /** Reconfiguration progress during a failover's reconf-slaves state. */
   reconf: "none" | "sent" | "inprog" | "done";
   reconf_sent_ms: number;
@@ -57,8 +59,16 @@ export interface PeerAgent {
   opinion: { down: boolean; address: Address; received_ms: number } | null;
 }
 
+/** `fence-old-primary` and `wait-catchup` are ours: the coordinated switchover (switchover.ts). */
 export type FailoverStateName =
-  "wait-start" | "select-slave" | "send-slaveof-noone" | "wait-promotion" | "commit" | "reconf-slaves";
+  | "wait-start"
+  | "select-slave"
+  | "fence-old-primary"
+  | "wait-catchup"
+  | "send-slaveof-noone"
+  | "wait-promotion"
+  | "commit"
+  | "reconf-slaves";
 
 /** auto: ODOWN; manual: SENTINEL FAILOVER; reassert: re-commit the current primary (see failover.ts). */
 export type FailoverKind = "auto" | "manual" | "reassert";
@@ -74,12 +84,29 @@ export interface FailoverRun {
   /** Agents (self included) that granted us their vote in `epoch`. */
   readonly votes: Set<AgentId>;
   readonly old_primary: Address;
+  /** Manual failover to a chosen replica (`failover ... to`); null: the best one is selected. */
+  readonly target: Address | null;
   selected: Address | null;
+  /** The switchover's fence of the old primary; null when it is not fenced (see switchover.ts). */
+  fence: SwitchoverFence | null;
   promote_command_id: number | null;
   /** The data-node confirmed the promotion (command_result), ahead of any INFO. */
   promote_confirmed: boolean;
   commit_id: number | null;
   last_commit_ms: number;
+}
+
+/** Progress of fencing the old primary and of the chosen replica's catch-up. */
+export interface SwitchoverFence {
+  /** When fencing began: the fence and the catch-up together are bounded from here. */
+  readonly started_ms: number;
+  /** The outstanding fence command (re-sent until one succeeds), null once answered. */
+  command_id: number | null;
+  sent_ms: number;
+  /** The old primary's master_repl_offset once fenced: the replica must reach it. */
+  offset: number | null;
+  /** The old primary's data-node refused the fence (newer epoch) or it is no longer a master. */
+  failed: boolean;
 }
 
 export interface MasterState {
@@ -110,6 +137,12 @@ export interface MasterState {
   watch_leader: { id: AgentId; until_ms: number } | null;
   /** When a reassert may start, once an uncommitted second master was seen (reconcile.ts). */
   conflict_start_after_ms: number | null;
+  /**
+   * An aborted switchover of ours fenced the primary at `epoch` and sent `unfence`; repeated by
+   * reconcile.ts while the primary's reports (newer than `report_seq`, the last one seen at the
+   * abort) still show the fence at that epoch: the reply may have been lost.
+   */
+  unfence: { readonly epoch: number; readonly report_seq: number } | null;
 }
 
 export interface PendingProbe {
@@ -125,7 +158,7 @@ export interface PendingCommand {
   readonly address: Address;
   readonly command: NodeCommand;
   readonly epoch: number;
-  readonly purpose: "promote" | "reconf" | "fix";
+  readonly purpose: "promote" | "reconf" | "fix" | "fence";
 }
 
 export interface AgentState {
@@ -187,6 +220,7 @@ export function newLink(address: Address, now_ms: number): InstanceLink {
     last_fix_ms: null,
     refused_epoch: false,
     fenced: false,
+    fenced_since_ms: null,
     reconf: "none",
     reconf_sent_ms: 0,
   };

@@ -59,3 +59,33 @@ void test("env overrides the file", () => {
   assert.equal(configPath(["--config=b.json"], {}), "b.json");
   assert.equal(configPath([], { SP_DATA_NODE_CONFIG: "c.json" }), "c.json");
 });
+
+void test("self-fencing settings: defaults, off with 0, hang below the command timeout, env", () => {
+  const defaults = resolveConfig(minimal, "f.json");
+  assert.ok(defaults.ok);
+  assert.equal(defaults.value.master_name, null);
+  assert.equal(defaults.value.hang_fence_after_ms, DEFAULTS.hang_fence_after_ms);
+  assert.equal(defaults.value.lease_ms, DEFAULTS.lease_ms);
+  const off = resolveConfig(
+    { ...minimal, hang_fence_after_ms: 0, lease_ms: 0, master_name: "mymaster" },
+    "f",
+  );
+  assert.ok(off.ok);
+  assert.equal(off.value.hang_fence_after_ms, 0);
+  assert.equal(off.value.lease_ms, 0);
+  assert.equal(off.value.master_name, "mymaster");
+  assert.match(
+    failure({ ...minimal, hang_fence_after_ms: 2000 }),
+    /\/hang_fence_after_ms: must be < command_timeout_ms \(2000\)/,
+  );
+  assert.match(failure({ ...minimal, lease_ms: -1 }), /\/lease_ms: must be >= 0/);
+  assert.match(failure({ ...minimal, master_name: "" }), /\/master_name/);
+  const env = resolveConfig(
+    applyEnv(minimal, { SP_MASTER_NAME: "m2", SP_LEASE_MS: "300", SP_HANG_FENCE_AFTER_MS: "400" }),
+    "env",
+  );
+  assert.ok(env.ok);
+  assert.equal(env.value.master_name, "m2");
+  assert.equal(env.value.lease_ms, 300);
+  assert.equal(env.value.hang_fence_after_ms, 400);
+});

@@ -207,9 +207,7 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
   // A probe rejected by the client's command timeout stops counting as unanswered: the hang
   // must be seen before that.
   if (hang_fence_after_ms >= command_timeout_ms) {
-    return invalid(
-      `${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`,
-    );
+    return invalid(`${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`);
   }
   const host = c.redis.host ?? "127.0.0.1";
   return ok({

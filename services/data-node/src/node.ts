@@ -697,6 +697,8 @@ export class DataNode {
         fenceSteps((observed.config_file ?? "") !== ""),
         OPTIONAL_STEPS,
       );
+      // Before the probe that publishes `fenced`, so that report already says why.
+      if (result.ok) this.fence_note = `fenced (${fence.reason}): ${fence.detail}`;
       await this.freshProbe();
       this.settle(fence, result.ok ? result.value : null, result.ok ? null : result.error.message);
     } finally {

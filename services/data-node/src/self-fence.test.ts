@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  committedEpochFence,
-  decideSelfFence,
-  hangFence,
-  leaseFence,
-  writableMaster,
-} from "./self-fence.js";
+import { committedEpochFence, decideSelfFence, hangFence, leaseFence, writableMaster } from "./self-fence.js";
 import type { SelfFenceInputs, ServerView } from "./self-fence.js";
 
 const SELF = { host: "10.0.0.1", port: 6380 };

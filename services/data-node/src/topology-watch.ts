@@ -71,7 +71,7 @@ export class TopologyWatch {
   }
 
   private async run(): Promise<void> {
-    for (let failures = 0; !aborted(this.abort.signal); ) {
+    for (let failures = 0; !aborted(this.abort.signal);) {
       try {
         const kv = await this.open();
         this.setAvailable(true, null);
@@ -83,7 +83,10 @@ export class TopologyWatch {
         failures++;
       }
       if (aborted(this.abort.signal)) return;
-      const wait_ms = Math.min(this.options.retry_max_ms, this.options.retry_base_ms * 2 ** Math.min(failures, 16));
+      const wait_ms = Math.min(
+        this.options.retry_max_ms,
+        this.options.retry_base_ms * 2 ** Math.min(failures, 16),
+      );
       await sleep(wait_ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
     }
   }
@@ -124,7 +127,10 @@ export class TopologyWatch {
           const entry = await kv.get(this.key);
           if (entry !== null) this.deliver(entry);
         } catch (error) {
-          this.logger.debug({ event: "topology_read_failed", error: errorMessage(error) }, "topology read failed");
+          this.logger.debug(
+            { event: "topology_read_failed", error: errorMessage(error) },
+            "topology read failed",
+          );
         }
       }
     })();
@@ -149,7 +155,13 @@ export class TopologyWatch {
     if (entry.revision === this.last_invalid_revision) return;
     this.last_invalid_revision = entry.revision;
     this.logger.warn(
-      { event: "topology_invalid", bucket: this.bucket, key: this.key, revision: entry.revision, error: reason },
+      {
+        event: "topology_invalid",
+        bucket: this.bucket,
+        key: this.key,
+        revision: entry.revision,
+        error: reason,
+      },
       "committed topology record ignored",
     );
   }
@@ -158,7 +170,10 @@ export class TopologyWatch {
     if (this.available === available) return;
     this.available = available;
     if (available) {
-      this.logger.info({ event: "topology_watching", bucket: this.bucket, key: this.key }, "following the committed topology");
+      this.logger.info(
+        { event: "topology_watching", bucket: this.bucket, key: this.key },
+        "following the committed topology",
+      );
     } else {
       this.logger.warn(
         { event: "topology_unavailable", bucket: this.bucket, key: this.key, error },

@@ -44,6 +44,10 @@ import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { StatusIntake } from "./status-intake.js";
+import { FailoverTelemetry } from "./telemetry.js";
+import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
+import type { SimulatedFailure } from "./resp/index.js";
+import { createSentinelView } from "./sentinel-view.js";
 
 /**
  * Probe and gossip periods. PING every 100 ms (Sentinel: 1000) is what keeps detection within
@@ -70,6 +74,7 @@ export interface AgentHandle {
   readonly status: StatusIntake;
   readonly hooks: HookRunner;
   readonly counters: Counters;
+  readonly resp: RespServer;
   config(): SentinelConfig;
   /** Rewrites sentinel.conf from the current state (SENTINEL FLUSHCONFIG). */
   flushConfig(): Promise<void>;
@@ -152,6 +157,9 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     now_ms(),
   );
   const counters = new Counters();
+  // SENTINEL SIMULATE-FAILURE at run time, beside SP_SIMULATE_FAILURE from the environment.
+  const simulated = new Set<SimulatedFailure>();
+  const telemetry = new FailoverTelemetry(now_ms);
 
   const authFor = (target: Address): RedisAuth => authForAddress(config, () => loop.state, target);
   const events = new EventHub(
@@ -239,14 +247,22 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     state,
     {
       peers,
-      prober,
+      prober: {
+        probe: async (target, kind, timeout_ms) => {
+          const sent_ms = performance.now();
+          const result = await prober.probe(target, kind, timeout_ms);
+          telemetry.probeLatency(kind, result.ok, performance.now() - sent_ms);
+          return result;
+        },
+      },
       nodes,
       topology,
       state: state_file,
       events: {
         emit: (event) => {
           events.emit(event);
-          simulateFailure(options.env, event.name, logger);
+          telemetry.observe(event);
+          simulateFailure(options.env, simulated, event.name, logger);
           const script =
             event.level === "warning" ? scriptOf(config, event.master_name, "notification") : null;
           if (script !== null) hooks.schedule(notificationArgv(script, event.name, event.text));
@@ -281,6 +297,29 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     prober.retain(monitoredAddresses(loop.state));
   }, TICK_MS);
 
+  const resp = new RespServer({
+    host: config.server.bind?.[0] ?? "0.0.0.0",
+    port: config.server.port,
+    view: createSentinelView({
+      loop,
+      events,
+      hooks,
+      config: () => config,
+      flushConfig: () => flushConfig(),
+      simulate: (failures) => {
+        for (const f of failures) simulated.add(f);
+      },
+      simulate_flags: () =>
+        (simulated.has("crash-after-election") ? 1 : 0) | (simulated.has("crash-after-promotion") ? 2 : 0),
+    }),
+    requirepass: config.server.requirepass,
+    limits: RESP_LIMITS_DEFAULT,
+    redis_version: "7.0.15",
+    config_file: options.config_path,
+    now_ms,
+  });
+  await resp.listen();
+
   const flushConfig = async (): Promise<void> => {
     file_config = applyPersistedState(file_config, persistedState(loop.state));
     const written = await writeFileAtomic(
@@ -300,11 +339,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     status,
     hooks,
     counters,
+    resp,
     config: () => config,
     flushConfig,
     stop: async () => {
       clearInterval(ticker);
       stopWatch();
+      await resp.close();
       loop.stop();
       prober.close();
       await hooks.close();
@@ -320,15 +361,17 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
  * first agent to get there crashes (it creates the file), so a test can let one leader die and
  * the next one finish the failover.
  */
-function simulateFailure(env: StartOptions["env"], event_name: string, logger: Logger): void {
-  const mode = env["SP_SIMULATE_FAILURE"];
-  const at =
-    mode === "crash-after-election"
-      ? "+elected-leader"
-      : mode === "crash-after-promotion"
-        ? "+promoted-slave"
-        : null;
-  if (at !== event_name) return;
+function simulateFailure(
+  env: StartOptions["env"],
+  runtime: ReadonlySet<SimulatedFailure>,
+  event_name: string,
+  logger: Logger,
+): void {
+  const modes = new Set<string>([...runtime, env["SP_SIMULATE_FAILURE"] ?? ""]);
+  const crash =
+    (event_name === "+elected-leader" && modes.has("crash-after-election")) ||
+    (event_name === "+promoted-slave" && modes.has("crash-after-promotion"));
+  if (!crash) return;
   const once = env["SP_SIMULATE_FAILURE_ONCE_FILE"];
   if (once !== undefined && once !== "") {
     try {

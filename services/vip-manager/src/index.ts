@@ -6,3 +6,24 @@ export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip_co
 export { VipController } from "./vip_controller.js";
 export type { VipCommandFailure, VipErrorCode } from "./vip_error.js";
 export { VipError } from "./vip_error.js";
+export type { HooksConfig, VipManagerConfig, VipManagerConfigInput } from "./config.js";
+export {
+  DEFAULTS as VIP_MANAGER_DEFAULTS,
+  VipManagerConfigSchema,
+  loadConfig,
+  resolveConfig,
+} from "./config.js";
+export type { Endpoint, FollowResult, MasterView, Observation, ObservedRecord } from "./follower.js";
+export { observeRecord, sameEndpoint } from "./follower.js";
+export type { HostAddress } from "./host_address.js";
+export { hostHasEndpoint, parseHostAddress } from "./host_address.js";
+export type { VipManagerOptions, VipManagerSettings } from "./manager.js";
+export { VipManager } from "./manager.js";
+export type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+export type { TopologyBucketOptions } from "./topology_source.js";
+export {
+  KvTopologySource,
+  TOPOLOGY_BUCKET_HISTORY,
+  openTopologyBucket,
+  readEntry,
+} from "./topology_source.js";

@@ -90,11 +90,13 @@ async function main(): Promise<number> {
   );
 
   let nc: NatsConnection | null = null;
-  let stopping = false;
+  // Written by the signal handler, read by the start-up sequence below.
+  const shutdown_state = { stopping: false };
+  const isStopping = (): boolean => shutdown_state.stopping;
   const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
+      if (shutdown_state.stopping) return;
+      shutdown_state.stopping = true;
       logger.info({ event: "shutdown", signal, release_on_shutdown: c.release_on_shutdown }, "shutting down");
       void (async () => {
         await running.stop();
@@ -127,14 +129,14 @@ async function main(): Promise<number> {
     logger,
   );
   nc = await Promise.race([connecting, stopped.then(() => null)]);
-  if (nc === null || stopping) {
+  if (nc === null || isStopping()) {
     await stopped;
     return 0;
   }
   void followStatus(nc, running, logger);
-  const kv = await openBucket(nc, c, logger, () => stopping);
+  const kv = await openBucket(nc, c, logger, isStopping);
   if (kv === null) {
-    if (stopping) {
+    if (isStopping()) {
       await stopped;
       return 0;
     }
@@ -142,7 +144,7 @@ async function main(): Promise<number> {
     await nc.close().catch(() => undefined);
     return 1;
   }
-  if (!stopping) await running.attach(new KvTopologySource(kv, c.kv_timeout_ms));
+  if (!isStopping()) await running.attach(new KvTopologySource(kv, c.kv_timeout_ms));
   await stopped;
   return 0;
 }

@@ -21,7 +21,7 @@ export interface TopologyBucketOptions {
  * creates it; an existing bucket is opened as it is (Kvm.create looks it up before adding).
  * TODO(protocol): move to libs/protocol so the agents create it with the same settings.
  */
-export const TOPOLOGY_BUCKET_HISTORY = 16;
+export const TOPOLOGY_BUCKET_HISTORY = 5;
 const VALUE_BYTES_MAX = 64 * 1024;
 
 export async function openTopologyBucket(nc: NatsConnection, options: TopologyBucketOptions): Promise<KV> {
@@ -79,15 +79,15 @@ export class KvTopologySource implements TopologyPort {
       const current = (): boolean => !stopped && generation === this.#watch_generation;
       // The consumer set-up has the JetStream timeout; this bounds anything else. A watch that
       // starts after it is stopped at once.
-      let timed_out = false;
+      const start = { timed_out: false };
       const timer = setTimeout(() => {
-        timed_out = true;
+        start.timed_out = true;
         if (current()) on_end(`watch did not start within ${this.#timeout_ms + 500} ms`);
       }, this.#timeout_ms + 500);
       try {
         const iterator = await this.#kv.watch();
         clearTimeout(timer);
-        if (timed_out || !current()) {
+        if (start.timed_out || !current()) {
           iterator.stop();
           return;
         }
@@ -102,7 +102,7 @@ export class KvTopologySource implements TopologyPort {
         if (current()) on_end("watch ended");
       } catch (error) {
         clearTimeout(timer);
-        if (current() && !timed_out) on_end(error instanceof Error ? error.message : String(error));
+        if (current() && !start.timed_out) on_end(error instanceof Error ? error.message : String(error));
       }
     })();
   }

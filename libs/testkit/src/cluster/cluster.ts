@@ -278,6 +278,7 @@ async function startGroup(
       JSON.stringify({
         node_id,
         cluster_id,
+        master_name,
         nats: { servers: [nats.url] },
         redis: { host: LOOPBACK, port: p.port },
         mode: "supervise",

@@ -4,12 +4,30 @@
 //    a promotion elected), counted from the grants actually delivered to it;
 //  - at most one node promoted per epoch;
 //  - no data-node applies a command older than one it already applied;
-//  - no two redis nodes accept writes (role master, not fenced) with the same accepted epoch.
+//  - no two redis nodes accept writes (role master, not fenced) with the same accepted epoch;
+//  - only a manual failover fences (checked by the world when a fence is sent);
+//  - a switchover loses nothing: when a replica is promoted at the epoch of a fence, every write
+//    the fenced old primary acknowledged (and still holds) is in the promoted replica's data, and
+//    the old primary acknowledges no write afterwards unless a newer epoch made it primary again;
+//  - a fenced node never acknowledges a write (a model self-check).
 // Liveness (after healing): every agent has the committed config epoch and primary, and exactly
 // one redis node is master: that primary.
-import type { SentinelEvent, TopologyRecord } from "@sentinel-plane/core";
-import { addrText } from "./redis-model.js";
-import type { SimNode } from "./redis-model.js";
+import type { NodeCommand, SentinelEvent, TopologyRecord } from "@sentinel-plane/core";
+import { addrText, historyHolds, holds } from "./redis-model.js";
+import type { History, SimNode } from "./redis-model.js";
+
+/** An acknowledged write: the lineage and offset it ended at. */
+interface Ack {
+  readonly history: History;
+  readonly offset: number;
+}
+
+/** A node fenced at an epoch, with its data at that moment. */
+interface Fence {
+  readonly node: string;
+  readonly history: History;
+  readonly offset: number;
+}
 
 export class Violation extends Error {
   constructor(
@@ -28,8 +46,16 @@ export class Checker {
   readonly #promotions = new Map<number, string>();
   readonly #applied = new Map<string, number>();
   readonly #commits = new Map<number, string>();
+  /** Active fences by epoch (cleared by unfence/promote of that node). */
+  readonly #fences = new Map<number, Fence>();
+  /** Acknowledged writes per node. */
+  readonly #acks = new Map<string, Ack[]>();
+  /** Old primaries of completed switchovers: node name -> the switchover's epoch. */
+  readonly #switched = new Map<string, number>();
   /** Elections won, for statistics. */
   elections = 0;
+  /** Switchovers whose promotion was checked for lost writes. */
+  switchovers = 0;
 
   constructor(
     readonly seed: number,
@@ -67,16 +93,84 @@ export class Checker {
     }
   }
 
-  onApplied(at_ms: number, node: SimNode, epoch: number, kind: "promote" | "replicaof"): void {
+  onApplied(at_ms: number, node: SimNode, epoch: number, kind: NodeCommand["type"]): void {
     const last = this.#applied.get(node.name) ?? 0;
     if (epoch < last) this.fail(at_ms, `${node.name} applied ${kind} at epoch ${epoch} after epoch ${last}`);
     this.#applied.set(node.name, epoch);
+    if (kind === "fence") {
+      this.#fences.set(epoch, { node: node.name, history: node.history, offset: node.offset });
+      return;
+    }
+    if (kind === "unfence" || kind === "promote") this.#liftFences(node.name);
     if (kind !== "promote") return;
     const promoted = this.#promotions.get(epoch);
     if (promoted !== undefined && promoted !== node.name) {
       this.fail(at_ms, `two promotions in epoch ${epoch}: ${promoted} and ${node.name}`);
     }
     this.#promotions.set(epoch, node.name);
+    const fence = this.#fences.get(epoch);
+    if (fence !== undefined && fence.node !== node.name) this.#checkSwitchover(at_ms, node, epoch, fence);
+  }
+
+  #liftFences(node: string): void {
+    for (const [epoch, fence] of this.#fences) if (fence.node === node) this.#fences.delete(epoch);
+  }
+
+  /** The promoted replica must hold every write the fenced old primary acknowledged and holds. */
+  #checkSwitchover(at_ms: number, promoted: SimNode, epoch: number, fence: Fence): void {
+    this.switchovers += 1;
+    for (const ack of this.#acks.get(fence.node) ?? []) {
+      if (!historyHolds(fence.history, fence.offset, ack.history, ack.offset)) continue; // lost earlier
+      if (holds(promoted, ack.history, ack.offset)) continue;
+      this.fail(
+        at_ms,
+        `switchover at epoch ${epoch} lost acknowledged writes: ${promoted.name} promoted at offset ` +
+          `${promoted.offset} lacks the write at offset ${ack.offset} acknowledged by ${fence.node} ` +
+          `(fenced at offset ${fence.offset})`,
+      );
+    }
+    this.#switched.set(fence.node, epoch);
+  }
+
+  /** A client write was acknowledged by `node` (after it was applied). */
+  onAck(at_ms: number, node: SimNode): void {
+    if (node.fenced) this.fail(at_ms, `${node.name} acknowledged a write while fenced`);
+    const switched = this.#switched.get(node.name);
+    if (switched !== undefined && node.epoch <= switched) {
+      this.fail(
+        at_ms,
+        `${node.name} acknowledged a write after the switchover away from it at epoch ${switched}`,
+      );
+    }
+    let acks = this.#acks.get(node.name);
+    if (acks === undefined) {
+      acks = [];
+      this.#acks.set(node.name, acks);
+    }
+    acks.push({ history: node.history, offset: node.offset });
+  }
+
+  /** Acknowledged writes (on any node) that `primary`'s data does not hold. */
+  lostWrites(primary: SimNode): number {
+    let lost = 0;
+    for (const acks of this.#acks.values()) {
+      for (const ack of acks) if (!holds(primary, ack.history, ack.offset)) lost += 1;
+    }
+    return lost;
+  }
+
+  /** A fence command may only come from a manual failover of the same epoch. */
+  onFenceSent(
+    at_ms: number,
+    agent: string,
+    epoch: number,
+    run: { kind: string; epoch: number } | null,
+  ): void {
+    if (run?.kind === "manual" && run.epoch === epoch) return;
+    this.fail(
+      at_ms,
+      `${agent} sent a fence at epoch ${epoch} outside a manual failover (${run?.kind ?? "none"})`,
+    );
   }
 
   onCommit(at_ms: number, record: TopologyRecord): void {
@@ -92,7 +186,7 @@ export class Checker {
   checkWriters(at_ms: number, nodes: readonly SimNode[]): void {
     const by_epoch = new Map<number, string>();
     for (const node of nodes) {
-      if (node.role !== "master" || node.process === "killed") continue;
+      if (node.role !== "master" || node.process === "killed" || node.fenced) continue;
       const other = by_epoch.get(node.epoch);
       if (other !== undefined) {
         this.fail(at_ms, `${other} and ${node.name} both accept writes in epoch ${node.epoch}`);

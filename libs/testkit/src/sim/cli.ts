@@ -38,12 +38,16 @@ function main(): number {
   let violations = 0;
   let steps = 0;
   let sim_ms = 0;
+  let elections = 0;
+  let switchovers = 0;
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
     const result = runSeed({ seed, keep_log: args.verbose });
     steps += result.steps;
     sim_ms += result.sim_ms;
+    elections += result.elections;
+    switchovers += result.switchovers;
     if (args.verbose) for (const line of result.log) console.log(line);
     if (result.violation !== null) {
       violations += 1;
@@ -61,7 +65,8 @@ function main(): number {
   console.log(
     `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
       `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
-      `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed): ${violations} violation(s)`,
+      `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
+      `${switchovers} switchovers): ${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;
 }

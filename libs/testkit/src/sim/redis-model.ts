@@ -1,11 +1,42 @@
 // Simulated Redis servers with their data-nodes: replication (the primary's offset grows with
-// writes, replicas follow with lag and resync after REPLICAOF), process faults (SIGKILL with a
-// supervised exit, hang) and the data-node's epoch rule: it persists the highest epoch it accepted
-// and refuses commands with a lower one.
+// client writes, replicas follow with lag and resync after REPLICAOF), process faults (SIGKILL
+// with a supervised exit, hang) and the data-node's epoch rule: it persists the highest epoch it
+// accepted and refuses commands with a lower one. The data-node's fence refuses writes (it survives
+// REPLICAOF and is lifted by `unfence` or `promote`), and a restarted server comes up fenced (the
+// data-node's start_fenced default).
+//
+// Data lineage: a node's data is `history` up to `offset`. A History is a chain (Redis's replid /
+// replid2): promotion starts a child history forked at the node's offset; a replica that completes
+// a sync takes its source's history. `holds` answers "is this acknowledged write in this data?".
 import type { Address, NodeCommand, NodeCommandResult, NodeReport, RedisInfo } from "@sentinel-plane/core";
 import type { Prng } from "./prng.js";
 
 export type ProcessStatus = "running" | "killed" | "hung";
+
+/** A write history: the data up to `fork_offset` is the parent's (compared by identity). */
+export interface History {
+  readonly parent: History | null;
+  readonly fork_offset: number;
+}
+
+/** Whether data (`history` up to `offset`) contains the write ending at `w_offset` in `w_history`. */
+export function historyHolds(
+  history: History,
+  offset: number,
+  w_history: History,
+  w_offset: number,
+): boolean {
+  let limit = offset;
+  for (let h: History | null = history; h !== null; h = h.parent) {
+    if (h === w_history) return limit >= w_offset;
+    limit = Math.min(limit, h.fork_offset);
+  }
+  return false;
+}
+
+export function holds(node: SimNode, w_history: History, w_offset: number): boolean {
+  return historyHolds(node.history, node.offset, w_history, w_offset);
+}
 
 export interface SimNode {
   readonly name: string;
@@ -14,6 +45,11 @@ export interface SimNode {
   role: "master" | "slave";
   master: Address | null;
   offset: number;
+  history: History;
+  /** Bytes written during the current replication tick (replicas lag by at most that much). */
+  tick_bytes: number;
+  /** Data-node fence: writes refused. */
+  fenced: boolean;
   link: "up" | "down" | "sync";
   link_down_since_ms: number;
   sync_done_ms: number;
@@ -38,11 +74,16 @@ export function nodeAt(nodes: readonly SimNode[], address: Address): SimNode | n
   return null;
 }
 
-/** One replication tick: writes on masters, replicas follow, links break and resync. */
+/** A client write of `bytes` on `node`: acknowledged (true) by a running, unfenced master only. */
+export function write(node: SimNode, bytes: number): boolean {
+  if (node.process !== "running" || node.role !== "master" || node.fenced) return false;
+  node.offset += bytes;
+  node.tick_bytes += bytes;
+  return true;
+}
+
+/** One replication tick (after this tick's writes): replicas follow, links break and resync. */
 export function replicate(nodes: readonly SimNode[], now_ms: number, rng: Prng): void {
-  for (const node of nodes) {
-    if (node.role === "master" && node.process === "running") node.offset += rng.int(64);
-  }
   for (const node of nodes) {
     if (node.role !== "slave" || node.process !== "running" || node.master === null) continue;
     const source = nodeAt(nodes, node.master);
@@ -60,11 +101,17 @@ export function replicate(nodes: readonly SimNode[], now_ms: number, rng: Prng):
     } else if (node.link === "sync" && now_ms >= node.sync_done_ms) {
       node.link = "up";
       node.offset = source.offset;
+      node.history = source.history;
+    } else if (node.link === "up" && node.history !== source.history) {
+      // The source resynced from elsewhere or was promoted: its replicas resync too.
+      node.link = "sync";
+      node.sync_done_ms = now_ms + rng.range(50, 400);
     } else if (node.link === "up") {
-      // Follows with one tick of lag, sometimes a little more.
-      node.offset = Math.max(node.offset, source.offset - rng.int(32));
+      // Follows with some of this tick's writes still in flight.
+      node.offset = Math.max(node.offset, source.offset - Math.min(rng.int(32), source.tick_bytes));
     }
   }
+  for (const node of nodes) node.tick_bytes = 0;
 }
 
 export function infoOf(nodes: readonly SimNode[], node: SimNode, now_ms: number): RedisInfo {
@@ -113,7 +160,7 @@ export function reportOf(nodes: readonly SimNode[], node: SimNode, now_ms: numbe
     node_id: node.name,
     address: node.address,
     supervised: true,
-    fenced: false,
+    fenced: node.fenced,
     epoch: node.epoch,
     seq: node.report_seq,
   };
@@ -125,7 +172,7 @@ export function reportOf(nodes: readonly SimNode[], node: SimNode, now_ms: numbe
 }
 
 export type CommandOutcome =
-  | { readonly applied: true; readonly kind: "promote" | "replicaof"; readonly result: NodeCommandResult }
+  | { readonly applied: true; readonly kind: NodeCommand["type"]; readonly result: NodeCommandResult }
   | { readonly applied: false; readonly result: NodeCommandResult };
 
 /** The data-node carries out a command: stale epochs are refused and change nothing. */
@@ -150,9 +197,17 @@ export function applyCommand(
   }
   if (command.type === "promote") {
     node.epoch = epoch;
+    // REPLICAOF NO ONE starts a new history; on a master (a reassert) it changes nothing.
+    if (node.role !== "master") node.history = { parent: node.history, fork_offset: node.offset };
     node.role = "master";
     node.master = null;
+    node.fenced = false;
     return { applied: true, kind: "promote", result: { ok: true, role: "master", offset: node.offset } };
+  }
+  if (command.type === "fence" || command.type === "unfence") {
+    node.epoch = epoch;
+    node.fenced = command.type === "fence";
+    return { applied: true, kind: command.type, result: { ok: true, role: node.role, offset: node.offset } };
   }
   if (command.type === "replicaof") {
     const target = { host: command.host, port: command.port };
@@ -168,5 +223,5 @@ export function applyCommand(
     }
     return { applied: true, kind: "replicaof", result: { ok: true, role: "slave", offset: node.offset } };
   }
-  return { applied: false, result: { ok: false, code: "ERR", message: `unsupported ${command.type}` } };
+  throw new Error(`unknown node command ${JSON.stringify(command)}`);
 }

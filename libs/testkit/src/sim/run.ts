@@ -1,13 +1,15 @@
 // One seeded simulation run (VOPR): the seed chooses the cluster (3-5 agents, 2-4 redis nodes,
 // quorum, timings), the network's loss/duplication/reordering, and a schedule of faults (kills,
 // hangs, partitions symmetric or not, KV cut-offs, agent crashes that may cut a step's effects,
-// clock jumps). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
+// clock jumps) with, in half of the seeds, manual failovers (`failover` admin commands, some to a
+// chosen replica) issued among the faults. A client writes all along (clients.ts). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
 // runs until the cluster settles (liveness) or a deadline passes (a violation).
 import type { AgentTiming, MasterSettings } from "@sentinel-plane/core";
 import { Violation } from "./checkers.js";
 import { Prng } from "./prng.js";
 import { World } from "./world.js";
 import type { SimAgent, StepFn } from "./world.js";
+import { addrText } from "./redis-model.js";
 import type { SimNode } from "./redis-model.js";
 
 export interface RunOptions {
@@ -25,6 +27,11 @@ export interface RunResult {
   readonly sim_ms: number;
   readonly steps: number;
   readonly elections: number;
+  /** Promotions after a fence, checked for lost writes. */
+  readonly switchovers: number;
+  /** Client writes acknowledged / refused (fenced, demoted or down). */
+  readonly writes_acked: number;
+  readonly writes_refused: number;
 }
 
 export const HEAL_DEADLINE_MS = 60_000;
@@ -108,6 +115,9 @@ export function runSeed(options: RunOptions): RunResult {
     sim_ms: world.now_ms,
     steps: world.steps,
     elections: world.checker.elections,
+    switchovers: world.checker.switchovers,
+    writes_acked: world.clients.acked,
+    writes_refused: world.clients.refused,
   };
 }
 
@@ -145,6 +155,13 @@ export function heal(world: World): void {
 
 export function scheduleFaults(world: World, start_ms: number, length_ms: number): void {
   const rng = world.rng;
+  const manual = rng.chance(0.5) ? rng.range(1, 2) : 0;
+  for (let i = 0; i < manual; i += 1) {
+    const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
+    world.queue.push(at_ms, () => {
+      if (!world.healed) manualFailover(world);
+    });
+  }
   const count = rng.range(1, 6);
   for (let i = 0; i < count; i += 1) {
     const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
@@ -154,6 +171,24 @@ export function scheduleFaults(world: World, start_ms: number, length_ms: number
       if (!world.healed) injectFault(world, kind, duration_ms);
     });
   }
+}
+
+/** SENTINEL FAILOVER on a random agent; in a third of the cases to a chosen (any other) node. */
+function manualFailover(world: World): void {
+  const rng = world.rng;
+  const agent = rng.pick(world.agents);
+  const master = currentMaster(world);
+  const others = world.nodes.filter((n) => n !== master);
+  const to = rng.chance(0.33) && others.length > 0 ? rng.pick(others).address : undefined;
+  if (world.options.keep_log) {
+    world.trace("sim", `! failover on ${agent.name}${to === undefined ? "" : ` to ${addrText(to)}`}`);
+  }
+  world.deliver(agent, 0, null, (now_ms) => ({
+    type: "admin",
+    now_ms,
+    request_id: 0,
+    command: { type: "failover", name: world.options.master_name, ...(to === undefined ? {} : { to }) },
+  }));
 }
 
 function currentMaster(world: World): SimNode {

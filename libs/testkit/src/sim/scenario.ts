@@ -13,8 +13,12 @@
 //   partition <names...> | <names...>               (symmetric; names: a1.. r1.. kv)
 //   heal                                            (every partition ends)
 //   crash <agent>  restart <agent>  clock <agent> <+-ms>
-//   failover <agent>                                (SENTINEL FAILOVER on that agent)
+//   failover <agent> [to <node|primary>]            (SENTINEL FAILOVER on that agent; `to`: a
+//                                                   switchover to that node)
 //   state                                           (each agent's view of the master)
+//   writes                                          (the steady client writer: writes acknowledged,
+//                                                   refused, and acknowledged ones the committed
+//                                                   primary does not hold: lost)
 import { masterView } from "@sentinel-plane/core";
 import type { Address, MasterSettings } from "@sentinel-plane/core";
 import { Violation } from "./checkers.js";
@@ -142,6 +146,8 @@ class ScenarioRunner {
         return [];
       case "state":
         return this.state();
+      case "writes":
+        return this.writes();
       default:
         return this.act(verb ?? "", args);
     }
@@ -204,11 +210,15 @@ class ScenarioRunner {
         break;
       case "failover": {
         const agent = world.agentByName(arg);
+        if (args.length !== 1 && (args.length !== 3 || args[1] !== "to")) {
+          throw new Error("failover <agent> [to <node>]");
+        }
+        const to = args[2] === undefined ? undefined : this.node(world, args[2]).address;
         world.deliver(agent, 0, null, (now_ms) => ({
           type: "admin",
           now_ms,
           request_id: 1,
-          command: { type: "failover", name: "mymaster" },
+          command: { type: "failover", name: "mymaster", ...(to === undefined ? {} : { to }) },
         }));
         world.runUntil(world.now_ms);
         break;
@@ -238,6 +248,17 @@ class ScenarioRunner {
     world.trace("sim", `! partition ${left.join(" ")} | ${right.join(" ")}`);
   }
 
+  writes(): string[] {
+    const world = this.ensureWorld();
+    const primary = nodeAt(world.nodes, world.kv.record?.primary ?? world.primaryAddress);
+    if (primary === null) throw new Error("the committed primary is not a node");
+    const clients = world.clients;
+    return [
+      `writes acked ${clients.acked} refused ${clients.refused} lost ${world.checker.lostWrites(primary)} ` +
+        `(primary ${primary.name} offset ${primary.offset})`,
+    ];
+  }
+
   state(): string[] {
     const world = this.ensureWorld();
     const lines: string[] = [];
@@ -256,8 +277,9 @@ class ScenarioRunner {
     for (const node of world.nodes) {
       const master = node.master === null ? "" : ` of ${addrText(node.master)}`;
       const known = nodeAt(world.nodes, node.address) === node ? "" : "?";
+      const fenced = node.fenced ? " fenced" : "";
       lines.push(
-        `${node.name} ${addrText(node.address)} ${node.process} ${node.role}${master} epoch ${node.epoch}${known}`,
+        `${node.name} ${addrText(node.address)} ${node.process} ${node.role}${master} epoch ${node.epoch}${fenced}${known}`,
       );
     }
     return lines;

@@ -12,17 +12,21 @@ void test(`${SEEDS} seeds: safety under faults, liveness after healing`, () => {
   const started = performance.now();
   const failures: string[] = [];
   let elections = 0;
+  let switchovers = 0;
   for (let seed = 0; seed < SEEDS; seed += 1) {
     const result = runSeed({ seed });
     elections += result.elections;
+    switchovers += result.switchovers;
     if (result.violation !== null) failures.push(result.violation.message);
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `${SEEDS} seeds in ${seconds.toFixed(1)} s (${(SEEDS / seconds).toFixed(0)} seeds/s), ${elections} elections`,
+    `${SEEDS} seeds in ${seconds.toFixed(1)} s (${(SEEDS / seconds).toFixed(0)} seeds/s), ` +
+      `${elections} elections, ${switchovers} switchovers checked for lost writes`,
   );
   assert.deepEqual(failures, []);
   assert.ok(elections > SEEDS / 10, `the schedules must exercise failovers (got ${elections} elections)`);
+  assert.ok(switchovers > SEEDS / 10, `the schedules must exercise switchovers (got ${switchovers})`);
 });
 
 /** A broken core: forgets its vote before every vote request, so it grants one per candidate. */
@@ -42,6 +46,26 @@ void test("the checkers catch a core that grants two votes per epoch", () => {
   assert.equal(caught.length, 1, "no seed caught the double vote");
   assert.match(caught[0] ?? "", /two leaders elected in epoch|two promotions|both accept writes|two commits/);
   assert.match(caught[0] ?? "", /npm run sim -- --seed \d+/);
+});
+
+/** A broken core: believes every fence reply says offset 0, so it promotes before the catch-up. */
+function stepSkippingCatchup(state: AgentState, input: Input, random: Random): StepOutput {
+  if (input.type === "command_result" && input.result.ok) {
+    const pending = state.commands.get(input.command_id);
+    if (pending?.command.type === "fence")
+      return step(state, { ...input, result: { ...input.result, offset: 0 } }, random);
+  }
+  return step(state, input, random);
+}
+
+void test("the checkers catch a switchover that promotes before the replica caught up", () => {
+  const caught: string[] = [];
+  for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
+    const result = runSeed({ seed, step: stepSkippingCatchup });
+    if (result.violation !== null) caught.push(result.violation.message);
+  }
+  assert.equal(caught.length, 1, "no seed caught the early promotion");
+  assert.match(caught[0] ?? "", /switchover at epoch \d+ lost acknowledged writes/);
 });
 
 void test("a seed replays exactly: same seed, byte-identical event log", () => {

@@ -1,6 +1,6 @@
-// The simulated world: agents running the pure core, redis nodes with data-nodes, the topology KV
-// (compare-and-set on revision) and a network with loss, duplication, reordering, delay and
-// directed partitions. Everything happens on one event queue in simulated milliseconds; one PRNG
+// The simulated world: agents running the pure core, redis nodes with data-nodes, a steady client
+// writer (clients.ts), the topology KV (compare-and-set on revision) and a network with loss,
+// duplication, reordering, delay and directed partitions. Everything happens on one event queue in simulated milliseconds; one PRNG
 // makes every choice, so a seed replays exactly.
 import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/core";
 import type {
@@ -18,10 +18,11 @@ import type {
   TopologyRecord,
 } from "@sentinel-plane/core";
 import { Checker } from "./checkers.js";
+import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
 import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
-import type { SimNode } from "./redis-model.js";
+import type { History, SimNode } from "./redis-model.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
 
@@ -74,6 +75,7 @@ export class World {
   readonly nodes: SimNode[] = [];
   readonly kv: { record: TopologyRecord | null; revision: number } = { record: null, revision: 0 };
   readonly checker: Checker;
+  readonly clients: Clients;
   readonly log: string[] = [];
   readonly #blocked = new Map<string, number>();
   readonly #step: StepFn;
@@ -86,6 +88,8 @@ export class World {
     this.core_rng = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
     this.#step = options.step ?? step;
     this.checker = new Checker(options.seed, options.agents);
+    this.clients = new Clients(this.primaryAddress);
+    const origin: History = { parent: null, fork_offset: 0 };
     options.node_addresses.forEach((address, index) => {
       const primary = options.node_addresses[0];
       if (primary === undefined) throw new Error("no nodes");
@@ -96,6 +100,9 @@ export class World {
         role: index === 0 ? "master" : "slave",
         master: index === 0 ? null : primary,
         offset: 0,
+        history: origin,
+        tick_bytes: 0,
+        fenced: false,
         link: index === 0 ? "up" : "sync",
         link_down_since_ms: 0,
         sync_done_ms: this.rng.range(50, 300),
@@ -130,6 +137,7 @@ export class World {
   start(): void {
     for (const agent of this.agents) this.startAgent(agent);
     this.every(TICK_MS, 0, () => {
+      this.clients.writeOnce(this.nodes, this.now_ms, this.rng, this.checker);
       replicate(this.nodes, this.now_ms, this.rng);
     });
     for (const node of this.nodes) {
@@ -373,6 +381,10 @@ export class World {
         result,
       }));
     };
+    if (effect.command.type === "fence") {
+      const run = agent.state?.masters.get(this.options.master_name)?.failover ?? null;
+      this.checker.onFenceSent(this.now_ms, agent.name, effect.epoch, run);
+    }
     const timeout = { ok: false, code: "SP_ERR_TIMEOUT", message: "timeout" } as const;
     if (node === null || !this.reachable(agent, node)) {
       reply(effect.timeout_ms, timeout);
@@ -431,8 +443,12 @@ export class World {
         result(this.delay(), false, true);
         return;
       }
-      this.kv.record = effect.record;
+      const record = effect.record;
+      this.kv.record = record;
       this.kv.revision += 1;
+      this.at(this.rng.range(1, CLIENT_FOLLOW_MAX_MS), () => {
+        this.clients.follow(record);
+      });
       this.checker.onCommit(this.now_ms, effect.record);
       if (this.options.keep_log) {
         const r = effect.record;
@@ -480,6 +496,7 @@ export class World {
     if (node.process === "killed") {
       node.run_id = this.rng.hexId();
       node.started_ms = this.now_ms;
+      node.fenced = true; // the data-node starts its server fenced (start_fenced)
       if (node.role === "slave") {
         node.link = "down";
         node.link_down_since_ms = this.now_ms;
@@ -514,6 +531,7 @@ export class World {
     const only = masters[0];
     if (only === undefined || !sameAddr(only.address, primary))
       return `the master is not the committed primary`;
+    if (only.fenced) return `the primary ${only.name} is fenced`;
     return null;
   }
 }

@@ -225,7 +225,12 @@ function clientSetinfo(session: ClientSession, attribute: string, value: string)
 }
 
 /** `sub` is lowercase and known to exist with a valid arity. */
-export function clientCommand(ctx: ServerContext, session: ClientSession, sub: string, argv: readonly string[]): Reply {
+export function clientCommand(
+  ctx: ServerContext,
+  session: ClientSession,
+  sub: string,
+  argv: readonly string[],
+): Reply {
   switch (sub) {
     case "id":
       return integer(session.id);

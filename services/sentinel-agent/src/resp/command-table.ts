@@ -36,7 +36,13 @@ function sentinelSub(sub: string, arity: number, summary: string): CommandSpec {
   };
 }
 
-function clientSub(sub: string, arity: number, admin: boolean, summary: string, tips: readonly string[] = []): CommandSpec {
+function clientSub(
+  sub: string,
+  arity: number,
+  admin: boolean,
+  summary: string,
+  tips: readonly string[] = [],
+): CommandSpec {
   return {
     name: `client|${sub}`,
     arity,
@@ -50,7 +56,16 @@ function clientSub(sub: string, arity: number, admin: boolean, summary: string, 
 }
 
 function commandSub(sub: string, arity: number, summary: string, tips: readonly string[] = []): CommandSpec {
-  return { name: `command|${sub}`, arity, flags: ["loading", "stale"], acl: CONN, tips, summary, since: "2.8.13", group: "server" };
+  return {
+    name: `command|${sub}`,
+    arity,
+    flags: ["loading", "stale"],
+    acl: CONN,
+    tips,
+    summary,
+    since: "2.8.13",
+    group: "server",
+  };
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -109,11 +124,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       clientSub("getname", 2, false, "Get the current connection name"),
       clientSub("setname", 3, false, "Set the current connection name"),
       clientSub("kill", -3, true, "Kill the connection of a client"),
-      clientSub("info", 2, false, "Returns information about the current client connection.", ["nondeterministic_output"]),
+      clientSub("info", 2, false, "Returns information about the current client connection.", [
+        "nondeterministic_output",
+      ]),
       clientSub("list", -2, true, "Get the list of client connections", ["nondeterministic_output"]),
       // Redis 7.2's; redis-py >= 5 sends it at connect time.
       clientSub("setinfo", 4, false, "Set client or connection specific info"),
-      { ...clientSub("help", 2, false, "Show helpful text about the different subcommands"), flags: ["loading", "stale"] },
+      {
+        ...clientSub("help", 2, false, "Show helpful text about the different subcommands"),
+        flags: ["loading", "stale"],
+      },
     ],
   },
   {
@@ -126,9 +146,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     since: "2.8.13",
     group: "server",
     subcommands: [
-      commandSub("info", -2, "Get array of specific Redis command details, or all when no argument is given.", ["nondeterministic_output_order"]),
+      commandSub(
+        "info",
+        -2,
+        "Get array of specific Redis command details, or all when no argument is given.",
+        ["nondeterministic_output_order"],
+      ),
       commandSub("count", 2, "Get total number of Redis commands"),
-      commandSub("docs", -2, "Get array of specific Redis command documentation", ["nondeterministic_output_order"]),
+      commandSub("docs", -2, "Get array of specific Redis command documentation", [
+        "nondeterministic_output_order",
+      ]),
       commandSub("getkeys", -4, "Extract keys given a full Redis command"),
       commandSub("list", -2, "Get an array of Redis command names", ["nondeterministic_output_order"]),
       commandSub("help", 2, "Show helpful text about the different subcommands"),
@@ -170,7 +197,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: PUBSUB_FLAGS,
     acl: ["@pubsub", "@slow"],
     tips: [],
-    summary: name === "subscribe" ? "Listen for messages published to the given channels" : "Listen for messages published to channels matching the given patterns",
+    summary:
+      name === "subscribe"
+        ? "Listen for messages published to the given channels"
+        : "Listen for messages published to channels matching the given patterns",
     since: "2.0.0",
     group: "pubsub",
   })),
@@ -180,7 +210,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: PUBSUB_FLAGS,
     acl: ["@pubsub", "@slow"],
     tips: [],
-    summary: name === "unsubscribe" ? "Stop listening for messages posted to the given channels" : "Stop listening for messages posted to channels matching the given patterns",
+    summary:
+      name === "unsubscribe"
+        ? "Stop listening for messages posted to the given channels"
+        : "Stop listening for messages posted to channels matching the given patterns",
     since: "2.0.0",
     group: "pubsub",
   })),
@@ -266,7 +299,10 @@ export function commandDocsReply(spec: CommandSpec): Reply {
     ["group", bulk(spec.group)],
   ];
   if (spec.subcommands !== undefined) {
-    entries.push(["subcommands", map(spec.subcommands.map((sub) => [sub.name, commandDocsReply(sub)] as const))]);
+    entries.push([
+      "subcommands",
+      map(spec.subcommands.map((sub) => [sub.name, commandDocsReply(sub)] as const)),
+    ]);
   }
   return map(entries);
 }

@@ -70,7 +70,11 @@ export class ClientConnection implements ClientSession {
     this.created_ms = ctx.now_ms();
     this.last_command_ms = this.created_ms;
     this.parser = new RequestParser(limits);
-    this.subscriber = { deliver: (reply) => { this.deliver(reply); } };
+    this.subscriber = {
+      deliver: (reply) => {
+        this.deliver(reply);
+      },
+    };
     let reason: CloseReason = "client";
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
@@ -110,7 +114,8 @@ export class ClientConnection implements ClientSession {
     if (this.closed) return;
     this.close_reason ??= reason;
     this.closed = true;
-    this.socket.end();
+    // Destroy once flushed: a paused socket would never read the peer's FIN and never close.
+    this.socket.end(() => this.socket.destroy());
   }
 
   private write(reply: Reply): void {
@@ -194,7 +199,9 @@ export class ClientConnection implements ClientSession {
             },
             (failure: unknown) => {
               // The view broke its contract (it should resolve with an error result).
-              this.write(errorErr(`internal error: ${failure instanceof Error ? failure.message : String(failure)}`));
+              this.write(
+                errorErr(`internal error: ${failure instanceof Error ? failure.message : String(failure)}`),
+              );
             },
           ),
         );

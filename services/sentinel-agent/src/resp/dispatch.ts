@@ -20,7 +20,15 @@ import type { ClientSession, ServerContext } from "./session.js";
 
 export type Replies = Reply | readonly Reply[];
 
-const PUBSUB_CONTEXT_ALLOWED = new Set(["ping", "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "quit", "reset"]);
+const PUBSUB_CONTEXT_ALLOWED = new Set([
+  "ping",
+  "subscribe",
+  "psubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
 
 /** `'%.128s'`-style quoting of the first arguments, as Redis's unknown-command error. */
 function argsBeginning(argv: readonly string[]): string {
@@ -35,18 +43,32 @@ function resolve(argv: readonly string[]): { spec: CommandSpec } | { reply: Repl
   const name = argv[0] ?? "";
   const spec = findCommand(name);
   if (spec === undefined) {
-    return { reply: errorErr(`unknown command '${name.slice(0, 128)}', with args beginning with: ${argsBeginning(argv)}`) };
+    return {
+      reply: errorErr(
+        `unknown command '${name.slice(0, 128)}', with args beginning with: ${argsBeginning(argv)}`,
+      ),
+    };
   }
   if (spec.subcommands === undefined || argv.length < 2) return { spec };
   const sub = findSubcommand(spec, argv[1] ?? "");
   if (sub === undefined) {
-    return { reply: errorErr(`unknown subcommand '${(argv[1] ?? "").slice(0, 128)}'. Try ${spec.name.toUpperCase()} HELP.`) };
+    return {
+      reply: errorErr(
+        `unknown subcommand '${(argv[1] ?? "").slice(0, 128)}'. Try ${spec.name.toUpperCase()} HELP.`,
+      ),
+    };
   }
   return { spec: sub };
 }
 
 /** The handler's part after the checks. `spec.name` is lowercase (`sentinel|masters`). */
-function run(ctx: ServerContext, session: ClientSession, spec: CommandSpec, argv: readonly string[], raw: readonly Buffer[]): Replies | Promise<Reply> {
+function run(
+  ctx: ServerContext,
+  session: ClientSession,
+  spec: CommandSpec,
+  argv: readonly string[],
+  raw: readonly Buffer[],
+): Replies | Promise<Reply> {
   const [head, sub = null] = spec.name.split("|", 2);
   switch (head) {
     case "ping":
@@ -83,7 +105,11 @@ function run(ctx: ServerContext, session: ClientSession, spec: CommandSpec, argv
 }
 
 /** One request -> its reply (or replies, for the SUBSCRIBE family). Never throws for bad input. */
-export function dispatch(ctx: ServerContext, session: ClientSession, raw: readonly Buffer[]): Replies | Promise<Reply> {
+export function dispatch(
+  ctx: ServerContext,
+  session: ClientSession,
+  raw: readonly Buffer[],
+): Replies | Promise<Reply> {
   const argv = raw.map((arg) => arg.toString("utf8"));
   const resolved = resolve(argv);
   if ("reply" in resolved) return resolved.reply;

@@ -27,16 +27,8 @@ export interface ServerFacts {
 
 type Lines = readonly (readonly [string, string | number])[];
 
-const ZERO_STATS = [
-  "total_net_repl_input_bytes",
-  "total_net_repl_output_bytes",
-] as const;
-const ZERO_STATS_AFTER_KBPS = [
-  "sync_full",
-  "sync_partial_ok",
-  "sync_partial_err",
-  "expired_keys",
-] as const;
+const ZERO_STATS = ["total_net_repl_input_bytes", "total_net_repl_output_bytes"] as const;
+const ZERO_STATS_AFTER_KBPS = ["sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys"] as const;
 const ZERO_STATS_TAIL = [
   "expired_time_cap_reached_count",
   "expire_cycle_cpu_milliseconds",

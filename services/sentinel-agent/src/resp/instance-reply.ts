@@ -51,7 +51,11 @@ function commonHead(view: InstanceView, fields: Fields, failover_state: string |
 }
 
 function roleFields(
-  view: { readonly info_refresh_ms: number; readonly role_reported: string; readonly role_reported_time_ms: number },
+  view: {
+    readonly info_refresh_ms: number;
+    readonly role_reported: string;
+    readonly role_reported_time_ms: number;
+  },
   fields: Fields,
 ): void {
   fields.push(
@@ -74,7 +78,8 @@ export function masterReply(view: MasterView): Reply {
     ["failover-timeout", bulkNumber(view.failover_timeout_ms)],
     ["parallel-syncs", bulkNumber(view.parallel_syncs)],
   );
-  if (view.notification_script !== undefined) fields.push(["notification-script", bulk(view.notification_script)]);
+  if (view.notification_script !== undefined)
+    fields.push(["notification-script", bulk(view.notification_script)]);
   if (view.client_reconfig_script !== undefined) {
     fields.push(["client-reconfig-script", bulk(view.client_reconfig_script)]);
   }

@@ -210,7 +210,12 @@ export function splitInlineArgs(line: Buffer): Buffer[] | null {
       if (inDouble) {
         if (c === -1) return null;
         const next = line[i + 1] ?? 0;
-        if (c === 0x5c /* \ */ && next === 0x78 /* x */ && hexValue(line[i + 2] ?? 0) >= 0 && hexValue(line[i + 3] ?? 0) >= 0) {
+        if (
+          c === 0x5c /* \ */ &&
+          next === 0x78 /* x */ &&
+          hexValue(line[i + 2] ?? 0) >= 0 &&
+          hexValue(line[i + 3] ?? 0) >= 0
+        ) {
           current.push(hexValue(line[i + 2] ?? 0) * 16 + hexValue(line[i + 3] ?? 0));
           i += 3;
         } else if (c === 0x5c && i + 1 < n) {

@@ -71,8 +71,10 @@ function ckquorum(view: SentinelView, name: string): Reply {
     return simple(`OK ${check.usable} usable Sentinels. Quorum and failover authorization can be reached`);
   }
   const reasons: string[] = [];
-  if (!check.quorum_reachable) reasons.push("Not enough available Sentinels to reach the specified quorum for this master");
-  if (!check.majority_reachable) reasons.push("Not enough available Sentinels to reach the majority and authorize a failover");
+  if (!check.quorum_reachable)
+    reasons.push("Not enough available Sentinels to reach the specified quorum for this master");
+  if (!check.majority_reachable)
+    reasons.push("Not enough available Sentinels to reach the majority and authorize a failover");
   return error(`NOQUORUM ${check.usable} usable Sentinels. ${reasons.join(". ")}`);
 }
 
@@ -144,7 +146,12 @@ async function config(view: SentinelView, argv: readonly string[]): Promise<Repl
   }
   if (action === "get" && argv.length === 4) {
     const pattern = argv[3] ?? "";
-    return map(view.configGet().filter(([name]) => globMatch(pattern, name, true)).map(([name, value]) => [name, bulk(value)] as const));
+    return map(
+      view
+        .configGet()
+        .filter(([name]) => globMatch(pattern, name, true))
+        .map(([name, value]) => [name, bulk(value)] as const),
+    );
   }
   return errorErr("Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.");
 }
@@ -169,7 +176,11 @@ function infoCache(view: SentinelView, names: readonly string[]): Reply {
   for (const master of view.infoCache(names)) {
     items.push(bulk(master.name));
     items.push(
-      array(master.entries.map((entry) => array([integer(entry.info_age_ms), entry.info === null ? { type: "null" } : bulk(entry.info)]))),
+      array(
+        master.entries.map((entry) =>
+          array([integer(entry.info_age_ms), entry.info === null ? { type: "null" } : bulk(entry.info)]),
+        ),
+      ),
     );
   }
   return array(items);
@@ -177,20 +188,28 @@ function infoCache(view: SentinelView, names: readonly string[]): Reply {
 
 function pendingScripts(view: SentinelView): Reply {
   return array(
-    view.pendingScripts().map((job) =>
-      map([
-        ["argv", bulkArray(job.argv)],
-        ["flags", bulk(job.running ? "running" : "scheduled")],
-        ["pid", bulkNumber(job.pid)],
-        job.running ? ["run-time", bulkNumber(job.run_time_ms)] : ["run-delay", bulkNumber(Math.max(0, job.run_delay_ms))],
-        ["retry-num", bulkNumber(job.retry_num)],
-      ]),
-    ),
+    view
+      .pendingScripts()
+      .map((job) =>
+        map([
+          ["argv", bulkArray(job.argv)],
+          ["flags", bulk(job.running ? "running" : "scheduled")],
+          ["pid", bulkNumber(job.pid)],
+          job.running
+            ? ["run-time", bulkNumber(job.run_time_ms)]
+            : ["run-delay", bulkNumber(Math.max(0, job.run_delay_ms))],
+          ["retry-num", bulkNumber(job.retry_num)],
+        ]),
+      ),
   );
 }
 
 /** `sub` is the lowercase subcommand, already known to exist with a valid arity. */
-export function sentinelCommand(view: SentinelView, sub: string, argv: readonly string[]): Reply | Promise<Reply> {
+export function sentinelCommand(
+  view: SentinelView,
+  sub: string,
+  argv: readonly string[],
+): Reply | Promise<Reply> {
   const name = argv[2] ?? "";
   switch (sub) {
     case "help":
@@ -213,7 +232,9 @@ export function sentinelCommand(view: SentinelView, sub: string, argv: readonly 
     }
     case "get-master-addr-by-name": {
       const address = view.masterAddress(name);
-      return address === undefined ? { type: "null_array" } : array([bulk(address.ip), bulkNumber(address.port)]);
+      return address === undefined
+        ? { type: "null_array" }
+        : array([bulk(address.ip), bulkNumber(address.port)]);
     }
     case "myid":
       return bulk(view.myid());

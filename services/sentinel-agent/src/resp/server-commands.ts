@@ -1,5 +1,11 @@
 // Server commands: INFO, ROLE, COMMAND, and the pub/sub commands (SUBSCRIBE family, PUBLISH).
-import { allFullnames, COMMANDS, commandDocsReply, commandInfoReply, findByFullname } from "./command-table.js";
+import {
+  allFullnames,
+  COMMANDS,
+  commandDocsReply,
+  commandInfoReply,
+  findByFullname,
+} from "./command-table.js";
 import { infoText } from "./info-text.js";
 import type { Reply } from "./reply.js";
 import { array, bulk, bulkArray, errorErr, integer, simple } from "./reply.js";
@@ -82,21 +88,33 @@ function pushReply(kind: string, name: string | null, count: number): Reply {
   return { type: "push", items: [bulk(kind), name === null ? { type: "null" } : bulk(name), integer(count)] };
 }
 
-export function subscribeCommand(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply[] {
+export function subscribeCommand(
+  ctx: ServerContext,
+  session: ClientSession,
+  argv: readonly string[],
+): Reply[] {
   return argv.slice(1).map((channel) => {
     if (ctx.hub.subscribe(session.subscriber, channel)) session.channels.add(channel);
     return pushReply("subscribe", channel, subscriptionCount(session));
   });
 }
 
-export function psubscribeCommand(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply[] {
+export function psubscribeCommand(
+  ctx: ServerContext,
+  session: ClientSession,
+  argv: readonly string[],
+): Reply[] {
   return argv.slice(1).map((pattern) => {
     if (ctx.hub.psubscribe(session.subscriber, pattern)) session.patterns.add(pattern);
     return pushReply("psubscribe", pattern, subscriptionCount(session));
   });
 }
 
-export function unsubscribeCommand(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply[] {
+export function unsubscribeCommand(
+  ctx: ServerContext,
+  session: ClientSession,
+  argv: readonly string[],
+): Reply[] {
   const names = argv.length > 1 ? argv.slice(1) : [...session.channels];
   if (names.length === 0) return [pushReply("unsubscribe", null, subscriptionCount(session))];
   return names.map((channel) => {
@@ -106,7 +124,11 @@ export function unsubscribeCommand(ctx: ServerContext, session: ClientSession, a
   });
 }
 
-export function punsubscribeCommand(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply[] {
+export function punsubscribeCommand(
+  ctx: ServerContext,
+  session: ClientSession,
+  argv: readonly string[],
+): Reply[] {
   const names = argv.length > 1 ? argv.slice(1) : [...session.patterns];
   if (names.length === 0) return [pushReply("punsubscribe", null, subscriptionCount(session))];
   return names.map((pattern) => {
@@ -127,6 +149,7 @@ export function dropSubscriptions(ctx: ServerContext, session: ClientSession): v
 /** Sentinel accepts PUBLISH only on its hello channel; agents do not mix with Redis Sentinels, so
  * a hello is acknowledged with 0 receivers and ignored. */
 export function publishCommand(argv: readonly string[]): Reply {
-  if (argv[1] !== "__sentinel__:hello") return errorErr("Only HELLO messages are accepted by Sentinel instances.");
+  if (argv[1] !== "__sentinel__:hello")
+    return errorErr("Only HELLO messages are accepted by Sentinel instances.");
   return integer(0);
 }

@@ -131,14 +131,22 @@ export class RespServer {
     socket.on("error", () => undefined);
     if (this.connections.size >= this.options.limits.connections_max) {
       this.rejected++;
-      socket.end("-ERR max number of clients reached\r\n");
+      // Nothing reads this socket: destroy it once the error is flushed, or it would never close.
+      socket.end("-ERR max number of clients reached\r\n", () => socket.destroy());
       return;
     }
     const id = this.next_id++;
-    const connection = new ClientConnection(this.context, socket, id, this.options.limits, this.counters, (closed, reason) => {
-      this.connections.delete(closed.id);
-      this.options.onClientClosed?.(closed.id, reason);
-    });
+    const connection = new ClientConnection(
+      this.context,
+      socket,
+      id,
+      this.options.limits,
+      this.counters,
+      (closed, reason) => {
+        this.connections.delete(closed.id);
+        this.options.onClientClosed?.(closed.id, reason);
+      },
+    );
     this.connections.set(id, connection);
   }
 

@@ -204,7 +204,12 @@ export interface SentinelView {
 
   /** `SENTINEL IS-MASTER-DOWN-BY-ADDR ip port epoch runid` ("*" = not asking for a vote). A vote
    * must be durable before this resolves. */
-  isMasterDownByAddr(ip: string, port: number, current_epoch: number, runid: string): Promise<IsMasterDownAnswer>;
+  isMasterDownByAddr(
+    ip: string,
+    port: number,
+    current_epoch: number,
+    runid: string,
+  ): Promise<IsMasterDownAnswer>;
   /** The server checked arity and that port and quorum are integers (quorum >= 1). */
   monitor(name: string, ip: string, port: number, quorum: number): Promise<AdminResult>;
   remove(name: string): Promise<AdminResult>;

@@ -1,0 +1,165 @@
+// The coordinated switchover (beyond Sentinel, whose SENTINEL FAILOVER loses the writes the old
+// primary keeps accepting; Valkey 9's FAILOVER does the like): a manual failover whose old primary
+// is reachable loses no acknowledged write. After election and replica selection (failover.ts):
+//   fence-old-primary  +failover-state-fence-old-master  `fence` with the failover epoch to the OLD
+//                      primary first; the ok reply carries its master_repl_offset, final once
+//                      writes are refused (re-sent until answered: the data-node's fence is idempotent)
+//   wait-catchup       +failover-state-wait-catchup      until the chosen replica, replicating the
+//                      old primary, reports slave_repl_offset >= that offset (INFO asked at once on
+//                      entry, then on every tick: writes are paused meanwhile)
+// then the usual promotion, commit and reconfiguration, the old primary included (failover.ts).
+// Both states together are bounded by switchoverTimeoutMs; on expiry
+// `-failover-abort-catchup-timeout` and `unfence` with the same epoch: nothing was promoted and
+// writes resume. A fence refused for a newer epoch, an old primary that is no longer a master or
+// that went down before its fence was confirmed: `-failover-abort-fence-failed`. Only manual failovers with a primary that is not SDOWN fence:
+// an automatic failover (the old primary is down) or a reassert never does.
+import { sendNodeCommand } from "./commands.js";
+import { findLink, probeInfoNow } from "./detection.js";
+import { masterSubject, slaveSubject } from "./out.js";
+import type { Out } from "./out.js";
+import { sameAddress } from "./state.js";
+import type { AgentState, FailoverRun, MasterState, PendingCommand, SwitchoverFence } from "./state.js";
+import type { NodeCommandResult } from "./types.js";
+
+/** The chosen replica's INFO is polled this often during wait-catchup (the shell's tick). */
+const CATCHUP_POLL_MS = 100;
+
+/**
+ * Bound of fence + catch-up, during which writes are refused: no longer than an outage the
+ * automatic failover would tolerate (down-after), but at least 4 fast INFO periods so the
+ * replica's offset can be observed, and never beyond failover-timeout.
+ */
+export function switchoverTimeoutMs(state: AgentState, master: MasterState): number {
+  const settings = master.settings;
+  const floor_ms = Math.max(settings.down_after_ms, 4 * state.timing.info_period_fast_ms);
+  return Math.min(settings.failover_timeout_ms, floor_ms);
+}
+
+/** The primary answers (not SDOWN, no exit reported): a manual failover can fence it. */
+export function primaryReachable(master: MasterState): boolean {
+  return !master.link.sdown && !master.link.exited;
+}
+
+/**
+ * A manual failover whose old primary is reachable fences it before promoting anything (and
+ * chooses among the replicas streaming from it: selection.ts `in_sync_with`).
+ */
+export function wantsFence(master: MasterState, run: FailoverRun): boolean {
+  return run.kind === "manual" && sameAddress(master.address, run.old_primary) && primaryReachable(master);
+}
+
+/** Enters fence-old-primary: the event, then the fence command with the failover epoch. */
+export function startFence(out: Out, master: MasterState, run: FailoverRun): void {
+  if (run.fence !== null || run.kind !== "manual") throw new Error("startFence: not a fresh manual failover");
+  const now = out.state.now_ms;
+  const fence: SwitchoverFence = {
+    started_ms: now,
+    command_id: null,
+    sent_ms: now,
+    offset: null,
+    failed: false,
+  };
+  run.fence = fence;
+  run.state = "fence-old-primary";
+  run.state_since_ms = now;
+  out.event("+failover-state-fence-old-master", master, masterSubject(master), [run.epoch]);
+  sendFence(out, master, run, fence);
+}
+
+function sendFence(out: Out, master: MasterState, run: FailoverRun, fence: SwitchoverFence): void {
+  fence.command_id = sendNodeCommand(out, master, run.old_primary, run.epoch, { type: "fence" }, "fence");
+  fence.sent_ms = out.state.now_ms;
+}
+
+/** The result of a fence command (any attempt of the running switchover counts). */
+export function onFenceResult(
+  master: MasterState,
+  pending: PendingCommand,
+  command_id: number,
+  result: NodeCommandResult,
+): void {
+  const run = master.failover;
+  const fence = run?.fence ?? null;
+  if (run === null || fence === null || run.state !== "fence-old-primary" || fence.offset !== null) return;
+  if (pending.epoch !== run.epoch || !sameAddress(pending.address, run.old_primary)) return;
+  if (result.ok) {
+    if (result.role === "master") fence.offset = result.offset;
+    else fence.failed = true;
+  } else if (result.code === "SP_ERR_STALE_EPOCH" || result.code === "SP_ERR_EPOCH_CONFLICT") {
+    fence.failed = true; // another leader holds a newer epoch on the old primary
+  } else if (fence.command_id === command_id) {
+    fence.command_id = null; // e.g. redis not answering: re-sent after info_period_fast_ms
+  }
+}
+
+export type SwitchoverProgress = "wait" | "promote" | "abort";
+
+/** Advances fence-old-primary / wait-catchup. On "abort" the caller ends the failover. */
+export function switchoverStep(out: Out, master: MasterState, run: FailoverRun): SwitchoverProgress {
+  const fence = run.fence;
+  const selected = run.selected;
+  if (fence === null || selected === null) throw new Error(`${run.state} without a fence or a replica`);
+  const state = out.state;
+  const now = state.now_ms;
+  const expired = now - fence.started_ms > switchoverTimeoutMs(state, master);
+  if (fence.failed) return abortSwitchover(out, master, run, "-failover-abort-fence-failed");
+  if (run.state === "fence-old-primary") {
+    // Down before its offset is known: nothing to catch up with; the automatic failover takes over.
+    if (fence.offset === null && !primaryReachable(master)) {
+      return abortSwitchover(out, master, run, "-failover-abort-fence-failed");
+    }
+    if (fence.offset === null) {
+      if (expired) return abortSwitchover(out, master, run, "-failover-abort-catchup-timeout");
+      const timing = state.timing;
+      const retry_ms =
+        fence.command_id === null
+          ? timing.info_period_fast_ms
+          : Math.max(timing.info_period_fast_ms, 4 * timing.probe_timeout_ms); // reply lost
+      if (now - fence.sent_ms >= retry_ms) sendFence(out, master, run, fence);
+      return "wait";
+    }
+    run.state = "wait-catchup";
+    run.state_since_ms = now;
+    out.event("+failover-state-wait-catchup", master, slaveSubject(master, selected), [fence.offset]);
+    const link = findLink(master, selected);
+    if (link !== null) probeInfoNow(out, master, link);
+  }
+  if (fence.offset !== null && caughtUp(master, run, fence.offset)) return "promote";
+  if (expired) return abortSwitchover(out, master, run, "-failover-abort-catchup-timeout");
+  const link = findLink(master, selected);
+  if (link !== null && link.info_probe_id === null && now - link.info_sent_ms >= CATCHUP_POLL_MS) {
+    probeInfoNow(out, master, link);
+  }
+  return "wait";
+}
+
+/** The chosen replica replicates the old primary and has reached its offset at the fence. */
+function caughtUp(master: MasterState, run: FailoverRun, offset: number): boolean {
+  const selected = run.selected;
+  if (selected === null) return false;
+  const info = findLink(master, selected)?.info ?? null;
+  return (
+    info !== null &&
+    info.role === "slave" &&
+    info.master_host === run.old_primary.host &&
+    info.master_port === run.old_primary.port &&
+    (info.slave_repl_offset ?? -1) >= offset
+  );
+}
+
+/** Nothing was promoted: lift the fence with the same epoch (repeated by reconcile.ts if lost). */
+function abortSwitchover(
+  out: Out,
+  master: MasterState,
+  run: FailoverRun,
+  name: "-failover-abort-catchup-timeout" | "-failover-abort-fence-failed",
+): "abort" {
+  if (run.state === "send-slaveof-noone" || run.promote_command_id !== null) {
+    throw new Error("abortSwitchover after a promotion was sent");
+  }
+  out.event(name, master, masterSubject(master), [run.epoch]);
+  sendNodeCommand(out, master, run.old_primary, run.epoch, { type: "unfence" }, "fix");
+  master.unfence = { epoch: run.epoch, report_seq: master.link.report_seq };
+  master.link.last_fix_ms = out.state.now_ms; // reconcile.ts repeats it only after a fix period
+  return "abort";
+}

@@ -1,0 +1,261 @@
+// Self-fencing with real redis-server, nats-server and data-node processes: a newer committed
+// topology, a hung primary that resumes, and a primary cut off from NATS. In each case the old
+// primary refuses writes (-NOREPLICAS) without any agent command, and stays fenced until an
+// agent's command of the current epoch changes it.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { connect as connectTcp } from "node:net";
+import { performance } from "node:perf_hooks";
+import { test } from "node:test";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { topologyBucket, topologyKey } from "@sentinel-plane/protocol";
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
+import { parseLogRecord, withProcesses } from "@sentinel-plane/testkit";
+import type { Harness } from "@sentinel-plane/testkit";
+import { CLUSTER, natsClient, sendCommand, startDataNode, StatusWatcher } from "./testing/support.js";
+
+const LEADER = "a".repeat(40);
+
+function freshClient(procs: Harness, port: number): Redis {
+  const client = createRedisClient({
+    host: "127.0.0.1",
+    port,
+    connection_name: "self-fence-test",
+    connect_timeout_ms: 2000,
+    command_timeout_ms: 5000,
+    retry_base_ms: 50,
+    retry_max_ms: 200,
+  });
+  procs.onCleanup(() => {
+    client.disconnect();
+  });
+  return client;
+}
+
+/** Sends `count` SETs at once (pipelined) and returns each outcome: "OK" or the error text. */
+async function writeBurst(client: Redis, prefix: string, count: number): Promise<string[]> {
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => client.set(`${prefix}:${i}`, "lost?")),
+  );
+  return outcomes.map((o) => (o.status === "fulfilled" ? o.value : String(o.reason)));
+}
+
+function assertAllRefused(outcomes: readonly string[], what: string): void {
+  const accepted = outcomes.filter((o) => !/NOREPLICAS/.test(o));
+  assert.deepEqual(accepted, [], `${what}: ${accepted.length} of ${outcomes.length} not refused`);
+}
+
+async function putTopology(
+  nc: NatsConnection,
+  config_epoch: number,
+  primary: { host: string; port: number },
+): Promise<number> {
+  const kv = await new Kvm(jetstream(nc, { timeout: 5000 })).open(topologyBucket(CLUSTER));
+  const record = {
+    v: 1,
+    type: "topology",
+    master_name: "mymaster",
+    config_epoch,
+    primary,
+    replicas: [],
+    leader: LEADER,
+  };
+  return kv.put(topologyKey("mymaster"), JSON.stringify(record));
+}
+
+void test("committed_epoch: a newer record naming another primary fences the master without a command", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const old_primary = await procs.startRedis({
+      name: "old-primary",
+      config_lines: ["min-replicas-to-write 0"],
+    });
+    const new_primary = await procs.startRedis({ name: "new-primary" });
+    const nc = await natsClient(procs, nats);
+    const watcher = new StatusWatcher(nc, "c1");
+    const dn = await startDataNode(procs, "c1", {
+      mode: "attach",
+      master_name: "mymaster",
+      nats: { servers: [nats.url] },
+      redis: { port: old_primary.port },
+    });
+    await dn.service.waitForLog((l) => l["event"] === "topology_watching", { timeout_ms: 10000 });
+    // The data-node created the missing bucket, with its explicit options.
+    const status = await (
+      await new Kvm(jetstream(nc, { timeout: 5000 })).open(topologyBucket(CLUSTER))
+    ).status();
+    assert.equal(status.history, 5);
+    assert.equal(status.streamInfo.config.storage, "file");
+
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+    const accepted = await sendCommand(nc, "c1", 2, "agent-a", { type: "unfence" });
+    assert.ok(accepted.ok && accepted.epoch === 2, JSON.stringify(accepted));
+    const client = await old_primary.client();
+
+    // An older record does not fence: a newer leader may be promoting this node.
+    const old_revision = await putTopology(nc, 1, { host: new_primary.host, port: new_primary.port });
+    await dn.service.waitForLog((l) => l["event"] === "topology_observed" && l["revision"] === old_revision, {
+      timeout_ms: 10000,
+    });
+    assert.equal(await client.set("before", "kept"), "OK");
+
+    // A newer one naming another primary: fenced at once, the epoch recorded.
+    const since = watcher.mark();
+    const put_at = performance.now();
+    await putTopology(nc, 5, { host: new_primary.host, port: new_primary.port });
+    const fenced = await watcher.waitFor((r) => r.fenced, { timeout_ms: 10000, since });
+    t.diagnostic(`fenced report ${(fenced.at_ms - put_at).toFixed(1)} ms after the record was put`);
+    assert.equal(fenced.report.epoch, 5);
+    assert.equal(fenced.report.epoch_issuer, null);
+    assert.match(fenced.report.last_error ?? "", /fenced \(committed_epoch\): committed config epoch 5/);
+    assertAllRefused(await writeBurst(client, "after", 20), "writes after the record");
+    const log = await dn.service.waitForLog((l) => l["event"] === "fenced", { timeout_ms: 5000 });
+    assert.equal(log["reason"], "committed_epoch");
+
+    // An older epoch's command is refused and changes nothing.
+    const stale = await sendCommand(nc, "c1", 4, "agent-a", { type: "unfence" });
+    assert.ok(!stale.ok && stale.code === "SP_ERR_STALE_EPOCH", JSON.stringify(stale));
+    assertAllRefused(await writeBurst(client, "stale", 5), "writes after a stale unfence");
+
+    // The current epoch's +convert-to-slave is accepted (from whichever agent sends it first).
+    const converted = await sendCommand(nc, "c1", 5, "agent-b", {
+      type: "replicaof",
+      host: new_primary.host,
+      port: new_primary.port,
+    });
+    assert.ok(converted.ok && converted.role === "slave", JSON.stringify(converted));
+    assert.equal(converted.epoch_issuer, "agent-b");
+  });
+});
+
+void test("hang: a fence queued while the primary is stopped runs before any write when it resumes", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const redis = await procs.startRedis({ name: "hung-primary", config_lines: ["min-replicas-to-write 0"] });
+    const nc = await natsClient(procs, nats);
+    const watcher = new StatusWatcher(nc, "h1");
+    const dn = await startDataNode(procs, "h1", {
+      mode: "attach",
+      nats: { servers: [nats.url] },
+      redis: { port: redis.port },
+      hang_fence_after_ms: 500,
+    });
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+    assert.equal(await (await redis.client()).set("before", "kept"), "OK");
+
+    const log_mark = dn.service.lineCount();
+    const stopped_at = performance.now();
+    redis.kill("SIGSTOP");
+    // Stands for "the agents failed over": from here on no write may be accepted.
+    const queued = await dn.service.waitForLog((l) => l["event"] === "fence_queued", {
+      timeout_ms: 5000,
+      since: log_mark,
+    });
+    t.diagnostic(`fence queued ${(performance.now() - stopped_at).toFixed(1)} ms after SIGSTOP`);
+    assert.equal(queued["reason"], "hang");
+
+    // A client that connects and writes while the server is still stopped: its writes wait in
+    // the socket buffer too (RESP inline commands on a raw socket, no ready check).
+    const raw = connectTcp({ host: "127.0.0.1", port: redis.port });
+    procs.onCleanup(() => {
+      raw.destroy();
+    });
+    let replies = "";
+    raw.setEncoding("utf8");
+    raw.on("data", (chunk: string) => {
+      replies += chunk;
+    });
+    const raw_count = 20;
+    const raw_done = new Promise<void>((resolve, reject) => {
+      raw.on("data", () => {
+        if (replies.split("\r\n").length > raw_count) resolve();
+      });
+      raw.on("error", reject);
+    });
+    await new Promise<void>((resolve) => raw.once("connect", resolve));
+    raw.write(Array.from({ length: raw_count }, (_, i) => `SET raw:${i} lost?\r\n`).join(""));
+
+    redis.kill("SIGCONT");
+    const client = freshClient(procs, redis.port);
+    await client.connect();
+    const burst = await writeBurst(client, "burst", 50);
+    await raw_done;
+    assertAllRefused(burst, "fresh client's burst right after SIGCONT");
+    const raw_replies = replies.split("\r\n").filter((line) => line !== "");
+    assert.equal(raw_replies.length, raw_count);
+    assertAllRefused(raw_replies, "writes sent while the server was stopped");
+    assert.equal(await client.get("before"), "kept");
+
+    const fenced = await dn.service.waitForLog((l) => l["event"] === "fenced", {
+      timeout_ms: 5000,
+      since: log_mark,
+    });
+    assert.equal(fenced["reason"], "hang");
+    // The queued fence survived because the data-node kept its connection through the stop.
+    const events = (await readFile(dn.service.process.log_path, "utf8"))
+      .split("\n")
+      .map((line) => parseLogRecord(line)?.["event"]);
+    assert.ok(events.includes("fence_queued"));
+    assert.ok(!events.includes("redis_disconnected"), "the data-node's redis connection was not dropped");
+    const report = await watcher.waitFor((r) => r.fenced && r.process.state === "running", {
+      timeout_ms: 5000,
+    });
+    assert.match(report.report.last_error ?? "", /fenced \(hang\)/);
+  });
+});
+
+void test("lease: a primary cut off from NATS is fenced after lease_ms and stays fenced", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const redis = await procs.startRedis({
+      name: "isolated-primary",
+      config_lines: ["min-replicas-to-write 0"],
+    });
+    const nc = await natsClient(procs, nats);
+    const watcher = new StatusWatcher(nc, "l1");
+    const lease_ms = 500;
+    const dn = await startDataNode(procs, "l1", {
+      mode: "attach",
+      master_name: "mymaster",
+      nats: { servers: [nats.url], reconnect_wait_ms: 100, reconnect_jitter_ms: 0 },
+      redis: { port: redis.port },
+      lease_ms,
+    });
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+    const accepted = await sendCommand(nc, "l1", 3, "agent-a", { type: "unfence" });
+    assert.ok(accepted.ok, JSON.stringify(accepted));
+    const client = await redis.client();
+    assert.equal(await client.set("before", "kept"), "OK");
+
+    const log_mark = dn.service.lineCount();
+    await nats.stop();
+    const stopped_at = performance.now();
+    const fenced = await dn.service.waitForLog((l) => l["event"] === "fenced", {
+      timeout_ms: 5000,
+      since: log_mark,
+    });
+    const elapsed_ms = performance.now() - stopped_at;
+    t.diagnostic(`fenced ${elapsed_ms.toFixed(1)} ms after nats-server stopped (lease ${lease_ms} ms)`);
+    assert.equal(fenced["reason"], "lease");
+    assertAllRefused(await writeBurst(client, "isolated", 20), "writes while cut off");
+
+    // NATS back: reports resume, still fenced; a stale epoch cannot unfence, the current one can.
+    assert.equal(await nats.launch(), "ready");
+    const back = await watcher.waitFor((r) => r.fenced && r.process.state === "running", {
+      timeout_ms: 10000,
+      since: watcher.mark(),
+    });
+    assert.match(back.report.last_error ?? "", /fenced \(lease\)/);
+    assertAllRefused(await writeBurst(client, "reconnected", 5), "writes after NATS is back");
+    const stale = await sendCommand(nc, "l1", 2, "agent-a", { type: "unfence" });
+    assert.ok(!stale.ok && stale.code === "SP_ERR_STALE_EPOCH", JSON.stringify(stale));
+    const unfenced = await sendCommand(nc, "l1", 3, "agent-a", { type: "unfence" });
+    assert.ok(unfenced.ok && !unfenced.fenced, JSON.stringify(unfenced));
+    assert.equal(await client.set("after", "accepted"), "OK");
+    const clean = await watcher.waitFor((r) => !r.fenced, { timeout_ms: 5000, since: watcher.mark() });
+    assert.doesNotMatch(clean.report.last_error ?? "", /fenced/);
+  });
+});

@@ -1,0 +1,356 @@
+// The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
+// and units), and its admin operations, which go through the loop like every other admin input:
+// validated by the core, persisted, propagated to the other agents.
+import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
+import type { HookRunner } from "@sentinel-plane/hooks";
+import type { AdminReply, AgentLoop } from "./loop.js";
+import type { EventHub } from "./event-hub.js";
+import type { SentinelConfig } from "./config/index.js";
+import type {
+  AdminResult,
+  EventListener,
+  FailoverStateName,
+  InfoCacheView,
+  InstanceFlag,
+  IsMasterDownAnswer,
+  MasterSetOption,
+  MasterView,
+  PendingScriptView,
+  QuorumCheck,
+  ReplicaView,
+  SentinelPeerView,
+  SentinelStatusView,
+  SentinelView,
+  SimulatedFailure,
+} from "./resp/index.js";
+
+export interface ViewSources {
+  readonly loop: AgentLoop;
+  readonly events: EventHub;
+  readonly hooks: HookRunner;
+  readonly config: () => SentinelConfig;
+  readonly flushConfig: () => Promise<void>;
+  readonly simulate: (failures: readonly SimulatedFailure[]) => void;
+  readonly simulate_flags: () => number;
+}
+
+/** The core's failover states in Sentinel's vocabulary (ours fold into the nearest one). */
+const FAILOVER_STATE: Readonly<Record<string, FailoverStateName>> = {
+  "wait-start": "wait_start",
+  "select-slave": "select_slave",
+  "fence-old-primary": "select_slave",
+  "wait-catchup": "select_slave",
+  "send-slaveof-noone": "send_slaveof_noone",
+  "wait-promotion": "wait_promotion",
+  commit: "wait_promotion",
+  "reconf-slaves": "reconf_slaves",
+};
+
+function age(now_ms: number, at_ms: number | null): number {
+  return at_ms === null || !Number.isFinite(at_ms) ? 0 : Math.max(0, Math.round(now_ms - at_ms));
+}
+
+function replied(state: AgentState, link: InstanceLink): boolean {
+  return (
+    Number.isFinite(link.last_reply_ms) &&
+    state.now_ms - link.last_reply_ms < 5 * state.timing.ping_period_ms + state.timing.probe_timeout_ms
+  );
+}
+
+function baseFlags(state: AgentState, link: InstanceLink): InstanceFlag[] {
+  const flags: InstanceFlag[] = [];
+  if (link.sdown) flags.push("s_down");
+  if (!replied(state, link)) flags.push("disconnected");
+  return flags;
+}
+
+function instance(state: AgentState, master: MasterState, link: InstanceLink, name: string) {
+  const now = state.now_ms;
+  return {
+    name,
+    ip: link.address.host,
+    port: link.address.port,
+    runid: link.run_id ?? "",
+    link_pending_commands: (link.ping_probe_id === null ? 0 : 1) + (link.info_probe_id === null ? 0 : 1),
+    link_refcount: 1,
+    last_ping_sent_ms: link.unanswered_since_ms === null ? 0 : age(now, link.unanswered_since_ms),
+    last_ok_ping_reply_ms: age(now, link.last_avail_ms),
+    last_ping_reply_ms: age(now, link.last_reply_ms),
+    ...(link.sdown ? { s_down_time_ms: age(now, link.sdown_since_ms) } : {}),
+    down_after_ms: master.settings.down_after_ms,
+  };
+}
+
+export function masterViewOf(state: AgentState, master: MasterState, config: SentinelConfig): MasterView {
+  const now = state.now_ms;
+  const link = master.link;
+  const flags: InstanceFlag[] = ["master", ...baseFlags(state, link)];
+  if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
+  if (master.failover !== null) flags.push("failover_in_progress");
+  const file = config.masters.find((m) => m.name === master.name);
+  const failover_state = master.failover === null ? undefined : FAILOVER_STATE[master.failover.state];
+  return {
+    ...instance(state, master, link, master.name),
+    ip: master.address.host,
+    port: master.address.port,
+    flags,
+    ...(master.odown ? { o_down_time_ms: age(now, master.odown_since_ms) } : {}),
+    ...(failover_state === undefined ? {} : { failover_state }),
+    info_refresh_ms: link.info_ms === null ? now : age(now, link.info_ms),
+    role_reported: link.role_reported ?? "master",
+    role_reported_time_ms: age(now, link.role_reported_ms),
+    config_epoch: master.config_epoch,
+    num_slaves: master.replicas.size,
+    num_other_sentinels: master.agents.size,
+    quorum: master.settings.quorum,
+    failover_timeout_ms: master.settings.failover_timeout_ms,
+    parallel_syncs: master.settings.parallel_syncs,
+    ...(file?.notification_script == null ? {} : { notification_script: file.notification_script }),
+    ...(file?.client_reconfig_script == null ? {} : { client_reconfig_script: file.client_reconfig_script }),
+  };
+}
+
+function replicaViewOf(state: AgentState, master: MasterState, link: InstanceLink): ReplicaView {
+  const now = state.now_ms;
+  const info: RedisInfo | null = link.info;
+  const flags: InstanceFlag[] = ["slave", ...baseFlags(state, link)];
+  const selected = master.failover?.selected;
+  if (
+    selected !== null &&
+    selected !== undefined &&
+    selected.host === link.address.host &&
+    selected.port === link.address.port
+  ) {
+    flags.push("promoted");
+  }
+  if (link.reconf === "sent") flags.push("reconf_sent");
+  if (link.reconf === "inprog") flags.push("reconf_inprog");
+  if (link.reconf === "done") flags.push("reconf_done");
+  const down_s = info?.master_link_down_since_s ?? -1;
+  return {
+    ...instance(state, master, link, `${link.address.host}:${link.address.port}`),
+    flags,
+    info_refresh_ms: link.info_ms === null ? now : age(now, link.info_ms),
+    role_reported: link.role_reported ?? "slave",
+    role_reported_time_ms: age(now, link.role_reported_ms),
+    master_link_down_time_ms: down_s > 0 ? down_s * 1000 : 0,
+    master_link_status: info?.master_link_status === "up" ? "ok" : "err",
+    master_host: info?.master_host ?? "?",
+    master_port: info?.master_port ?? 0,
+    slave_priority: info?.replica_priority ?? 100,
+    slave_repl_offset: info?.slave_repl_offset ?? 0,
+    replica_announced: info?.replica_announced ?? true,
+  };
+}
+
+function peerViews(state: AgentState, master: MasterState): SentinelPeerView[] {
+  const now = state.now_ms;
+  return [...master.agents.values()].map((peer) => {
+    const hello_age = peer.last_hello_ms === null ? now : age(now, peer.last_hello_ms);
+    const stale = hello_age > 3 * state.timing.hello_period_ms + master.settings.down_after_ms;
+    const flags: InstanceFlag[] = ["sentinel", ...(stale ? (["s_down", "disconnected"] as const) : [])];
+    return {
+      name: peer.id,
+      ip: peer.announce.host,
+      port: peer.announce.port,
+      runid: peer.id,
+      flags,
+      link_pending_commands: 0,
+      link_refcount: 1,
+      last_ping_sent_ms: 0,
+      last_ok_ping_reply_ms: hello_age,
+      last_ping_reply_ms: hello_age,
+      down_after_ms: master.settings.down_after_ms,
+      last_hello_message_ms: hello_age,
+      voted_leader: "?",
+      voted_leader_epoch: 0,
+    };
+  });
+}
+
+/** Agents heard from recently, self included, as SENTINEL CKQUORUM counts them. */
+function usableAgents(state: AgentState, master: MasterState): number {
+  const fresh_ms = 3 * state.timing.hello_period_ms;
+  let usable = 1;
+  for (const peer of master.agents.values()) {
+    if (peer.last_hello_ms !== null && state.now_ms - peer.last_hello_ms <= fresh_ms) usable++;
+  }
+  return usable;
+}
+
+/** INFO-CACHE: the core keeps parsed INFO; render the replication fields it knows. */
+function infoText(info: RedisInfo | null): string | null {
+  if (info === null) return null;
+  const lines = [
+    "# Server",
+    `redis_version:${info.redis_version}`,
+    `run_id:${info.run_id}`,
+    `uptime_in_seconds:${info.uptime_s}`,
+  ];
+  lines.push("# Replication", `role:${info.role}`);
+  if (info.role === "slave") {
+    lines.push(
+      `master_host:${info.master_host ?? ""}`,
+      `master_port:${info.master_port ?? 0}`,
+      `master_link_status:${info.master_link_status ?? "down"}`,
+      `slave_repl_offset:${info.slave_repl_offset ?? 0}`,
+      `slave_priority:${info.replica_priority}`,
+    );
+  }
+  lines.push(`connected_slaves:${info.replicas.length}`);
+  info.replicas.forEach((r, i) => {
+    lines.push(`slave${i}:ip=${r.host},port=${r.port},state=${r.state},offset=${r.offset},lag=${r.lag_s}`);
+  });
+  lines.push(`master_replid:${info.replid}`, `master_repl_offset:${info.master_repl_offset}`);
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+function result(reply: AdminReply): AdminResult {
+  return reply.ok ? { ok: true } : { ok: false, error: reply.message };
+}
+
+const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
+  "down-after-milliseconds": "down_after_ms",
+  "failover-timeout": "failover_timeout_ms",
+  "parallel-syncs": "parallel_syncs",
+  quorum: "quorum",
+  "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
+};
+
+export function createSentinelView(sources: ViewSources): SentinelView {
+  const { loop } = sources;
+  const state = (): AgentState => loop.state;
+  const master = (name: string): MasterState | undefined => state().masters.get(name);
+  return {
+    myid: () => state().myid,
+    masters: () => [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.config())),
+    master: (name) => {
+      const m = master(name);
+      return m === undefined ? undefined : masterViewOf(state(), m, sources.config());
+    },
+    replicas: (name) => {
+      const m = master(name);
+      return m === undefined ? undefined : [...m.replicas.values()].map((l) => replicaViewOf(state(), m, l));
+    },
+    sentinels: (name) => {
+      const m = master(name);
+      return m === undefined ? undefined : peerViews(state(), m);
+    },
+    masterAddress: (name) => {
+      const m = master(name);
+      return m === undefined ? undefined : { ip: m.address.host, port: m.address.port };
+    },
+    ckquorum: (name): QuorumCheck | undefined => {
+      const m = master(name);
+      if (m === undefined) return undefined;
+      const usable = usableAgents(state(), m);
+      return {
+        usable,
+        quorum_reachable: usable >= m.settings.quorum,
+        majority_reachable: usable >= Math.floor((m.agents.size + 1) / 2) + 1,
+      };
+    },
+    status: (): SentinelStatusView => {
+      const s = state();
+      const counters = sources.hooks.counters();
+      return {
+        tilt: s.tilt,
+        tilt_since_s: s.tilt ? Math.floor((s.now_ms - s.tilt_since_ms) / 1000) : -1,
+        running_scripts: counters.running_scripts,
+        scripts_queue_length: counters.scripts_queue_length,
+        simulate_failure_flags: sources.simulate_flags(),
+      };
+    },
+    pendingScripts: (): PendingScriptView[] =>
+      sources.hooks.pendingScripts().map((p) => ({
+        argv: p.argv,
+        running: p.flags === "running",
+        pid: p.pid,
+        run_time_ms: "run_time_ms" in p ? p.run_time_ms : 0,
+        run_delay_ms: "run_delay_ms" in p ? p.run_delay_ms : 0,
+        retry_num: p.retry_num,
+      })),
+    infoCache: (names): InfoCacheView[] => {
+      const s = state();
+      return [...s.masters.values()]
+        .filter((m) => names === null || names.includes(m.name))
+        .map((m) => ({
+          name: m.name,
+          entries: [m.link, ...m.replicas.values()].map((l) => ({
+            info_age_ms: l.info_ms === null ? s.now_ms : age(s.now_ms, l.info_ms),
+            info: infoText(l.info),
+          })),
+        }));
+    },
+    configGet: () => {
+      const c = sources.config();
+      return [
+        ["resolve-hostnames", c.resolve_hostnames ? "yes" : "no"],
+        ["announce-hostnames", c.announce_hostnames ? "yes" : "no"],
+        ["announce-ip", c.announce_ip ?? ""],
+        ["announce-port", String(c.announce_port ?? 0)],
+        ["sentinel-user", c.sentinel_user ?? ""],
+        ["sentinel-pass", c.sentinel_pass ?? ""],
+        ["loglevel", c.server.loglevel],
+      ];
+    },
+    // Our agents vote over NATS; this answers the down state for tools that ask, and never
+    // grants a vote to a Redis Sentinel (the two election protocols must not mix).
+    isMasterDownByAddr: (ip, port): Promise<IsMasterDownAnswer> => {
+      const m = [...state().masters.values()].find((x) => x.address.host === ip && x.address.port === port);
+      return Promise.resolve({ down: m?.link.sdown ?? false, leader: "*", leader_epoch: 0 });
+    },
+    monitor: async (name, ip, port, quorum) => {
+      const defaults = [...state().masters.values()][0]?.settings;
+      const settings: MasterSettings = {
+        quorum,
+        down_after_ms: 30_000,
+        failover_timeout_ms: 180_000,
+        parallel_syncs: 1,
+        master_reboot_down_after_period_ms: 0,
+        election_timeout_ms: defaults?.election_timeout_ms ?? 250,
+      };
+      return result(await loop.admin({ type: "monitor", name, address: { host: ip, port }, settings }));
+    },
+    remove: async (name) => result(await loop.admin({ type: "remove", name })),
+    set: async (name, options: readonly MasterSetOption[]) => {
+      const settings: Partial<Record<keyof MasterSettings, number>> = {};
+      for (const option of options) {
+        const key = SET_OPTION[option.option];
+        if (key === undefined || !("value" in option) || typeof option.value !== "number") {
+          return {
+            ok: false,
+            error: `ERR SENTINEL SET ${option.option} is not supported by sentinel-plane yet`,
+          };
+        }
+        settings[key] = option.value;
+      }
+      return result(await loop.admin({ type: "set", name, settings }));
+    },
+    reset: async (pattern) => {
+      const reply = await loop.admin({ type: "reset", pattern });
+      return reply.ok ? Number(reply.message) || 0 : 0;
+    },
+    failover: async (name) => result(await loop.admin({ type: "failover", name })),
+    flushconfig: async () => {
+      try {
+        await sources.flushConfig();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error: `ERR Failed to save config: ${String(error)}` };
+      }
+    },
+    configSet: (name) =>
+      Promise.resolve({ ok: false, error: `ERR Invalid argument '${name}' to CONFIG SET` }),
+    simulateFailure: (failures) => {
+      sources.simulate(failures);
+      return Promise.resolve({ ok: true });
+    },
+    subscribe: (listener: EventListener) => {
+      const unsubscribe = sources.events.subscribe((e) => {
+        listener({ channel: e.name, payload: e.text });
+      });
+      return unsubscribe ?? (() => undefined);
+    },
+  };
+}
