@@ -16,7 +16,13 @@ import { advanceClock, maybeExitTilt } from "./clock.js";
 import { adoptConfig, onHello, onTopologyObserved, sendHelloIfDue } from "./config.js";
 import { onNodeReport, onProbeResult, refreshSdown, scheduleProbes } from "./detection.js";
 import { onVoteReply, onVoteRequest } from "./election.js";
-import { commitFailed, commitSucceeded, failoverStep, maybeStartFailover } from "./failover.js";
+import {
+  abandonSwitchover,
+  commitFailed,
+  commitSucceeded,
+  failoverStep,
+  maybeStartFailover,
+} from "./failover.js";
 import { onDownOpinion, refreshOdown, resendOpinionIfDue, sendOpinion } from "./odown.js";
 import { Out } from "./out.js";
 import { snapshot } from "./persist.js";
@@ -258,6 +264,8 @@ function evaluate(out: Out, master: MasterState, tick: boolean): void {
     maybeStartFailover(out, master);
     failoverStep(out, master);
     reconcile(out, master);
+  } else {
+    abandonSwitchover(out, master);
   }
   if (tick) {
     resendOpinionIfDue(out, master);

@@ -125,6 +125,15 @@ export const EVENTS = {
       "(unfence sent, refused if stale) and an automatic failover may follow.",
     ours: true,
   },
+  "-failover-abort-tilt": {
+    level: "warning",
+    format: "%@ #epoch %d",
+    meaning:
+      "TILT entered while the old primary was fenced and nothing was promoted yet: the " +
+      "switchover is abandoned and the old primary unfenced (same epoch) instead of staying " +
+      "unwritable for the whole TILT period.",
+    ours: true,
+  },
   "+failover-state-send-slaveof-noone": {
     level: "notice",
     format: "%@",

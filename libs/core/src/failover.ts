@@ -22,7 +22,7 @@ import { addressKey, nextId, sameAddress } from "./state.js";
 import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
-import { startFence, switchoverStep, wantsFence } from "./switchover.js";
+import { abortSwitchover, startFence, switchoverStep, wantsFence } from "./switchover.js";
 import type { Address, TopologyRecord } from "./types.js";
 
 /** Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader). */
@@ -66,6 +66,17 @@ function abort(
   name: "-failover-abort-not-elected" | "-failover-abort-no-good-slave" | "-failover-abort-slave-timeout",
 ): void {
   out.event(name, master, masterSubject(master));
+  endFailover(out, master);
+}
+
+/**
+ * TILT suspends failovers, but a switchover's fence would keep the primary unwritable for the
+ * whole TILT period: before anything was promoted, give up at once and lift it (switchover.ts).
+ */
+export function abandonSwitchover(out: Out, master: MasterState): void {
+  const run = master.failover;
+  if (run === null || (run.state !== "fence-old-primary" && run.state !== "wait-catchup")) return;
+  abortSwitchover(out, master, run, "-failover-abort-tilt");
   endFailover(out, master);
 }
 

@@ -368,3 +368,13 @@ void test("an old primary that goes down before its fence is confirmed stops the
   assert.equal(commands(h.log, "promote").length, 0);
   assert.equal(masterView(h.state, "mymaster")?.failover_state, "none");
 });
+
+void test("TILT during the catch-up abandons the switchover and unfences at once", () => {
+  const { h } = fenced();
+  h.now_ms += 5000; // a clock jump
+  const effects = h.input({ type: "tick", now_ms: h.now_ms });
+  assert.deepEqual(eventNames(effects).slice(0, 2), ["+tilt", "-failover-abort-tilt"]);
+  assert.equal(commands(effects, "unfence")[0]?.epoch, 1);
+  assert.equal(masterView(h.state, "mymaster")?.failover_state, "none");
+  assert.equal(commands(h.log, "promote").length, 0);
+});

@@ -11,8 +11,11 @@
 // Both states together are bounded by switchoverTimeoutMs; on expiry
 // `-failover-abort-catchup-timeout` and `unfence` with the same epoch: nothing was promoted and
 // writes resume. A fence refused for a newer epoch, an old primary that is no longer a master or
-// that went down before its fence was confirmed: `-failover-abort-fence-failed`. Only manual failovers with a primary that is not SDOWN fence:
-// an automatic failover (the old primary is down) or a reassert never does.
+// that went down before its fence was confirmed: `-failover-abort-fence-failed`. TILT during
+// these states: `-failover-abort-tilt` (the fence is lifted rather than kept for the TILT period).
+// Only manual failovers whose primary is not SDOWN fence: an automatic failover (the old primary
+// is down) or a reassert never does. An unfence that got lost, or a fence whose leader crashed,
+// is handled by reconcile.ts.
 import { sendNodeCommand } from "./commands.js";
 import { findLink, probeInfoNow } from "./detection.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -147,12 +150,15 @@ function caughtUp(master: MasterState, run: FailoverRun, offset: number): boolea
   );
 }
 
-/** Nothing was promoted: lift the fence with the same epoch (repeated by reconcile.ts if lost). */
-function abortSwitchover(
+/**
+ * Nothing was promoted: lift the fence with the same epoch (repeated by reconcile.ts if lost).
+ * The caller ends the failover.
+ */
+export function abortSwitchover(
   out: Out,
   master: MasterState,
   run: FailoverRun,
-  name: "-failover-abort-catchup-timeout" | "-failover-abort-fence-failed",
+  name: "-failover-abort-catchup-timeout" | "-failover-abort-fence-failed" | "-failover-abort-tilt",
 ): "abort" {
   if (run.state === "send-slaveof-noone" || run.promote_command_id !== null) {
     throw new Error("abortSwitchover after a promotion was sent");

@@ -6,4 +6,5 @@ export { World, TICK_MS } from "./world.js";
 export type { NetworkSettings, SimAgent, StepFn, WorldOptions } from "./world.js";
 export { runSeed, buildWorld, heal, simTiming, HEAL_DEADLINE_MS } from "./run.js";
 export type { RunOptions, RunResult } from "./run.js";
-export type { SimNode } from "./redis-model.js";
+export type { History, SimNode } from "./redis-model.js";
+export { Clients, CLIENT_FOLLOW_MAX_MS } from "./clients.js";

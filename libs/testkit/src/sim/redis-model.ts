@@ -209,19 +209,17 @@ export function applyCommand(
     node.fenced = command.type === "fence";
     return { applied: true, kind: command.type, result: { ok: true, role: node.role, offset: node.offset } };
   }
-  if (command.type === "replicaof") {
-    const target = { host: command.host, port: command.port };
-    if (sameAddr(target, node.address)) {
-      return { applied: false, result: { ok: false, code: "ERR", message: "cannot replicate itself" } };
-    }
-    node.epoch = epoch;
-    if (node.role === "master" || !sameAddr(node.master, target)) {
-      node.role = "slave";
-      node.master = target;
-      node.link = "sync";
-      node.sync_done_ms = now_ms + rng.range(50, 400);
-    }
-    return { applied: true, kind: "replicaof", result: { ok: true, role: "slave", offset: node.offset } };
+  // replicaof (the data-node keeps its fence: a replica refuses writes anyway)
+  const target = { host: command.host, port: command.port };
+  if (sameAddr(target, node.address)) {
+    return { applied: false, result: { ok: false, code: "ERR", message: "cannot replicate itself" } };
   }
-  throw new Error(`unknown node command ${JSON.stringify(command)}`);
+  node.epoch = epoch;
+  if (node.role === "master" || !sameAddr(node.master, target)) {
+    node.role = "slave";
+    node.master = target;
+    node.link = "sync";
+    node.sync_done_ms = now_ms + rng.range(50, 400);
+  }
+  return { applied: true, kind: "replicaof", result: { ok: true, role: "slave", offset: node.offset } };
 }

@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { applyCommand, historyHolds, replicate, reportOf, write } from "./redis-model.js";
+import type { History, SimNode } from "./redis-model.js";
+import { Prng } from "./prng.js";
+
+function node(name: string, port: number, history: History, master: SimNode | null): SimNode {
+  return {
+    name,
+    address: { host: "10.0.0.1", port },
+    run_id: name.padEnd(40, "0"),
+    role: master === null ? "master" : "slave",
+    master: master?.address ?? null,
+    offset: 0,
+    history,
+    tick_bytes: 0,
+    fenced: false,
+    link: master === null ? "up" : "sync",
+    link_down_since_ms: 0,
+    sync_done_ms: 0,
+    process: "running",
+    started_ms: 0,
+    priority: 100,
+    epoch: 0,
+    report_seq: 0,
+  };
+}
+
+void test("lineage: a promoted replica holds its old primary's writes up to the fork, not after", () => {
+  const origin: History = { parent: null, fork_offset: 0 };
+  const child: History = { parent: origin, fork_offset: 100 };
+  assert.ok(historyHolds(child, 150, origin, 100));
+  assert.ok(!historyHolds(child, 150, origin, 101), "written on the old primary after the fork");
+  assert.ok(historyHolds(child, 150, child, 150));
+  assert.ok(!historyHolds(origin, 500, child, 120), "a parent never holds a child's writes");
+});
+
+void test("fence: writes refused, the offset frozen, reported; promote lifts it", () => {
+  const rng = new Prng(1);
+  const origin: History = { parent: null, fork_offset: 0 };
+  const primary = node("r1", 6379, origin, null);
+  const replica = node("r2", 6380, origin, primary);
+  const nodes = [primary, replica];
+  replicate(nodes, 0, rng); // sync done
+  assert.ok(write(primary, 40));
+  const fenced = applyCommand(primary, 3, { type: "fence" }, 0, rng);
+  assert.deepEqual(fenced.result, { ok: true, role: "master", offset: 40 });
+  assert.equal(write(primary, 10), false);
+  assert.equal(primary.offset, 40);
+  assert.equal(reportOf(nodes, primary, 0).fenced, true);
+  replicate(nodes, 100, rng);
+  replicate(nodes, 200, rng);
+  assert.equal(replica.offset, 40, "no new writes: the replica catches up fully");
+  const stale = applyCommand(primary, 2, { type: "unfence" }, 0, rng);
+  assert.equal(stale.applied, false);
+  applyCommand(replica, 3, { type: "promote" }, 0, rng);
+  assert.ok(write(replica, 5));
+  assert.notEqual(replica.history, origin);
+  assert.ok(historyHolds(replica.history, replica.offset, origin, 40));
+  applyCommand(primary, 3, { type: "replicaof", host: "10.0.0.1", port: 6380 }, 0, rng);
+  assert.equal(primary.fenced, true, "a demoted primary keeps its fence (harmless on a replica)");
+  assert.equal(write(primary, 1), false);
+});
