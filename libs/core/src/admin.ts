@@ -124,7 +124,7 @@ function monitor(
   const reason = validateMonitor(name, address, settings);
   if (reason !== null) return fail("ERR", reason);
   const state = out.state;
-  if (state.masters.has(name)) return fail("ERR", "Duplicated master name");
+  if (state.masters.has(name)) return fail("ERR", "Duplicate master name.");
   const master = createMaster(name, { ...address }, { ...settings }, state.now_ms);
   state.masters.set(name, master);
   out.markDirty();

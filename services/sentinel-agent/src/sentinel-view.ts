@@ -217,8 +217,19 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
 };
 
+const RUNTIME_PARAMS = [
+  "resolve-hostnames",
+  "announce-hostnames",
+  "announce-ip",
+  "announce-port",
+  "sentinel-user",
+  "sentinel-pass",
+] as const;
+type RuntimeParam = (typeof RUNTIME_PARAMS)[number];
+
 export function createSentinelView(sources: ViewSources): SentinelView {
   const { loop } = sources;
+  const runtime_config = new Map<RuntimeParam, string>();
   const state = (): AgentState => loop.state;
   const master = (name: string): MasterState | undefined => state().masters.get(name);
   return {
@@ -284,14 +295,14 @@ export function createSentinelView(sources: ViewSources): SentinelView {
     },
     configGet: () => {
       const c = sources.config();
+      const value = (name: RuntimeParam, fallback: string): string => runtime_config.get(name) ?? fallback;
       return [
-        ["resolve-hostnames", c.resolve_hostnames ? "yes" : "no"],
-        ["announce-hostnames", c.announce_hostnames ? "yes" : "no"],
-        ["announce-ip", c.announce_ip ?? ""],
-        ["announce-port", String(c.announce_port ?? 0)],
-        ["sentinel-user", c.sentinel_user ?? ""],
-        ["sentinel-pass", c.sentinel_pass ?? ""],
-        ["loglevel", c.server.loglevel],
+        ["resolve-hostnames", value("resolve-hostnames", c.resolve_hostnames ? "yes" : "no")],
+        ["announce-hostnames", value("announce-hostnames", c.announce_hostnames ? "yes" : "no")],
+        ["announce-ip", value("announce-ip", c.announce_ip ?? "")],
+        ["announce-port", value("announce-port", String(c.announce_port ?? 0))],
+        ["sentinel-user", value("sentinel-user", c.sentinel_user ?? "")],
+        ["sentinel-pass", value("sentinel-pass", c.sentinel_pass ?? "")],
       ];
     },
     // Our agents vote over NATS; this answers the down state for tools that ask, and never
@@ -340,8 +351,19 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         return { ok: false, error: `ERR Failed to save config: ${String(error)}` };
       }
     },
-    configSet: (name) =>
-      Promise.resolve({ ok: false, error: `ERR Invalid argument '${name}' to CONFIG SET` }),
+    // Accepted and reported back as Redis Sentinel does; announce-* take effect at the next
+    // restart here (the core announces the address it started with).
+    configSet: (name, value) => {
+      const param = RUNTIME_PARAMS.find((p) => p === name.toLowerCase());
+      const invalid = (what: string): Promise<AdminResult> =>
+        Promise.resolve({ ok: false, error: `ERR Invalid argument '${what}' to SENTINEL CONFIG SET` });
+      if (param === undefined) return invalid(name);
+      const yes_no = param === "resolve-hostnames" || param === "announce-hostnames";
+      if (yes_no && value !== "yes" && value !== "no") return invalid(value);
+      if (param === "announce-port" && !/^\d+$/.test(value)) return invalid(value);
+      runtime_config.set(param, value);
+      return Promise.resolve({ ok: true });
+    },
     simulateFailure: (failures) => {
       sources.simulate(failures);
       return Promise.resolve({ ok: true });

@@ -48,6 +48,7 @@ import { FailoverTelemetry } from "./telemetry.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
+import { RestMetrics, RestServer } from "./rest/index.js";
 
 /**
  * Probe and gossip periods. PING every 100 ms (Sentinel: 1000) is what keeps detection within
@@ -75,6 +76,7 @@ export interface AgentHandle {
   readonly hooks: HookRunner;
   readonly counters: Counters;
   readonly resp: RespServer;
+  readonly rest: RestServer;
   config(): SentinelConfig;
   /** Rewrites sentinel.conf from the current state (SENTINEL FLUSHCONFIG). */
   flushConfig(): Promise<void>;
@@ -160,6 +162,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   // SENTINEL SIMULATE-FAILURE at run time, beside SP_SIMULATE_FAILURE from the environment.
   const simulated = new Set<SimulatedFailure>();
   const telemetry = new FailoverTelemetry(now_ms);
+  const rest_metrics = new RestMetrics();
 
   const authFor = (target: Address): RedisAuth => authForAddress(config, () => loop.state, target);
   const events = new EventHub(
@@ -252,6 +255,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
           const sent_ms = performance.now();
           const result = await prober.probe(target, kind, timeout_ms);
           telemetry.probeLatency(kind, result.ok, performance.now() - sent_ms);
+          rest_metrics.probeLatency(kind, result.ok, performance.now() - sent_ms);
           return result;
         },
       },
@@ -319,6 +323,21 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     now_ms,
   });
   await resp.listen();
+  const rest = await RestServer.start({
+    host: config.server.bind?.[0] ?? "0.0.0.0",
+    port: plane.rest_port,
+    myid,
+    cluster_id: plane.cluster_id,
+    loop,
+    events,
+    topology,
+    nc,
+    now_ms,
+    rest_token: plane.rest_token,
+    env: options.env,
+    metrics: rest_metrics,
+    logger,
+  });
 
   const flushConfig = async (): Promise<void> => {
     file_config = applyPersistedState(file_config, persistedState(loop.state));
@@ -340,11 +359,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     hooks,
     counters,
     resp,
+    rest,
     config: () => config,
     flushConfig,
     stop: async () => {
       clearInterval(ticker);
       stopWatch();
+      await rest.close();
       await resp.close();
       loop.stop();
       prober.close();

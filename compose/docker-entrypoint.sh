@@ -1,0 +1,26 @@
+#!/bin/sh
+# sentinel-plane image entry point: the first argument names the service.
+set -e
+service=${1:-help}
+[ $# -gt 0 ] && shift
+cd /app
+case "$service" in
+  data-node)
+    exec node --import tsx services/data-node/src/main.ts "$@" ;;
+  sentinel-agent)
+    # The agent rewrites its sentinel.conf (myid, epochs, known instances), as Redis Sentinel
+    # does: the mounted file is a template, copied to the data volume on the first start only.
+    conf=${SP_SENTINEL_CONFIG:-/data/sentinel.conf}
+    template=${SP_SENTINEL_TEMPLATE:-/etc/sentinel-plane/sentinel.conf}
+    [ -f "$conf" ] || cp "$template" "$conf"
+    exec node --import tsx services/sentinel-agent/src/main.ts "$conf" "$@" ;;
+  vip-manager)
+    exec node --import tsx services/vip-manager/src/main.ts "$@" ;;
+  cli | sentinel-plane)
+    exec node services/cli/bin/sentinel-plane.mjs "$@" ;;
+  healthcheck)
+    exec node /usr/local/bin/healthcheck.mjs "$@" ;;
+  *)
+    echo "usage: <data-node|sentinel-agent|vip-manager|cli|healthcheck> [arguments]" >&2
+    exit 2 ;;
+esac

@@ -1,0 +1,96 @@
+// The agents' REST API (REST-CONTRACT): JSON bodies, problem+json errors, bearer token on
+// changes. A refused request is a CliError with the problem's `code` and `detail`; a request
+// that never got an answer is an AgentUnreachable, so the caller can try another agent.
+import { CliError, EXIT, describeError } from "../errors.js";
+
+export class AgentUnreachable extends Error {
+  readonly target: string;
+  constructor(target: string, reason: string, options?: { cause?: unknown }) {
+    super(`${target}: ${reason}`, options);
+    this.target = target;
+  }
+}
+
+export interface RestOptions {
+  readonly base_url: string;
+  readonly token: string | null;
+  /** For the whole request: connect, send, and read the response. */
+  readonly timeout_ms: number;
+}
+
+export type HttpMethod = "GET" | "PUT" | "PATCH" | "DELETE" | "POST";
+
+export interface Problem {
+  readonly code: string;
+  readonly detail: string;
+  readonly status: number;
+}
+
+/** The problem+json body of a refusal, or a stand-in naming the HTTP status. */
+export function problemOf(status: number, text: string): Problem {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === "object" && body !== null) {
+      const b = body as Record<string, unknown>;
+      const code = typeof b["code"] === "string" ? b["code"] : `HTTP_${status}`;
+      const detail =
+        typeof b["detail"] === "string"
+          ? b["detail"]
+          : typeof b["title"] === "string"
+            ? b["title"]
+            : text.slice(0, 500);
+      return { code, detail, status };
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return { code: `HTTP_${status}`, detail: text.trim().slice(0, 500) || `status ${status}`, status };
+}
+
+export class RestAgent {
+  readonly options: RestOptions;
+
+  constructor(options: RestOptions) {
+    this.options = options;
+  }
+
+  get label(): string {
+    return this.options.base_url;
+  }
+
+  url(path: string): string {
+    return new URL(path, this.options.base_url).toString();
+  }
+
+  /** The decoded JSON body (null for an empty one) of a 2xx answer. */
+  async request(method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (method !== "GET" && this.options.token !== null)
+      headers["authorization"] = `Bearer ${this.options.token}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.url(path), {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.options.timeout_ms),
+        redirect: "error",
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new AgentUnreachable(this.label, describeError(error), { cause: error });
+    }
+    if (!response.ok) {
+      const problem = problemOf(response.status, text);
+      throw new CliError(EXIT.refused, problem.code, `${problem.detail} (HTTP ${problem.status})`);
+    }
+    if (text.trim() === "") return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new CliError(EXIT.refused, "CLI_BAD_RESPONSE", `${method} ${path}: the answer is not JSON`);
+    }
+  }
+}

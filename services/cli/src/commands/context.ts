@@ -1,0 +1,52 @@
+// What every command but `up` needs: the global options, the agents to ask (from `--agent` /
+// `--sentinel`, or the local cluster in `--dir`), and one way to print results and errors.
+import { resolveEndpoints } from "../client/agents.js";
+import type { Endpoint } from "../client/agents.js";
+import { CliError, EXIT } from "../errors.js";
+import { loadClusterSettings } from "../state/cluster-state.js";
+import type { ClusterSettings } from "../state/cluster-state.js";
+import { AGENTS, Layout, REPLICAS } from "../state/layout.js";
+
+export interface GlobalOptions {
+  readonly dir: string;
+  readonly agent: readonly string[];
+  readonly sentinel: readonly string[];
+  readonly token?: string;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface Context {
+  readonly options: GlobalOptions;
+  readonly layout: Layout;
+  readonly local: ClusterSettings | null;
+  readonly endpoints: readonly Endpoint[];
+}
+
+export async function makeContext(options: GlobalOptions): Promise<Context> {
+  const layout = new Layout(options.dir);
+  const explicit = options.agent.length > 0 || options.sentinel.length > 0;
+  const local = explicit ? null : await loadClusterSettings(layout, { redis: REPLICAS + 1, agents: AGENTS });
+  const token = options.token ?? process.env["SENTINEL_PLANE_TOKEN"] ?? null;
+  const endpoints = resolveEndpoints(
+    {
+      agents: options.agent,
+      sentinels: options.sentinel,
+      token: token === "" ? null : token,
+      timeout_ms: options.timeoutMs,
+    },
+    local,
+  );
+  if (endpoints.length === 0) {
+    throw new CliError(
+      EXIT.usage,
+      "CLI_NO_AGENT",
+      `no agent to ask: no local cluster in ${layout.dir} (start one with \`sentinel-plane up\`), and no --agent http://host:port or --sentinel host:port given`,
+    );
+  }
+  return { options, layout, local, endpoints };
+}
+
+export function print(context: Context, human: string, json: unknown): void {
+  process.stdout.write(context.options.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
+}

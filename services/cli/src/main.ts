@@ -1,0 +1,206 @@
+// The `sentinel-plane` command line. Exit codes: 0 ok, 1 the API refused (its problem+json code
+// and detail are printed), 2 usage or local state, 3 no agent reachable, 4 a --wait ran out,
+// 5 a local cluster could not start.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { events } from "./commands/events.js";
+import { failover, switchover } from "./commands/failover.js";
+import { makeContext } from "./commands/context.js";
+import type { GlobalOptions } from "./commands/context.js";
+import { monitor, remove, set, SETTABLE } from "./commands/configure.js";
+import { status } from "./commands/status.js";
+import { CliError, EXIT, describeError } from "./errors.js";
+import { DEFAULT_DIR } from "./state/layout.js";
+import { up } from "./up/up.js";
+
+function int(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max)
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return value;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const program = new Command("sentinel-plane")
+  .description("sentinel-plane: a local cluster, and the topology, events and failover of any agent")
+  .option("--dir <dir>", "the local cluster's directory (state, data, logs)", DEFAULT_DIR)
+  .option(
+    "--agent <url>",
+    "an agent's REST API, e.g. http://10.0.0.5:8080 (repeatable; default: the local cluster's agents)",
+    collect,
+    [],
+  )
+  .option(
+    "--sentinel <host:port>",
+    "an agent's Sentinel port (RESP), used when REST is not available (repeatable)",
+    collect,
+    [],
+  )
+  .option(
+    "--token <token>",
+    "REST bearer token for changes (default: $SENTINEL_PLANE_TOKEN, or the local cluster's)",
+  )
+  .option("--json", "machine-readable output: one JSON document (or one per event)", false)
+  .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
+  .showHelpAfterError()
+  .exitOverride();
+
+function globals(): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+program
+  .command("up")
+  .description("start (or resume) a local cluster on loopback; Ctrl-C stops it")
+  .option(
+    "--port-base <port>",
+    "take ports from this one up (0: ephemeral ports); default: 4222/6379/26379/8080 when free, else the next free ones",
+    int(0, 65000),
+  )
+  .option("--master-name <name>", "the monitored master's name", "mymaster")
+  .option("--quorum <n>", "agents that must agree the primary is down", int(1, 3), 2)
+  .option("--down-after-ms <ms>", "Sentinel's down-after-milliseconds", int(100, 3_600_000), 1000)
+  .option("--failover-timeout-ms <ms>", "Sentinel's failover-timeout", int(1000, 3_600_000), 10_000)
+  .option("--ready-timeout-ms <ms>", "how long to wait for a writable primary", int(1000, 3_600_000), 90_000)
+  .option("--watch-period-ms <ms>", "how often the topology summary is refreshed", int(200, 60_000), 2000)
+  .option("--no-install", "never run apt-get for missing programs")
+  .option("--no-watch", "no live topology summary")
+  .action(
+    async (o: {
+      portBase?: number;
+      masterName: string;
+      quorum: number;
+      downAfterMs: number;
+      failoverTimeoutMs: number;
+      readyTimeoutMs: number;
+      watchPeriodMs: number;
+      install: boolean;
+      watch: boolean;
+    }) => {
+      process.exitCode = await up({
+        dir: globals().dir,
+        port_base: o.portBase ?? null,
+        master_name: o.masterName,
+        quorum: o.quorum,
+        down_after_ms: o.downAfterMs,
+        failover_timeout_ms: o.failoverTimeoutMs,
+        install: o.install,
+        watch: o.watch,
+        watch_period_ms: o.watchPeriodMs,
+        ready_timeout_ms: o.readyTimeoutMs,
+      });
+    },
+  );
+
+program
+  .command("status")
+  .description("topology: masters, replicas with lag, epoch, and every agent's view of the primary")
+  .option("--master <name>", "only this master")
+  .action(async (o: { master?: string }) => {
+    await status(await makeContext(globals()), o.master);
+  });
+
+program
+  .command("events")
+  .description("follow the event stream (+sdown, +odown, +switch-master ...)")
+  .option("--master <name>", "only this master's events")
+  .option("--type <name>", "only events of this name, e.g. +switch-master")
+  .option("--count <n>", "exit after this many events", int(1, 1_000_000))
+  .action(async (o: { master?: string; type?: string; count?: number }) => {
+    await events(await makeContext(globals()), {
+      ...(o.master === undefined ? {} : { master: o.master }),
+      ...(o.type === undefined ? {} : { type: o.type }),
+      ...(o.count === undefined ? {} : { count: o.count }),
+    });
+  });
+
+const waitOption = (): Option => new Option("--wait", "return once an agent reports the new primary");
+const waitMsOption = (): Option =>
+  new Option("--wait-ms <ms>", "how long --wait waits").argParser(int(1, 3_600_000)).default(30_000);
+
+program
+  .command("failover <name>")
+  .description("force a failover now (SENTINEL FAILOVER), without agreement from the other agents")
+  .addOption(waitOption())
+  .addOption(waitMsOption())
+  .action(async (name: string, o: { wait?: boolean; waitMs: number }) => {
+    await failover(await makeContext(globals()), name, { wait: o.wait === true, wait_ms: o.waitMs });
+  });
+
+program
+  .command("switchover <name>")
+  .description("coordinated switchover: fence, let the replica catch up, promote (nothing lost)")
+  .option("--to <host:port>", "the replica to promote (default: the agents' choice)")
+  .addOption(waitOption())
+  .addOption(waitMsOption())
+  .action(async (name: string, o: { to?: string; wait?: boolean; waitMs: number }) => {
+    await switchover(await makeContext(globals()), name, o.to, { wait: o.wait === true, wait_ms: o.waitMs });
+  });
+
+program
+  .command("monitor <name> <host> <port> <quorum>")
+  .description("start monitoring a master")
+  .option("--down-after-ms <ms>", "down-after-milliseconds")
+  .option("--failover-timeout-ms <ms>", "failover-timeout")
+  .option("--parallel-syncs <n>", "parallel-syncs")
+  .action(
+    async (
+      name: string,
+      host: string,
+      port: string,
+      quorum: string,
+      o: { downAfterMs?: string; failoverTimeoutMs?: string; parallelSyncs?: string },
+    ) => {
+      await monitor(await makeContext(globals()), name, host, port, quorum, o);
+    },
+  );
+
+program
+  .command("remove <name>")
+  .description("stop monitoring a master")
+  .action(async (name: string) => {
+    await remove(await makeContext(globals()), name);
+  });
+
+program
+  .command("set <name> <option> <value>")
+  .description(`change a master's setting: ${SETTABLE.map((s) => s.sentinel).join(", ")}`)
+  .action(async (name: string, option: string, value: string) => {
+    await set(await makeContext(globals()), name, option, value);
+  });
+
+function fail(error: unknown): number {
+  if (error instanceof CliError) {
+    if (program.opts<GlobalOptions>().json) {
+      process.stdout.write(`${JSON.stringify({ error: { code: error.code, detail: error.detail } })}\n`);
+    }
+    process.stderr.write(`error: ${error.code}: ${error.detail}\n`);
+    return error.exit_code;
+  }
+  process.stderr.write(`error: ${describeError(error)}\n`);
+  return EXIT.start_failed;
+}
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    // commander's own exits (help, version, a usage error it already printed)
+    if (typeof error === "object" && error !== null && "exitCode" in error && "code" in error) {
+      const code = (error as { exitCode: number; code: string }).code;
+      return code === "commander.helpDisplayed" || code === "commander.help" ? EXIT.ok : EXIT.usage;
+    }
+    return fail(error);
+  }
+}
+
+// process.exit: open sockets (an event subscription) must not keep a finished command alive.
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(fail(error)),
+);

@@ -1,0 +1,139 @@
+// Starting each kind of process of the local cluster, and what "started" means for each: a line
+// each of them prints once it serves. Node services run as `node --import tsx <entry>` from this
+// repository.
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import type { ClusterSettings } from "../state/cluster-state.js";
+import type { Layout } from "../state/layout.js";
+import { Child, logField } from "./child.js";
+import { LOOPBACK } from "./ports.js";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const TSX_LOADER = import.meta.resolve("tsx");
+
+export const ENTRY = {
+  data_node: join(REPO_ROOT, "services/data-node/src/main.ts"),
+  agent: join(REPO_ROOT, "services/sentinel-agent/src/main.ts"),
+  vip_manager: join(REPO_ROOT, "services/vip-manager/src/main.ts"),
+} as const;
+
+export interface StartTimeouts {
+  readonly nats_ms: number;
+  readonly service_ms: number;
+}
+
+export const START_TIMEOUTS: StartTimeouts = { nats_ms: 15_000, service_ms: 60_000 };
+
+function nodeService(
+  name: string,
+  entry: string,
+  args: readonly string[],
+  cwd: string,
+  log: string,
+): Promise<Child> {
+  return Child.start({
+    name,
+    command: process.execPath,
+    args: ["--import", TSX_LOADER, entry, ...args],
+    cwd,
+    log_path: log,
+    env: { SP_LOG_LEVEL: "info" },
+  });
+}
+
+/** Called right after a spawn, before readiness: whoever stops the cluster knows the process. */
+export type Track = (child: Child) => void;
+
+export async function startNats(
+  layout: Layout,
+  settings: ClusterSettings,
+  timeouts: StartTimeouts,
+  track: Track,
+): Promise<Child> {
+  const child = await Child.start({
+    name: "nats-server",
+    command: "nats-server",
+    args: [
+      "-js",
+      "-sd",
+      join(layout.nats_dir, "jetstream"),
+      "-a",
+      LOOPBACK,
+      "-p",
+      String(settings.ports.nats),
+      "-n",
+      `sentinel-plane-${settings.cluster_id}`,
+    ],
+    cwd: layout.nats_dir,
+    log_path: layout.log("nats-server"),
+  });
+  track(child);
+  await child.waitForLine((line) => line.includes("Server is ready"), timeouts.nats_ms, "'Server is ready'");
+  return child;
+}
+
+/** The supervised redis-server's PID from the data-node's log (it changes when redis restarts). */
+export function followRedisPid(child: Child, update: (pid: number) => void): void {
+  child.onLine((line) => {
+    if (logField(line, "event") !== "redis_started") return;
+    const pid = logField(line, "pid");
+    if (typeof pid === "number") update(pid);
+  });
+}
+
+export async function startDataNode(
+  layout: Layout,
+  index: number,
+  timeouts: StartTimeouts,
+  track: Track,
+): Promise<Child> {
+  const child = await nodeService(
+    `data-node-${index}`,
+    ENTRY.data_node,
+    ["--config", layout.dataNodeConfig(index)],
+    layout.redisDir(index),
+    layout.log(`data-node-${index}`),
+  );
+  track(child);
+  await child.waitForLine(
+    (line) => logField(line, "event") === "commands_ready",
+    timeouts.service_ms,
+    "commands_ready",
+  );
+  return child;
+}
+
+export async function startAgent(
+  layout: Layout,
+  index: number,
+  timeouts: StartTimeouts,
+  track: Track,
+): Promise<Child> {
+  const child = await nodeService(
+    `agent-${index}`,
+    ENTRY.agent,
+    [layout.agentConfig(index)],
+    layout.agentDir(index),
+    layout.log(`agent-${index}`),
+  );
+  track(child);
+  await child.waitForLine(
+    (line) => logField(line, "msg") === "sentinel-agent started",
+    timeouts.service_ms,
+    "'sentinel-agent started'",
+  );
+  return child;
+}
+
+export async function startVipManager(layout: Layout, timeouts: StartTimeouts, track: Track): Promise<Child> {
+  const child = await nodeService(
+    "vip-manager",
+    ENTRY.vip_manager,
+    ["--config", layout.vip_config],
+    layout.vip_dir,
+    layout.log("vip-manager"),
+  );
+  track(child);
+  await child.waitForLine((line) => logField(line, "event") === "started", timeouts.service_ms, "started");
+  return child;
+}

@@ -1,0 +1,165 @@
+// The configuration files of a local cluster. Pure renderers plus one writer that creates what is
+// missing: redis.conf and sentinel.conf are written only once, because Redis (CONFIG REWRITE
+// after a role change) and the agents (myid, epochs, known replicas) rewrite them; the JSON files
+// of the data-nodes and the vip-manager carry no state and are written on every start.
+import { access, chmod, mkdir, writeFile } from "node:fs/promises";
+import type { ClusterSettings } from "../state/cluster-state.js";
+import type { Layout } from "../state/layout.js";
+import { LOOPBACK } from "./ports.js";
+
+export function natsUrl(settings: ClusterSettings): string {
+  return `nats://${LOOPBACK}:${settings.ports.nats}`;
+}
+
+export function redisConfText(layout: Layout, settings: ClusterSettings, index: number): string {
+  const port = settings.ports.redis[index];
+  const primary = settings.ports.redis[0];
+  if (port === undefined || primary === undefined) throw new Error(`no port for redis-${index}`);
+  const lines = [
+    "# Written once by `sentinel-plane up`; Redis rewrites it (CONFIG REWRITE) after role changes.",
+    `port ${port}`,
+    `bind ${LOOPBACK}`,
+    `dir ${layout.redisData(index)}`,
+    "appendonly yes",
+    "appendfsync everysec",
+    "save 3600 1 300 100 60 10000",
+    "repl-diskless-sync yes",
+    "repl-diskless-sync-delay 0",
+    "protected-mode no",
+    "daemonize no",
+    `logfile ""`,
+    "loglevel notice",
+  ];
+  if (index > 0) lines.push(`replicaof ${LOOPBACK} ${primary}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function dataNodeJson(layout: Layout, settings: ClusterSettings, index: number): string {
+  const port = settings.ports.redis[index];
+  if (port === undefined) throw new Error(`no port for redis-${index}`);
+  return `${JSON.stringify(
+    {
+      node_id: `node-${index}`,
+      cluster_id: settings.cluster_id,
+      master_name: settings.master_name,
+      nats: {
+        servers: [natsUrl(settings)],
+        connect_timeout_ms: 2000,
+        reconnect_wait_ms: 250,
+        reconnect_jitter_ms: 100,
+        ping_interval_ms: 2000,
+        ping_max_out: 2,
+      },
+      redis: { host: LOOPBACK, port },
+      mode: "supervise",
+      redis_config_path: layout.redisConfig(index),
+      state_dir: layout.dataNodeState(index),
+      poll_interval_ms: 100,
+      probe_timeout_ms: 300,
+      log_level: "info",
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function sentinelConfText(layout: Layout, settings: ClusterSettings, index: number): string {
+  const port = settings.ports.sentinel[index];
+  const rest = settings.ports.rest[index];
+  const primary = settings.ports.redis[0];
+  if (port === undefined || rest === undefined || primary === undefined)
+    throw new Error(`no ports for agent-${index}`);
+  const name = settings.master_name;
+  return [
+    "# Written once by `sentinel-plane up`; the agent rewrites it (myid, epochs, known instances).",
+    `port ${port}`,
+    `bind ${LOOPBACK}`,
+    `sentinel announce-ip ${LOOPBACK}`,
+    `sentinel monitor ${name} ${LOOPBACK} ${primary} ${settings.quorum}`,
+    `sentinel down-after-milliseconds ${name} ${settings.down_after_ms}`,
+    `sentinel failover-timeout ${name} ${settings.failover_timeout_ms}`,
+    `sentinel-plane nats-servers ${natsUrl(settings)}`,
+    `sentinel-plane cluster-id ${settings.cluster_id}`,
+    `sentinel-plane state-dir ${layout.agentDir(index)}`,
+    `sentinel-plane rest-port ${rest}`,
+    `sentinel-plane rest-token ${settings.rest_token}`,
+    "",
+  ].join("\n");
+}
+
+export function vipManagerJson(layout: Layout, settings: ClusterSettings): string {
+  return `${JSON.stringify(
+    {
+      cluster_id: settings.cluster_id,
+      host_name: "local",
+      nats: {
+        servers: [natsUrl(settings)],
+        connect_timeout_ms: 2000,
+        reconnect_wait_ms: 250,
+        reconnect_jitter_ms: 100,
+        ping_interval_ms: 2000,
+        ping_max_out: 2,
+      },
+      // Hooks only: no VIP on loopback. Every Redis of this cluster lives on this "host".
+      host_addresses: [LOOPBACK],
+      vips: [],
+      hooks: {
+        client_reconfig_script: layout.reconfig_script,
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+        cwd: layout.vip_dir,
+      },
+      log_level: "info",
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** A client-reconfig-script that records Sentinel's argv: shows the hooks working. */
+export function reconfigScriptText(layout: Layout): string {
+  return [
+    "#!/bin/sh",
+    "# Called by vip-manager on every committed primary change with Sentinel's argv:",
+    "# <master-name> <role> <state> <from-ip> <from-port> <to-ip> <to-port>",
+    `printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >> '${layout.reconfig_log}'`,
+    "",
+  ].join("\n");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeOnce(path: string, text: string, mode: number): Promise<void> {
+  if (await exists(path)) return;
+  await writeFile(path, text, { mode });
+}
+
+export async function writeClusterFiles(
+  layout: Layout,
+  settings: ClusterSettings,
+  counts: { readonly redis: number; readonly agents: number },
+): Promise<void> {
+  await mkdir(layout.logs_dir, { recursive: true });
+  await mkdir(layout.nats_dir, { recursive: true });
+  for (let i = 0; i < counts.redis; i++) {
+    await mkdir(layout.redisData(i), { recursive: true });
+    await mkdir(layout.dataNodeState(i), { recursive: true });
+    await writeOnce(layout.redisConfig(i), redisConfText(layout, settings, i), 0o600);
+    await writeFile(layout.dataNodeConfig(i), dataNodeJson(layout, settings, i), { mode: 0o600 });
+  }
+  for (let i = 0; i < counts.agents; i++) {
+    await mkdir(layout.agentDir(i), { recursive: true, mode: 0o700 });
+    // Holds the REST token: readable by the owner only.
+    await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i), 0o600);
+  }
+  await mkdir(layout.vip_dir, { recursive: true });
+  await writeFile(layout.vip_config, vipManagerJson(layout, settings), { mode: 0o600 });
+  await writeFile(layout.reconfig_script, reconfigScriptText(layout), { mode: 0o755 });
+  await chmod(layout.reconfig_script, 0o755);
+}

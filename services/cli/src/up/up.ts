@@ -1,0 +1,398 @@
+// `sentinel-plane up`: one command that installs what is missing, starts a whole cluster on
+// loopback (nats-server with JetStream, a primary and two replicas each supervised by a
+// data-node, three sentinel-agents, a hooks-only vip-manager), prints the addresses and a live
+// topology summary, and on Ctrl-C stops every process it started, by PID, in order. Everything
+// lives under one directory, so the next `up` resumes the same cluster.
+import { randomBytes } from "node:crypto";
+import { resolveEndpoints } from "../client/agents.js";
+import type { Endpoint } from "../client/agents.js";
+import { CliError, EXIT, describeError } from "../errors.js";
+import {
+  CLUSTER_FILE_VERSION,
+  loadClusterSettings,
+  loadRunRecord,
+  removeRunRecord,
+  saveClusterSettings,
+  saveRunRecord,
+} from "../state/cluster-state.js";
+import type { ClusterSettings, RunProcess } from "../state/cluster-state.js";
+import { AGENTS, Layout, REPLICAS } from "../state/layout.js";
+import type { Child } from "./child.js";
+import {
+  followRedisPid,
+  START_TIMEOUTS,
+  startAgent,
+  startDataNode,
+  startNats,
+  startVipManager,
+} from "./components.js";
+import { writeClusterFiles } from "./files.js";
+import { ensureInstalled } from "./install.js";
+import { commandOf, isAlive, killAll, processesUsing } from "./leftovers.js";
+import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
+import { waitReady } from "./readiness.js";
+import { TopologyWatch } from "./watch.js";
+
+export interface UpOptions {
+  readonly dir: string;
+  /** null: the well-known ports when free; 0: ephemeral ports; N: a block from N. */
+  readonly port_base: number | null;
+  readonly master_name: string;
+  readonly quorum: number;
+  readonly down_after_ms: number;
+  readonly failover_timeout_ms: number;
+  readonly install: boolean;
+  readonly watch: boolean;
+  readonly watch_period_ms: number;
+  readonly ready_timeout_ms: number;
+}
+
+const COUNTS = { redis: REPLICAS + 1, agents: AGENTS } as const;
+/** Polite stop before SIGKILL: a data-node needs time to stop its redis-server (2 s grace). */
+const STOP_GRACE_MS = { agent: 5000, vip_manager: 8000, data_node: 8000, nats: 5000 } as const;
+const LEFTOVER_KILL_DEADLINE_MS = 5000;
+
+class Stopped extends Error {}
+
+/** Everything spawned so far (tracked at spawn, before readiness), so a stop at any point stops exactly that. */
+interface Running {
+  nats: Child | null;
+  /** By index (a Map: they start in parallel and register in any order). */
+  data_nodes: Map<number, Child>;
+  /** redis-server PIDs by data-node index, from the data-nodes' logs. */
+  redis_pids: Map<number, number>;
+  agents: Map<number, Child>;
+  vip_manager: Child | null;
+}
+
+function children(running: Running): Child[] {
+  const all = [running.nats, ...running.data_nodes.values(), ...running.agents.values(), running.vip_manager];
+  return all.filter((c): c is Child => c !== null);
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function step(line: string): void {
+  out(`- ${line}`);
+}
+
+async function settingsFor(
+  layout: Layout,
+  options: UpOptions,
+): Promise<{ settings: ClusterSettings; resumed: boolean }> {
+  const existing = await loadClusterSettings(layout, COUNTS);
+  if (existing !== null) {
+    const busy = await busyPorts(existing.ports);
+    if (busy.length > 0) {
+      throw new CliError(
+        EXIT.start_failed,
+        "CLI_PORTS_BUSY",
+        `this cluster's ports ${busy.join(", ")} are in use by another program; stop it, or use another --dir for a new cluster`,
+      );
+    }
+    return { settings: existing, resumed: true };
+  }
+  const ports = await choosePorts(
+    options.port_base === null ? DEFAULT_PLAN : planFromBase(options.port_base),
+    COUNTS,
+  );
+  const settings: ClusterSettings = {
+    version: CLUSTER_FILE_VERSION,
+    cluster_id: `local-${randomBytes(3).toString("hex")}`,
+    master_name: options.master_name,
+    quorum: options.quorum,
+    down_after_ms: options.down_after_ms,
+    failover_timeout_ms: options.failover_timeout_ms,
+    rest_token: randomBytes(24).toString("base64url"),
+    ports,
+    created_at: new Date().toISOString(),
+  };
+  await saveClusterSettings(layout, settings);
+  return { settings, resumed: false };
+}
+
+/** Refuses a second `up` on the same directory; kills what a crashed one left behind. */
+async function takeOver(layout: Layout): Promise<void> {
+  const record = await loadRunRecord(layout);
+  if (record !== null && record.up_pid !== process.pid && isAlive(record.up_pid)) {
+    const command = (await commandOf(record.up_pid)) ?? "";
+    if (command.includes("sentinel-plane")) {
+      throw new CliError(
+        EXIT.start_failed,
+        "CLI_ALREADY_RUNNING",
+        `a cluster is already running from ${layout.dir} (pid ${record.up_pid}); stop it with Ctrl-C or kill -INT ${record.up_pid}`,
+      );
+    }
+  }
+  const leftovers = await processesUsing(layout.dir);
+  if (leftovers.length > 0) {
+    step(
+      `killing ${leftovers.length} process(es) left by an earlier run: ${leftovers.map((p) => p.pid).join(" ")}`,
+    );
+    const alive = await killAll(
+      leftovers.map((p) => p.pid),
+      LEFTOVER_KILL_DEADLINE_MS,
+    );
+    if (alive.length > 0)
+      throw new CliError(EXIT.start_failed, "CLI_LEFTOVERS", `cannot kill ${alive.join(" ")}`);
+  }
+  await removeRunRecord(layout);
+}
+
+function processes(running: Running): RunProcess[] {
+  const list: RunProcess[] = [];
+  if (running.nats !== null) list.push({ name: "nats-server", pid: running.nats.pid });
+  for (const [i, d] of [...running.data_nodes].sort(([a], [b]) => a - b)) {
+    list.push({ name: `data-node-${i}`, pid: d.pid });
+    const redis = running.redis_pids.get(i);
+    if (redis !== undefined) list.push({ name: `redis-${i}`, pid: redis });
+  }
+  for (const [i, a] of [...running.agents].sort(([x], [y]) => x - y))
+    list.push({ name: `agent-${i}`, pid: a.pid });
+  if (running.vip_manager !== null) list.push({ name: "vip-manager", pid: running.vip_manager.pid });
+  return list;
+}
+
+/** Agents, vip-manager, data-nodes (each stops its redis-server), nats: the reverse of the start. */
+async function stopAll(running: Running): Promise<void> {
+  await Promise.all([...running.agents.values()].map((a) => a.stop(STOP_GRACE_MS.agent)));
+  if (running.vip_manager !== null) await running.vip_manager.stop(STOP_GRACE_MS.vip_manager);
+  await Promise.all([...running.data_nodes.values()].map((d) => d.stop(STOP_GRACE_MS.data_node)));
+  if (running.nats !== null) await running.nats.stop(STOP_GRACE_MS.nats);
+}
+
+function addresses(layout: Layout, settings: ClusterSettings, primary: string): string[] {
+  const rest = settings.ports.rest.map((p) => `http://${LOOPBACK}:${p}`);
+  const redis = settings.ports.redis.map((p) => {
+    const address = `${LOOPBACK}:${p}`;
+    return address === primary ? `${address} (primary)` : address;
+  });
+  return [
+    `  REST API         ${rest.join("  ")}`,
+    `  Swagger UI       ${rest[0] ?? "?"}/docs`,
+    `  Sentinel (RESP)  ${settings.ports.sentinel.map((p) => `${LOOPBACK}:${p}`).join("  ")}   master name: ${settings.master_name}`,
+    `  Redis            ${redis.join("  ")}`,
+    `  NATS             nats://${LOOPBACK}:${settings.ports.nats} (JetStream)`,
+    `  REST token       ${settings.rest_token}`,
+    `  state and logs   ${layout.dir} (logs in ${layout.logs_dir})`,
+    `  try              redis-cli -p ${settings.ports.sentinel[0] ?? "?"} sentinel masters`,
+    `                   npx sentinel-plane status --dir ${layout.dir}`,
+  ];
+}
+
+async function restAnswers(endpoints: readonly Endpoint[]): Promise<number> {
+  const results = await Promise.all(
+    endpoints.map((e) =>
+      e.rest === null
+        ? Promise.resolve(false)
+        : e.rest.request("GET", "/healthz").then(
+            () => true,
+            () => false,
+          ),
+    ),
+  );
+  return results.filter(Boolean).length;
+}
+
+export async function up(options: UpOptions): Promise<number> {
+  const began = performance.now();
+  const layout = new Layout(options.dir);
+  const running: Running = {
+    nats: null,
+    data_nodes: new Map(),
+    redis_pids: new Map(),
+    agents: new Map(),
+    vip_manager: null,
+  };
+  // An object, not a `let`: it changes in a signal handler, across awaits.
+  const stop = { requested: null as string | null };
+  let wake: () => void = () => undefined;
+  const stop_signal = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.requested !== null) {
+      // A second Ctrl-C: do not wait for polite stops any more.
+      out(`${signal} again: killing everything now`);
+      for (const p of processes(running)) {
+        try {
+          process.kill(-p.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      return;
+    }
+    stop.requested = signal;
+    wake();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
+  /** A start step, abandoned as soon as a stop is requested. */
+  const during = async <T>(promise: Promise<T>): Promise<T> => {
+    const result = await Promise.race([promise, stop_signal.then(() => Stopped)]);
+    if (result === Stopped) {
+      // The step may still finish: its process is tracked by `running` once it resolves.
+      throw new Stopped();
+    }
+    return result as T;
+  };
+  let watch: TopologyWatch | null = null;
+  let exit_code: number = EXIT.ok;
+  try {
+    out(`sentinel-plane up: ${layout.dir}`);
+    ensureInstalled(step, options.install);
+    await takeOver(layout);
+    const { settings, resumed } = await settingsFor(layout, options);
+    step(
+      resumed
+        ? `resuming cluster ${settings.cluster_id} (created ${settings.created_at})`
+        : `new cluster ${settings.cluster_id}: ports chosen and saved in ${layout.cluster_file}`,
+    );
+    await writeClusterFiles(layout, settings, COUNTS);
+    await saveRunRecord(layout, { up_pid: process.pid, started_at: new Date().toISOString(), processes: [] });
+    const record = (): Promise<void> =>
+      saveRunRecord(layout, {
+        up_pid: process.pid,
+        started_at: new Date().toISOString(),
+        processes: processes(running),
+      });
+
+    const nats = await during(
+      startNats(layout, settings, START_TIMEOUTS, (c) => {
+        running.nats = c;
+      }),
+    );
+    step(`nats-server (JetStream) on ${LOOPBACK}:${settings.ports.nats}  pid ${nats.pid}`);
+    await record();
+    // Each group starts in parallel (a tsx start costs seconds); the groups in order.
+    const nodes = await during(
+      Promise.all(
+        Array.from({ length: COUNTS.redis }, (_, i) =>
+          startDataNode(layout, i, START_TIMEOUTS, (c) => {
+            running.data_nodes.set(i, c);
+            followRedisPid(c, (pid) => running.redis_pids.set(i, pid));
+          }),
+        ),
+      ),
+    );
+    for (const [i, node] of nodes.entries()) {
+      step(
+        `redis-server ${LOOPBACK}:${settings.ports.redis[i] ?? "?"} supervised by data-node-${i}  pids ${node.pid}/${String(running.redis_pids.get(i) ?? "?")}`,
+      );
+    }
+    await record();
+    const agents = await during(
+      Promise.all(
+        Array.from({ length: COUNTS.agents }, (_, i) =>
+          startAgent(layout, i, START_TIMEOUTS, (c) => {
+            running.agents.set(i, c);
+          }),
+        ),
+      ),
+    );
+    for (const [i, agent] of agents.entries()) {
+      step(
+        `sentinel-agent-${i}: Sentinel port ${LOOPBACK}:${settings.ports.sentinel[i] ?? "?"}, REST ${LOOPBACK}:${settings.ports.rest[i] ?? "?"}  pid ${agent.pid}`,
+      );
+    }
+    await record();
+    const vip = await during(
+      startVipManager(layout, START_TIMEOUTS, (c) => {
+        running.vip_manager = c;
+      }),
+    );
+    step(`vip-manager (hooks only, no VIP on loopback)  pid ${vip.pid}`);
+    await record();
+
+    const endpoints = resolveEndpoints(
+      { agents: [], sentinels: [], token: null, timeout_ms: 1000 },
+      settings,
+    );
+    step("waiting for the agents to agree on the primary and for it to take writes");
+    const ready = await during(
+      waitReady(
+        endpoints,
+        settings.master_name,
+        REPLICAS,
+        options.ready_timeout_ms,
+        () => stop.requested !== null,
+      ),
+    );
+    if (ready === null) {
+      throw new CliError(
+        EXIT.start_failed,
+        "CLI_NOT_READY",
+        `the cluster did not become ready within ${options.ready_timeout_ms} ms; see the logs in ${layout.logs_dir}`,
+      );
+    }
+    const rest_up = await restAnswers(endpoints);
+    step(
+      rest_up > 0
+        ? `REST API answering on ${rest_up}/${endpoints.length} agents`
+        : "REST API not answering (yet): commands fall back to the Sentinel port",
+    );
+    await record();
+    out("");
+    for (const line of addresses(layout, settings, ready.primary)) out(line);
+    out(
+      `pids: ${processes(running)
+        .map((p) => `${p.name}=${p.pid}`)
+        .join(" ")}`,
+    );
+    out(
+      `ready: cluster ${settings.cluster_id} up in ${((performance.now() - began) / 1000).toFixed(1)} s, primary ${ready.primary}, ${ready.replicas} replicas, ${COUNTS.agents} agents`,
+    );
+    out("");
+
+    for (const child of children(running)) {
+      void child.exited.then((exit) => {
+        if (stop.requested !== null) return;
+        watch?.detach();
+        out(
+          `! ${child.name} (pid ${child.pid}) exited: code ${String(exit.code)}, signal ${String(exit.signal)}; log: ${layout.log(child.name)}`,
+        );
+      });
+    }
+    if (options.watch) {
+      watch = new TopologyWatch({
+        endpoints,
+        period_ms: options.watch_period_ms,
+        tty: process.stdout.isTTY,
+        write: (text) => process.stdout.write(text),
+      });
+      watch.start();
+    }
+    await stop_signal;
+  } catch (error) {
+    if (!(error instanceof Stopped)) {
+      exit_code = error instanceof CliError ? error.exit_code : EXIT.start_failed;
+      out(`error: ${error instanceof CliError ? `${error.code}: ${error.detail}` : describeError(error)}`);
+      const failed = children(running).find((c) => !c.running);
+      if (failed !== undefined) out(`last output of ${failed.name}:\n${failed.tail()}`);
+    }
+  } finally {
+    watch?.stop();
+    const reason = stop.requested ?? (exit_code === EXIT.ok ? "done" : "error");
+    if (children(running).length > 0) {
+      out(`stopping (${reason}): agents, vip-manager, data-nodes (and their redis-server), nats-server`);
+      await stopAll(running);
+    }
+    // The safety net: anything still running from this directory (a process spawned while a
+    // stop was already under way, a hook script) is killed, so nothing is left behind.
+    const left = await processesUsing(layout.dir);
+    if (left.length > 0) {
+      out(`killing ${left.length} remaining process(es): ${left.map((p) => p.pid).join(" ")}`);
+      await killAll(
+        left.map((p) => p.pid),
+        LEFTOVER_KILL_DEADLINE_MS,
+      );
+    }
+    await removeRunRecord(layout);
+    out(`stopped: ${processes(running).length} processes ended`);
+    for (const s of signals) process.off(s, onSignal);
+  }
+  return exit_code;
+}

@@ -1,0 +1,179 @@
+// The REST app: fastify with TypeBox schemas (validation, serialisation and the OpenAPI 3.1
+// document from the same objects), problem+json for every error, bearer tokens, body and rate
+// limits, request metrics and spans. Each route group is an encapsulated plugin with its own
+// auth hook. `buildRestApp` does not listen: the server (server.ts) or a test (`app.inject()`) does.
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { spError } from "@sentinel-plane/protocol";
+import Fastify from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TokenChecker } from "./auth.js";
+import type { RestDeps } from "./deps.js";
+import { EventStreams } from "./event-stream.js";
+import { extractComponents } from "./openapi-components.js";
+import { problemFromError, problemOf, sendProblem } from "./problem.js";
+import { changeRoutes } from "./routes/changes.js";
+import { eventRoutes } from "./routes/events.js";
+import { healthRoutes } from "./routes/health.js";
+import { opsRoutes } from "./routes/ops.js";
+import { readRoutes } from "./routes/reads.js";
+import { RequestTelemetry } from "./request-telemetry.js";
+
+export const API_VERSION = "1.0.0";
+
+/** The OpenAPI document's fixed part; paths and schemas come from the routes. */
+export const OPENAPI_BASE = {
+  openapi: "3.1.0",
+  info: {
+    title: "sentinel-plane agent API",
+    version: API_VERSION,
+    description:
+      "Topology, health checks, events, failover history and operations of a sentinel-plane " +
+      "agent. Every agent answers reads from its own view plus the committed topology; changes " +
+      "take the path of the Sentinel protocol's commands (validated, persisted, propagated to " +
+      "every agent) and need a bearer token. Errors are RFC 9457 problem details with a stable " +
+      "`code`.",
+    license: { name: "MIT", identifier: "MIT" },
+  },
+  tags: [
+    { name: "topology", description: "Masters, replicas, agents and the committed topology." },
+    { name: "failover", description: "Failover history." },
+    { name: "events", description: "The event stream (Server-Sent Events)." },
+    { name: "changes", description: "Monitor, set, remove, reset, failover, switchover." },
+    { name: "health", description: "Liveness, readiness and load-balancer checks." },
+    { name: "operations", description: "Metrics." },
+  ],
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: "http" as const,
+        scheme: "bearer",
+        description: "A token from `sentinel-plane rest-token` (comma-separated for several).",
+      },
+    },
+  },
+};
+
+export type RestApp = FastifyInstance & { readonly streams: EventStreams };
+
+/** An empty body is no body (clients send `content-type: application/json` on bodiless POSTs). */
+function parseJsonBody(
+  _request: FastifyRequest,
+  body: string,
+  done: (err: Error | null, value?: unknown) => void,
+): void {
+  if (body.trim() === "") {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(
+      null,
+      JSON.parse(body, (key, value: unknown) => {
+        // Prototype keys are refused outright rather than carried into objects.
+        if (key === "__proto__" || key === "constructor") throw new SyntaxError(`forbidden key "${key}"`);
+        return value;
+      }),
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    done(spError("SP_ERR_MALFORMED_REQUEST", [`invalid JSON: ${reason}`]));
+  }
+}
+
+export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
+  const limits = deps.limits;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: limits.body_max_bytes,
+    keepAliveTimeout: limits.keep_alive_ms,
+    connectionTimeout: 0, // SSE streams are long-lived; idle sockets are bounded by keepAliveTimeout
+    requestTimeout: 30_000,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+
+  const auth = new TokenChecker(deps.auth);
+  const streams = new EventStreams(deps.events, limits.events);
+  const telemetry = new RequestTelemetry(deps.metrics);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = problemFromError(error, request, limits.body_max_bytes);
+    if (problem.status >= 500 && problem.code === "SP_ERR_INTERNAL") {
+      request.log.error({ err: error }, "REST request failed");
+    }
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problemOf(spError("SP_ERR_NOT_FOUND", [request.method, request.url.split("?")[0] ?? ""]), request.url),
+    ),
+  );
+  app.addHook("onRequest", (request, _reply, done) => {
+    telemetry.start(request);
+    done();
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    telemetry.end(request, reply.statusCode);
+    done();
+  });
+  app.addHook("onClose", (_instance, done) => {
+    streams.closeAll();
+    done();
+  });
+
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: limits.rate_max,
+    timeWindow: limits.rate_window_ms,
+    cache: 10_000,
+    errorResponseBuilder: (_request, context) => spError("SP_ERR_RATE_LIMITED", [context.after]),
+  });
+  await app.register(fastifySwagger, {
+    openapi: OPENAPI_BASE,
+    transformObject: (documents) =>
+      extractComponents("openapiObject" in documents ? documents.openapiObject : documents.swaggerObject),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  const guard =
+    (change: boolean) =>
+    (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      const refused = auth.check(request.headers.authorization, change);
+      if (refused === null) {
+        done();
+        return;
+      }
+      void sendProblem(reply, problemOf(refused, request.url.split("?")[0]));
+    };
+
+  await app.register(async (scope) => {
+    scope.addHook("onRequest", guard(false));
+    await scope.register(readRoutes, { deps });
+    await scope.register(eventRoutes, {
+      deps,
+      streams,
+      on_hijack: (r) => {
+        telemetry.end(r, 200);
+      },
+    });
+    await scope.register(opsRoutes, { deps });
+  });
+  await app.register(async (scope) => {
+    scope.addHook("onRequest", guard(true));
+    await scope.register(changeRoutes, { deps });
+  });
+  await app.register(healthRoutes, { deps });
+
+  app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
+
+  return Object.assign(app, { streams });
+}

@@ -1,0 +1,58 @@
+// What the REST app needs from the agent: narrow functions over the loop, the event hub, the
+// committed topology and the recorders, so that unit tests build the app with in-memory fakes.
+import type { AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type { AdminReply } from "../loop.js";
+import type { AuthSettings } from "./auth.js";
+import type { EventSource, EventStreamLimits } from "./event-stream.js";
+import type { FailoverHistory } from "./failover-history.js";
+import type { RestMetrics } from "./metrics.js";
+import type { VoteBook } from "./votes.js";
+
+export interface RestLimits {
+  /** Largest accepted request body. */
+  readonly body_max_bytes: number;
+  /** Requests per client address per window (429 beyond). */
+  readonly rate_max: number;
+  readonly rate_window_ms: number;
+  /** An admin command that gets no reply from the loop within this is answered 504. */
+  readonly admin_timeout_ms: number;
+  /** /readyz fails when the loop has not stepped for longer than this. */
+  readonly step_max_age_ms: number;
+  /** Connections are closed after this much idle time (SSE streams send heartbeats). */
+  readonly keep_alive_ms: number;
+  readonly events: EventStreamLimits;
+}
+
+export const REST_LIMITS_DEFAULT: RestLimits = {
+  body_max_bytes: 16 * 1024,
+  rate_max: 200,
+  rate_window_ms: 1000,
+  admin_timeout_ms: 10_000,
+  step_max_age_ms: 2000,
+  keep_alive_ms: 72_000,
+  events: { heartbeat_ms: 15_000, buffer_max_bytes: 1024 * 1024, streams_max: 256, retry_ms: 1000 },
+};
+
+export interface Readiness {
+  readonly nats_connected: boolean;
+  /** Time since the loop last stepped (any input, ticks included). */
+  readonly last_step_age_ms: number;
+}
+
+export interface RestDeps {
+  readonly myid: string;
+  readonly state: () => AgentState;
+  readonly admin: (command: AdminCommand) => Promise<AdminReply>;
+  /** The committed record of a master (JetStream KV), null when none or unreadable. */
+  readonly topology: (
+    master_name: string,
+  ) => Promise<{ readonly record: TopologyRecord; readonly revision: number } | null>;
+  readonly events: EventSource;
+  readonly history: FailoverHistory;
+  readonly votes: VoteBook;
+  readonly metrics: RestMetrics;
+  readonly readiness: () => Readiness;
+  readonly uptime_s: () => number;
+  readonly auth: AuthSettings;
+  readonly limits: RestLimits;
+}

@@ -1,0 +1,176 @@
+// In-memory dependencies for the REST app's unit tests: a real core state (initAgent) changed
+// only through the real core `step` (so admin validation is the core's), an event source with a
+// bounded history, and the real recorders.
+import { initAgent, step } from "@sentinel-plane/core";
+import type { AdminCommand, AgentState, AgentTiming, PersistedState } from "@sentinel-plane/core";
+import type { WireEventMessage } from "@sentinel-plane/protocol";
+import type { AdminReply } from "../loop.js";
+import { buildRestApp } from "./app.js";
+import type { RestApp } from "./app.js";
+import { REST_LIMITS_DEFAULT } from "./deps.js";
+import type { RestDeps, RestLimits } from "./deps.js";
+import { FailoverHistory } from "./failover-history.js";
+import { RestMetrics } from "./metrics.js";
+import { VoteBook } from "./votes.js";
+
+export const TEST_TOKEN = "test-token-0123456789abcdef";
+export const OTHER_TOKEN = "other-token-0123456789abcdef";
+export const MYID = "a".repeat(40);
+export const PEER = "b".repeat(40);
+
+const TIMING: AgentTiming = {
+  ping_period_ms: 100,
+  info_period_ms: 10_000,
+  info_period_fast_ms: 1000,
+  hello_period_ms: 1000,
+  opinion_max_age_ms: 5000,
+  tilt_trigger_ms: 2000,
+  tilt_period_ms: 30_000,
+  probe_timeout_ms: 500,
+};
+
+const SETTINGS = {
+  quorum: 2,
+  down_after_ms: 1000,
+  failover_timeout_ms: 10_000,
+  parallel_syncs: 1,
+  master_reboot_down_after_period_ms: 0,
+  election_timeout_ms: 250,
+};
+
+export class FakeEvents {
+  readonly history: WireEventMessage[] = [];
+  readonly #listeners = new Set<(e: WireEventMessage) => void>();
+  #next = 1;
+
+  subscribe(listener: (e: WireEventMessage) => void): (() => void) | null {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  since(after: number): WireEventMessage[] {
+    return this.history.filter((e) => e.id > after);
+  }
+
+  emit(name: string, master: string | null, text: string, agent = MYID, epoch = 1): WireEventMessage {
+    const event: WireEventMessage = {
+      v: 1,
+      type: "event",
+      id: this.#next++,
+      agent,
+      time_ms: this.#next,
+      name,
+      level: "warning",
+      master_name: master,
+      text,
+      epoch,
+    };
+    this.history.push(event);
+    for (const l of this.#listeners) l(event);
+    return event;
+  }
+
+  get listeners(): number {
+    return this.#listeners.size;
+  }
+}
+
+export interface Fixture {
+  readonly app: RestApp;
+  readonly deps: RestDeps;
+  readonly events: FakeEvents;
+  readonly admins: AdminCommand[];
+  state(): AgentState;
+}
+
+export async function fixture(
+  options: { read_auth?: boolean; tokens?: string[]; limits?: Partial<RestLimits> } = {},
+): Promise<Fixture> {
+  const persisted: PersistedState = {
+    myid: MYID,
+    current_epoch: 3,
+    masters: [
+      {
+        name: "mymaster",
+        address: { host: "127.0.0.1", port: 6379 },
+        settings: SETTINGS,
+        config_epoch: 2,
+        leader: PEER,
+        leader_epoch: 3,
+        replicas: [
+          { host: "127.0.0.1", port: 6380 },
+          { host: "127.0.0.1", port: 6381 },
+        ],
+        agents: [{ id: PEER, announce: { host: "127.0.0.1", port: 26380 } }],
+      },
+    ],
+  };
+  let state = initAgent(
+    { myid: MYID, announce: { host: "127.0.0.1", port: 26379 }, timing: TIMING, masters: [] },
+    persisted,
+    1000,
+  );
+  let request_id = 1;
+  const admins: AdminCommand[] = [];
+  const admin = (command: AdminCommand): Promise<AdminReply> => {
+    admins.push(command);
+    const output = step(
+      state,
+      { type: "admin", now_ms: state.now_ms, command, request_id: request_id++ },
+      { int: () => 0 },
+    );
+    state = output.state;
+    const reply = output.effects.find((e) => e.type === "admin_reply");
+    if (reply?.type !== "admin_reply") throw new Error("no admin_reply");
+    return Promise.resolve({
+      ok: reply.ok,
+      message: reply.message,
+      ...(reply.code === undefined ? {} : { code: reply.code }),
+    });
+  };
+  const events = new FakeEvents();
+  const history = new FailoverHistory({ failovers_max: 10, events_max: 50, wall_ms: () => Date.now() });
+  const votes = new VoteBook(100);
+  const metrics = new RestMetrics();
+  metrics.bindState(MYID, () => state);
+  history.onEnd((failover) => {
+    metrics.observeFailover(failover);
+  });
+  events.subscribe((e) => {
+    history.observe(e);
+    votes.observe(e);
+    metrics.observeEvent(e);
+  });
+  const deps: RestDeps = {
+    myid: MYID,
+    state: () => state,
+    admin,
+    topology: (name) =>
+      Promise.resolve(
+        name === "mymaster"
+          ? {
+              record: {
+                master_name: "mymaster",
+                config_epoch: 2,
+                primary: { host: "127.0.0.1", port: 6379 },
+                replicas: [{ host: "127.0.0.1", port: 6380 }],
+                leader: PEER,
+              },
+              revision: 7,
+            }
+          : null,
+      ),
+    events,
+    history,
+    votes,
+    metrics,
+    readiness: () => ({ nats_connected: true, last_step_age_ms: 50 }),
+    uptime_s: () => 12.5,
+    auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
+    limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
+  };
+  const app = await buildRestApp(deps);
+  return { app, deps, events, admins, state: () => state };
+}
+
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
