@@ -4,7 +4,7 @@
 // the first +switch-master received over NATS, and the first write the new primary accepts (a
 // writer tries SET on every replica every 2 ms). Prints min/median/max over the runs.
 //
-//   node --import tsx bench/agent-failover.ts [--runs 5] [--down-after 1000]
+//   node --import tsx bench/agent-failover.ts [--runs 5] [--down-after 1000] [--fault kill|stop]
 import { parseArgs } from "node:util";
 import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
@@ -12,10 +12,16 @@ import { Harness, startCluster } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "5" }, "down-after": { type: "string", default: "1000" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    "down-after": { type: "string", default: "1000" },
+    fault: { type: "string", default: "kill" },
+  },
 });
 const RUNS = Number(values.runs);
 const DOWN_AFTER_MS = Number(values["down-after"]);
+/** kill: SIGKILL (the supervising data-node reports the exit at once); stop: SIGSTOP (a hang). */
+const FAULT = values.fault === "stop" ? "SIGSTOP" : "SIGKILL";
 
 interface Sample {
   readonly switch_master_ms: number;
@@ -86,7 +92,12 @@ async function oneRun(run: number): Promise<Sample> {
     const mark = cluster.events.length;
     let first_write_ms = Number.NaN;
     const kill_ms = performance.now();
-    process.kill(pid, "SIGKILL");
+    process.kill(pid, FAULT);
+    if (FAULT === "SIGSTOP") {
+      procs.onCleanup(() => {
+        process.kill(pid, "SIGCONT");
+      });
+    }
     const writing = (async () => {
       while (Number.isNaN(first_write_ms) && performance.now() - kill_ms < 30_000) {
         for (const c of clients) {

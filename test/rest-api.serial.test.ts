@@ -270,6 +270,16 @@ void test("REST API against a real cluster", async (t) => {
     assert.ok(primary && first && second);
     const rest_ports = await restPorts(cluster);
     assert.equal(new Set(rest_ports).size, 3, "each agent has its own REST port");
+    // The API starts in the background of each agent's start: wait until each one listens.
+    const listening = await Promise.all(
+      cluster.agents.map((agent) =>
+        agent.process.waitForLog((r) => r["event"] === "rest_listening", { timeout_ms: EVENT_TIMEOUT_MS }),
+      ),
+    );
+    assert.deepEqual(
+      listening.map((r) => r["port"]),
+      rest_ports,
+    );
     await discovered(cluster);
     await writable(cluster, primary.port);
 

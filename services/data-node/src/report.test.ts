@@ -1,15 +1,10 @@
+import { toNodeReport } from "@sentinel-plane/runtime";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NodeReport, RedisInfo } from "@sentinel-plane/core";
 import { decodeNodeStatus } from "@sentinel-plane/protocol";
 import { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
-import {
-  buildStatus,
-  changedSignificantly,
-  nextLinkDownSince,
-  processState,
-  toNodeReport,
-} from "./report.js";
+import { buildStatus, changedSignificantly, nextLinkDownSince, processState } from "./report.js";
 import type { Observation, StatusInputs } from "./report.js";
 import { errorReply, okReply } from "./reply.js";
 import { spError } from "@sentinel-plane/protocol";

@@ -1,7 +1,7 @@
 // Building the status report and deciding when to publish it: pure functions of what the
 // data-node observed. Offsets move all the time, so they go out with the periodic report; a
 // change of role, primary, link, process state, fence, epoch or replica set goes out at once.
-import type { NodeReport, RedisInfo } from "@sentinel-plane/core";
+import type { RedisInfo } from "@sentinel-plane/core";
 import type { NodeStatusReport, WireProcessState, WireRedisInfo } from "@sentinel-plane/protocol";
 import type { AcceptedEpoch } from "./epoch.js";
 import { isFenced } from "./fence.js";
@@ -112,18 +112,4 @@ export function significantFields(status: NodeStatusReport): string {
 
 export function changedSignificantly(previous: NodeStatusReport | null, next: NodeStatusReport): boolean {
   return previous === null || significantFields(previous) !== significantFields(next);
-}
-
-/** The core's NodeReport is the overlapping subset, under the same names. */
-export function toNodeReport(status: NodeStatusReport): NodeReport {
-  const base = {
-    node_id: status.node_id,
-    address: status.address,
-    supervised: status.supervised,
-    process: status.process,
-    fenced: status.fenced,
-    epoch: status.epoch,
-    seq: status.seq,
-  };
-  return status.info === undefined ? base : { ...base, info: status.info };
 }

@@ -323,7 +323,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     now_ms,
   });
   await resp.listen();
-  const rest = await RestServer.start({
+  const rest = new RestServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",
     port: plane.rest_port,
     myid,
@@ -338,6 +338,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     metrics: rest_metrics,
     logger,
   });
+  void rest.start(); // in the background: the API never delays the agent (it logs rest_listening)
 
   const flushConfig = async (): Promise<void> => {
     file_config = applyPersistedState(file_config, persistedState(loop.state));

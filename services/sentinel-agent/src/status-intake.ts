@@ -3,22 +3,9 @@
 import type { Address, NodeReport } from "@sentinel-plane/core";
 import { allNodeStatusSubject, decodeNodeStatus } from "@sentinel-plane/protocol";
 import type { NodeStatusReport } from "@sentinel-plane/protocol";
+import { toNodeReport } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import type { NodeDirectory } from "./node-commander.js";
-
-/** The core's NodeReport is the overlapping subset of the wire report, under the same names. */
-export function toNodeReport(status: NodeStatusReport): NodeReport {
-  const base = {
-    node_id: status.node_id,
-    address: status.address,
-    supervised: status.supervised,
-    process: status.process,
-    fenced: status.fenced,
-    epoch: status.epoch,
-    seq: status.seq,
-  };
-  return status.info === undefined ? base : { ...base, info: status.info };
-}
 
 export interface StatusIntakeOptions {
   readonly cluster_id: string;

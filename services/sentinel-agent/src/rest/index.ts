@@ -1,5 +1,6 @@
-// Public surface of the REST API (used by service.ts, the OpenAPI generator and tests).
-export { buildRestApp, OPENAPI_BASE, API_VERSION } from "./app.js";
+// Public surface of the REST API for the service. Light on purpose: fastify, TypeBox and Swagger
+// load only when RestServer.start() builds the app (app.ts), off the agent's start path. The
+// OpenAPI generator (openapi-cli.ts) and the tests import app.ts / openapi-document.ts directly.
 export type { RestApp } from "./app.js";
 export { REST_LIMITS_DEFAULT } from "./deps.js";
 export type { RestDeps, RestLimits, Readiness } from "./deps.js";
@@ -9,4 +10,3 @@ export { RestMetrics } from "./metrics.js";
 export { FailoverHistory } from "./failover-history.js";
 export { VoteBook } from "./votes.js";
 export { TokenChecker, tokensOf, readAuthFromEnv } from "./auth.js";
-export { openApiDocument, openApiYaml, OPENAPI_YAML_PATH } from "./openapi-document.js";

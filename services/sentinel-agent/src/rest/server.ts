@@ -6,7 +6,6 @@ import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import type { AdminReply } from "../loop.js";
-import { buildRestApp } from "./app.js";
 import type { RestApp } from "./app.js";
 import { readAuthFromEnv, tokensOf } from "./auth.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";
@@ -45,29 +44,34 @@ const FAILOVER_EVENTS_MAX = 200;
 const VOTES_MAX = 4096;
 
 export class RestServer {
-  readonly app: RestApp;
-  readonly #stops: (() => void)[];
-  readonly #logger: Logger;
+  readonly #options: RestServerOptions;
+  readonly #history: FailoverHistory;
+  readonly #votes: VoteBook;
+  readonly #stops: (() => void)[] = [];
+  readonly #link = { connected: true };
+  #app: RestApp | null = null;
+  #started: Promise<void> | null = null;
+  #closed = false;
 
-  private constructor(app: RestApp, stops: (() => void)[], logger: Logger) {
-    this.app = app;
-    this.#stops = stops;
-    this.#logger = logger;
-  }
-
-  static async start(options: RestServerOptions): Promise<RestServer> {
+  /**
+   * Starts recording at once (history, votes, metrics) so that nothing emitted while the API
+   * starts is missed; `start()` builds the app and listens.
+   */
+  constructor(options: RestServerOptions) {
+    this.#options = options;
     const { myid, metrics, logger, nc } = options;
-    const history = new FailoverHistory({
+    this.#history = new FailoverHistory({
       failovers_max: FAILOVERS_MAX,
       events_max: FAILOVER_EVENTS_MAX,
       wall_ms: () => Date.now(),
     });
-    const votes = new VoteBook(VOTES_MAX);
+    this.#votes = new VoteBook(VOTES_MAX);
+    const history = this.#history;
+    const votes = this.#votes;
     metrics.bindState(myid, () => options.loop.state);
     history.onEnd((failover) => {
       metrics.observeFailover(failover);
     });
-    const stops: (() => void)[] = [];
     const local = options.events.subscribe((event) => {
       history.observe(event);
       votes.observe(event);
@@ -75,7 +79,7 @@ export class RestServer {
     });
     if (local === null)
       logger.warn({ event: "rest_no_event_listener" }, "event hub full: REST history disabled");
-    else stops.push(local);
+    else this.#stops.push(local);
     // The other agents' events (ours come from the hub, also when NATS is down).
     const remote = nc.subscribe(allEventsSubject(options.cluster_id), {
       callback: (error, msg) => {
@@ -87,28 +91,51 @@ export class RestServer {
         votes.observe(event);
       },
     });
-    stops.push(() => {
+    this.#stops.push(() => {
       remote.unsubscribe();
     });
-    const link = { connected: !nc.isClosed() };
+    this.#link.connected = !nc.isClosed();
+    const link = this.#link;
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === "disconnect") link.connected = false;
         if (status.type === "reconnect") link.connected = true;
       }
     })().catch(() => undefined);
+  }
 
+  /**
+   * Builds the app and listens; never rejects. fastify, TypeBox and Swagger load here, off the
+   * agent's start path (`void rest.start()`): the agent's Sentinel duties do not wait for its API.
+   * A port already taken disables the API, loudly, rather than the agent (`listening` tells).
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#start().catch((error: unknown) => {
+      const { host, port, logger } = this.#options;
+      logger.error(
+        { event: "rest_listen_failed", host, port, code: String((error as { code?: unknown }).code) },
+        `REST API disabled: cannot listen on ${host}:${port}: ${String(error)}`,
+      );
+    });
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    const options = this.#options;
+    const { nc } = options;
+    const { buildRestApp } = await import("./app.js");
+    if (this.#closed) return;
     const app = await buildRestApp({
-      myid,
+      myid: options.myid,
       state: () => options.loop.state,
       admin: (command) => options.loop.admin(command),
       topology: (name) => options.topology.read(name),
       events: options.events,
-      history,
-      votes,
-      metrics,
+      history: this.#history,
+      votes: this.#votes,
+      metrics: options.metrics,
       readiness: () => ({
-        nats_connected: link.connected && !nc.isClosed(),
+        nats_connected: this.#link.connected && !nc.isClosed(),
         last_step_age_ms: options.now_ms() - options.loop.state.wall_ms,
       }),
       uptime_s: () => process.uptime(),
@@ -118,39 +145,40 @@ export class RestServer {
       },
       limits: options.limits ?? REST_LIMITS_DEFAULT,
     });
-    const server = new RestServer(app, stops, logger);
-    try {
-      await app.listen({ host: options.host, port: options.port });
-    } catch (error) {
-      // The agent's Sentinel duties do not depend on its API: a taken port disables the API
-      // (loudly) rather than the agent. `listening` tells; /healthz cannot.
-      const code = (error as { code?: unknown }).code;
-      logger.error(
-        { event: "rest_listen_failed", host: options.host, port: options.port, code: String(code) },
-        `REST API disabled: cannot listen on ${options.host}:${options.port}: ${String(error)}`,
-      );
-      return server;
-    }
-    logger.info(
-      { event: "rest_listening", host: options.host, port: server.port },
-      `REST API listening on ${options.host}:${server.port}`,
+    this.#app = app;
+    if (this.#isClosed()) return; // closed while building
+    await app.listen({ host: options.host, port: options.port });
+    options.logger.info(
+      { event: "rest_listening", host: options.host, port: this.port },
+      `REST API listening on ${options.host}:${this.port}`,
     );
-    return server;
+  }
+
+  /** A method, not the field: TypeScript would keep its narrowing across the awaits above. */
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** The app once built (null before, or when building failed). */
+  get app(): RestApp | null {
+    return this.#app;
   }
 
   get listening(): boolean {
-    return this.app.server.listening;
+    return this.#app?.server.listening ?? false;
   }
 
   get port(): number {
-    const address = this.app.server.address();
+    const address = this.#app?.server.address();
     return typeof address === "object" && address !== null ? address.port : 0;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const stop of this.#stops.splice(0)) stop();
-    await this.app.close().catch((error: unknown) => {
-      this.#logger.warn({ err: error }, "REST server close failed");
+    await this.#started;
+    await this.#app?.close().catch((error: unknown) => {
+      this.#options.logger.warn({ err: error }, "REST server close failed");
     });
   }
 }
