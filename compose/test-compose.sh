@@ -9,7 +9,6 @@
 # Needs Debian's packages (podman runc debootstrap) and the npm registry; no image registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 started=$(date +%s)
 stamp() { echo "[$(($(date +%s) - started))s] $*"; }
 
@@ -26,16 +25,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 bash compose/install-compose-plugin.sh >/dev/null
 
-export CONTAINERS_CONF=$repo/compose/podman/containers.conf
-socket=/run/podman/podman.sock
-export DOCKER_HOST=unix://$socket
+# shellcheck source=podman/engine.sh
+source compose/podman/engine.sh
 project=sp-compose-test
 base_image=localhost/sentinel-plane-base:bookworm
 app_image=localhost/sentinel-plane:test
-# netavark turns forwarding on; this machine keeps it off (IP_FORWARD_AFTER=1 keeps it on).
-ip_forward_after=${IP_FORWARD_AFTER:-0}
-service_pid=
 health_pid=
+engine_up=
 
 compose() {
   SP_IMAGE=$app_image NODE_IMAGE=$base_image REDIS_IMAGE=$base_image NATS_IMAGE=$base_image \
@@ -48,7 +44,7 @@ cleanup() {
   local code=$?
   set +e
   stamp "teardown"
-  if [ -n "$service_pid" ] && [ "$code" -ne 0 ]; then
+  if [ -n "$engine_up" ] && [ "$code" -ne 0 ]; then
     compose ps -a >"$work/ps.txt" 2>&1
     for s in agent-1 agent-2 data-node-1 data-node-2; do
       compose logs --no-color --tail 40 "$s" >"$work/$s.log" 2>&1
@@ -56,25 +52,8 @@ cleanup() {
     echo "test-compose: FAILED; container logs in $work" >&2
   fi
   [ -n "$health_pid" ] && kill "$health_pid" 2>/dev/null && wait "$health_pid" 2>/dev/null
-  [ -n "$service_pid" ] && compose down -v --remove-orphans -t 5 >/dev/null 2>&1
-  [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
-  podman system reset -f >/dev/null 2>&1
-  # netavark's iptables leftovers: jumps from the built-in chains, then its own chains.
-  for table in filter nat mangle; do
-    iptables-save -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j NETAVARK' | sed 's/^-A /-D /' |
-      while read -r rule; do eval "iptables -t $table $rule"; done
-    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N NETAVARK/ { print $2 }'); do
-      iptables -t "$table" -F "$chain"
-    done
-    for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N NETAVARK/ { print $2 }'); do
-      iptables -t "$table" -X "$chain"
-    done
-  done
-  ip link delete podman0 2>/dev/null
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '/podman[0-9]+/ { print $2 }' | cut -d@ -f1); do
-    ip link delete "$link" 2>/dev/null
-  done
-  sysctl -qw net.ipv4.ip_forward="$ip_forward_after"
+  [ -n "$engine_up" ] && compose down -v --remove-orphans -t 5 >/dev/null 2>&1
+  engine_stop
   stamp "cleaned up (ip_forward=$(sysctl -n net.ipv4.ip_forward)); exit $code"
   exit "$code"
 }
@@ -86,12 +65,9 @@ rest_host_port=$(free_port)
 sentinel_host_port=$(free_port)
 
 # --- podman's Docker API --------------------------------------------------------------------
-mkdir -p /run/podman
-podman system service --time=0 "unix://$socket" >"$work/podman-service.log" 2>&1 &
-service_pid=$!
-for _ in $(seq 1 100); do [ -S "$socket" ] && break; sleep 0.1; done
-[ -S "$socket" ] || { echo "podman system service did not create $socket" >&2; exit 1; }
-stamp "podman API on $socket (pid $service_pid)"
+ENGINE_LOG=$work/podman-service.log engine_start
+engine_up=1
+stamp "podman API at $DOCKER_HOST (pid $engine_service_pid)"
 
 # --- images ---------------------------------------------------------------------------------
 bash compose/podman/build-base-image.sh "$base_image"

@@ -251,20 +251,14 @@ function sse(
 
 void test("REST API against a real cluster", async (t) => {
   await withProcesses(t, async (procs) => {
-    const ports = [await freePort(), await freePort(), await freePort()];
-    let handed = 0;
-    // startCluster writes the same extra lines for every agent; a getter hands each one its own
-    // REST port (read back from the files below, so the test never assumes the order).
+    // startCluster gives each agent its own REST port (read back from the files below).
     const cluster = await startCluster(procs, {
       replicas: 2,
       agents: 3,
       quorum: 2,
       down_after_ms: DOWN_AFTER_MS,
       failover_timeout_ms: FAILOVER_TIMEOUT_MS,
-      get agent_lines() {
-        const port = ports[handed++ % ports.length] ?? 0;
-        return [`sentinel-plane rest-port ${port}`, `sentinel-plane rest-token ${TOKEN}`];
-      },
+      rest_token: TOKEN,
     });
     const [primary, first, second] = cluster.redis;
     assert.ok(primary && first && second);

@@ -15,6 +15,8 @@ import type { ServiceProcess } from "../process/service.js";
 
 export const DATA_NODE_ENTRY = "services/data-node/src/main.ts";
 export const AGENT_ENTRY = "services/sentinel-agent/src/main.ts";
+/** The REST token of test clusters unless a test chooses its own. */
+export const REST_TOKEN_DEFAULT = "test-token-0123456789abcdef";
 
 export interface ClusterOptions {
   readonly replicas: number;
@@ -25,6 +27,8 @@ export interface ClusterOptions {
   readonly master_name?: string;
   /** Extra sentinel.conf lines for every agent. */
   readonly agent_lines?: readonly string[];
+  /** Bearer token of every agent's REST API (changes); a fixed test token by default. */
+  readonly rest_token?: string;
   /** Extra environment for every agent (e.g. SP_SIMULATE_FAILURE). */
   readonly agent_env?: Readonly<Record<string, string>>;
   /** replica-priority per replica index (Redis' default 100). */
@@ -47,6 +51,7 @@ export interface AgentNode {
   readonly dir: string;
   readonly config_path: string;
   readonly sentinel_port: number;
+  readonly rest_port: number;
   readonly env: Readonly<Record<string, string>>;
   process: ServiceProcess;
 }
@@ -212,6 +217,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   for (let i = 0; i < options.agents; i++) {
     const dir = await procs.tempDir(`agent-${i}`);
     const sentinel_port = await freePort();
+    const rest_port = await freePort();
     const config_path = join(dir, "sentinel.conf");
     const lines = [
       `port ${sentinel_port}`,
@@ -230,6 +236,8 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane nats-servers ${nats.url}`,
       `sentinel-plane cluster-id ${cluster_id}`,
       `sentinel-plane state-dir ${dir}`,
+      `sentinel-plane rest-port ${rest_port}`,
+      `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
       ...(options.agent_lines ?? []),
     ];
     await writeFile(config_path, `${lines.join("\n")}\n`);
@@ -238,6 +246,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       dir,
       config_path,
       sentinel_port,
+      rest_port,
       env: options.agent_env ?? {},
       process: undefined as never,
     };

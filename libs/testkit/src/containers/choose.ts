@@ -30,7 +30,7 @@ export async function probeEngine(env: Env): Promise<{ ok: boolean; reason: stri
     ]).finally(() => {
       clearTimeout(timer);
     });
-    return { ok: true, reason: `engine at ${host}: ${client.info.containerRuntime.serverVersion ?? "?"}` };
+    return { ok: true, reason: `engine at ${host}: ${String(client.info.containerRuntime.serverVersion)}` };
   } catch (error) {
     return {
       ok: false,

@@ -3,12 +3,13 @@
 // addresses are those of the process mode. Images: SP_TC_REDIS_IMAGE (redis:7) and
 // SP_TC_NATS_IMAGE (nats:2-alpine), or local stand-ins where no registry is reachable.
 // Every container is removed at the harness's teardown.
+import type * as TestcontainersModule from "testcontainers";
 import type { GenericContainer, StartedTestContainer } from "testcontainers";
 import type { Harness } from "../process/harness.js";
 import { BIND_ATTEMPTS_MAX, freePort, LOOPBACK } from "../process/ports.js";
 import type { Infra, InfraNats, InfraRedis, InfraRedisOptions } from "./infra.js";
 
-type Testcontainers = typeof import("testcontainers");
+type Testcontainers = typeof TestcontainersModule;
 
 export interface ContainerImages {
   readonly redis: string;

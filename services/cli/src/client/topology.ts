@@ -20,6 +20,8 @@ export interface ReplicaView {
 
 export interface AgentView {
   readonly id: string;
+  /** The answering agent itself (REST lists it; Sentinel's SENTINELS does not). */
+  readonly self: boolean;
   readonly address: string;
   readonly last_seen_ms_ago: number | null;
   readonly leader_epoch: number | null;
@@ -107,6 +109,7 @@ export function masterFromRest(master: unknown, replicas: unknown, agents: unkno
       const v = obj(a);
       return {
         id: str(v["id"]) ?? "?",
+        self: v["self"] === true,
         address: addressText(v["address"]),
         last_seen_ms_ago: num(v["last_seen_ms_ago"]),
         leader_epoch: num(v["leader_epoch"]),
@@ -160,6 +163,7 @@ export function masterFromResp(master: unknown, replicas: unknown, sentinels: un
       const v = fieldsOf(s);
       return {
         id: v["runid"] ?? "?",
+        self: false,
         address: `${v["ip"] ?? "?"}:${v["port"] ?? "?"}`,
         last_seen_ms_ago: num(v["last-ok-ping-reply"]),
         leader_epoch: num(v["leader-epoch"]),

@@ -53,9 +53,9 @@ export function renderMaster(master: MasterView, opinions: readonly AgentOpinion
   } else if (master.agents.length > 0) {
     out.push(
       table(
-        ["other agent", "id", "last seen", "leader epoch", "sees down"],
+        ["agent", "id", "last seen", "leader epoch", "sees down"],
         master.agents.map((a) => [
-          a.address,
+          a.self ? `${a.address} (answering)` : a.address,
           a.id.slice(0, 8),
           a.last_seen_ms_ago === null ? dash : `${a.last_seen_ms_ago} ms ago`,
           shown(a.leader_epoch),
@@ -75,6 +75,11 @@ export function renderTopology(
   return topology.masters.map((m) => renderMaster(m, opinions?.get(m.name) ?? null)).join("\n\n");
 }
 
+/** Agents that know this master, the answering one included. */
+export function agentCount(master: MasterView): number {
+  return master.agents.some((a) => a.self) ? master.agents.length : master.agents.length + 1;
+}
+
 /** One line per master for the live summary of `up`. */
 export function summaryLine(master: MasterView): string {
   const replicas = master.replicas
@@ -85,6 +90,6 @@ export function summaryLine(master: MasterView): string {
     `${master.name}: primary ${master.address} epoch ${shown(master.config_epoch)}` +
     (flags.length > 0 ? ` [${flags.join(",")}]` : "") +
     (master.failover_state === null ? "" : ` failover:${master.failover_state}`) +
-    ` | replicas ${replicas || "none"} | agents ${master.agents.length + 1}`
+    ` | replicas ${replicas || "none"} | agents ${agentCount(master)}`
   );
 }

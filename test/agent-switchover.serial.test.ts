@@ -1,0 +1,166 @@
+// sentinel-agent end to end (issue 4): a hang fails over only after down-after and the resumed old
+// primary accepts no write; a manual failover under a steady writer loses no acknowledged write.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startCluster, withProcesses } from "@sentinel-plane/testkit";
+import {
+  DOWN_AFTER_MS,
+  EVENT_TIMEOUT_MS,
+  FAILOVER_TIMEOUT_MS,
+  discovered,
+  writable,
+} from "./support/agents.js";
+import { eventually, redisClient, redisPid } from "./support/redis.js";
+
+void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary accepts no write", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+    });
+    const [primary] = cluster.redis;
+    assert.ok(primary);
+    await discovered(cluster);
+    await writable(cluster, primary.port);
+    const pid = await redisPid(procs, primary.port);
+    const mark = cluster.events.length;
+    const stopped_ms = performance.now();
+    process.kill(pid, "SIGSTOP");
+    let resumed = false;
+    t.after(() => {
+      if (!resumed) process.kill(pid, "SIGCONT");
+    });
+    const switched = await cluster.waitForEvent((e) => e.name === "+switch-master", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+    const sdown = cluster.named("+sdown", mark).find((s) => s.event.text.startsWith("master "));
+    assert.ok(sdown, "+sdown of the master was seen");
+    // A hang is not a crash: nothing may act before down-after (less one PING period of slack:
+    // the last reply can predate the SIGSTOP by up to that much).
+    assert.ok(sdown.received_ms - stopped_ms >= DOWN_AFTER_MS - 150, "SDOWN waited for down-after");
+    assert.ok(switched.received_ms > sdown.received_ms);
+
+    process.kill(pid, "SIGCONT");
+    resumed = true;
+    const client = await redisClient(procs, primary.port);
+    let accepted = 0;
+    const refusals = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      try {
+        await client.set(`after-resume:${i}`, "lost?");
+        accepted++;
+      } catch (error) {
+        refusals.add(String(error).split(" ")[0] ?? "?");
+      }
+    }
+    assert.equal(
+      accepted,
+      0,
+      `the resumed old primary accepted writes (refusals: ${[...refusals].join(", ")})`,
+    );
+    await cluster.waitForEvent(
+      (e) => e.name === "+convert-to-slave" && e.text.includes(`:${primary.port} `),
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        since_index: mark,
+      },
+    );
+  });
+});
+
+void test("a manual failover (SENTINEL FAILOVER) under a steady writer loses no acknowledged write", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 2,
+      agents: 3,
+      quorum: 2,
+      down_after_ms: DOWN_AFTER_MS,
+      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+    });
+    const [primary] = cluster.redis;
+    const [agent] = cluster.agents;
+    assert.ok(primary && agent);
+    await discovered(cluster);
+    await writable(cluster, primary.port);
+    const sentinel = await redisClient(procs, agent.sentinel_port);
+    const addressOf = async (): Promise<number> => {
+      const reply = (await sentinel.call(
+        "SENTINEL",
+        "GET-MASTER-ADDR-BY-NAME",
+        cluster.master_name,
+      )) as string[];
+      return Number(reply[1]);
+    };
+
+    // The writer: SET key:i on the primary the agents name; on any error ask again and retry the
+    // same key. Every OK is an acknowledged write that must survive.
+    const acked: string[] = [];
+    const control = { stop: false };
+    const writer = (async () => {
+      let port = await addressOf();
+      let client = await redisClient(procs, port);
+      for (let i = 0; !control.stop && i < 1_000_000;) {
+        try {
+          await client.set(`key:${i}`, String(i));
+          acked.push(`key:${i}`);
+          i++;
+        } catch {
+          const next = await addressOf().catch(() => port);
+          if (next !== port) {
+            client.disconnect();
+            port = next;
+            client = await redisClient(procs, port);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      client.disconnect();
+    })();
+    await eventually("writer running", () => Promise.resolve(acked.length > 200 ? true : null), {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      interval_ms: 20,
+    });
+    const mark = cluster.events.length;
+    assert.equal(await sentinel.call("SENTINEL", "FAILOVER", cluster.master_name), "OK");
+    const switched = await cluster.waitForEvent((e) => e.name === "+switch-master", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since_index: mark,
+    });
+    const new_port = Number(switched.event.text.split(" ")[4]);
+    const states = cluster.events.slice(mark).map((s) => s.event.name);
+    assert.ok(states.includes("+failover-state-fence-old-master"), "the old primary was fenced first");
+    assert.ok(
+      states.indexOf("+failover-state-wait-catchup") < states.indexOf("+failover-state-send-slaveof-noone"),
+      "the replica caught up before its promotion",
+    );
+    const before_switch = acked.length;
+    await eventually(
+      "writes continue on the new primary",
+      () => Promise.resolve(acked.length > before_switch + 200 ? true : null),
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        interval_ms: 20,
+      },
+    );
+    control.stop = true;
+    await writer;
+    const check = await redisClient(procs, new_port);
+    const missing: string[] = [];
+    for (let i = 0; i < acked.length; i += 500) {
+      const batch = acked.slice(i, i + 500);
+      const values = await check.mget(...batch);
+      batch.forEach((key, j) => {
+        if (values[j] === null) missing.push(key);
+      });
+    }
+    assert.deepEqual(
+      missing.slice(0, 20),
+      [],
+      `${missing.length} of ${acked.length} acknowledged writes lost`,
+    );
+  });
+});
