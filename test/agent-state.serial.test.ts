@@ -30,14 +30,14 @@ void test("an agent restarted keeps its myid, epoch and votes", async (t) => {
     const mark = cluster.events.length;
     process.kill(await redisPid(procs, primary.port), "SIGKILL");
     await cluster.waitForEvent((e) => e.name === "+switch-master", { timeout_ms: 20_000, since_index: mark });
-    // Every agent voted in the failover epoch (for itself or the leader): pick one that is not
-    // the leader, so its vote is for someone else and must survive the restart.
+    // An agent that voted for the leader (+vote-for-leader, persisted before its reply): its vote
+    // is for someone else and must survive the restart.
     const leader = cluster.named("+elected-leader", mark)[0]?.event.agent;
-    const agents = await Promise.all(
-      cluster.agents.map(async (a) => ({ agent: a, state: await readState(a.dir) })),
-    );
-    const voter = agents.find((a) => a.state.myid !== leader && (a.state.masters[0]?.leader_epoch ?? 0) > 0);
-    assert.ok(voter, "an agent other than the leader voted");
+    const vote = cluster.named("+vote-for-leader", mark).find((s) => s.event.agent !== leader);
+    assert.ok(leader !== undefined && vote, "an agent other than the leader voted");
+    const agent = cluster.agents.find((a) => a.myid === vote.event.agent);
+    const voter = agent === undefined ? undefined : { agent, state: await readState(agent.dir) };
+    assert.ok(voter, "the voter's process is known");
     const before = voter.state;
     await cluster.restartAgent(voter.agent);
     const after = await readState(voter.agent.dir);

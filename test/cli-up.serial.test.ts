@@ -1,7 +1,8 @@
 // `sentinel-plane up` end to end: the local cluster command as a child process (temp --dir,
-// ephemeral ports) comes up, ioredis in sentinel mode writes through it, `sentinel-plane failover`
-// moves the primary, SIGINT stops every process it reported (and nothing naming the directory is
-// left), and a second `up` on the same directory resumes the same cluster with its data.
+// ephemeral ports) comes up, a second `up` on it is refused, ioredis in sentinel mode writes
+// through it, `sentinel-plane failover` moves the primary, SIGINT stops every process it reported
+// (and nothing naming the directory is left), and a new `up` on the same directory resumes the
+// same cluster with its data.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -243,6 +244,16 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
   };
   const sentinel_port = settings.ports.sentinel[0];
   assert.ok(sentinel_port !== undefined);
+
+  // A second `up` on a running cluster's directory is refused and leaves the cluster alone.
+  const twice = await cli(["--dir", dir, "up", "--no-install", "--no-watch"]);
+  assert.equal(twice.code, 5, `second up: ${twice.stdout}${twice.stderr}`);
+  assert.match(twice.stdout, /CLI_ALREADY_RUNNING/);
+  assert.deepEqual(
+    [...pids].filter(([, pid]) => !alive(pid)),
+    [],
+    "a refused second up stopped processes of the running cluster",
+  );
   const client = sentinelClient(sentinel_port);
   clients.push(client);
   await client.connect();

@@ -53,6 +53,8 @@ export interface AgentNode {
   readonly sentinel_port: number;
   readonly rest_port: number;
   readonly env: Readonly<Record<string, string>>;
+  /** The agent's id, from its start line (it generates one on first start). */
+  myid: string;
   process: ServiceProcess;
 }
 
@@ -175,7 +177,11 @@ async function spawnAgent(procs: Harness, agent: AgentNode): Promise<ServiceProc
     args: [agent.config_path],
     env: { SP_LOG_LEVEL: "info", ...agent.env },
   });
-  await service.waitForLog((r) => r["msg"] === "sentinel-agent started", { timeout_ms: 30_000 });
+  const started = await service.waitForLog((r) => r["msg"] === "sentinel-agent started", {
+    timeout_ms: 30_000,
+  });
+  const myid = started["myid"];
+  if (typeof myid === "string") agent.myid = myid;
   return service;
 }
 
@@ -248,6 +254,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       sentinel_port,
       rest_port,
       env: options.agent_env ?? {},
+      myid: "",
       process: undefined as never,
     };
     agent.process = await spawnAgent(procs, agent);

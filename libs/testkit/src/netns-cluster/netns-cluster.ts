@@ -392,11 +392,12 @@ export class NetnsCluster {
     await Promise.all(
       this.hosts.map((h) => h.data_node.waitForOutput(/"event":"commands_ready"/, START_TIMEOUT_MS)),
     );
-    // Agents before vip-managers: less CPU contention while agents start (see #agentsActing).
-    for (const host of this.hosts) host.agent = this.#spawnAgent(host, primary_address);
-    await Promise.all(
-      this.hosts.map((h) => h.agent.waitForOutput(/sentinel-agent started/, START_TIMEOUT_MS)),
-    );
+    // One agent at a time, before the vip-managers: an agent whose start-up is slowed down by
+    // CPU contention is likely to enter TILT (see #agentsActing), which costs 30 s.
+    for (const host of this.hosts) {
+      host.agent = this.#spawnAgent(host, primary_address);
+      await host.agent.waitForOutput(/sentinel-agent started/, START_TIMEOUT_MS);
+    }
     for (const host of this.hosts) host.vip_manager = this.#spawnVipManager(host);
     await Promise.all(
       this.hosts.map((h) => h.vip_manager?.waitForOutput(/"event":"initial_reconcile"/, START_TIMEOUT_MS)),

@@ -240,11 +240,14 @@ export async function up(options: UpOptions): Promise<number> {
     return result as T;
   };
   let watch: TopologyWatch | null = null;
+  const owner = { dir: false };
   let exit_code: number = EXIT.ok;
   try {
     out(`sentinel-plane up: ${layout.dir}`);
     ensureInstalled(step, options.install);
     await takeOver(layout);
+    // From here the directory is ours: a refused start must not touch another `up`'s cluster.
+    owner.dir = true;
     const { settings, resumed } = await settingsFor(layout, options);
     step(
       resumed
@@ -380,18 +383,20 @@ export async function up(options: UpOptions): Promise<number> {
       out(`stopping (${reason}): agents, vip-manager, data-nodes (and their redis-server), nats-server`);
       await stopAll(running);
     }
-    // The safety net: anything still running from this directory (a process spawned while a
-    // stop was already under way, a hook script) is killed, so nothing is left behind.
-    const left = await processesUsing(layout.dir);
-    if (left.length > 0) {
-      out(`killing ${left.length} remaining process(es): ${left.map((p) => p.pid).join(" ")}`);
-      await killAll(
-        left.map((p) => p.pid),
-        LEFTOVER_KILL_DEADLINE_MS,
-      );
+    if (owner.dir) {
+      // The safety net: anything still running from this directory (a process spawned while a
+      // stop was already under way, a hook script) is killed, so nothing is left behind.
+      const left = await processesUsing(layout.dir);
+      if (left.length > 0) {
+        out(`killing ${left.length} remaining process(es): ${left.map((p) => p.pid).join(" ")}`);
+        await killAll(
+          left.map((p) => p.pid),
+          LEFTOVER_KILL_DEADLINE_MS,
+        );
+      }
+      await removeRunRecord(layout);
+      out(`stopped: ${processes(running).length} processes ended`);
     }
-    await removeRunRecord(layout);
-    out(`stopped: ${processes(running).length} processes ended`);
     for (const s of signals) process.off(s, onSignal);
   }
   return exit_code;

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { CliError, EXIT } from "../errors.js";
+import { AgentUnreachable, problemOf, RestAgent } from "./rest.js";
+
+void test("problemOf: problem+json code and detail; other bodies named by status", () => {
+  assert.deepEqual(
+    problemOf(
+      404,
+      '{"type":"x","title":"Not found","status":404,"detail":"no master","code":"SP_ERR_UNKNOWN_MASTER"}',
+    ),
+    {
+      code: "SP_ERR_UNKNOWN_MASTER",
+      detail: "no master",
+      status: 404,
+    },
+  );
+  assert.deepEqual(problemOf(502, "bad gateway"), { code: "HTTP_502", detail: "bad gateway", status: 502 });
+});
+
+void test("RestAgent: token on changes, JSON answers, refusals as CliError, no server as AgentUnreachable", async (t) => {
+  const seen: { method: string; auth: string | undefined; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", auth: req.headers.authorization, body });
+      if (req.url === "/v1/masters/nosuch/failover") {
+        res.writeHead(404, { "content-type": "application/problem+json" });
+        res.end(
+          JSON.stringify({ status: 404, detail: "no master named nosuch", code: "SP_ERR_UNKNOWN_MASTER" }),
+        );
+        return;
+      }
+      res.writeHead(req.method === "POST" ? 202 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ accepted: true }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
+  const port = (server.address() as AddressInfo).port;
+  const agent = new RestAgent({
+    base_url: `http://127.0.0.1:${port}`,
+    token: "t0ken-0123456789ab",
+    timeout_ms: 2000,
+  });
+
+  assert.deepEqual(await agent.request("POST", "/v1/masters/m/failover"), { accepted: true });
+  assert.deepEqual(await agent.request("GET", "/v1/masters"), { accepted: true });
+  assert.equal(seen[0]?.auth, "Bearer t0ken-0123456789ab");
+  assert.equal(seen[1]?.auth, undefined, "no token on reads");
+
+  await assert.rejects(agent.request("POST", "/v1/masters/nosuch/failover"), (error: unknown) => {
+    assert.ok(error instanceof CliError);
+    assert.equal(error.code, "SP_ERR_UNKNOWN_MASTER");
+    assert.equal(error.exit_code, EXIT.refused);
+    assert.match(error.detail, /no master named nosuch \(HTTP 404\)/);
+    return true;
+  });
+
+  const closed = new RestAgent({ base_url: "http://127.0.0.1:9", token: null, timeout_ms: 1000 });
+  await assert.rejects(closed.request("GET", "/v1/masters"), AgentUnreachable);
+});

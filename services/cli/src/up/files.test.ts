@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { ClusterSettings } from "../state/cluster-state.js";
+import { Layout } from "../state/layout.js";
+import { dataNodeJson, redisConfText, sentinelConfText, vipManagerJson, writeClusterFiles } from "./files.js";
+
+const settings: ClusterSettings = {
+  version: 1,
+  cluster_id: "local-abc",
+  master_name: "mymaster",
+  quorum: 2,
+  down_after_ms: 1000,
+  failover_timeout_ms: 10_000,
+  rest_token: "0123456789abcdef0123",
+  ports: { nats: 4300, redis: [6400, 6401, 6402], sentinel: [26400, 26401, 26402], rest: [8100, 8101, 8102] },
+  created_at: "2026-01-01T00:00:00Z",
+};
+
+void test("config texts: replicas follow the first primary, agents get their own ports and the token", () => {
+  const layout = new Layout("/srv/sp");
+  assert.doesNotMatch(redisConfText(layout, settings, 0), /replicaof/);
+  assert.match(redisConfText(layout, settings, 2), /^replicaof 127\.0\.0\.1 6400$/m);
+  assert.match(redisConfText(layout, settings, 1), /^dir \/srv\/sp\/redis-1\/data$/m);
+  const conf = sentinelConfText(layout, settings, 1);
+  for (const line of [
+    "port 26401",
+    "sentinel monitor mymaster 127.0.0.1 6400 2",
+    "sentinel down-after-milliseconds mymaster 1000",
+    "sentinel-plane nats-servers nats://127.0.0.1:4300",
+    "sentinel-plane rest-port 8101",
+    "sentinel-plane rest-token 0123456789abcdef0123",
+    "sentinel-plane state-dir /srv/sp/agent-1",
+  ]) {
+    assert.ok(conf.split("\n").includes(line), `missing: ${line}`);
+  }
+  const node = JSON.parse(dataNodeJson(layout, settings, 1)) as Record<string, unknown>;
+  assert.equal(node["mode"], "supervise");
+  assert.equal(node["master_name"], "mymaster");
+  const vip = JSON.parse(vipManagerJson(layout, settings)) as {
+    vips: unknown[];
+    hooks: { client_reconfig_script: string };
+  };
+  assert.deepEqual(vip.vips, []);
+  assert.equal(vip.hooks.client_reconfig_script, "/srv/sp/vip-manager/client-reconfig.sh");
+});
+
+void test("writeClusterFiles keeps the files Redis and the agents rewrite", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "sp-cli-files-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const layout = new Layout(dir);
+  const counts = { redis: 3, agents: 3 };
+  await writeClusterFiles(layout, settings, counts);
+  await writeFile(layout.agentConfig(0), "sentinel myid abc\n");
+  await writeFile(layout.redisConfig(1), "# rewritten by redis\n");
+  await writeClusterFiles(layout, settings, counts);
+  assert.equal(await readFile(layout.agentConfig(0), "utf8"), "sentinel myid abc\n");
+  assert.equal(await readFile(layout.redisConfig(1), "utf8"), "# rewritten by redis\n");
+  assert.match(await readFile(layout.agentConfig(1), "utf8"), /rest-port 8101/);
+});
