@@ -10,7 +10,7 @@ import {
   discovered,
   writable,
 } from "./support/agents.js";
-import { eventually, redisClient, redisPid } from "./support/redis.js";
+import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
 void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary accepts no write", async (t) => {
   await withProcesses(t, async (procs) => {
@@ -149,14 +149,7 @@ void test("a manual failover (SENTINEL FAILOVER) under a steady writer loses no 
     control.stop = true;
     await writer;
     const check = await redisClient(procs, new_port);
-    const missing: string[] = [];
-    for (let i = 0; i < acked.length; i += 500) {
-      const batch = acked.slice(i, i + 500);
-      const values = await check.mget(...batch);
-      batch.forEach((key, j) => {
-        if (values[j] === null) missing.push(key);
-      });
-    }
+    const missing = await missingKeys(check, acked);
     assert.deepEqual(
       missing.slice(0, 20),
       [],

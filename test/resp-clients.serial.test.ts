@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { differentialCases, runDifferential } from "@sentinel-plane/sentinel-agent/resp-differential";
 import { freePort, ManagedProcess, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
-import { eventually, redisClient, redisPid } from "./support/redis.js";
+import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
 const run = promisify(execFile);
 
@@ -192,14 +192,7 @@ for (const failoverDetector of [false, true]) {
         `127.0.0.1\n${new_port}`,
       );
       const check = await redisClient(procs, new_port);
-      const missing: string[] = [];
-      for (let i = 0; i < acked.length; i += 500) {
-        const batch = acked.slice(i, i + 500);
-        const values = await check.mget(...batch);
-        batch.forEach((key, j) => {
-          if (values[j] === null) missing.push(key);
-        });
-      }
+      const missing = await missingKeys(check, acked);
       assert.deepEqual(
         missing.slice(0, 20),
         [],

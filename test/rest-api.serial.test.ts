@@ -9,7 +9,7 @@ import { Compile } from "typebox/compile";
 import type { TSchema } from "typebox";
 import { freePort, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
-import { eventually, redisClient } from "./support/redis.js";
+import { eventually, redisClient, missingKeys } from "./support/redis.js";
 
 const DOWN_AFTER_MS = 1000;
 const FAILOVER_TIMEOUT_MS = 10_000;
@@ -570,14 +570,7 @@ void test("REST API against a real cluster", async (t) => {
       control.stop = true;
       await writer;
       const check = await redisClient(procs, second.port);
-      const missing: string[] = [];
-      for (let i = 0; i < acked.length; i += 500) {
-        const batch = acked.slice(i, i + 500);
-        const values = await check.mget(...batch);
-        batch.forEach((key, j) => {
-          if (values[j] === null) missing.push(key);
-        });
-      }
+      const missing = await missingKeys(check, acked);
       assert.deepEqual(
         missing.slice(0, 20),
         [],

@@ -54,3 +54,16 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.interval_ms));
   }
 }
+
+/** The keys of `keys` that `client` does not have (checked in batches of 500). */
+export async function missingKeys(client: Redis, keys: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const batch = keys.slice(i, i + 500);
+    const values = await client.mget(...batch);
+    batch.forEach((key, j) => {
+      if (values[j] === null) missing.push(key);
+    });
+  }
+  return missing;
+}
