@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
-const SERVICES = ["data-node", "sentinel-agent", "vip-manager"];
+const SERVICES = ["data-node", "sentinel-agent", "vip-manager", "cli"];
 
 /** Imports that would cross a package's public surface. */
 const internalsPatterns = [

@@ -61,16 +61,19 @@ async function oneRun(): Promise<Sample> {
       (ack) => ack.t_ms > killed.t_ms && ack.run_id === next_run_id,
       STEP_TIMEOUT_MS,
     );
-    const bound = await next.vip_manager?.waitForOutput(
-      /"time":"([^"]+)"[^\n]*"event":"vip_hold"[^\n]*"config_epoch":[1-9]\d*,"action":"bound"/,
-      STEP_TIMEOUT_MS,
-    );
+    if (next.vip_manager === null) throw new Error("no vip-manager");
+    const bound = await cluster
+      .logOf(next.vip_manager)
+      .waitFor(
+        (l) => l["event"] === "vip_hold" && l["action"] === "bound" && Number(l["config_epoch"]) > 0,
+        STEP_TIMEOUT_MS,
+      );
     const last = client.lastAckBefore(killed.t_ms);
     return {
       outage_ms: resumed.t_ms - killed.t_ms,
       gap_ms: resumed.t_ms - (last?.t_ms ?? Number.NaN),
       switch_ms: switched.t_ms - killed.t_ms,
-      vip_bound_ms: Date.parse(bound?.[1] ?? "") - killed.t_ms,
+      vip_bound_ms: Date.parse(String(bound["time"])) - killed.t_ms,
     };
   } finally {
     await cluster.teardown();

@@ -66,12 +66,21 @@ void test("SIGKILL of the primary: one leader, best replica promoted, others fol
     const entries = [];
     for await (const entry of await kv.history({ key: topologyKey(cluster.master_name) }))
       entries.push(entry);
-    const puts = entries.filter((e) => e.operation === "PUT");
-    assert.equal(puts.length, 1, "the KV record was written once");
-    const record = decodeTopologyRecord(puts[0]?.string() ?? "");
-    assert.ok(record.ok);
-    assert.deepEqual(record.value.primary, { host: "127.0.0.1", port: best.port });
-    assert.equal(record.value.config_epoch, promoted[0]?.event.epoch);
+    // The first record (epoch 0, written when the agents first agreed on the primary), then the
+    // failover's: committed once.
+    const records = entries
+      .filter((e) => e.operation === "PUT")
+      .map((e) => decodeTopologyRecord(e.string()))
+      .map((r) => (r.ok ? r.value : null));
+    const failover_epoch = promoted[0]?.event.epoch;
+    const committed = records.filter((r) => r?.config_epoch === failover_epoch);
+    assert.equal(committed.length, 1, "the failover's record was written once");
+    assert.deepEqual(committed[0]?.primary, { host: "127.0.0.1", port: best.port });
+    assert.deepEqual(records.at(-1), committed[0], "it is the latest record");
+    assert.ok(
+      records.slice(0, -1).every((r) => r?.config_epoch === 0),
+      "only the first record came before it",
+    );
 
     const fresh = await redisClient(procs, best.port);
     for (let i = 0; i < 200; i++) assert.equal(await fresh.get(`key:${i}`), `value:${i}`);

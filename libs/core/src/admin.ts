@@ -95,6 +95,7 @@ export function createMaster(
     last_hello_ms: Number.NEGATIVE_INFINITY,
     last_opinion_ms: Number.NEGATIVE_INFINITY,
     topology_revision: 0,
+    bootstrap_commit_ms: null,
     failover: null,
     failover_retry_after_ms: now_ms,
     watch_leader: null,

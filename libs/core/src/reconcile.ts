@@ -16,6 +16,7 @@
 import { observeEpoch } from "./config.js";
 import { randomBetween } from "./random.js";
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
+import { nextId } from "./state.js";
 import type { InstanceLink, MasterState } from "./state.js";
 import type { AgentState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -111,6 +112,34 @@ function fenceStuck(state: AgentState, master: MasterState): boolean {
   );
 }
 
+/**
+ * The first record of a master: while the KV holds none (revision 0), a sane primary seen with a
+ * majority is recorded at the current config epoch with create-only semantics (expected revision
+ * 0), so one agent wins and the others adopt. Followers (vip-managers, data-nodes, the API) then
+ * have a baseline before the first failover. Retried slowly until a record is observed.
+ */
+function bootstrapCommit(out: Out, master: MasterState): void {
+  const state = out.state;
+  if (master.topology_revision !== 0 || state.tilt || !seesMajority(state, master)) return;
+  const retry_ms = 10 * state.timing.hello_period_ms;
+  if (master.bootstrap_commit_ms !== null && state.now_ms - master.bootstrap_commit_ms < retry_ms) return;
+  master.bootstrap_commit_ms = state.now_ms;
+  const commit_id = nextId(state);
+  state.commits.set(commit_id, { master: master.name, epoch: master.config_epoch, sent_ms: state.now_ms });
+  out.push({
+    type: "commit_topology",
+    commit_id,
+    record: {
+      master_name: master.name,
+      config_epoch: master.config_epoch,
+      primary: master.address,
+      replicas: [...master.replicas.values()].map((link) => link.address),
+      leader: state.myid,
+    },
+    expected_revision: 0,
+  });
+}
+
 export function reconcile(out: Out, master: MasterState): void {
   const state = out.state;
   if (master.failover !== null || !masterLooksSane(state, master)) {
@@ -118,6 +147,7 @@ export function reconcile(out: Out, master: MasterState): void {
     return;
   }
   unfenceIfSafe(out, master);
+  bootstrapCommit(out, master);
   repeatAbortUnfence(out, master);
   const convert_wait_ms = 2 * state.timing.info_period_fast_ms;
   let conflict = false;

@@ -130,6 +130,8 @@ export interface MasterState {
   last_opinion_ms: number;
   /** Highest KV revision observed for this master's record. */
   topology_revision: number;
+  /** When this agent last tried to create the first record of the master (reconcile.ts). */
+  bootstrap_commit_ms: number | null;
   failover: FailoverRun | null;
   /** No own failover before this time (randomised back-off). */
   failover_retry_after_ms: number;

@@ -76,10 +76,20 @@ export class JsonLines<T> {
     const parts = (this.#partial + chunk).split("\n");
     this.#partial = parts.pop() ?? "";
     for (const text of parts) {
-      if (!text.startsWith("{")) continue; // not ours (a stray warning)
-      const line = JSON.parse(text) as T;
+      const parsed = parseLine(text);
+      if (parsed === null) continue; // not a JSON object (a stray warning)
+      const line = parsed as T;
       if (this.#lines.length < LINES_MAX) this.#lines.push(line);
       for (const waiter of this.#waiters.filter((w) => w.match(line))) waiter.resolve(line);
     }
+  }
+}
+
+function parseLine(text: string): unknown {
+  if (!text.startsWith("{")) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }

@@ -81,6 +81,9 @@ export interface TapEvent {
   readonly t_ms: number;
 }
 
+/** One JSON log line of a service (pino: level, time, service, event, msg and fields). */
+export type LogLine = Readonly<Record<string, unknown>>;
+
 type TapLine =
   | { readonly type: "event"; readonly t_ms: number; readonly event: WireEventMessage }
   | { readonly type: "ready" }
@@ -97,6 +100,7 @@ export class NetnsCluster {
   readonly #options: NetnsClusterOptions;
   #tap: JsonLines<TapLine> | null = null;
   readonly #clients: VipClient[] = [];
+  readonly #logs = new Map<LabProcess, JsonLines<LogLine>>();
 
   private constructor(lab: NetnsLab, options: NetnsClusterOptions) {
     this.lab = lab;
@@ -214,6 +218,13 @@ export class NetnsCluster {
     await host.data_node.waitForOutput(/"event":"commands_ready"/, START_TIMEOUT_MS);
   }
 
+  /** A service's JSON log lines, in order and awaitable (`since_index` = `.lines.length` earlier). */
+  logOf(service: LabProcess): JsonLines<LogLine> {
+    const log = this.#logs.get(service);
+    assert.ok(log !== undefined, `not a service of this cluster: ${service.argv.join(" ")}`);
+    return log;
+  }
+
   // ---- the VIP ----
 
   /** Lab hosts (data hosts and the NATS host) whose interface carries the address, asked in each. */
@@ -301,12 +312,11 @@ export class NetnsCluster {
    */
   async #agentsActing(): Promise<void> {
     for (const host of this.hosts) {
-      const output = host.agent.output();
-      const entered = output.match(/"event":"\+tilt"/g)?.length ?? 0;
-      const left = output.match(/"event":"-tilt"/g)?.length ?? 0;
-      if (entered <= left) continue;
+      const log = this.logOf(host.agent);
+      const tilts = log.lines.filter((l) => l["event"] === "+tilt" || l["event"] === "-tilt");
+      if (tilts.at(-1)?.["event"] !== "+tilt") continue;
       process.stderr.write(`# netns-cluster: ${host.name}'s agent is in TILT; waiting until it leaves\n`);
-      await host.agent.waitForOutput(new RegExp(`("event":"-tilt"[^]*){${left + 1}}`), TILT_WAIT_MS);
+      await log.waitFor((l) => l["event"] === "-tilt", TILT_WAIT_MS, log.lines.length);
     }
   }
 
@@ -400,7 +410,11 @@ export class NetnsCluster {
     }
     for (const host of this.hosts) host.vip_manager = this.#spawnVipManager(host);
     await Promise.all(
-      this.hosts.map((h) => h.vip_manager?.waitForOutput(/"event":"initial_reconcile"/, START_TIMEOUT_MS)),
+      this.hosts.flatMap((h) =>
+        h.vip_manager === null
+          ? []
+          : [h.vip_manager.waitForOutput(/"event":"initial_reconcile"/, START_TIMEOUT_MS)],
+      ),
     );
   }
 
@@ -480,7 +494,11 @@ export class NetnsCluster {
   }
 
   #spawnService(host: string, entry: string, args: readonly string[]): LabProcess {
-    return this.lab.spawn(host, [process.execPath, "--import", TSX_URL, entry, ...args]);
+    const service = this.lab.spawn(host, [process.execPath, "--import", TSX_URL, entry, ...args]);
+    const stdout = service.child.stdout;
+    assert.ok(stdout !== null);
+    this.#logs.set(service, new JsonLines<LogLine>(stdout, `${host} ${entry}`));
+    return service;
   }
 
   #tapLines(): JsonLines<TapLine> {

@@ -1,6 +1,7 @@
 // One topology model for `status` and the live summary of `up`, read from an agent's REST API
 // (GET /v1/masters, .../replicas, .../agents) or, as a fallback, its Sentinel port (SENTINEL
 // MASTERS / REPLICAS / SENTINELS). Fields a path cannot give are null, never invented.
+import { CliError, EXIT } from "../errors.js";
 import type { Answer, Endpoint } from "./agents.js";
 import { firstAnswer } from "./agents.js";
 import { AgentUnreachable } from "./rest.js";
@@ -244,7 +245,11 @@ export async function primaryOf(
     resp: async (agent) => {
       const reply = list(await agent.command(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name]));
       const [host, port] = reply;
-      return `${String(host)}:${String(port)}`;
+      // Sentinel answers a null array for a name it does not monitor.
+      if (typeof host !== "string" || typeof port !== "string") {
+        throw new CliError(EXIT.refused, "RESP_UNKNOWN_MASTER", `no master named ${master_name}`);
+      }
+      return `${host}:${port}`;
     },
   });
 }
