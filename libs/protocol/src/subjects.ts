@@ -94,6 +94,7 @@ export function agentsBroadcastSubject(cluster: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agents.msg`;
 }
 
+/** A master's events; `""` (token `=`, no master is named so) carries agent-wide events (+tilt). */
 export function eventsSubject(cluster: string, master_name: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.events.${encodeToken(master_name)}`;
 }

@@ -14,17 +14,18 @@ import {
 } from "./testing/support.js";
 
 /** A write on a client whose connection a role change may have killed: reconnects once. */
+/**
+ * SET on a client whose connection a role change may just have killed (CLIENT KILL TYPE normal):
+ * retried while ioredis reconnects, bounded in attempts.
+ */
 async function setWithReconnect(client: Redis, key: string, value: string): Promise<string | null> {
-  try {
-    return await client.set(key, value);
-  } catch (error) {
-    if (!/closed|writeable/i.test(String(error))) throw error;
-    await new Promise<void>((resolve) =>
-      client.once("ready", () => {
-        resolve();
-      }),
-    );
-    return client.set(key, value);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.set(key, value);
+    } catch (error) {
+      if (attempt >= 100 || !/closed|writeable|max retries/i.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }
 

@@ -56,10 +56,11 @@ export class EventHub implements EventSink {
     else this.#logger.debug(fields, line);
     this.#history.push(message);
     if (this.#history.length > this.#options.history_max) this.#history.shift();
-    if (this.#nc !== null && event.master_name !== null) {
+    if (this.#nc !== null) {
       try {
+        // Agent-wide events (+tilt, -script-error...) go to the reserved "no master" token.
         this.#nc.publish(
-          eventsSubject(this.#options.cluster_id, event.master_name),
+          eventsSubject(this.#options.cluster_id, event.master_name ?? ""),
           this.#encoder.encode(JSON.stringify(message)),
         );
       } catch {

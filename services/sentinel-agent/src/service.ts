@@ -153,11 +153,6 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     host: config.announce_ip ?? config.server.bind?.[0] ?? "127.0.0.1",
     port: config.announce_port ?? config.server.port,
   };
-  const state: AgentState = initAgent(
-    { myid, announce, timing: AGENT_TIMING, masters: configuredMasters(config) },
-    persisted,
-    now_ms(),
-  );
   const counters = new Counters();
   // SENTINEL SIMULATE-FAILURE at run time, beside SP_SIMULATE_FAILURE from the environment.
   const simulated = new Set<SimulatedFailure>();
@@ -246,6 +241,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     },
   });
 
+  // The core's clock starts here, after the slow set-up (NATS, KV): a gap between its start and
+  // the first tick would otherwise look like a clock jump and put a fresh agent in TILT.
+  const state: AgentState = initAgent(
+    { myid, announce, timing: AGENT_TIMING, masters: configuredMasters(config) },
+    persisted,
+    now_ms(),
+  );
   const loop: AgentLoop = new AgentLoop(
     state,
     {
@@ -291,15 +293,15 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     },
   );
 
+  const ticker = setInterval(() => {
+    loop.feed({ type: "tick", now_ms: now_ms() });
+    prober.retain(monitoredAddresses(loop.state));
+  }, TICK_MS);
   status.start(nc);
   peers.start();
   const stopWatch = await topology.watch((record, revision) => {
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });
   });
-  const ticker = setInterval(() => {
-    loop.feed({ type: "tick", now_ms: now_ms() });
-    prober.retain(monitoredAddresses(loop.state));
-  }, TICK_MS);
 
   const resp = new RespServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",

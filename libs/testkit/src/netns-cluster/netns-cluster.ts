@@ -15,7 +15,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
-import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
 import type { LabProcess, NetnsLab } from "../netns/index.js";
 import { createNetnsLab, listNetns } from "../netns/index.js";
 import type { VipSettings } from "./configs.js";
@@ -86,8 +85,7 @@ export type LogLine = Readonly<Record<string, unknown>>;
 
 type TapLine =
   | { readonly type: "event"; readonly t_ms: number; readonly event: WireEventMessage }
-  | { readonly type: "ready" }
-  | { readonly type: "bootstrap"; readonly ok: boolean; readonly revision?: number; readonly error?: string };
+  | { readonly type: "ready" };
 
 export class NetnsCluster {
   readonly lab: NetnsLab;
@@ -418,23 +416,8 @@ export class NetnsCluster {
     );
   }
 
-  /**
-   * The tap relays events to the test. It also seeds the committed topology (config epoch 0, the
-   * configured primary), as an operator seeds a new deployment: the agents commit a record only
-   * at a failover, and without one no vip-manager holds the VIP (`no_committed_primary`).
-   */
+  /** The tap relays events to the test (it runs beside nats-server, inside the lab). */
   async #startTap(): Promise<void> {
-    const [primary, ...replicas] = this.lab.hosts.slice(0, DATA_HOSTS);
-    assert.ok(primary !== undefined);
-    const record = {
-      v: PROTOCOL_VERSION,
-      type: "topology",
-      master_name: this.master_name,
-      config_epoch: 0,
-      primary: { host: primary.address, port: REDIS_PORT },
-      replicas: replicas.map((r) => ({ host: r.address, port: REDIS_PORT })),
-      leader: agentMyid(0),
-    };
     const tap = this.lab.spawn(NATS_HOST, [
       process.execPath,
       "--import",
@@ -442,18 +425,12 @@ export class NetnsCluster {
       TAP_MAIN,
       this.nats_url,
       this.cluster_id,
-      JSON.stringify(record),
     ]);
     const stdout = tap.child.stdout;
     assert.ok(stdout !== null);
     const lines = new JsonLines<TapLine>(stdout, "nats-tap");
     this.#tap = lines;
     await lines.waitFor((l) => l.type === "ready", START_TIMEOUT_MS);
-    const bootstrap = lines.lines.find((l) => l.type === "bootstrap");
-    assert.ok(
-      bootstrap?.type === "bootstrap" && bootstrap.ok,
-      `bootstrap failed: ${JSON.stringify(bootstrap)}`,
-    );
   }
 
   #spawnAgent(host: NetnsDataHost, primary_address: string): LabProcess {
