@@ -146,7 +146,7 @@ for (let run = 0; run < RUNS; run++) {
   );
 }
 console.log(
-  `down-after ${DOWN_AFTER_MS} ms, SIGKILL of the primary, supervised by data-nodes, ${RUNS} runs:`,
+  `down-after ${DOWN_AFTER_MS} ms, ${FAULT} of the primary, supervised by data-nodes, ${RUNS} runs:`,
 );
 console.log(`  first +sdown            ${stats(samples.map((s) => s.detected_ms))}`);
 console.log(`  first +switch-master    ${stats(samples.map((s) => s.switch_master_ms))}`);
