@@ -10,3 +10,5 @@ export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
 export { Counters } from "./counters.js";
 export { toNodeReport } from "./node-report.js";
+export { applyNatsEnv, envList, envNumber, envSetter, jsonSection } from "./config-env.js";
+export type { JsonObject } from "./config-env.js";

@@ -7,6 +7,8 @@ import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
+import { applyNatsEnv, envNumber, envSetter, jsonSection } from "@sentinel-plane/runtime";
+import type { JsonObject } from "@sentinel-plane/runtime";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -149,42 +151,27 @@ export const DEFAULTS = {
 
 const validator = Compile(DataNodeConfigSchema);
 
-type Json = Record<string, unknown>;
-
-function section(target: Json, key: string): Json {
-  const existing = target[key];
-  if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) return existing as Json;
-  const created: Json = {};
-  target[key] = created;
-  return created;
-}
+type Json = JsonObject;
 
 /** Env overrides, applied over the file. Numbers stay numbers only when they parse as such. */
 export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
   const out: Json = structuredClone(input);
-  const num = (value: string): number | string => (/^-?\d+$/.test(value) ? Number(value) : value);
-  const set = (name: string, apply: (value: string) => void): void => {
-    const value = env[name];
-    if (value !== undefined && value !== "") apply(value);
-  };
+  const set = envSetter(env);
   set("SP_NODE_ID", (v) => (out["node_id"] = v));
   set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
-  set("SP_NATS_SERVERS", (v) => (section(out, "nats")["servers"] = v.split(",").map((s) => s.trim())));
-  set("SP_NATS_USER", (v) => (section(out, "nats")["user"] = v));
-  set("SP_NATS_PASS", (v) => (section(out, "nats")["pass"] = v));
-  set("SP_NATS_TOKEN", (v) => (section(out, "nats")["token"] = v));
-  set("SP_REDIS_HOST", (v) => (section(out, "redis")["host"] = v));
-  set("SP_REDIS_PORT", (v) => (section(out, "redis")["port"] = num(v)));
-  set("SP_REDIS_PASSWORD", (v) => (section(out, "redis")["password"] = v));
-  set("SP_REDIS_USER", (v) => (section(out, "redis")["user"] = v));
+  applyNatsEnv(out, set);
+  set("SP_REDIS_HOST", (v) => (jsonSection(out, "redis")["host"] = v));
+  set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
+  set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
+  set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
   set("SP_MODE", (v) => (out["mode"] = v));
   set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
   set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
   set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
   set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
   set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
-  set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = num(v)));
-  set("SP_LEASE_MS", (v) => (out["lease_ms"] = num(v)));
+  set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
+  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
   return out;
 }
 

@@ -8,6 +8,8 @@ import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
+import { applyNatsEnv, envList, envNumber, envSetter, jsonSection } from "@sentinel-plane/runtime";
+import type { JsonObject } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "./host_address.js";
@@ -176,40 +178,20 @@ export const DEFAULTS = {
 
 const validator = Compile(VipManagerConfigSchema);
 
-type Json = Record<string, unknown>;
-
-function section(target: Json, key: string): Json {
-  const existing = target[key];
-  if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) return existing as Json;
-  const created: Json = {};
-  target[key] = created;
-  return created;
-}
+type Json = JsonObject;
 
 /** Env overrides, applied over the file. Numbers stay numbers only when they parse as such. */
 export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
   const out: Json = structuredClone(input);
-  const num = (value: string): number | string => (/^-?\d+$/.test(value) ? Number(value) : value);
-  const list = (value: string): string[] =>
-    value
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
-  const set = (name: string, apply: (value: string) => void): void => {
-    const value = env[name];
-    if (value !== undefined && value !== "") apply(value);
-  };
+  const set = envSetter(env);
   set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
   set("SP_HOST_NAME", (v) => (out["host_name"] = v));
-  set("SP_NATS_SERVERS", (v) => (section(out, "nats")["servers"] = list(v)));
-  set("SP_NATS_USER", (v) => (section(out, "nats")["user"] = v));
-  set("SP_NATS_PASS", (v) => (section(out, "nats")["pass"] = v));
-  set("SP_NATS_TOKEN", (v) => (section(out, "nats")["token"] = v));
-  set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = list(v)));
-  set("SP_LEASE_MS", (v) => (out["lease_ms"] = num(v)));
-  set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = num(v)));
-  set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (section(out, "hooks")["client_reconfig_script"] = v));
-  set("SP_NOTIFICATION_SCRIPT", (v) => (section(out, "hooks")["notification_script"] = v));
+  applyNatsEnv(out, set);
+  set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = envList(v)));
+  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = envNumber(v)));
+  set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (jsonSection(out, "hooks")["client_reconfig_script"] = v));
+  set("SP_NOTIFICATION_SCRIPT", (v) => (jsonSection(out, "hooks")["notification_script"] = v));
   set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
   return out;
 }
