@@ -1,4 +1,5 @@
 // Environment overrides over a service's JSON config file, before schema validation: the same
+import { readFileSync } from "node:fs";
 // small vocabulary for every service (data-node, vip-manager), so `SP_*` variables behave alike.
 export type JsonObject = Record<string, unknown>;
 
@@ -41,4 +42,46 @@ export function applyNatsEnv(out: JsonObject, set: ReturnType<typeof envSetter>)
   set("SP_NATS_USER", (v) => (jsonSection(out, "nats")["user"] = v));
   set("SP_NATS_PASS", (v) => (jsonSection(out, "nats")["pass"] = v));
   set("SP_NATS_TOKEN", (v) => (jsonSection(out, "nats")["token"] = v));
+}
+
+/** `--config <path>` or `--config=<path>` from argv, else the variable `env_name`, else null. */
+export function configFileArg(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  env_name: string,
+): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--config") return argv[i + 1] ?? null;
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
+  }
+  return env[env_name] ?? null;
+}
+
+/** A JSON config file whose top level is an object; failures say `path: reason`. */
+export function readJsonConfigFile(
+  path: string,
+): { readonly ok: true; readonly value: JsonObject } | { readonly ok: false; readonly reason: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    return {
+      ok: false,
+      reason: `${path}: cannot read: ${cause instanceof Error ? cause.message : String(cause)}`,
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    return {
+      ok: false,
+      reason: `${path}: not JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+    };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, reason: `${path}: /: must be an object` };
+  }
+  return { ok: true, value: parsed as JsonObject };
 }

@@ -10,5 +10,13 @@ export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
 export { Counters } from "./counters.js";
 export { toNodeReport } from "./node-report.js";
-export { applyNatsEnv, envList, envNumber, envSetter, jsonSection } from "./config-env.js";
+export {
+  applyNatsEnv,
+  configFileArg,
+  envList,
+  envNumber,
+  envSetter,
+  jsonSection,
+  readJsonConfigFile,
+} from "./config-env.js";
 export type { JsonObject } from "./config-env.js";

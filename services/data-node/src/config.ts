@@ -1,13 +1,19 @@
 // The data-node's configuration: a JSON file (`--config path` or SP_DATA_NODE_CONFIG) with env
 // overrides, validated by a TypeBox schema. A bad configuration is refused at start with the
 // offending path and the reason; it is never re-read at run time.
-import { readFileSync } from "node:fs";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
-import { applyNatsEnv, envNumber, envSetter, jsonSection } from "@sentinel-plane/runtime";
+import {
+  applyNatsEnv,
+  configFileArg,
+  readJsonConfigFile,
+  envNumber,
+  envSetter,
+  jsonSection,
+} from "@sentinel-plane/runtime";
 import type { JsonObject } from "@sentinel-plane/runtime";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
@@ -248,12 +254,7 @@ export function configPath(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--config") return argv[i + 1] ?? null;
-    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
-  }
-  return env["SP_DATA_NODE_CONFIG"] ?? null;
+  return configFileArg(argv, env, "SP_DATA_NODE_CONFIG");
 }
 
 export function loadConfig(
@@ -263,22 +264,9 @@ export function loadConfig(
   const path = configPath(argv, env);
   let fileInput: Json = {};
   if (path !== null) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (cause) {
-      return invalid(`${path}: cannot read: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      return invalid(`${path}: not JSON: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return invalid(`${path}: /: must be an object`);
-    }
-    fileInput = parsed as Json;
+    const read = readJsonConfigFile(path);
+    if (!read.ok) return invalid(read.reason);
+    fileInput = read.value;
   }
   return resolveConfig(applyEnv(fileInput, env), path === null ? "environment" : `${path} (+ environment)`);
 }

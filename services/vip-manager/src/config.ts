@@ -1,14 +1,21 @@
 // The vip-manager's configuration: a JSON file (`--config path` or SP_VIP_MANAGER_CONFIG) with env
 // overrides, validated by a TypeBox schema. A bad configuration is refused at start with the
 // offending path and the reason; it is never re-read at run time.
-import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
 import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
-import { applyNatsEnv, envList, envNumber, envSetter, jsonSection } from "@sentinel-plane/runtime";
+import {
+  applyNatsEnv,
+  configFileArg,
+  readJsonConfigFile,
+  envList,
+  envNumber,
+  envSetter,
+  jsonSection,
+} from "@sentinel-plane/runtime";
 import type { JsonObject } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
@@ -290,12 +297,7 @@ export function configPath(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--config") return argv[i + 1] ?? null;
-    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
-  }
-  return env["SP_VIP_MANAGER_CONFIG"] ?? null;
+  return configFileArg(argv, env, "SP_VIP_MANAGER_CONFIG");
 }
 
 export function loadConfig(
@@ -306,22 +308,9 @@ export function loadConfig(
   const path = configPath(argv, env);
   let file_input: Json = {};
   if (path !== null) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (cause) {
-      return invalid(`${path}: cannot read: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      return invalid(`${path}: not JSON: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return invalid(`${path}: /: must be an object`);
-    }
-    file_input = parsed as Json;
+    const read = readJsonConfigFile(path);
+    if (!read.ok) return invalid(read.reason);
+    file_input = read.value;
   }
   return resolveConfig(
     applyEnv(file_input, env),
