@@ -3,13 +3,11 @@
 // SIGKILL failover.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { differentialCases, runDifferential } from "@sentinel-plane/sentinel-agent/resp-differential";
-import { freePort, ManagedProcess, startCluster, withProcesses } from "@sentinel-plane/testkit";
+import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
 import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
@@ -40,33 +38,11 @@ void test("every listed request gets redis-sentinel's reply shape from a real ag
     await unfenced(cluster);
     await cluster.waitForEvent((e) => e.name === "+slave", { timeout_ms: 20_000 });
 
-    const dir = await procs.tempDir("redis-sentinel");
-    const port = await freePort();
-    const config = join(dir, "sentinel.conf");
-    await writeFile(
-      config,
-      [
-        `port ${port}`,
-        "bind 127.0.0.1",
-        `dir ${dir}`,
-        'logfile ""',
-        `sentinel monitor ${cluster.master_name} 127.0.0.1 ${primary.port} 1`,
-        "",
-      ].join("\n"),
-    );
-    const sentinel = ManagedProcess.spawn({
-      name: "redis-sentinel",
-      command: "redis-sentinel",
-      args: [config],
-      log_path: join(dir, "sentinel.log"),
-      cwd: dir,
-    });
-    procs.onCleanup(async () => {
-      await sentinel.stop(1000);
-    });
-    await sentinel.waitForLine((line) => line.includes("+monitor master"), {
-      timeout_ms: 10_000,
-      signal: t.signal,
+    const { port } = await procs.startRedisSentinel({
+      master_name: cluster.master_name,
+      host: "127.0.0.1",
+      port: primary.port,
+      quorum: 1,
     });
     // Both sides must list the replica as up before the shapes can match.
     for (const side of [port, agent.sentinel_port]) {

@@ -1,12 +1,11 @@
 // The per-test owner of real processes. Everything it starts is killed by PID at teardown
 // (SIGTERM, SIGKILL after a short grace), also when the test throws or times out; logs are
 // printed when the test failed. Use `withProcesses(t, async (procs) => ...)` or `harness(t)`.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "@sentinel-plane/runtime";
-import type { ManagedProcess } from "./managed-process.js";
-import { isAlive } from "./managed-process.js";
+import { isAlive, ManagedProcess } from "./managed-process.js";
 import { NatsServer } from "./nats-server.js";
 import type { NatsServerOptions } from "./nats-server.js";
 import { BIND_ATTEMPTS_MAX, freePort } from "./ports.js";
@@ -122,6 +121,44 @@ export class Harness {
       if ((await server.launch()) === "ready") return server;
     }
     throw new Error(`redis-server: no free port after ${BIND_ATTEMPTS_MAX} attempts`);
+  }
+
+  /**
+   * A real Redis Sentinel (Debian's `redis-sentinel`) monitoring one primary, for side-by-side
+   * tests; resolves once it logs `+monitor`. Stopped at teardown like everything else.
+   */
+  async startRedisSentinel(monitor: {
+    readonly master_name: string;
+    readonly host: string;
+    readonly port: number;
+    readonly quorum: number;
+  }): Promise<{ readonly port: number; readonly process: ManagedProcess }> {
+    this.assertOpen();
+    const dir = await this.tempDir("redis-sentinel");
+    const port = await freePort();
+    const config = join(dir, "sentinel.conf");
+    const lines = [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      "daemonize no",
+      'logfile ""',
+      `sentinel monitor ${monitor.master_name} ${monitor.host} ${monitor.port} ${monitor.quorum}`,
+    ];
+    await writeFile(config, `${lines.join("\n")}\n`);
+    const proc = ManagedProcess.spawn({
+      name: "redis-sentinel",
+      command: "redis-sentinel",
+      args: [config],
+      log_path: join(dir, "sentinel.log"),
+      cwd: dir,
+    });
+    this.track(proc);
+    await proc.waitForLine((line) => line.includes(`+monitor master ${monitor.master_name}`), {
+      timeout_ms: this.ready_timeout_ms,
+      signal: this.signal,
+    });
+    return { port, process: proc };
   }
 
   async startNats(options: NatsServerOptions = {}): Promise<NatsServer> {

@@ -3,10 +3,8 @@
 // reply of the same shape from both. Our side is the fake-view server here; the same harness
 // runs against the agent by passing its endpoint to runDifferential.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, ManagedProcess, withProcesses } from "@sentinel-plane/testkit";
+import { withProcesses } from "@sentinel-plane/testkit";
 import { differentialCases, runDifferential } from "./differential.js";
 import { FakeSentinelView, fakeMasterView, fakeReplicaView } from "./fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
@@ -18,34 +16,11 @@ void test("our port answers every listed request with redis-sentinel's reply sha
     const replica = await procs.startRedis({ name: "replica", replicaof: primary.address });
     await replica.waitForSync(10_000);
 
-    const dir = await procs.tempDir("sentinel");
-    const sentinelPort = await freePort();
-    const config = join(dir, "sentinel.conf");
-    await writeFile(
-      config,
-      [
-        `port ${sentinelPort}`,
-        "bind 127.0.0.1",
-        `dir ${dir}`,
-        "daemonize no",
-        'logfile ""',
-        `sentinel monitor mymaster ${primary.host} ${primary.port} 1`,
-        "",
-      ].join("\n"),
-    );
-    const sentinel = ManagedProcess.spawn({
-      name: "redis-sentinel",
-      command: "redis-sentinel",
-      args: [config],
-      log_path: join(dir, "sentinel.log"),
-      cwd: dir,
-    });
-    procs.onCleanup(async () => {
-      await sentinel.stop(1000);
-    });
-    await sentinel.waitForLine((line) => line.includes("+monitor master mymaster"), {
-      timeout_ms: 10_000,
-      signal: t.signal,
+    const { port: sentinelPort } = await procs.startRedisSentinel({
+      master_name: "mymaster",
+      host: primary.host,
+      port: primary.port,
+      quorum: 1,
     });
     // The sentinel learns the replica from the primary's INFO, then connects to it and reads its
     // INFO; no event reaches us, so poll until the replica is connected and reported up.
