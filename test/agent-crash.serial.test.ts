@@ -4,18 +4,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
-import { DOWN_AFTER_MS, EVENT_TIMEOUT_MS, FAILOVER_TIMEOUT_MS, discovered } from "./support/agents.js";
+import { THREE_AGENTS, EVENT_TIMEOUT_MS, discovered } from "./support/agents.js";
 import { eventually, redisClient, redisPid } from "./support/redis.js";
 
 void test("the leader crashes right after its election: the failover still ends with exactly one primary", async (t) => {
   await withProcesses(t, async (procs) => {
     const marker = `${await procs.tempDir("crash")}/crashed`;
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
       agent_env: { SP_SIMULATE_FAILURE: "crash-after-election", SP_SIMULATE_FAILURE_ONCE_FILE: marker },
     });
     await assertOnePrimaryAfterLeaderCrash(cluster, procs);
@@ -26,11 +22,7 @@ void test("the leader crashes right after the promotion: the failover still ends
   await withProcesses(t, async (procs) => {
     const marker = `${await procs.tempDir("crash")}/crashed`;
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
       agent_env: { SP_SIMULATE_FAILURE: "crash-after-promotion", SP_SIMULATE_FAILURE_ONCE_FILE: marker },
     });
     await assertOnePrimaryAfterLeaderCrash(cluster, procs);

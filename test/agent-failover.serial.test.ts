@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import {
+  THREE_AGENTS,
   DOWN_AFTER_MS,
   EVENT_TIMEOUT_MS,
   FAILOVER_TIMEOUT_MS,
@@ -18,11 +19,7 @@ import { decodeTopologyRecord, topologyBucket, topologyKey } from "@sentinel-pla
 void test("SIGKILL of the primary: one leader, best replica promoted, others follow, data kept, old primary converted", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
       replica_priorities: [50, 100],
     });
     const [primary, best, other] = cluster.redis;
@@ -156,11 +153,7 @@ void test("only 1 of 3 agents alive: the primary goes SDOWN but never fails over
 void test("replica-priority 0 is never promoted", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
       // The priority-0 replica is listed first and would otherwise win on priority order.
       replica_priorities: [0, 100],
     });

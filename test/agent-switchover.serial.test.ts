@@ -3,23 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
-import {
-  DOWN_AFTER_MS,
-  EVENT_TIMEOUT_MS,
-  FAILOVER_TIMEOUT_MS,
-  discovered,
-  writable,
-} from "./support/agents.js";
+import { THREE_AGENTS, DOWN_AFTER_MS, EVENT_TIMEOUT_MS, discovered, writable } from "./support/agents.js";
 import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
 void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary accepts no write", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
     });
     const [primary] = cluster.redis;
     assert.ok(primary);
@@ -75,11 +65,7 @@ void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary
 void test("a manual failover (SENTINEL FAILOVER) under a steady writer loses no acknowledged write", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, {
-      replicas: 2,
-      agents: 3,
-      quorum: 2,
-      down_after_ms: DOWN_AFTER_MS,
-      failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+      ...THREE_AGENTS,
     });
     const [primary] = cluster.redis;
     const [agent] = cluster.agents;

@@ -5,6 +5,15 @@ import { eventually, redisClient } from "./redis.js";
 
 export const DOWN_AFTER_MS = 1000;
 export const FAILOVER_TIMEOUT_MS = 10_000;
+/** The usual test cluster: a primary, two replicas, three agents, quorum 2, down-after 1 s. */
+export const THREE_AGENTS = {
+  replicas: 2,
+  agents: 3,
+  quorum: 2,
+  down_after_ms: DOWN_AFTER_MS,
+  failover_timeout_ms: FAILOVER_TIMEOUT_MS,
+} as const;
+
 export const EVENT_TIMEOUT_MS = 20_000;
 
 /** Waits until every agent has announced both replicas and both peers (discovery). */
