@@ -83,6 +83,7 @@ export function createMaster(
     name,
     address,
     settings,
+    pre_promote: null,
     config_epoch: 0,
     leader: null,
     leader_epoch: 0,

@@ -8,8 +8,9 @@
 //
 // The concerns live in their own files: clock.ts (core time, TILT), detection.ts (probes, SDOWN),
 // odown.ts (opinions, ODOWN), election.ts (votes), selection.ts (replica choice), failover.ts (the
-// state machine), switchover.ts (a manual failover's fence and catch-up), commands.ts (data-node
-// commands), config.ts (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
+// state machine), switchover.ts (a manual failover's fence and catch-up), pre-promote.ts (the
+// configured fence script before a promotion), commands.ts (data-node commands), config.ts
+// (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
 // events.ts (THE event table), persist.ts (the durable snapshot).
 import { applyAdmin, createMaster } from "./admin.js";
 import { advanceClock, maybeExitTilt } from "./clock.js";
@@ -24,6 +25,7 @@ import {
   maybeStartFailover,
 } from "./failover.js";
 import { onDownOpinion, refreshOdown, resendOpinionIfDue, sendOpinion } from "./odown.js";
+import { assertPrePromoteHook, onPrePromoteResult } from "./pre-promote.js";
 import { Out } from "./out.js";
 import { snapshot } from "./persist.js";
 import type { Random } from "./random.js";
@@ -40,6 +42,7 @@ import type {
   MasterSettings,
   PeerMessage,
   PersistedState,
+  PrePromoteHook,
   TopologyRecord,
 } from "./types.js";
 
@@ -51,11 +54,15 @@ export interface AgentConfig {
   /** The address other agents and clients use for this agent. */
   readonly announce: Address;
   readonly timing: AgentTiming;
-  /** Masters from the configuration file; persisted state, when present, takes precedence. */
+  /**
+   * Masters from the configuration file; persisted state, when present, takes precedence, except
+   * for `pre_promote`, which only the file gives (applied by name to the restored masters too).
+   */
   readonly masters: readonly {
     readonly name: string;
     readonly address: Address;
     readonly settings: MasterSettings;
+    readonly pre_promote?: PrePromoteHook;
   }[];
 }
 
@@ -101,6 +108,12 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
       state.masters.set(m.name, createMaster(m.name, m.address, m.settings, now_ms));
     }
   }
+  for (const m of config.masters) {
+    const master = state.masters.get(m.name);
+    if (m.pre_promote === undefined || master === undefined) continue;
+    assertPrePromoteHook(m.pre_promote);
+    master.pre_promote = { script: m.pre_promote.script, timeout_ms: m.pre_promote.timeout_ms };
+  }
   return state;
 }
 
@@ -132,6 +145,8 @@ function dispatch(out: Out, input: Input): MasterState[] {
       return one(onRecordObserved(out, input.record, input.revision));
     case "commit_result":
       return one(onCommitResult(out, input));
+    case "pre_promote_result":
+      return one(onPrePromoteResult(out, input.hook_id, input.ok, input.detail));
     case "admin": {
       const outcome = applyAdmin(out, input.command, false);
       const reply: Effect = {
@@ -296,11 +311,13 @@ export interface MasterView {
   readonly config_epoch: number;
   readonly sdown: boolean;
   readonly odown: boolean;
-  /** "none" or a FailoverStateName: "wait-start", "select-slave", "fence-old-primary", ... */
+  /** "none" or a FailoverStateName: "wait-start", "select-slave", "pre-promote", ... */
   readonly failover_state: string;
   readonly failover_epoch: number;
   readonly quorum: number;
   readonly settings: MasterSettings;
+  /** The pre-promote hook from the configuration file, or null. */
+  readonly pre_promote: PrePromoteHook | null;
   readonly leader: AgentId | null;
   readonly leader_epoch: number;
   readonly replicas: number;
@@ -320,6 +337,7 @@ export function masterView(state: AgentState, name: string): MasterView | null {
     failover_epoch: master.failover?.epoch ?? 0,
     quorum: master.settings.quorum,
     settings: master.settings,
+    pre_promote: master.pre_promote,
     leader: master.leader,
     leader_epoch: master.leader_epoch,
     replicas: master.replicas.size,

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
+import { pingPeriodMs } from "./detection.js";
 import { Harness, PRIMARY, eventNames, eventTexts } from "./test-support.js";
 import type { Effect } from "./types.js";
 
@@ -80,4 +81,48 @@ void test("+reboot when the run id changes", () => {
     },
   });
   assert.deepEqual(eventTexts(effects), ["+reboot master mymaster 10.0.0.1 6379"]);
+});
+
+void test("the PING period is a tenth of down-after within [ping_period_ms, 1000] and never above it", () => {
+  const period = (down_after_ms: number): number => {
+    const h = new Harness({ down_after_ms });
+    const master = h.state.masters.get("mymaster");
+    assert.ok(master !== undefined);
+    return pingPeriodMs({ ...h.state, timing: { ...h.state.timing, ping_period_ms: 100 } }, master);
+  };
+  assert.equal(period(1000), 100);
+  assert.equal(period(500), 100); // the floor
+  assert.equal(period(5000), 500);
+  assert.equal(period(30000), 1000); // Sentinel's default down-after: Sentinel's period
+  assert.equal(period(60000), 1000);
+  assert.equal(period(50), 50); // never above down-after
+});
+
+void test("an unanswered PING asks for a wake at its SDOWN deadline, which then fires between ticks", () => {
+  const h = new Harness({ down_after_ms: 1000 });
+  h.live(3000, true);
+  const link = h.state.masters.get("mymaster")?.link;
+  assert.ok(link !== undefined);
+  // The primary stops answering; ticks until the first wake is asked for.
+  let wake: Effect | undefined;
+  for (let i = 0; i < 30 && wake === undefined; i++) wake = h.live(100, false).find((e) => e.type === "wake");
+  assert.ok(wake?.type === "wake");
+  const since_ms = link.unanswered_since_ms;
+  assert.ok(since_ms !== null);
+  const deadline_ms = since_ms + 1000 + 1;
+  assert.equal(h.now_ms + wake.after_ms, deadline_ms);
+  assert.ok(h.now_ms < deadline_ms - 1, "asked for ahead of the deadline");
+  // A step just before the deadline: not down yet. The wake's tick, between two ticks: down.
+  const before = h.input({ type: "tick", now_ms: deadline_ms - 1 });
+  assert.ok(!eventNames(before).includes("+sdown"));
+  const at = h.input({ type: "tick", now_ms: deadline_ms });
+  assert.ok(eventTexts(at).includes("+sdown master mymaster 10.0.0.1 6379"));
+  // Once down, no more wakes for it.
+  h.now_ms = deadline_ms;
+  assert.equal(h.live(1000, false).filter((e) => e.type === "wake").length, 0);
+});
+
+void test("answered PINGs ask for no wake", () => {
+  const h = new Harness({ down_after_ms: 1000 });
+  assert.equal(h.live(3000, true).filter((e) => e.type === "wake").length, 0);
 });

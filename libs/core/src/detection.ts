@@ -7,9 +7,20 @@ import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import type { Address, Input, NodeReport, RedisInfo } from "./types.js";
 
-/** PING period: Sentinel's min(1000, down_after). */
+/** Longest PING period, Sentinel's. */
+const PING_PERIOD_MAX_MS = 1000;
+
+/**
+ * PING period: a tenth of down-after within [timing.ping_period_ms, 1000], never above
+ * down-after. Detection is then within ~10 % of down-after (Sentinel: up to a whole second late)
+ * while an agent watching many masters with Sentinel's default down-after (30 s) pings each
+ * instance once a second, as Sentinel does.
+ */
 export function pingPeriodMs(state: AgentState, master: MasterState): number {
-  return Math.min(state.timing.ping_period_ms, master.settings.down_after_ms);
+  const down_after_ms = master.settings.down_after_ms;
+  const tenth_ms = Math.floor(down_after_ms / 10);
+  const period_ms = Math.min(PING_PERIOD_MAX_MS, Math.max(state.timing.ping_period_ms, tenth_ms));
+  return Math.max(1, Math.min(period_ms, down_after_ms));
 }
 
 /** INFO every second while the master is down or a failover runs, else every info_period_ms. */
@@ -32,6 +43,11 @@ export function scheduleProbes(out: Out, master: MasterState): void {
   // A probe whose result never came (a shell bug or a lost reply) is forgotten after this.
   const lost_ms = 2 * state.timing.probe_timeout_ms + ping_ms;
   for (const link of allLinks(master)) {
+    // A PING from an earlier tick still unanswered: SDOWN may fall between two ticks.
+    if (link.unanswered_since_ms !== null && !link.sdown && !link.exited) {
+      const sdown_at_ms = link.unanswered_since_ms + master.settings.down_after_ms + 1;
+      if (sdown_at_ms > now) out.push({ type: "wake", after_ms: sdown_at_ms - now });
+    }
     if (link.ping_probe_id !== null && now - link.ping_sent_ms > lost_ms) {
       state.probes.delete(link.ping_probe_id);
       link.ping_probe_id = null;
@@ -137,10 +153,12 @@ function applyProcessState(out: Out, link: InstanceLink, report: NodeReport): vo
   if (process.state === "running") {
     link.exited = false;
     if (report.info !== undefined) {
-      // The data-node beside the server just talked to it: as good as a PONG.
+      // The data-node beside the server talked to it recently: it counts for the `disconnected`
+      // flag, not for SDOWN. Its INFO may predate a hang by a probe period, so clearing our
+      // own unanswered PING with it would push SDOWN back by as much; SDOWN stays our own PINGs'
+      // verdict, as in Sentinel.
       link.last_reply_ms = now;
       link.last_avail_ms = now;
-      link.unanswered_since_ms = null;
     }
   }
 }
@@ -230,6 +248,15 @@ export function refreshSdown(out: Out, master: MasterState): boolean {
     if (is_primary) primary_changed = true;
   }
   return primary_changed;
+}
+
+/**
+ * Whether an instance is answering, for the read APIs' `disconnected` flag: a reply (PONG, INFO or
+ * a data-node report with INFO) within 5 PING periods plus a probe timeout.
+ */
+export function isAnswering(state: AgentState, master: MasterState, link: InstanceLink): boolean {
+  const window_ms = 5 * pingPeriodMs(state, master) + state.timing.probe_timeout_ms;
+  return Number.isFinite(link.last_reply_ms) && state.now_ms - link.last_reply_ms < window_ms;
 }
 
 /** Sentinel's "disconnected" for replica selection: no reply within 5 PING periods. */

@@ -53,6 +53,7 @@ export function startElection(
     target,
     selected: null,
     fence: null,
+    pre_promote: null,
     promote_command_id: null,
     promote_confirmed: false,
     commit_id: null,

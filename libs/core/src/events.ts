@@ -134,6 +134,24 @@ export const EVENTS = {
       "unwritable for the whole TILT period.",
     ours: true,
   },
+  // The pre-promotion fence hook (ours, pre-promote.ts): a configured script runs first.
+  "+failover-state-pre-promote": {
+    level: "warning",
+    format: "%@",
+    meaning:
+      "The master's pre-promote script (sentinel-plane pre-promote-script) is running on the " +
+      "leading agent, before the chosen replica is promoted; only its exit 0 lets the failover go on.",
+    ours: true,
+  },
+  "-failover-abort-pre-promote-failed": {
+    level: "warning",
+    format: "%@ #epoch %d #reason %s",
+    meaning:
+      "The pre-promote script failed (exit code, signal, could not start) or gave no result in " +
+      "time (reason `timeout`): nothing was promoted, a switchover's fence is lifted (same " +
+      "epoch), and a new failover may follow after the usual randomised back-off.",
+    ours: true,
+  },
   "+failover-state-send-slaveof-noone": {
     level: "notice",
     format: "%@",

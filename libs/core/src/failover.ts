@@ -4,6 +4,8 @@
 //   select-slave      +failover-state-select-slave            -> +selected-slave / -failover-abort-no-good-slave
 //   fence-old-primary, wait-catchup (ours, switchover.ts): a manual failover with a reachable
 //                     primary fences it and waits for the replica to catch up -> no write lost
+//   pre-promote       (ours, pre-promote.ts) the configured fence script runs first
+//                                                             -> -failover-abort-pre-promote-failed
 //   send-slaveof-noone +failover-state-send-slaveof-noone     (promote command, with the failover epoch)
 //   wait-promotion    +failover-state-wait-promotion          -> +promoted-slave / -failover-abort-slave-timeout
 //   commit            compare-and-set of the topology record  -> +switch-master / -failover-abort-commit-*
@@ -17,6 +19,7 @@ import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink } from "./detection.js";
 import { electionDelayMs, isElected, startElection } from "./election.js";
+import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
 import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
@@ -38,7 +41,10 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
     if (alive && state.now_ms < watch.until_ms) return;
   }
   if (master.odown) {
-    if (state.now_ms < master.odown_start_after_ms) return;
+    if (state.now_ms < master.odown_start_after_ms) {
+      out.push({ type: "wake", after_ms: master.odown_start_after_ms - state.now_ms });
+      return;
+    }
     startElection(out, master, "auto");
     return;
   }
@@ -75,7 +81,9 @@ function abort(
  */
 export function abandonSwitchover(out: Out, master: MasterState): void {
   const run = master.failover;
-  if (run === null || (run.state !== "fence-old-primary" && run.state !== "wait-catchup")) return;
+  if (run === null) return;
+  const fenced = run.state === "pre-promote" && run.fence !== null;
+  if (run.state !== "fence-old-primary" && run.state !== "wait-catchup" && !fenced) return;
   abortSwitchover(out, master, run, "-failover-abort-tilt");
   endFailover(out, master);
 }
@@ -103,6 +111,12 @@ export function failoverStep(out: Out, master: MasterState): void {
     case "fence-old-primary":
     case "wait-catchup": {
       const progress = switchoverStep(out, master, run);
+      if (progress === "abort") endFailover(out, master);
+      else if (progress === "promote") beginPromotion(out, master, run);
+      return;
+    }
+    case "pre-promote": {
+      const progress = prePromoteStep(out, master, run);
       if (progress === "abort") endFailover(out, master);
       else if (progress === "promote") promote(out, master, run);
       return;
@@ -140,10 +154,17 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
   }
   run.selected = target;
   if (wantsFence(master, run)) {
-    startFence(out, master, run); // switchover.ts; promote() follows once the replica caught up
+    startFence(out, master, run); // switchover.ts; beginPromotion() once the replica caught up
     return;
   }
-  promote(out, master, run);
+  beginPromotion(out, master, run);
+}
+
+/** The replica is chosen (and caught up): the pre-promote hook first when configured. */
+function beginPromotion(out: Out, master: MasterState, run: FailoverRun): void {
+  if (wantsPrePromote(master, run))
+    startPrePromote(out, master, run); // promote() on its success
+  else promote(out, master, run);
 }
 
 /**

@@ -23,6 +23,12 @@ export type {
 export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from "./events.js";
 export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
 export { randomBetween } from "./random.js";
+export { isAnswering, pingPeriodMs } from "./detection.js";
 export { globMatch, validateMonitor } from "./admin.js";
+export {
+  PRE_PROMOTE_MARGIN_MS,
+  PRE_PROMOTE_TIMEOUT_MAX_MS,
+  PRE_PROMOTE_TIMEOUT_MIN_MS,
+} from "./pre-promote.js";
 // The state's shape, for shells that present it (the Sentinel protocol's views): read-only use.
 export type { MasterState, InstanceLink, PeerAgent, FailoverRun } from "./state.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, PEERS, PRIMARY, eventTexts } from "./test-support.js";
+import { Harness, PEERS, PRIMARY, eventNames, eventTexts } from "./test-support.js";
 
 function opinion(h: Harness, from: string, down: boolean, address = PRIMARY): void {
   h.peer({
@@ -47,4 +47,38 @@ void test("opinions from unknown agents are ignored", () => {
   h.live(1500, false);
   opinion(h, "d".repeat(40), true);
   assert.equal(masterView(h.state, "mymaster")?.odown, false);
+});
+
+void test("the first-ranked agent that sees the master down stands at once; the next waits a slot", () => {
+  // ME ("aaa…") ranks before both peers: no wait.
+  const first = new Harness({ quorum: 2, down_after_ms: 1000, election_timeout_ms: 250 });
+  first.meetPeers();
+  first.live(2000, true);
+  first.live(1500, false);
+  const started = [...first.log];
+  opinion(first, PEERS[0], true);
+  const now = first.log.slice(started.length);
+  assert.ok(eventNames(now).includes("+try-failover"), "stands in the same step as ODOWN");
+  // A peer ranking before us sees it down too: we wait one slot (election_timeout / 5) for it.
+  const second = new Harness({ quorum: 2, down_after_ms: 1000, election_timeout_ms: 250 });
+  second.meetPeers(["0".repeat(40), PEERS[1]]);
+  second.live(2000, true);
+  second.live(1500, false);
+  const odown = second.peer({
+    type: "down_opinion",
+    from: "0".repeat(40),
+    current_epoch: 0,
+    master_name: "mymaster",
+    master_address: PRIMARY,
+    down: true,
+  });
+  assert.ok(eventNames(odown).includes("+odown"));
+  assert.ok(!eventNames(odown).includes("+try-failover"));
+  const wake = odown.find((e) => e.type === "wake");
+  assert.ok(wake?.type === "wake");
+  assert.equal(wake.after_ms, 50);
+  const early = second.input({ type: "tick", now_ms: second.now_ms + 49 });
+  assert.ok(!eventNames(early).includes("+try-failover"));
+  const later = second.input({ type: "tick", now_ms: second.now_ms + 50 });
+  assert.ok(eventNames(later).includes("+try-failover"));
 });

@@ -1,7 +1,15 @@
 // The agent's in-memory state. `step` mutates it in place and returns the same object (etcd/raft
 // style): a shell must not keep references into an older state and expect them to stay unchanged.
 // Only `PersistedState` (see persist.ts) survives a restart; everything else is rebuilt.
-import type { Address, AgentId, AgentTiming, MasterSettings, NodeCommand, RedisInfo } from "./types.js";
+import type {
+  Address,
+  AgentId,
+  AgentTiming,
+  MasterSettings,
+  NodeCommand,
+  PrePromoteHook,
+  RedisInfo,
+} from "./types.js";
 
 /** What we know about one Redis instance (the primary or a replica) and our probes of it. */
 export interface InstanceLink {
@@ -59,12 +67,16 @@ export interface PeerAgent {
   opinion: { down: boolean; address: Address; received_ms: number } | null;
 }
 
-/** `fence-old-primary` and `wait-catchup` are ours: the coordinated switchover (switchover.ts). */
+/**
+ * `fence-old-primary` and `wait-catchup` are ours: the coordinated switchover (switchover.ts);
+ * `pre-promote` too: the configured pre-promotion fence hook is running (pre-promote.ts).
+ */
 export type FailoverStateName =
   | "wait-start"
   | "select-slave"
   | "fence-old-primary"
   | "wait-catchup"
+  | "pre-promote"
   | "send-slaveof-noone"
   | "wait-promotion"
   | "commit"
@@ -89,11 +101,20 @@ export interface FailoverRun {
   selected: Address | null;
   /** The switchover's fence of the old primary; null when it is not fenced (see switchover.ts). */
   fence: SwitchoverFence | null;
+  /** The pre-promote hook of this run; null until it is started (pre-promote.ts). */
+  pre_promote: PrePromoteRun | null;
   promote_command_id: number | null;
   /** The data-node confirmed the promotion (command_result), ahead of any INFO. */
   promote_confirmed: boolean;
   commit_id: number | null;
   last_commit_ms: number;
+}
+
+/** A pre-promote hook run: its id, the core's own deadline, and the result once it came. */
+export interface PrePromoteRun {
+  readonly hook_id: number;
+  readonly deadline_ms: number;
+  result: { readonly ok: boolean; readonly detail: string } | null;
 }
 
 /** Progress of fencing the old primary and of the chosen replica's catch-up. */
@@ -113,6 +134,8 @@ export interface MasterState {
   readonly name: string;
   address: Address;
   settings: MasterSettings;
+  /** From the configuration file only, never persisted nor set at run time (types.ts). */
+  pre_promote: PrePromoteHook | null;
   config_epoch: number;
   /** Our vote: whom we voted for in `leader_epoch` (persisted). */
   leader: AgentId | null;

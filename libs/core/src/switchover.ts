@@ -152,18 +152,23 @@ function caughtUp(master: MasterState, run: FailoverRun, offset: number): boolea
 
 /**
  * Nothing was promoted: lift the fence with the same epoch (repeated by reconcile.ts if lost).
- * The caller ends the failover.
+ * The caller ends the failover. `extra` follows the epoch in the event's payload.
  */
 export function abortSwitchover(
   out: Out,
   master: MasterState,
   run: FailoverRun,
-  name: "-failover-abort-catchup-timeout" | "-failover-abort-fence-failed" | "-failover-abort-tilt",
+  name:
+    | "-failover-abort-catchup-timeout"
+    | "-failover-abort-fence-failed"
+    | "-failover-abort-tilt"
+    | "-failover-abort-pre-promote-failed",
+  extra: readonly (string | number)[] = [],
 ): "abort" {
   if (run.state === "send-slaveof-noone" || run.promote_command_id !== null) {
     throw new Error("abortSwitchover after a promotion was sent");
   }
-  out.event(name, master, masterSubject(master), [run.epoch]);
+  out.event(name, master, masterSubject(master), [run.epoch, ...extra]);
   sendNodeCommand(out, master, run.old_primary, run.epoch, { type: "unfence" }, "fix");
   master.unfence = { epoch: run.epoch, report_seq: master.link.report_seq };
   master.link.last_fix_ms = out.state.now_ms; // reconcile.ts repeats it only after a fix period

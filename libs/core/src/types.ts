@@ -33,9 +33,26 @@ export interface MasterSettings {
   readonly election_timeout_ms: number;
 }
 
+/**
+ * A pre-promotion fence hook (Patroni's `pre_promote`): run by the leading agent after it selected
+ * the replica and before it promotes it; a failure or a timeout aborts that failover. Kept apart
+ * from MasterSettings on purpose: settings are persisted, propagated to peers (MONITOR) and
+ * changed at run time (SENTINEL SET, REST), while a script path comes from the configuration file
+ * only (Sentinel's deny-scripts-reconfig), on this agent only.
+ */
+export interface PrePromoteHook {
+  /** Absolute path of the executable (checked by the shell when it loads the file). */
+  readonly script: string;
+  /** The shell kills the script after this long; the core gives up a margin later. */
+  readonly timeout_ms: number;
+}
+
 /** Agent-wide timing constants. Every one is bounded and explicit. */
 export interface AgentTiming {
-  /** PING period per monitored instance (Sentinel: 1000, or down_after if smaller). */
+  /**
+   * Shortest PING period. The period of a master's instances is a tenth of its down-after within
+   * [ping_period_ms, 1000], and never above down-after (Sentinel: min(1000, down-after)).
+   */
   readonly ping_period_ms: number;
   /** INFO period outside a failover (Sentinel: 10000). */
   readonly info_period_ms: number;
@@ -260,6 +277,16 @@ export type Input =
       readonly command: AdminCommand;
       /** Correlates the `admin_reply` effect. */
       readonly request_id: number;
+    }
+  /** The outcome of a `run_pre_promote` effect (a stale `hook_id` is ignored). */
+  | {
+      readonly type: "pre_promote_result";
+      readonly now_ms: number;
+      readonly hook_id: number;
+      /** True only when the script exited 0 within its timeout. */
+      readonly ok: boolean;
+      /** Short reason, e.g. `exit-1`, `signal-SIGKILL`, `timeout`, `spawn-ENOENT` (bounded by the core). */
+      readonly detail: string;
     };
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +321,13 @@ export type Effect =
       readonly expected_revision: number;
     }
   | { readonly type: "event"; readonly event: SentinelEvent }
+  /**
+   * Step me (with a tick) `after_ms` from now: a deadline falls between two periodic ticks (an
+   * SDOWN deadline, a failover start). Relative, because core time is not the shell's clock (see
+   * clock.ts). Re-emitted on every tick while the deadline is pending, so the shell needs to keep
+   * only the earliest one.
+   */
+  | { readonly type: "wake"; readonly after_ms: number }
   | {
       readonly type: "client_reconfig";
       readonly master_name: string;
@@ -301,6 +335,21 @@ export type Effect =
       readonly state: "start";
       readonly from: Address;
       readonly to: Address;
+    }
+  /**
+   * Runs the master's pre-promote script before `to` is promoted (only on the leading agent);
+   * argv `<master-name> leader pre-promote <from-ip> <from-port> <to-ip> <to-port>`. Answered by a
+   * `pre_promote_result` input with the same hook_id.
+   */
+  | {
+      readonly type: "run_pre_promote";
+      readonly hook_id: number;
+      readonly master_name: string;
+      readonly epoch: number;
+      readonly script: string;
+      readonly from: Address;
+      readonly to: Address;
+      readonly timeout_ms: number;
     }
   | {
       readonly type: "admin_reply";

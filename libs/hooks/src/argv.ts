@@ -28,6 +28,31 @@ export function clientReconfigArgv(script_path: string, call: ClientReconfigCall
   ];
 }
 
+export interface PrePromoteCall {
+  readonly master_name: string;
+  readonly from: { readonly host: string; readonly port: number };
+  readonly to: { readonly host: string; readonly port: number };
+}
+
+/**
+ * `<path> <master-name> leader pre-promote <from-ip> <from-port> <to-ip> <to-port>`: the
+ * client-reconfig-script order (only the leader runs it; state `pre-promote`), so a script written
+ * for Sentinel's reconfig hook can tell the call apart by its third argument and be reused.
+ */
+export function prePromoteArgv(script_path: string, call: PrePromoteCall): readonly string[] {
+  assertScriptPath(script_path);
+  return [
+    script_path,
+    call.master_name,
+    "leader",
+    "pre-promote",
+    call.from.host,
+    String(call.from.port),
+    call.to.host,
+    String(call.to.port),
+  ];
+}
+
 /** `<path> <event-type> <description>`, for warning-level events, as sentinelEvent does. */
 export function notificationArgv(
   script_path: string,

@@ -1,5 +1,7 @@
-export type { ClientReconfigCall, ReconfigRole } from "./argv.js";
-export { clientReconfigArgv, notificationArgv } from "./argv.js";
+export type { ClientReconfigCall, PrePromoteCall, ReconfigRole } from "./argv.js";
+export { clientReconfigArgv, notificationArgv, prePromoteArgv } from "./argv.js";
+export type { RunOnceOptions, RunOnceResult } from "./once.js";
+export { SCRIPT_OUTPUT_MAX_BYTES, runScriptOnce } from "./once.js";
 export type { HookLimits } from "./limits.js";
 export { SCRIPT_ARGS_MAX, SENTINEL_HOOK_LIMITS, hookLimits, scriptRetryDelayMs } from "./limits.js";
 export type { PendingScript, PendingScriptField, ScriptCounters } from "./pending.js";

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import { constants as osConstants } from "node:os";
+import { killGroup } from "./kill.js";
 import type { HookLimits } from "./limits.js";
 import { SENTINEL_HOOK_LIMITS, assertHookLimits } from "./limits.js";
 import type { PendingScript, ScriptCounters } from "./pending.js";
@@ -184,15 +185,5 @@ export class HookRunner {
       this.#timer = null;
       this.#feed({ kind: "tick", now_ms: this.#now_ms() });
     }, delay_ms);
-  }
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch (error) {
-    // ESRCH: the group is already gone; its exit event is on its way.
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
   }
 }

@@ -15,7 +15,20 @@ export interface RedisClientOptions {
   /** Reconnect back-off: `retry_base_ms * attempt`, capped at `retry_max_ms`; never gives up. */
   readonly retry_base_ms: number;
   readonly retry_max_ms: number;
+  /**
+   * INFO `loading` check before the first command (ioredis' ready check); default true. Probes
+   * turn it off: Sentinel PINGs a fresh link at once, and a link waiting for its ready check
+   * refuses every command (no offline queue), which would read as a dead instance.
+   */
+  readonly ready_check?: boolean;
 }
+
+/**
+ * How long a closing connection may wait for the server's FIN before its socket is destroyed
+ * (ioredis default 2000). A hung server never sends it, and until then the old link looks ready
+ * but refuses every command: a reconnect must start at once.
+ */
+const DISCONNECT_TIMEOUT_MS = 20;
 
 /** The bounded back-off used by `retryStrategy` (exported for tests). */
 export function reconnectDelay_ms(attempt: number, base_ms: number, max_ms: number): number {
@@ -34,7 +47,8 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     commandTimeout: options.command_timeout_ms,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
-    enableReadyCheck: true,
+    enableReadyCheck: options.ready_check ?? true,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
     lazyConnect: true,

@@ -35,6 +35,8 @@ export class AgentLoop {
   #stopped = false;
   /** Resolves when the queue is empty and no persist is in flight (tests, shutdown). */
   #idle_waiters: (() => void)[] = [];
+  /** The earliest requested `wake` (one timer: the core re-requests later ones on every tick). */
+  #wake: { readonly at_ms: number; readonly timer: NodeJS.Timeout } | null = null;
 
   constructor(state: AgentState, ports: AgentPorts, options: AgentLoopOptions) {
     assert.ok(options.inputs_max > 0 && options.admin_pending_max > 0);
@@ -90,6 +92,8 @@ export class AgentLoop {
 
   stop(): void {
     this.#stopped = true;
+    if (this.#wake !== null) clearTimeout(this.#wake.timer);
+    this.#wake = null;
     this.#queue.length = 0;
     for (const [, pending] of this.#admin)
       pending.resolve({ ok: false, code: "SP_ERR_STOPPED", message: "agent stopped" });
@@ -100,8 +104,12 @@ export class AgentLoop {
     this.#draining = true;
     try {
       while (!this.#stopped) {
-        const input = this.#queue.shift();
-        if (input === undefined) break;
+        const queued = this.#queue.shift();
+        if (queued === undefined) break;
+        // Every input is dated when it is stepped, not when it was queued (behind a slow persist,
+        // say): a PING a tick sends leaves now, and dating it earlier would bring its SDOWN deadline
+        // forward; a reply dated later only errs towards "alive". Monotonic across inputs too.
+        const input: Input = { ...queued, now_ms: this.#options.now_ms() };
         const output = step(this.#state, input, this.#options.random);
         this.#state = output.state;
         await this.#carryOut(output.effects);
@@ -126,6 +134,19 @@ export class AgentLoop {
         if (effect.type === "persist") return;
       }
     }
+  }
+
+  /** Feeds a tick at `at_ms` (shell clock) unless an earlier wake is already set. */
+  #wakeAt(at_ms: number): void {
+    if (this.#stopped) return;
+    if (this.#wake !== null && this.#wake.at_ms <= at_ms) return;
+    if (this.#wake !== null) clearTimeout(this.#wake.timer);
+    const delay_ms = Math.max(0, Math.ceil(at_ms - this.#options.now_ms()));
+    const timer = setTimeout(() => {
+      this.#wake = null;
+      this.feed({ type: "tick", now_ms: this.#options.now_ms() });
+    }, delay_ms);
+    this.#wake = { at_ms, timer };
   }
 
   #dispatch(effect: Exclude<Effect, { type: "persist" }>): void {
@@ -179,8 +200,17 @@ export class AgentLoop {
       case "event":
         ports.events.emit(effect.event);
         return;
+      case "wake":
+        this.#wakeAt(this.#options.now_ms() + effect.after_ms);
+        return;
       case "client_reconfig":
         ports.hooks.clientReconfig(effect.master_name, effect.role, effect.state, effect.from, effect.to);
+        return;
+      case "run_pre_promote":
+        void ports.pre_promote.run(effect).then(({ ok, detail }) => {
+          const now_ms = this.#options.now_ms();
+          this.feed({ type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail });
+        });
         return;
       case "admin_reply": {
         const pending = this.#admin.get(effect.request_id);

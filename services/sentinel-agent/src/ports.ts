@@ -5,6 +5,7 @@ import type {
   AgentId,
   NodeCommand,
   NodeCommandResult,
+  Effect,
   PeerMessage,
   PersistedState,
   ProbeResult,
@@ -64,6 +65,13 @@ export interface ReconfigHooks {
   ): void;
 }
 
+/** Runs a pre-promote script (pre-promote.ts). Never rejects. */
+export interface PrePromoteHook {
+  run(
+    effect: Extract<Effect, { type: "run_pre_promote" }>,
+  ): Promise<{ readonly ok: boolean; readonly detail: string }>;
+}
+
 export interface AgentPorts {
   readonly peers: PeerTransport;
   readonly prober: Prober;
@@ -72,4 +80,5 @@ export interface AgentPorts {
   readonly state: StateStore;
   readonly events: EventSink;
   readonly hooks: ReconfigHooks;
+  readonly pre_promote: PrePromoteHook;
 }

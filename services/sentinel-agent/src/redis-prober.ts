@@ -81,6 +81,7 @@ export class RedisProber implements Prober {
       ...(auth.username === undefined ? {} : { username: auth.username }),
       ...(auth.password === undefined ? {} : { password: auth.password }),
       connection_name: "sentinel-plane-probe",
+      ready_check: false,
       connect_timeout_ms: this.#options.connect_timeout_ms,
       // The probe's own deadline (withTimeout) is the one that matters; this is a backstop.
       command_timeout_ms: 60_000,

@@ -1,6 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
+import { isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
@@ -40,6 +41,7 @@ const FAILOVER_STATE: Readonly<Record<string, FailoverStateName>> = {
   "select-slave": "select_slave",
   "fence-old-primary": "select_slave",
   "wait-catchup": "select_slave",
+  "pre-promote": "select_slave",
   "send-slaveof-noone": "send_slaveof_noone",
   "wait-promotion": "wait_promotion",
   commit: "wait_promotion",
@@ -50,17 +52,10 @@ function age(now_ms: number, at_ms: number | null): number {
   return at_ms === null || !Number.isFinite(at_ms) ? 0 : Math.max(0, Math.round(now_ms - at_ms));
 }
 
-function replied(state: AgentState, link: InstanceLink): boolean {
-  return (
-    Number.isFinite(link.last_reply_ms) &&
-    state.now_ms - link.last_reply_ms < 5 * state.timing.ping_period_ms + state.timing.probe_timeout_ms
-  );
-}
-
-function baseFlags(state: AgentState, link: InstanceLink): InstanceFlag[] {
+function baseFlags(state: AgentState, master: MasterState, link: InstanceLink): InstanceFlag[] {
   const flags: InstanceFlag[] = [];
   if (link.sdown) flags.push("s_down");
-  if (!replied(state, link)) flags.push("disconnected");
+  if (!isAnswering(state, master, link)) flags.push("disconnected");
   return flags;
 }
 
@@ -84,7 +79,7 @@ function instance(state: AgentState, master: MasterState, link: InstanceLink, na
 export function masterViewOf(state: AgentState, master: MasterState, config: SentinelConfig): MasterView {
   const now = state.now_ms;
   const link = master.link;
-  const flags: InstanceFlag[] = ["master", ...baseFlags(state, link)];
+  const flags: InstanceFlag[] = ["master", ...baseFlags(state, master, link)];
   if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
   if (master.failover !== null) flags.push("failover_in_progress");
   const file = config.masters.find((m) => m.name === master.name);
@@ -113,7 +108,7 @@ export function masterViewOf(state: AgentState, master: MasterState, config: Sen
 function replicaViewOf(state: AgentState, master: MasterState, link: InstanceLink): ReplicaView {
   const now = state.now_ms;
   const info: RedisInfo | null = link.info;
-  const flags: InstanceFlag[] = ["slave", ...baseFlags(state, link)];
+  const flags: InstanceFlag[] = ["slave", ...baseFlags(state, master, link)];
   const selected = master.failover?.selected;
   if (
     selected !== null &&

@@ -40,6 +40,7 @@ import { KvTopology } from "./kv-topology.js";
 import { AgentLoop } from "./loop.js";
 import { NatsNodeCommander } from "./node-commander.js";
 import { NatsPeers } from "./nats-peers.js";
+import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "./pre-promote.js";
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
@@ -51,9 +52,11 @@ import { createSentinelView } from "./sentinel-view.js";
 import { RestMetrics, RestServer } from "./rest/index.js";
 
 /**
- * Probe and gossip periods. PING every 100 ms (Sentinel: 1000) is what keeps detection within
- * ~100 ms of down-after-milliseconds; INFO stays at Sentinel's 10 s / 1 s because data-node
- * reports already bring role changes at once.
+ * Probe and gossip periods. PINGs go out every down-after / 10, at least every 100 ms and at most
+ * every 1000 ms (Sentinel: 1000; core detection.ts pingPeriodMs): detection within ~10 % of
+ * down-after, and Sentinel's probe load at its default down-after. The core asks for a wake at an
+ * SDOWN deadline, so the 100 ms tick adds nothing to it. INFO stays at Sentinel's 10 s / 1 s
+ * because data-node reports already bring role changes at once.
  */
 export const AGENT_TIMING: AgentTiming = {
   ping_period_ms: 100,
@@ -281,6 +284,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
           hooks.schedule(clientReconfigArgv(script, { master_name, role, state: st, from, to }));
         },
       },
+      pre_promote: new PrePromoteRunner({ ...PRE_PROMOTE_RUNNER_DEFAULTS, logger }),
     },
     {
       inputs_max: 10_000,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "@sentinel-plane/runtime";
 import { isAlive, ManagedProcess } from "./managed-process.js";
+import type { SpawnSpec } from "./managed-process.js";
 import { NatsServer } from "./nats-server.js";
 import type { NatsServerOptions } from "./nats-server.js";
 import { BIND_ATTEMPTS_MAX, freePort } from "./ports.js";
@@ -36,7 +37,22 @@ export interface PreparedRedis {
   readonly config_path: string;
 }
 
+/** One `sentinel monitor` line of a Redis Sentinel started by the harness. */
+export interface SentinelMonitor {
+  readonly master_name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly quorum: number;
+}
+
+export interface RedisSentinelOptions {
+  /** More sentinel.conf lines, after the monitor lines (e.g. `sentinel down-after-milliseconds`). */
+  readonly config_lines?: readonly string[];
+}
+
 const ADOPTED_KILL_DEADLINE_MS = 5000;
+/** Bound on redis-servers starting at once in `startRedisMany` (each forks and binds a port). */
+const REDIS_START_CONCURRENCY_MAX = 64;
 
 export class Harness {
   readonly name: string;
@@ -124,15 +140,59 @@ export class Harness {
   }
 
   /**
+   * `count` redis-servers started with at most `concurrency` launches in flight (scale
+   * benchmarks start hundreds); all are tracked for teardown, also when one launch fails
+   * (then no further launch begins). The result is in index order.
+   */
+  async startRedisMany(
+    count: number,
+    options_for: (index: number) => RedisServerOptions,
+    concurrency = 8,
+  ): Promise<RedisServer[]> {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`startRedisMany: bad count ${count}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > REDIS_START_CONCURRENCY_MAX)
+      throw new Error(`startRedisMany: concurrency must be 1..${REDIS_START_CONCURRENCY_MAX}`);
+    const servers: RedisServer[] = new Array<RedisServer>(count);
+    // Created once before the launches: concurrent first calls of tempRoot() would each make one.
+    await this.tempRoot();
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      // After a failure the other workers start nothing more: the caller is about to tear down.
+      while (next < count && !failed) {
+        const index = next++;
+        try {
+          servers[index] = await this.startRedis(options_for(index));
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return servers;
+  }
+
+  /**
    * A real Redis Sentinel (Debian's `redis-sentinel`) monitoring one primary, for side-by-side
    * tests; resolves once it logs `+monitor`. Stopped at teardown like everything else.
+   * `config_lines` go after the monitor line (e.g. `sentinel down-after-milliseconds`).
    */
-  async startRedisSentinel(monitor: {
-    readonly master_name: string;
-    readonly host: string;
-    readonly port: number;
-    readonly quorum: number;
-  }): Promise<{ readonly port: number; readonly process: ManagedProcess }> {
+  async startRedisSentinel(
+    monitor: SentinelMonitor & RedisSentinelOptions,
+  ): Promise<{ readonly port: number; readonly process: ManagedProcess }> {
+    const { config_lines, ...only } = monitor;
+    return this.startRedisSentinelFor([only], config_lines === undefined ? {} : { config_lines });
+  }
+
+  /**
+   * A real Redis Sentinel monitoring every master in `monitors` (one `sentinel monitor` line
+   * each); resolves once it logs `+monitor` for all of them.
+   */
+  async startRedisSentinelFor(
+    monitors: readonly SentinelMonitor[],
+    options: RedisSentinelOptions = {},
+  ): Promise<{ readonly port: number; readonly process: ManagedProcess }> {
     this.assertOpen();
     const dir = await this.tempDir("redis-sentinel");
     const port = await freePort();
@@ -143,7 +203,8 @@ export class Harness {
       `dir ${dir}`,
       "daemonize no",
       'logfile ""',
-      `sentinel monitor ${monitor.master_name} ${monitor.host} ${monitor.port} ${monitor.quorum}`,
+      ...monitors.map((m) => `sentinel monitor ${m.master_name} ${m.host} ${m.port} ${m.quorum}`),
+      ...(options.config_lines ?? []),
     ];
     await writeFile(config, `${lines.join("\n")}\n`);
     const proc = ManagedProcess.spawn({
@@ -154,10 +215,13 @@ export class Harness {
       cwd: dir,
     });
     this.track(proc);
-    await proc.waitForLine((line) => line.includes(`+monitor master ${monitor.master_name}`), {
-      timeout_ms: this.ready_timeout_ms,
-      signal: this.signal,
-    });
+    for (const monitor of monitors) {
+      // The trailing space: `mymaster` must not match the line of `mymaster-1`.
+      await proc.waitForLine((line) => line.includes(`+monitor master ${monitor.master_name} `), {
+        timeout_ms: this.ready_timeout_ms,
+        signal: this.signal,
+      });
+    }
     return { port, process: proc };
   }
 
@@ -183,6 +247,19 @@ export class Harness {
     const service = new ServiceProcess(options, join(dir, "service.log"), this.signal);
     this.track(service.process);
     return service;
+  }
+
+  /**
+   * Spawns any command as a tracked child (stopped at teardown like the rest), for processes the
+   * other starters do not cover (e.g. a service under `node --cpu-prof`). Its output goes to
+   * `process.log` in a fresh temp dir named after `spec.name`.
+   */
+  async spawnProcess(spec: Omit<SpawnSpec, "log_path">): Promise<ManagedProcess> {
+    this.assertOpen();
+    const dir = await this.tempDir(spec.name);
+    const proc = ManagedProcess.spawn({ ...spec, log_path: join(dir, "process.log") });
+    this.track(proc);
+    return proc;
   }
 
   markFailed(): void {

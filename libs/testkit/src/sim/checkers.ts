@@ -9,10 +9,12 @@
 //  - a switchover loses nothing: when a replica is promoted at the epoch of a fence, every write
 //    the fenced old primary acknowledged (and still holds) is in the promoted replica's data, and
 //    the old primary acknowledges no write afterwards unless a newer epoch made it primary again;
-//  - a fenced node never acknowledges a write (a model self-check).
+//  - a fenced node never acknowledges a write (a model self-check);
+//  - with a pre-promote hook configured, no replica is promoted by a leader before that leader's
+//    hook for the same epoch and replica succeeded (a reassert, which moves nothing, excepted).
 // Liveness (after healing): every agent has the committed config epoch and primary, and exactly
 // one redis node is master: that primary.
-import type { NodeCommand, SentinelEvent, TopologyRecord } from "@sentinel-plane/core";
+import type { Address, NodeCommand, SentinelEvent, TopologyRecord } from "@sentinel-plane/core";
 import { addrText, historyHolds, holds } from "./redis-model.js";
 import type { History, SimNode } from "./redis-model.js";
 
@@ -56,6 +58,11 @@ export class Checker {
   elections = 0;
   /** Switchovers whose promotion was checked for lost writes. */
   switchovers = 0;
+  /** Successful pre-promote hooks: `agent/epoch/ip:port` of the replica it allowed to promote. */
+  readonly #hooks_ok = new Set<string>();
+  /** Pre-promote hooks run / failed (any reason), for statistics. */
+  hooks_run = 0;
+  hooks_failed = 0;
 
   constructor(
     readonly seed: number,
@@ -170,6 +177,31 @@ export class Checker {
     this.fail(
       at_ms,
       `${agent} sent a fence at epoch ${epoch} outside a manual failover (${run?.kind ?? "none"})`,
+    );
+  }
+
+  /** A pre-promote hook's result reached its agent. */
+  onHookResult(agent: string, epoch: number, to: Address, ok: boolean): void {
+    if (ok) this.#hooks_ok.add(`${agent}/${epoch}/${addrText(to)}`);
+    else this.hooks_failed += 1;
+  }
+
+  /** A promote command leaves `agent`: with a hook configured, its success must have come first. */
+  onPromoteSent(
+    at_ms: number,
+    agent: string,
+    epoch: number,
+    target: Address,
+    run: { kind: string; epoch: number; old_primary: Address } | null,
+  ): void {
+    if (run === null || run.epoch !== epoch) {
+      this.fail(at_ms, `${agent} sent a promote at epoch ${epoch} outside its failover run`);
+    }
+    const moves = addrText(run.old_primary) !== addrText(target);
+    if (!moves || this.#hooks_ok.has(`${agent}/${epoch}/${addrText(target)}`)) return;
+    this.fail(
+      at_ms,
+      `${agent} promoted ${addrText(target)} at epoch ${epoch} without a successful pre-promote hook`,
     );
   }
 

@@ -40,6 +40,8 @@ function main(): number {
   let sim_ms = 0;
   let elections = 0;
   let switchovers = 0;
+  let hooks_run = 0;
+  let hooks_failed = 0;
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
@@ -48,6 +50,8 @@ function main(): number {
     sim_ms += result.sim_ms;
     elections += result.elections;
     switchovers += result.switchovers;
+    hooks_run += result.hooks_run;
+    hooks_failed += result.hooks_failed;
     if (args.verbose) for (const line of result.log) console.log(line);
     if (result.violation !== null) {
       violations += 1;
@@ -66,7 +70,8 @@ function main(): number {
     `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
       `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
       `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
-      `${switchovers} switchovers): ${violations} violation(s)`,
+      `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed): ` +
+      `${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;
 }

@@ -2,9 +2,11 @@
 // quorum, timings), the network's loss/duplication/reordering, and a schedule of faults (kills,
 // hangs, partitions symmetric or not, KV cut-offs, agent crashes that may cut a step's effects,
 // clock jumps) with, in half of the seeds, manual failovers (`failover` admin commands, some to a
-// chosen replica) issued among the faults. A client writes all along (clients.ts). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
+// chosen replica) issued among the faults. In about 30% of the seeds a pre-promote hook is
+// configured (its own PRNG stream, so other seeds replay as before); each run of it succeeds, fails,
+// hangs or never reports, as the world's PRNG decides (world.ts). A client writes all along (clients.ts). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
 // runs until the cluster settles (liveness) or a deadline passes (a violation).
-import type { AgentTiming, MasterSettings } from "@sentinel-plane/core";
+import type { AgentTiming, MasterSettings, PrePromoteHook } from "@sentinel-plane/core";
 import { Violation } from "./checkers.js";
 import { Prng } from "./prng.js";
 import { World } from "./world.js";
@@ -32,6 +34,19 @@ export interface RunResult {
   /** Client writes acknowledged / refused (fenced, demoted or down). */
   readonly writes_acked: number;
   readonly writes_refused: number;
+  /** Pre-promote hooks run, and failed results delivered (exit, timeout). */
+  readonly hooks_run: number;
+  readonly hooks_failed: number;
+}
+
+/** Share of seeds with a pre-promote hook configured. */
+const PRE_PROMOTE_SHARE = 0.3;
+
+/** The seed's pre-promote hook, drawn from a stream of its own (other choices stay as they were). */
+function choosePrePromote(seed: number): PrePromoteHook | undefined {
+  const rng = new Prng((seed ^ 0x2545f491) >>> 0);
+  if (!rng.chance(PRE_PROMOTE_SHARE)) return undefined;
+  return { script: "/sim/pre-promote", timeout_ms: rng.pick([300, 1000, 3000]) };
 }
 
 export const HEAL_DEADLINE_MS = 60_000;
@@ -72,6 +87,7 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
   const agents = rng.range(3, 5);
   const nodes = rng.range(2, 4);
   const lossy = rng.chance(0.5);
+  const pre_promote = choosePrePromote(options.seed);
   const world = new World({
     seed: options.seed,
     agents,
@@ -89,6 +105,7 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
     priorities: Array.from({ length: nodes }, (_, i) => (i > 0 && rng.chance(0.15) ? 0 : 100)),
     keep_log: options.keep_log ?? false,
     ...(options.step === undefined ? {} : { step: options.step }),
+    ...(pre_promote === undefined ? {} : { pre_promote }),
   });
   return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
 }
@@ -118,6 +135,8 @@ export function runSeed(options: RunOptions): RunResult {
     switchovers: world.checker.switchovers,
     writes_acked: world.clients.acked,
     writes_refused: world.clients.refused,
+    hooks_run: world.checker.hooks_run,
+    hooks_failed: world.checker.hooks_failed,
   };
 }
 

@@ -13,21 +13,55 @@ void test(`${SEEDS} seeds: safety under faults, liveness after healing`, () => {
   const failures: string[] = [];
   let elections = 0;
   let switchovers = 0;
+  let hooks_run = 0;
+  let hooks_failed = 0;
   for (let seed = 0; seed < SEEDS; seed += 1) {
     const result = runSeed({ seed });
     elections += result.elections;
     switchovers += result.switchovers;
+    hooks_run += result.hooks_run;
+    hooks_failed += result.hooks_failed;
     if (result.violation !== null) failures.push(result.violation.message);
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `${SEEDS} seeds in ${seconds.toFixed(1)} s (${(SEEDS / seconds).toFixed(0)} seeds/s), ` +
-      `${elections} elections, ${switchovers} switchovers checked for lost writes`,
+      `${elections} elections, ${switchovers} switchovers checked for lost writes, ` +
+      `${hooks_run} pre-promote hooks (${hooks_failed} failed)`,
   );
   assert.deepEqual(failures, []);
   assert.ok(elections > SEEDS / 10, `the schedules must exercise failovers (got ${elections} elections)`);
   assert.ok(switchovers > SEEDS / 10, `the schedules must exercise switchovers (got ${switchovers})`);
+  assert.ok(hooks_run > SEEDS / 10, `the schedules must exercise pre-promote hooks (got ${hooks_run})`);
+  assert.ok(hooks_failed > SEEDS / 100, `and some of them must fail (got ${hooks_failed})`);
 });
+
+/** A broken core: takes every failed pre-promote result for a success. */
+function stepIgnoringHookFailure(state: AgentState, input: Input, random: Random): StepOutput {
+  if (input.type === "pre_promote_result" && !input.ok) return step(state, { ...input, ok: true }, random);
+  return step(state, input, random);
+}
+
+/** A broken core: forgets the configured hook, so it promotes without running it. */
+function stepSkippingHook(state: AgentState, input: Input, random: Random): StepOutput {
+  for (const master of state.masters.values()) master.pre_promote = null;
+  return step(state, input, random);
+}
+
+for (const [what, broken] of [
+  ["promotes after a failed pre-promote hook", stepIgnoringHookFailure],
+  ["promotes without running the pre-promote hook", stepSkippingHook],
+] as const) {
+  void test(`the checkers catch a core that ${what}`, () => {
+    const caught: string[] = [];
+    for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
+      const result = runSeed({ seed, step: broken });
+      if (result.violation !== null) caught.push(result.violation.message);
+    }
+    assert.equal(caught.length, 1, `no seed caught a core that ${what}`);
+    assert.match(caught[0] ?? "", /promoted \S+ at epoch \d+ without a successful pre-promote hook/);
+  });
+}
 
 /** A broken core: forgets its vote before every vote request, so it grants one per candidate. */
 function stepVotingTwice(state: AgentState, input: Input, random: Random): StepOutput {

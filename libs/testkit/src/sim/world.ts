@@ -13,6 +13,7 @@ import type {
   MasterSettings,
   PeerMessage,
   PersistedState,
+  PrePromoteHook,
   Random,
   StepOutput,
   TopologyRecord,
@@ -52,7 +53,25 @@ export interface WorldOptions {
   readonly step?: StepFn;
   /** Keep the event log (scenarios, --verbose, determinism tests). */
   readonly keep_log: boolean;
+  /** A pre-promote hook on every agent; its outcomes are drawn per run (`hookOutcome`). */
+  readonly pre_promote?: PrePromoteHook;
+  /** Chances of a hook run's outcomes; the rest succeed quickly (default HOOK_ODDS). */
+  readonly hook_odds?: HookOdds;
 }
+
+/** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
+export interface HookOdds {
+  /** Succeeds, but late: in the second half of its timeout. */
+  readonly slow: number;
+  /** Exits 1 soon. */
+  readonly fail: number;
+  /** Hangs: the shell kills it at its timeout and reports `timeout`. */
+  readonly hang: number;
+  /** No result ever comes (the core's own deadline must end the wait). */
+  readonly lost: number;
+}
+
+export const HOOK_ODDS: HookOdds = { slow: 0.1, fail: 0.15, hang: 0.05, lost: 0.05 };
 
 export interface SimAgent {
   readonly name: string;
@@ -63,6 +82,8 @@ export interface SimAgent {
   incarnation: number;
   clock_offset_ms: number;
   crash_pending: boolean;
+  /** The earliest requested `wake` in agent time, as the agent's loop keeps one timer. */
+  wake_at_ms: number | null;
 }
 
 export class World {
@@ -123,6 +144,7 @@ export class World {
         incarnation: 0,
         clock_offset_ms: 0,
         crash_pending: false,
+        wake_at_ms: null,
       });
     }
   }
@@ -181,7 +203,12 @@ export class World {
       announce: agent.announce,
       timing: this.options.timing,
       masters: [
-        { name: this.options.master_name, address: this.primaryAddress, settings: this.options.settings },
+        {
+          name: this.options.master_name,
+          address: this.primaryAddress,
+          settings: this.options.settings,
+          ...(this.options.pre_promote === undefined ? {} : { pre_promote: this.options.pre_promote }),
+        },
       ],
     };
   }
@@ -193,6 +220,7 @@ export class World {
   startAgent(agent: SimAgent): void {
     agent.incarnation += 1;
     agent.crash_pending = false;
+    agent.wake_at_ms = null;
     agent.state = initAgent(this.agentConfig(agent), agent.persisted, this.agentNow(agent));
     const incarnation = agent.incarnation;
     const tick = (): void => {
@@ -267,6 +295,22 @@ export class World {
         return;
       case "commit_topology":
         this.commit(agent, effect);
+        return;
+      case "wake": {
+        // One timer per agent, the earliest wins, as in the agent's loop (loop.ts).
+        const now_ms = this.agentNow(agent);
+        const at_ms = now_ms + effect.after_ms;
+        const pending = agent.wake_at_ms;
+        if (pending !== null && pending >= now_ms && pending <= at_ms) return;
+        agent.wake_at_ms = at_ms;
+        this.deliver(agent, effect.after_ms, agent.incarnation, (now) => {
+          if (agent.wake_at_ms === at_ms) agent.wake_at_ms = null;
+          return { type: "tick", now_ms: now };
+        });
+        return;
+      }
+      case "run_pre_promote":
+        this.prePromote(agent, effect);
         return;
       case "client_reconfig":
         if (this.options.keep_log) {
@@ -381,9 +425,10 @@ export class World {
         result,
       }));
     };
-    if (effect.command.type === "fence") {
-      const run = agent.state?.masters.get(this.options.master_name)?.failover ?? null;
-      this.checker.onFenceSent(this.now_ms, agent.name, effect.epoch, run);
+    const run = agent.state?.masters.get(this.options.master_name)?.failover ?? null;
+    if (effect.command.type === "fence") this.checker.onFenceSent(this.now_ms, agent.name, effect.epoch, run);
+    if (effect.command.type === "promote" && this.options.pre_promote !== undefined) {
+      this.checker.onPromoteSent(this.now_ms, agent.name, effect.epoch, effect.target, run);
     }
     const timeout = { ok: false, code: "SP_ERR_TIMEOUT", message: "timeout" } as const;
     if (node === null || !this.reachable(agent, node)) {
@@ -406,6 +451,48 @@ export class World {
       }
       if (!this.reachable(agent, node)) return;
       reply(this.delay(), outcome.result);
+    });
+  }
+
+  /**
+   * The agent's shell runs the pre-promote script: a seeded outcome, reported to the same
+   * incarnation (a crashed agent's script result is lost with it).
+   */
+  prePromote(agent: SimAgent, effect: Extract<Effect, { type: "run_pre_promote" }>): void {
+    this.checker.hooks_run += 1;
+    const odds = this.options.hook_odds ?? HOOK_ODDS;
+    const timeout_ms = effect.timeout_ms;
+    const roll = this.rng.float();
+    let outcome: { delay_ms: number; ok: boolean; detail: string } | null;
+    if (roll < odds.lost) outcome = null;
+    else if (roll < odds.lost + odds.hang)
+      outcome = { delay_ms: timeout_ms + this.rng.range(1, 50), ok: false, detail: "timeout" };
+    else if (roll < odds.lost + odds.hang + odds.fail)
+      outcome = { delay_ms: this.rng.range(1, 300), ok: false, detail: "exit-1" };
+    else if (roll < odds.lost + odds.hang + odds.fail + odds.slow) {
+      outcome = {
+        delay_ms: this.rng.range(Math.floor(timeout_ms / 2), timeout_ms - 1),
+        ok: true,
+        detail: "exit-0",
+      };
+    } else
+      outcome = {
+        delay_ms: this.rng.range(1, Math.max(1, Math.floor(timeout_ms / 4))),
+        ok: true,
+        detail: "exit-0",
+      };
+    if (this.options.keep_log) {
+      const end = outcome === null ? "no result" : `${outcome.detail} after ${outcome.delay_ms} ms`;
+      this.trace(
+        agent.name,
+        `> pre-promote epoch ${effect.epoch} ${addrText(effect.from)} -> ${addrText(effect.to)}: ${end}`,
+      );
+    }
+    if (outcome === null) return;
+    const { delay_ms, ok, detail } = outcome;
+    this.deliver(agent, delay_ms, agent.incarnation, (now_ms) => {
+      this.checker.onHookResult(agent.name, effect.epoch, effect.to, ok);
+      return { type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail };
     });
   }
 

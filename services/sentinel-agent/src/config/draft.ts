@@ -8,7 +8,12 @@ import type {
   RenamedCommand,
   SentinelConfig,
 } from "./model.js";
-import { ELECTION_TIMEOUT_MS_DEFAULT, MASTER_SETTINGS_DEFAULT, SENTINEL_CONFIG_DEFAULT } from "./model.js";
+import {
+  ELECTION_TIMEOUT_MS_DEFAULT,
+  MASTER_SETTINGS_DEFAULT,
+  PRE_PROMOTE_TIMEOUT_MS_DEFAULT,
+  SENTINEL_CONFIG_DEFAULT,
+} from "./model.js";
 
 export interface MasterDraft {
   name: string;
@@ -23,6 +28,8 @@ export interface MasterDraft {
   auth_pass: string | null;
   notification_script: string | null;
   client_reconfig_script: string | null;
+  pre_promote_script: string | null;
+  pre_promote_timeout_ms: number;
   renamed_commands: RenamedCommand[];
   config_epoch: number;
   leader_epoch: number;
@@ -99,6 +106,8 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     auth_pass: null,
     notification_script: null,
     client_reconfig_script: null,
+    pre_promote_script: null,
+    pre_promote_timeout_ms: PRE_PROMOTE_TIMEOUT_MS_DEFAULT,
     renamed_commands: [],
     config_epoch: 0,
     leader_epoch: 0,
@@ -143,6 +152,8 @@ function finishMaster(m: MasterDraft): MasterConfig {
     auth_pass: m.auth_pass,
     notification_script: m.notification_script,
     client_reconfig_script: m.client_reconfig_script,
+    pre_promote_script: m.pre_promote_script,
+    pre_promote_timeout_ms: m.pre_promote_timeout_ms,
     renamed_commands: [...m.renamed_commands],
     config_epoch: m.config_epoch,
     leader_epoch: m.leader_epoch,

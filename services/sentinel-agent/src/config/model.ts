@@ -22,6 +22,13 @@ export interface MasterConfig {
   readonly auth_pass: string | null;
   readonly notification_script: string | null;
   readonly client_reconfig_script: string | null;
+  /**
+   * `sentinel-plane pre-promote-script`: run by the leading agent before it promotes a replica; a
+   * failure aborts that failover. File only: never persisted, propagated or set at run time.
+   */
+  readonly pre_promote_script: string | null;
+  /** `sentinel-plane pre-promote-timeout`: the script is killed after this long. */
+  readonly pre_promote_timeout_ms: number;
   readonly renamed_commands: readonly RenamedCommand[];
   readonly config_epoch: number;
   readonly leader_epoch: number;
@@ -100,6 +107,13 @@ export const SENTINEL_PORT_DEFAULT = 26379;
  * Sentinel waits 2 x failover-timeout (360 s by default).
  */
 export const ELECTION_TIMEOUT_MS_DEFAULT = 250;
+
+/**
+ * How long a pre-promote script may run before it is killed and the failover aborted. 10 s (as
+ * Patroni's default loop): long enough to power a host off through IPMI, short beside Sentinel's
+ * 180 s failover-timeout.
+ */
+export const PRE_PROMOTE_TIMEOUT_MS_DEFAULT = 10_000;
 
 export const MASTER_SETTINGS_DEFAULT: MasterSettings = {
   quorum: 1, // not a default in Redis: `sentinel monitor` always gives it; here for completeness

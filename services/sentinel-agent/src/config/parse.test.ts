@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import type { ConfigInvalidError } from "./errors.js";
 import { CONFIG_PROBLEMS_MAX, formatProblem } from "./errors.js";
 import type { SentinelConfig } from "./model.js";
-import { ELECTION_TIMEOUT_MS_DEFAULT } from "./model.js";
+import { ELECTION_TIMEOUT_MS_DEFAULT, PRE_PROMOTE_TIMEOUT_MS_DEFAULT } from "./model.js";
 import type { ParsedConfig } from "./parse.js";
 import { parseSentinelConf } from "./parse.js";
 
@@ -159,6 +159,8 @@ void describe("parseSentinelConf: directives", () => {
         "sentinel known-sentinel m1 10.0.0.4 26379 0123456789abcdef0123456789abcdef01234567",
         "sentinel rename-command m1 CONFIG GUESSME",
         "sentinel-plane election-timeout m1 400",
+        "sentinel-plane pre-promote-script m1 /usr/local/bin/fence-old-host",
+        "sentinel-plane pre-promote-timeout m1 2500",
       ].join("\n"),
     );
     assert.equal(c.myid, "785d2afbb649dfcff20c2bf9c07f17c6a4f18e89");
@@ -186,6 +188,8 @@ void describe("parseSentinelConf: directives", () => {
         auth_pass: "pass word",
         notification_script: "/usr/local/bin/notify.sh",
         client_reconfig_script: "/usr/local/bin/vip.sh",
+        pre_promote_script: "/usr/local/bin/fence-old-host",
+        pre_promote_timeout_ms: 2500,
         renamed_commands: [{ command: "CONFIG", renamed_to: "GUESSME" }],
         config_epoch: 9,
         leader_epoch: 8,
@@ -291,6 +295,29 @@ void describe("parseSentinelConf: directives", () => {
     if (r.ok) assert.fail("expected the script to be refused");
     assert.deepEqual(r.error.errors.map(formatProblem), [
       'sentinel.conf:2: sentinel client-reconfig-script: Client reconfiguration script seems non existing or non executable. ("/nope")',
+    ]);
+  });
+
+  void it("checks the pre-promote script as Redis checks its scripts; the timeout defaults to 10 s", () => {
+    const seen: string[] = [];
+    const ok = parsed(`${MONITOR}sentinel-plane pre-promote-script mymaster /bin/fence\n`, (path) => {
+      seen.push(path);
+      return true;
+    });
+    const master = ok.config.masters[0];
+    assert.ok(master !== undefined);
+    assert.equal(master.pre_promote_script, "/bin/fence");
+    assert.equal(master.pre_promote_timeout_ms, PRE_PROMOTE_TIMEOUT_MS_DEFAULT);
+    assert.equal(PRE_PROMOTE_TIMEOUT_MS_DEFAULT, 10_000);
+    assert.deepEqual(seen, ["/bin/fence"]);
+    assert.equal(config(MONITOR).masters[0]?.pre_promote_script, null);
+    const r = parseSentinelConf(`# fence\n${MONITOR}sentinel-plane pre-promote-script mymaster /nope\n`, {
+      source: SOURCE,
+      isExecutable: () => false,
+    });
+    if (r.ok) assert.fail("expected the script to be refused");
+    assert.deepEqual(r.error.errors.map(formatProblem), [
+      'sentinel.conf:3: sentinel-plane pre-promote-script: Pre-promote script seems non existing or non executable. ("/nope")',
     ]);
   });
 
@@ -413,6 +440,30 @@ void describe("parseSentinelConf: refused lines", () => {
     [
       "sentinel-plane election-timeout mymaster 0",
       'sentinel-plane election-timeout: expected a positive integer, got "0"',
+    ],
+    [
+      "sentinel-plane pre-promote-script mymaster fence.sh",
+      'sentinel-plane pre-promote-script: expected an absolute script path, got "fence.sh"',
+    ],
+    [
+      'sentinel-plane pre-promote-script mymaster ""',
+      'sentinel-plane pre-promote-script: expected an absolute script path, got ""',
+    ],
+    [
+      "sentinel-plane pre-promote-script mymaster",
+      "sentinel-plane pre-promote-script: expected 2 arguments (<master-name> <script-path>), got 1",
+    ],
+    [
+      "sentinel-plane pre-promote-timeout mymaster 99",
+      'sentinel-plane pre-promote-timeout: expected an integer from 100 to 600000, got "99"',
+    ],
+    [
+      "sentinel-plane pre-promote-timeout mymaster 600001",
+      'sentinel-plane pre-promote-timeout: expected an integer from 100 to 600000, got "600001"',
+    ],
+    [
+      "sentinel-plane pre-promote-timeout other 1000",
+      'sentinel-plane pre-promote-timeout: No such master with specified name. (no "sentinel monitor other ..." line for "other")',
     ],
     ["sentinel-plane warp-speed 9", "sentinel-plane warp-speed: unknown sentinel-plane setting"],
   ];

@@ -1,7 +1,9 @@
 // `sentinel-plane <setting> ...` lines: our own settings, in the same file so that one file
 // configures an agent. Environment variables override them (env.ts).
+import { PRE_PROMOTE_TIMEOUT_MAX_MS, PRE_PROMOTE_TIMEOUT_MIN_MS } from "@sentinel-plane/core";
 import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
 import { arg, check } from "./directive.js";
+import { hasControlChar } from "./quote.js";
 import type { ValueResult } from "./values.js";
 import { POSITIVE_MS, parseInteger, parsePort, shown } from "./values.js";
 
@@ -47,6 +49,14 @@ export function parseNonEmpty(text: string, what: string): ValueResult<string> {
     ? { ok: false, reason: `expected ${what}, got an empty string` }
     : { ok: true, value: text };
 }
+
+/** A script the agent executes itself: absolute (no PATH lookup, no cwd), one printable path. */
+export function parseScriptPath(text: string): ValueResult<string> {
+  if (text.startsWith("/") && !hasControlChar(text)) return { ok: true, value: text };
+  return { ok: false, reason: `expected an absolute script path, got ${shown(text)}` };
+}
+
+const PRE_PROMOTE_TIMEOUT = { min: PRE_PROMOTE_TIMEOUT_MIN_MS, max: PRE_PROMOTE_TIMEOUT_MAX_MS };
 
 function setting(
   usage: string,
@@ -116,6 +126,36 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
 ]);
 
 export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<string, MasterDirective>([
+  [
+    "pre-promote-script",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <script-path>",
+      apply: (ctx, m) => {
+        const path = check(ctx, parseScriptPath(arg(ctx, 1)));
+        if (path === null) return;
+        // As Redis checks its scripts (access X_OK) when it loads the file.
+        if (ctx.isExecutable !== null && !ctx.isExecutable(path)) {
+          ctx.fail(`Pre-promote script seems non existing or non executable. (${shown(path)})`);
+          return;
+        }
+        m.pre_promote_script = path;
+      },
+    },
+  ],
+  [
+    "pre-promote-timeout",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <milliseconds>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), PRE_PROMOTE_TIMEOUT));
+        if (v !== null) m.pre_promote_timeout_ms = v;
+      },
+    },
+  ],
   [
     "election-timeout",
     {

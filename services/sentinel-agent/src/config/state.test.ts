@@ -9,6 +9,8 @@ const TEXT = [
   "sentinel monitor m 10.0.0.1 6379 2",
   "sentinel auth-pass m secret",
   "sentinel client-reconfig-script m /usr/local/bin/vip.sh",
+  "sentinel-plane pre-promote-script m /usr/local/bin/fence.sh",
+  "sentinel-plane pre-promote-timeout m 3000",
   "sentinel config-epoch m 2",
   "sentinel leader-epoch m 3",
   "sentinel known-replica m 10.0.0.2 6379",
@@ -32,6 +34,11 @@ void describe("config <-> core state", () => {
         ["m", "10.0.0.1", 2],
         ["gone", "10.0.9.1", 1],
       ],
+    );
+    // The pre-promote hook goes to the core from the file only, never into persisted state.
+    assert.deepEqual(
+      configuredMasters(c).map((m) => m.pre_promote ?? null),
+      [{ script: "/usr/local/bin/fence.sh", timeout_ms: 3000 }, null],
     );
     const s = toPersistedState(c);
     assert.equal(s.myid, "785d2afbb649dfcff20c2bf9c07f17c6a4f18e89");
@@ -85,6 +92,8 @@ void describe("config <-> core state", () => {
     assert.deepEqual(u.address, { host: "10.0.0.2", port: 6379 });
     assert.equal(u.auth_pass, "secret");
     assert.equal(u.client_reconfig_script, "/usr/local/bin/vip.sh");
+    assert.equal(u.pre_promote_script, "/usr/local/bin/fence.sh");
+    assert.equal(u.pre_promote_timeout_ms, 3000);
     assert.deepEqual(u.known_replicas, [{ host: "10.0.0.1", port: 6379 }]);
     assert.deepEqual(toPersistedState(updated), after);
   });

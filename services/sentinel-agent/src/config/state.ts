@@ -1,14 +1,31 @@
 // Between the file model and the core: the core starts from the configured masters and the
 // persisted state; the agent writes the core's persisted state back into the file (as Sentinel
 // keeps myid, epochs, known replicas and sentinels in sentinel.conf).
-import type { Address, MasterSettings, PersistedMaster, PersistedState } from "@sentinel-plane/core";
+import type {
+  Address,
+  MasterSettings,
+  PersistedMaster,
+  PersistedState,
+  PrePromoteHook,
+} from "@sentinel-plane/core";
 import type { MasterConfig, SentinelConfig } from "./model.js";
+import { PRE_PROMOTE_TIMEOUT_MS_DEFAULT } from "./model.js";
 
-/** What the core's AgentConfig.masters needs. */
-export function configuredMasters(
-  config: SentinelConfig,
-): { readonly name: string; readonly address: Address; readonly settings: MasterSettings }[] {
-  return config.masters.map((m) => ({ name: m.name, address: m.address, settings: m.settings }));
+/** What the core's AgentConfig.masters needs (the pre-promote hook only from the file). */
+export function configuredMasters(config: SentinelConfig): {
+  readonly name: string;
+  readonly address: Address;
+  readonly settings: MasterSettings;
+  readonly pre_promote?: PrePromoteHook;
+}[] {
+  return config.masters.map((m) => ({
+    name: m.name,
+    address: m.address,
+    settings: m.settings,
+    ...(m.pre_promote_script === null
+      ? {}
+      : { pre_promote: { script: m.pre_promote_script, timeout_ms: m.pre_promote_timeout_ms } }),
+  }));
 }
 
 /** The file's state lines as the core's PersistedState. Needs a myid (see ensureMyid). */
@@ -49,6 +66,8 @@ export function applyPersistedState(config: SentinelConfig, state: PersistedStat
       auth_pass: old?.auth_pass ?? null,
       notification_script: old?.notification_script ?? null,
       client_reconfig_script: old?.client_reconfig_script ?? null,
+      pre_promote_script: old?.pre_promote_script ?? null,
+      pre_promote_timeout_ms: old?.pre_promote_timeout_ms ?? PRE_PROMOTE_TIMEOUT_MS_DEFAULT,
       renamed_commands: old?.renamed_commands ?? [],
       config_epoch: p.config_epoch,
       leader_epoch: p.leader_epoch,

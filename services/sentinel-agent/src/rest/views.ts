@@ -3,16 +3,9 @@
 // health-check answers for load balancers.
 import { addressKeyOf } from "./address.js";
 import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
+import { isAnswering } from "@sentinel-plane/core";
 import type { AgentEntry, Master, Replica } from "./schemas.js";
 import type { VoteBook } from "./votes.js";
-
-/** A link counts as answering when a reply came within 5 PING periods plus a probe timeout. */
-function replied(state: AgentState, link: InstanceLink): boolean {
-  return (
-    Number.isFinite(link.last_reply_ms) &&
-    state.now_ms - link.last_reply_ms < 5 * state.timing.ping_period_ms + state.timing.probe_timeout_ms
-  );
-}
 
 function age(state: AgentState, at_ms: number | null): number | null {
   if (at_ms === null || !Number.isFinite(at_ms)) return null;
@@ -23,7 +16,7 @@ export function masterOf(state: AgentState, master: MasterState): Master {
   const flags = ["master"];
   if (master.link.sdown) flags.push("s_down");
   if (master.odown) flags.push("o_down");
-  if (!replied(state, master.link)) flags.push("disconnected");
+  if (!isAnswering(state, master, master.link)) flags.push("disconnected");
   if (master.failover !== null) flags.push("failover_in_progress");
   const run = master.failover;
   return {
@@ -63,7 +56,7 @@ export function replicaOf(state: AgentState, master: MasterState, link: Instance
   const info = link.info;
   const flags = ["slave"];
   if (link.sdown) flags.push("s_down");
-  if (!replied(state, link)) flags.push("disconnected");
+  if (!isAnswering(state, master, link)) flags.push("disconnected");
   const selected = master.failover?.selected ?? null;
   if (selected !== null && addressKeyOf(selected) === addressKeyOf(link.address)) flags.push("promoted");
   if (link.reconf !== "none") flags.push(`reconf_${link.reconf}`);
@@ -136,7 +129,8 @@ export function replicaHealth(
     const link = master.replicas.get(key);
     if (link === undefined) continue;
     const view = replicaOf(state, master, link);
-    if (link.sdown || !replied(state, link)) return { ok: false, reason: "it is down or not answering" };
+    if (link.sdown || !isAnswering(state, master, link))
+      return { ok: false, reason: "it is down or not answering" };
     if (view.role !== "slave") return { ok: false, reason: `it reports role ${view.role}` };
     if (view.link_status !== "up") return { ok: false, reason: "its link to the primary is not up" };
     if (max_lag_bytes !== undefined) {
