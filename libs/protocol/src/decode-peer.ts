@@ -5,6 +5,7 @@ import { Compile } from "typebox/compile";
 import type { Validator } from "typebox/compile";
 import { parseJson, describeErrors } from "./decode.js";
 import { spError } from "./errors.js";
+import type { SpError } from "./errors.js";
 import type { Result } from "./result.js";
 import { err, ok } from "./result.js";
 import { PROTOCOL_VERSION } from "./schemas/common.js";
@@ -39,7 +40,45 @@ function check<T>(validator: Validator, value: unknown): Result<T> {
 export function decodePeerMessage(raw: Uint8Array | string): Result<WirePeerMessage> {
   const parsed = parseJson(raw);
   if (!parsed.ok) return parsed;
-  const outer = envelope(parsed.value);
+  return decodePeerValue(parsed.value);
+}
+
+/** Most messages one NATS payload may batch (a hello per master: 256 is ~64 KiB). */
+export const PEER_BATCH_MAX = 256;
+
+/** What a payload held: its valid messages, and an error per invalid one (or for the payload). */
+export interface PeerBatch {
+  readonly messages: WirePeerMessage[];
+  readonly errors: SpError[];
+}
+
+/**
+ * A payload of one message or of a JSON array of up to PEER_BATCH_MAX messages (an agent batches
+ * what one step sends to the same subject). A bad element is reported and the others are kept.
+ */
+export function decodePeerBatch(raw: Uint8Array | string): PeerBatch {
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return { messages: [], errors: [parsed.error] };
+  if (!Array.isArray(parsed.value)) {
+    const one = decodePeerValue(parsed.value);
+    return one.ok ? { messages: [one.value], errors: [] } : { messages: [], errors: [one.error] };
+  }
+  const items: unknown[] = parsed.value;
+  if (items.length === 0 || items.length > PEER_BATCH_MAX) {
+    const reason = `/: a batch holds 1 to ${PEER_BATCH_MAX} messages, got ${items.length}`;
+    return { messages: [], errors: [spError("SP_ERR_MALFORMED_MESSAGE", [reason])] };
+  }
+  const batch: PeerBatch = { messages: [], errors: [] };
+  items.forEach((item) => {
+    const one = decodePeerValue(item);
+    if (one.ok) batch.messages.push(one.value);
+    else batch.errors.push(one.error);
+  });
+  return batch;
+}
+
+function decodePeerValue(value: unknown): Result<WirePeerMessage> {
+  const outer = envelope(value);
   if (!outer.ok) return outer;
   const validator = peerValidators.get(outer.value.type);
   if (validator === undefined) {

@@ -68,4 +68,11 @@ export type {
   WireMasterSettings,
   WireEventMessage,
 } from "./schemas/peer.js";
-export { decodePeerMessage, decodeTopologyRecord, decodeEventMessage } from "./decode-peer.js";
+export {
+  decodePeerBatch,
+  decodePeerMessage,
+  decodeTopologyRecord,
+  decodeEventMessage,
+  PEER_BATCH_MAX,
+} from "./decode-peer.js";
+export type { PeerBatch } from "./decode-peer.js";

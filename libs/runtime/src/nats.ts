@@ -21,6 +21,11 @@ export interface NatsOptions {
   /** A server that misses `ping_max_out` pings sent every `ping_interval_ms` is dropped. */
   readonly ping_interval_ms: number;
   readonly ping_max_out: number;
+  /**
+   * The server does not deliver this connection's own publications to its own subscriptions
+   * (default false: delivered, as NATS does).
+   */
+  readonly no_echo?: boolean;
 }
 
 export const NATS_DEFAULTS = {
@@ -51,7 +56,7 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     waitOnFirstConnect: true,
     pingInterval: options.ping_interval_ms,
     maxPingOut: options.ping_max_out,
-    noEcho: false,
+    noEcho: options.no_echo ?? false,
   });
   logger.info({ event: "nats_connected", server: nc.getServer() }, "connected to NATS");
   void logStatus(nc, logger);

@@ -1,11 +1,13 @@
 // Agent-to-agent messages over NATS: direct messages on `sp.<cluster>.agent.<id>.msg`, broadcasts
-// on `sp.<cluster>.agents.msg`. Incoming messages are decoded (validated) and handed to `deliver`;
-// a malformed one is counted and logged, never thrown.
+// on `sp.<cluster>.agents.msg`. What one step sends to a subject leaves as one payload (a JSON
+// array when several). Incoming messages are decoded (validated) and handed to `deliver`; a
+// malformed one is counted and logged, never thrown, and the rest of its batch is kept.
 import type { AgentId, PeerMessage } from "@sentinel-plane/core";
 import {
   agentMessageSubject,
   agentsBroadcastSubject,
-  decodePeerMessage,
+  decodePeerBatch,
+  PEER_BATCH_MAX,
   PROTOCOL_VERSION,
 } from "@sentinel-plane/protocol";
 import type { WirePeerMessage } from "@sentinel-plane/protocol";
@@ -27,6 +29,9 @@ export class NatsPeers implements PeerTransport {
   readonly #nc: NatsConnection;
   readonly #options: NatsPeersOptions;
   readonly #encoder = new TextEncoder();
+  /** Messages of the current step per subject, bounded by what one step emits. */
+  readonly #pending = new Map<string, PeerMessage[]>();
+  #flush_scheduled = false;
 
   constructor(nc: NatsConnection, options: NatsPeersOptions) {
     this.#nc = nc;
@@ -46,28 +51,50 @@ export class NatsPeers implements PeerTransport {
     }
   }
 
+  /**
+   * Queues the message; what one step sends to the same subject leaves as one NATS payload (a
+   * JSON array when there are several), flushed in a microtask, so a hello per master per second
+   * costs one publish, not one per master.
+   */
   // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "all" is the broadcast address
   send(to: AgentId | "all", message: PeerMessage): void {
     const subject =
       to === "all"
         ? agentsBroadcastSubject(this.#options.cluster_id)
         : agentMessageSubject(this.#options.cluster_id, to);
-    const payload = this.#encoder.encode(JSON.stringify({ v: PROTOCOL_VERSION, ...message }));
-    try {
-      this.#nc.publish(subject, payload);
-    } catch {
-      // Closed or draining connection: the message is lost, which the core tolerates.
+    const queued = this.#pending.get(subject);
+    if (queued === undefined) this.#pending.set(subject, [message]);
+    else queued.push(message);
+    if (this.#flush_scheduled) return;
+    this.#flush_scheduled = true;
+    queueMicrotask(() => {
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    this.#flush_scheduled = false;
+    for (const [subject, messages] of this.#pending) {
+      for (let at = 0; at < messages.length; at += PEER_BATCH_MAX) {
+        const chunk = messages.slice(at, at + PEER_BATCH_MAX).map((m) => ({ v: PROTOCOL_VERSION, ...m }));
+        const body = chunk.length === 1 ? chunk[0] : chunk;
+        try {
+          this.#nc.publish(subject, this.#encoder.encode(JSON.stringify(body)));
+        } catch {
+          // Closed or draining connection: the messages are lost, which the core tolerates.
+        }
+      }
     }
+    this.#pending.clear();
   }
 
   #receive(subject: string, data: Uint8Array): void {
-    const decoded = decodePeerMessage(data);
-    if (!decoded.ok) {
-      this.#options.on_malformed(subject, decoded.error.code, decoded.error.message);
-      return;
+    const batch = decodePeerBatch(data);
+    for (const error of batch.errors) this.#options.on_malformed(subject, error.code, error.message);
+    for (const decoded of batch.messages) {
+      const message = asCoreMessage(decoded);
+      if (message.from === this.#options.myid) continue; // our own broadcast
+      this.#options.deliver(message);
     }
-    const message = asCoreMessage(decoded.value);
-    if (message.from === this.#options.myid) return; // our own broadcast
-    this.#options.deliver(message);
   }
 }

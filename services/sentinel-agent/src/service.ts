@@ -49,7 +49,7 @@ import { FailoverTelemetry } from "./telemetry.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
-import { RestMetrics, RestServer } from "./rest/index.js";
+import { REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 
 /**
  * Probe and gossip periods. PINGs go out every down-after / 10, at least every 100 ms and at most
@@ -70,6 +70,7 @@ export const AGENT_TIMING: AgentTiming = {
 };
 
 const TICK_MS = 100;
+const RETAIN_EVERY_TICKS = 10;
 
 export interface AgentHandle {
   readonly myid: string;
@@ -188,6 +189,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       ...(plane.nats_pass === null ? {} : { pass: plane.nats_pass }),
       ...(plane.nats_token === null ? {} : { token: plane.nats_token }),
       ...NATS_DEFAULTS,
+      // Our own broadcasts (a hello per master per second) would only be decoded and dropped.
+      no_echo: true,
     },
     logger,
   );
@@ -297,9 +300,11 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     },
   );
 
+  let ticks = 0;
   const ticker = setInterval(() => {
     loop.feed({ type: "tick", now_ms: now_ms() });
-    prober.retain(monitoredAddresses(loop.state));
+    // Links of instances no longer monitored: closing them is housekeeping, once a second.
+    if (++ticks % RETAIN_EVERY_TICKS === 0) prober.retain(monitoredAddresses(loop.state));
   }, TICK_MS);
   status.start(nc);
   peers.start();
@@ -340,6 +345,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     nc,
     now_ms,
     rest_token: plane.rest_token,
+    limits: { ...REST_LIMITS_DEFAULT, rate_max: plane.rest_rate_limit },
     env: options.env,
     metrics: rest_metrics,
     logger,

@@ -68,6 +68,7 @@ export interface ConfigDraft {
     cluster_id: string;
     rest_port: number;
     rest_token: string | null;
+    rest_rate_limit: number;
     state_dir: string | null;
   };
 }

@@ -27,6 +27,7 @@ void describe("applyEnvOverrides", () => {
       SP_NATS_PASS: "p",
       SP_NATS_TOKEN: "t",
       SP_REST_TOKEN: "0123456789abcdef",
+      SP_REST_RATE_LIMIT: "5000",
       SP_STATE_DIR: "/state",
       SP_ANNOUNCE_IP: "192.0.2.7",
       SP_ANNOUNCE_PORT: "36379",
@@ -42,12 +43,13 @@ void describe("applyEnvOverrides", () => {
       cluster_id: "c9",
       rest_port: 9090,
       rest_token: "0123456789abcdef",
+      rest_rate_limit: 5000,
       state_dir: "/state",
     });
     assert.equal(c.server.port, 26500);
     assert.equal(c.announce_ip, "192.0.2.7");
     assert.equal(c.announce_port, 36379);
-    assert.equal(r.value.applied.length, 11);
+    assert.equal(r.value.applied.length, 12);
     assert.equal(config.plane.cluster_id, "from-file", "the file's model is not modified");
   });
 

@@ -6,7 +6,7 @@ import { ProblemList } from "./errors.js";
 import type { PlaneSettings, SentinelConfig, ServerSettings } from "./model.js";
 import { parseClusterId, parseNatsServers, parseNonEmpty, parseRestToken } from "./plane-directives.js";
 import type { ValueResult } from "./values.js";
-import { parseHost, parsePort } from "./values.js";
+import { parseHost, parsePort, parseRestRateLimit } from "./values.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -52,6 +52,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   plane("SP_CLUSTER_ID", "cluster_id", parseClusterId),
   plane("SP_REST_PORT", "rest_port", parsePort),
   plane("SP_REST_TOKEN", "rest_token", parseRestToken),
+  plane("SP_REST_RATE_LIMIT", "rest_rate_limit", parseRestRateLimit),
   plane("SP_STATE_DIR", "state_dir", (v) => parseNonEmpty(v, "a directory")),
   server("SP_SENTINEL_PORT", "port", parsePort),
   {

@@ -72,6 +72,8 @@ export interface PlaneSettings {
   readonly rest_port: number;
   /** Bearer token required by REST calls that change something; null = changes refused. */
   readonly rest_token: string | null;
+  /** REST requests per second per client address (429 beyond); 0 = no limit. */
+  readonly rest_rate_limit: number;
   /** Where the runtime keeps its state; null = the runtime's choice (beside the config file). */
   readonly state_dir: string | null;
 }
@@ -143,6 +145,7 @@ export const PLANE_SETTINGS_DEFAULT: PlaneSettings = {
   cluster_id: "default",
   rest_port: 8080,
   rest_token: null,
+  rest_rate_limit: 200,
   state_dir: null,
 };
 

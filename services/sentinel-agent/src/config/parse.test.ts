@@ -233,6 +233,7 @@ void describe("parseSentinelConf: directives", () => {
         "sentinel-plane cluster-id c1",
         "sentinel-plane rest-port 8081",
         "sentinel-plane rest-token 0123456789abcdef",
+        "sentinel-plane rest-rate-limit 0",
         "sentinel-plane state-dir /var/lib/sentinel-plane",
       ].join("\n"),
     );
@@ -244,6 +245,7 @@ void describe("parseSentinelConf: directives", () => {
       cluster_id: "c1",
       rest_port: 8081,
       rest_token: "0123456789abcdef",
+      rest_rate_limit: 0,
       state_dir: "/var/lib/sentinel-plane",
     });
   });
@@ -425,6 +427,10 @@ void describe("parseSentinelConf: refused lines", () => {
     ],
     ["daemonize", "daemonize: expected a value"],
     ["sentinel-plane rest-port 0", 'sentinel-plane rest-port: expected an integer from 1 to 65535, got "0"'],
+    [
+      "sentinel-plane rest-rate-limit -1",
+      'sentinel-plane rest-rate-limit: expected an integer from 0 to 1000000, got "-1"',
+    ],
     [
       "sentinel-plane cluster-id a.b",
       'sentinel-plane cluster-id: expected 1-64 letters, digits, "-" or "_" (it becomes part of NATS subjects), got "a.b"',

@@ -103,6 +103,7 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   plane("cluster-id", [p.cluster_id], p.cluster_id === pd.cluster_id);
   plane("rest-port", [p.rest_port], p.rest_port === pd.rest_port);
   if (p.rest_token !== null) plane("rest-token", [p.rest_token]);
+  plane("rest-rate-limit", [p.rest_rate_limit], p.rest_rate_limit === pd.rest_rate_limit);
   if (p.state_dir !== null) plane("state-dir", [p.state_dir]);
   for (const m of c.masters) {
     const optional = m.settings.election_timeout_ms === MASTER_SETTINGS_DEFAULT.election_timeout_ms;

@@ -51,6 +51,11 @@ export function parsePort(text: string): ValueResult<number> {
   return parseInteger(text, PORT);
 }
 
+/** REST requests per second per client address; 0 turns the limit off. */
+export function parseRestRateLimit(text: string): ValueResult<number> {
+  return parseInteger(text, { min: 0, max: 1_000_000 });
+}
+
 /** yesnotoi(): case-insensitive yes/no. */
 export function parseYesNo(text: string): ValueResult<boolean> {
   const lower = text.toLowerCase();

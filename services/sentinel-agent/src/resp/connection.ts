@@ -172,8 +172,18 @@ export class ClientConnection implements ClientSession {
     return this.parser.next(this.authenticated);
   }
 
+  /** Replies to every complete request buffered, in one socket write (a pipelined batch). */
   private pump(): void {
     if (this.pumping || this.closed) return;
+    this.socket.cork();
+    try {
+      this.pumpCorked();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private pumpCorked(): void {
     this.pumping = true;
     let handled = 0;
     while (!this.closed) {

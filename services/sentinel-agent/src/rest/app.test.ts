@@ -419,6 +419,12 @@ void test("rate limit: beyond the budget, 429 problem+json", async () => {
   );
 });
 
+void test("rate limit 0 (sentinel-plane rest-rate-limit 0): no budget, no 429", async () => {
+  const f = await fixture({ limits: { rate_max: 0, rate_window_ms: 60_000 } });
+  for (let i = 0; i < 300; i++)
+    assert.equal((await f.app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+});
+
 void test("failover history and votes come from the events; metrics count them", async () => {
   const f = await fixture();
   const subject = "master mymaster 127.0.0.1 6379";

@@ -130,13 +130,15 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     done();
   });
 
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: limits.rate_max,
-    timeWindow: limits.rate_window_ms,
-    cache: 10_000,
-    errorResponseBuilder: (_request, context) => spError("SP_ERR_RATE_LIMITED", [context.after]),
-  });
+  if (limits.rate_max > 0) {
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max: limits.rate_max,
+      timeWindow: limits.rate_window_ms,
+      cache: 10_000,
+      errorResponseBuilder: (_request, context) => spError("SP_ERR_RATE_LIMITED", [context.after]),
+    });
+  }
   await app.register(fastifySwagger, {
     openapi: OPENAPI_BASE,
     transformObject: (documents) =>

@@ -11,7 +11,7 @@ import type { VoteBook } from "./votes.js";
 export interface RestLimits {
   /** Largest accepted request body. */
   readonly body_max_bytes: number;
-  /** Requests per client address per window (429 beyond). */
+  /** Requests per client address per window (429 beyond); 0 = no limit. */
   readonly rate_max: number;
   readonly rate_window_ms: number;
   /** An admin command that gets no reply from the loop within this is answered 504. */
