@@ -1,4 +1,4 @@
-// Runs every `*.test.ts` under libs/, services/ and test/ with node's built-in runner (through tsx).
+// Runs every `*.test.ts` under libs/, services/, test/ and bench/ (its pure parts) with node's built-in runner (through tsx).
 // Usage: node scripts/run-tests.mjs [path-substring ...]   (filters files; none = all)
 // Files under test/serial/ or named *.serial.test.ts run one at a time after the others: they use
 // network namespaces or heavy process sets that must not overlap.
@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const roots = ["libs", "services", "test"];
+const roots = ["libs", "services", "test", "bench"];
 const skip = new Set(["node_modules", ".tsbuild", "dist", ".tmp"]);
 
 function walk(dir, out) {

@@ -19,6 +19,7 @@ import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink } from "./detection.js";
 import { electionDelayMs, isElected, startElection } from "./election.js";
+import { isPeerAlive } from "./odown.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
@@ -36,8 +37,7 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
   const watch = master.watch_leader;
   if (watch !== null) {
     const leader = master.agents.get(watch.id);
-    const heard_ms = leader?.last_hello_ms ?? null;
-    const alive = heard_ms !== null && state.now_ms - heard_ms <= 3 * state.timing.hello_period_ms;
+    const alive = leader !== undefined && isPeerAlive(state, leader);
     if (alive && state.now_ms < watch.until_ms) return;
   }
   if (master.odown) {

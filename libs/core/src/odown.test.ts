@@ -82,3 +82,26 @@ void test("the first-ranked agent that sees the master down stands at once; the 
   const later = second.input({ type: "tick", now_ms: second.now_ms + 50 });
   assert.ok(eventNames(later).includes("+try-failover"));
 });
+
+void test("a live peer with a smaller id ranks first even before its opinion arrives", () => {
+  // ODOWN comes from the larger-id peer's opinion; the smaller-id peer is alive (hello) but its
+  // opinion is still in flight: we wait its slot instead of standing with it at once.
+  const h = new Harness({ quorum: 2, down_after_ms: 1000, election_timeout_ms: 250 });
+  h.meetPeers(["0".repeat(40), PEERS[1]]);
+  h.live(2000, true);
+  h.meetPeers(["0".repeat(40), PEERS[1]]); // fresh hellos: both alive
+  h.live(1500, false);
+  const odown = h.peer({
+    type: "down_opinion",
+    from: PEERS[1],
+    current_epoch: 0,
+    master_name: "mymaster",
+    master_address: PRIMARY,
+    down: true,
+  });
+  assert.ok(eventNames(odown).includes("+odown"));
+  assert.ok(!eventNames(odown).includes("+try-failover"));
+  const wake = odown.find((e) => e.type === "wake");
+  assert.ok(wake?.type === "wake");
+  assert.equal(wake.after_ms, 50);
+});

@@ -61,20 +61,27 @@ function seesDown(state: AgentState, master: MasterState, peer: PeerAgent): bool
   return state.now_ms - opinion.received_ms < state.timing.opinion_max_age_ms;
 }
 
+/** A peer heard from within three hello periods. */
+export function isPeerAlive(state: AgentState, peer: PeerAgent): boolean {
+  const heard_ms = peer.last_hello_ms;
+  return heard_ms !== null && state.now_ms - heard_ms <= 3 * state.timing.hello_period_ms;
+}
+
 /**
- * How long this agent waits after ODOWN before standing for election: its rank among the agents
- * that see the master down (itself and the peers with a fresh `down` opinion, ordered by id)
- * times a slot of a fifth of the election timeout (50 ms by default: several message delays, so
- * that the first-ranked agent's vote request arrives within it even on a loaded host). Opinions are pushed, so the agents reach ODOWN
- * within milliseconds of each other; a random wait (Raft's answer to split votes) would cost
- * half its window on average, while the ranked one lets the first-ranked agent start at once and
- * gives each next one a slot to receive its vote request first. A split vote, possible when the
- * agents disagree on who sees the master down, still ends in the randomised retry of election.ts.
+ * How long this agent waits after ODOWN before standing for election: one slot (a fifth of the
+ * election timeout, 50 ms by default: several message delays) per peer with a smaller id that is
+ * alive or sees the master down. Opinions are pushed, so the agents reach ODOWN within
+ * milliseconds of each other, in an order that depends on which opinion arrives first; ranking
+ * by id among every live peer (not only those whose opinion has arrived) keeps the order the same
+ * on every agent: the first-ranked one stands at once and each next one gives it a slot to
+ * receive its vote request first. A random wait (Raft's answer to split votes) would cost half
+ * its window on average. A split vote, still possible when the agents disagree about who is
+ * alive, ends in the randomised retry of election.ts.
  */
 export function failoverStartDelayMs(state: AgentState, master: MasterState): number {
   let rank = 0;
   for (const peer of master.agents.values()) {
-    if (peer.id < state.myid && seesDown(state, master, peer)) rank += 1;
+    if (peer.id < state.myid && (isPeerAlive(state, peer) || seesDown(state, master, peer))) rank += 1;
   }
   const slot_ms = Math.max(1, Math.floor(master.settings.election_timeout_ms / 5));
   return rank * slot_ms;

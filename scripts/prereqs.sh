@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the test and benchmark commands need when it is missing: Debian's redis-server,
+# redis-tools (redis-cli, redis-benchmark), redis-sentinel, nats-server, arping, iproute2 (and what
+# the caller adds in EXTRA_COMMANDS as "command:package" pairs), then `npm ci` when node_modules
+# is missing or older than package-lock.json. Sourced by scripts/test.sh and scripts/bench.sh.
+need=()
+for pair in redis-server:redis-server redis-cli:redis-tools redis-sentinel:redis-sentinel \
+  nats-server:nats-server arping:iputils-arping ip:iproute2 ${EXTRA_COMMANDS:-}; do
+  command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "prereqs: installing ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  # Keep the packages' own services from starting on the default ports.
+  $SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  for svc in redis-server redis-sentinel nats-server; do
+    $SUDO service "$svc" stop >/dev/null 2>&1 || true
+  done
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
