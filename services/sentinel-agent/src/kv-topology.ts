@@ -20,6 +20,7 @@ export interface KvTopologyOptions {
 export class KvTopology implements TopologyStore {
   readonly #kv: KV;
   readonly #options: KvTopologyOptions;
+  readonly #latest = new Map<string, { record: TopologyRecord; revision: number }>();
 
   constructor(kv: KV, options: KvTopologyOptions) {
     this.#kv = kv;
@@ -41,6 +42,14 @@ export class KvTopology implements TopologyStore {
       const current = await this.read(record.master_name);
       return current === null ? { ok: false } : { ok: false, current };
     }
+  }
+
+  /**
+   * The record of a master as the watch last delivered it (JetStream pushes every update, ours
+   * included), without a round trip; null before the watch delivered one for it.
+   */
+  latest(master_name: string): { record: TopologyRecord; revision: number } | null {
+    return this.#latest.get(this.#options.key_for(master_name)) ?? null;
   }
 
   /** The current record of a master, or null when absent, unreadable or invalid. */
@@ -68,12 +77,15 @@ export class KvTopology implements TopologyStore {
     const iterator = await this.#kv.watch();
     void (async () => {
       for await (const entry of iterator) {
+        this.#latest.delete(entry.key);
         if (entry.operation !== "PUT") continue;
         const record = this.#options.codec.decode(entry.string());
         if (record === null) {
           this.#options.on_invalid(entry.key, "not a valid topology record");
           continue;
         }
+        // One entry per key of the bucket (a key per monitored master).
+        this.#latest.set(entry.key, { record, revision: entry.revision });
         observe(record, entry.revision);
       }
     })();

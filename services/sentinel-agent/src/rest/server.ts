@@ -26,6 +26,8 @@ export interface RestServerOptions {
   };
   readonly events: EventSource;
   readonly topology: {
+    /** What the KV watch last delivered (no round trip); null when it has not delivered one. */
+    latest(master_name: string): { record: TopologyRecord; revision: number } | null;
     read(master_name: string): Promise<{ record: TopologyRecord; revision: number } | null>;
   };
   readonly nc: NatsConnection;
@@ -129,7 +131,8 @@ export class RestServer {
       myid: options.myid,
       state: () => options.loop.state,
       admin: (command) => options.loop.admin(command),
-      topology: (name) => options.topology.read(name),
+      // From the watch when it has the record (updates are pushed), else one KV read.
+      topology: (name) => Promise.resolve(options.topology.latest(name) ?? options.topology.read(name)),
       events: options.events,
       history: this.#history,
       votes: this.#votes,

@@ -98,7 +98,8 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     {
       schema: {
         operationId: "getTopology",
-        summary: "The committed topology record (JetStream KV) and its revision.",
+        summary:
+          "The committed topology record (JetStream KV) and its revision, as this agent's KV watch last received it.",
         tags: TAGS,
         security: READ_SECURITY,
         params: NameParams,
