@@ -12,6 +12,7 @@
 //   node --import tsx bench/vip-outage.ts [--runs 5]
 import { parseArgs } from "node:util";
 import { NetnsCluster } from "@sentinel-plane/testkit/netns-cluster";
+import { formatSummary, summarize } from "./lib/index.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
 const RUNS = Number(values.runs);
@@ -80,13 +81,7 @@ async function oneRun(): Promise<Sample> {
   }
 }
 
-function stats(xs: readonly number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  const f = (x: number | undefined): string => (x ?? Number.NaN).toFixed(0);
-  return `min ${f(s[0])} / median ${f(median)} / max ${f(s.at(-1))} ms`;
-}
+const stats = (xs: readonly number[]): string => formatSummary(summarize(xs));
 
 const samples: Sample[] = [];
 for (let run = 1; run <= RUNS; run++) {

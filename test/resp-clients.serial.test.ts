@@ -9,6 +9,7 @@ import { Redis } from "ioredis";
 import { differentialCases, runDifferential } from "@sentinel-plane/sentinel-agent/resp-differential";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
+import { THREE_AGENTS } from "./support/agents.js";
 import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
 const run = promisify(execFile);
@@ -75,13 +76,7 @@ void test("every listed request gets redis-sentinel's reply shape from a real ag
 for (const failoverDetector of [false, true]) {
   void test(`ioredis in sentinel mode (failoverDetector ${failoverDetector}) writes through a SIGKILL failover and loses no acknowledged write`, async (t) => {
     await withProcesses(t, async (procs) => {
-      const cluster = await startCluster(procs, {
-        replicas: 2,
-        agents: 3,
-        quorum: 2,
-        down_after_ms: 1000,
-        failover_timeout_ms: 10_000,
-      });
+      const cluster = await startCluster(procs, THREE_AGENTS);
       const [primary] = cluster.redis;
       assert.ok(primary);
       await unfenced(cluster);
