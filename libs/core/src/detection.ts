@@ -258,8 +258,3 @@ export function isAnswering(state: AgentState, master: MasterState, link: Instan
   const window_ms = 5 * pingPeriodMs(state, master) + state.timing.probe_timeout_ms;
   return Number.isFinite(link.last_reply_ms) && state.now_ms - link.last_reply_ms < window_ms;
 }
-
-/** Sentinel's "disconnected" for replica selection: no reply within 5 PING periods. */
-export function isDisconnected(state: AgentState, master: MasterState, link: InstanceLink): boolean {
-  return state.now_ms - link.last_avail_ms > 5 * pingPeriodMs(state, master);
-}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareCandidates, selectReplica } from "./selection.js";
+import { compareCandidates, infoValidityMs, selectReplica } from "./selection.js";
 import type { Candidate } from "./selection.js";
 import { Harness, R1, R2, replicaInfo } from "./test-support.js";
 import { addressKey, newLink } from "./state.js";
@@ -55,4 +55,19 @@ void test("priority 0, SDOWN and stale INFO are skipped", () => {
   const r2 = master.replicas.get(addressKey(R2)) ?? assert.fail();
   r2.link_down_since_ms = h.now_ms - 10 * 1000 - 1; // link down longer than 10 x down_after
   assert.equal(selectReplica(h.state, master), null);
+});
+
+void test("a replica last heard within INFO validity qualifies; older does not (sentinel.c last_avail_time)", () => {
+  const h = harnessWith({ replica_priority: 50 }, {});
+  // The agent's own timing: a PING every 100 ms at down-after 1000, so 5 PING periods are 500 ms.
+  h.state = { ...h.state, timing: { ...h.state.timing, ping_period_ms: 100 } };
+  const master = h.state.masters.get("mymaster") ?? assert.fail();
+  const r1 = master.replicas.get(addressKey(R1)) ?? assert.fail();
+  master.link.sdown = true;
+  master.link.sdown_since_ms = h.now_ms;
+  // A leader that stalled for 800 ms: the last PONG is older than 5 PING periods, not stale.
+  r1.last_avail_ms = h.now_ms - 800;
+  assert.deepEqual(selectReplica(h.state, master)?.address, R1, "priority 50 still wins");
+  r1.last_avail_ms = h.now_ms - infoValidityMs(h.state, master) - 1;
+  assert.deepEqual(selectReplica(h.state, master)?.address, R2, "not heard of within validity: skipped");
 });

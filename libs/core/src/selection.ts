@@ -3,7 +3,7 @@
 // then lowest priority, highest replication offset, smallest run id. Ahead of all of them: a
 // replica that already reports role master after a promotion at an epoch newer than our config
 // (a previous leader promoted it and did not commit): it has the newest data.
-import { isDisconnected, pingPeriodMs } from "./detection.js";
+import { pingPeriodMs } from "./detection.js";
 import type { AgentState, InstanceLink, MasterState } from "./state.js";
 import type { Address } from "./types.js";
 
@@ -15,16 +15,25 @@ export interface Candidate {
   readonly run_id: string | null;
 }
 
+/**
+ * How recent a replica's last PONG (or report) and last INFO must be to qualify: sentinel.c's
+ * info_validity_time, one window for both. Narrower (5 PING periods, 500 ms at down-after 1000),
+ * a leader whose own event loop stalled for half a second would skip every healthy replica.
+ */
+export function infoValidityMs(state: AgentState, master: MasterState): number {
+  return master.link.sdown
+    ? Math.max(5 * pingPeriodMs(state, master), 3 * state.timing.info_period_fast_ms)
+    : 3 * state.timing.info_period_ms;
+}
+
 function candidateOf(state: AgentState, master: MasterState, link: InstanceLink): Candidate | null {
   const now = state.now_ms;
   const info = link.info;
   if (info === null || link.info_ms === null) return null;
   if (link.sdown) return null;
-  if (isDisconnected(state, master, link)) return null;
   if (info.replica_priority === 0) return null;
-  const validity_ms = master.link.sdown
-    ? Math.max(5 * pingPeriodMs(state, master), 3 * state.timing.info_period_fast_ms)
-    : 3 * state.timing.info_period_ms;
+  const validity_ms = infoValidityMs(state, master);
+  if (now - link.last_avail_ms > validity_ms) return null;
   if (now - link.info_ms > validity_ms) return null;
   let max_master_down_ms = 10 * master.settings.down_after_ms;
   if (master.link.sdown) max_master_down_ms += now - master.link.sdown_since_ms;

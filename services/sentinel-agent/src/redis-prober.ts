@@ -6,6 +6,7 @@ import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
 import type { Prober } from "./ports.js";
+import { withDeadline } from "./deadline.js";
 
 export interface RedisAuth {
   readonly username?: string;
@@ -20,6 +21,8 @@ export interface RedisProberOptions {
   readonly reconnect_max_ms: number;
   readonly auth_for: (target: Address) => RedisAuth;
 }
+
+const TIMEOUT = "probe timed out";
 
 /** Replies Sentinel counts as "the instance is alive" even though they are errors. */
 const ALIVE_ERRORS = ["LOADING", "MASTERDOWN"] as const;
@@ -36,7 +39,11 @@ export class RedisProber implements Prober {
     const client = this.#client(target);
     if (client === null) return { kind, ok: false, error: "too many probed instances" };
     try {
-      const reply = await withTimeout(kind === "ping" ? client.ping() : client.info(), timeout_ms);
+      const reply = await withDeadline(
+        kind === "ping" ? client.ping() : client.info(),
+        timeout_ms,
+        () => new Error(TIMEOUT),
+      );
       if (kind === "ping") return { kind, ok: true, reply: "PONG" };
       const parsed = parseInfo(reply);
       return parsed.ok ? { kind, ok: true, info: parsed.info } : { kind, ok: false, error: parsed.reason };
@@ -96,26 +103,6 @@ export class RedisProber implements Prober {
   }
 }
 
-const TIMEOUT = "probe timed out";
-
 function key(a: Address): string {
   return `${a.host}:${a.port}`;
-}
-
-function withTimeout<T>(promise: Promise<T>, timeout_ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(TIMEOUT));
-    }, timeout_ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

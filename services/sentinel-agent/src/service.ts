@@ -247,7 +247,36 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     },
   });
 
-  // The core's clock starts here, after the slow set-up (NATS, KV): a gap between its start and
+  const rest = new RestServer({
+    host: config.server.bind?.[0] ?? "0.0.0.0",
+    port: plane.rest_port,
+    myid,
+    cluster_id: plane.cluster_id,
+    // Read only by requests and scrapes: the loop is created right after `rest.start()` with no
+    // await in between, so before any request can be handled.
+    loop: {
+      get state() {
+        return loop.state;
+      },
+      admin: (command) => loop.admin(command),
+    },
+    events,
+    topology,
+    nc,
+    now_ms,
+    rest_token: plane.rest_token,
+    limits: { ...REST_LIMITS_DEFAULT, rate_max: plane.rest_rate_limit },
+    env: options.env,
+    metrics: rest_metrics,
+    logger,
+  });
+  // Built and listening before the core starts: building it (fastify, TypeBox, Swagger) holds the
+  // event loop for 0.3-0.9 s here, and a loop held while probing turns replies that arrived in
+  // time into unanswered PINGs (an early SDOWN, a healthy replica skipped). Never rejects; a
+  // port already taken disables the API, loudly (rest_listen_failed).
+  await rest.start();
+
+  // The core's clock starts here, after the slow set-up (NATS, KV, the API): a gap between its start and
   // the first tick would otherwise look like a clock jump and put a fresh agent in TILT.
   const state: AgentState = initAgent(
     { myid, announce, timing: AGENT_TIMING, masters: configuredMasters(config) },
@@ -334,23 +363,6 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     now_ms,
   });
   await resp.listen();
-  const rest = new RestServer({
-    host: config.server.bind?.[0] ?? "0.0.0.0",
-    port: plane.rest_port,
-    myid,
-    cluster_id: plane.cluster_id,
-    loop,
-    events,
-    topology,
-    nc,
-    now_ms,
-    rest_token: plane.rest_token,
-    limits: { ...REST_LIMITS_DEFAULT, rate_max: plane.rest_rate_limit },
-    env: options.env,
-    metrics: rest_metrics,
-    logger,
-  });
-  void rest.start(); // in the background: the API never delays the agent (it logs rest_listening)
 
   const flushConfig = async (): Promise<void> => {
     file_config = applyPersistedState(file_config, persistedState(loop.state));

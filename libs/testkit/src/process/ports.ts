@@ -8,8 +8,16 @@ export const BIND_ATTEMPTS_MAX = 5;
 /** Ports a test must never take (the product's and its dependencies' well-known ports). */
 const RESERVED = new Set([4222, 6379, 26379, 8222, 6222]);
 
+/**
+ * Ports this process handed out recently, never handed out again. A released port is free for
+ * the kernel, which may return it to the next `listen(0)`: a cluster that prepares all its Redis
+ * configs before starting any server got the same port for two of them (seen in a test run).
+ */
+const handed_out = new Set<number>();
+const HANDED_OUT_MAX = 4096;
+
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
       server.once("error", reject);
@@ -21,7 +29,17 @@ export async function freePort(): Promise<number> {
         });
       });
     });
-    if (port > 0 && !RESERVED.has(port)) return port;
+    if (port > 0 && !RESERVED.has(port) && !handed_out.has(port)) {
+      remember(port);
+      return port;
+    }
   }
   throw new Error("no free loopback port found");
+}
+
+function remember(port: number): void {
+  handed_out.add(port);
+  if (handed_out.size <= HANDED_OUT_MAX) return;
+  const oldest = handed_out.values().next();
+  if (oldest.done !== true) handed_out.delete(oldest.value);
 }

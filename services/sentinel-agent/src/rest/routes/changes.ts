@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
 import { globMatch } from "@sentinel-plane/core";
 import type { AdminCommand, MasterSettings } from "@sentinel-plane/core";
+import { withDeadline } from "../../deadline.js";
 import type { AdminReply } from "../../loop.js";
 import { parseHostPort } from "../address.js";
 import type { RestDeps } from "../deps.js";
@@ -35,27 +36,12 @@ const MONITOR_DEFAULTS = {
 } as const;
 const ELECTION_TIMEOUT_MS_DEFAULT = 250;
 
-function withTimeout(reply: Promise<AdminReply>, timeout_ms: number): Promise<AdminReply> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(spError("SP_ERR_TIMEOUT", ["the admin command", timeout_ms]));
-    }, timeout_ms);
-    reply.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
 export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
   const run = async (name: string, command: AdminCommand): Promise<AdminReply> => {
-    const reply = await withTimeout(deps.admin(command), deps.limits.admin_timeout_ms);
+    const timeout_ms = deps.limits.admin_timeout_ms;
+    const reply = await withDeadline(deps.admin(command), timeout_ms, () =>
+      spError("SP_ERR_TIMEOUT", ["the admin command", timeout_ms]),
+    );
     const error = adminError(reply, name);
     if (error !== null) throw error;
     return reply;
