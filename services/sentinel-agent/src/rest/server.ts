@@ -107,9 +107,10 @@ export class RestServer {
   }
 
   /**
-   * Builds the app and listens; never rejects. fastify, TypeBox and Swagger load here, off the
-   * agent's start path (`void rest.start()`): the agent's Sentinel duties do not wait for its API.
-   * A port already taken disables the API, loudly, rather than the agent (`listening` tells).
+   * Builds the app and listens; never rejects. fastify, TypeBox and Swagger load here (lazily:
+   * tools that only build the view need none of it). The agent awaits this before its core
+   * starts, since the build holds the event loop for a while. A port already taken disables the
+   * API, loudly, rather than the agent (`listening` tells).
    */
   start(): Promise<void> {
     this.#started ??= this.#start().catch((error: unknown) => {
