@@ -3,23 +3,39 @@ import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import type { Harness } from "@sentinel-plane/testkit";
 
+/**
+ * Bound on connection attempts of one test client. A role change (REPLICAOF with Sentinel's
+ * `CLIENT KILL TYPE normal`) closes a connection still in its ready check, and the event a test
+ * waits on (`+convert-to-slave`, say) is emitted as the command is sent: connecting right after
+ * it races with the kill.
+ */
+const CONNECT_ATTEMPTS_MAX = 10;
+
 /** A connected client with short, explicit timeouts; closed by the harness. */
 export async function redisClient(procs: Harness, port: number): Promise<Redis> {
-  const client = createRedisClient({
-    host: "127.0.0.1",
-    port,
-    connection_name: "e2e-test",
-    connect_timeout_ms: 1000,
-    command_timeout_ms: 2000,
-    retry_base_ms: 50,
-    retry_max_ms: 200,
-  });
-  client.on("error", () => undefined);
-  procs.onCleanup(() => {
-    client.disconnect();
-  });
-  await client.connect();
-  return client;
+  for (let attempt = 1; ; attempt++) {
+    const client = createRedisClient({
+      host: "127.0.0.1",
+      port,
+      connection_name: "e2e-test",
+      connect_timeout_ms: 1000,
+      command_timeout_ms: 2000,
+      retry_base_ms: 50,
+      retry_max_ms: 200,
+    });
+    client.on("error", () => undefined);
+    procs.onCleanup(() => {
+      client.disconnect();
+    });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      client.disconnect();
+      const killed = error instanceof Error && error.message === "Connection is closed.";
+      if (!killed || attempt >= CONNECT_ATTEMPTS_MAX) throw error;
+    }
+  }
 }
 
 /** The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. */
