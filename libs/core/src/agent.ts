@@ -16,7 +16,7 @@ import { applyAdmin, createMaster } from "./admin.js";
 import { advanceClock, maybeExitTilt } from "./clock.js";
 import { adoptConfig, onHello, onTopologyObserved, sendHelloIfDue } from "./config.js";
 import { onNodeReport, onProbeResult, refreshSdown, scheduleProbes } from "./detection.js";
-import { onVoteReply, onVoteRequest } from "./election.js";
+import { armElectionDeadlines, onVoteReply, onVoteRequest } from "./election.js";
 import {
   abandonSwitchover,
   commitFailed,
@@ -121,6 +121,7 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
 export function step(state: AgentState, input: Input, random: Random): StepOutput {
   const out = new Out(state, random);
   advanceClock(out, input.now_ms);
+  armElectionDeadlines(out);
   for (const master of dispatch(out, input)) evaluate(out, master, input.type === "tick");
   if (input.type === "tick") maybeExitTilt(out);
   return { state, effects: out.finish(() => snapshot(state)) };

@@ -131,3 +131,51 @@ void test("not elected: abort within [election_timeout, 2*election_timeout), ret
     assert.equal(h.state.current_epoch, 2);
   }
 });
+
+/** A manual failover started by an admin input: the candidacy begins in exactly that step. */
+function candidacy(h: Harness): number {
+  h.meetPeers();
+  h.live(1500, true); // replicas discovered, INFO fresh
+  const effects = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 1,
+    command: { type: "failover", name: "mymaster" },
+  });
+  assert.ok(eventNames(effects).includes("+try-failover"));
+  return h.state.current_epoch;
+}
+
+void test("the election timeout starts once the candidacy is durable, not before our own slow write", () => {
+  // The shell steps nothing while the candidate's vote is being persisted, and the requests leave
+  // after it. A 450 ms write must not use up a 400 ms timeout before any voter could answer.
+  const h = new Harness({ quorum: 1, election_timeout_ms: 400 }, fixedRandom(0));
+  const epoch = candidacy(h);
+  h.now_ms += 450; // the persist of our own vote took this long
+  const next = h.input({ type: "tick", now_ms: h.now_ms });
+  assert.deepEqual(eventNames(next), [], "no abort on the first step after the write");
+  h.now_ms += 20;
+  const [b] = PEERS;
+  const won = h.peer({
+    type: "vote_reply",
+    from: b,
+    master_name: "mymaster",
+    epoch,
+    leader: ME,
+    leader_epoch: epoch,
+  });
+  assert.ok(eventNames(won).includes("+elected-leader"), "elected by a vote that came 20 ms after the write");
+});
+
+void test("an armed election timeout still aborts a candidacy nobody votes for", () => {
+  const h = new Harness({ quorum: 1, election_timeout_ms: 400 }, fixedRandom(0));
+  candidacy(h);
+  h.now_ms += 450;
+  h.input({ type: "tick", now_ms: h.now_ms });
+  const armed_ms = h.now_ms;
+  const aborted = until(h, "-failover-abort-not-elected", 2000, true);
+  assert.ok(
+    aborted !== null && aborted - armed_ms >= 400 && aborted - armed_ms <= 500,
+    `aborted ${String(aborted)}`,
+  );
+});

@@ -100,7 +100,7 @@ export function failoverStep(out: Out, master: MasterState): void {
         setState(out, master, run, "select-slave");
         out.event("+failover-state-select-slave", master, masterSubject(master));
         selectAndPromote(out, master, run);
-      } else if (now >= run.election_deadline_ms) {
+      } else if (run.election_deadline_ms !== null && now >= run.election_deadline_ms) {
         abort(out, master, "-failover-abort-not-elected");
       }
       return;

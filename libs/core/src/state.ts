@@ -91,8 +91,11 @@ export interface FailoverRun {
   state: FailoverStateName;
   state_since_ms: number;
   readonly start_ms: number;
-  /** Randomised in [election_timeout, 2*election_timeout). */
-  readonly election_deadline_ms: number;
+  /**
+   * Randomised in [election_timeout, 2*election_timeout) from the first step after the candidacy
+   * (null until then; see armElectionDeadlines).
+   */
+  election_deadline_ms: number | null;
   /** Agents (self included) that granted us their vote in `epoch`. */
   readonly votes: Set<AgentId>;
   readonly old_primary: Address;
