@@ -2,9 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
 import { Harness, PEERS, PRIMARY, eventNames, eventTexts } from "./test-support.js";
+import type { Effect } from "./types.js";
 
-function opinion(h: Harness, from: string, down: boolean, address = PRIMARY): void {
-  h.peer({
+function opinion(h: Harness, from: string, down: boolean, address = PRIMARY): Effect[] {
+  return h.peer({
     type: "down_opinion",
     from,
     current_epoch: 0,
@@ -64,14 +65,7 @@ void test("the first-ranked agent that sees the master down stands at once; the 
   second.meetPeers(["0".repeat(40), PEERS[1]]);
   second.live(2000, true);
   second.live(1500, false);
-  const odown = second.peer({
-    type: "down_opinion",
-    from: "0".repeat(40),
-    current_epoch: 0,
-    master_name: "mymaster",
-    master_address: PRIMARY,
-    down: true,
-  });
+  const odown = opinion(second, "0".repeat(40), true);
   assert.ok(eventNames(odown).includes("+odown"));
   assert.ok(!eventNames(odown).includes("+try-failover"));
   const wake = odown.find((e) => e.type === "wake");
@@ -91,14 +85,7 @@ void test("a live peer with a smaller id ranks first even before its opinion arr
   h.live(2000, true);
   h.meetPeers(["0".repeat(40), PEERS[1]]); // fresh hellos: both alive
   h.live(1500, false);
-  const odown = h.peer({
-    type: "down_opinion",
-    from: PEERS[1],
-    current_epoch: 0,
-    master_name: "mymaster",
-    master_address: PRIMARY,
-    down: true,
-  });
+  const odown = opinion(h, PEERS[1], true);
   assert.ok(eventNames(odown).includes("+odown"));
   assert.ok(!eventNames(odown).includes("+try-failover"));
   const wake = odown.find((e) => e.type === "wake");

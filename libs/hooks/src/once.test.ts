@@ -1,26 +1,13 @@
 // One-shot script runs with real scripts in a temp dir.
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { prePromoteArgv } from "./argv.js";
 import { runScriptOnce } from "./once.js";
+import { ScriptDir } from "./test-scripts.js";
 
-let dir = "";
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), "sp-once-"));
-});
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function script(name: string, body: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, `#!/bin/bash\n${body}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+const scripts = new ScriptDir("sp-once-");
 
 const OPTIONS = {
   env: { PATH: "/usr/bin:/bin", SP_EPOCH: "7" },
@@ -41,7 +28,10 @@ function gone(pid: number): boolean {
 
 void describe("runScriptOnce", () => {
   void it("passes the argv as is, an explicit environment and cwd; exit 0 is ok; output kept", async () => {
-    const path = script("ok", 'echo "args=$*|epoch=$SP_EPOCH|home=${HOME:-none}|cwd=$(pwd)"; echo err >&2');
+    const path = scripts.script(
+      "ok",
+      'echo "args=$*|epoch=$SP_EPOCH|home=${HOME:-none}|cwd=$(pwd)"; echo err >&2',
+    );
     const argv = prePromoteArgv(path, {
       master_name: "my master",
       from: { host: "10.0.0.1", port: 6379 },
@@ -59,18 +49,18 @@ void describe("runScriptOnce", () => {
   });
 
   void it("a non-zero exit is a failure with its code", async () => {
-    const result = await runScriptOnce([script("three", "exit 3")], OPTIONS);
+    const result = await runScriptOnce([scripts.script("three", "exit 3")], OPTIONS);
     assert.deepEqual([result.ok, result.detail, result.exit_code], [false, "exit-3", 3]);
   });
 
   void it("a script killed by a signal fails with the signal's name", async () => {
-    const result = await runScriptOnce([script("term", "kill -TERM $$")], OPTIONS);
+    const result = await runScriptOnce([scripts.script("term", "kill -TERM $$")], OPTIONS);
     assert.deepEqual([result.ok, result.detail, result.signal], [false, "signal-SIGTERM", "SIGTERM"]);
   });
 
   void it("at the timeout the whole process group is killed and the result says timeout", async () => {
-    const pid_file = join(dir, "child.pid");
-    const path = script("hang", `sleep 60 &\necho $! > ${pid_file}\nsleep 60`);
+    const pid_file = join(scripts.dir, "child.pid");
+    const path = scripts.script("hang", `sleep 60 &\necho $! > ${pid_file}\nsleep 60`);
     const result = await runScriptOnce([path], { ...OPTIONS, timeout_ms: 300 });
     assert.deepEqual([result.ok, result.detail, result.timed_out], [false, "timeout", true]);
     assert.ok(result.duration_ms < 5000, `ended by the kill (${result.duration_ms} ms)`);
@@ -81,16 +71,16 @@ void describe("runScriptOnce", () => {
   });
 
   void it("a missing or non-executable file fails to start", async () => {
-    const missing = await runScriptOnce([join(dir, "nope")], OPTIONS);
+    const missing = await runScriptOnce([join(scripts.dir, "nope")], OPTIONS);
     assert.deepEqual([missing.ok, missing.detail], [false, "spawn-ENOENT"]);
-    const path = join(dir, "plain");
+    const path = join(scripts.dir, "plain");
     writeFileSync(path, "#!/bin/bash\nexit 0\n");
     const plain = await runScriptOnce([path], OPTIONS);
     assert.deepEqual([plain.ok, plain.detail], [false, "spawn-EACCES"]);
   });
 
   void it("keeps at most output_max_bytes of output and counts the rest", async () => {
-    const path = script("loud", "head -c 10000 /dev/zero | tr '\\0' x");
+    const path = scripts.script("loud", "head -c 10000 /dev/zero | tr '\\0' x");
     const result = await runScriptOnce([path], { ...OPTIONS, output_max_bytes: 100 });
     assert.equal(result.ok, true);
     assert.equal(result.output, "x".repeat(100));

@@ -1,27 +1,14 @@
 // The executor with real scripts in a temp dir; limits shortened so retries and kills are quick.
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { hookLimits } from "./limits.js";
 import { HookRunner } from "./runner.js";
+import { ScriptDir } from "./test-scripts.js";
 import type { ScriptEvent } from "./scheduler.js";
 
-let dir = "";
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), "sp-hooks-"));
-});
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function script(name: string, body: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, `#!/bin/bash\n${body}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+const scripts = new ScriptDir("sp-hooks-");
 
 function runnerWithEvents(limits = hookLimits({ script_retry_delay_ms: 20 })) {
   const events: ScriptEvent[] = [];
@@ -56,8 +43,8 @@ function lines(path: string): string[] {
 
 void describe("HookRunner with real scripts", () => {
   void it("retries a script that exits 1 until it succeeds", async () => {
-    const count = join(dir, "retry.count");
-    const path = script(
+    const count = join(scripts.dir, "retry.count");
+    const path = scripts.script(
       "retry.sh",
       `echo run >> '${count}'\n[ "$(wc -l < '${count}')" -ge 3 ] && exit 0\nexit 1`,
     );
@@ -71,8 +58,8 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("gives up after the configured runs of exit 1 and reports -script-error", async () => {
-    const count = join(dir, "always1.count");
-    const path = script("always1.sh", `echo run >> '${count}'\nexit 1`);
+    const count = join(scripts.dir, "always1.count");
+    const path = scripts.script("always1.sh", `echo run >> '${count}'\nexit 1`);
     const { runner, named } = runnerWithEvents(hookLimits({ script_retry_delay_ms: 5, script_runs_max: 4 }));
     runner.schedule([path]);
     await runner.whenIdle();
@@ -82,8 +69,8 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("does not retry exit 2 and reports it", async () => {
-    const count = join(dir, "exit2.count");
-    const path = script("exit2.sh", `echo run >> '${count}'\nexit 2`);
+    const count = join(scripts.dir, "exit2.count");
+    const path = scripts.script("exit2.sh", `echo run >> '${count}'\nexit 2`);
     const { runner, named } = runnerWithEvents();
     runner.schedule([path]);
     await runner.whenIdle();
@@ -97,7 +84,7 @@ void describe("HookRunner with real scripts", () => {
 
   void it("reports a script that cannot be executed as exit 2, without retry", async () => {
     const { runner, named } = runnerWithEvents();
-    const path = join(dir, "does-not-exist.sh");
+    const path = join(scripts.dir, "does-not-exist.sh");
     runner.schedule([path]);
     await runner.whenIdle();
     assert.deepEqual(named("-script-error"), [`${path} 0 2`]);
@@ -106,9 +93,9 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("kills a hanging script and what it started at the timeout, and retries it", async () => {
-    const pids = join(dir, "hang.pids");
+    const pids = join(scripts.dir, "hang.pids");
     // The script starts a child and waits: the kill must reach both (its process group).
-    const path = script("hang.sh", `sleep 300 &\necho $! >> '${pids}'\nwait`);
+    const path = scripts.script("hang.sh", `sleep 300 &\necho $! >> '${pids}'\nwait`);
     const limits = hookLimits({ script_runtime_max_ms: 300, script_retry_delay_ms: 10, script_runs_max: 2 });
     const { runner, named } = runnerWithEvents(limits);
     const started_ms = performance.now();
@@ -128,9 +115,9 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("passes argv literally: spaces and shell metacharacters are not interpreted", async () => {
-    const out = join(dir, "argv.out");
-    const pwned = join(dir, "pwned");
-    const path = script("argv.sh", `printf '%s\\0' "$@" > '${out}'`);
+    const out = join(scripts.dir, "argv.out");
+    const pwned = join(scripts.dir, "pwned");
+    const path = scripts.script("argv.sh", `printf '%s\\0' "$@" > '${out}'`);
     const args = ["a b", `$(touch ${pwned})`, ";rm", "*", "`id`", "'q'", '"dq"', "x\ny", "", "--", "$HOME"];
     const { runner } = runnerWithEvents();
     runner.schedule([path, ...args]);
@@ -142,12 +129,12 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("gives scripts exactly the configured environment and working directory", async () => {
-    const out = join(dir, "env.out");
-    const path = script(
+    const out = join(scripts.dir, "env.out");
+    const path = scripts.script(
       "env.sh",
       `{ pwd; env | grep -v '^_=' | grep -v '^SHLVL=' | grep -v '^PWD=' | sort; } > '${out}'`,
     );
-    const runner = new HookRunner({ env: { PATH: "/usr/bin:/bin", SP_TEST: "1" }, cwd: dir });
+    const runner = new HookRunner({ env: { PATH: "/usr/bin:/bin", SP_TEST: "1" }, cwd: scripts.dir });
     process.env.SP_LEAK_CHECK = "leak";
     try {
       runner.schedule([path]);
@@ -155,16 +142,16 @@ void describe("HookRunner with real scripts", () => {
     } finally {
       delete process.env.SP_LEAK_CHECK;
     }
-    assert.deepEqual(lines(out), [dir, "PATH=/usr/bin:/bin", "SP_TEST=1"]);
+    assert.deepEqual(lines(out), [scripts.dir, "PATH=/usr/bin:/bin", "SP_TEST=1"]);
     await runner.close();
   });
 
   void it("runs at most N scripts at once and starts the others as slots free up", async () => {
-    const running_dir = mkdtempSync(join(dir, "running-"));
-    const go = join(dir, "go");
-    const seen = join(dir, "concurrency.out");
+    const running_dir = mkdtempSync(join(scripts.dir, "running-"));
+    const go = join(scripts.dir, "go");
+    const seen = join(scripts.dir, "concurrency.out");
     // Each script registers itself, records how many are registered, waits for "go", leaves.
-    const path = script(
+    const path = scripts.script(
       "slot.sh",
       [
         `touch '${running_dir}'/$$`,
@@ -198,9 +185,9 @@ void describe("HookRunner with real scripts", () => {
   });
 
   void it("drops the oldest waiting job when the queue is full", async () => {
-    const gate = join(dir, "gate");
-    const log = join(dir, "queue.log");
-    const path = script(
+    const gate = join(scripts.dir, "gate");
+    const log = join(scripts.dir, "queue.log");
+    const path = scripts.script(
       "queued.sh",
       [
         `[ "$1" = first ] && for _ in $(seq 1 1000); do [ -e '${gate}' ] && break; sleep 0.01; done`,

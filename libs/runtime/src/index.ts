@@ -9,6 +9,7 @@ export type { RedisClientOptions } from "./redis.js";
 export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
 export { Counters } from "./counters.js";
+export { withDeadline } from "./deadline.js";
 export { toNodeReport } from "./node-report.js";
 export {
   applyNatsEnv,

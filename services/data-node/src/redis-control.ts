@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { infoFields, parseInfo } from "@sentinel-plane/core";
 import { err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
-import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
+import { createRedisClient, errorMessage, withDeadline } from "@sentinel-plane/runtime";
 import type { Logger, Redis } from "@sentinel-plane/runtime";
 import { FENCE_MARKER } from "./fence.js";
 import type { Observation } from "./report.js";
@@ -29,18 +29,6 @@ export interface RedisControlOptions {
 }
 
 export type Step = readonly [name: string, args: readonly (string | number)[]];
-
-function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${what} timed out after ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => {
-    clearTimeout(timer);
-  });
-}
 
 export class RedisControl {
   private readonly client: Redis;
@@ -114,8 +102,13 @@ export class RedisControl {
       if (this.probe_sent_ms === sent_ms) this.probe_sent_ms = null;
     };
     request.then(settled, settled);
+    const probe_timeout_ms = this.options.probe_timeout_ms;
     try {
-      const [info_text, min_replicas] = await timeout(request, this.options.probe_timeout_ms, "probe");
+      const [info_text, min_replicas] = await withDeadline(
+        request,
+        probe_timeout_ms,
+        () => new Error(`probe timed out after ${probe_timeout_ms} ms`),
+      );
       const parsed = parseInfo(info_text);
       if (!parsed.ok) return this.failed(`INFO unreadable: ${parsed.reason}`);
       const value = Number(min_replicas[1]);

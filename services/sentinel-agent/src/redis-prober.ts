@@ -2,11 +2,10 @@
 // one link per instance. PING and INFO replies become the core's ProbeResult; nothing here
 // decides anything about health.
 import { parseInfo } from "@sentinel-plane/core";
-import { createRedisClient } from "@sentinel-plane/runtime";
+import { createRedisClient, withDeadline } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
 import type { Prober } from "./ports.js";
-import { withDeadline } from "./deadline.js";
 
 export interface RedisAuth {
   readonly username?: string;

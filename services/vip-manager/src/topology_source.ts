@@ -4,6 +4,7 @@
 import type { KV, KvEntry } from "@nats-io/kv";
 import { Kvm } from "@nats-io/kv";
 import { jetstream } from "@nats-io/jetstream";
+import { withDeadline } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import { decodeToken, decodeTopologyRecord, topologyBucket, topologyKey } from "@sentinel-plane/protocol";
 import type { TopologyPort, TopologyRead } from "./ports.js";
@@ -62,7 +63,12 @@ export class KvTopologySource implements TopologyPort {
 
   async read(master_name: string): Promise<TopologyRead> {
     // The client's own timeout applies; this guard bounds anything else that could hang.
-    const entry = await withTimeout(this.#kv.get(topologyKey(master_name)), this.#timeout_ms + 500);
+    const deadline_ms = this.#timeout_ms + 500;
+    const entry = await withDeadline(
+      this.#kv.get(topologyKey(master_name)),
+      deadline_ms,
+      () => new Error(`no answer within ${deadline_ms} ms`),
+    );
     return readEntry(master_name, entry);
   }
 
@@ -114,19 +120,5 @@ export class KvTopologySource implements TopologyPort {
   #stopWatch(): void {
     this.#stop_watch?.();
     this.#stop_watch = null;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeout_ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`no answer within ${timeout_ms} ms`));
-    }, timeout_ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -4,9 +4,9 @@
 // request never reaches the core and changes nothing.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
+import { withDeadline } from "@sentinel-plane/runtime";
 import { globMatch } from "@sentinel-plane/core";
 import type { AdminCommand, MasterSettings } from "@sentinel-plane/core";
-import { withDeadline } from "../../deadline.js";
 import type { AdminReply } from "../../loop.js";
 import { parseHostPort } from "../address.js";
 import type { RestDeps } from "../deps.js";
