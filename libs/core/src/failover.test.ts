@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, ME, PEERS, PRIMARY, eventNames } from "./test-support.js";
+import { Harness, ME, PEERS, PRIMARY, R1, R2, eventNames, eventTexts, replicaInfo } from "./test-support.js";
 import type { Effect } from "./types.js";
 
 /** Drives one agent (quorum 1, peers known) to an elected failover with a node_command promote. */
@@ -77,4 +77,64 @@ void test("a promotion that is never confirmed aborts after failover_timeout", (
   const { h } = elected();
   const effects = h.live(5200, false);
   assert.ok(eventNames(effects).includes("-failover-abort-slave-timeout"));
+});
+
+/**
+ * One agent (quorum 1) that knows R1 and R2 but has never had R2's INFO answered (its INFO probes
+ * are held back), elected with the primary down: a leader in its first second of life.
+ */
+function electedWithoutR2Info(): { h: Harness; held: () => Effect & { type: "probe" } } {
+  const h = new Harness({ quorum: 1 });
+  const held: (Effect & { type: "probe" })[] = [];
+  const isR2Info = (e: Effect): e is Effect & { type: "probe" } =>
+    e.type === "probe" && e.kind === "info" && e.target.host === R2.host && e.target.port === R2.port;
+  const live = (primary_up: boolean): void => {
+    h.now_ms += 100;
+    const tick = h.input({ type: "tick", now_ms: h.now_ms });
+    held.push(...tick.filter(isR2Info));
+    h.answerProbes(
+      tick.filter((e) => !isR2Info(e)),
+      primary_up,
+    );
+  };
+  h.meetPeers();
+  for (let i = 0; i < 15; i += 1) live(true);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) live(false);
+  const votes = PEERS.flatMap((from) =>
+    h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 }),
+  );
+  held.push(...votes.filter(isR2Info));
+  assert.ok(eventNames(h.log).includes("+elected-leader"));
+  return { h, held: () => held.at(-1) ?? assert.fail("no INFO probe of R2") };
+}
+
+void test("a leader waits for the first INFO of a replica it just learned of, then picks the best", () => {
+  const { h, held } = electedWithoutR2Info();
+  assert.ok(!eventNames(h.log).includes("+selected-slave"), "nothing selected while R2's INFO is out");
+  assert.equal(masterView(h.state, "mymaster")?.failover_state, "select-slave");
+  const probe = held();
+  const answered = h.input({
+    type: "probe_result",
+    now_ms: h.now_ms + 5,
+    probe_id: probe.probe_id,
+    target: R2,
+    result: { kind: "info", ok: true, info: replicaInfo(R2, { replica_priority: 50 }) },
+  });
+  assert.deepEqual(
+    eventTexts(answered).filter((t) => t.startsWith("+selected-slave")),
+    [
+      `+selected-slave slave ${R2.host}:${R2.port} ${R2.host} ${R2.port} @ mymaster ${PRIMARY.host} ${PRIMARY.port}`,
+    ],
+  );
+});
+
+void test("the wait for a first INFO ends after two probe timeouts; the replicas that answered are used", () => {
+  const { h } = electedWithoutR2Info();
+  const before = h.log.length;
+  h.advance(900);
+  assert.ok(!eventNames(h.log.slice(before)).includes("+selected-slave"));
+  h.advance(200);
+  const selected = eventTexts(h.log.slice(before)).filter((t) => t.startsWith("+selected-slave"));
+  assert.equal(selected.length, 1);
+  assert.ok(selected[0]?.includes(`${R1.host}:${R1.port}`));
 });

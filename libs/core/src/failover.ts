@@ -17,11 +17,11 @@
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
-import { findLink } from "./detection.js";
+import { findLink, probeInfoNow } from "./detection.js";
 import { electionDelayMs, isElected, startElection } from "./election.js";
 import { isPeerAlive } from "./odown.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
-import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
+import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
 import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -140,6 +140,7 @@ export function failoverStep(out: Out, master: MasterState): void {
 
 function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void {
   let target: Address;
+  if (run.state === "select-slave" && run.kind !== "reassert" && awaitFirstInfo(out, master, run)) return;
   if (run.kind === "reassert") {
     target = master.address;
     out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
@@ -158,6 +159,28 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
     return;
   }
   beginPromotion(out, master, run);
+}
+
+/**
+ * Whether selection should wait for the first INFO of replicas we only just learned of (selection.ts
+ * replicasAwaitingFirstInfo): each is asked once when select-slave begins unless an INFO is already
+ * outstanding, and the wait ends when every one has answered or failed, at the latest two probe
+ * timeouts later. Without it, a leader
+ * elected within its first second skipped a better replica whose INFO had not come back yet.
+ */
+function awaitFirstInfo(out: Out, master: MasterState, run: FailoverRun): boolean {
+  const state = out.state;
+  const deadline_ms = run.state_since_ms + 2 * state.timing.probe_timeout_ms;
+  if (state.now_ms >= deadline_ms) return false;
+  let waiting = false;
+  for (const link of replicasAwaitingFirstInfo(state, master)) {
+    // One still outstanding is awaited, not doubled (it shares the link, its reply comes first).
+    if (link.info_probe_id === null && link.info_sent_ms < run.state_since_ms)
+      probeInfoNow(out, master, link);
+    if (link.info_probe_id !== null) waiting = true;
+  }
+  if (waiting) out.push({ type: "wake", after_ms: deadline_ms - state.now_ms });
+  return waiting;
 }
 
 /** The replica is chosen (and caught up): the pre-promote hook first when configured. */

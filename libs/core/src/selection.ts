@@ -48,6 +48,23 @@ function candidateOf(state: AgentState, master: MasterState, link: InstanceLink)
   };
 }
 
+/**
+ * Replicas we learned of so recently that "no INFO yet" means "not asked yet", not "does not
+ * answer": not SDOWN, never an INFO, known for less than the validity window. An agent that has
+ * just started (or just discovered them) and is elected at once would otherwise choose among the
+ * replicas whose first INFO happened to come back first (failover.ts waits for these).
+ */
+export function replicasAwaitingFirstInfo(state: AgentState, master: MasterState): InstanceLink[] {
+  const validity_ms = infoValidityMs(state, master);
+  const awaiting: InstanceLink[] = [];
+  for (const link of master.replicas.values()) {
+    if (link.sdown || link.info_ms !== null) continue;
+    if (state.now_ms - link.created_ms >= validity_ms) continue;
+    awaiting.push(link);
+  }
+  return awaiting;
+}
+
 /** Sentinel's order (negative: `a` is better). */
 export function compareCandidates(a: Candidate, b: Candidate): number {
   if (a.promoted_epoch !== b.promoted_epoch) return b.promoted_epoch - a.promoted_epoch;

@@ -1,6 +1,7 @@
 // Probes Redis instances with ioredis: one long-lived connection per instance, as Sentinel keeps
 // one link per instance. PING and INFO replies become the core's ProbeResult; nothing here
 // decides anything about health.
+import { once } from "node:events";
 import { parseInfo } from "@sentinel-plane/core";
 import { createRedisClient, withDeadline } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
@@ -37,9 +38,10 @@ export class RedisProber implements Prober {
   async probe(target: Address, kind: "ping" | "info", timeout_ms: number): Promise<ProbeResult> {
     const client = this.#client(target);
     if (client === null) return { kind, ok: false, error: "too many probed instances" };
+    const abandon = new AbortController();
     try {
       const reply = await withDeadline(
-        kind === "ping" ? client.ping() : client.info(),
+        send(client, kind, abandon.signal),
         timeout_ms,
         () => new Error(TIMEOUT),
       );
@@ -56,6 +58,8 @@ export class RedisProber implements Prober {
         client.disconnect(true);
       }
       return { kind, ok: false, error: message };
+    } finally {
+      abandon.abort(); // drops the wait for a connection that did not come in time
     }
   }
 
@@ -100,6 +104,18 @@ export class RedisProber implements Prober {
     this.#clients.set(k, client);
     return client;
   }
+}
+
+/**
+ * Sends the probe's command, once a connection attempt in progress has ended. Without the offline
+ * queue, a link still connecting refuses every command at once: the first INFO after a replica's
+ * discovery failed, and the next came a whole INFO period later, so a leader elected in that
+ * second chose without the replica's priority and offset. A failed attempt ("error") fails the
+ * probe; a link that is down and not connecting fails it at once, as before.
+ */
+async function send(client: Redis, kind: "ping" | "info", signal: AbortSignal): Promise<string> {
+  if (client.status === "connecting" || client.status === "connect") await once(client, "ready", { signal });
+  return kind === "ping" ? client.ping() : client.info();
 }
 
 function key(a: Address): string {
