@@ -48,7 +48,6 @@ export function startElection(
     state_since_ms: state.now_ms,
     start_ms: state.now_ms,
     election_deadline_ms: null, // armed at the next step, once the candidacy is durable
-
     votes: new Set([state.myid]),
     old_primary: master.address,
     target,

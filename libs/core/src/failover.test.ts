@@ -4,15 +4,24 @@ import { masterView } from "./agent.js";
 import { Harness, ME, PEERS, PRIMARY, R1, R2, eventNames, eventTexts, replicaInfo } from "./test-support.js";
 import type { Effect } from "./types.js";
 
-/** Drives one agent (quorum 1, peers known) to an elected failover with a node_command promote. */
-function elected(): { h: Harness; promote: Effect & { type: "node_command" } } {
+/**
+ * Drives one agent (quorum 1, peers known) until the primary is down and both peers voted for it;
+ * the probes `hold` picks are never answered.
+ */
+function electLeader(hold?: (e: Effect) => boolean): Harness {
   const h = new Harness({ quorum: 1 });
   h.meetPeers();
-  h.live(2000, true);
-  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
+  h.live(2000, true, hold);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false, hold);
   for (const from of PEERS) {
     h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 });
   }
+  return h;
+}
+
+/** An elected failover with a node_command promote. */
+function elected(): { h: Harness; promote: Effect & { type: "node_command" } } {
+  const h = electLeader();
   const promote = h.log.find((e) => e.type === "node_command" && e.command.type === "promote");
   assert.ok(promote?.type === "node_command" && promote.epoch === 1, "promote sent with the failover epoch");
   return { h, promote };
@@ -84,28 +93,11 @@ void test("a promotion that is never confirmed aborts after failover_timeout", (
  * are held back), elected with the primary down: a leader in its first second of life.
  */
 function electedWithoutR2Info(): { h: Harness; held: () => Effect & { type: "probe" } } {
-  const h = new Harness({ quorum: 1 });
-  const held: (Effect & { type: "probe" })[] = [];
   const isR2Info = (e: Effect): e is Effect & { type: "probe" } =>
     e.type === "probe" && e.kind === "info" && e.target.host === R2.host && e.target.port === R2.port;
-  const live = (primary_up: boolean): void => {
-    h.now_ms += 100;
-    const tick = h.input({ type: "tick", now_ms: h.now_ms });
-    held.push(...tick.filter(isR2Info));
-    h.answerProbes(
-      tick.filter((e) => !isR2Info(e)),
-      primary_up,
-    );
-  };
-  h.meetPeers();
-  for (let i = 0; i < 15; i += 1) live(true);
-  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) live(false);
-  const votes = PEERS.flatMap((from) =>
-    h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 }),
-  );
-  held.push(...votes.filter(isR2Info));
+  const h = electLeader(isR2Info);
   assert.ok(eventNames(h.log).includes("+elected-leader"));
-  return { h, held: () => held.at(-1) ?? assert.fail("no INFO probe of R2") };
+  return { h, held: () => h.log.filter(isR2Info).at(-1) ?? assert.fail("no INFO probe of R2") };
 }
 
 void test("a leader waits for the first INFO of a replica it just learned of, then picks the best", () => {

@@ -140,11 +140,11 @@ export function failoverStep(out: Out, master: MasterState): void {
 
 function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void {
   let target: Address;
-  if (run.state === "select-slave" && run.kind !== "reassert" && awaitFirstInfo(out, master, run)) return;
   if (run.kind === "reassert") {
     target = master.address;
     out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
   } else {
+    if (run.state === "select-slave" && awaitFirstInfo(out, master, run)) return;
     const link = chooseReplica(out, master, run);
     if (link === null) {
       abort(out, master, "-failover-abort-no-good-slave");
@@ -162,11 +162,11 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
 }
 
 /**
- * Whether selection should wait for the first INFO of replicas we only just learned of (selection.ts
- * replicasAwaitingFirstInfo): each is asked once when select-slave begins unless an INFO is already
- * outstanding, and the wait ends when every one has answered or failed, at the latest two probe
- * timeouts later. Without it, a leader
- * elected within its first second skipped a better replica whose INFO had not come back yet.
+ * Whether selection should wait for the first INFO of replicas we only just learned of
+ * (selection.ts replicasAwaitingFirstInfo): each is asked once when select-slave begins unless an
+ * INFO is already outstanding, and the wait ends when every one has answered or failed, at the
+ * latest two probe timeouts later. Without it, a leader elected within its first second skipped
+ * a better replica whose INFO had not come back yet.
  */
 function awaitFirstInfo(out: Out, master: MasterState, run: FailoverRun): boolean {
   const state = out.state;

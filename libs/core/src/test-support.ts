@@ -121,14 +121,15 @@ export class Harness {
     return out;
   }
 
-  /** Runs `ms` of ticks, answering probes. */
-  live(ms: number, primary_up: boolean): Effect[] {
+  /** Runs `ms` of ticks, answering probes (except those `hold` picks: they stay unanswered). */
+  live(ms: number, primary_up: boolean, hold: (e: Effect) => boolean = () => false): Effect[] {
     const effects: Effect[] = [];
     const end = this.now_ms + ms;
     while (this.now_ms < end) {
       this.now_ms += 100;
       const tick = this.input({ type: "tick", now_ms: this.now_ms });
-      effects.push(...tick, ...this.answerProbes(tick, primary_up));
+      const answered = tick.filter((e) => !hold(e));
+      effects.push(...tick, ...this.answerProbes(answered, primary_up));
     }
     return effects;
   }

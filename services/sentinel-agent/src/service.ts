@@ -276,8 +276,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   // port already taken disables the API, loudly (rest_listen_failed).
   await rest.start();
 
-  // The core's clock starts here, after the slow set-up (NATS, KV, the API): a gap between its start and
-  // the first tick would otherwise look like a clock jump and put a fresh agent in TILT.
+  // The core's clock starts here, after the slow set-up (NATS, KV, the API): a gap between its
+  // start and the first tick would otherwise look like a clock jump and put a fresh agent in TILT.
   const state: AgentState = initAgent(
     { myid, announce, timing: AGENT_TIMING, masters: configuredMasters(config) },
     persisted,
