@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeNodeCommand, decodeNodeCommandReply, decodeNodeStatus, MESSAGE_BYTES_MAX } from "./decode.js";
+import {
+  decodeLeaseGrant,
+  decodeLeaseRequest,
+  decodeNodeCommand,
+  decodeNodeCommandReply,
+  decodeNodeStatus,
+  MESSAGE_BYTES_MAX,
+} from "./decode.js";
 import type { NodeStatusReport } from "./schemas/node-status.js";
 
 const good = {
@@ -92,4 +99,43 @@ void test("status reports and replies round-trip", () => {
     message: "stale",
   };
   assert.deepEqual(decodeNodeCommandReply(JSON.stringify(reply)), { ok: true, value: reply });
+});
+
+const leaseRequest = {
+  v: 1,
+  type: "lease_request",
+  node_id: "redis-a",
+  master_name: "mymaster",
+  address: { host: "127.0.0.1", port: 6380 },
+  epoch: 3,
+  seq: 17,
+};
+const leaseGrant = {
+  v: 1,
+  type: "lease_grant",
+  from: "a".repeat(40),
+  node_id: "redis-a",
+  master_name: "mymaster",
+  seq: 17,
+  granted: true,
+  config_epoch: 3,
+  lease_ms: 400,
+  agents_known: 3,
+};
+
+void test("lease requests and grants decode to typed values", () => {
+  assert.deepEqual(decodeLeaseRequest(JSON.stringify(leaseRequest)), { ok: true, value: leaseRequest });
+  assert.deepEqual(decodeLeaseGrant(JSON.stringify(leaseGrant)), { ok: true, value: leaseGrant });
+});
+
+void test("an epoch past the largest safe integer is refused", () => {
+  const result = decodeLeaseRequest(JSON.stringify({ ...leaseRequest, epoch: 2 ** 53 }));
+  assert.equal(result.ok, false);
+  if (!result.ok) assert.match(result.error.message, /\/epoch: must be <= 9007199254740991/);
+});
+
+void test("a lease longer than a minute is refused", () => {
+  const result = decodeLeaseGrant(JSON.stringify({ ...leaseGrant, lease_ms: 60_001 }));
+  assert.equal(result.ok, false);
+  if (!result.ok) assert.equal(result.error.code, "SP_ERR_MALFORMED_MESSAGE");
 });

@@ -15,6 +15,8 @@ import {
   NodeCommandTypeSchema,
 } from "./schemas/node-command.js";
 import type { NodeCommandBody, NodeCommandReply, NodeCommandRequest } from "./schemas/node-command.js";
+import { LeaseGrantSchema, LeaseRequestSchema } from "./schemas/lease.js";
+import type { LeaseGrant, LeaseRequest } from "./schemas/lease.js";
 import { NodeStatusReportSchema } from "./schemas/node-status.js";
 import type { NodeStatusReport } from "./schemas/node-status.js";
 
@@ -156,7 +158,12 @@ export const decodeNodeCommandReply = decoderFor<NodeCommandReply>(
   "node_command_reply",
 );
 
+export const decodeLeaseRequest = decoderFor<LeaseRequest>(LeaseRequestSchema, "lease_request");
+export const decodeLeaseGrant = decoderFor<LeaseGrant>(LeaseGrantSchema, "lease_grant");
+
 /** JSON text of a message (the inverse of decoding; no validation, the types carry it). */
-export function encodeMessage(message: NodeStatusReport | NodeCommandRequest | NodeCommandReply): string {
+export function encodeMessage(
+  message: NodeStatusReport | NodeCommandRequest | NodeCommandReply | LeaseRequest | LeaseGrant,
+): string {
   return JSON.stringify(message);
 }

@@ -12,6 +12,9 @@ export {
   nodeStatusSubject,
   allNodeStatusSubject,
   nodeCommandSubject,
+  nodeLeaseSubject,
+  allNodeLeaseSubject,
+  nodeLeaseGrantSubject,
   agentMessageSubject,
   agentsBroadcastSubject,
   eventsSubject,
@@ -49,6 +52,8 @@ export {
   decodeNodeStatus,
   decodeNodeCommand,
   decodeNodeCommandReply,
+  decodeLeaseRequest,
+  decodeLeaseGrant,
   encodeMessage,
 } from "./decode.js";
 export {
@@ -76,3 +81,5 @@ export {
   PEER_BATCH_MAX,
 } from "./decode-peer.js";
 export type { PeerBatch } from "./decode-peer.js";
+export { LeaseRequestSchema, LeaseGrantSchema, LEASE_MS_MAX } from "./schemas/lease.js";
+export type { LeaseRequest, LeaseGrant } from "./schemas/lease.js";

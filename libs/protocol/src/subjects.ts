@@ -3,6 +3,8 @@
 //
 //   sp.<cluster>.node.<node_id>.status    data-node status reports (publish)
 //   sp.<cluster>.node.<node_id>.cmd       data-node commands (request/reply)
+//   sp.<cluster>.node.<node_id>.lease     write-lease requests of a primary's data-node (publish)
+//   sp.<cluster>.node.<node_id>.lease.grant  agents' answers to them (publish)
 //   sp.<cluster>.agent.<agent_id>.msg     direct messages between agents
 //   sp.<cluster>.agents.msg               broadcast to every agent
 //   sp.<cluster>.events.<master>          Sentinel-style events of one master
@@ -84,6 +86,21 @@ export function allNodeStatusSubject(cluster: string): string {
 
 export function nodeCommandSubject(cluster: string, node: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.cmd`;
+}
+
+/** A data-node's write-lease requests (docs/adr/0001-write-lease.md). */
+export function nodeLeaseSubject(cluster: string, node: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease`;
+}
+
+/** Every data-node's lease requests: what agents subscribe to. */
+export function allNodeLeaseSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.*.lease`;
+}
+
+/** The agents' grants for one data-node's lease requests. */
+export function nodeLeaseGrantSubject(cluster: string, node: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease.grant`;
 }
 
 export function agentMessageSubject(cluster: string, agent: string): string {
