@@ -14,7 +14,7 @@
 // on the next INFO poll; `+switch-master` is emitted as soon as the commit succeeds (before the
 // replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
 // primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
-import { sendNodeCommand, sendReplicaof } from "./commands.js";
+import { sendNodeCommand, sendReplicaof, withdrawRunCommands } from "./commands.js";
 import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
@@ -59,8 +59,13 @@ function setState(out: Out, master: MasterState, run: FailoverRun, next: Failove
   run.state_since_ms = out.state.now_ms;
 }
 
-/** Ends (aborts or completes) the running failover; the next one waits a randomised delay. */
+/**
+ * Ends (aborts or completes) the running failover; the next one waits a randomised delay. Its
+ * fence and promote commands still in flight are withdrawn (commands.ts): none may be sent late.
+ */
 export function endFailover(out: Out, master: MasterState): void {
+  const run = master.failover;
+  if (run !== null) withdrawRunCommands(out.state, master, run.epoch);
   master.failover = null;
   master.failover_retry_after_ms = out.state.now_ms + electionDelayMs(out, master);
   for (const link of master.replicas.values()) link.reconf = "none";

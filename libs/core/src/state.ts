@@ -167,10 +167,10 @@ export interface MasterState {
   conflict_start_after_ms: number | null;
   /**
    * An aborted switchover of ours fenced the primary at `epoch` and sent `unfence`; repeated by
-   * reconcile.ts while the primary's reports (newer than `report_seq`, the last one seen at the
-   * abort) still show the fence at that epoch: the reply may have been lost.
+   * reconcile.ts until the primary's reports (newer than `report_seq`, the last one seen at the
+   * abort) show no fence, at most ABORT_UNFENCE_ATTEMPTS_MAX sends in all (`attempts`).
    */
-  unfence: { readonly epoch: number; readonly report_seq: number } | null;
+  unfence: { readonly epoch: number; readonly report_seq: number; attempts: number } | null;
 }
 
 export interface PendingProbe {

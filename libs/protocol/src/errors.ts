@@ -22,6 +22,10 @@ export const ERRORS = {
     template: "epoch %s is more than %s above the accepted epoch %s: refused as forged or corrupt",
   },
   SP_ERR_REDIS_UNAVAILABLE: { status: 503, template: "redis is unavailable: %s" },
+  SP_ERR_COMMAND_WITHDRAWN: {
+    status: 409,
+    template: "%s at epoch %s not sent: its failover has ended (%s)",
+  },
   SP_ERR_REDIS_NOT_OURS: {
     status: 409,
     template: "the redis-server on the configured port is not the one this data-node supervises: %s",
