@@ -1,6 +1,7 @@
 // Failure detection: PING/INFO probes of the primary and every known replica, data-node reports,
 // INFO processing (run id, reported role, replica discovery) and SDOWN (sentinel.c:
 // sentinelSendPeriodicCommands, sentinelRefreshInstanceInfo, sentinelCheckSubjectivelyDown).
+import { refuseEpochJump } from "./epoch-guard.js";
 import { addressKey, newLink, nextId, sameAddress } from "./state.js";
 import type { AgentState, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -151,6 +152,8 @@ export function onNodeReport(out: Out, report: NodeReport): MasterState[] {
     if (link === null) continue;
     touched.push(master);
     if (report.seq <= link.report_seq) continue; // duplicated or reordered: older news
+    // Its epoch may raise ours later (reconcile.ts, a stuck fence): bounded like a peer's.
+    if (refuseEpochJump(out, master, `report of ${report.node_id}`, report.epoch)) continue;
     link.report_seq = report.seq;
     link.node_epoch = report.epoch;
     if (!report.fenced) link.fenced_since_ms = null;
