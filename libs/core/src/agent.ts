@@ -30,6 +30,7 @@ import { Out } from "./out.js";
 import { snapshot } from "./persist.js";
 import type { Random } from "./random.js";
 import { reconcile } from "./reconcile.js";
+import { messageEpoch, refuseEpochJump } from "./epoch-guard.js";
 import { onFenceResult } from "./switchover.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState } from "./state.js";
@@ -164,6 +165,9 @@ function dispatch(out: Out, input: Input): MasterState[] {
 }
 
 function onPeerMessage(out: Out, message: PeerMessage): MasterState | null {
+  const epoch = messageEpoch(message);
+  if (epoch !== null && refuseEpochJump(out, null, `${message.type} from ${message.from}`, epoch))
+    return null;
   switch (message.type) {
     case "hello":
       ownCommitHeard(out, message);
@@ -233,6 +237,7 @@ function ownCommit(state: AgentState, master: MasterState, record: TopologyRecor
 function onRecordObserved(out: Out, record: TopologyRecord, revision: number): MasterState | null {
   const master = out.state.masters.get(record.master_name);
   if (master === undefined) return null;
+  if (refuseEpochJump(out, master, `topology record rev ${revision}`, record.config_epoch)) return master;
   const run = ownCommit(out.state, master, record);
   if (run !== null) {
     if (revision > master.topology_revision) master.topology_revision = revision;
@@ -264,8 +269,12 @@ function onCommitResult(out: Out, input: Extract<Input, { type: "commit_result" 
     return master;
   }
   if (ours) commitFailed(out, master, run, current !== undefined);
-  if (current !== undefined)
-    adoptConfig(out, master, current.record.primary, current.record.config_epoch, null);
+  if (current !== undefined) {
+    const record = current.record;
+    const source = `topology record rev ${current.revision}`;
+    if (!refuseEpochJump(out, master, source, record.config_epoch))
+      adoptConfig(out, master, record.primary, record.config_epoch, null);
+  }
   return master;
 }
 

@@ -32,32 +32,105 @@ void test("a hang waits for down_after before +sdown", () => {
   assert.ok(eventNames(back).includes("-sdown"));
 });
 
-void test("a supervised exit reported by the data-node is down at once; an unsupervised one is not", () => {
-  const report = (h: Harness, supervised: boolean, seq: number): Effect[] =>
-    h.input({
-      type: "node_report",
-      now_ms: h.now_ms,
-      report: {
-        node_id: "n1",
-        address: PRIMARY,
-        supervised,
-        process: { state: "exited", code: null, signal: "SIGKILL" },
-        fenced: false,
-        epoch: 0,
-        seq,
-      },
-    });
+function exitReport(
+  h: Harness,
+  supervised: boolean,
+  seq: number,
+  state: "exited" | "running" = "exited",
+): Effect[] {
+  return h.input({
+    type: "node_report",
+    now_ms: h.now_ms,
+    report: {
+      node_id: "n1",
+      address: PRIMARY,
+      supervised,
+      process: state === "exited" ? { state, code: null, signal: "SIGKILL" } : { state },
+      fenced: false,
+      epoch: 0,
+      seq,
+    },
+  });
+}
+
+/** The PING probes of the primary among `effects`. */
+function primaryPings(effects: readonly Effect[]): (Effect & { type: "probe" })[] {
+  return effects.flatMap((e) =>
+    e.type === "probe" &&
+    e.kind === "ping" &&
+    e.target.host === PRIMARY.host &&
+    e.target.port === PRIMARY.port
+      ? [e]
+      : [],
+  );
+}
+
+function answerPing(h: Harness, probe: Effect & { type: "probe" }, ok: boolean): Effect[] {
+  return h.input({
+    type: "probe_result",
+    now_ms: h.now_ms,
+    probe_id: probe.probe_id,
+    target: probe.target,
+    result: ok
+      ? { kind: "ping", ok: true, reply: "PONG" }
+      : { kind: "ping", ok: false, error: "ECONNREFUSED" },
+  });
+}
+
+void test("a supervised exit is down as soon as our own PING after the report fails; an unsupervised one is not", () => {
   const unsupervised = new Harness({ down_after_ms: 30000 });
   unsupervised.live(2000, true);
-  assert.ok(!eventNames(report(unsupervised, false, 1)).includes("+sdown"));
+  assert.ok(!eventNames(exitReport(unsupervised, false, 1)).includes("+sdown"));
   const h = new Harness({ down_after_ms: 30000 });
   h.live(2000, true);
-  const effects = report(h, true, 1);
+  const reported = exitReport(h, true, 1);
+  assert.ok(!eventNames(reported).includes("+sdown"), "not before our own PING confirms it");
+  const ping = primaryPings(reported)[0];
+  assert.ok(ping !== undefined, "a PING goes out at once");
+  const effects = answerPing(h, ping, false);
   assert.ok(eventNames(effects).includes("+sdown"));
   // The opinion goes out at once.
   assert.ok(effects.some((e) => e.type === "send" && e.message.type === "down_opinion" && e.message.down));
   // An older (reordered) report changes nothing.
-  assert.deepEqual(eventNames(report(h, true, 1)), []);
+  assert.deepEqual(eventNames(exitReport(h, true, 1)), []);
+});
+
+void test("an exited report contradicted by a PONG from the same address is not trusted, nor are its repeats", () => {
+  const h = new Harness({ down_after_ms: 30000 });
+  h.live(2000, true);
+  let seq = 1;
+  const reported = exitReport(h, true, seq);
+  const ping = primaryPings(reported)[0];
+  assert.ok(ping !== undefined);
+  const answered = answerPing(h, ping, true);
+  assert.ok(!eventNames(answered).includes("+sdown"));
+  // The data-node keeps reporting the exit (it failed to start a second server): no down, no
+  // extra PING, no opinion, while the server answers our regular PINGs.
+  const later: Effect[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    seq += 1;
+    later.push(...exitReport(h, true, seq), ...h.live(500, true));
+  }
+  assert.ok(!eventNames(later).includes("+sdown"));
+  assert.ok(!later.some((e) => e.type === "send" && e.message.type === "down_opinion" && e.message.down));
+  assert.equal(masterView(h.state, "mymaster")?.sdown, false);
+  // Once it reports the process running, a later exit is checked (and trusted) again.
+  exitReport(h, true, ++seq, "running");
+  const again = primaryPings(exitReport(h, true, seq + 1))[0];
+  assert.ok(again !== undefined, "a new exit is checked anew");
+  assert.ok(eventNames(answerPing(h, again, false)).includes("+sdown"));
+});
+
+void test("a PING sent before the exited report does not confirm it", () => {
+  const h = new Harness({ down_after_ms: 30000 });
+  h.live(2000, true);
+  const before = primaryPings(h.advance(1000))[0]; // outstanding when the report arrives
+  assert.ok(before !== undefined);
+  const reported = exitReport(h, true, 1);
+  assert.deepEqual(eventNames(answerPing(h, before, false)), [], "an earlier PING is forgotten");
+  const ping = primaryPings(reported)[0];
+  assert.ok(ping !== undefined);
+  assert.ok(eventNames(answerPing(h, ping, false)).includes("+sdown"));
 });
 
 void test("+reboot when the run id changes", () => {

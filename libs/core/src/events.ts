@@ -59,6 +59,14 @@ export const EVENTS = {
   "-tilt": { level: "warning", format: "#tilt mode exited", meaning: "TILT period over: acting again." },
   // Election
   "+new-epoch": { level: "warning", format: "%d", meaning: "The current epoch was raised." },
+  "-epoch-refused": {
+    level: "warning",
+    format: "#from %s epoch %d current %d max-step %d",
+    meaning:
+      "A peer message, topology record or data-node report carried an epoch more than max-step " +
+      "above the current epoch: refused as forged or corrupt, nothing adopted (epoch-guard.ts).",
+    ours: true,
+  },
   "+try-failover": {
     level: "warning",
     format: "%@",

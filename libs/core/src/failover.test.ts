@@ -1,7 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, ME, PEERS, PRIMARY, R1, R2, eventNames, eventTexts, replicaInfo } from "./test-support.js";
+import { failoverBackoffMs } from "./failover.js";
+import {
+  Harness,
+  ME,
+  PEERS,
+  PRIMARY,
+  R1,
+  R2,
+  eventNames,
+  eventTexts,
+  replicaInfo,
+  sends,
+} from "./test-support.js";
 import type { Effect } from "./types.js";
 
 /**
@@ -129,4 +141,90 @@ void test("the wait for a first INFO ends after two probe timeouts; the replicas
   const selected = eventTexts(h.log.slice(before)).filter((t) => t.startsWith("+selected-slave"));
   assert.equal(selected.length, 1);
   assert.ok(selected[0]?.includes(`${R1.host}:${R1.port}`));
+});
+
+interface Attempts {
+  readonly tries_ms: number[];
+  readonly aborts: string[];
+  readonly h: Harness;
+}
+
+/**
+ * One agent (quorum 1) whose primary is down and has no replica (no-good-slave on every attempt).
+ * `peers_alive`: the peers send hellos; `votes`: they also grant every vote request.
+ */
+function attempts(run_ms: number, options: { peers_alive: boolean; votes: boolean }): Attempts {
+  const h = new Harness({ quorum: 1 });
+  h.meetPeers();
+  for (let t = 0; t < 2000; t += 100) {
+    h.now_ms += 100;
+    h.answerProbes(h.input({ type: "tick", now_ms: h.now_ms }), true, []);
+  }
+  const tries_ms: number[] = [];
+  const aborts: string[] = [];
+  const end = h.now_ms + run_ms;
+  while (h.now_ms < end) {
+    h.now_ms += 100;
+    if (options.peers_alive && h.now_ms % 1000 === 0) h.meetPeers();
+    const effects = h.input({ type: "tick", now_ms: h.now_ms });
+    effects.push(...h.answerProbes(effects, false, []));
+    for (const message of sends(effects)) {
+      if (message.type !== "vote_request" || !options.votes) continue;
+      const epoch = message.epoch;
+      effects.push(
+        ...h.peer({
+          type: "vote_reply",
+          from: PEERS[0],
+          master_name: "mymaster",
+          epoch,
+          leader: ME,
+          leader_epoch: epoch,
+        }),
+      );
+    }
+    for (const name of eventNames(effects)) {
+      if (name === "+try-failover") tries_ms.push(h.now_ms);
+      if (name.startsWith("-failover-abort")) aborts.push(name);
+    }
+  }
+  return { tries_ms, aborts, h };
+}
+
+function gaps(times: readonly number[]): number[] {
+  return times.slice(1).map((t, i) => t - (times[i] ?? t));
+}
+
+void test("after -failover-abort-no-good-slave the next attempt waits 2 x failover-timeout", () => {
+  const { tries_ms, aborts, h } = attempts(30_000, { peers_alive: true, votes: true });
+  const backoff_ms = failoverBackoffMs(h.state.masters.get("mymaster") ?? assert.fail());
+  assert.equal(backoff_ms, 10_000);
+  assert.ok(aborts.length >= 2 && aborts.every((a) => a === "-failover-abort-no-good-slave"), aborts.join());
+  assert.ok(tries_ms.length >= 2 && tries_ms.length <= 3, `${tries_ms.length} attempts in 30 s`);
+  for (const gap of gaps(tries_ms)) assert.ok(gap >= backoff_ms, `retried after ${gap} ms`);
+  assert.ok(h.state.current_epoch <= 3, `epoch ${h.state.current_epoch}`);
+});
+
+void test("a split vote (-failover-abort-not-elected) still retries after the randomised election delay", () => {
+  const { tries_ms, aborts, h } = attempts(10_000, { peers_alive: true, votes: false });
+  const master = h.state.masters.get("mymaster") ?? assert.fail();
+  assert.ok(aborts.length >= 3 && aborts.every((a) => a === "-failover-abort-not-elected"), aborts.join());
+  const fast_ms = 4 * master.settings.election_timeout_ms; // deadline + delay, each < 2 x timeout
+  for (const gap of gaps(tries_ms)) assert.ok(gap <= fast_ms, `retried after ${gap} ms`);
+});
+
+void test("a candidate that cannot reach enough live agents to win does not stand, and burns no epoch", () => {
+  const { tries_ms, h } = attempts(20_000, { peers_alive: false, votes: false });
+  // The peers' last hellos age out three hello periods (6 s) after the start: no attempt after.
+  const last_alive_ms = h.now_ms - 20_000 + 6000 - 2000;
+  assert.ok(
+    tries_ms.every((t) => t <= last_alive_ms + 100),
+    `attempts at ${tries_ms.join()}`,
+  );
+  const epoch = h.state.current_epoch;
+  h.advance(30_000);
+  assert.equal(h.state.current_epoch, epoch, "no epoch burnt while alone");
+  // Peers back: it stands again.
+  h.meetPeers();
+  assert.ok(eventNames(h.advance(2000)).includes("+try-failover"));
+  assert.ok(h.state.current_epoch > epoch);
 });

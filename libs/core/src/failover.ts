@@ -14,16 +14,16 @@
 // on the next INFO poll; `+switch-master` is emitted as soon as the commit succeeds (before the
 // replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
 // primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
-import { sendNodeCommand, sendReplicaof } from "./commands.js";
+import { sendNodeCommand, sendReplicaof, withdrawRunCommands } from "./commands.js";
 import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
-import { electionDelayMs, isElected, startElection } from "./election.js";
+import { electionDelayMs, isElected, startElection, votesNeeded } from "./election.js";
 import { isPeerAlive } from "./odown.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
-import type { FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
+import type { AgentState, FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { abortSwitchover, startFence, switchoverStep, wantsFence } from "./switchover.js";
@@ -45,13 +45,26 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
       out.push({ type: "wake", after_ms: master.odown_start_after_ms - state.now_ms });
       return;
     }
-    startElection(out, master, "auto");
+    if (canWinElection(out.state, master)) startElection(out, master, "auto");
     return;
   }
   if (master.conflict_start_after_ms !== null && state.now_ms >= master.conflict_start_after_ms) {
+    if (!canWinElection(out.state, master)) return;
     master.conflict_start_after_ms = null;
     startElection(out, master, "reassert");
   }
+}
+
+/**
+ * Whether the agents alive for us (ourselves and peers heard within three hello periods) could
+ * cast the votes needed. If not, an election only burns an epoch: with 3 of 5 agents dead, one
+ * agent reached epoch 288 in 4 minutes of `-failover-abort-not-elected` (issue 13). Sentinel
+ * stands anyway; we wait until enough peers are back (manual failovers are not held back).
+ */
+export function canWinElection(state: AgentState, master: MasterState): boolean {
+  let alive = 1;
+  for (const peer of master.agents.values()) if (isPeerAlive(state, peer)) alive += 1;
+  return alive >= votesNeeded(master);
 }
 
 function setState(out: Out, master: MasterState, run: FailoverRun, next: FailoverStateName): void {
@@ -59,10 +72,32 @@ function setState(out: Out, master: MasterState, run: FailoverRun, next: Failove
   run.state_since_ms = out.state.now_ms;
 }
 
-/** Ends (aborts or completes) the running failover; the next one waits a randomised delay. */
-export function endFailover(out: Out, master: MasterState): void {
+/**
+ * How soon this agent may try again after a failover ends:
+ * - "fast": the randomised election delay. After a split vote (the next election may well
+ *   succeed), a completed failover, a commit lost to another leader (whose configuration we
+ *   adopt), or a manual switchover that gave up (the automatic failover judges the primary anew).
+ * - "backoff": Sentinel's 2 x failover-timeout (sentinel.c: a new attempt only after
+ *   failover_start_time + 2 x failover_timeout). After an abort that would recur at once: no good
+ *   replica, a promotion not confirmed, a commit timeout, a refusing pre-promote hook. Retrying
+ *   those fast took a master from epoch 0 to 55 in 22 s (issue 13).
+ */
+export type FailoverRetry = "fast" | "backoff";
+
+export function failoverBackoffMs(master: MasterState): number {
+  return 2 * master.settings.failover_timeout_ms;
+}
+
+/**
+ * Ends (aborts or completes) the running failover; the next one waits per `retry`. Its fence and
+ * promote commands still in flight are withdrawn (commands.ts): none may be sent late.
+ */
+export function endFailover(out: Out, master: MasterState, retry: FailoverRetry): void {
+  const run = master.failover;
+  if (run !== null) withdrawRunCommands(out.state, master, run.epoch);
   master.failover = null;
-  master.failover_retry_after_ms = out.state.now_ms + electionDelayMs(out, master);
+  const wait_ms = retry === "fast" ? electionDelayMs(out, master) : failoverBackoffMs(master);
+  master.failover_retry_after_ms = out.state.now_ms + wait_ms;
   for (const link of master.replicas.values()) link.reconf = "none";
 }
 
@@ -72,7 +107,7 @@ function abort(
   name: "-failover-abort-not-elected" | "-failover-abort-no-good-slave" | "-failover-abort-slave-timeout",
 ): void {
   out.event(name, master, masterSubject(master));
-  endFailover(out, master);
+  endFailover(out, master, name === "-failover-abort-not-elected" ? "fast" : "backoff");
 }
 
 /**
@@ -85,7 +120,7 @@ export function abandonSwitchover(out: Out, master: MasterState): void {
   const fenced = run.state === "pre-promote" && run.fence !== null;
   if (run.state !== "fence-old-primary" && run.state !== "wait-catchup" && !fenced) return;
   abortSwitchover(out, master, run, "-failover-abort-tilt");
-  endFailover(out, master);
+  endFailover(out, master, "fast");
 }
 
 /** Advances the running failover as far as the current knowledge allows. */
@@ -111,13 +146,13 @@ export function failoverStep(out: Out, master: MasterState): void {
     case "fence-old-primary":
     case "wait-catchup": {
       const progress = switchoverStep(out, master, run);
-      if (progress === "abort") endFailover(out, master);
+      if (progress === "abort") endFailover(out, master, "fast");
       else if (progress === "promote") beginPromotion(out, master, run);
       return;
     }
     case "pre-promote": {
       const progress = prePromoteStep(out, master, run);
-      if (progress === "abort") endFailover(out, master);
+      if (progress === "abort") endFailover(out, master, "backoff");
       else if (progress === "promote") promote(out, master, run);
       return;
     }
@@ -127,7 +162,7 @@ export function failoverStep(out: Out, master: MasterState): void {
     case "commit":
       if (now - run.state_since_ms > master.settings.failover_timeout_ms) {
         out.event("-failover-abort-commit-timeout", master, masterSubject(master), [run.epoch]);
-        endFailover(out, master);
+        endFailover(out, master, "backoff");
       } else if (run.commit_id === null && now - run.last_commit_ms >= out.state.timing.info_period_fast_ms) {
         sendCommit(out, master, run);
       }
@@ -288,7 +323,7 @@ export function commitFailed(out: Out, master: MasterState, run: FailoverRun, co
     return;
   }
   out.event("-failover-abort-commit-conflict", master, masterSubject(master), [run.epoch]);
-  endFailover(out, master);
+  endFailover(out, master, "fast");
 }
 
 /** Sentinel's SENTINEL_SLAVE_RECONF_TIMEOUT (10 s), bounded by failover_timeout. */
@@ -317,7 +352,7 @@ function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
       if (link.reconf === "none") sendReplicaof(out, master, link, run.epoch, "reconf");
     }
     out.event("+failover-end", master, masterSubject(master));
-    endFailover(out, master);
+    endFailover(out, master, "fast");
     return;
   }
   let in_progress = 0;
@@ -337,7 +372,7 @@ function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
   const pending = targets.filter((link) => link.reconf !== "done" && !link.sdown);
   if (pending.length === 0) {
     out.event("+failover-end", master, masterSubject(master));
-    endFailover(out, master);
+    endFailover(out, master, "fast");
   }
 }
 

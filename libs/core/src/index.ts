@@ -24,6 +24,8 @@ export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from
 export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
 export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
+export { commandWanted } from "./commands.js";
+export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { globMatch, validateMonitor } from "./admin.js";
 export {
   PRE_PROMOTE_MARGIN_MS,

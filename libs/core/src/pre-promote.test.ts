@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initAgent, masterView, persistedState } from "./agent.js";
+import { failoverBackoffMs } from "./failover.js";
 import { PRE_PROMOTE_MARGIN_MS, reasonToken } from "./pre-promote.js";
 import {
   Harness,
@@ -123,11 +124,17 @@ void test("a failing script aborts the failover: nothing promoted, the reason in
   assert.equal(state(h), "none");
   assert.equal(commands(h.log, "promote").length, 0);
   assert.equal(commands(h.log, "unfence").length, 0, "an automatic failover fenced nothing");
-  // The next attempt (the primary is still down): a new epoch, the hook again with a new id.
+  // The next attempt (the primary is still down), after Sentinel's 2 x failover-timeout back-off
+  // (a refusing hook would refuse again at once): a new epoch, the hook again with a new id.
+  const aborted_ms = h.now_ms;
+  const backoff_ms = failoverBackoffMs(h.state.masters.get("mymaster") ?? assert.fail());
   const retry: Effect[] = [];
-  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1)
+  for (let i = 0; i < backoff_ms / 100 + 30 && !h.state.masters.get("mymaster")?.failover; i += 1) {
+    if (i % 10 === 0) h.meetPeers(); // the peers stay alive: the election can be won
     retry.push(...h.live(100, false));
-  assert.ok(eventNames(retry).includes("+try-failover"), "a new election after the randomised back-off");
+  }
+  assert.ok(eventNames(retry).includes("+try-failover"), "a new election after the back-off");
+  assert.ok(h.now_ms - aborted_ms >= backoff_ms, `retried ${h.now_ms - aborted_ms} ms after the abort`);
   const epoch = h.state.masters.get("mymaster")?.failover?.epoch ?? 0;
   assert.ok(epoch > 1);
   const again: HookEffect[] = [];

@@ -69,9 +69,17 @@ function unfenceIfSafe(out: Out, master: MasterState): void {
   out.event("+unfence-master", master, masterSubject(master), [master.config_epoch]);
 }
 
+/** Sends of an aborted switchover's `unfence`, the first (at the abort) included. */
+export const ABORT_UNFENCE_ATTEMPTS_MAX = 10;
+
 /**
- * Our switchover aborted and sent `unfence` (switchover.ts); the reply may have been lost. Repeat it
- * with the same epoch (rate-limited) while the primary reports the fence at that epoch.
+ * Our switchover aborted and sent `unfence` (switchover.ts); the reply may have been lost, or the
+ * data-node was restarting. Repeat it with the same epoch every fast INFO period until a report
+ * newer than the abort shows no fence, at most ABORT_UNFENCE_ATTEMPTS_MAX sends (then the stuck
+ * fence rule below is the last resort). Not only while the primary looks sane: a primary whose
+ * data-node restarts looks down for a while, and waiting for the stuck-fence bound
+ * (3 x failover-timeout) left it unwritable for minutes (issue 13). The unfence carries the
+ * aborted epoch, so a data-node that accepted anything newer refuses it.
  */
 function repeatAbortUnfence(out: Out, master: MasterState): void {
   const state = out.state;
@@ -80,13 +88,16 @@ function repeatAbortUnfence(out: Out, master: MasterState): void {
   if (unfence === null) return;
   const epoch = unfence.epoch;
   const lifted = !link.fenced && link.report_seq > unfence.report_seq;
-  if (lifted || link.node_epoch > epoch || master.config_epoch >= epoch) {
-    master.unfence = null; // done, or superseded by a newer epoch
+  const superseded = link.node_epoch > epoch || master.config_epoch >= epoch;
+  if (lifted || superseded || unfence.attempts >= ABORT_UNFENCE_ATTEMPTS_MAX) {
+    master.unfence = null;
     return;
   }
-  if (!link.fenced || link.node_epoch !== epoch || !seesMajority(state, master)) return;
+  // A minority must not lift it: the majority may have promoted another primary meanwhile.
+  if (state.tilt || !seesMajority(state, master)) return;
   if (!fixAllowed(state, link, state.timing.info_period_fast_ms)) return;
   link.last_fix_ms = state.now_ms;
+  unfence.attempts += 1;
   sendNodeCommand(out, master, link.address, epoch, { type: "unfence" }, "fix");
   out.event("+unfence-master", master, masterSubject(master), [epoch]);
 }
@@ -142,13 +153,13 @@ function bootstrapCommit(out: Out, master: MasterState): void {
 
 export function reconcile(out: Out, master: MasterState): void {
   const state = out.state;
+  if (master.failover === null) repeatAbortUnfence(out, master);
   if (master.failover !== null || !masterLooksSane(state, master)) {
     master.conflict_start_after_ms = null;
     return;
   }
   unfenceIfSafe(out, master);
   bootstrapCommit(out, master);
-  repeatAbortUnfence(out, master);
   const convert_wait_ms = 2 * state.timing.info_period_fast_ms;
   let conflict = false;
   if (fenceStuck(state, master)) {

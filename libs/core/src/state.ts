@@ -34,9 +34,16 @@ export interface InstanceLink {
   /** When the replica's reported master address last changed. */
   slave_conf_change_ms: number;
   run_id: string | null;
-  /** A supervising data-node reported the process exited: down at once. */
+  /**
+   * A supervising data-node reported the process exited and our own PING sent after that report
+   * failed: down at once (detection.ts applyProcessState).
+   */
   exited: boolean;
   exited_ms: number;
+  /** An `exited` report awaiting our confirming PING, sent at this time; null when none. */
+  exit_report_ms: number | null;
+  /** Our PING answered after an `exited` report: that exit is ignored until `running` is reported. */
+  exit_disproved: boolean;
   report_seq: number;
   /** The epoch the instance's data-node last reported as accepted (-1 when unknown). */
   node_epoch: number;
@@ -167,10 +174,10 @@ export interface MasterState {
   conflict_start_after_ms: number | null;
   /**
    * An aborted switchover of ours fenced the primary at `epoch` and sent `unfence`; repeated by
-   * reconcile.ts while the primary's reports (newer than `report_seq`, the last one seen at the
-   * abort) still show the fence at that epoch: the reply may have been lost.
+   * reconcile.ts until the primary's reports (newer than `report_seq`, the last one seen at the
+   * abort) show no fence, at most ABORT_UNFENCE_ATTEMPTS_MAX sends in all (`attempts`).
    */
-  unfence: { readonly epoch: number; readonly report_seq: number } | null;
+  unfence: { readonly epoch: number; readonly report_seq: number; attempts: number } | null;
 }
 
 export interface PendingProbe {
@@ -239,6 +246,8 @@ export function newLink(address: Address, now_ms: number): InstanceLink {
     run_id: null,
     exited: false,
     exited_ms: 0,
+    exit_report_ms: null,
+    exit_disproved: false,
     report_seq: -1,
     node_epoch: -1,
     sdown: false,

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { stuckFenceMs } from "./reconcile.js";
+import { commandWanted } from "./commands.js";
+import { ABORT_UNFENCE_ATTEMPTS_MAX, stuckFenceMs } from "./reconcile.js";
 import { switchoverTimeoutMs } from "./switchover.js";
 import {
   Harness,
@@ -377,4 +378,48 @@ void test("TILT during the catch-up abandons the switchover and unfences at once
   assert.equal(commands(effects, "unfence")[0]?.epoch, 1);
   assert.equal(masterView(h.state, "mymaster")?.failover_state, "none");
   assert.equal(commands(h.log, "promote").length, 0);
+});
+
+void test("an aborted switchover withdraws its fence in flight: a late send of it is dropped", () => {
+  const { h, effects } = electedSwitchover();
+  const fence = commands(effects, "fence")[0];
+  assert.ok(fence !== undefined);
+  assert.equal(commandWanted(h.state, fence.command_id), true, "wanted while the switchover runs");
+  const aborted = h.live(2500, false); // no reply: the data-node is restarting; the primary turns SDOWN
+  assert.ok(eventNames(aborted).includes("-failover-abort-fence-failed"));
+  assert.equal(commandWanted(h.state, fence.command_id), false, "withdrawn by the abort");
+  // Its result, arriving after the abort, changes nothing.
+  const late = result(h, fence, { ok: true, role: "master", offset: 1500 });
+  assert.equal(commands(late).length, 0);
+  const fences_after = commands(h.advance(10_000), "fence");
+  assert.deepEqual(fences_after, [], "no fence for the aborted epoch after its abort");
+});
+
+void test("an aborted switchover's unfence is repeated at once while the primary looks down, a bounded number of times", () => {
+  const { h } = electedSwitchover();
+  const aborted = h.live(2500, false);
+  assert.ok(eventNames(aborted).includes("-failover-abort-fence-failed"));
+  assert.equal(commands(aborted, "unfence")[0]?.epoch, 1, "unfence at the abort's epoch, at once");
+  // The restarted data-node reports the fence at epoch 1 while our PINGs still fail (SDOWN): the
+  // master does not look sane, yet the unfence is repeated every fast INFO period.
+  const later: Effect[] = [];
+  for (let i = 0; i < 40; i += 1) {
+    h.meetPeers();
+    later.push(...report(h, PRIMARY, masterInfo([R1, R2]), true, 1), ...h.live(1000, false));
+  }
+  const unfences = [...commands(aborted, "unfence"), ...commands(later, "unfence")];
+  assert.equal(unfences.length, ABORT_UNFENCE_ATTEMPTS_MAX);
+  assert.ok(unfences.every((c) => c.epoch === 1 && same(c.target, PRIMARY)));
+  assert.equal(h.state.masters.get("mymaster")?.unfence, null, "given up after the bound");
+});
+
+void test("the repeated unfence stops once a report after the abort shows the fence lifted", () => {
+  const { h } = electedSwitchover();
+  h.live(2500, false);
+  h.meetPeers();
+  const first = [...report(h, PRIMARY, masterInfo([R1, R2]), true, 1), ...h.live(1000, false)];
+  assert.equal(commands(first, "unfence").length, 1, "repeated once");
+  const lifted = [...report(h, PRIMARY, masterInfo([R1, R2]), false, 1), ...h.live(5000, false)];
+  assert.equal(commands(lifted, "unfence").length, 0);
+  assert.equal(h.state.masters.get("mymaster")?.unfence, null);
 });

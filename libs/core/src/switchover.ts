@@ -170,7 +170,7 @@ export function abortSwitchover(
   }
   out.event(name, master, masterSubject(master), [run.epoch, ...extra]);
   sendNodeCommand(out, master, run.old_primary, run.epoch, { type: "unfence" }, "fix");
-  master.unfence = { epoch: run.epoch, report_seq: master.link.report_seq };
+  master.unfence = { epoch: run.epoch, report_seq: master.link.report_seq, attempts: 1 };
   master.link.last_fix_ms = out.state.now_ms; // reconcile.ts repeats it only after a fix period
   return "abort";
 }

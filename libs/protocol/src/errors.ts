@@ -17,7 +17,19 @@ export const ERRORS = {
     status: 409,
     template: "epoch %s was already accepted from issuer %s, refused from issuer %s",
   },
+  SP_ERR_EPOCH_JUMP: {
+    status: 409,
+    template: "epoch %s is more than %s above the accepted epoch %s: refused as forged or corrupt",
+  },
   SP_ERR_REDIS_UNAVAILABLE: { status: 503, template: "redis is unavailable: %s" },
+  SP_ERR_COMMAND_WITHDRAWN: {
+    status: 409,
+    template: "%s at epoch %s not sent: its failover has ended (%s)",
+  },
+  SP_ERR_REDIS_NOT_OURS: {
+    status: 409,
+    template: "the redis-server on the configured port is not the one this data-node supervises: %s",
+  },
   SP_ERR_REDIS_COMMAND_FAILED: { status: 502, template: "redis command %s failed: %s" },
   SP_ERR_STATE_PERSIST_FAILED: { status: 500, template: "could not persist state to %s: %s" },
   SP_ERR_STATE_CORRUPT: { status: 500, template: "state file %s is corrupt: %s" },

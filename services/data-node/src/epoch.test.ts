@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { EPOCH_STEP_MAX } from "@sentinel-plane/core";
 import { checkEpoch } from "./epoch.js";
 
 void test("a higher epoch is accepted and must be persisted", () => {
@@ -35,4 +36,18 @@ void test("a lower epoch is stale; the same epoch from another issuer is a confl
 
 void test("an unvalidated epoch is a programmer error", () => {
   assert.throws(() => checkEpoch({ epoch: 0, issuer: null }, { epoch: -1, issuer: "a" }));
+});
+
+void test("an epoch more than EPOCH_STEP_MAX above the accepted one is refused with a code", () => {
+  const held = { epoch: 7, issuer: "a" };
+  const forged = checkEpoch(held, { epoch: 7 + EPOCH_STEP_MAX + 1, issuer: "b" });
+  assert.equal(forged.accept, false);
+  assert.equal(forged.error.code, "SP_ERR_EPOCH_JUMP");
+  assert.equal(
+    forged.error.message,
+    `epoch ${7 + EPOCH_STEP_MAX + 1} is more than ${EPOCH_STEP_MAX} above the accepted epoch 7: refused as forged or corrupt`,
+  );
+  assert.equal(checkEpoch(held, { epoch: Number.MAX_SAFE_INTEGER, issuer: "b" }).accept, false);
+  // The bound itself is an honest step.
+  assert.equal(checkEpoch(held, { epoch: 7 + EPOCH_STEP_MAX, issuer: "b" }).accept, true);
 });

@@ -1,6 +1,8 @@
 // The epoch rule, pure. A command is accepted only for an epoch at least as new as the highest
-// accepted so far; the same epoch is accepted again only from the same issuer (one leader per
-// epoch). The caller persists a raised epoch before it executes anything.
+// accepted so far, and at most EPOCH_STEP_MAX (the core's bound, libs/core epoch-guard.ts) above
+// it; the same epoch is accepted again only from the same issuer (one leader per epoch). The
+// caller persists a raised epoch before it executes anything.
+import { EPOCH_STEP_MAX, epochJumpTooFar } from "@sentinel-plane/core";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
 
@@ -20,6 +22,13 @@ export function checkEpoch(
 ): EpochDecision {
   if (!Number.isSafeInteger(request.epoch) || request.epoch < 0)
     throw new Error("epoch must be a validated integer");
+  if (epochJumpTooFar(held.epoch, request.epoch)) {
+    // A forged or corrupt epoch would be persisted and then refuse every honest command.
+    return {
+      accept: false,
+      error: spError("SP_ERR_EPOCH_JUMP", [request.epoch, EPOCH_STEP_MAX, held.epoch]),
+    };
+  }
   if (request.epoch < held.epoch) {
     return {
       accept: false,

@@ -25,6 +25,8 @@ import type {
 import { connectNats, Counters, errorMessage, getTracer, withSpan } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import type { DataNodeConfig } from "./config.js";
+import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
+import type { Adoption } from "./adopt.js";
 import { ControlPlaneContact } from "./control-plane-contact.js";
 import { checkEpoch } from "./epoch.js";
 import type { AcceptedEpoch } from "./epoch.js";
@@ -107,9 +109,13 @@ export class DataNode {
     this.supervisor =
       config.supervise === null
         ? null
-        : new Supervisor(config.supervise, logger, (code, signal) => {
-            this.onChildExit(code, signal);
-          });
+        : new Supervisor(
+            { ...config.supervise, state_dir: config.state_dir, adopted_poll_ms: config.poll_interval_ms },
+            logger,
+            (code, signal) => {
+              this.onChildExit(code, signal);
+            },
+          );
     this.contact = new ControlPlaneContact(logger, () => {
       this.scheduleEvaluation();
     });
@@ -126,8 +132,18 @@ export class DataNode {
     if (this.supervisor !== null && this.config.supervise !== null) {
       const prepared = await this.prepareSupervisedStart(this.config.supervise);
       if (!prepared.ok) return prepared;
+      const adoption = await this.findRunningServer(this.config.supervise);
+      if (adoption.action === "refuse") return { ok: false, error: adoption.error };
       this.child = { state: "running" };
-      this.supervisor.start();
+      if (adoption.action === "adopt") {
+        this.logger.info(
+          { event: "redis_adopted", pid: adoption.pid, evidence: adoption.evidence },
+          "redis-server already running: adopted, not started again",
+        );
+        this.supervisor.adopt(adoption.pid);
+      } else {
+        this.supervisor.start();
+      }
     }
     this.redis.start();
     this.timers.push(
@@ -154,6 +170,27 @@ export class DataNode {
     void this.probeNow();
     void this.connect();
     return { ok: true, value: undefined };
+  }
+
+  /** Our redis-server may have outlived a previous data-node (adopt.ts). */
+  private async findRunningServer(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Adoption> {
+    const recorded = await readRecordedProcess(this.config.state_dir);
+    const redis = this.config.redis;
+    const port = await probePort({
+      host: redis.host,
+      port: redis.port,
+      ...(redis.user === undefined ? {} : { user: redis.user }),
+      ...(redis.password === undefined ? {} : { password: redis.password }),
+      timeout_ms: this.config.probe_timeout_ms,
+    });
+    const adoption = decideAdoption({ config_path: supervise.redis_config_path, recorded, port });
+    if (adoption.action === "refuse") {
+      this.logger.error(
+        { event: "redis_not_ours", code: adoption.error.code, error: adoption.error.message },
+        "the configured port is held by another redis-server",
+      );
+    }
+    return adoption;
   }
 
   /** With start_fenced, remember the config file's min-replicas-to-write for `unfence`. */

@@ -2,7 +2,7 @@
 // in order, feed the results back as inputs. No state changes happen inside callbacks: every
 // callback only enqueues an input.
 import assert from "node:assert/strict";
-import { step } from "@sentinel-plane/core";
+import { commandWanted, step } from "@sentinel-plane/core";
 import type { AdminCommand, AgentState, Effect, Input, Random } from "@sentinel-plane/core";
 import type { AgentPorts } from "./ports.js";
 
@@ -168,7 +168,9 @@ export class AgentLoop {
         return;
       case "node_command":
         void ports.nodes
-          .command(effect.target, effect.epoch, effect.command, effect.timeout_ms)
+          .command(effect.target, effect.epoch, effect.command, effect.timeout_ms, () =>
+            commandWanted(this.#state, effect.command_id),
+          )
           .then((result) => {
             this.feed({
               type: "command_result",

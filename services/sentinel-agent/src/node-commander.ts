@@ -7,6 +7,7 @@ import {
   encodeMessage,
   nodeCommandSubject,
   PROTOCOL_VERSION,
+  spError,
 } from "@sentinel-plane/protocol";
 import type { NodeCommandRequest } from "@sentinel-plane/protocol";
 import type { NatsConnection } from "@sentinel-plane/runtime";
@@ -28,6 +29,8 @@ export interface NatsNodeCommanderOptions {
   readonly directory: NodeDirectory;
   readonly direct: DirectRedisControl;
   readonly on_fallback: (target: Address, command: NodeCommand, reason: string) => void;
+  /** A late send the core no longer wants was dropped (logged by the caller). */
+  readonly on_withdrawn: (target: Address, epoch: number, command: NodeCommand, reason: string) => void;
 }
 
 export class NatsNodeCommander implements NodeCommander {
@@ -44,10 +47,11 @@ export class NatsNodeCommander implements NodeCommander {
     epoch: number,
     command: NodeCommand,
     timeout_ms: number,
+    wanted: () => boolean,
   ): Promise<NodeCommandResult> {
     const node_id = this.#options.directory.nodeFor(target);
     if (node_id === null)
-      return this.#fallback(target, command, timeout_ms, "no data-node reports this address");
+      return this.#fallback(target, epoch, command, timeout_ms, wanted, "no data-node reports this address");
     const request: NodeCommandRequest = {
       v: PROTOCOL_VERSION,
       type: "node_command",
@@ -65,7 +69,7 @@ export class NatsNodeCommander implements NodeCommander {
       raw = reply.data;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return this.#fallback(target, command, timeout_ms, `data-node ${node_id}: ${reason}`);
+      return this.#fallback(target, epoch, command, timeout_ms, wanted, `data-node ${node_id}: ${reason}`);
     }
     const decoded = decodeNodeCommandReply(raw);
     if (!decoded.ok) return { ok: false, code: decoded.error.code, message: decoded.error.message };
@@ -74,12 +78,24 @@ export class NatsNodeCommander implements NodeCommander {
     return { ok: true, role: reply.role, offset: reply.offset };
   }
 
+  /**
+   * Direct Redis, after the data-node failed to answer (up to `timeout_ms` later): only while the
+   * core still wants the command. A fence sent directly 34 ms after its failover aborted left a
+   * primary fenced for minutes (issue 13); the direct path has no epoch check to stop it.
+   */
   async #fallback(
     target: Address,
+    epoch: number,
     command: NodeCommand,
     timeout_ms: number,
+    wanted: () => boolean,
     reason: string,
   ): Promise<NodeCommandResult> {
+    if (!wanted()) {
+      this.#options.on_withdrawn(target, epoch, command, reason);
+      const error = spError("SP_ERR_COMMAND_WITHDRAWN", [command.type, epoch, reason]);
+      return { ok: false, code: error.code, message: error.message };
+    }
     this.#options.on_fallback(target, command, reason);
     return this.#options.direct.run(target, command, timeout_ms);
   }

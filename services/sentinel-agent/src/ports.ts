@@ -25,12 +25,16 @@ export interface Prober {
 }
 
 export interface NodeCommander {
-  /** Never rejects: transport failures become `{ ok: false, code }` results. */
+  /**
+   * Never rejects: transport failures become `{ ok: false, code }` results. `wanted` says whether
+   * the core still wants the command (core commandWanted); asked before any late send.
+   */
   command(
     target: Address,
     epoch: number,
     command: NodeCommand,
     timeout_ms: number,
+    wanted: () => boolean,
   ): Promise<NodeCommandResult>;
 }
 

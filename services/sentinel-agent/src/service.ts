@@ -245,6 +245,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         `data-node unreachable, commanding ${target.host}:${target.port} directly (${command.type}): ${reason}`,
       );
     },
+    on_withdrawn: (target: Address, epoch: number, command: NodeCommand, reason: string) => {
+      counters.inc("withdrawn_commands_total", { command: command.type });
+      logger.warn(
+        { event: "command-withdrawn", target, epoch, command: command.type, reason },
+        `not commanding ${target.host}:${target.port} directly (${command.type} at epoch ${epoch}): its failover has ended`,
+      );
+    },
   });
 
   const rest = new RestServer({

@@ -60,6 +60,14 @@ async function spawn(procs: Harness, node_id: string, config_path: string): Prom
   return service;
 }
 
+/** kill -9 of the data-node (its supervised redis-server lives on), then a start with the same config. */
+export async function crashAndRestartDataNode(procs: Harness, node: NodeUnderTest): Promise<void> {
+  node.service.process.killNow("SIGKILL");
+  const exit = await node.service.exited;
+  if (exit.signal !== "SIGKILL") throw new Error(`data-node ended with ${JSON.stringify(exit)}`);
+  node.service = await spawn(procs, node.node_id, node.config_path);
+}
+
 /** Stops the data-node cleanly (SIGTERM) and starts it again with the same config and state. */
 export async function restartDataNode(procs: Harness, node: NodeUnderTest): Promise<number | null> {
   const exit = await node.service.stop(5000);
