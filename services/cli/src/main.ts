@@ -84,6 +84,8 @@ program
       watch: boolean;
     }) => {
       const { up } = await import("./up/up.js");
+      const { repoRoot } = await import("./up/components.js");
+      repoRoot(); // outside a checkout: refuse before any process starts
       process.exitCode = await up({
         dir: globals().dir,
         port_base: o.portBase ?? null,

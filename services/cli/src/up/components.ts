@@ -15,7 +15,7 @@ import { LOOPBACK } from "./ports.js";
  * through tsx, dist/chunks/ when compiled) that holds the services' sources. `up` runs them; an
  * installed CLI (npm pack) has none, and `up` then says so instead of failing on a missing file.
  */
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, "services/sentinel-agent/src/main.ts"))) return dir;
