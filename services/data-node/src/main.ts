@@ -1,5 +1,5 @@
 // Entry point: node --import tsx services/data-node/src/main.ts --config file.json
-import { createLogger, errorMessage } from "@sentinel-plane/runtime";
+import { createLogger, errorMessage, startTraceExportLogged } from "@sentinel-plane/runtime";
 import { loadConfig } from "./config.js";
 import { DataNode } from "./node.js";
 
@@ -23,6 +23,7 @@ async function main(): Promise<number> {
   process.on("unhandledRejection", (reason) => {
     logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
   });
+  const otel = await startTraceExportLogged("data-node", process.env, logger);
   const node = new DataNode(config.value, logger);
   const started = await node.start();
   if (!started.ok) {
@@ -37,7 +38,10 @@ async function main(): Promise<number> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
       logger.info({ event: "shutdown", signal }, "shutting down");
-      node.stop().then(resolve, resolve);
+      node
+        .stop()
+        .then(() => otel?.shutdown())
+        .then(resolve, resolve);
     };
     process.once("SIGTERM", () => {
       shutdown("SIGTERM");

@@ -296,7 +296,10 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
           return result;
         },
       },
-      nodes,
+      nodes: {
+        command: (target, epoch, command, timeout_ms) =>
+          telemetry.inFailover(epoch, () => nodes.command(target, epoch, command, timeout_ms)),
+      },
       topology,
       state: state_file,
       events: {

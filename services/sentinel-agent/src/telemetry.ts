@@ -4,6 +4,7 @@
 // until the process registers an SDK and exporters.
 import { metrics, SpanStatusCode, trace, context } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
+import { EVENTS } from "@sentinel-plane/core";
 import type { SentinelEvent } from "@sentinel-plane/core";
 
 const tracer = trace.getTracer("sentinel-plane/sentinel-agent");
@@ -26,19 +27,23 @@ const probe_latency = meter.createHistogram("sp_probe_latency_ms", {
 
 interface OpenFailover {
   readonly root: Span;
+  readonly epoch: number;
   readonly start_ms: number;
   state: Span | null;
 }
 
-/** Events ending a failover, and the outcome label they record. */
-const ENDINGS: Readonly<Record<string, string>> = {
+/**
+ * Events ending a failover, and the outcome label they record: the two ends, and every
+ * `-failover-abort-*` of the core's events table (derived, so a new abort reason is never missed).
+ */
+export const ENDINGS: Readonly<Record<string, string>> = {
   "+failover-end": "end",
   "+failover-end-for-timeout": "timeout",
-  "-failover-abort-not-elected": "not-elected",
-  "-failover-abort-no-good-slave": "no-good-slave",
-  "-failover-abort-slave-timeout": "slave-timeout",
-  "-failover-abort-commit-conflict": "commit-conflict",
-  "-failover-abort-commit-timeout": "commit-timeout",
+  ...Object.fromEntries(
+    Object.keys(EVENTS)
+      .filter((name) => name.startsWith("-failover-abort-"))
+      .map((name) => [name, name.slice("-failover-abort-".length)]),
+  ),
 };
 
 export class FailoverTelemetry {
@@ -62,10 +67,12 @@ export class FailoverTelemetry {
     if (master === null) return;
     if (event.name === "+try-failover") {
       this.#finish(master, "superseded");
+      // root: a failover is its own trace, even when a REST request (its own span) started it.
       const root = tracer.startSpan("failover", {
+        root: true,
         attributes: { "sp.master": master, "sp.epoch": event.epoch, "sp.payload": event.text },
       });
-      this.#open.set(master, { root, start_ms: this.#now_ms(), state: null });
+      this.#open.set(master, { root, epoch: event.epoch, start_ms: this.#now_ms(), state: null });
       return;
     }
     const open = this.#open.get(master);
@@ -83,6 +90,18 @@ export class FailoverTelemetry {
     }
     const outcome = ENDINGS[event.name];
     if (outcome !== undefined) this.#finish(master, outcome);
+  }
+
+  /**
+   * Runs `fn` (a node command of this epoch) inside the open failover's current state span, so
+   * the command's NATS headers carry that span and the data-node's span joins the trace.
+   */
+  inFailover<T>(epoch: number, fn: () => T): T {
+    for (const open of this.#open.values()) {
+      if (open.epoch !== epoch) continue;
+      return context.with(trace.setSpan(context.active(), open.state ?? open.root), fn);
+    }
+    return fn();
   }
 
   probeLatency(kind: "ping" | "info", ok: boolean, latency_ms: number): void {
