@@ -1,30 +1,14 @@
-// OpenTelemetry for failovers, derived from the core's events: one trace per failover this agent
-// leads (root span `failover`, a child span per state), and metrics (failovers by outcome, their
-// duration, SDOWN/ODOWN transitions, probe latency). Through @opentelemetry/api only: a no-op
-// until the process registers an SDK and exporters.
-import { metrics, SpanStatusCode, trace, context } from "@opentelemetry/api";
+// OpenTelemetry traces for failovers, derived from the core's events: one trace per failover this
+// agent runs (root span `failover`, a child span per state), the context its node commands carry
+// to the data-nodes. Through @opentelemetry/api only: a no-op until the process registers the SDK
+// (runtime's startTraceExport, when OTEL_* ask for it). Metrics are Prometheus only (rest/metrics.ts,
+// operator-metrics.ts): one system, one set of names and units.
+import { SpanStatusCode, trace, context } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
 import { EVENTS } from "@sentinel-plane/core";
 import type { SentinelEvent } from "@sentinel-plane/core";
 
 const tracer = trace.getTracer("sentinel-plane/sentinel-agent");
-const meter = metrics.getMeter("sentinel-plane/sentinel-agent");
-
-const failovers = meter.createCounter("sp_failovers_total", {
-  description: "Failovers this agent led, by outcome (end, timeout, abort reason).",
-});
-const failover_duration = meter.createHistogram("sp_failover_duration_ms", {
-  description: "From +try-failover to +failover-end on the leading agent.",
-  unit: "ms",
-});
-const transitions = meter.createCounter("sp_down_transitions_total", {
-  description: "+sdown/-sdown/+odown/-odown events, by name and instance type.",
-});
-const probe_latency = meter.createHistogram("sp_probe_latency_ms", {
-  description: "PING/INFO round trips to Redis instances.",
-  unit: "ms",
-});
-
 interface OpenFailover {
   readonly root: Span;
   readonly epoch: number;
@@ -56,14 +40,6 @@ export class FailoverTelemetry {
 
   observe(event: SentinelEvent): void {
     const master = event.master_name;
-    if (
-      event.name === "+sdown" ||
-      event.name === "-sdown" ||
-      event.name === "+odown" ||
-      event.name === "-odown"
-    ) {
-      transitions.add(1, { event: event.name, instance: event.text.split(" ")[0] ?? "?" });
-    }
     if (master === null) return;
     if (event.name === "+try-failover") {
       this.#finish(master, "superseded");
@@ -104,20 +80,14 @@ export class FailoverTelemetry {
     return fn();
   }
 
-  probeLatency(kind: "ping" | "info", ok: boolean, latency_ms: number): void {
-    probe_latency.record(latency_ms, { kind, ok: String(ok) });
-  }
-
   #finish(master: string, outcome: string): void {
     const open = this.#open.get(master);
     if (open === undefined) return;
     this.#open.delete(master);
     open.state?.end();
-    const duration_ms = this.#now_ms() - open.start_ms;
+    open.root.setAttribute("sp.duration_ms", this.#now_ms() - open.start_ms);
     open.root.setAttribute("sp.outcome", outcome);
     open.root.setStatus({ code: outcome === "end" ? SpanStatusCode.OK : SpanStatusCode.ERROR });
     open.root.end();
-    failovers.add(1, { outcome });
-    if (outcome === "end") failover_duration.record(duration_ms, { master });
   }
 }
