@@ -1,6 +1,7 @@
 // The compiled build (issue 16): `scripts/build.mjs` bundles each service and the CLI into dist/;
 // the compiled data-node and agent start from plain `node` (no tsx) against real redis-server and
-// nats-server, and the compiled CLI answers `--help` and `status` from them.
+// nats-server (the data-node's /healthz and /metrics answer), and the compiled CLI answers
+// `--help` and `status` from them.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -67,13 +68,19 @@ void test("the compiled services start under plain node and the compiled CLI rea
         probe_timeout_ms: 300,
       }),
     );
+    const ops_port = await freePort();
     const data_node = await procs.spawnProcess({
       name: "compiled-data-node",
       command: process.execPath,
       args: [join(ROOT, "services/data-node/dist/main.js"), "--config", node_config],
       cwd: ROOT,
+      env: { SP_METRICS_PORT: String(ops_port), SP_METRICS_HOST: LOOPBACK },
     });
-    await data_node.waitForLine((l) => l.includes('"event":"commands_ready"'), { timeout_ms: STEP_MS });
+    await data_node.waitForLine((l) => l.includes('"event":"ops_listening"'), { timeout_ms: STEP_MS });
+    const health = await fetch(`http://${LOOPBACK}:${ops_port}/healthz`);
+    assert.equal(health.status, 200);
+    const metrics = await (await fetch(`http://${LOOPBACK}:${ops_port}/metrics`)).text();
+    assert.match(metrics, /^nodejs_heap_size_used_bytes \d+/m);
 
     const agent_dir = await procs.tempDir("agent");
     const rest_port = await freePort();

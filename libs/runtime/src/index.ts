@@ -10,6 +10,8 @@ export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
 export { startTraceExport, startTraceExportLogged, traceExportChoice } from "./otel-export.js";
 export type { OtelEnv, TraceExport, TraceExportChoice } from "./otel-export.js";
+export { counterLines, opsAddressFromEnv, startOpsServer, startOpsServerFromEnv } from "./ops-server.js";
+export type { Health, OpsServer, OpsServerOptions } from "./ops-server.js";
 export { contextFromHeaders, inMessageContext, traceHeaders } from "./trace-context.js";
 export { Counters } from "./counters.js";
 export { withDeadline } from "./deadline.js";

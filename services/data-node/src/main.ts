@@ -1,5 +1,11 @@
 // Entry point: node --import tsx services/data-node/src/main.ts --config file.json
-import { createLogger, errorMessage, startTraceExportLogged } from "@sentinel-plane/runtime";
+import {
+  counterLines,
+  createLogger,
+  errorMessage,
+  startOpsServerFromEnv,
+  startTraceExportLogged,
+} from "@sentinel-plane/runtime";
 import { loadConfig } from "./config.js";
 import { DataNode } from "./node.js";
 
@@ -35,12 +41,20 @@ async function main(): Promise<number> {
     return 1;
   }
   logger.info({ event: "started", mode: config.value.mode }, "data-node started");
+  // SP_METRICS_PORT: process metrics and the command/report counters; healthy while running.
+  let stopping = false;
+  const ops = await startOpsServerFromEnv(process.env, logger, {
+    lines: () => counterLines("sp_data_node_", node.counters.snapshot()),
+    health: () => (stopping ? { ok: false, detail: "stopping" } : { ok: true, detail: "running" }),
+  });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
       logger.info({ event: "shutdown", signal }, "shutting down");
+      stopping = true;
       node
         .stop()
         .then(() => otel?.shutdown())
+        .then(() => ops?.close())
         .then(resolve, resolve);
     };
     process.once("SIGTERM", () => {
