@@ -6,18 +6,18 @@ service=${1:-help}
 cd /app
 case "$service" in
   data-node)
-    exec node --import tsx services/data-node/src/main.ts "$@" ;;
+    exec node services/data-node/dist/main.js "$@" ;;
   sentinel-agent)
     # The agent rewrites its sentinel.conf (myid, epochs, known instances), as Redis Sentinel
     # does: the mounted file is a template, copied to the data volume on the first start only.
     conf=${SP_SENTINEL_CONFIG:-/data/sentinel.conf}
     template=${SP_SENTINEL_TEMPLATE:-/etc/sentinel-plane/sentinel.conf}
     [ -f "$conf" ] || cp "$template" "$conf"
-    exec node --import tsx services/sentinel-agent/src/main.ts "$conf" "$@" ;;
+    exec node services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
-    exec node --import tsx services/vip-manager/src/main.ts "$@" ;;
+    exec node services/vip-manager/dist/main.js "$@" ;;
   cli | sentinel-plane)
-    exec node services/cli/bin/sentinel-plane.mjs "$@" ;;
+    exec node services/cli/dist/main.js "$@" ;;
   healthcheck)
     exec node /usr/local/bin/healthcheck.mjs "$@" ;;
   *)

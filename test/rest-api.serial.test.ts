@@ -351,7 +351,10 @@ void test("REST API against a real cluster", async (t) => {
       );
       const metrics = await a0.call("GET", "/metrics");
       assert.equal(metrics.status, 200);
-      assert.match(metrics.text, /^sp_probe_latency_seconds_count\{kind="ping",ok="true"\} [1-9]/m);
+      assert.match(
+        metrics.text,
+        /^sp_probe_latency_seconds_count\{kind="ping",ok="true",instance="[^"]+"\} [1-9]/m,
+      );
       assert.match(metrics.text, /^sp_events_total\{event="\+slave"\} [1-9]/m);
       assert.match(metrics.text, new RegExp(`^sp_master_replicas\\{master="${name}"\\} 2$`, "m"));
       const docs = await a2.call("GET", "/docs/");

@@ -1,16 +1,13 @@
 // The `sentinel-plane` command line. Exit codes: 0 ok, 1 the API refused (its problem+json code
 // and detail are printed), 2 usage or local state, 3 no agent reachable, 4 a --wait ran out,
 // 5 a local cluster could not start.
+// Each command's code is imported when that command runs (`--help` loads commander only): the
+// start-up of every command pays for its own modules, not for `up`'s or the clients'.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { events } from "./commands/events.js";
-import { failover, switchover } from "./commands/failover.js";
-import { makeContext } from "./commands/context.js";
-import type { GlobalOptions } from "./commands/context.js";
-import { monitor, remove, set, SETTABLE } from "./commands/configure.js";
-import { status } from "./commands/status.js";
+import type { Context, GlobalOptions } from "./commands/context.js";
+import { SETTABLE } from "./commands/settable.js";
 import { CliError, EXIT, describeError } from "./errors.js";
 import { DEFAULT_DIR } from "./state/layout.js";
-import { up } from "./up/up.js";
 
 function int(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -53,6 +50,11 @@ function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();
 }
 
+async function context(): Promise<Context> {
+  const { makeContext } = await import("./commands/context.js");
+  return makeContext(globals());
+}
+
 program
   .command("up")
   .description("start (or resume) a local cluster on loopback; Ctrl-C stops it")
@@ -81,6 +83,9 @@ program
       install: boolean;
       watch: boolean;
     }) => {
+      const { up } = await import("./up/up.js");
+      const { repoRoot } = await import("./up/components.js");
+      repoRoot(); // outside a checkout: refuse before any process starts
       process.exitCode = await up({
         dir: globals().dir,
         port_base: o.portBase ?? null,
@@ -101,7 +106,8 @@ program
   .description("topology: masters, replicas with lag, epoch, and every agent's view of the primary")
   .option("--master <name>", "only this master")
   .action(async (o: { master?: string }) => {
-    await status(await makeContext(globals()), o.master);
+    const { status } = await import("./commands/status.js");
+    await status(await context(), o.master);
   });
 
 program
@@ -111,7 +117,8 @@ program
   .option("--type <name>", "only events of this name, e.g. +switch-master")
   .option("--count <n>", "exit after this many events", int(1, 1_000_000))
   .action(async (o: { master?: string; type?: string; count?: number }) => {
-    await events(await makeContext(globals()), {
+    const { events } = await import("./commands/events.js");
+    await events(await context(), {
       ...(o.master === undefined ? {} : { master: o.master }),
       ...(o.type === undefined ? {} : { type: o.type }),
       ...(o.count === undefined ? {} : { count: o.count }),
@@ -128,7 +135,8 @@ program
   .addOption(waitOption())
   .addOption(waitMsOption())
   .action(async (name: string, o: { wait?: boolean; waitMs: number }) => {
-    await failover(await makeContext(globals()), name, { wait: o.wait === true, wait_ms: o.waitMs });
+    const { failover } = await import("./commands/failover.js");
+    await failover(await context(), name, { wait: o.wait === true, wait_ms: o.waitMs });
   });
 
 program
@@ -138,7 +146,8 @@ program
   .addOption(waitOption())
   .addOption(waitMsOption())
   .action(async (name: string, o: { to?: string; wait?: boolean; waitMs: number }) => {
-    await switchover(await makeContext(globals()), name, o.to, { wait: o.wait === true, wait_ms: o.waitMs });
+    const { switchover } = await import("./commands/failover.js");
+    await switchover(await context(), name, o.to, { wait: o.wait === true, wait_ms: o.waitMs });
   });
 
 program
@@ -155,7 +164,8 @@ program
       quorum: string,
       o: { downAfterMs?: string; failoverTimeoutMs?: string; parallelSyncs?: string },
     ) => {
-      await monitor(await makeContext(globals()), name, host, port, quorum, o);
+      const { monitor } = await import("./commands/configure.js");
+      await monitor(await context(), name, host, port, quorum, o);
     },
   );
 
@@ -163,14 +173,16 @@ program
   .command("remove <name>")
   .description("stop monitoring a master")
   .action(async (name: string) => {
-    await remove(await makeContext(globals()), name);
+    const { remove } = await import("./commands/configure.js");
+    await remove(await context(), name);
   });
 
 program
   .command("set <name> <option> <value>")
   .description(`change a master's setting: ${SETTABLE.map((s) => s.sentinel).join(", ")}`)
   .action(async (name: string, option: string, value: string) => {
-    await set(await makeContext(globals()), name, option, value);
+    const { set } = await import("./commands/configure.js");
+    await set(await context(), name, option, value);
   });
 
 function fail(error: unknown): number {

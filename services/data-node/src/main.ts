@@ -1,5 +1,11 @@
 // Entry point: node --import tsx services/data-node/src/main.ts --config file.json
-import { createLogger, errorMessage } from "@sentinel-plane/runtime";
+import {
+  counterLines,
+  createLogger,
+  errorMessage,
+  startOpsServerFromEnv,
+  startTraceExportLogged,
+} from "@sentinel-plane/runtime";
 import { loadConfig } from "./config.js";
 import { DataNode } from "./node.js";
 
@@ -23,6 +29,7 @@ async function main(): Promise<number> {
   process.on("unhandledRejection", (reason) => {
     logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
   });
+  const otel = await startTraceExportLogged("data-node", process.env, logger);
   const node = new DataNode(config.value, logger);
   const started = await node.start();
   if (!started.ok) {
@@ -34,10 +41,21 @@ async function main(): Promise<number> {
     return 1;
   }
   logger.info({ event: "started", mode: config.value.mode }, "data-node started");
+  // SP_METRICS_PORT: process metrics and the command/report counters; healthy while running.
+  let stopping = false;
+  const ops = await startOpsServerFromEnv(process.env, logger, {
+    lines: () => counterLines("sp_data_node_", node.counters.snapshot()),
+    health: () => (stopping ? { ok: false, detail: "stopping" } : { ok: true, detail: "running" }),
+  });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
       logger.info({ event: "shutdown", signal }, "shutting down");
-      node.stop().then(resolve, resolve);
+      stopping = true;
+      node
+        .stop()
+        .then(() => otel?.shutdown())
+        .then(() => ops?.close())
+        .then(resolve, resolve);
     };
     process.once("SIGTERM", () => {
       shutdown("SIGTERM");

@@ -22,7 +22,15 @@ import type {
   Result,
   WireTopologyRecord,
 } from "@sentinel-plane/protocol";
-import { connectNats, Counters, errorMessage, getTracer, withSpan } from "@sentinel-plane/runtime";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import {
+  connectNats,
+  Counters,
+  errorMessage,
+  getTracer,
+  inMessageContext,
+  withSpan,
+} from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
@@ -53,6 +61,8 @@ interface SelfFence {
 interface CommandMessage {
   readonly data: Uint8Array;
   readonly reply?: string;
+  /** W3C trace context of the issuing agent's failover, when it exports traces. */
+  readonly headers?: MsgHdrs | undefined;
   respond(data: string): boolean;
 }
 
@@ -452,7 +462,7 @@ export class DataNode {
     }
     this.commands_in_flight++;
     this.commands = this.commands
-      .then(() => this.handle(msg))
+      .then(() => inMessageContext(msg.headers, () => this.handle(msg)))
       .catch((error: unknown) => {
         this.logger.error({ event: "command_crashed", error: errorMessage(error) }, "command handler failed");
         this.respond(

@@ -1,7 +1,7 @@
 // Entry point: `node --import tsx services/sentinel-agent/src/main.ts [--config] sentinel.conf`
 // (the same file Redis Sentinel reads; SP_* variables override our own settings).
 import { parseArgs } from "node:util";
-import { createLogger, errorMessage } from "@sentinel-plane/runtime";
+import { createLogger, errorMessage, startTraceExportLogged } from "@sentinel-plane/runtime";
 import type { LogLevel } from "@sentinel-plane/runtime";
 import { startSentinelAgent, StartError } from "./service.js";
 
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
   }
   const level = (process.env["SP_LOG_LEVEL"] ?? "info") as LogLevel;
   const logger = createLogger({ service: "sentinel-agent", level });
+  const otel = await startTraceExportLogged("sentinel-agent", process.env, logger);
   let agent;
   try {
     agent = await startSentinelAgent({ config_path, env: process.env, logger });
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
     });
   });
   await agent.stop();
+  await otel?.shutdown();
   return 0;
 }
 

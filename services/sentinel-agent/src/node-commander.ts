@@ -10,7 +10,9 @@ import {
   spError,
 } from "@sentinel-plane/protocol";
 import type { NodeCommandRequest } from "@sentinel-plane/protocol";
+import { traceHeaders } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import type { NodeCommander } from "./ports.js";
 
 /** Maps a Redis address to the id of the data-node that reported it (from status reports). */
@@ -64,7 +66,9 @@ export class NatsNodeCommander implements NodeCommander {
       const reply = await this.#nc.request(
         nodeCommandSubject(this.#options.cluster_id, node_id),
         encodeMessage(request),
-        { timeout: timeout_ms },
+        // The active failover state span (FailoverTelemetry.inFailover) becomes the parent of the
+        // data-node's command span.
+        withTraceHeaders({ timeout: timeout_ms }),
       );
       raw = reply.data;
     } catch (error) {
@@ -99,4 +103,9 @@ export class NatsNodeCommander implements NodeCommander {
     this.#options.on_fallback(target, command, reason);
     return this.#options.direct.run(target, command, timeout_ms);
   }
+}
+
+function withTraceHeaders(options: { timeout: number }): { timeout: number; headers?: MsgHdrs } {
+  const headers = traceHeaders();
+  return headers === undefined ? options : { ...options, headers };
 }

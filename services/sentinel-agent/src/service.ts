@@ -46,6 +46,7 @@ import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
+import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
@@ -298,12 +299,15 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         probe: async (target, kind, timeout_ms) => {
           const sent_ms = performance.now();
           const result = await prober.probe(target, kind, timeout_ms);
-          telemetry.probeLatency(kind, result.ok, performance.now() - sent_ms);
-          rest_metrics.probeLatency(kind, result.ok, performance.now() - sent_ms);
+          const latency_ms = performance.now() - sent_ms;
+          rest_metrics.probeLatency(kind, result.ok, latency_ms, `${target.host}:${target.port}`);
           return result;
         },
       },
-      nodes,
+      nodes: {
+        command: (target, epoch, command, timeout_ms) =>
+          telemetry.inFailover(epoch, () => nodes.command(target, epoch, command, timeout_ms)),
+      },
       topology,
       state: state_file,
       events: {
@@ -381,6 +385,10 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   };
   // Sentinel writes a generated myid into its file at once; so do we.
   if (loaded.generated_myid) await flushConfig();
+  registerOperatorMetrics(rest_metrics.registry, {
+    state: () => loop.state,
+    nats_connected: natsConnectedFlag(nc),
+  });
   logger.info({ myid, announce, masters: masterNames(loop.state) }, "sentinel-agent started");
 
   return {

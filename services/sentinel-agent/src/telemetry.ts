@@ -1,44 +1,33 @@
-// OpenTelemetry for failovers, derived from the core's events: one trace per failover this agent
-// leads (root span `failover`, a child span per state), and metrics (failovers by outcome, their
-// duration, SDOWN/ODOWN transitions, probe latency). Through @opentelemetry/api only: a no-op
-// until the process registers an SDK and exporters.
-import { metrics, SpanStatusCode, trace, context } from "@opentelemetry/api";
+// OpenTelemetry traces for failovers, derived from the core's events: one trace per failover this
+// agent runs (root span `failover`, a child span per state), the context its node commands carry
+// to the data-nodes. Through @opentelemetry/api only: a no-op until the process registers the SDK
+// (runtime's startTraceExport, when OTEL_* ask for it). Metrics are Prometheus only (rest/metrics.ts,
+// operator-metrics.ts): one system, one set of names and units.
+import { SpanStatusCode, trace, context } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
+import { EVENTS } from "@sentinel-plane/core";
 import type { SentinelEvent } from "@sentinel-plane/core";
 
 const tracer = trace.getTracer("sentinel-plane/sentinel-agent");
-const meter = metrics.getMeter("sentinel-plane/sentinel-agent");
-
-const failovers = meter.createCounter("sp_failovers_total", {
-  description: "Failovers this agent led, by outcome (end, timeout, abort reason).",
-});
-const failover_duration = meter.createHistogram("sp_failover_duration_ms", {
-  description: "From +try-failover to +failover-end on the leading agent.",
-  unit: "ms",
-});
-const transitions = meter.createCounter("sp_down_transitions_total", {
-  description: "+sdown/-sdown/+odown/-odown events, by name and instance type.",
-});
-const probe_latency = meter.createHistogram("sp_probe_latency_ms", {
-  description: "PING/INFO round trips to Redis instances.",
-  unit: "ms",
-});
-
 interface OpenFailover {
   readonly root: Span;
+  readonly epoch: number;
   readonly start_ms: number;
   state: Span | null;
 }
 
-/** Events ending a failover, and the outcome label they record. */
-const ENDINGS: Readonly<Record<string, string>> = {
+/**
+ * Events ending a failover, and the outcome label they record: the two ends, and every
+ * `-failover-abort-*` of the core's events table (derived, so a new abort reason is never missed).
+ */
+export const ENDINGS: Readonly<Record<string, string>> = {
   "+failover-end": "end",
   "+failover-end-for-timeout": "timeout",
-  "-failover-abort-not-elected": "not-elected",
-  "-failover-abort-no-good-slave": "no-good-slave",
-  "-failover-abort-slave-timeout": "slave-timeout",
-  "-failover-abort-commit-conflict": "commit-conflict",
-  "-failover-abort-commit-timeout": "commit-timeout",
+  ...Object.fromEntries(
+    Object.keys(EVENTS)
+      .filter((name) => name.startsWith("-failover-abort-"))
+      .map((name) => [name, name.slice("-failover-abort-".length)]),
+  ),
 };
 
 export class FailoverTelemetry {
@@ -51,21 +40,15 @@ export class FailoverTelemetry {
 
   observe(event: SentinelEvent): void {
     const master = event.master_name;
-    if (
-      event.name === "+sdown" ||
-      event.name === "-sdown" ||
-      event.name === "+odown" ||
-      event.name === "-odown"
-    ) {
-      transitions.add(1, { event: event.name, instance: event.text.split(" ")[0] ?? "?" });
-    }
     if (master === null) return;
     if (event.name === "+try-failover") {
       this.#finish(master, "superseded");
+      // root: a failover is its own trace, even when a REST request (its own span) started it.
       const root = tracer.startSpan("failover", {
+        root: true,
         attributes: { "sp.master": master, "sp.epoch": event.epoch, "sp.payload": event.text },
       });
-      this.#open.set(master, { root, start_ms: this.#now_ms(), state: null });
+      this.#open.set(master, { root, epoch: event.epoch, start_ms: this.#now_ms(), state: null });
       return;
     }
     const open = this.#open.get(master);
@@ -85,8 +68,16 @@ export class FailoverTelemetry {
     if (outcome !== undefined) this.#finish(master, outcome);
   }
 
-  probeLatency(kind: "ping" | "info", ok: boolean, latency_ms: number): void {
-    probe_latency.record(latency_ms, { kind, ok: String(ok) });
+  /**
+   * Runs `fn` (a node command of this epoch) inside the open failover's current state span, so
+   * the command's NATS headers carry that span and the data-node's span joins the trace.
+   */
+  inFailover<T>(epoch: number, fn: () => T): T {
+    for (const open of this.#open.values()) {
+      if (open.epoch !== epoch) continue;
+      return context.with(trace.setSpan(context.active(), open.state ?? open.root), fn);
+    }
+    return fn();
   }
 
   #finish(master: string, outcome: string): void {
@@ -94,11 +85,9 @@ export class FailoverTelemetry {
     if (open === undefined) return;
     this.#open.delete(master);
     open.state?.end();
-    const duration_ms = this.#now_ms() - open.start_ms;
+    open.root.setAttribute("sp.duration_ms", this.#now_ms() - open.start_ms);
     open.root.setAttribute("sp.outcome", outcome);
     open.root.setStatus({ code: outcome === "end" ? SpanStatusCode.OK : SpanStatusCode.ERROR });
     open.root.end();
-    failovers.add(1, { outcome });
-    if (outcome === "end") failover_duration.record(duration_ms, { master });
   }
 }

@@ -3,7 +3,7 @@
 import { hostname } from "node:os";
 import { HookRunner } from "@sentinel-plane/hooks";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
-import { connectNats, createLogger, errorMessage } from "@sentinel-plane/runtime";
+import { connectNats, createLogger, errorMessage, startOpsServerFromEnv } from "@sentinel-plane/runtime";
 import type { VipManagerConfig } from "./config.js";
 import { loadConfig } from "./config.js";
 import { VipManager } from "./manager.js";
@@ -92,6 +92,16 @@ async function main(): Promise<number> {
   let nc: NatsConnection | null = null;
   // Written by the signal handler, read by the start-up sequence below.
   const shutdown_state = { stopping: false };
+  // SP_METRICS_PORT: process metrics; healthy once NATS is connected, until shutdown.
+  const ops = await startOpsServerFromEnv(process.env, logger, {
+    lines: () => [`sp_vip_manager_nats_connected ${nc !== null && !nc.isClosed() ? 1 : 0}`],
+    health: () =>
+      shutdown_state.stopping
+        ? { ok: false, detail: "stopping" }
+        : nc === null || nc.isClosed()
+          ? { ok: false, detail: "no NATS connection" }
+          : { ok: true, detail: "running" },
+  });
   const isStopping = (): boolean => shutdown_state.stopping;
   const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
@@ -101,6 +111,7 @@ async function main(): Promise<number> {
       void (async () => {
         await running.stop();
         if (nc !== null) await nc.close().catch(() => undefined);
+        await ops?.close();
         resolve();
       })();
     };

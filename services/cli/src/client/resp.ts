@@ -1,7 +1,7 @@
 // The agents' Sentinel protocol port (RESP), the fallback when the REST API cannot be reached
 // and the only path for agents given by `--sentinel`. Every ioredis timeout is explicit, and no
 // reconnect: a CLI command either gets its answer now or tries the next agent.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { CliError, EXIT, describeError } from "../errors.js";
 import { AgentUnreachable } from "./rest.js";
 
@@ -12,7 +12,9 @@ export interface RespOptions {
   readonly timeout_ms: number;
 }
 
-function client(options: RespOptions, name: string): Redis {
+/** ioredis is loaded on the first RESP command: a command answered over REST never pays for it. */
+async function client(options: RespOptions, name: string): Promise<Redis> {
+  const { Redis } = await import("ioredis");
   return new Redis({
     host: options.host,
     port: options.port,
@@ -44,7 +46,7 @@ export class RespAgent {
 
   /** One command on a fresh connection. A Redis error reply is a refusal, not an outage. */
   async command(args: readonly string[]): Promise<unknown> {
-    const redis = client(this.options, "sentinel-plane-cli");
+    const redis = await client(this.options, "sentinel-plane-cli");
     redis.on("error", () => undefined); // reported through the promise below
     try {
       try {
@@ -72,7 +74,10 @@ export class RespAgent {
    * resolves with the reason.
    */
   async follow(on_event: (name: string, text: string) => void): Promise<string> {
-    const redis = client({ ...this.options, timeout_ms: this.options.timeout_ms }, "sentinel-plane-events");
+    const redis = await client(
+      { ...this.options, timeout_ms: this.options.timeout_ms },
+      "sentinel-plane-events",
+    );
     redis.on("error", () => undefined);
     try {
       await redis.connect();

@@ -9,27 +9,7 @@ import type { HttpMethod } from "../client/rest.js";
 import { CliError, EXIT } from "../errors.js";
 import type { Context } from "./context.js";
 import { print } from "./context.js";
-
-/** `set` options: the REST field and the SENTINEL SET name; both spellings are accepted. */
-export const SETTABLE: readonly { readonly rest: string; readonly sentinel: string }[] = [
-  { rest: "quorum", sentinel: "quorum" },
-  { rest: "down_after_ms", sentinel: "down-after-milliseconds" },
-  { rest: "failover_timeout_ms", sentinel: "failover-timeout" },
-  { rest: "parallel_syncs", sentinel: "parallel-syncs" },
-  { rest: "master_reboot_down_after_period_ms", sentinel: "master-reboot-down-after-period" },
-];
-
-export function settable(option: string): { readonly rest: string; readonly sentinel: string } {
-  const found = SETTABLE.find((s) => s.rest === option || s.sentinel === option);
-  if (found === undefined) {
-    throw new CliError(
-      EXIT.usage,
-      "CLI_BAD_OPTION",
-      `unknown option "${option}"; one of: ${SETTABLE.map((s) => `${s.sentinel} (${s.rest})`).join(", ")}`,
-    );
-  }
-  return found;
-}
+import { settable } from "./settable.js";
 
 export function integer(text: string, what: string, min: number): number {
   if (!/^-?\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text)))

@@ -2,20 +2,44 @@
 // each of them prints once it serves. Node services run as `node --import tsx <entry>` from this
 // repository.
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CliError, EXIT } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import { Child, logField } from "./child.js";
 import { LOOPBACK } from "./ports.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-const TSX_LOADER = import.meta.resolve("tsx");
+/**
+ * The checkout this CLI runs from: the nearest folder up from this module (src/up/ when run
+ * through tsx, dist/chunks/ when compiled) that holds the services' sources. `up` runs them; an
+ * installed CLI (npm pack) has none, and `up` then says so instead of failing on a missing file.
+ */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "services/sentinel-agent/src/main.ts"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new CliError(
+        EXIT.start_failed,
+        "CLI_NO_CHECKOUT",
+        "`up` starts the services from a sentinel-plane checkout, and this CLI runs outside one: run it from the repository (npx sentinel-plane up), or start the services with their systemd units (deploy/)",
+      );
+    }
+    dir = parent;
+  }
+}
 
-export const ENTRY = {
-  data_node: join(REPO_ROOT, "services/data-node/src/main.ts"),
-  agent: join(REPO_ROOT, "services/sentinel-agent/src/main.ts"),
-  vip_manager: join(REPO_ROOT, "services/vip-manager/src/main.ts"),
+const ENTRY_PATHS = {
+  data_node: "services/data-node/src/main.ts",
+  agent: "services/sentinel-agent/src/main.ts",
+  vip_manager: "services/vip-manager/src/main.ts",
 } as const;
+
+function entryOf(name: keyof typeof ENTRY_PATHS): string {
+  return join(repoRoot(), ENTRY_PATHS[name]);
+}
 
 export interface StartTimeouts {
   readonly nats_ms: number;
@@ -34,7 +58,7 @@ function nodeService(
   return Child.start({
     name,
     command: process.execPath,
-    args: ["--import", TSX_LOADER, entry, ...args],
+    args: ["--import", import.meta.resolve("tsx"), entry, ...args],
     cwd,
     log_path: log,
     env: { SP_LOG_LEVEL: "info" },
@@ -89,7 +113,7 @@ export async function startDataNode(
 ): Promise<Child> {
   const child = await nodeService(
     `data-node-${index}`,
-    ENTRY.data_node,
+    entryOf("data_node"),
     ["--config", layout.dataNodeConfig(index)],
     layout.redisDir(index),
     layout.log(`data-node-${index}`),
@@ -111,7 +135,7 @@ export async function startAgent(
 ): Promise<Child> {
   const child = await nodeService(
     `agent-${index}`,
-    ENTRY.agent,
+    entryOf("agent"),
     [layout.agentConfig(index)],
     layout.agentDir(index),
     layout.log(`agent-${index}`),
@@ -128,7 +152,7 @@ export async function startAgent(
 export async function startVipManager(layout: Layout, timeouts: StartTimeouts, track: Track): Promise<Child> {
   const child = await nodeService(
     "vip-manager",
-    ENTRY.vip_manager,
+    entryOf("vip_manager"),
     ["--config", layout.vip_config],
     layout.vip_dir,
     layout.log("vip-manager"),

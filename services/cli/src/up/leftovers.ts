@@ -63,7 +63,11 @@ export async function processesUsing(dir: string): Promise<FoundProcess[]> {
 
 /** Alive and not a zombie (an exited child nobody reaped yet counts as gone). */
 function isCli(command: string): boolean {
-  return command.includes("bin/sentinel-plane") || command.includes("services/cli/src/main.ts");
+  return (
+    command.includes("bin/sentinel-plane") ||
+    command.includes("services/cli/src/main.ts") ||
+    command.includes("services/cli/dist/main.js")
+  );
 }
 
 export function isAlive(pid: number): boolean {

@@ -461,7 +461,7 @@ void test("failover history and votes come from the events; metrics count them",
   assert.equal(metrics.statusCode, 200);
   assert.match(String(metrics.headers["content-type"]), /^text\/plain/);
   assert.match(metrics.body, /sp_events_total\{event="\+try-failover"\} 2/);
-  assert.match(metrics.body, /sp_failovers_total\{outcome="not-elected"\} 1/);
+  assert.match(metrics.body, /sp_failovers_total\{master="mymaster",outcome="not-elected"\} 1/);
   assert.match(metrics.body, /sp_master_config_epoch\{master="mymaster"\} 2/);
   assert.match(
     metrics.body,

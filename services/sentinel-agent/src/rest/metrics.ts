@@ -20,12 +20,12 @@ export class RestMetrics {
   readonly registry = new Registry();
   readonly #events: Counter<"event">;
   readonly #transitions: Counter<"event" | "instance">;
-  readonly #failovers: Counter<"outcome">;
+  readonly #failovers: Counter<"master" | "outcome">;
   readonly #failover_duration: Histogram<"outcome">;
-  readonly #probe: Histogram<"kind" | "ok">;
+  readonly #failover_last: Gauge<"master">;
+  readonly #probe: Histogram<"kind" | "ok" | "instance">;
   readonly #requests: Histogram<"method" | "route" | "status">;
   #state: (() => AgentState) | null = null;
-  #myid: string | null = null;
 
   constructor() {
     const registers = [this.registry];
@@ -41,23 +41,32 @@ export class RestMetrics {
       labelNames: ["event", "instance"],
       registers,
     });
+    // Every agent counts every failover, not only the one that led it: "end" from the committed
+    // topology (each agent's +switch-master, emitted when it adopts the new primary), the other
+    // outcomes from the failover history, which holds every agent's events (NATS).
     this.#failovers = new Counter({
       name: "sp_failovers_total",
-      help: "Failovers this agent led, by outcome (end, end-for-timeout, or the abort reason).",
-      labelNames: ["outcome"],
+      help: "Failovers of the master by outcome: end (a new primary committed), or the abort reason (not-elected, no-good-slave, ..., of any agent's attempt).",
+      labelNames: ["master", "outcome"],
       registers,
     });
     this.#failover_duration = new Histogram({
       name: "sp_failover_duration_seconds",
-      help: "From +try-failover to the failover's end, for failovers this agent led.",
+      help: "From +try-failover to the failover's end, for every agent's failovers.",
       labelNames: ["outcome"],
       buckets: FAILOVER_BUCKETS_S,
       registers,
     });
+    this.#failover_last = new Gauge({
+      name: "sp_failover_last_duration_seconds",
+      help: "Duration of the master's last completed failover (+try-failover to +failover-end).",
+      labelNames: ["master"],
+      registers,
+    });
     this.#probe = new Histogram({
       name: "sp_probe_latency_seconds",
-      help: "PING/INFO round trips to Redis instances.",
-      labelNames: ["kind", "ok"],
+      help: "PING/INFO round trips to Redis instances, by instance (host:port).",
+      labelNames: ["kind", "ok", "instance"],
       buckets: PROBE_BUCKETS_S,
       registers,
     });
@@ -72,8 +81,7 @@ export class RestMetrics {
   }
 
   /** Gives the scrape-time gauges their source (the agent's state). */
-  bindState(myid: string, state: () => AgentState): void {
-    this.#myid = myid;
+  bindState(_myid: string, state: () => AgentState): void {
     this.#state = state;
   }
 
@@ -86,20 +94,22 @@ export class RestMetrics {
       const kind = ["master", "slave", "sentinel"].includes(instance) ? instance : "other";
       this.#transitions.inc({ event: name, instance: kind });
     }
+    if (name === "+switch-master" && event.master_name !== null)
+      this.#failovers.inc({ master: event.master_name, outcome: "end" });
   }
 
-  /** A failover ended (from the history); counted when this agent led it. */
+  /** A failover ended (from the history: any agent's). A completed one counted on +switch-master. */
   observeFailover(failover: Failover): void {
-    if (this.#myid === null || failover.leader !== this.#myid) return;
-    this.#failovers.inc({ outcome: failover.outcome });
-    if (failover.duration_ms !== null) {
-      this.#failover_duration.observe({ outcome: failover.outcome }, failover.duration_ms / 1000);
-    }
+    const completed = failover.outcome === "end" || failover.outcome === "end-for-timeout";
+    if (!completed) this.#failovers.inc({ master: failover.master, outcome: failover.outcome });
+    if (failover.duration_ms === null) return;
+    this.#failover_duration.observe({ outcome: failover.outcome }, failover.duration_ms / 1000);
+    if (completed) this.#failover_last.set({ master: failover.master }, failover.duration_ms / 1000);
   }
 
   /** The probe hook: called by the service around every probe. */
-  probeLatency(kind: "ping" | "info", ok: boolean, latency_ms: number): void {
-    this.#probe.observe({ kind, ok: String(ok) }, latency_ms / 1000);
+  probeLatency(kind: "ping" | "info", ok: boolean, latency_ms: number, instance: string): void {
+    this.#probe.observe({ kind, ok: String(ok), instance }, latency_ms / 1000);
   }
 
   observeRequest(method: string, route: string, status: number, duration_ms: number): void {

@@ -41,7 +41,7 @@ export function masterOf(state: AgentState, master: MasterState): Master {
 }
 
 /** Lag of a replica from the primary's INFO: its offset and the primary's, from one snapshot. */
-function lagOf(master: MasterState, link: InstanceLink): { bytes: number | null; s: number | null } {
+export function lagOf(master: MasterState, link: InstanceLink): { bytes: number | null; s: number | null } {
   const info = master.link.info;
   if (info === null || info.role !== "master") return { bytes: null, s: null };
   const entry = info.replicas.find((r) => r.host === link.address.host && r.port === link.address.port);

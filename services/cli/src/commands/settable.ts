@@ -1,0 +1,24 @@
+// The masters' settings `set` can change, apart from the command that changes them: `--help`
+// lists them without loading any client code.
+import { CliError, EXIT } from "../errors.js";
+
+/** `set` options: the REST field and the SENTINEL SET name; both spellings are accepted. */
+export const SETTABLE: readonly { readonly rest: string; readonly sentinel: string }[] = [
+  { rest: "quorum", sentinel: "quorum" },
+  { rest: "down_after_ms", sentinel: "down-after-milliseconds" },
+  { rest: "failover_timeout_ms", sentinel: "failover-timeout" },
+  { rest: "parallel_syncs", sentinel: "parallel-syncs" },
+  { rest: "master_reboot_down_after_period_ms", sentinel: "master-reboot-down-after-period" },
+];
+
+export function settable(option: string): { readonly rest: string; readonly sentinel: string } {
+  const found = SETTABLE.find((s) => s.rest === option || s.sentinel === option);
+  if (found === undefined) {
+    throw new CliError(
+      EXIT.usage,
+      "CLI_BAD_OPTION",
+      `unknown option "${option}"; one of: ${SETTABLE.map((s) => `${s.sentinel} (${s.rest})`).join(", ")}`,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,132 @@
+// The gauges an operator alerts on, read from the agent's state at scrape time, on every agent
+// (not only a leader): per master up and the replicas that answer, per replica up, link and lag,
+// the agent's NATS connection, and prom-client's process/runtime metrics. They join the agent's
+// one Prometheus registry (rest/metrics.ts); names and units are listed in README ("Metrics").
+import { isAnswering } from "@sentinel-plane/core";
+import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
+import type { NatsConnection } from "@sentinel-plane/runtime";
+import { collectDefaultMetrics, Gauge } from "prom-client";
+import type { Registry } from "prom-client";
+import { lagOf } from "./rest/views.js";
+
+/** Answering (a reply within the detection window), not SDOWN, not reported exited. */
+export function instanceUp(state: AgentState, master: MasterState, link: InstanceLink): boolean {
+  return isAnswering(state, master, link) && !link.sdown && !link.exited;
+}
+
+export interface OperatorMetricsSource {
+  readonly state: () => AgentState | undefined;
+  readonly nats_connected: () => boolean;
+}
+
+type ReplicaLabels = "master" | "replica";
+
+function replicaGauge(
+  registry: Registry,
+  source: OperatorMetricsSource,
+  name: string,
+  help: string,
+  value: (state: AgentState, master: MasterState, link: InstanceLink) => number | null,
+): void {
+  new Gauge<ReplicaLabels>({
+    name,
+    help,
+    labelNames: ["master", "replica"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const state = source.state();
+      if (state === undefined) return;
+      for (const master of state.masters.values()) {
+        for (const [key, link] of master.replicas) {
+          const v = value(state, master, link);
+          if (v !== null) this.set({ master: master.name, replica: key }, v);
+        }
+      }
+    },
+  });
+}
+
+function masterGauge(
+  registry: Registry,
+  source: OperatorMetricsSource,
+  name: string,
+  help: string,
+  value: (state: AgentState, master: MasterState) => number,
+): void {
+  new Gauge<"master">({
+    name,
+    help,
+    labelNames: ["master"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const state = source.state();
+      if (state === undefined) return;
+      for (const master of state.masters.values()) this.set({ master: master.name }, value(state, master));
+    },
+  });
+}
+
+export function registerOperatorMetrics(registry: Registry, source: OperatorMetricsSource): void {
+  collectDefaultMetrics({ register: registry });
+  masterGauge(registry, source, "sp_master_up", "1 while the primary answers this agent's probes.", (s, m) =>
+    instanceUp(s, m, m.link) ? 1 : 0,
+  );
+  masterGauge(
+    registry,
+    source,
+    "sp_master_replicas_up",
+    "Replicas of the master that answer (a stopped or killed one does not count).",
+    (s, m) => [...m.replicas.values()].filter((link) => instanceUp(s, m, link)).length,
+  );
+  replicaGauge(
+    registry,
+    source,
+    "sp_replica_up",
+    "1 while the replica answers this agent's probes.",
+    (s, m, l) => (instanceUp(s, m, l) ? 1 : 0),
+  );
+  replicaGauge(
+    registry,
+    source,
+    "sp_replica_link_up",
+    "1 while the replica reports its replication link up (INFO master_link_status).",
+    (_s, _m, l) => (l.info === null ? null : l.info.master_link_status === "up" ? 1 : 0),
+  );
+  replicaGauge(
+    registry,
+    source,
+    "sp_replica_lag_bytes",
+    "The primary's replication offset minus the replica's.",
+    (_s, m, l) => lagOf(m, l).bytes,
+  );
+  replicaGauge(
+    registry,
+    source,
+    "sp_replica_lag_seconds",
+    "Seconds since the replica last acknowledged the primary (the primary's INFO lag).",
+    (_s, m, l) => lagOf(m, l).s,
+  );
+  new Gauge({
+    name: "sp_nats_connected",
+    help: "1 while the agent's NATS connection is up.",
+    registers: [registry],
+    collect() {
+      this.set(source.nats_connected() ? 1 : 0);
+    },
+  });
+}
+
+/** Follows a NATS connection's status: connected until a disconnect, again after a reconnect. */
+export function natsConnectedFlag(nc: NatsConnection): () => boolean {
+  let connected = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") connected = false;
+      else if (status.type === "reconnect") connected = true;
+    }
+    connected = false;
+  })();
+  return () => connected && !nc.isClosed();
+}
