@@ -88,6 +88,7 @@ function run(
     case "role":
       return roleCommand(ctx);
     case "sentinel":
+      if (sub === "debug") return ctx.debug.command(argv.slice(2));
       return sentinelCommand(ctx.view, sub ?? "", argv);
     case "subscribe":
       return subscribeCommand(ctx, session, argv);

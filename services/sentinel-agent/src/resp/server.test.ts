@@ -321,7 +321,7 @@ void test("errors carry Redis 7's exact wording", async (t) => {
     [["SENTINEL", "failover", "mymaster"], "NOGOODSLAVE No suitable replica to promote"],
     [["SENTINEL", "monitor", "m2", "127.0.0.1", "x", "2"], "ERR Invalid port"],
     [["SENTINEL", "monitor", "m2", "127.0.0.1", "6379", "0"], "ERR Quorum must be 1 or greater."],
-    [["SENTINEL", "monitor", "mymaster", "127.0.0.1", "6379", "2"], "ERR Duplicate master name."],
+    [["SENTINEL", "monitor", "mymaster", "127.0.0.1", "6379", "3"], "ERR Duplicate master name."],
     [
       ["SENTINEL", "config", "get"],
       "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
