@@ -119,7 +119,11 @@ export SP_NATS_SERVERS=nats://127.0.0.1:${natsPort}
 export SP_CLUSTER_ID=${clusterId}
 export SP_REST_PORT=$((port + 5000))
 # The harness starts a new process on another port when the first is slow to answer, without
-# stopping the first: the runner stops every pid listed here at the end.
+# stopping the first: that one is stopped here (one agent per instance directory), and the runner
+# stops every pid listed in agent-pids at the end.
+pidfile="$(dirname "$conf")/agent.pid"
+[ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null
+echo $$ >"$pidfile"
 echo $$ >>"${join(dir, "agent-pids")}"
 # The agent logs JSON lines on stdout; the harness reads <dir>/log.txt.
 exec node ${bundle} "$conf" >>"$(dirname "$conf")/log.txt"
@@ -141,6 +145,7 @@ function runSuite(dir, label) {
     let buffer = "";
     const onLine = (line) => {
       process.stdout.write(`[${label}] ${line}\n`);
+      // eslint-disable-next-line no-control-regex -- the harness colours its output
       const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
       const unit = /^Testing unit: (\S+)\.tcl/.exec(plain);
       if (unit) {
@@ -172,7 +177,7 @@ function runSuite(dir, label) {
 
 /** SIGKILLs the agents the harness left running (each pid the wrapper recorded). */
 function stopAgents(dir) {
-  let pids = [];
+  let pids;
   try {
     pids = readFileSync(join(dir, "agent-pids"), "utf8")
       .split("\n")

@@ -4,8 +4,7 @@ import { DebugParams } from "./debug-params.js";
 import type { Reply } from "./reply.js";
 
 function names(reply: Reply): string[] {
-  assert.equal(reply.type, "map");
-  if (reply.type !== "map") return [];
+  if (reply.type !== "map") return assert.fail(`expected a map, got ${reply.type}`);
   return reply.entries.map(([name]) => (name.type === "bulk" ? String(name.value) : name.type));
 }
 
@@ -44,13 +43,13 @@ void describe("SENTINEL DEBUG", () => {
     const bad_value = params.command(["ping-period", "100", "ask-period", "0"]);
     assert.deepEqual(bad_value, {
       type: "error",
-      value: "ERR Invalid argument '0' for SENTINEL SET 'ask-period'",
+      value: "ERR Invalid argument '0' for SENTINEL DEBUG 'ask-period'",
     });
     assert.equal(params.get("ping-period"), 1000, "the valid pair before it is not applied either");
     const unknown = params.command(["frob", "1"]);
     assert.deepEqual(unknown, {
       type: "error",
-      value: "ERR Unknown option or number of arguments for SENTINEL SET 'frob'",
+      value: "ERR Unknown option or number of arguments for SENTINEL DEBUG 'frob'",
     });
     const missing = params.command(["info-period"]);
     assert.equal(missing.type, "error");

@@ -42,11 +42,11 @@ export class DebugParams {
       const name = option.toLowerCase();
       const raw = args[j + 1];
       if (!this.values.has(name) || raw === undefined) {
-        return errorErr(`Unknown option or number of arguments for SENTINEL SET '${option}'`);
+        return errorErr(`Unknown option or number of arguments for SENTINEL DEBUG '${option}'`);
       }
       const value = /^-?\d{1,18}$/.test(raw) ? Number(raw) : Number.NaN;
       if (!Number.isSafeInteger(value) || value <= 0) {
-        return errorErr(`Invalid argument '${raw}' for SENTINEL SET '${option}'`);
+        return errorErr(`Invalid argument '${raw}' for SENTINEL DEBUG '${option}'`);
       }
       changes.push([name, value]);
     }

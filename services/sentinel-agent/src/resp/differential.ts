@@ -80,6 +80,7 @@ export function differentialCases(setup: Setup): DifferentialCase[] {
     c("SENTINEL", "DEBUG"),
     c("SENTINEL", "DEBUG", "info-period", "0"),
     c("SENTINEL", "DEBUG", "tilt-period", "30000"),
+    c("SENTINEL", "DEBUG", "nosuchparam", "1"),
     c("SENTINEL", "SIMULATE-FAILURE", "nosuchfailure"),
     c("SENTINEL", "SIMULATE-FAILURE"),
     { argv: ["SENTINEL", "HELP"], compare: "type" },

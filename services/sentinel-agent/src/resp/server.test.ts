@@ -707,3 +707,20 @@ void test("redis-cli prints the primary's address", async (t) => {
   });
   assert.match(info, /master0:name=mymaster,status=ok,address=127\.0\.0\.1:16001,slaves=3,sentinels=2/);
 });
+
+void test("Valkey's PRIMARY spellings and SENTINEL DEBUG reach their handlers", async (t) => {
+  const { client } = await start(t);
+  const c = await client();
+  const master_form = await c.call(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"]);
+  assert.deepEqual(await c.call(["SENTINEL", "GET-PRIMARY-ADDR-BY-NAME", "mymaster"]), master_form);
+  assert.deepEqual(
+    await c.call(["SENTINEL", "PRIMARY", "mymaster"]),
+    await c.call(["SENTINEL", "MASTER", "mymaster"]),
+  );
+  assert.equal(items(await c.call(["SENTINEL", "PRIMARIES"])).length, 1);
+  assert.deepEqual(await c.call(["SENTINEL", "DEBUG", "tilt-period", "5000"]), {
+    type: "simple",
+    value: "OK",
+  });
+  assert.equal(items(await c.call(["SENTINEL", "DEBUG"])).length, 26, "13 names and values (RESP2 flattens)");
+});
