@@ -110,6 +110,24 @@ function bundleAgent() {
   return out;
 }
 
+/** Harness runs in progress (process-group leaders), nats-servers and trees, for interrupt(). */
+const running = new Set();
+const cleanups = [];
+
+function interrupt() {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const cleanup of cleanups) cleanup();
+  process.exit(130);
+}
+process.once("SIGINT", interrupt);
+process.once("SIGTERM", interrupt);
+
 function writeAgentWrapper(dir, bundle, natsPort, clusterId) {
   const script = `#!/bin/sh
 # Stands in for redis-sentinel: one sentinel-agent on the harness's config file.
@@ -139,7 +157,15 @@ function runSuite(dir, label) {
   for (const s of values.single ?? []) args.push("--single", s);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(args[0], args.slice(1), { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: the harness's redis-servers and sentinels are in it too, so an
+    // interrupted run stops them all (interrupt() below).
+    const child = spawn(args[0], args.slice(1), {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    running.add(child);
+    child.on("exit", () => running.delete(child));
     const files = new Map();
     let current = null;
     let buffer = "";
@@ -246,6 +272,10 @@ async function main() {
     trees.push(dir);
     const bundle = bundleAgent();
     const nats = await startNats(dir);
+    cleanups.push(() => {
+      stopAgents(dir);
+      nats.child.kill("SIGTERM");
+    });
     writeAgentWrapper(dir, bundle, nats.port, `suite${process.pid}`);
     try {
       results.ours = await runSuite(dir, "sentinel-agent");
