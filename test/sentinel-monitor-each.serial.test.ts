@@ -11,7 +11,7 @@ import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 function redisCli(port: number, ...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("redis-cli", ["-p", String(port), ...args], { timeout: 20_000 }, (error, stdout) => {
-      if (error) reject(error);
+      if (error) reject(new Error(`redis-cli ${args.join(" ")}: ${error.message}`));
       else resolve(stdout.trim());
     });
   });
