@@ -275,6 +275,7 @@ async function main() {
     cleanups.push(() => {
       stopAgents(dir);
       nats.child.kill("SIGTERM");
+      if (values.keep !== true) rmSync(dir, { recursive: true, force: true });
     });
     writeAgentWrapper(dir, bundle, nats.port, `suite${process.pid}`);
     try {
