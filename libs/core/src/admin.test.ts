@@ -46,7 +46,27 @@ void test("monitor, set, remove: validated, persisted, propagated", () => {
   const persist_at = effects.findIndex((e) => e.type === "persist");
   const send_at = effects.findIndex((e) => e.type === "send" && e.message.type === "admin");
   assert.ok(persist_at >= 0 && persist_at < send_at);
-  assert.equal(admin(h, { type: "monitor", name: "m2", address, settings: SETTINGS }).ok, false, "duplicate");
+  const again = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 2,
+    command: { type: "monitor", name: "m2", address, settings: SETTINGS },
+  });
+  assert.ok(
+    again.some((e) => e.type === "admin_reply" && e.ok),
+    "the same MONITOR again (each Sentinel configured in turn) succeeds",
+  );
+  assert.ok(!again.some((e) => e.type === "send" || e.type === "persist"), "and changes nothing");
+  const moved = { host: "10.1.1.1", port: 7001 };
+  assert.equal(
+    admin(h, { type: "monitor", name: "m2", address: moved, settings: SETTINGS }).message,
+    "ERR Duplicate master name.",
+  );
+  const other_quorum = { ...SETTINGS, quorum: 3 };
+  assert.equal(
+    admin(h, { type: "monitor", name: "m2", address, settings: other_quorum }).message,
+    "ERR Duplicate master name.",
+  );
   assert.equal(admin(h, { type: "set", name: "m2", settings: { down_after_ms: -5 } }).ok, false);
   assert.equal(admin(h, { type: "set", name: "m2", settings: { down_after_ms: 5000 } }).ok, true);
   assert.equal(masterView(h.state, "m2")?.settings.down_after_ms, 5000);
@@ -54,6 +74,20 @@ void test("monitor, set, remove: validated, persisted, propagated", () => {
   assert.equal(admin(h, { type: "remove", name: "m2" }).ok, true);
   assert.equal(masterView(h.state, "m2"), null);
   assert.equal(admin(h, { type: "reset", pattern: "my*" }).message, "1");
+});
+
+void test("a propagated MONITOR of a master this agent was just given itself changes nothing", () => {
+  const h = new Harness();
+  const address = { host: "10.1.1.1", port: 7000 };
+  admin(h, { type: "monitor", name: "m2", address, settings: SETTINGS });
+  admin(h, { type: "set", name: "m2", settings: { down_after_ms: 2000 } });
+  const effects = h.peer({
+    type: "admin",
+    from: "b".repeat(40),
+    command: { type: "monitor", name: "m2", address, settings: SETTINGS },
+  });
+  assert.equal(masterView(h.state, "m2")?.settings.down_after_ms, 2000);
+  assert.ok(!effects.some((e) => e.type === "send" || e.type === "persist"));
 });
 
 void test("a propagated admin change applies without reply or re-broadcast", () => {

@@ -126,13 +126,28 @@ function monitor(
   const reason = validateMonitor(name, address, settings);
   if (reason !== null) return fail("ERR", reason);
   const state = out.state;
-  if (state.masters.has(name)) return fail("ERR", "Duplicate master name.");
+  const existing = state.masters.get(name);
+  if (existing !== undefined) return sameMonitor(existing, address, settings.quorum);
   const master = createMaster(name, { ...address }, { ...settings }, state.now_ms);
   state.masters.set(name, master);
   out.markDirty();
   out.event("+monitor", master, masterSubject(master), [settings.quorum]);
   propagate(out, { type: "monitor", name, address, settings }, from_peer);
   return OK;
+}
+
+/**
+ * MONITOR of a name already monitored. Redis's docs have operators send the same MONITOR to every
+ * Sentinel in turn; here the first one already reached the other agents, so the same master at
+ * the same address with the same quorum is a success that changes nothing (the other settings
+ * keep their values, as after Sentinel's MONITOR + SET). Anything else is Sentinel's error.
+ */
+function sameMonitor(master: MasterState, address: Address, quorum: number): AdminOutcome {
+  const same =
+    master.address.host === address.host &&
+    master.address.port === address.port &&
+    master.settings.quorum === quorum;
+  return same ? OK : fail("ERR", "Duplicate master name.");
 }
 
 function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {

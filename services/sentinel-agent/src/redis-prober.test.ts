@@ -44,3 +44,32 @@ void test("a port nobody listens on fails the probe with the connection error, w
     assert.match(result.error, /ECONNREFUSED/);
   });
 });
+
+void test("a server paused (SIGSTOP) past a probe's deadline answers again once resumed (SIGCONT)", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "paused" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const p = prober();
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+    server.kill("SIGSTOP");
+    // Several timed-out probes, as while down-after-milliseconds runs: each drops the link.
+    for (let i = 0; i < 3; i += 1) {
+      const hung = await p.probe(target, "ping", 300);
+      assert.ok(!hung.ok, "a paused server does not answer");
+    }
+    server.kill("SIGCONT");
+    // Probes go out one after the other as the agent sends them; the link must come back. Each
+    // failed probe is the reconnection still under way (back-off at most 200 ms here).
+    const results: string[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const r = await p.probe(target, "ping", 500);
+      if (r.ok) return;
+      results.push(r.error);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the agent's PING period
+    }
+    assert.fail(`never answered again after SIGCONT: ${results.slice(-3).join(" | ")}`);
+  });
+});

@@ -276,6 +276,17 @@ void describe("parseSentinelConf: directives", () => {
     );
   });
 
+  void it("accepts any redis-server directive, as Sentinel's loader does (Redis's test harness writes them)", () => {
+    const p = parsed(`${MONITOR}repl-diskless-sync-delay 0\nappendfsync everysec\n`);
+    assert.deepEqual(
+      p.notes.map((n) => [n.line, n.directive]),
+      [
+        [2, "repl-diskless-sync-delay"],
+        [3, "appendfsync"],
+      ],
+    );
+  });
+
   void it("treats an empty announce-ip and announce-port 0 as unset, as Redis does", () => {
     const c = config('sentinel announce-ip ""\nsentinel announce-port 0\n');
     assert.equal(c.announce_ip, null);

@@ -10,6 +10,7 @@ import { ProblemList } from "./errors.js";
 import type { SentinelConfig } from "./model.js";
 import { PLANE_GLOBAL, PLANE_PER_MASTER } from "./plane-directives.js";
 import { MONITOR_USAGE, SENTINEL_GLOBAL, SENTINEL_PER_MASTER, applyMonitor } from "./sentinel-directives.js";
+import { REDIS_SERVER_CONFIG_NAMES } from "./redis-config-names.js";
 import { SERVER_HONOURED, SERVER_IGNORED, SERVER_REFUSED, TLS_REFUSAL } from "./server-directives.js";
 import { splitConfigLines } from "./tokenize.js";
 import { shown } from "./values.js";
@@ -165,6 +166,13 @@ function classify(argv: readonly string[]): Classified {
   }
   const refused = SERVER_REFUSED.get(word) ?? (word.startsWith("tls-") ? TLS_REFUSAL : undefined);
   if (refused !== undefined) return { kind: "refuse", directive: word, reason: refused };
+  if (REDIS_SERVER_CONFIG_NAMES.has(word)) {
+    return {
+      kind: "note",
+      directive: word,
+      note: "ignored: a Redis server setting with no meaning for the agent",
+    };
+  }
   return {
     kind: "refuse",
     directive: argv[0] ?? "",

@@ -246,6 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       sentinelSub("info-cache", -3, "Get cached INFO from the instances in the deployment"),
       sentinelSub("is-master-down-by-addr", 6, "Determine whether a master is down"),
       sentinelSub("simulate-failure", -3, "Simulate failover scenarios"),
+      sentinelSub("debug", -2, "List or update the current configurable parameters"),
       sentinelSub("help", 2, "Show helpful text about the different subcommands"),
     ],
   },

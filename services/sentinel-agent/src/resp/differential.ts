@@ -16,9 +16,10 @@ export interface Endpoint {
  * either not compared or compared by type only):
  */
 export const INTENDED_DIFFERENCES = [
-  "SENTINEL DEBUG, ACL and SHUTDOWN are not implemented (unknown subcommand/command); SENTINEL HELP omits DEBUG, so HELP is compared by type only",
+  "ACL and SHUTDOWN are not implemented (unknown command); SENTINEL HELP's text differs, so HELP is compared by type only",
+  "SENTINEL DEBUG validates, keeps and lists Sentinel's 13 parameters but changes no timing (the agent's periods derive from down-after-milliseconds); an unknown option is one error reply (Sentinel: an error, then +OK)",
   "QUIT answers +OK and CLIENT SETINFO is accepted (Redis 7.2 behaviour; redis-py sends it); 7.0.15 Sentinel rejects both",
-  "COMMAND lists our command table (no ACL/SHUTDOWN/DEBUG, plus QUIT and CLIENT SETINFO); COMMAND DOCS is minimal (summary, since, group)",
+  "COMMAND lists our command table (no ACL/SHUTDOWN, plus QUIT and CLIENT SETINFO); COMMAND DOCS is minimal (summary, since, group)",
   "UNSUBSCRIBE/PUNSUBSCRIBE without arguments leave channels in subscription order (Redis: hash order)",
   "PUBLISH __sentinel__:hello is acknowledged with 0 and ignored: agents do not mix with Redis Sentinels",
 ] as const;
@@ -76,6 +77,10 @@ export function differentialCases(setup: Setup): DifferentialCase[] {
     c("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", setup.primary.host, port, "0", "*"),
     c("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", setup.primary.host, "notaport", "0", "*"),
     c("SENTINEL", "SIMULATE-FAILURE", "help"),
+    c("SENTINEL", "DEBUG"),
+    c("SENTINEL", "DEBUG", "info-period", "0"),
+    c("SENTINEL", "DEBUG", "tilt-period", "30000"),
+    c("SENTINEL", "DEBUG", "nosuchparam", "1"),
     c("SENTINEL", "SIMULATE-FAILURE", "nosuchfailure"),
     c("SENTINEL", "SIMULATE-FAILURE"),
     { argv: ["SENTINEL", "HELP"], compare: "type" },

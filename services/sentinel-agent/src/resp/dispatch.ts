@@ -17,6 +17,7 @@ import {
   unsubscribeCommand,
 } from "./server-commands.js";
 import type { ClientSession, ServerContext } from "./session.js";
+import { canonicalArgv } from "./valkey-aliases.js";
 
 export type Replies = Reply | readonly Reply[];
 
@@ -88,6 +89,7 @@ function run(
     case "role":
       return roleCommand(ctx);
     case "sentinel":
+      if (sub === "debug") return ctx.debug.command(argv.slice(2));
       return sentinelCommand(ctx.view, sub ?? "", argv);
     case "subscribe":
       return subscribeCommand(ctx, session, argv);
@@ -110,7 +112,7 @@ export function dispatch(
   session: ClientSession,
   raw: readonly Buffer[],
 ): Replies | Promise<Reply> {
-  const argv = raw.map((arg) => arg.toString("utf8"));
+  const argv = canonicalArgv(raw.map((arg) => arg.toString("utf8")));
   const resolved = resolve(argv);
   if ("reply" in resolved) return resolved.reply;
   const spec = resolved.spec;

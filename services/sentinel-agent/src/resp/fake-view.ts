@@ -292,9 +292,12 @@ export class FakeSentinelView implements SentinelView {
     return this.failover_result;
   }
 
+  /** Set to make FLUSHCONFIG (and the rewrite after MONITOR/SET/REMOVE) fail. */
+  flush_error: string | null = null;
+
   async flushconfig(): Promise<AdminResult> {
     await this.admin("flushconfig");
-    return { ok: true };
+    return this.flush_error === null ? { ok: true } : { ok: false, error: this.flush_error };
   }
 
   async configSet(name: string, value: string): Promise<AdminResult> {

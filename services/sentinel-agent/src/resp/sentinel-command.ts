@@ -21,6 +21,9 @@ const HELP_LINES = [
   "    Set a global Sentinel configuration parameter.",
   "CONFIG GET <param>",
   "    Get global Sentinel configuration parameter.",
+  "DEBUG [<param> <value> ...]",
+  "    Show a list of configurable time parameters and their values (milliseconds).",
+  "    Or update current configurable parameters values (one or more).",
   "GET-MASTER-ADDR-BY-NAME <master-name>",
   "    Return the ip and port number of the master with that name.",
   "FAILOVER <master-name>",
@@ -62,6 +65,16 @@ const HELP_LINES = [
 
 function adminReply(result: AdminResult): Reply {
   return result.ok ? OK : error(result.error);
+}
+
+/**
+ * Sentinel rewrites its file after every MONITOR, SET and REMOVE and answers an error when it
+ * cannot (sentinelFlushConfigAndReply): tools read the file, and Redis's tests check the error.
+ */
+async function savedReply(view: SentinelView, result: AdminResult): Promise<Reply> {
+  if (!result.ok) return adminReply(result);
+  const saved = await view.flushconfig();
+  return saved.ok ? OK : errorErr("Failed to save config file. Check server logs.");
 }
 
 function ckquorum(view: SentinelView, name: string): Reply {
@@ -127,7 +140,7 @@ async function monitor(view: SentinelView, argv: readonly string[]): Promise<Rep
   if (port === null) return errorErr("Invalid port");
   if (quorum <= 0) return errorErr("Quorum must be 1 or greater.");
   if (port < 0 || port > 65535) return errorErr("Invalid port number");
-  return adminReply(await view.monitor(name, ip, port, quorum));
+  return savedReply(view, await view.monitor(name, ip, port, quorum));
 }
 
 async function isMasterDownByAddr(view: SentinelView, argv: readonly string[]): Promise<Reply> {
@@ -247,12 +260,12 @@ export function sentinelCommand(
       return monitor(view, argv);
     case "remove":
       if (view.master(name) === undefined) return NO_SUCH_MASTER;
-      return view.remove(name).then(adminReply);
+      return view.remove(name).then((result) => savedReply(view, result));
     case "set": {
       if (view.master(name) === undefined) return NO_SUCH_MASTER;
       const options = parseSetOptions(argv.slice(3));
       if (!Array.isArray(options)) return options;
-      return view.set(name, options).then(adminReply);
+      return view.set(name, options).then((result) => savedReply(view, result));
     }
     case "reset":
       return view.reset(name).then(integer);

@@ -321,7 +321,7 @@ void test("errors carry Redis 7's exact wording", async (t) => {
     [["SENTINEL", "failover", "mymaster"], "NOGOODSLAVE No suitable replica to promote"],
     [["SENTINEL", "monitor", "m2", "127.0.0.1", "x", "2"], "ERR Invalid port"],
     [["SENTINEL", "monitor", "m2", "127.0.0.1", "6379", "0"], "ERR Quorum must be 1 or greater."],
-    [["SENTINEL", "monitor", "mymaster", "127.0.0.1", "6379", "2"], "ERR Duplicate master name."],
+    [["SENTINEL", "monitor", "mymaster", "127.0.0.1", "6379", "3"], "ERR Duplicate master name."],
     [
       ["SENTINEL", "config", "get"],
       "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
@@ -388,13 +388,16 @@ void test("admin commands reach the view with parsed arguments and answer its re
   assert.deepEqual(await c.call(["SENTINEL", "REMOVE", "m2"]), ok);
   assert.deepEqual(view.calls, [
     "monitor m2 127.0.0.1 16100 1",
+    "flushconfig", // MONITOR, SET and REMOVE rewrite the file, as Sentinel does
     "set m2 quorum=3 down-after-milliseconds=500 rename-command=CONFIG>XCONFIG",
+    "flushconfig",
     "reset m*",
     "failover m2",
     "flushconfig",
     "config-set announce-ip 10.0.0.1",
     "simulate-failure crash-after-election",
     "remove m2",
+    "flushconfig",
   ]);
   assert.match(text(await c.call(["INFO", "sentinel"])), /sentinel_simulate_failure_flags:1\r\n/);
 });
@@ -706,4 +709,43 @@ void test("redis-cli prints the primary's address", async (t) => {
     timeout: 10_000,
   });
   assert.match(info, /master0:name=mymaster,status=ok,address=127\.0\.0\.1:16001,slaves=3,sentinels=2/);
+});
+
+void test("Valkey's PRIMARY spellings and SENTINEL DEBUG reach their handlers", async (t) => {
+  const { client } = await start(t);
+  const c = await client();
+  const master_form = await c.call(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"]);
+  assert.deepEqual(await c.call(["SENTINEL", "GET-PRIMARY-ADDR-BY-NAME", "mymaster"]), master_form);
+  assert.deepEqual(
+    await c.call(["SENTINEL", "PRIMARY", "mymaster"]),
+    await c.call(["SENTINEL", "MASTER", "mymaster"]),
+  );
+  assert.equal(items(await c.call(["SENTINEL", "PRIMARIES"])).length, 1);
+  assert.deepEqual(await c.call(["SENTINEL", "DEBUG", "tilt-period", "5000"]), {
+    type: "simple",
+    value: "OK",
+  });
+  assert.equal(items(await c.call(["SENTINEL", "DEBUG"])).length, 26, "13 names and values (RESP2 flattens)");
+});
+
+void test("MONITOR, SET and REMOVE rewrite the config file, and say so when they cannot", async (t) => {
+  const { client, view } = await start(t);
+  const c = await client();
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "3"]), {
+    type: "simple",
+    value: "OK",
+  });
+  assert.deepEqual(view.calls.slice(-2), ["set mymaster quorum=3", "flushconfig"]);
+  view.flush_error = "ERR Failed to save config: EISDIR";
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "2"]), {
+    type: "error",
+    value: "ERR Failed to save config file. Check server logs.",
+  });
+  assert.deepEqual(await c.call(["SENTINEL", "MONITOR", "m2", "127.0.0.1", "16100", "2"]), {
+    type: "error",
+    value: "ERR Failed to save config file. Check server logs.",
+  });
+  view.flush_error = null;
+  assert.deepEqual(await c.call(["SENTINEL", "REMOVE", "m2"]), { type: "simple", value: "OK" });
+  assert.equal(view.calls.at(-1), "flushconfig");
 });

@@ -2,6 +2,7 @@
 // ClientConnection over a SentinelView, and fans the view's events out to subscribers. A bad
 // client costs at most its own connection; nothing a client sends can stop the process.
 import { randomBytes } from "node:crypto";
+import { DebugParams } from "./debug-params.js";
 import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import type { CloseReason, ConnectionCounters, ConnectionLimits } from "./connection.js";
@@ -79,6 +80,7 @@ export class RespServer {
       hub: this.hub,
       requirepass: options.requirepass,
       redis_version: options.redis_version,
+      debug: new DebugParams(),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
       now_ms: options.now_ms,

@@ -1,6 +1,7 @@
 // What command handlers see of a connection (ClientSession) and of the server (ServerContext).
 // Kept as interfaces so handlers do not depend on sockets.
 import type { ServerFacts } from "./info-text.js";
+import type { DebugParams } from "./debug-params.js";
 import type { PubSubHub, Subscriber } from "./pubsub.js";
 import type { Protocol } from "./reply.js";
 import type { SentinelView } from "./view.js";
@@ -36,6 +37,8 @@ export interface ServerContext {
   /** Sentinel's `requirepass` for the default user; null: no password (any AUTH default x works). */
   readonly requirepass: string | null;
   readonly redis_version: string;
+  /** SENTINEL DEBUG's parameters, kept per server as Sentinel keeps them per process. */
+  readonly debug: DebugParams;
   sessions(): Iterable<ClientSession>;
   facts(): ServerFacts;
   now_ms(): number;
