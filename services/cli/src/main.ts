@@ -1,12 +1,14 @@
 // The `sentinel-plane` command line. Exit codes: 0 ok, 1 the API refused (its problem+json code
 // and detail are printed), 2 usage or local state, 3 no agent reachable, 4 a --wait ran out,
 // 5 a local cluster could not start.
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { events } from "./commands/events.js";
 import { failover, switchover } from "./commands/failover.js";
 import { makeContext } from "./commands/context.js";
 import type { GlobalOptions } from "./commands/context.js";
-import { monitor, remove, set, SETTABLE } from "./commands/configure.js";
+import { monitor, remove, reset, set, SETTABLE } from "./commands/configure.js";
+import { history } from "./commands/history.js";
 import { status } from "./commands/status.js";
 import { CliError, EXIT, describeError } from "./errors.js";
 import { DEFAULT_DIR } from "./state/layout.js";
@@ -25,7 +27,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The package's version (services/cli/package.json), for `--version`. */
+function version(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  const parsed = JSON.parse(text) as { version?: unknown };
+  return typeof parsed.version === "string" ? parsed.version : "unknown";
+}
+
 const program = new Command("sentinel-plane")
+  .version(`sentinel-plane ${version()}`, "-V, --version", "print the version and exit")
   .description("sentinel-plane: a local cluster, and the topology, events and failover of any agent")
   .option("--dir <dir>", "the local cluster's directory (state, data, logs)", DEFAULT_DIR)
   .option(
@@ -46,7 +56,8 @@ const program = new Command("sentinel-plane")
   )
   .option("--json", "machine-readable output: one JSON document (or one per event)", false)
   .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
-  .showHelpAfterError()
+  // A usage error is one line and a pointer, not the whole help (subcommands inherit this).
+  .showHelpAfterError("(run `sentinel-plane --help`, or `sentinel-plane <command> --help`, for usage)")
   .exitOverride();
 
 function globals(): GlobalOptions {
@@ -99,9 +110,29 @@ program
 program
   .command("status")
   .description("topology: masters, replicas with lag, epoch, and every agent's view of the primary")
-  .option("--master <name>", "only this master")
-  .action(async (o: { master?: string }) => {
-    await status(await makeContext(globals()), o.master);
+  .option("--master <name>", "only this master (an unknown name is an error)")
+  .option("--watch", "read again every --interval-ms and redraw in place until Ctrl-C")
+  .option("--interval-ms <ms>", "how often --watch reads", int(100, 3_600_000), 1000)
+  .action(async (o: { master?: string; watch?: boolean; intervalMs: number }) => {
+    await status(await makeContext(globals()), {
+      ...(o.master === undefined ? {} : { master: o.master }),
+      watch: o.watch === true,
+      interval_ms: o.intervalMs,
+    });
+  });
+
+program
+  .command("history")
+  .description("failovers an agent has seen since it started: epoch, from, to, outcome, duration")
+  .option("--master <name>", "only this master's failovers")
+  .option("--limit <n>", "at most this many (newest first)", int(1, 1000), 20)
+  .option("--events", "each failover's timeline: its events and when they came")
+  .action(async (o: { master?: string; limit: number; events?: boolean }) => {
+    await history(await makeContext(globals()), {
+      ...(o.master === undefined ? {} : { master: o.master }),
+      limit: o.limit,
+      events: o.events === true,
+    });
   });
 
 program
@@ -167,6 +198,13 @@ program
   });
 
 program
+  .command("reset <name>")
+  .description("forget a master's replicas and agents and rediscover them (SENTINEL RESET)")
+  .action(async (name: string) => {
+    await reset(await makeContext(globals()), name);
+  });
+
+program
   .command("set <name> <option> <value>")
   .description(`change a master's setting: ${SETTABLE.map((s) => s.sentinel).join(", ")}`)
   .action(async (name: string, option: string, value: string) => {
@@ -193,7 +231,9 @@ async function main(): Promise<number> {
     // commander's own exits (help, version, a usage error it already printed)
     if (typeof error === "object" && error !== null && "exitCode" in error && "code" in error) {
       const code = (error as { exitCode: number; code: string }).code;
-      return code === "commander.helpDisplayed" || code === "commander.help" ? EXIT.ok : EXIT.usage;
+      return code === "commander.helpDisplayed" || code === "commander.help" || code === "commander.version"
+        ? EXIT.ok
+        : EXIT.usage;
     }
     return fail(error);
   }
