@@ -183,6 +183,7 @@ function addresses(layout: Layout, settings: ClusterSettings, primary: string): 
   });
   return [
     `  REST API         ${rest.join("  ")}`,
+    `  Web console      ${rest[0] ?? "?"}/ui`,
     `  Swagger UI       ${rest[0] ?? "?"}/docs`,
     `  Sentinel (RESP)  ${settings.ports.sentinel.map((p) => `${LOOPBACK}:${p}`).join("  ")}   master name: ${settings.master_name}`,
     `  Redis            ${redis.join("  ")}`,
