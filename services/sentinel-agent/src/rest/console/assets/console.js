@@ -2,7 +2,7 @@
 // page. It reads the agent's REST API (/v1/*) and follows its event stream; every change goes
 // through the same API with the bearer token typed in the page (kept in sessionStorage, so it
 // dies with the tab). Everything the API returns is written with textContent, never as HTML.
-/* global document */
+/* global document, HTMLElement */
 "use strict";
 
 const TOKEN_KEY = "sentinel-plane.token";
@@ -292,6 +292,8 @@ function confirmAction(text) {
 }
 
 async function act(name, question, kind, body) {
+  // The target select may still hold the focus (which pauses redraws): the choice is made.
+  if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
   if (!(await confirmAction(question))) return;
   const before = state.masters.get(name)?.master.address;
   const keep = state.results.get(name)?.target;
