@@ -1,7 +1,7 @@
 // The command line as a user runs it (the bin, a child process) against a stand-in for an agent's
 // REST API (an HTTP server answering the documented shapes: no Redis or NATS involved).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -114,17 +114,62 @@ function cli(args: readonly string[], env: Record<string, string> = {}): Promise
   });
 }
 
-void test("sentinel-plane against an agent's API: version, usage errors, status, history, reset", async (t) => {
-  const seen: string[] = [];
+async function fakeAgent(
+  t: { after: (fn: () => void) => void },
+  seen: string[],
+  on_request: () => void = () => undefined,
+): Promise<string> {
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       answer(req, res, seen);
+      on_request();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(() => server.close());
-  const agent = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+void test("status --watch: reads until Ctrl-C, a block per change in a pipe, then exits 0", async (t) => {
+  const seen: string[] = [];
+  let third_read: () => void = () => undefined;
+  const read_thrice = new Promise<void>((resolve) => {
+    third_read = resolve;
+  });
+  const agent = await fakeAgent(t, seen, () => {
+    if (seen.filter((s) => s === "GET /v1/masters").length >= 3) third_read();
+  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "--agent", agent, "--json", "status", "--watch", "--interval-ms", "100"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  let out = "";
+  const first = new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("\n")) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  await first;
+  // Several readings happen (the reads repeat) before the stop.
+  await read_thrice;
+  child.kill("SIGINT");
+  assert.equal(await exited, 0);
+  const lines = out.trim().split("\n");
+  // The topology did not change: one block, not one per reading.
+  assert.equal(lines.length, 1, out);
+  assert.equal((JSON.parse(lines[0] ?? "") as { masters: { name: string }[] }).masters[0]?.name, "mymaster");
+});
+
+void test("sentinel-plane against an agent's API: version, usage errors, status, history, reset", async (t) => {
+  const seen: string[] = [];
+  const agent = await fakeAgent(t, seen);
 
   const [version, usage, missing, nope, status, history, reset] = await Promise.all([
     cli(["--version"]),
