@@ -142,7 +142,7 @@ void test("status --watch: reads until Ctrl-C, a block per change in a pipe, the
   });
   const child = spawn(
     process.execPath,
-    [BIN, "--agent", agent, "--json", "status", "--watch", "--interval-ms", "100"],
+    [BIN, "--agent", agent, "--timeout-ms", "60000", "--json", "status", "--watch", "--interval-ms", "100"],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -175,10 +175,19 @@ void test("sentinel-plane against an agent's API: version, usage errors, status,
     cli(["--version"]),
     cli(["statuss"]),
     cli(["failover"]),
-    cli(["--agent", agent, "status", "--master", "nope"]),
-    cli(["--agent", agent, "status"]),
-    cli(["--agent", agent, "history", "--events"]),
-    cli(["--agent", agent, "--token", "t0ken-0123456789abcdef", "reset", "mymaster"]),
+    cli(["--agent", agent, "--timeout-ms", "60000", "status", "--master", "nope"]),
+    cli(["--agent", agent, "--timeout-ms", "60000", "status"]),
+    cli(["--agent", agent, "--timeout-ms", "60000", "history", "--events"]),
+    cli([
+      "--agent",
+      agent,
+      "--timeout-ms",
+      "60000",
+      "--token",
+      "t0ken-0123456789abcdef",
+      "reset",
+      "mymaster",
+    ]),
   ]);
 
   assert.equal(version.code, 0);
