@@ -480,7 +480,20 @@ function onFrame(lines) {
   state.events.unshift(event);
   if (state.events.length > EVENTS_MAX) state.events.length = EVENTS_MAX;
   renderEvents();
+  if (name === "+switch-master") switchMaster(event.text);
   scheduleRefresh(0);
+}
+
+/**
+ * `+switch-master <name> <old-ip> <old-port> <new-ip> <new-port>` names the new primary: it is
+ * shown at once, as Sentinel clients switch on this event, before the reads catch up.
+ */
+function switchMaster(text) {
+  const [name, , , host, port] = text.split(" ");
+  const view = state.masters.get(name);
+  if (view === undefined || host === undefined || !/^\d+$/.test(port ?? "")) return;
+  view.master = { ...view.master, address: { host, port: Number(port) } };
+  render();
 }
 
 /**
