@@ -86,11 +86,13 @@ async function act(
 
 async function shoot(page: Page, name: string, viewport = LAPTOP): Promise<void> {
   await page.setViewport(viewport);
-  // A change to a mobile viewport reloads the page: wait until it has read the API again.
-  await until(
-    page,
-    `document.querySelector("[data-master]") !== null && document.querySelector("[data-failover]") !== null`,
-  );
+  if ("isMobile" in viewport) {
+    // A change to a mobile viewport reloads the page: wait until it has read the API again.
+    await until(
+      page,
+      `document.querySelector("[data-master]") !== null && document.querySelector("[data-failover]") !== null`,
+    );
+  }
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
