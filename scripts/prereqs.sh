@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test and benchmark commands need when it is missing: Debian's redis-server,
-# redis-tools (redis-cli, redis-benchmark), redis-sentinel, nats-server, arping, iproute2 (and what
+# redis-tools (redis-cli, redis-benchmark), redis-sentinel, nats-server, arping, iproute2, chromium
+# (the console's browser test drives it headless; nothing downloads a browser) (and what
 # the caller adds in EXTRA_COMMANDS as "command:package" pairs), then `npm ci` when node_modules
 # is missing or older than package-lock.json. Sourced by scripts/test.sh and scripts/bench.sh.
 need=()
 for pair in redis-server:redis-server redis-cli:redis-tools redis-sentinel:redis-sentinel \
-  nats-server:nats-server arping:iputils-arping ip:iproute2 ${EXTRA_COMMANDS:-}; do
+  nats-server:nats-server arping:iputils-arping ip:iproute2 chromium:chromium ${EXTRA_COMMANDS:-}; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,6 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   done
 fi
 
+# puppeteer-core never downloads a browser; this keeps any puppeteer package from trying.
+export PUPPETEER_SKIP_DOWNLOAD=1
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

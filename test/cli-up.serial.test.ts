@@ -1,8 +1,8 @@
 // `sentinel-plane up` end to end: the local cluster command as a child process (temp --dir,
 // ephemeral ports) comes up, a second `up` on it is refused, ioredis in sentinel mode writes
 // through it, `sentinel-plane failover` moves the primary, SIGINT stops every process it reported
-// (and nothing naming the directory is left), and a new `up` on the same directory resumes the
-// same cluster with its data.
+// (nothing naming the directory is left, and a program it did not start is untouched), and a new
+// `up` on the same directory resumes the same cluster with its data.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -186,6 +186,14 @@ async function stopWithSigint(
   run: UpRun,
   pids: Map<string, number>,
 ): Promise<void> {
+  // Another program in the directory naming it (as `sentinel-plane events --dir DIR` in another
+  // terminal, or the `npm exec` around it): not started by `up`, so `up` must leave it alone.
+  const bystander = spawn("bash", ["-c", "read -r -t 600 _ || true", "bystander", dir], {
+    cwd: dir,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  const bystander_pid = bystander.pid;
+  assert.ok(bystander_pid !== undefined);
   run.child.kill("SIGINT");
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
@@ -204,6 +212,9 @@ async function stopWithSigint(
   );
   const left = [...pids].filter(([, pid]) => alive(pid));
   assert.deepEqual(left, [], "processes reported by up still alive after SIGINT");
+  assert.ok(alive(bystander_pid), "up killed a process it did not start");
+  bystander.kill("SIGKILL");
+  await new Promise((resolve) => bystander.once("exit", resolve));
   assert.equal(await pgrep(dir), "", "processes naming the cluster directory are left");
   t.diagnostic(`stopped ${pids.size} processes`);
 }

@@ -3,4 +3,4 @@ export { Layout, DEFAULT_DIR, AGENTS, REPLICAS } from "./state/layout.js";
 export { loadClusterSettings, loadRunRecord } from "./state/cluster-state.js";
 export type { ClusterSettings, ClusterPorts, RunRecord, RunProcess } from "./state/cluster-state.js";
 export { EXIT } from "./errors.js";
-export { processesUsing, isAlive } from "./up/leftovers.js";
+export { isAlive, recordedLeftovers, startTicks } from "./up/leftovers.js";

@@ -3,6 +3,7 @@
 // 5 a local cluster could not start.
 // Each command's code is imported when that command runs (`--help` loads commander only): the
 // start-up of every command pays for its own modules, not for `up`'s or the clients'.
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { Context, GlobalOptions } from "./commands/context.js";
 import { SETTABLE } from "./commands/settable.js";
@@ -22,7 +23,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The package's version (services/cli/package.json), for `--version`. */
+function version(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  const parsed = JSON.parse(text) as { version?: unknown };
+  return typeof parsed.version === "string" ? parsed.version : "unknown";
+}
+
 const program = new Command("sentinel-plane")
+  .version(`sentinel-plane ${version()}`, "-V, --version", "print the version and exit")
   .description("sentinel-plane: a local cluster, and the topology, events and failover of any agent")
   .option("--dir <dir>", "the local cluster's directory (state, data, logs)", DEFAULT_DIR)
   .option(
@@ -43,7 +52,8 @@ const program = new Command("sentinel-plane")
   )
   .option("--json", "machine-readable output: one JSON document (or one per event)", false)
   .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
-  .showHelpAfterError()
+  // A usage error is one line and a pointer, not the whole help (subcommands inherit this).
+  .showHelpAfterError("(run `sentinel-plane --help`, or `sentinel-plane <command> --help`, for usage)")
   .exitOverride();
 
 function globals(): GlobalOptions {
@@ -104,10 +114,31 @@ program
 program
   .command("status")
   .description("topology: masters, replicas with lag, epoch, and every agent's view of the primary")
-  .option("--master <name>", "only this master")
-  .action(async (o: { master?: string }) => {
+  .option("--master <name>", "only this master (an unknown name is an error)")
+  .option("--watch", "read again every --interval-ms and redraw in place until Ctrl-C")
+  .option("--interval-ms <ms>", "how often --watch reads", int(100, 3_600_000), 1000)
+  .action(async (o: { master?: string; watch?: boolean; intervalMs: number }) => {
     const { status } = await import("./commands/status.js");
-    await status(await context(), o.master);
+    await status(await context(), {
+      ...(o.master === undefined ? {} : { master: o.master }),
+      watch: o.watch === true,
+      interval_ms: o.intervalMs,
+    });
+  });
+
+program
+  .command("history")
+  .description("failovers an agent has seen since it started: epoch, from, to, outcome, duration")
+  .option("--master <name>", "only this master's failovers")
+  .option("--limit <n>", "at most this many (newest first)", int(1, 1000), 20)
+  .option("--events", "each failover's timeline: its events and when they came")
+  .action(async (o: { master?: string; limit: number; events?: boolean }) => {
+    const { history } = await import("./commands/history.js");
+    await history(await context(), {
+      ...(o.master === undefined ? {} : { master: o.master }),
+      limit: o.limit,
+      events: o.events === true,
+    });
   });
 
 program
@@ -178,6 +209,14 @@ program
   });
 
 program
+  .command("reset <name>")
+  .description("forget a master's replicas and agents and rediscover them (SENTINEL RESET)")
+  .action(async (name: string) => {
+    const { reset } = await import("./commands/configure.js");
+    await reset(await context(), name);
+  });
+
+program
   .command("set <name> <option> <value>")
   .description(`change a master's setting: ${SETTABLE.map((s) => s.sentinel).join(", ")}`)
   .action(async (name: string, option: string, value: string) => {
@@ -205,7 +244,9 @@ async function main(): Promise<number> {
     // commander's own exits (help, version, a usage error it already printed)
     if (typeof error === "object" && error !== null && "exitCode" in error && "code" in error) {
       const code = (error as { exitCode: number; code: string }).code;
-      return code === "commander.helpDisplayed" || code === "commander.help" ? EXIT.ok : EXIT.usage;
+      return code === "commander.helpDisplayed" || code === "commander.help" || code === "commander.version"
+        ? EXIT.ok
+        : EXIT.usage;
     }
     return fail(error);
   }

@@ -305,8 +305,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         },
       },
       nodes: {
-        command: (target, epoch, command, timeout_ms) =>
-          telemetry.inFailover(epoch, () => nodes.command(target, epoch, command, timeout_ms)),
+        command: (target, epoch, command, timeout_ms, wanted) =>
+          telemetry.inFailover(epoch, () => nodes.command(target, epoch, command, timeout_ms, wanted)),
       },
       topology,
       state: state_file,

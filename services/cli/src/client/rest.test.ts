@@ -20,7 +20,7 @@ void test("problemOf: problem+json code and detail; other bodies named by status
   assert.deepEqual(problemOf(502, "bad gateway"), { code: "HTTP_502", detail: "bad gateway", status: 502 });
 });
 
-void test("RestAgent: token on changes, JSON answers, refusals as CliError, no server as AgentUnreachable", async (t) => {
+void test("RestAgent: token on changes and reads, JSON answers, refusals as CliError, no server as AgentUnreachable", async (t) => {
   const seen: { method: string; auth: string | undefined; body: string }[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -59,7 +59,8 @@ void test("RestAgent: token on changes, JSON answers, refusals as CliError, no s
   assert.deepEqual(await agent.request("POST", "/v1/masters/m/failover"), { accepted: true });
   assert.deepEqual(await agent.request("GET", "/v1/masters"), { accepted: true });
   assert.equal(seen[0]?.auth, "Bearer t0ken-0123456789ab");
-  assert.equal(seen[1]?.auth, undefined, "no token on reads");
+  // Reads carry it too: an agent with read auth on refuses them without it.
+  assert.equal(seen[1]?.auth, "Bearer t0ken-0123456789ab");
 
   await assert.rejects(agent.request("POST", "/v1/masters/nosuch/failover"), (error: unknown) => {
     assert.ok(error instanceof CliError);

@@ -100,8 +100,8 @@ export class RestAgent {
   async request(method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (method !== "GET" && this.options.token !== null)
-      headers["authorization"] = `Bearer ${this.options.token}`;
+    // Reads too: an agent with read auth on (SP_REST_READ_AUTH) needs the token for them.
+    if (this.options.token !== null) headers["authorization"] = `Bearer ${this.options.token}`;
     let status: number;
     let text: string;
     try {

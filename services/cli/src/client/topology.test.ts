@@ -79,7 +79,7 @@ void test("Sentinel replies (flat arrays) map to the same model, unknowns stay n
   assert.equal(master.failover_state, null);
   assert.deepEqual(master.replicas[0], {
     address: "127.0.0.1:7001",
-    link_status: "ok",
+    link_status: "up",
     offset: 42,
     lag_bytes: null,
     lag_s: null,

@@ -5,12 +5,14 @@ import { CliError, EXIT } from "../errors.js";
 import type { Answer, Endpoint } from "./agents.js";
 import { firstAnswer } from "./agents.js";
 import { AgentUnreachable } from "./rest.js";
+import { linkWord, replicaFlags } from "./words.js";
 import type { RestAgent } from "./rest.js";
 import { fieldsOf } from "./resp.js";
 import type { RespAgent } from "./resp.js";
 
 export interface ReplicaView {
   readonly address: string;
+  /** `up` or `down` from either port (words.ts), null while unknown. */
   readonly link_status: string | null;
   readonly offset: number | null;
   readonly lag_bytes: number | null;
@@ -96,14 +98,15 @@ export function masterFromRest(master: unknown, replicas: unknown, agents: unkno
     failover_state: failover === null ? null : str(failover["state"]),
     replicas: list(obj(replicas)["replicas"]).map((r) => {
       const v = obj(r);
+      const flags = strings(v["flags"]);
       return {
         address: addressText(v["address"]),
-        link_status: str(v["link_status"]),
+        link_status: linkWord(str(v["link_status"]), flags),
         offset: num(v["offset"]),
         lag_bytes: num(v["lag_bytes"]),
         lag_s: num(v["lag_s"]),
         priority: num(v["priority"]),
-        flags: strings(v["flags"]),
+        flags: replicaFlags(flags),
       };
     }),
     agents: list(obj(agents)["agents"]).map((a) => {
@@ -150,14 +153,15 @@ export function masterFromResp(master: unknown, replicas: unknown, sentinels: un
     failover_state: state === undefined || state === "none" ? null : state,
     replicas: list(replicas).map((r) => {
       const v = fieldsOf(r);
+      const flags = (v["flags"] ?? "").split(",").filter((f) => f !== "");
       return {
         address: `${v["ip"] ?? "?"}:${v["port"] ?? "?"}`,
-        link_status: v["master-link-status"] ?? null,
+        link_status: linkWord(v["master-link-status"] ?? null, flags),
         offset: num(v["slave-repl-offset"]),
         lag_bytes: null,
         lag_s: null,
         priority: num(v["slave-priority"] ?? v["replica-priority"]),
-        flags: (v["flags"] ?? "").split(",").filter((f) => f !== ""),
+        flags: replicaFlags(flags),
       };
     }),
     agents: list(sentinels).map((s) => {

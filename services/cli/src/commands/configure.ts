@@ -147,3 +147,13 @@ export async function set(context: Context, name: string, option: string, value_
     resp: [["SENTINEL", "SET", name, target.sentinel, String(value)]],
   });
 }
+
+/** SENTINEL RESET of one master: forget its replicas and agents, rediscover them. */
+export async function reset(context: Context, name: string): Promise<void> {
+  await apply(context, {
+    what: `reset ${name}`,
+    method: "POST",
+    path: `${masterPath(name)}/reset`,
+    resp: [["SENTINEL", "RESET", name]],
+  });
+}

@@ -3,6 +3,8 @@
 import { resolveEndpoints } from "../client/agents.js";
 import type { Endpoint } from "../client/agents.js";
 import { CliError, EXIT } from "../errors.js";
+import { colourWanted, paletteFor } from "../render/colour.js";
+import type { Palette } from "../render/colour.js";
 import { loadClusterSettings } from "../state/cluster-state.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import { AGENTS, Layout, REPLICAS } from "../state/layout.js";
@@ -21,6 +23,8 @@ export interface Context {
   readonly layout: Layout;
   readonly local: ClusterSettings | null;
   readonly endpoints: readonly Endpoint[];
+  /** Colours for human output (none in pipes, with NO_COLOR, or with --json). */
+  readonly colour: Palette;
 }
 
 export async function makeContext(options: GlobalOptions): Promise<Context> {
@@ -44,7 +48,8 @@ export async function makeContext(options: GlobalOptions): Promise<Context> {
       `no agent to ask: no local cluster in ${layout.dir} (start one with \`sentinel-plane up\`), and no --agent http://host:port or --sentinel host:port given`,
     );
   }
-  return { options, layout, local, endpoints };
+  const colour = paletteFor(!options.json && colourWanted(process.stdout, process.env));
+  return { options, layout, local, endpoints, colour };
 }
 
 export function print(context: Context, human: string, json: unknown): void {

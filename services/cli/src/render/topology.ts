@@ -1,6 +1,8 @@
 // The topology as text: one block per master (primary, epoch, flags), a table of replicas with
 // their lag, and a table of agents with each one's own view of the primary.
 import type { AgentOpinion, MasterView, Topology } from "../client/topology.js";
+import { PLAIN } from "./colour.js";
+import type { Palette } from "./colour.js";
 import { table } from "./table.js";
 
 const dash = "-";
@@ -17,20 +19,30 @@ function lag(bytes: number | null, seconds: number | null): string {
   return parts.join(" / ");
 }
 
-export function renderMaster(master: MasterView, opinions: readonly AgentOpinion[] | null): string {
+function link(word: string | null, c: Palette): string {
+  if (word === "up") return c.ok(word);
+  if (word === "down") return c.bad(word);
+  return shown(word);
+}
+
+export function renderMaster(
+  master: MasterView,
+  opinions: readonly AgentOpinion[] | null,
+  c: Palette = PLAIN,
+): string {
   const out: string[] = [];
   const flags = master.flags.filter((f) => f !== "master");
   out.push(
-    `${master.name}  primary ${master.address}  epoch ${shown(master.config_epoch)}  quorum ${shown(master.quorum)}` +
-      (flags.length > 0 ? `  flags ${flags.join(",")}` : "") +
-      (master.failover_state === null ? "" : `  failover ${master.failover_state}`),
+    `${c.strong(master.name)}  primary ${c.ok(master.address)}  epoch ${shown(master.config_epoch)}  quorum ${shown(master.quorum)}` +
+      (flags.length > 0 ? `  flags ${c.bad(flags.join(","))}` : "") +
+      (master.failover_state === null ? "" : `  failover ${c.warn(master.failover_state)}`),
   );
   out.push(
     table(
       ["replica", "link", "offset", "lag", "priority", "flags"],
       master.replicas.map((r) => [
         r.address,
-        shown(r.link_status),
+        link(r.link_status, c),
         shown(r.offset),
         lag(r.lag_bytes, r.lag_s),
         shown(r.priority),
@@ -46,7 +58,11 @@ export function renderMaster(master: MasterView, opinions: readonly AgentOpinion
           o.agent,
           shown(o.primary),
           shown(o.config_epoch),
-          o.error ?? (o.primary !== null && o.primary !== master.address ? "DIFFERS" : ""),
+          o.error === null
+            ? o.primary !== null && o.primary !== master.address
+              ? c.bad("DIFFERS")
+              : ""
+            : c.bad(o.error),
         ]),
       ),
     );
@@ -70,9 +86,10 @@ export function renderMaster(master: MasterView, opinions: readonly AgentOpinion
 export function renderTopology(
   topology: Topology,
   opinions: ReadonlyMap<string, readonly AgentOpinion[]> | null,
+  c: Palette = PLAIN,
 ): string {
   if (topology.masters.length === 0) return "no masters monitored";
-  return topology.masters.map((m) => renderMaster(m, opinions?.get(m.name) ?? null)).join("\n\n");
+  return topology.masters.map((m) => renderMaster(m, opinions?.get(m.name) ?? null, c)).join("\n\n");
 }
 
 /** Agents that know this master, the answering one included. */

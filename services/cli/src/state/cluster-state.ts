@@ -31,6 +31,8 @@ export interface ClusterSettings {
 export interface RunProcess {
   readonly name: string;
   readonly pid: number;
+  /** When the kernel started it (/proc/PID/stat field 22): tells it from a later process with its PID. */
+  readonly start_ticks?: number;
 }
 
 export interface RunRecord {

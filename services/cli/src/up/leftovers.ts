@@ -1,11 +1,13 @@
-// Processes of this cluster left by an `up` that could not clean up (SIGKILL, power loss): found
-// by their command line or working directory inside the cluster directory (redis-server rewrites
-// its title but keeps its cwd, the data dir), and killed before a new start.
+// Processes of this cluster left by an `up` that could not clean up (SIGKILL, power loss). Only
+// what `up` itself started is ever killed: the PIDs in the run record, each with the start time
+// the kernel gave it (so a PID reused by another program since is not taken for ours). Nothing is
+// found by its command line or working directory: a `sentinel-plane events --dir ...` in another
+// terminal, an `npm exec` wrapping it, a `tail -f` of a log or a shell sitting in the directory
+// are not ours (an earlier version killed such processes).
 import { readFileSync } from "node:fs";
-import { readdir, readFile, readlink } from "node:fs/promises";
-import { sep } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
 
-/** Bounds the /proc scan (a machine with more processes than this is not scanned completely). */
+/** Bounds the /proc scan for members of a process group. */
 const PROCESSES_SCANNED_MAX = 100_000;
 
 export interface FoundProcess {
@@ -13,61 +15,33 @@ export interface FoundProcess {
   readonly command: string;
 }
 
-function inside(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir + sep);
+/** A process `up` started, as the run record keeps it. */
+export interface OwnProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Field 22 of /proc/PID/stat (clock ticks after boot): the process's identity with the PID. */
+  readonly start_ticks?: number;
 }
 
-const ANCESTORS_MAX = 64;
-
-/** This process and its ancestors (a `timeout`, `npm` or shell that started us names `dir` too). */
-export async function selfAndAncestors(): Promise<Set<number>> {
-  const chain = new Set<number>([process.pid]);
-  let pid = process.ppid;
-  for (let depth = 0; depth < ANCESTORS_MAX && pid > 1 && !chain.has(pid); depth++) {
-    chain.add(pid);
-    const stat = await readFile(`/proc/${String(pid)}/stat`, "utf8").catch(() => "");
-    // Fields after the command name: state, ppid, ...
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (!Number.isInteger(ppid)) break;
-    pid = ppid;
-  }
-  return chain;
-}
-
-/**
- * Processes whose command line names `dir` or whose cwd is inside it, except this process, its
- * ancestors, and other invocations of this CLI (`status --dir ...` is not a leftover).
- */
-export async function processesUsing(dir: string): Promise<FoundProcess[]> {
-  const excluded = await selfAndAncestors();
-  let entries: string[];
+/** Fields after the command name (which may contain spaces and ")"): state is [0]. */
+function statFields(pid: number): string[] | null {
   try {
-    entries = await readdir("/proc");
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return []; // no procfs: nothing we can find
+    return null;
   }
-  const found: FoundProcess[] = [];
-  for (const entry of entries.slice(0, PROCESSES_SCANNED_MAX)) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (excluded.has(pid)) continue;
-    const command = await readFile(`/proc/${entry}/cmdline`, "utf8")
-      .then((text) => text.split("\0").join(" ").trim())
-      .catch(() => "");
-    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => "");
-    if (command === "" || isCli(command)) continue;
-    if (command.includes(dir) || inside(cwd, dir)) found.push({ pid, command });
-  }
-  return found;
 }
 
-/** Alive and not a zombie (an exited child nobody reaped yet counts as gone). */
-function isCli(command: string): boolean {
-  return (
-    command.includes("bin/sentinel-plane") ||
-    command.includes("services/cli/src/main.ts") ||
-    command.includes("services/cli/dist/main.js")
-  );
+/** When the process started (clock ticks after boot), or null when there is no such process. */
+export function startTicks(pid: number): number | null {
+  const value = Number(statFields(pid)?.[19]);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+function processGroup(pid: number): number | null {
+  const value = Number(statFields(pid)?.[2]);
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 export function isAlive(pid: number): boolean {
@@ -76,13 +50,9 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
-    // The state follows the command name in parentheses, which may itself contain ")".
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
+  // An exited child nobody reaped yet (a zombie) counts as gone.
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== "Z";
 }
 
 /** The command line of a live process, or null. */
@@ -90,6 +60,40 @@ export async function commandOf(pid: number): Promise<string | null> {
   return readFile(`/proc/${String(pid)}/cmdline`, "utf8")
     .then((text) => text.split("\0").join(" ").trim())
     .catch(() => null);
+}
+
+/**
+ * The recorded processes still running as the same process: alive, and started at the recorded
+ * time. A record without a start time (written by an older version) proves nothing: skipped.
+ */
+export function recordedLeftovers(recorded: readonly OwnProcess[]): OwnProcess[] {
+  return recorded.filter(
+    (p) => p.start_ticks !== undefined && isAlive(p.pid) && startTicks(p.pid) === p.start_ticks,
+  );
+}
+
+/**
+ * Live processes in the process groups led by `leaders` (each child of `up` leads its own group:
+ * a data-node with its redis-server, a vip-manager with its hook scripts). Called right after
+ * `up` stopped those leaders, so the group ids are still ours.
+ */
+export async function groupMembers(leaders: readonly number[]): Promise<number[]> {
+  if (leaders.length === 0) return [];
+  const groups = new Set(leaders);
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return []; // no procfs: nothing we can find
+  }
+  const found: number[] = [];
+  for (const entry of entries.slice(0, PROCESSES_SCANNED_MAX)) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const group = processGroup(pid);
+    if (group !== null && groups.has(group) && isAlive(pid)) found.push(pid);
+  }
+  return found;
 }
 
 /** SIGKILLs each process and waits (bounded) until they are gone; returns the ones still alive. */

@@ -28,7 +28,7 @@ import {
 } from "./components.js";
 import { writeClusterFiles } from "./files.js";
 import { ensureInstalled } from "./install.js";
-import { commandOf, isAlive, killAll, processesUsing } from "./leftovers.js";
+import { commandOf, groupMembers, isAlive, killAll, recordedLeftovers, startTicks } from "./leftovers.js";
 import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
 import { waitReady } from "./readiness.js";
 import { TopologyWatch } from "./watch.js";
@@ -113,7 +113,7 @@ async function settingsFor(
   return { settings, resumed: false };
 }
 
-/** Refuses a second `up` on the same directory; kills what a crashed one left behind. */
+/** Refuses a second `up` on the same directory; kills what a crashed one started and left behind. */
 async function takeOver(layout: Layout): Promise<void> {
   const record = await loadRunRecord(layout);
   if (record !== null && record.up_pid !== process.pid && isAlive(record.up_pid)) {
@@ -126,10 +126,11 @@ async function takeOver(layout: Layout): Promise<void> {
       );
     }
   }
-  const leftovers = await processesUsing(layout.dir);
+  // Only the processes the earlier `up` recorded, still the same processes (start time).
+  const leftovers = recordedLeftovers(record?.processes ?? []);
   if (leftovers.length > 0) {
     step(
-      `killing ${leftovers.length} process(es) left by an earlier run: ${leftovers.map((p) => p.pid).join(" ")}`,
+      `killing ${leftovers.length} process(es) left by an earlier run: ${leftovers.map((p) => `${p.name}=${p.pid}`).join(" ")}`,
     );
     const alive = await killAll(
       leftovers.map((p) => p.pid),
@@ -141,17 +142,28 @@ async function takeOver(layout: Layout): Promise<void> {
   await removeRunRecord(layout);
 }
 
+/** Start times by PID, read once while the process runs (the identity kept in the run record). */
+const start_ticks = new Map<number, number>();
+
+function own(name: string, pid: number): RunProcess {
+  let ticks = start_ticks.get(pid);
+  if (ticks === undefined) {
+    ticks = startTicks(pid) ?? undefined;
+    if (ticks !== undefined) start_ticks.set(pid, ticks);
+  }
+  return ticks === undefined ? { name, pid } : { name, pid, start_ticks: ticks };
+}
+
 function processes(running: Running): RunProcess[] {
   const list: RunProcess[] = [];
-  if (running.nats !== null) list.push({ name: "nats-server", pid: running.nats.pid });
+  if (running.nats !== null) list.push(own("nats-server", running.nats.pid));
   for (const [i, d] of [...running.data_nodes].sort(([a], [b]) => a - b)) {
-    list.push({ name: `data-node-${i}`, pid: d.pid });
+    list.push(own(`data-node-${i}`, d.pid));
     const redis = running.redis_pids.get(i);
-    if (redis !== undefined) list.push({ name: `redis-${i}`, pid: redis });
+    if (redis !== undefined) list.push(own(`redis-${i}`, redis));
   }
-  for (const [i, a] of [...running.agents].sort(([x], [y]) => x - y))
-    list.push({ name: `agent-${i}`, pid: a.pid });
-  if (running.vip_manager !== null) list.push({ name: "vip-manager", pid: running.vip_manager.pid });
+  for (const [i, a] of [...running.agents].sort(([x], [y]) => x - y)) list.push(own(`agent-${i}`, a.pid));
+  if (running.vip_manager !== null) list.push(own("vip-manager", running.vip_manager.pid));
   return list;
 }
 
@@ -171,6 +183,7 @@ function addresses(layout: Layout, settings: ClusterSettings, primary: string): 
   });
   return [
     `  REST API         ${rest.join("  ")}`,
+    `  Web console      ${rest[0] ?? "?"}/ui`,
     `  Swagger UI       ${rest[0] ?? "?"}/docs`,
     `  Sentinel (RESP)  ${settings.ports.sentinel.map((p) => `${LOOPBACK}:${p}`).join("  ")}   master name: ${settings.master_name}`,
     `  Redis            ${redis.join("  ")}`,
@@ -384,15 +397,14 @@ export async function up(options: UpOptions): Promise<number> {
       await stopAll(running);
     }
     if (owner.dir) {
-      // The safety net: anything still running from this directory (a process spawned while a
-      // stop was already under way, a hook script) is killed, so nothing is left behind.
-      const left = await processesUsing(layout.dir);
+      // The safety net: what is left of the processes this `up` started (a process spawned while
+      // a stop was already under way, a hook script in a child's process group). Nothing else:
+      // other programs naming the directory (a CLI follower, a shell) are not ours to stop.
+      const groups = await groupMembers(children(running).map((c) => c.pid));
+      const left = [...new Set([...groups, ...recordedLeftovers(processes(running)).map((p) => p.pid)])];
       if (left.length > 0) {
-        out(`killing ${left.length} remaining process(es): ${left.map((p) => p.pid).join(" ")}`);
-        await killAll(
-          left.map((p) => p.pid),
-          LEFTOVER_KILL_DEADLINE_MS,
-        );
+        out(`killing ${left.length} remaining process(es): ${left.join(" ")}`);
+        await killAll(left, LEFTOVER_KILL_DEADLINE_MS);
       }
       await removeRunRecord(layout);
       out(`stopped: ${processes(running).length} processes ended`);

@@ -12,6 +12,7 @@ import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TokenChecker } from "./auth.js";
 import type { RestDeps } from "./deps.js";
+import { consoleRoutes } from "./console/index.js";
 import { EventStreams } from "./event-stream.js";
 import { extractComponents } from "./openapi-components.js";
 import { problemFromError, problemOf, sendProblem } from "./problem.js";
@@ -174,6 +175,8 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     await scope.register(changeRoutes, { deps });
   });
   await app.register(healthRoutes, { deps });
+  // The web console (/ui): static files, open like /docs; its data comes through the API above.
+  await app.register(consoleRoutes);
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
