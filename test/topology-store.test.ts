@@ -36,6 +36,7 @@ function options(cluster_id: string, overrides: Partial<TopologyStoreOptions> = 
     refresh_interval_ms: 500,
     retry_base_ms: 50,
     retry_max_ms: 400,
+    under_replicated: "refuse",
     ...overrides,
   };
 }

@@ -37,6 +37,12 @@ export interface TopologyStoreOptions {
   /** Back-off after a failure: retry_base_ms * 2^(n-1), capped at retry_max_ms. */
   readonly retry_base_ms: number;
   readonly retry_max_ms: number;
+  /**
+   * A bucket with fewer replicas than configured that cannot be raised: "refuse" it (the writer:
+   * no commits to a bucket that does not keep its promise), or "follow" it anyway, flagged in the
+   * health (readers, which would otherwise lose the topology).
+   */
+  readonly under_replicated: "refuse" | "follow";
 }
 
 export type TopologyObserver = (master_name: string, read: TopologyRead) => void;
@@ -92,7 +98,8 @@ export class TopologyStore {
   readonly #options: TopologyStoreOptions;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
-  readonly #seen = new Set<string>();
+  /** The last revision delivered per key (the keys seen, for the periodic read). */
+  readonly #revisions = new Map<string, number>();
   #kv: KV | null = null;
   #stop_watch: (() => void) | null = null;
   #state: TopologyStoreState = "idle";
@@ -247,7 +254,18 @@ export class TopologyStore {
       );
     }
     this.#replicas_actual = placedReplicas(info);
-    await this.#checkReplicas(jsm, info, replicas);
+    try {
+      await this.#checkReplicas(jsm, info, replicas);
+    } catch (error) {
+      // A reader follows an under-replicated bucket (flagged in its health) rather than lose the
+      // topology; a writer refuses it.
+      if (!(error instanceof TopologyStoreError) || this.#options.under_replicated === "refuse") throw error;
+      this.#fail(error.code, error.message);
+      this.#logger.error(
+        { event: "topology_bucket_followed_under_replicated", bucket: this.bucket, code: error.code },
+        `following ${this.bucket} anyway: ${error.message}`,
+      );
+    }
     const kv = await new Kvm(js).open(this.bucket, { timeout });
     this.#logger.info(
       { event: "topology_bucket_open", bucket: this.bucket, replicas: this.#replicas_actual },
@@ -342,10 +360,13 @@ export class TopologyStore {
       while (!aborted(signal)) {
         await sleep(period_ms, undefined, { signal }).catch(() => undefined);
         if (aborted(signal)) return;
-        for (const key of this.#options.masters?.map(topologyKey) ?? [...this.#seen]) {
+        for (const key of this.#options.masters?.map(topologyKey) ?? [...this.#revisions.keys()]) {
           try {
             const entry = await kv.get(key);
-            if (entry !== null && !aborted(signal)) this.#deliver(key, entry, observe);
+            // Only what the watch missed: a revision newer than the last one delivered.
+            const last = this.#revisions.get(key) ?? 0;
+            if (entry !== null && entry.revision > last && !aborted(signal))
+              this.#deliver(key, entry, observe);
           } catch (error) {
             this.#logger.debug(
               { event: "topology_read_failed", bucket: this.bucket, key, error: errorMessage(error) },
@@ -367,7 +388,7 @@ export class TopologyStore {
     if (!name.ok) return;
     const masters = this.#options.masters;
     if (masters !== null && !masters.includes(name.value)) return;
-    this.#seen.add(key);
+    this.#revisions.set(key, Math.max(entry.revision, this.#revisions.get(key) ?? 0));
     try {
       observe(name.value, readTopologyEntry(name.value, entry));
     } catch (error) {
