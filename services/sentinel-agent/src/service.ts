@@ -5,13 +5,7 @@ import { readFile } from "node:fs/promises";
 import { randomBytes, randomInt } from "node:crypto";
 import { dirname, join } from "node:path";
 import { initAgent, masterNames, persistedState, replicaViews } from "@sentinel-plane/core";
-import type {
-  Address,
-  AgentState,
-  AgentTiming,
-  NodeCommand,
-  Random,
-} from "@sentinel-plane/core";
+import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
 import {
   connectNats,
@@ -70,6 +64,8 @@ export const AGENT_TIMING: AgentTiming = {
 
 const TICK_MS = 100;
 const RETAIN_EVERY_TICKS = 10;
+/** Every admin request (RESP, REST) is answered within this, at worst with SP_ERR_TIMEOUT. */
+const ADMIN_TIMEOUT_MS = 5000;
 /** Safety-net reads of the topology keys (a watch stalled across a NATS outage). */
 const TOPOLOGY_REFRESH_MS = 1000;
 /** Longest wait between two attempts to open or watch the topology bucket. */
@@ -332,6 +328,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     {
       inputs_max: 10_000,
       admin_pending_max: 64,
+      admin_timeout_ms: ADMIN_TIMEOUT_MS,
       now_ms,
       random: cryptoRandom,
       on_error: (error, context) => {
