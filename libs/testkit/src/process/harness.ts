@@ -230,7 +230,7 @@ export class Harness {
     for (let attempt = 1; attempt <= BIND_ATTEMPTS_MAX; attempt++) {
       this.assertOpen();
       const dir = await this.tempDir(options.name ?? "nats");
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       const server = new NatsServer(options.name ?? `nats-${port}`, port, dir, options, {
         ready_timeout_ms: this.ready_timeout_ms,
         signal: this.signal,

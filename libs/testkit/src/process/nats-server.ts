@@ -9,6 +9,8 @@ export interface NatsServerOptions {
   readonly name?: string;
   readonly user?: string;
   readonly pass?: string;
+  /** A fixed client port (a test that starts a client before its server); free one otherwise. */
+  readonly port?: number;
   /** A member of a JetStream cluster (see Harness.startNatsCluster). */
   readonly cluster?: NatsClusterMembership;
 }
