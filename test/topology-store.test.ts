@@ -138,6 +138,22 @@ void test("creates the bucket once with its settings, writes compare-and-set, re
     assert.equal(health.last_error?.code, "SP_ERR_TOPOLOGY_UNDER_REPLICATED");
     const refused = await strict.commit("m", recordText("m", 1, 7001), 0);
     assert.equal(refused.ok, false, "no write through a refused bucket");
+
+    // A reader follows it anyway, flagged.
+    const logs4 = new LogLines("test");
+    const reader = new TopologyStore(
+      nc,
+      options("ts2", { bucket: { ...TOPOLOGY_BUCKET_DEFAULTS, replicas: 3 }, under_replicated: "follow" }),
+      logs4.logger,
+    );
+    t.after(() => {
+      reader.stop();
+    });
+    reader.start(() => undefined);
+    await logs4.event("topology_watching", 10_000);
+    assert.equal(reader.health().watching, true);
+    assert.equal(reader.health().under_replicated, true);
+    assert.equal(reader.health().replicas_actual, 1);
   });
 });
 

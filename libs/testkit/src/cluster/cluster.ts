@@ -182,8 +182,9 @@ async function spawnAgent(procs: Harness, agent: AgentNode): Promise<ServiceProc
     args: [agent.config_path],
     env: { SP_LOG_LEVEL: "info", ...agent.env },
   });
+  // The REST build alone (fastify, TypeBox, Swagger) took over 30 s on a 2-core machine at load 50.
   const started = await service.waitForLog((r) => r["msg"] === "sentinel-agent started", {
-    timeout_ms: 30_000,
+    timeout_ms: 90_000,
   });
   const myid = started["myid"];
   if (typeof myid === "string") agent.myid = myid;
