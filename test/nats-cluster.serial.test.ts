@@ -28,6 +28,7 @@ void test("NATS cluster of 3: kill -9 of the bucket's leader, then a failover co
     // Steady state: kill -9 the server that leads the bucket's stream.
     const leader = nats.byName(before.leader);
     leader.kill("SIGKILL");
+    await leader.stop(1000); // reaped: the cluster helper no longer counts it as running
     const after_kill = await nats.waitForStreamLeader(stream, EVENT_TIMEOUT_MS);
     assert.notEqual(after_kill.leader, before.leader);
     assert.equal(after_kill.num_replicas, 3);
