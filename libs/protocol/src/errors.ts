@@ -57,6 +57,10 @@ export const ERRORS = {
   SP_ERR_NOT_PRIMARY: { status: 503, template: "%s is not the primary of any monitored master" },
   SP_ERR_NOT_HEALTHY_REPLICA: { status: 503, template: "%s is not a healthy replica: %s" },
   SP_ERR_NOT_READY: { status: 503, template: "not ready: %s" },
+  SP_ERR_TOPOLOGY_UNDER_REPLICATED: {
+    status: 503,
+    template: "topology bucket %s has %s replicas, %s configured, and cannot be raised: %s",
+  },
 } as const satisfies Record<string, { readonly status: number; readonly template: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

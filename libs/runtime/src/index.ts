@@ -26,3 +26,4 @@ export {
   readJsonConfigFile,
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
+export * from "./topology-store/index.js";

@@ -41,6 +41,7 @@ export const NATS_DEFAULTS = {
  * reconnecting forever (`maxReconnectAttempts: -1`): a service must outlive NATS outages.
  */
 export async function connectNats(options: NatsOptions, logger: Logger): Promise<NatsConnection> {
+  const waiting = logWhileUnreachable(options, logger);
   const nc = await connect({
     servers: [...options.servers],
     name: options.name,
@@ -57,10 +58,53 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     pingInterval: options.ping_interval_ms,
     maxPingOut: options.ping_max_out,
     noEcho: options.no_echo ?? false,
-  });
+  }).finally(waiting);
   logger.info({ event: "nats_connected", server: nc.getServer() }, "connected to NATS");
   void logStatus(nc, logger);
   return nc;
+}
+
+/** First "unreachable" line after this; then at doubling intervals up to the cap. */
+export const NATS_UNREACHABLE_LOG_FIRST_MS = 500;
+export const NATS_UNREACHABLE_LOG_MAX_MS = 30_000;
+
+/** Wait before the n-th (1-based) "still unreachable" line. */
+export function unreachableLogDelay_ms(n: number): number {
+  return Math.min(
+    NATS_UNREACHABLE_LOG_MAX_MS,
+    NATS_UNREACHABLE_LOG_FIRST_MS * 2 ** Math.max(0, Math.min(n - 1, 20)),
+  );
+}
+
+/**
+ * The client waits for a first server silently (`waitOnFirstConnect`): say which servers we try
+ * at once, and that they are unreachable while it lasts, on a back-off. Returns the stopper.
+ */
+function logWhileUnreachable(options: NatsOptions, logger: Logger): () => void {
+  const servers = options.servers.join(", ");
+  const started_ms = performance.now();
+  logger.info({ event: "nats_connecting", servers: options.servers }, `connecting to NATS at ${servers}`);
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = (n: number): void => {
+    timer = setTimeout(() => {
+      const waited_ms = Math.round(performance.now() - started_ms);
+      logger.warn(
+        {
+          event: "nats_unreachable",
+          servers: options.servers,
+          waited_ms,
+          retry_ms: options.reconnect_wait_ms,
+          next_log_ms: unreachableLogDelay_ms(n + 1),
+        },
+        `NATS unreachable at ${servers} for ${waited_ms} ms; retrying every ${options.reconnect_wait_ms} ms`,
+      );
+      schedule(n + 1);
+    }, unreachableLogDelay_ms(n));
+  };
+  schedule(1);
+  return () => {
+    if (timer !== null) clearTimeout(timer);
+  };
 }
 
 async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {

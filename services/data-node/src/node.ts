@@ -29,6 +29,8 @@ import {
   errorMessage,
   getTracer,
   inMessageContext,
+  TOPOLOGY_BUCKET_DEFAULTS,
+  TopologyStore,
   withSpan,
 } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
@@ -48,7 +50,6 @@ import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { Supervisor } from "./supervisor.js";
-import { TopologyWatch } from "./topology-watch.js";
 
 /** A self-fence under way (at most one). */
 interface SelfFence {
@@ -90,7 +91,7 @@ export class DataNode {
   private persisting: Promise<unknown> = Promise.resolve();
   // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
   private readonly contact: ControlPlaneContact;
-  private topology: TopologyWatch | null = null;
+  private topology: TopologyStore | null = null;
   private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
   private last_answered: Observation | null = null;
@@ -290,22 +291,28 @@ export class DataNode {
       );
       return;
     }
-    this.topology = new TopologyWatch(
+    this.topology = new TopologyStore(
       nc,
       {
         cluster_id: this.config.cluster_id,
-        master_name,
+        bucket: TOPOLOGY_BUCKET_DEFAULTS,
         request_timeout_ms: this.config.command_timeout_ms,
+        masters: [master_name],
         refresh_interval_ms: this.config.report_interval_ms,
         retry_base_ms: this.config.nats.reconnect_wait_ms,
         retry_max_ms: 5000,
+        under_replicated: "follow",
       },
       this.logger,
-      (record, revision) => {
-        this.onTopology(record, revision);
-      },
     );
-    this.topology.start();
+    this.topology.start((_master, read) => {
+      if (read.kind === "invalid") {
+        this.logger.warn(
+          { event: "topology_invalid", revision: read.revision, error: read.reason },
+          "committed topology record ignored",
+        );
+      } else this.onTopology(read.kind === "record" ? read.record : null, read.revision);
+    });
   }
 
   private onTopology(record: WireTopologyRecord | null, revision: number): void {

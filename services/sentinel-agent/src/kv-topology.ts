@@ -1,96 +1,78 @@
-// The committed topology in a JetStream KV bucket: one key per master, updated only with
-// compare-and-set on the revision the leader read, so two leaders of different epochs cannot both
-// commit. Watching the bucket feeds `topology_observed` inputs to every agent.
-import type { KV } from "@nats-io/kv";
+// The agent's side of the committed topology (the shared TopologyStore of @sentinel-plane/runtime):
+// records encoded for the bucket, compare-and-set commits on the revision the leader read (two
+// leaders of different epochs cannot both commit), and the latest record of each master as the
+// watch delivered it. Watching the bucket feeds `topology_observed` inputs to every agent.
+import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
 import type { TopologyRecord } from "@sentinel-plane/core";
-import type { CommitOutcome, TopologyStore } from "./ports.js";
-
-export interface TopologyCodec {
-  encode(record: TopologyRecord): string;
-  /** Returns null for a value that is not a valid record (logged by the caller). */
-  decode(text: string): TopologyRecord | null;
-}
+import type { TopologyHealth, TopologyRead, TopologyStore } from "@sentinel-plane/runtime";
+import type { CommitOutcome, TopologyStore as TopologyPort } from "./ports.js";
 
 export interface KvTopologyOptions {
-  readonly key_for: (master_name: string) => string;
-  readonly codec: TopologyCodec;
-  readonly on_invalid: (key: string, reason: string) => void;
+  /** A record in the bucket that does not decode (logged and counted by the caller). */
+  readonly on_invalid: (master_name: string, reason: string) => void;
 }
 
-export class KvTopology implements TopologyStore {
-  readonly #kv: KV;
-  readonly #options: KvTopologyOptions;
-  readonly #latest = new Map<string, { record: TopologyRecord; revision: number }>();
+type Committed = { readonly record: TopologyRecord; readonly revision: number };
 
-  constructor(kv: KV, options: KvTopologyOptions) {
-    this.#kv = kv;
+export class KvTopology implements TopologyPort {
+  readonly #store: TopologyStore;
+  readonly #options: KvTopologyOptions;
+  readonly #latest = new Map<string, Committed>();
+
+  constructor(store: TopologyStore, options: KvTopologyOptions) {
+    this.#store = store;
     this.#options = options;
   }
 
+  health(): TopologyHealth {
+    return this.#store.health();
+  }
+
   async commit(record: TopologyRecord, expected_revision: number): Promise<CommitOutcome> {
-    const key = this.#options.key_for(record.master_name);
-    const data = this.#options.codec.encode(record);
-    try {
-      const revision =
-        expected_revision === 0
-          ? await this.#kv.create(key, data)
-          : await this.#kv.update(key, data, expected_revision);
-      return { ok: true, revision };
-    } catch {
-      // Wrong last sequence, or the KV is unreachable: either way the commit did not happen as
-      // asked. Report what is there now so the core can adopt a newer record.
-      const current = await this.read(record.master_name);
-      return current === null ? { ok: false } : { ok: false, current };
-    }
+    const data = JSON.stringify({ v: PROTOCOL_VERSION, type: "topology", ...record });
+    const outcome = await this.#store.commit(record.master_name, data, expected_revision);
+    if (outcome.ok) return outcome;
+    const current = outcome.current === null ? null : this.#committed(record.master_name, outcome.current);
+    return current === null ? { ok: false } : { ok: false, current };
   }
 
   /**
    * The record of a master as the watch last delivered it (JetStream pushes every update, ours
    * included), without a round trip; null before the watch delivered one for it.
    */
-  latest(master_name: string): { record: TopologyRecord; revision: number } | null {
-    return this.#latest.get(this.#options.key_for(master_name)) ?? null;
+  latest(master_name: string): Committed | null {
+    return this.#latest.get(master_name) ?? null;
   }
 
   /** The current record of a master, or null when absent, unreadable or invalid. */
-  async read(master_name: string): Promise<{ record: TopologyRecord; revision: number } | null> {
-    const key = this.#options.key_for(master_name);
-    try {
-      const entry = await this.#kv.get(key);
-      if (entry === null || entry.operation !== "PUT") return null;
-      const record = this.#options.codec.decode(entry.string());
-      if (record === null) {
-        this.#options.on_invalid(key, "not a valid topology record");
-        return null;
-      }
-      return { record, revision: entry.revision };
-    } catch {
-      return null;
-    }
+  async read(master_name: string): Promise<Committed | null> {
+    const read = await this.#store.read(master_name).catch(() => null);
+    return read === null ? null : this.#committed(master_name, read);
   }
 
   /**
    * Follows every change of the bucket (the latest value of each key first), calling `observe`
-   * for each valid record. Returns a function that stops the watch.
+   * for each valid record; the store restarts the watch itself. Returns a function that stops it.
    */
-  async watch(observe: (record: TopologyRecord, revision: number) => void): Promise<() => void> {
-    const iterator = await this.#kv.watch();
-    void (async () => {
-      for await (const entry of iterator) {
-        this.#latest.delete(entry.key);
-        if (entry.operation !== "PUT") continue;
-        const record = this.#options.codec.decode(entry.string());
-        if (record === null) {
-          this.#options.on_invalid(entry.key, "not a valid topology record");
-          continue;
-        }
-        // One entry per key of the bucket (a key per monitored master).
-        this.#latest.set(entry.key, { record, revision: entry.revision });
-        observe(record, entry.revision);
-      }
-    })();
+  watch(observe: (record: TopologyRecord, revision: number) => void): () => void {
+    this.#store.start((master_name, read) => {
+      this.#latest.delete(master_name);
+      const committed = this.#committed(master_name, read);
+      if (committed === null) return;
+      this.#latest.set(master_name, committed);
+      observe(committed.record, committed.revision);
+    });
     return () => {
-      iterator.stop();
+      this.#store.stop();
     };
+  }
+
+  #committed(master_name: string, read: TopologyRead): Committed | null {
+    if (read.kind === "absent") return null;
+    if (read.kind === "invalid") {
+      this.#options.on_invalid(master_name, read.reason);
+      return null;
+    }
+    return { record: read.record, revision: read.revision };
   }
 }

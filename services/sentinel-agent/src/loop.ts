@@ -17,12 +17,26 @@ export interface AgentLoopOptions {
   readonly inputs_max: number;
   /** Bound on admin requests waiting for their reply. */
   readonly admin_pending_max: number;
+  /**
+   * Every admin request is answered within this: its reply, or SP_ERR_TIMEOUT (the request no
+   * longer counts against `admin_pending_max`, so stuck requests never lock the API out).
+   */
+  readonly admin_timeout_ms: number;
   readonly now_ms: () => number;
   readonly random: Random;
   readonly on_error: (error: unknown, context: string) => void;
 }
 
-type Pending = { resolve: (reply: AdminReply) => void };
+type Pending = { resolve: (reply: AdminReply) => void; readonly timer: NodeJS.Timeout };
+
+/** What the loop reports about itself beside its state (/readyz, metrics). */
+export interface LoopHealth {
+  /** Persists that failed since start; the last one's error. */
+  readonly persist_failures: number;
+  readonly last_persist_error: string | null;
+  /** Admin requests answered SP_ERR_TIMEOUT since start. */
+  readonly admin_timeouts: number;
+}
 
 export class AgentLoop {
   #state: AgentState;
@@ -31,6 +45,9 @@ export class AgentLoop {
   readonly #queue: Input[] = [];
   readonly #admin = new Map<number, Pending>();
   #admin_next_id = 1;
+  #persist_failures = 0;
+  #last_persist_error: string | null = null;
+  #admin_timeouts = 0;
   #draining = false;
   #stopped = false;
   /** Resolves when the queue is empty and no persist is in flight (tests, shutdown). */
@@ -39,7 +56,7 @@ export class AgentLoop {
   #wake: { readonly at_ms: number; readonly timer: NodeJS.Timeout } | null = null;
 
   constructor(state: AgentState, ports: AgentPorts, options: AgentLoopOptions) {
-    assert.ok(options.inputs_max > 0 && options.admin_pending_max > 0);
+    assert.ok(options.inputs_max > 0 && options.admin_pending_max > 0 && options.admin_timeout_ms > 0);
     this.#state = state;
     this.#ports = ports;
     this.#options = options;
@@ -47,6 +64,14 @@ export class AgentLoop {
 
   get state(): AgentState {
     return this.#state;
+  }
+
+  health(): LoopHealth {
+    return {
+      persist_failures: this.#persist_failures,
+      last_persist_error: this.#last_persist_error,
+      admin_timeouts: this.#admin_timeouts,
+    };
   }
 
   /** Enqueues an input. Returns false when the queue is full and the input was refused. */
@@ -76,13 +101,29 @@ export class AgentLoop {
     }
     const request_id = this.#admin_next_id++;
     return new Promise<AdminReply>((resolve) => {
-      this.#admin.set(request_id, { resolve });
+      const timeout_ms = this.#options.admin_timeout_ms;
+      const timer = setTimeout(() => {
+        this.#admin_timeouts++;
+        this.#answer(request_id, {
+          ok: false,
+          code: "SP_ERR_TIMEOUT",
+          message: `admin ${command.type} timed out after ${timeout_ms} ms`,
+        });
+      }, timeout_ms);
+      this.#admin.set(request_id, { resolve, timer });
       const accepted = this.feed({ type: "admin", now_ms: this.#options.now_ms(), command, request_id });
-      if (!accepted) {
-        this.#admin.delete(request_id);
-        resolve({ ok: false, code: "SP_ERR_BUSY", message: "agent input queue is full" });
-      }
+      if (!accepted)
+        this.#answer(request_id, { ok: false, code: "SP_ERR_BUSY", message: "agent input queue is full" });
     });
+  }
+
+  /** Resolves a waiting admin request once (a late reply after its timeout finds nobody). */
+  #answer(request_id: number, reply: AdminReply): void {
+    const pending = this.#admin.get(request_id);
+    if (pending === undefined) return;
+    this.#admin.delete(request_id);
+    clearTimeout(pending.timer);
+    pending.resolve(reply);
   }
 
   whenIdle(): Promise<void> {
@@ -95,9 +136,8 @@ export class AgentLoop {
     if (this.#wake !== null) clearTimeout(this.#wake.timer);
     this.#wake = null;
     this.#queue.length = 0;
-    for (const [, pending] of this.#admin)
-      pending.resolve({ ok: false, code: "SP_ERR_STOPPED", message: "agent stopped" });
-    this.#admin.clear();
+    for (const request_id of [...this.#admin.keys()])
+      this.#answer(request_id, { ok: false, code: "SP_ERR_STOPPED", message: "agent stopped" });
   }
 
   async #drain(): Promise<void> {
@@ -124,15 +164,32 @@ export class AgentLoop {
 
   /** Effects in order; a persist completes before any later effect is carried out. */
   async #carryOut(effects: readonly Effect[]): Promise<void> {
-    for (const effect of effects) {
+    for (const [index, effect] of effects.entries()) {
       try {
         if (effect.type === "persist") await this.#ports.state.save(effect.state);
         else this.#dispatch(effect);
       } catch (error) {
         this.#options.on_error(error, effect.type);
-        // A failed persist must not be followed by the messages that depend on it.
-        if (effect.type === "persist") return;
+        if (effect.type === "persist") {
+          // A failed persist must not be followed by the messages that depend on it; the admin
+          // requests among them are answered with the failure, never dropped.
+          this.#persistFailed(error, effects.slice(index + 1));
+          return;
+        }
       }
+    }
+  }
+
+  #persistFailed(error: unknown, skipped: readonly Effect[]): void {
+    this.#persist_failures++;
+    this.#last_persist_error = error instanceof Error ? error.message : String(error);
+    for (const effect of skipped) {
+      if (effect.type !== "admin_reply") continue;
+      this.#answer(effect.request_id, {
+        ok: false,
+        code: "SP_ERR_STATE_PERSIST_FAILED",
+        message: `could not persist the agent state: ${this.#last_persist_error}`,
+      });
     }
   }
 
@@ -214,17 +271,14 @@ export class AgentLoop {
           this.feed({ type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail });
         });
         return;
-      case "admin_reply": {
-        const pending = this.#admin.get(effect.request_id);
-        if (pending === undefined) return; // a propagated admin command has no local waiter
-        this.#admin.delete(effect.request_id);
-        pending.resolve({
+      case "admin_reply":
+        // A propagated admin command has no local waiter; a timed-out one has none any more.
+        this.#answer(effect.request_id, {
           ok: effect.ok,
           message: effect.message,
           ...(effect.code === undefined ? {} : { code: effect.code }),
         });
         return;
-      }
     }
   }
 }

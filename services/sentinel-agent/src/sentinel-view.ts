@@ -200,8 +200,18 @@ function infoText(info: RedisInfo | null): string | null {
   return `${lines.join("\r\n")}\r\n`;
 }
 
+/** The loop's own answers (not the core's Sentinel replies) carry their code to RESP clients. */
+const LOOP_CODES: ReadonlySet<string> = new Set([
+  "SP_ERR_TIMEOUT",
+  "SP_ERR_STATE_PERSIST_FAILED",
+  "SP_ERR_BUSY",
+  "SP_ERR_STOPPED",
+]);
+
 function result(reply: AdminReply): AdminResult {
-  return reply.ok ? { ok: true } : { ok: false, error: reply.message };
+  if (reply.ok) return { ok: true };
+  const coded = reply.code !== undefined && LOOP_CODES.has(reply.code);
+  return { ok: false, error: coded ? `${reply.code ?? ""} ${reply.message}` : reply.message };
 }
 
 const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {

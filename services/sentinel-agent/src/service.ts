@@ -4,24 +4,17 @@ import { accessSync, constants as fsConstants, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { randomBytes, randomInt } from "node:crypto";
 import { dirname, join } from "node:path";
-import { Kvm } from "@nats-io/kv";
 import { initAgent, masterNames, persistedState, replicaViews } from "@sentinel-plane/core";
-import type {
-  Address,
-  AgentState,
-  AgentTiming,
-  NodeCommand,
-  Random,
-  TopologyRecord,
-} from "@sentinel-plane/core";
+import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
 import {
-  decodeTopologyRecord,
-  PROTOCOL_VERSION,
-  topologyBucket,
-  topologyKey,
-} from "@sentinel-plane/protocol";
-import { connectNats, Counters, NATS_DEFAULTS, writeFileAtomic } from "@sentinel-plane/runtime";
+  connectNats,
+  Counters,
+  NATS_DEFAULTS,
+  TOPOLOGY_BUCKET_DEFAULTS,
+  TopologyStore,
+  writeFileAtomic,
+} from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
   applyEnvOverrides,
@@ -72,6 +65,12 @@ export const AGENT_TIMING: AgentTiming = {
 
 const TICK_MS = 100;
 const RETAIN_EVERY_TICKS = 10;
+/** Every admin request (RESP, REST) is answered within this, at worst with SP_ERR_TIMEOUT. */
+const ADMIN_TIMEOUT_MS = 5000;
+/** Safety-net reads of the topology keys (a watch stalled across a NATS outage). */
+const TOPOLOGY_REFRESH_MS = 1000;
+/** Longest wait between two attempts to open or watch the topology bucket. */
+const TOPOLOGY_RETRY_MAX_MS = 5000;
 
 export interface AgentHandle {
   readonly myid: string;
@@ -196,22 +195,30 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     logger,
   );
   events.attach(nc);
-  const kv = await new Kvm(nc).create(topologyBucket(plane.cluster_id), { history: 5, storage: "file" });
-  const topology = new KvTopology(kv, {
-    key_for: topologyKey,
-    codec: {
-      encode: (record: TopologyRecord) =>
-        JSON.stringify({ v: PROTOCOL_VERSION, type: "topology", ...record }),
-      decode: (text: string) => {
-        const decoded = decodeTopologyRecord(text);
-        return decoded.ok ? decoded.value : null;
+  // The bucket is opened (created, checked) and followed in the background: an agent starts and
+  // answers while NATS or JetStream is away, and says so on /readyz.
+  const topology = new KvTopology(
+    new TopologyStore(
+      nc,
+      {
+        cluster_id: plane.cluster_id,
+        bucket: { ...TOPOLOGY_BUCKET_DEFAULTS, replicas: plane.topology_replicas },
+        request_timeout_ms: NATS_DEFAULTS.connect_timeout_ms,
+        masters: null,
+        refresh_interval_ms: TOPOLOGY_REFRESH_MS,
+        retry_base_ms: NATS_DEFAULTS.reconnect_wait_ms,
+        retry_max_ms: TOPOLOGY_RETRY_MAX_MS,
+        under_replicated: "refuse",
+      },
+      logger,
+    ),
+    {
+      on_invalid: (key, reason) => {
+        counters.inc("malformed_total", { source: "kv" });
+        logger.warn({ key, reason }, "invalid topology record ignored");
       },
     },
-    on_invalid: (key, reason) => {
-      counters.inc("malformed_total", { source: "kv" });
-      logger.warn({ key, reason }, "invalid topology record ignored");
-    },
-  });
+  );
   const malformed = (subject: string, code: string, reason: string): void => {
     counters.inc("malformed_total", { source: subject.split(".")[2] ?? "?" });
     logger.warn({ subject, code, reason }, "malformed message ignored");
@@ -332,6 +339,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     {
       inputs_max: 10_000,
       admin_pending_max: 64,
+      admin_timeout_ms: ADMIN_TIMEOUT_MS,
       now_ms,
       random: cryptoRandom,
       on_error: (error, context) => {
@@ -348,7 +356,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   }, TICK_MS);
   status.start(nc);
   peers.start();
-  const stopWatch = await topology.watch((record, revision) => {
+  const stopWatch = topology.watch((record, revision) => {
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });
   });
 

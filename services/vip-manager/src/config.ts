@@ -149,7 +149,8 @@ export interface VipManagerConfig {
     readonly ping_max_out: number;
   };
   readonly kv_timeout_ms: number;
-  readonly kv_replicas: number;
+  /** Replicas of the topology bucket; null = 3 on a NATS cluster of 3 or more, else 1. */
+  readonly kv_replicas: number | null;
   readonly host_addresses: readonly string[];
   readonly vips: readonly VipConfig[];
   readonly lease_ms: number;
@@ -167,7 +168,7 @@ export interface VipManagerConfig {
 
 export const DEFAULTS = {
   kv_timeout_ms: 1000,
-  kv_replicas: 1,
+  kv_replicas: null,
   lease_ms: 3000,
   reconcile_interval_ms: 500,
   shutdown_hooks_wait_ms: 5000,

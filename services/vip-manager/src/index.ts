@@ -20,10 +20,4 @@ export { hostHasEndpoint, parseHostAddress } from "./host_address.js";
 export type { VipManagerOptions, VipManagerSettings } from "./manager.js";
 export { VipManager } from "./manager.js";
 export type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
-export type { TopologyBucketOptions } from "./topology_source.js";
-export {
-  KvTopologySource,
-  TOPOLOGY_BUCKET_HISTORY,
-  openTopologyBucket,
-  readEntry,
-} from "./topology_source.js";
+export { KvTopologySource, toTopologyRead } from "./topology_source.js";

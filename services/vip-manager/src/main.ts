@@ -3,14 +3,21 @@
 import { hostname } from "node:os";
 import { HookRunner } from "@sentinel-plane/hooks";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
-import { connectNats, createLogger, errorMessage, startOpsServerFromEnv } from "@sentinel-plane/runtime";
+import {
+  connectNats,
+  createLogger,
+  errorMessage,
+  startOpsServerFromEnv,
+  TOPOLOGY_BUCKET_DEFAULTS,
+  TopologyStore,
+} from "@sentinel-plane/runtime";
 import type { VipManagerConfig } from "./config.js";
 import { loadConfig } from "./config.js";
 import { VipManager } from "./manager.js";
-import { KvTopologySource, openTopologyBucket } from "./topology_source.js";
+import { KvTopologySource } from "./topology_source.js";
 import { VipController } from "./vip_controller.js";
 
-/** Opening the bucket is retried (JetStream may still be starting); bounded, then exit. */
+/** Opening the bucket is awaited (JetStream may still be starting); bounded, then exit. */
 const BUCKET_OPEN_ATTEMPTS_MAX = 600;
 const BUCKET_OPEN_RETRY_MS = 1000;
 
@@ -145,8 +152,25 @@ async function main(): Promise<number> {
     return 0;
   }
   void followStatus(nc, running, logger);
-  const kv = await openBucket(nc, c, logger, isStopping);
-  if (kv === null) {
+  const source = new KvTopologySource(
+    new TopologyStore(
+      nc,
+      {
+        cluster_id: c.cluster_id,
+        bucket: { ...TOPOLOGY_BUCKET_DEFAULTS, replicas: c.kv_replicas },
+        request_timeout_ms: c.kv_timeout_ms,
+        masters: null,
+        refresh_interval_ms: 0,
+        retry_base_ms: c.nats.reconnect_wait_ms,
+        retry_max_ms: BUCKET_OPEN_RETRY_MS * 5,
+        under_replicated: "follow",
+      },
+      logger,
+    ),
+    c.kv_timeout_ms,
+  );
+  if (!(await bucketOpen(source, logger, isStopping))) {
+    source.stop();
     if (isStopping()) {
       await stopped;
       return 0;
@@ -155,35 +179,24 @@ async function main(): Promise<number> {
     await nc.close().catch(() => undefined);
     return 1;
   }
-  if (!isStopping()) await running.attach(new KvTopologySource(kv, c.kv_timeout_ms));
+  if (!isStopping()) await running.attach(source);
   await stopped;
   return 0;
 }
 
-async function openBucket(
-  nc: NatsConnection,
-  c: VipManagerConfig,
+/** Waits for the store to open and follow the bucket (it retries and logs by itself); bounded. */
+async function bucketOpen(
+  source: KvTopologySource,
   logger: Logger,
   stopping: () => boolean,
-): Promise<Awaited<ReturnType<typeof openTopologyBucket>> | null> {
+): Promise<boolean> {
   for (let attempt = 1; attempt <= BUCKET_OPEN_ATTEMPTS_MAX && !stopping(); attempt++) {
-    try {
-      return await openTopologyBucket(nc, {
-        cluster_id: c.cluster_id,
-        timeout_ms: c.kv_timeout_ms,
-        replicas: c.kv_replicas,
-      });
-    } catch (error) {
-      logger.warn(
-        { event: "kv_open_failed", attempt, error: errorMessage(error) },
-        "cannot open the topology bucket",
-      );
-      await new Promise((resolve) => setTimeout(resolve, BUCKET_OPEN_RETRY_MS));
-    }
+    if (source.watching) return true;
+    await new Promise((resolve) => setTimeout(resolve, BUCKET_OPEN_RETRY_MS / 10));
   }
   if (!stopping())
     logger.fatal({ event: "kv_open_gave_up", attempts: BUCKET_OPEN_ATTEMPTS_MAX }, "giving up");
-  return null;
+  return false;
 }
 
 async function followStatus(nc: NatsConnection, manager: VipManager, logger: Logger): Promise<void> {

@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Harness, PreparedRedis } from "../process/harness.js";
+import type { NatsCluster } from "../process/nats-cluster.js";
 import type { NatsServer } from "../process/nats-server.js";
 import { freePort, LOOPBACK } from "../process/ports.js";
 import type { ServiceProcess } from "../process/service.js";
@@ -35,6 +36,8 @@ export interface ClusterOptions {
   readonly replica_priorities?: readonly number[];
   /** How many masters (each with its own replicas), named `<master_name>`, `<master_name>-1`... */
   readonly masters?: number;
+  /** Run on a JetStream cluster of this many nats-servers (every service gets every URL). */
+  readonly nats_cluster?: number;
 }
 
 export interface RedisNode {
@@ -73,6 +76,8 @@ export class Cluster {
   readonly groups: RedisNode[][];
   readonly agents: AgentNode[];
   readonly events: SeenEvent[] = [];
+  /** The NATS cluster when started with `nats_cluster` (then `nats` is its first member). */
+  nats_cluster: NatsCluster | null = null;
   readonly #procs: Harness;
   readonly #nc: NatsConnection;
   #waiters: { match: (e: WireEventMessage) => boolean; resolve: (e: SeenEvent) => void }[] = [];
@@ -177,8 +182,9 @@ async function spawnAgent(procs: Harness, agent: AgentNode): Promise<ServiceProc
     args: [agent.config_path],
     env: { SP_LOG_LEVEL: "info", ...agent.env },
   });
+  // The REST build alone (fastify, TypeBox, Swagger) took over 30 s on a 2-core machine at load 50.
   const started = await service.waitForLog((r) => r["msg"] === "sentinel-agent started", {
-    timeout_ms: 30_000,
+    timeout_ms: 90_000,
   });
   const myid = started["myid"];
   if (typeof myid === "string") agent.myid = myid;
@@ -199,14 +205,17 @@ async function spawnDataNode(procs: Harness, node_id: string, config_path: strin
 export async function startCluster(procs: Harness, options: ClusterOptions): Promise<Cluster> {
   const cluster_id = `c${Math.floor(Math.random() * 1e9).toString(36)}`;
   const master_name = options.master_name ?? "mymaster";
-  const nats = await procs.startNats();
+  const nats_cluster =
+    options.nats_cluster === undefined ? null : await procs.startNatsCluster(options.nats_cluster);
+  const nats = nats_cluster?.servers[0] ?? (await procs.startNats());
+  const nats_urls = nats_cluster?.urls ?? [nats.url];
   const groups: RedisNode[][] = [];
   for (let m = 0; m < (options.masters ?? 1); m++) {
     const name = m === 0 ? master_name : `${master_name}-${m}`;
-    groups.push(await startGroup(procs, options, cluster_id, name, nats, m));
+    groups.push(await startGroup(procs, options, cluster_id, name, nats_urls, m));
   }
   const nc = await connect({
-    servers: nats.url,
+    servers: nats_urls,
     name: "cluster-test",
     timeout: 2000,
     reconnect: true,
@@ -219,6 +228,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const agents: AgentNode[] = [];
   // Subscribed before any agent starts: the test sees every event, discovery included.
   const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, groups, agents);
+  cluster.nats_cluster = nats_cluster;
   procs.onCleanup(() => cluster.close());
   for (let i = 0; i < options.agents; i++) {
     const dir = await procs.tempDir(`agent-${i}`);
@@ -239,7 +249,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
           `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
         ];
       }),
-      `sentinel-plane nats-servers ${nats.url}`,
+      `sentinel-plane nats-servers ${nats_urls.join(" ")}`,
       `sentinel-plane cluster-id ${cluster_id}`,
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
@@ -269,7 +279,7 @@ async function startGroup(
   options: ClusterOptions,
   cluster_id: string,
   master_name: string,
-  nats: NatsServer,
+  nats_urls: readonly string[],
   group_index: number,
 ): Promise<RedisNode[]> {
   const primary = await procs.prepareRedis({ name: `redis-${group_index}-0` });
@@ -295,7 +305,7 @@ async function startGroup(
         node_id,
         cluster_id,
         master_name,
-        nats: { servers: [nats.url] },
+        nats: { servers: nats_urls },
         redis: { host: LOOPBACK, port: p.port },
         mode: "supervise",
         redis_config_path: p.config_path,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Redis } from "@sentinel-plane/runtime";
 import { isAlive, ManagedProcess } from "./managed-process.js";
 import type { SpawnSpec } from "./managed-process.js";
+import { NatsCluster } from "./nats-cluster.js";
 import { NatsServer } from "./nats-server.js";
 import type { NatsServerOptions } from "./nats-server.js";
 import { BIND_ATTEMPTS_MAX, freePort } from "./ports.js";
@@ -229,7 +230,7 @@ export class Harness {
     for (let attempt = 1; attempt <= BIND_ATTEMPTS_MAX; attempt++) {
       this.assertOpen();
       const dir = await this.tempDir(options.name ?? "nats");
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       const server = new NatsServer(options.name ?? `nats-${port}`, port, dir, options, {
         ready_timeout_ms: this.ready_timeout_ms,
         signal: this.signal,
@@ -238,6 +239,50 @@ export class Harness {
       if ((await server.launch()) === "ready") return server;
     }
     throw new Error(`nats-server: no free port after ${BIND_ATTEMPTS_MAX} attempts`);
+  }
+
+  /**
+   * A JetStream cluster of `size` nats-servers routed to each other (`cluster { routes }`), each
+   * with its own store dir, client, route and monitoring ports. Resolves once the JetStream meta
+   * group has a leader and every member.
+   */
+  async startNatsCluster(
+    size: number,
+    options: Omit<NatsServerOptions, "cluster" | "name"> = {},
+  ): Promise<NatsCluster> {
+    this.assertOpen();
+    const cluster_name = `sp-${this.name}`.slice(0, 32);
+    const members = [];
+    for (let i = 0; i < size; i++) {
+      members.push({
+        name: `nats-${i}`,
+        port: await freePort(),
+        route_port: await freePort(),
+        monitor_port: await freePort(),
+      });
+    }
+    const routes = members.map((m) => `nats://127.0.0.1:${m.route_port}`);
+    const servers = await Promise.all(
+      members.map(async (m) => {
+        const server = new NatsServer(
+          m.name,
+          m.port,
+          await this.tempDir(m.name),
+          {
+            ...options,
+            name: m.name,
+            cluster: { name: cluster_name, route_port: m.route_port, monitor_port: m.monitor_port, routes },
+          },
+          { ready_timeout_ms: this.ready_timeout_ms, signal: this.signal, track: this.track },
+        );
+        if ((await server.launch()) !== "ready")
+          throw new Error(`${m.name}: port taken, start the cluster again`);
+        return server;
+      }),
+    );
+    const cluster = new NatsCluster(cluster_name, servers);
+    await cluster.waitForMeta(this.ready_timeout_ms);
+    return cluster;
   }
 
   /** Starts `node --import tsx <entry>`; its stdout JSON lines can be awaited. */

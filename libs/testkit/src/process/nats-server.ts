@@ -9,6 +9,20 @@ export interface NatsServerOptions {
   readonly name?: string;
   readonly user?: string;
   readonly pass?: string;
+  /** A fixed client port (a test that starts a client before its server); free one otherwise. */
+  readonly port?: number;
+  /** A member of a JetStream cluster (see Harness.startNatsCluster). */
+  readonly cluster?: NatsClusterMembership;
+}
+
+export interface NatsClusterMembership {
+  readonly name: string;
+  /** This server's route port. */
+  readonly route_port: number;
+  /** Route URLs of every member (its own is ignored by nats-server). */
+  readonly routes: readonly string[];
+  /** HTTP monitoring port (/jsz, /healthz). */
+  readonly monitor_port: number;
 }
 
 export interface NatsLaunchSettings {
@@ -50,6 +64,12 @@ export class NatsServer {
     return this.proc;
   }
 
+  /** The monitoring endpoint of a cluster member (null for a lone server). */
+  get monitor_url(): string | null {
+    const cluster = this.options.cluster;
+    return cluster === undefined ? null : `http://${LOOPBACK}:${cluster.monitor_port}`;
+  }
+
   get pid(): number {
     return this.process.pid;
   }
@@ -59,6 +79,11 @@ export class NatsServer {
     const args = ["-js", "-sd", this.store_dir, "-a", LOOPBACK, "-p", String(this.port), "-n", this.name];
     if (this.options.user !== undefined) args.push("--user", this.options.user);
     if (this.options.pass !== undefined) args.push("--pass", this.options.pass);
+    const cluster = this.options.cluster;
+    if (cluster !== undefined) {
+      args.push("--cluster_name", cluster.name, "--cluster", `nats://${LOOPBACK}:${cluster.route_port}`);
+      args.push("--routes", cluster.routes.join(","), "-m", String(cluster.monitor_port));
+    }
     const proc = ManagedProcess.spawn({
       name: this.name,
       command: "nats-server",

@@ -70,6 +70,7 @@ export interface ConfigDraft {
     rest_token: string | null;
     rest_rate_limit: number;
     state_dir: string | null;
+    topology_replicas: number | null;
   };
 }
 

@@ -29,6 +29,7 @@ void describe("applyEnvOverrides", () => {
       SP_REST_TOKEN: "0123456789abcdef",
       SP_REST_RATE_LIMIT: "5000",
       SP_STATE_DIR: "/state",
+      SP_TOPOLOGY_REPLICAS: "3",
       SP_ANNOUNCE_IP: "192.0.2.7",
       SP_ANNOUNCE_PORT: "36379",
       UNRELATED: "x",
@@ -45,11 +46,12 @@ void describe("applyEnvOverrides", () => {
       rest_token: "0123456789abcdef",
       rest_rate_limit: 5000,
       state_dir: "/state",
+      topology_replicas: 3,
     });
     assert.equal(c.server.port, 26500);
     assert.equal(c.announce_ip, "192.0.2.7");
     assert.equal(c.announce_port, 36379);
-    assert.equal(r.value.applied.length, 12);
+    assert.equal(r.value.applied.length, 13);
     assert.equal(config.plane.cluster_id, "from-file", "the file's model is not modified");
   });
 

@@ -6,7 +6,7 @@ import { ProblemList } from "./errors.js";
 import type { PlaneSettings, SentinelConfig, ServerSettings } from "./model.js";
 import { parseClusterId, parseNatsServers, parseNonEmpty, parseRestToken } from "./plane-directives.js";
 import type { ValueResult } from "./values.js";
-import { parseHost, parsePort, parseRestRateLimit } from "./values.js";
+import { parseHost, parsePort, parseRestRateLimit, parseTopologyReplicas } from "./values.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,6 +54,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   plane("SP_REST_TOKEN", "rest_token", parseRestToken),
   plane("SP_REST_RATE_LIMIT", "rest_rate_limit", parseRestRateLimit),
   plane("SP_STATE_DIR", "state_dir", (v) => parseNonEmpty(v, "a directory")),
+  plane("SP_TOPOLOGY_REPLICAS", "topology_replicas", parseTopologyReplicas),
   server("SP_SENTINEL_PORT", "port", parsePort),
   {
     variable: "SP_ANNOUNCE_IP",

@@ -76,6 +76,8 @@ export interface PlaneSettings {
   readonly rest_rate_limit: number;
   /** Where the runtime keeps its state; null = the runtime's choice (beside the config file). */
   readonly state_dir: string | null;
+  /** Replicas of the topology bucket; null = 3 on a NATS cluster of 3 or more, else 1. */
+  readonly topology_replicas: number | null;
 }
 
 export interface SentinelConfig {
@@ -147,6 +149,7 @@ export const PLANE_SETTINGS_DEFAULT: PlaneSettings = {
   rest_token: null,
   rest_rate_limit: 200,
   state_dir: null,
+  topology_replicas: null,
 };
 
 export const SENTINEL_CONFIG_DEFAULT: SentinelConfig = {

@@ -235,6 +235,7 @@ void describe("parseSentinelConf: directives", () => {
         "sentinel-plane rest-token 0123456789abcdef",
         "sentinel-plane rest-rate-limit 0",
         "sentinel-plane state-dir /var/lib/sentinel-plane",
+        "sentinel-plane topology-replicas 3",
       ].join("\n"),
     );
     assert.deepEqual(c.plane, {
@@ -247,6 +248,7 @@ void describe("parseSentinelConf: directives", () => {
       rest_token: "0123456789abcdef",
       rest_rate_limit: 0,
       state_dir: "/var/lib/sentinel-plane",
+      topology_replicas: 3,
     });
   });
 

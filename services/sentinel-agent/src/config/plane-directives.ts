@@ -5,7 +5,14 @@ import type { Directive, DirectiveContext, MasterDirective } from "./directive.j
 import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
 import type { ValueResult } from "./values.js";
-import { POSITIVE_MS, parseInteger, parsePort, parseRestRateLimit, shown } from "./values.js";
+import {
+  POSITIVE_MS,
+  parseInteger,
+  parsePort,
+  parseRestRateLimit,
+  parseTopologyReplicas,
+  shown,
+} from "./values.js";
 
 const NATS_SERVERS_MAX = 16;
 const NATS_SCHEMES = new Set(["nats:", "tls:", "ws:", "wss:"]);
@@ -121,6 +128,13 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
     setting("<requests-per-second>", [1, 1], (ctx) => {
       const v = check(ctx, parseRestRateLimit(arg(ctx, 0)));
       if (v !== null) ctx.draft.plane.rest_rate_limit = v;
+    }),
+  ],
+  [
+    "topology-replicas",
+    setting("<1-5>", [1, 1], (ctx) => {
+      const v = check(ctx, parseTopologyReplicas(arg(ctx, 0)));
+      if (v !== null) ctx.draft.plane.topology_replicas = v;
     }),
   ],
   [

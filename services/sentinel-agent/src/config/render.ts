@@ -105,6 +105,7 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   if (p.rest_token !== null) plane("rest-token", [p.rest_token]);
   plane("rest-rate-limit", [p.rest_rate_limit], p.rest_rate_limit === pd.rest_rate_limit);
   if (p.state_dir !== null) plane("state-dir", [p.state_dir]);
+  if (p.topology_replicas !== null) plane("topology-replicas", [p.topology_replicas]);
   for (const m of c.masters) {
     const optional = m.settings.election_timeout_ms === MASTER_SETTINGS_DEFAULT.election_timeout_ms;
     out.push({

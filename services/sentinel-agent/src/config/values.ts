@@ -56,6 +56,11 @@ export function parseRestRateLimit(text: string): ValueResult<number> {
   return parseInteger(text, { min: 0, max: 1_000_000 });
 }
 
+/** Replicas of the topology bucket: JetStream allows 1 to 5. */
+export function parseTopologyReplicas(text: string): ValueResult<number> {
+  return parseInteger(text, { min: 1, max: 5 });
+}
+
 /** yesnotoi(): case-insensitive yes/no. */
 export function parseYesNo(text: string): ValueResult<boolean> {
   const lower = text.toLowerCase();

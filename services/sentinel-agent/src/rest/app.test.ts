@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { openApiValidator } from "./openapi-validate.js";
 import { AUTH, fixture, MYID, OTHER_TOKEN, PEER } from "./test-support.js";
 import type { Fixture } from "./test-support.js";
+import type { Readiness } from "./deps.js";
 
 type Method = "GET" | "PUT" | "PATCH" | "DELETE" | "POST";
 
@@ -405,6 +406,17 @@ void test("health: healthz, readyz, primary and replica checks", async () => {
       last_step_age_ms: 60_000,
     });
   assertProblem(await app.inject({ method: "GET", url: "/readyz" }), 503, "SP_ERR_NOT_READY", /not stepped/);
+  (down.deps as { readiness: () => Readiness }).readiness = () => ({
+    nats_connected: true,
+    last_step_age_ms: 10,
+    topology: { watching: false, reason: "retrying: no responders" },
+  });
+  assertProblem(
+    await app.inject({ method: "GET", url: "/readyz" }),
+    503,
+    "SP_ERR_NOT_READY",
+    /committed topology is not followed: retrying: no responders/,
+  );
 });
 
 void test("rate limit: beyond the budget, 429 problem+json", async () => {

@@ -37,6 +37,8 @@ export interface Readiness {
   readonly nats_connected: boolean;
   /** Time since the loop last stepped (any input, ticks included). */
   readonly last_step_age_ms: number;
+  /** The topology store's watch: not following the bucket is a reason not to be ready. */
+  readonly topology?: { readonly watching: boolean; readonly reason: string };
 }
 
 export interface RestDeps {

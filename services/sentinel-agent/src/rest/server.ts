@@ -4,12 +4,12 @@
 import type { AgentState, AdminCommand, TopologyRecord } from "@sentinel-plane/core";
 import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
-import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
+import type { Logger, NatsConnection, TopologyHealth } from "@sentinel-plane/runtime";
 import type { AdminReply } from "../loop.js";
 import type { RestApp } from "./app.js";
 import { readAuthFromEnv, tokensOf } from "./auth.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";
-import type { RestLimits } from "./deps.js";
+import type { Readiness, RestLimits } from "./deps.js";
 import type { EventSource } from "./event-stream.js";
 import { FailoverHistory } from "./failover-history.js";
 import type { RestMetrics } from "./metrics.js";
@@ -29,6 +29,7 @@ export interface RestServerOptions {
     /** What the KV watch last delivered (no round trip); null when it has not delivered one. */
     latest(master_name: string): { record: TopologyRecord; revision: number } | null;
     read(master_name: string): Promise<{ record: TopologyRecord; revision: number } | null>;
+    health?(): TopologyHealth;
   };
   readonly nc: NatsConnection;
   /** The agent's clock (the one fed to the loop as now_ms). */
@@ -141,6 +142,7 @@ export class RestServer {
       readiness: () => ({
         nats_connected: this.#link.connected && !nc.isClosed(),
         last_step_age_ms: options.now_ms() - options.loop.state.wall_ms,
+        ...topologyReadiness(options.topology.health?.()),
       }),
       uptime_s: () => process.uptime(),
       auth: {
@@ -185,4 +187,15 @@ export class RestServer {
       this.#options.logger.warn({ err: error }, "REST server close failed");
     });
   }
+}
+
+/** Why the topology store is not following the bucket, for /readyz. */
+function topologyReadiness(health: TopologyHealth | undefined): Pick<Readiness, "topology"> {
+  if (health === undefined) return {};
+  const error = health.last_error === null ? "" : `: ${health.last_error.message}`;
+  const replicas =
+    health.under_replicated && health.replicas_actual !== null
+      ? ` (bucket ${health.bucket} has ${health.replicas_actual} replicas, ${health.replicas_configured ?? "?"} configured)`
+      : "";
+  return { topology: { watching: health.watching, reason: `${health.state}${error}${replicas}` } };
 }

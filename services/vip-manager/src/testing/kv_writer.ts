@@ -4,9 +4,8 @@
 // stdin: one JSON command per line, {"id":1,"record":{...}}; stdout: `ready`, then one JSON
 // reply per command, {"id":1,"ok":true,"revision":N} or {"id":1,"ok":false,"error":"..."}.
 import { createInterface } from "node:readline";
-import { connectNats, createLogger } from "@sentinel-plane/runtime";
-import { topologyKey } from "@sentinel-plane/protocol";
-import { openTopologyBucket } from "../topology_source.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { connectNats, createLogger, TOPOLOGY_BUCKET_DEFAULTS, TopologyStore } from "@sentinel-plane/runtime";
 
 const [url, cluster_id] = process.argv.slice(2);
 if (url === undefined || cluster_id === undefined) {
@@ -26,7 +25,22 @@ const nc = await connectNats(
   },
   logger,
 );
-const kv = await openTopologyBucket(nc, { cluster_id, timeout_ms: 5000, replicas: 1 });
+const store = new TopologyStore(
+  nc,
+  {
+    cluster_id,
+    bucket: { ...TOPOLOGY_BUCKET_DEFAULTS, replicas: 1 },
+    request_timeout_ms: 5000,
+    masters: null,
+    refresh_interval_ms: 0,
+    retry_base_ms: 100,
+    retry_max_ms: 1000,
+    under_replicated: "follow",
+  },
+  logger,
+);
+store.start(() => undefined);
+while (!store.health().watching) await sleep(20);
 process.stdout.write("ready\n");
 
 interface Command {
@@ -38,14 +52,16 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === "") continue;
   const command = JSON.parse(line) as Command;
   try {
-    const key = topologyKey(command.record.master_name);
-    const current = await kv.get(key);
-    const value = JSON.stringify(command.record);
+    const name = command.record.master_name;
+    const current = await store.read(name);
     // Compare-and-set on the revision just read, as a leader commits.
-    const revision =
-      current === null || current.operation !== "PUT"
-        ? await kv.create(key, value)
-        : await kv.update(key, value, current.revision);
+    const outcome = await store.commit(
+      name,
+      JSON.stringify(command.record),
+      current.kind === "absent" ? 0 : current.revision,
+    );
+    if (!outcome.ok) throw new Error(outcome.reason);
+    const revision = outcome.revision;
     process.stdout.write(`${JSON.stringify({ id: command.id, ok: true, revision })}\n`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

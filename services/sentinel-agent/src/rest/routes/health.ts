@@ -52,6 +52,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       const r = deps.readiness();
       const age_ms = Math.max(0, Math.round(r.last_step_age_ms));
       if (!r.nats_connected) throw spError("SP_ERR_NOT_READY", ["not connected to NATS"]);
+      if (r.topology !== undefined && !r.topology.watching) {
+        throw spError("SP_ERR_NOT_READY", [`the committed topology is not followed: ${r.topology.reason}`]);
+      }
       if (age_ms > deps.limits.step_max_age_ms) {
         throw spError("SP_ERR_NOT_READY", [`the agent loop has not stepped for ${age_ms} ms`]);
       }

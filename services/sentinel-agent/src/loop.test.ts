@@ -1,0 +1,136 @@
+// The loop's admin bound: every request is answered (reply, coded error or timeout), a persist
+// failure is an answered error and a health figure, and stuck requests never lock the API out.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { initAgent } from "@sentinel-plane/core";
+import type { AgentState, PersistedState } from "@sentinel-plane/core";
+import { AgentLoop } from "./loop.js";
+import type { AgentLoopOptions } from "./loop.js";
+import type { AgentPorts } from "./ports.js";
+
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+function agentState(): AgentState {
+  return initAgent(
+    {
+      myid: "a".repeat(40),
+      announce: { host: "10.0.9.1", port: 26379 },
+      timing: {
+        ping_period_ms: 1000,
+        info_period_ms: 10000,
+        info_period_fast_ms: 1000,
+        hello_period_ms: 2000,
+        opinion_max_age_ms: 5000,
+        tilt_trigger_ms: 2000,
+        tilt_period_ms: 30000,
+        probe_timeout_ms: 500,
+      },
+      masters: [
+        {
+          name: "mymaster",
+          address: { host: "10.0.0.1", port: 6379 },
+          settings: {
+            quorum: 2,
+            down_after_ms: 1000,
+            failover_timeout_ms: 5000,
+            parallel_syncs: 1,
+            master_reboot_down_after_period_ms: 0,
+            election_timeout_ms: 400,
+          },
+        },
+      ],
+    },
+    null,
+    1,
+  );
+}
+
+function ports(save: (state: PersistedState) => Promise<void>): AgentPorts {
+  return {
+    peers: { send: () => undefined },
+    prober: { probe: () => never() },
+    nodes: { command: () => never() },
+    topology: { commit: () => never() },
+    state: { save },
+    events: { emit: () => undefined },
+    hooks: { clientReconfig: () => undefined },
+    pre_promote: { run: () => never() },
+  } as unknown as AgentPorts;
+}
+
+function options(overrides: Partial<AgentLoopOptions> = {}): AgentLoopOptions {
+  let now_ms = 1;
+  return {
+    inputs_max: 100,
+    admin_pending_max: 4,
+    admin_timeout_ms: 50,
+    now_ms: () => now_ms++,
+    random: { int: () => 0 },
+    on_error: () => undefined,
+    ...overrides,
+  };
+}
+
+const SET_QUORUM = { type: "set", name: "mymaster", settings: { quorum: 3 } } as const;
+
+void test("a persist failure answers the admin request with its code and counts in the health", async () => {
+  const errors: string[] = [];
+  const loop = new AgentLoop(
+    agentState(),
+    ports(() => Promise.reject(new Error("disk full"))),
+    options({ on_error: (_e, context) => errors.push(context) }),
+  );
+  const reply = await loop.admin(SET_QUORUM);
+  assert.equal(reply.ok, false);
+  assert.equal(reply.code, "SP_ERR_STATE_PERSIST_FAILED");
+  assert.match(reply.message, /disk full/);
+  assert.equal(loop.health().persist_failures, 1);
+  assert.equal(loop.health().last_persist_error, "disk full");
+  assert.deepEqual(errors, ["persist"]);
+  loop.stop();
+});
+
+void test("stuck requests time out, free their slots, and the API answers again once unstuck", async () => {
+  let release: () => void = () => undefined;
+  let stuck = true;
+  const loop = new AgentLoop(
+    agentState(),
+    ports(() =>
+      stuck
+        ? new Promise<void>((resolve) => {
+            release = resolve;
+          })
+        : Promise.resolve(),
+    ),
+    options(),
+  );
+  // More requests than the pending bound: the first ones time out, none stays unanswered.
+  const first = await Promise.all([1, 2, 3, 4].map(() => loop.admin(SET_QUORUM)));
+  assert.deepEqual(
+    first.map((r) => r.code),
+    ["SP_ERR_TIMEOUT", "SP_ERR_TIMEOUT", "SP_ERR_TIMEOUT", "SP_ERR_TIMEOUT"],
+  );
+  assert.equal(loop.health().admin_timeouts, 4);
+  // Not SP_ERR_BUSY: the timed-out requests no longer count.
+  const while_stuck = await loop.admin(SET_QUORUM);
+  assert.equal(while_stuck.code, "SP_ERR_TIMEOUT");
+  stuck = false;
+  release();
+  await loop.whenIdle();
+  const after = await loop.admin(SET_QUORUM);
+  assert.equal(after.ok, true, JSON.stringify(after));
+  loop.stop();
+});
+
+void test("beyond the pending bound, requests are answered busy at once", async () => {
+  const loop = new AgentLoop(agentState(), ports(never), options({ admin_timeout_ms: 60_000 }));
+  const pending = [1, 2, 3, 4].map(() => loop.admin(SET_QUORUM));
+  const busy = await loop.admin(SET_QUORUM);
+  assert.equal(busy.code, "SP_ERR_BUSY");
+  loop.stop();
+  const stopped = await Promise.all(pending);
+  assert.deepEqual(
+    stopped.map((r) => r.code),
+    ["SP_ERR_STOPPED", "SP_ERR_STOPPED", "SP_ERR_STOPPED", "SP_ERR_STOPPED"],
+  );
+});
