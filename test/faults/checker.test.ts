@@ -16,19 +16,20 @@ import {
 } from "./checker.js";
 import type { AckLine, SampleLine } from "./lines.js";
 
-type State = "w" | "f" | "s" | "x"; // writable master, fenced master, replica, no answer
+type State = "w" | "f" | "s" | "x" | "t"; // writable master, fenced master, replica, refused, timeout
 
 /** Samples of one node every 10 ms from t=0, one state letter per sample. */
 function node(name: string, states: string): SampleLine[] {
-  return [...states].map((letter, i) => {
-    const state = letter as State;
+  return Array.from({ length: states.length }, (_, i) => {
+    const state = states.charAt(i) as State;
     return {
       type: "sample",
       node: name,
       t_ms: i * 10,
-      role: state === "x" ? null : state === "s" ? "slave" : "master",
-      fenced: state === "x" ? null : state === "f",
+      role: state === "x" || state === "t" ? null : state === "s" ? "slave" : "master",
+      fenced: state === "x" || state === "t" ? null : state === "f",
       offset: 0,
+      error: state === "x" ? "ECONNREFUSED" : state === "t" ? "timeout" : null,
     };
   });
 }
@@ -53,47 +54,47 @@ const converged: FinalState = {
 };
 
 void describe("doubleWritable", () => {
-  it("is empty for a clean failover", () => {
+  void it("is empty for a clean failover", () => {
     assert.deepEqual(doubleWritable(clean, 100), []);
   });
-  it("finds the interval in which both nodes took writes", () => {
+  void it("finds the interval in which both nodes took writes", () => {
     assert.deepEqual(doubleWritable(split, 100), [{ from_ms: 50, to_ms: 80, nodes: ["h1", "h2"] }]);
   });
 });
 
 void describe("singleWritableAfter_ms and noWritable_ms", () => {
-  it("measure the outage of a clean failover from the fault", () => {
+  void it("measure the outage of a clean failover from the fault", () => {
     assert.deepEqual(singleWritableAfter_ms(clean, 25, 100), { after_ms: 45, node: "h2" });
     assert.equal(noWritable_ms(clean, 25, 100), 40);
   });
-  it("is null when the run ends without exactly one writable node", () => {
+  void it("is null when the run ends without exactly one writable node", () => {
     assert.equal(singleWritableAfter_ms([...node("h1", "wwww"), ...node("h2", "ssww")], 0, 50), null);
     assert.equal(singleWritableAfter_ms([...node("h1", "wwxx"), ...node("h2", "ssss")], 0, 50), null);
   });
-  it("is 0 when the same primary stayed writable", () => {
+  void it("is 0 when the same primary stayed writable", () => {
     assert.deepEqual(singleWritableAfter_ms(node("h1", "wwww"), 10, 50), { after_ms: 0, node: "h1" });
   });
 });
 
 void describe("acksAfterPromotion", () => {
-  it("fires for a write sent to the old primary after the new one became writable", () => {
+  void it("fires for a write sent to the old primary after the new one became writable", () => {
     const acks = [ack("h1", 20), ack("h1", 55), ack("h2", 70)];
     assert.deepEqual(
       acksAfterPromotion(acks, split, 100).map((a) => a.key),
       ["h1:55"],
     );
   });
-  it("does not fire for writes sent before the promotion, nor for the new primary's", () => {
+  void it("does not fire for writes sent before the promotion, nor for the new primary's", () => {
     const acks = [ack("h1", 20), ack("h1", 45), ack("h2", 60), ack("h2", 90)];
     assert.deepEqual(acksAfterPromotion(acks, clean, 100), []);
   });
-  it("does not take a just-promoted node whose samples lag for an old primary", () => {
+  void it("does not take a just-promoted node whose samples lag for an old primary", () => {
     assert.deepEqual(acksAfterPromotion([ack("h3", 70)], split, 100), []);
   });
 });
 
 void describe("lostWrites", () => {
-  it("counts acknowledged keys absent from the final primary, with their window after the fault", () => {
+  void it("counts acknowledged keys absent from the final primary, with their window after the fault", () => {
     const acks = [ack("h1", 10, "a"), ack("h1", 20, "b"), ack("h1", 30, "c"), ack("h2", 70, "d", "v")];
     const losses = lostWrites(acks, new Set(["a", "d"]), 15);
     assert.deepEqual(losses, [
@@ -104,10 +105,10 @@ void describe("lostWrites", () => {
 });
 
 void describe("convergenceProblems", () => {
-  it("is empty when every agent names the primary and every replica follows it", () => {
+  void it("is empty when every agent names the primary and every replica follows it", () => {
     assert.deepEqual(convergenceProblems(converged), []);
   });
-  it("reports a disagreeing agent, a stopped data-node, a fenced primary and a detached replica", () => {
+  void it("reports a disagreeing agent, a stopped data-node, a fenced primary and a detached replica", () => {
     const broken: FinalState = {
       ...converged,
       agents: { h1: "10.0.0.11", h2: "10.0.0.12" },
@@ -141,18 +142,18 @@ void describe("verdict and the expectations", () => {
     end_ms: 100,
     final: converged,
   };
-  it("a clean run violates nothing", () => {
+  void it("a clean run violates nothing", () => {
     const v = verdict({ ...base, samples: clean });
     assert.deepEqual(safetyViolations(v, 1000), []);
     assert.deepEqual(liveViolations(v), []);
   });
-  it("a split brain violates safety, but not liveness once it converged", () => {
+  void it("a split brain violates safety, but not liveness once it converged", () => {
     const v = verdict({ ...base, samples: split, acks: [ack("h1", 60, "a")] });
     const violations = safetyViolations(v, 1000);
     assert.equal(violations.length, 2, violations.join("; "));
     assert.deepEqual(liveViolations(v), []);
   });
-  it("a slow settle violates the bound", () => {
+  void it("a slow settle violates the bound", () => {
     const v = verdict({ ...base, samples: clean });
     assert.equal(safetyViolations(v, 10).length, 1);
   });

@@ -3,10 +3,25 @@
 // the keys the final primary holds, and the final state of every agent, data-node and replica.
 // No clock, no I/O: checker.test.ts feeds them synthetic runs and shows each one fires.
 import type { AckLine, SampleLine } from "./lines.js";
+import { TIMEOUT } from "./lines.js";
 
-/** A node takes writes: role master and not fenced. Unknown (no answer) counts as not writable. */
+/** A node takes writes: role master and not fenced. */
 export function writable(sample: SampleLine): boolean {
   return sample.role === "master" && sample.fenced === false;
+}
+
+/**
+ * How a timed-out sample (a stopped or overloaded server; a refused one is simply down) counts:
+ *  - "down": not writable. For two-writable intervals: only an observed writable node counts
+ *    (a stopped server acknowledges nothing; acksAfterPromotion catches one that resumes).
+ *  - "carry": the node's last answered state holds. For the outage and the settle time: a
+ *    sampler timeout on a loaded machine is not a change of primary.
+ */
+export type Unknown = "down" | "carry";
+
+/** A timed-out sample says nothing new about the node (a refused connection does: it is down). */
+function informative(sample: SampleLine): boolean {
+  return sample.error !== TIMEOUT;
 }
 
 export interface Interval {
@@ -22,12 +37,18 @@ export interface NodeInterval extends Interval {
  * Per node, the intervals in which it was writable: a sample's state holds until the node's
  * next sample (or `end_ms` after the last one).
  */
-export function writableIntervals(samples: readonly SampleLine[], end_ms: number): Map<string, Interval[]> {
+export function writableIntervals(
+  samples: readonly SampleLine[],
+  end_ms: number,
+  unknown: Unknown = "down",
+): Map<string, Interval[]> {
   const by_node = new Map<string, SampleLine[]>();
   for (const s of samples) by_node.set(s.node, [...(by_node.get(s.node) ?? []), s]);
   const out = new Map<string, Interval[]>();
   for (const [node, list] of by_node) {
-    const sorted = [...list].sort((a, b) => a.t_ms - b.t_ms);
+    const sorted = [...list]
+      .sort((a, b) => a.t_ms - b.t_ms)
+      .filter((sample) => unknown === "down" || informative(sample));
     const intervals: Interval[] = [];
     let open: number | null = null;
     for (const s of sorted) {
@@ -50,9 +71,13 @@ interface Edge {
 }
 
 /** The writable set over time: one entry per change, from the first sample to `end_ms`. */
-export function writableTimeline(samples: readonly SampleLine[], end_ms: number): NodeInterval[] {
+export function writableTimeline(
+  samples: readonly SampleLine[],
+  end_ms: number,
+  unknown: Unknown = "down",
+): NodeInterval[] {
   const edges: Edge[] = [];
-  for (const [node, intervals] of writableIntervals(samples, end_ms)) {
+  for (const [node, intervals] of writableIntervals(samples, end_ms, unknown)) {
     for (const i of intervals)
       edges.push({ t_ms: i.from_ms, node, up: true }, { t_ms: i.to_ms, node, up: false });
   }
@@ -88,9 +113,9 @@ export function doubleWritable(samples: readonly SampleLine[], end_ms: number): 
   return writableTimeline(samples, end_ms).filter((i) => i.nodes.length >= 2);
 }
 
-/** Time with no writable node at all, after `from_ms`. */
+/** Time with no writable node at all, after `from_ms` (a sampler timeout changes nothing). */
 export function noWritable_ms(samples: readonly SampleLine[], from_ms: number, end_ms: number): number {
-  return writableTimeline(samples, end_ms)
+  return writableTimeline(samples, end_ms, "carry")
     .filter((i) => i.nodes.length === 0 && i.to_ms > from_ms)
     .reduce((sum, i) => sum + i.to_ms - Math.max(i.from_ms, from_ms), 0);
 }
@@ -99,14 +124,14 @@ export function noWritable_ms(samples: readonly SampleLine[], from_ms: number, e
  * How long after the fault the cluster settled on a single writable primary: the start of the
  * last stretch (it lasts until `end_ms`) with exactly one writable node, minus the fault's
  * instant (0 when the same single primary stayed writable throughout). Null when the run did not
- * end with exactly one writable node.
+ * end with exactly one writable node. A sampler timeout changes nothing ("carry").
  */
 export function singleWritableAfter_ms(
   samples: readonly SampleLine[],
   fault_ms: number,
   end_ms: number,
 ): { readonly after_ms: number; readonly node: string } | null {
-  const last = writableTimeline(samples, end_ms).at(-1);
+  const last = writableTimeline(samples, end_ms, "carry").at(-1);
   const node = last?.nodes[0];
   if (last === undefined || last.nodes.length !== 1 || node === undefined) return null;
   return { after_ms: Math.max(0, last.from_ms - fault_ms), node };

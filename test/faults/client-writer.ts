@@ -57,7 +57,7 @@ async function ask(): Promise<string | null> {
     const agent = agents[next_agent];
     next_agent = (next_agent + 1) % agents.length;
     try {
-      const reply = (await agent?.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name ?? "")) as unknown;
+      const reply = await agent?.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name ?? "");
       const address = Array.isArray(reply) ? String(reply[0]) : null;
       if (address !== null && hosts.has(address)) return address;
     } catch {

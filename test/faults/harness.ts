@@ -108,6 +108,17 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
+/** Clusters of runs in progress, for `teardownLive` (an interrupted matrix). */
+const live = new Set<NetnsCluster>();
+
+/** Tears down every cluster still running (SIGINT/SIGTERM of the matrix). */
+export async function teardownLive(): Promise<void> {
+  for (const cluster of live) {
+    live.delete(cluster);
+    await cluster.teardown();
+  }
+}
+
 /** One run of `shape`; the subnet keeps concurrent labs (other test files) apart. */
 export async function runShape(
   shape: FaultShape,
@@ -122,6 +133,7 @@ export async function runShape(
     vip: null,
     start_timeout_ms: settings.start_timeout_ms,
   });
+  live.add(cluster);
   // Set when a shape stopped a process: SIGCONT before teardown, so a kill by PID is not queued.
   const stopped = new Set<number>();
   try {
@@ -132,7 +144,7 @@ export async function runShape(
     throw error;
   } finally {
     for (const pid of stopped) signal(pid, "SIGCONT");
-    await cluster.teardown();
+    if (live.delete(cluster)) await cluster.teardown();
   }
 }
 
@@ -177,7 +189,10 @@ async function observe(
     primary,
     replicas: cluster.hosts.filter((h) => h !== primary),
     mark,
-    drop: (host, peers) => drop(cluster, host, peers),
+    drop: (host, peers) => {
+      drop(cluster, host, peers);
+      return Promise.resolve();
+    },
     waitForEvent: (match) =>
       cluster.waitForEvent(match, { timeout_ms: settings.step_timeout_ms, since_index: mark }),
     hostOfAgent: (agent) => {
@@ -254,7 +269,7 @@ function spawnLines(
   return { process: proc, lines: new JsonLines<ProbeLine>(proc.child.stdout, `${host} ${argv[0] ?? ""}`) };
 }
 
-async function drop(cluster: NetnsCluster, host: string, peers: readonly string[]): Promise<void> {
+function drop(cluster: NetnsCluster, host: string, peers: readonly string[]): void {
   const addresses = peers.map((p) => cluster.lab.node(p).address);
   const rules = [
     "*filter",
@@ -342,18 +357,7 @@ function finalPrimary(state: FinalState): string | null {
 async function keysOn(cluster: NetnsCluster, host: string): Promise<Set<string>> {
   const result = await cluster.lab.execChecked(
     host,
-    [
-      "redis-cli",
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(REDIS_PORT),
-      "--scan",
-      "--pattern",
-      "f:*",
-      "--count",
-      "1000",
-    ],
+    ["redis-cli", "-h", "127.0.0.1", "-p", String(REDIS_PORT), "--scan", "--pattern", "f:*"],
     30_000,
   );
   return new Set(

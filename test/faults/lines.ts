@@ -5,6 +5,9 @@ import { setTimeout as delay } from "node:timers/promises";
 /** The data-node's fence: `min-replicas-to-write` set to this (services/data-node/README.md). */
 export const FENCE_MARKER = "2147483647";
 
+/** A sample's `error` when the server did not answer in time (as opposed to refusing). */
+export const TIMEOUT = "timeout";
+
 export interface SampleLine {
   readonly type: "sample";
   readonly node: string;
@@ -12,6 +15,8 @@ export interface SampleLine {
   readonly role: string | null;
   readonly fenced: boolean | null;
   readonly offset: number | null;
+  /** Why there is no answer: "timeout" (stopped or slow server) or another reason (refused...). */
+  readonly error: string | null;
 }
 
 export interface AckLine {

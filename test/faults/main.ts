@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { writeResults } from "../../bench/lib/index.js";
 import type { RunResult } from "./harness.js";
-import { DEFAULT_SETTINGS, runShape } from "./harness.js";
+import { DEFAULT_SETTINGS, runShape, teardownLive } from "./harness.js";
 import { judge, runLine, summarizeShape, summaryTable } from "./report.js";
 import { SHAPES, shapeNamed } from "./shapes.js";
 
@@ -23,6 +23,14 @@ const shapes = values.shapes.split(",").map((s) => shapeNamed(s.trim()));
 if (!/^10\.\d{1,3}\.\d{1,3}$/.test(values.subnet)) throw new Error("--subnet: 10.x.y");
 const command = ["npm run faults --", ...process.argv.slice(2)].join(" ");
 if (process.getuid?.() !== 0) throw new Error("the fault suite needs root (network namespaces, iptables)");
+
+// Interrupted: tear the running cluster down (processes by PID, then namespaces) and leave.
+const interrupt = (): void => {
+  process.stderr.write("faults: interrupted, tearing down\n");
+  void teardownLive().finally(() => process.exit(130));
+};
+process.once("SIGINT", interrupt);
+process.once("SIGTERM", interrupt);
 
 const settings = DEFAULT_SETTINGS;
 const records: { shape: string; round: number; result: RunResult | null; violations: string[] }[] = [];

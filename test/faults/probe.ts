@@ -12,7 +12,7 @@
 // Runs until the harness kills it by PID.
 import { Redis } from "ioredis";
 import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
-import { FENCE_MARKER, print, reasonOf, sleep } from "./lines.js";
+import { FENCE_MARKER, TIMEOUT, print, reasonOf, sleep } from "./lines.js";
 
 const CONNECT_TIMEOUT_MS = 200;
 const REPLY_TIMEOUT_MS = 200;
@@ -29,7 +29,7 @@ if (
   process.stderr.write("usage: probe.ts <node> <port> <sample_interval_ms> <write_interval_ms>\n");
   process.exit(2);
 }
-const node: string = node_arg ?? "";
+const node: string = node_arg;
 
 function client(name: string): Redis {
   const redis = new Redis({
@@ -54,6 +54,7 @@ async function sampleLoop(redis: Redis): Promise<never> {
     let role: string | null = null;
     let fenced: boolean | null = null;
     let offset: number | null = null;
+    let error: string | null = null;
     try {
       const [info, config] = await Promise.all([
         redis.info("replication"),
@@ -62,10 +63,11 @@ async function sampleLoop(redis: Redis): Promise<never> {
       role = /^role:(\w+)/m.exec(info)?.[1] ?? null;
       offset = Number(/^master_repl_offset:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
       fenced = config[1] === FENCE_MARKER;
-    } catch {
-      // not answering: role and fenced stay null
+    } catch (failure) {
+      // Not answering: role and fenced stay null. ioredis's commandTimeout says "Command timed out".
+      error = failure instanceof Error && failure.message.includes("timed out") ? TIMEOUT : reasonOf(failure);
     }
-    print({ type: "sample", node, t_ms: wallClock_ms(), role, fenced, offset });
+    print({ type: "sample", node, t_ms: wallClock_ms(), role, fenced, offset, error });
     await sleep(sample_interval_ms);
   }
 }
