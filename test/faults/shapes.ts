@@ -8,6 +8,7 @@
 // When a fix merges, flipping the word to "safe" makes the suite hold it to every invariant.
 import type { FaultContext } from "./harness.js";
 import { signal, undrop } from "./harness.js";
+import { sleep } from "./lines.js";
 
 export type Expectation = "safe" | "known-unsafe";
 
@@ -62,11 +63,24 @@ function leaderKilledAfter(event: string, name: string): FaultShape {
       // Killed agents must not hold up the wait for a failover: the others take over.
       await leader.agent.exited;
     },
-    async heal(c) {
-      for (const host of c.cluster.hosts) if (!host.agent.running) await c.cluster.startAgent(host.name);
-      await restartOldPrimary(c);
-    },
+    heal: restartKilled,
   };
+}
+
+/** Starts again every data-node and agent a shape killed, and the old primary's redis-server. */
+async function restartKilled(c: FaultContext): Promise<void> {
+  for (const host of c.cluster.hosts) {
+    if (!host.agent.running) await c.cluster.startAgent(host.name);
+    if (!host.data_node.running && host !== c.primary) await c.cluster.startDataNode(host.name);
+  }
+  await restartOldPrimary(c);
+}
+
+function resumeStopped(c: FaultContext, stopped: Set<number>): Promise<void> {
+  for (const pid of stopped) signal(pid, "SIGCONT");
+  stopped.clear();
+  c.note("SIGCONT");
+  return Promise.resolve();
 }
 
 export const SHAPES: readonly FaultShape[] = [
@@ -138,12 +152,7 @@ export const SHAPES: readonly FaultShape[] = [
       signal(pid, "SIGSTOP");
       c.note(`SIGSTOP redis-server ${c.primary.name} (pid ${pid})`);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await
-    async heal(c, stopped) {
-      for (const pid of stopped) signal(pid, "SIGCONT");
-      stopped.clear();
-      c.note("SIGCONT");
-    },
+    heal: resumeStopped,
   },
   {
     name: "data-node-restart-in-failover",
@@ -158,7 +167,7 @@ export const SHAPES: readonly FaultShape[] = [
       signal(c.primary.data_node.pid, "SIGKILL");
       c.note(`SIGKILL data-node ${c.primary.name}`);
       await c.primary.data_node.exited;
-      await new Promise((resolve) => setTimeout(resolve, DATA_NODE_DOWN_MS));
+      await sleep(DATA_NODE_DOWN_MS);
       await c.cluster.startDataNode(c.primary.name);
       c.note(`data-node ${c.primary.name} started again`);
     },
@@ -174,11 +183,78 @@ export const SHAPES: readonly FaultShape[] = [
       signal(c.cluster.nats.pid, "SIGKILL");
       await c.cluster.nats.exited;
       c.note("SIGKILL nats-server");
-      await new Promise((resolve) => setTimeout(resolve, NATS_DOWN_MS));
+      await sleep(NATS_DOWN_MS);
       await c.cluster.startNats();
       c.note("nats-server started again");
     },
     heal: () => Promise.resolve(),
+  },
+  {
+    name: "data-node-kill-in-failover",
+    what: "SENTINEL FAILOVER, then SIGKILL of the old primary's data-node (its redis-server lives), started again only after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    async inject(c) {
+      const leader = c.replicas[0];
+      if (leader === undefined) throw new Error("no replica host");
+      await c.sentinelFailover(leader.name);
+      signal(c.primary.data_node.pid, "SIGKILL");
+      c.note(`SIGKILL data-node ${c.primary.name}`);
+      await c.primary.data_node.exited;
+    },
+    heal: (c) => c.cluster.startDataNode(c.primary.name),
+  },
+  {
+    name: "data-node-kill-promoted",
+    what: "SIGKILL of the primary's redis-server, then of the promoted replica's data-node after +promoted-slave",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    async inject(c) {
+      await killPrimaryRedis(c);
+      const promoted = await c.waitForEvent((e) => e.name === "+promoted-slave");
+      const address = promoted.event.text.split(" ")[2];
+      const host = c.cluster.hosts.find((h) => h.address === address);
+      if (host === undefined) throw new Error(`+promoted-slave names no data host: ${promoted.event.text}`);
+      signal(host.data_node.pid, "SIGKILL");
+      c.note(`SIGKILL data-node ${host.name} after +promoted-slave`);
+      await host.data_node.exited;
+    },
+    heal: restartKilled,
+  },
+  {
+    name: "stop-data-node",
+    what: "SIGSTOP of the primary's data-node (its redis-server keeps serving), SIGCONT after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    inject(c, stopped) {
+      stopped.add(c.primary.data_node.pid);
+      signal(c.primary.data_node.pid, "SIGSTOP");
+      c.note(`SIGSTOP data-node ${c.primary.name}`);
+      return Promise.resolve();
+    },
+    heal: resumeStopped,
+  },
+  {
+    name: "stop-leader",
+    what: "SIGKILL of the primary's redis-server, then SIGSTOP of the leading agent after +elected-leader, SIGCONT after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    async inject(c, stopped) {
+      await killPrimaryRedis(c);
+      const elected = await c.waitForEvent((e) => e.name === "+elected-leader");
+      const leader = c.hostOfAgent(elected.event.agent);
+      stopped.add(leader.agent.pid);
+      signal(leader.agent.pid, "SIGSTOP");
+      c.note(`SIGSTOP agent of ${leader.name} after +elected-leader`);
+    },
+    async heal(c, stopped) {
+      await resumeStopped(c, stopped);
+      await restartOldPrimary(c);
+    },
   },
   leaderKilledAfter("+elected-leader", "leader-kill-elected"),
   leaderKilledAfter("+promoted-slave", "leader-kill-promoted"),
