@@ -222,11 +222,13 @@ async function observe(
   await shape.inject(context, stopped);
   let switch_after_ms: number | null = null;
   if (shape.failover !== "none") {
+    // A shape that may fail over waits twice the bound for it, not the whole step timeout.
+    const timeout_ms =
+      shape.failover === "required"
+        ? settings.step_timeout_ms
+        : 2 * (settings.down_after_ms + settings.failover_timeout_ms);
     const switched = cluster
-      .waitForEvent((e) => e.name === "+switch-master", {
-        timeout_ms: settings.step_timeout_ms,
-        since_index: mark,
-      })
+      .waitForEvent((e) => e.name === "+switch-master", { timeout_ms, since_index: mark })
       .then((e) => e.t_ms - fault_ms);
     if (shape.failover === "required") switch_after_ms = await switched;
     else switch_after_ms = await switched.catch(() => null);

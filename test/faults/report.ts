@@ -7,10 +7,17 @@ import { liveViolations, safetyViolations } from "./checker.js";
 import type { FaultSettings, RunResult } from "./harness.js";
 import type { FaultShape } from "./shapes.js";
 
-/** What the run broke of what its shape promises ("safe": everything; "known-unsafe": liveness). */
+/** What the run broke of what its shape promises (shapes.ts, Expectation). */
 export function judge(shape: FaultShape, v: Verdict, settings: FaultSettings): string[] {
   const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
-  return shape.expect === "safe" ? safetyViolations(v, bound_ms) : liveViolations(v);
+  switch (shape.expect) {
+    case "safe":
+      return safetyViolations(v, bound_ms);
+    case "known-unsafe":
+      return liveViolations(v);
+    case "known-unconverged":
+      return v.final_primary === null ? ["no single writable primary at the end"] : [];
+  }
 }
 
 const f0 = (x: number | null): string => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(0));

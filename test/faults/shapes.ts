@@ -3,14 +3,17 @@
 //  - "safe": every invariant (checker.ts safetyViolations): no write acknowledged by an old
 //    primary after a promotion, no two writable nodes at once, a single writable primary within
 //    down-after + failover-timeout of the fault, and convergence.
-//  - "known-unsafe": today's code is known to break an invariant (the issue says which); the run
-//    still asserts what holds (convergence, a writable primary at the end) and prints the figures.
+//  - "known-unsafe": today's code is known to break a safety invariant (the issue says which); the
+//    run still asserts what holds (a single writable primary at the end, convergence) and prints
+//    the figures.
+//  - "known-unconverged": known to break safety and to leave a node unconverged (the issue says
+//    which); the run asserts a single writable primary at the end and prints the rest.
 // When a fix merges, flipping the word to "safe" makes the suite hold it to every invariant.
 import type { FaultContext } from "./harness.js";
 import { signal, undrop } from "./harness.js";
 import { sleep } from "./lines.js";
 
-export type Expectation = "safe" | "known-unsafe";
+export type Expectation = "safe" | "known-unsafe" | "known-unconverged";
 
 /** Whether the fault must end in a `+switch-master`, may, or must not need one. */
 export type FailoverExpectation = "required" | "maybe" | "none";
