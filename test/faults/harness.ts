@@ -137,8 +137,10 @@ export async function runShape(
   // Set when a shape stopped a process: SIGCONT before teardown, so a kill by PID is not queued.
   const stopped = new Set<number>();
   try {
+    // Started before the cluster is ready, so their start-up overlaps the agents' discovery.
+    const writers = startWriters(cluster, settings);
     await cluster.ready(settings.start_timeout_ms);
-    return await observe(cluster, shape, settings, stopped);
+    return await observe(cluster, writers, shape, settings, stopped);
   } catch (error) {
     if (process.env["SP_FAULTS_DUMP"] === "1") cluster.dump();
     throw error;
@@ -148,12 +150,17 @@ export async function runShape(
   }
 }
 
-async function observe(
-  cluster: NetnsCluster,
-  shape: FaultShape,
-  settings: FaultSettings,
-  stopped: Set<number>,
-): Promise<RunResult> {
+interface Writers {
+  readonly probes: readonly LinesProcess[];
+  readonly client: LinesProcess;
+}
+
+interface LinesProcess {
+  readonly process: LabProcess;
+  readonly lines: JsonLines<ProbeLine>;
+}
+
+function startWriters(cluster: NetnsCluster, settings: FaultSettings): Writers {
   const probes = cluster.hosts.map((host) =>
     spawnLines(cluster, host.name, [
       PROBE_MAIN,
@@ -171,12 +178,27 @@ async function observe(
     String(settings.write_interval_ms),
     ...cluster.hosts.map((h) => `${h.name}=${h.address}`),
   ]);
+  return { probes, client };
+}
+
+async function observe(
+  cluster: NetnsCluster,
+  { probes, client }: Writers,
+  shape: FaultShape,
+  settings: FaultSettings,
+  stopped: Set<number>,
+): Promise<RunResult> {
   const all = [...probes, client];
   const primary = cluster.initial_primary;
+  const since_ms = wallClock_ms();
+  // The primary takes writes (the data-nodes start their servers fenced) and every probe samples.
   await Promise.all([
-    ...probes.map((p) => p.lines.waitFor((l) => l.type === "sample", settings.step_timeout_ms)),
-    all[0]?.lines.waitFor((l) => l.type === "ack" && l.node === primary.name, settings.step_timeout_ms),
-    client.lines.waitFor((l) => l.type === "ack", settings.step_timeout_ms),
+    ...probes.map((p) => p.lines.waitFor((l) => l.type === "sample", settings.start_timeout_ms)),
+    all[0]?.lines.waitFor(
+      (l) => l.type === "ack" && l.node === primary.name && l.t_ms > since_ms,
+      settings.start_timeout_ms,
+    ),
+    client.lines.waitFor((l) => l.type === "ack", settings.start_timeout_ms),
   ]);
   // A window of healthy writes before the fault (observation, not synchronisation).
   await sleep(settings.warmup_ms);
@@ -261,11 +283,7 @@ async function observe(
   };
 }
 
-function spawnLines(
-  cluster: NetnsCluster,
-  host: string,
-  argv: readonly string[],
-): { readonly process: LabProcess; readonly lines: JsonLines<ProbeLine> } {
+function spawnLines(cluster: NetnsCluster, host: string, argv: readonly string[]): LinesProcess {
   const proc = cluster.lab.spawn(host, [process.execPath, "--import", TSX_URL, ...argv]);
   assert.ok(proc.child.stdout !== null);
   return { process: proc, lines: new JsonLines<ProbeLine>(proc.child.stdout, `${host} ${argv[0] ?? ""}`) };

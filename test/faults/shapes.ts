@@ -146,8 +146,10 @@ export const SHAPES: readonly FaultShape[] = [
   {
     name: "stop-primary",
     what: "SIGSTOP of the primary's redis-server, SIGCONT after the failover",
-    expect: "safe",
-    issue: null,
+    expect: "known-unconverged",
+    issue:
+      "issue 13 item 3: the resumed old primary stays a fenced master (never converted to a replica); " +
+      "the first run also saw it acknowledge a write just after SIGCONT, 2 s after the promotion",
     failover: "required",
     async inject(c, stopped) {
       const pid = Number(await c.cluster.redisInfoField(c.primary.name, "process_id"));
