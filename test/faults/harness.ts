@@ -79,6 +79,11 @@ export interface FaultContext {
   sentinelFailover(host: string): Promise<void>;
   /** Keeps a note in the run's record (what was killed, when). */
   note(text: string): void;
+  /**
+   * The fault's instant (wall clock), when it is not the start of `inject` (a shape that first
+   * reads a PID, on a loaded machine, seconds before it sends the signal).
+   */
+  faultAt(t_ms: number): void;
 }
 
 export interface RunResult {
@@ -239,8 +244,11 @@ async function observe(
     note: (text) => {
       notes.push(`${Math.round(wallClock_ms() - fault_ms)} ms: ${text}`);
     },
+    faultAt: (t_ms) => {
+      fault_ms = t_ms;
+    },
   };
-  const fault_ms = wallClock_ms();
+  let fault_ms = wallClock_ms();
   await shape.inject(context, stopped);
   let switch_after_ms: number | null = null;
   if (shape.failover !== "none") {

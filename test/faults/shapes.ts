@@ -12,6 +12,7 @@
 import type { FaultContext } from "./harness.js";
 import { signal, undrop } from "./harness.js";
 import { sleep } from "./lines.js";
+import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
 
 export type Expectation = "safe" | "known-unsafe" | "known-unconverged";
 
@@ -43,6 +44,7 @@ async function restartOldPrimary(c: FaultContext): Promise<void> {
 
 async function killPrimaryRedis(c: FaultContext): Promise<void> {
   const killed = await c.cluster.killRedis(c.primary.name);
+  c.faultAt(killed.t_ms);
   c.note(`SIGKILL redis-server ${c.primary.name} (pid ${killed.pid})`);
 }
 
@@ -154,6 +156,7 @@ export const SHAPES: readonly FaultShape[] = [
     async inject(c, stopped) {
       const pid = Number(await c.cluster.redisInfoField(c.primary.name, "process_id"));
       stopped.add(pid);
+      c.faultAt(wallClock_ms());
       signal(pid, "SIGSTOP");
       c.note(`SIGSTOP redis-server ${c.primary.name} (pid ${pid})`);
     },
