@@ -188,6 +188,7 @@ export const SHAPES: readonly FaultShape[] = [
     issue: null,
     failover: "maybe",
     async inject(c) {
+      c.faultAt(wallClock_ms());
       signal(c.cluster.nats.pid, "SIGKILL");
       await c.cluster.nats.exited;
       c.note("SIGKILL nats-server");
