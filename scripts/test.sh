@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# iptables: the fault suite's partition tests (test/faults) drop packets inside their namespaces.
+EXTRA_COMMANDS="iptables:iptables"
 # shellcheck source=scripts/prereqs.sh
 source scripts/prereqs.sh
 

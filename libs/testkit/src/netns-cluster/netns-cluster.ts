@@ -52,6 +52,10 @@ const TILT_WAIT_MS = 45_000;
 export interface NetnsClusterOptions {
   /** The lab's /24, e.g. `10.81.0` (one per test file, so files never share addresses). */
   readonly subnet: string;
+  /** Namespace name prefix (see netns/names.ts); default: a random `sp...` one. */
+  readonly prefix?: string;
+  /** How long one process may take to start (default START_TIMEOUT_MS). */
+  readonly start_timeout_ms?: number;
   readonly master_name?: string;
   readonly quorum?: number;
   readonly down_after_ms: number;
@@ -96,13 +100,16 @@ export class NetnsCluster {
   readonly nats_host = NATS_HOST;
   readonly client_host = CLIENT_HOST;
   readonly #options: NetnsClusterOptions;
+  readonly #start_timeout_ms: number;
   #tap: JsonLines<TapLine> | null = null;
+  #nats: LabProcess | null = null;
   readonly #clients: VipClient[] = [];
   readonly #logs = new Map<LabProcess, JsonLines<LogLine>>();
 
   private constructor(lab: NetnsLab, options: NetnsClusterOptions) {
     this.lab = lab;
     this.#options = options;
+    this.#start_timeout_ms = options.start_timeout_ms ?? START_TIMEOUT_MS;
     this.dir = mkdtempSync(join(tmpdir(), "sp-netns-cluster-"));
     this.cluster_id = `n${Math.floor(Math.random() * 1e9).toString(36)}`;
     this.master_name = options.master_name ?? "mymaster";
@@ -213,7 +220,43 @@ export class NetnsCluster {
     process.kill(host.data_node.pid, "SIGTERM");
     await host.data_node.exited;
     host.data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", host.data_node_config_path]);
-    await host.data_node.waitForOutput(/"event":"commands_ready"/, START_TIMEOUT_MS);
+    await host.data_node.waitForOutput(/"event":"commands_ready"/, this.#start_timeout_ms);
+  }
+
+  /** Starts a host's data-node again after it was killed (its redis-server may still run). */
+  async startDataNode(name: string): Promise<void> {
+    const host = this.host(name);
+    assert.ok(!host.data_node.running, `${name}'s data-node is still running`);
+    host.data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", host.data_node_config_path]);
+    await host.data_node.waitForOutput(/"event":"commands_ready"/, this.#start_timeout_ms);
+  }
+
+  /** Starts a host's agent again after it was killed, with the sentinel.conf it had. */
+  async startAgent(name: string): Promise<void> {
+    const host = this.host(name);
+    assert.ok(!host.agent.running, `${name}'s agent is still running`);
+    host.agent = this.#spawnService(name, AGENT_MAIN, [join(host.dir, "agent", "sentinel.conf")]);
+    await host.agent.waitForOutput(/sentinel-agent started/, this.#start_timeout_ms);
+  }
+
+  /** Starts a host's vip-manager again after it was killed. */
+  async startVipManager(name: string): Promise<void> {
+    const host = this.host(name);
+    assert.ok(host.vip_manager !== null && !host.vip_manager.running, `${name}'s vip-manager is running`);
+    host.vip_manager = this.#spawnVipManager(host);
+    await host.vip_manager?.waitForOutput(/"event":"initial_reconcile"/, this.#start_timeout_ms);
+  }
+
+  /** The nats-server process (h4). */
+  get nats(): LabProcess {
+    assert.ok(this.#nats !== null, "nats-server is not started");
+    return this.#nats;
+  }
+
+  /** Starts nats-server again (same JetStream directory) after it was killed. */
+  async startNats(): Promise<void> {
+    assert.ok(this.#nats === null || !this.#nats.running, "nats-server is still running");
+    await this.#spawnNats();
   }
 
   /** A service's JSON log lines, in order and awaitable (`since_index` = `.lines.length` earlier). */
@@ -261,7 +304,12 @@ export class NetnsCluster {
   // ---- life cycle ----
 
   static async start(options: NetnsClusterOptions): Promise<NetnsCluster> {
-    const lab = await createNetnsLab({ hosts: DATA_HOSTS + 1, clients: 1, subnet: options.subnet });
+    const lab = await createNetnsLab({
+      hosts: DATA_HOSTS + 1,
+      clients: 1,
+      subnet: options.subnet,
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    });
     const cluster = new NetnsCluster(lab, options);
     try {
       await cluster.#start();
@@ -342,9 +390,9 @@ export class NetnsCluster {
     }
   }
 
-  async #start(): Promise<void> {
+  async #spawnNats(): Promise<void> {
     const nats_dir = join(this.dir, "nats");
-    mkdirSync(nats_dir);
+    mkdirSync(nats_dir, { recursive: true });
     const nats = this.lab.spawn(NATS_HOST, [
       "nats-server",
       "-js",
@@ -357,7 +405,12 @@ export class NetnsCluster {
       "--server_name",
       this.cluster_id,
     ]);
-    await nats.waitForOutput(/Server is ready/, START_TIMEOUT_MS);
+    this.#nats = nats;
+    await nats.waitForOutput(/Server is ready/, this.#start_timeout_ms);
+  }
+
+  async #start(): Promise<void> {
+    await this.#spawnNats();
     await this.#startTap();
     const addresses = this.lab.hosts
       .slice(0, DATA_HOSTS)
@@ -398,20 +451,20 @@ export class NetnsCluster {
       });
     }
     await Promise.all(
-      this.hosts.map((h) => h.data_node.waitForOutput(/"event":"commands_ready"/, START_TIMEOUT_MS)),
+      this.hosts.map((h) => h.data_node.waitForOutput(/"event":"commands_ready"/, this.#start_timeout_ms)),
     );
     // One agent at a time, before the vip-managers: an agent whose start-up is slowed down by
     // CPU contention is likely to enter TILT (see #agentsActing), which costs 30 s.
     for (const host of this.hosts) {
       host.agent = this.#spawnAgent(host, primary_address);
-      await host.agent.waitForOutput(/sentinel-agent started/, START_TIMEOUT_MS);
+      await host.agent.waitForOutput(/sentinel-agent started/, this.#start_timeout_ms);
     }
     for (const host of this.hosts) host.vip_manager = this.#spawnVipManager(host);
     await Promise.all(
       this.hosts.flatMap((h) =>
         h.vip_manager === null
           ? []
-          : [h.vip_manager.waitForOutput(/"event":"initial_reconcile"/, START_TIMEOUT_MS)],
+          : [h.vip_manager.waitForOutput(/"event":"initial_reconcile"/, this.#start_timeout_ms)],
       ),
     );
   }
@@ -430,7 +483,7 @@ export class NetnsCluster {
     assert.ok(stdout !== null);
     const lines = new JsonLines<TapLine>(stdout, "nats-tap");
     this.#tap = lines;
-    await lines.waitFor((l) => l.type === "ready", START_TIMEOUT_MS);
+    await lines.waitFor((l) => l.type === "ready", this.#start_timeout_ms);
   }
 
   #spawnAgent(host: NetnsDataHost, primary_address: string): LabProcess {

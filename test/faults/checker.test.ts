@@ -1,0 +1,160 @@
+// The checkers on synthetic runs: each one fires on the run that breaks its invariant and stays
+// quiet on the one that keeps it (times are plain numbers; no clock, no process).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { FinalState } from "./checker.js";
+import {
+  acksAfterPromotion,
+  convergenceProblems,
+  doubleWritable,
+  lostWrites,
+  noWritable_ms,
+  safetyViolations,
+  singleWritableAfter_ms,
+  verdict,
+  liveViolations,
+} from "./checker.js";
+import type { AckLine, SampleLine } from "./lines.js";
+
+type State = "w" | "f" | "s" | "x" | "t"; // writable master, fenced master, replica, refused, timeout
+
+/** Samples of one node every 10 ms from t=0, one state letter per sample. */
+function node(name: string, states: string): SampleLine[] {
+  return Array.from({ length: states.length }, (_, i) => {
+    const state = states.charAt(i) as State;
+    return {
+      type: "sample",
+      node: name,
+      t_ms: i * 10,
+      role: state === "x" || state === "t" ? null : state === "s" ? "slave" : "master",
+      fenced: state === "x" || state === "t" ? null : state === "f",
+      offset: 0,
+      error: state === "x" ? "ECONNREFUSED" : state === "t" ? "timeout" : null,
+    };
+  });
+}
+
+function ack(node_name: string, sent_ms: number, key = `${node_name}:${sent_ms}`, writer = "w"): AckLine {
+  return { type: "ack", writer, node: node_name, key, sent_ms, t_ms: sent_ms + 1 };
+}
+
+// A clean failover: h1 writable, dies at 30 ms (no answer), h2 promoted at 60 ms.
+const clean = [...node("h1", "wwwxxxxxxx"), ...node("h2", "ssssssswww")];
+// A split brain: h1 stays writable while h2 is promoted at 50 ms; h1 fenced at 80 ms.
+const split = [...node("h1", "wwwwwwwwff"), ...node("h2", "ssssswwwww")];
+
+const converged: FinalState = {
+  agents: { h1: "10.0.0.12", h2: "10.0.0.12" },
+  data_nodes: { h1: true, h2: true },
+  redis: {
+    h1: { role: "slave", fenced: false, master_host: "10.0.0.12", link_up: true },
+    h2: { role: "master", fenced: false, master_host: null, link_up: false },
+  },
+  addresses: { h1: "10.0.0.11", h2: "10.0.0.12" },
+};
+
+void describe("doubleWritable", () => {
+  void it("is empty for a clean failover", () => {
+    assert.deepEqual(doubleWritable(clean, 100), []);
+  });
+  void it("finds the interval in which both nodes took writes", () => {
+    assert.deepEqual(doubleWritable(split, 100), [{ from_ms: 50, to_ms: 80, nodes: ["h1", "h2"] }]);
+  });
+});
+
+void describe("singleWritableAfter_ms and noWritable_ms", () => {
+  void it("measure the outage of a clean failover from the fault", () => {
+    assert.deepEqual(singleWritableAfter_ms(clean, 25, 100), { after_ms: 45, node: "h2" });
+    assert.equal(noWritable_ms(clean, 25, 100), 40);
+  });
+  void it("is null when the run ends without exactly one writable node", () => {
+    assert.equal(singleWritableAfter_ms([...node("h1", "wwww"), ...node("h2", "ssww")], 0, 50), null);
+    assert.equal(singleWritableAfter_ms([...node("h1", "wwxx"), ...node("h2", "ssss")], 0, 50), null);
+  });
+  void it("is 0 when the same primary stayed writable", () => {
+    assert.deepEqual(singleWritableAfter_ms(node("h1", "wwww"), 10, 50), { after_ms: 0, node: "h1" });
+  });
+});
+
+void describe("acksAfterPromotion", () => {
+  void it("fires for a write sent to the old primary after the new one became writable", () => {
+    const acks = [ack("h1", 20), ack("h1", 55), ack("h2", 70)];
+    assert.deepEqual(
+      acksAfterPromotion(acks, split, 100).map((a) => a.key),
+      ["h1:55"],
+    );
+  });
+  void it("does not fire for writes sent before the promotion, nor for the new primary's", () => {
+    const acks = [ack("h1", 20), ack("h1", 45), ack("h2", 60), ack("h2", 90)];
+    assert.deepEqual(acksAfterPromotion(acks, clean, 100), []);
+  });
+  void it("does not take a just-promoted node whose samples lag for an old primary", () => {
+    assert.deepEqual(acksAfterPromotion([ack("h3", 70)], split, 100), []);
+  });
+});
+
+void describe("lostWrites", () => {
+  void it("counts acknowledged keys absent from the final primary, with their window after the fault", () => {
+    const acks = [ack("h1", 10, "a"), ack("h1", 20, "b"), ack("h1", 30, "c"), ack("h2", 70, "d", "v")];
+    const losses = lostWrites(acks, new Set(["a", "d"]), 15);
+    assert.deepEqual(losses, [
+      { writer: "v", acked: 1, lost: 0, window: null },
+      { writer: "w", acked: 3, lost: 2, window: { from_ms: 6, to_ms: 16 } },
+    ]);
+  });
+});
+
+void describe("convergenceProblems", () => {
+  void it("is empty when every agent names the primary and every replica follows it", () => {
+    assert.deepEqual(convergenceProblems(converged), []);
+  });
+  void it("reports a disagreeing agent, a stopped data-node, a fenced primary and a detached replica", () => {
+    const broken: FinalState = {
+      ...converged,
+      agents: { h1: "10.0.0.11", h2: "10.0.0.12" },
+      data_nodes: { h1: false, h2: true },
+    };
+    const problems = convergenceProblems(broken);
+    assert.ok(
+      problems.some((p) => p.startsWith("agents disagree")),
+      problems.join("; "),
+    );
+    assert.ok(problems.includes("h1: data-node not running"), problems.join("; "));
+    const fenced: FinalState = {
+      ...converged,
+      redis: {
+        h1: { role: "slave", fenced: false, master_host: "10.0.0.12", link_up: false },
+        h2: { role: "master", fenced: true, master_host: null, link_up: false },
+      },
+    };
+    assert.deepEqual(convergenceProblems(fenced), [
+      "h1: slave of 10.0.0.12, link down",
+      "h2: primary is master, fenced true",
+    ]);
+  });
+});
+
+void describe("verdict and the expectations", () => {
+  const base = {
+    acks: [ack("h1", 20, "a")],
+    present: new Set(["a"]),
+    fault_ms: 25,
+    end_ms: 100,
+    final: converged,
+  };
+  void it("a clean run violates nothing", () => {
+    const v = verdict({ ...base, samples: clean });
+    assert.deepEqual(safetyViolations(v, 1000), []);
+    assert.deepEqual(liveViolations(v), []);
+  });
+  void it("a split brain violates safety, but not liveness once it converged", () => {
+    const v = verdict({ ...base, samples: split, acks: [ack("h1", 60, "a")] });
+    const violations = safetyViolations(v, 1000);
+    assert.equal(violations.length, 2, violations.join("; "));
+    assert.deepEqual(liveViolations(v), []);
+  });
+  void it("a slow settle violates the bound", () => {
+    const v = verdict({ ...base, samples: clean });
+    assert.equal(safetyViolations(v, 10).length, 1);
+  });
+});

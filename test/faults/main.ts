@@ -1,0 +1,87 @@
+// The fault matrix (issue 13, item 5): every shape of shapes.ts, N runs each, on a fresh
+// namespace cluster per run; prints one line per run and writes bench/results/faults-<time>.json
+// and .md (machine, command, per-shape medians with min-max). Needs root (namespaces, iptables).
+//
+//   npm run faults -- [--runs 3] [--shapes kill-primary,partition-peers-cut] [--subnet 10.86.0]
+import { parseArgs } from "node:util";
+import { writeResults } from "../../bench/lib/index.js";
+import type { RunResult } from "./harness.js";
+import { DEFAULT_SETTINGS, runShape, teardownLive } from "./harness.js";
+import { judge, runLine, summarizeShape, summaryTable } from "./report.js";
+import { SHAPES, shapeNamed } from "./shapes.js";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    shapes: { type: "string", default: SHAPES.map((s) => s.name).join(",") },
+    subnet: { type: "string", default: "10.86.0" },
+  },
+});
+const rounds = Number(values.runs);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error("--runs: 1..100");
+const shapes = values.shapes.split(",").map((s) => shapeNamed(s.trim()));
+if (!/^10\.\d{1,3}\.\d{1,3}$/.test(values.subnet)) throw new Error("--subnet: 10.x.y");
+const command = ["npm run faults --", ...process.argv.slice(2)].join(" ");
+if (process.getuid?.() !== 0) throw new Error("the fault suite needs root (network namespaces, iptables)");
+
+// Interrupted: tear the running cluster down (processes by PID, then namespaces) and leave.
+const interrupt = (): void => {
+  process.stderr.write("faults: interrupted, tearing down\n");
+  void teardownLive().finally(() => process.exit(130));
+};
+process.once("SIGINT", interrupt);
+process.once("SIGTERM", interrupt);
+
+const settings = DEFAULT_SETTINGS;
+const records: { shape: string; round: number; result: RunResult | null; violations: string[] }[] = [];
+for (const shape of shapes) {
+  for (let round = 1; round <= rounds; round++) {
+    try {
+      const result = await runShape(shape, values.subnet, settings);
+      const violations = judge(shape, result.verdict, settings);
+      records.push({ shape: shape.name, round, result, violations });
+      console.log(`#${round}/${rounds} ${runLine(shape, result, violations)}`);
+      for (const note of result.notes) console.log(`    ${note}`);
+    } catch (error) {
+      const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+      records.push({ shape: shape.name, round, result: null, violations: [`run failed: ${reason}`] });
+      console.log(`#${round}/${rounds} [${shape.name}] RUN FAILED: ${reason}`);
+    }
+  }
+}
+
+const summaries = shapes.map((shape) =>
+  summarizeShape(
+    shape,
+    records.flatMap((r) =>
+      r.shape === shape.name && r.result !== null ? [{ result: r.result, violations: r.violations }] : [],
+    ),
+  ),
+);
+const failed = records.filter((r) => r.result === null || r.violations.length > 0);
+const markdown = [
+  "Fault suite (test/faults): 3 data hosts (redis-server under a data-node, sentinel-agent), nats-server on its own " +
+    "host, clients on a fifth, each a network namespace. Writers: one per data host over loopback (an application on " +
+    "that host) and one client that finds the primary through the agents, each SET every " +
+    `${settings.write_interval_ms} ms; every node sampled (INFO replication, CONFIG GET min-replicas-to-write) every ` +
+    `${settings.sample_interval_ms} ms. down-after ${settings.down_after_ms} ms, failover-timeout ${settings.failover_timeout_ms} ms. ` +
+    "Times in ms after the fault; cells are median (min-max) over the runs. Writable = role master and not fenced. " +
+    "Old-primary acks after promotion = writes *sent* after another node became writable, acknowledged by a node " +
+    "that became writable earlier. Lost = acknowledged keys absent from the final primary.",
+  "",
+  summaryTable(summaries),
+  "### Shapes",
+  "",
+  ...shapes.map((s) => `- ${s.name} (${s.expect}${s.issue === null ? "" : `: ${s.issue}`}): ${s.what}`),
+  "",
+  ...(failed.length > 0
+    ? [
+        "### Runs with violations or failures",
+        "",
+        ...failed.map((r) => `- ${r.shape} #${r.round}: ${r.violations.join("; ")}`),
+        "",
+      ]
+    : []),
+].join("\n");
+const files = writeResults("faults", command, { settings, records, summaries }, markdown);
+console.log(`\n${markdown}\nresults: ${files.md_path}`);

@@ -1,0 +1,43 @@
+// judge() holds each shape to its expectation: the same split-brain verdict fails a "safe"
+// shape, passes a "known-unsafe" one that converged, and an unconverged one passes only
+// "known-unconverged".
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Verdict } from "./checker.js";
+import { DEFAULT_SETTINGS } from "./harness.js";
+import { judge } from "./report.js";
+import type { Expectation } from "./shapes.js";
+import { shapeNamed } from "./shapes.js";
+
+const split: Verdict = {
+  losses: [{ writer: "client", acked: 100, lost: 10, window: { from_ms: 50, to_ms: 900 } }],
+  acks_after_promotion: 3,
+  acks_after_promotion_by_writer: { client: 3 },
+  double_writable: [{ from_ms: 1000, to_ms: 1040, nodes: ["h1", "h2"] }],
+  double_writable_ms: 40,
+  single_writable_after_ms: 1200,
+  final_primary: "h2",
+  no_writable_ms: 0,
+  convergence: [],
+};
+
+function judged(expect: Expectation, v: Verdict): string[] {
+  return judge({ ...shapeNamed("partition-peers-cut"), expect }, v, DEFAULT_SETTINGS);
+}
+
+void describe("judge", () => {
+  void it("holds a safe shape to every invariant", () => {
+    assert.equal(judged("safe", split).length, 2);
+  });
+  void it("holds a known-unsafe shape to liveness only", () => {
+    assert.deepEqual(judged("known-unsafe", split), []);
+    assert.equal(judged("known-unsafe", { ...split, convergence: ["h1: master of -, link down"] }).length, 1);
+  });
+  void it("holds a known-unconverged shape to a single writable primary at the end", () => {
+    assert.deepEqual(
+      judged("known-unconverged", { ...split, convergence: ["h1: master of -, link down"] }),
+      [],
+    );
+    assert.equal(judged("known-unconverged", { ...split, final_primary: null }).length, 1);
+  });
+});

@@ -1,0 +1,119 @@
+// Judging a run by its shape's expectation, the one-line summary of a run, and the per-shape
+// table of medians the matrix writes (bench/results/faults-*.md).
+import { formatSummary, summarize, table } from "../../bench/lib/index.js";
+import type { Summary } from "../../bench/lib/index.js";
+import type { Verdict } from "./checker.js";
+import { liveViolations, safetyViolations } from "./checker.js";
+import type { FaultSettings, RunResult } from "./harness.js";
+import type { FaultShape } from "./shapes.js";
+
+/** What the run broke of what its shape promises (shapes.ts, Expectation). */
+export function judge(shape: FaultShape, v: Verdict, settings: FaultSettings): string[] {
+  const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
+  switch (shape.expect) {
+    case "safe":
+      return safetyViolations(v, bound_ms);
+    case "known-unsafe":
+      return liveViolations(v);
+    case "known-unconverged":
+      return v.final_primary === null ? ["no single writable primary at the end"] : [];
+  }
+}
+
+const f0 = (x: number | null): string => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(0));
+
+export function runLine(shape: FaultShape, r: RunResult, violations: readonly string[]): string {
+  const v = r.verdict;
+  const losses = v.losses
+    .map(
+      (l) =>
+        `${l.writer} ${l.lost}/${l.acked}${l.window === null ? "" : ` [${f0(l.window.from_ms)}..${f0(l.window.to_ms)}]`}`,
+    )
+    .join(", ");
+  const status = violations.length === 0 ? "ok" : `VIOLATED (${violations.join("; ")})`;
+  return (
+    `[${shape.name} ${shape.expect}] ${status}: switch ${f0(r.switch_after_ms)} ms, single writable after ` +
+    `${f0(v.single_writable_after_ms)} ms (${v.final_primary ?? "none"}), no writable ${f0(v.no_writable_ms)} ms, ` +
+    `old-primary acks after promotion ${v.acks_after_promotion}, two writable ${v.double_writable.length}x ` +
+    `${f0(v.double_writable_ms)} ms; lost ${losses}`
+  );
+}
+
+/** Figures per shape over its runs. */
+export interface ShapeSummary {
+  readonly shape: string;
+  readonly expect: string;
+  readonly runs: number;
+  readonly violated_runs: number;
+  readonly switch_ms: Summary;
+  readonly single_writable_ms: Summary;
+  readonly no_writable_ms: Summary;
+  readonly acks_after_promotion: Summary;
+  readonly double_writable_ms: Summary;
+  /** Lost writes per run, every writer together. */
+  readonly lost: Summary;
+  /** The latest (relative to the fault) acknowledgement of a lost write, per run. */
+  readonly lost_window_end_ms: Summary;
+  readonly not_converged: number;
+}
+
+export function summarizeShape(
+  shape: FaultShape,
+  runs: readonly { readonly result: RunResult; readonly violations: readonly string[] }[],
+): ShapeSummary {
+  const v = runs.map((r) => r.result.verdict);
+  return {
+    shape: shape.name,
+    expect: shape.expect,
+    runs: runs.length,
+    violated_runs: runs.filter((r) => r.violations.length > 0).length,
+    switch_ms: summarize(runs.map((r) => r.result.switch_after_ms ?? Number.NaN)),
+    single_writable_ms: summarize(v.map((x) => x.single_writable_after_ms ?? Number.NaN)),
+    no_writable_ms: summarize(v.map((x) => x.no_writable_ms)),
+    acks_after_promotion: summarize(v.map((x) => x.acks_after_promotion)),
+    double_writable_ms: summarize(v.map((x) => x.double_writable_ms)),
+    lost: summarize(v.map((x) => x.losses.reduce((sum, l) => sum + l.lost, 0))),
+    lost_window_end_ms: summarize(
+      v.map((x) => Math.max(...x.losses.map((l) => l.window?.to_ms ?? Number.NEGATIVE_INFINITY))),
+    ),
+    not_converged: v.filter((x) => x.convergence.length > 0).length,
+  };
+}
+
+const med = (s: Summary): string =>
+  s.n === 0 ? "-" : `${s.median.toFixed(0)} (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
+
+export function summaryTable(summaries: readonly ShapeSummary[]): string {
+  return table(
+    [
+      "shape",
+      "expect",
+      "runs",
+      "violated",
+      "+switch-master ms",
+      "single writable after ms",
+      "no writable ms",
+      "old-primary acks after promotion",
+      "two writable ms",
+      "lost writes",
+      "last lost ack ms",
+      "not converged",
+    ],
+    summaries.map((s) => [
+      s.shape,
+      s.expect,
+      String(s.runs),
+      String(s.violated_runs),
+      med(s.switch_ms),
+      med(s.single_writable_ms),
+      med(s.no_writable_ms),
+      med(s.acks_after_promotion),
+      med(s.double_writable_ms),
+      med(s.lost),
+      med(s.lost_window_end_ms),
+      String(s.not_converged),
+    ]),
+  );
+}
+
+export { formatSummary };

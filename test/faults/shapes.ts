@@ -1,0 +1,278 @@
+// The fault shapes, one declarative entry each. `expect` is the contract the serial test and the
+// matrix judge a run by:
+//  - "safe": every invariant (checker.ts safetyViolations): no write acknowledged by an old
+//    primary after a promotion, no two writable nodes at once, a single writable primary within
+//    down-after + failover-timeout of the fault, and convergence.
+//  - "known-unsafe": today's code is known to break a safety invariant (the issue says which); the
+//    run still asserts what holds (a single writable primary at the end, convergence) and prints
+//    the figures.
+//  - "known-unconverged": known to break safety and to leave a node unconverged (the issue says
+//    which); the run asserts a single writable primary at the end and prints the rest.
+// When a fix merges, flipping the word to "safe" makes the suite hold it to every invariant.
+import type { FaultContext } from "./harness.js";
+import { signal, undrop } from "./harness.js";
+import { sleep } from "./lines.js";
+import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
+
+export type Expectation = "safe" | "known-unsafe" | "known-unconverged";
+
+/** Whether the fault must end in a `+switch-master`, may, or must not need one. */
+export type FailoverExpectation = "required" | "maybe" | "none";
+
+export interface FaultShape {
+  readonly name: string;
+  readonly what: string;
+  readonly expect: Expectation;
+  /** Why it is known-unsafe (issue and item); null for safe shapes. */
+  readonly issue: string | null;
+  readonly failover: FailoverExpectation;
+  /** Injects the fault; `stopped` collects PIDs left SIGSTOPped (SIGCONT at teardown). */
+  inject(context: FaultContext, stopped: Set<number>): Promise<void>;
+  /** Ends it (heal the network, resume or restart what was stopped or killed). */
+  heal(context: FaultContext, stopped: Set<number>): Promise<void>;
+}
+
+const NATS_DOWN_MS = 2000;
+const DATA_NODE_DOWN_MS = 500;
+
+async function restartOldPrimary(c: FaultContext): Promise<void> {
+  // The data-node supervises redis-server: a new one starts it (fenced) after the SIGKILL.
+  if (c.primary.data_node.running) {
+    await c.cluster.restartDataNode(c.primary.name);
+  } else await c.cluster.startDataNode(c.primary.name);
+}
+
+async function killPrimaryRedis(c: FaultContext): Promise<void> {
+  const killed = await c.cluster.killRedis(c.primary.name);
+  c.faultAt(killed.t_ms);
+  c.note(`SIGKILL redis-server ${c.primary.name} (pid ${killed.pid})`);
+}
+
+/** SIGKILL of the primary's redis, then SIGKILL of the leader's agent when `event` is seen. */
+function leaderKilledAfter(event: string, name: string): FaultShape {
+  return {
+    name,
+    what: `SIGKILL of the primary's redis-server, then of the leading agent after ${event}`,
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    async inject(c) {
+      await killPrimaryRedis(c);
+      const elected = await c.waitForEvent((e) => e.name === "+elected-leader");
+      const leader = c.hostOfAgent(elected.event.agent);
+      if (event !== "+elected-leader") {
+        await c.waitForEvent((e) => e.name === event && e.agent === elected.event.agent);
+      }
+      signal(leader.agent.pid, "SIGKILL");
+      c.note(`SIGKILL agent of ${leader.name} after ${event}`);
+      // Killed agents must not hold up the wait for a failover: the others take over.
+      await leader.agent.exited;
+    },
+    heal: restartKilled,
+  };
+}
+
+/** Starts again every data-node and agent a shape killed, and the old primary's redis-server. */
+async function restartKilled(c: FaultContext): Promise<void> {
+  for (const host of c.cluster.hosts) {
+    if (!host.agent.running) await c.cluster.startAgent(host.name);
+    if (!host.data_node.running && host !== c.primary) await c.cluster.startDataNode(host.name);
+  }
+  await restartOldPrimary(c);
+}
+
+function resumeStopped(c: FaultContext, stopped: Set<number>): Promise<void> {
+  for (const pid of stopped) signal(pid, "SIGCONT");
+  stopped.clear();
+  c.note("SIGCONT");
+  return Promise.resolve();
+}
+
+export const SHAPES: readonly FaultShape[] = [
+  {
+    name: "partition-host-cut",
+    what: "the primary's host cut off entirely (link down); its local writer keeps writing over loopback",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    inject: (c) => c.cluster.lab.cut(c.primary.name),
+    heal: (c) => c.cluster.lab.heal(c.primary.name),
+  },
+  {
+    name: "partition-peers-cut",
+    what: "the primary's host loses the other Redis/agent hosts but keeps NATS and clients (iptables DROP)",
+    expect: "known-unsafe",
+    issue: "issue 13 item 1: the old primary is fenced only after the promotion (two writable primaries)",
+    failover: "required",
+    inject: (c) =>
+      c.drop(
+        c.primary.name,
+        c.replicas.map((h) => h.name),
+      ),
+    heal: (c) => undrop(c.cluster, c.primary.name),
+  },
+  {
+    name: "partition-control-plane-cut",
+    what: "the primary's host loses NATS and the other hosts but keeps its clients (iptables DROP)",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    inject: (c) => c.drop(c.primary.name, [...c.replicas.map((h) => h.name), c.cluster.nats_host]),
+    heal: (c) => undrop(c.cluster, c.primary.name),
+  },
+  {
+    name: "partition-minority",
+    what: "a minority side (the primary's host with its agent, and the clients) cut from the other two hosts and NATS",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    async inject(c) {
+      const majority = [...c.replicas.map((h) => h.name), c.cluster.nats_host];
+      await c.drop(c.primary.name, majority);
+      await c.drop(c.cluster.client_host, majority);
+    },
+    async heal(c) {
+      await undrop(c.cluster, c.primary.name);
+      await undrop(c.cluster, c.cluster.client_host);
+    },
+  },
+  {
+    name: "kill-primary",
+    what: "SIGKILL of the primary's redis-server (its data-node restarts it afterwards)",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    inject: killPrimaryRedis,
+    heal: restartOldPrimary,
+  },
+  {
+    name: "stop-primary",
+    what: "SIGSTOP of the primary's redis-server, SIGCONT after the failover",
+    expect: "known-unconverged",
+    issue:
+      "issue 13 item 3: the resumed old primary stays a fenced master (never converted to a replica); " +
+      "the first run also saw it acknowledge a write just after SIGCONT, 2 s after the promotion",
+    failover: "required",
+    async inject(c, stopped) {
+      const pid = Number(await c.cluster.redisInfoField(c.primary.name, "process_id"));
+      stopped.add(pid);
+      c.faultAt(wallClock_ms());
+      signal(pid, "SIGSTOP");
+      c.note(`SIGSTOP redis-server ${c.primary.name} (pid ${pid})`);
+    },
+    heal: resumeStopped,
+  },
+  {
+    name: "data-node-restart-in-failover",
+    what: "SENTINEL FAILOVER, then SIGKILL of the old primary's data-node (its redis-server lives), restarted 0.5 s later",
+    expect: "known-unsafe",
+    issue: "issue 13 item 2: the restarted data-node cannot attach to its running redis-server",
+    failover: "maybe",
+    async inject(c) {
+      const leader = c.replicas[0];
+      if (leader === undefined) throw new Error("no replica host");
+      await c.sentinelFailover(leader.name);
+      signal(c.primary.data_node.pid, "SIGKILL");
+      c.note(`SIGKILL data-node ${c.primary.name}`);
+      await c.primary.data_node.exited;
+      await sleep(DATA_NODE_DOWN_MS);
+      await c.cluster.startDataNode(c.primary.name);
+      c.note(`data-node ${c.primary.name} started again`);
+    },
+    heal: () => Promise.resolve(),
+  },
+  {
+    name: "nats-restart",
+    what: "SIGKILL of nats-server, started again 2 s later (same JetStream directory)",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    async inject(c) {
+      c.faultAt(wallClock_ms());
+      signal(c.cluster.nats.pid, "SIGKILL");
+      await c.cluster.nats.exited;
+      c.note("SIGKILL nats-server");
+      await sleep(NATS_DOWN_MS);
+      await c.cluster.startNats();
+      c.note("nats-server started again");
+    },
+    heal: () => Promise.resolve(),
+  },
+  {
+    name: "data-node-kill-in-failover",
+    what: "SENTINEL FAILOVER, then SIGKILL of the old primary's data-node (its redis-server lives), started again only after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    async inject(c) {
+      const leader = c.replicas[0];
+      if (leader === undefined) throw new Error("no replica host");
+      await c.sentinelFailover(leader.name);
+      signal(c.primary.data_node.pid, "SIGKILL");
+      c.note(`SIGKILL data-node ${c.primary.name}`);
+      await c.primary.data_node.exited;
+    },
+    heal: (c) => c.cluster.startDataNode(c.primary.name),
+  },
+  {
+    name: "data-node-kill-promoted",
+    what: "SIGKILL of the primary's redis-server, then of the promoted replica's data-node after +promoted-slave",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    async inject(c) {
+      await killPrimaryRedis(c);
+      const promoted = await c.waitForEvent((e) => e.name === "+promoted-slave");
+      const address = promoted.event.text.split(" ")[2];
+      const host = c.cluster.hosts.find((h) => h.address === address);
+      if (host === undefined) throw new Error(`+promoted-slave names no data host: ${promoted.event.text}`);
+      signal(host.data_node.pid, "SIGKILL");
+      c.note(`SIGKILL data-node ${host.name} after +promoted-slave`);
+      await host.data_node.exited;
+    },
+    heal: restartKilled,
+  },
+  {
+    name: "stop-data-node",
+    what: "SIGSTOP of the primary's data-node (its redis-server keeps serving), SIGCONT after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "maybe",
+    inject(c, stopped) {
+      stopped.add(c.primary.data_node.pid);
+      signal(c.primary.data_node.pid, "SIGSTOP");
+      c.note(`SIGSTOP data-node ${c.primary.name}`);
+      return Promise.resolve();
+    },
+    heal: resumeStopped,
+  },
+  {
+    name: "stop-leader",
+    what: "SIGKILL of the primary's redis-server, then SIGSTOP of the leading agent after +elected-leader, SIGCONT after the hold",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    async inject(c, stopped) {
+      await killPrimaryRedis(c);
+      const elected = await c.waitForEvent((e) => e.name === "+elected-leader");
+      const leader = c.hostOfAgent(elected.event.agent);
+      stopped.add(leader.agent.pid);
+      signal(leader.agent.pid, "SIGSTOP");
+      c.note(`SIGSTOP agent of ${leader.name} after +elected-leader`);
+    },
+    async heal(c, stopped) {
+      await resumeStopped(c, stopped);
+      await restartOldPrimary(c);
+    },
+  },
+  leaderKilledAfter("+elected-leader", "leader-kill-elected"),
+  leaderKilledAfter("+promoted-slave", "leader-kill-promoted"),
+  leaderKilledAfter("+switch-master", "leader-kill-switched"),
+];
+
+export function shapeNamed(name: string): FaultShape {
+  const shape = SHAPES.find((s) => s.name === name);
+  if (shape === undefined)
+    throw new Error(`no fault shape ${name}; known: ${SHAPES.map((s) => s.name).join(", ")}`);
+  return shape;
+}
