@@ -11,7 +11,6 @@ import {
   TOPOLOGY_BUCKET_DEFAULTS,
   TopologyStore,
 } from "@sentinel-plane/runtime";
-import type { VipManagerConfig } from "./config.js";
 import { loadConfig } from "./config.js";
 import { VipManager } from "./manager.js";
 import { KvTopologySource } from "./topology_source.js";
