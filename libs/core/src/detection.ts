@@ -107,6 +107,7 @@ export function onProbeResult(out: Out, input: Extract<Input, { type: "probe_res
     link.last_reply_ms = state.now_ms;
     if (result.kind === "ping") {
       link.last_avail_ms = state.now_ms;
+      link.last_pong_ms = state.now_ms;
       link.unanswered_since_ms = null;
       // A PONG to a PING sent after the reported exit means the process is back.
       if (link.exited && link.ping_sent_ms > link.exited_ms) link.exited = false;

@@ -46,7 +46,15 @@ function elected(hook: PrePromoteHook | null = HOOK): { h: Harness; effects: Eff
   const effects: Effect[] = [];
   for (const from of PEERS) {
     effects.push(
-      ...h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 }),
+      ...h.peer({
+        type: "vote_reply",
+        from,
+        master_name: "mymaster",
+        epoch: 1,
+        leader: ME,
+        leader_epoch: 1,
+        lease_grant_age_ms: null,
+      }),
     );
   }
   return { h, effects };
@@ -69,6 +77,8 @@ void test("with a hook: the script runs after selection, the promotion only afte
   const names = eventNames(effects);
   assert.deepEqual(names.slice(names.indexOf("+selected-slave")), [
     "+selected-slave",
+    "+failover-state-fence-old-master", // the gate (ADR 0001): no lease granted, open at once
+    "+old-primary-fenced",
     "+failover-state-pre-promote",
   ]);
   const texts = eventTexts(effects);
@@ -122,7 +132,11 @@ void test("a failing script aborts the failover: nothing promoted, the reason in
   ]);
   assert.equal(state(h), "none");
   assert.equal(commands(h.log, "promote").length, 0);
-  assert.equal(commands(h.log, "unfence").length, 0, "an automatic failover fenced nothing");
+  // The gate fenced the old primary before the hook ran (ADR 0001): nothing promoted, so lifted.
+  assert.deepEqual(
+    commands(h.log, "unfence").map((c) => [c.target, c.epoch]),
+    [[PRIMARY, 1]],
+  );
   // The next attempt (the primary is still down): a new epoch, the hook again with a new id.
   const retry: Effect[] = [];
   for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1)
@@ -139,6 +153,7 @@ void test("a failing script aborts the failover: nothing promoted, the reason in
       epoch,
       leader: ME,
       leader_epoch: epoch,
+      lease_grant_age_ms: null,
     } as const;
     again.push(...hooks(h.peer(reply)));
   }
@@ -235,6 +250,7 @@ function caughtUp(): { h: Harness; effects: Effect[] } {
     epoch: 1,
     leader: ME,
     leader_epoch: 1,
+    lease_grant_age_ms: null,
   });
   const fence = commands(voted, "fence")[0];
   assert.ok(fence !== undefined);
