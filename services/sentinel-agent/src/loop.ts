@@ -212,6 +212,9 @@ export class AgentLoop {
           this.feed({ type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail });
         });
         return;
+      case "lease_grant":
+        ports.leases.grant(effect.grant);
+        return;
       case "admin_reply": {
         const pending = this.#admin.get(effect.request_id);
         if (pending === undefined) return; // a propagated admin command has no local waiter
