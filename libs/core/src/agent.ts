@@ -32,6 +32,7 @@ import type { Random } from "./random.js";
 import { reconcile } from "./reconcile.js";
 import { messageEpoch, refuseEpochJump } from "./epoch-guard.js";
 import { onFenceResult } from "./switchover.js";
+import { onLeaseRequest } from "./lease.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState } from "./state.js";
 import type {
@@ -149,6 +150,8 @@ function dispatch(out: Out, input: Input): MasterState[] {
       return one(onCommitResult(out, input));
     case "pre_promote_result":
       return one(onPrePromoteResult(out, input.hook_id, input.ok, input.detail));
+    case "lease_request":
+      return one(onLeaseRequest(out, input.request));
     case "admin": {
       const outcome = applyAdmin(out, input.command, false);
       const reply: Effect = {

@@ -3,6 +3,7 @@
 // epoch); a higher config epoch always wins, whether it arrives in a peer's hello or from the
 // committed topology record. Hellos also discover agents (`+sentinel`) and spread the current
 // epoch.
+import { configEpochLearned } from "./lease.js";
 import { addReplica } from "./detection.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
 import type { MasterState, PeerAgent } from "./state.js";
@@ -89,6 +90,7 @@ export function adoptConfig(
 ): boolean {
   if (!Number.isSafeInteger(config_epoch) || config_epoch <= master.config_epoch) return false;
   master.config_epoch = config_epoch;
+  configEpochLearned(master, out.state.now_ms);
   master.failover = null;
   out.markDirty();
   if (!sameAddress(address, master.address)) {

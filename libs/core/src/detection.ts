@@ -124,6 +124,7 @@ export function onProbeResult(out: Out, input: Extract<Input, { type: "probe_res
     link.last_reply_ms = state.now_ms;
     if (result.kind === "ping") {
       link.last_avail_ms = state.now_ms;
+      link.last_pong_ms = state.now_ms;
       link.unanswered_since_ms = null;
       if (confirms_exit) {
         // The server answers from the reported address: the report is wrong (a data-node that

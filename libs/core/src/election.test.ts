@@ -38,7 +38,15 @@ void test("a vote is persisted before the reply that carries it, and given once 
   // Another candidate, same epoch: the reply repeats the vote for b.
   const second = sends(request(h, c, 1));
   assert.deepEqual(second, [
-    { type: "vote_reply", from: ME, master_name: "mymaster", epoch: 1, leader: b, leader_epoch: 1 },
+    {
+      type: "vote_reply",
+      from: ME,
+      master_name: "mymaster",
+      epoch: 1,
+      leader: b,
+      leader_epoch: 1,
+      lease_grant_age_ms: 3500, // never granted: since the epoch was learned (the start)
+    },
   ]);
   // A duplicate of the first request changes nothing.
   assert.deepEqual(eventNames(request(h, b, 1)), []);

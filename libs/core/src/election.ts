@@ -8,6 +8,7 @@
 // range (Sentinel: 2 x failover_timeout); a voter only grants when it sees the master down itself
 // (or the request is manual), so a partitioned candidate cannot drag healthy agents along.
 import { observeEpoch } from "./config.js";
+import { leaseGrantAgeMs, recordVoterGrant } from "./lease.js";
 import { randomBetween } from "./random.js";
 import { sameAddress } from "./state.js";
 import type { FailoverKind, MasterState } from "./state.js";
@@ -40,6 +41,7 @@ export function startElection(
   const epoch = state.current_epoch;
   master.leader = state.myid;
   master.leader_epoch = epoch;
+  master.vote_ms = state.now_ms;
   out.markDirty();
   master.failover = {
     kind,
@@ -49,6 +51,8 @@ export function startElection(
     start_ms: state.now_ms,
     election_deadline_ms: null, // armed at the next step, once the candidacy is durable
     votes: new Set([state.myid]),
+    lease_grants: new Map(),
+    lease_expired_by_ms: null,
     old_primary: master.address,
     target,
     selected: null,
@@ -106,6 +110,7 @@ export function onVoteRequest(out: Out, request: VoteRequestMessage): MasterStat
   ) {
     master.leader = request.from;
     master.leader_epoch = request.epoch;
+    master.vote_ms = state.now_ms;
     out.markDirty();
     out.event("+vote-for-leader", master, null, [request.from, request.epoch], request.epoch);
     // Give the candidate time before standing ourselves, and its failover time to progress.
@@ -122,6 +127,7 @@ export function onVoteRequest(out: Out, request: VoteRequestMessage): MasterStat
     epoch: request.epoch,
     leader: master.leader,
     leader_epoch: master.leader_epoch,
+    lease_grant_age_ms: leaseGrantAgeMs(state, master),
   };
   out.send(request.from, reply);
   return master;
@@ -139,6 +145,7 @@ export function onVoteReply(out: Out, reply: VoteReplyMessage): MasterState | nu
   if (reply.leader !== state.myid) return master;
   if (!master.agents.has(reply.from)) return master; // only known agents count (as in votesNeeded)
   failover.votes.add(reply.from);
+  recordVoterGrant(failover, reply.from, state.now_ms, reply.lease_grant_age_ms);
   return master;
 }
 

@@ -104,8 +104,20 @@ export const EVENTS = {
     level: "warning",
     format: "%@ #epoch %d",
     meaning:
-      "Manual failover with a reachable primary: fencing it (writes refused) with the failover " +
-      "epoch before anything is promoted, so that no acknowledged write can be lost.",
+      "Fencing the old primary (writes refused) with the failover epoch before anything is " +
+      "promoted. A manual failover with a reachable primary then waits for the chosen replica " +
+      "to catch up, so that no acknowledged write is lost; any other failover promotes at " +
+      "`+old-primary-fenced` (ADR 0001).",
+    ours: true,
+  },
+  // Fence before promote (ours, ADR 0001): every failover but a switchover and a reassert.
+  "+old-primary-fenced": {
+    level: "warning",
+    format: "%@ #%s #epoch %d",
+    meaning:
+      "The old primary can no longer acknowledge a write at the failover epoch, so the replica " +
+      "may be promoted: `ack` its data-node confirmed the fence, `exited` its supervised process " +
+      "is gone, `lease-expired` its write lease has certainly run out (docs/adr/0001-write-lease.md).",
     ours: true,
   },
   "+failover-state-wait-catchup": {

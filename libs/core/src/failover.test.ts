@@ -26,7 +26,15 @@ function electLeader(hold?: (e: Effect) => boolean): Harness {
   h.live(2000, true, hold);
   for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false, hold);
   for (const from of PEERS) {
-    h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 });
+    h.peer({
+      type: "vote_reply",
+      from,
+      master_name: "mymaster",
+      epoch: 1,
+      leader: ME,
+      leader_epoch: 1,
+      lease_grant_age_ms: null,
+    });
   }
   return h;
 }

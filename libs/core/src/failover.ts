@@ -26,7 +26,15 @@ import { addressKey, nextId, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
-import { abortSwitchover, startFence, switchoverStep, wantsFence } from "./switchover.js";
+import { armLeaseDeadline, configEpochLearned } from "./lease.js";
+import {
+  abortSwitchover,
+  gateStep,
+  startFence,
+  startGate,
+  switchoverStep,
+  wantsFence,
+} from "./switchover.js";
 import type { Address, TopologyRecord } from "./types.js";
 
 /** Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader). */
@@ -131,6 +139,7 @@ export function failoverStep(out: Out, master: MasterState): void {
   switch (run.state) {
     case "wait-start":
       if (isElected(master)) {
+        armLeaseDeadline(out.state, master, run);
         out.event("+elected-leader", master, masterSubject(master));
         setState(out, master, run, "select-slave");
         out.event("+failover-state-select-slave", master, masterSubject(master));
@@ -145,6 +154,10 @@ export function failoverStep(out: Out, master: MasterState): void {
       return;
     case "fence-old-primary":
     case "wait-catchup": {
+      if (run.fence?.mode === "gate") {
+        if (gateStep(out, master, run) !== null) beginPromotion(out, master, run);
+        return;
+      }
       const progress = switchoverStep(out, master, run);
       if (progress === "abort") endFailover(out, master, "fast");
       else if (progress === "promote") beginPromotion(out, master, run);
@@ -191,6 +204,11 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
   run.selected = target;
   if (wantsFence(master, run)) {
     startFence(out, master, run); // switchover.ts; beginPromotion() once the replica caught up
+    return;
+  }
+  if (run.kind !== "reassert") {
+    startGate(out, master, run); // switchover.ts: fence before promote (ADR 0001)
+    failoverStep(out, master); // the gate may already be open (exit reported, lease expired)
     return;
   }
   beginPromotion(out, master, run);
@@ -297,6 +315,7 @@ export function commitSucceeded(out: Out, master: MasterState, run: FailoverRun)
   const selected = run.selected;
   if (selected === null) throw new Error("commit succeeded without a selected replica");
   master.config_epoch = run.epoch;
+  configEpochLearned(master, out.state.now_ms);
   out.markDirty();
   const old = master.address;
   if (!sameAddress(old, selected)) {

@@ -47,7 +47,15 @@ function elected(hook: PrePromoteHook | null = HOOK): { h: Harness; effects: Eff
   const effects: Effect[] = [];
   for (const from of PEERS) {
     effects.push(
-      ...h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 }),
+      ...h.peer({
+        type: "vote_reply",
+        from,
+        master_name: "mymaster",
+        epoch: 1,
+        leader: ME,
+        leader_epoch: 1,
+        lease_grant_age_ms: null,
+      }),
     );
   }
   return { h, effects };
@@ -70,6 +78,8 @@ void test("with a hook: the script runs after selection, the promotion only afte
   const names = eventNames(effects);
   assert.deepEqual(names.slice(names.indexOf("+selected-slave")), [
     "+selected-slave",
+    "+failover-state-fence-old-master", // the gate (ADR 0001): no lease granted, open at once
+    "+old-primary-fenced",
     "+failover-state-pre-promote",
   ]);
   const texts = eventTexts(effects);
@@ -123,7 +133,11 @@ void test("a failing script aborts the failover: nothing promoted, the reason in
   ]);
   assert.equal(state(h), "none");
   assert.equal(commands(h.log, "promote").length, 0);
-  assert.equal(commands(h.log, "unfence").length, 0, "an automatic failover fenced nothing");
+  // The gate fenced the old primary before the hook ran (ADR 0001): nothing promoted, so lifted.
+  assert.deepEqual(
+    commands(h.log, "unfence").map((c) => [c.target, c.epoch]),
+    [[PRIMARY, 1]],
+  );
   // The next attempt (the primary is still down), after Sentinel's 2 x failover-timeout back-off
   // (a refusing hook would refuse again at once): a new epoch, the hook again with a new id.
   const aborted_ms = h.now_ms;
@@ -146,6 +160,7 @@ void test("a failing script aborts the failover: nothing promoted, the reason in
       epoch,
       leader: ME,
       leader_epoch: epoch,
+      lease_grant_age_ms: null,
     } as const;
     again.push(...hooks(h.peer(reply)));
   }
@@ -242,6 +257,7 @@ function caughtUp(): { h: Harness; effects: Effect[] } {
     epoch: 1,
     leader: ME,
     leader_epoch: 1,
+    lease_grant_age_ms: null,
   });
   const fence = commands(voted, "fence")[0];
   assert.ok(fence !== undefined);

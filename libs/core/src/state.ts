@@ -22,6 +22,11 @@ export interface InstanceLink {
   unanswered_since_ms: number | null;
   /** Last valid PING reply (PONG/LOADING/MASTERDOWN). */
   last_avail_ms: number;
+  /**
+   * Last valid PING reply to OUR probe (never a data-node report: the node beside the server
+   * still reaches the bus when we cannot reach it); null before the first. Lease grants use it.
+   */
+  last_pong_ms: number | null;
   /** Last reply of any kind, or a data-node report saying the process runs. */
   last_reply_ms: number;
   info_probe_id: number | null;
@@ -105,6 +110,13 @@ export interface FailoverRun {
   election_deadline_ms: number | null;
   /** Agents (self included) that granted us their vote in `epoch`. */
   readonly votes: Set<AgentId>;
+  /**
+   * Per granting voter, on our clock: when it last granted the old primary a write lease (reply
+   * arrival - lease_grant_age_ms); absent when it never did (lease.ts, leaseExpiredByMs).
+   */
+  readonly lease_grants: Map<AgentId, number>;
+  /** When the old primary's write lease has certainly run out; set on election (lease.ts). */
+  lease_expired_by_ms: number | null;
   readonly old_primary: Address;
   /** Manual failover to a chosen replica (`failover ... to`); null: the best one is selected. */
   readonly target: Address | null;
@@ -138,6 +150,13 @@ export interface SwitchoverFence {
   offset: number | null;
   /** The old primary's data-node refused the fence (newer epoch) or it is no longer a master. */
   failed: boolean;
+  /**
+   * "switchover": fence then catch-up (a manual failover, primary reachable). "gate": any other
+   * failover; promotes at the first of fence acknowledged, exit reported, lease expired.
+   */
+  readonly mode: "switchover" | "gate";
+  /** Gate: the data-node answered the fence with `fenced: true`. */
+  acknowledged: boolean;
 }
 
 export interface MasterState {
@@ -150,6 +169,12 @@ export interface MasterState {
   /** Our vote: whom we voted for in `leader_epoch` (persisted). */
   leader: AgentId | null;
   leader_epoch: number;
+  /** When we gave that vote (or stood); after a restart, the restart (lease.ts). */
+  vote_ms: number;
+  /** When this agent last granted the primary a write lease; null: never (lease.ts). */
+  last_grant_ms: number | null;
+  /** When this agent learned the current config epoch (creation and restart count). */
+  config_epoch_learned_ms: number;
   link: InstanceLink;
   /** Replicas keyed by `host:port`. */
   readonly replicas: Map<string, InstanceLink>;
@@ -235,6 +260,7 @@ export function newLink(address: Address, now_ms: number): InstanceLink {
     ping_sent_ms: Number.NEGATIVE_INFINITY,
     unanswered_since_ms: null,
     last_avail_ms: now_ms,
+    last_pong_ms: null,
     last_reply_ms: now_ms,
     info_probe_id: null,
     info_sent_ms: Number.NEGATIVE_INFINITY,

@@ -100,6 +100,7 @@ function electedSwitchover(to?: Address): { h: Harness; effects: Effect[] } {
     epoch: 1,
     leader: ME,
     leader_epoch: 1,
+    lease_grant_age_ms: null,
   });
   return { h, effects };
 }
@@ -227,7 +228,7 @@ void test("a fence refused for a newer epoch stops the switchover", () => {
   assert.equal(commands(h.log, "promote").length, 0);
 });
 
-void test("a manual failover with the primary SDOWN fences nothing and promotes at once", () => {
+void test("a manual failover with the primary SDOWN does not wait for a catch-up: it passes the gate", () => {
   const h = new Harness();
   h.meetPeers();
   h.live(1500, true);
@@ -242,25 +243,45 @@ void test("a manual failover with the primary SDOWN fences nothing and promotes 
     epoch: 1,
     leader: ME,
     leader_epoch: 1,
+    lease_grant_age_ms: null,
   });
+  // The old primary is fenced first, then the lease (long expired: no grant for 4 s) opens the gate.
+  assert.deepEqual(
+    commands(effects, "fence").map((c) => c.target),
+    [PRIMARY],
+  );
+  assert.ok(
+    eventTexts(effects).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #lease-expired #epoch 1"),
+  );
   assert.equal(commands(effects, "promote").length, 1);
-  assert.equal(commands(h.log, "fence").length, 0);
-  assert.ok(!eventNames(effects).includes("+failover-state-fence-old-master"));
+  assert.ok(!eventNames(effects).includes("+failover-state-wait-catchup"));
 });
 
-void test("an automatic failover never fences", () => {
+void test("an automatic failover fences the old primary before it promotes (ADR 0001)", () => {
   const h = new Harness({ quorum: 1 });
   h.meetPeers();
   h.live(2000, true);
   for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
   for (const from of PEERS) {
-    h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 });
+    h.peer({
+      type: "vote_reply",
+      from,
+      master_name: "mymaster",
+      epoch: 1,
+      leader: ME,
+      leader_epoch: 1,
+      lease_grant_age_ms: null,
+    });
   }
   const request = sends(h.log).find((m) => m.type === "vote_request");
   assert.ok(request?.type === "vote_request" && !request.manual);
-  assert.equal(commands(h.log, "promote").length, 1);
-  h.live(6000, false);
-  assert.equal(commands(h.log, "fence").length, 0);
+  const fence_at = h.log.findIndex((e) => e.type === "node_command" && e.command.type === "fence");
+  const promote_at = h.log.findIndex((e) => e.type === "node_command" && e.command.type === "promote");
+  assert.ok(fence_at >= 0 && fence_at < promote_at, "fence at the failover epoch, then promote");
+  assert.deepEqual(
+    commands(h.log, "fence").map((c) => [c.target, c.epoch]),
+    [[PRIMARY, 1]],
+  );
 });
 
 void test("failover to a chosen replica: that one is fenced for and promoted", () => {

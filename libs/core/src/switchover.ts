@@ -13,13 +13,17 @@
 // writes resume. A fence refused for a newer epoch, an old primary that is no longer a master or
 // that went down before its fence was confirmed: `-failover-abort-fence-failed`. TILT during
 // these states: `-failover-abort-tilt` (the fence is lifted rather than kept for the TILT period).
-// Only manual failovers whose primary is not SDOWN fence: an automatic failover (the old primary
-// is down) or a reassert never does. An unfence that got lost, or a fence whose leader crashed,
-// is handled by reconcile.ts.
+// Only manual failovers whose primary is not SDOWN catch up. Every other failover but a reassert
+// passes the gate (docs/adr/0001-write-lease.md, startGate below): the same fence-old-primary
+// state and fence command, but it promotes at the first of the fence acknowledged, the old
+// primary's exit reported, or its write lease certainly expired (`+old-primary-fenced #how`).
+// An unfence that got lost, or a fence whose leader crashed, is handled by reconcile.ts.
 import { sendNodeCommand } from "./commands.js";
 import { findLink, probeInfoNow } from "./detection.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
+import { emitOldPrimaryFenced } from "./lease.js";
+import type { OldPrimaryFenced } from "./lease.js";
 import { sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState, PendingCommand, SwitchoverFence } from "./state.js";
 import type { NodeCommandResult } from "./types.js";
@@ -61,6 +65,8 @@ export function startFence(out: Out, master: MasterState, run: FailoverRun): voi
     sent_ms: now,
     offset: null,
     failed: false,
+    mode: "switchover",
+    acknowledged: false,
   };
   run.fence = fence;
   run.state = "fence-old-primary";
@@ -85,6 +91,10 @@ export function onFenceResult(
   const fence = run?.fence ?? null;
   if (run === null || fence === null || run.state !== "fence-old-primary" || fence.offset !== null) return;
   if (pending.epoch !== run.epoch || !sameAddress(pending.address, run.old_primary)) return;
+  if (fence.mode === "gate") {
+    onGateFenceResult(fence, command_id, result);
+    return;
+  }
   if (result.ok) {
     if (result.role === "master") fence.offset = result.offset;
     else fence.failed = true;
@@ -93,6 +103,69 @@ export function onFenceResult(
   } else if (fence.command_id === command_id) {
     fence.command_id = null; // e.g. redis not answering: re-sent after info_period_fast_ms
   }
+}
+
+/**
+ * The gate's fence: only `fenced: true` counts (the server refuses writes at our epoch); a refusal
+ * (newer epoch, redis unavailable) changes nothing, the exit report or the lease still decide.
+ */
+function onGateFenceResult(fence: SwitchoverFence, command_id: number, result: NodeCommandResult): void {
+  if (result.ok && result.fenced === true) {
+    fence.acknowledged = true;
+    if (result.role === "master") fence.offset = result.offset; // reconfigured first (failover.ts)
+  } else if (fence.command_id === command_id) {
+    fence.command_id = null; // re-sent after info_period_fast_ms while the gate waits
+  }
+}
+
+/**
+ * Every failover but a switchover and a reassert: fence the old primary at the failover epoch,
+ * then promote at the first of fence acknowledged, supervised exit reported, write lease expired
+ * (docs/adr/0001-write-lease.md). Same state and event as the switchover's fence.
+ */
+export function startGate(out: Out, master: MasterState, run: FailoverRun): void {
+  if (run.fence !== null || run.kind === "reassert") throw new Error("startGate: not a fresh failover");
+  if (run.lease_expired_by_ms === null) throw new Error("startGate: lease deadline not armed");
+  const now = out.state.now_ms;
+  const fence: SwitchoverFence = {
+    started_ms: now,
+    command_id: null,
+    sent_ms: now,
+    offset: null,
+    failed: false,
+    mode: "gate",
+    acknowledged: false,
+  };
+  run.fence = fence;
+  run.state = "fence-old-primary";
+  run.state_since_ms = now;
+  out.event("+failover-state-fence-old-master", master, masterSubject(master), [run.epoch]);
+  sendFence(out, master, run, fence);
+}
+
+/** The gate: how it was passed, or null while it waits (a wake is set for the lease deadline). */
+export function gateStep(out: Out, master: MasterState, run: FailoverRun): OldPrimaryFenced | null {
+  const fence = run.fence;
+  const deadline_ms = run.lease_expired_by_ms;
+  if (fence === null || fence.mode !== "gate" || deadline_ms === null) throw new Error("gateStep: no gate");
+  const state = out.state;
+  const link = findLink(master, run.old_primary);
+  let how: OldPrimaryFenced | null = null;
+  if (fence.acknowledged) how = "ack";
+  else if (link?.exited === true) how = "exited";
+  else if (state.now_ms >= deadline_ms) how = "lease-expired";
+  if (how !== null) {
+    emitOldPrimaryFenced(out, master, run, how);
+    return how;
+  }
+  const timing = state.timing;
+  const retry_ms =
+    fence.command_id === null
+      ? timing.info_period_fast_ms
+      : Math.max(timing.info_period_fast_ms, 4 * timing.probe_timeout_ms); // reply lost
+  if (state.now_ms - fence.sent_ms >= retry_ms) sendFence(out, master, run, fence);
+  out.push({ type: "wake", after_ms: deadline_ms - state.now_ms });
+  return null;
 }
 
 export type SwitchoverProgress = "wait" | "promote" | "abort";

@@ -179,6 +179,12 @@ export interface VoteReplyMessage {
   /** Whom this agent voted for in `leader_epoch` (may be someone else, or nobody). */
   readonly leader: AgentId | null;
   readonly leader_epoch: number;
+  /**
+   * How long before this reply the voter last granted a write lease for the master, or learned
+   * its config epoch (docs/adr/0001-write-lease.md); null: never. Absent (an older peer): the
+   * leader counts the reply's arrival as that moment, the cautious reading.
+   */
+  readonly lease_grant_age_ms?: number | null;
 }
 
 /** An admin change made on one agent, applied by the others (monitor/set/remove/reset). */
@@ -201,7 +207,13 @@ export type NodeCommand =
   | { readonly type: "unfence" };
 
 export type NodeCommandResult =
-  | { readonly ok: true; readonly role: "master" | "slave"; readonly offset: number }
+  | {
+      readonly ok: true;
+      readonly role: "master" | "slave";
+      readonly offset: number;
+      /** The server refuses writes after the command (absent: not said; never taken as a fence). */
+      readonly fenced?: boolean;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** The committed topology record (JetStream KV, compare-and-set on revision). */
@@ -212,6 +224,36 @@ export interface TopologyRecord {
   readonly replicas: readonly Address[];
   /** The agent that committed it. */
   readonly leader: AgentId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The write lease (docs/adr/0001-write-lease.md; wire format: libs/protocol schemas/lease.ts)
+
+/** A primary's data-node asks the agents to vouch for it. */
+export interface LeaseRequest {
+  readonly node_id: string;
+  readonly master_name: string;
+  /** The node's address as the agents know it. */
+  readonly address: Address;
+  /** The highest epoch the data-node accepted. */
+  readonly epoch: number;
+  readonly seq: number;
+}
+
+/** One agent's answer to one lease request. */
+export interface LeaseGrant {
+  readonly type: "lease_grant";
+  readonly from: AgentId;
+  readonly node_id: string;
+  readonly master_name: string;
+  readonly seq: number;
+  readonly granted: boolean;
+  readonly config_epoch: number;
+  readonly lease_ms: number;
+  /** Agents this agent knows for the master, itself included. */
+  readonly agents_known: number;
+  /** Why a lease was refused (a stable token, see lease.ts). */
+  readonly reason?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +320,8 @@ export type Input =
       /** Correlates the `admin_reply` effect. */
       readonly request_id: number;
     }
+  /** A data-node's write-lease request; answered by one `lease_grant` effect. */
+  | { readonly type: "lease_request"; readonly now_ms: number; readonly request: LeaseRequest }
   /** The outcome of a `run_pre_promote` effect (a stale `hook_id` is ignored). */
   | {
       readonly type: "pre_promote_result";
@@ -351,6 +395,8 @@ export type Effect =
       readonly to: Address;
       readonly timeout_ms: number;
     }
+  /** Publish on the requesting data-node's grant subject (nodeLeaseGrantSubject). */
+  | { readonly type: "lease_grant"; readonly grant: LeaseGrant }
   | {
       readonly type: "admin_reply";
       readonly request_id: number;

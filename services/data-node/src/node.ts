@@ -4,15 +4,20 @@
 //   report tick  -> publish the status (offsets travel here)
 //   child exit   -> observe -> publish at once
 //   command      -> decode -> epoch check -> persist -> redis transaction -> probe -> reply
-//   self-fence   -> observation / topology record / NATS contact / tick -> decideSelfFence
+//   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
+//   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001)
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
+  decodeLeaseGrant,
   decodeNodeCommand,
   encodeMessage,
   nodeCommandSubject,
+  nodeLeaseGrantSubject,
+  nodeLeaseSubject,
   nodeStatusSubject,
+  PROTOCOL_VERSION,
   spError,
 } from "@sentinel-plane/protocol";
 import type {
@@ -37,7 +42,6 @@ import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
 import type { Adoption } from "./adopt.js";
-import { ControlPlaneContact } from "./control-plane-contact.js";
 import { checkEpoch } from "./epoch.js";
 import type { AcceptedEpoch } from "./epoch.js";
 import { isFenced, minReplicasFromConfig } from "./fence.js";
@@ -50,6 +54,7 @@ import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { Supervisor } from "./supervisor.js";
+import { grantReceived, leaseLiftAllowed, newWriteLease, promoteLease, requestSent } from "./write-lease.js";
 
 /** A self-fence under way (at most one). */
 interface SelfFence {
@@ -90,7 +95,13 @@ export class DataNode {
   private stopping = false;
   private persisting: Promise<unknown> = Promise.resolve();
   // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
-  private readonly contact: ControlPlaneContact;
+  private readonly lease = newWriteLease();
+  /** A running master gets one lease_ms from the start to obtain a lease (null: lease off). */
+  private readonly lease_grace_until_ms: number;
+  private lease_seq = 0;
+  /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
+  private lease_fenced = false;
+  private lease_lifting = false;
   private topology: TopologyStore | null = null;
   private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
@@ -127,9 +138,7 @@ export class DataNode {
               this.onChildExit(code, signal);
             },
           );
-    this.contact = new ControlPlaneContact(logger, () => {
-      this.scheduleEvaluation();
-    });
+    this.lease_grace_until_ms = performance.now() + config.lease_ms;
   }
 
   async start(): Promise<Result<void>> {
@@ -164,13 +173,17 @@ export class DataNode {
       }, this.config.poll_interval_ms),
     );
     if (this.config.lease_ms > 0) {
-      // Several round trips per lease, so one slow PONG does not expire it.
-      const renew_interval_ms = Math.max(10, Math.floor(this.config.lease_ms / 4));
+      // Several requests per lease, so one lost grant does not expire it.
+      const request_interval_ms = Math.max(10, Math.floor(this.config.lease_ms / 4));
+      this.logger.info(
+        { event: "write_lease", lease_ms: this.config.lease_ms, request_interval_ms },
+        "write lease on: a running unfenced master is given lease_ms to obtain a lease before it is fenced",
+      );
       this.timers.push(
         setInterval(() => {
-          this.contact.renew();
+          this.requestLease();
           this.scheduleEvaluation();
-        }, renew_interval_ms),
+        }, request_interval_ms),
       );
     }
     this.timers.push(
@@ -257,9 +270,16 @@ export class DataNode {
             this.enqueue(msg);
           },
         });
-        // A flush is a round trip: once it returns, the server has the subscription.
+        if (this.config.lease_ms > 0) {
+          nc.subscribe(nodeLeaseGrantSubject(this.config.cluster_id, this.config.node_id), {
+            callback: (error, msg) => {
+              if (error === null) this.onLeaseGrant(msg.data);
+            },
+          });
+        }
+        // A flush is a round trip: once it returns, the server has the subscriptions.
         await nc.flush();
-        this.contact.attach(nc);
+        this.requestLease();
         this.startTopologyWatch(nc);
         this.logger.info(
           {
@@ -367,7 +387,10 @@ export class DataNode {
     if (observation.answered === true) {
       this.last_answered = observation;
       this.settleHangFence(observation, generation);
-      if (!isFenced(observation.min_replicas_to_write) && this.self_fence === null) this.fence_note = null;
+      if (!isFenced(observation.min_replicas_to_write) && this.self_fence === null) {
+        this.fence_note = null;
+        this.lease_fenced = false;
+      }
     }
     this.publishIfChanged();
     this.scheduleEvaluation();
@@ -593,6 +616,7 @@ export class DataNode {
           OPTIONAL_STEPS,
         );
         if (result.ok && fenced) await this.clearFenceSaved(result.value);
+        if (result.ok) this.startPromoteLease();
         break;
       }
       case "replicaof":
@@ -629,6 +653,7 @@ export class DataNode {
       this.last_error = result.error.message;
       return errorReply(node_id, this.accepted(), result.error);
     }
+    this.lease_fenced = false; // an agent's command now owns the fence (or its absence)
     done.push(...result.value);
     await this.freshProbe();
     return this.finish(command.type, done, false);
@@ -694,8 +719,8 @@ export class DataNode {
       last_answered: this.last_answered === null ? null : this.serverView(this.last_answered),
       unanswered_since_ms: this.redis.unansweredSinceMs(),
       hang_fence_after_ms: this.config.hang_fence_after_ms,
-      control_plane_seen_ms: this.contact.seenMs(),
-      lease_ms: this.config.lease_ms,
+      lease_until_ms: this.lease.until_ms ?? this.lease_grace_until_ms,
+      lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
       fence_in_flight: this.self_fence !== null,
     });
   }
@@ -703,7 +728,10 @@ export class DataNode {
   private evaluateSelfFence(): void {
     if (this.stopping) return;
     const decision = this.decide(performance.now());
-    if (!decision.fence) return;
+    if (!decision.fence) {
+      this.maybeLiftLeaseFence();
+      return;
+    }
     const fence: SelfFence = { reason: decision.reason, detail: decision.detail, generation: null };
     this.self_fence = fence;
     if (decision.reason === "hang") {
@@ -809,6 +837,7 @@ export class DataNode {
     const fenced = isFenced(this.observation.min_replicas_to_write) || done !== null;
     if (fenced) {
       this.fence_note = `fenced (${fence.reason}): ${fence.detail}`;
+      if (fence.reason === "lease") this.lease_fenced = true;
       this.counters.inc("self_fences_total", { reason: fence.reason });
       this.logger.warn(
         { event: "fenced", reason: fence.reason, detail: fence.detail, epoch: this.state.epoch, done },
@@ -824,6 +853,102 @@ export class DataNode {
     }
     this.publish(this.nextStatus());
     this.scheduleEvaluation();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The write lease (write-lease.ts, docs/adr/0001-write-lease.md)
+
+  /** Publishes a lease request while the server is (or may be) a master. */
+  private requestLease(): void {
+    const nc = this.nc;
+    const master_name = this.config.master_name;
+    if (this.config.lease_ms === 0 || master_name === null || nc === null || nc.isClosed()) return;
+    if (this.observation.info?.role === "slave") return; // a replica needs no lease
+    this.lease_seq += 1;
+    requestSent(this.lease, this.lease_seq, performance.now());
+    try {
+      nc.publish(
+        nodeLeaseSubject(this.config.cluster_id, this.config.node_id),
+        encodeMessage({
+          v: PROTOCOL_VERSION,
+          type: "lease_request",
+          node_id: this.config.node_id,
+          master_name,
+          address: this.config.announce,
+          epoch: this.state.epoch,
+          seq: this.lease_seq,
+        }),
+      );
+    } catch (error) {
+      this.logger.warn({ event: "publish_failed", error: errorMessage(error) }, "lease request not sent");
+    }
+  }
+
+  private onLeaseGrant(data: Uint8Array): void {
+    const decoded = decodeLeaseGrant(data);
+    if (!decoded.ok) {
+      const count = this.counters.inc("malformed_messages_total", { kind: "lease_grant" });
+      this.logger.warn(
+        { event: "malformed_lease_grant", code: decoded.error.code, error: decoded.error.message, count },
+        "malformed lease grant ignored",
+      );
+      return;
+    }
+    const grant = decoded.value;
+    if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
+    if (grantReceived(this.lease, grant) && this.lease_fenced) this.scheduleEvaluation();
+  }
+
+  /** A promote command: the leader's command is its grant, for lease_ms from now. */
+  private startPromoteLease(): void {
+    if (this.config.lease_ms === 0) return;
+    const lease_ms = Math.min(this.config.lease_ms, this.lease.granted_lease_ms ?? this.config.lease_ms);
+    promoteLease(this.lease, performance.now(), lease_ms);
+  }
+
+  /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
+  private maybeLiftLeaseFence(): void {
+    if (!this.lease_fenced || this.lease_lifting || this.self_fence !== null) return;
+    if (!leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return;
+    this.lease_lifting = true;
+    this.commands = this.commands
+      .then(() => this.liftLeaseFence())
+      .catch((error: unknown) => {
+        this.logger.error({ event: "unfence_failed", error: errorMessage(error) }, "lease unfence crashed");
+      })
+      .finally(() => {
+        this.lease_lifting = false;
+      });
+  }
+
+  private async liftLeaseFence(): Promise<void> {
+    await this.freshProbe();
+    const observed = this.observation;
+    // Decided again behind the queued commands: one of them may own the fence now.
+    if (!this.lease_fenced || !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return;
+    if (observed.answered !== true || !isFenced(observed.min_replicas_to_write)) return;
+    const has_config_file = (observed.config_file ?? "") !== "";
+    const result = await this.redis.transaction(
+      [
+        ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
+        ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
+      ],
+      OPTIONAL_STEPS,
+    );
+    if (!result.ok) {
+      this.logger.error({ event: "unfence_failed", error: result.error.message }, "lease unfence failed");
+      return;
+    }
+    await this.clearFenceSaved(result.value);
+    this.lease_fenced = false;
+    this.fence_note = null;
+    this.counters.inc("lease_unfences_total", {});
+    this.logger.warn(
+      { event: "unfenced", reason: "lease", epoch: this.state.epoch, done: result.value },
+      "write lease back: lifted the lease fence",
+    );
+    await this.freshProbe();
+    this.publish(this.nextStatus());
   }
 
   // ------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ const quiet: SelfFenceInputs = {
   last_answered: MASTER,
   unanswered_since_ms: null,
   hang_fence_after_ms: 500,
-  control_plane_seen_ms: 9_900,
+  lease_until_ms: 10_400,
   lease_ms: 500,
   fence_in_flight: false,
 };
@@ -82,20 +82,21 @@ void test("hang does not fire on a replica, a fenced master, a never-answered se
   assert.equal(hangFence({ ...hung, hang_fence_after_ms: 0 }), false);
 });
 
-void test("lease fires when NATS was not seen for longer than lease_ms", () => {
-  const cut = { ...quiet, control_plane_seen_ms: 9_000 };
+void test("lease fires when the write lease ran out", () => {
+  const cut = { ...quiet, lease_until_ms: 9_000 };
   assert.equal(leaseFence(cut), true);
   assert.deepEqual(decideSelfFence(cut), {
     fence: true,
     reason: "lease",
     raise_epoch_to: null,
-    detail: "control plane not seen for 1000 ms (lease_ms 500)",
+    detail: "write lease expired 1000 ms ago (no majority of agents granted it; lease_ms 500)",
   });
-  assert.equal(leaseFence({ ...cut, control_plane_seen_ms: 9_500 }), false, "exactly the lease");
+  assert.equal(leaseFence({ ...cut, lease_until_ms: 10_001 }), false, "still held");
+  assert.equal(leaseFence({ ...cut, lease_until_ms: 10_000 }), true, "runs out at its end");
 });
 
 void test("lease does not fire on a replica, a fenced or silent server, or when off", () => {
-  const cut = { ...quiet, control_plane_seen_ms: 0 };
+  const cut = { ...quiet, lease_until_ms: 0 };
   assert.equal(leaseFence({ ...cut, server: REPLICA }), false);
   assert.equal(leaseFence({ ...cut, server: FENCED_MASTER }), false);
   assert.equal(leaseFence({ ...cut, server: SILENT }), false);
@@ -107,12 +108,12 @@ void test("decideSelfFence: nothing while a fence is in flight; committed_epoch 
   const all = {
     ...quiet,
     committed: { config_epoch: 7, primary: OTHER },
-    control_plane_seen_ms: 0,
+    lease_until_ms: 0,
   };
   const first = decideSelfFence(all);
   assert.ok(first.fence && first.reason === "committed_epoch");
   assert.deepEqual(decideSelfFence({ ...all, fence_in_flight: true }), { fence: false });
-  const hungAndCut = { ...quiet, server: SILENT, unanswered_since_ms: 0, control_plane_seen_ms: 0 };
+  const hungAndCut = { ...quiet, server: SILENT, unanswered_since_ms: 0, lease_until_ms: 0 };
   const hung = decideSelfFence(hungAndCut);
   assert.ok(hung.fence && hung.reason === "hang", "a silent server can only be fenced by the hang rule");
 });

@@ -6,11 +6,14 @@
 //   hang             the server was (last known) a writable master and a probe has waited longer
 //                    than hang_fence_after_ms: the fence is queued on the same connection, so it
 //                    runs before any new client's write when the process resumes;
-//   lease            NATS has not answered a round trip for longer than lease_ms and the server
-//                    is a writable master: an isolated primary stops taking writes before the
-//                    majority (down-after later) promotes another.
+//   lease            the server is a writable master and holds no write lease (write-lease.ts,
+//                    docs/adr/0001-write-lease.md): a majority of agents did not vouch for it
+//                    recently, so a failover may be under way; it stops taking writes before the
+//                    leader may promote another (the leader waits the lease out when no fence
+//                    acknowledgement comes).
 // Time is monotonic milliseconds passed in; the loop (node.ts) carries a decision out. A rule never
-// unfences: that is an agent's command of the current epoch.
+// unfences: that is an agent's command of the current epoch, except the lease's own fence, lifted
+// by node.ts when a valid lease returns (write-lease.ts leaseLiftAllowed).
 
 export type FenceReason = "committed_epoch" | "hang" | "lease";
 
@@ -82,8 +85,11 @@ export function hangFence(inputs: HangInputs): boolean {
 
 export interface LeaseInputs {
   readonly now_ms: number;
-  /** When a NATS round trip last completed (the data-node's start before the first one). */
-  readonly control_plane_seen_ms: number;
+  /**
+   * When the write lease runs out (write-lease.ts); at start, the start + lease_ms, so a running
+   * master gets one lease to obtain a lease before it is fenced.
+   */
+  readonly lease_until_ms: number;
   /** 0 = rule off. */
   readonly lease_ms: number;
   readonly server: ServerView;
@@ -91,7 +97,7 @@ export interface LeaseInputs {
 
 export function leaseFence(inputs: LeaseInputs): boolean {
   if (inputs.lease_ms === 0) return false;
-  if (inputs.now_ms - inputs.control_plane_seen_ms <= inputs.lease_ms) return false;
+  if (inputs.now_ms < inputs.lease_until_ms) return false;
   return writableMaster(inputs.server);
 }
 
@@ -138,12 +144,12 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
     };
   }
   if (leaseFence(inputs)) {
-    const unseen_ms = Math.round(inputs.now_ms - inputs.control_plane_seen_ms);
+    const expired_ms = Math.round(inputs.now_ms - inputs.lease_until_ms);
     return {
       fence: true,
       reason: "lease",
       raise_epoch_to: null,
-      detail: `control plane not seen for ${unseen_ms} ms (lease_ms ${inputs.lease_ms})`,
+      detail: `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`,
     };
   }
   return { fence: false };

@@ -271,6 +271,9 @@ export class AgentLoop {
           this.feed({ type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail });
         });
         return;
+      case "lease_grant":
+        ports.leases.grant(effect.grant);
+        return;
       case "admin_reply":
         // A propagated admin command has no local waiter; a timed-out one has none any more.
         this.#answer(effect.request_id, {

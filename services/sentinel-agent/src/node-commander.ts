@@ -79,7 +79,7 @@ export class NatsNodeCommander implements NodeCommander {
     if (!decoded.ok) return { ok: false, code: decoded.error.code, message: decoded.error.message };
     const reply = decoded.value;
     if (!reply.ok) return { ok: false, code: reply.code, message: reply.message };
-    return { ok: true, role: reply.role, offset: reply.offset };
+    return { ok: true, role: reply.role, offset: reply.offset, fenced: reply.fenced };
   }
 
   /**

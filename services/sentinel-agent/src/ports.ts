@@ -6,6 +6,7 @@ import type {
   NodeCommand,
   NodeCommandResult,
   Effect,
+  LeaseGrant,
   PeerMessage,
   PersistedState,
   ProbeResult,
@@ -76,6 +77,11 @@ export interface PrePromoteHook {
   ): Promise<{ readonly ok: boolean; readonly detail: string }>;
 }
 
+/** Publishes the core's write-lease answers (lease-desk.ts). Fire-and-forget. */
+export interface LeaseGrants {
+  grant(grant: LeaseGrant): void;
+}
+
 export interface AgentPorts {
   readonly peers: PeerTransport;
   readonly prober: Prober;
@@ -85,4 +91,5 @@ export interface AgentPorts {
   readonly events: EventSink;
   readonly hooks: ReconfigHooks;
   readonly pre_promote: PrePromoteHook;
+  readonly leases: LeaseGrants;
 }

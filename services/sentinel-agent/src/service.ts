@@ -37,6 +37,7 @@ import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "./pre-promote.js"
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
+import { LeaseDesk } from "./lease-desk.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
@@ -229,6 +230,11 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     deliver: (report) => loop.feed({ type: "node_report", now_ms: now_ms(), report }),
     on_malformed: malformed,
   });
+  const leases = new LeaseDesk({
+    cluster_id: plane.cluster_id,
+    deliver: (request) => loop.feed({ type: "lease_request", now_ms: now_ms(), request }),
+    on_malformed: malformed,
+  });
   const peers = new NatsPeers(nc, {
     cluster_id: plane.cluster_id,
     myid,
@@ -335,6 +341,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         },
       },
       pre_promote: new PrePromoteRunner({ ...PRE_PROMOTE_RUNNER_DEFAULTS, logger }),
+      leases,
     },
     {
       inputs_max: 10_000,
@@ -355,6 +362,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     if (++ticks % RETAIN_EVERY_TICKS === 0) prober.retain(monitoredAddresses(loop.state));
   }, TICK_MS);
   status.start(nc);
+  leases.start(nc);
   peers.start();
   const stopWatch = topology.watch((record, revision) => {
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });

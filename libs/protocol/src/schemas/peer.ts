@@ -94,6 +94,10 @@ export const PeerMessageSchema = Type.Union([
       epoch: Epoch,
       leader: Type.Union([AgentIdSchema, Type.Null()]),
       leader_epoch: Epoch,
+      /** ms since the voter last granted the master's primary a write lease; null: never (ADR 0001). */
+      lease_grant_age_ms: Type.Optional(
+        Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]),
+      ),
     },
     { additionalProperties: false },
   ),

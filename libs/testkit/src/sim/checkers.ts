@@ -5,7 +5,8 @@
 //  - at most one node promoted per epoch;
 //  - no data-node applies a command older than one it already applied;
 //  - no two redis nodes accept writes (role master, not fenced) with the same accepted epoch;
-//  - only a manual failover fences (checked by the world when a fence is sent);
+//  - only a failover run fences, at its own epoch, never a reassert (ADR 0001: every failover
+//    fences the old primary before it promotes; checked by the world when a fence is sent);
 //  - a switchover loses nothing: when a replica is promoted at the epoch of a fence, every write
 //    the fenced old primary acknowledged (and still holds) is in the promoted replica's data, and
 //    the old primary acknowledges no write afterwards unless a newer epoch made it primary again;
@@ -50,6 +51,8 @@ export class Checker {
   readonly #commits = new Map<number, string>();
   /** Active fences by epoch (cleared by unfence/promote of that node). */
   readonly #fences = new Map<number, Fence>();
+  /** Epochs whose fence was a failover's gate, not a switchover's (no catch-up promised). */
+  readonly #gate_epochs = new Set<number>();
   /** Acknowledged writes per node. */
   readonly #acks = new Map<string, Ack[]>();
   /** Old primaries of completed switchovers: node name -> the switchover's epoch. */
@@ -116,7 +119,11 @@ export class Checker {
     }
     this.#promotions.set(epoch, node.name);
     const fence = this.#fences.get(epoch);
-    if (fence !== undefined && fence.node !== node.name) this.#checkSwitchover(at_ms, node, epoch, fence);
+    // A gate's fence (ADR 0001) keeps the old primary from writing on; only a switchover's fence
+    // also promises that nothing acknowledged is lost (the replica caught up first).
+    const gate = this.#gate_epochs.has(epoch);
+    if (fence !== undefined && fence.node !== node.name && !gate)
+      this.#checkSwitchover(at_ms, node, epoch, fence);
   }
 
   #liftFences(node: string): void {
@@ -171,13 +178,11 @@ export class Checker {
     at_ms: number,
     agent: string,
     epoch: number,
-    run: { kind: string; epoch: number } | null,
+    run: { kind: string; epoch: number; fence: { mode: string } | null } | null,
   ): void {
-    if (run?.kind === "manual" && run.epoch === epoch) return;
-    this.fail(
-      at_ms,
-      `${agent} sent a fence at epoch ${epoch} outside a manual failover (${run?.kind ?? "none"})`,
-    );
+    if (run?.fence?.mode === "gate" && run.epoch === epoch) this.#gate_epochs.add(epoch);
+    if (run !== null && run.kind !== "reassert" && run.epoch === epoch) return;
+    this.fail(at_ms, `${agent} sent a fence at epoch ${epoch} outside a failover (${run?.kind ?? "none"})`);
   }
 
   /** A pre-promote hook's result reached its agent. */

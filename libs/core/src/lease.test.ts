@@ -1,0 +1,229 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseGrantWindowMs, leaseMs } from "./lease.js";
+import { Harness, ME, PEERS, PRIMARY, R1, SETTINGS, eventNames, eventTexts, sends } from "./test-support.js";
+import type { Effect, LeaseGrant, LeaseRequest, NodeCommand } from "./types.js";
+
+const REQUEST: LeaseRequest = {
+  node_id: "node-1",
+  master_name: "mymaster",
+  address: PRIMARY,
+  epoch: 0,
+  seq: 7,
+};
+
+function ask(h: Harness, request: Partial<LeaseRequest> = {}): LeaseGrant {
+  const effects = h.input({ type: "lease_request", now_ms: h.now_ms, request: { ...REQUEST, ...request } });
+  const grants = effects.flatMap((e) => (e.type === "lease_grant" ? [e.grant] : []));
+  assert.equal(grants.length, 1, "one grant effect per request");
+  const grant = grants[0];
+  assert.ok(grant !== undefined);
+  return grant;
+}
+
+/** down-after 3 s: a grant window (1.5 s) longer than the harness's PING period (1 s). */
+function healthy(): Harness {
+  const h = new Harness({ quorum: 1, down_after_ms: 3000 });
+  h.meetPeers();
+  h.live(2000, true);
+  return h;
+}
+
+void test("defaults follow the ADR: lease 0.4 x down-after (at most 2 s), grant window down-after / 2", () => {
+  assert.equal(leaseMs(SETTINGS), 400);
+  assert.equal(leaseMs({ ...SETTINGS, down_after_ms: 30_000 }), 2000);
+  assert.equal(leaseGrantWindowMs(SETTINGS), 500);
+});
+
+void test("an agent grants its primary's lease while it answers our PINGs", () => {
+  const h = healthy();
+  const grant = ask(h);
+  assert.deepEqual(grant, {
+    type: "lease_grant",
+    from: ME,
+    node_id: "node-1",
+    master_name: "mymaster",
+    seq: 7,
+    granted: true,
+    config_epoch: 0,
+    lease_ms: 1200,
+    agents_known: 3,
+  });
+});
+
+void test("refused: another address, an epoch ahead of ours, an unknown master, no recent PING reply", () => {
+  const h = healthy();
+  assert.equal(ask(h, { address: R1 }).reason, "not-primary");
+  assert.equal(ask(h, { epoch: 1 }).reason, "epoch-ahead");
+  assert.equal(ask(h, { master_name: "other" }).reason, "unknown-master");
+  h.live(1600, false); // PINGs unanswered for longer than the grant window (1.5 s)
+  const late = ask(h);
+  assert.deepEqual([late.granted, late.reason], [false, "no-recent-ping"]);
+});
+
+void test("a data-node report does not renew the grant window (only our own PINGs do)", () => {
+  const h = healthy();
+  h.live(1600, false);
+  h.input({
+    type: "node_report",
+    now_ms: h.now_ms,
+    report: {
+      node_id: "node-1",
+      address: PRIMARY,
+      supervised: true,
+      process: { state: "running" },
+      fenced: false,
+      epoch: 0,
+      seq: 1,
+    },
+  });
+  assert.equal(ask(h).reason, "no-recent-ping");
+});
+
+void test("after a vote for a newer failover, no lease for 2 x failover-timeout; the vote reply says the last grant's age", () => {
+  const h = healthy();
+  assert.equal(ask(h).granted, true);
+  h.live(300, true);
+  const [b] = PEERS;
+  const effects = h.input({
+    type: "peer_message",
+    now_ms: h.now_ms,
+    message: {
+      type: "vote_request",
+      from: b,
+      master_name: "mymaster",
+      master_address: PRIMARY,
+      epoch: 1,
+      manual: true,
+    },
+  });
+  const reply = sends(effects).find((m) => m.type === "vote_reply");
+  assert.ok(reply?.type === "vote_reply" && reply.leader === b);
+  assert.equal(reply.lease_grant_age_ms, 300);
+  assert.equal(ask(h).reason, "failover-pending");
+  h.live(2 * SETTINGS.failover_timeout_ms - 200, true);
+  assert.equal(ask(h).reason, "failover-pending");
+  h.live(300, true);
+  assert.equal(ask(h).granted, true, "the vote's failover is over (Sentinel's re-vote delay)");
+});
+
+type CommandEffect = Extract<Effect, { type: "node_command" }>;
+
+function commands(effects: readonly Effect[], type: NodeCommand["type"]): CommandEffect[] {
+  return effects.flatMap((e) => (e.type === "node_command" && e.command.type === type ? [e] : []));
+}
+
+/** Elected with both peers' votes; each says it granted the old primary a lease `age_ms` ago. */
+function electedWithRecentGrants(age_ms: number | null): {
+  h: Harness;
+  effects: Effect[];
+  elected_ms: number;
+} {
+  const h = new Harness({ quorum: 1 });
+  h.meetPeers();
+  h.live(2000, true);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
+  const effects: Effect[] = [];
+  for (const from of PEERS) {
+    effects.push(
+      ...h.peer({
+        type: "vote_reply",
+        from,
+        master_name: "mymaster",
+        epoch: 1,
+        leader: ME,
+        leader_epoch: 1,
+        lease_grant_age_ms: age_ms,
+      }),
+    );
+  }
+  assert.ok(eventNames(effects).includes("+elected-leader"));
+  return { h, effects, elected_ms: h.now_ms };
+}
+
+const LEASE_WAIT_MS = 400 * (1 + LEASE_CLOCK_RATE_MARGIN) + LEASE_MARGIN_MS;
+
+void test("gate, ack: a fresh lease holds the promotion until the old primary's data-node confirms the fence", () => {
+  const { h, effects } = electedWithRecentGrants(0);
+  const fence = commands(effects, "fence")[0];
+  assert.ok(fence !== undefined && fence.epoch === 1);
+  assert.deepEqual(fence.target, PRIMARY);
+  assert.equal(commands(effects, "promote").length, 0, "no promotion while the lease may run");
+  assert.equal(commands(h.advance(200), "promote").length, 0, "the lease deadline is still ahead");
+  const acked = h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: fence.command_id,
+    result: { ok: true, role: "master", offset: 10, fenced: true },
+  });
+  assert.ok(eventTexts(acked).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #ack #epoch 1"));
+  assert.equal(commands(acked, "promote").length, 1);
+});
+
+void test("gate, exited: the supervising data-node's exit report opens it at once", () => {
+  const { h, effects } = electedWithRecentGrants(0);
+  assert.equal(commands(effects, "promote").length, 0);
+  const exited = h.input({
+    type: "node_report",
+    now_ms: h.now_ms,
+    report: {
+      node_id: "node-1",
+      address: PRIMARY,
+      supervised: true,
+      process: { state: "exited", code: null, signal: "SIGKILL" },
+      fenced: false,
+      epoch: 0,
+      seq: 1,
+    },
+  });
+  assert.ok(
+    eventTexts(exited).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #exited #epoch 1"),
+  );
+  assert.equal(commands(exited, "promote").length, 1);
+});
+
+void test("gate, lease: without an answer the promotion waits until the lease has certainly expired", () => {
+  const { h, effects, elected_ms } = electedWithRecentGrants(0);
+  assert.ok(
+    effects.some((e) => e.type === "wake"),
+    "a wake for the lease deadline",
+  );
+  let promoted_ms: number | null = null;
+  for (let i = 0; i < 20 && promoted_ms === null; i += 1) {
+    const tick = h.advance(100);
+    if (commands(tick, "promote").length > 0) {
+      promoted_ms = h.now_ms;
+      assert.ok(
+        eventTexts(tick).includes(
+          "+old-primary-fenced master mymaster 10.0.0.1 6379 #lease-expired #epoch 1",
+        ),
+      );
+    }
+  }
+  assert.ok(promoted_ms !== null);
+  assert.ok(promoted_ms >= elected_ms + LEASE_WAIT_MS, `promoted at +${promoted_ms - elected_ms} ms`);
+  assert.ok(promoted_ms < elected_ms + LEASE_WAIT_MS + 100);
+});
+
+void test("gate: voters that never granted, and an old own grant, need no wait", () => {
+  const { effects } = electedWithRecentGrants(null);
+  assert.ok(
+    eventTexts(effects).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #lease-expired #epoch 1"),
+  );
+  assert.equal(commands(effects, "promote").length, 1);
+});
+
+void test("gate: a voter of an older version (no age) counts as granting at its reply", () => {
+  const h = new Harness({ quorum: 1 });
+  h.meetPeers();
+  h.live(2000, true);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
+  const effects: Effect[] = [];
+  for (const from of PEERS) {
+    effects.push(
+      ...h.peer({ type: "vote_reply", from, master_name: "mymaster", epoch: 1, leader: ME, leader_epoch: 1 }),
+    );
+  }
+  assert.ok(eventNames(effects).includes("+elected-leader"));
+  assert.equal(commands(effects, "promote").length, 0);
+});

@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  grantReceived,
+  LEASE_REQUESTS_KEPT,
+  leaseLiftAllowed,
+  leaseValid,
+  newWriteLease,
+  promoteLease,
+  requestSent,
+} from "./write-lease.js";
+import type { GrantSeen } from "./write-lease.js";
+
+function grant(from: string, seq: number, over: Partial<GrantSeen> = {}): GrantSeen {
+  return { from, seq, granted: true, config_epoch: 2, lease_ms: 400, agents_known: 3, ...over };
+}
+
+void test("a majority of max(agents_known) for one request: the lease runs from its send time", () => {
+  const lease = newWriteLease();
+  requestSent(lease, 1, 1000);
+  assert.equal(grantReceived(lease, grant("a", 1)), false, "one of three");
+  assert.equal(grantReceived(lease, grant("a", 1)), false, "the same agent twice counts once");
+  assert.equal(leaseValid(lease, 1001), false);
+  assert.equal(grantReceived(lease, grant("b", 1, { lease_ms: 300 })), true);
+  assert.equal(lease.until_ms, 1300, "send time + the smallest granted lease_ms");
+  assert.equal(leaseValid(lease, 1299), true);
+  assert.equal(leaseValid(lease, 1300), false);
+});
+
+void test("refusals do not count, and a larger agents_known raises the majority", () => {
+  const lease = newWriteLease();
+  requestSent(lease, 1, 0);
+  grantReceived(lease, grant("a", 1, { agents_known: 5 }));
+  grantReceived(lease, grant("b", 1));
+  assert.equal(grantReceived(lease, grant("c", 1, { granted: false })), false);
+  assert.equal(lease.until_ms, null, "2 of 5");
+  assert.equal(grantReceived(lease, grant("d", 1)), true, "3 of 5");
+});
+
+void test("a lease is never shortened by a later majority, and unknown requests count for nothing", () => {
+  const lease = newWriteLease();
+  requestSent(lease, 1, 1000);
+  requestSent(lease, 2, 1100);
+  grantReceived(lease, grant("a", 2));
+  grantReceived(lease, grant("b", 2));
+  assert.equal(lease.until_ms, 1500);
+  grantReceived(lease, grant("a", 1));
+  grantReceived(lease, grant("b", 1));
+  assert.equal(lease.until_ms, 1500);
+  assert.equal(grantReceived(lease, grant("a", 99)), false);
+  for (let seq = 3; seq < 3 + LEASE_REQUESTS_KEPT; seq += 1) requestSent(lease, seq, 2000);
+  assert.equal(lease.pending.size, LEASE_REQUESTS_KEPT, "bounded");
+});
+
+void test("lift: only with a valid lease whose grants all carry the accepted epoch or newer", () => {
+  const lease = newWriteLease();
+  requestSent(lease, 1, 0);
+  grantReceived(lease, grant("a", 1, { config_epoch: 3 }));
+  grantReceived(lease, grant("b", 1, { config_epoch: 2 }));
+  assert.equal(leaseLiftAllowed(lease, 10, 2), true);
+  assert.equal(leaseLiftAllowed(lease, 10, 3), false, "one grant is older than the accepted epoch");
+  assert.equal(leaseLiftAllowed(lease, 500, 2), false, "expired");
+});
+
+void test("a promote command starts a lease of lease_ms from its receipt; it lifts no lease fence", () => {
+  const lease = newWriteLease();
+  promoteLease(lease, 5000, 400);
+  assert.equal(leaseValid(lease, 5399), true);
+  assert.equal(leaseValid(lease, 5400), false);
+  assert.equal(leaseLiftAllowed(lease, 5100, 0), false);
+});

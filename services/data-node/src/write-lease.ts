@@ -1,0 +1,94 @@
+// The write lease, data-node side, pure (docs/adr/0001-write-lease.md). The data-node publishes a
+// lease request about every lease_ms / 4, noting its send time on the monotonic clock; agents
+// answer with grants. When grants with `granted: true` for one request come from a majority of
+// max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
+// granted lease_ms. A lease is never shortened, only extended by a newer majority. A `promote`
+// command starts a lease of lease_ms from its receipt (the leader's command is its grant).
+// Times are performance.now() milliseconds passed in; node.ts carries the decisions out.
+
+/** Requests whose grants are still counted: older ones are dropped (a bound, not a rule). */
+export const LEASE_REQUESTS_KEPT = 16;
+
+export interface GrantSeen {
+  readonly from: string;
+  readonly seq: number;
+  readonly granted: boolean;
+  readonly config_epoch: number;
+  readonly lease_ms: number;
+  readonly agents_known: number;
+}
+
+interface PendingRequest {
+  readonly sent_ms: number;
+  readonly grants: Map<string, GrantSeen>;
+}
+
+export interface WriteLease {
+  /** Requests by seq, oldest first (Map insertion order). */
+  readonly pending: Map<number, PendingRequest>;
+  /** The lease runs until this time; null: none yet. */
+  until_ms: number | null;
+  /**
+   * The smallest config_epoch among the grants of the majority that last extended the lease
+   * (null after a promote-lease: the command's epoch is the accepted one).
+   */
+  granted_epoch: number | null;
+  /** The smallest lease_ms any agent granted lately (the promote-lease uses it). */
+  granted_lease_ms: number | null;
+}
+
+export function newWriteLease(): WriteLease {
+  return { pending: new Map(), until_ms: null, granted_epoch: null, granted_lease_ms: null };
+}
+
+/** A request was sent at `sent_ms`. */
+export function requestSent(lease: WriteLease, seq: number, sent_ms: number): void {
+  lease.pending.set(seq, { sent_ms, grants: new Map() });
+  while (lease.pending.size > LEASE_REQUESTS_KEPT) {
+    const oldest = lease.pending.keys().next();
+    if (oldest.done === true) break;
+    lease.pending.delete(oldest.value);
+  }
+}
+
+/** Counts a grant; returns true when it extended the lease. */
+export function grantReceived(lease: WriteLease, grant: GrantSeen): boolean {
+  const request = lease.pending.get(grant.seq);
+  if (request === undefined) return false; // unknown or dropped request
+  request.grants.set(grant.from, grant);
+  const all = [...request.grants.values()];
+  const granted = all.filter((g) => g.granted);
+  if (granted.length === 0) return false;
+  const known = Math.max(...all.map((g) => g.agents_known));
+  if (granted.length < Math.floor(known / 2) + 1) return false;
+  const lease_ms = Math.min(...granted.map((g) => g.lease_ms));
+  const until_ms = request.sent_ms + lease_ms;
+  lease.granted_lease_ms = lease_ms;
+  if (lease.until_ms !== null && until_ms <= lease.until_ms) return false;
+  lease.until_ms = until_ms;
+  lease.granted_epoch = Math.min(...granted.map((g) => g.config_epoch));
+  return true;
+}
+
+/** A promote command was accepted at `now_ms`: a lease of lease_ms from its receipt. */
+export function promoteLease(lease: WriteLease, now_ms: number, lease_ms: number): void {
+  const until_ms = now_ms + lease_ms;
+  if (lease.until_ms === null || until_ms > lease.until_ms) {
+    lease.until_ms = until_ms;
+    lease.granted_epoch = null;
+  }
+}
+
+/** The lease holds at `now_ms`. */
+export function leaseValid(lease: WriteLease, now_ms: number): boolean {
+  return lease.until_ms !== null && now_ms < lease.until_ms;
+}
+
+/**
+ * A fence this node applied itself for reason `lease` may be lifted: a valid lease whose grants
+ * all carry config_epoch >= the accepted epoch (a majority granting now means no failover that
+ * could promote another node is under way).
+ */
+export function leaseLiftAllowed(lease: WriteLease, now_ms: number, accepted_epoch: number): boolean {
+  return leaseValid(lease, now_ms) && lease.granted_epoch !== null && lease.granted_epoch >= accepted_epoch;
+}
