@@ -45,6 +45,8 @@ export class TopologyWatch {
   private stop_watch: (() => void) | null = null;
   private available: boolean | null = null;
   private last_invalid_revision = 0;
+  /** False once NATS refused the creation: this identity may only read the agents' bucket. */
+  private may_create = true;
 
   constructor(nc: NatsConnection, options: TopologyWatchOptions, logger: Logger, observe: TopologyObserver) {
     this.nc = nc;
@@ -93,12 +95,26 @@ export class TopologyWatch {
 
   private async open(): Promise<KV> {
     const js = jetstream(this.nc, { timeout: this.options.request_timeout_ms });
-    // create() binds to an existing bucket as it is, and creates it only when missing.
-    return new Kvm(js).create(this.bucket, {
-      history: TOPOLOGY_BUCKET_HISTORY,
-      storage: StorageType.File,
-      timeout: this.options.request_timeout_ms,
-    });
+    // With NATS authorization a data-node only reads the bucket (libs/protocol nats-auth.ts):
+    // after one refusal it waits for an agent to create it instead of asking again.
+    if (!this.may_create) return new Kvm(js).open(this.bucket, { timeout: this.options.request_timeout_ms });
+    try {
+      // create() binds to an existing bucket as it is, and creates it only when missing.
+      return await new Kvm(js).create(this.bucket, {
+        history: TOPOLOGY_BUCKET_HISTORY,
+        storage: StorageType.File,
+        timeout: this.options.request_timeout_ms,
+      });
+    } catch (error) {
+      if (/permissions violation/i.test(errorMessage(error))) {
+        this.may_create = false;
+        this.logger.info(
+          { event: "topology_bucket_read_only", bucket: this.bucket },
+          "not allowed to create the topology bucket: waiting for an agent to create it",
+        );
+      }
+      throw error;
+    }
   }
 
   /** Watches the key until the watch ends; reads it periodically meanwhile. */
