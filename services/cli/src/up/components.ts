@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import { Child, logField } from "./child.js";
-import { LOOPBACK } from "./ports.js";
+import type { NatsSecrets } from "./nats-secrets.js";
+import { agentCredential, natsConfFile } from "./nats-secrets.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const TSX_LOADER = import.meta.resolve("tsx");
@@ -30,6 +31,7 @@ function nodeService(
   args: readonly string[],
   cwd: string,
   log: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<Child> {
   return Child.start({
     name,
@@ -37,7 +39,7 @@ function nodeService(
     args: ["--import", TSX_LOADER, entry, ...args],
     cwd,
     log_path: log,
-    env: { SP_LOG_LEVEL: "info" },
+    env: { SP_LOG_LEVEL: "info", ...env },
   });
 }
 
@@ -53,17 +55,8 @@ export async function startNats(
   const child = await Child.start({
     name: "nats-server",
     command: "nats-server",
-    args: [
-      "-js",
-      "-sd",
-      join(layout.nats_dir, "jetstream"),
-      "-a",
-      LOOPBACK,
-      "-p",
-      String(settings.ports.nats),
-      "-n",
-      `sentinel-plane-${settings.cluster_id}`,
-    ],
+    // Listener, JetStream store and authorization: all in the file (nats-secrets.ts).
+    args: ["-c", natsConfFile(layout)],
     cwd: layout.nats_dir,
     log_path: layout.log("nats-server"),
   });
@@ -106,15 +99,18 @@ export async function startDataNode(
 export async function startAgent(
   layout: Layout,
   index: number,
+  secrets: NatsSecrets,
   timeouts: StartTimeouts,
   track: Track,
 ): Promise<Child> {
+  const { user, pass } = agentCredential(secrets, index);
   const child = await nodeService(
     `agent-${index}`,
     ENTRY.agent,
     [layout.agentConfig(index)],
     layout.agentDir(index),
     layout.log(`agent-${index}`),
+    { SP_NATS_USER: user, SP_NATS_PASS: pass },
   );
   track(child);
   await child.waitForLine(
