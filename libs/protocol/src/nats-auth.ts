@@ -42,7 +42,11 @@ export interface NatsPermissions {
   readonly allow_responses: boolean;
 }
 
-/** One `users` entry; `permissions: null` is an unrestricted (operator) user. */
+/**
+ * One `users` entry; `permissions: null` is an unrestricted (operator) user. A password written
+ * `$NAME` is rendered as a nats-server variable reference, resolved from the server's environment
+ * (compose keeps the secrets out of the file that way).
+ */
 export interface NatsUserEntry {
   readonly user: string;
   readonly password: string;
@@ -171,8 +175,11 @@ function list(items: readonly string[]): string {
   return `[${items.map(quoted).join(", ")}]`;
 }
 
+const VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
+
 function userLine(entry: NatsUserEntry): string {
-  const head = `{ user: ${quoted(entry.user)}, password: ${quoted(entry.password)}`;
+  const password = VARIABLE.test(entry.password) ? entry.password : quoted(entry.password);
+  const head = `{ user: ${quoted(entry.user)}, password: ${password}`;
   const p = entry.permissions;
   if (p === null) return `    ${head} }`;
   return [
