@@ -15,7 +15,9 @@ const TOKEN = "compose-config-test-token";
 const NATS_PASSWORDS: Readonly<Record<string, string>> = Object.fromEntries(
   [
     "SP_NATS_PASS_ADMIN",
-    ...["AGENT", "DATA_NODE", "VIP_MANAGER"].flatMap((kind) => [1, 2, 3].map((n) => `SP_NATS_PASS_${kind}_${n}`)),
+    ...["AGENT", "DATA_NODE", "VIP_MANAGER"].flatMap((kind) =>
+      [1, 2, 3].map((n) => `SP_NATS_PASS_${kind}_${n}`),
+    ),
   ].map((name) => [name, `${name.toLowerCase()}-test-password`]),
 );
 

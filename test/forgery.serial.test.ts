@@ -75,7 +75,7 @@ async function connectAs(
   const errors: string[] = [];
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === "error") errors.push(String(status.error.message));
+      if (status.type === "error") errors.push(status.error.message);
     }
   })();
   return { nc, errors };
@@ -105,7 +105,8 @@ function body(message: Record<string, unknown>): Uint8Array {
 /** Resolves once the server has logged the refusal of `user` publishing to `subject`. */
 async function serverRefused(cluster: Cluster, user: string, subject: string): Promise<void> {
   await cluster.nats.process.waitForLine(
-    (line) => line.includes("Publish Violation") && line.includes(`"${user}"`) && line.includes(`"${subject}"`),
+    (line) =>
+      line.includes("Publish Violation") && line.includes(`"${user}"`) && line.includes(`"${subject}"`),
     { timeout_ms: 10_000 },
   );
 }
@@ -200,7 +201,10 @@ void test("forged hello, admin and fence messages are refused; no agent or data-
     assert.equal(
       cluster.named("+switch-master").length,
       0,
-      cluster.named("+switch-master").map((s) => s.event.text).join("; "),
+      cluster
+        .named("+switch-master")
+        .map((s) => s.event.text)
+        .join("; "),
     );
     // ...and the primary is neither fenced nor at the forged epoch: it takes writes.
     const status = await cluster.nc.request(

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import { isValidMasterName, MASTER_NAME_LENGTH_MAX, masterNameProblem } from "./names.js";
 
 void test("usual master names are valid", () => {
-  for (const name of ["mymaster", "my.master", "cache-1_eu", "é-maître", "a".repeat(MASTER_NAME_LENGTH_MAX)]) {
+  for (const name of [
+    "mymaster",
+    "my.master",
+    "cache-1_eu",
+    "é-maître",
+    "a".repeat(MASTER_NAME_LENGTH_MAX),
+  ]) {
     assert.equal(masterNameProblem(name), null, name);
   }
 });

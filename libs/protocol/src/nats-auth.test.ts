@@ -21,7 +21,8 @@ function matches(pattern: string, subject: string): boolean {
   return p.length === s.length;
 }
 
-const allowed = (patterns: readonly string[], subject: string): boolean => patterns.some((p) => matches(p, subject));
+const allowed = (patterns: readonly string[], subject: string): boolean =>
+  patterns.some((p) => matches(p, subject));
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);

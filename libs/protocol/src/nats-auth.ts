@@ -195,4 +195,3 @@ function userLine(entry: NatsUserEntry): string {
 export function renderNatsAuthorization(users: readonly NatsUserEntry[]): string {
   return ["authorization {", "  users = [", ...users.map(userLine), "  ]", "}", ""].join("\n");
 }
-

@@ -57,7 +57,12 @@ void test("the sender an agent subject names is the one a permission binds", () 
   assert.equal(agentSubjectSender(agentsBroadcastSubject("c", "a1")), "a1");
   assert.equal(agentSubjectSender(agentMessageSubject("c", "a1", "a2")), "a2");
   assert.equal(agentSubjectSender(nodeLeaseGrantFromSubject("c", "n1", "a3")), "a3");
-  for (const other of [nodeStatusSubject("c", "n1"), "sp.c.agents.msg", "x.c.agents.a1.msg", "sp.c.agents.*.msg"]) {
+  for (const other of [
+    nodeStatusSubject("c", "n1"),
+    "sp.c.agents.msg",
+    "x.c.agents.a1.msg",
+    "sp.c.agents.*.msg",
+  ]) {
     assert.equal(agentSubjectSender(other), null, other);
   }
 });

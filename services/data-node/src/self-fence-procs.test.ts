@@ -15,7 +15,14 @@ import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { parseLogRecord, withProcesses } from "@sentinel-plane/testkit";
 import type { Harness } from "@sentinel-plane/testkit";
-import { CLUSTER, dataNodeNats, natsClient, sendCommand, startDataNode, StatusWatcher } from "./testing/support.js";
+import {
+  CLUSTER,
+  dataNodeNats,
+  natsClient,
+  sendCommand,
+  startDataNode,
+  StatusWatcher,
+} from "./testing/support.js";
 
 const LEADER = "a".repeat(40);
 

@@ -259,7 +259,10 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane nats-servers ${nats.url}`,
       ...(nats_credential === null
         ? []
-        : [`sentinel-plane nats-user ${nats_credential.user}`, `sentinel-plane nats-pass ${nats_credential.pass}`]),
+        : [
+            `sentinel-plane nats-user ${nats_credential.user}`,
+            `sentinel-plane nats-pass ${nats_credential.pass}`,
+          ]),
       `sentinel-plane cluster-id ${cluster_id}`,
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,

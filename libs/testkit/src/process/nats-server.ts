@@ -65,7 +65,11 @@ export class NatsServer {
     const auth = options.user === undefined && options.auth !== false;
     this.admin = auth ? { user: "admin", pass: natsPassword() } : null;
     if (this.admin !== null) {
-      this.users.set(this.admin.user, { user: this.admin.user, password: this.admin.pass, permissions: null });
+      this.users.set(this.admin.user, {
+        user: this.admin.user,
+        password: this.admin.pass,
+        permissions: null,
+      });
     }
   }
 
@@ -82,7 +86,10 @@ export class NatsServer {
    * Users for these identities of `cluster` (their permissions from nats-auth.ts); a running
    * server reloads its config before this resolves. Without authorization: no credentials (null).
    */
-  async addIdentities(cluster: string, identities: readonly NatsIdentity[]): Promise<(NatsCredential | null)[]> {
+  async addIdentities(
+    cluster: string,
+    identities: readonly NatsIdentity[],
+  ): Promise<(NatsCredential | null)[]> {
     if (this.admin === null) return identities.map(() => null);
     const added = identities.map((identity) => {
       const user = natsUser(identity);

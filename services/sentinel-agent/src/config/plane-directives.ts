@@ -49,7 +49,8 @@ export function parseRestToken(text: string): ValueResult<string> {
   for (const entry of text.split(",").map((e) => e.trim())) {
     const at = entry.lastIndexOf(":");
     const suffix = at < 0 ? "" : entry.slice(at + 1);
-    const token = at > 0 && (REST_ROLE_NAMES as readonly string[]).includes(suffix) ? entry.slice(0, at) : entry;
+    const token =
+      at > 0 && (REST_ROLE_NAMES as readonly string[]).includes(suffix) ? entry.slice(0, at) : entry;
     if (token.length < REST_TOKEN_LENGTH_MIN) {
       return { ok: false, reason: `expected a token of at least ${REST_TOKEN_LENGTH_MIN} characters` };
     }

@@ -149,7 +149,9 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   const guard =
     (change: boolean) =>
     (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      const needed = change ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "") : null;
+      const needed = change
+        ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "")
+        : null;
       const refused = auth.check(request.headers.authorization, needed);
       if (refused === null) {
         done();

@@ -70,7 +70,8 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       const { name } = request.params;
       // The same name rule as the config file and the Sentinel port (libs/protocol names.ts).
       const problem = masterNameProblem(name);
-      if (problem !== null) throw spError("SP_ERR_INVALID_REQUEST", [`${problem}, got ${JSON.stringify(name)}`]);
+      if (problem !== null)
+        throw spError("SP_ERR_INVALID_REQUEST", [`${problem}, got ${JSON.stringify(name)}`]);
       const body = request.body;
       const existing = [...deps.state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
