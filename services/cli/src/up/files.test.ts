@@ -89,3 +89,14 @@ void test("NATS secrets: generated once, kept, completed after a rotation; files
   assert.ok(conf.includes(`"${rotated.passwords["node-node-0"] ?? "?"}"`));
   assert.ok(conf.includes(`"sp.local-abc.node.node-0.status"`));
 });
+
+void test("NATS secrets of a cluster made before them keep the agents' existing ids", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "sp-cli-secrets-old-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const layout = new Layout(dir);
+  const counts = { redis: 3, agents: 3 };
+  const old = ["a", "b", "c"].map((c) => c.repeat(40));
+  await writeClusterFiles(layout, settings, counts, completeSecrets({ agent_ids: old }, counts));
+  const secrets = await loadNatsSecrets(layout, counts);
+  assert.deepEqual(secrets.agent_ids, old);
+});

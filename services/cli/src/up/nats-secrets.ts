@@ -92,12 +92,31 @@ export async function loadNatsSecrets(
       throw new CliError(EXIT.usage, "CLI_STATE_INVALID", `${path}: ${String(error)}`);
     }
   }
-  const secrets = completeSecrets(found, counts);
+  // A cluster made before NATS users existed: its agents already chose their ids (sentinel.conf).
+  const agent_ids = found?.agent_ids ?? (await existingAgentIds(layout, counts.agents));
+  const secrets = completeSecrets({ ...found, agent_ids }, counts);
   await mkdir(secretsDir(layout), { recursive: true, mode: 0o700 });
   await chmod(secretsDir(layout), 0o700);
   await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   await chmod(path, 0o600);
   return secrets;
+}
+
+/** `sentinel myid` of each agent's existing sentinel.conf, in order, until one has none. */
+async function existingAgentIds(layout: Layout, agents: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < agents; i++) {
+    let text: string;
+    try {
+      text = await readFile(layout.agentConfig(i), "utf8");
+    } catch {
+      break;
+    }
+    const id = /^sentinel myid ([0-9a-f]{40})\s*$/m.exec(text)?.[1];
+    if (id === undefined) break;
+    ids.push(id);
+  }
+  return ids;
 }
 
 export function credentialOf(secrets: NatsSecrets, identity: NatsIdentity): NatsCredential {
