@@ -97,7 +97,13 @@ export class TopologyWatch {
     const js = jetstream(this.nc, { timeout: this.options.request_timeout_ms });
     // With NATS authorization a data-node only reads the bucket (libs/protocol nats-auth.ts):
     // after one refusal it waits for an agent to create it instead of asking again.
-    if (!this.may_create) return new Kvm(js).open(this.bucket, { timeout: this.options.request_timeout_ms });
+    if (!this.may_create) {
+      const kv = await new Kvm(js).open(this.bucket, { timeout: this.options.request_timeout_ms });
+      // open() does not look the bucket up: status() does (STREAM.INFO, allowed to readers), so
+      // a missing bucket is a failure with back-off, not a watch that fails at once, in a loop.
+      await kv.status();
+      return kv;
+    }
     try {
       // create() binds to an existing bucket as it is, and creates it only when missing.
       return await new Kvm(js).create(this.bucket, {
