@@ -12,7 +12,11 @@ case "$service" in
     # does: the mounted file is a template, copied to the data volume on the first start only.
     conf=${SP_SENTINEL_CONFIG:-/data/sentinel.conf}
     template=${SP_SENTINEL_TEMPLATE:-/etc/sentinel-plane/sentinel.conf}
-    [ -f "$conf" ] || cp "$template" "$conf"
+    if [ ! -f "$conf" ]; then
+      cp "$template" "$conf"
+      # The agent's id is fixed by the deployment when its NATS user names it (SP_MYID).
+      [ -z "${SP_MYID:-}" ] || printf 'sentinel myid %s\n' "$SP_MYID" >> "$conf"
+    fi
     exec node services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
     exec node services/vip-manager/dist/main.js "$@" ;;

@@ -11,6 +11,15 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COMPOSE_DIR = join(ROOT, "compose");
 const TOKEN = "compose-config-test-token";
+/** Every NATS user's password variable (compose/config/nats.conf), required as the token is. */
+const NATS_PASSWORDS: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    "SP_NATS_PASS_ADMIN",
+    ...["AGENT", "DATA_NODE", "VIP_MANAGER"].flatMap((kind) =>
+      [1, 2, 3].map((n) => `SP_NATS_PASS_${kind}_${n}`),
+    ),
+  ].map((name) => [name, `${name.toLowerCase()}-test-password`]),
+);
 
 interface Ran {
   readonly code: number | null;
@@ -65,6 +74,7 @@ void test("docker compose config validates compose/docker-compose.yml", async (t
     t.diagnostic(text);
   });
   const checked = await run("docker", ["compose", "-f", "docker-compose.yml", "config", "--format", "json"], {
+    ...NATS_PASSWORDS,
     SP_REST_TOKEN: TOKEN,
   });
   assert.equal(checked.code, 0, `docker compose config failed:\n${checked.stderr}`);
@@ -111,7 +121,7 @@ void test("docker compose config with the otel profile adds the collector", asyn
   const checked = await run(
     "docker",
     ["compose", "-f", "docker-compose.yml", "--profile", "otel", "config", "--services"],
-    { SP_REST_TOKEN: TOKEN },
+    { ...NATS_PASSWORDS, SP_REST_TOKEN: TOKEN },
   );
   assert.equal(checked.code, 0, checked.stderr);
   assert.ok(checked.stdout.split("\n").includes("otel-collector"));
@@ -123,6 +133,7 @@ void test("docker compose config refuses to run without a REST token", async (t)
   });
   // `${SP_REST_TOKEN:?...}` refuses an empty value as it refuses an unset one.
   const checked = await run("docker", ["compose", "-f", "docker-compose.yml", "config", "-q"], {
+    ...NATS_PASSWORDS,
     SP_REST_TOKEN: "",
   });
   assert.notEqual(checked.code, 0);

@@ -121,7 +121,8 @@ export async function startScaleSetup(
     },
   );
   const sentinel_ms = performance.now() - t;
-  const nats = await procs.startNats({ name: "nats-scale" });
+  // One agent measured alone: no per-identity NATS users (the harness default is on).
+  const nats = await procs.startNats({ name: "nats-scale", auth: false });
   t = performance.now();
   const agent = await startAgent(procs, settings, ports, nats.url, launch);
   const agent_ms = performance.now() - t;

@@ -15,8 +15,12 @@ export {
   nodeLeaseSubject,
   allNodeLeaseSubject,
   nodeLeaseGrantSubject,
+  nodeLeaseGrantFromSubject,
   agentMessageSubject,
+  agentInboxSubject,
   agentsBroadcastSubject,
+  allAgentsBroadcastSubject,
+  agentSubjectSender,
   eventsSubject,
   allEventsSubject,
   topologyBucket,
@@ -83,3 +87,6 @@ export {
 export type { PeerBatch } from "./decode-peer.js";
 export { LeaseRequestSchema, LeaseGrantSchema, LEASE_MS_MAX } from "./schemas/lease.js";
 export type { LeaseRequest, LeaseGrant } from "./schemas/lease.js";
+export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
+export { natsUser, natsInboxPrefix, natsPermissions, renderNatsAuthorization } from "./nats-auth.js";
+export type { NatsRole, NatsIdentity, NatsPermissions, NatsUserEntry } from "./nats-auth.js";

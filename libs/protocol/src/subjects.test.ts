@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  agentInboxSubject,
   agentMessageSubject,
   agentsBroadcastSubject,
+  agentSubjectSender,
+  allAgentsBroadcastSubject,
   decodeToken,
   encodeToken,
   eventsSubject,
   nodeCommandSubject,
+  nodeLeaseGrantFromSubject,
+  nodeLeaseGrantSubject,
   nodeStatusSubject,
   topologyBucket,
   topologyKey,
@@ -16,8 +21,12 @@ import {
 void test("subjects are namespaced by cluster", () => {
   assert.equal(nodeStatusSubject("prod-1", "n_2"), "sp.prod-1.node.n_2.status");
   assert.equal(nodeCommandSubject("prod-1", "n_2"), "sp.prod-1.node.n_2.cmd");
-  assert.equal(agentMessageSubject("prod-1", "abc"), "sp.prod-1.agent.abc.msg");
-  assert.equal(agentsBroadcastSubject("prod-1"), "sp.prod-1.agents.msg");
+  assert.equal(agentMessageSubject("prod-1", "abc", "def"), "sp.prod-1.agent.abc.msg.def");
+  assert.equal(agentInboxSubject("prod-1", "abc"), "sp.prod-1.agent.abc.msg.*");
+  assert.equal(agentsBroadcastSubject("prod-1", "def"), "sp.prod-1.agents.def.msg");
+  assert.equal(allAgentsBroadcastSubject("prod-1"), "sp.prod-1.agents.*.msg");
+  assert.equal(nodeLeaseGrantFromSubject("prod-1", "n_2", "def"), "sp.prod-1.node.n_2.lease.grant.def");
+  assert.equal(nodeLeaseGrantSubject("prod-1", "n_2"), "sp.prod-1.node.n_2.lease.grant.*");
   assert.equal(eventsSubject("prod-1", "mymaster"), "sp.prod-1.events.mymaster");
   assert.equal(topologyBucket("prod-1"), "sp_prod-1_topology");
 });
@@ -42,4 +51,18 @@ void test("master names are encoded reversibly into one safe token", () => {
   assert.equal(eventsSubject("c", "a.b"), "sp.c.events.a=2Eb");
   assert.equal(decodeToken("a=zz").ok, false);
   assert.equal(decodeToken("a.b").ok, false);
+});
+
+void test("the sender an agent subject names is the one a permission binds", () => {
+  assert.equal(agentSubjectSender(agentsBroadcastSubject("c", "a1")), "a1");
+  assert.equal(agentSubjectSender(agentMessageSubject("c", "a1", "a2")), "a2");
+  assert.equal(agentSubjectSender(nodeLeaseGrantFromSubject("c", "n1", "a3")), "a3");
+  for (const other of [
+    nodeStatusSubject("c", "n1"),
+    "sp.c.agents.msg",
+    "x.c.agents.a1.msg",
+    "sp.c.agents.*.msg",
+  ]) {
+    assert.equal(agentSubjectSender(other), null, other);
+  }
 });

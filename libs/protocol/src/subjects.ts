@@ -4,9 +4,12 @@
 //   sp.<cluster>.node.<node_id>.status    data-node status reports (publish)
 //   sp.<cluster>.node.<node_id>.cmd       data-node commands (request/reply)
 //   sp.<cluster>.node.<node_id>.lease     write-lease requests of a primary's data-node (publish)
-//   sp.<cluster>.node.<node_id>.lease.grant  agents' answers to them (publish)
-//   sp.<cluster>.agent.<agent_id>.msg     direct messages between agents
-//   sp.<cluster>.agents.msg               broadcast to every agent
+//   sp.<cluster>.node.<node_id>.lease.grant.<agent_id>  an agent's answers to them (publish)
+//   sp.<cluster>.agent.<to_id>.msg.<from_id>  direct messages between agents
+//   sp.<cluster>.agents.<from_id>.msg     broadcast to every agent
+// Every subject an agent publishes on names the sender, so a NATS permission
+// (docs: nats-auth.ts) binds who may claim to be whom; receivers check the message's `from`
+// against the subject (agentSubjectSender).
 //   sp.<cluster>.events.<master>          Sentinel-style events of one master
 //   KV bucket sp_<cluster>_topology       committed topology, one key per master name
 import { spError } from "./errors.js";
@@ -98,17 +101,48 @@ export function allNodeLeaseSubject(cluster: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.*.lease`;
 }
 
-/** The agents' grants for one data-node's lease requests. */
+/** Where one agent publishes its grants for one data-node's lease requests. */
+export function nodeLeaseGrantFromSubject(cluster: string, node: string, agent: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease.grant.${checked("agent", agent)}`;
+}
+
+/** Every agent's grants for one data-node: what that data-node subscribes to. */
 export function nodeLeaseGrantSubject(cluster: string, node: string): string {
-  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease.grant`;
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease.grant.*`;
 }
 
-export function agentMessageSubject(cluster: string, agent: string): string {
-  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agent.${checked("agent", agent)}.msg`;
+/** A direct message from agent `from` to agent `to`. */
+export function agentMessageSubject(cluster: string, to: string, from: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agent.${checked("agent", to)}.msg.${checked("agent", from)}`;
 }
 
-export function agentsBroadcastSubject(cluster: string): string {
-  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agents.msg`;
+/** Every direct message to agent `to`, whoever sends it. */
+export function agentInboxSubject(cluster: string, to: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agent.${checked("agent", to)}.msg.*`;
+}
+
+/** A broadcast of agent `from` to every agent. */
+export function agentsBroadcastSubject(cluster: string, from: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agents.${checked("agent", from)}.msg`;
+}
+
+/** Every agent's broadcasts. */
+export function allAgentsBroadcastSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.agents.*.msg`;
+}
+
+/**
+ * The sender an agent-to-agent or grant subject names (its last agent token), or null when the
+ * subject is none of those. Receivers compare it with the message's `from`.
+ */
+export function agentSubjectSender(subject: string): string | null {
+  const t = subject.split(".");
+  if (t[0] !== SUBJECT_PREFIX) return null;
+  let sender: string | undefined;
+  if (t.length === 5 && t[2] === "agents" && t[4] === "msg") sender = t[3];
+  else if (t.length === 6 && t[2] === "agent" && t[4] === "msg") sender = t[5];
+  else if (t.length === 7 && t[2] === "node" && t[4] === "lease" && t[5] === "grant") sender = t[6];
+  return sender !== undefined && isValidId(sender) ? sender : null;
 }
 
 /** A master's events; `""` (token `=`, no master is named so) carries agent-wide events (+tilt). */

@@ -2,6 +2,7 @@
 // bounded, jittered back-off, detect a dead server by pings, and log every status change.
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { natsInboxPrefix } from "@sentinel-plane/protocol";
 import type { Logger } from "./logger.js";
 
 export type { NatsConnection };
@@ -42,6 +43,9 @@ export const NATS_DEFAULTS = {
  */
 export async function connectNats(options: NatsOptions, logger: Logger): Promise<NatsConnection> {
   const waiting = logWhileUnreachable(options, logger);
+  // An authenticated identity may only subscribe to its own inboxes (`_INBOX.<user>.>`,
+  // libs/protocol nats-auth.ts): replies and KV watches must arrive there.
+  const inbox_prefix = options.user === undefined ? null : natsInboxPrefix(options.user);
   const nc = await connect({
     servers: [...options.servers],
     name: options.name,
@@ -58,6 +62,7 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     pingInterval: options.ping_interval_ms,
     maxPingOut: options.ping_max_out,
     noEcho: options.no_echo ?? false,
+    ...(inbox_prefix === null ? {} : { inboxPrefix: inbox_prefix }),
   }).finally(waiting);
   logger.info({ event: "nats_connected", server: nc.getServer() }, "connected to NATS");
   void logStatus(nc, logger);

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { withProcesses } from "@sentinel-plane/testkit";
 import type { Redis } from "@sentinel-plane/runtime";
 import {
+  dataNodeNats,
   natsClient,
   restartDataNode,
   sendCommand,
@@ -43,7 +44,7 @@ void test("replicaof, promote, stale epochs, malformed commands, restart keeps t
     const watcher = new StatusWatcher(nc, "n1");
     const dn = await startDataNode(procs, "n1", {
       mode: "attach",
-      nats: { servers: [nats.url], reconnect_wait_ms: 100 },
+      nats: await dataNodeNats(nats, "n1", { reconnect_wait_ms: 100 }),
       redis: { port: node.port, password: "pw" },
     });
     await watcher.waitFor((r) => r.process.state === "running" && r.info?.role === "master", {
@@ -153,7 +154,7 @@ void test("fence refuses writes with NOREPLICAS, reads work; unfence restores", 
     const watcher = new StatusWatcher(nc, "f1");
     await startDataNode(procs, "f1", {
       mode: "attach",
-      nats: { servers: [nats.url] },
+      nats: await dataNodeNats(nats, "f1"),
       redis: { port: redis.port },
     });
     await watcher.waitFor((r) => r.process.state === "running", { timeout_ms: 10000 });

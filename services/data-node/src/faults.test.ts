@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { createRedisClient } from "@sentinel-plane/runtime";
 import { withProcesses } from "@sentinel-plane/testkit";
-import { ENTRY, natsClient, startDataNode, StatusWatcher } from "./testing/support.js";
+import { dataNodeNats, ENTRY, natsClient, startDataNode, StatusWatcher } from "./testing/support.js";
 
 void test("supervise: a SIGKILLed redis-server is reported as exited within 100 ms", async (t) => {
   await withProcesses(t, async (procs) => {
@@ -18,7 +18,7 @@ void test("supervise: a SIGKILLed redis-server is reported as exited within 100 
     await startDataNode(procs, "s1", {
       mode: "supervise",
       redis_config_path: prepared.config_path,
-      nats: { servers: [nats.url] },
+      nats: await dataNodeNats(nats, "s1"),
       redis: { port: prepared.port },
     });
     const running = await watcher.waitFor((r) => r.process.state === "running", { timeout_ms: 10000 });
@@ -65,7 +65,7 @@ void test("attach: a hung server is reported within the probe timeout; NATS rest
     const poll_interval_ms = 50;
     const dn = await startDataNode(procs, "a1", {
       mode: "attach",
-      nats: { servers: [nats.url], reconnect_wait_ms: 100, reconnect_jitter_ms: 50 },
+      nats: await dataNodeNats(nats, "a1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 50 }),
       redis: { port: redis.port },
       probe_timeout_ms,
       poll_interval_ms,

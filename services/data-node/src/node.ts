@@ -15,6 +15,7 @@ import {
   encodeMessage,
   nodeCommandSubject,
   nodeLeaseGrantSubject,
+  agentSubjectSender,
   nodeLeaseSubject,
   nodeStatusSubject,
   PROTOCOL_VERSION,
@@ -273,7 +274,7 @@ export class DataNode {
         if (this.config.lease_ms > 0) {
           nc.subscribe(nodeLeaseGrantSubject(this.config.cluster_id, this.config.node_id), {
             callback: (error, msg) => {
-              if (error === null) this.onLeaseGrant(msg.data);
+              if (error === null) this.onLeaseGrant(msg.subject, msg.data);
             },
           });
         }
@@ -884,7 +885,7 @@ export class DataNode {
     }
   }
 
-  private onLeaseGrant(data: Uint8Array): void {
+  private onLeaseGrant(subject: string, data: Uint8Array): void {
     const decoded = decodeLeaseGrant(data);
     if (!decoded.ok) {
       const count = this.counters.inc("malformed_messages_total", { kind: "lease_grant" });
@@ -895,6 +896,16 @@ export class DataNode {
       return;
     }
     const grant = decoded.value;
+    // The subject names the sender (NATS permissions bind it): a grant claiming another is forged.
+    const sender = agentSubjectSender(subject);
+    if (sender !== grant.from) {
+      const count = this.counters.inc("forged_messages_total", { kind: "lease_grant" });
+      this.logger.warn(
+        { event: "forged_message", kind: "lease_grant", subject, claimed_from: grant.from, count },
+        "lease grant whose sender differs from its subject refused",
+      );
+      return;
+    }
     if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
     if (grantReceived(this.lease, grant) && this.lease_fenced) this.scheduleEvaluation();
   }

@@ -12,7 +12,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   decodeLeaseRequest,
-  nodeLeaseGrantSubject,
+  nodeLeaseGrantFromSubject,
   nodeLeaseSubject,
   topologyBucket,
   topologyKey,
@@ -22,7 +22,14 @@ import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { parseLogRecord, withProcesses } from "@sentinel-plane/testkit";
 import type { Harness } from "@sentinel-plane/testkit";
-import { CLUSTER, natsClient, sendCommand, startDataNode, StatusWatcher } from "./testing/support.js";
+import {
+  CLUSTER,
+  dataNodeNats,
+  natsClient,
+  sendCommand,
+  startDataNode,
+  StatusWatcher,
+} from "./testing/support.js";
 
 const LEADER = "a".repeat(40);
 
@@ -86,17 +93,21 @@ void test("committed_epoch: a newer record naming another primary fences the mas
     const dn = await startDataNode(procs, "c1", {
       mode: "attach",
       master_name: "mymaster",
-      nats: { servers: [nats.url] },
+      nats: await dataNodeNats(nats, "c1"),
       redis: { port: old_primary.port },
       lease_ms: 0, // no agents grant a write lease here; the lease has its own test
     });
-    await dn.service.waitForLog((l) => l["event"] === "topology_watching", { timeout_ms: 10000 });
-    // The data-node created the missing bucket, with its explicit options.
+    // With NATS authorization a data-node only reads the bucket: it waits for an agent (here the
+    // test) to create it, then watches it.
+    await dn.service.waitForLog((l) => l["event"] === "topology_bucket_read_only", { timeout_ms: 10000 });
     const status = await (
-      await new Kvm(jetstream(nc, { timeout: 5000 })).open(topologyBucket(CLUSTER))
+      await new Kvm(jetstream(nc, { timeout: 5000 })).create(topologyBucket(CLUSTER), {
+        history: 5,
+        storage: "file",
+      })
     ).status();
     assert.equal(status.history, 5);
-    assert.equal(status.streamInfo.config.storage, "file");
+    await dn.service.waitForLog((l) => l["event"] === "topology_watching", { timeout_ms: 15000 });
 
     await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
     const accepted = await sendCommand(nc, "c1", 2, "agent-a", { type: "unfence" });
@@ -147,7 +158,7 @@ void test("hang: a fence queued while the primary is stopped runs before any wri
     const watcher = new StatusWatcher(nc, "h1");
     const dn = await startDataNode(procs, "h1", {
       mode: "attach",
-      nats: { servers: [nats.url] },
+      nats: await dataNodeNats(nats, "h1"),
       redis: { port: redis.port },
       hang_fence_after_ms: 500,
     });
@@ -243,7 +254,7 @@ function grantLeases(
           lease_ms: 500,
           agents_known: 3,
         };
-        nc.publish(nodeLeaseGrantSubject(CLUSTER, node_id), JSON.stringify(grant));
+        nc.publish(nodeLeaseGrantFromSubject(CLUSTER, node_id, from), JSON.stringify(grant));
       }
     },
   });
@@ -269,7 +280,7 @@ void test("lease: a primary whose majority stops granting is fenced after lease_
     const dn = await startDataNode(procs, "l1", {
       mode: "attach",
       master_name: "mymaster",
-      nats: { servers: [nats.url], reconnect_wait_ms: 100, reconnect_jitter_ms: 0 },
+      nats: await dataNodeNats(nats, "l1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
       redis: { port: redis.port },
       lease_ms,
     });

@@ -6,7 +6,7 @@ import {
   allNodeLeaseSubject,
   decodeLeaseRequest,
   encodeMessage,
-  nodeLeaseGrantSubject,
+  nodeLeaseGrantFromSubject,
   PROTOCOL_VERSION,
 } from "@sentinel-plane/protocol";
 import type {
@@ -61,7 +61,7 @@ export class LeaseDesk implements LeaseGrants {
     if (nc === null) return;
     try {
       nc.publish(
-        nodeLeaseGrantSubject(this.#options.cluster_id, grant.node_id),
+        nodeLeaseGrantFromSubject(this.#options.cluster_id, grant.node_id, grant.from),
         encodeMessage(asWireGrant(grant)),
       );
     } catch {

@@ -1,11 +1,16 @@
-// Agent-to-agent messages over NATS: direct messages on `sp.<cluster>.agent.<id>.msg`, broadcasts
-// on `sp.<cluster>.agents.msg`. What one step sends to a subject leaves as one payload (a JSON
+// Agent-to-agent messages over NATS: direct messages on `sp.<cluster>.agent.<to>.msg.<from>`,
+// broadcasts on `sp.<cluster>.agents.<from>.msg`. The subject names the sender so that a NATS
+// permission binds it (libs/protocol nats-auth.ts); a message whose `from` is not the subject's
+// sender is refused (counted and logged with the claimed sender), whatever the server allows. What one step sends to a subject leaves as one payload (a JSON
 // array when several). Incoming messages are decoded (validated) and handed to `deliver`; a
 // malformed one is counted and logged, never thrown, and the rest of its batch is kept.
 import type { AgentId, PeerMessage } from "@sentinel-plane/core";
 import {
+  agentInboxSubject,
   agentMessageSubject,
   agentsBroadcastSubject,
+  agentSubjectSender,
+  allAgentsBroadcastSubject,
   decodePeerBatch,
   PEER_BATCH_MAX,
   PROTOCOL_VERSION,
@@ -23,6 +28,8 @@ export interface NatsPeersOptions {
   readonly myid: AgentId;
   readonly deliver: (message: PeerMessage) => void;
   readonly on_malformed: (subject: string, code: string, reason: string) => void;
+  /** A message whose `from` differs from the sender its subject names (`sender`, null: none). */
+  readonly on_forged: (subject: string, claimed_from: string, sender: string | null, type: string) => void;
 }
 
 export class NatsPeers implements PeerTransport {
@@ -38,14 +45,14 @@ export class NatsPeers implements PeerTransport {
     this.#options = options;
   }
 
-  /** Subscribes to this agent's subject and the broadcast subject. */
+  /** Subscribes to this agent's direct messages and to every agent's broadcasts. */
   start(): void {
     const { cluster_id, myid } = this.#options;
-    for (const subject of [agentMessageSubject(cluster_id, myid), agentsBroadcastSubject(cluster_id)]) {
+    for (const subject of [agentInboxSubject(cluster_id, myid), allAgentsBroadcastSubject(cluster_id)]) {
       this.#nc.subscribe(subject, {
         callback: (error, msg) => {
           if (error !== null) return; // subscription closed; the connection logs its status
-          this.#receive(subject, msg.data);
+          this.#receive(msg.subject, msg.data);
         },
       });
     }
@@ -58,10 +65,9 @@ export class NatsPeers implements PeerTransport {
    */
   // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "all" is the broadcast address
   send(to: AgentId | "all", message: PeerMessage): void {
+    const { cluster_id, myid } = this.#options;
     const subject =
-      to === "all"
-        ? agentsBroadcastSubject(this.#options.cluster_id)
-        : agentMessageSubject(this.#options.cluster_id, to);
+      to === "all" ? agentsBroadcastSubject(cluster_id, myid) : agentMessageSubject(cluster_id, to, myid);
     const queued = this.#pending.get(subject);
     if (queued === undefined) this.#pending.set(subject, [message]);
     else queued.push(message);
@@ -91,8 +97,13 @@ export class NatsPeers implements PeerTransport {
   #receive(subject: string, data: Uint8Array): void {
     const batch = decodePeerBatch(data);
     for (const error of batch.errors) this.#options.on_malformed(subject, error.code, error.message);
+    const sender = agentSubjectSender(subject);
     for (const decoded of batch.messages) {
       const message = asCoreMessage(decoded);
+      if (message.from !== sender) {
+        this.#options.on_forged(subject, message.from, sender, message.type);
+        continue;
+      }
       if (message.from === this.#options.myid) continue; // our own broadcast
       this.#options.deliver(message);
     }

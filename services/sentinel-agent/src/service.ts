@@ -240,6 +240,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     myid,
     deliver: (message) => loop.feed({ type: "peer_message", now_ms: now_ms(), message }),
     on_malformed: malformed,
+    on_forged: (subject, claimed_from, sender, type) => {
+      counters.inc("forged_total", { source: "peer" });
+      logger.warn(
+        { event: "forged_message", subject, claimed_from, sender, type },
+        `refused a ${type} claiming to be from ${claimed_from} on ${subject} (sent by ${sender ?? "?"})`,
+      );
+    },
   });
   const prober = new RedisProber({
     instances_max: 4096,

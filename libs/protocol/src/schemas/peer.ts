@@ -1,4 +1,4 @@
-// Messages between agents (`sp.<cluster>.agent.<id>.msg` and `sp.<cluster>.agents.msg`) and the
+// Messages between agents (`sp.<cluster>.agent.<to>.msg.<from>`, `sp.<cluster>.agents.<from>.msg`) and the
 // committed topology record (KV value). Field for field the core's PeerMessage and TopologyRecord
 // (libs/core/src/types.ts) plus `v`; the agent checks at compile time that a decoded message is
 // assignable to the core's type, so the two cannot drift apart silently.

@@ -1,7 +1,10 @@
 // A whole sentinel-plane cluster of real processes on loopback, for cross-service tests:
 // nats-server (JetStream), one primary and N replicas (redis-server supervised by their
 // data-nodes), and M sentinel-agents reading sentinel.conf files. Everything is started through
-// the harness, so teardown kills it all by PID whatever the test does.
+// the harness, so teardown kills it all by PID whatever the test does. NATS authorization is on
+// by default: every agent and data-node gets its own user with its role's permissions
+// (libs/protocol nats-auth.ts); the test's own client is the unrestricted admin.
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
@@ -10,7 +13,7 @@ import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Harness, PreparedRedis } from "../process/harness.js";
 import type { NatsCluster } from "../process/nats-cluster.js";
-import type { NatsServer } from "../process/nats-server.js";
+import type { NatsCredential, NatsServer } from "../process/nats-server.js";
 import { freePort, LOOPBACK } from "../process/ports.js";
 import type { ServiceProcess } from "../process/service.js";
 
@@ -36,8 +39,10 @@ export interface ClusterOptions {
   readonly replica_priorities?: readonly number[];
   /** How many masters (each with its own replicas), named `<master_name>`, `<master_name>-1`... */
   readonly masters?: number;
-  /** Run on a JetStream cluster of this many nats-servers (every service gets every URL). */
+  /** Run on a JetStream cluster of this many nats-servers (every service gets every URL; no users). */
   readonly nats_cluster?: number;
+  /** NATS users and permissions per identity (default true); false for runs without (benches). */
+  readonly nats_auth?: boolean;
 }
 
 export interface RedisNode {
@@ -47,6 +52,8 @@ export interface RedisNode {
   readonly port: number;
   dataNode: ServiceProcess;
   readonly config_path: string;
+  /** The data-node's NATS user (null: authorization off). */
+  readonly nats_credential: NatsCredential | null;
 }
 
 export interface AgentNode {
@@ -56,8 +63,10 @@ export interface AgentNode {
   readonly sentinel_port: number;
   readonly rest_port: number;
   readonly env: Readonly<Record<string, string>>;
-  /** The agent's id, from its start line (it generates one on first start). */
+  /** The agent's id (`sentinel myid` in its config, so that its NATS user can name it). */
   myid: string;
+  /** The agent's NATS user (null: authorization off). */
+  readonly nats_credential: NatsCredential | null;
   process: ServiceProcess;
 }
 
@@ -207,14 +216,15 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const master_name = options.master_name ?? "mymaster";
   const nats_cluster =
     options.nats_cluster === undefined ? null : await procs.startNatsCluster(options.nats_cluster);
-  const nats = nats_cluster?.servers[0] ?? (await procs.startNats());
+  const nats = nats_cluster?.servers[0] ?? (await procs.startNats({ auth: options.nats_auth ?? true }));
   const nats_urls = nats_cluster?.urls ?? [nats.url];
   const groups: RedisNode[][] = [];
   for (let m = 0; m < (options.masters ?? 1); m++) {
     const name = m === 0 ? master_name : `${master_name}-${m}`;
-    groups.push(await startGroup(procs, options, cluster_id, name, nats_urls, m));
+    groups.push(await startGroup(procs, options, cluster_id, name, nats, nats_urls, m));
   }
   const nc = await connect({
+    ...nats.connectOptions,
     servers: nats_urls,
     name: "cluster-test",
     timeout: 2000,
@@ -230,7 +240,14 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, groups, agents);
   cluster.nats_cluster = nats_cluster;
   procs.onCleanup(() => cluster.close());
+  const myids = Array.from({ length: options.agents }, () => randomBytes(20).toString("hex"));
+  const agent_credentials = await nats.addIdentities(
+    cluster_id,
+    myids.map((id) => ({ role: "agent", id })),
+  );
   for (let i = 0; i < options.agents; i++) {
+    const myid = myids[i] ?? "";
+    const nats_credential = agent_credentials[i] ?? null;
     const dir = await procs.tempDir(`agent-${i}`);
     const sentinel_port = await freePort();
     const rest_port = await freePort();
@@ -249,7 +266,14 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
           `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
         ];
       }),
+      `sentinel myid ${myid}`,
       `sentinel-plane nats-servers ${nats_urls.join(" ")}`,
+      ...(nats_credential === null
+        ? []
+        : [
+            `sentinel-plane nats-user ${nats_credential.user}`,
+            `sentinel-plane nats-pass ${nats_credential.pass}`,
+          ]),
       `sentinel-plane cluster-id ${cluster_id}`,
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
@@ -264,7 +288,8 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       sentinel_port,
       rest_port,
       env: options.agent_env ?? {},
-      myid: "",
+      myid,
+      nats_credential,
       process: undefined as never,
     };
     agent.process = await spawnAgent(procs, agent);
@@ -279,6 +304,7 @@ async function startGroup(
   options: ClusterOptions,
   cluster_id: string,
   master_name: string,
+  nats: NatsServer,
   nats_urls: readonly string[],
   group_index: number,
 ): Promise<RedisNode[]> {
@@ -297,6 +323,7 @@ async function startGroup(
   const nodes: RedisNode[] = [];
   for (const [i, p] of prepared.entries()) {
     const node_id = `node-${group_index}-${i}`;
+    const nats_credential = await nats.addIdentity(cluster_id, { role: "data-node", id: node_id });
     const dir = await procs.tempDir(`data-node-${node_id}`);
     const config_path = join(dir, "data-node.json");
     await writeFile(
@@ -305,7 +332,7 @@ async function startGroup(
         node_id,
         cluster_id,
         master_name,
-        nats: { servers: nats_urls },
+        nats: { servers: nats_urls, ...nats_credential },
         redis: { host: LOOPBACK, port: p.port },
         mode: "supervise",
         redis_config_path: p.config_path,
@@ -315,7 +342,7 @@ async function startGroup(
       }),
     );
     const dataNode = await spawnDataNode(procs, node_id, config_path);
-    nodes.push({ node_id, master_name, prepared: p, port: p.port, dataNode, config_path });
+    nodes.push({ node_id, master_name, prepared: p, port: p.port, dataNode, config_path, nats_credential });
   }
   return nodes;
 }

@@ -15,7 +15,8 @@ export class ProcessInfra implements Infra {
   }
 
   async startNats(name: string): Promise<InfraNats> {
-    const nats = await this.#procs.startNats({ name });
+    // As the container infra: no NATS users yet (containers/cluster.ts writes no credentials).
+    const nats = await this.#procs.startNats({ name, auth: false });
     return { url: nats.url, port: nats.port };
   }
 

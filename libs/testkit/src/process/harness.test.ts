@@ -13,7 +13,9 @@ void test("starts and stops redis-server and nats-server", async (t) => {
     assert.equal(await client.ping(), "PONG");
     assert.equal(await client.config("GET", "save").then((r) => (r as string[])[1]), "");
     const nats = await procs.startNats();
-    const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
+    // Authorization is on by default: no credential, no connection; the admin user connects.
+    await assert.rejects(connect({ servers: nats.url, timeout: 2000, reconnect: false }), /authorization/i);
+    const nc = await connect({ ...nats.connectOptions, timeout: 2000, reconnect: false });
     assert.equal(nc.info?.jetstream, true);
     await nc.close();
     const pids = [redis.pid, nats.pid];

@@ -1,5 +1,12 @@
-// A real nats-server with JetStream on and its own store dir, on a loopback port.
+// A real nats-server with JetStream on and its own store dir, on a loopback port. Authorization
+// is on unless a test turns it off: an unrestricted `admin` user for the test's own clients, and
+// one user per service identity with that role's permissions (libs/protocol nats-auth.ts), added
+// with `addIdentities` (written to the config file, applied by a reload: SIGHUP).
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { natsPermissions, natsUser, renderNatsAuthorization } from "@sentinel-plane/protocol";
+import type { NatsIdentity, NatsUserEntry } from "@sentinel-plane/protocol";
 import { ManagedProcess } from "./managed-process.js";
 import type { ExitInfo } from "./managed-process.js";
 import { LOOPBACK } from "./ports.js";
@@ -7,12 +14,15 @@ import { natsGreeting } from "./probes.js";
 
 export interface NatsServerOptions {
   readonly name?: string;
+  /** One user for everything (`--user/--pass`), instead of per-identity authorization. */
   readonly user?: string;
   readonly pass?: string;
   /** A fixed client port (a test that starts a client before its server); free one otherwise. */
   readonly port?: number;
   /** A member of a JetStream cluster (see Harness.startNatsCluster). */
   readonly cluster?: NatsClusterMembership;
+  /** Per-identity users and permissions (default true); false: anyone may do anything. */
+  readonly auth?: boolean;
 }
 
 export interface NatsClusterMembership {
@@ -23,6 +33,16 @@ export interface NatsClusterMembership {
   readonly routes: readonly string[];
   /** HTTP monitoring port (/jsz, /healthz). */
   readonly monitor_port: number;
+}
+
+export interface NatsCredential {
+  readonly user: string;
+  readonly pass: string;
+}
+
+/** A random password of 32 URL-safe characters. */
+export function natsPassword(): string {
+  return randomBytes(24).toString("base64url");
 }
 
 export interface NatsLaunchSettings {
@@ -37,8 +57,11 @@ export class NatsServer {
   readonly dir: string;
   readonly store_dir: string;
   readonly options: NatsServerOptions;
+  /** The unrestricted user of the test's own clients; null when authorization is off. */
+  readonly admin: NatsCredential | null;
   private proc: ManagedProcess | null = null;
   private readonly settings: NatsLaunchSettings;
+  private readonly users = new Map<string, NatsUserEntry>();
 
   constructor(
     name: string,
@@ -53,6 +76,73 @@ export class NatsServer {
     this.store_dir = join(dir, "jetstream");
     this.options = options;
     this.settings = settings;
+    // Members of a JetStream cluster run without users (a cluster test is about placement, and
+    // one user set would have to be kept on every member).
+    const auth = options.user === undefined && options.auth !== false && options.cluster === undefined;
+    this.admin = auth ? { user: "admin", pass: natsPassword() } : null;
+    if (this.admin !== null) {
+      this.users.set(this.admin.user, {
+        user: this.admin.user,
+        password: this.admin.pass,
+        permissions: null,
+      });
+    }
+  }
+
+  get config_path(): string {
+    return join(this.dir, "nats.conf");
+  }
+
+  /** Options for a test client: the admin user when authorization is on. */
+  get connectOptions(): { servers: string; user?: string; pass?: string } {
+    return this.admin === null ? { servers: this.url } : { servers: this.url, ...this.admin };
+  }
+
+  /**
+   * Users for these identities of `cluster` (their permissions from nats-auth.ts); a running
+   * server reloads its config before this resolves. Without authorization: no credentials (null).
+   */
+  async addIdentities(
+    cluster: string,
+    identities: readonly NatsIdentity[],
+  ): Promise<(NatsCredential | null)[]> {
+    if (this.admin === null) return identities.map(() => null);
+    const added = identities.map((identity) => {
+      const user = natsUser(identity);
+      const known = this.users.get(user);
+      const pass = known?.password ?? natsPassword();
+      this.users.set(user, { user, password: pass, permissions: natsPermissions(cluster, identity) });
+      return { user, pass };
+    });
+    await this.writeConfig();
+    if (this.proc?.running === true) await this.reload();
+    return added;
+  }
+
+  async addIdentity(cluster: string, identity: NatsIdentity): Promise<NatsCredential | null> {
+    const [credential] = await this.addIdentities(cluster, [identity]);
+    return credential ?? null;
+  }
+
+  /** The whole config in the file: a reload re-reads it, and flags would differ from it. */
+  private async writeConfig(): Promise<void> {
+    const text = [
+      `server_name: ${JSON.stringify(this.name)}`,
+      `listen: "${LOOPBACK}:${this.port}"`,
+      `jetstream { store_dir: ${JSON.stringify(this.store_dir)} }`,
+      renderNatsAuthorization([...this.users.values()]),
+    ].join("\n");
+    await writeFile(this.config_path, text, { mode: 0o600 });
+  }
+
+  private async reload(): Promise<void> {
+    const since = this.process.lineCount();
+    this.process.killNow("SIGHUP");
+    await this.process.waitForLine((line) => line.includes("Reloaded server configuration"), {
+      timeout_ms: this.settings.ready_timeout_ms,
+      since,
+      signal: this.settings.signal,
+    });
   }
 
   get url(): string {
@@ -83,6 +173,10 @@ export class NatsServer {
     if (cluster !== undefined) {
       args.push("--cluster_name", cluster.name, "--cluster", `nats://${LOOPBACK}:${cluster.route_port}`);
       args.push("--routes", cluster.routes.join(","), "-m", String(cluster.monitor_port));
+    }
+    if (this.admin !== null) {
+      await this.writeConfig();
+      args.splice(0, args.length, "-c", this.config_path);
     }
     const proc = ManagedProcess.spawn({
       name: this.name,

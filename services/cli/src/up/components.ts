@@ -8,7 +8,8 @@ import { CliError, EXIT } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import { Child, logField } from "./child.js";
-import { LOOPBACK } from "./ports.js";
+import type { NatsSecrets } from "./nats-secrets.js";
+import { agentCredential, natsConfFile } from "./nats-secrets.js";
 
 /**
  * The checkout this CLI runs from: the nearest folder up from this module (src/up/ when run
@@ -54,6 +55,7 @@ function nodeService(
   args: readonly string[],
   cwd: string,
   log: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<Child> {
   return Child.start({
     name,
@@ -61,7 +63,7 @@ function nodeService(
     args: ["--import", import.meta.resolve("tsx"), entry, ...args],
     cwd,
     log_path: log,
-    env: { SP_LOG_LEVEL: "info" },
+    env: { SP_LOG_LEVEL: "info", ...env },
   });
 }
 
@@ -77,17 +79,8 @@ export async function startNats(
   const child = await Child.start({
     name: "nats-server",
     command: "nats-server",
-    args: [
-      "-js",
-      "-sd",
-      join(layout.nats_dir, "jetstream"),
-      "-a",
-      LOOPBACK,
-      "-p",
-      String(settings.ports.nats),
-      "-n",
-      `sentinel-plane-${settings.cluster_id}`,
-    ],
+    // Listener, JetStream store and authorization: all in the file (nats-secrets.ts).
+    args: ["-c", natsConfFile(layout)],
     cwd: layout.nats_dir,
     log_path: layout.log("nats-server"),
   });
@@ -130,15 +123,18 @@ export async function startDataNode(
 export async function startAgent(
   layout: Layout,
   index: number,
+  secrets: NatsSecrets,
   timeouts: StartTimeouts,
   track: Track,
 ): Promise<Child> {
+  const { user, pass } = agentCredential(secrets, index);
   const child = await nodeService(
     `agent-${index}`,
     entryOf("agent"),
     [layout.agentConfig(index)],
     layout.agentDir(index),
     layout.log(`agent-${index}`),
+    { SP_NATS_USER: user, SP_NATS_PASS: pass },
   );
   track(child);
   await child.waitForLine(

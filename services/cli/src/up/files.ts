@@ -5,6 +5,8 @@
 import { access, chmod, mkdir, writeFile } from "node:fs/promises";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
+import type { NatsSecrets } from "./nats-secrets.js";
+import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_ID } from "./nats-secrets.js";
 import { LOOPBACK } from "./ports.js";
 
 export function natsUrl(settings: ClusterSettings): string {
@@ -34,16 +36,23 @@ export function redisConfText(layout: Layout, settings: ClusterSettings, index: 
   return `${lines.join("\n")}\n`;
 }
 
-export function dataNodeJson(layout: Layout, settings: ClusterSettings, index: number): string {
+export function dataNodeJson(
+  layout: Layout,
+  settings: ClusterSettings,
+  index: number,
+  secrets: NatsSecrets,
+): string {
   const port = settings.ports.redis[index];
   if (port === undefined) throw new Error(`no port for redis-${index}`);
+  const node_id = `node-${index}`;
   return `${JSON.stringify(
     {
-      node_id: `node-${index}`,
+      node_id,
       cluster_id: settings.cluster_id,
       master_name: settings.master_name,
       nats: {
         servers: [natsUrl(settings)],
+        ...credentialOf(secrets, { role: "data-node", id: node_id }),
         connect_timeout_ms: 2000,
         reconnect_wait_ms: 250,
         reconnect_jitter_ms: 100,
@@ -63,7 +72,16 @@ export function dataNodeJson(layout: Layout, settings: ClusterSettings, index: n
   )}\n`;
 }
 
-export function sentinelConfText(layout: Layout, settings: ClusterSettings, index: number): string {
+/**
+ * Written once. The agent's id is fixed here (its NATS user names it); its NATS password reaches
+ * it through SP_NATS_USER/SP_NATS_PASS (components.ts), so a rotation never edits this file.
+ */
+export function sentinelConfText(
+  layout: Layout,
+  settings: ClusterSettings,
+  index: number,
+  secrets: NatsSecrets,
+): string {
   const port = settings.ports.sentinel[index];
   const rest = settings.ports.rest[index];
   const primary = settings.ports.redis[0];
@@ -78,6 +96,7 @@ export function sentinelConfText(layout: Layout, settings: ClusterSettings, inde
     `sentinel monitor ${name} ${LOOPBACK} ${primary} ${settings.quorum}`,
     `sentinel down-after-milliseconds ${name} ${settings.down_after_ms}`,
     `sentinel failover-timeout ${name} ${settings.failover_timeout_ms}`,
+    `sentinel myid ${agentCredential(secrets, index).myid}`,
     `sentinel-plane nats-servers ${natsUrl(settings)}`,
     `sentinel-plane cluster-id ${settings.cluster_id}`,
     `sentinel-plane state-dir ${layout.agentDir(index)}`,
@@ -87,13 +106,14 @@ export function sentinelConfText(layout: Layout, settings: ClusterSettings, inde
   ].join("\n");
 }
 
-export function vipManagerJson(layout: Layout, settings: ClusterSettings): string {
+export function vipManagerJson(layout: Layout, settings: ClusterSettings, secrets: NatsSecrets): string {
   return `${JSON.stringify(
     {
       cluster_id: settings.cluster_id,
       host_name: "local",
       nats: {
         servers: [natsUrl(settings)],
+        ...credentialOf(secrets, { role: "vip-manager", id: VIP_MANAGER_ID }),
         connect_timeout_ms: 2000,
         reconnect_wait_ms: 250,
         reconnect_jitter_ms: 100,
@@ -144,22 +164,25 @@ export async function writeClusterFiles(
   layout: Layout,
   settings: ClusterSettings,
   counts: { readonly redis: number; readonly agents: number },
+  secrets: NatsSecrets,
 ): Promise<void> {
   await mkdir(layout.logs_dir, { recursive: true });
   await mkdir(layout.nats_dir, { recursive: true });
+  await writeFile(natsConfFile(layout), natsConfText(layout, settings, secrets, counts), { mode: 0o600 });
+  await chmod(natsConfFile(layout), 0o600);
   for (let i = 0; i < counts.redis; i++) {
     await mkdir(layout.redisData(i), { recursive: true });
     await mkdir(layout.dataNodeState(i), { recursive: true });
     await writeOnce(layout.redisConfig(i), redisConfText(layout, settings, i), 0o600);
-    await writeFile(layout.dataNodeConfig(i), dataNodeJson(layout, settings, i), { mode: 0o600 });
+    await writeFile(layout.dataNodeConfig(i), dataNodeJson(layout, settings, i, secrets), { mode: 0o600 });
   }
   for (let i = 0; i < counts.agents; i++) {
     await mkdir(layout.agentDir(i), { recursive: true, mode: 0o700 });
     // Holds the REST token: readable by the owner only.
-    await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i), 0o600);
+    await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i, secrets), 0o600);
   }
   await mkdir(layout.vip_dir, { recursive: true });
-  await writeFile(layout.vip_config, vipManagerJson(layout, settings), { mode: 0o600 });
+  await writeFile(layout.vip_config, vipManagerJson(layout, settings, secrets), { mode: 0o600 });
   await writeFile(layout.reconfig_script, reconfigScriptText(layout), { mode: 0o755 });
   await chmod(layout.reconfig_script, 0o755);
 }

@@ -28,6 +28,7 @@ import {
 } from "./components.js";
 import { writeClusterFiles } from "./files.js";
 import { ensureInstalled } from "./install.js";
+import { loadNatsSecrets, natsConfFile, natsSecretsFile, NATS_ADMIN_USER } from "./nats-secrets.js";
 import { commandOf, groupMembers, isAlive, killAll, recordedLeftovers, startTicks } from "./leftovers.js";
 import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
 import { waitReady } from "./readiness.js";
@@ -187,7 +188,7 @@ function addresses(layout: Layout, settings: ClusterSettings, primary: string): 
     `  Swagger UI       ${rest[0] ?? "?"}/docs`,
     `  Sentinel (RESP)  ${settings.ports.sentinel.map((p) => `${LOOPBACK}:${p}`).join("  ")}   master name: ${settings.master_name}`,
     `  Redis            ${redis.join("  ")}`,
-    `  NATS             nats://${LOOPBACK}:${settings.ports.nats} (JetStream)`,
+    `  NATS             nats://${LOOPBACK}:${settings.ports.nats} (JetStream; user ${NATS_ADMIN_USER}, passwords in ${natsSecretsFile(layout)})`,
     `  REST token       ${settings.rest_token}`,
     `  state and logs   ${layout.dir} (logs in ${layout.logs_dir})`,
     `  try              redis-cli -p ${settings.ports.sentinel[0] ?? "?"} sentinel masters`,
@@ -267,7 +268,11 @@ export async function up(options: UpOptions): Promise<number> {
         ? `resuming cluster ${settings.cluster_id} (created ${settings.created_at})`
         : `new cluster ${settings.cluster_id}: ports chosen and saved in ${layout.cluster_file}`,
     );
-    await writeClusterFiles(layout, settings, COUNTS);
+    const secrets = await loadNatsSecrets(layout, COUNTS);
+    step(
+      `NATS users per process (authorization on): passwords in ${natsSecretsFile(layout)}, server config ${natsConfFile(layout)} (both 0600)`,
+    );
+    await writeClusterFiles(layout, settings, COUNTS, secrets);
     await saveRunRecord(layout, { up_pid: process.pid, started_at: new Date().toISOString(), processes: [] });
     const record = (): Promise<void> =>
       saveRunRecord(layout, {
@@ -303,7 +308,7 @@ export async function up(options: UpOptions): Promise<number> {
     const agents = await during(
       Promise.all(
         Array.from({ length: COUNTS.agents }, (_, i) =>
-          startAgent(layout, i, START_TIMEOUTS, (c) => {
+          startAgent(layout, i, secrets, START_TIMEOUTS, (c) => {
             running.agents.set(i, c);
           }),
         ),

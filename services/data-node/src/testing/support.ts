@@ -75,9 +75,23 @@ export async function restartDataNode(procs: Harness, node: NodeUnderTest): Prom
   return exit.code;
 }
 
+/**
+ * The `nats` section of a data-node's config: the server's URL and, when the server runs with
+ * authorization (the default), this node's own user (libs/protocol nats-auth.ts).
+ */
+export async function dataNodeNats(
+  nats: NatsServer,
+  node_id: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): Promise<Record<string, unknown>> {
+  const credential = await nats.addIdentity(CLUSTER, { role: "data-node", id: node_id });
+  return { servers: [nats.url], ...credential, ...extra };
+}
+
+/** The test's own client: the unrestricted admin user when authorization is on. */
 export async function natsClient(procs: Harness, nats: NatsServer): Promise<NatsConnection> {
   const nc = await connect({
-    servers: nats.url,
+    ...nats.connectOptions,
     name: "data-node-test",
     timeout: 2000,
     reconnect: true,

@@ -46,9 +46,34 @@ export function parseClusterId(text: string): ValueResult<string> {
   };
 }
 
+const REST_ROLE_NAMES = ["read", "operate", "admin"] as const;
+
+/**
+ * One token or several, comma-separated, each `<token>` (role admin) or `<token>:<role>` with a
+ * role of read, operate or admin (rest/auth.ts).
+ */
 export function parseRestToken(text: string): ValueResult<string> {
-  if (text.length >= REST_TOKEN_LENGTH_MIN) return { ok: true, value: text };
-  return { ok: false, reason: `expected a token of at least ${REST_TOKEN_LENGTH_MIN} characters` };
+  for (const entry of text.split(",").map((e) => e.trim())) {
+    const at = entry.lastIndexOf(":");
+    const suffix = at < 0 ? "" : entry.slice(at + 1);
+    const token =
+      at > 0 && (REST_ROLE_NAMES as readonly string[]).includes(suffix) ? entry.slice(0, at) : entry;
+    if (token.length < REST_TOKEN_LENGTH_MIN) {
+      return { ok: false, reason: `expected a token of at least ${REST_TOKEN_LENGTH_MIN} characters` };
+    }
+  }
+  return { ok: true, value: text };
+}
+
+/** `rest-token <token> [role]`: the role as the `:<role>` suffix of a single token. */
+function restTokenArgs(args: readonly string[]): ValueResult<string> {
+  const [token = "", role] = args;
+  if (role === undefined) return parseRestToken(token);
+  if (!(REST_ROLE_NAMES as readonly string[]).includes(role)) {
+    return { ok: false, reason: `expected a role of ${REST_ROLE_NAMES.join(", ")}, got ${shown(role)}` };
+  }
+  if (token.includes(",")) return { ok: false, reason: "a role applies to one token: one line per token" };
+  return parseRestToken(`${token}:${role}`);
 }
 
 export function parseNonEmpty(text: string, what: string): ValueResult<string> {
@@ -118,9 +143,11 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
   ],
   [
     "rest-token",
-    setting("<token>", [1, 1], (ctx) => {
-      const v = check(ctx, parseRestToken(arg(ctx, 0)));
-      if (v !== null) ctx.draft.plane.rest_token = v;
+    // Several lines add up: one token per role, or several tokens during a rotation.
+    setting("<token> [read|operate|admin]", [1, 2], (ctx) => {
+      const v = check(ctx, restTokenArgs(ctx.args));
+      const known = ctx.draft.plane.rest_token;
+      if (v !== null) ctx.draft.plane.rest_token = known === null ? v : `${known},${v}`;
     }),
   ],
   [

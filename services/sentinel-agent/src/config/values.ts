@@ -1,7 +1,7 @@
 // Leaf validators for directive arguments. Stricter than Redis (which uses atoi: "12abc" is 12,
 // "abc" is 0): a value is either exactly right or refused with the reason and the value seen.
 import { isIP } from "node:net";
-import { hasControlChar } from "./quote.js";
+import { masterNameProblem } from "@sentinel-plane/protocol";
 
 export type ValueResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -89,12 +89,11 @@ export function parseHost(text: string, allow_hostnames: boolean): ValueResult<s
   return { ok: false, reason: `expected an IP address or a hostname, got ${shown(text)}` };
 }
 
-/** Master names travel in events, hello messages and NATS subjects: no whitespace or controls. */
+/** Master names travel in events, hello messages and NATS subjects: one rule everywhere. */
 export function parseMasterName(text: string): ValueResult<string> {
-  const length = Array.from(text).length;
-  if (length >= 1 && length <= 128 && !/\s/u.test(text) && !hasControlChar(text))
-    return { ok: true, value: text };
-  return { ok: false, reason: `expected a master name (1-128 characters, no spaces), got ${shown(text)}` };
+  const problem = masterNameProblem(text);
+  if (problem === null) return { ok: true, value: text };
+  return { ok: false, reason: `expected a master name (${problem}), got ${shown(text)}` };
 }
 
 export function isHex40(text: string): boolean {

@@ -1,6 +1,7 @@
 // `SENTINEL <subcommand>`: argument checks and reply shapes as sentinel.c sentinelCommand, over
 // the SentinelView. Dispatch (dispatch.ts) has already checked the subcommand exists and its
 // arity; here are the per-subcommand rules and error texts.
+import { masterNameProblem } from "@sentinel-plane/protocol";
 import { globMatch } from "./glob.js";
 import { masterReply, replicaReply, sentinelPeerReply } from "./instance-reply.js";
 import { parseStrictInteger } from "./request-parser.js";
@@ -140,6 +141,9 @@ async function monitor(view: SentinelView, argv: readonly string[]): Promise<Rep
   if (port === null) return errorErr("Invalid port");
   if (quorum <= 0) return errorErr("Quorum must be 1 or greater.");
   if (port < 0 || port > 65535) return errorErr("Invalid port number");
+  // The same name rule as the config file and the REST API (libs/protocol names.ts).
+  const problem = masterNameProblem(name);
+  if (problem !== null) return errorErr(`Invalid master name: ${problem}`);
   return savedReply(view, await view.monitor(name, ip, port, quorum));
 }
 

@@ -166,6 +166,61 @@ void test("changes need a valid bearer token; several tokens work; none configur
   assert.equal(closed.state().masters.has("mymaster"), true);
 });
 
+void test("token roles: read reads, operate also fails over, admin also changes what is monitored", async () => {
+  const read = "read-token-0123456789abcdef";
+  const operate = "operate-token-0123456789abcdef";
+  const f = await fixture({ read_auth: true, tokens: [`${read}:read`, `${operate}:operate`, OTHER_TOKEN] });
+  const as = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+  for (const token of [read, operate, OTHER_TOKEN]) {
+    const got = await call(f, "GET", "/v1/masters/mymaster", { path: MASTER, headers: as(token) });
+    assert.equal(got.statusCode, 200, got.body);
+  }
+  assertProblem(
+    await call(f, "POST", "/v1/masters/mymaster/failover", { path: `${MASTER}/failover`, headers: as(read) }),
+    403,
+    "SP_ERR_FORBIDDEN",
+    /role is read; this request needs operate/,
+  );
+  const patch = { path: MASTER, json: { quorum: 3 } };
+  assertProblem(
+    await call(f, "PATCH", "/v1/masters/mymaster", { ...patch, headers: as(operate) }),
+    403,
+    "SP_ERR_FORBIDDEN",
+    /role is operate; this request needs admin/,
+  );
+  assertProblem(
+    await call(f, "DELETE", "/v1/masters/mymaster", { path: MASTER, headers: as(operate) }),
+    403,
+    "SP_ERR_FORBIDDEN",
+  );
+  assert.equal(f.admins.length, 0, "nothing reached the core");
+  const failover = await call(f, "POST", "/v1/masters/mymaster/failover", {
+    path: `${MASTER}/failover`,
+    headers: as(operate),
+  });
+  assert.notEqual(failover.statusCode, 401);
+  assert.notEqual(failover.statusCode, 403, failover.body);
+  assert.deepEqual(
+    f.admins.map((a) => a.type),
+    ["failover"],
+  );
+  const changed = await call(f, "PATCH", "/v1/masters/mymaster", { ...patch, headers: as(OTHER_TOKEN) });
+  assert.equal(changed.statusCode, 200, changed.body);
+});
+
+void test("PUT /v1/masters/{name} refuses the names the config file refuses", async () => {
+  const f = await fixture();
+  const json = { host: "127.0.0.1", port: 6390, quorum: 2 };
+  for (const name of ["a\u0000b", "a\u001bb", "evil\u202Etxt", "../../etc/passwd", "a b"]) {
+    const url = `/v1/masters/${encodeURIComponent(name)}`;
+    const refused = await call(f, "PUT", url, { path: MASTER, json, headers: AUTH });
+    assert.equal(refused.statusCode, 400, `${JSON.stringify(name)}: ${refused.body}`);
+  }
+  assert.deepEqual(f.admins, [], "nothing reached the core");
+  const ok = await call(f, "PUT", "/v1/masters/cache-1", { path: MASTER, json, headers: AUTH });
+  assert.equal(ok.statusCode, 201, ok.body);
+});
+
 void test("bad bodies: wrong types, unknown fields, out of range, malformed, huge, wrong type: 4xx, nothing changed", async () => {
   const f = await fixture({ limits: { body_max_bytes: 1024 } });
   const put = (json: unknown) => call(f, "PUT", "/v1/masters/other", { path: MASTER, json, headers: AUTH });

@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
 import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { TokenChecker } from "./auth.js";
+import { roleForChange, TokenChecker } from "./auth.js";
 import type { RestDeps } from "./deps.js";
 import { consoleRoutes } from "./console/index.js";
 import { EventStreams } from "./event-stream.js";
@@ -150,7 +150,10 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   const guard =
     (change: boolean) =>
     (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      const refused = auth.check(request.headers.authorization, change);
+      const needed = change
+        ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "")
+        : null;
+      const refused = auth.check(request.headers.authorization, needed);
       if (refused === null) {
         done();
         return;

@@ -2,12 +2,42 @@
 // token is hashed and compared with every configured token's hash by crypto.timingSafeEqual over
 // equal-length digests, without an early exit: neither the content nor the length of a token,
 // nor which one matched, shows in the response time.
+//
+// Each token has a role (README, Security): `read` reads (when reads need a token at all),
+// `operate` also runs failovers, switchovers and resets, `admin` also changes what is monitored
+// (monitor, remove, set). A token is written `<token>` (admin, as before roles existed) or
+// `<token>:<role>`; the Sentinel port's users map onto the same three roles.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
 
+export const REST_ROLES = ["read", "operate", "admin"] as const;
+export type RestRole = (typeof REST_ROLES)[number];
+
+const RANK: Readonly<Record<RestRole, number>> = { read: 0, operate: 1, admin: 2 };
+
+export function isRestRole(text: string): text is RestRole {
+  return (REST_ROLES as readonly string[]).includes(text);
+}
+
+/** `<token>` (admin) or `<token>:<role>`; a suffix that is no role is part of the token. */
+export function tokenEntryOf(entry: string): { readonly token: string; readonly role: RestRole } {
+  const at = entry.lastIndexOf(":");
+  const suffix = at < 0 ? "" : entry.slice(at + 1);
+  if (at > 0 && isRestRole(suffix)) return { token: entry.slice(0, at), role: suffix };
+  return { token: entry, role: "admin" };
+}
+
+/**
+ * The role a change route needs: operations on the current topology (failover, switchover,
+ * reset) need `operate`; changes to what is monitored and how (monitor, remove, set) `admin`.
+ */
+export function roleForChange(route: string): RestRole {
+  return /\/(failover|switchover|reset)$/.test(route) ? "operate" : "admin";
+}
+
 export interface AuthSettings {
-  /** Accepted tokens; empty: changes are refused (no token configured). */
+  /** Accepted tokens (`<token>` or `<token>:<role>`); empty: changes are refused. */
   readonly tokens: readonly string[];
   /** Reads need a token too. */
   readonly read_auth: boolean;
@@ -36,11 +66,11 @@ function digest(text: string): Buffer {
 }
 
 export class TokenChecker {
-  readonly #digests: readonly Buffer[];
+  readonly #digests: readonly { readonly digest: Buffer; readonly role: RestRole }[];
   readonly #read_auth: boolean;
 
   constructor(settings: AuthSettings) {
-    this.#digests = settings.tokens.map(digest);
+    this.#digests = settings.tokens.map(tokenEntryOf).map((e) => ({ digest: digest(e.token), role: e.role }));
     this.#read_auth = settings.read_auth;
   }
 
@@ -48,9 +78,12 @@ export class TokenChecker {
     return this.#read_auth;
   }
 
-  /** null when the request may proceed, else the error to answer with. */
-  check(authorization: string | undefined, change: boolean): SpError | null {
-    if (!change && !this.#read_auth) return null;
+  /**
+   * null when the request may proceed, else the error to answer with. `needed`: the role the
+   * route needs; null for a read (open unless read auth is on, then any role reads).
+   */
+  check(authorization: string | undefined, needed: RestRole | null): SpError | null {
+    if (needed === null && !this.#read_auth) return null;
     if (this.#digests.length === 0) {
       return spError("SP_ERR_FORBIDDEN", [
         "no REST token is configured on this agent (sentinel-plane rest-token): changes are disabled",
@@ -62,11 +95,15 @@ export class TokenChecker {
       return spError("SP_ERR_UNAUTHORIZED", ["missing bearer token (Authorization: Bearer <token>)"]);
     }
     const given = digest(presented);
-    let ok = false;
+    let rank = -1;
     for (const expected of this.#digests) {
       // Every digest is compared, so the time does not depend on which token matched.
-      if (timingSafeEqual(given, expected)) ok = true;
+      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, RANK[expected.role]);
     }
-    return ok ? null : spError("SP_ERR_UNAUTHORIZED", ["invalid bearer token"]);
+    if (rank < 0) return spError("SP_ERR_UNAUTHORIZED", ["invalid bearer token"]);
+    const required = needed ?? "read";
+    if (rank >= RANK[required]) return null;
+    const held = REST_ROLES[rank] ?? "read";
+    return spError("SP_ERR_FORBIDDEN", [`this token's role is ${held}; this request needs ${required}`]);
   }
 }

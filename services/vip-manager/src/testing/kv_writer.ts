@@ -1,6 +1,6 @@
 // Plays the leading agent in namespace tests: commits TopologyRecords into the KV bucket with
 // compare-and-set, as the agents do. Runs inside a lab namespace (all NATS traffic stays there):
-//   node --import tsx kv_writer.ts <nats-url> <cluster-id>
+//   node --import tsx kv_writer.ts <nats-url> <cluster-id>   (NATS user: SP_NATS_USER/SP_NATS_PASS)
 // stdin: one JSON command per line, {"id":1,"record":{...}}; stdout: `ready`, then one JSON
 // reply per command, {"id":1,"ok":true,"revision":N} or {"id":1,"ok":false,"error":"..."}.
 import { createInterface } from "node:readline";
@@ -17,6 +17,8 @@ const nc = await connectNats(
   {
     servers: [url],
     name: "kv-writer",
+    ...(process.env["SP_NATS_USER"] === undefined ? {} : { user: process.env["SP_NATS_USER"] }),
+    ...(process.env["SP_NATS_PASS"] === undefined ? {} : { pass: process.env["SP_NATS_PASS"] }),
     connect_timeout_ms: 2000,
     reconnect_wait_ms: 100,
     reconnect_jitter_ms: 50,

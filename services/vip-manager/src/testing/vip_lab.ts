@@ -1,13 +1,17 @@
 // A namespace lab for vip-manager tests: data hosts h1..hN each run a vip-manager and a TCP
 // listener answering its host name; the last host runs nats-server (JetStream) and a KV writer
-// that plays the leading agent; c1 is the client. Every 10.x packet stays inside the lab.
+// that plays the leading agent; c1 is the client. Every 10.x packet stays inside the lab. NATS
+// runs with authorization: each vip-manager has its read-only user, the writer an agent's.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { natsPermissions, natsUser, renderNatsAuthorization } from "@sentinel-plane/protocol";
+import type { NatsIdentity } from "@sentinel-plane/protocol";
 import type { LabProcess, NetnsLab } from "@sentinel-plane/testkit/netns";
 import { createNetnsLab, listNetns, tcpReplyServerArgv } from "@sentinel-plane/testkit/netns";
 
@@ -48,6 +52,9 @@ export class VipLab {
   #writer_output = "";
   #writer_waiters: (() => void)[] = [];
   #next_id = 1;
+  /** NATS user -> password, for the vip-managers and the writer. */
+  readonly #nats_passwords = new Map<string, string>();
+  readonly #writer_identity: NatsIdentity = { role: "agent", id: randomBytes(20).toString("hex") };
 
   private constructor(lab: NetnsLab, options: VipLabOptions) {
     this.lab = lab;
@@ -82,6 +89,16 @@ export class VipLab {
     return this.lab.node(host).address;
   }
 
+  #credential(identity: NatsIdentity): { user: string; pass: string } {
+    const user = natsUser(identity);
+    let pass = this.#nats_passwords.get(user);
+    if (pass === undefined) {
+      pass = randomBytes(24).toString("base64url");
+      this.#nats_passwords.set(user, pass);
+    }
+    return { user, pass };
+  }
+
   /** The config a host's vip-manager runs with (before the test's own fields). */
   baseConfig(host: string): Record<string, unknown> {
     return {
@@ -89,6 +106,7 @@ export class VipLab {
       host_name: host,
       nats: {
         servers: [this.nats_url],
+        ...this.#credential({ role: "vip-manager", id: host }),
         connect_timeout_ms: 1000,
         reconnect_wait_ms: 100,
         reconnect_jitter_ms: 50,
@@ -216,18 +234,26 @@ export class VipLab {
 
   async #startNats(): Promise<void> {
     const store = join(this.dir, "jetstream");
-    const nats = this.lab.spawn(this.nats_host, [
-      "nats-server",
-      "-js",
-      "-sd",
-      store,
-      "-a",
-      "0.0.0.0",
-      "-p",
-      String(NATS_PORT),
-      "--server_name",
-      "viplab",
-    ]);
+    const identities: NatsIdentity[] = [
+      this.#writer_identity,
+      ...this.data_hosts.map((host): NatsIdentity => ({ role: "vip-manager", id: host })),
+    ];
+    const users = identities.map((identity) => {
+      const { user, pass } = this.#credential(identity);
+      return { user, password: pass, permissions: natsPermissions(CLUSTER_ID, identity) };
+    });
+    const conf = join(this.dir, "nats.conf");
+    writeFileSync(
+      conf,
+      [
+        `server_name: "viplab"`,
+        `listen: "0.0.0.0:${NATS_PORT}"`,
+        `jetstream { store_dir: ${JSON.stringify(store)} }`,
+        renderNatsAuthorization(users),
+      ].join("\n"),
+      { mode: 0o600 },
+    );
+    const nats = this.lab.spawn(this.nats_host, ["nats-server", "-c", conf]);
     await nats.waitForOutput(/Server is ready/, START_TIMEOUT_MS);
   }
 
@@ -243,7 +269,12 @@ export class VipLab {
     ];
     const [file, ...args] = argv;
     assert.ok(file !== undefined);
-    const writer = spawn(file, args, { shell: false, stdio: ["pipe", "pipe", "pipe"] });
+    const { user, pass } = this.#credential(this.#writer_identity);
+    const writer = spawn(file, args, {
+      shell: false,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, SP_NATS_USER: user, SP_NATS_PASS: pass },
+    });
     this.#writer = writer;
     const append = (chunk: Buffer): void => {
       this.#writer_output += chunk.toString("utf8");

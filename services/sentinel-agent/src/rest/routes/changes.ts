@@ -3,7 +3,7 @@
 // propagated to the other agents. Requests were validated against the schemas first, so a bad
 // request never reaches the core and changes nothing.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { spError } from "@sentinel-plane/protocol";
+import { masterNameProblem, spError } from "@sentinel-plane/protocol";
 import { withDeadline } from "@sentinel-plane/runtime";
 import { globMatch } from "@sentinel-plane/core";
 import type { AdminCommand, MasterSettings } from "@sentinel-plane/core";
@@ -68,6 +68,10 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
     },
     async (request, reply) => {
       const { name } = request.params;
+      // The same name rule as the config file and the Sentinel port (libs/protocol names.ts).
+      const problem = masterNameProblem(name);
+      if (problem !== null)
+        throw spError("SP_ERR_INVALID_REQUEST", [`${problem}, got ${JSON.stringify(name)}`]);
       const body = request.body;
       const existing = [...deps.state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
