@@ -176,10 +176,24 @@ void test("gate, exited: the supervising data-node's exit report opens it at onc
       seq: 1,
     },
   });
-  assert.ok(
-    eventTexts(exited).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #exited #epoch 1"),
+  assert.equal(commands(exited, "promote").length, 0, "not before our own PING confirms the exit");
+  // The report is confirmed by our own PING to the primary failing (detection.ts).
+  const ping = exited.find(
+    (e): e is Extract<Effect, { type: "probe" }> =>
+      e.type === "probe" && e.kind === "ping" && e.target.port === PRIMARY.port,
   );
-  assert.equal(commands(exited, "promote").length, 1);
+  assert.ok(ping !== undefined, "a PING goes out at once");
+  const confirmed = h.input({
+    type: "probe_result",
+    now_ms: h.now_ms,
+    probe_id: ping.probe_id,
+    target: ping.target,
+    result: { kind: "ping", ok: false, error: "ECONNREFUSED" },
+  });
+  assert.ok(
+    eventTexts(confirmed).includes("+old-primary-fenced master mymaster 10.0.0.1 6379 #exited #epoch 1"),
+  );
+  assert.equal(commands(confirmed, "promote").length, 1);
 });
 
 void test("gate, lease: without an answer the promotion waits until the lease has certainly expired", () => {
