@@ -12,7 +12,7 @@
 //
 // Usage: node scripts/build.mjs [--metafile]   (writes dist/meta.json beside each output)
 import { build } from "esbuild";
-import { rm, writeFile } from "node:fs/promises";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -69,6 +69,12 @@ const common = {
 
 const SERVICES = ["data-node", "sentinel-agent", "vip-manager"];
 
+// Files a service reads at run time next to its module (`new URL("./assets/", import.meta.url)`):
+// in the bundle, that module is dist/main.js, so they are copied beside it.
+const RUNTIME_ASSETS = {
+  "sentinel-agent": [["src/rest/console/assets", "dist/assets"]],
+};
+
 async function service(name) {
   const dir = join(root, "services", name);
   await rm(join(dir, "dist"), { recursive: true, force: true });
@@ -81,6 +87,9 @@ async function service(name) {
     banner: { js: `// sentinel-plane ${name} (compiled by scripts/build.mjs)` },
   });
   if (metafile) await writeFile(join(dir, "dist/meta.json"), JSON.stringify(result.metafile));
+  for (const [from, to] of RUNTIME_ASSETS[name] ?? []) {
+    await cp(join(dir, from), join(dir, to), { recursive: true });
+  }
 }
 
 async function cli() {

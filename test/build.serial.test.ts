@@ -124,5 +124,9 @@ void test("the compiled services start under plain node and the compiled CLI rea
       answer.masters.map((m) => m.name),
       ["mymaster"],
     );
+    // The console's files are read next to the bundle (scripts/build.mjs copies them).
+    const page = await fetch(`http://${LOOPBACK}:${rest_port}/ui`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
   });
 });
