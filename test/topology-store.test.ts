@@ -72,7 +72,7 @@ function delivered(
 
 void test("creates the bucket once with its settings, writes compare-and-set, refuses too few replicas", async (t) => {
   await withProcesses(t, async (procs) => {
-    const nats = await procs.startNats();
+    const nats = await procs.startNats({ auth: false }); // the store, not NATS users, is under test
     const nc = await client(nats.url);
     t.after(() => nc.close());
     const logs = new LogLines("test");
@@ -159,7 +159,7 @@ void test("creates the bucket once with its settings, writes compare-and-set, re
 
 void test("the watch resumes after the nats-server restarts under it", async (t) => {
   await withProcesses(t, async (procs) => {
-    const nats = await procs.startNats();
+    const nats = await procs.startNats({ auth: false }); // the store, not NATS users, is under test
     const nc = await client(nats.url);
     t.after(() => nc.close());
     const logs = new LogLines("test");

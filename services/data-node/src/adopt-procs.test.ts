@@ -11,6 +11,7 @@ import { withProcesses } from "@sentinel-plane/testkit";
 import type { Harness } from "@sentinel-plane/testkit";
 import {
   crashAndRestartDataNode,
+  dataNodeNats,
   natsClient,
   sendCommand,
   startDataNode,
@@ -49,7 +50,7 @@ void test("supervise: a data-node killed with -9 and restarted adopts its runnin
     const dn = await startDataNode(procs, "s1", {
       mode: "supervise",
       redis_config_path: prepared.config_path,
-      nats: { servers: [nats.url] },
+      nats: await dataNodeNats(nats, "s1"),
       redis: { port: prepared.port },
     });
     await watcher.waitFor((r) => r.process.state === "running", { timeout_ms: 10000 });

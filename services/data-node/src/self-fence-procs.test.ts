@@ -97,9 +97,9 @@ void test("committed_epoch: a newer record naming another primary fences the mas
       redis: { port: old_primary.port },
       lease_ms: 0, // no agents grant a write lease here; the lease has its own test
     });
-    // With NATS authorization a data-node only reads the bucket: it waits for an agent (here the
-    // test) to create it, then watches it.
-    await dn.service.waitForLog((l) => l["event"] === "topology_bucket_read_only", { timeout_ms: 10000 });
+    // With NATS authorization a data-node only reads the bucket: its attempts to create it are
+    // refused (retried with back-off) until an agent (here the test) creates it; then it watches.
+    await dn.service.waitForLog((l) => l["event"] === "topology_watch_retry", { timeout_ms: 10000 });
     const status = await (
       await new Kvm(jetstream(nc, { timeout: 5000 })).create(topologyBucket(CLUSTER), {
         history: 5,

@@ -13,7 +13,12 @@ void test("a fence no longer wanted after the data-node timed out is dropped; a 
   await withProcesses(t, async (procs) => {
     const nats = await procs.startNats();
     const redis = await procs.startRedis({ name: "primary" });
-    const nc = await connect({ servers: nats.url, name: "commander-test", timeout: 2000, reconnect: false });
+    const nc = await connect({
+      ...nats.connectOptions,
+      name: "commander-test",
+      timeout: 2000,
+      reconnect: false,
+    });
     procs.onCleanup(() => nc.close());
     const fallbacks: string[] = [];
     const withdrawn: string[] = [];
