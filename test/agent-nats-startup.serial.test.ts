@@ -45,7 +45,8 @@ void test("an agent started before its NATS logs it at once, keeps retrying, and
     assert.ok(Number(second["next_log_ms"]) > Number(first["next_log_ms"]), "the log interval backs off");
     assert.equal(agent.process.running, true);
 
-    await procs.startNats({ port: nats_port });
+    // No users: start-up is under test here, not authorization (the agent has no credential).
+    await procs.startNats({ port: nats_port, auth: false });
     await agent.waitForLog((r) => r["msg"] === "sentinel-agent started", { timeout_ms: 60_000 });
     const ready = await eventually(
       "/readyz 200",

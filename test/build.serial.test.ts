@@ -48,7 +48,8 @@ void test("the compiled services start under plain node and the compiled CLI rea
   assert.match(help.stdout, /status/);
 
   await withProcesses(t, async (procs) => {
-    const nats = await procs.startNats();
+    // No users: the compiled build is under test here (NATS users have their own tests).
+    const nats = await procs.startNats({ auth: false });
     const redis = await procs.prepareRedis({ name: "redis-0" });
     const cluster_id = `build${Math.floor(Math.random() * 1e9).toString(36)}`;
     const node_dir = await procs.tempDir("data-node");
