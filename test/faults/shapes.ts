@@ -101,8 +101,10 @@ export const SHAPES: readonly FaultShape[] = [
   {
     name: "partition-peers-cut",
     what: "the primary's host loses the other Redis/agent hosts but keeps NATS and clients (iptables DROP)",
-    expect: "known-unsafe",
-    issue: "issue 13 item 1: the old primary is fenced only after the promotion (two writable primaries)",
+    // Safe since the majority write lease (docs/adr/0001-write-lease.md): the agents stop vouching
+    // for a primary they cannot reach, and the leader promotes only once its lease has run out.
+    expect: "safe",
+    issue: null,
     failover: "required",
     inject: (c) =>
       c.drop(
