@@ -58,6 +58,11 @@ export function wantsFence(master: MasterState, run: FailoverRun): boolean {
 /** Enters fence-old-primary: the event, then the fence command with the failover epoch. */
 export function startFence(out: Out, master: MasterState, run: FailoverRun): void {
   if (run.fence !== null || run.kind !== "manual") throw new Error("startFence: not a fresh manual failover");
+  enterFence(out, master, run, "switchover");
+}
+
+/** fence-old-primary, for a switchover or a gate: the event, then the fence at the run's epoch. */
+function enterFence(out: Out, master: MasterState, run: FailoverRun, mode: SwitchoverFence["mode"]): void {
   const now = out.state.now_ms;
   const fence: SwitchoverFence = {
     started_ms: now,
@@ -65,7 +70,7 @@ export function startFence(out: Out, master: MasterState, run: FailoverRun): voi
     sent_ms: now,
     offset: null,
     failed: false,
-    mode: "switchover",
+    mode,
     acknowledged: false,
   };
   run.fence = fence;
@@ -126,21 +131,7 @@ function onGateFenceResult(fence: SwitchoverFence, command_id: number, result: N
 export function startGate(out: Out, master: MasterState, run: FailoverRun): void {
   if (run.fence !== null || run.kind === "reassert") throw new Error("startGate: not a fresh failover");
   if (run.lease_expired_by_ms === null) throw new Error("startGate: lease deadline not armed");
-  const now = out.state.now_ms;
-  const fence: SwitchoverFence = {
-    started_ms: now,
-    command_id: null,
-    sent_ms: now,
-    offset: null,
-    failed: false,
-    mode: "gate",
-    acknowledged: false,
-  };
-  run.fence = fence;
-  run.state = "fence-old-primary";
-  run.state_since_ms = now;
-  out.event("+failover-state-fence-old-master", master, masterSubject(master), [run.epoch]);
-  sendFence(out, master, run, fence);
+  enterFence(out, master, run, "gate");
 }
 
 /** The gate: how it was passed, or null while it waits (a wake is set for the lease deadline). */
