@@ -5,13 +5,10 @@
 // and SETs f:c:<seq> (one at a time); on any failure it asks again and moves if the name changed
 // (as a plain Sentinel-aware client does). Every OK is printed with the data host that
 // acknowledged it: {"type":"ack","writer":"client","node","key","sent_ms","t_ms"}.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
-import { print, reasonOf, sleep } from "./lines.js";
+import { faultClient, print, reasonOf, sleep } from "./lines.js";
 
-const CONNECT_TIMEOUT_MS = 200;
-const REPLY_TIMEOUT_MS = 200;
-const RETRY_MS = 20;
 const WRITER = "client";
 
 const [master_name, redis_port_text, sentinel_port_text, interval_text, ...pairs] = process.argv.slice(2);
@@ -30,25 +27,7 @@ if (
   process.exit(2);
 }
 
-function client(host: string, port: number, name: string): Redis {
-  const redis = new Redis({
-    host,
-    port,
-    connectionName: name,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: REPLY_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: () => RETRY_MS,
-    reconnectOnError: () => false,
-  });
-  redis.on("error", () => undefined);
-  return redis;
-}
-
-const agents = [...hosts.keys()].map((address) => client(address, sentinel_port, "fault-client-ask"));
+const agents = [...hosts.keys()].map((address) => faultClient(address, sentinel_port, "fault-client-ask"));
 let next_agent = 0;
 
 /** The address the next agent that answers names, or null. */
@@ -74,7 +53,7 @@ async function move(): Promise<void> {
   if (named === null || named === current.address) return;
   current.primary?.disconnect();
   current.address = named;
-  current.primary = client(named, redis_port, "fault-client-writer");
+  current.primary = faultClient(named, redis_port, "fault-client-writer");
 }
 
 let last_reason = "";

@@ -1,6 +1,7 @@
 // What the lab-side processes of the fault suite (probe.ts, client-writer.ts) print, one JSON
 // object per line on stdout, and the small helpers they share.
 import { setTimeout as delay } from "node:timers/promises";
+import { Redis } from "ioredis";
 
 /** The data-node's fence: `min-replicas-to-write` set to this (services/data-node/README.md). */
 export const FENCE_MARKER = "2147483647";
@@ -51,4 +52,31 @@ export function reasonOf(error: unknown): string {
   if (typeof code === "string") return code;
   const message = error instanceof Error ? error.message : String(error);
   return message.split(" ")[0] ?? "ERR";
+}
+
+/** Bounds of the probes' and writers' Redis links: a cut or stopped server fails fast. */
+export const CONNECT_TIMEOUT_MS = 200;
+export const REPLY_TIMEOUT_MS = 200;
+const RETRY_MS = 20;
+
+/**
+ * A Redis link for a probe or writer: no offline queue, no retries of a command, reconnects every
+ * RETRY_MS. Failures are data (a sample says null, a write fails), so errors are not logged.
+ */
+export function faultClient(host: string, port: number, name: string): Redis {
+  const redis = new Redis({
+    host,
+    port,
+    connectionName: name,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: REPLY_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: () => RETRY_MS,
+    reconnectOnError: () => false,
+  });
+  redis.on("error", () => undefined);
+  return redis;
 }

@@ -10,13 +10,9 @@
 //    reason of failing changes (-READONLY on a replica, -NOREPLICAS when fenced...).
 // Times are wall-clock (wall-clock.ts): every process of the lab shares the kernel's clock.
 // Runs until the harness kills it by PID.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
-import { FENCE_MARKER, TIMEOUT, print, reasonOf, sleep } from "./lines.js";
-
-const CONNECT_TIMEOUT_MS = 200;
-const REPLY_TIMEOUT_MS = 200;
-const RETRY_MS = 20;
+import { FENCE_MARKER, TIMEOUT, faultClient, print, reasonOf, sleep } from "./lines.js";
 
 const [node_arg, port_text, sample_text, write_text] = process.argv.slice(2);
 const port = Number(port_text);
@@ -32,21 +28,7 @@ if (
 const node: string = node_arg;
 
 function client(name: string): Redis {
-  const redis = new Redis({
-    host: "127.0.0.1",
-    port,
-    connectionName: name,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: REPLY_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: () => RETRY_MS,
-    reconnectOnError: () => false,
-  });
-  redis.on("error", () => undefined); // failures are data: the sample says null, the write fails
-  return redis;
+  return faultClient("127.0.0.1", port, name);
 }
 
 async function sampleLoop(redis: Redis): Promise<never> {
