@@ -40,22 +40,33 @@ import {
   withSpan,
 } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
+import {
+  checkEpoch,
+  decideSelfFence,
+  grantReceived,
+  isFenced,
+  leaseLiftAllowed,
+  minReplicasFromConfig,
+  newWriteLease,
+  promoteLease,
+  requestSent,
+} from "@sentinel-plane/core/data-node";
+import type {
+  AcceptedEpoch,
+  FenceReason,
+  SelfFenceDecision,
+  ServerView,
+} from "@sentinel-plane/core/data-node";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
 import type { Adoption } from "./adopt.js";
-import { checkEpoch } from "./epoch.js";
-import type { AcceptedEpoch } from "./epoch.js";
-import { isFenced, minReplicasFromConfig } from "./fence.js";
 import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
 import { errorReply, okReply } from "./reply.js";
-import { decideSelfFence } from "./self-fence.js";
-import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { Supervisor } from "./supervisor.js";
-import { grantReceived, leaseLiftAllowed, newWriteLease, promoteLease, requestSent } from "./write-lease.js";
 
 /** A self-fence under way (at most one). */
 interface SelfFence {

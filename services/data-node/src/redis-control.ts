@@ -15,7 +15,7 @@ import { err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import { createRedisClient, errorMessage, withDeadline } from "@sentinel-plane/runtime";
 import type { Logger, Redis } from "@sentinel-plane/runtime";
-import { FENCE_MARKER } from "./fence.js";
+import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
 import type { Observation } from "./report.js";
 
 export interface RedisControlOptions {

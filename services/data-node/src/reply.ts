@@ -1,7 +1,7 @@
 // Replies to commands, pure. Field names follow the core's NodeCommandResult
 // (`ok`, `role`, `offset` / `ok`, `code`, `message`).
 import type { NodeCommandReply, NodeCommandType, NodeStatusReport, SpError } from "@sentinel-plane/protocol";
-import type { AcceptedEpoch } from "./epoch.js";
+import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
 
 export function errorReply(node_id: string, accepted: AcceptedEpoch, error: SpError): NodeCommandReply {
   return {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NodeReport, RedisInfo } from "@sentinel-plane/core";
 import { decodeNodeStatus } from "@sentinel-plane/protocol";
-import { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
+import { FENCE_MARKER, isFenced, minReplicasFromConfig } from "@sentinel-plane/core/data-node";
 import { buildStatus, changedSignificantly, nextLinkDownSince, processState } from "./report.js";
 import type { Observation, StatusInputs } from "./report.js";
 import { errorReply, okReply } from "./reply.js";

@@ -3,8 +3,8 @@
 // change of role, primary, link, process state, fence, epoch or replica set goes out at once.
 import type { RedisInfo } from "@sentinel-plane/core";
 import type { NodeStatusReport, WireProcessState, WireRedisInfo } from "@sentinel-plane/protocol";
-import type { AcceptedEpoch } from "./epoch.js";
-import { isFenced } from "./fence.js";
+import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
+import { isFenced } from "@sentinel-plane/core/data-node";
 
 /** What the last probe of the redis-server saw. */
 export interface Observation {

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage } from "@sentinel-plane/runtime";
 import { pidAlive, writeChildRecord } from "./adopt.js";
-import { FENCE_MARKER } from "./fence.js";
+import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
 
 export interface SupervisorOptions {
   readonly redis_server_path: string;

@@ -1,5 +1,5 @@
-export type { VipDecision, VipStateInput, VipStateReason } from "./desired_state.js";
-export { desiredVipState } from "./desired_state.js";
+export type { VipDecision, VipStateInput, VipStateReason } from "@sentinel-plane/core/vip";
+export { desiredVipState } from "@sentinel-plane/core/vip";
 export type { VipConfig } from "./vip_config.js";
 export { assertVipConfig } from "./vip_config.js";
 export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip_controller.js";
@@ -15,8 +15,9 @@ export {
 } from "./config.js";
 export type { Endpoint, FollowResult, MasterView, Observation, ObservedRecord } from "./follower.js";
 export { observeRecord, sameEndpoint } from "./follower.js";
-export type { HostAddress } from "./host_address.js";
-export { hostHasEndpoint, parseHostAddress } from "./host_address.js";
+export type { HostAddress } from "@sentinel-plane/core/vip";
+export { hostHasEndpoint } from "@sentinel-plane/core/vip";
+export { parseHostAddress } from "./host_address.js";
 export type { VipManagerOptions, VipManagerSettings } from "./manager.js";
 export { VipManager } from "./manager.js";
 export type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";

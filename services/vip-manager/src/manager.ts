@@ -11,10 +11,12 @@ import type { ScriptEvent, ScriptJob, ScriptOutcome } from "@sentinel-plane/hook
 import { clientReconfigArgv, notificationArgv } from "@sentinel-plane/hooks";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage } from "@sentinel-plane/runtime";
-import { desiredVipState } from "./desired_state.js";
+import { desiredVipState } from "@sentinel-plane/core/vip";
+import type { HostAddress } from "@sentinel-plane/core/vip";
 import type { Endpoint, MasterView } from "./follower.js";
 import { observeRecord } from "./follower.js";
 import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+import { parseHostAddress } from "./host_address.js";
 import { VipError } from "./vip_error.js";
 import type { VipOutcome } from "./vip_slot.js";
 import { VipSlot } from "./vip_slot.js";
@@ -71,6 +73,8 @@ interface HookJobInfo {
 
 export class VipManager {
   readonly #settings: VipManagerSettings;
+  /** host_addresses parsed once (host_address.ts); an unparseable entry matches nothing. */
+  readonly #host_addresses: readonly HostAddress[];
   readonly #logger: Logger;
   readonly #hooks: HookPort | null;
   readonly #now_ms: () => number;
@@ -99,6 +103,9 @@ export class VipManager {
 
   constructor(options: VipManagerOptions) {
     this.#settings = options.settings;
+    this.#host_addresses = options.settings.host_addresses
+      .map(parseHostAddress)
+      .filter((entry): entry is HostAddress => entry !== null);
     this.#logger = options.logger;
     this.#hooks = options.hooks;
     this.#now_ms = options.now_ms ?? (() => performance.now());
@@ -479,7 +486,7 @@ export class VipManager {
     const committed_primary = view === null || this.#absent.has(master_name) ? null : view.primary;
     const decision = desiredVipState({
       committed_primary,
-      this_host_addresses: this.#settings.host_addresses,
+      this_host_addresses: this.#host_addresses,
       control_plane_last_contact_ms: this.#last_contact_ms,
       now_ms,
       lease_ms: this.#settings.lease_ms,

@@ -2,7 +2,7 @@
 // sequence runs per VIP, and while it runs only the newest decision waits (older ones are moot).
 import type { ReconcileAction } from "./vip_controller.js";
 import type { VipPort } from "./ports.js";
-import type { VipDecision } from "./desired_state.js";
+import type { VipDecision } from "@sentinel-plane/core/vip";
 
 /** A decision with what it was based on, carried into the result for the log. */
 export interface VipTarget {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EPOCH_STEP_MAX } from "@sentinel-plane/core";
+import { EPOCH_STEP_MAX } from "../epoch-guard.js";
 import { checkEpoch } from "./epoch.js";
 
 void test("a higher epoch is accepted and must be persisted", () => {

@@ -2,7 +2,7 @@
 // accepted so far, and at most EPOCH_STEP_MAX (the core's bound, libs/core epoch-guard.ts) above
 // it; the same epoch is accepted again only from the same issuer (one leader per epoch). The
 // caller persists a raised epoch before it executes anything.
-import { EPOCH_STEP_MAX, epochJumpTooFar } from "@sentinel-plane/core";
+import { EPOCH_STEP_MAX, epochJumpTooFar } from "../epoch-guard.js";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
 

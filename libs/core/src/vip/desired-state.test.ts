@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { VipStateInput } from "./desired_state.js";
-import { desiredVipState } from "./desired_state.js";
+import type { VipStateInput } from "./desired-state.js";
+import { desiredVipState } from "./desired-state.js";
 
 const base: VipStateInput = {
   committed_primary: { host: "10.91.4.20", port: 6888 },
-  this_host_addresses: ["10.91.4.20", "192.168.1.5"],
+  this_host_addresses: [
+    { host: "10.91.4.20", port: null },
+    { host: "192.168.1.5", port: null },
+  ],
   control_plane_last_contact_ms: 10_000,
   now_ms: 12_000,
   lease_ms: 3_000,

@@ -1,7 +1,6 @@
-// The Redis endpoints that live on this host, as operators write them: `10.77.0.11:6379` (that
-// endpoint only), `10.77.0.11` (any port on that address), `[fd00::1]:6379` for IPv6 with a port.
-// A port matters when several hosts announce one shared address (NAT, containers).
-import { isIP } from "node:net";
+// The Redis endpoints that live on this host, parsed from what operators write (the vip-manager's
+// config parses `10.77.0.11:6379`, `10.77.0.11`, `[fd00::1]:6379`): a port matters when several
+// hosts announce one shared address (NAT, containers).
 
 export interface HostAddress {
   readonly host: string;
@@ -9,36 +8,12 @@ export interface HostAddress {
   readonly port: number | null;
 }
 
-/** null when the text is none of the accepted forms. */
-export function parseHostAddress(text: string): HostAddress | null {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  if (bracketed !== null) {
-    const host = bracketed[1] ?? "";
-    if (isIP(host) !== 6) return null;
-    return withPort(host, bracketed[2]);
-  }
-  const colons = text.split(":").length - 1;
-  if (colons >= 2) return isIP(text) === 6 ? { host: text, port: null } : null;
-  const [host = "", port] = text.split(":");
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(host)) return null;
-  return withPort(host, port);
-}
-
-function withPort(host: string, port: string | undefined): HostAddress | null {
-  if (port === undefined) return { host, port: null };
-  const value = Number(port);
-  if (!/^\d{1,5}$/.test(port) || value < 1 || value > 65535) return null;
-  return { host, port: value };
-}
-
-/** Does any of this host's entries name the endpoint? Unparseable entries match nothing. */
+/** Does any of this host's entries name the endpoint? */
 export function hostHasEndpoint(
-  entries: readonly string[],
+  entries: readonly HostAddress[],
   endpoint: { readonly host: string; readonly port: number },
 ): boolean {
-  return entries.some((entry) => {
-    const parsed = parseHostAddress(entry);
-    if (parsed === null || parsed.host !== endpoint.host) return false;
-    return parsed.port === null || parsed.port === endpoint.port;
-  });
+  return entries.some(
+    (entry) => entry.host === endpoint.host && (entry.port === null || entry.port === endpoint.port),
+  );
 }
