@@ -26,6 +26,7 @@ export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
+export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
 export { globMatch, validateMonitor } from "./admin.js";
 export {
   PRE_PROMOTE_MARGIN_MS,

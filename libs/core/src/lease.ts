@@ -54,7 +54,7 @@ export function leaseRefusal(
  * our own while it runs, and any vote for 2 x failover_timeout (Sentinel's re-vote delay). The
  * vote is not known to be over earlier: no abort message reaches voters.
  */
-function failoverPending(state: AgentState, master: MasterState): boolean {
+export function failoverPending(state: AgentState, master: MasterState): boolean {
   const run = master.failover;
   if (run !== null && run.epoch > master.config_epoch) return true;
   if (master.leader_epoch <= master.config_epoch) return false;

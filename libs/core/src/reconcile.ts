@@ -14,6 +14,7 @@
 // after stuckFenceMs the agent reasserts the primary at a new epoch, and the promote it sends lifts
 // the fence on the data-node.
 import { observeEpoch } from "./config.js";
+import { failoverPending } from "./lease.js";
 import { randomBetween } from "./random.js";
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { nextId } from "./state.js";
@@ -62,6 +63,10 @@ function unfenceIfSafe(out: Out, master: MasterState): void {
   if (!link.fenced || state.tilt || !seesMajority(state, master)) return;
   // A fence at a newer epoch (a switchover) is not ours to lift: the data-node would refuse it.
   if (link.node_epoch > master.config_epoch) return;
+  // Lifting a fence vouches for the primary as a lease grant does (ADR 0001): not while a failover
+  // we voted for may still promote another node (the simulator found an old primary unfenced at
+  // the old epoch after the new one was promoted: `npm run sim -- --seed 416 --verbose`).
+  if (failoverPending(state, master)) return;
   const wait_ms = state.timing.info_period_fast_ms;
   if (!fixAllowed(state, link, wait_ms)) return;
   link.last_fix_ms = state.now_ms;

@@ -50,6 +50,7 @@ import {
   newWriteLease,
   promoteLease,
   requestSent,
+  unfenceWaitsForLease,
 } from "@sentinel-plane/core/data-node";
 import type {
   AcceptedEpoch,
@@ -114,6 +115,7 @@ export class DataNode {
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
   private lease_fenced = false;
   private lease_lifting = false;
+  private lease_end_timer: NodeJS.Timeout | null = null;
   private topology: TopologyStore | null = null;
   private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
@@ -620,6 +622,7 @@ export class DataNode {
     const fenced = isFenced(observed.min_replicas_to_write);
     const restore = this.state.fence_saved ?? 0;
     let result: Result<string[]>;
+    let lease_kept = false;
     switch (command.type) {
       case "promote": {
         const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
@@ -650,6 +653,12 @@ export class DataNode {
           result = { ok: true, value: ["not fenced"] };
           break;
         }
+        if (this.unfenceWaits(observed)) {
+          // The reply says fenced: true; the node lifts it itself when a lease returns.
+          lease_kept = true;
+          result = { ok: true, value: ["kept fenced: no valid write lease"] };
+          break;
+        }
         result = await this.redis.transaction(
           [
             ["CONFIG", ["SET", "min-replicas-to-write", restore]],
@@ -665,7 +674,8 @@ export class DataNode {
       this.last_error = result.error.message;
       return errorReply(node_id, this.accepted(), result.error);
     }
-    this.lease_fenced = false; // an agent's command now owns the fence (or its absence)
+    // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
+    this.lease_fenced = lease_kept;
     done.push(...result.value);
     await this.freshProbe();
     return this.finish(command.type, done, false);
@@ -918,7 +928,37 @@ export class DataNode {
       return;
     }
     if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
-    if (grantReceived(this.lease, grant) && this.lease_fenced) this.scheduleEvaluation();
+    if (!grantReceived(this.lease, grant)) return;
+    this.armLeaseEnd();
+    if (this.lease_fenced) this.scheduleEvaluation();
+  }
+
+  /**
+   * Evaluates the moment the lease runs out, not at the next poll or lease tick: that can come a
+   * poll period later, which the leader's wait (lease x 1.1 + 20 ms) does not cover (the simulator
+   * found a primary cut from its peers still writable at the promotion: seed 393).
+   */
+  private armLeaseEnd(): void {
+    const until_ms = this.lease.until_ms;
+    if (until_ms === null || this.stopping) return;
+    if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
+    this.lease_end_timer = setTimeout(
+      () => {
+        this.lease_end_timer = null;
+        this.scheduleEvaluation();
+      },
+      Math.max(0, Math.ceil(until_ms - performance.now())) + 1,
+    );
+  }
+
+  /** An agent's unfence of a master waits for a valid lease (self-fence.ts unfenceWaitsForLease). */
+  private unfenceWaits(observed: Observation): boolean {
+    return unfenceWaitsForLease({
+      now_ms: performance.now(),
+      lease_until_ms: this.lease.until_ms ?? this.lease_grace_until_ms,
+      lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
+      role: observed.info?.role ?? null,
+    });
   }
 
   /** A promote command: the leader's command is its grant, for lease_ms from now. */
@@ -926,6 +966,7 @@ export class DataNode {
     if (this.config.lease_ms === 0) return;
     const lease_ms = Math.min(this.config.lease_ms, this.lease.granted_lease_ms ?? this.config.lease_ms);
     promoteLease(this.lease, performance.now(), lease_ms);
+    this.armLeaseEnd();
   }
 
   /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
@@ -980,6 +1021,7 @@ export class DataNode {
     if (this.stopping) return;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
     this.topology?.stop();
     const nc = this.nc;
     if (nc !== null) {

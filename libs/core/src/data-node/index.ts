@@ -4,7 +4,14 @@
 export { checkEpoch } from "./epoch.js";
 export type { AcceptedEpoch, EpochDecision } from "./epoch.js";
 export { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
-export { committedEpochFence, decideSelfFence, hangFence, leaseFence, writableMaster } from "./self-fence.js";
+export {
+  committedEpochFence,
+  decideSelfFence,
+  hangFence,
+  leaseFence,
+  unfenceWaitsForLease,
+  writableMaster,
+} from "./self-fence.js";
 export type {
   CommittedEpochInputs,
   CommittedTopology,

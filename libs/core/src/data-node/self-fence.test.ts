@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { committedEpochFence, decideSelfFence, hangFence, leaseFence, writableMaster } from "./self-fence.js";
+import {
+  committedEpochFence,
+  decideSelfFence,
+  hangFence,
+  leaseFence,
+  unfenceWaitsForLease,
+  writableMaster,
+} from "./self-fence.js";
 import type { SelfFenceInputs, ServerView } from "./self-fence.js";
 
 const SELF = { host: "10.0.0.1", port: 6380 };
@@ -116,4 +123,12 @@ void test("decideSelfFence: nothing while a fence is in flight; committed_epoch 
   const hungAndCut = { ...quiet, server: SILENT, unanswered_since_ms: 0, lease_until_ms: 0 };
   const hung = decideSelfFence(hungAndCut);
   assert.ok(hung.fence && hung.reason === "hang", "a silent server can only be fenced by the hang rule");
+});
+
+void test("unfence: a master is unfenced only while its write lease holds", () => {
+  const base = { now_ms: 10_000, lease_until_ms: 10_001, lease_ms: 500, role: "master" } as const;
+  assert.equal(unfenceWaitsForLease(base), false, "lease held");
+  assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_000 }), true, "lease ran out");
+  assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 9_000, role: "slave" }), false, "a replica");
+  assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 9_000, lease_ms: 0 }), false, "rule off");
 });

@@ -101,6 +101,24 @@ export function leaseFence(inputs: LeaseInputs): boolean {
   return writableMaster(inputs.server);
 }
 
+/**
+ * An agent's `unfence` of a master is carried out only while the write lease holds: the lease rule
+ * would fence it again at once, and in between it would take writes no majority vouched for. (An
+ * agent that did not hear of a newer failover sent such unfences to an old primary after the new
+ * one was promoted: `npm run sim -- --seed 378 --verbose` before this rule.) The fence stays, and
+ * the node lifts it itself when a lease returns (write-lease.ts leaseLiftAllowed) or the agent
+ * repeats the unfence.
+ */
+export function unfenceWaitsForLease(inputs: {
+  readonly now_ms: number;
+  readonly lease_until_ms: number;
+  /** 0 = rule off. */
+  readonly lease_ms: number;
+  readonly role: "master" | "slave" | null;
+}): boolean {
+  return inputs.lease_ms !== 0 && inputs.role === "master" && inputs.now_ms >= inputs.lease_until_ms;
+}
+
 export type SelfFenceInputs = CommittedEpochInputs &
   HangInputs &
   LeaseInputs & {

@@ -5,6 +5,10 @@
 //  - at most one node promoted per epoch;
 //  - no data-node applies a command older than one it already applied;
 //  - no two redis nodes accept writes (role master, not fenced) with the same accepted epoch;
+//  - at no simulated instant do two redis nodes accept writes at all (running, role master, not
+//    fenced: checked after every event, whatever their epochs);
+//  - no node acknowledges a write after another node was promoted at a newer epoch than the one
+//    that last made it primary (the old primary is fenced before every promotion, ADR 0001);
 //  - only a failover run fences, at its own epoch, never a reassert (ADR 0001: every failover
 //    fences the old primary before it promotes; checked by the world when a fence is sent);
 //  - a switchover loses nothing: when a replica is promoted at the epoch of a fence, every write
@@ -55,6 +59,10 @@ export class Checker {
   readonly #gate_epochs = new Set<number>();
   /** Acknowledged writes per node. */
   readonly #acks = new Map<string, Ack[]>();
+  /** The epoch at which each node was last promoted (absent: the initial primary, 0). */
+  readonly #promoted_at = new Map<string, number>();
+  /** The newest promotion so far. */
+  #newest_promotion: { readonly epoch: number; readonly node: string } | null = null;
   /** Old primaries of completed switchovers: node name -> the switchover's epoch. */
   readonly #switched = new Map<string, number>();
   /** Elections won, for statistics. */
@@ -118,6 +126,10 @@ export class Checker {
       this.fail(at_ms, `two promotions in epoch ${epoch}: ${promoted} and ${node.name}`);
     }
     this.#promotions.set(epoch, node.name);
+    this.#promoted_at.set(node.name, epoch);
+    if (this.#newest_promotion === null || epoch > this.#newest_promotion.epoch) {
+      this.#newest_promotion = { epoch, node: node.name };
+    }
     const fence = this.#fences.get(epoch);
     // A gate's fence (ADR 0001) keeps the old primary from writing on; only a switchover's fence
     // also promises that nothing acknowledged is lost (the replica caught up first).
@@ -149,6 +161,15 @@ export class Checker {
   /** A client write was acknowledged by `node` (after it was applied). */
   onAck(at_ms: number, node: SimNode): void {
     if (node.fenced) this.fail(at_ms, `${node.name} acknowledged a write while fenced`);
+    const own = this.#promoted_at.get(node.name) ?? 0;
+    const newest = this.#newest_promotion;
+    if (newest !== null && newest.epoch > own) {
+      this.fail(
+        at_ms,
+        `${node.name} (primary since epoch ${own}) acknowledged a write after ${newest.node} was promoted ` +
+          `at epoch ${newest.epoch}`,
+      );
+    }
     const switched = this.#switched.get(node.name);
     if (switched !== undefined && node.epoch <= switched) {
       this.fail(
@@ -217,6 +238,22 @@ export class Checker {
       this.fail(at_ms, `two commits for config epoch ${record.config_epoch}: ${previous} and ${primary}`);
     }
     this.#commits.set(record.config_epoch, primary);
+  }
+
+  /** At this instant at most one node accepts writes (running, role master, not fenced). */
+  checkWritable(at_ms: number, nodes: readonly SimNode[]): void {
+    let writable: SimNode | null = null;
+    for (const node of nodes) {
+      if (node.process !== "running" || node.role !== "master" || node.fenced) continue;
+      if (writable !== null) {
+        this.fail(
+          at_ms,
+          `two writable primaries: ${writable.name} (epoch ${writable.epoch}) and ${node.name} ` +
+            `(epoch ${node.epoch}) both accept writes (role master, not fenced)`,
+        );
+      }
+      writable = node;
+    }
   }
 
   /** No two write-accepting masters share an accepted epoch. */

@@ -22,6 +22,8 @@ function node(name: string, port: number, history: History, master: SimNode | nu
     started_ms: 0,
     priority: 100,
     epoch: 0,
+    issuer: null,
+    fence_queued: false,
     report_seq: 0,
   };
 }
@@ -41,23 +43,27 @@ void test("fence: writes refused, the offset frozen, reported; promote lifts it"
   const primary = node("r1", 6379, origin, null);
   const replica = node("r2", 6380, origin, primary);
   const nodes = [primary, replica];
-  replicate(nodes, 0, rng); // sync done
+  const linked = (): boolean => true;
+  replicate(nodes, 0, rng, linked); // sync done
   assert.ok(write(primary, 40));
-  const fenced = applyCommand(primary, 3, { type: "fence" }, 0, rng);
-  assert.deepEqual(fenced.result, { ok: true, role: "master", offset: 40 });
+  const fenced = applyCommand(primary, 3, "a1", { type: "fence" }, 0, rng);
+  assert.deepEqual(fenced.result, { ok: true, role: "master", offset: 40, fenced: true });
   assert.equal(write(primary, 10), false);
   assert.equal(primary.offset, 40);
   assert.equal(reportOf(nodes, primary, 0).fenced, true);
-  replicate(nodes, 100, rng);
-  replicate(nodes, 200, rng);
+  replicate(nodes, 100, rng, linked);
+  replicate(nodes, 200, rng, linked);
   assert.equal(replica.offset, 40, "no new writes: the replica catches up fully");
-  const stale = applyCommand(primary, 2, { type: "unfence" }, 0, rng);
+  const stale = applyCommand(primary, 2, "a1", { type: "unfence" }, 0, rng);
   assert.equal(stale.applied, false);
-  applyCommand(replica, 3, { type: "promote" }, 0, rng);
+  const other = applyCommand(primary, 3, "a2", { type: "unfence" }, 0, rng);
+  assert.equal(other.applied, false, "one issuer per epoch (checkEpoch)");
+  assert.equal(other.result.ok ? "" : other.result.code, "SP_ERR_EPOCH_CONFLICT");
+  applyCommand(replica, 3, "a1", { type: "promote" }, 0, rng);
   assert.ok(write(replica, 5));
   assert.notEqual(replica.history, origin);
   assert.ok(historyHolds(replica.history, replica.offset, origin, 40));
-  applyCommand(primary, 3, { type: "replicaof", host: "10.0.0.1", port: 6380 }, 0, rng);
+  applyCommand(primary, 3, "a1", { type: "replicaof", host: "10.0.0.1", port: 6380 }, 0, rng);
   assert.equal(primary.fenced, true, "a demoted primary keeps its fence (harmless on a replica)");
   assert.equal(write(primary, 1), false);
 });

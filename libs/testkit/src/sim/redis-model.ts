@@ -1,7 +1,8 @@
 // Simulated Redis servers with their data-nodes: replication (the primary's offset grows with
 // client writes, replicas follow with lag and resync after REPLICAOF), process faults (SIGKILL
-// with a supervised exit, hang) and the data-node's epoch rule: it persists the highest epoch it
-// accepted and refuses commands with a lower one. The data-node's fence refuses writes (it survives
+// with a supervised exit, hang) and the data-node's epoch rule (checkEpoch, libs/core/src/data-node):
+// it persists the highest epoch it accepted with its issuer, refuses a lower one, the same one from
+// another issuer, and a jump too far. The data-node's fence refuses writes (it survives
 // REPLICAOF and is lifted by `unfence` or `promote`), and a restarted server comes up fenced (the
 // data-node's start_fenced default).
 //
@@ -9,6 +10,7 @@
 // replid2): promotion starts a child history forked at the node's offset; a replica that completes
 // a sync takes its source's history. `holds` answers "is this acknowledged write in this data?".
 import type { Address, NodeCommand, NodeCommandResult, NodeReport, RedisInfo } from "@sentinel-plane/core";
+import { checkEpoch } from "@sentinel-plane/core/data-node";
 import type { Prng } from "./prng.js";
 
 export type ProcessStatus = "running" | "killed" | "hung";
@@ -56,8 +58,11 @@ export interface SimNode {
   process: ProcessStatus;
   started_ms: number;
   priority: number;
-  /** Data-node: the highest epoch it accepted (persisted: survives restarts). */
+  /** Data-node: the highest epoch it accepted and its issuer (persisted: survive restarts). */
   epoch: number;
+  issuer: string | null;
+  /** A hang self-fence waits on the connection: it runs first when the process resumes. */
+  fence_queued: boolean;
   report_seq: number;
 }
 
@@ -82,12 +87,20 @@ export function write(node: SimNode, bytes: number): boolean {
   return true;
 }
 
-/** One replication tick (after this tick's writes): replicas follow, links break and resync. */
-export function replicate(nodes: readonly SimNode[], now_ms: number, rng: Prng): void {
+/**
+ * One replication tick (after this tick's writes): replicas follow, links break and resync.
+ * `linked(source, replica)`: the network lets the replica reach its source.
+ */
+export function replicate(
+  nodes: readonly SimNode[],
+  now_ms: number,
+  rng: Prng,
+  linked: (source: SimNode, replica: SimNode) => boolean,
+): void {
   for (const node of nodes) {
     if (node.role !== "slave" || node.process !== "running" || node.master === null) continue;
     const source = nodeAt(nodes, node.master);
-    const reachable = source !== null && source.process === "running";
+    const reachable = source !== null && source.process === "running" && linked(source, node);
     if (!reachable) {
       if (node.link !== "down") {
         node.link = "down";
@@ -175,51 +188,65 @@ export type CommandOutcome =
   | { readonly applied: true; readonly kind: NodeCommand["type"]; readonly result: NodeCommandResult }
   | { readonly applied: false; readonly result: NodeCommandResult };
 
-/** The data-node carries out a command: stale epochs are refused and change nothing. */
+/**
+ * The data-node carries out a command, as node.ts execute(): the epoch check first (a refused one
+ * changes nothing; an accepted one is persisted even when the server then does not answer).
+ */
 export function applyCommand(
   node: SimNode,
   epoch: number,
+  issuer: string,
   command: NodeCommand,
   now_ms: number,
   rng: Prng,
 ): CommandOutcome {
+  const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
+  if (!decision.accept) {
+    const { code, message } = decision.error;
+    return { applied: false, result: { ok: false, code, message } };
+  }
+  node.epoch = decision.next.epoch;
+  node.issuer = decision.next.issuer;
   if (node.process !== "running") {
     return {
       applied: false,
       result: { ok: false, code: "SP_ERR_REDIS_DOWN", message: "redis not answering" },
     };
   }
-  if (epoch < node.epoch) {
-    return {
-      applied: false,
-      result: { ok: false, code: "SP_ERR_STALE_EPOCH", message: `epoch ${epoch} < accepted ${node.epoch}` },
-    };
-  }
   if (command.type === "promote") {
-    node.epoch = epoch;
     // REPLICAOF NO ONE starts a new history; on a master (a reassert) it changes nothing.
     if (node.role !== "master") node.history = { parent: node.history, fork_offset: node.offset };
     node.role = "master";
     node.master = null;
     node.fenced = false;
-    return { applied: true, kind: "promote", result: { ok: true, role: "master", offset: node.offset } };
+    return {
+      applied: true,
+      kind: "promote",
+      result: { ok: true, role: "master", offset: node.offset, fenced: false },
+    };
   }
   if (command.type === "fence" || command.type === "unfence") {
-    node.epoch = epoch;
     node.fenced = command.type === "fence";
-    return { applied: true, kind: command.type, result: { ok: true, role: node.role, offset: node.offset } };
+    return {
+      applied: true,
+      kind: command.type,
+      result: { ok: true, role: node.role, offset: node.offset, fenced: node.fenced },
+    };
   }
   // replicaof (the data-node keeps its fence: a replica refuses writes anyway)
   const target = { host: command.host, port: command.port };
   if (sameAddr(target, node.address)) {
     return { applied: false, result: { ok: false, code: "ERR", message: "cannot replicate itself" } };
   }
-  node.epoch = epoch;
   if (node.role === "master" || !sameAddr(node.master, target)) {
     node.role = "slave";
     node.master = target;
     node.link = "sync";
     node.sync_done_ms = now_ms + rng.range(50, 400);
   }
-  return { applied: true, kind: "replicaof", result: { ok: true, role: "slave", offset: node.offset } };
+  return {
+    applied: true,
+    kind: "replicaof",
+    result: { ok: true, role: "slave", offset: node.offset, fenced: node.fenced },
+  };
 }

@@ -4,13 +4,20 @@
 // clock jumps) with, in half of the seeds, manual failovers (`failover` admin commands, some to a
 // chosen replica) issued among the faults. In about 30% of the seeds a pre-promote hook is
 // configured (its own PRNG stream, so other seeds replay as before); each run of it succeeds, fails,
-// hangs or never reports, as the world's PRNG decides (world.ts). A client writes all along (clients.ts). Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and
-// runs until the cluster settles (liveness) or a deadline passes (a violation).
+// hangs or never reports, as the world's PRNG decides (world.ts). A client writes all along
+// (clients.ts). Every redis node has a data-node running the data-node's rules (data-node-model.ts);
+// the faults also cut a primary from its peers while it keeps the bus (issue 13's asymmetric
+// partition), cut a data-node from the bus, kill and restart a data-node while its redis-server runs
+// on, and in about 30 % of the seeds data-node clocks drift within the lease's clock-rate margin.
+// Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and runs until the
+// cluster settles (liveness) or a deadline passes (a violation).
+import { LEASE_CLOCK_RATE_MARGIN } from "@sentinel-plane/core";
 import type { AgentTiming, MasterSettings, PrePromoteHook } from "@sentinel-plane/core";
 import { Violation } from "./checkers.js";
 import { Prng } from "./prng.js";
 import { World } from "./world.js";
 import type { SimAgent, StepFn } from "./world.js";
+import type { SelfFenceRule } from "./data-node-model.js";
 import { addrText } from "./redis-model.js";
 import type { SimNode } from "./redis-model.js";
 
@@ -20,6 +27,13 @@ export interface RunOptions {
   readonly step?: StepFn;
   /** Simulated length of the fault phase (default: 6-14 s chosen by the seed). */
   readonly fault_ms?: number;
+  /** The data-nodes' self-fence rule (default: the production one). */
+  readonly self_fence?: SelfFenceRule;
+  /**
+   * Whether the fault mix kills data-nodes (default true). A dead data-node cannot fence its
+   * server, so its primary may stay writable past its lease: an open gap (README, simulator).
+   */
+  readonly data_node_crashes?: boolean;
 }
 
 export interface RunResult {
@@ -39,6 +53,22 @@ export interface RunResult {
   readonly hooks_failed: number;
 }
 
+/** Share of seeds whose data-node clocks drift (each data-node's rate drawn on its own). */
+const CLOCK_DRIFT_SHARE = 0.3;
+
+/**
+ * Data-node clock rates, from a stream of their own: 1, or at most the ADR's margin off, either way
+ * (a slow clock makes a lease last longer in real time: 1 / (1 + margin) is the slowest allowed).
+ */
+function chooseClockRates(seed: number, nodes: number): number[] {
+  const rng = new Prng((seed ^ 0x68e31da4) >>> 0);
+  if (!rng.chance(CLOCK_DRIFT_SHARE)) return Array.from({ length: nodes }, () => 1);
+  const slowest = 1 / (1 + LEASE_CLOCK_RATE_MARGIN);
+  return Array.from({ length: nodes }, () =>
+    rng.pick([slowest, slowest, 1 / (1 + LEASE_CLOCK_RATE_MARGIN / 2), 1, 1 + LEASE_CLOCK_RATE_MARGIN]),
+  );
+}
+
 /** Share of seeds with a pre-promote hook configured. */
 const PRE_PROMOTE_SHARE = 0.3;
 
@@ -56,7 +86,9 @@ const SETTLED_CHECKS = 3;
 
 export function simTiming(): AgentTiming {
   return {
-    ping_period_ms: 1000,
+    // The agent's default (sentinel-agent service.ts): the write lease's grant window counts from
+    // the last PONG, so a slower PING than production's would starve the data-nodes' leases.
+    ping_period_ms: 100,
     info_period_ms: 2000,
     info_period_fast_ms: 500,
     hello_period_ms: 1000,
@@ -105,7 +137,9 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
     priorities: Array.from({ length: nodes }, (_, i) => (i > 0 && rng.chance(0.15) ? 0 : 100)),
     keep_log: options.keep_log ?? false,
     ...(options.step === undefined ? {} : { step: options.step }),
+    ...(options.self_fence === undefined ? {} : { self_fence: options.self_fence }),
     ...(pre_promote === undefined ? {} : { pre_promote }),
+    data_node_clock_rates: chooseClockRates(options.seed, nodes),
   });
   return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
 }
@@ -117,7 +151,7 @@ export function runSeed(options: RunOptions): RunResult {
   try {
     world.start();
     world.runUntil(WARMUP_MS);
-    scheduleFaults(world, WARMUP_MS, fault_ms);
+    scheduleFaults(world, WARMUP_MS, fault_ms, options.data_node_crashes ?? true);
     world.runUntil(WARMUP_MS + fault_ms);
     heal(world);
     runUntilSettled(world, WARMUP_MS + fault_ms);
@@ -164,6 +198,7 @@ export function heal(world: World): void {
   net.reorder = 0;
   world.healNetwork();
   for (const node of world.nodes) world.resumeNode(node);
+  for (const dn of world.data_nodes) if (!dn.alive) world.startDataNode(dn);
   // Clock offsets stay: TILT must end on its own.
   for (const agent of world.agents) {
     agent.crash_pending = false;
@@ -172,7 +207,12 @@ export function heal(world: World): void {
   world.healed = true;
 }
 
-export function scheduleFaults(world: World, start_ms: number, length_ms: number): void {
+export function scheduleFaults(
+  world: World,
+  start_ms: number,
+  length_ms: number,
+  data_node_crashes = true,
+): void {
   const rng = world.rng;
   const manual = rng.chance(0.5) ? rng.range(1, 2) : 0;
   for (let i = 0; i < manual; i += 1) {
@@ -185,7 +225,8 @@ export function scheduleFaults(world: World, start_ms: number, length_ms: number
   for (let i = 0; i < count; i += 1) {
     const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
     const duration_ms = rng.range(300, 6000);
-    const kind = rng.int(9);
+    const kind = rng.int(12);
+    if (kind === DATA_NODE_CRASH && !data_node_crashes) continue; // same draws: the rest stays
     world.queue.push(at_ms, () => {
       if (!world.healed) injectFault(world, kind, duration_ms);
     });
@@ -215,6 +256,9 @@ function currentMaster(world: World): SimNode {
     world.nodes.find((n) => n.role === "master" && n.process === "running") ?? world.rng.pick(world.nodes)
   );
 }
+
+/** The fault kind that kills (and later restarts) a data-node. */
+const DATA_NODE_CRASH = 11;
 
 function injectFault(world: World, kind: number, duration_ms: number): void {
   const rng = world.rng;
@@ -256,12 +300,16 @@ function injectFault(world: World, kind: number, duration_ms: number): void {
       return;
     }
     case 4: {
+      // The host is cut from some agents: its redis-server and its data-node's bus alike.
       const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
+      const dn = world.dataNodeOf(node).name;
       const edges: [string, string][] = [];
       for (const agent of world.agents) {
-        if (rng.chance(0.7)) edges.push([agent.name, node.name], [node.name, agent.name]);
+        if (rng.chance(0.7)) {
+          edges.push([agent.name, node.name], [node.name, agent.name], [agent.name, dn], [dn, agent.name]);
+        }
       }
-      note(`isolate ${node.name} from ${edges.length / 2} agents`);
+      note(`isolate ${node.name} from ${edges.length / 4} agents`);
       for (const [a, b] of edges) world.block(a, b);
       later(() => {
         for (const [a, b] of edges) world.unblock(a, b);
@@ -288,6 +336,48 @@ function injectFault(world: World, kind: number, duration_ms: number): void {
       });
       return;
     }
+    case 9: {
+      // Issue 13's asymmetric partition: the primary's host loses its peers (agents' PING/INFO
+      // and replication) but keeps the bus and its clients.
+      const node = currentMaster(world);
+      const edges: [string, string][] = [];
+      for (const agent of world.agents) edges.push([agent.name, node.name], [node.name, agent.name]);
+      for (const other of world.nodes)
+        if (other !== node) edges.push([node.name, other.name], [other.name, node.name]);
+      note(`cut ${node.name} from its peers (it keeps the bus and its clients)`);
+      for (const [a, b] of edges) world.block(a, b);
+      later(() => {
+        for (const [a, b] of edges) world.unblock(a, b);
+      });
+      return;
+    }
+    case 10: {
+      // A data-node cut from the bus (NATS): no grants, commands, reports or topology record.
+      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
+      const dn = world.dataNodeOf(node).name;
+      const edges: [string, string][] = [[dn, "kv"]];
+      for (const agent of world.agents) edges.push([agent.name, dn], [dn, agent.name]);
+      note(`cut ${dn} from the bus`);
+      for (const [a, b] of edges) world.block(a, b);
+      later(() => {
+        for (const [a, b] of edges) world.unblock(a, b);
+      });
+      return;
+    }
+    case DATA_NODE_CRASH: {
+      // A data-node killed while its redis-server runs on, restarted soon (issue 13: 0.5 s).
+      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
+      const dn = world.dataNodeOf(node);
+      if (!dn.alive) return;
+      world.crashDataNode(dn);
+      const down_ms = rng.chance(0.5) ? rng.range(100, 1000) : duration_ms;
+      world.at(down_ms, () => {
+        if (world.healed || dn.alive) return;
+        note(`restart ${dn.name} (it adopts ${node.name})`);
+        world.startDataNode(dn);
+      });
+      return;
+    }
     default: {
       const agent = rng.pick(world.agents);
       const jump_ms = rng.chance(0.5) ? rng.range(2000, 10000) : -rng.range(1000, 5000);
@@ -311,7 +401,11 @@ function partitionEdges(world: World): [string, string][] {
   for (const name of names) side.set(name, rng.chance(0.5));
   const with_nodes = rng.chance(0.5);
   if (with_nodes) {
-    for (const node of world.nodes) side.set(node.name, rng.chance(0.5));
+    for (const [i, node] of world.nodes.entries()) {
+      const node_side = rng.chance(0.5);
+      side.set(node.name, node_side);
+      side.set(world.data_nodes[i]?.name ?? "", node_side); // a host's data-node shares its side
+    }
     side.set("kv", rng.chance(0.5));
   }
   const symmetric = rng.chance(0.6);
@@ -321,7 +415,8 @@ function partitionEdges(world: World): [string, string][] {
       if (a === b || a_side === b_side) continue;
       const a_agent = names.includes(a);
       const b_agent = names.includes(b);
-      if (!a_agent && !b_agent) continue; // redis-to-redis links are not modelled
+      const dn_kv = (a === "kv" && b.startsWith("d")) || (b === "kv" && a.startsWith("d"));
+      if (!a_agent && !b_agent && !dn_kv) continue; // host-to-host links stay up in this shape
       if (!symmetric && !a_side) continue; // one direction only
       edges.push([a, b]);
     }

@@ -1,8 +1,19 @@
-// The simulated world: agents running the pure core, redis nodes with data-nodes, a steady client
+// The simulated world: agents running the pure core, redis nodes each with a data-node running the
+// data-node's pure rules (data-node-model.ts: epoch check, write lease, self-fence), a steady client
 // writer (clients.ts), the topology KV (compare-and-set on revision) and a network with loss,
-// duplication, reordering, delay and directed partitions. Everything happens on one event queue in simulated milliseconds; one PRNG
-// makes every choice, so a seed replays exactly.
+// duplication, reordering, delay and directed partitions. Edges are named: `a1>r1` is an agent's
+// PING/INFO to a redis server (and `r1>r2` replication), `a1>d1` / `d1>a1` the bus between an agent
+// and a data-node (commands, reports, lease requests and grants), `d1>kv` a data-node's topology
+// watch. Everything happens on one event queue in simulated milliseconds; one PRNG makes every
+// choice, so a seed replays exactly.
 import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/core";
+import {
+  checkEpoch,
+  grantReceived,
+  promoteLease,
+  requestSent,
+  unfenceWaitsForLease,
+} from "@sentinel-plane/core/data-node";
 import type {
   Address,
   AgentConfig,
@@ -10,7 +21,10 @@ import type {
   AgentTiming,
   Effect,
   Input,
+  LeaseGrant,
+  LeaseRequest,
   MasterSettings,
+  NodeCommand,
   PeerMessage,
   PersistedState,
   PrePromoteHook,
@@ -19,11 +33,19 @@ import type {
   TopologyRecord,
 } from "@sentinel-plane/core";
 import { Checker } from "./checkers.js";
+import {
+  DN_LEASE_MS,
+  DN_LEASE_REQUEST_MS,
+  DN_POLL_MS,
+  productionSelfFence,
+  SimDataNode,
+} from "./data-node-model.js";
+import type { SelfFenceRule } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
 import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
-import type { History, SimNode } from "./redis-model.js";
+import type { CommandOutcome, History, SimNode } from "./redis-model.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
 
@@ -57,6 +79,10 @@ export interface WorldOptions {
   readonly pre_promote?: PrePromoteHook;
   /** Chances of a hook run's outcomes; the rest succeed quickly (default HOOK_ODDS). */
   readonly hook_odds?: HookOdds;
+  /** The data-nodes' self-fence rule (default: the production one; tests break it). */
+  readonly self_fence?: SelfFenceRule;
+  /** Clock rate of each data-node against simulated time (default 1). */
+  readonly data_node_clock_rates?: readonly number[];
 }
 
 /** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
@@ -94,12 +120,15 @@ export class World {
   readonly core_rng: Prng;
   readonly agents: SimAgent[] = [];
   readonly nodes: SimNode[] = [];
+  /** One per node, same index. */
+  readonly data_nodes: SimDataNode[] = [];
   readonly kv: { record: TopologyRecord | null; revision: number } = { record: null, revision: 0 };
   readonly checker: Checker;
   readonly clients: Clients;
   readonly log: string[] = [];
   readonly #blocked = new Map<string, number>();
   readonly #step: StepFn;
+  readonly #self_fence: SelfFenceRule;
   steps = 0;
   /** Phase 2 began: pending fault ends are ignored. */
   healed = false;
@@ -108,6 +137,7 @@ export class World {
     this.rng = new Prng(options.seed);
     this.core_rng = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
     this.#step = options.step ?? step;
+    this.#self_fence = options.self_fence ?? productionSelfFence;
     this.checker = new Checker(options.seed, options.agents);
     this.clients = new Clients(this.primaryAddress);
     const origin: History = { parent: null, fork_offset: 0 };
@@ -131,8 +161,15 @@ export class World {
         started_ms: 0,
         priority: options.priorities?.[index] ?? 100,
         epoch: 0,
+        issuer: null,
+        fence_queued: false,
         report_seq: 0,
       });
+      const node = this.nodes[index];
+      if (node === undefined) throw new Error("node not added");
+      this.data_nodes.push(
+        new SimDataNode(node, `d${index + 1}`, options.data_node_clock_rates?.[index] ?? 1),
+      );
     });
     for (let i = 0; i < options.agents; i += 1) {
       this.agents.push({
@@ -160,8 +197,11 @@ export class World {
     for (const agent of this.agents) this.startAgent(agent);
     this.every(TICK_MS, 0, () => {
       this.clients.writeOnce(this.nodes, this.now_ms, this.rng, this.checker);
-      replicate(this.nodes, this.now_ms, this.rng);
+      replicate(this.nodes, this.now_ms, this.rng, (source, replica) =>
+        this.linked(source.name, replica.name),
+      );
     });
+    for (const dn of this.data_nodes) this.startDataNode(dn);
     for (const node of this.nodes) {
       this.every(REPORT_PERIOD_MS, this.rng.int(REPORT_PERIOD_MS), () => {
         this.report(node);
@@ -190,6 +230,7 @@ export class World {
       if (item === null) break;
       this.now_ms = item.at_ms;
       item.run();
+      this.checker.checkWritable(this.now_ms, this.nodes);
     }
     this.now_ms = until_ms;
   }
@@ -322,6 +363,9 @@ export class World {
         if (this.options.keep_log)
           this.trace(agent.name, `> admin-reply ${effect.ok ? "ok" : "error"} ${effect.message}`);
         return;
+      case "lease_grant":
+        this.leaseGrant(agent, effect.grant);
+        return;
     }
   }
 
@@ -344,7 +388,14 @@ export class World {
     if (to === "kv" && count <= 0) {
       const agent = this.agents.find((a) => a.name === from);
       if (agent !== undefined) this.watchInitial(agent);
+      const dn = this.data_nodes.find((d) => d.name === from);
+      if (dn !== undefined) this.watchDataNode(dn);
     }
+  }
+
+  /** Both directions open between two named ends. */
+  linked(a: string, b: string): boolean {
+    return !this.blocked(a, b) && !this.blocked(b, a);
   }
 
   blocked(from: string, to: string): boolean {
@@ -354,6 +405,7 @@ export class World {
   healNetwork(): void {
     this.#blocked.clear();
     for (const agent of this.agents) this.watchInitial(agent);
+    for (const dn of this.data_nodes) this.watchDataNode(dn);
   }
 
   delay(): number {
@@ -382,9 +434,20 @@ export class World {
     }
   }
 
-  /** Whether agent and node can talk (both directions). */
+  /** Whether agent and redis server can talk (both directions): PING and INFO. */
   reachable(agent: SimAgent, node: SimNode): boolean {
-    return !this.blocked(agent.name, node.name) && !this.blocked(node.name, agent.name);
+    return this.linked(agent.name, node.name);
+  }
+
+  dataNodeOf(node: SimNode): SimDataNode {
+    const dn = this.data_nodes[this.nodes.indexOf(node)];
+    if (dn === undefined) throw new Error(`no data-node for ${node.name}`);
+    return dn;
+  }
+
+  /** Whether agent and data-node can talk over the bus (both directions), the data-node running. */
+  onBus(agent: SimAgent, dn: SimDataNode): boolean {
+    return dn.alive && this.linked(agent.name, dn.name);
   }
 
   probe(agent: SimAgent, effect: Extract<Effect, { type: "probe" }>): void {
@@ -431,17 +494,29 @@ export class World {
       this.checker.onPromoteSent(this.now_ms, agent.name, effect.epoch, effect.target, run);
     }
     const timeout = { ok: false, code: "SP_ERR_TIMEOUT", message: "timeout" } as const;
-    if (node === null || !this.reachable(agent, node)) {
+    const dn = node === null ? null : this.dataNodeOf(node);
+    if (node === null || dn === null || !this.onBus(agent, dn)) {
       reply(effect.timeout_ms, timeout);
       return;
     }
+    const dn_incarnation = dn.incarnation;
     this.at(this.delay(), () => {
-      if (node.process === "hung") {
+      if (dn.incarnation !== dn_incarnation || node.process === "hung") {
         reply(effect.timeout_ms, timeout);
         return;
       }
-      const outcome = applyCommand(node, effect.epoch, effect.command, this.now_ms, this.rng);
+      const outcome = this.unfenceWaits(dn, effect.command)
+        ? this.keepFenced(dn, effect.epoch, agent.id)
+        : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng);
       if (outcome.applied) {
+        // node.ts: a promote starts the promote-lease; any command now owns the fence.
+        if (outcome.kind === "promote") {
+          const lease_ms = Math.min(DN_LEASE_MS, dn.lease.granted_lease_ms ?? DN_LEASE_MS);
+          promoteLease(dn.lease, dn.clock(this.now_ms), lease_ms);
+          this.armLeaseEnd(dn);
+        }
+        dn.lease_fenced = false;
+        dn.probe(this.now_ms);
         this.checker.onApplied(this.now_ms, node, effect.epoch, outcome.kind);
         this.checker.checkWriters(this.now_ms, this.nodes);
         if (this.options.keep_log) {
@@ -449,7 +524,7 @@ export class World {
         }
         this.report(node);
       }
-      if (!this.reachable(agent, node)) return;
+      if (!this.onBus(agent, dn)) return;
       reply(this.delay(), outcome.result);
     });
   }
@@ -496,11 +571,13 @@ export class World {
     });
   }
 
-  /** The data-node's report to every agent it can reach. */
+  /** The data-node's report to every agent it can reach over the bus. */
   report(node: SimNode): void {
+    const dn = this.dataNodeOf(node);
+    if (!dn.alive) return;
     const report = reportOf(this.nodes, node, this.now_ms);
     for (const agent of this.agents) {
-      if (agent.state === null || this.blocked(node.name, agent.name)) continue;
+      if (agent.state === null || this.blocked(dn.name, agent.name)) continue;
       this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "node_report", now_ms, report }));
     }
   }
@@ -546,6 +623,7 @@ export class World {
       }
       if (!this.blocked(agent.name, "kv")) result(this.delay(), true, false);
       for (const other of this.agents) this.watchInitial(other);
+      for (const dn of this.data_nodes) this.watchDataNode(dn);
     });
   }
 
@@ -563,11 +641,166 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Data-nodes: node.ts's loop on a simulated clock (data-node-model.ts holds the state)
+
+  /** A data-node process starts (again): it adopts its server as it finds it. */
+  startDataNode(dn: SimDataNode): void {
+    dn.start(this.now_ms);
+    const incarnation = dn.incarnation;
+    const poll = (): void => {
+      if (dn.incarnation !== incarnation) return;
+      this.evaluateDataNode(dn);
+      this.at(dn.simDelay(DN_POLL_MS), poll);
+    };
+    const lease = (): void => {
+      if (dn.incarnation !== incarnation) return;
+      this.requestLease(dn);
+      this.evaluateDataNode(dn);
+      this.at(dn.simDelay(DN_LEASE_REQUEST_MS), lease);
+    };
+    this.at(1 + this.rng.int(DN_POLL_MS), poll);
+    this.at(1 + this.rng.int(10), lease); // the first request goes out once NATS is connected
+    this.watchDataNode(dn);
+    this.report(dn.node);
+  }
+
+  crashDataNode(dn: SimDataNode): void {
+    if (!dn.alive) return;
+    dn.crash();
+    if (this.options.keep_log) this.trace(dn.name, "! data-node killed (its redis-server runs on)");
+  }
+
+  /** node.ts: an agent's unfence of a fenced master waits for a valid lease. */
+  unfenceWaits(dn: SimDataNode, command: NodeCommand): boolean {
+    const node = dn.node;
+    if (command.type !== "unfence" || !node.fenced || node.process !== "running") return false;
+    return unfenceWaitsForLease({
+      now_ms: dn.clock(this.now_ms),
+      lease_until_ms: dn.lease.until_ms ?? dn.grace_until_ms,
+      lease_ms: DN_LEASE_MS,
+      role: node.role,
+    });
+  }
+
+  /** The unfence is accepted (epoch check first) but the fence stays: the node lifts it on a lease. */
+  keepFenced(dn: SimDataNode, epoch: number, issuer: string): CommandOutcome {
+    const node = dn.node;
+    const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
+    if (!decision.accept) {
+      return {
+        applied: false,
+        result: { ok: false, code: decision.error.code, message: decision.error.message },
+      };
+    }
+    node.epoch = decision.next.epoch;
+    node.issuer = decision.next.issuer;
+    dn.lease_fenced = true;
+    if (this.options.keep_log)
+      this.trace(dn.name, `< unfence epoch ${epoch} kept fenced: no valid write lease`);
+    return { applied: false, result: { ok: true, role: node.role, offset: node.offset, fenced: true } };
+  }
+
+  /** Probe, then the self-fence rules (or the lift of its own lease fence), as node.ts does. */
+  evaluateDataNode(dn: SimDataNode): void {
+    if (!dn.alive) return;
+    const node = dn.node;
+    const view = dn.probe(this.now_ms);
+    const decision = dn.decide(this.now_ms, view, this.#self_fence);
+    if (!decision.fence) {
+      if (!dn.mayLiftLeaseFence(this.now_ms, view)) return;
+      node.fenced = false;
+      dn.lease_fenced = false;
+      dn.probe(this.now_ms); // node.ts probes afresh after every change it makes
+      if (this.options.keep_log)
+        this.trace(dn.name, `< lease back: lease fence lifted (epoch ${node.epoch})`);
+      this.report(node);
+      return;
+    }
+    if (this.options.keep_log) this.trace(dn.name, `< self-fence (${decision.reason}): ${decision.detail}`);
+    if (decision.reason === "hang") {
+      node.fence_queued = true;
+      return;
+    }
+    const raise = decision.raise_epoch_to;
+    if (raise !== null && raise > node.epoch) {
+      node.epoch = raise;
+      node.issuer = null; // a new epoch nobody commanded yet: its first issuer owns it
+    }
+    node.fenced = true;
+    if (decision.reason === "lease") dn.lease_fenced = true;
+    dn.probe(this.now_ms);
+    this.report(node);
+  }
+
+  /** A lease request to every agent the bus reaches (a replica asks for none). */
+  requestLease(dn: SimDataNode): void {
+    const node = dn.node;
+    if (!dn.alive || (node.process === "running" && node.role === "slave")) return;
+    dn.lease_seq += 1;
+    requestSent(dn.lease, dn.lease_seq, dn.clock(this.now_ms));
+    const request: LeaseRequest = {
+      node_id: node.name,
+      master_name: this.options.master_name,
+      address: node.address,
+      epoch: node.epoch,
+      seq: dn.lease_seq,
+    };
+    const net = this.options.network;
+    for (const agent of this.agents) {
+      if (agent.state === null || this.blocked(dn.name, agent.name)) continue;
+      if (net.loss > 0 && this.rng.chance(net.loss)) continue;
+      this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "lease_request", now_ms, request }));
+    }
+  }
+
+  /**
+   * An agent's grant travels to the data-node's grant subject: whichever process of that
+   * data-node runs when it arrives counts it (as in node.ts, where the subject is all that binds).
+   */
+  leaseGrant(agent: SimAgent, grant: LeaseGrant): void {
+    const dn = this.data_nodes.find((d) => d.node.name === grant.node_id);
+    if (dn === undefined || this.blocked(agent.name, dn.name)) return;
+    const net = this.options.network;
+    if (net.loss > 0 && this.rng.chance(net.loss)) return;
+    this.at(this.delay(), () => {
+      if (!dn.alive || !grantReceived(dn.lease, grant)) return;
+      this.armLeaseEnd(dn);
+      if (dn.lease_fenced) this.evaluateDataNode(dn);
+    });
+  }
+
+  /** node.ts armLeaseEnd: an evaluation the moment the lease runs out (1 ms after, on its clock). */
+  armLeaseEnd(dn: SimDataNode): void {
+    const until_ms = dn.lease.until_ms;
+    if (until_ms === null) return;
+    const incarnation = dn.incarnation;
+    const wait_ms = Math.max(0, Math.ceil(until_ms - dn.clock(this.now_ms))) + 1;
+    this.at(Math.ceil(wait_ms / dn.rate), () => {
+      if (dn.incarnation === incarnation && dn.lease.until_ms === until_ms) this.evaluateDataNode(dn);
+    });
+  }
+
+  /** The data-node's topology watch: the current record, unless it is cut off from the KV. */
+  watchDataNode(dn: SimDataNode): void {
+    const record = this.kv.record;
+    if (record === null || !dn.alive || this.blocked(dn.name, "kv")) return;
+    const revision = this.kv.revision;
+    const incarnation = dn.incarnation;
+    this.at(this.delay(), () => {
+      if (dn.incarnation !== incarnation) return;
+      if (dn.committed !== null && revision <= dn.committed.revision) return;
+      dn.committed = { record, revision };
+      this.evaluateDataNode(dn);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Process faults
 
   killNode(node: SimNode): void {
     if (node.process === "killed") return;
     node.process = "killed";
+    node.fence_queued = false; // the bytes on the connection die with the process
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
   }
@@ -580,6 +813,12 @@ export class World {
 
   resumeNode(node: SimNode): void {
     if (node.process === "running") return;
+    if (node.fence_queued) {
+      // The data-node's hang fence waits on its connection: it runs before any new client write.
+      node.fence_queued = false;
+      node.fenced = true;
+      if (this.options.keep_log) this.trace(this.dataNodeOf(node).name, "! queued fence ran on resume");
+    }
     if (node.process === "killed") {
       node.run_id = this.rng.hexId();
       node.started_ms = this.now_ms;
@@ -600,6 +839,7 @@ export class World {
 
   /** Null when settled: agents agree on the committed config and exactly one node is master. */
   unsettled(): string | null {
+    for (const dn of this.data_nodes) if (!dn.alive) return `data-node ${dn.name} is down`;
     const record = this.kv.record;
     const epoch = record?.config_epoch ?? 0;
     const primary = record?.primary ?? this.primaryAddress;

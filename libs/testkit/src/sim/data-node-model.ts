@@ -1,0 +1,126 @@
+// The simulated data-node: the real data-node's pure rules (@sentinel-plane/core/data-node: the
+// epoch check, the self-fence rules, the write lease) carried out on a simulated clock, as node.ts
+// carries them out on performance.now(). One per simulated Redis node; the world (world.ts) moves
+// its messages over the simulated bus (lease requests and grants, commands, reports, the topology
+// watch) and gives it its server, always reachable (same host).
+//
+// Its clock is its own process's monotonic clock: it starts at 0 when the process starts and runs
+// at `rate` times simulated time (drift, within the ADR's clock-rate margin). A restart loses every
+// in-memory thing (the lease, pending requests, the observed topology, its own lease fence) and
+// keeps the persisted epoch and issuer (on SimNode, as the state file), then adopts the server that
+// is still running. Defaults are the data-node's (services/data-node/src/config.ts).
+import { decideSelfFence, leaseLiftAllowed, newWriteLease } from "@sentinel-plane/core/data-node";
+import type {
+  SelfFenceDecision,
+  SelfFenceInputs,
+  ServerView,
+  WriteLease,
+} from "@sentinel-plane/core/data-node";
+import type { TopologyRecord } from "@sentinel-plane/core";
+import type { SimNode } from "./redis-model.js";
+
+/** poll_interval_ms, lease_ms and hang_fence_after_ms defaults of the data-node. */
+export const DN_POLL_MS = 100;
+export const DN_LEASE_MS = 500;
+export const DN_HANG_FENCE_AFTER_MS = 500;
+/** As node.ts: several requests per lease, so one lost grant does not expire it. */
+export const DN_LEASE_REQUEST_MS = Math.max(10, Math.floor(DN_LEASE_MS / 4));
+
+/** The self-fence rule the simulated data-node runs (a test may hand in a broken one). */
+export type SelfFenceRule = (inputs: SelfFenceInputs) => SelfFenceDecision;
+
+export class SimDataNode {
+  alive = true;
+  /** Counts process starts: timers and replies of an older process are dropped. */
+  incarnation = 1;
+  /** Simulated time of the process start: its monotonic clock reads 0 there. */
+  started_ms = 0;
+  lease: WriteLease = newWriteLease();
+  lease_seq = 0;
+  /** A server found running and unfenced gets one lease_ms from the start to obtain a lease. */
+  grace_until_ms = DN_LEASE_MS;
+  /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
+  lease_fenced = false;
+  committed: { readonly record: TopologyRecord; readonly revision: number } | null = null;
+  last_answered: ServerView | null = null;
+  /** When the probe still waiting for the hung server was sent (own clock); null: none waits. */
+  unanswered_since_ms: number | null = null;
+
+  constructor(
+    readonly node: SimNode,
+    /** Its name on the bus (partitions block `d1>a2` and the like). */
+    readonly name: string,
+    /** Rate of its clock against simulated time. */
+    readonly rate: number,
+  ) {}
+
+  /** Its monotonic clock at simulated time `sim_ms`. */
+  clock(sim_ms: number): number {
+    return (sim_ms - this.started_ms) * this.rate;
+  }
+
+  /** Simulated milliseconds that `own_ms` of its clock take. */
+  simDelay(own_ms: number): number {
+    return Math.max(1, Math.round(own_ms / this.rate));
+  }
+
+  crash(): void {
+    this.alive = false;
+    this.incarnation += 1;
+  }
+
+  /** A new process: in-memory state starts over; the persisted epoch (on the node) stays. */
+  start(sim_ms: number): void {
+    this.alive = true;
+    this.incarnation += 1;
+    this.started_ms = sim_ms;
+    this.lease = newWriteLease();
+    this.lease_seq = 0;
+    this.grace_until_ms = DN_LEASE_MS;
+    this.lease_fenced = false;
+    this.committed = null;
+    this.last_answered = null;
+    this.unanswered_since_ms = null;
+  }
+
+  /** One probe of its server (a hung one leaves the probe waiting). */
+  probe(sim_ms: number): ServerView {
+    const node = this.node;
+    if (node.process === "hung") {
+      this.unanswered_since_ms ??= this.clock(sim_ms);
+      return { answered: false, role: null, fenced: node.fenced };
+    }
+    this.unanswered_since_ms = null;
+    if (node.process === "killed") return { answered: false, role: null, fenced: node.fenced };
+    const view: ServerView = { answered: true, role: node.role, fenced: node.fenced };
+    this.last_answered = view;
+    // As node.ts observe(): an unfenced server means no fence of ours is left to lift.
+    if (!node.fenced && !node.fence_queued) this.lease_fenced = false;
+    return view;
+  }
+
+  decide(sim_ms: number, view: ServerView, rule: SelfFenceRule): SelfFenceDecision {
+    const record = this.committed?.record ?? null;
+    return rule({
+      now_ms: this.clock(sim_ms),
+      self: this.node.address,
+      accepted_epoch: this.node.epoch,
+      committed: record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
+      server: view,
+      last_answered: this.last_answered,
+      unanswered_since_ms: this.unanswered_since_ms,
+      hang_fence_after_ms: DN_HANG_FENCE_AFTER_MS,
+      lease_until_ms: this.lease.until_ms ?? this.grace_until_ms,
+      lease_ms: DN_LEASE_MS,
+      fence_in_flight: this.node.fence_queued,
+    });
+  }
+
+  /** Its own lease fence may be lifted now (write-lease.ts leaseLiftAllowed, on a fenced server). */
+  mayLiftLeaseFence(sim_ms: number, view: ServerView): boolean {
+    if (!this.lease_fenced || !view.answered || !view.fenced) return false;
+    return leaseLiftAllowed(this.lease, this.clock(sim_ms), this.node.epoch);
+  }
+}
+
+export const productionSelfFence: SelfFenceRule = decideSelfFence;
