@@ -1,0 +1,35 @@
+// The shells' safety rules in the simulator: the checkers that watch them (no two writable nodes
+// at any instant, no write acknowledged after a newer promotion) must catch a data-node that
+// ignores its lease's expiry. The test stops at the first seed that catches it (a few seconds).
+// (A leader that skips the wait for the old primary's lease is not caught in 3000 seeds: in the
+// simulated fault shapes the lease has always run out by the election, as ADR 0001 intends; the
+// wait binds only when a voter still heard the primary at its vote.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decideSelfFence } from "@sentinel-plane/core/data-node";
+import type { SelfFenceDecision, SelfFenceInputs } from "@sentinel-plane/core/data-node";
+import { runSeed } from "./run.js";
+import type { RunOptions } from "./run.js";
+
+const SEEDS_MAX = 300;
+const CAUGHT = /two writable primaries|acknowledged a write after \S+ was promoted/;
+
+function firstViolation(options: Omit<RunOptions, "seed">): string | null {
+  for (let seed = 0; seed < SEEDS_MAX; seed += 1) {
+    const result = runSeed({ ...options, seed, data_node_crashes: false });
+    if (result.violation !== null) return result.violation.message;
+  }
+  return null;
+}
+
+/** A broken data-node: its write lease never runs out (the lease rule is off). */
+function ignoringLeaseExpiry(inputs: SelfFenceInputs): SelfFenceDecision {
+  return decideSelfFence({ ...inputs, lease_ms: 0 });
+}
+
+void test("the checkers catch a data-node that ignores its lease's expiry", () => {
+  const caught = firstViolation({ self_fence: ignoringLeaseExpiry });
+  assert.ok(caught !== null, `no seed of ${SEEDS_MAX} caught it`);
+  assert.match(caught, CAUGHT);
+  assert.match(caught, /npm run sim -- --seed \d+ --verbose/);
+});
