@@ -935,8 +935,7 @@ export class DataNode {
 
   /**
    * Evaluates the moment the lease runs out, not at the next poll or lease tick: that can come a
-   * poll period later, which the leader's wait (lease x 1.1 + 20 ms) does not cover (the simulator
-   * found a primary cut from its peers still writable at the promotion: seed 393).
+   * poll period later, which the leader's wait (lease x 1.1 + 20 ms) does not cover when it binds.
    */
   private armLeaseEnd(): void {
     const until_ms = this.lease.until_ms;

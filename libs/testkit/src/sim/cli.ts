@@ -1,15 +1,17 @@
 // `npm run sim -- --seed <n> [--verbose]` replays one seed; `--seeds N [--from S]` runs a range and
 // reports seeds/second and every violation with its seed. Exit code 1 on any violation.
+// `--no-data-node-crashes` leaves the fault that kills data-nodes out (as `npm test` does).
 import { runSeed } from "./run.js";
 
 interface CliArgs {
   from: number;
   count: number;
   verbose: boolean;
+  data_node_crashes: boolean;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { from: 0, count: 1, verbose: false };
+  const args: CliArgs = { from: 0, count: 1, verbose: false, data_node_crashes: true };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): number => {
@@ -27,7 +29,12 @@ function parseArgs(argv: readonly string[]): CliArgs {
     } else if (flag === "--seeds") args.count = value();
     else if (flag === "--from") args.from = value();
     else if (flag === "--verbose") args.verbose = true;
-    else throw new Error(`unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose])`);
+    else if (flag === "--no-data-node-crashes") args.data_node_crashes = false;
+    else {
+      throw new Error(
+        `unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose] [--no-data-node-crashes])`,
+      );
+    }
   }
   return args;
 }
@@ -45,7 +52,7 @@ function main(): number {
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
-    const result = runSeed({ seed, keep_log: args.verbose });
+    const result = runSeed({ seed, keep_log: args.verbose, data_node_crashes: args.data_node_crashes });
     steps += result.steps;
     sim_ms += result.sim_ms;
     elections += result.elections;
