@@ -33,3 +33,13 @@ void test("the checkers catch a data-node that ignores its lease's expiry", () =
   assert.match(caught, CAUGHT);
   assert.match(caught, /npm run sim -- --seed \d+ --verbose/);
 });
+
+void test("regression: an agent's unfence of an old primary without a write lease stays a fence", () => {
+  // Both seeds showed two writable primaries before the data-node kept a master fenced on an
+  // unfence without a valid lease (unfenceWaitsForLease): an agent that had not heard of the
+  // failover unfenced the old primary after the new one was promoted.
+  for (const seed of [863, 895]) {
+    const result = runSeed({ seed });
+    assert.equal(result.violation, null, result.violation?.message);
+  }
+});
