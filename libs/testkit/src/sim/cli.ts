@@ -49,6 +49,7 @@ function main(): number {
   let switchovers = 0;
   let hooks_run = 0;
   let hooks_failed = 0;
+  let settled_max_ms = 0;
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
@@ -59,6 +60,7 @@ function main(): number {
     switchovers += result.switchovers;
     hooks_run += result.hooks_run;
     hooks_failed += result.hooks_failed;
+    settled_max_ms = Math.max(settled_max_ms, result.settled_ms ?? 0);
     if (args.verbose) for (const line of result.log) console.log(line);
     if (result.violation !== null) {
       violations += 1;
@@ -77,7 +79,8 @@ function main(): number {
     `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
       `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
       `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
-      `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed): ` +
+      `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed, ` +
+      `settled at most ${settled_max_ms} ms after healing): ` +
       `${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;

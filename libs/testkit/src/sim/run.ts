@@ -51,6 +51,11 @@ export interface RunResult {
   /** Pre-promote hooks run, and failed results delivered (exit, timeout). */
   readonly hooks_run: number;
   readonly hooks_failed: number;
+  /**
+   * How long after healing one writable primary that every agent agrees on was in place (to the
+   * settle check's 500 ms); null when a violation came first.
+   */
+  readonly settled_ms: number | null;
 }
 
 /** Share of seeds whose data-node clocks drift (each data-node's rate drawn on its own). */
@@ -148,13 +153,14 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
 export function runSeed(options: RunOptions): RunResult {
   const { world, fault_ms } = buildWorld(options);
   let violation: Violation | null = null;
+  let settled_ms: number | null = null;
   try {
     world.start();
     world.runUntil(WARMUP_MS);
     scheduleFaults(world, WARMUP_MS, fault_ms, options.data_node_crashes ?? true);
     world.runUntil(WARMUP_MS + fault_ms);
     heal(world);
-    runUntilSettled(world, WARMUP_MS + fault_ms);
+    settled_ms = runUntilSettled(world, WARMUP_MS + fault_ms);
   } catch (error) {
     if (!(error instanceof Violation)) throw error;
     violation = error;
@@ -171,17 +177,19 @@ export function runSeed(options: RunOptions): RunResult {
     writes_refused: world.clients.refused,
     hooks_run: world.checker.hooks_run,
     hooks_failed: world.checker.hooks_failed,
+    settled_ms,
   };
 }
 
-function runUntilSettled(world: World, heal_start_ms: number): void {
+/** Returns how long after healing the cluster was first seen settled (for good: checks in a row). */
+function runUntilSettled(world: World, heal_start_ms: number): number {
   let settled = 0;
   let reason: string | null = "not checked";
   for (let t = heal_start_ms + SETTLE_CHECK_MS; t <= heal_start_ms + HEAL_DEADLINE_MS; t += SETTLE_CHECK_MS) {
     world.runUntil(t);
     reason = world.unsettled();
     settled = reason === null ? settled + 1 : 0;
-    if (settled >= SETTLED_CHECKS) return;
+    if (settled >= SETTLED_CHECKS) return t - heal_start_ms - (SETTLED_CHECKS - 1) * SETTLE_CHECK_MS;
   }
   world.checker.fail(
     world.now_ms,
