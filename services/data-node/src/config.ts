@@ -57,8 +57,18 @@ export const DataNodeConfigSchema = Type.Object(
     redis_config_path: Type.Optional(NonEmpty),
     /** supervise: start redis-server fenced, so a restarted old primary takes no write. */
     start_fenced: Type.Optional(Type.Boolean()),
+    /** supervise: restart a crashed redis-server (default true), see restart-policy.ts. */
     restart_on_exit: Type.Optional(Type.Boolean()),
+    /** The first delay after a crash; doubled after each one up to restart_backoff_max_ms. */
     restart_delay_ms: Type.Optional(PositiveMs),
+    restart_backoff_max_ms: Type.Optional(PositiveMs),
+    /** A server that ran this long was stable: the next crash waits restart_delay_ms again. */
+    restart_stable_after_ms: Type.Optional(PositiveMs),
+    /** This many exits within crash_loop_window_ms: restarts stop (state crash_loop). */
+    crash_loop_max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    crash_loop_window_ms: Type.Optional(PositiveMs),
+    /** The crashed committed primary waits this long for another primary, then starts held. */
+    restart_primary_wait_ms: Type.Optional(PositiveMs),
     stop_grace_ms: Type.Optional(PositiveMs),
     /** Where the accepted epoch is persisted (one directory per data-node). */
     state_dir: NonEmpty,
@@ -120,6 +130,11 @@ export interface DataNodeConfig {
     readonly start_fenced: boolean;
     readonly restart_on_exit: boolean;
     readonly restart_delay_ms: number;
+    readonly restart_backoff_max_ms: number;
+    readonly restart_stable_after_ms: number;
+    readonly crash_loop_max: number;
+    readonly crash_loop_window_ms: number;
+    readonly restart_primary_wait_ms: number;
     readonly stop_grace_ms: number;
   } | null;
   readonly state_dir: string;
@@ -147,6 +162,11 @@ export const DEFAULTS = {
   hang_fence_after_ms: 500,
   lease_ms: 500,
   restart_delay_ms: 1000,
+  restart_backoff_max_ms: 30_000,
+  restart_stable_after_ms: 60_000,
+  crash_loop_max: 5,
+  crash_loop_window_ms: 600_000,
+  restart_primary_wait_ms: 30_000,
   stop_grace_ms: 2000,
   nats_connect_timeout_ms: 2000,
   nats_reconnect_wait_ms: 250,
@@ -202,6 +222,11 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
   if (hang_fence_after_ms >= command_timeout_ms) {
     return invalid(`${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`);
   }
+  const restart_delay_ms = c.restart_delay_ms ?? DEFAULTS.restart_delay_ms;
+  const restart_backoff_max_ms = c.restart_backoff_max_ms ?? DEFAULTS.restart_backoff_max_ms;
+  if (restart_backoff_max_ms < restart_delay_ms) {
+    return invalid(`${source}: /restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`);
+  }
   const host = c.redis.host ?? "127.0.0.1";
   return ok({
     node_id: c.node_id,
@@ -230,8 +255,13 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
             redis_server_path: c.redis_server_path ?? "redis-server",
             redis_config_path: c.redis_config_path ?? "",
             start_fenced: c.start_fenced ?? true,
-            restart_on_exit: c.restart_on_exit ?? false,
-            restart_delay_ms: c.restart_delay_ms ?? DEFAULTS.restart_delay_ms,
+            restart_on_exit: c.restart_on_exit ?? true,
+            restart_delay_ms,
+            restart_backoff_max_ms,
+            restart_stable_after_ms: c.restart_stable_after_ms ?? DEFAULTS.restart_stable_after_ms,
+            crash_loop_max: c.crash_loop_max ?? DEFAULTS.crash_loop_max,
+            crash_loop_window_ms: c.crash_loop_window_ms ?? DEFAULTS.crash_loop_window_ms,
+            restart_primary_wait_ms: c.restart_primary_wait_ms ?? DEFAULTS.restart_primary_wait_ms,
             stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
           }
         : null,

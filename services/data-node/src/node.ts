@@ -54,6 +54,7 @@ import { decideSelfFence } from "./self-fence.js";
 import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
+import { Restarter } from "./restarter.js";
 import { Supervisor } from "./supervisor.js";
 import { grantReceived, leaseLiftAllowed, newWriteLease, promoteLease, requestSent } from "./write-lease.js";
 
@@ -78,6 +79,8 @@ export class DataNode {
   private readonly logger: Logger;
   private readonly redis: RedisControl;
   private readonly supervisor: Supervisor | null;
+  /** Self-healing (restarter.ts): restarts after a crash; null in attach mode. */
+  private readonly restarter: Restarter | null;
   readonly counters = new Counters();
   private readonly tracer = getTracer("data-node");
   private state: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
@@ -140,6 +143,79 @@ export class DataNode {
             },
           );
     this.lease_grace_until_ms = performance.now() + config.lease_ms;
+    this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
+  }
+
+  private newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
+    return new Restarter(
+      {
+        enabled: supervise.restart_on_exit,
+        policy: {
+          backoff_initial_ms: supervise.restart_delay_ms,
+          backoff_max_ms: supervise.restart_backoff_max_ms,
+          stable_after_ms: supervise.restart_stable_after_ms,
+          crash_loop_max: supervise.crash_loop_max,
+          crash_loop_window_ms: supervise.crash_loop_window_ms,
+        },
+        primary_wait_ms: supervise.restart_primary_wait_ms,
+        self: this.config.announce,
+        topology_followed: this.config.master_name !== null,
+      },
+      {
+        logger: this.logger,
+        counters: this.counters,
+        now: () => performance.now(),
+        committedPrimary: () => this.committed?.record?.primary ?? null,
+        startServer: (extra_args) => this.restartServer(extra_args),
+        releaseHeld: (primary) => this.releaseHeld(primary),
+        changed: () => {
+          this.publish(this.nextStatus());
+        },
+      },
+    );
+  }
+
+  /** A restart after a crash: always fenced, so remember what `unfence` restores first. */
+  private async restartServer(extra_args: readonly string[]): Promise<void> {
+    const supervisor = this.supervisor;
+    const supervise = this.config.supervise;
+    if (supervisor === null || supervise === null || this.stopping) return;
+    await this.prepareSupervisedStart({ ...supervise, start_fenced: true });
+    if (this.stopped()) return; // stop() may have run during the await
+    this.child = { state: "running" };
+    this.observation = NO_OBSERVATION;
+    supervisor.start({ extra_args });
+  }
+
+  /** Ends the restarter's held state, behind the queued commands (restarter.ts). */
+  private releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      await this.freshProbe();
+      const observed = this.observation;
+      if (observed.answered !== true) return false;
+      const result = await this.redis.transaction(
+        roleChangeSteps(primary, (observed.config_file ?? "") !== "", []),
+        OPTIONAL_STEPS,
+      );
+      this.logger.warn(
+        {
+          event: "held_released",
+          as: primary === null ? "master (fenced)" : "replica",
+          primary,
+          ok: result.ok,
+          ...(result.ok ? { done: result.value } : { error: result.error.message }),
+        },
+        "restarted server released from held",
+      );
+      await this.freshProbe();
+      return result.ok;
+    };
+    const released = this.commands.then(run, run);
+    this.commands = released.then(
+      () => undefined,
+      () => undefined,
+    );
+    return released;
   }
 
   async start(): Promise<Result<void>> {
@@ -165,6 +241,7 @@ export class DataNode {
       } else {
         this.supervisor.start();
       }
+      this.restarter?.started();
     }
     this.redis.start();
     this.timers.push(
@@ -339,6 +416,7 @@ export class DataNode {
   private onTopology(record: WireTopologyRecord | null, revision: number): void {
     if (this.committed !== null && revision <= this.committed.revision) return;
     this.committed = { record, revision };
+    this.restarter?.onTopology();
     this.logger.info(
       {
         event: "topology_observed",
@@ -393,6 +471,7 @@ export class DataNode {
         this.lease_fenced = false;
       }
     }
+    this.restarter?.onObservation(observation);
     this.publishIfChanged();
     this.scheduleEvaluation();
   }
@@ -402,18 +481,7 @@ export class DataNode {
     this.last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
     this.publishIfChanged();
     this.logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
-    const supervise = this.config.supervise;
-    if (supervise?.restart_on_exit === true && !this.stopping && this.supervisor !== null) {
-      const supervisor = this.supervisor;
-      this.timers.push(
-        setTimeout(() => {
-          if (this.stopping) return;
-          this.child = { state: "running" };
-          this.observation = NO_OBSERVATION;
-          supervisor.start();
-        }, supervise.restart_delay_ms),
-      );
-    }
+    if (!this.stopping) this.restarter?.onExit();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -429,7 +497,7 @@ export class DataNode {
   }
 
   private nextStatus(): NodeStatusReport {
-    return buildStatus({
+    const status = buildStatus({
       cluster_id: this.config.cluster_id,
       node_id: this.config.node_id,
       address: this.config.announce,
@@ -444,6 +512,9 @@ export class DataNode {
       seq: this.seq + 1,
       now_ms: Date.now(),
     });
+    if (this.restarter === null) return status;
+    const healing = this.restarter.report();
+    return { ...status, restart: healing.restart, ...(healing.data_lost ? { data_lost: true } : {}) };
   }
 
   private publishIfChanged(): void {
@@ -968,6 +1039,7 @@ export class DataNode {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.restarter?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.topology?.stop();
     const nc = this.nc;

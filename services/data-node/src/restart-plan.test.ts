@@ -15,7 +15,7 @@ const base: RestartPlanInput = {
   primary_wait_ms: 30_000,
 };
 
-test("another committed primary: start as its replica, whatever the role before", () => {
+void test("another committed primary: start as its replica, whatever the role before", () => {
   for (const last_role of ["master", "slave", null] as const) {
     assert.deepEqual(planRestart({ ...base, committed_primary: other, last_role }), {
       action: "replica_of",
@@ -24,25 +24,25 @@ test("another committed primary: start as its replica, whatever the role before"
   }
 });
 
-test("the committed primary itself: wait for another primary, then start held (never writable)", () => {
+void test("the committed primary itself: wait for another primary, then start held (never writable)", () => {
   const mine = { ...base, committed_primary: self, last_role: "master" as const };
   assert.deepEqual(planRestart(mine), { action: "wait", until_ms: 31_000 });
   const late = planRestart({ ...mine, now_ms: 31_000 });
   assert.equal(late.action, "held");
 });
 
-test("a master before the crash with no topology known: held, at once when none is followed", () => {
+void test("a master before the crash with no topology known: held, at once when none is followed", () => {
   const unknown = { ...base, last_role: "master" as const };
   assert.equal(planRestart(unknown).action, "wait");
   assert.equal(planRestart({ ...unknown, topology_followed: false }).action, "held");
 });
 
-test("a replica with no topology known starts as configured", () => {
+void test("a replica with no topology known starts as configured", () => {
   assert.deepEqual(planRestart(base), { action: "as_configured" });
   assert.deepEqual(planRestart({ ...base, last_role: null }), { action: "as_configured" });
 });
 
-test("data check: empty only when it had keys and has none, and only once loaded", () => {
+void test("data check: empty only when it had keys and has none, and only once loaded", () => {
   assert.equal(dataCheck({ keys_before: 10, keys_now: 0, loading: true }), "loading");
   assert.equal(dataCheck({ keys_before: 10, keys_now: 0, loading: false }), "empty");
   assert.equal(dataCheck({ keys_before: 10, keys_now: 3, loading: false }), "intact");

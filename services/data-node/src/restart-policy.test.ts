@@ -32,7 +32,7 @@ function crashes(
   return { state, effects, now_ms };
 }
 
-test("the delay doubles after each crash, up to the cap", () => {
+void test("the delay doubles after each crash, up to the cap", () => {
   const capped = { ...policy, crash_loop_max: 100 };
   let state = initialRestartState(capped);
   const delays: number[] = [];
@@ -45,7 +45,7 @@ test("the delay doubles after each crash, up to the cap", () => {
   assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
 });
 
-test("a server that ran for stable_after_ms starts the back-off again from the initial delay", () => {
+void test("a server that ran for stable_after_ms starts the back-off again from the initial delay", () => {
   const early = crashes(3, 10);
   assert.equal(early.state.next_delay_ms, 8000);
   const stable = stepRestart(policy, stepRestart(policy, early.state, { type: "started", now_ms: 0 }).state, {
@@ -56,7 +56,7 @@ test("a server that ran for stable_after_ms starts the back-off again from the i
   assert.equal(stable.state.next_delay_ms, 2000);
 });
 
-test("crash_loop_max exits inside the window: no restart, one crash_loop effect, then silence", () => {
+void test("crash_loop_max exits inside the window: no restart, one crash_loop effect, then silence", () => {
   const looped = crashes(5, 10);
   assert.equal(looped.state.crash_loop, true);
   assert.deepEqual(looped.effects.at(-1), { type: "crash_loop", exits_in_window: 5, window_ms: 600_000 });
@@ -66,7 +66,7 @@ test("crash_loop_max exits inside the window: no restart, one crash_loop effect,
   assert.equal(again.state.crash_loop, true);
 });
 
-test("exits spread wider than the window never make a crash loop", () => {
+void test("exits spread wider than the window never make a crash loop", () => {
   const spread = { ...policy, crash_loop_window_ms: 5000 };
   let state = initialRestartState(spread);
   for (let i = 0; i < 20; i++) {
@@ -80,7 +80,7 @@ test("exits spread wider than the window never make a crash loop", () => {
   assert.equal(state.exits_ms.length, 1);
 });
 
-test("reset ends a crash loop with a restart_now and the initial delay; outside a loop it only resets", () => {
+void test("reset ends a crash loop with a restart_now and the initial delay; outside a loop it only resets", () => {
   const looped = crashes(5, 10);
   const reset = stepRestart(policy, looped.state, { type: "reset", now_ms: looped.now_ms });
   assert.deepEqual(reset.effects, [{ type: "restart_now" }]);
@@ -91,7 +91,7 @@ test("reset ends a crash loop with a restart_now and the initial delay; outside 
   assert.equal(calmReset.state.next_delay_ms, 1000);
 });
 
-test("a policy with the cap below the first delay is a programmer error", () => {
+void test("a policy with the cap below the first delay is a programmer error", () => {
   assert.throws(() => {
     assertPolicy({ ...policy, backoff_max_ms: 10 });
   }, /backoff_initial_ms <= backoff_max_ms/);
