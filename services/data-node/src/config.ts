@@ -69,6 +69,8 @@ export const DataNodeConfigSchema = Type.Object(
     crash_loop_window_ms: Type.Optional(PositiveMs),
     /** The crashed committed primary waits this long for another primary, then starts held. */
     restart_primary_wait_ms: Type.Optional(PositiveMs),
+    /** SIGTERM of a primary's data-node: switch over first, for at most this long (0 = off). */
+    shutdown_switchover_timeout_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     stop_grace_ms: Type.Optional(PositiveMs),
     /** Where the accepted epoch is persisted (one directory per data-node). */
     state_dir: NonEmpty,
@@ -135,6 +137,7 @@ export interface DataNodeConfig {
     readonly crash_loop_max: number;
     readonly crash_loop_window_ms: number;
     readonly restart_primary_wait_ms: number;
+    readonly shutdown_switchover_timeout_ms: number;
     readonly stop_grace_ms: number;
   } | null;
   readonly state_dir: string;
@@ -167,6 +170,7 @@ export const DEFAULTS = {
   crash_loop_max: 5,
   crash_loop_window_ms: 600_000,
   restart_primary_wait_ms: 30_000,
+  shutdown_switchover_timeout_ms: 30_000,
   stop_grace_ms: 2000,
   nats_connect_timeout_ms: 2000,
   nats_reconnect_wait_ms: 250,
@@ -198,6 +202,7 @@ export function applyEnv(input: Json, env: Readonly<Record<string, string | unde
   set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
   set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
   set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
   return out;
 }
 
@@ -262,6 +267,8 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
             crash_loop_max: c.crash_loop_max ?? DEFAULTS.crash_loop_max,
             crash_loop_window_ms: c.crash_loop_window_ms ?? DEFAULTS.crash_loop_window_ms,
             restart_primary_wait_ms: c.restart_primary_wait_ms ?? DEFAULTS.restart_primary_wait_ms,
+            shutdown_switchover_timeout_ms:
+              c.shutdown_switchover_timeout_ms ?? DEFAULTS.shutdown_switchover_timeout_ms,
             stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
           }
         : null,

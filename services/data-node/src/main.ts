@@ -52,7 +52,7 @@ async function main(): Promise<number> {
       logger.info({ event: "shutdown", signal }, "shutting down");
       stopping = true;
       node
-        .stop()
+        .shutdown(signal)
         .then(() => otel?.shutdown())
         .then(() => ops?.close())
         .then(resolve, resolve);

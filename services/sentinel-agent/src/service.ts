@@ -38,6 +38,7 @@ import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { LeaseDesk } from "./lease-desk.js";
+import { SwitchoverDesk } from "./switchover-desk.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
@@ -370,6 +371,15 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   }, TICK_MS);
   status.start(nc);
   leases.start(nc);
+  // Switchover before a primary's planned shutdown, asked by its data-node (issue 18).
+  new SwitchoverDesk({
+    cluster_id: plane.cluster_id,
+    myid,
+    primary_of: (name) => loop.state.masters.get(name)?.address ?? null,
+    admin: (command) => loop.admin(command),
+    on_malformed: malformed,
+    logger,
+  }).start(nc);
   peers.start();
   const stopWatch = topology.watch((record, revision) => {
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });

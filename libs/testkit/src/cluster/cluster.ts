@@ -341,6 +341,9 @@ async function startGroup(
         state_dir: join(dir, "state"),
         poll_interval_ms: 100,
         probe_timeout_ms: 300,
+        // Teardown stops every process at once with a short grace: a primary's switchover then
+        // would outlive the grace and leave its redis-server behind. Tests of it opt in.
+        shutdown_switchover_timeout_ms: 0,
         ...options.data_node_config,
       }),
     );
