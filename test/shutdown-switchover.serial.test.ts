@@ -111,5 +111,13 @@ void test("SIGTERM of the primary's data-node under writes: switchover first, 0 
     // Agents first: the new primary's data-node then stops at once at teardown (no agent answers
     // its switchover request) instead of outliving the harness's grace and leaving its server.
     await Promise.all(cluster.agents.map((agent) => agent.process.stop(5000)));
+    // With no agent left, the new primary's data-node stops without waiting out its timeout.
+    const best_since = best.dataNode.lineCount();
+    const best_exit = await best.dataNode.stop(20_000);
+    assert.equal(best_exit.code, 0);
+    await best.dataNode.waitForLog((r) => r["event"] === "shutdown_switchover_no_agents", {
+      timeout_ms: 1000,
+      since: best_since,
+    });
   });
 });
