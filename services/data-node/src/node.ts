@@ -7,7 +7,7 @@
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
 //   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001)
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
   decodeLeaseGrant,
@@ -56,6 +56,7 @@ import { decideSelfFence } from "./self-fence.js";
 import type { FenceReason, SelfFenceDecision, ServerView } from "./self-fence.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
+import { checkReinit, dataFiles } from "./reinit.js";
 import { Restarter } from "./restarter.js";
 import { shutdownPlan, switchoverDone } from "./shutdown-plan.js";
 import { Supervisor } from "./supervisor.js";
@@ -119,6 +120,8 @@ export class DataNode {
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
   private fence_note: string | null = null;
   private evaluation_scheduled = false;
+  /** reinit stops redis-server itself: that exit is no crash. */
+  private reinit_stopping = false;
 
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
@@ -480,6 +483,12 @@ export class DataNode {
   }
 
   private onChildExit(code: number | null, signal: string | null): void {
+    if (this.reinit_stopping) {
+      // Our own stop for a reinit: no crash, nothing to restart here.
+      this.child = { state: "exited", code, signal };
+      this.logger.info({ event: "redis_stopped", reason: "reinit" }, "redis-server stopped for reinit");
+      return;
+    }
     this.child = { state: "exited", code, signal };
     this.last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
     this.publishIfChanged();
@@ -659,6 +668,9 @@ export class DataNode {
       await this.freshProbe();
       return this.finish("status", [], true);
     }
+    if (command.type === "reinit" || command.type === "restart_reset") {
+      return this.operatorCommand(request, command.type);
+    }
     const decision = checkEpoch(this.accepted(), request);
     if (!decision.accept) return errorReply(node_id, this.accepted(), decision.error);
     const done: string[] = [];
@@ -732,6 +744,100 @@ export class DataNode {
     done.push(...result.value);
     await this.freshProbe();
     return this.finish(command.type, done, false);
+  }
+
+  /**
+   * Operator commands (an agent relays them from the API): refused for a stale epoch, but they
+   * take no part in failovers, so any agent may send them at the current epoch and they raise
+   * none. restart_reset ends a crash loop; reinit resyncs a replica from nothing (reinit.ts).
+   */
+  private async operatorCommand(
+    request: NodeCommandRequest,
+    type: "reinit" | "restart_reset",
+  ): Promise<NodeCommandReply> {
+    const node_id = this.config.node_id;
+    if (request.epoch < this.state.epoch) {
+      const held = this.accepted();
+      return errorReply(
+        node_id,
+        held,
+        spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
+      );
+    }
+    if (type === "restart_reset") {
+      const restarter = this.restarter;
+      if (restarter === null) {
+        return errorReply(
+          node_id,
+          this.accepted(),
+          spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
+        );
+      }
+      const done = [restarter.reset()];
+      await this.freshProbe();
+      return this.finishOperator(type, done);
+    }
+    await this.freshProbe();
+    const check = checkReinit({
+      supervised: this.supervisor !== null,
+      answered: this.observation.answered === true,
+      role: this.observation.info?.role ?? null,
+      committed_primary: this.committed?.record?.primary ?? null,
+      self: this.config.announce,
+    });
+    if (!check.ok) return errorReply(node_id, this.accepted(), spError(check.code, [check.reason]));
+    const config = await this.redis.configGet(["dir", "dbfilename", "appenddirname", "appendfilename"]);
+    if (!config.ok) return errorReply(node_id, this.accepted(), config.error);
+    const files = dataFiles(config.value);
+    this.logger.warn(
+      { event: "reinit", primary: check.primary, files },
+      "reinit: dropping data, full resync",
+    );
+    this.reinit_stopping = true;
+    try {
+      await this.supervisor?.stop();
+    } finally {
+      this.reinit_stopping = false;
+    }
+    for (const file of files) await rm(file, { recursive: true, force: true });
+    this.restarter?.reinitialised();
+    await this.restartServer(["--replicaof", check.primary.host, String(check.primary.port)]);
+    this.restarter?.started();
+    const done = [
+      "redis-server stopped",
+      ...files.map((file) => `removed ${file}`),
+      `started as replica of ${check.primary.host}:${check.primary.port} (full sync)`,
+    ];
+    await this.freshProbe();
+    return this.finishOperator(type, done);
+  }
+
+  /** The reply of an operator command: whatever the server answers now (it may be starting). */
+  private finishOperator(command: "reinit" | "restart_reset", done: readonly string[]): NodeCommandReply {
+    const status = this.nextStatus();
+    this.publish(status);
+    const reply = okReply(this.config.node_id, this.accepted(), {
+      command,
+      done,
+      status,
+      include_status: true,
+    });
+    if (reply !== null) return reply;
+    // No role to report (a server still starting, a crash loop): the command itself was done.
+    return {
+      v: PROTOCOL_VERSION,
+      type: "node_command_reply",
+      node_id: this.config.node_id,
+      epoch: this.state.epoch,
+      epoch_issuer: this.state.issuer,
+      ok: true,
+      command,
+      done: [...done],
+      role: "slave",
+      offset: 0,
+      fenced: status.fenced,
+      status,
+    };
   }
 
   private async clearFenceSaved(done: string[]): Promise<void> {

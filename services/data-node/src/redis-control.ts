@@ -128,6 +128,21 @@ export class RedisControl {
     }
   }
 
+  /** CONFIG GET of each name (reinit needs the data files' paths); a failed read is an error. */
+  async configGet(names: readonly string[]): Promise<Result<Map<string, string>>> {
+    try {
+      const values = new Map<string, string>();
+      for (const name of names) {
+        const reply = (await this.client.call("CONFIG", "GET", name)) as string[];
+        const value = reply[1];
+        if (value !== undefined) values.set(name, value);
+      }
+      return ok(values);
+    } catch (error) {
+      return err(this.commandError([["CONFIG", ["GET", ...names]]], error));
+    }
+  }
+
   private failed(error: string): Observation {
     return { answered: false, info: null, min_replicas_to_write: null, config_file: null, error };
   }

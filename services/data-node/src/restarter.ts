@@ -104,6 +104,13 @@ export class Restarter {
     return was === "crash_loop" ? "crash loop reset: restarting" : "back-off reset";
   }
 
+  /** A reinit dropped the data on purpose: not promotable until it has synced (data_lost). */
+  reinitialised(): void {
+    this.check_pending = false;
+    this.data_lost = true;
+    this.setPhase(this.options.enabled ? "running" : "off");
+  }
+
   onTopology(): void {
     if (this.phase === "waiting_for_primary") this.planNow();
     // Held (empty, or not yet checked): another primary now exists, follow it (a full sync).

@@ -39,6 +39,7 @@ import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { LeaseDesk } from "./lease-desk.js";
 import { SwitchoverDesk } from "./switchover-desk.js";
+import { sendNodeOp } from "./node-ops.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
@@ -289,6 +290,20 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       },
       admin: (command) => loop.admin(command),
     },
+    node_op: (master_name, address, op) =>
+      sendNodeOp(
+        nc,
+        {
+          cluster_id: plane.cluster_id,
+          issuer: myid,
+          epoch: loop.state.masters.get(master_name)?.config_epoch ?? 0,
+          // A reinit stops and starts redis-server: give it the admin bound, not a probe's.
+          timeout_ms: REST_LIMITS_DEFAULT.admin_timeout_ms,
+          node_for: (target) => status.nodeFor(target),
+        },
+        address,
+        op,
+      ),
     events,
     topology,
     nc,
