@@ -7,7 +7,7 @@ import { decodeNodeStatus, nodeStatusSubject } from "@sentinel-plane/protocol";
 import type { NodeStatusReport } from "@sentinel-plane/protocol";
 import type { Redis } from "@sentinel-plane/runtime";
 import type { Cluster, RedisNode } from "@sentinel-plane/testkit";
-import { startCluster, withProcesses } from "@sentinel-plane/testkit";
+import { REST_TOKEN_DEFAULT, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import { EVENT_TIMEOUT_MS, THREE_AGENTS, discovered, writable } from "./support/agents.js";
 import { eventually, redisClient, redisPid } from "./support/redis.js";
 
@@ -124,8 +124,53 @@ void test("a SIGKILLed replica comes back as a replica of the primary; one that 
     // A restart would have made the phase running (restarter.ts) and the process running.
     assert.equal(later.restart?.state, "crash_loop");
     assert.equal(later.process.state, "exited");
+
+    // The operator's reset (REST, role operate) restarts it at once, as the primary's replica.
+    const reset_since = replica.dataNode.lineCount();
+    const reset = await post(cluster, `/v1/masters/mymaster/nodes/127.0.0.1:${replica.port}/reset-restarts`);
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    const restarted = await replica.dataNode.waitForLog((r) => r["event"] === "redis_started", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since: reset_since,
+    });
+    cluster.procs.adoptPid(Number(restarted["pid"]));
+    await replicaOf(cluster, replica.port, primary.port);
+
+    // reinit: its data dropped and synced again in full; refused on the primary.
+    const refused = await post(cluster, `/v1/masters/mymaster/replicas/127.0.0.1:${primary.port}/reinit`);
+    assert.equal(refused.status, 422);
+    const syncs_full = async (): Promise<number> =>
+      Number(/sync_full:(\d+)/.exec(await writer.info("stats"))?.[1] ?? Number.NaN);
+    const full_before = await syncs_full();
+    const reinit_since = replica.dataNode.lineCount();
+    const reinit = await post(cluster, `/v1/masters/mymaster/replicas/127.0.0.1:${replica.port}/reinit`);
+    assert.equal(reinit.status, 200, JSON.stringify(reinit.body));
+    const reinit_started = await replica.dataNode.waitForLog((r) => r["event"] === "redis_started", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since: reinit_since,
+    });
+    cluster.procs.adoptPid(Number(reinit_started["pid"]));
+    await replicaOf(cluster, replica.port, primary.port);
+    assert.ok((await syncs_full()) > full_before, "the primary sent a full copy");
+    await polled(
+      cluster,
+      replica.port,
+      "the key is back after reinit",
+      async (c) => (await c.get("before-crash")) === "1",
+    );
   });
 });
+
+/** POST to the first agent's REST API with the test token. */
+async function post(cluster: Cluster, path: string): Promise<{ status: number; body: unknown }> {
+  const port = cluster.agents[0]?.rest_port ?? 0;
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${REST_TOKEN_DEFAULT}` },
+    signal: AbortSignal.timeout(EVENT_TIMEOUT_MS),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
 
 void test("a SIGKILLed primary: failover, then the old node comes back as a replica of the new primary", async (t) => {
   await withProcesses(t, async (procs) => {

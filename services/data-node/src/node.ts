@@ -78,6 +78,9 @@ interface CommandMessage {
   respond(data: string): boolean;
 }
 
+/** Probes a reinit makes before it refuses a server that does not answer. */
+const REINIT_PROBES_MAX = 5;
+
 export class DataNode {
   private readonly config: DataNodeConfig;
   private readonly logger: Logger;
@@ -777,7 +780,12 @@ export class DataNode {
       await this.freshProbe();
       return this.finishOperator(type, done);
     }
-    await this.freshProbe();
+    // A role change's CLIENT KILL may have just closed our connection: a few probes, bounded.
+    for (let attempt = 0; attempt < REINIT_PROBES_MAX; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
+      await this.freshProbe();
+      if (this.observation.answered === true) break;
+    }
     const check = checkReinit({
       supervised: this.supervisor !== null,
       answered: this.observation.answered === true,
