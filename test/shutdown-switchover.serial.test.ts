@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Redis } from "@sentinel-plane/runtime";
-import { startCluster, withProcesses } from "@sentinel-plane/testkit";
+import { REST_TOKEN_DEFAULT, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Harness } from "@sentinel-plane/testkit";
 import { EVENT_TIMEOUT_MS, THREE_AGENTS, discovered, writable } from "./support/agents.js";
 import { missingKeys, redisClient } from "./support/redis.js";
@@ -108,6 +108,22 @@ void test("SIGTERM of the primary's data-node under writes: switchover first, 0 
     const missing = await missingKeys(client, writer.acked);
     assert.deepEqual(missing, [], `${missing.length} of ${writer.acked.length} acknowledged writes lost`);
     assert.ok(writer.acked.length >= 400);
+
+    // The same planned stop through the API: the replica's data-node just stops (exit 0).
+    const other = cluster.redis[2];
+    assert.ok(other);
+    const rest_port = cluster.agents[0]?.rest_port ?? 0;
+    const response = await fetch(
+      `http://127.0.0.1:${rest_port}/v1/masters/${cluster.master_name}/nodes/127.0.0.1:${other.port}/shutdown`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${REST_TOKEN_DEFAULT}` },
+        signal: AbortSignal.timeout(EVENT_TIMEOUT_MS),
+      },
+    );
+    assert.equal(response.status, 200, await response.text());
+    const other_exit = await other.dataNode.exited;
+    assert.equal(other_exit.code, 0);
     // Agents first: the new primary's data-node then stops at once at teardown (no agent answers
     // its switchover request) instead of outliving the harness's grace and leaving its server.
     await Promise.all(cluster.agents.map((agent) => agent.process.stop(5000)));

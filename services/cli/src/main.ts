@@ -198,6 +198,14 @@ program
   });
 
 program
+  .command("shutdown <name> <host:port>")
+  .description("planned stop of a node's data-node and redis-server (a primary switches over first)")
+  .action(async (name: string, address: string) => {
+    const { shutdown } = await import("./commands/node-ops.js");
+    await shutdown(await context(), name, address);
+  });
+
+program
   .command("monitor <name> <host> <port> <quorum>")
   .description("start monitoring a master")
   .option("--down-after-ms <ms>", "down-after-milliseconds")

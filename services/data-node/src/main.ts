@@ -60,6 +60,10 @@ async function main(): Promise<number> {
     process.once("SIGTERM", () => {
       shutdown("SIGTERM");
     });
+    // The `shutdown` command (REST, CLI through an agent): a planned stop like SIGTERM.
+    node.onShutdownRequest(() => {
+      shutdown("api");
+    });
     process.once("SIGINT", () => {
       shutdown("SIGINT");
     });

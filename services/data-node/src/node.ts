@@ -123,6 +123,9 @@ export class DataNode {
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
   private fence_note: string | null = null;
   private evaluation_scheduled = false;
+  private shutting_down: Promise<void> | null = null;
+  /** What a `shutdown` command runs (main.ts: the same path as SIGTERM); null: refused. */
+  private on_shutdown_request: (() => void) | null = null;
   /** reinit stops redis-server itself: that exit is no crash. */
   private reinit_stopping = false;
 
@@ -671,7 +674,7 @@ export class DataNode {
       await this.freshProbe();
       return this.finish("status", [], true);
     }
-    if (command.type === "reinit" || command.type === "restart_reset") {
+    if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
       return this.operatorCommand(request, command.type);
     }
     const decision = checkEpoch(this.accepted(), request);
@@ -756,7 +759,7 @@ export class DataNode {
    */
   private async operatorCommand(
     request: NodeCommandRequest,
-    type: "reinit" | "restart_reset",
+    type: "reinit" | "restart_reset" | "shutdown",
   ): Promise<NodeCommandReply> {
     const node_id = this.config.node_id;
     if (request.epoch < this.state.epoch) {
@@ -766,6 +769,17 @@ export class DataNode {
         held,
         spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
       );
+    }
+    if (type === "shutdown") {
+      const requested = this.on_shutdown_request;
+      if (requested === null) {
+        return errorReply(node_id, this.accepted(), spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]));
+      }
+      // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
+      // command queue this command occupies.
+      setTimeout(requested, 0);
+      await this.freshProbe();
+      return this.finishOperator(type, ["shutdown started (a primary switches over first)"]);
     }
     if (type === "restart_reset") {
       const restarter = this.restarter;
@@ -821,7 +835,10 @@ export class DataNode {
   }
 
   /** The reply of an operator command: whatever the server answers now (it may be starting). */
-  private finishOperator(command: "reinit" | "restart_reset", done: readonly string[]): NodeCommandReply {
+  private finishOperator(
+    command: "reinit" | "restart_reset" | "shutdown",
+    done: readonly string[],
+  ): NodeCommandReply {
     const status = this.nextStatus();
     this.publish(status);
     const reply = okReply(this.config.node_id, this.accepted(), {
@@ -1152,12 +1169,23 @@ export class DataNode {
 
   // ------------------------------------------------------------------------------------------
 
+  /** The `shutdown` command's handler (main.ts: the same path as SIGTERM). */
+  onShutdownRequest(handler: () => void): void {
+    this.on_shutdown_request = handler;
+  }
+
   /**
    * A planned stop (SIGTERM): a primary first asks the agents for a zero-loss switchover
    * (shutdown-plan.ts), waits until another primary is committed or it was demoted, at most
    * shutdown_switchover_timeout_ms, then stops whatever happened, and says so.
    */
-  async shutdown(reason: string): Promise<void> {
+  shutdown(reason: string): Promise<void> {
+    // SIGTERM after a `shutdown` command (or the reverse) joins the stop under way.
+    this.shutting_down ??= this.shutdownOnce(reason);
+    return this.shutting_down;
+  }
+
+  private async shutdownOnce(reason: string): Promise<void> {
     const supervise = this.config.supervise;
     const timeout_ms = supervise?.shutdown_switchover_timeout_ms ?? 0;
     const plan = shutdownPlan({

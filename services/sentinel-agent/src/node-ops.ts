@@ -11,7 +11,7 @@ import {
 import { errorMessage } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 
-export type NodeOp = "reinit" | "restart_reset";
+export type NodeOp = "reinit" | "restart_reset" | "shutdown";
 
 export type NodeOpOutcome =
   | { readonly ok: true; readonly node_id: string; readonly done: readonly string[] }

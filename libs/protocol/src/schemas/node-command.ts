@@ -16,6 +16,8 @@ export const NodeCommandBodySchema = Type.Union([
   Type.Object({ type: Type.Literal("reinit") }, { additionalProperties: false }),
   /** Operator: reset the restart back-off and crash-loop count (ends a crash loop). */
   Type.Object({ type: Type.Literal("restart_reset") }, { additionalProperties: false }),
+  /** Operator: a planned stop of the data-node and its server (a primary switches over first). */
+  Type.Object({ type: Type.Literal("shutdown") }, { additionalProperties: false }),
 ]);
 
 export const NODE_COMMAND_TYPES = [
@@ -26,6 +28,7 @@ export const NODE_COMMAND_TYPES = [
   "status",
   "reinit",
   "restart_reset",
+  "shutdown",
 ] as const;
 
 export const NodeCommandTypeSchema = Type.Union([
@@ -36,6 +39,7 @@ export const NodeCommandTypeSchema = Type.Union([
   Type.Literal("status"),
   Type.Literal("reinit"),
   Type.Literal("restart_reset"),
+  Type.Literal("shutdown"),
 ]);
 
 export const NodeCommandRequestSchema = Type.Object(

@@ -1,5 +1,6 @@
 // `reinit <name> <host:port>` (drop a replica's data, full resync from the primary) and
-// `reset-restarts <name> <host:port>` (end a node's crash loop): REST only, relayed by the agent
+// `reset-restarts <name> <host:port>` (end a node's crash loop) and `shutdown <name> <host:port>`
+// (a planned stop; a primary switches over first): REST only, relayed by the agent
 // to the node's data-node (issue 18).
 import { firstAnswer } from "../client/agents.js";
 import type { Context } from "./context.js";
@@ -30,4 +31,9 @@ export async function reinit(context: Context, name: string, address: string): P
 export async function resetRestarts(context: Context, name: string, address: string): Promise<void> {
   const path = `/v1/masters/${encodeURIComponent(name)}/nodes/${encodeURIComponent(address)}/reset-restarts`;
   await relay(context, path, `restarts of ${address} (${name}) reset`);
+}
+
+export async function shutdown(context: Context, name: string, address: string): Promise<void> {
+  const path = `/v1/masters/${encodeURIComponent(name)}/nodes/${encodeURIComponent(address)}/shutdown`;
+  await relay(context, path, `shutdown of ${address} (${name}) started: a primary switches over first`);
 }

@@ -8,6 +8,7 @@ import type { Fixture } from "../test-support.js";
 
 const REINIT = "/v1/masters/{name}/replicas/{addr}/reinit";
 const RESET = "/v1/masters/{name}/nodes/{addr}/reset-restarts";
+const SHUTDOWN = "/v1/masters/{name}/nodes/{addr}/shutdown";
 
 /** POSTs and checks the response against the app's own OpenAPI document. */
 async function post(f: Fixture, url: string, path: string, headers: Record<string, string> = AUTH) {
@@ -63,4 +64,14 @@ void test("a data-node's refusal comes back as 422 with its code; no token, no r
   const anonymous = await post(f, "/v1/masters/mymaster/nodes/127.0.0.1:6379/reset-restarts", RESET, {});
   assert.equal(anonymous.statusCode, 401);
   assert.equal(calls.length, 1);
+});
+
+void test("shutdown of any node of the master (the primary too) is relayed", async () => {
+  const { calls, node_op } = recorder({ ok: true, node_id: "n0", done: ["shutdown started"] });
+  const f = await fixture({ node_op });
+  const ok = await post(f, "/v1/masters/mymaster/nodes/127.0.0.1:6379/shutdown", SHUTDOWN);
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual(calls, [
+    { master: "mymaster", address: { host: "127.0.0.1", port: 6379 }, op: "shutdown" },
+  ]);
 });

@@ -6,6 +6,7 @@ import { Type } from "typebox";
 import { spError } from "@sentinel-plane/protocol";
 import type { Address } from "@sentinel-plane/core";
 import { parseHostPort } from "../address.js";
+import type { NodeOp } from "../../node-ops.js";
 import type { RestDeps } from "../deps.js";
 import { ERROR_RESPONSES, MasterNameParam } from "../schemas.js";
 
@@ -46,7 +47,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
       throw spError("SP_ERR_NOT_HEALTHY_REPLICA", [addr, `not a node of ${name}`]);
     return address;
   };
-  const relay = async (name: string, address: Address, op: "reinit" | "restart_reset") => {
+  const relay = async (name: string, address: Address, op: NodeOp) => {
     const node_op = deps.node_op;
     if (node_op === undefined)
       throw spError("SP_ERR_UNAVAILABLE", ["node commands are not available on this agent"]);
@@ -92,6 +93,26 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     async (request) => {
       const { name, addr } = request.params;
       return relay(name, nodeOf(name, addr, "any"), "restart_reset");
+    },
+  );
+
+  app.post(
+    "/v1/masters/:name/nodes/:addr/shutdown",
+    {
+      schema: {
+        operationId: "shutdownNode",
+        summary:
+          "Planned stop of a node's data-node and redis-server: a primary first switches over (zero loss), " +
+          "bounded by the data-node's shutdown_switchover_timeout_ms; a replica just stops.",
+        tags: TAGS,
+        security: SECURITY,
+        params: NodeParams,
+        response: { 200: NodeOpResultSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { name, addr } = request.params;
+      return relay(name, nodeOf(name, addr, "any"), "shutdown");
     },
   );
 
