@@ -169,7 +169,7 @@ async function post(cluster: Cluster, path: string): Promise<{ status: number; b
     headers: { authorization: `Bearer ${REST_TOKEN_DEFAULT}` },
     signal: AbortSignal.timeout(EVENT_TIMEOUT_MS),
   });
-  return { status: response.status, body: (await response.json()) };
+  return { status: response.status, body: await response.json() };
 }
 
 void test("a SIGKILLed primary: failover, then the old node comes back as a replica of the new primary", async (t) => {
