@@ -239,6 +239,41 @@ void test("a primary restarted with an empty data directory is held: replicas ke
   });
 });
 
+void test("nobody can take over and the data is intact: held, then a fenced master the agents unfence", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      ...THREE_AGENTS,
+      replica_priorities: [0, 0],
+      data_node_config: { ...RESTART, restart_primary_wait_ms: 1500 },
+    });
+    const [primary] = cluster.redis;
+    assert.ok(primary);
+    await discovered(cluster);
+    await writable(cluster, primary.port);
+    const writer = await redisClient(procs, primary.port);
+    for (let i = 0; i < 100; i++) await writer.set(`key:${i}`, String(i));
+    await writer.call("SAVE"); // an RDB on disk: the restart loads it
+    const offset = Number(/master_repl_offset:(\d+)/.exec(await writer.info("replication"))?.[1]);
+    await nextReport(cluster, primary, (s) => (s.info?.master_repl_offset ?? -1) >= offset);
+    const since = primary.dataNode.lineCount();
+
+    const restart = await killAndAwaitRestart(cluster, primary);
+    assert.equal(restart.as, "held");
+    const released = await primary.dataNode.waitForLog((r) => r["event"] === "held_released", {
+      timeout_ms: EVENT_TIMEOUT_MS,
+      since,
+    });
+    assert.equal(released["as"], "master (fenced)");
+    assert.equal(released["ok"], true);
+    await polled(cluster, primary.port, "writable again (unfenced by the agents)", async (c) => {
+      await c.set("after-restart", "1"); // -NOREPLICAS while fenced
+      return true;
+    });
+    const client = await redisClient(procs, primary.port);
+    assert.equal(await client.get("key:99"), "99", "its data came back");
+  });
+});
+
 /** The node's next status report that satisfies `match`, read from NATS. */
 async function nextReport(
   cluster: Cluster,
