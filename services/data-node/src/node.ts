@@ -18,8 +18,6 @@ import {
   agentSubjectSender,
   nodeLeaseSubject,
   nodeStatusSubject,
-  nodeSwitchoverSubject,
-  decodeSwitchoverReply,
   PROTOCOL_VERSION,
   spError,
 } from "@sentinel-plane/protocol";
@@ -58,7 +56,8 @@ import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { checkReinit, dataFiles } from "./reinit.js";
 import { Restarter } from "./restarter.js";
-import { shutdownPlan, switchoverDone } from "./shutdown-plan.js";
+import { shutdownPlan } from "./shutdown-plan.js";
+import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 import { grantReceived, leaseLiftAllowed, newWriteLease, promoteLease, requestSent } from "./write-lease.js";
 
@@ -1199,106 +1198,26 @@ export class DataNode {
     if (plan.action === "stop") {
       this.logger.info({ event: "shutdown_plan", action: "stop", reason: plan.reason }, "stopping");
     } else {
-      await this.switchoverBeforeStop(reason, timeout_ms);
+      await switchoverBeforeStop(
+        {
+          logger: this.logger,
+          counters: this.counters,
+          nc: this.nc,
+          cluster_id: this.config.cluster_id,
+          node_id: this.config.node_id,
+          master_name: this.config.master_name,
+          self: this.config.announce,
+          command_timeout_ms: this.config.command_timeout_ms,
+          poll_interval_ms: this.config.poll_interval_ms,
+          committedPrimary: () => this.committed?.record?.primary ?? null,
+          role: () => (this.observation.answered === true ? (this.observation.info?.role ?? null) : null),
+          probe: () => this.freshProbe(),
+        },
+        reason,
+        timeout_ms,
+      );
     }
     await this.stop();
-  }
-
-  private async switchoverBeforeStop(reason: string, timeout_ms: number): Promise<void> {
-    const started_ms = performance.now();
-    const deadline_ms = started_ms + timeout_ms;
-    const retry_ms = Math.max(1000, this.config.command_timeout_ms);
-    this.logger.warn(
-      { event: "shutdown_switchover_started", reason, timeout_ms },
-      "primary stopping: asking the agents for a switchover first",
-    );
-    let next_request_ms = started_ms;
-    while (performance.now() < deadline_ms) {
-      const done = switchoverDone({
-        committed_primary: this.committed?.record?.primary ?? null,
-        self: this.config.announce,
-        role: this.observation.answered === true ? (this.observation.info?.role ?? null) : null,
-      });
-      if (done) {
-        this.logger.warn(
-          {
-            event: "shutdown_switchover_done",
-            elapsed_ms: Math.round(performance.now() - started_ms),
-            primary: this.committed?.record?.primary ?? null,
-          },
-          "switched over: stopping redis-server",
-        );
-        return;
-      }
-      if (performance.now() >= next_request_ms) {
-        next_request_ms = performance.now() + retry_ms;
-        const asked = await this.requestSwitchover(
-          reason,
-          Math.min(this.config.command_timeout_ms, deadline_ms - performance.now()),
-        );
-        if (asked === "no_agents") {
-          // Nobody serves the request (agents stopped first, as `sentinel-plane up` does): no
-          // switchover can happen, so waiting would only delay the stop.
-          this.logger.error(
-            { event: "shutdown_switchover_no_agents" },
-            "no agent answers switchover requests: stopping without a switchover",
-          );
-          return;
-        }
-      }
-      // A state the loop updates (topology watch, probes) is what ends this wait.
-      await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
-      await this.freshProbe();
-    }
-    this.counters.inc("shutdown_switchover_timeouts_total", {});
-    this.logger.error(
-      { event: "shutdown_switchover_timeout", timeout_ms },
-      "no switchover within shutdown_switchover_timeout_ms: stopping anyway (writes acknowledged since the replicas' last offset may be lost)",
-    );
-  }
-
-  /** One request; "no_agents" when NATS says nobody subscribes (no responders). */
-  private async requestSwitchover(reason: string, timeout_ms: number): Promise<"asked" | "no_agents"> {
-    const nc = this.nc;
-    const master_name = this.config.master_name;
-    if (nc === null || nc.isClosed() || master_name === null || timeout_ms <= 0) return "asked";
-    try {
-      const msg = await nc.request(
-        nodeSwitchoverSubject(this.config.cluster_id, this.config.node_id),
-        encodeMessage({
-          v: PROTOCOL_VERSION,
-          type: "switchover_request",
-          node_id: this.config.node_id,
-          master_name,
-          address: this.config.announce,
-          reason,
-        }),
-        { timeout: Math.max(1, Math.round(timeout_ms)) },
-      );
-      const reply = decodeSwitchoverReply(msg.data);
-      if (!reply.ok) {
-        this.logger.warn({ event: "shutdown_switchover_reply", error: reply.error.message }, "bad reply");
-        return "asked";
-      }
-      this.logger.warn(
-        {
-          event: "shutdown_switchover_reply",
-          from: reply.value.from,
-          ok: reply.value.ok,
-          code: reply.value.code ?? null,
-          message: reply.value.message ?? null,
-        },
-        reply.value.ok ? "switchover started" : "switchover refused: asking again",
-      );
-      return "asked";
-    } catch (error) {
-      if (/no responders|503/i.test(errorMessage(error))) return "no_agents";
-      this.logger.warn(
-        { event: "shutdown_switchover_reply", error: errorMessage(error) },
-        "no answer to the switchover request: asking again",
-      );
-      return "asked";
-    }
   }
 
   /** Clean shutdown: stop timers, drain NATS, close redis, stop a supervised redis-server. */
