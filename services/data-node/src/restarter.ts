@@ -258,11 +258,14 @@ export class Restarter {
     if (verdict === "empty") {
       this.data_lost = true;
       this.host.counters.inc("empty_after_restart_total", {});
-      this.host.logger.error(
-        { event: "empty_after_restart", keys_before: this.keys_before, held: this.phase === "held" },
-        "redis-server came back empty: reported data_lost, never promoted" +
-          (this.phase === "held" ? ", kept held (serves no SYNC)" : ""),
-      );
+      const held = this.phase === "held";
+      const fields = { event: "empty_after_restart", keys_before: this.keys_before, held };
+      // Held: a former primary reborn empty, an operator must know. A replica resyncs anyway.
+      if (held) {
+        this.host.logger.error(fields, "redis-server came back empty: data_lost, kept held (serves no SYNC)");
+      } else {
+        this.host.logger.warn(fields, "redis-server came back empty: data_lost until it has synced");
+      }
       this.host.changed();
       return;
     }
