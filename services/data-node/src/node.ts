@@ -77,9 +77,6 @@ interface CommandMessage {
   respond(data: string): boolean;
 }
 
-/** Probes a reinit makes before it refuses a server that does not answer. */
-const REINIT_PROBES_MAX = 5;
-
 export class DataNode {
   private readonly config: DataNodeConfig;
   private readonly logger: Logger;
@@ -793,11 +790,13 @@ export class DataNode {
       await this.freshProbe();
       return this.finishOperator(type, done);
     }
-    // A role change's CLIENT KILL may have just closed our connection: a few probes, bounded.
-    for (let attempt = 0; attempt < REINIT_PROBES_MAX; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
+    // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
+    // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
+    const answer_by_ms = performance.now() + this.config.command_timeout_ms;
+    await this.freshProbe();
+    while (this.observation.answered !== true && performance.now() < answer_by_ms) {
+      await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
       await this.freshProbe();
-      if (this.observation.answered === true) break;
     }
     const check = checkReinit({
       supervised: this.supervisor !== null,
