@@ -46,6 +46,9 @@ void test("every agent reports masters, replicas (a killed one not up), lag, NAT
       quorum: 2,
       down_after_ms: 1000,
       failover_timeout_ms: 10_000,
+      // The killed replica must stay down long enough for every agent's metrics to say so: no
+      // self-healing restart (issue 18) 1 s later.
+      data_node_config: { restart_on_exit: false },
     });
     const master = cluster.master_name;
     const [primary, replica1, replica2] = cluster.redis;

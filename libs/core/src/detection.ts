@@ -160,6 +160,7 @@ export function onNodeReport(out: Out, report: NodeReport): MasterState[] {
     if (!report.fenced) link.fenced_since_ms = null;
     else if (!link.fenced) link.fenced_since_ms = out.state.now_ms;
     link.fenced = report.fenced;
+    link.data_lost = report.data_lost === true;
     applyProcessState(out, master, link, report);
     if (report.info !== undefined) applyInfo(out, master, link, report.info);
   }

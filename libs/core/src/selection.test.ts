@@ -71,3 +71,15 @@ void test("a replica last heard within INFO validity qualifies; older does not (
   r1.last_avail_ms = h.now_ms - infoValidityMs(h.state, master) - 1;
   assert.deepEqual(selectReplica(h.state, master)?.address, R2, "not heard of within validity: skipped");
 });
+
+void test("a replica whose data-node reports its data lost in a restart is never selected", () => {
+  const h = harnessWith({ slave_repl_offset: 5000 }, {});
+  const master = h.state.masters.get("mymaster") ?? assert.fail();
+  const r1 = master.replicas.get(addressKey(R1)) ?? assert.fail();
+  assert.deepEqual(selectReplica(h.state, master)?.address, R1, "best by offset while its data is intact");
+  r1.data_lost = true;
+  assert.deepEqual(selectReplica(h.state, master)?.address, R2);
+  const r2 = master.replicas.get(addressKey(R2)) ?? assert.fail();
+  r2.data_lost = true;
+  assert.equal(selectReplica(h.state, master), null);
+});

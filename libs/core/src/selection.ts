@@ -31,6 +31,8 @@ function candidateOf(state: AgentState, master: MasterState, link: InstanceLink)
   const info = link.info;
   if (info === null || link.info_ms === null) return null;
   if (link.sdown) return null;
+  // Reborn empty (its data-node says so): promoting it would wipe every replica that follows.
+  if (link.data_lost) return null;
   if (info.replica_priority === 0) return null;
   const validity_ms = infoValidityMs(state, master);
   if (now - link.last_avail_ms > validity_ms) return null;

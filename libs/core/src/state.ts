@@ -64,6 +64,8 @@ export interface InstanceLink {
   refused_epoch: boolean;
   /** The data-node reports the server fenced (writes refused); see reconcile.ts for lifting it. */
   fenced: boolean;
+  /** The data-node reports its data lost in a restart: not promotable (selection.ts). */
+  data_lost: boolean;
   /** When the reports turned `fenced` (null while not fenced): a stuck fence is detected from it. */
   fenced_since_ms: number | null;
   /** Reconfiguration progress during a failover's reconf-slaves state. */
@@ -283,6 +285,7 @@ export function newLink(address: Address, now_ms: number): InstanceLink {
     last_fix_ms: null,
     refused_epoch: false,
     fenced: false,
+    data_lost: false,
     fenced_since_ms: null,
     reconf: "none",
     reconf_sent_ms: 0,

@@ -134,6 +134,8 @@ export interface NodeReport {
   readonly epoch: number;
   /** Strictly increasing per data-node incarnation; older reports are ignored. */
   readonly seq: number;
+  /** Came back empty after a restart although it had data: never promoted (selection.ts). */
+  readonly data_lost?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

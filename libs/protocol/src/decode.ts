@@ -16,6 +16,8 @@ import {
 } from "./schemas/node-command.js";
 import type { NodeCommandBody, NodeCommandReply, NodeCommandRequest } from "./schemas/node-command.js";
 import { LeaseGrantSchema, LeaseRequestSchema } from "./schemas/lease.js";
+import { SwitchoverReplySchema, SwitchoverRequestSchema } from "./schemas/switchover.js";
+import type { SwitchoverReply, SwitchoverRequest } from "./schemas/switchover.js";
 import type { LeaseGrant, LeaseRequest } from "./schemas/lease.js";
 import { NodeStatusReportSchema } from "./schemas/node-status.js";
 import type { NodeStatusReport } from "./schemas/node-status.js";
@@ -160,10 +162,22 @@ export const decodeNodeCommandReply = decoderFor<NodeCommandReply>(
 
 export const decodeLeaseRequest = decoderFor<LeaseRequest>(LeaseRequestSchema, "lease_request");
 export const decodeLeaseGrant = decoderFor<LeaseGrant>(LeaseGrantSchema, "lease_grant");
+export const decodeSwitchoverRequest = decoderFor<SwitchoverRequest>(
+  SwitchoverRequestSchema,
+  "switchover_request",
+);
+export const decodeSwitchoverReply = decoderFor<SwitchoverReply>(SwitchoverReplySchema, "switchover_reply");
 
 /** JSON text of a message (the inverse of decoding; no validation, the types carry it). */
 export function encodeMessage(
-  message: NodeStatusReport | NodeCommandRequest | NodeCommandReply | LeaseRequest | LeaseGrant,
+  message:
+    | NodeStatusReport
+    | NodeCommandRequest
+    | NodeCommandReply
+    | LeaseRequest
+    | LeaseGrant
+    | SwitchoverRequest
+    | SwitchoverReply,
 ): string {
   return JSON.stringify(message);
 }

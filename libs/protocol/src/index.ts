@@ -14,6 +14,8 @@ export {
   nodeCommandSubject,
   nodeLeaseSubject,
   allNodeLeaseSubject,
+  allNodeSwitchoverSubject,
+  nodeSwitchoverSubject,
   nodeLeaseGrantSubject,
   nodeLeaseGrantFromSubject,
   agentMessageSubject,
@@ -58,6 +60,8 @@ export {
   decodeNodeCommandReply,
   decodeLeaseRequest,
   decodeLeaseGrant,
+  decodeSwitchoverRequest,
+  decodeSwitchoverReply,
   encodeMessage,
 } from "./decode.js";
 export {
@@ -87,6 +91,8 @@ export {
 export type { PeerBatch } from "./decode-peer.js";
 export { LeaseRequestSchema, LeaseGrantSchema, LEASE_MS_MAX } from "./schemas/lease.js";
 export type { LeaseRequest, LeaseGrant } from "./schemas/lease.js";
+export { SwitchoverRequestSchema, SwitchoverReplySchema } from "./schemas/switchover.js";
+export type { SwitchoverRequest, SwitchoverReply } from "./schemas/switchover.js";
 export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
 export { natsUser, natsInboxPrefix, natsPermissions, renderNatsAuthorization } from "./nats-auth.js";
 export type { NatsRole, NatsIdentity, NatsPermissions, NatsUserEntry } from "./nats-auth.js";

@@ -8,6 +8,7 @@ import {
   nodeLeaseGrantFromSubject,
   nodeLeaseSubject,
   nodeStatusSubject,
+  nodeSwitchoverSubject,
 } from "./subjects.js";
 
 /** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
@@ -40,6 +41,8 @@ void test("an agent publishes as itself only; data-nodes are commanded, not impe
   assert.ok(!allowed(publish, nodeStatusSubject("c", "n1")), "a data-node's report");
   assert.ok(!allowed(publish, agentsBroadcastSubject("other", A)), "another cluster");
   assert.ok(allowed(subscribe, agentMessageSubject("c", A, B)));
+  assert.ok(allowed(subscribe, nodeSwitchoverSubject("c", "n1")), "serves shutdown switchovers");
+  assert.ok(!allowed(publish, nodeSwitchoverSubject("c", "n1")), "cannot ask as a data-node");
   assert.ok(!allowed(subscribe, agentMessageSubject("c", B, A)), "another agent's inbox");
   assert.ok(allowed(subscribe, `${natsInboxPrefix(natsUser({ role: "agent", id: A })) ?? "?"}.x`));
 });
@@ -49,6 +52,8 @@ void test("a data-node publishes its own reports and reads only its own commands
   assert.ok(allowed(publish, nodeStatusSubject("c", "n1")));
   assert.ok(allowed(publish, nodeLeaseSubject("c", "n1")));
   assert.ok(!allowed(publish, nodeStatusSubject("c", "n2")));
+  assert.ok(allowed(publish, nodeSwitchoverSubject("c", "n1")), "asks for a switchover as itself");
+  assert.ok(!allowed(publish, nodeSwitchoverSubject("c", "n2")), "not as another node");
   assert.ok(!allowed(publish, nodeCommandSubject("c", "n2")));
   assert.ok(!allowed(publish, agentsBroadcastSubject("c", A)));
   assert.ok(!allowed(publish, "$KV.sp_c_topology.mymaster"), "the KV is the agents' to write");

@@ -21,6 +21,8 @@ import {
   nodeCommandSubject,
   nodeLeaseGrantSubject,
   nodeLeaseSubject,
+  nodeSwitchoverSubject,
+  allNodeSwitchoverSubject,
   nodeStatusSubject,
   SUBJECT_PREFIX,
   topologyBucket,
@@ -144,6 +146,7 @@ export function natsPermissions(cluster: string, identity: NatsIdentity): NatsPe
           agentInboxSubject(cluster, id),
           allNodeStatusSubject(cluster),
           allNodeLeaseSubject(cluster),
+          allNodeSwitchoverSubject(cluster),
           allEventsSubject(cluster),
           inbox(identity),
         ],
@@ -151,7 +154,12 @@ export function natsPermissions(cluster: string, identity: NatsIdentity): NatsPe
       };
     case "data-node":
       return {
-        publish: [nodeStatusSubject(cluster, id), nodeLeaseSubject(cluster, id), ...kvRead(cluster)],
+        publish: [
+          nodeStatusSubject(cluster, id),
+          nodeLeaseSubject(cluster, id),
+          nodeSwitchoverSubject(cluster, id),
+          ...kvRead(cluster),
+        ],
         subscribe: [nodeCommandSubject(cluster, id), nodeLeaseGrantSubject(cluster, id), inbox(identity)],
         allow_responses: true,
       };

@@ -13,6 +13,8 @@ import {
   nodeLeaseGrantFromSubject,
   nodeLeaseGrantSubject,
   nodeStatusSubject,
+  nodeSwitchoverSubject,
+  allNodeSwitchoverSubject,
   topologyBucket,
   topologyKey,
   validateId,
@@ -27,6 +29,8 @@ void test("subjects are namespaced by cluster", () => {
   assert.equal(allAgentsBroadcastSubject("prod-1"), "sp.prod-1.agents.*.msg");
   assert.equal(nodeLeaseGrantFromSubject("prod-1", "n_2", "def"), "sp.prod-1.node.n_2.lease.grant.def");
   assert.equal(nodeLeaseGrantSubject("prod-1", "n_2"), "sp.prod-1.node.n_2.lease.grant.*");
+  assert.equal(nodeSwitchoverSubject("prod-1", "n_2"), "sp.prod-1.node.n_2.switchover");
+  assert.equal(allNodeSwitchoverSubject("prod-1"), "sp.prod-1.node.*.switchover");
   assert.equal(eventsSubject("prod-1", "mymaster"), "sp.prod-1.events.mymaster");
   assert.equal(topologyBucket("prod-1"), "sp_prod-1_topology");
 });

@@ -101,6 +101,16 @@ export function allNodeLeaseSubject(cluster: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.*.lease`;
 }
 
+/** A data-node's switchover request before a planned shutdown (schemas/switchover.ts). */
+export function nodeSwitchoverSubject(cluster: string, node: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.switchover`;
+}
+
+/** Every data-node's switchover requests: what agents subscribe to (one queue group). */
+export function allNodeSwitchoverSubject(cluster: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.*.switchover`;
+}
+
 /** Where one agent publishes its grants for one data-node's lease requests. */
 export function nodeLeaseGrantFromSubject(cluster: string, node: string, agent: string): string {
   return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.node.${checked("node", node)}.lease.grant.${checked("agent", agent)}`;

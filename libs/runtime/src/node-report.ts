@@ -12,6 +12,7 @@ export function toNodeReport(status: NodeStatusReport): NodeReport {
     fenced: status.fenced,
     epoch: status.epoch,
     seq: status.seq,
+    ...(status.data_lost === true ? { data_lost: true } : {}),
   };
   return status.info === undefined ? base : { ...base, info: status.info };
 }

@@ -182,6 +182,30 @@ program
   });
 
 program
+  .command("reinit <name> <host:port>")
+  .description("drop a replica's data and resync it in full from the primary (refused on the primary)")
+  .action(async (name: string, address: string) => {
+    const { reinit } = await import("./commands/node-ops.js");
+    await reinit(await context(), name, address);
+  });
+
+program
+  .command("reset-restarts <name> <host:port>")
+  .description("reset a node's restart back-off and crash-loop count (a node in crash loop restarts)")
+  .action(async (name: string, address: string) => {
+    const { resetRestarts } = await import("./commands/node-ops.js");
+    await resetRestarts(await context(), name, address);
+  });
+
+program
+  .command("shutdown <name> <host:port>")
+  .description("planned stop of a node's data-node and redis-server (a primary switches over first)")
+  .action(async (name: string, address: string) => {
+    const { shutdown } = await import("./commands/node-ops.js");
+    await shutdown(await context(), name, address);
+  });
+
+program
   .command("monitor <name> <host> <port> <quorum>")
   .description("start monitoring a master")
   .option("--down-after-ms <ms>", "down-after-milliseconds")

@@ -89,3 +89,18 @@ void test("self-fencing settings: defaults, off with 0, hang below the command t
   assert.equal(env.value.lease_ms, 300);
   assert.equal(env.value.hang_fence_after_ms, 400);
 });
+
+void test("supervise restarts by default with back-off and a crash-loop limit; a cap below the first delay is refused", () => {
+  const supervise = { ...minimal, mode: "supervise", redis_config_path: "/etc/redis.conf" };
+  const result = resolveConfig(supervise, "f.json");
+  assert.ok(result.ok);
+  assert.equal(result.value.supervise?.restart_on_exit, true);
+  assert.equal(result.value.supervise.restart_delay_ms, DEFAULTS.restart_delay_ms);
+  assert.equal(result.value.supervise.restart_backoff_max_ms, DEFAULTS.restart_backoff_max_ms);
+  assert.equal(result.value.supervise.crash_loop_max, DEFAULTS.crash_loop_max);
+  assert.match(
+    failure({ ...supervise, restart_delay_ms: 5000, restart_backoff_max_ms: 1000 }),
+    /\/restart_backoff_max_ms: must be >= restart_delay_ms \(5000\)/,
+  );
+  assert.match(failure({ ...supervise, crash_loop_max: 0 }), /\/crash_loop_max: must be >= 1/);
+});

@@ -57,8 +57,20 @@ export const DataNodeConfigSchema = Type.Object(
     redis_config_path: Type.Optional(NonEmpty),
     /** supervise: start redis-server fenced, so a restarted old primary takes no write. */
     start_fenced: Type.Optional(Type.Boolean()),
+    /** supervise: restart a crashed redis-server (default true), see restart-policy.ts. */
     restart_on_exit: Type.Optional(Type.Boolean()),
+    /** The first delay after a crash; doubled after each one up to restart_backoff_max_ms. */
     restart_delay_ms: Type.Optional(PositiveMs),
+    restart_backoff_max_ms: Type.Optional(PositiveMs),
+    /** A server that ran this long was stable: the next crash waits restart_delay_ms again. */
+    restart_stable_after_ms: Type.Optional(PositiveMs),
+    /** This many exits within crash_loop_window_ms: restarts stop (state crash_loop). */
+    crash_loop_max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    crash_loop_window_ms: Type.Optional(PositiveMs),
+    /** The crashed committed primary waits this long for another primary, then starts held. */
+    restart_primary_wait_ms: Type.Optional(PositiveMs),
+    /** SIGTERM of a primary's data-node: switch over first, for at most this long (0 = off). */
+    shutdown_switchover_timeout_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     stop_grace_ms: Type.Optional(PositiveMs),
     /** Where the accepted epoch is persisted (one directory per data-node). */
     state_dir: NonEmpty,
@@ -120,6 +132,12 @@ export interface DataNodeConfig {
     readonly start_fenced: boolean;
     readonly restart_on_exit: boolean;
     readonly restart_delay_ms: number;
+    readonly restart_backoff_max_ms: number;
+    readonly restart_stable_after_ms: number;
+    readonly crash_loop_max: number;
+    readonly crash_loop_window_ms: number;
+    readonly restart_primary_wait_ms: number;
+    readonly shutdown_switchover_timeout_ms: number;
     readonly stop_grace_ms: number;
   } | null;
   readonly state_dir: string;
@@ -147,6 +165,12 @@ export const DEFAULTS = {
   hang_fence_after_ms: 500,
   lease_ms: 500,
   restart_delay_ms: 1000,
+  restart_backoff_max_ms: 30_000,
+  restart_stable_after_ms: 60_000,
+  crash_loop_max: 5,
+  crash_loop_window_ms: 600_000,
+  restart_primary_wait_ms: 30_000,
+  shutdown_switchover_timeout_ms: 30_000,
   stop_grace_ms: 2000,
   nats_connect_timeout_ms: 2000,
   nats_reconnect_wait_ms: 250,
@@ -178,6 +202,7 @@ export function applyEnv(input: Json, env: Readonly<Record<string, string | unde
   set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
   set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
   set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
   return out;
 }
 
@@ -201,6 +226,11 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
   // must be seen before that.
   if (hang_fence_after_ms >= command_timeout_ms) {
     return invalid(`${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`);
+  }
+  const restart_delay_ms = c.restart_delay_ms ?? DEFAULTS.restart_delay_ms;
+  const restart_backoff_max_ms = c.restart_backoff_max_ms ?? DEFAULTS.restart_backoff_max_ms;
+  if (restart_backoff_max_ms < restart_delay_ms) {
+    return invalid(`${source}: /restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`);
   }
   const host = c.redis.host ?? "127.0.0.1";
   return ok({
@@ -230,8 +260,15 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
             redis_server_path: c.redis_server_path ?? "redis-server",
             redis_config_path: c.redis_config_path ?? "",
             start_fenced: c.start_fenced ?? true,
-            restart_on_exit: c.restart_on_exit ?? false,
-            restart_delay_ms: c.restart_delay_ms ?? DEFAULTS.restart_delay_ms,
+            restart_on_exit: c.restart_on_exit ?? true,
+            restart_delay_ms,
+            restart_backoff_max_ms,
+            restart_stable_after_ms: c.restart_stable_after_ms ?? DEFAULTS.restart_stable_after_ms,
+            crash_loop_max: c.crash_loop_max ?? DEFAULTS.crash_loop_max,
+            crash_loop_window_ms: c.crash_loop_window_ms ?? DEFAULTS.crash_loop_window_ms,
+            restart_primary_wait_ms: c.restart_primary_wait_ms ?? DEFAULTS.restart_primary_wait_ms,
+            shutdown_switchover_timeout_ms:
+              c.shutdown_switchover_timeout_ms ?? DEFAULTS.shutdown_switchover_timeout_ms,
             stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
           }
         : null,

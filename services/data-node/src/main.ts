@@ -52,13 +52,17 @@ async function main(): Promise<number> {
       logger.info({ event: "shutdown", signal }, "shutting down");
       stopping = true;
       node
-        .stop()
+        .shutdown(signal)
         .then(() => otel?.shutdown())
         .then(() => ops?.close())
         .then(resolve, resolve);
     };
     process.once("SIGTERM", () => {
       shutdown("SIGTERM");
+    });
+    // The `shutdown` command (REST, CLI through an agent): a planned stop like SIGTERM.
+    node.onShutdownRequest(() => {
+      shutdown("api");
     });
     process.once("SIGINT", () => {
       shutdown("SIGINT");

@@ -7,7 +7,7 @@
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
 //   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001)
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
   decodeLeaseGrant,
@@ -67,6 +67,10 @@ import type { ChildState, Observation } from "./report.js";
 import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
+import { checkReinit, dataFiles } from "./reinit.js";
+import { Restarter } from "./restarter.js";
+import { shutdownPlan } from "./shutdown-plan.js";
+import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 
 /** A self-fence under way (at most one). */
@@ -90,6 +94,8 @@ export class DataNode {
   private readonly logger: Logger;
   private readonly redis: RedisControl;
   private readonly supervisor: Supervisor | null;
+  /** Self-healing (restarter.ts): restarts after a crash; null in attach mode. */
+  private readonly restarter: Restarter | null;
   readonly counters = new Counters();
   private readonly tracer = getTracer("data-node");
   private state: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
@@ -126,6 +132,11 @@ export class DataNode {
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
   private fence_note: string | null = null;
   private evaluation_scheduled = false;
+  private shutting_down: Promise<void> | null = null;
+  /** What a `shutdown` command runs (main.ts: the same path as SIGTERM); null: refused. */
+  private on_shutdown_request: (() => void) | null = null;
+  /** reinit stops redis-server itself: that exit is no crash. */
+  private reinit_stopping = false;
 
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
@@ -153,6 +164,79 @@ export class DataNode {
             },
           );
     this.lease_grace_until_ms = performance.now() + config.lease_ms;
+    this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
+  }
+
+  private newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
+    return new Restarter(
+      {
+        enabled: supervise.restart_on_exit,
+        policy: {
+          backoff_initial_ms: supervise.restart_delay_ms,
+          backoff_max_ms: supervise.restart_backoff_max_ms,
+          stable_after_ms: supervise.restart_stable_after_ms,
+          crash_loop_max: supervise.crash_loop_max,
+          crash_loop_window_ms: supervise.crash_loop_window_ms,
+        },
+        primary_wait_ms: supervise.restart_primary_wait_ms,
+        self: this.config.announce,
+        topology_followed: this.config.master_name !== null,
+      },
+      {
+        logger: this.logger,
+        counters: this.counters,
+        now: () => performance.now(),
+        committedPrimary: () => this.committed?.record?.primary ?? null,
+        startServer: (extra_args) => this.restartServer(extra_args),
+        releaseHeld: (primary) => this.releaseHeld(primary),
+        changed: () => {
+          this.publish(this.nextStatus());
+        },
+      },
+    );
+  }
+
+  /** A restart after a crash: always fenced, so remember what `unfence` restores first. */
+  private async restartServer(extra_args: readonly string[]): Promise<void> {
+    const supervisor = this.supervisor;
+    const supervise = this.config.supervise;
+    if (supervisor === null || supervise === null || this.stopping) return;
+    await this.prepareSupervisedStart({ ...supervise, start_fenced: true });
+    if (this.stopped()) return; // stop() may have run during the await
+    this.child = { state: "running" };
+    this.observation = NO_OBSERVATION;
+    supervisor.start({ extra_args });
+  }
+
+  /** Ends the restarter's held state, behind the queued commands (restarter.ts). */
+  private releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      await this.freshProbe();
+      const observed = this.observation;
+      if (observed.answered !== true) return false;
+      const result = await this.redis.transaction(
+        roleChangeSteps(primary, (observed.config_file ?? "") !== "", []),
+        OPTIONAL_STEPS,
+      );
+      this.logger.warn(
+        {
+          event: "held_released",
+          as: primary === null ? "master (fenced)" : "replica",
+          primary,
+          ok: result.ok,
+          ...(result.ok ? { done: result.value } : { error: result.error.message }),
+        },
+        "restarted server released from held",
+      );
+      await this.freshProbe();
+      return result.ok;
+    };
+    const released = this.commands.then(run, run);
+    this.commands = released.then(
+      () => undefined,
+      () => undefined,
+    );
+    return released;
   }
 
   async start(): Promise<Result<void>> {
@@ -178,6 +262,7 @@ export class DataNode {
       } else {
         this.supervisor.start();
       }
+      this.restarter?.started();
     }
     this.redis.start();
     this.timers.push(
@@ -352,6 +437,7 @@ export class DataNode {
   private onTopology(record: WireTopologyRecord | null, revision: number): void {
     if (this.committed !== null && revision <= this.committed.revision) return;
     this.committed = { record, revision };
+    this.restarter?.onTopology();
     this.logger.info(
       {
         event: "topology_observed",
@@ -406,27 +492,23 @@ export class DataNode {
         this.lease_fenced = false;
       }
     }
+    this.restarter?.onObservation(observation);
     this.publishIfChanged();
     this.scheduleEvaluation();
   }
 
   private onChildExit(code: number | null, signal: string | null): void {
+    if (this.reinit_stopping) {
+      // Our own stop for a reinit: no crash, nothing to restart here.
+      this.child = { state: "exited", code, signal };
+      this.logger.info({ event: "redis_stopped", reason: "reinit" }, "redis-server stopped for reinit");
+      return;
+    }
     this.child = { state: "exited", code, signal };
     this.last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
     this.publishIfChanged();
     this.logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
-    const supervise = this.config.supervise;
-    if (supervise?.restart_on_exit === true && !this.stopping && this.supervisor !== null) {
-      const supervisor = this.supervisor;
-      this.timers.push(
-        setTimeout(() => {
-          if (this.stopping) return;
-          this.child = { state: "running" };
-          this.observation = NO_OBSERVATION;
-          supervisor.start();
-        }, supervise.restart_delay_ms),
-      );
-    }
+    if (!this.stopping) this.restarter?.onExit();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -442,7 +524,7 @@ export class DataNode {
   }
 
   private nextStatus(): NodeStatusReport {
-    return buildStatus({
+    const status = buildStatus({
       cluster_id: this.config.cluster_id,
       node_id: this.config.node_id,
       address: this.config.announce,
@@ -457,6 +539,9 @@ export class DataNode {
       seq: this.seq + 1,
       now_ms: Date.now(),
     });
+    if (this.restarter === null) return status;
+    const healing = this.restarter.report();
+    return { ...status, restart: healing.restart, ...(healing.data_lost ? { data_lost: true } : {}) };
   }
 
   private publishIfChanged(): void {
@@ -598,6 +683,9 @@ export class DataNode {
       await this.freshProbe();
       return this.finish("status", [], true);
     }
+    if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
+      return this.operatorCommand(request, command.type);
+    }
     const decision = checkEpoch(this.accepted(), request);
     if (!decision.accept) return errorReply(node_id, this.accepted(), decision.error);
     const done: string[] = [];
@@ -679,6 +767,121 @@ export class DataNode {
     done.push(...result.value);
     await this.freshProbe();
     return this.finish(command.type, done, false);
+  }
+
+  /**
+   * Operator commands (an agent relays them from the API): refused for a stale epoch, but they
+   * take no part in failovers, so any agent may send them at the current epoch and they raise
+   * none. restart_reset ends a crash loop; reinit resyncs a replica from nothing (reinit.ts).
+   */
+  private async operatorCommand(
+    request: NodeCommandRequest,
+    type: "reinit" | "restart_reset" | "shutdown",
+  ): Promise<NodeCommandReply> {
+    const node_id = this.config.node_id;
+    if (request.epoch < this.state.epoch) {
+      const held = this.accepted();
+      return errorReply(
+        node_id,
+        held,
+        spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
+      );
+    }
+    if (type === "shutdown") {
+      const requested = this.on_shutdown_request;
+      if (requested === null) {
+        return errorReply(node_id, this.accepted(), spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]));
+      }
+      // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
+      // command queue this command occupies.
+      setTimeout(requested, 0);
+      await this.freshProbe();
+      return this.finishOperator(type, ["shutdown started (a primary switches over first)"]);
+    }
+    if (type === "restart_reset") {
+      const restarter = this.restarter;
+      if (restarter === null) {
+        return errorReply(
+          node_id,
+          this.accepted(),
+          spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
+        );
+      }
+      const done = [restarter.reset()];
+      await this.freshProbe();
+      return this.finishOperator(type, done);
+    }
+    // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
+    // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
+    const answer_by_ms = performance.now() + this.config.command_timeout_ms;
+    await this.freshProbe();
+    while (this.observation.answered !== true && performance.now() < answer_by_ms) {
+      await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
+      await this.freshProbe();
+    }
+    const check = checkReinit({
+      supervised: this.supervisor !== null,
+      answered: this.observation.answered === true,
+      role: this.observation.info?.role ?? null,
+      committed_primary: this.committed?.record?.primary ?? null,
+      self: this.config.announce,
+    });
+    if (!check.ok) return errorReply(node_id, this.accepted(), spError(check.code, [check.reason]));
+    const config = await this.redis.configGet(["dir", "dbfilename", "appenddirname", "appendfilename"]);
+    if (!config.ok) return errorReply(node_id, this.accepted(), config.error);
+    const files = dataFiles(config.value);
+    this.logger.warn(
+      { event: "reinit", primary: check.primary, files },
+      "reinit: dropping data, full resync",
+    );
+    this.reinit_stopping = true;
+    try {
+      await this.supervisor?.stop();
+    } finally {
+      this.reinit_stopping = false;
+    }
+    for (const file of files) await rm(file, { recursive: true, force: true });
+    this.restarter?.reinitialised();
+    await this.restartServer(["--replicaof", check.primary.host, String(check.primary.port)]);
+    this.restarter?.started();
+    const done = [
+      "redis-server stopped",
+      ...files.map((file) => `removed ${file}`),
+      `started as replica of ${check.primary.host}:${check.primary.port} (full sync)`,
+    ];
+    await this.freshProbe();
+    return this.finishOperator(type, done);
+  }
+
+  /** The reply of an operator command: whatever the server answers now (it may be starting). */
+  private finishOperator(
+    command: "reinit" | "restart_reset" | "shutdown",
+    done: readonly string[],
+  ): NodeCommandReply {
+    const status = this.nextStatus();
+    this.publish(status);
+    const reply = okReply(this.config.node_id, this.accepted(), {
+      command,
+      done,
+      status,
+      include_status: true,
+    });
+    if (reply !== null) return reply;
+    // No role to report (a server still starting, a crash loop): the command itself was done.
+    return {
+      v: PROTOCOL_VERSION,
+      type: "node_command_reply",
+      node_id: this.config.node_id,
+      epoch: this.state.epoch,
+      epoch_issuer: this.state.issuer,
+      ok: true,
+      command,
+      done: [...done],
+      role: "slave",
+      offset: 0,
+      fenced: status.fenced,
+      status,
+    };
   }
 
   private async clearFenceSaved(done: string[]): Promise<void> {
@@ -1015,10 +1218,63 @@ export class DataNode {
 
   // ------------------------------------------------------------------------------------------
 
+  /** The `shutdown` command's handler (main.ts: the same path as SIGTERM). */
+  onShutdownRequest(handler: () => void): void {
+    this.on_shutdown_request = handler;
+  }
+
+  /**
+   * A planned stop (SIGTERM): a primary first asks the agents for a zero-loss switchover
+   * (shutdown-plan.ts), waits until another primary is committed or it was demoted, at most
+   * shutdown_switchover_timeout_ms, then stops whatever happened, and says so.
+   */
+  shutdown(reason: string): Promise<void> {
+    // SIGTERM after a `shutdown` command (or the reverse) joins the stop under way.
+    this.shutting_down ??= this.shutdownOnce(reason);
+    return this.shutting_down;
+  }
+
+  private async shutdownOnce(reason: string): Promise<void> {
+    const supervise = this.config.supervise;
+    const timeout_ms = supervise?.shutdown_switchover_timeout_ms ?? 0;
+    const plan = shutdownPlan({
+      supervised: supervise !== null,
+      topology_followed: this.config.master_name !== null,
+      switchover_timeout_ms: timeout_ms,
+      role: this.observation.answered === true ? (this.observation.info?.role ?? null) : null,
+      committed_primary: this.committed?.record?.primary ?? null,
+      self: this.config.announce,
+    });
+    if (plan.action === "stop") {
+      this.logger.info({ event: "shutdown_plan", action: "stop", reason: plan.reason }, "stopping");
+    } else {
+      await switchoverBeforeStop(
+        {
+          logger: this.logger,
+          counters: this.counters,
+          nc: this.nc,
+          cluster_id: this.config.cluster_id,
+          node_id: this.config.node_id,
+          master_name: this.config.master_name,
+          self: this.config.announce,
+          command_timeout_ms: this.config.command_timeout_ms,
+          poll_interval_ms: this.config.poll_interval_ms,
+          committedPrimary: () => this.committed?.record?.primary ?? null,
+          role: () => (this.observation.answered === true ? (this.observation.info?.role ?? null) : null),
+          probe: () => this.freshProbe(),
+        },
+        reason,
+        timeout_ms,
+      );
+    }
+    await this.stop();
+  }
+
   /** Clean shutdown: stop timers, drain NATS, close redis, stop a supervised redis-server. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.restarter?.stop();
     for (const timer of this.timers) clearInterval(timer);
     if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
     this.topology?.stop();

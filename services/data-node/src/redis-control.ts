@@ -93,7 +93,8 @@ export class RedisControl {
       return this.failed(`probe timed out: no answer for ${waited_ms} ms`);
     }
     const request = Promise.all([
-      this.client.call("INFO", "server", "replication") as Promise<string>,
+      // keyspace and persistence: the restart's data check (restart-plan.ts) needs keys and loading.
+      this.client.call("INFO", "server", "replication", "keyspace", "persistence") as Promise<string>,
       this.client.call("CONFIG", "GET", "min-replicas-to-write") as Promise<string[]>,
     ]);
     const sent_ms = performance.now();
@@ -112,15 +113,33 @@ export class RedisControl {
       const parsed = parseInfo(info_text);
       if (!parsed.ok) return this.failed(`INFO unreadable: ${parsed.reason}`);
       const value = Number(min_replicas[1]);
+      const fields = infoFields(info_text);
       return {
         answered: true,
         info: parsed.info,
         min_replicas_to_write: Number.isSafeInteger(value) ? value : null,
-        config_file: infoFields(info_text).get("config_file") ?? "",
+        config_file: fields.get("config_file") ?? "",
+        keys: keyCount(fields),
+        loading: fields.get("loading") === "1",
         error: null,
       };
     } catch (error) {
       return this.failed(errorMessage(error));
+    }
+  }
+
+  /** CONFIG GET of each name (reinit needs the data files' paths); a failed read is an error. */
+  async configGet(names: readonly string[]): Promise<Result<Map<string, string>>> {
+    try {
+      const values = new Map<string, string>();
+      for (const name of names) {
+        const reply = (await this.client.call("CONFIG", "GET", name)) as string[];
+        const value = reply[1];
+        if (value !== undefined) values.set(name, value);
+      }
+      return ok(values);
+    } catch (error) {
+      return err(this.commandError([["CONFIG", ["GET", ...names]]], error));
     }
   }
 
@@ -194,3 +213,14 @@ export function fenceSteps(has_config_file: boolean): Step[] {
 }
 
 export const OPTIONAL_STEPS: ReadonlySet<string> = new Set(["CONFIG REWRITE"]);
+
+/** The number of keys over all databases (INFO keyspace `dbN:keys=K,expires=...`). */
+export function keyCount(fields: ReadonlyMap<string, string>): number {
+  let keys = 0;
+  for (const [name, value] of fields) {
+    if (!/^db\d+$/.test(name)) continue;
+    const match = /(?:^|,)keys=(\d+)/.exec(value);
+    if (match?.[1] !== undefined) keys += Number(match[1]);
+  }
+  return keys;
+}

@@ -14,6 +14,9 @@ export interface Observation {
   readonly min_replicas_to_write: number | null;
   /** The server's config file (INFO server `config_file`), "" when started without one. */
   readonly config_file: string | null;
+  /** Keys over all databases, and whether an RDB/AOF is still loading (absent: not probed). */
+  readonly keys?: number;
+  readonly loading?: boolean;
   readonly error: string | null;
 }
 

@@ -48,11 +48,13 @@ export class Supervisor {
     return this.child?.pid ?? this.adopted?.pid ?? null;
   }
 
-  start(): void {
+  /** `restart`: a restart after a crash, always fenced, with the restart plan's arguments. */
+  start(restart: { readonly extra_args: readonly string[] } | null = null): void {
     if (this.child !== null || this.adopted !== null) throw new Error("redis-server already running");
-    const args = [this.options.redis_config_path];
+    const args = [this.options.redis_config_path, ...(restart?.extra_args ?? [])];
     // Started fenced: a restarted old primary takes no write until the control plane decides.
-    if (this.options.start_fenced) args.push("--min-replicas-to-write", String(FENCE_MARKER));
+    if (this.options.start_fenced || restart !== null)
+      args.push("--min-replicas-to-write", String(FENCE_MARKER));
     const child = spawn(this.options.redis_server_path, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {

@@ -38,6 +38,8 @@ import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { LeaseDesk } from "./lease-desk.js";
+import { SwitchoverDesk } from "./switchover-desk.js";
+import { sendNodeOp } from "./node-ops.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
@@ -288,6 +290,20 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       },
       admin: (command) => loop.admin(command),
     },
+    node_op: (master_name, address, op) =>
+      sendNodeOp(
+        nc,
+        {
+          cluster_id: plane.cluster_id,
+          issuer: myid,
+          epoch: loop.state.masters.get(master_name)?.config_epoch ?? 0,
+          // A reinit stops and starts redis-server: give it the admin bound, not a probe's.
+          timeout_ms: REST_LIMITS_DEFAULT.admin_timeout_ms,
+          node_for: (target) => status.nodeFor(target),
+        },
+        address,
+        op,
+      ),
     events,
     topology,
     nc,
@@ -370,6 +386,15 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   }, TICK_MS);
   status.start(nc);
   leases.start(nc);
+  // Switchover before a primary's planned shutdown, asked by its data-node (issue 18).
+  new SwitchoverDesk({
+    cluster_id: plane.cluster_id,
+    myid,
+    primary_of: (name) => loop.state.masters.get(name)?.address ?? null,
+    admin: (command) => loop.admin(command),
+    on_malformed: malformed,
+    logger,
+  }).start(nc);
   peers.start();
   const stopWatch = topology.watch((record, revision) => {
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });

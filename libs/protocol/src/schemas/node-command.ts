@@ -12,9 +12,24 @@ export const NodeCommandBodySchema = Type.Union([
   Type.Object({ type: Type.Literal("fence") }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal("unfence") }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal("status") }, { additionalProperties: false }),
+  /** Operator: drop a replica's data and resync it in full from the committed primary. */
+  Type.Object({ type: Type.Literal("reinit") }, { additionalProperties: false }),
+  /** Operator: reset the restart back-off and crash-loop count (ends a crash loop). */
+  Type.Object({ type: Type.Literal("restart_reset") }, { additionalProperties: false }),
+  /** Operator: a planned stop of the data-node and its server (a primary switches over first). */
+  Type.Object({ type: Type.Literal("shutdown") }, { additionalProperties: false }),
 ]);
 
-export const NODE_COMMAND_TYPES = ["promote", "replicaof", "fence", "unfence", "status"] as const;
+export const NODE_COMMAND_TYPES = [
+  "promote",
+  "replicaof",
+  "fence",
+  "unfence",
+  "status",
+  "reinit",
+  "restart_reset",
+  "shutdown",
+] as const;
 
 export const NodeCommandTypeSchema = Type.Union([
   Type.Literal("promote"),
@@ -22,6 +37,9 @@ export const NodeCommandTypeSchema = Type.Union([
   Type.Literal("fence"),
   Type.Literal("unfence"),
   Type.Literal("status"),
+  Type.Literal("reinit"),
+  Type.Literal("restart_reset"),
+  Type.Literal("shutdown"),
 ]);
 
 export const NodeCommandRequestSchema = Type.Object(

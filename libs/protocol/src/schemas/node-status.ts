@@ -77,6 +77,29 @@ export const NodeStatusReportSchema = Type.Object(
     /** How long the link to the primary has been down, as this node measured it. */
     link_down_ms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     last_error: Type.Union([Type.String(), Type.Null()]),
+    /**
+     * The server came back from a restart with no data although it had some before: never
+     * promoted, never a primary replicas sync from (the empty-primary wipe). Cleared once it has
+     * synced from a primary.
+     */
+    data_lost: Type.Optional(Type.Boolean()),
+    /** The supervisor's restart state (supervise mode): see the data-node's restart-policy.ts. */
+    restart: Type.Optional(
+      Type.Object(
+        {
+          state: Type.Union([
+            Type.Literal("running"),
+            Type.Literal("backoff"),
+            Type.Literal("waiting_for_primary"),
+            Type.Literal("held"),
+            Type.Literal("crash_loop"),
+            Type.Literal("off"),
+          ]),
+          exits_in_window: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

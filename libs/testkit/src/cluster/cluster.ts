@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly nats_cluster?: number;
   /** NATS users and permissions per identity (default true); false for runs without (benches). */
   readonly nats_auth?: boolean;
+  /** More data-node configuration keys for every data-node (e.g. the restart policy). */
+  readonly data_node_config?: Readonly<Record<string, unknown>>;
 }
 
 export interface RedisNode {
@@ -339,6 +341,10 @@ async function startGroup(
         state_dir: join(dir, "state"),
         poll_interval_ms: 100,
         probe_timeout_ms: 300,
+        // Teardown stops every process at once with a short grace: a primary's switchover then
+        // would outlive the grace and leave its redis-server behind. Tests of it opt in.
+        shutdown_switchover_timeout_ms: 0,
+        ...options.data_node_config,
       }),
     );
     const dataNode = await spawnDataNode(procs, node_id, config_path);

@@ -64,6 +64,9 @@ export function dataNodeConfig(input: {
     state_dir: input.state_dir,
     poll_interval_ms: 100,
     probe_timeout_ms: 300,
+    // The fault shapes stop and restart data-nodes as faults: a SIGTERM is a plain stop here,
+    // not the switchover on shutdown (issue 18) the product does by default.
+    shutdown_switchover_timeout_ms: 0,
   };
 }
 

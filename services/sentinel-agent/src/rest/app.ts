@@ -17,6 +17,7 @@ import { EventStreams } from "./event-stream.js";
 import { extractComponents } from "./openapi-components.js";
 import { problemFromError, problemOf, sendProblem } from "./problem.js";
 import { changeRoutes } from "./routes/changes.js";
+import { nodeRoutes } from "./routes/nodes.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { opsRoutes } from "./routes/ops.js";
@@ -176,6 +177,7 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   await app.register(async (scope) => {
     scope.addHook("onRequest", guard(true));
     await scope.register(changeRoutes, { deps });
+    await scope.register(nodeRoutes, { deps });
   });
   await app.register(healthRoutes, { deps });
   // The web console (/ui): static files, open like /docs; its data comes through the API above.

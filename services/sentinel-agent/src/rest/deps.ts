@@ -1,7 +1,8 @@
 // What the REST app needs from the agent: narrow functions over the loop, the event hub, the
 // committed topology and the recorders, so that unit tests build the app with in-memory fakes.
-import type { AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type { Address, AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
 import type { AdminReply } from "../loop.js";
+import type { NodeOp, NodeOpOutcome } from "../node-ops.js";
 import type { AuthSettings } from "./auth.js";
 import type { EventSource, EventStreamLimits } from "./event-stream.js";
 import type { FailoverHistory } from "./failover-history.js";
@@ -45,6 +46,8 @@ export interface RestDeps {
   readonly myid: string;
   readonly state: () => AgentState;
   readonly admin: (command: AdminCommand) => Promise<AdminReply>;
+  /** Relays an operator command to the data-node at `address` (routes/nodes.ts); absent: refused. */
+  readonly node_op?: (master_name: string, address: Address, op: NodeOp) => Promise<NodeOpOutcome>;
   /** The committed record of a master (JetStream KV), null when none or unreadable. */
   readonly topology: (
     master_name: string,

@@ -9,7 +9,7 @@ import type { AdminReply } from "../loop.js";
 import type { RestApp } from "./app.js";
 import { readAuthFromEnv, tokensOf } from "./auth.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";
-import type { Readiness, RestLimits } from "./deps.js";
+import type { Readiness, RestDeps, RestLimits } from "./deps.js";
 import type { EventSource } from "./event-stream.js";
 import { FailoverHistory } from "./failover-history.js";
 import type { RestMetrics } from "./metrics.js";
@@ -32,6 +32,8 @@ export interface RestServerOptions {
     health?(): TopologyHealth;
   };
   readonly nc: NatsConnection;
+  /** Operator commands relayed to a data-node (reinit, restart_reset); absent: refused. */
+  readonly node_op?: RestDeps["node_op"];
   /** The agent's clock (the one fed to the loop as now_ms). */
   readonly now_ms: () => number;
   /** `sentinel-plane rest-token` (comma-separated tokens), null: changes refused. */
@@ -133,6 +135,7 @@ export class RestServer {
       myid: options.myid,
       state: () => options.loop.state,
       admin: (command) => options.loop.admin(command),
+      ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
       // From the watch when it has the record (updates are pushed), else one KV read.
       topology: (name) => Promise.resolve(options.topology.latest(name) ?? options.topology.read(name)),
       events: options.events,

@@ -84,7 +84,12 @@ export interface Fixture {
 }
 
 export async function fixture(
-  options: { read_auth?: boolean; tokens?: string[]; limits?: Partial<RestLimits> } = {},
+  options: {
+    read_auth?: boolean;
+    tokens?: string[];
+    limits?: Partial<RestLimits>;
+    node_op?: RestDeps["node_op"];
+  } = {},
 ): Promise<Fixture> {
   const persisted: PersistedState = {
     myid: MYID,
@@ -168,6 +173,7 @@ export async function fixture(
     uptime_s: () => 12.5,
     auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
     limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
+    ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
   };
   const app = await buildRestApp(deps);
   return { app, deps, events, admins, state: () => state };
