@@ -262,7 +262,10 @@ function failover(out: Out, name: string, to: Address | null, force: boolean): A
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {
     return fail("NOGOODSLAVE", "No suitable replica is replicating the primary: none could catch up");
   } else if (!switchover && !force && selectReplica(out.state, master, null, admitted(master)) === null) {
-    return fail("NOGOODSLAVE", "No replica is within max-promotion-lag: use force to promote the best one anyway");
+    return fail(
+      "NOGOODSLAVE",
+      "No replica is within max-promotion-lag: use force to promote the best one anyway",
+    );
   }
   const target = to === null ? null : { host: to.host, port: to.port };
   startElection(out, master, "manual", target, force);

@@ -48,13 +48,21 @@ export function limitsOn(limits: PromotionLimits): boolean {
  * Records the primary's offset from its INFO (role master). A new address or replication id
  * starts a new history: offsets of another history cannot be compared.
  */
-export function recordPrimaryOffset(master: MasterState, address: Address, info: RedisInfo, now_ms: number): void {
+export function recordPrimaryOffset(
+  master: MasterState,
+  address: Address,
+  info: RedisInfo,
+  now_ms: number,
+): void {
   if (info.role !== "master") return;
   const current = master.primary_offsets;
-  const fresh =
-    current === null || !sameAddress(current.address, address) || current.replid !== info.replid;
+  const fresh = current === null || !sameAddress(current.address, address) || current.replid !== info.replid;
   if (fresh) {
-    master.primary_offsets = { address, replid: info.replid, samples: [{ ms: now_ms, offset: info.master_repl_offset }] };
+    master.primary_offsets = {
+      address,
+      replid: info.replid,
+      samples: [{ ms: now_ms, offset: info.master_repl_offset }],
+    };
     return;
   }
   appendSample(current, now_ms, info.master_repl_offset);
@@ -99,7 +107,8 @@ export function referenceOf(master: MasterState, run: FailoverRun | null): Refer
     if (sameAddress(link.address, old)) continue;
     const offset = replicaOffset(link);
     if (offset === null || !sameHistory(link, replid)) continue;
-    if (best === null || offset > best.offset) best = { offset, ms: best?.ms ?? null, replid, source: best?.source ?? "replicas" };
+    if (best === null || offset > best.offset)
+      best = { offset, ms: best?.ms ?? null, replid, source: best?.source ?? "replicas" };
   }
   return best;
 }
@@ -130,7 +139,8 @@ export function lagOf(master: MasterState, reference: Reference, link: InstanceL
   const bytes = Math.max(0, reference.offset - offset);
   if (bytes === 0) return { bytes, ms: 0 };
   const history = master.primary_offsets;
-  if (reference.ms === null || history === null || history.replid !== reference.replid) return { bytes, ms: null };
+  if (reference.ms === null || history === null || history.replid !== reference.replid)
+    return { bytes, ms: null };
   let complete_at: number | null = null;
   for (const sample of history.samples) if (sample.offset <= offset) complete_at = sample.ms;
   return { bytes, ms: complete_at === null ? null : Math.max(0, reference.ms - complete_at) };
@@ -176,5 +186,8 @@ export function lagArgs(master: MasterState, run: FailoverRun | null, address: A
     : (master.replicas.get(addressKey(address)) ?? null);
   const reference = referenceOf(master, run);
   const lag = link === null || reference === null ? null : lagOf(master, reference, link);
-  return [lag === null ? "unknown" : String(lag.bytes), lag?.ms === null || lag === null ? "unknown" : String(lag.ms)];
+  return [
+    lag === null ? "unknown" : String(lag.bytes),
+    lag?.ms === null || lag === null ? "unknown" : String(lag.ms),
+  ];
 }

@@ -189,7 +189,8 @@ export function startGateCatchup(out: Out, master: MasterState, run: FailoverRun
 export function gateCatchupStep(out: Out, master: MasterState, run: FailoverRun): boolean {
   const fence = run.fence;
   const selected = run.selected;
-  if (fence === null || fence.offset === null || selected === null) throw new Error("gate catch-up without a fence");
+  if (fence === null || fence.offset === null || selected === null)
+    throw new Error("gate catch-up without a fence");
   const state = out.state;
   if (caughtUp(master, run, fence.offset)) return true;
   const timeout_ms = switchoverTimeoutMs(state, master);
@@ -203,7 +204,11 @@ export function gateCatchupStep(out: Out, master: MasterState, run: FailoverRun)
 /** Asks the catching-up replica's INFO again once the previous answer is CATCHUP_POLL_MS old. */
 function pollCatchup(out: Out, master: MasterState, selected: Address): void {
   const link = findLink(master, selected);
-  if (link !== null && link.info_probe_id === null && out.state.now_ms - link.info_sent_ms >= CATCHUP_POLL_MS) {
+  if (
+    link !== null &&
+    link.info_probe_id === null &&
+    out.state.now_ms - link.info_sent_ms >= CATCHUP_POLL_MS
+  ) {
     probeInfoNow(out, master, link);
   }
 }
