@@ -288,3 +288,94 @@ void test("SET refuses a negative limit and accepts 0 (off)", () => {
   assert.equal(set(1_048_576).ok, true);
   assert.equal(h.state.masters.get("mymaster")?.settings.max_promotion_lag_bytes, 1_048_576);
 });
+
+// --- The fenced offset (issue 13): a fence acknowledgement carries the old primary's final offset --
+
+/** Elected for an automatic failover; the peers granted the old primary a lease just now. */
+function electedWithFreshLease(settings: Partial<MasterSettings>): { h: Harness; fence: Effect } {
+  const h = downAndStanding(settings);
+  const effects = PEERS.flatMap((from) =>
+    h.peer({
+      type: "vote_reply",
+      from,
+      master_name: "mymaster",
+      epoch: 1,
+      leader: ME,
+      leader_epoch: 1,
+      lease_grant_age_ms: 0,
+    }),
+  );
+  const fence = effects.find((e) => e.type === "node_command" && e.command.type === "fence");
+  assert.ok(fence !== undefined, "the gate fences the old primary");
+  assert.equal(promoteTarget(effects), null, "the lease holds the promotion");
+  return { h, fence };
+}
+
+function fenceAck(h: Harness, fence: Effect, offset: number): Effect[] {
+  assert.ok(fence.type === "node_command");
+  return h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: fence.command_id,
+    result: { ok: true, role: "master", offset, fenced: true },
+  });
+}
+
+/** Answers the INFO probes of `replica` among `effects` with `offset`. */
+function replicaAt(h: Harness, effects: readonly Effect[], replica: Address, offset: number): Effect[] {
+  const out: Effect[] = [];
+  for (const e of effects) {
+    if (e.type !== "probe" || e.kind !== "info" || addressKey(e.target) !== addressKey(replica)) continue;
+    const info = replicaInfo(replica, { slave_repl_offset: offset });
+    out.push(
+      ...h.input({
+        type: "probe_result",
+        now_ms: h.now_ms,
+        probe_id: e.probe_id,
+        target: e.target,
+        result: { kind: "info", ok: true, info },
+      }),
+    );
+  }
+  return out;
+}
+
+void test("fenced at a higher offset: the replica streaming from it catches up before it is promoted", () => {
+  const { h, fence } = electedWithFreshLease({});
+  const acked = fenceAck(h, fence, 1200); // the replicas are at 900, streaming from it
+  assert.deepEqual(
+    eventTexts(acked).filter((t) => t.includes("wait-catchup")),
+    [
+      `+failover-state-wait-catchup slave ${R1.host}:${R1.port} ${R1.host} ${R1.port} @ mymaster ${PRIMARY.host} ${PRIMARY.port} #offset 1200`,
+    ],
+  );
+  assert.equal(promoteTarget(acked), null, "not promoted behind the fenced offset");
+  const behind = replicaAt(h, acked, R1, 1100);
+  assert.equal(promoteTarget([...behind, ...h.advance(100)]), null);
+  const polled = h.log.slice(-20);
+  const caught_up = replicaAt(h, polled, R1, 1200);
+  assert.deepEqual(promoteTarget([...caught_up, ...h.advance(100)]), R1);
+});
+
+void test("fenced, the replica does not catch up in time: the limit decides, and an abort unfences", () => {
+  const { h, fence } = electedWithFreshLease({ max_promotion_lag_bytes: 100 });
+  const acked = fenceAck(h, fence, 1200);
+  assert.ok(eventNames(acked).includes("+failover-state-wait-catchup"));
+  const effects = h.advance(3000); // switchover timeout: max(down-after, 4 INFO periods) = 4 s from the ack
+  const later = [...effects, ...h.advance(2000)];
+  assert.equal(promoteTarget(later), null);
+  const aborts = eventTexts(later).filter((t) => t.startsWith("-failover-abort"));
+  assert.deepEqual(aborts, [
+    `-failover-abort-lagging-slaves master mymaster ${PRIMARY.host} ${PRIMARY.port} #epoch 1 #lag-bytes 300 #lag-ms unknown`,
+  ]);
+  const unfence = later.find((e) => e.type === "node_command" && e.command.type === "unfence");
+  assert.ok(unfence?.type === "node_command" && unfence.epoch === 1, "the fence of this failover is lifted");
+  assert.deepEqual(unfence.target, PRIMARY);
+});
+
+void test("fenced, the replica does not catch up in time and no limit is set: promoted after the bound", () => {
+  const { h, fence } = electedWithFreshLease({});
+  fenceAck(h, fence, 1200);
+  assert.equal(promoteTarget(h.advance(3000)), null, "still waiting within the bound");
+  assert.deepEqual(promoteTarget(h.advance(2000)), R1);
+});
