@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly master_name?: string;
   /** Extra sentinel.conf lines for every agent. */
   readonly agent_lines?: readonly string[];
+  /** More fields of every data-node's JSON configuration (e.g. strict mode). */
+  readonly data_node_config?: Readonly<Record<string, unknown>>;
   /** Bearer token of every agent's REST API (changes); a fixed test token by default. */
   readonly rest_token?: string;
   /** Extra environment for every agent (e.g. SP_SIMULATE_FAILURE). */
@@ -339,6 +341,7 @@ async function startGroup(
         state_dir: join(dir, "state"),
         poll_interval_ms: 100,
         probe_timeout_ms: 300,
+        ...options.data_node_config,
       }),
     );
     const dataNode = await spawnDataNode(procs, node_id, config_path);
