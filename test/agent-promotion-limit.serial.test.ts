@@ -57,7 +57,12 @@ async function everyAgentSeesLag(cluster: Cluster): Promise<void> {
 
 void test("a lagging replica is not promoted beyond max-promotion-lag-bytes; a forced failover promotes it", async (t) => {
   await withProcesses(t, async (procs) => {
-    const cluster = await startCluster(procs, { ...THREE_AGENTS, master_name: MASTER });
+    const cluster = await startCluster(procs, {
+      ...THREE_AGENTS,
+      master_name: MASTER,
+      // The killed primary must stay dead: the test is about a failover without it.
+      data_node_config: { restart_on_exit: false },
+    });
     const [primary, r1, r2] = cluster.redis;
     assert.ok(primary && r1 && r2);
     await discovered(cluster);
