@@ -379,3 +379,15 @@ void test("fenced, the replica does not catch up in time and no limit is set: pr
   assert.equal(promoteTarget(h.advance(3000)), null, "still waiting within the bound");
   assert.deepEqual(promoteTarget(h.advance(2000)), R1);
 });
+
+void test("a switchover (primary reachable) is not held back by the limits: it fences and waits for the catch-up", () => {
+  const h = new Harness({ quorum: 2, max_promotion_lag_bytes: 50 });
+  h.meetPeers();
+  h.live(2000, true); // the primary answers: INFO offset 1000, replicas at 900 (100 behind)
+  const reply = adminReply(manualFailover(h, false));
+  assert.equal(reply.ok, true, reply.message);
+  const effects = votes(h, 1);
+  const names = eventNames(effects);
+  assert.ok(names.includes("+failover-state-fence-old-master"), names.join(" "));
+  assert.ok(!names.some((n) => n.startsWith("-failover-abort")), names.join(" "));
+});

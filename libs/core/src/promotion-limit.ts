@@ -156,12 +156,21 @@ export function withinLimits(limits: PromotionLimits, lag: Lag | null): boolean 
 }
 
 /**
- * Whether the limits hold a failover of `run` back: on, not forced, and something moves (a
- * reassert re-commits the current primary).
+ * Whether the limits hold a failover of `run` back: on, not forced, not a switchover, and something
+ * moves (a reassert re-commits the current primary).
  */
 export function limitsApply(master: MasterState, run: FailoverRun | null): boolean {
-  if (run !== null && (run.force || run.kind === "reassert")) return false;
+  if (run !== null && (run.force || run.kind === "reassert" || isSwitchover(master, run))) return false;
   return limitsOn(promotionLimits(master.settings));
+}
+
+/**
+ * A switchover (switchover.ts wantsFence: manual, primary reachable) fences the old primary and
+ * waits for the replica to reach its final offset: a lag now is not a loss, so no limit applies.
+ */
+function isSwitchover(master: MasterState, run: FailoverRun): boolean {
+  const reachable = !master.link.sdown && !master.link.exited;
+  return run.kind === "manual" && sameAddress(master.address, run.old_primary) && reachable;
 }
 
 /** Whether `link` may be promoted by `run` as far as the limits go. */
