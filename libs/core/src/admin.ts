@@ -6,10 +6,12 @@
 import { startElection } from "./election.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
+import { admitsPromotion, lagArgs } from "./promotion-limit.js";
+import { PROMOTION_LAG_MAX } from "./promotion-limit.js";
 import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
 import { primaryReachable } from "./switchover.js";
 import { addressKey, newLink } from "./state.js";
-import type { MasterState } from "./state.js";
+import type { InstanceLink, MasterState } from "./state.js";
 import type { Address, AdminCommand, MasterSettings } from "./types.js";
 
 export interface AdminOutcome {
@@ -34,13 +36,23 @@ const OPTION_NAMES: Record<keyof MasterSettings, string> = {
   parallel_syncs: "parallel-syncs",
   master_reboot_down_after_period_ms: "master-reboot-down-after-period",
   election_timeout_ms: "election-timeout",
+  max_promotion_lag_bytes: "max-promotion-lag-bytes",
+  max_promotion_lag_ms: "max-promotion-lag-ms",
 };
+
+/** Settings where 0 means "off". */
+const ZERO_ALLOWED: ReadonlySet<keyof MasterSettings> = new Set([
+  "master_reboot_down_after_period_ms",
+  "max_promotion_lag_bytes",
+  "max_promotion_lag_ms",
+]);
 
 /** A reason why the setting is invalid, or null. */
 export function invalidSetting(key: keyof MasterSettings, value: number): string | null {
   if (!Number.isSafeInteger(value)) return `${OPTION_NAMES[key]} must be an integer`;
-  const minimum = key === "master_reboot_down_after_period_ms" ? 0 : 1;
+  const minimum = ZERO_ALLOWED.has(key) ? 0 : 1;
   if (value < minimum) return `${OPTION_NAMES[key]} must be >= ${minimum}`;
+  if (value > PROMOTION_LAG_MAX) return `${OPTION_NAMES[key]} must be <= ${PROMOTION_LAG_MAX}`;
   return null;
 }
 
@@ -64,7 +76,7 @@ export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean):
     case "failover":
       return from_peer
         ? fail("ERR", "failover is not propagated")
-        : failover(out, command.name, command.to ?? null);
+        : failover(out, command.name, command.to ?? null, command.force === true);
   }
 }
 
@@ -105,6 +117,7 @@ export function createMaster(
     watch_leader: null,
     conflict_start_after_ms: null,
     unfence: null,
+    primary_offsets: null,
   };
 }
 
@@ -113,7 +126,9 @@ export function validateMonitor(name: string, address: Address, settings: Master
   const bad_address = invalidAddress(address);
   if (bad_address !== null) return bad_address;
   for (const key of Object.keys(OPTION_NAMES) as (keyof MasterSettings)[]) {
-    const reason = invalidSetting(key, settings[key]);
+    const value = settings[key];
+    if (value === undefined) continue; // an optional setting left out
+    const reason = invalidSetting(key, value);
     if (reason !== null) return reason;
   }
   return null;
@@ -218,7 +233,7 @@ function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
   return { ok: true, message: String(count) };
 }
 
-function failover(out: Out, name: string, to: Address | null): AdminOutcome {
+function failover(out: Out, name: string, to: Address | null, force: boolean): AdminOutcome {
   const master = out.state.masters.get(name);
   if (master === undefined) return NO_SUCH_MASTER();
   if (master.failover !== null) return fail("INPROG", "Failover already in progress");
@@ -239,11 +254,30 @@ function failover(out: Out, name: string, to: Address | null): AdminOutcome {
     if (switchover && !replicatesFrom(link, master.address)) {
       return fail("NOGOODSLAVE", `${text} is not replicating the primary: it could not catch up`);
     }
+    if (!switchover && !force && !admitsPromotion(master, null, link)) {
+      return fail("NOGOODSLAVE", `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`);
+    }
   } else if (selectReplica(out.state, master) === null) {
     return fail("NOGOODSLAVE", "No suitable replica to promote");
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {
     return fail("NOGOODSLAVE", "No suitable replica is replicating the primary: none could catch up");
+  } else if (!switchover && !force && selectReplica(out.state, master, null, admitted(master)) === null) {
+    return fail(
+      "NOGOODSLAVE",
+      "No replica is within max-promotion-lag: use force to promote the best one anyway",
+    );
   }
-  startElection(out, master, "manual", to === null ? null : { host: to.host, port: to.port });
+  const target = to === null ? null : { host: to.host, port: to.port };
+  startElection(out, master, "manual", target, force);
   return OK;
+}
+
+/** A manual failover without force checks the limits up front (the run checks them again). */
+function admitted(master: MasterState): (link: InstanceLink) => boolean {
+  return (link) => admitsPromotion(master, null, link);
+}
+
+function lagText(master: MasterState, to: Address): string {
+  const [bytes, ms] = lagArgs(master, null, to);
+  return `lag ${bytes} bytes, ${ms} ms`;
 }

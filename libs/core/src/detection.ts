@@ -2,6 +2,7 @@
 // INFO processing (run id, reported role, replica discovery) and SDOWN (sentinel.c:
 // sentinelSendPeriodicCommands, sentinelRefreshInstanceInfo, sentinelCheckSubjectivelyDown).
 import { refuseEpochJump } from "./epoch-guard.js";
+import { recordPrimaryOffset } from "./promotion-limit.js";
 import { addressKey, newLink, nextId, sameAddress } from "./state.js";
 import type { AgentState, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
@@ -242,7 +243,10 @@ export function applyInfo(out: Out, master: MasterState, link: InstanceLink, inf
   }
   link.info = info;
   link.info_ms = now;
-  if (is_primary && info.role === "master") discoverReplicas(out, master, info);
+  if (is_primary && info.role === "master") {
+    recordPrimaryOffset(master, link.address, info, now);
+    discoverReplicas(out, master, info);
+  }
 }
 
 function discoverReplicas(out: Out, master: MasterState, info: RedisInfo): void {

@@ -34,6 +34,7 @@ export function startElection(
   master: MasterState,
   kind: FailoverKind,
   target: Address | null = null,
+  force = false,
 ): void {
   const state = out.state;
   if (master.failover !== null) throw new Error(`startElection: failover already running on ${master.name}`);
@@ -55,6 +56,7 @@ export function startElection(
     lease_expired_by_ms: null,
     old_primary: master.address,
     target,
+    force,
     selected: null,
     fence: null,
     pre_promote: null,

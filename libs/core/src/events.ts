@@ -99,6 +99,26 @@ export const EVENTS = {
     format: "%@",
     meaning: "No replica qualifies for promotion.",
   },
+  // Promotion limits (ours, promotion-limit.ts; Patroni's maximum_lag_on_failover).
+  "-failover-abort-lagging-slaves": {
+    level: "warning",
+    format: "%@ #epoch %d #lag-bytes %s #lag-ms %s",
+    meaning:
+      "Replicas qualify but none is within max-promotion-lag-bytes / max-promotion-lag-ms of the " +
+      "old primary's last known offset (the lag given is the best one's; `unknown` when it " +
+      "cannot be told): nothing is promoted rather than a stale replica; an old primary this " +
+      "failover fenced is unfenced (same epoch); the next attempt waits 2 x failover-timeout. " +
+      "A forced manual failover promotes anyway.",
+    ours: true,
+  },
+  "+promotion-lag-forced": {
+    level: "warning",
+    format: "%@ #lag-bytes %s #lag-ms %s",
+    meaning:
+      "A forced manual failover selected this replica although it is beyond max-promotion-lag: " +
+      "the writes it lacks are lost.",
+    ours: true,
+  },
   // The coordinated switchover (ours, switchover.ts): a manual failover with a reachable primary.
   "+failover-state-fence-old-master": {
     level: "warning",

@@ -21,6 +21,7 @@ import { findLink, probeInfoNow } from "./detection.js";
 import { electionDelayMs, isElected, startElection, votesNeeded } from "./election.js";
 import { isPeerAlive } from "./odown.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
+import { admitsPromotion, exceedsLimits, lagArgs, limitsApply } from "./promotion-limit.js";
 import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
@@ -29,7 +30,9 @@ import type { Out } from "./out.js";
 import { armLeaseDeadline, configEpochLearned } from "./lease.js";
 import {
   abortSwitchover,
+  gateCatchupStep,
   gateStep,
+  startGateCatchup,
   startFence,
   startGate,
   switchoverStep,
@@ -155,7 +158,14 @@ export function failoverStep(out: Out, master: MasterState): void {
     case "fence-old-primary":
     case "wait-catchup": {
       if (run.fence?.mode === "gate") {
-        if (gateStep(out, master, run) !== null) beginPromotion(out, master, run);
+        if (run.state === "wait-catchup") {
+          if (gateCatchupStep(out, master, run)) beginPromotion(out, master, run);
+          return;
+        }
+        const how = gateStep(out, master, run);
+        // Fenced but alive (issue 13): a replica streaming from it first reaches its final offset.
+        if (how === "ack" && startGateCatchup(out, master, run)) return;
+        if (how !== null) beginPromotion(out, master, run);
         return;
       }
       const progress = switchoverStep(out, master, run);
@@ -193,13 +203,19 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
     out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
   } else {
     if (run.state === "select-slave" && awaitFirstInfo(out, master, run)) return;
-    const link = chooseReplica(out, master, run);
+    const link = chooseReplica(out, master, run, (l) => admitsPromotion(master, run, l));
     if (link === null) {
-      abort(out, master, "-failover-abort-no-good-slave");
+      // Replicas qualify, but none within the promotion limits: abort, do not promote stale data.
+      const lagging = limitsApply(master, run) ? chooseReplica(out, master, run, () => true) : null;
+      if (lagging !== null) abortLagging(out, master, run, lagging.address);
+      else abort(out, master, "-failover-abort-no-good-slave");
       return;
     }
     target = link.address;
     out.event("+selected-slave", master, slaveSubject(master, target));
+    if (run.force && exceedsLimits(master, run, link)) {
+      out.event("+promotion-lag-forced", master, slaveSubject(master, target), lagArgs(master, run, target));
+    }
   }
   run.selected = target;
   if (wantsFence(master, run)) {
@@ -236,22 +252,53 @@ function awaitFirstInfo(out: Out, master: MasterState, run: FailoverRun): boolea
   return waiting;
 }
 
-/** The replica is chosen (and caught up): the pre-promote hook first when configured. */
+/**
+ * The replica is chosen (and caught up): the pre-promote hook first when configured. The limits
+ * are checked again: a fence acknowledged since the selection gave the old primary's final offset.
+ */
 function beginPromotion(out: Out, master: MasterState, run: FailoverRun): void {
+  const selected = run.selected;
+  const link = selected === null ? null : findLink(master, selected);
+  if (selected !== null && link !== null && !admitsPromotion(master, run, link)) {
+    abortLagging(out, master, run, selected);
+    return;
+  }
   if (wantsPrePromote(master, run))
     startPrePromote(out, master, run); // promote() on its success
   else promote(out, master, run);
 }
 
 /**
+ * `-failover-abort-lagging-slaves` with the lag of `best` (the replica the limits held back). An
+ * old primary this run fenced is unfenced like a switchover's (nothing was promoted); before any
+ * fence, or when the fence was never confirmed (the process exited, the lease ran out), there is
+ * nothing of ours to lift. Retried after the back-off, like `-failover-abort-no-good-slave`.
+ */
+function abortLagging(out: Out, master: MasterState, run: FailoverRun, best: Address): void {
+  const [bytes, ms] = lagArgs(master, run, best);
+  const fence = run.fence;
+  if (fence !== null && (fence.mode === "switchover" || fence.acknowledged)) {
+    abortSwitchover(out, master, run, "-failover-abort-lagging-slaves", [bytes, ms]);
+  } else {
+    out.event("-failover-abort-lagging-slaves", master, masterSubject(master), [run.epoch, bytes, ms]);
+  }
+  endFailover(out, master, "backoff");
+}
+
+/**
  * The manual failover's target when it names one (it must still qualify), else the best replica;
  * a switchover only considers replicas streaming from the old primary (they can catch up).
  */
-function chooseReplica(out: Out, master: MasterState, run: FailoverRun): InstanceLink | null {
+function chooseReplica(
+  out: Out,
+  master: MasterState,
+  run: FailoverRun,
+  admit: (link: InstanceLink) => boolean,
+): InstanceLink | null {
   const in_sync_with = wantsFence(master, run) ? run.old_primary : null;
-  if (run.target === null) return selectReplica(out.state, master, in_sync_with);
+  if (run.target === null) return selectReplica(out.state, master, in_sync_with, admit);
   const link = master.replicas.get(addressKey(run.target)) ?? null;
-  if (link === null || !isPromotable(out.state, master, link)) return null;
+  if (link === null || !isPromotable(out.state, master, link) || !admit(link)) return null;
   return in_sync_with === null || replicatesFrom(link, in_sync_with) ? link : null;
 }
 

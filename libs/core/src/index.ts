@@ -28,6 +28,19 @@ export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
 export { globMatch, validateMonitor } from "./admin.js";
+export { PROMOTION_LAG_MAX } from "./promotion-limit.js";
+export {
+  assertMinReplicasConfig,
+  heartbeatMsFor,
+  minReplicasStep,
+  newMinReplicasState,
+} from "./min-replicas.js";
+export type {
+  MinReplicasConfig,
+  MinReplicasEffect,
+  MinReplicasInput,
+  MinReplicasState,
+} from "./min-replicas.js";
 export {
   PRE_PROMOTE_MARGIN_MS,
   PRE_PROMOTE_TIMEOUT_MAX_MS,

@@ -100,16 +100,19 @@ export function isPromotable(state: AgentState, master: MasterState, link: Insta
 
 /**
  * The best replica to promote, or null (`-failover-abort-no-good-slave`). With `in_sync_with`
- * (a switchover), only replicas streaming from that primary qualify.
+ * (a switchover), only replicas streaming from that primary qualify; with `admit`, only those it
+ * accepts (the promotion limits, promotion-limit.ts).
  */
 export function selectReplica(
   state: AgentState,
   master: MasterState,
   in_sync_with: Address | null = null,
+  admit: (link: InstanceLink) => boolean = () => true,
 ): InstanceLink | null {
   const candidates: Candidate[] = [];
   for (const link of master.replicas.values()) {
     if (in_sync_with !== null && !replicatesFrom(link, in_sync_with)) continue;
+    if (!admit(link)) continue;
     const candidate = candidateOf(state, master, link);
     if (candidate !== null) candidates.push(candidate);
   }

@@ -122,6 +122,8 @@ export interface FailoverRun {
   readonly old_primary: Address;
   /** Manual failover to a chosen replica (`failover ... to`); null: the best one is selected. */
   readonly target: Address | null;
+  /** A manual failover told to ignore the promotion limits (promotion-limit.ts). */
+  readonly force: boolean;
   selected: Address | null;
   /** The switchover's fence of the old primary; null when it is not fenced (see switchover.ts). */
   fence: SwitchoverFence | null;
@@ -159,6 +161,14 @@ export interface SwitchoverFence {
   readonly mode: "switchover" | "gate";
   /** Gate: the data-node answered the fence with `fenced: true`. */
   acknowledged: boolean;
+}
+
+/** The primary's replication offsets over time, for the promotion limits (promotion-limit.ts). */
+export interface PrimaryOffsets {
+  readonly address: Address;
+  readonly replid: string;
+  /** Oldest first, offsets non-decreasing, bounded by OFFSET_SAMPLES_MAX. */
+  readonly samples: { readonly ms: number; readonly offset: number }[];
 }
 
 export interface MasterState {
@@ -205,6 +215,8 @@ export interface MasterState {
    * abort) show no fence, at most ABORT_UNFENCE_ATTEMPTS_MAX sends in all (`attempts`).
    */
   unfence: { readonly epoch: number; readonly report_seq: number; attempts: number } | null;
+  /** The current primary's offset history (null until its first INFO as master). */
+  primary_offsets: PrimaryOffsets | null;
 }
 
 export interface PendingProbe {

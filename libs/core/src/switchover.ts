@@ -24,9 +24,10 @@ import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { emitOldPrimaryFenced } from "./lease.js";
 import type { OldPrimaryFenced } from "./lease.js";
+import { replicatesFrom } from "./selection.js";
 import { sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState, PendingCommand, SwitchoverFence } from "./state.js";
-import type { NodeCommandResult } from "./types.js";
+import type { Address, NodeCommandResult } from "./types.js";
 
 /** The chosen replica's INFO is polled this often during wait-catchup (the shell's tick). */
 const CATCHUP_POLL_MS = 100;
@@ -159,6 +160,59 @@ export function gateStep(out: Out, master: MasterState, run: FailoverRun): OldPr
   return null;
 }
 
+/**
+ * After the gate passed on an acknowledged fence that carried the old primary's final offset
+ * (issue 13: never promote behind what it reported while fenced): when the chosen replica still
+ * streams from it and is behind, enter wait-catchup (same event as a switchover's) and return
+ * true. Nothing is lost then, at the cost of one INFO round trip or so; a replica cut from the
+ * old primary cannot catch up, so it is not waited for (the promotion limits judge it).
+ */
+export function startGateCatchup(out: Out, master: MasterState, run: FailoverRun): boolean {
+  const fence = run.fence;
+  const selected = run.selected;
+  if (fence === null || fence.mode !== "gate" || selected === null || fence.offset === null) return false;
+  const link = findLink(master, selected);
+  if (link === null || !replicatesFrom(link, run.old_primary)) return false;
+  if (caughtUp(master, run, fence.offset)) return false;
+  run.state = "wait-catchup";
+  run.state_since_ms = out.state.now_ms;
+  out.event("+failover-state-wait-catchup", master, slaveSubject(master, selected), [fence.offset]);
+  probeInfoNow(out, master, link);
+  return true;
+}
+
+/**
+ * The gate's catch-up: true (go on to promote) once the replica reached the fenced offset, or
+ * after switchoverTimeoutMs (the old primary is down for the agents: the failover must go on; the
+ * promotion limits then decide whether the remaining gap is acceptable).
+ */
+export function gateCatchupStep(out: Out, master: MasterState, run: FailoverRun): boolean {
+  const fence = run.fence;
+  const selected = run.selected;
+  if (fence === null || fence.offset === null || selected === null)
+    throw new Error("gate catch-up without a fence");
+  const state = out.state;
+  if (caughtUp(master, run, fence.offset)) return true;
+  const timeout_ms = switchoverTimeoutMs(state, master);
+  const left_ms = run.state_since_ms + timeout_ms - state.now_ms;
+  if (left_ms <= 0) return true;
+  pollCatchup(out, master, selected);
+  out.push({ type: "wake", after_ms: Math.min(left_ms, CATCHUP_POLL_MS) });
+  return false;
+}
+
+/** Asks the catching-up replica's INFO again once the previous answer is CATCHUP_POLL_MS old. */
+function pollCatchup(out: Out, master: MasterState, selected: Address): void {
+  const link = findLink(master, selected);
+  if (
+    link !== null &&
+    link.info_probe_id === null &&
+    out.state.now_ms - link.info_sent_ms >= CATCHUP_POLL_MS
+  ) {
+    probeInfoNow(out, master, link);
+  }
+}
+
 export type SwitchoverProgress = "wait" | "promote" | "abort";
 
 /** Advances fence-old-primary / wait-catchup. On "abort" the caller ends the failover. */
@@ -193,10 +247,7 @@ export function switchoverStep(out: Out, master: MasterState, run: FailoverRun):
   }
   if (fence.offset !== null && caughtUp(master, run, fence.offset)) return "promote";
   if (expired) return abortSwitchover(out, master, run, "-failover-abort-catchup-timeout");
-  const link = findLink(master, selected);
-  if (link !== null && link.info_probe_id === null && now - link.info_sent_ms >= CATCHUP_POLL_MS) {
-    probeInfoNow(out, master, link);
-  }
+  pollCatchup(out, master, selected);
   return "wait";
 }
 
@@ -226,7 +277,8 @@ export function abortSwitchover(
     | "-failover-abort-catchup-timeout"
     | "-failover-abort-fence-failed"
     | "-failover-abort-tilt"
-    | "-failover-abort-pre-promote-failed",
+    | "-failover-abort-pre-promote-failed"
+    | "-failover-abort-lagging-slaves",
   extra: readonly (string | number)[] = [],
 ): "abort" {
   if (run.state === "send-slaveof-noone" || run.promote_command_id !== null) {

@@ -31,6 +31,14 @@ export interface MasterSettings {
    * Sentinel instead waits 2 x failover_timeout. Must exceed a vote round trip.
    */
   readonly election_timeout_ms: number;
+  /**
+   * Promotion limits (promotion-limit.ts; Patroni's maximum_lag_on_failover): a failover does not
+   * promote a replica more than this many bytes / milliseconds behind the old primary's last known
+   * offset. Absent or 0: off (Sentinel's behaviour). Optional so that peers, state files and
+   * configurations written before them stay valid.
+   */
+  readonly max_promotion_lag_bytes?: number;
+  readonly max_promotion_lag_ms?: number;
 }
 
 /**
@@ -277,7 +285,13 @@ export type AdminCommand =
    * the chosen replica catches up, nothing acknowledged is lost. `to` picks the replica (it must
    * be a known replica fit for promotion, else a coded error); without it the best one is chosen.
    */
-  | { readonly type: "failover"; readonly name: string; readonly to?: Address };
+  | {
+      readonly type: "failover";
+      readonly name: string;
+      readonly to?: Address;
+      /** Ignore the promotion limits (promotion-limit.ts): promote even a lagging replica. */
+      readonly force?: boolean;
+    };
 
 // ---------------------------------------------------------------------------------------------
 // Inputs

@@ -221,3 +221,30 @@ void test("sentinel-plane against an agent's API: version, usage errors, status,
   assert.match(reset.stdout, /reset mymaster: done by http:\/\/127\.0\.0\.1:\d+/);
   assert.ok(seen.includes("POST /v1/masters/mymaster/reset"), seen.join("\n"));
 });
+
+void test("failover --force posts {force: true} (REST only); without it, no body", async (t) => {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      bodies.push(`${req.method ?? ""} ${req.url ?? ""} ${body}`);
+      res.writeHead(202, { "content-type": "application/json" });
+      res.end(JSON.stringify({ accepted: true }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const agent = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const common = ["--agent", agent, "--timeout-ms", "60000", "--token", "t0ken-0123456789abcdef"];
+  const forced = await cli([...common, "failover", "mymaster", "--force"]);
+  assert.equal(forced.code, 0, forced.stderr);
+  const plain = await cli([...common, "failover", "mymaster"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(bodies, [
+    'POST /v1/masters/mymaster/failover {"force":true}',
+    "POST /v1/masters/mymaster/failover ",
+  ]);
+});

@@ -163,11 +163,16 @@ const waitMsOption = (): Option =>
 program
   .command("failover <name>")
   .description("force a failover now (SENTINEL FAILOVER), without agreement from the other agents")
+  .option(
+    "--force",
+    "promote even a replica beyond max-promotion-lag (REST only; its missing writes are lost)",
+  )
   .addOption(waitOption())
   .addOption(waitMsOption())
-  .action(async (name: string, o: { wait?: boolean; waitMs: number }) => {
+  .action(async (name: string, o: { force?: boolean; wait?: boolean; waitMs: number }) => {
     const { failover } = await import("./commands/failover.js");
-    await failover(await context(), name, { wait: o.wait === true, wait_ms: o.waitMs });
+    const wait = { wait: o.wait === true, wait_ms: o.waitMs };
+    await failover(await context(), name, wait, o.force === true);
   });
 
 program

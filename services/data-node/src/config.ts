@@ -88,6 +88,13 @@ export const DataNodeConfigSchema = Type.Object(
     hang_fence_after_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     /** Fence a writable master when NATS has not answered a round trip for this long (0 = off). */
     lease_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    /**
+     * Strict mode (strict-mode.ts, 0 = off): fence the primary when no replica acknowledged its
+     * writes for this long. Refuses writes rather than lose more than about this much.
+     */
+    min_replicas_max_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+    /** Strict mode: replicas that must acknowledge (Redis's min-replicas-to-write). */
+    min_replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal("trace"),
@@ -153,6 +160,9 @@ export interface DataNodeConfig {
   readonly hang_fence_after_ms: number;
   /** 0 = off. Must be below the agents' down-after-milliseconds. */
   readonly lease_ms: number;
+  /** 0 = off (the default). Strict mode: see strict-mode.ts. */
+  readonly min_replicas_max_lag_ms: number;
+  readonly min_replicas: number;
   readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 }
 
@@ -282,6 +292,8 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
     master_name: c.master_name ?? null,
     hang_fence_after_ms,
     lease_ms: c.lease_ms ?? DEFAULTS.lease_ms,
+    min_replicas_max_lag_ms: c.min_replicas_max_lag_ms ?? 0,
+    min_replicas: c.min_replicas ?? 1,
     log_level: c.log_level ?? "info",
   });
 }

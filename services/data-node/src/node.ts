@@ -72,6 +72,7 @@ import { Restarter } from "./restarter.js";
 import { shutdownPlan } from "./shutdown-plan.js";
 import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
+import { StrictMode } from "./strict-mode.js";
 
 /** A self-fence under way (at most one). */
 interface SelfFence {
@@ -137,6 +138,8 @@ export class DataNode {
   private on_shutdown_request: (() => void) | null = null;
   /** reinit stops redis-server itself: that exit is no crash. */
   private reinit_stopping = false;
+  /** The opt-in strict mode (strict-mode.ts); null when min_replicas_max_lag_ms is 0. */
+  private readonly strict: StrictMode | null;
 
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
@@ -165,6 +168,7 @@ export class DataNode {
           );
     this.lease_grace_until_ms = performance.now() + config.lease_ms;
     this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
+    this.strict = config.min_replicas_max_lag_ms === 0 ? null : this.newStrictMode(config);
   }
 
   private newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
@@ -239,6 +243,100 @@ export class DataNode {
     return released;
   }
 
+  private newStrictMode(config: DataNodeConfig): StrictMode {
+    const redis = config.redis;
+    return new StrictMode(
+      {
+        max_lag_ms: config.min_replicas_max_lag_ms,
+        min_replicas: config.min_replicas,
+        node_id: config.node_id,
+        redis: {
+          host: redis.host,
+          port: redis.port,
+          ...(redis.user === undefined ? {} : { user: redis.user }),
+          ...(redis.password === undefined ? {} : { password: redis.password }),
+        },
+        command_timeout_ms: config.command_timeout_ms,
+      },
+      {
+        server: () => {
+          const o = this.observation;
+          const role = o.info?.role;
+          if (o.answered !== true || role === undefined) return null;
+          return { role, fenced: isFenced(o.min_replicas_to_write), info: o.info };
+        },
+        fence: (detail) => this.queued(() => this.strictFence(detail)),
+        unfence: () => this.queued(() => this.strictUnfence()),
+      },
+      this.logger,
+    );
+  }
+
+  /** Runs `change` behind the commands already queued (as the self-fences do). */
+  private queued(change: () => Promise<boolean>): Promise<boolean> {
+    const run = this.commands.then(change, change);
+    this.commands = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Strict mode: fence, as the self-fences do (value to restore persisted first). */
+  private async strictFence(detail: string): Promise<boolean> {
+    await this.freshProbe();
+    const observed = this.observation;
+    if (observed.info?.role !== "master") return false;
+    if (isFenced(observed.min_replicas_to_write)) return true;
+    const fence_saved = observed.min_replicas_to_write ?? 0;
+    const saved = await this.persist((state) => ({ ...state, fence_saved }));
+    if (!saved.ok) return false; // not fenced: its value could not be restored (asked again)
+    const result = await this.redis.transaction(
+      fenceSteps((observed.config_file ?? "") !== ""),
+      OPTIONAL_STEPS,
+    );
+    if (result.ok) this.fence_note = `fenced (min_replicas): ${detail}`;
+    await this.freshProbe();
+    const fenced = isFenced(this.observation.min_replicas_to_write);
+    if (fenced) this.counters.inc("self_fences_total", { reason: "min_replicas" });
+    this.logger.warn(
+      { event: fenced ? "fenced" : "fence_failed", reason: "min_replicas", detail },
+      "strict mode fence",
+    );
+    this.publish(this.nextStatus());
+    return fenced;
+  }
+
+  /** Strict mode: lift its own fence (replicas in sync again). */
+  private async strictUnfence(): Promise<boolean> {
+    await this.freshProbe();
+    const observed = this.observation;
+    if (!isFenced(observed.min_replicas_to_write)) return true;
+    // The write lease still rules: no lift without a valid lease (asked again on the next tick).
+    if (this.lease_fenced && !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return false;
+    if (this.unfenceWaits(observed)) return false;
+    const result = await this.redis.transaction(
+      [
+        ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
+        ...((observed.config_file ?? "") !== "" ? [["CONFIG", ["REWRITE"]] as const] : []),
+      ],
+      OPTIONAL_STEPS,
+    );
+    if (result.ok) {
+      await this.clearFenceSaved([]);
+      this.fence_note = null;
+      this.lease_fenced = false;
+    }
+    await this.freshProbe();
+    const unfenced = !isFenced(this.observation.min_replicas_to_write);
+    this.logger.info(
+      { event: unfenced ? "unfenced" : "unfence_failed", reason: "min_replicas" },
+      "strict mode unfence",
+    );
+    this.publish(this.nextStatus());
+    return unfenced;
+  }
+
   async start(): Promise<Result<void>> {
     const loaded = await loadState(this.config.state_dir);
     if (!loaded.ok) return loaded;
@@ -265,6 +363,7 @@ export class DataNode {
       this.restarter?.started();
     }
     this.redis.start();
+    this.strict?.start();
     this.timers.push(
       setInterval(() => {
         void this.probeNow();
@@ -741,6 +840,11 @@ export class DataNode {
           result = { ok: true, value: ["not fenced"] };
           break;
         }
+        if (this.strict?.holdsFence() === true) {
+          // Strict mode: no replica has these writes; it lifts its fence once one is in sync.
+          const why = "strict mode holds the fence until a replica has acknowledged the writes";
+          return errorReply(node_id, this.accepted(), spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]));
+        }
         if (this.unfenceWaits(observed)) {
           // The reply says fenced: true; the node lifts it itself when a lease returns.
           lease_kept = true;
@@ -764,6 +868,7 @@ export class DataNode {
     }
     // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
     this.lease_fenced = lease_kept;
+    this.strict?.agentCommand();
     done.push(...result.value);
     await this.freshProbe();
     return this.finish(command.type, done, false);
@@ -1191,6 +1296,7 @@ export class DataNode {
     const observed = this.observation;
     // Decided again behind the queued commands: one of them may own the fence now.
     if (!this.lease_fenced || !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return;
+    if (this.strict?.holdsFence() === true) return; // strict mode lifts it once a replica is in sync
     if (observed.answered !== true || !isFenced(observed.min_replicas_to_write)) return;
     const has_config_file = (observed.config_file ?? "") !== "";
     const result = await this.redis.transaction(
@@ -1277,6 +1383,7 @@ export class DataNode {
     this.restarter?.stop();
     for (const timer of this.timers) clearInterval(timer);
     if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
+    this.strict?.stop();
     this.topology?.stop();
     const nc = this.nc;
     if (nc !== null) {

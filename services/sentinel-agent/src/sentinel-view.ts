@@ -220,6 +220,8 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "parallel-syncs": "parallel_syncs",
   quorum: "quorum",
   "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
+  "max-promotion-lag-bytes": "max_promotion_lag_bytes",
+  "max-promotion-lag-ms": "max_promotion_lag_ms",
 };
 
 const RUNTIME_PARAMS = [

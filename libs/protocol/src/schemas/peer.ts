@@ -19,6 +19,9 @@ export const MasterSettingsSchema = Type.Object(
     parallel_syncs: Type.Integer({ minimum: 1, maximum: 1000 }),
     master_reboot_down_after_period_ms: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     election_timeout_ms: DurationMs,
+    // Optional: absent (an agent of an older version) means 0, off (libs/core promotion-limit.ts).
+    max_promotion_lag_bytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 50 })),
+    max_promotion_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 50 })),
   },
   { additionalProperties: false },
 );

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly master_name?: string;
   /** Extra sentinel.conf lines for every agent. */
   readonly agent_lines?: readonly string[];
+  /** More fields of every data-node's JSON configuration (e.g. strict mode). */
+  readonly data_node_config?: Readonly<Record<string, unknown>>;
   /** Bearer token of every agent's REST API (changes); a fixed test token by default. */
   readonly rest_token?: string;
   /** Extra environment for every agent (e.g. SP_SIMULATE_FAILURE). */

@@ -66,12 +66,27 @@ async function report(
   });
 }
 
-export async function failover(context: Context, name: string, wait: WaitOptions): Promise<void> {
+/**
+ * `--force` ignores the promotion limits (max-promotion-lag-*). Only REST carries it: RESP's
+ * SENTINEL FAILOVER keeps Sentinel's form (and the limits), so a forced failover never falls
+ * back to it.
+ */
+export async function failover(
+  context: Context,
+  name: string,
+  wait: WaitOptions,
+  force = false,
+): Promise<void> {
   const before = wait.wait ? (await primaryOf(context.endpoints, name)).value : null;
-  const answer = await firstAnswer(context.endpoints, {
-    rest: (agent) => agent.request("POST", masterPath(name, "failover")),
-    resp: (agent) => agent.command(["SENTINEL", "FAILOVER", name]),
-  });
+  const answer = await firstAnswer(
+    context.endpoints,
+    force
+      ? { rest: (agent) => agent.request("POST", masterPath(name, "failover"), { force: true }) }
+      : {
+          rest: (agent) => agent.request("POST", masterPath(name, "failover")),
+          resp: (agent) => agent.command(["SENTINEL", "FAILOVER", name]),
+        },
+  );
   await report(context, name, "failover", answer.via, before, wait);
 }
 

@@ -9,6 +9,8 @@ export const SETTABLE: readonly { readonly rest: string; readonly sentinel: stri
   { rest: "failover_timeout_ms", sentinel: "failover-timeout" },
   { rest: "parallel_syncs", sentinel: "parallel-syncs" },
   { rest: "master_reboot_down_after_period_ms", sentinel: "master-reboot-down-after-period" },
+  { rest: "max_promotion_lag_bytes", sentinel: "max-promotion-lag-bytes" },
+  { rest: "max_promotion_lag_ms", sentinel: "max-promotion-lag-ms" },
 ];
 
 export function settable(option: string): { readonly rest: string; readonly sentinel: string } {

@@ -24,6 +24,9 @@ export interface MasterDraft {
   parallel_syncs: number;
   master_reboot_down_after_period_ms: number;
   election_timeout_ms: number;
+  /** 0: off (the default, Sentinel's behaviour); libs/core promotion-limit.ts. */
+  max_promotion_lag_bytes: number;
+  max_promotion_lag_ms: number;
   auth_user: string | null;
   auth_pass: string | null;
   notification_script: string | null;
@@ -104,6 +107,8 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     parallel_syncs: s.parallel_syncs,
     master_reboot_down_after_period_ms: s.master_reboot_down_after_period_ms,
     election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
+    max_promotion_lag_bytes: 0,
+    max_promotion_lag_ms: 0,
     auth_user: null,
     auth_pass: null,
     notification_script: null,
@@ -149,6 +154,9 @@ function finishMaster(m: MasterDraft): MasterConfig {
       parallel_syncs: m.parallel_syncs,
       master_reboot_down_after_period_ms: m.master_reboot_down_after_period_ms,
       election_timeout_ms: m.election_timeout_ms,
+      // Left out when off, so that settings without them read as before (and older peers accept them).
+      ...(m.max_promotion_lag_bytes > 0 ? { max_promotion_lag_bytes: m.max_promotion_lag_bytes } : {}),
+      ...(m.max_promotion_lag_ms > 0 ? { max_promotion_lag_ms: m.max_promotion_lag_ms } : {}),
     },
     auth_user: m.auth_user,
     auth_pass: m.auth_pass,

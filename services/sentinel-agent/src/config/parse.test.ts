@@ -559,3 +559,24 @@ void describe("parseSentinelConf: refused lines", () => {
     assert.doesNotMatch(error.message, /secret/);
   });
 });
+
+void describe("parseSentinelConf: promotion limits", () => {
+  void it("sets them per master, leaves them out when 0 (off), refuses negatives", () => {
+    const c = config(
+      [
+        "sentinel monitor a 10.0.0.1 6379 2",
+        "sentinel monitor b 10.0.0.2 6379 2",
+        "sentinel-plane max-promotion-lag-bytes a 1048576",
+        "sentinel-plane max-promotion-lag-ms a 5000",
+        "sentinel-plane max-promotion-lag-bytes b 0",
+      ].join("\n"),
+    );
+    const a = c.masters.find((m) => m.name === "a")?.settings ?? assert.fail("no master a");
+    const b = c.masters.find((m) => m.name === "b")?.settings ?? assert.fail("no master b");
+    assert.equal(a.max_promotion_lag_bytes, 1_048_576);
+    assert.equal(a.max_promotion_lag_ms, 5000);
+    assert.ok(!("max_promotion_lag_bytes" in b) && !("max_promotion_lag_ms" in b));
+    const error = refused("sentinel monitor a 10.0.0.1 6379 2\nsentinel-plane max-promotion-lag-ms a -1");
+    assert.match(error.message, /max-promotion-lag-ms/);
+  });
+});

@@ -1,10 +1,14 @@
 // `sentinel-plane <setting> ...` lines: our own settings, in the same file so that one file
 // configures an agent. Environment variables override them (env.ts).
-import { PRE_PROMOTE_TIMEOUT_MAX_MS, PRE_PROMOTE_TIMEOUT_MIN_MS } from "@sentinel-plane/core";
+import {
+  PRE_PROMOTE_TIMEOUT_MAX_MS,
+  PRE_PROMOTE_TIMEOUT_MIN_MS,
+  PROMOTION_LAG_MAX,
+} from "@sentinel-plane/core";
 import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
 import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
-import type { ValueResult } from "./values.js";
+import type { IntegerRule, ValueResult } from "./values.js";
 import {
   POSITIVE_MS,
   parseInteger,
@@ -15,6 +19,8 @@ import {
 } from "./values.js";
 
 const NATS_SERVERS_MAX = 16;
+/** max-promotion-lag-bytes / -ms: 0 (off) up to the core's bound. */
+const PROMOTION_LAG: IntegerRule = { min: 0, max: PROMOTION_LAG_MAX };
 const NATS_SCHEMES = new Set(["nats:", "tls:", "ws:", "wss:"]);
 /** A REST token shorter than this is guessable; refuse it rather than protect nothing. */
 export const REST_TOKEN_LENGTH_MIN = 16;
@@ -201,6 +207,30 @@ export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<st
       apply: (ctx, m) => {
         const v = check(ctx, parseInteger(arg(ctx, 1), PRE_PROMOTE_TIMEOUT));
         if (v !== null) m.pre_promote_timeout_ms = v;
+      },
+    },
+  ],
+  [
+    "max-promotion-lag-bytes",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <bytes, 0 = off>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), PROMOTION_LAG));
+        if (v !== null) m.max_promotion_lag_bytes = v;
+      },
+    },
+  ],
+  [
+    "max-promotion-lag-ms",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <milliseconds, 0 = off>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), PROMOTION_LAG));
+        if (v !== null) m.max_promotion_lag_ms = v;
       },
     },
   ],

@@ -43,6 +43,8 @@ const FULL = [
   "sentinel-plane pre-promote-script shop /usr/local/bin/fence-old-host",
   "sentinel-plane pre-promote-timeout shop 2500",
   "sentinel-plane pre-promote-timeout cache 10000",
+  "sentinel-plane max-promotion-lag-bytes shop 1048576",
+  "sentinel-plane max-promotion-lag-ms cache 5000",
   "sentinel-plane cluster-id c1",
   "sentinel-plane nats-servers nats://10.0.0.1:4222,nats://10.0.0.2:4222",
   "user default on nopass ~* &* +@all",

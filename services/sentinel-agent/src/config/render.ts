@@ -113,6 +113,13 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
       argv: ["sentinel-plane", "election-timeout", m.name, String(m.settings.election_timeout_ms)],
       optional,
     });
+    for (const [name, value] of [
+      ["max-promotion-lag-bytes", m.settings.max_promotion_lag_bytes ?? 0],
+      ["max-promotion-lag-ms", m.settings.max_promotion_lag_ms ?? 0],
+    ] as const) {
+      const key = `sentinel-plane ${name} ${m.name}`;
+      out.push({ key, argv: ["sentinel-plane", name, m.name, String(value)], optional: value === 0 });
+    }
     if (m.pre_promote_script !== null) {
       out.push({
         key: `sentinel-plane pre-promote-script ${m.name}`,

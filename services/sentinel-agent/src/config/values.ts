@@ -15,7 +15,7 @@ export function shown(text: string): string {
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}...` : text);
 }
 
-interface IntegerRule {
+export interface IntegerRule {
   readonly min: number;
   readonly max: number;
 }

@@ -101,6 +101,9 @@ const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
   ["parallel-syncs", { min: 1 }],
   ["quorum", { min: 1 }],
   ["master-reboot-down-after-period", { min: 0 }],
+  // Ours (libs/core promotion-limit.ts): 0 turns them off.
+  ["max-promotion-lag-bytes", { min: 0 }],
+  ["max-promotion-lag-ms", { min: 0 }],
 ]);
 const STRING_OPTIONS = new Set(["notification-script", "client-reconfig-script", "auth-pass", "auth-user"]);
 

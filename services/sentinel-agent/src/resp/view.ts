@@ -158,7 +158,9 @@ export type MasterSetOption =
         | "failover-timeout"
         | "parallel-syncs"
         | "quorum"
-        | "master-reboot-down-after-period";
+        | "master-reboot-down-after-period"
+        | "max-promotion-lag-bytes"
+        | "max-promotion-lag-ms";
       readonly value: number;
     }
   | {

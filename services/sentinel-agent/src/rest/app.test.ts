@@ -566,3 +566,42 @@ void test("/openapi.json is OpenAPI 3.1 and /docs serves Swagger UI", async () =
   assert.equal(docs.statusCode, 200);
   assert.match(docs.body, /swagger/i);
 });
+
+void test("promotion limits: PATCH sets them (0 = off, negatives refused); failover carries force", async () => {
+  const f = await fixture();
+  const set = await call(f, "PATCH", "/v1/masters/mymaster", {
+    path: MASTER,
+    json: { max_promotion_lag_bytes: 1_048_576, max_promotion_lag_ms: 0 },
+    headers: AUTH,
+  });
+  assert.equal(set.statusCode, 200, set.body);
+  const settings = set.json<{ settings: Record<string, number> }>().settings;
+  assert.equal(settings["max_promotion_lag_bytes"], 1_048_576);
+  assert.equal(settings["max_promotion_lag_ms"], 0);
+  assertProblem(
+    await call(f, "PATCH", "/v1/masters/mymaster", {
+      path: MASTER,
+      json: { max_promotion_lag_bytes: -1 },
+      headers: AUTH,
+    }),
+    400,
+    "SP_ERR_INVALID_REQUEST",
+  );
+  // The replicas never answered INFO, so the core refuses; what matters is what it was asked.
+  await call(f, "POST", "/v1/masters/mymaster/failover", {
+    path: `${MASTER}/failover`,
+    json: { force: true },
+    headers: AUTH,
+  });
+  assertProblem(
+    await call(f, "POST", "/v1/masters/mymaster/failover", {
+      path: `${MASTER}/failover`,
+      json: { force: "yes" },
+      headers: AUTH,
+    }),
+    400,
+    "SP_ERR_INVALID_REQUEST",
+  );
+  const failovers = f.admins.filter((c) => c.type === "failover");
+  assert.deepEqual(failovers.at(-1), { type: "failover", name: "mymaster", force: true });
+});

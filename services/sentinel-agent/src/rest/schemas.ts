@@ -4,6 +4,7 @@
 // core (units last); bodies refuse unknown fields (additionalProperties: false).
 import { Type } from "typebox";
 import type { Static, TSchema } from "typebox";
+import { PROMOTION_LAG_MAX } from "@sentinel-plane/core";
 
 const MS_MAX = 2_147_483_647; // sentinel.conf keeps times in a C int
 
@@ -45,6 +46,12 @@ export const SettingsSchema = Type.Object(
     parallel_syncs: Type.Integer(),
     master_reboot_down_after_period_ms: Type.Integer(),
     election_timeout_ms: Type.Integer(),
+    max_promotion_lag_bytes: Type.Optional(
+      Type.Integer({ description: "Promotion limit in bytes of replication stream; absent or 0: off." }),
+    ),
+    max_promotion_lag_ms: Type.Optional(
+      Type.Integer({ description: "Promotion limit in milliseconds; absent or 0: off." }),
+    ),
   },
   { title: "Settings" },
 );
@@ -265,8 +272,40 @@ export const SetBody = Type.Object(
     failover_timeout_ms: Type.Optional(PositiveMs),
     parallel_syncs: Type.Optional(ParallelSyncs),
     master_reboot_down_after_period_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MS_MAX })),
+    max_promotion_lag_bytes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: PROMOTION_LAG_MAX,
+        description:
+          "A failover does not promote a replica more than this many bytes of replication stream " +
+          "behind the old primary's last known offset (Patroni's maximum_lag_on_failover); 0: off " +
+          "(the default). 1: no write may be missing.",
+      }),
+    ),
+    max_promotion_lag_ms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: PROMOTION_LAG_MAX,
+        description:
+          "A failover does not promote a replica whose data may be older than this, judged from " +
+          "the primary's sampled offsets (1 s granularity with a data-node); 0: off (the default).",
+      }),
+    ),
   },
   { additionalProperties: false, title: "SetRequest", minProperties: 1 },
+);
+
+export const FailoverBody = Type.Object(
+  {
+    force: Type.Optional(
+      Type.Boolean({
+        description:
+          "Promote the best replica even when it is beyond max-promotion-lag (its missing writes " +
+          "are lost; the event `+promotion-lag-forced` says so). Default false.",
+      }),
+    ),
+  },
+  { additionalProperties: false, title: "FailoverRequest" },
 );
 
 export const SwitchoverBody = Type.Object(

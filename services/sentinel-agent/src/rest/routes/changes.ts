@@ -14,6 +14,7 @@ import { adminError } from "../problem.js";
 import {
   AcceptedSchema,
   ERROR_RESPONSES,
+  FailoverBody,
   MasterSchema,
   MonitorBody,
   NameParams,
@@ -161,17 +162,27 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
     {
       schema: {
         operationId: "failoverMaster",
-        summary: "Force a failover (SENTINEL FAILOVER): elected, then the best replica is promoted.",
+        summary:
+          "Force a failover (SENTINEL FAILOVER): elected, then the best replica is promoted; within " +
+          "max-promotion-lag unless `force`.",
         tags: TAGS,
         security: SECURITY,
         params: NameParams,
+        body: FailoverBody,
         response: { 202: AcceptedSchema, ...ERROR_RESPONSES },
+      },
+      // The body is optional (`curl -X POST .../failover`): no body means `{}`.
+      preValidation: (request, _reply, done) => {
+        // Typed as the validated body, which it is not yet at this point.
+        if ((request.body as unknown) === undefined) request.body = {};
+        done();
       },
     },
     async (request, reply) => {
       const { name } = request.params;
       current(name);
-      await run(name, { type: "failover", name });
+      const force = request.body.force === true;
+      await run(name, { type: "failover", name, ...(force ? { force } : {}) });
       return reply.code(202).send({ accepted: true as const });
     },
   );
