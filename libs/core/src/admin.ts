@@ -8,6 +8,7 @@ import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
 import { primaryReachable } from "./switchover.js";
+import { FAILOVER_BLOCK_PERIOD_MS_MAX } from "./maintenance.js";
 import { addressKey, newLink } from "./state.js";
 import type { MasterState } from "./state.js";
 import type { Address, AdminCommand, MasterSettings } from "./types.js";
@@ -34,13 +35,17 @@ const OPTION_NAMES: Record<keyof MasterSettings, string> = {
   parallel_syncs: "parallel-syncs",
   master_reboot_down_after_period_ms: "master-reboot-down-after-period",
   election_timeout_ms: "election-timeout",
+  failover_block_period_ms: "failover-block-period",
 };
 
 /** A reason why the setting is invalid, or null. */
 export function invalidSetting(key: keyof MasterSettings, value: number): string | null {
   if (!Number.isSafeInteger(value)) return `${OPTION_NAMES[key]} must be an integer`;
-  const minimum = key === "master_reboot_down_after_period_ms" ? 0 : 1;
+  const zero_allowed = key === "master_reboot_down_after_period_ms" || key === "failover_block_period_ms";
+  const minimum = zero_allowed ? 0 : 1;
   if (value < minimum) return `${OPTION_NAMES[key]} must be >= ${minimum}`;
+  if (key === "failover_block_period_ms" && value > FAILOVER_BLOCK_PERIOD_MS_MAX)
+    return `${OPTION_NAMES[key]} must be <= ${FAILOVER_BLOCK_PERIOD_MS_MAX} (7 days)`;
   return null;
 }
 
@@ -65,6 +70,11 @@ export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean):
       return from_peer
         ? fail("ERR", "failover is not propagated")
         : failover(out, command.name, command.to ?? null);
+    case "pause":
+    case "resume":
+    case "ack_failover":
+      // Committed in the topology record (maintenance.ts, via agent.ts), never a peer message.
+      return fail("ERR", `${command.type} goes through the committed record`);
   }
 }
 
@@ -105,6 +115,13 @@ export function createMaster(
     watch_leader: null,
     conflict_start_after_ms: null,
     unfence: null,
+    operator: {
+      pause: null,
+      pause_reported: false,
+      auto_failover_unix_ms: null,
+      ack: null,
+      blocked_reported: null,
+    },
   };
 }
 

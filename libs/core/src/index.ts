@@ -28,6 +28,16 @@ export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { globMatch, validateMonitor } from "./admin.js";
 export {
+  FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
+  FAILOVER_BLOCK_PERIOD_MS_MAX,
+  PAUSE_DURATION_MS_MAX,
+  PAUSE_DURATION_MS_MIN,
+  applyOperatorChange,
+  invalidPauseDuration,
+  operatorView,
+} from "./maintenance.js";
+export type { OperatorView } from "./maintenance.js";
+export {
   PRE_PROMOTE_MARGIN_MS,
   PRE_PROMOTE_TIMEOUT_MAX_MS,
   PRE_PROMOTE_TIMEOUT_MIN_MS,

@@ -36,6 +36,7 @@ function agentState(): AgentState {
             parallel_syncs: 1,
             master_reboot_down_after_period_ms: 0,
             election_timeout_ms: 400,
+            failover_block_period_ms: 0,
           },
         },
       ],

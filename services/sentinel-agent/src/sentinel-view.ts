@@ -1,7 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
-import { isAnswering } from "@sentinel-plane/core";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
@@ -325,6 +325,7 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         parallel_syncs: 1,
         master_reboot_down_after_period_ms: 0,
         election_timeout_ms: defaults?.election_timeout_ms ?? 250,
+        failover_block_period_ms: defaults?.failover_block_period_ms ?? FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
       };
       return result(await loop.admin({ type: "monitor", name, address: { host: ip, port }, settings }));
     },

@@ -19,6 +19,8 @@ export const MasterSettingsSchema = Type.Object(
     parallel_syncs: Type.Integer({ minimum: 1, maximum: 1000 }),
     master_reboot_down_after_period_ms: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     election_timeout_ms: DurationMs,
+    /** Anti-flapping period (0: off), at most 7 days (libs/core maintenance.ts). */
+    failover_block_period_ms: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
   },
   { additionalProperties: false },
 );
@@ -109,6 +111,25 @@ export const PeerMessageSchema = Type.Union([
 
 export const PEER_MESSAGE_TYPES = ["hello", "down_opinion", "vote_request", "vote_reply", "admin"] as const;
 
+const UnixMs = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const OperatorLabel = Type.String({ minLength: 1, maxLength: 128 });
+
+/** Maintenance mode in the committed record (libs/core maintenance.ts). */
+export const OperatorPauseSchema = Type.Object(
+  {
+    since_unix_ms: UnixMs,
+    until_unix_ms: UnixMs,
+    by: OperatorLabel,
+    resumed_by: Type.Optional(OperatorLabel),
+  },
+  { additionalProperties: false },
+);
+
+export const FailoverAckSchema = Type.Object(
+  { failover_unix_ms: UnixMs, at_unix_ms: UnixMs, by: OperatorLabel },
+  { additionalProperties: false },
+);
+
 export const TopologyRecordSchema = Type.Object(
   {
     v,
@@ -118,6 +139,9 @@ export const TopologyRecordSchema = Type.Object(
     primary: AddressSchema,
     replicas: Type.Array(AddressSchema, { maxItems: 1024 }),
     leader: AgentIdSchema,
+    pause: Type.Optional(OperatorPauseSchema),
+    auto_failover_unix_ms: Type.Optional(UnixMs),
+    ack: Type.Optional(FailoverAckSchema),
   },
   { additionalProperties: false },
 );

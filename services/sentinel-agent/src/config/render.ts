@@ -113,6 +113,12 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
       argv: ["sentinel-plane", "election-timeout", m.name, String(m.settings.election_timeout_ms)],
       optional,
     });
+    out.push({
+      key: `sentinel-plane failover-block-period ${m.name}`,
+      argv: ["sentinel-plane", "failover-block-period", m.name, String(m.settings.failover_block_period_ms)],
+      optional:
+        m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
+    });
     if (m.pre_promote_script !== null) {
       out.push({
         key: `sentinel-plane pre-promote-script ${m.name}`,
