@@ -202,7 +202,11 @@ function operatorChange(
   const by = byLabel(command.by);
   switch (command.type) {
     case "pause": {
-      const pause: OperatorPause = { since_unix_ms: unix_ms, until_unix_ms: unix_ms + command.duration_ms, by };
+      const pause: OperatorPause = {
+        since_unix_ms: unix_ms,
+        until_unix_ms: unix_ms + command.duration_ms,
+        by,
+      };
       return { kind: "pause", pause };
     }
     case "resume": {
