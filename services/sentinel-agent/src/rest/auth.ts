@@ -30,10 +30,10 @@ export function tokenEntryOf(entry: string): { readonly token: string; readonly 
 
 /**
  * The role a change route needs: operations on the current topology (failover, switchover,
- * reset) need `operate`; changes to what is monitored and how (monitor, remove, set) `admin`.
+ * reset) and the operator's gate (pause, resume, acknowledge) need `operate`; changes to what is monitored and how (monitor, remove, set) `admin`.
  */
 export function roleForChange(route: string): RestRole {
-  return /\/(failover|switchover|reset)$/.test(route) ? "operate" : "admin";
+  return /\/(failover|switchover|reset|pause|resume|acknowledge)$/.test(route) ? "operate" : "admin";
 }
 
 export interface AuthSettings {
