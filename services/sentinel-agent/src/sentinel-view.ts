@@ -220,6 +220,7 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "parallel-syncs": "parallel_syncs",
   quorum: "quorum",
   "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
+  "failover-block-period": "failover_block_period_ms",
 };
 
 const RUNTIME_PARAMS = [
@@ -349,6 +350,19 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       return reply.ok ? Number(reply.message) || 0 : 0;
     },
     failover: async (name) => result(await loop.admin({ type: "failover", name })),
+    operator: async (request) => {
+      // `*`: every master monitored now, one after the other; the first refusal is the answer.
+      const names = request.name === "*" ? [...state().masters.keys()] : [request.name];
+      for (const name of names) {
+        const reply = await loop.admin(
+          request.kind === "pause"
+            ? { type: "pause", name, duration_ms: request.duration_ms, by: request.by }
+            : { type: request.kind === "resume" ? "resume" : "ack_failover", name, by: request.by },
+        );
+        if (!reply.ok) return result(reply);
+      }
+      return { ok: true };
+    },
     flushconfig: async () => {
       try {
         await sources.flushConfig();
