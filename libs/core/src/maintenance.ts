@@ -26,6 +26,7 @@ import type { AdminOutcome } from "./admin.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import type { AgentState, MasterState } from "./state.js";
+import { utcText } from "./utc-text.js";
 import type { AdminCommand, FailoverAck, OperatorChange, OperatorPause, TopologyRecord } from "./types.js";
 
 /** A pause needs an expiry within [PAUSE_DURATION_MS_MIN, PAUSE_DURATION_MS_MAX]. */
@@ -79,7 +80,7 @@ export function autoFailoverBlock(state: AgentState, master: MasterState): AutoF
 }
 
 function iso(unix_ms: number): string {
-  return new Date(unix_ms).toISOString();
+  return utcText(unix_ms);
 }
 
 /** One `+failover-blocked-*` event per ODOWN episode and reason. */

@@ -48,7 +48,11 @@ export class KvTopology implements TopologyPort {
     for (let attempt = 1; attempt <= OPERATOR_ATTEMPTS_MAX; attempt++) {
       const current = await this.read(master_name);
       if (current === null) {
-        return { ok: false, code: "SP_ERR_UNAVAILABLE", message: `ERR the record of ${master_name} cannot be read` };
+        return {
+          ok: false,
+          code: "SP_ERR_UNAVAILABLE",
+          message: `ERR the record of ${master_name} cannot be read`,
+        };
       }
       const changed = applyOperatorChange(current.record, change);
       if (!changed.ok) return { ok: false, code: "SP_ERR_ADMIN_REFUSED", message: `ERR ${changed.reason}` };

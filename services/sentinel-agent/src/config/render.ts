@@ -116,8 +116,7 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
     out.push({
       key: `sentinel-plane failover-block-period ${m.name}`,
       argv: ["sentinel-plane", "failover-block-period", m.name, String(m.settings.failover_block_period_ms)],
-      optional:
-        m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
+      optional: m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
     });
     if (m.pre_promote_script !== null) {
       out.push({
