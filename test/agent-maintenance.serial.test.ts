@@ -2,11 +2,36 @@
 // nats-server, redis-servers with their data-nodes and 3 agents on loopback. Every wait is on an
 // event; the "nothing happened" checks read the events that arrived before the awaited one.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { REST_TOKEN_DEFAULT, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { AgentNode, Cluster } from "@sentinel-plane/testkit";
 import { THREE_AGENTS, EVENT_TIMEOUT_MS, discovered, writable } from "./support/agents.js";
-import { redisPid } from "./support/redis.js";
+import { redisClient, redisPid } from "./support/redis.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(ROOT, "services/cli/bin/sentinel-plane.mjs");
+
+/** `sentinel-plane --agent <agent> --token <test token> ...args`; resolves with exit code and stdout. */
+function cli(
+  agent: AgentNode,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base = ["--agent", `http://127.0.0.1:${agent.rest_port}`, "--token", REST_TOKEN_DEFAULT];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...base, ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
 
 /** POST to one agent's REST API with the test token; returns status and JSON body. */
 async function post(
@@ -92,12 +117,19 @@ void test("a pause needs an expiry, survives a restart of every agent, blocks th
     assert.ok(cluster.named("+odown", mark).length >= 1);
     assert.deepEqual(actedSince(cluster, mark), [], "no automatic failover while paused");
 
-    const resumed = await post(a1, `${path}/resume`, { by: "serial-test" });
-    assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
-    await cluster.waitForEvent((e) => e.name === "-pause" && e.text.includes("#resumed by rest token:"), {
-      timeout_ms: EVENT_TIMEOUT_MS,
-      since_index: mark,
-    });
+    const status = await cli(a1, ["status", "--master", cluster.master_name]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /PAUSED until \S+Z by rest token:[0-9a-f]{8} \S+ serial-test/);
+
+    const resumed = await cli(a1, ["resume", cluster.master_name]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    await cluster.waitForEvent(
+      (e) => e.name === "-pause" && /#resumed by rest token:[0-9a-f]{8} \S+ cli /.test(e.text),
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        since_index: mark,
+      },
+    );
     await cluster.waitForEvent((e) => e.name === "+switch-master", {
       timeout_ms: EVENT_TIMEOUT_MS,
       since_index: mark,
@@ -144,13 +176,16 @@ void test("anti-flapping: a second automatic failover inside the block period wa
     assert.ok(view.last_auto_failover_unix_ms !== null);
     assert.equal(view.failover_blocked_until_unix_ms, view.last_auto_failover_unix_ms + 600_000);
 
-    const acked = await post(a0, `/v1/masters/${cluster.master_name}/acknowledge`, { by: "serial-test" });
-    assert.equal(acked.status, 200, JSON.stringify(acked.body));
+    // The acknowledgement through the Sentinel port this time.
+    const sentinel = await redisClient(procs, a0.sentinel_port);
+    assert.equal(await sentinel.call("SENTINEL", "ACK-FAILOVER", cluster.master_name), "OK");
     const second = await cluster.waitForEvent((e) => e.name === "+switch-master", {
       timeout_ms: EVENT_TIMEOUT_MS,
       since_index: mark,
     });
     assert.ok(second.event.text.endsWith(` 127.0.0.1 ${remaining.port}`), second.event.text);
-    assert.ok(cluster.named("+failover-ack", mark).length >= 1);
+    const acks = cluster.named("+failover-ack", mark);
+    assert.ok(acks.length >= 1);
+    assert.match(acks[0]?.event.text ?? "", /#by resp 127\.0\.0\.1:\d+$/);
   });
 });
