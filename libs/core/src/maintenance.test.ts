@@ -299,3 +299,13 @@ void test("a commit beaten only by an operator change is retried with it, not ab
   assert.equal(retried.expected_revision, 2);
   assert.deepEqual(retried.record.pause, pause);
 });
+
+void test("a pause that expired while the agent was down is neither reported nor enforced", () => {
+  const h = new WallHarness({ quorum: 1 });
+  const pause = { since_unix_ms: h.unix() - 120_000, until_unix_ms: h.unix() - 60_000, by: "rest" };
+  const observed = h.observe({ pause }); // before the first tick: the wall clock is not known yet
+  const later = h.live(2000, true);
+  const names = [...eventNames(observed), ...eventNames(later)];
+  assert.ok(!names.includes("+pause") && !names.includes("-pause"), names.join(" "));
+  assert.equal(masterView(h.state, "mymaster")?.operator.paused, false);
+});

@@ -99,6 +99,9 @@ export function reportBlocked(out: Out, master: MasterState, block: AutoFailover
 
 /** `+pause` / `-pause` when the pause starts or ends for this agent (observed, resumed, expired). */
 export function refreshPause(out: Out, master: MasterState): void {
+  // Reported once the wall clock is known (the first tick): a pause that expired while the agent
+  // was down then shows neither `+pause` nor `-pause`. The gate meanwhile counts it as active.
+  if (out.state.unix_ms === null) return;
   const controls = master.operator;
   const active = pauseActive(controls.pause, out.state.unix_ms);
   if (active === controls.pause_reported) return;
