@@ -10,6 +10,7 @@ import { admitsPromotion, lagArgs } from "./promotion-limit.js";
 import { PROMOTION_LAG_MAX } from "./promotion-limit.js";
 import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
 import { primaryReachable } from "./switchover.js";
+import { FAILOVER_BLOCK_PERIOD_MS_MAX } from "./maintenance.js";
 import { addressKey, newLink } from "./state.js";
 import type { InstanceLink, MasterState } from "./state.js";
 import type { Address, AdminCommand, MasterSettings } from "./types.js";
@@ -38,6 +39,7 @@ const OPTION_NAMES: Record<keyof MasterSettings, string> = {
   election_timeout_ms: "election-timeout",
   max_promotion_lag_bytes: "max-promotion-lag-bytes",
   max_promotion_lag_ms: "max-promotion-lag-ms",
+  failover_block_period_ms: "failover-block-period",
 };
 
 /** Settings where 0 means "off". */
@@ -45,6 +47,7 @@ const ZERO_ALLOWED: ReadonlySet<keyof MasterSettings> = new Set([
   "master_reboot_down_after_period_ms",
   "max_promotion_lag_bytes",
   "max_promotion_lag_ms",
+  "failover_block_period_ms",
 ]);
 
 /** A reason why the setting is invalid, or null. */
@@ -52,6 +55,8 @@ export function invalidSetting(key: keyof MasterSettings, value: number): string
   if (!Number.isSafeInteger(value)) return `${OPTION_NAMES[key]} must be an integer`;
   const minimum = ZERO_ALLOWED.has(key) ? 0 : 1;
   if (value < minimum) return `${OPTION_NAMES[key]} must be >= ${minimum}`;
+  if (key === "failover_block_period_ms" && value > FAILOVER_BLOCK_PERIOD_MS_MAX)
+    return `${OPTION_NAMES[key]} must be <= ${FAILOVER_BLOCK_PERIOD_MS_MAX} (7 days)`;
   if (value > PROMOTION_LAG_MAX) return `${OPTION_NAMES[key]} must be <= ${PROMOTION_LAG_MAX}`;
   return null;
 }
@@ -77,6 +82,11 @@ export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean):
       return from_peer
         ? fail("ERR", "failover is not propagated")
         : failover(out, command.name, command.to ?? null, command.force === true);
+    case "pause":
+    case "resume":
+    case "ack_failover":
+      // Committed in the topology record (maintenance.ts, via agent.ts), never a peer message.
+      return fail("ERR", `${command.type} goes through the committed record`);
   }
 }
 
@@ -118,6 +128,13 @@ export function createMaster(
     conflict_start_after_ms: null,
     unfence: null,
     primary_offsets: null,
+    operator: {
+      pause: null,
+      pause_reported: false,
+      auto_failover_unix_ms: null,
+      ack: null,
+      blocked_reported: null,
+    },
   };
 }
 

@@ -33,6 +33,8 @@ import { reconcile } from "./reconcile.js";
 import { messageEpoch, refuseEpochJump } from "./epoch-guard.js";
 import { onFenceResult } from "./switchover.js";
 import { onLeaseRequest } from "./lease.js";
+import { observeOperator, operatorCommand, operatorView, refreshPause } from "./maintenance.js";
+import type { OperatorView } from "./maintenance.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState } from "./state.js";
 import type {
@@ -82,6 +84,7 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
     current_epoch: persisted?.current_epoch ?? 0,
     now_ms,
     wall_ms: now_ms,
+    unix_ms: null,
     tilt: false,
     tilt_since_ms: now_ms,
     masters: new Map(),
@@ -123,6 +126,7 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
 export function step(state: AgentState, input: Input, random: Random): StepOutput {
   const out = new Out(state, random);
   advanceClock(out, input.now_ms);
+  if (input.type === "tick" && input.unix_ms !== undefined) state.unix_ms = input.unix_ms;
   armElectionDeadlines(out);
   for (const master of dispatch(out, input)) evaluate(out, master, input.type === "tick");
   if (input.type === "tick") maybeExitTilt(out);
@@ -153,7 +157,14 @@ function dispatch(out: Out, input: Input): MasterState[] {
     case "lease_request":
       return one(onLeaseRequest(out, input.request));
     case "admin": {
-      const outcome = applyAdmin(out, input.command, false);
+      const command = input.command;
+      const operator =
+        command.type === "pause" || command.type === "resume" || command.type === "ack_failover";
+      // An operator change is answered by the shell once it is committed (commit_operator).
+      const outcome = operator
+        ? operatorCommand(out, command, input.request_id)
+        : applyAdmin(out, command, false);
+      if (outcome === null) return [];
       const reply: Effect = {
         type: "admin_reply",
         request_id: input.request_id,
@@ -241,6 +252,7 @@ function onRecordObserved(out: Out, record: TopologyRecord, revision: number): M
   const master = out.state.masters.get(record.master_name);
   if (master === undefined) return null;
   if (refuseEpochJump(out, master, `topology record rev ${revision}`, record.config_epoch)) return master;
+  if (revision >= master.topology_revision) observeOperator(out, master, record);
   const run = ownCommit(out.state, master, record);
   if (run !== null) {
     if (revision > master.topology_revision) master.topology_revision = revision;
@@ -259,10 +271,15 @@ function onCommitResult(out: Out, input: Extract<Input, { type: "commit_result" 
   if (master === undefined) return null;
   const current = input.current;
   if (current !== undefined && current.revision > master.topology_revision) {
+    observeOperator(out, master, current.record);
     master.topology_revision = current.revision;
   }
   const run = master.failover;
   const ours = run !== null && run.state === "commit" && run.commit_id === input.commit_id;
+  if (ours && !input.ok && current !== undefined && operatorOnlyChange(master, current.record)) {
+    run.commit_id = null; // retried from failoverStep, now carrying the operator's change
+    return master;
+  }
   if (input.ok) {
     if (ours) commitSucceeded(out, master, run);
     return master;
@@ -281,11 +298,21 @@ function onCommitResult(out: Out, input: Extract<Input, { type: "commit_result" 
   return master;
 }
 
+/**
+ * The record that beat our commit is the one we based it on plus an operator change (a pause, an
+ * ack; maintenance.ts): same epoch, same primary. Nothing topological moved, so the commit is
+ * retried on the new revision rather than aborted after a promotion.
+ */
+function operatorOnlyChange(master: MasterState, record: TopologyRecord): boolean {
+  return record.config_epoch === master.config_epoch && sameAddress(record.primary, master.address);
+}
+
 /** Re-evaluates a master after an input: detection, ODOWN, failover, reconciliation. */
 function evaluate(out: Out, master: MasterState, tick: boolean): void {
   const state = out.state;
   if (!state.masters.has(master.name)) return;
   if (tick) scheduleProbes(out, master);
+  refreshPause(out, master);
   if (!state.tilt) {
     if (refreshSdown(out, master)) sendOpinion(out, master);
     refreshOdown(out, master);
@@ -335,6 +362,8 @@ export interface MasterView {
   readonly leader_epoch: number;
   readonly replicas: number;
   readonly agents: number;
+  /** Maintenance mode and anti-flapping (maintenance.ts). */
+  readonly operator: OperatorView;
 }
 
 export function masterView(state: AgentState, name: string): MasterView | null {
@@ -355,6 +384,7 @@ export function masterView(state: AgentState, name: string): MasterView | null {
     leader_epoch: master.leader_epoch,
     replicas: master.replicas.size,
     agents: master.agents.size,
+    operator: operatorView(state, master),
   };
 }
 

@@ -8,6 +8,7 @@
 // range (Sentinel: 2 x failover_timeout); a voter only grants when it sees the master down itself
 // (or the request is manual), so a partitioned candidate cannot drag healthy agents along.
 import { observeEpoch } from "./config.js";
+import { autoFailoverBlock } from "./maintenance.js";
 import { leaseGrantAgeMs, recordVoterGrant } from "./lease.js";
 import { randomBetween } from "./random.js";
 import { sameAddress } from "./state.js";
@@ -104,9 +105,13 @@ export function onVoteRequest(out: Out, request: VoteRequestMessage): MasterStat
   observeEpoch(out, request.epoch);
   const about_our_primary = sameAddress(request.master_address, master.address);
   const sees_down = master.link.sdown || master.odown;
+  // The operator's gate holds on the voter's side too: a candidate that has not yet seen a pause
+  // (or its own failover's block) gets no vote for an automatic failover.
+  const gate_open = request.manual || autoFailoverBlock(state, master) === null;
   if (
     about_our_primary &&
     (request.manual || sees_down) &&
+    gate_open &&
     master.leader_epoch < request.epoch &&
     state.current_epoch <= request.epoch
   ) {

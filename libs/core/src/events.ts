@@ -293,6 +293,41 @@ export const EVENTS = {
       "current primary at a new epoch so the other one can be demoted.",
     ours: true,
   },
+  // The operator's gate on automatic failovers (maintenance.ts)
+  "+pause": {
+    level: "warning",
+    format: "%@ #until %s #by %s",
+    meaning:
+      "Maintenance mode: no automatic failover of the master until the (wall-clock, UTC) expiry; " +
+      "detection goes on and manual failovers still work.",
+    ours: true,
+  },
+  "-pause": {
+    level: "warning",
+    format: "%@ #%s",
+    meaning: "Maintenance mode ended: `expired`, or `resumed by <who>`.",
+    ours: true,
+  },
+  "+failover-blocked-paused": {
+    level: "warning",
+    format: "%@ #until %s #by %s",
+    meaning: "The master is ODOWN but paused: no automatic failover starts (once per ODOWN).",
+    ours: true,
+  },
+  "+failover-blocked-flapping": {
+    level: "warning",
+    format: "%@ #last-failover %s #until %s",
+    meaning:
+      "The master is ODOWN within failover-block-period of its last automatic failover: none " +
+      "starts until the period ends or an operator acknowledges that failover (once per ODOWN).",
+    ours: true,
+  },
+  "+failover-ack": {
+    level: "warning",
+    format: "%@ #failover %s #by %s",
+    meaning: "An operator acknowledged the last automatic failover: its anti-flapping block is lifted.",
+    ours: true,
+  },
   // Scripts (carried out by the shell; the names are listed so that the table is complete)
   "-script-error": {
     level: "warning",

@@ -20,6 +20,7 @@ import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
 import { electionDelayMs, isElected, startElection, votesNeeded } from "./election.js";
 import { isPeerAlive } from "./odown.js";
+import { autoFailoverBlock, committedOperatorFields, reportBlocked } from "./maintenance.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { admitsPromotion, exceedsLimits, lagArgs, limitsApply } from "./promotion-limit.js";
 import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
@@ -40,7 +41,11 @@ import {
 } from "./switchover.js";
 import type { Address, TopologyRecord } from "./types.js";
 
-/** Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader). */
+/**
+ * Starts a failover when one is needed and allowed (ODOWN, no back-off, no live leader, and the
+ * operator's gate open: not paused, not within the anti-flapping period; maintenance.ts). The one
+ * place an automatic failover starts.
+ */
 export function maybeStartFailover(out: Out, master: MasterState): void {
   const state = out.state;
   if (master.failover !== null) return;
@@ -54,6 +59,11 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
   if (master.odown) {
     if (state.now_ms < master.odown_start_after_ms) {
       out.push({ type: "wake", after_ms: master.odown_start_after_ms - state.now_ms });
+      return;
+    }
+    const block = autoFailoverBlock(state, master);
+    if (block !== null) {
+      reportBlocked(out, master, block);
       return;
     }
     if (canWinElection(out.state, master)) startElection(out, master, "auto");
@@ -349,6 +359,7 @@ function sendCommit(out: Out, master: MasterState, run: FailoverRun): void {
     primary: selected,
     replicas,
     leader: out.state.myid,
+    ...committedOperatorFields(out.state, master, run.kind === "auto"),
   };
   const commit_id = nextId(out.state);
   out.state.commits.set(commit_id, { master: master.name, epoch: run.epoch, sent_ms: out.state.now_ms });

@@ -42,6 +42,16 @@ export type {
   MinReplicasState,
 } from "./min-replicas.js";
 export {
+  FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
+  FAILOVER_BLOCK_PERIOD_MS_MAX,
+  PAUSE_DURATION_MS_MAX,
+  PAUSE_DURATION_MS_MIN,
+  applyOperatorChange,
+  invalidPauseDuration,
+  operatorView,
+} from "./maintenance.js";
+export type { OperatorView } from "./maintenance.js";
+export {
   PRE_PROMOTE_MARGIN_MS,
   PRE_PROMOTE_TIMEOUT_MAX_MS,
   PRE_PROMOTE_TIMEOUT_MIN_MS,

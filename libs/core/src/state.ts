@@ -5,8 +5,10 @@ import type {
   Address,
   AgentId,
   AgentTiming,
+  FailoverAck,
   MasterSettings,
   NodeCommand,
+  OperatorPause,
   PrePromoteHook,
   RedisInfo,
 } from "./types.js";
@@ -217,6 +219,19 @@ export interface MasterState {
   unfence: { readonly epoch: number; readonly report_seq: number; attempts: number } | null;
   /** The current primary's offset history (null until its first INFO as master). */
   primary_offsets: PrimaryOffsets | null;
+  /** The operator's controls as the committed record carries them (maintenance.ts). */
+  operator: OperatorControls;
+}
+
+/** Maintenance mode and anti-flapping, from the committed record; never persisted locally. */
+export interface OperatorControls {
+  pause: OperatorPause | null;
+  /** Whether `+pause` was reported and `-pause` not yet (one event per change). */
+  pause_reported: boolean;
+  auto_failover_unix_ms: number | null;
+  ack: FailoverAck | null;
+  /** The blocked automatic failover last reported: once per ODOWN episode and reason. */
+  blocked_reported: { readonly odown_since_ms: number; readonly reason: "paused" | "flapping" } | null;
 }
 
 export interface PendingProbe {
@@ -244,6 +259,8 @@ export interface AgentState {
   now_ms: number;
   /** The shell's clock at the previous input; `now_ms` is core time, see clock.ts. */
   wall_ms: number;
+  /** The wall clock (Unix ms) of the latest tick that carried it; null before (maintenance.ts). */
+  unix_ms: number | null;
   tilt: boolean;
   /** Last clock anomaly; TILT ends tilt_period_ms after it. */
   tilt_since_ms: number;

@@ -24,6 +24,8 @@ export const SETTINGS: MasterSettings = {
   parallel_syncs: 1,
   master_reboot_down_after_period_ms: 0,
   election_timeout_ms: 400,
+  // Off here: the tests of anti-flapping (maintenance.test.ts) set it; others fail over repeatedly.
+  failover_block_period_ms: 0,
 };
 
 export function config(settings: Partial<MasterSettings> = {}): AgentConfig {

@@ -39,6 +39,10 @@ export interface MasterSettings {
    */
   readonly max_promotion_lag_bytes?: number;
   readonly max_promotion_lag_ms?: number;
+   * Anti-flapping (maintenance.ts): after an automatic failover, no new automatic failover of the
+   * master for this long unless an operator acknowledges it; 0 disables it.
+   */
+  readonly failover_block_period_ms: number;
 }
 
 /**
@@ -234,7 +238,38 @@ export interface TopologyRecord {
   readonly replicas: readonly Address[];
   /** The agent that committed it. */
   readonly leader: AgentId;
+  /** Maintenance mode (maintenance.ts); absent: never paused. Carried by every commit. */
+  readonly pause?: OperatorPause;
+  /** Wall-clock time (Unix ms) of the last automatic failover's commit (anti-flapping). */
+  readonly auto_failover_unix_ms?: number;
+  /** The operator's acknowledgement of that failover, which lifts its block. */
+  readonly ack?: FailoverAck;
 }
+
+/**
+ * A pause of automatic failovers, in wall-clock time (Unix ms) because it must mean the same on
+ * every agent and after restarts. A resume rewrites it with `until_unix_ms` = the resume time.
+ */
+export interface OperatorPause {
+  readonly since_unix_ms: number;
+  readonly until_unix_ms: number;
+  /** Who paused: `rest <client>`, `resp <client address>`, `cli <user>@<host>`. */
+  readonly by: string;
+  /** Who resumed it before its expiry; absent while paused or when it expired. */
+  readonly resumed_by?: string;
+}
+
+export interface FailoverAck {
+  /** The `auto_failover_unix_ms` acknowledged: a later failover is blocked again. */
+  readonly failover_unix_ms: number;
+  readonly at_unix_ms: number;
+  readonly by: string;
+}
+
+/** An operator change of a master's record, written by the shell (read, change, compare-and-set). */
+export type OperatorChange =
+  | { readonly kind: "pause"; readonly pause: OperatorPause }
+  | { readonly kind: "ack"; readonly ack: FailoverAck };
 
 // ---------------------------------------------------------------------------------------------
 // The write lease (docs/adr/0001-write-lease.md; wire format: libs/protocol schemas/lease.ts)
@@ -291,14 +326,26 @@ export type AdminCommand =
       readonly to?: Address;
       /** Ignore the promotion limits (promotion-limit.ts): promote even a lagging replica. */
       readonly force?: boolean;
-    };
+    }
+  /**
+   * Maintenance mode (maintenance.ts): no automatic failover for `duration_ms` (required, bounded
+   * by PAUSE_DURATION_MS_MAX). Committed in the topology record, not propagated as a message.
+   */
+  | { readonly type: "pause"; readonly name: string; readonly duration_ms: number; readonly by: string }
+  | { readonly type: "resume"; readonly name: string; readonly by: string }
+  /** Lifts the anti-flapping block of the last automatic failover (orchestrator's ack). */
+  | { readonly type: "ack_failover"; readonly name: string; readonly by: string };
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
 export type Input =
   /** Time passes. The shell ticks every 100 ms; larger gaps or going back in time enter TILT. */
-  | { readonly type: "tick"; readonly now_ms: number }
+  /**
+   * `unix_ms`: the wall clock (Date.now()), for the operator's pause expiry and the anti-flapping
+   * period, which must mean the same on every agent and across restarts (maintenance.ts).
+   */
+  | { readonly type: "tick"; readonly now_ms: number; readonly unix_ms?: number }
   | {
       readonly type: "probe_result";
       readonly now_ms: number;
@@ -413,6 +460,16 @@ export type Effect =
     }
   /** Publish on the requesting data-node's grant subject (nodeLeaseGrantSubject). */
   | { readonly type: "lease_grant"; readonly grant: LeaseGrant }
+  /**
+   * Write an operator change into the master's committed record (maintenance.ts); the shell
+   * answers admin request `request_id` with the outcome (no `admin_reply` effect for it).
+   */
+  | {
+      readonly type: "commit_operator";
+      readonly request_id: number;
+      readonly master_name: string;
+      readonly change: OperatorChange;
+    }
   | {
       readonly type: "admin_reply";
       readonly request_id: number;

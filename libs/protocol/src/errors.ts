@@ -49,6 +49,8 @@ export const ERRORS = {
   SP_ERR_NO_GOOD_REPLICA: { status: 409, template: "no replica can be promoted: %s" },
   SP_ERR_PRIMARY_UNREACHABLE: { status: 409, template: "%s" },
   SP_ERR_ADMIN_REFUSED: { status: 422, template: "refused: %s" },
+  SP_ERR_PAUSE_EXPIRY_INVALID: { status: 400, template: "invalid pause expiry: %s" },
+  SP_ERR_NOTHING_TO_ACKNOWLEDGE: { status: 409, template: "nothing to acknowledge: %s" },
   SP_ERR_PAYLOAD_TOO_LARGE: { status: 413, template: "request body larger than %s bytes" },
   SP_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, template: "unsupported content type %s" },
   SP_ERR_RATE_LIMITED: { status: 429, template: "rate limit exceeded, retry in %s" },

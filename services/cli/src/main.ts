@@ -211,6 +211,37 @@ program
   });
 
 program
+  .command("pause [name]")
+  .description(
+    "maintenance mode: no automatic failover of the master (or --all) until the expiry; manual failovers still work",
+  )
+  .requiredOption("--for <duration>", "how long (required, at most 7d): e.g. 90s, 30m, 2h, 1d")
+  .option("--all", "every master monitored now")
+  .action(async (name: string | undefined, o: { for: string; all?: boolean }) => {
+    const { pause, targetOf } = await import("./commands/maintenance.js");
+    await pause(await context(), targetOf(name, o.all === true), o.for);
+  });
+
+program
+  .command("resume [name]")
+  .description("end the maintenance mode of the master (or --all) before its expiry")
+  .option("--all", "every master")
+  .action(async (name: string | undefined, o: { all?: boolean }) => {
+    const { resume, targetOf } = await import("./commands/maintenance.js");
+    await resume(await context(), targetOf(name, o.all === true));
+  });
+
+program
+  .command("ack <name>")
+  .description(
+    "acknowledge the master's last automatic failover: lifts its anti-flapping block (failover-block-period)",
+  )
+  .action(async (name: string) => {
+    const { ack } = await import("./commands/maintenance.js");
+    await ack(await context(), name);
+  });
+
+program
   .command("monitor <name> <host> <port> <quorum>")
   .description("start monitoring a master")
   .option("--down-after-ms <ms>", "down-after-milliseconds")

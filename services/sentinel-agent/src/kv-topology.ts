@@ -3,9 +3,13 @@
 // leaders of different epochs cannot both commit), and the latest record of each master as the
 // watch delivered it. Watching the bucket feeds `topology_observed` inputs to every agent.
 import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
-import type { TopologyRecord } from "@sentinel-plane/core";
+import { applyOperatorChange } from "@sentinel-plane/core";
+import type { OperatorChange, TopologyRecord } from "@sentinel-plane/core";
 import type { TopologyHealth, TopologyRead, TopologyStore } from "@sentinel-plane/runtime";
-import type { CommitOutcome, TopologyStore as TopologyPort } from "./ports.js";
+import type { CommitOutcome, OperatorOutcome, TopologyStore as TopologyPort } from "./ports.js";
+
+/** Compare-and-set attempts of one operator change before it gives up (each re-reads the record). */
+const OPERATOR_ATTEMPTS_MAX = 5;
 
 export interface KvTopologyOptions {
   /** A record in the bucket that does not decode (logged and counted by the caller). */
@@ -34,6 +38,32 @@ export class KvTopology implements TopologyPort {
     if (outcome.ok) return outcome;
     const current = outcome.current === null ? null : this.#committed(record.master_name, outcome.current);
     return current === null ? { ok: false } : { ok: false, current };
+  }
+
+  /**
+   * An operator change (core maintenance.ts): read the current record, apply the change, write it
+   * back on that revision; a concurrent commit (a failover, another operator) makes it re-read.
+   */
+  async commitOperator(master_name: string, change: OperatorChange): Promise<OperatorOutcome> {
+    for (let attempt = 1; attempt <= OPERATOR_ATTEMPTS_MAX; attempt++) {
+      const current = await this.read(master_name);
+      if (current === null) {
+        return {
+          ok: false,
+          code: "SP_ERR_UNAVAILABLE",
+          message: `ERR the record of ${master_name} cannot be read`,
+        };
+      }
+      const changed = applyOperatorChange(current.record, change);
+      if (!changed.ok) return { ok: false, code: "SP_ERR_ADMIN_REFUSED", message: `ERR ${changed.reason}` };
+      const outcome = await this.commit(changed.record, current.revision);
+      if (outcome.ok) return { ok: true, record: changed.record, revision: outcome.revision };
+    }
+    return {
+      ok: false,
+      code: "SP_ERR_UNAVAILABLE",
+      message: `ERR the record of ${master_name} kept changing: ${OPERATOR_ATTEMPTS_MAX} attempts failed`,
+    };
   }
 
   /**

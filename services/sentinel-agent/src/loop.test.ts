@@ -36,6 +36,7 @@ function agentState(): AgentState {
             parallel_syncs: 1,
             master_reboot_down_after_period_ms: 0,
             election_timeout_ms: 400,
+            failover_block_period_ms: 0,
           },
         },
       ],
@@ -133,4 +134,49 @@ void test("beyond the pending bound, requests are answered busy at once", async 
     stopped.map((r) => r.code),
     ["SP_ERR_STOPPED", "SP_ERR_STOPPED", "SP_ERR_STOPPED", "SP_ERR_STOPPED"],
   );
+});
+
+void test("an operator change is answered once written, and the written record is in the state first", async () => {
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 0,
+    primary: { host: "10.0.0.1", port: 6379 },
+    replicas: [],
+    leader: "a".repeat(40),
+  };
+  let outcome: "ok" | "refused" = "ok";
+  const written: unknown[] = [];
+  const base = ports(() => Promise.resolve());
+  const loop = new AgentLoop(
+    agentState(),
+    {
+      ...base,
+      topology: {
+        commit: () => never(),
+        commitOperator: (_name, change) => {
+          written.push(change);
+          if (outcome === "refused")
+            return Promise.resolve({ ok: false, code: "SP_ERR_UNAVAILABLE", message: "ERR kv down" });
+          const pause = change.kind === "pause" ? change.pause : undefined;
+          return Promise.resolve({
+            ok: true,
+            record: { ...record, ...(pause ? { pause } : {}) },
+            revision: 2,
+          });
+        },
+      },
+    },
+    options({ unix_ms: () => 1_780_000_000_000 }),
+  );
+  loop.feed({ type: "tick", now_ms: 0 });
+  loop.feed({ type: "topology_observed", now_ms: 0, record, revision: 1 });
+  await loop.whenIdle();
+  const reply = await loop.admin({ type: "pause", name: "mymaster", duration_ms: 60_000, by: "test" });
+  assert.deepEqual(reply, { ok: true, message: "OK" });
+  assert.equal(written.length, 1);
+  assert.equal(loop.state.masters.get("mymaster")?.operator.pause?.until_unix_ms, 1_780_000_060_000);
+  outcome = "refused";
+  const refused = await loop.admin({ type: "resume", name: "mymaster", by: "test" });
+  assert.deepEqual(refused, { ok: false, code: "SP_ERR_UNAVAILABLE", message: "ERR kv down" });
+  loop.stop();
 });

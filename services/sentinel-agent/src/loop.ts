@@ -23,6 +23,8 @@ export interface AgentLoopOptions {
    */
   readonly admin_timeout_ms: number;
   readonly now_ms: () => number;
+  /** The wall clock (Date.now()), put on every tick for the operator's pause and block periods. */
+  readonly unix_ms?: () => number;
   readonly random: Random;
   readonly on_error: (error: unknown, context: string) => void;
 }
@@ -149,7 +151,11 @@ export class AgentLoop {
         // Every input is dated when it is stepped, not when it was queued (behind a slow persist,
         // say): a PING a tick sends leaves now, and dating it earlier would bring its SDOWN deadline
         // forward; a reply dated later only errs towards "alive". Monotonic across inputs too.
-        const input: Input = { ...queued, now_ms: this.#options.now_ms() };
+        const unix_ms = this.#options.unix_ms;
+        const input: Input =
+          queued.type === "tick" && unix_ms !== undefined
+            ? { ...queued, now_ms: this.#options.now_ms(), unix_ms: unix_ms() }
+            : { ...queued, now_ms: this.#options.now_ms() };
         const output = step(this.#state, input, this.#options.random);
         this.#state = output.state;
         await this.#carryOut(output.effects);
@@ -254,6 +260,24 @@ export class AgentLoop {
               revision: outcome.revision,
             });
           }
+        });
+        return;
+      case "commit_operator":
+        void ports.topology.commitOperator(effect.master_name, effect.change).then((outcome) => {
+          if (!outcome.ok) {
+            this.#answer(effect.request_id, { ok: false, code: outcome.code, message: outcome.message });
+            return;
+          }
+          // Observed first, so that the reply finds the change in the state (status, REST view).
+          this.feed({
+            type: "topology_observed",
+            now_ms: this.#options.now_ms(),
+            record: outcome.record,
+            revision: outcome.revision,
+          });
+          void this.whenIdle().then(() => {
+            this.#answer(effect.request_id, { ok: true, message: "OK" });
+          });
         });
         return;
       case "event":

@@ -2,7 +2,7 @@
 // (not only a leader): per master up and the replicas that answer, per replica up, link and lag,
 // the agent's NATS connection, and prom-client's process/runtime metrics. They join the agent's
 // one Prometheus registry (rest/metrics.ts); names and units are listed in README ("Metrics").
-import { isAnswering } from "@sentinel-plane/core";
+import { isAnswering, operatorView } from "@sentinel-plane/core";
 import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import { collectDefaultMetrics, Gauge } from "prom-client";
@@ -108,6 +108,27 @@ export function registerOperatorMetrics(registry: Registry, source: OperatorMetr
     "Seconds since the replica last acknowledged the primary (the primary's INFO lag).",
     (_s, m, l) => lagOf(m, l).s,
   );
+  masterGauge(
+    registry,
+    source,
+    "sp_master_paused",
+    "1 while the master is in maintenance mode (no automatic failover; libs/core maintenance.ts).",
+    (s, m) => (operatorView(s, m).paused ? 1 : 0),
+  );
+  masterGauge(
+    registry,
+    source,
+    "sp_master_pause_expiry_seconds",
+    "Seconds until the master's pause expires (0 when not paused).",
+    (s, m) => secondsUntil(s, operatorView(s, m).paused ? (m.operator.pause?.until_unix_ms ?? null) : null),
+  );
+  masterGauge(
+    registry,
+    source,
+    "sp_master_failover_block_seconds",
+    "Seconds left of the anti-flapping block after the last automatic failover (0: none or acknowledged).",
+    (s, m) => secondsUntil(s, operatorView(s, m).failover_blocked_until_unix_ms),
+  );
   new Gauge({
     name: "sp_nats_connected",
     help: "1 while the agent's NATS connection is up.",
@@ -116,6 +137,12 @@ export function registerOperatorMetrics(registry: Registry, source: OperatorMetr
       this.set(source.nats_connected() ? 1 : 0);
     },
   });
+}
+
+/** Whole seconds from the state's wall clock to `unix_ms` (0: none, past, or no clock yet). */
+function secondsUntil(state: AgentState, unix_ms: number | null): number {
+  if (unix_ms === null || state.unix_ms === null) return 0;
+  return Math.max(0, Math.ceil((unix_ms - state.unix_ms) / 1000));
 }
 
 /** Follows a NATS connection's status: connected until a disconnect, again after a reconnect. */

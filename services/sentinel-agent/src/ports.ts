@@ -6,6 +6,7 @@ import type {
   NodeCommand,
   NodeCommandResult,
   Effect,
+  OperatorChange,
   LeaseGrant,
   PeerMessage,
   PersistedState,
@@ -46,9 +47,18 @@ export type CommitOutcome =
       readonly current?: { readonly record: TopologyRecord; readonly revision: number };
     };
 
+export type OperatorOutcome =
+  | { readonly ok: true; readonly record: TopologyRecord; readonly revision: number }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
 export interface TopologyStore {
   /** Compare-and-set on `expected_revision` (0: the key must not exist yet). Never rejects. */
   commit(record: TopologyRecord, expected_revision: number): Promise<CommitOutcome>;
+  /**
+   * Applies an operator change (pause, resume, ack; core maintenance.ts) to the master's current
+   * record: read, change, compare-and-set, retried a bounded number of times. Never rejects.
+   */
+  commitOperator(master_name: string, change: OperatorChange): Promise<OperatorOutcome>;
 }
 
 export interface StateStore {

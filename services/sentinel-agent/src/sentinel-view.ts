@@ -1,7 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
-import { isAnswering } from "@sentinel-plane/core";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
@@ -222,6 +222,7 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
   "max-promotion-lag-bytes": "max_promotion_lag_bytes",
   "max-promotion-lag-ms": "max_promotion_lag_ms",
+  "failover-block-period": "failover_block_period_ms",
 };
 
 const RUNTIME_PARAMS = [
@@ -327,6 +328,7 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         parallel_syncs: 1,
         master_reboot_down_after_period_ms: 0,
         election_timeout_ms: defaults?.election_timeout_ms ?? 250,
+        failover_block_period_ms: defaults?.failover_block_period_ms ?? FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
       };
       return result(await loop.admin({ type: "monitor", name, address: { host: ip, port }, settings }));
     },
@@ -350,6 +352,19 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       return reply.ok ? Number(reply.message) || 0 : 0;
     },
     failover: async (name) => result(await loop.admin({ type: "failover", name })),
+    operator: async (request) => {
+      // `*`: every master monitored now, one after the other; the first refusal is the answer.
+      const names = request.name === "*" ? [...state().masters.keys()] : [request.name];
+      for (const name of names) {
+        const reply = await loop.admin(
+          request.kind === "pause"
+            ? { type: "pause", name, duration_ms: request.duration_ms, by: request.by }
+            : { type: request.kind === "resume" ? "resume" : "ack_failover", name, by: request.by },
+        );
+        if (!reply.ok) return result(reply);
+      }
+      return { ok: true };
+    },
     flushconfig: async () => {
       try {
         await sources.flushConfig();

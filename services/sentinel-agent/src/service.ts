@@ -371,6 +371,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       admin_pending_max: 64,
       admin_timeout_ms: ADMIN_TIMEOUT_MS,
       now_ms,
+      unix_ms: () => Date.now(),
       random: cryptoRandom,
       on_error: (error, context) => {
         logger.error({ err: error, context }, "agent loop error");

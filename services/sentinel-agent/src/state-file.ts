@@ -2,6 +2,7 @@
 // agents) in one JSON file, written atomically before any message that depends on it. Sentinel
 // keeps these lines in sentinel.conf; we keep them beside it so a vote's recipient is not lost
 // (sentinel.conf has only leader-epoch) and the user's file is rewritten only on real changes.
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT } from "@sentinel-plane/core";
 import type { PersistedState } from "@sentinel-plane/core";
 import { MasterSettingsSchema, AddressSchema } from "@sentinel-plane/protocol";
 import { readJsonFile, writeJsonAtomic } from "@sentinel-plane/runtime";
@@ -45,6 +46,23 @@ const validator = Compile(PersistedStateSchema);
 // A decoded file must be usable as the core's PersistedState (compile-time check).
 const asPersisted = (file: StateFile): PersistedState => file;
 
+/**
+ * A file written before a setting existed lacks it: the default is filled in (today only
+ * failover_block_period_ms) rather than refusing the whole state as corrupt.
+ */
+function withSettingDefaults(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !("masters" in value)) return value;
+  const masters: unknown = value.masters;
+  if (!Array.isArray(masters)) return value;
+  for (const master of masters as unknown[]) {
+    if (typeof master !== "object" || master === null || !("settings" in master)) continue;
+    const settings: unknown = master.settings;
+    if (typeof settings !== "object" || settings === null || "failover_block_period_ms" in settings) continue;
+    Object.assign(settings, { failover_block_period_ms: FAILOVER_BLOCK_PERIOD_MS_DEFAULT });
+  }
+  return value;
+}
+
 export class JsonStateFile implements StateStore {
   readonly #path: string;
 
@@ -63,7 +81,8 @@ export class JsonStateFile implements StateStore {
 
   /** null when the file does not exist yet; throws SP_ERR_STATE_CORRUPT when it is unreadable. */
   async load(): Promise<PersistedState | null> {
-    const result = await readJsonFile(this.#path, (value) => {
+    const result = await readJsonFile(this.#path, (raw) => {
+      const value = withSettingDefaults(raw);
       if (validator.Check(value)) return { ok: true, value: asPersisted(value) };
       const first = validator.Errors(value)[0];
       return { ok: false, error: first === undefined ? "invalid" : `${first.instancePath} ${first.message}` };

@@ -22,6 +22,8 @@ export const MasterSettingsSchema = Type.Object(
     // Optional: absent (an agent of an older version) means 0, off (libs/core promotion-limit.ts).
     max_promotion_lag_bytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 50 })),
     max_promotion_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 50 })),
+    /** Anti-flapping period (0: off), at most 7 days (libs/core maintenance.ts). */
+    failover_block_period_ms: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
   },
   { additionalProperties: false },
 );
@@ -112,6 +114,25 @@ export const PeerMessageSchema = Type.Union([
 
 export const PEER_MESSAGE_TYPES = ["hello", "down_opinion", "vote_request", "vote_reply", "admin"] as const;
 
+const UnixMs = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const OperatorLabel = Type.String({ minLength: 1, maxLength: 128 });
+
+/** Maintenance mode in the committed record (libs/core maintenance.ts). */
+export const OperatorPauseSchema = Type.Object(
+  {
+    since_unix_ms: UnixMs,
+    until_unix_ms: UnixMs,
+    by: OperatorLabel,
+    resumed_by: Type.Optional(OperatorLabel),
+  },
+  { additionalProperties: false },
+);
+
+export const FailoverAckSchema = Type.Object(
+  { failover_unix_ms: UnixMs, at_unix_ms: UnixMs, by: OperatorLabel },
+  { additionalProperties: false },
+);
+
 export const TopologyRecordSchema = Type.Object(
   {
     v,
@@ -121,6 +142,9 @@ export const TopologyRecordSchema = Type.Object(
     primary: AddressSchema,
     replicas: Type.Array(AddressSchema, { maxItems: 1024 }),
     leader: AgentIdSchema,
+    pause: Type.Optional(OperatorPauseSchema),
+    auto_failover_unix_ms: Type.Optional(UnixMs),
+    ack: Type.Optional(FailoverAckSchema),
   },
   { additionalProperties: false },
 );

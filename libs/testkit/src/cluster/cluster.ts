@@ -28,6 +28,11 @@ export interface ClusterOptions {
   readonly quorum: number;
   readonly down_after_ms: number;
   readonly failover_timeout_ms: number;
+  /**
+   * `sentinel-plane failover-block-period` of every master (anti-flapping, libs/core
+   * maintenance.ts). 0 (off) unless given: tests and benches that fail over repeatedly predate it.
+   */
+  readonly failover_block_period_ms?: number;
   readonly master_name?: string;
   /** Extra sentinel.conf lines for every agent. */
   readonly agent_lines?: readonly string[];
@@ -268,6 +273,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
           `sentinel monitor ${name} ${LOOPBACK} ${first.port} ${options.quorum}`,
           `sentinel down-after-milliseconds ${name} ${options.down_after_ms}`,
           `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
+          `sentinel-plane failover-block-period ${name} ${options.failover_block_period_ms ?? 0}`,
         ];
       }),
       `sentinel myid ${myid}`,

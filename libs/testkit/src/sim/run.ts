@@ -112,6 +112,9 @@ function chooseSettings(rng: Prng, agents: number): MasterSettings {
     parallel_syncs: rng.range(1, 2),
     master_reboot_down_after_period_ms: rng.pick([0, 0, 1000]),
     election_timeout_ms: rng.pick([200, 400, 600]),
+    // Anti-flapping off: the simulated ticks carry no wall clock, and the liveness checks expect
+    // every ODOWN to be followed by a failover.
+    failover_block_period_ms: 0,
   };
 }
 

@@ -79,6 +79,7 @@ class ScenarioRunner {
       parallel_syncs: 1,
       master_reboot_down_after_period_ms: 0,
       election_timeout_ms: 400,
+      failover_block_period_ms: 0,
     },
     seed: 1,
     nodes: [

@@ -40,6 +40,11 @@ export interface MasterView {
   readonly failover_state: string | null;
   readonly replicas: readonly ReplicaView[];
   readonly agents: readonly AgentView[];
+  /**
+   * Maintenance mode and the anti-flapping block, in one line (REST only; absent when neither
+   * holds or the agent does not say).
+   */
+  readonly operator?: string;
 }
 
 export interface Topology {
@@ -86,10 +91,29 @@ export function addressText(value: unknown): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port === null ? "?" : String(port)}`;
 }
 
+function iso(unix_ms: number | null): string {
+  return unix_ms === null ? "?" : new Date(unix_ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `paused until <utc> by <who>` and/or `failover blocked until <utc>` from the REST `operator`. */
+export function operatorLine(value: unknown): string | null {
+  const o = obj(value);
+  const parts: string[] = [];
+  if (o["paused"] === true) {
+    const pause = obj(o["pause"]);
+    parts.push(`PAUSED until ${iso(num(pause["until_unix_ms"]))} by ${str(pause["by"]) ?? "?"}`);
+  }
+  const blocked = num(o["failover_blocked_until_unix_ms"]);
+  if (blocked !== null) parts.push(`automatic failover blocked (anti-flapping) until ${iso(blocked)}`);
+  return parts.length === 0 ? null : parts.join("; ");
+}
+
 export function masterFromRest(master: unknown, replicas: unknown, agents: unknown): MasterView {
   const m = obj(master);
   const failover = m["failover"] === null ? null : obj(m["failover"]);
+  const operator = operatorLine(m["operator"]);
   return {
+    ...(operator === null ? {} : { operator }),
     name: str(m["name"]) ?? "?",
     address: addressText(m["address"]),
     config_epoch: num(m["config_epoch"]),

@@ -11,6 +11,7 @@ export const SETTABLE: readonly { readonly rest: string; readonly sentinel: stri
   { rest: "master_reboot_down_after_period_ms", sentinel: "master-reboot-down-after-period" },
   { rest: "max_promotion_lag_bytes", sentinel: "max-promotion-lag-bytes" },
   { rest: "max_promotion_lag_ms", sentinel: "max-promotion-lag-ms" },
+  { rest: "failover_block_period_ms", sentinel: "failover-block-period" },
 ];
 
 export function settable(option: string): { readonly rest: string; readonly sentinel: string } {

@@ -37,6 +37,7 @@ export function renderMaster(
       (flags.length > 0 ? `  flags ${c.bad(flags.join(","))}` : "") +
       (master.failover_state === null ? "" : `  failover ${c.warn(master.failover_state)}`),
   );
+  if (master.operator !== undefined) out.push(c.warn(master.operator));
   out.push(
     table(
       ["replica", "link", "offset", "lag", "priority", "flags"],
@@ -107,6 +108,7 @@ export function summaryLine(master: MasterView): string {
     `${master.name}: primary ${master.address} epoch ${shown(master.config_epoch)}` +
     (flags.length > 0 ? ` [${flags.join(",")}]` : "") +
     (master.failover_state === null ? "" : ` failover:${master.failover_state}`) +
+    (master.operator === undefined ? "" : ` [${master.operator}]`) +
     ` | replicas ${replicas || "none"} | agents ${agentCount(master)}`
   );
 }

@@ -27,6 +27,7 @@ export interface MasterDraft {
   /** 0: off (the default, Sentinel's behaviour); libs/core promotion-limit.ts. */
   max_promotion_lag_bytes: number;
   max_promotion_lag_ms: number;
+  failover_block_period_ms: number;
   auth_user: string | null;
   auth_pass: string | null;
   notification_script: string | null;
@@ -109,6 +110,7 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
     max_promotion_lag_bytes: 0,
     max_promotion_lag_ms: 0,
+    failover_block_period_ms: s.failover_block_period_ms,
     auth_user: null,
     auth_pass: null,
     notification_script: null,
@@ -157,6 +159,7 @@ function finishMaster(m: MasterDraft): MasterConfig {
       // Left out when off, so that settings without them read as before (and older peers accept them).
       ...(m.max_promotion_lag_bytes > 0 ? { max_promotion_lag_bytes: m.max_promotion_lag_bytes } : {}),
       ...(m.max_promotion_lag_ms > 0 ? { max_promotion_lag_ms: m.max_promotion_lag_ms } : {}),
+      failover_block_period_ms: m.failover_block_period_ms,
     },
     auth_user: m.auth_user,
     auth_pass: m.auth_pass,

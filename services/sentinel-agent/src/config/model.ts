@@ -1,6 +1,7 @@
 // The agent's configuration as read from a Redis `sentinel.conf` (plus `sentinel-plane ...`
 // lines). Field names follow the directives, units last. Values are immutable; changes produce a
 // new object (see state.ts), and render.ts writes a model back into the user's file.
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT } from "@sentinel-plane/core";
 import type { Address, AgentId, MasterSettings } from "@sentinel-plane/core";
 
 /** Sentinel's `rename-command <master> <command> <renamed>`: how to call a renamed command. */
@@ -126,6 +127,7 @@ export const MASTER_SETTINGS_DEFAULT: MasterSettings = {
   parallel_syncs: 1,
   master_reboot_down_after_period_ms: 0,
   election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
+  failover_block_period_ms: FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
 };
 
 export const SERVER_SETTINGS_DEFAULT: ServerSettings = {

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import type { ConfigInvalidError } from "./errors.js";
 import { CONFIG_PROBLEMS_MAX, formatProblem } from "./errors.js";
 import type { SentinelConfig } from "./model.js";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT } from "@sentinel-plane/core";
 import { ELECTION_TIMEOUT_MS_DEFAULT, PRE_PROMOTE_TIMEOUT_MS_DEFAULT } from "./model.js";
 import type { ParsedConfig } from "./parse.js";
 import { parseSentinelConf } from "./parse.js";
@@ -59,6 +60,7 @@ void describe("parseSentinelConf: real files", () => {
             parallel_syncs: 1,
             master_reboot_down_after_period_ms: 0,
             election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
+            failover_block_period_ms: FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
           },
         ],
       ],
@@ -159,6 +161,7 @@ void describe("parseSentinelConf: directives", () => {
         "sentinel known-sentinel m1 10.0.0.4 26379 0123456789abcdef0123456789abcdef01234567",
         "sentinel rename-command m1 CONFIG GUESSME",
         "sentinel-plane election-timeout m1 400",
+        "sentinel-plane failover-block-period m1 120000",
         "sentinel-plane pre-promote-script m1 /usr/local/bin/fence-old-host",
         "sentinel-plane pre-promote-timeout m1 2500",
       ].join("\n"),
@@ -183,6 +186,7 @@ void describe("parseSentinelConf: directives", () => {
           parallel_syncs: 3,
           master_reboot_down_after_period_ms: 2000,
           election_timeout_ms: 400,
+          failover_block_period_ms: 120_000,
         },
         auth_user: "sentinel-acl",
         auth_pass: "pass word",

@@ -1,6 +1,7 @@
 // `sentinel-plane <setting> ...` lines: our own settings, in the same file so that one file
 // configures an agent. Environment variables override them (env.ts).
 import {
+  FAILOVER_BLOCK_PERIOD_MS_MAX,
   PRE_PROMOTE_TIMEOUT_MAX_MS,
   PRE_PROMOTE_TIMEOUT_MIN_MS,
   PROMOTION_LAG_MAX,
@@ -95,6 +96,8 @@ export function parseScriptPath(text: string): ValueResult<string> {
 }
 
 const PRE_PROMOTE_TIMEOUT = { min: PRE_PROMOTE_TIMEOUT_MIN_MS, max: PRE_PROMOTE_TIMEOUT_MAX_MS };
+/** Anti-flapping period (libs/core maintenance.ts): 0 turns it off. */
+const FAILOVER_BLOCK_PERIOD = { min: 0, max: FAILOVER_BLOCK_PERIOD_MS_MAX };
 
 function setting(
   usage: string,
@@ -243,6 +246,18 @@ export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<st
       apply: (ctx, m) => {
         const v = check(ctx, parseInteger(arg(ctx, 1), POSITIVE_MS));
         if (v !== null) m.election_timeout_ms = v;
+      },
+    },
+  ],
+  [
+    "failover-block-period",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <milliseconds>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), FAILOVER_BLOCK_PERIOD));
+        if (v !== null) m.failover_block_period_ms = v;
       },
     },
   ],

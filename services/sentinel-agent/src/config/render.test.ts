@@ -166,6 +166,7 @@ void describe("renderSentinelConf: rewriting", () => {
             parallel_syncs: 1,
             master_reboot_down_after_period_ms: 0,
             election_timeout_ms: 300,
+            failover_block_period_ms: 600_000,
           },
           auth_user: null,
           auth_pass: "a b",

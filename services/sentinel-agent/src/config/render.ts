@@ -120,6 +120,11 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
       const key = `sentinel-plane ${name} ${m.name}`;
       out.push({ key, argv: ["sentinel-plane", name, m.name, String(value)], optional: value === 0 });
     }
+    out.push({
+      key: `sentinel-plane failover-block-period ${m.name}`,
+      argv: ["sentinel-plane", "failover-block-period", m.name, String(m.settings.failover_block_period_ms)],
+      optional: m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
+    });
     if (m.pre_promote_script !== null) {
       out.push({
         key: `sentinel-plane pre-promote-script ${m.name}`,

@@ -6,6 +6,7 @@ import { arityOk, findCommand, findSubcommand } from "./command-table.js";
 import type { Reply } from "./reply.js";
 import { error, errorErr } from "./reply.js";
 import { sentinelCommand } from "./sentinel-command.js";
+import { operatorCommand } from "./operator-command.js";
 import {
   commandCommand,
   infoCommand,
@@ -90,6 +91,8 @@ function run(
       return roleCommand(ctx);
     case "sentinel":
       if (sub === "debug") return ctx.debug.command(argv.slice(2));
+      if (sub === "pause" || sub === "resume" || sub === "ack-failover")
+        return operatorCommand(ctx.view, sub, argv, session.remote_address);
       return sentinelCommand(ctx.view, sub ?? "", argv);
     case "subscribe":
       return subscribeCommand(ctx, session, argv);

@@ -9,6 +9,7 @@ import type {
   InfoCacheView,
   IsMasterDownAnswer,
   MasterSetOption,
+  OperatorRequest,
   MasterView,
   PendingScriptView,
   QuorumCheck,
@@ -290,6 +291,13 @@ export class FakeSentinelView implements SentinelView {
   async failover(name: string): Promise<AdminResult> {
     await this.admin(`failover ${name}`);
     return this.failover_result;
+  }
+
+  async operator(request: OperatorRequest): Promise<AdminResult> {
+    await this.admin(`${request.kind} ${request.name} by=${request.by}`);
+    if (request.name !== "*" && !this.state.has(request.name))
+      return { ok: false, error: "ERR No such master with that name" };
+    return { ok: true };
   }
 
   /** Set to make FLUSHCONFIG (and the rewrite after MONITOR/SET/REMOVE) fail. */

@@ -14,6 +14,8 @@ const NOT_AN_INTEGER = errorErr("value is not an integer or out of range");
 
 const HELP_LINES = [
   "SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ACK-FAILOVER <master-name>",
+  "    (sentinel-plane) Acknowledge the last automatic failover: lifts its failover-block-period.",
   "CKQUORUM <master-name>",
   "    Check if the current Sentinel configuration is able to reach the quorum",
   "    needed to failover a master and the majority needed to authorize the",
@@ -46,6 +48,8 @@ const HELP_LINES = [
   "    Start monitoring a new master with the specified name, ip, port and quorum.",
   "MYID",
   "    Return the ID of the Sentinel instance.",
+  "PAUSE <master-name|*> <milliseconds>",
+  "    (sentinel-plane) No automatic failover of the master until the pause expires.",
   "PENDING-SCRIPTS",
   "    Get pending scripts information.",
   "REMOVE <master-name>",
@@ -54,6 +58,8 @@ const HELP_LINES = [
   "    Show a list of replicas for this master and their state.",
   "RESET <pattern>",
   "    Reset masters for specific master name matching this pattern.",
+  "RESUME <master-name|*>",
+  "    (sentinel-plane) End a pause of automatic failovers before it expires.",
   "SENTINELS <master-name>",
   "    Show a list of Sentinel instances for this master and their state.",
   "SET <master-name> <option> <value> [<option> <value> ...]",
@@ -104,6 +110,7 @@ const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
   // Ours (libs/core promotion-limit.ts): 0 turns them off.
   ["max-promotion-lag-bytes", { min: 0 }],
   ["max-promotion-lag-ms", { min: 0 }],
+  ["failover-block-period", { min: 0 }],
 ]);
 const STRING_OPTIONS = new Set(["notification-script", "client-reconfig-script", "auth-pass", "auth-user"]);
 

@@ -160,7 +160,8 @@ export type MasterSetOption =
         | "quorum"
         | "master-reboot-down-after-period"
         | "max-promotion-lag-bytes"
-        | "max-promotion-lag-ms";
+        | "max-promotion-lag-ms"
+        | "failover-block-period";
       readonly value: number;
     }
   | {
@@ -169,6 +170,15 @@ export type MasterSetOption =
       readonly value: string;
     }
   | { readonly option: "rename-command"; readonly from: string; readonly to: string };
+
+/**
+ * `SENTINEL PAUSE <name|*> <milliseconds>`, `SENTINEL RESUME <name|*>`, `SENTINEL ACK-FAILOVER
+ * <name>` (ours; libs/core maintenance.ts). `by` is the client's address; `*` is every master.
+ */
+export type OperatorRequest =
+  | { readonly kind: "pause"; readonly name: string; readonly duration_ms: number; readonly by: string }
+  | { readonly kind: "resume"; readonly name: string; readonly by: string }
+  | { readonly kind: "ack-failover"; readonly name: string; readonly by: string };
 
 export type SimulatedFailure = "crash-after-election" | "crash-after-promotion";
 
@@ -220,6 +230,8 @@ export interface SentinelView {
   /** Number of masters matching the glob pattern that were reset. */
   reset(pattern: string): Promise<number>;
   failover(name: string): Promise<AdminResult>;
+  /** Maintenance mode and the anti-flapping acknowledgement (ours). */
+  operator(request: OperatorRequest): Promise<AdminResult>;
   flushconfig(): Promise<AdminResult>;
   /** `SENTINEL CONFIG SET name value`: the view validates (errors as Sentinel words them). */
   configSet(name: string, value: string): Promise<AdminResult>;

@@ -18,6 +18,7 @@ import { extractComponents } from "./openapi-components.js";
 import { problemFromError, problemOf, sendProblem } from "./problem.js";
 import { changeRoutes } from "./routes/changes.js";
 import { nodeRoutes } from "./routes/nodes.js";
+import { maintenanceRoutes } from "./routes/maintenance.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { opsRoutes } from "./routes/ops.js";
@@ -45,6 +46,10 @@ export const OPENAPI_BASE = {
     { name: "failover", description: "Failover history." },
     { name: "events", description: "The event stream (Server-Sent Events)." },
     { name: "changes", description: "Monitor, set, remove, reset, failover, switchover." },
+    {
+      name: "maintenance",
+      description: "Maintenance mode (pause with a required expiry) and the anti-flapping acknowledgement.",
+    },
     { name: "health", description: "Liveness, readiness and load-balancer checks." },
     { name: "operations", description: "Metrics." },
   ],
@@ -178,6 +183,7 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     scope.addHook("onRequest", guard(true));
     await scope.register(changeRoutes, { deps });
     await scope.register(nodeRoutes, { deps });
+    await scope.register(maintenanceRoutes, { deps });
   });
   await app.register(healthRoutes, { deps });
   // The web console (/ui): static files, open like /docs; its data comes through the API above.

@@ -30,10 +30,14 @@ export function tokenEntryOf(entry: string): { readonly token: string; readonly 
 
 /**
  * The role a change route needs: operations on the current topology (failover, switchover,
- * reset, a replica's reinit, a node's reset-restarts and shutdown) need `operate`; changes to what is monitored and how (monitor, remove, set) `admin`.
+ * reset, a replica's reinit, a node's reset-restarts and shutdown) and the operator's gate (pause,
+ * resume, acknowledge) need `operate`; changes to what is monitored and how (monitor, remove, set)
+ * `admin`.
  */
 export function roleForChange(route: string): RestRole {
-  return /\/(failover|switchover|reset|reinit|reset-restarts|shutdown)$/.test(route) ? "operate" : "admin";
+  return /\/(failover|switchover|reset|reinit|reset-restarts|shutdown|pause|resume|acknowledge)$/.test(route)
+    ? "operate"
+    : "admin";
 }
 
 export interface AuthSettings {

@@ -21,6 +21,7 @@ export class RestMetrics {
   readonly #events: Counter<"event">;
   readonly #transitions: Counter<"event" | "instance">;
   readonly #failovers: Counter<"master" | "outcome">;
+  readonly #blocked: Counter<"master" | "reason">;
   readonly #failover_duration: Histogram<"outcome">;
   readonly #failover_last: Gauge<"master">;
   readonly #probe: Histogram<"kind" | "ok" | "instance">;
@@ -48,6 +49,12 @@ export class RestMetrics {
       name: "sp_failovers_total",
       help: "Failovers of the master by outcome: end (a new primary committed), or the abort reason (not-elected, no-good-slave, ..., of any agent's attempt).",
       labelNames: ["master", "outcome"],
+      registers,
+    });
+    this.#blocked = new Counter({
+      name: "sp_failovers_blocked_total",
+      help: "Automatic failovers this agent did not start (once per ODOWN): reason paused (maintenance mode) or flapping (within failover-block-period of the last one).",
+      labelNames: ["master", "reason"],
       registers,
     });
     this.#failover_duration = new Histogram({
@@ -96,6 +103,8 @@ export class RestMetrics {
     }
     if (name === "+switch-master" && event.master_name !== null)
       this.#failovers.inc({ master: event.master_name, outcome: "end" });
+    if (name.startsWith("+failover-blocked-") && event.master_name !== null)
+      this.#blocked.inc({ master: event.master_name, reason: name.slice("+failover-blocked-".length) });
   }
 
   /** A failover ended (from the history: any agent's). A completed one counted on +switch-master. */

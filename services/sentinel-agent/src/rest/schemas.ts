@@ -52,8 +52,41 @@ export const SettingsSchema = Type.Object(
     max_promotion_lag_ms: Type.Optional(
       Type.Integer({ description: "Promotion limit in milliseconds; absent or 0: off." }),
     ),
+    failover_block_period_ms: Type.Integer({
+      description:
+        "Anti-flapping: no automatic failover this long after the last one, unless acknowledged (0: off).",
+    }),
   },
   { title: "Settings" },
+);
+
+const UnixMs = Type.Integer({ minimum: 0, description: "Wall-clock time, Unix milliseconds (UTC)." });
+
+export const OperatorSchema = Type.Object(
+  {
+    paused: Type.Boolean({ description: "Maintenance mode: no automatic failover starts." }),
+    pause: Type.Union([
+      Type.Object({
+        since_unix_ms: UnixMs,
+        until_unix_ms: UnixMs,
+        by: Type.String({
+          description: "Who paused: `rest token:<sha256 prefix> <ip>`, `resp <addr>`, `cli ...`.",
+        }),
+        resumed_by: Type.Optional(Type.String()),
+      }),
+      Type.Null(),
+    ]),
+    last_auto_failover_unix_ms: Type.Union([UnixMs, Type.Null()]),
+    ack: Type.Union([
+      Type.Object({ failover_unix_ms: UnixMs, at_unix_ms: UnixMs, by: Type.String() }),
+      Type.Null(),
+    ]),
+    failover_block_period_ms: Type.Integer({ minimum: 0 }),
+    failover_blocked_until_unix_ms: Type.Union([UnixMs, Type.Null()], {
+      description: "Anti-flapping blocks automatic failovers until then (null: not blocked).",
+    }),
+  },
+  { title: "OperatorControls" },
 );
 
 export const MasterSchema = Type.Object(
@@ -77,6 +110,7 @@ export const MasterSchema = Type.Object(
     ]),
     num_replicas: Type.Integer({ minimum: 0 }),
     num_agents: Type.Integer({ minimum: 1, description: "Agents monitoring it, this one included." }),
+    operator: OperatorSchema,
   },
   { title: "Master" },
 );
@@ -291,6 +325,7 @@ export const SetBody = Type.Object(
           "the primary's sampled offsets (1 s granularity with a data-node); 0: off (the default).",
       }),
     ),
+    failover_block_period_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
   },
   { additionalProperties: false, title: "SetRequest", minProperties: 1 },
 );
@@ -306,6 +341,45 @@ export const FailoverBody = Type.Object(
     ),
   },
   { additionalProperties: false, title: "FailoverRequest" },
+);
+
+export const PauseBody = Type.Object(
+  {
+    for: Type.Optional(
+      Type.String({
+        pattern: "^[0-9]+(ms|s|m|h|d)$",
+        description: "How long: `90s`, `30m`, `2h`, `1d` (at most 7 days). Either this or duration_ms.",
+        examples: ["30m"],
+      }),
+    ),
+    duration_ms: Type.Optional(Type.Integer({ description: "How long, in milliseconds." })),
+    by: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "Who asks (shown with the token's fingerprint).",
+      }),
+    ),
+  },
+  { additionalProperties: false, title: "PauseRequest" },
+);
+
+export const OperatorBody = Type.Object(
+  {
+    by: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "Who asks (shown with the token's fingerprint).",
+      }),
+    ),
+  },
+  { additionalProperties: false, title: "OperatorRequest" },
+);
+
+export const PausedListSchema = Type.Object(
+  { masters: Type.Array(Type.String()) },
+  { title: "PausedList", description: "The masters the cluster-wide pause or resume was applied to." },
 );
 
 export const SwitchoverBody = Type.Object(

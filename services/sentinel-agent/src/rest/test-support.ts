@@ -36,6 +36,7 @@ const SETTINGS = {
   parallel_syncs: 1,
   master_reboot_down_after_period_ms: 0,
   election_timeout_ms: 250,
+  failover_block_period_ms: 600_000,
 };
 
 export class FakeEvents {

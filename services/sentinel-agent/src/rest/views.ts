@@ -3,7 +3,7 @@
 // health-check answers for load balancers.
 import { addressKeyOf } from "./address.js";
 import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
-import { isAnswering } from "@sentinel-plane/core";
+import { isAnswering, operatorView } from "@sentinel-plane/core";
 import type { AgentEntry, Master, Replica } from "./schemas.js";
 import type { VoteBook } from "./votes.js";
 
@@ -37,6 +37,7 @@ export function masterOf(state: AgentState, master: MasterState): Master {
           },
     num_replicas: master.replicas.size,
     num_agents: master.agents.size + 1,
+    operator: operatorView(state, master),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { masterNameProblem, spError } from "@sentinel-plane/protocol";
 import { withDeadline } from "@sentinel-plane/runtime";
-import { globMatch } from "@sentinel-plane/core";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, globMatch } from "@sentinel-plane/core";
 import type { AdminCommand, MasterSettings } from "@sentinel-plane/core";
 import type { AdminReply } from "../../loop.js";
 import { parseHostPort } from "../address.js";
@@ -82,6 +82,7 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
         parallel_syncs: body.parallel_syncs ?? MONITOR_DEFAULTS.parallel_syncs,
         master_reboot_down_after_period_ms: MONITOR_DEFAULTS.master_reboot_down_after_period_ms,
         election_timeout_ms: existing?.election_timeout_ms ?? ELECTION_TIMEOUT_MS_DEFAULT,
+        failover_block_period_ms: existing?.failover_block_period_ms ?? FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
       };
       await run(name, { type: "monitor", name, address: { host: body.host, port: body.port }, settings });
       return reply.code(201).send(current(name));

@@ -1,0 +1,88 @@
+// KvTopology's operator changes (pause, resume, ack; libs/core maintenance.ts) against a real
+// nats-server: read, change, compare-and-set, re-read on a conflict.
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { test } from "node:test";
+import { connect } from "@nats-io/transport-node";
+import type { TopologyRecord } from "@sentinel-plane/core";
+import { createLogger, TOPOLOGY_BUCKET_DEFAULTS, TopologyStore } from "@sentinel-plane/runtime";
+import { withProcesses } from "@sentinel-plane/testkit";
+import { KvTopology } from "./kv-topology.js";
+
+const RECORD: TopologyRecord = {
+  master_name: "m",
+  config_epoch: 3,
+  primary: { host: "127.0.0.1", port: 7001 },
+  replicas: [{ host: "127.0.0.1", port: 7002 }],
+  leader: "a".repeat(40),
+  auto_failover_unix_ms: 1_780_000_000_000,
+};
+
+/** A logger that resolves `watching` once the store follows the bucket (no polling). */
+function storeLogger(): { logger: ReturnType<typeof createLogger>; watching: Promise<void> } {
+  let resolve: () => void = () => undefined;
+  const watching = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const destination = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      if (chunk.toString("utf8").includes('"event":"topology_watching"')) resolve();
+      done();
+    },
+  });
+  return { logger: createLogger({ service: "test", level: "info", destination }), watching };
+}
+
+void test("operator changes: written on the current revision, concurrent ones both kept, a stale ack refused", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats({ auth: false });
+    const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
+    t.after(() => nc.close());
+    const { logger, watching } = storeLogger();
+    const store = new TopologyStore(
+      nc,
+      {
+        cluster_id: "kvop",
+        bucket: TOPOLOGY_BUCKET_DEFAULTS,
+        request_timeout_ms: 2000,
+        masters: null,
+        refresh_interval_ms: 0,
+        retry_base_ms: 50,
+        retry_max_ms: 400,
+        under_replicated: "refuse",
+      },
+      logger,
+    );
+    const kv = new KvTopology(store, { on_invalid: () => undefined });
+    const stop = kv.watch(() => undefined);
+    t.after(stop);
+    await watching;
+
+    const absent = await kv.commitOperator("m", {
+      kind: "pause",
+      pause: { since_unix_ms: 1, until_unix_ms: 2, by: "t" },
+    });
+    assert.equal(absent.ok, false, "no record yet");
+
+    const first = await kv.commit(RECORD, 0);
+    assert.ok(first.ok);
+    const pause = { since_unix_ms: 10, until_unix_ms: 20, by: "rest token:00 ip" };
+    const ack = { failover_unix_ms: RECORD.auto_failover_unix_ms ?? 0, at_unix_ms: 11, by: "cli x@y" };
+    // Two at once: one loses the compare-and-set, re-reads and writes on top of the other.
+    const [paused, acked] = await Promise.all([
+      kv.commitOperator("m", { kind: "pause", pause }),
+      kv.commitOperator("m", { kind: "ack", ack }),
+    ]);
+    assert.ok(paused.ok && acked.ok, JSON.stringify([paused, acked]));
+    const now = await kv.read("m");
+    assert.ok(now !== null);
+    assert.deepEqual(now.record.pause, pause);
+    assert.deepEqual(now.record.ack, ack);
+    assert.equal(now.record.config_epoch, 3, "the topology itself untouched");
+    assert.deepEqual(now.record.primary, RECORD.primary);
+
+    const stale = await kv.commitOperator("m", { kind: "ack", ack: { ...ack, failover_unix_ms: 5 } });
+    assert.ok(!stale.ok);
+    assert.equal(stale.code, "SP_ERR_ADMIN_REFUSED");
+  });
+});
