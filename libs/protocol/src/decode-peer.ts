@@ -132,7 +132,9 @@ function journalDecoder<T>(validator: Validator, expected: string): (raw: Uint8A
     if (!outer.ok) return outer;
     if (outer.value.type !== expected) {
       return err(
-        spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [`${JSON.stringify(outer.value.type)} (expected "${expected}")`]),
+        spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [
+          `${JSON.stringify(outer.value.type)} (expected "${expected}")`,
+        ]),
       );
     }
     return check<T>(validator, outer.value.record);
@@ -140,6 +142,9 @@ function journalDecoder<T>(validator: Validator, expected: string): (raw: Uint8A
 }
 
 /** A failover record read back from the history stream. */
-export const decodeHistoryRecord = journalDecoder<WireHistoryRecord>(historyRecordValidator, "failover_record");
+export const decodeHistoryRecord = journalDecoder<WireHistoryRecord>(
+  historyRecordValidator,
+  "failover_record",
+);
 /** An audit record read back from the audit stream. */
 export const decodeAuditRecord = journalDecoder<WireAuditRecord>(auditRecordValidator, "audit_record");

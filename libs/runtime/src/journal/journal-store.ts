@@ -11,7 +11,13 @@ import type { JournalKind } from "@sentinel-plane/protocol";
 import { errorMessage } from "../logger.js";
 import type { Logger } from "../logger.js";
 import type { NatsConnection } from "../nats.js";
-import { bucketReplicas, clusterSizeOf, placedReplicas, replicaVerdict, retryDelay_ms } from "../topology-store/settings.js";
+import {
+  bucketReplicas,
+  clusterSizeOf,
+  placedReplicas,
+  replicaVerdict,
+  retryDelay_ms,
+} from "../topology-store/settings.js";
 import { JournalQueue } from "./journal-queue.js";
 import type { JournalEntry } from "./journal-queue.js";
 
@@ -126,7 +132,12 @@ export class JournalStore {
     const dropped = this.#queue.push(entry);
     if (dropped !== null) {
       this.#logger.error(
-        { event: "journal_record_dropped", stream: this.stream, reason: "queue full", msg_id: dropped.msg_id },
+        {
+          event: "journal_record_dropped",
+          stream: this.stream,
+          reason: "queue full",
+          msg_id: dropped.msg_id,
+        },
         `${this.stream}: record ${dropped.msg_id} dropped: ${this.#options.queue_max} records wait for JetStream`,
       );
     }
@@ -152,7 +163,8 @@ export class JournalStore {
     let seq = before === null ? last : Math.min(before - 1, last);
     for (let scanned = 0; seq >= first && seq >= 1 && items.length < limit && scanned < scan_max; scanned++) {
       const stored = await jsm.streams.getMessage(this.stream, { seq }).catch((error: unknown) => {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
+          return null;
         throw error;
       });
       if (stored !== null) {
@@ -199,7 +211,13 @@ export class JournalStore {
           this.#open = null;
           const wait_ms = retryDelay_ms(failures, this.#options.retry_base_ms, this.#options.retry_max_ms);
           this.#logger.warn(
-            { event: "journal_append_retry", stream: this.stream, pending: this.#queue.size, wait_ms, error: this.#last_error },
+            {
+              event: "journal_append_retry",
+              stream: this.stream,
+              pending: this.#queue.size,
+              wait_ms,
+              error: this.#last_error,
+            },
             `${this.stream}: append failed, retrying in ${wait_ms} ms: ${this.#last_error}`,
           );
           await sleep(wait_ms, undefined, { signal: this.#abort.signal }).catch(() => undefined);
@@ -234,7 +252,7 @@ export class JournalStore {
     });
     if (info === null) {
       // Two agents creating it at once: the second add of an identical config succeeds.
-      info = await jsm.streams.add({ ...config, storage: "file" as StreamConfig["storage"] });
+      info = await jsm.streams.add({ ...config, storage: "file" });
       this.#logger.info(
         { event: "journal_stream_created", stream: this.stream, replicas, ...limits },
         `journal stream ${this.stream} created with ${replicas} replicas`,
@@ -247,7 +265,12 @@ export class JournalStore {
       } catch (error) {
         // The journal is not safety state: an under-replicated one is used, and said so.
         this.#logger.error(
-          { event: "journal_stream_under_replicated", stream: this.stream, ...verdict, error: errorMessage(error) },
+          {
+            event: "journal_stream_under_replicated",
+            stream: this.stream,
+            ...verdict,
+            error: errorMessage(error),
+          },
           `journal stream ${this.stream} has ${verdict.actual} replicas, ${verdict.configured} wanted`,
         );
       }

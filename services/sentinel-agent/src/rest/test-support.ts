@@ -84,7 +84,13 @@ export interface Fixture {
 }
 
 export async function fixture(
-  options: { read_auth?: boolean; tokens?: string[]; limits?: Partial<RestLimits> } = {},
+  options: {
+    read_auth?: boolean;
+    tokens?: string[];
+    limits?: Partial<RestLimits>;
+    journals?: RestDeps["journals"];
+    audit?: RestDeps["audit"];
+  } = {},
 ): Promise<Fixture> {
   const persisted: PersistedState = {
     myid: MYID,
@@ -168,6 +174,8 @@ export async function fixture(
     uptime_s: () => 12.5,
     auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
     limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
+    ...(options.journals === undefined ? {} : { journals: options.journals }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   };
   const app = await buildRestApp(deps);
   return { app, deps, events, admins, state: () => state };
