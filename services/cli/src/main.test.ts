@@ -81,6 +81,7 @@ function answer(req: IncomingMessage, res: ServerResponse, seen: string[]): void
     "GET /v1/masters/mymaster/replicas": REPLICAS,
     "GET /v1/masters/mymaster/agents": { agents: [] },
     "GET /v1/failovers": FAILOVERS,
+    "GET /v1/history": { failovers: FAILOVERS.failovers.map((f) => ({ seq: 3, ...f })), next_before: null },
     "POST /v1/masters/mymaster/reset": { ok: true, reset: 1 },
   };
   const body = routes[`${req.method ?? ""} ${url.split("?")[0] ?? ""}`];
