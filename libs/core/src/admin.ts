@@ -34,12 +34,13 @@ const OPTION_NAMES: Record<keyof MasterSettings, string> = {
   parallel_syncs: "parallel-syncs",
   master_reboot_down_after_period_ms: "master-reboot-down-after-period",
   election_timeout_ms: "election-timeout",
+  forget_after_ms: "forget-after",
 };
 
 /** A reason why the setting is invalid, or null. */
 export function invalidSetting(key: keyof MasterSettings, value: number): string | null {
   if (!Number.isSafeInteger(value)) return `${OPTION_NAMES[key]} must be an integer`;
-  const minimum = key === "master_reboot_down_after_period_ms" ? 0 : 1;
+  const minimum = key === "master_reboot_down_after_period_ms" || key === "forget_after_ms" ? 0 : 1;
   if (value < minimum) return `${OPTION_NAMES[key]} must be >= ${minimum}`;
   return null;
 }
@@ -113,7 +114,9 @@ export function validateMonitor(name: string, address: Address, settings: Master
   const bad_address = invalidAddress(address);
   if (bad_address !== null) return bad_address;
   for (const key of Object.keys(OPTION_NAMES) as (keyof MasterSettings)[]) {
-    const reason = invalidSetting(key, settings[key]);
+    const value = settings[key];
+    if (value === undefined) continue; // optional settings (forget_after_ms) take their default
+    const reason = invalidSetting(key, value);
     if (reason !== null) return reason;
   }
   return null;

@@ -27,6 +27,7 @@ export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { globMatch, validateMonitor } from "./admin.js";
+export { FORGET_AFTER_MS_DEFAULT, forgetAfterMs } from "./forget.js";
 export {
   PRE_PROMOTE_MARGIN_MS,
   PRE_PROMOTE_TIMEOUT_MAX_MS,

@@ -31,6 +31,11 @@ export interface MasterSettings {
    * Sentinel instead waits 2 x failover_timeout. Must exceed a vote round trip.
    */
   readonly election_timeout_ms: number;
+  /**
+   * Replicas and agents not heard from for this long are forgotten (`-slave`, `-sentinel`;
+   * forget.ts); 0: never. Absent: FORGET_AFTER_MS_DEFAULT (one hour).
+   */
+  readonly forget_after_ms?: number;
 }
 
 /**

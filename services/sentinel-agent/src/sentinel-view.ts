@@ -220,6 +220,7 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "parallel-syncs": "parallel_syncs",
   quorum: "quorum",
   "master-reboot-down-after-period": "master_reboot_down_after_period_ms",
+  "forget-after": "forget_after_ms",
 };
 
 const RUNTIME_PARAMS = [

@@ -19,6 +19,8 @@ export const MasterSettingsSchema = Type.Object(
     parallel_syncs: Type.Integer({ minimum: 1, maximum: 1000 }),
     master_reboot_down_after_period_ms: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     election_timeout_ms: DurationMs,
+    /** 0: never forget. Optional: agents of earlier versions do not send it. */
+    forget_after_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
   },
   { additionalProperties: false },
 );

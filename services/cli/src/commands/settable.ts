@@ -9,6 +9,7 @@ export const SETTABLE: readonly { readonly rest: string; readonly sentinel: stri
   { rest: "failover_timeout_ms", sentinel: "failover-timeout" },
   { rest: "parallel_syncs", sentinel: "parallel-syncs" },
   { rest: "master_reboot_down_after_period_ms", sentinel: "master-reboot-down-after-period" },
+  { rest: "forget_after_ms", sentinel: "forget-after" },
 ];
 
 export function settable(option: string): { readonly rest: string; readonly sentinel: string } {

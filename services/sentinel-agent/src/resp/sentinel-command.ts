@@ -101,6 +101,7 @@ const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
   ["parallel-syncs", { min: 1 }],
   ["quorum", { min: 1 }],
   ["master-reboot-down-after-period", { min: 0 }],
+  ["forget-after", { min: 0 }],
 ]);
 const STRING_OPTIONS = new Set(["notification-script", "client-reconfig-script", "auth-pass", "auth-user"]);
 

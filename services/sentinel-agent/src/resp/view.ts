@@ -158,7 +158,8 @@ export type MasterSetOption =
         | "failover-timeout"
         | "parallel-syncs"
         | "quorum"
-        | "master-reboot-down-after-period";
+        | "master-reboot-down-after-period"
+        | "forget-after";
       readonly value: number;
     }
   | {

@@ -45,6 +45,7 @@ export const SettingsSchema = Type.Object(
     parallel_syncs: Type.Integer(),
     master_reboot_down_after_period_ms: Type.Integer(),
     election_timeout_ms: Type.Integer(),
+    forget_after_ms: Type.Optional(Type.Integer({ description: "Absent: the default (one hour)." })),
   },
   { title: "Settings" },
 );
@@ -265,6 +266,13 @@ export const SetBody = Type.Object(
     failover_timeout_ms: Type.Optional(PositiveMs),
     parallel_syncs: Type.Optional(ParallelSyncs),
     master_reboot_down_after_period_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MS_MAX })),
+    forget_after_ms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MS_MAX,
+        description: "Forget replicas and agents unseen for this long (0: never; default one hour).",
+      }),
+    ),
   },
   { additionalProperties: false, title: "SetRequest", minProperties: 1 },
 );
