@@ -45,6 +45,7 @@ import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
 import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
+import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
@@ -302,6 +303,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const history_journal = journal("history");
   const audit_journal = journal("audit");
   const audit = new AuditLog({ myid, wall_ms: () => Date.now(), journal: audit_journal }, logger);
+  const observeForgotten = registerForgetMetrics(rest_metrics.registry);
+  events.subscribe(observeForgotten);
   const journal_invalid = registerJournalMetrics(rest_metrics.registry, {
     journals: () => [
       { kind: "history", health: history_journal.health() },
