@@ -251,7 +251,7 @@ void test("a replica killed for good is forgotten after forget-after, with -slav
     const metrics = await (await fetch(`http://127.0.0.1:${a0.rest_port}/metrics`)).text();
     assert.match(
       metrics,
-      new RegExp(`sentinel_plane_forgotten_total\\{master="${cluster.master_name}",kind="replica"\\} 1`),
+      new RegExp(`sp_forgotten_total\\{master="${cluster.master_name}",kind="replica"\\} 1`),
     );
   });
 });

@@ -1,5 +1,5 @@
 // Replicas and agents this agent forgot (libs/core forget.ts: unseen for forget-after), per
-// master: `sentinel_plane_forgotten_total{master,kind="replica"|"agent"}`, fed by `-slave` and
+// master: `sp_forgotten_total{master,kind="replica"|"agent"}`, fed by `-slave` and
 // `-sentinel`. A rising count of replicas is a fleet losing nodes no one replaced.
 import { Counter } from "prom-client";
 import type { Registry } from "prom-client";
@@ -8,7 +8,7 @@ export function registerForgetMetrics(
   registry: Registry,
 ): (event: { readonly name: string; readonly master_name: string | null }) => void {
   const forgotten = new Counter<"master" | "kind">({
-    name: "sentinel_plane_forgotten_total",
+    name: "sp_forgotten_total",
     help: "Replicas (-slave) and agents (-sentinel) forgotten after forget-after without a sign of life.",
     labelNames: ["master", "kind"],
     registers: [registry],

@@ -13,7 +13,7 @@ export interface JournalMetricsSource {
 
 export function registerJournalMetrics(registry: Registry, source: JournalMetricsSource): Counter<"journal"> {
   new Gauge<"journal">({
-    name: "sentinel_plane_journal_pending",
+    name: "sp_journal_pending",
     help: "Records of a durable journal (history, audit) waiting for JetStream.",
     labelNames: ["journal"],
     registers: [registry],
@@ -23,7 +23,7 @@ export function registerJournalMetrics(registry: Registry, source: JournalMetric
     },
   });
   new Counter<"journal">({
-    name: "sentinel_plane_journal_appended_total",
+    name: "sp_journal_appended_total",
     help: "Records this agent appended to a durable journal.",
     labelNames: ["journal"],
     registers: [registry],
@@ -33,7 +33,7 @@ export function registerJournalMetrics(registry: Registry, source: JournalMetric
     },
   });
   new Counter<"journal">({
-    name: "sentinel_plane_journal_dropped_total",
+    name: "sp_journal_dropped_total",
     help: "Records this agent dropped instead of appending (queue full while JetStream was away, or too large).",
     labelNames: ["journal"],
     registers: [registry],
@@ -43,7 +43,7 @@ export function registerJournalMetrics(registry: Registry, source: JournalMetric
     },
   });
   return new Counter<"journal">({
-    name: "sentinel_plane_journal_invalid_total",
+    name: "sp_journal_invalid_total",
     help: "Records read back from a durable journal that failed validation (skipped, not served).",
     labelNames: ["journal"],
     registers: [registry],
