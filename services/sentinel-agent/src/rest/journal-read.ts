@@ -28,8 +28,17 @@ export interface RestJournals {
   readonly on_invalid: (kind: JournalKind, seq: number, reason: string) => void;
 }
 
-/** Sequences scanned per requested entry at most (filtered-out and invalid records included). */
+/**
+ * Sequences scanned per requested entry, and per page, at most (filtered-out and invalid records
+ * included): one page is at most this many JetStream reads; a sparse filter pages on with
+ * `next_before` instead.
+ */
 const SCAN_PER_ENTRY = 20;
+const SCAN_MAX = 2000;
+
+function scanMax(limit: number): number {
+  return Math.min(limit * SCAN_PER_ENTRY, SCAN_MAX);
+}
 
 function writerMismatch(subject: string, agent: string): string | null {
   const writer = journalSubjectWriter(subject);
@@ -41,27 +50,22 @@ export async function historyPage(
   query: { readonly before: number | null; readonly limit: number; readonly master: string | null },
 ): Promise<{ failovers: HistoryEntry[]; next_before: number | null }> {
   const failovers: HistoryEntry[] = [];
-  const page = await journals.history.page(
-    query.before,
-    query.limit,
-    query.limit * SCAN_PER_ENTRY,
-    (item) => {
-      const decoded = decodeHistoryRecord(item.data);
-      if (!decoded.ok) {
-        journals.on_invalid("history", item.seq, decoded.error.message);
-        return false;
-      }
-      const { v: _v, type: _type, agent, ...failover } = decoded.value;
-      const forged = writerMismatch(item.subject, agent);
-      if (forged !== null) {
-        journals.on_invalid("history", item.seq, forged);
-        return false;
-      }
-      if (query.master !== null && failover.master !== query.master) return false;
-      failovers.push({ seq: item.seq, ...failover });
-      return true;
-    },
-  );
+  const page = await journals.history.page(query.before, query.limit, scanMax(query.limit), (item) => {
+    const decoded = decodeHistoryRecord(item.data);
+    if (!decoded.ok) {
+      journals.on_invalid("history", item.seq, decoded.error.message);
+      return false;
+    }
+    const { v: _v, type: _type, agent, ...failover } = decoded.value;
+    const forged = writerMismatch(item.subject, agent);
+    if (forged !== null) {
+      journals.on_invalid("history", item.seq, forged);
+      return false;
+    }
+    if (query.master !== null && failover.master !== query.master) return false;
+    failovers.push({ seq: item.seq, ...failover });
+    return true;
+  });
   return { failovers, next_before: page.next_before };
 }
 
@@ -70,7 +74,7 @@ export async function auditPage(
   query: { readonly before: number | null; readonly limit: number },
 ): Promise<{ entries: AuditEntry[]; next_before: number | null }> {
   const entries: AuditEntry[] = [];
-  const page = await journals.audit.page(query.before, query.limit, query.limit * SCAN_PER_ENTRY, (item) => {
+  const page = await journals.audit.page(query.before, query.limit, scanMax(query.limit), (item) => {
     const decoded = decodeAuditRecord(item.data);
     if (!decoded.ok) {
       journals.on_invalid("audit", item.seq, decoded.error.message);
