@@ -24,6 +24,8 @@ export interface MasterDraft {
   parallel_syncs: number;
   master_reboot_down_after_period_ms: number;
   election_timeout_ms: number;
+  /** null: the core's default (FORGET_AFTER_MS_DEFAULT). */
+  forget_after_ms: number | null;
   auth_user: string | null;
   auth_pass: string | null;
   notification_script: string | null;
@@ -104,6 +106,7 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     parallel_syncs: s.parallel_syncs,
     master_reboot_down_after_period_ms: s.master_reboot_down_after_period_ms,
     election_timeout_ms: ELECTION_TIMEOUT_MS_DEFAULT,
+    forget_after_ms: null,
     auth_user: null,
     auth_pass: null,
     notification_script: null,
@@ -149,6 +152,7 @@ function finishMaster(m: MasterDraft): MasterConfig {
       parallel_syncs: m.parallel_syncs,
       master_reboot_down_after_period_ms: m.master_reboot_down_after_period_ms,
       election_timeout_ms: m.election_timeout_ms,
+      ...(m.forget_after_ms === null ? {} : { forget_after_ms: m.forget_after_ms }),
     },
     auth_user: m.auth_user,
     auth_pass: m.auth_pass,

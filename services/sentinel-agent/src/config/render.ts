@@ -113,6 +113,13 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
       argv: ["sentinel-plane", "election-timeout", m.name, String(m.settings.election_timeout_ms)],
       optional,
     });
+    if (m.settings.forget_after_ms !== undefined) {
+      out.push({
+        key: `sentinel-plane forget-after ${m.name}`,
+        argv: ["sentinel-plane", "forget-after", m.name, String(m.settings.forget_after_ms)],
+        optional: false,
+      });
+    }
     if (m.pre_promote_script !== null) {
       out.push({
         key: `sentinel-plane pre-promote-script ${m.name}`,
