@@ -183,7 +183,7 @@ void test("history and audit survive a restart of every agent, and page by strea
   });
 });
 
-void test("a replica killed for good is forgotten after forget-after, with -slave, on every agent", async (t) => {
+void test("a replica killed for good is forgotten after forget-after, with -slave, on every agent; rediscovered when back", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, { ...THREE_AGENTS });
     const [primary, doomed, survivor] = cluster.redis;
@@ -252,6 +252,25 @@ void test("a replica killed for good is forgotten after forget-after, with -slav
     assert.match(
       metrics,
       new RegExp(`sp_forgotten_total\\{master="${cluster.master_name}",kind="replica"\\} 1`),
+    );
+
+    // It comes back (a new data-node starts its server again, a replica of the primary): it is
+    // rediscovered the usual way, from the primary's INFO (+slave), and listed again.
+    const back = cluster.events.length;
+    await cluster.restartDataNode(doomed);
+    await redisPid(procs, doomed.port); // adopted: stopped with the test
+    await cluster.waitForEvent((e) => e.name === "+slave" && e.text.startsWith(`slave ${key} `), {
+      timeout_ms: EVENT_TIMEOUT_MS + 10_000, // the primary's INFO comes every 10 s
+      since_index: back,
+    });
+    await eventually(
+      "listed again",
+      async () => {
+        const again = await rest(a0, "GET", `/v1/masters/${cluster.master_name}/replicas`);
+        const ports = (again.body["replicas"] as { address: { port: number } }[]).map((r) => r.address.port);
+        return ports.includes(doomed.port) ? true : null;
+      },
+      { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
     );
   });
 });
