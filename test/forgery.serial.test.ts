@@ -11,6 +11,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import {
   agentMessageSubject,
   agentsBroadcastSubject,
+  journalSubject,
   decodeNodeCommandReply,
   natsInboxPrefix,
   nodeCommandSubject,
@@ -149,6 +150,15 @@ void test("forged hello, admin and fence messages are refused; no agent or data-
       {
         subject: agentMessageSubject(c, a1.myid, a0.myid),
         message: admin(a0.myid, { type: "remove", name: "mymaster" }),
+      },
+      // A forged failover record and audit entry in the durable journals (JetStream).
+      {
+        subject: journalSubject(c, "history", a0.myid),
+        message: { v: 1, type: "failover_record", agent: a0.myid, master: "mymaster", epoch: 999 },
+      },
+      {
+        subject: journalSubject(c, "audit", a0.myid),
+        message: { v: 1, type: "audit_record", agent: a0.myid, action: "SENTINEL RESET" },
       },
     ];
     for (const { subject, message } of forged) {

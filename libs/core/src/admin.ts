@@ -40,6 +40,7 @@ const OPTION_NAMES: Record<keyof MasterSettings, string> = {
   max_promotion_lag_bytes: "max-promotion-lag-bytes",
   max_promotion_lag_ms: "max-promotion-lag-ms",
   failover_block_period_ms: "failover-block-period",
+  forget_after_ms: "forget-after",
 };
 
 /** Settings where 0 means "off". */
@@ -48,6 +49,7 @@ const ZERO_ALLOWED: ReadonlySet<keyof MasterSettings> = new Set([
   "max_promotion_lag_bytes",
   "max_promotion_lag_ms",
   "failover_block_period_ms",
+  "forget_after_ms",
 ]);
 
 /** A reason why the setting is invalid, or null. */

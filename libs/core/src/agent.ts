@@ -26,6 +26,7 @@ import {
 } from "./failover.js";
 import { onDownOpinion, refreshOdown, resendOpinionIfDue, sendOpinion } from "./odown.js";
 import { assertPrePromoteHook, onPrePromoteResult } from "./pre-promote.js";
+import { forgetTheDead } from "./forget.js";
 import { Out } from "./out.js";
 import { snapshot } from "./persist.js";
 import type { Random } from "./random.js";
@@ -102,7 +103,13 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
       for (const r of p.replicas) master.replicas.set(addressKey(r), newLink(r, now_ms));
       for (const a of p.agents) {
         if (a.id !== state.myid)
-          master.agents.set(a.id, { id: a.id, announce: a.announce, last_hello_ms: null, opinion: null });
+          master.agents.set(a.id, {
+            id: a.id,
+            announce: a.announce,
+            last_hello_ms: null,
+            known_since_ms: now_ms,
+            opinion: null,
+          });
       }
       // We may have voted just before the restart: give that candidate time before standing.
       master.failover_retry_after_ms = now_ms + p.settings.election_timeout_ms;
@@ -325,6 +332,7 @@ function evaluate(out: Out, master: MasterState, tick: boolean): void {
   if (tick) {
     resendOpinionIfDue(out, master);
     sendHelloIfDue(out, master);
+    forgetTheDead(out, master);
     expirePending(out);
   }
 }

@@ -69,7 +69,13 @@ function learnAgent(out: Out, master: MasterState, id: string, announce: Address
     ]);
     master.agents.delete(other.id);
   }
-  const peer: PeerAgent = { id, announce, last_hello_ms: null, opinion: null };
+  const peer: PeerAgent = {
+    id,
+    announce,
+    last_hello_ms: null,
+    known_since_ms: out.state.now_ms,
+    opinion: null,
+  };
   master.agents.set(id, peer);
   out.markDirty();
   out.event("+sentinel", master, sentinelSubject(master, id, announce));

@@ -30,6 +30,18 @@ export const EVENTS = {
   "+reset-master": { level: "warning", format: "%@", meaning: "A master's state was reset." },
   "+slave": { level: "notice", format: "%@", meaning: "A new replica was discovered." },
   "+sentinel": { level: "notice", format: "%@", meaning: "A new agent was discovered." },
+  "-slave": {
+    level: "warning",
+    format: "%@ #not seen for %d ms",
+    meaning: "A replica unseen for longer than forget-after was forgotten (forget.ts).",
+    ours: true,
+  },
+  "-sentinel": {
+    level: "warning",
+    format: "%@ #not seen for %d ms",
+    meaning: "An agent unseen for longer than forget-after was forgotten (forget.ts).",
+    ours: true,
+  },
   "-dup-sentinel": {
     level: "notice",
     format: "%@ #duplicate of %s:%d or %s",

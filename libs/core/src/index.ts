@@ -51,6 +51,7 @@ export {
   operatorView,
 } from "./maintenance.js";
 export type { OperatorView } from "./maintenance.js";
+export { FORGET_AFTER_MS_DEFAULT, forgetAfterMs } from "./forget.js";
 export {
   PRE_PROMOTE_MARGIN_MS,
   PRE_PROMOTE_TIMEOUT_MAX_MS,

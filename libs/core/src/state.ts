@@ -79,6 +79,8 @@ export interface PeerAgent {
   readonly id: AgentId;
   announce: Address;
   last_hello_ms: number | null;
+  /** When this agent learned of the peer, or restarted: the forget clock runs from here until a hello. */
+  readonly known_since_ms: number;
   /** The peer's latest down opinion about this master, with its receive time. */
   opinion: { down: boolean; address: Address; received_ms: number } | null;
 }

@@ -39,10 +39,16 @@ export interface MasterSettings {
    */
   readonly max_promotion_lag_bytes?: number;
   readonly max_promotion_lag_ms?: number;
+  /**
    * Anti-flapping (maintenance.ts): after an automatic failover, no new automatic failover of the
    * master for this long unless an operator acknowledges it; 0 disables it.
    */
   readonly failover_block_period_ms: number;
+  /**
+   * Replicas and agents not heard from for this long are forgotten (`-slave`, `-sentinel`;
+   * forget.ts); 0: never. Absent: FORGET_AFTER_MS_DEFAULT (one hour).
+   */
+  readonly forget_after_ms?: number;
 }
 
 /**

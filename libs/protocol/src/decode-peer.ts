@@ -11,6 +11,8 @@ import { err, ok } from "./result.js";
 import { PROTOCOL_VERSION } from "./schemas/common.js";
 import { EventMessageSchema, PeerMessageSchema, TopologyRecordSchema } from "./schemas/peer.js";
 import type { WireEventMessage, WirePeerMessage, WireTopologyRecord } from "./schemas/peer.js";
+import { AuditRecordSchema, HistoryRecordSchema } from "./schemas/journal.js";
+import type { WireAuditRecord, WireHistoryRecord } from "./schemas/journal.js";
 
 const peerValidators = new Map<string, Validator>(
   PeerMessageSchema.anyOf.map((branch) => [branch.properties.type.const, Compile(branch)]),
@@ -118,3 +120,31 @@ export function decodeEventMessage(raw: Uint8Array | string): Result<WireEventMe
   }
   return check<WireEventMessage>(eventValidator, outer.value.record);
 }
+
+const historyRecordValidator = Compile(HistoryRecordSchema);
+const auditRecordValidator = Compile(AuditRecordSchema);
+
+function journalDecoder<T>(validator: Validator, expected: string): (raw: Uint8Array | string) => Result<T> {
+  return (raw) => {
+    const parsed = parseJson(raw);
+    if (!parsed.ok) return parsed;
+    const outer = envelope(parsed.value);
+    if (!outer.ok) return outer;
+    if (outer.value.type !== expected) {
+      return err(
+        spError("SP_ERR_UNKNOWN_MESSAGE_TYPE", [
+          `${JSON.stringify(outer.value.type)} (expected "${expected}")`,
+        ]),
+      );
+    }
+    return check<T>(validator, outer.value.record);
+  };
+}
+
+/** A failover record read back from the history stream. */
+export const decodeHistoryRecord = journalDecoder<WireHistoryRecord>(
+  historyRecordValidator,
+  "failover_record",
+);
+/** An audit record read back from the audit stream. */
+export const decodeAuditRecord = journalDecoder<WireAuditRecord>(auditRecordValidator, "audit_record");

@@ -27,8 +27,14 @@ export {
   allEventsSubject,
   topologyBucket,
   topologyKey,
+  journalStream,
+  journalSubject,
+  allJournalSubject,
+  journalSubjectWriter,
 } from "./subjects.js";
-export type { IdKind } from "./subjects.js";
+export type { IdKind, JournalKind } from "./subjects.js";
+export { HistoryRecordSchema, AuditRecordSchema, AUDIT_CHANNELS } from "./schemas/journal.js";
+export type { WireHistoryRecord, WireAuditRecord, AuditChannel } from "./schemas/journal.js";
 export { PROTOCOL_VERSION, Id, Port, Host, Epoch, AddressSchema } from "./schemas/common.js";
 export {
   NodeStatusReportSchema,
@@ -86,6 +92,8 @@ export {
   decodePeerMessage,
   decodeTopologyRecord,
   decodeEventMessage,
+  decodeHistoryRecord,
+  decodeAuditRecord,
   PEER_BATCH_MAX,
 } from "./decode-peer.js";
 export type { PeerBatch } from "./decode-peer.js";

@@ -9,6 +9,8 @@ import {
   nodeLeaseSubject,
   nodeStatusSubject,
   nodeSwitchoverSubject,
+  journalStream,
+  journalSubject,
 } from "./subjects.js";
 
 /** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
@@ -81,4 +83,23 @@ void test("the authorization block quotes values and keeps $VARIABLES as referen
   assert.match(text, /user: "admin", password: \$SP_NATS_PASS_ADMIN \}/);
   assert.match(text, /password: "p\\"w"/);
   assert.match(text, /allow_responses: true/);
+});
+
+void test("only an agent appends to the journals, and only as itself", () => {
+  const agent = natsPermissions("c", { role: "agent", id: A }).publish;
+  assert.ok(allowed(agent, journalSubject("c", "history", A)));
+  assert.ok(allowed(agent, journalSubject("c", "audit", A)));
+  assert.ok(allowed(agent, `$JS.API.STREAM.CREATE.${journalStream("c", "history")}`));
+  assert.ok(allowed(agent, `$JS.API.STREAM.MSG.GET.${journalStream("c", "audit")}`));
+  assert.ok(!allowed(agent, journalSubject("c", "history", B)), "a record claiming another agent");
+  assert.ok(!allowed(agent, `$JS.API.STREAM.PURGE.${journalStream("c", "audit")}`), "erasing the audit");
+  assert.ok(!allowed(agent, `$JS.API.STREAM.DELETE.${journalStream("c", "audit")}`));
+  for (const role of ["data-node", "vip-manager", "observer"] as const) {
+    const { publish } = natsPermissions("c", { role, id: "n1" });
+    for (const kind of ["history", "audit"] as const) {
+      assert.ok(!allowed(publish, journalSubject("c", kind, A)), `${role} forges a ${kind} record`);
+      assert.ok(!allowed(publish, `$JS.API.STREAM.CREATE.${journalStream("c", kind)}`), role);
+      assert.ok(!allowed(publish, `$JS.API.STREAM.UPDATE.${journalStream("c", kind)}`), role);
+    }
+  }
 });

@@ -3,7 +3,8 @@
 // later). The subjects come from subjects.ts; a role can do its job and nothing else:
 //
 //   agent <id>       talks to agents as <id> only, commands data-nodes, grants leases as <id>,
-//                    publishes events, reads and writes the topology KV bucket
+//                    publishes events, reads and writes the topology KV bucket, appends to the
+//                    history and audit journals as <id> and reads them
 //   data-node <id>   publishes its own status and lease requests, receives its own commands and
 //                    grants (and answers the commands), reads the topology KV bucket
 //   vip-manager <id> reads the topology KV bucket
@@ -18,6 +19,8 @@ import {
   allEventsSubject,
   allNodeLeaseSubject,
   allNodeStatusSubject,
+  journalStream,
+  journalSubject,
   nodeCommandSubject,
   nodeLeaseGrantSubject,
   nodeLeaseSubject,
@@ -116,6 +119,24 @@ function kvWrite(cluster: string): string[] {
   ];
 }
 
+/**
+ * Creating, checking and reading the journals (history, audit) and appending to them as `id`:
+ * only agents hold this, so a data-node's or anyone else's forged failover record or audit entry
+ * is refused by the server. Appends are JetStream publishes (a request with an `_INBOX` reply).
+ */
+function journals(cluster: string, id: string): string[] {
+  return (["history", "audit"] as const).flatMap((kind) => {
+    const stream = journalStream(cluster, kind);
+    return [
+      journalSubject(cluster, kind, id),
+      `$JS.API.STREAM.CREATE.${stream}`,
+      `$JS.API.STREAM.UPDATE.${stream}`,
+      `$JS.API.STREAM.INFO.${stream}`,
+      `$JS.API.STREAM.MSG.GET.${stream}`,
+    ];
+  });
+}
+
 function base(cluster: string): string {
   const checked = validateId("cluster", cluster);
   if (!checked.ok) throw checked.error;
@@ -140,6 +161,7 @@ export function natsPermissions(cluster: string, identity: NatsIdentity): NatsPe
           `${base(cluster)}.node.*.lease.grant.${id}`,
           `${base(cluster)}.events.*`,
           ...kvWrite(cluster),
+          ...journals(cluster, id),
         ],
         subscribe: [
           allAgentsBroadcastSubject(cluster),

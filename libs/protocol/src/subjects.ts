@@ -12,6 +12,8 @@
 // against the subject (agentSubjectSender).
 //   sp.<cluster>.events.<master>          Sentinel-style events of one master
 //   KV bucket sp_<cluster>_topology       committed topology, one key per master name
+//   sp.<cluster>.journal.history.<agent>  failover records an agent wrote (stream sp_<cluster>_history)
+//   sp.<cluster>.journal.audit.<agent>    audit records an agent wrote (stream sp_<cluster>_audit)
 import { spError } from "./errors.js";
 import type { Result } from "./result.js";
 import { err, ok } from "./result.js";
@@ -172,4 +174,30 @@ export function topologyBucket(cluster: string): string {
 
 export function topologyKey(master_name: string): string {
   return encodeToken(master_name);
+}
+
+/** The durable journals: failover history and audit log, one JetStream stream each. */
+export type JournalKind = "history" | "audit";
+
+/** The stream of a journal (stream names allow `[A-Za-z0-9_-]`, as the cluster id). */
+export function journalStream(cluster: string, kind: JournalKind): string {
+  return `${SUBJECT_PREFIX}_${checked("cluster", cluster)}_${kind}`;
+}
+
+/** Where agent `agent` appends to a journal: the subject names the writer, as a permission binds. */
+export function journalSubject(cluster: string, kind: JournalKind, agent: string): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.journal.${kind}.${checked("agent", agent)}`;
+}
+
+/** Every writer's subject of a journal: the stream's subject filter. */
+export function allJournalSubject(cluster: string, kind: JournalKind): string {
+  return `${SUBJECT_PREFIX}.${checked("cluster", cluster)}.journal.${kind}.*`;
+}
+
+/** The writer a journal subject names, or null when the subject is not a journal's. */
+export function journalSubjectWriter(subject: string): string | null {
+  const t = subject.split(".");
+  if (t.length !== 5 || t[0] !== SUBJECT_PREFIX || t[2] !== "journal") return null;
+  const writer = t[4];
+  return writer !== undefined && isValidId(writer) ? writer : null;
 }

@@ -27,3 +27,4 @@ export {
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
 export * from "./topology-store/index.js";
+export * from "./journal/index.js";

@@ -68,8 +68,12 @@ const FAILOVERS = {
   ],
 };
 
+/** The User-Agent of every request the fake agents answered (the audit log records it). */
+const user_agents: string[] = [];
+
 function answer(req: IncomingMessage, res: ServerResponse, seen: string[]): void {
   seen.push(`${req.method ?? ""} ${req.url ?? ""}`);
+  user_agents.push(req.headers["user-agent"] ?? "");
   const json = (status: number, body: unknown): void => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
@@ -81,7 +85,25 @@ function answer(req: IncomingMessage, res: ServerResponse, seen: string[]): void
     "GET /v1/masters/mymaster/replicas": REPLICAS,
     "GET /v1/masters/mymaster/agents": { agents: [] },
     "GET /v1/failovers": FAILOVERS,
+    "GET /v1/history": { failovers: FAILOVERS.failovers.map((f) => ({ seq: 3, ...f })), next_before: null },
     "POST /v1/masters/mymaster/reset": { ok: true, reset: 1 },
+    "GET /v1/audit": {
+      entries: [
+        {
+          seq: 8,
+          agent: "a".repeat(40),
+          at_ms: 1_700_000_000_000,
+          channel: "rest",
+          who: { address: "127.0.0.1:40000", principal: "operate token sha256:0badcafe", client: "x" },
+          action: "POST /v1/masters/:name/reset",
+          args: ["mymaster"],
+          master: "mymaster",
+          outcome: "ok",
+          detail: null,
+        },
+      ],
+      next_before: 8,
+    },
   };
   const body = routes[`${req.method ?? ""} ${url.split("?")[0] ?? ""}`];
   if (body !== undefined) {
@@ -247,4 +269,32 @@ void test("failover --force posts {force: true} (REST only); without it, no body
     'POST /v1/masters/mymaster/failover {"force":true}',
     "POST /v1/masters/mymaster/failover ",
   ]);
+});
+
+void test("audit: pages with --before, prints the next cursor; the CLI names itself to the agent", async (t) => {
+  const seen: string[] = [];
+  const agent = await fakeAgent(t, seen);
+  const run = await cli([
+    "--agent",
+    agent,
+    "--timeout-ms",
+    "60000",
+    "audit",
+    "--limit",
+    "5",
+    "--before",
+    "9",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(seen.includes("GET /v1/audit?limit=5&before=9"), seen.join(", "));
+  assert.match(
+    run.stdout,
+    /8\s+2023-11-14 22:13:20\s+rest\s+operate token sha256:0badcafe\s+127\.0\.0\.1:40000/,
+  );
+  assert.match(run.stdout, /POST \/v1\/masters\/:name\/reset mymaster\s+ok/);
+  assert.match(run.stdout, /older: sentinel-plane audit --before 8/);
+  assert.ok(
+    user_agents.length > 0 && user_agents.every((u) => /^sentinel-plane-cli \(.+@.+\)$/.test(u)),
+    user_agents.join(", "),
+  );
 });

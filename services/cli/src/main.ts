@@ -128,17 +128,43 @@ program
 
 program
   .command("history")
-  .description("failovers an agent has seen since it started: epoch, from, to, outcome, duration")
+  .description("failover history (durable, survives restarts): epoch, from, to, outcome, duration")
   .option("--master <name>", "only this master's failovers")
-  .option("--limit <n>", "at most this many (newest first)", int(1, 1000), 20)
+  .option("--limit <n>", "at most this many (newest first)", int(1, 500), 20)
+  .option(
+    "--before <seq>",
+    "older records only: the cursor the previous page printed",
+    int(1, Number.MAX_SAFE_INTEGER),
+  )
+  .option("--live", "the failovers the agent saw since it started, running ones included")
   .option("--events", "each failover's timeline: its events and when they came")
-  .action(async (o: { master?: string; limit: number; events?: boolean }) => {
-    const { history } = await import("./commands/history.js");
-    await history(await context(), {
-      ...(o.master === undefined ? {} : { master: o.master }),
-      limit: o.limit,
-      events: o.events === true,
-    });
+  .action(
+    async (o: { master?: string; limit: number; before?: number; live?: boolean; events?: boolean }) => {
+      const { history } = await import("./commands/history.js");
+      await history(await context(), {
+        ...(o.master === undefined ? {} : { master: o.master }),
+        ...(o.before === undefined ? {} : { before: o.before }),
+        limit: o.limit,
+        live: o.live === true,
+        events: o.events === true,
+      });
+    },
+  );
+
+program
+  .command("audit")
+  .description(
+    "who changed what, through REST or the Sentinel port, and the outcome (needs an operate token)",
+  )
+  .option("--limit <n>", "at most this many (newest first)", int(1, 500), 20)
+  .option(
+    "--before <seq>",
+    "older records only: the cursor the previous page printed",
+    int(1, Number.MAX_SAFE_INTEGER),
+  )
+  .action(async (o: { limit: number; before?: number }) => {
+    const { audit } = await import("./commands/audit.js");
+    await audit(await context(), { limit: o.limit, ...(o.before === undefined ? {} : { before: o.before }) });
   });
 
 program

@@ -223,6 +223,7 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "max-promotion-lag-bytes": "max_promotion_lag_bytes",
   "max-promotion-lag-ms": "max_promotion_lag_ms",
   "failover-block-period": "failover_block_period_ms",
+  "forget-after": "forget_after_ms",
 };
 
 const RUNTIME_PARAMS = [

@@ -10,6 +10,8 @@ import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plan
 import {
   connectNats,
   Counters,
+  JOURNAL_LIMITS_DEFAULT,
+  JournalStore,
   NATS_DEFAULTS,
   TOPOLOGY_BUCKET_DEFAULTS,
   TopologyStore,
@@ -27,6 +29,7 @@ import {
   toPersistedState,
 } from "./config/index.js";
 import type { ConfigDocument, SentinelConfig } from "./config/index.js";
+import { AuditLog } from "./audit-log.js";
 import { DirectRedis } from "./direct-redis.js";
 import { EventHub } from "./event-hub.js";
 import { KvTopology } from "./kv-topology.js";
@@ -43,6 +46,8 @@ import { sendNodeOp } from "./node-ops.js";
 import { StatusIntake } from "./status-intake.js";
 import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
+import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
+import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
@@ -74,6 +79,8 @@ const ADMIN_TIMEOUT_MS = 5000;
 const TOPOLOGY_REFRESH_MS = 1000;
 /** Longest wait between two attempts to open or watch the topology bucket. */
 const TOPOLOGY_RETRY_MAX_MS = 5000;
+/** Journal records (history, audit) waiting for JetStream at most, each. */
+const JOURNAL_QUEUE_MAX = 1000;
 
 export interface AgentHandle {
   readonly myid: string;
@@ -277,6 +284,36 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     },
   });
 
+  // The durable failover history and audit log (JetStream streams with limits), appended through
+  // bounded queues: NATS away never blocks the agent, what is dropped is logged and counted.
+  const journal = (kind: "history" | "audit"): JournalStore =>
+    new JournalStore(
+      nc,
+      {
+        cluster_id: plane.cluster_id,
+        kind,
+        writer: myid,
+        replicas: plane.topology_replicas,
+        limits: JOURNAL_LIMITS_DEFAULT,
+        request_timeout_ms: NATS_DEFAULTS.connect_timeout_ms,
+        queue_max: JOURNAL_QUEUE_MAX,
+        retry_base_ms: NATS_DEFAULTS.reconnect_wait_ms,
+        retry_max_ms: TOPOLOGY_RETRY_MAX_MS,
+      },
+      logger,
+    );
+  const history_journal = journal("history");
+  const audit_journal = journal("audit");
+  const audit = new AuditLog({ myid, wall_ms: () => Date.now(), journal: audit_journal }, logger);
+  const observeForgotten = registerForgetMetrics(rest_metrics.registry);
+  events.subscribe(observeForgotten);
+  const journal_invalid = registerJournalMetrics(rest_metrics.registry, {
+    journals: () => [
+      { kind: "history", health: history_journal.health() },
+      { kind: "audit", health: audit_journal.health() },
+    ],
+  });
+
   const rest = new RestServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",
     port: plane.rest_port,
@@ -313,6 +350,21 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     env: options.env,
     metrics: rest_metrics,
     logger,
+    journals: {
+      history: history_journal,
+      audit: audit_journal,
+      on_invalid: (kind, seq, reason) => {
+        journal_invalid.inc({ journal: kind });
+        logger.warn(
+          { event: "journal_record_invalid", journal: kind, seq, reason },
+          "invalid journal record skipped",
+        );
+      },
+    },
+    audit,
+    on_own_failover_end: (failover) => {
+      history_journal.append(historyRecordOf(myid, failover));
+    },
   });
   // Built and listening before the core starts: building it (fastify, TypeBox, Swagger) holds the
   // event loop for 0.3-0.9 s here, and a loop held while probing turns replies that arrived in
@@ -417,6 +469,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         (simulated.has("crash-after-election") ? 1 : 0) | (simulated.has("crash-after-promotion") ? 2 : 0),
     }),
     requirepass: config.server.requirepass,
+    audit,
     limits: RESP_LIMITS_DEFAULT,
     redis_version: "7.0.15",
     config_file: options.config_path,
@@ -459,6 +512,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       loop.stop();
       prober.close();
       await hooks.close();
+      history_journal.stop();
+      audit_journal.stop();
       await nc.drain().catch(() => undefined);
     },
   };

@@ -24,6 +24,8 @@ export const MasterSettingsSchema = Type.Object(
     max_promotion_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 50 })),
     /** Anti-flapping period (0: off), at most 7 days (libs/core maintenance.ts). */
     failover_block_period_ms: Type.Integer({ minimum: 0, maximum: 604_800_000 }),
+    /** 0: never forget. Optional: agents of earlier versions do not send it. */
+    forget_after_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
   },
   { additionalProperties: false },
 );

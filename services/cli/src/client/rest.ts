@@ -3,6 +3,7 @@
 // that never got an answer is an AgentUnreachable, so the caller can try another agent.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { hostname, userInfo } from "node:os";
 import { CliError, EXIT, describeError } from "../errors.js";
 
 export class AgentUnreachable extends Error {
@@ -81,6 +82,22 @@ function exchange(url: URL, options: Exchange): Promise<{ status: number; text: 
   });
 }
 
+/**
+ * How the CLI names itself to the agents: their audit log records it beside the token's
+ * fingerprint, so an operator sees which person on which host ran a change.
+ */
+export function cliUserAgent(): string {
+  let user = "?";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry for this uid (some containers): the host still says something
+  }
+  return `sentinel-plane-cli (${user}@${hostname()})`;
+}
+
+const USER_AGENT = cliUserAgent();
+
 export class RestAgent {
   readonly options: RestOptions;
 
@@ -98,7 +115,10 @@ export class RestAgent {
 
   /** The decoded JSON body (null for an empty one) of a 2xx answer. */
   async request(method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
+    const headers: Record<string, string> = {
+      accept: "application/json, application/problem+json",
+      "user-agent": USER_AGENT,
+    };
     if (body !== undefined) headers["content-type"] = "application/json";
     // Reads too: an agent with read auth on (SP_REST_READ_AUTH) needs the token for them.
     if (this.options.token !== null) headers["authorization"] = `Bearer ${this.options.token}`;

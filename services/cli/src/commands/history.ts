@@ -1,6 +1,7 @@
-// `sentinel-plane history`: the failovers an agent has seen since it started (REST
-// GET /v1/failovers, newest first): when, which epoch, from which primary to which, how it
-// ended, how long it took, and with --events each one's timeline (events and their offsets).
+// `sentinel-plane history`: the durable failover history (REST GET /v1/history, kept in
+// JetStream across restarts, newest first, paged with --before): when, which epoch, from which
+// primary to which, how it ended, how long it took, and with --events each one's timeline. With
+// --live, the failovers the agent saw since it started, running ones included (GET /v1/failovers).
 import { firstAnswer } from "../client/agents.js";
 import { addressText } from "../client/topology.js";
 import type { Palette } from "../render/colour.js";
@@ -12,6 +13,10 @@ export interface HistoryOptions {
   readonly master?: string;
   readonly limit: number;
   readonly events: boolean;
+  /** The page cursor (a stream sequence): only older records. */
+  readonly before?: number;
+  /** In-memory list of the agent (running failovers too) instead of the durable history. */
+  readonly live?: boolean;
 }
 
 export interface FailoverEntry {
@@ -64,8 +69,13 @@ function outcome(word: string, c: Palette): string {
   return c.bad(word);
 }
 
-export function renderHistory(failovers: readonly FailoverEntry[], with_events: boolean, c: Palette): string {
-  if (failovers.length === 0) return "no failovers since the agent started";
+export function renderHistory(
+  failovers: readonly FailoverEntry[],
+  with_events: boolean,
+  c: Palette,
+  empty = "no failovers since the agent started",
+): string {
+  if (failovers.length === 0) return empty;
   const summary = table(
     ["started", "master", "epoch", "from", "to", "outcome", "took"],
     failovers.map((f) => [
@@ -87,15 +97,30 @@ export function renderHistory(failovers: readonly FailoverEntry[], with_events: 
   return [summary, ...timelines].join("\n\n");
 }
 
+/** The next page's cursor of a /v1/history or /v1/audit answer, null on the last page. */
+export function nextBefore(body: unknown): number | null {
+  return int(obj(body)["next_before"]);
+}
+
 export async function history(context: Context, options: HistoryOptions): Promise<void> {
   const query = new URLSearchParams({ limit: String(options.limit) });
   if (options.master !== undefined) query.set("master", options.master);
+  if (options.before !== undefined && options.live !== true) query.set("before", String(options.before));
+  const path = options.live === true ? "/v1/failovers" : "/v1/history";
   const answer = await firstAnswer(context.endpoints, {
-    rest: (agent) => agent.request("GET", `/v1/failovers?${query.toString()}`),
+    rest: (agent) => agent.request("GET", `${path}?${query.toString()}`),
   });
   const failovers = failoversFromRest(answer.value);
-  print(context, `via ${answer.via}\n\n${renderHistory(failovers, options.events, context.colour)}`, {
-    via: answer.via,
-    failovers: obj(answer.value)["failovers"] ?? [],
-  });
+  const next = options.live === true ? null : nextBefore(answer.value);
+  const empty = options.live === true ? "no failovers since the agent started" : "no failovers recorded";
+  const more = next === null ? "" : `\n\nolder: sentinel-plane history --before ${next}`;
+  print(
+    context,
+    `via ${answer.via}\n\n${renderHistory(failovers, options.events, context.colour, empty)}${more}`,
+    {
+      via: answer.via,
+      failovers: obj(answer.value)["failovers"] ?? [],
+      next_before: next,
+    },
+  );
 }

@@ -12,6 +12,7 @@ export const SETTABLE: readonly { readonly rest: string; readonly sentinel: stri
   { rest: "max_promotion_lag_bytes", sentinel: "max-promotion-lag-bytes" },
   { rest: "max_promotion_lag_ms", sentinel: "max-promotion-lag-ms" },
   { rest: "failover_block_period_ms", sentinel: "failover-block-period" },
+  { rest: "forget_after_ms", sentinel: "forget-after" },
 ];
 
 export function settable(option: string): { readonly rest: string; readonly sentinel: string } {

@@ -28,6 +28,8 @@ export interface MasterDraft {
   max_promotion_lag_bytes: number;
   max_promotion_lag_ms: number;
   failover_block_period_ms: number;
+  /** null: the core's default (FORGET_AFTER_MS_DEFAULT). */
+  forget_after_ms: number | null;
   auth_user: string | null;
   auth_pass: string | null;
   notification_script: string | null;
@@ -111,6 +113,7 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     max_promotion_lag_bytes: 0,
     max_promotion_lag_ms: 0,
     failover_block_period_ms: s.failover_block_period_ms,
+    forget_after_ms: null,
     auth_user: null,
     auth_pass: null,
     notification_script: null,
@@ -160,6 +163,7 @@ function finishMaster(m: MasterDraft): MasterConfig {
       ...(m.max_promotion_lag_bytes > 0 ? { max_promotion_lag_bytes: m.max_promotion_lag_bytes } : {}),
       ...(m.max_promotion_lag_ms > 0 ? { max_promotion_lag_ms: m.max_promotion_lag_ms } : {}),
       failover_block_period_ms: m.failover_block_period_ms,
+      ...(m.forget_after_ms === null ? {} : { forget_after_ms: m.forget_after_ms }),
     },
     auth_user: m.auth_user,
     auth_pass: m.auth_pass,

@@ -11,6 +11,7 @@ import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
 import type { IntegerRule, ValueResult } from "./values.js";
 import {
+  NON_NEGATIVE_MS,
   POSITIVE_MS,
   parseInteger,
   parsePort,
@@ -258,6 +259,19 @@ export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<st
       apply: (ctx, m) => {
         const v = check(ctx, parseInteger(arg(ctx, 1), FAILOVER_BLOCK_PERIOD));
         if (v !== null) m.failover_block_period_ms = v;
+      },
+    },
+  ],
+  [
+    // Forget replicas and agents unseen this long (libs/core forget.ts); 0: never.
+    "forget-after",
+    {
+      kind: "master",
+      arity: [2, 2],
+      usage: "<master-name> <milliseconds>",
+      apply: (ctx, m) => {
+        const v = check(ctx, parseInteger(arg(ctx, 1), NON_NEGATIVE_MS));
+        if (v !== null) m.forget_after_ms = v;
       },
     },
   ],

@@ -221,3 +221,24 @@ void describe("renderSentinelConf: rewriting", () => {
     );
   });
 });
+
+void describe("forget-after", () => {
+  void it("is read from the file, set at run time, and written back (0 included)", () => {
+    const text = "sentinel monitor m 10.0.0.2 6379 2\nsentinel-plane forget-after m 600000\n";
+    assert.equal(parsed(text).config.masters[0]?.settings.forget_after_ms, 600_000);
+    assert.equal(
+      parsed("sentinel monitor m 10.0.0.2 6379 2\n").config.masters[0]?.settings.forget_after_ms,
+      undefined,
+      "absent: the core's default",
+    );
+    const out = rewrite(text, (c) =>
+      withMaster(c, "m", (m) => ({ ...m, settings: { ...m.settings, forget_after_ms: 0 } })),
+    );
+    assert.match(out, /^sentinel-plane forget-after m 0$/m);
+    assert.equal(parsed(out).config.masters[0]?.settings.forget_after_ms, 0);
+    const bad = parseSentinelConf("sentinel monitor m 10.0.0.2 6379 2\nsentinel-plane forget-after m -1\n", {
+      source: "sentinel.conf",
+    });
+    assert.ok(!bad.ok);
+  });
+});

@@ -125,6 +125,13 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
       argv: ["sentinel-plane", "failover-block-period", m.name, String(m.settings.failover_block_period_ms)],
       optional: m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
     });
+    if (m.settings.forget_after_ms !== undefined) {
+      out.push({
+        key: `sentinel-plane forget-after ${m.name}`,
+        argv: ["sentinel-plane", "forget-after", m.name, String(m.settings.forget_after_ms)],
+        optional: false,
+      });
+    }
     if (m.pre_promote_script !== null) {
       out.push({
         key: `sentinel-plane pre-promote-script ${m.name}`,

@@ -19,6 +19,7 @@ import {
 } from "./server-commands.js";
 import type { ClientSession, ServerContext } from "./session.js";
 import { canonicalArgv } from "./valkey-aliases.js";
+import { auditedCommand, recordRespAudit } from "./audit.js";
 
 export type Replies = Reply | readonly Reply[];
 
@@ -131,5 +132,18 @@ export function dispatch(
       `Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
   }
-  return run(ctx, session, spec, argv, raw);
+  const audited = ctx.audit === undefined ? null : auditedCommand(argv);
+  const result = run(ctx, session, spec, argv, raw);
+  if (audited === null || ctx.audit === undefined) return result;
+  const sink = ctx.audit;
+  // Sentinel has one user (default); authenticated means it gave requirepass.
+  const user = ctx.requirepass !== null && session.authenticated ? "default" : null;
+  if (result instanceof Promise) {
+    return result.then((reply) => {
+      recordRespAudit(sink, session, user, audited, reply);
+      return reply;
+    });
+  }
+  recordRespAudit(sink, session, user, audited, result);
+  return result;
 }

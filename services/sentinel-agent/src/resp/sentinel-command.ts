@@ -111,6 +111,7 @@ const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
   ["max-promotion-lag-bytes", { min: 0 }],
   ["max-promotion-lag-ms", { min: 0 }],
   ["failover-block-period", { min: 0 }],
+  ["forget-after", { min: 0 }],
 ]);
 const STRING_OPTIONS = new Set(["notification-script", "client-reconfig-script", "auth-pass", "auth-user"]);
 

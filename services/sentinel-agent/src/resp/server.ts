@@ -10,6 +10,7 @@ import { ClientConnection } from "./connection.js";
 import type { ServerFacts } from "./info-text.js";
 import { PubSubHub } from "./pubsub.js";
 import type { ClientSession, ServerContext } from "./session.js";
+import type { AuditSink } from "../audit-log.js";
 import type { SentinelView } from "./view.js";
 
 export interface RespLimits extends ConnectionLimits {
@@ -48,6 +49,8 @@ export interface RespServerOptions {
   readonly now_ms: () => number;
   /** Called when a connection ends, with why (for logs and metrics). */
   readonly onClientClosed?: (id: number, reason: CloseReason) => void;
+  /** Where state-changing commands are recorded, refused ones included. */
+  readonly audit?: AuditSink;
 }
 
 export class RespServer {
@@ -84,6 +87,7 @@ export class RespServer {
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
       now_ms: options.now_ms,
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
     };
   }
 

@@ -1,5 +1,6 @@
 // What command handlers see of a connection (ClientSession) and of the server (ServerContext).
 // Kept as interfaces so handlers do not depend on sockets.
+import type { AuditSink } from "../audit-log.js";
 import type { ServerFacts } from "./info-text.js";
 import type { DebugParams } from "./debug-params.js";
 import type { PubSubHub, Subscriber } from "./pubsub.js";
@@ -39,6 +40,8 @@ export interface ServerContext {
   readonly redis_version: string;
   /** SENTINEL DEBUG's parameters, kept per server as Sentinel keeps them per process. */
   readonly debug: DebugParams;
+  /** Where state-changing commands are recorded (resp/audit.ts); absent: not audited. */
+  readonly audit?: AuditSink;
   sessions(): Iterable<ClientSession>;
   facts(): ServerFacts;
   now_ms(): number;

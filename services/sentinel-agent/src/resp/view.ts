@@ -161,7 +161,8 @@ export type MasterSetOption =
         | "master-reboot-down-after-period"
         | "max-promotion-lag-bytes"
         | "max-promotion-lag-ms"
-        | "failover-block-period";
+        | "failover-block-period"
+        | "forget-after";
       readonly value: number;
     }
   | {

@@ -11,6 +11,8 @@ import { spError } from "@sentinel-plane/protocol";
 import Fastify from "fastify";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { roleForChange, TokenChecker } from "./auth.js";
+import type { RestRole } from "./auth.js";
+import { auditRestChanges } from "./audit-hook.js";
 import type { RestDeps } from "./deps.js";
 import { consoleRoutes } from "./console/index.js";
 import { EventStreams } from "./event-stream.js";
@@ -21,6 +23,7 @@ import { nodeRoutes } from "./routes/nodes.js";
 import { maintenanceRoutes } from "./routes/maintenance.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { auditRoutes, historyRoutes } from "./routes/journal.js";
 import { opsRoutes } from "./routes/ops.js";
 import { readRoutes } from "./routes/reads.js";
 import { RequestTelemetry } from "./request-telemetry.js";
@@ -154,11 +157,10 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
 
   const guard =
-    (change: boolean) =>
+    (change: boolean, role?: RestRole) =>
     (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      const needed = change
-        ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "")
-        : null;
+      const needed =
+        role ?? (change ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "") : null);
       const refused = auth.check(request.headers.authorization, needed);
       if (refused === null) {
         done();
@@ -178,12 +180,19 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
       },
     });
     await scope.register(opsRoutes, { deps });
+    await scope.register(historyRoutes, { deps });
   });
   await app.register(async (scope) => {
     scope.addHook("onRequest", guard(true));
+    if (deps.audit !== undefined) auditRestChanges(scope, deps.audit, auth);
     await scope.register(changeRoutes, { deps });
     await scope.register(nodeRoutes, { deps });
     await scope.register(maintenanceRoutes, { deps });
+  });
+  // The audit log names clients and addresses: operate or admin (routes/journal.ts says why).
+  await app.register(async (scope) => {
+    scope.addHook("onRequest", guard(false, "operate"));
+    await scope.register(auditRoutes, { deps });
   });
   await app.register(healthRoutes, { deps });
   // The web console (/ui): static files, open like /docs; its data comes through the API above.

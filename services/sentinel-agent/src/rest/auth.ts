@@ -83,6 +83,23 @@ export class TokenChecker {
   }
 
   /**
+   * Who presented the token, for the audit log: `<role> token sha256:<first 8 hex digits>` of the
+   * best-ranked matching token, never the token (a 32-bit prefix of a digest of a secret token
+   * tells it apart from the others, nothing more); null without a valid token.
+   */
+  identify(authorization: string | undefined): string | null {
+    const presented = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (presented === undefined) return null;
+    const given = digest(presented);
+    let rank = -1;
+    for (const expected of this.#digests) {
+      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, RANK[expected.role]);
+    }
+    if (rank < 0) return null;
+    return `${REST_ROLES[rank] ?? "read"} token sha256:${given.toString("hex").slice(0, 8)}`;
+  }
+
+  /**
    * null when the request may proceed, else the error to answer with. `needed`: the role the
    * route needs; null for a read (open unless read auth is on, then any role reads).
    */

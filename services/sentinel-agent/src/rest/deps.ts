@@ -1,11 +1,13 @@
 // What the REST app needs from the agent: narrow functions over the loop, the event hub, the
 // committed topology and the recorders, so that unit tests build the app with in-memory fakes.
 import type { Address, AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
 import type { NodeOp, NodeOpOutcome } from "../node-ops.js";
 import type { AuthSettings } from "./auth.js";
 import type { EventSource, EventStreamLimits } from "./event-stream.js";
 import type { FailoverHistory } from "./failover-history.js";
+import type { RestJournals } from "./journal-read.js";
 import type { RestMetrics } from "./metrics.js";
 import type { VoteBook } from "./votes.js";
 
@@ -60,4 +62,8 @@ export interface RestDeps {
   readonly uptime_s: () => number;
   readonly auth: AuthSettings;
   readonly limits: RestLimits;
+  /** The durable history and audit journals; absent: /v1/history and /v1/audit answer 503. */
+  readonly journals?: RestJournals;
+  /** Where change requests are recorded (who, what, outcome); absent: not audited. */
+  readonly audit?: AuditSink;
 }

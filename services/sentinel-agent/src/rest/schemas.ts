@@ -56,6 +56,7 @@ export const SettingsSchema = Type.Object(
       description:
         "Anti-flapping: no automatic failover this long after the last one, unless acknowledged (0: off).",
     }),
+    forget_after_ms: Type.Optional(Type.Integer({ description: "Absent: the default (one hour)." })),
   },
   { title: "Settings" },
 );
@@ -326,6 +327,13 @@ export const SetBody = Type.Object(
       }),
     ),
     failover_block_period_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
+    forget_after_ms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MS_MAX,
+        description: "Forget replicas and agents unseen for this long (0: never; default one hour).",
+      }),
+    ),
   },
   { additionalProperties: false, title: "SetRequest", minProperties: 1 },
 );

@@ -5,13 +5,16 @@ import type { AgentState, AdminCommand, TopologyRecord } from "@sentinel-plane/c
 import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Logger, NatsConnection, TopologyHealth } from "@sentinel-plane/runtime";
+import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
 import type { RestApp } from "./app.js";
 import { readAuthFromEnv, tokensOf } from "./auth.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";
 import type { Readiness, RestDeps, RestLimits } from "./deps.js";
+import type { Failover } from "./schemas.js";
 import type { EventSource } from "./event-stream.js";
 import { FailoverHistory } from "./failover-history.js";
+import type { RestJournals } from "./journal-read.js";
 import type { RestMetrics } from "./metrics.js";
 import { VoteBook } from "./votes.js";
 
@@ -42,6 +45,11 @@ export interface RestServerOptions {
   readonly metrics: RestMetrics;
   readonly logger: Logger;
   readonly limits?: RestLimits;
+  /** The durable journals (served by /v1/history and /v1/audit), and where to record changes. */
+  readonly journals?: RestJournals;
+  readonly audit?: AuditSink;
+  /** Called with each failover this agent led, once it ended: the durable history's writer. */
+  readonly on_own_failover_end?: (failover: Failover) => void;
 }
 
 const FAILOVERS_MAX = 200;
@@ -76,6 +84,8 @@ export class RestServer {
     metrics.bindState(myid, () => options.loop.state);
     history.onEnd((failover) => {
       metrics.observeFailover(failover);
+      // Only the leader writes a failover's durable record: every agent sees the same failover.
+      if (failover.leader === myid) options.on_own_failover_end?.(failover);
     });
     const local = options.events.subscribe((event) => {
       history.observe(event);
@@ -153,6 +163,8 @@ export class RestServer {
         read_auth: readAuthFromEnv(options.env["SP_REST_READ_AUTH"]),
       },
       limits: options.limits ?? REST_LIMITS_DEFAULT,
+      ...(options.journals === undefined ? {} : { journals: options.journals }),
+      ...(options.audit === undefined ? {} : { audit: options.audit }),
     });
     this.#app = app;
     if (this.#isClosed()) return; // closed while building

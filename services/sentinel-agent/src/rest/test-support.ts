@@ -90,6 +90,8 @@ export async function fixture(
     tokens?: string[];
     limits?: Partial<RestLimits>;
     node_op?: RestDeps["node_op"];
+    journals?: RestDeps["journals"];
+    audit?: RestDeps["audit"];
   } = {},
 ): Promise<Fixture> {
   const persisted: PersistedState = {
@@ -175,6 +177,8 @@ export async function fixture(
     auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
     limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
     ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
+    ...(options.journals === undefined ? {} : { journals: options.journals }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   };
   const app = await buildRestApp(deps);
   return { app, deps, events, admins, state: () => state };
