@@ -36,7 +36,7 @@ export interface ClusterOptions {
   readonly master_name?: string;
   /** Extra sentinel.conf lines for every agent. */
   readonly agent_lines?: readonly string[];
-  /** More fields of every data-node's JSON configuration (e.g. strict mode). */
+  /** More fields of every data-node's JSON configuration (e.g. strict mode, the restart policy). */
   readonly data_node_config?: Readonly<Record<string, unknown>>;
   /** Bearer token of every agent's REST API (changes); a fixed test token by default. */
   readonly rest_token?: string;
@@ -50,8 +50,6 @@ export interface ClusterOptions {
   readonly nats_cluster?: number;
   /** NATS users and permissions per identity (default true); false for runs without (benches). */
   readonly nats_auth?: boolean;
-  /** More data-node configuration keys for every data-node (e.g. the restart policy). */
-  readonly data_node_config?: Readonly<Record<string, unknown>>;
 }
 
 export interface RedisNode {
