@@ -22,6 +22,24 @@ export type {
 } from "./agent.js";
 export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from "./events.js";
 export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
+export {
+  FAILOVER_ENDS,
+  FAILOVER_OUTCOME_SUPERSEDED,
+  FAILOVER_STATES,
+  failoverEndOf,
+  failoverOutcomeCompleted,
+  failoverStateEntered,
+  isFailoverEndEvent,
+  isFailoverStateName,
+} from "./failover-states.js";
+export type {
+  FailoverAbortEvent,
+  FailoverEndEvent,
+  FailoverEndSpec,
+  FailoverRetry,
+  FailoverStateSpec,
+  SentinelFailoverState,
+} from "./failover-states.js";
 export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
@@ -58,4 +76,4 @@ export {
   PRE_PROMOTE_TIMEOUT_MIN_MS,
 } from "./pre-promote.js";
 // The state's shape, for shells that present it (the Sentinel protocol's views): read-only use.
-export type { MasterState, InstanceLink, PeerAgent, FailoverRun } from "./state.js";
+export type { MasterState, InstanceLink, PeerAgent, FailoverRun, FailoverStateName } from "./state.js";

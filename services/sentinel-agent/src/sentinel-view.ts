@@ -1,7 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
-import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, isAnswering } from "@sentinel-plane/core";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, FAILOVER_STATES, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
@@ -10,7 +10,6 @@ import type { SentinelConfig } from "./config/index.js";
 import type {
   AdminResult,
   EventListener,
-  FailoverStateName,
   InfoCacheView,
   InstanceFlag,
   IsMasterDownAnswer,
@@ -34,19 +33,6 @@ export interface ViewSources {
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
 }
-
-/** The core's failover states in Sentinel's vocabulary (ours fold into the nearest one). */
-const FAILOVER_STATE: Readonly<Record<string, FailoverStateName>> = {
-  "wait-start": "wait_start",
-  "select-slave": "select_slave",
-  "fence-old-primary": "select_slave",
-  "wait-catchup": "select_slave",
-  "pre-promote": "select_slave",
-  "send-slaveof-noone": "send_slaveof_noone",
-  "wait-promotion": "wait_promotion",
-  commit: "wait_promotion",
-  "reconf-slaves": "reconf_slaves",
-};
 
 function age(now_ms: number, at_ms: number | null): number {
   return at_ms === null || !Number.isFinite(at_ms) ? 0 : Math.max(0, Math.round(now_ms - at_ms));
@@ -83,7 +69,8 @@ export function masterViewOf(state: AgentState, master: MasterState, config: Sen
   if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
   if (master.failover !== null) flags.push("failover_in_progress");
   const file = config.masters.find((m) => m.name === master.name);
-  const failover_state = master.failover === null ? undefined : FAILOVER_STATE[master.failover.state];
+  // Sentinel's name of the state (the core's table: ours fold into the nearest of Sentinel's).
+  const failover_state = master.failover === null ? undefined : FAILOVER_STATES[master.failover.state].resp;
   return {
     ...instance(state, master, link, master.name),
     ip: master.address.host,
