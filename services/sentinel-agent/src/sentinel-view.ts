@@ -197,8 +197,8 @@ const LOOP_CODES: ReadonlySet<string> = new Set([
 
 function result(reply: AdminReply): AdminResult {
   if (reply.ok) return { ok: true };
-  const coded = reply.code !== undefined && LOOP_CODES.has(reply.code);
-  return { ok: false, error: coded ? `${reply.code ?? ""} ${reply.message}` : reply.message };
+  // The core's refusals are Sentinel's reply lines already; the loop's own get their code first.
+  return { ok: false, error: LOOP_CODES.has(reply.code) ? `${reply.code} ${reply.message}` : reply.message };
 }
 
 const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
