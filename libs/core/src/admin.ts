@@ -4,6 +4,7 @@
 // Error codes and texts are Sentinel's (`ERR No such master with that name`, `INPROG ...`,
 // `NOGOODSLAVE ...`).
 import { startElection } from "./election.js";
+import { globMatch } from "./glob.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { admitsPromotion, lagArgs } from "./promotion-limit.js";
@@ -232,15 +233,6 @@ function set(out: Out, name: string, changes: Partial<MasterSettings>, from_peer
   out.markDirty();
   propagate(out, { type: "set", name, settings: changes }, from_peer);
   return OK;
-}
-
-/** Redis-style glob (`*`, `?`), enough for SENTINEL RESET patterns. */
-export function globMatch(pattern: string, text: string): boolean {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`).test(text);
 }
 
 function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {

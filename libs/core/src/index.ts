@@ -45,7 +45,8 @@ export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
-export { globMatch, validateMonitor } from "./admin.js";
+export { validateMonitor } from "./admin.js";
+export { globMatch } from "./glob.js";
 export { PROMOTION_LAG_MAX } from "./promotion-limit.js";
 export {
   assertMinReplicasConfig,

@@ -146,7 +146,7 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
     async (request) => {
       const { name } = request.params;
       current(name); // RESET takes a pattern; this API names one master, which must exist
-      // A name with glob characters (`*`, `?`) must not reset other masters too.
+      // A name with glob characters (`*`, `?`, `[...]`, `\`) must not reset other masters too.
       const others = [...deps.state().masters.keys()].filter((m) => m !== name && globMatch(name, m));
       if (others.length > 0) {
         throw spError("SP_ERR_ADMIN_REFUSED", [
