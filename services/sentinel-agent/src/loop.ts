@@ -258,47 +258,10 @@ export class AgentLoop {
           });
         return;
       case "commit_topology":
-        void ports.topology.commit(effect.record, effect.expected_revision).then((outcome) => {
-          this.feed({
-            type: "commit_result",
-            now_ms: this.#options.now_ms(),
-            commit_id: effect.commit_id,
-            ok: outcome.ok,
-            ...(outcome.ok ? {} : outcome.current === undefined ? {} : { current: outcome.current }),
-          });
-          if (outcome.ok) {
-            this.feed({
-              type: "topology_observed",
-              now_ms: this.#options.now_ms(),
-              record: effect.record,
-              revision: outcome.revision,
-            });
-          }
-        });
+        this.#commitTopology(effect);
         return;
       case "commit_operator":
-        void ports.topology.commitOperator(effect.master_name, effect.change).then((outcome) => {
-          if (!outcome.ok) {
-            const { code, message, detail } = outcome;
-            this.#answer(effect.request_id, {
-              ok: false,
-              code,
-              message,
-              ...(detail === undefined ? {} : { detail }),
-            });
-            return;
-          }
-          // Observed first, so that the reply finds the change in the state (status, REST view).
-          this.feed({
-            type: "topology_observed",
-            now_ms: this.#options.now_ms(),
-            record: outcome.record,
-            revision: outcome.revision,
-          });
-          void this.whenIdle().then(() => {
-            this.#answer(effect.request_id, { ok: true, message: "OK" });
-          });
-        });
+        this.#commitOperator(effect);
         return;
       case "event":
         ports.events.emit(effect.event);
@@ -323,5 +286,52 @@ export class AgentLoop {
         this.#answer(effect.request_id, adminReplyOf(effect));
         return;
     }
+  }
+
+  /** The commit's outcome goes back as `commit_result`, then, once written, as the record observed. */
+  #commitTopology(effect: Extract<Effect, { type: "commit_topology" }>): void {
+    void this.#ports.topology.commit(effect.record, effect.expected_revision).then((outcome) => {
+      this.feed({
+        type: "commit_result",
+        now_ms: this.#options.now_ms(),
+        commit_id: effect.commit_id,
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : outcome.current === undefined ? {} : { current: outcome.current }),
+      });
+      if (outcome.ok) {
+        this.feed({
+          type: "topology_observed",
+          now_ms: this.#options.now_ms(),
+          record: effect.record,
+          revision: outcome.revision,
+        });
+      }
+    });
+  }
+
+  /** An operator change: written, observed, then answered (a refusal is answered at once). */
+  #commitOperator(effect: Extract<Effect, { type: "commit_operator" }>): void {
+    void this.#ports.topology.commitOperator(effect.master_name, effect.change).then((outcome) => {
+      if (!outcome.ok) {
+        const { code, message, detail } = outcome;
+        this.#answer(effect.request_id, {
+          ok: false,
+          code,
+          message,
+          ...(detail === undefined ? {} : { detail }),
+        });
+        return;
+      }
+      // Observed first, so that the reply finds the change in the state (status, REST view).
+      this.feed({
+        type: "topology_observed",
+        now_ms: this.#options.now_ms(),
+        record: outcome.record,
+        revision: outcome.revision,
+      });
+      void this.whenIdle().then(() => {
+        this.#answer(effect.request_id, { ok: true, message: "OK" });
+      });
+    });
   }
 }

@@ -223,11 +223,40 @@ const RUNTIME_PARAMS = [
 ] as const;
 type RuntimeParam = (typeof RUNTIME_PARAMS)[number];
 
+/** The agent's state as the views read it. */
+interface ViewContext {
+  readonly sources: ViewSources;
+  readonly state: () => AgentState;
+  readonly master: (name: string) => MasterState | undefined;
+  /** SENTINEL CONFIG SET's runtime parameters, as set since the start. */
+  readonly runtime_config: Map<RuntimeParam, string>;
+}
+
 export function createSentinelView(sources: ViewSources): SentinelView {
-  const { loop } = sources;
-  const runtime_config = new Map<RuntimeParam, string>();
-  const state = (): AgentState => loop.state;
-  const master = (name: string): MasterState | undefined => state().masters.get(name);
+  const state = (): AgentState => sources.loop.state;
+  const context: ViewContext = {
+    sources,
+    state,
+    master: (name) => state().masters.get(name),
+    runtime_config: new Map<RuntimeParam, string>(),
+  };
+  return {
+    ...instanceViews(context),
+    ...statusViews(context),
+    ...adminOperations(context),
+    ...protocolOperations(context),
+  };
+}
+
+/** Masters, replicas, agents and quorum, as SENTINEL MASTERS / REPLICAS / SENTINELS / CKQUORUM show them. */
+function instanceViews({
+  sources,
+  state,
+  master,
+}: ViewContext): Pick<
+  SentinelView,
+  "myid" | "masters" | "master" | "replicas" | "sentinels" | "masterAddress" | "ckquorum"
+> {
   return {
     myid: () => state().myid,
     masters: () => [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.config())),
@@ -257,6 +286,19 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         majority_reachable: usable >= Math.floor((m.agents.size + 1) / 2) + 1,
       };
     },
+  };
+}
+
+/** SENTINEL INFO-CACHE, PENDING-SCRIPTS, CONFIG GET, IS-MASTER-DOWN-BY-ADDR and the status fields. */
+function statusViews({
+  sources,
+  state,
+  runtime_config,
+}: ViewContext): Pick<
+  SentinelView,
+  "status" | "pendingScripts" | "infoCache" | "configGet" | "isMasterDownByAddr"
+> {
+  return {
     status: (): SentinelStatusView => {
       const s = state();
       const counters = sources.hooks.counters();
@@ -307,6 +349,16 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       const m = [...state().masters.values()].find((x) => x.address.host === ip && x.address.port === port);
       return Promise.resolve({ down: m?.link.sdown ?? false, leader: "*", leader_epoch: 0 });
     },
+  };
+}
+
+/** MONITOR, REMOVE, SET, RESET, FAILOVER and the operator's controls: through the loop, as every admin input. */
+function adminOperations({
+  sources,
+  state,
+}: ViewContext): Pick<SentinelView, "monitor" | "remove" | "set" | "reset" | "failover" | "operator"> {
+  const { loop } = sources;
+  return {
     monitor: async (name, ip, port, quorum) => {
       const defaults = [...state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
@@ -353,6 +405,15 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       }
       return { ok: true };
     },
+  };
+}
+
+/** FLUSHCONFIG, CONFIG SET, SIMULATE-FAILURE and the event subscription. */
+function protocolOperations({
+  sources,
+  runtime_config,
+}: ViewContext): Pick<SentinelView, "flushconfig" | "configSet" | "simulateFailure" | "subscribe"> {
+  return {
     flushconfig: async () => {
       try {
         await sources.flushConfig();
