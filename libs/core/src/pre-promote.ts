@@ -6,7 +6,7 @@
 //                      `pre_promote_result` input (matched by hook_id; a stale one is ignored)
 //   send-slaveof-noone on success; on a failure, or when no result arrives within the hook's
 //                      timeout plus PRE_PROMOTE_MARGIN_MS, `-failover-abort-pre-promote-failed`:
-//                      nothing was promoted, a switchover's fence is lifted (switchover.ts), and
+//                      nothing was promoted, a fence of ours is lifted (failover-run.ts), and
 //                      the failover ends like the other aborts (randomised back-off, then retry).
 // No hook when nothing moves (a reassert re-commits the current primary: fencing it would be
 // wrong). Only the leading agent runs it: it is part of this agent's failover run.
