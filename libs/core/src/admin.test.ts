@@ -100,3 +100,37 @@ void test("a propagated admin change applies without reply or re-broadcast", () 
   assert.equal(masterView(h.state, "mymaster"), null);
   assert.ok(!effects.some((e) => e.type === "send" || e.type === "admin_reply"));
 });
+
+void test("every refusal carries its registry code and the text without Sentinel's prefix", () => {
+  const h = new Harness();
+  const cases: [AdminCommand, string, string][] = [
+    [{ type: "failover", name: "nope" }, "SP_ERR_UNKNOWN_MASTER", "No such master with that name"],
+    [{ type: "remove", name: "nope" }, "SP_ERR_UNKNOWN_MASTER", "No such master with that name"],
+    [{ type: "failover", name: "mymaster" }, "SP_ERR_NO_GOOD_REPLICA", "No suitable replica to promote"],
+    [
+      { type: "monitor", name: "mymaster", address: { host: "10.9.9.9", port: 1 }, settings: SETTINGS },
+      "SP_ERR_MASTER_EXISTS",
+      "Duplicate master name.",
+    ],
+    [{ type: "set", name: "mymaster", settings: {} }, "SP_ERR_ADMIN_REFUSED", "No option to set"],
+    [
+      { type: "pause", name: "nope", duration_ms: 60_000, by: "test" },
+      "SP_ERR_UNKNOWN_MASTER",
+      "No such master with that name",
+    ],
+  ];
+  for (const [command, code, detail] of cases) {
+    const reply = admin(h, command);
+    assert.equal(reply.ok, false, command.type);
+    assert.deepEqual(reply.error, { code, detail }, command.type);
+    assert.ok(reply.message.endsWith(` ${detail}`), reply.message);
+  }
+  h.live(1500, true);
+  assert.equal(admin(h, { type: "failover", name: "mymaster" }).ok, true);
+  const busy = admin(h, { type: "failover", name: "mymaster" });
+  assert.deepEqual(busy.error, {
+    code: "SP_ERR_FAILOVER_IN_PROGRESS",
+    detail: "Failover already in progress",
+  });
+  assert.equal(admin(h, { type: "set", name: "mymaster", settings: { quorum: 2 } }).error, undefined);
+});

@@ -4,6 +4,7 @@
 // Error codes and texts are Sentinel's (`ERR No such master with that name`, `INPROG ...`,
 // `NOGOODSLAVE ...`).
 import { startElection } from "./election.js";
+import { globMatch } from "./glob.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { admitsPromotion, lagArgs } from "./promotion-limit.js";
@@ -13,21 +14,28 @@ import { primaryReachable } from "./switchover.js";
 import { FAILOVER_BLOCK_PERIOD_MS_MAX } from "./maintenance.js";
 import { addressKey, newLink } from "./state.js";
 import type { InstanceLink, MasterState } from "./state.js";
-import type { Address, AdminCommand, MasterSettings } from "./types.js";
+import type { ErrorCode } from "@sentinel-plane/protocol";
+import type { Address, AdminCommand, AdminError, MasterSettings } from "./types.js";
 
 export interface AdminOutcome {
   readonly ok: boolean;
+  /** A refusal's first word in RESP (Sentinel's `ERR`, `INPROG`, `NOGOODSLAVE`, or our code). */
   readonly code?: string;
+  /** Sentinel's reply line (RESP), or the success text. */
   readonly message: string;
+  /** Set on every refusal: the registry code and the text REST's problem is made of. */
+  readonly error?: AdminError;
 }
 
 const OK: AdminOutcome = { ok: true, message: "OK" };
 
-function fail(code: string, message: string): AdminOutcome {
-  return { ok: false, code, message: `${code} ${message}` };
+/** A refusal: Sentinel's reply line (`prefix` first) for RESP, the registry `code` for REST. */
+function fail(prefix: "ERR" | "INPROG" | "NOGOODSLAVE", code: ErrorCode, text: string): AdminOutcome {
+  return { ok: false, code: prefix, message: `${prefix} ${text}`, error: { code, detail: text } };
 }
 
-const NO_SUCH_MASTER = (): AdminOutcome => fail("ERR", "No such master with that name");
+const NO_SUCH_MASTER = (): AdminOutcome =>
+  fail("ERR", "SP_ERR_UNKNOWN_MASTER", "No such master with that name");
 
 /** sentinel.conf option names, for `+set` events. */
 const OPTION_NAMES: Record<keyof MasterSettings, string> = {
@@ -82,13 +90,13 @@ export function applyAdmin(out: Out, command: AdminCommand, from_peer: boolean):
       return reset(out, command.pattern, from_peer);
     case "failover":
       return from_peer
-        ? fail("ERR", "failover is not propagated")
+        ? fail("ERR", "SP_ERR_ADMIN_REFUSED", "failover is not propagated")
         : failover(out, command.name, command.to ?? null, command.force === true);
     case "pause":
     case "resume":
     case "ack_failover":
       // Committed in the topology record (maintenance.ts, via agent.ts), never a peer message.
-      return fail("ERR", `${command.type} goes through the committed record`);
+      return fail("ERR", "SP_ERR_ADMIN_REFUSED", `${command.type} goes through the committed record`);
   }
 }
 
@@ -161,7 +169,7 @@ function monitor(
   from_peer: boolean,
 ): AdminOutcome {
   const reason = validateMonitor(name, address, settings);
-  if (reason !== null) return fail("ERR", reason);
+  if (reason !== null) return fail("ERR", "SP_ERR_ADMIN_REFUSED", reason);
   const state = out.state;
   const existing = state.masters.get(name);
   if (existing !== undefined) return sameMonitor(existing, address, settings.quorum);
@@ -184,7 +192,7 @@ function sameMonitor(master: MasterState, address: Address, quorum: number): Adm
     master.address.host === address.host &&
     master.address.port === address.port &&
     master.settings.quorum === quorum;
-  return same ? OK : fail("ERR", "Duplicate master name.");
+  return same ? OK : fail("ERR", "SP_ERR_MASTER_EXISTS", "Duplicate master name.");
 }
 
 function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
@@ -201,13 +209,18 @@ function set(out: Out, name: string, changes: Partial<MasterSettings>, from_peer
   const master = out.state.masters.get(name);
   if (master === undefined) return NO_SUCH_MASTER();
   const keys = (Object.keys(changes) as (keyof MasterSettings)[]).filter((k) => k in OPTION_NAMES);
-  if (keys.length === 0) return fail("ERR", "No option to set");
+  if (keys.length === 0) return fail("ERR", "SP_ERR_ADMIN_REFUSED", "No option to set");
   for (const key of keys) {
     const value = changes[key];
-    if (value === undefined) return fail("ERR", `Missing value for ${OPTION_NAMES[key]}`);
+    if (value === undefined)
+      return fail("ERR", "SP_ERR_ADMIN_REFUSED", `Missing value for ${OPTION_NAMES[key]}`);
     const reason = invalidSetting(key, value);
     if (reason !== null)
-      return fail("ERR", `Invalid argument '${value}' for SENTINEL SET '${OPTION_NAMES[key]}': ${reason}`);
+      return fail(
+        "ERR",
+        "SP_ERR_ADMIN_REFUSED",
+        `Invalid argument '${value}' for SENTINEL SET '${OPTION_NAMES[key]}': ${reason}`,
+      );
   }
   const settings = { ...master.settings };
   for (const key of keys) {
@@ -220,15 +233,6 @@ function set(out: Out, name: string, changes: Partial<MasterSettings>, from_peer
   out.markDirty();
   propagate(out, { type: "set", name, settings: changes }, from_peer);
   return OK;
-}
-
-/** Redis-style glob (`*`, `?`), enough for SENTINEL RESET patterns. */
-export function globMatch(pattern: string, text: string): boolean {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`).test(text);
 }
 
 function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
@@ -255,34 +259,50 @@ function reset(out: Out, pattern: string, from_peer: boolean): AdminOutcome {
 function failover(out: Out, name: string, to: Address | null, force: boolean): AdminOutcome {
   const master = out.state.masters.get(name);
   if (master === undefined) return NO_SUCH_MASTER();
-  if (master.failover !== null) return fail("INPROG", "Failover already in progress");
+  if (master.failover !== null)
+    return fail("INPROG", "SP_ERR_FAILOVER_IN_PROGRESS", "Failover already in progress");
   // The primary answers: this is a switchover (switchover.ts), which needs a replica in sync.
   const switchover = primaryReachable(master);
   if (to !== null) {
     const bad_address = invalidAddress(to);
-    if (bad_address !== null) return fail("ERR", bad_address);
+    if (bad_address !== null) return fail("ERR", "SP_ERR_ADMIN_REFUSED", bad_address);
     const link = master.replicas.get(addressKey(to));
     const text = `${to.host}:${to.port}`;
-    if (link === undefined) return fail("NOGOODSLAVE", `${text} is not a known replica of ${name}`);
+    if (link === undefined)
+      return fail("NOGOODSLAVE", "SP_ERR_NO_GOOD_REPLICA", `${text} is not a known replica of ${name}`);
     if (!isPromotable(out.state, master, link)) {
       return fail(
         "NOGOODSLAVE",
+        "SP_ERR_NO_GOOD_REPLICA",
         `${text} cannot be promoted (down, disconnected, stale INFO, priority 0 or link down too long)`,
       );
     }
     if (switchover && !replicatesFrom(link, master.address)) {
-      return fail("NOGOODSLAVE", `${text} is not replicating the primary: it could not catch up`);
+      return fail(
+        "NOGOODSLAVE",
+        "SP_ERR_NO_GOOD_REPLICA",
+        `${text} is not replicating the primary: it could not catch up`,
+      );
     }
     if (!switchover && !force && !admitsPromotion(master, null, link)) {
-      return fail("NOGOODSLAVE", `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`);
+      return fail(
+        "NOGOODSLAVE",
+        "SP_ERR_NO_GOOD_REPLICA",
+        `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`,
+      );
     }
   } else if (selectReplica(out.state, master) === null) {
-    return fail("NOGOODSLAVE", "No suitable replica to promote");
+    return fail("NOGOODSLAVE", "SP_ERR_NO_GOOD_REPLICA", "No suitable replica to promote");
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {
-    return fail("NOGOODSLAVE", "No suitable replica is replicating the primary: none could catch up");
+    return fail(
+      "NOGOODSLAVE",
+      "SP_ERR_NO_GOOD_REPLICA",
+      "No suitable replica is replicating the primary: none could catch up",
+    );
   } else if (!switchover && !force && selectReplica(out.state, master, null, admitted(master)) === null) {
     return fail(
       "NOGOODSLAVE",
+      "SP_ERR_NO_GOOD_REPLICA",
       "No replica is within max-promotion-lag: use force to promote the best one anyway",
     );
   }

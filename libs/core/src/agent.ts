@@ -178,6 +178,7 @@ function dispatch(out: Out, input: Input): MasterState[] {
         ok: outcome.ok,
         message: outcome.message,
         ...(outcome.code === undefined ? {} : { code: outcome.code }),
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
       };
       out.push(reply);
       return [];

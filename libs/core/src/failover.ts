@@ -1,5 +1,7 @@
 // The failover state machine (sentinel.c: sentinelFailoverStateMachine and its states), one event
-// per state change with Sentinel's names:
+// per state change with Sentinel's names. The states, their events, allowed transitions and
+// endings are one table (failover-states.ts); every change of state and every abort goes through
+// failover-run.ts, which refuses what the table does not allow:
 //   wait-start        candidate, collecting votes           -> +elected-leader / -failover-abort-not-elected
 //   select-slave      +failover-state-select-slave            -> +selected-slave / -failover-abort-no-good-slave
 //   fence-old-primary, wait-catchup (ours, switchover.ts): a manual failover with a reachable
@@ -14,23 +16,23 @@
 // on the next INFO poll; `+switch-master` is emitted as soon as the commit succeeds (before the
 // replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
 // primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
-import { sendNodeCommand, sendReplicaof, withdrawRunCommands } from "./commands.js";
+import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
-import { electionDelayMs, isElected, startElection, votesNeeded } from "./election.js";
+import { isElected, startElection, votesNeeded } from "./election.js";
+import { abortFailover, endFailover, setState } from "./failover-run.js";
 import { isPeerAlive } from "./odown.js";
 import { autoFailoverBlock, committedOperatorFields, reportBlocked } from "./maintenance.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { admitsPromotion, exceedsLimits, lagArgs, limitsApply } from "./promotion-limit.js";
 import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { addressKey, nextId, sameAddress } from "./state.js";
-import type { AgentState, FailoverRun, FailoverStateName, InstanceLink, MasterState } from "./state.js";
+import type { AgentState, FailoverRun, InstanceLink, MasterState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { armLeaseDeadline, configEpochLearned } from "./lease.js";
 import {
-  abortSwitchover,
   gateCatchupStep,
   gateStep,
   startGateCatchup,
@@ -88,48 +90,8 @@ export function canWinElection(state: AgentState, master: MasterState): boolean 
   return alive >= votesNeeded(master);
 }
 
-function setState(out: Out, master: MasterState, run: FailoverRun, next: FailoverStateName): void {
-  run.state = next;
-  run.state_since_ms = out.state.now_ms;
-}
-
-/**
- * How soon this agent may try again after a failover ends:
- * - "fast": the randomised election delay. After a split vote (the next election may well
- *   succeed), a completed failover, a commit lost to another leader (whose configuration we
- *   adopt), or a manual switchover that gave up (the automatic failover judges the primary anew).
- * - "backoff": Sentinel's 2 x failover-timeout (sentinel.c: a new attempt only after
- *   failover_start_time + 2 x failover_timeout). After an abort that would recur at once: no good
- *   replica, a promotion not confirmed, a commit timeout, a refusing pre-promote hook. Retrying
- *   those fast took a master from epoch 0 to 55 in 22 s (issue 13).
- */
-export type FailoverRetry = "fast" | "backoff";
-
-export function failoverBackoffMs(master: MasterState): number {
-  return 2 * master.settings.failover_timeout_ms;
-}
-
-/**
- * Ends (aborts or completes) the running failover; the next one waits per `retry`. Its fence and
- * promote commands still in flight are withdrawn (commands.ts): none may be sent late.
- */
-export function endFailover(out: Out, master: MasterState, retry: FailoverRetry): void {
-  const run = master.failover;
-  if (run !== null) withdrawRunCommands(out.state, master, run.epoch);
-  master.failover = null;
-  const wait_ms = retry === "fast" ? electionDelayMs(out, master) : failoverBackoffMs(master);
-  master.failover_retry_after_ms = out.state.now_ms + wait_ms;
-  for (const link of master.replicas.values()) link.reconf = "none";
-}
-
-function abort(
-  out: Out,
-  master: MasterState,
-  name: "-failover-abort-not-elected" | "-failover-abort-no-good-slave" | "-failover-abort-slave-timeout",
-): void {
-  out.event(name, master, masterSubject(master));
-  endFailover(out, master, name === "-failover-abort-not-elected" ? "fast" : "backoff");
-}
+// Tests import the back-off from the failover module.
+export { failoverBackoffMs } from "./failover-run.js";
 
 /**
  * TILT suspends failovers, but a switchover's fence would keep the primary unwritable for the
@@ -140,8 +102,7 @@ export function abandonSwitchover(out: Out, master: MasterState): void {
   if (run === null) return;
   const fenced = run.state === "pre-promote" && run.fence !== null;
   if (run.state !== "fence-old-primary" && run.state !== "wait-catchup" && !fenced) return;
-  abortSwitchover(out, master, run, "-failover-abort-tilt");
-  endFailover(out, master, "fast");
+  abortFailover(out, master, "-failover-abort-tilt", [run.epoch], true);
 }
 
 /** Advances the running failover as far as the current knowledge allows. */
@@ -155,10 +116,9 @@ export function failoverStep(out: Out, master: MasterState): void {
         armLeaseDeadline(out.state, master, run);
         out.event("+elected-leader", master, masterSubject(master));
         setState(out, master, run, "select-slave");
-        out.event("+failover-state-select-slave", master, masterSubject(master));
         selectAndPromote(out, master, run);
       } else if (run.election_deadline_ms !== null && now >= run.election_deadline_ms) {
-        abort(out, master, "-failover-abort-not-elected");
+        abortFailover(out, master, "-failover-abort-not-elected");
       }
       return;
     case "select-slave":
@@ -178,15 +138,11 @@ export function failoverStep(out: Out, master: MasterState): void {
         if (how !== null) beginPromotion(out, master, run);
         return;
       }
-      const progress = switchoverStep(out, master, run);
-      if (progress === "abort") endFailover(out, master, "fast");
-      else if (progress === "promote") beginPromotion(out, master, run);
+      if (switchoverStep(out, master, run) === "promote") beginPromotion(out, master, run);
       return;
     }
     case "pre-promote": {
-      const progress = prePromoteStep(out, master, run);
-      if (progress === "abort") endFailover(out, master, "backoff");
-      else if (progress === "promote") promote(out, master, run);
+      if (prePromoteStep(out, master, run) === "promote") promote(out, master, run);
       return;
     }
     case "wait-promotion":
@@ -194,8 +150,7 @@ export function failoverStep(out: Out, master: MasterState): void {
       return;
     case "commit":
       if (now - run.state_since_ms > master.settings.failover_timeout_ms) {
-        out.event("-failover-abort-commit-timeout", master, masterSubject(master), [run.epoch]);
-        endFailover(out, master, "backoff");
+        abortFailover(out, master, "-failover-abort-commit-timeout", [run.epoch]);
       } else if (run.commit_id === null && now - run.last_commit_ms >= out.state.timing.info_period_fast_ms) {
         sendCommit(out, master, run);
       }
@@ -218,7 +173,7 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
       // Replicas qualify, but none within the promotion limits: abort, do not promote stale data.
       const lagging = limitsApply(master, run) ? chooseReplica(out, master, run, () => true) : null;
       if (lagging !== null) abortLagging(out, master, run, lagging.address);
-      else abort(out, master, "-failover-abort-no-good-slave");
+      else abortFailover(out, master, "-failover-abort-no-good-slave");
       return;
     }
     target = link.address;
@@ -287,12 +242,8 @@ function beginPromotion(out: Out, master: MasterState, run: FailoverRun): void {
 function abortLagging(out: Out, master: MasterState, run: FailoverRun, best: Address): void {
   const [bytes, ms] = lagArgs(master, run, best);
   const fence = run.fence;
-  if (fence !== null && (fence.mode === "switchover" || fence.acknowledged)) {
-    abortSwitchover(out, master, run, "-failover-abort-lagging-slaves", [bytes, ms]);
-  } else {
-    out.event("-failover-abort-lagging-slaves", master, masterSubject(master), [run.epoch, bytes, ms]);
-  }
-  endFailover(out, master, "backoff");
+  const lift_fence = fence !== null && (fence.mode === "switchover" || fence.acknowledged);
+  abortFailover(out, master, "-failover-abort-lagging-slaves", [run.epoch, bytes, ms], lift_fence);
 }
 
 /**
@@ -317,10 +268,8 @@ function promote(out: Out, master: MasterState, run: FailoverRun): void {
   const target = run.selected;
   if (target === null) throw new Error("promote without a selected replica");
   setState(out, master, run, "send-slaveof-noone");
-  out.event("+failover-state-send-slaveof-noone", master, slaveSubject(master, target));
   run.promote_command_id = sendNodeCommand(out, master, target, run.epoch, { type: "promote" }, "promote");
   setState(out, master, run, "wait-promotion");
-  out.event("+failover-state-wait-promotion", master, slaveSubject(master, target));
 }
 
 function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
@@ -335,13 +284,12 @@ function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
     // With a data-node, its accepted epoch must show that our command (not an older one) did it.
     (link.node_epoch < 0 || link.node_epoch >= run.epoch);
   if (run.promote_confirmed || reported) {
-    out.event("+promoted-slave", master, slaveSubject(master, selected));
-    setState(out, master, run, "commit");
+    setState(out, master, run, "commit"); // +promoted-slave
     sendCommit(out, master, run);
     return;
   }
   if (out.state.now_ms - run.state_since_ms > master.settings.failover_timeout_ms) {
-    abort(out, master, "-failover-abort-slave-timeout");
+    abortFailover(out, master, "-failover-abort-slave-timeout");
   }
 }
 
@@ -389,7 +337,6 @@ export function commitSucceeded(out: Out, master: MasterState, run: FailoverRun)
   }
   sendHello(out, master);
   setState(out, master, run, "reconf-slaves");
-  out.event("+failover-state-reconf-slaves", master, masterSubject(master));
   reconfStep(out, master, run);
 }
 
@@ -399,8 +346,7 @@ export function commitFailed(out: Out, master: MasterState, run: FailoverRun, co
     run.commit_id = null; // retried from failoverStep after info_period_fast_ms
     return;
   }
-  out.event("-failover-abort-commit-conflict", master, masterSubject(master), [run.epoch]);
-  endFailover(out, master, "fast");
+  abortFailover(out, master, "-failover-abort-commit-conflict", [run.epoch]);
 }
 
 /** Sentinel's SENTINEL_SLAVE_RECONF_TIMEOUT (10 s), bounded by failover_timeout. */
@@ -429,7 +375,7 @@ function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
       if (link.reconf === "none") sendReplicaof(out, master, link, run.epoch, "reconf");
     }
     out.event("+failover-end", master, masterSubject(master));
-    endFailover(out, master, "fast");
+    endFailover(out, master, "+failover-end-for-timeout");
     return;
   }
   let in_progress = 0;
@@ -449,7 +395,7 @@ function reconfStep(out: Out, master: MasterState, run: FailoverRun): void {
   const pending = targets.filter((link) => link.reconf !== "done" && !link.sdown);
   if (pending.length === 0) {
     out.event("+failover-end", master, masterSubject(master));
-    endFailover(out, master, "fast");
+    endFailover(out, master, "+failover-end");
   }
 }
 

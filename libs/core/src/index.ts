@@ -22,12 +22,31 @@ export type {
 } from "./agent.js";
 export { EVENTS, formatEventLine, formatPayload, formatSubject, makeEvent } from "./events.js";
 export type { EventLevel, EventName, EventSpec, EventSubject } from "./events.js";
+export {
+  FAILOVER_ENDS,
+  FAILOVER_OUTCOME_SUPERSEDED,
+  FAILOVER_STATES,
+  failoverEndOf,
+  failoverOutcomeCompleted,
+  failoverStateEntered,
+  isFailoverEndEvent,
+  isFailoverStateName,
+} from "./failover-states.js";
+export type {
+  FailoverAbortEvent,
+  FailoverEndEvent,
+  FailoverEndSpec,
+  FailoverRetry,
+  FailoverStateSpec,
+  SentinelFailoverState,
+} from "./failover-states.js";
 export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
-export { globMatch, validateMonitor } from "./admin.js";
+export { validateMonitor } from "./admin.js";
+export { globMatch } from "./glob.js";
 export { PROMOTION_LAG_MAX } from "./promotion-limit.js";
 export {
   assertMinReplicasConfig,
@@ -58,4 +77,4 @@ export {
   PRE_PROMOTE_TIMEOUT_MIN_MS,
 } from "./pre-promote.js";
 // The state's shape, for shells that present it (the Sentinel protocol's views): read-only use.
-export type { MasterState, InstanceLink, PeerAgent, FailoverRun } from "./state.js";
+export type { MasterState, InstanceLink, PeerAgent, FailoverRun, FailoverStateName } from "./state.js";

@@ -22,6 +22,7 @@
 // clocks disagree by d see the expiry d apart (NTP keeps that well under a second).
 // The rule is pure: it reads the state's last `unix_ms`; without one (no tick carried it yet) a
 // recorded pause or block counts as active, the cautious reading.
+import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { AdminOutcome } from "./admin.js";
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
@@ -155,8 +156,9 @@ export function applyOperatorChange(
   return { ok: true, record: { ...record, ack: change.ack } };
 }
 
-function refuse(code: string, text: string): AdminOutcome {
-  return { ok: false, code, message: `ERR ${text}` };
+/** A refusal: `ERR <text>` for RESP (its code our registry code, or Sentinel's `ERR`), `code` for REST. */
+function refuse(code: ErrorCode, text: string, resp_code: string = code): AdminOutcome {
+  return { ok: false, code: resp_code, message: `ERR ${text}`, error: { code, detail: text } };
 }
 
 /** A label fit for the record and the events: one line, bounded. */
@@ -182,7 +184,7 @@ type OperatorCommand = Extract<AdminCommand, { type: "pause" | "resume" | "ack_f
 export function operatorCommand(out: Out, command: OperatorCommand, request_id: number): AdminOutcome | null {
   const state = out.state;
   const master = state.masters.get(command.name);
-  if (master === undefined) return refuse("ERR", "No such master with that name");
+  if (master === undefined) return refuse("SP_ERR_UNKNOWN_MASTER", "No such master with that name", "ERR");
   if (command.type === "pause") {
     const reason = invalidPauseDuration(command.duration_ms);
     if (reason !== null) return refuse("SP_ERR_PAUSE_EXPIRY_INVALID", reason);

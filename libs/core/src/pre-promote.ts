@@ -6,15 +6,14 @@
 //                      `pre_promote_result` input (matched by hook_id; a stale one is ignored)
 //   send-slaveof-noone on success; on a failure, or when no result arrives within the hook's
 //                      timeout plus PRE_PROMOTE_MARGIN_MS, `-failover-abort-pre-promote-failed`:
-//                      nothing was promoted, a switchover's fence is lifted (switchover.ts), and
+//                      nothing was promoted, a fence of ours is lifted (failover-run.ts), and
 //                      the failover ends like the other aborts (randomised back-off, then retry).
 // No hook when nothing moves (a reassert re-commits the current primary: fencing it would be
 // wrong). Only the leading agent runs it: it is part of this agent's failover run.
-import { masterSubject, slaveSubject } from "./out.js";
+import { abortFailover, setState } from "./failover-run.js";
 import type { Out } from "./out.js";
 import { nextId, sameAddress } from "./state.js";
 import type { FailoverRun, MasterState } from "./state.js";
-import { abortSwitchover } from "./switchover.js";
 import type { PrePromoteHook } from "./types.js";
 
 /**
@@ -56,9 +55,7 @@ export function startPrePromote(out: Out, master: MasterState, run: FailoverRun)
   const now = out.state.now_ms;
   const hook_id = nextId(out.state);
   run.pre_promote = { hook_id, deadline_ms: now + hook.timeout_ms + PRE_PROMOTE_MARGIN_MS, result: null };
-  run.state = "pre-promote";
-  run.state_since_ms = now;
-  out.event("+failover-state-pre-promote", master, slaveSubject(master, selected));
+  setState(out, master, run, "pre-promote");
   out.push({
     type: "run_pre_promote",
     hook_id,
@@ -94,7 +91,7 @@ export function onPrePromoteResult(
 
 export type PrePromoteProgress = "wait" | "promote" | "abort";
 
-/** Advances pre-promote. On "abort" the event is out (and a fence lifted); the caller ends the run. */
+/** Advances pre-promote. "abort": the failover was aborted (and a fence of ours lifted). */
 export function prePromoteStep(out: Out, master: MasterState, run: FailoverRun): PrePromoteProgress {
   const hook = run.pre_promote;
   if (hook === null) throw new Error("pre-promote without a hook run");
@@ -106,11 +103,9 @@ export function prePromoteStep(out: Out, master: MasterState, run: FailoverRun):
 }
 
 function abortPrePromote(out: Out, master: MasterState, run: FailoverRun, reason: string): "abort" {
-  if (run.fence !== null) {
-    // A switchover: the old primary is fenced and nothing was promoted; lift it as its aborts do.
-    return abortSwitchover(out, master, run, "-failover-abort-pre-promote-failed", [reason]);
-  }
-  out.event("-failover-abort-pre-promote-failed", master, masterSubject(master), [run.epoch, reason]);
+  // After a fence of ours nothing was promoted: the abort lifts it as the switchover's aborts do.
+  const lift_fence = run.fence !== null;
+  abortFailover(out, master, "-failover-abort-pre-promote-failed", [run.epoch, reason], lift_fence);
   return "abort";
 }
 

@@ -20,7 +20,7 @@
 // An unfence that got lost, or a fence whose leader crashed, is handled by reconcile.ts.
 import { sendNodeCommand } from "./commands.js";
 import { findLink, probeInfoNow } from "./detection.js";
-import { masterSubject, slaveSubject } from "./out.js";
+import { abortFailover, setState } from "./failover-run.js";
 import type { Out } from "./out.js";
 import { emitOldPrimaryFenced } from "./lease.js";
 import type { OldPrimaryFenced } from "./lease.js";
@@ -75,9 +75,7 @@ function enterFence(out: Out, master: MasterState, run: FailoverRun, mode: Switc
     acknowledged: false,
   };
   run.fence = fence;
-  run.state = "fence-old-primary";
-  run.state_since_ms = now;
-  out.event("+failover-state-fence-old-master", master, masterSubject(master), [run.epoch]);
+  setState(out, master, run, "fence-old-primary", [run.epoch]);
   sendFence(out, master, run, fence);
 }
 
@@ -174,9 +172,7 @@ export function startGateCatchup(out: Out, master: MasterState, run: FailoverRun
   const link = findLink(master, selected);
   if (link === null || !replicatesFrom(link, run.old_primary)) return false;
   if (caughtUp(master, run, fence.offset)) return false;
-  run.state = "wait-catchup";
-  run.state_since_ms = out.state.now_ms;
-  out.event("+failover-state-wait-catchup", master, slaveSubject(master, selected), [fence.offset]);
+  setState(out, master, run, "wait-catchup", [fence.offset]);
   probeInfoNow(out, master, link);
   return true;
 }
@@ -215,7 +211,7 @@ function pollCatchup(out: Out, master: MasterState, selected: Address): void {
 
 export type SwitchoverProgress = "wait" | "promote" | "abort";
 
-/** Advances fence-old-primary / wait-catchup. On "abort" the caller ends the failover. */
+/** Advances fence-old-primary / wait-catchup. "abort": the failover was aborted (it is over). */
 export function switchoverStep(out: Out, master: MasterState, run: FailoverRun): SwitchoverProgress {
   const fence = run.fence;
   const selected = run.selected;
@@ -239,9 +235,7 @@ export function switchoverStep(out: Out, master: MasterState, run: FailoverRun):
       if (now - fence.sent_ms >= retry_ms) sendFence(out, master, run, fence);
       return "wait";
     }
-    run.state = "wait-catchup";
-    run.state_since_ms = now;
-    out.event("+failover-state-wait-catchup", master, slaveSubject(master, selected), [fence.offset]);
+    setState(out, master, run, "wait-catchup", [fence.offset]);
     const link = findLink(master, selected);
     if (link !== null) probeInfoNow(out, master, link);
   }
@@ -265,28 +259,13 @@ function caughtUp(master: MasterState, run: FailoverRun, offset: number): boolea
   );
 }
 
-/**
- * Nothing was promoted: lift the fence with the same epoch (repeated by reconcile.ts if lost).
- * The caller ends the failover. `extra` follows the epoch in the event's payload.
- */
-export function abortSwitchover(
+/** Nothing was promoted: the abort lifts the fence with the same epoch (failover-run.ts). */
+function abortSwitchover(
   out: Out,
   master: MasterState,
   run: FailoverRun,
-  name:
-    | "-failover-abort-catchup-timeout"
-    | "-failover-abort-fence-failed"
-    | "-failover-abort-tilt"
-    | "-failover-abort-pre-promote-failed"
-    | "-failover-abort-lagging-slaves",
-  extra: readonly (string | number)[] = [],
+  name: "-failover-abort-catchup-timeout" | "-failover-abort-fence-failed",
 ): "abort" {
-  if (run.state === "send-slaveof-noone" || run.promote_command_id !== null) {
-    throw new Error("abortSwitchover after a promotion was sent");
-  }
-  out.event(name, master, masterSubject(master), [run.epoch, ...extra]);
-  sendNodeCommand(out, master, run.old_primary, run.epoch, { type: "unfence" }, "fix");
-  master.unfence = { epoch: run.epoch, report_seq: master.link.report_seq, attempts: 1 };
-  master.link.last_fix_ms = out.state.now_ms; // reconcile.ts repeats it only after a fix period
+  abortFailover(out, master, name, [run.epoch], true);
   return "abort";
 }

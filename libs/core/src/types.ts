@@ -5,6 +5,8 @@
 // Effects are ordered and the order is part of the contract (etcd/raft's Ready): a `persist`
 // effect must be durable before any `send` that follows it in the same batch is sent.
 
+import type { ErrorCode } from "@sentinel-plane/protocol";
+
 /** A Redis endpoint as operators write it (`10.91.4.20 6888`). */
 export interface Address {
   readonly host: string;
@@ -480,9 +482,20 @@ export type Effect =
       readonly type: "admin_reply";
       readonly request_id: number;
       readonly ok: boolean;
+      /** A refusal's first word in RESP (Sentinel's `ERR`, `INPROG`, `NOGOODSLAVE`, or our code). */
       readonly code?: string;
+      /** Sentinel's reply line (RESP), or the success text. */
       readonly message: string;
+      /** Set on every refusal (ok false): the registry code and detail REST reports. */
+      readonly error?: AdminError;
     };
+
+/** Why an admin command was refused, for REST: a code of libs/protocol's registry and its text. */
+export interface AdminError {
+  readonly code: ErrorCode;
+  /** The refusal without Sentinel's reply prefix (`No such master with that name`). */
+  readonly detail: string;
+}
 
 /** One operator-visible event: Sentinel's name and payload text, and the master it concerns. */
 export interface SentinelEvent {

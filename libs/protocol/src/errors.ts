@@ -59,6 +59,21 @@ export const ERRORS = {
   SP_ERR_NOT_PRIMARY: { status: 503, template: "%s is not the primary of any monitored master" },
   SP_ERR_NOT_HEALTHY_REPLICA: { status: 503, template: "%s is not a healthy replica: %s" },
   SP_ERR_NOT_READY: { status: 503, template: "not ready: %s" },
+  // The agent's own admin answers (its loop), before or instead of the core's; REST reports them
+  // as SP_ERR_OVERLOADED / SP_ERR_UNAVAILABLE, RESP prints them as they are.
+  SP_ERR_BUSY: { status: 503, template: "%s" },
+  SP_ERR_STOPPED: { status: 503, template: "%s" },
+  /** A service could not start (logged, exit code 2). */
+  SP_ERR_START_FAILED: { status: 500, template: "start failed: %s" },
+  // The vip-manager's VIP mechanics (services/vip-manager command.ts, vip_controller.ts).
+  SP_ERR_VIP_COMMAND_FAILED: { status: 500, template: "%s" },
+  SP_ERR_VIP_COMMAND_TIMEOUT: { status: 504, template: "%s" },
+  SP_ERR_VIP_SPAWN: { status: 500, template: "%s" },
+  SP_ERR_VIP_BAD_OUTPUT: { status: 502, template: "%s" },
+  SP_ERR_VIP_UNEXPECTED: { status: 500, template: "%s" },
+  // The test lab's network namespaces (libs/testkit netns).
+  SP_ERR_NETNS_COMMAND: { status: 500, template: "%s" },
+  SP_ERR_NETNS_TEARDOWN: { status: 500, template: "%s" },
   SP_ERR_TOPOLOGY_UNDER_REPLICATED: {
     status: 503,
     template: "topology bucket %s has %s replicas, %s configured, and cannot be raised: %s",

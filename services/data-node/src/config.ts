@@ -57,7 +57,7 @@ export const DataNodeConfigSchema = Type.Object(
     redis_config_path: Type.Optional(NonEmpty),
     /** supervise: start redis-server fenced, so a restarted old primary takes no write. */
     start_fenced: Type.Optional(Type.Boolean()),
-    /** supervise: restart a crashed redis-server (default true), see restart-policy.ts. */
+    /** supervise: restart a crashed redis-server (default true), see libs/core/src/data-node/restart-policy.ts. */
     restart_on_exit: Type.Optional(Type.Boolean()),
     /** The first delay after a crash; doubled after each one up to restart_backoff_max_ms. */
     restart_delay_ms: Type.Optional(PositiveMs),

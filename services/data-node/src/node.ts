@@ -69,7 +69,7 @@ import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { checkReinit, dataFiles } from "./reinit.js";
 import { Restarter } from "./restarter.js";
-import { shutdownPlan } from "./shutdown-plan.js";
+import { shutdownPlan } from "@sentinel-plane/core/data-node";
 import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 import { StrictMode } from "./strict-mode.js";

@@ -11,10 +11,14 @@ import type { Address } from "@sentinel-plane/core";
 import type { NodeStatusReport } from "@sentinel-plane/protocol";
 import type { Counters, Logger } from "@sentinel-plane/runtime";
 import type { Observation } from "./report.js";
-import { dataCheck, planRestart } from "./restart-plan.js";
-import type { RestartPlan } from "./restart-plan.js";
-import { assertPolicy, initialRestartState, stepRestart } from "./restart-policy.js";
-import type { RestartEffect, RestartPolicy, RestartState } from "./restart-policy.js";
+import {
+  assertPolicy,
+  dataCheck,
+  initialRestartState,
+  planRestart,
+  stepRestart,
+} from "@sentinel-plane/core/data-node";
+import type { RestartEffect, RestartPlan, RestartPolicy, RestartState } from "@sentinel-plane/core/data-node";
 
 export type RestartPhase = NonNullable<NodeStatusReport["restart"]>["state"];
 

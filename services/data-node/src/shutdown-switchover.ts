@@ -12,7 +12,7 @@ import {
 } from "@sentinel-plane/protocol";
 import { errorMessage } from "@sentinel-plane/runtime";
 import type { Counters, Logger, NatsConnection } from "@sentinel-plane/runtime";
-import { switchoverDone } from "./shutdown-plan.js";
+import { switchoverDone } from "@sentinel-plane/core/data-node";
 
 export interface ShutdownSwitchoverHost {
   readonly logger: Logger;

@@ -3,6 +3,7 @@
 // leaders of different epochs cannot both commit), and the latest record of each master as the
 // watch delivered it. Watching the bucket feeds `topology_observed` inputs to every agent.
 import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 import { applyOperatorChange } from "@sentinel-plane/core";
 import type { OperatorChange, TopologyRecord } from "@sentinel-plane/core";
 import type { TopologyHealth, TopologyRead, TopologyStore } from "@sentinel-plane/runtime";
@@ -10,6 +11,11 @@ import type { CommitOutcome, OperatorOutcome, TopologyStore as TopologyPort } fr
 
 /** Compare-and-set attempts of one operator change before it gives up (each re-reads the record). */
 const OPERATOR_ATTEMPTS_MAX = 5;
+
+/** An operator change refused: Sentinel's `ERR` line for RESP, the code and detail for REST. */
+function refusal(code: ErrorCode, detail: string): OperatorOutcome {
+  return { ok: false, code, message: `ERR ${detail}`, detail };
+}
 
 export interface KvTopologyOptions {
   /** A record in the bucket that does not decode (logged and counted by the caller). */
@@ -48,22 +54,17 @@ export class KvTopology implements TopologyPort {
     for (let attempt = 1; attempt <= OPERATOR_ATTEMPTS_MAX; attempt++) {
       const current = await this.read(master_name);
       if (current === null) {
-        return {
-          ok: false,
-          code: "SP_ERR_UNAVAILABLE",
-          message: `ERR the record of ${master_name} cannot be read`,
-        };
+        return refusal("SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
       }
       const changed = applyOperatorChange(current.record, change);
-      if (!changed.ok) return { ok: false, code: "SP_ERR_ADMIN_REFUSED", message: `ERR ${changed.reason}` };
+      if (!changed.ok) return refusal("SP_ERR_ADMIN_REFUSED", changed.reason);
       const outcome = await this.commit(changed.record, current.revision);
       if (outcome.ok) return { ok: true, record: changed.record, revision: outcome.revision };
     }
-    return {
-      ok: false,
-      code: "SP_ERR_UNAVAILABLE",
-      message: `ERR the record of ${master_name} kept changing: ${OPERATOR_ATTEMPTS_MAX} attempts failed`,
-    };
+    return refusal(
+      "SP_ERR_UNAVAILABLE",
+      `the record of ${master_name} kept changing: ${OPERATOR_ATTEMPTS_MAX} attempts failed`,
+    );
   }
 
   /**

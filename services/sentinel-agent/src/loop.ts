@@ -4,12 +4,30 @@
 import assert from "node:assert/strict";
 import { commandWanted, step } from "@sentinel-plane/core";
 import type { AdminCommand, AgentState, Effect, Input, Random } from "@sentinel-plane/core";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { AgentPorts } from "./ports.js";
 
-export interface AdminReply {
-  readonly ok: boolean;
-  readonly code?: string;
-  readonly message: string;
+/**
+ * The answer to an admin command. A refusal carries its registry code (REST maps it, by code, to
+ * problem+json), its text for RESP (`message`: Sentinel's reply line from the core, the loop's own
+ * text otherwise) and, when the message is such a line, the refusal without its prefix (`detail`).
+ */
+export type AdminReply =
+  | { readonly ok: true; readonly code?: undefined; readonly message: string }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly detail?: string };
+
+/** The loop's own refusal (not the core's): its message is the detail. */
+function refusal(code: ErrorCode, message: string): AdminReply {
+  return { ok: false, code, message };
+}
+
+/** The core's `admin_reply` as the waiting caller gets it. */
+export function adminReplyOf(effect: Extract<Effect, { type: "admin_reply" }>): AdminReply {
+  if (effect.ok) return { ok: true, message: effect.message };
+  const error = effect.error;
+  // The core codes every refusal (admin.ts fail, maintenance.ts refuse): a bug otherwise.
+  if (error === undefined) throw new Error(`admin refusal without a code: ${effect.message}`);
+  return { ok: false, code: error.code, message: effect.message, detail: error.detail };
 }
 
 export interface AgentLoopOptions {
@@ -95,27 +113,21 @@ export class AgentLoop {
   /** Submits an admin command and resolves with the core's `admin_reply`. */
   admin(command: AdminCommand): Promise<AdminReply> {
     if (this.#admin.size >= this.#options.admin_pending_max) {
-      return Promise.resolve({
-        ok: false,
-        code: "SP_ERR_BUSY",
-        message: "too many admin requests in flight",
-      });
+      return Promise.resolve(refusal("SP_ERR_BUSY", "too many admin requests in flight"));
     }
     const request_id = this.#admin_next_id++;
     return new Promise<AdminReply>((resolve) => {
       const timeout_ms = this.#options.admin_timeout_ms;
       const timer = setTimeout(() => {
         this.#admin_timeouts++;
-        this.#answer(request_id, {
-          ok: false,
-          code: "SP_ERR_TIMEOUT",
-          message: `admin ${command.type} timed out after ${timeout_ms} ms`,
-        });
+        this.#answer(
+          request_id,
+          refusal("SP_ERR_TIMEOUT", `admin ${command.type} timed out after ${timeout_ms} ms`),
+        );
       }, timeout_ms);
       this.#admin.set(request_id, { resolve, timer });
       const accepted = this.feed({ type: "admin", now_ms: this.#options.now_ms(), command, request_id });
-      if (!accepted)
-        this.#answer(request_id, { ok: false, code: "SP_ERR_BUSY", message: "agent input queue is full" });
+      if (!accepted) this.#answer(request_id, refusal("SP_ERR_BUSY", "agent input queue is full"));
     });
   }
 
@@ -139,7 +151,7 @@ export class AgentLoop {
     this.#wake = null;
     this.#queue.length = 0;
     for (const request_id of [...this.#admin.keys()])
-      this.#answer(request_id, { ok: false, code: "SP_ERR_STOPPED", message: "agent stopped" });
+      this.#answer(request_id, refusal("SP_ERR_STOPPED", "agent stopped"));
   }
 
   async #drain(): Promise<void> {
@@ -191,11 +203,13 @@ export class AgentLoop {
     this.#last_persist_error = error instanceof Error ? error.message : String(error);
     for (const effect of skipped) {
       if (effect.type !== "admin_reply") continue;
-      this.#answer(effect.request_id, {
-        ok: false,
-        code: "SP_ERR_STATE_PERSIST_FAILED",
-        message: `could not persist the agent state: ${this.#last_persist_error}`,
-      });
+      this.#answer(
+        effect.request_id,
+        refusal(
+          "SP_ERR_STATE_PERSIST_FAILED",
+          `could not persist the agent state: ${this.#last_persist_error}`,
+        ),
+      );
     }
   }
 
@@ -244,41 +258,10 @@ export class AgentLoop {
           });
         return;
       case "commit_topology":
-        void ports.topology.commit(effect.record, effect.expected_revision).then((outcome) => {
-          this.feed({
-            type: "commit_result",
-            now_ms: this.#options.now_ms(),
-            commit_id: effect.commit_id,
-            ok: outcome.ok,
-            ...(outcome.ok ? {} : outcome.current === undefined ? {} : { current: outcome.current }),
-          });
-          if (outcome.ok) {
-            this.feed({
-              type: "topology_observed",
-              now_ms: this.#options.now_ms(),
-              record: effect.record,
-              revision: outcome.revision,
-            });
-          }
-        });
+        this.#commitTopology(effect);
         return;
       case "commit_operator":
-        void ports.topology.commitOperator(effect.master_name, effect.change).then((outcome) => {
-          if (!outcome.ok) {
-            this.#answer(effect.request_id, { ok: false, code: outcome.code, message: outcome.message });
-            return;
-          }
-          // Observed first, so that the reply finds the change in the state (status, REST view).
-          this.feed({
-            type: "topology_observed",
-            now_ms: this.#options.now_ms(),
-            record: outcome.record,
-            revision: outcome.revision,
-          });
-          void this.whenIdle().then(() => {
-            this.#answer(effect.request_id, { ok: true, message: "OK" });
-          });
-        });
+        this.#commitOperator(effect);
         return;
       case "event":
         ports.events.emit(effect.event);
@@ -300,12 +283,55 @@ export class AgentLoop {
         return;
       case "admin_reply":
         // A propagated admin command has no local waiter; a timed-out one has none any more.
-        this.#answer(effect.request_id, {
-          ok: effect.ok,
-          message: effect.message,
-          ...(effect.code === undefined ? {} : { code: effect.code }),
-        });
+        this.#answer(effect.request_id, adminReplyOf(effect));
         return;
     }
+  }
+
+  /** The commit's outcome goes back as `commit_result`, then, once written, as the record observed. */
+  #commitTopology(effect: Extract<Effect, { type: "commit_topology" }>): void {
+    void this.#ports.topology.commit(effect.record, effect.expected_revision).then((outcome) => {
+      this.feed({
+        type: "commit_result",
+        now_ms: this.#options.now_ms(),
+        commit_id: effect.commit_id,
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : outcome.current === undefined ? {} : { current: outcome.current }),
+      });
+      if (outcome.ok) {
+        this.feed({
+          type: "topology_observed",
+          now_ms: this.#options.now_ms(),
+          record: effect.record,
+          revision: outcome.revision,
+        });
+      }
+    });
+  }
+
+  /** An operator change: written, observed, then answered (a refusal is answered at once). */
+  #commitOperator(effect: Extract<Effect, { type: "commit_operator" }>): void {
+    void this.#ports.topology.commitOperator(effect.master_name, effect.change).then((outcome) => {
+      if (!outcome.ok) {
+        const { code, message, detail } = outcome;
+        this.#answer(effect.request_id, {
+          ok: false,
+          code,
+          message,
+          ...(detail === undefined ? {} : { detail }),
+        });
+        return;
+      }
+      // Observed first, so that the reply finds the change in the state (status, REST view).
+      this.feed({
+        type: "topology_observed",
+        now_ms: this.#options.now_ms(),
+        record: outcome.record,
+        revision: outcome.revision,
+      });
+      void this.whenIdle().then(() => {
+        this.#answer(effect.request_id, { ok: true, message: "OK" });
+      });
+    });
   }
 }

@@ -14,6 +14,7 @@ import type {
   SentinelEvent,
   TopologyRecord,
 } from "@sentinel-plane/core";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 
 export interface PeerTransport {
   /** Fire-and-forget; loss is tolerated by the core (it re-sends what matters). */
@@ -49,7 +50,14 @@ export type CommitOutcome =
 
 export type OperatorOutcome =
   | { readonly ok: true; readonly record: TopologyRecord; readonly revision: number }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      /** The RESP reply line (`ERR ...`). */
+      readonly message: string;
+      /** The refusal without its `ERR ` (REST's problem detail); absent: the message. */
+      readonly detail?: string;
+    };
 
 export interface TopologyStore {
   /** Compare-and-set on `expected_revision` (0: the key must not exist yet). Never rejects. */

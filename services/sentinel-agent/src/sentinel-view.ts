@@ -1,7 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
-import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, isAnswering } from "@sentinel-plane/core";
+import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, FAILOVER_STATES, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
@@ -10,7 +10,6 @@ import type { SentinelConfig } from "./config/index.js";
 import type {
   AdminResult,
   EventListener,
-  FailoverStateName,
   InfoCacheView,
   InstanceFlag,
   IsMasterDownAnswer,
@@ -34,19 +33,6 @@ export interface ViewSources {
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
 }
-
-/** The core's failover states in Sentinel's vocabulary (ours fold into the nearest one). */
-const FAILOVER_STATE: Readonly<Record<string, FailoverStateName>> = {
-  "wait-start": "wait_start",
-  "select-slave": "select_slave",
-  "fence-old-primary": "select_slave",
-  "wait-catchup": "select_slave",
-  "pre-promote": "select_slave",
-  "send-slaveof-noone": "send_slaveof_noone",
-  "wait-promotion": "wait_promotion",
-  commit: "wait_promotion",
-  "reconf-slaves": "reconf_slaves",
-};
 
 function age(now_ms: number, at_ms: number | null): number {
   return at_ms === null || !Number.isFinite(at_ms) ? 0 : Math.max(0, Math.round(now_ms - at_ms));
@@ -83,7 +69,8 @@ export function masterViewOf(state: AgentState, master: MasterState, config: Sen
   if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
   if (master.failover !== null) flags.push("failover_in_progress");
   const file = config.masters.find((m) => m.name === master.name);
-  const failover_state = master.failover === null ? undefined : FAILOVER_STATE[master.failover.state];
+  // Sentinel's name of the state (the core's table: ours fold into the nearest of Sentinel's).
+  const failover_state = master.failover === null ? undefined : FAILOVER_STATES[master.failover.state].resp;
   return {
     ...instance(state, master, link, master.name),
     ip: master.address.host,
@@ -210,8 +197,8 @@ const LOOP_CODES: ReadonlySet<string> = new Set([
 
 function result(reply: AdminReply): AdminResult {
   if (reply.ok) return { ok: true };
-  const coded = reply.code !== undefined && LOOP_CODES.has(reply.code);
-  return { ok: false, error: coded ? `${reply.code ?? ""} ${reply.message}` : reply.message };
+  // The core's refusals are Sentinel's reply lines already; the loop's own get their code first.
+  return { ok: false, error: LOOP_CODES.has(reply.code) ? `${reply.code} ${reply.message}` : reply.message };
 }
 
 const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
@@ -236,11 +223,40 @@ const RUNTIME_PARAMS = [
 ] as const;
 type RuntimeParam = (typeof RUNTIME_PARAMS)[number];
 
+/** The agent's state as the views read it. */
+interface ViewContext {
+  readonly sources: ViewSources;
+  readonly state: () => AgentState;
+  readonly master: (name: string) => MasterState | undefined;
+  /** SENTINEL CONFIG SET's runtime parameters, as set since the start. */
+  readonly runtime_config: Map<RuntimeParam, string>;
+}
+
 export function createSentinelView(sources: ViewSources): SentinelView {
-  const { loop } = sources;
-  const runtime_config = new Map<RuntimeParam, string>();
-  const state = (): AgentState => loop.state;
-  const master = (name: string): MasterState | undefined => state().masters.get(name);
+  const state = (): AgentState => sources.loop.state;
+  const context: ViewContext = {
+    sources,
+    state,
+    master: (name) => state().masters.get(name),
+    runtime_config: new Map<RuntimeParam, string>(),
+  };
+  return {
+    ...instanceViews(context),
+    ...statusViews(context),
+    ...adminOperations(context),
+    ...protocolOperations(context),
+  };
+}
+
+/** Masters, replicas, agents and quorum, as SENTINEL MASTERS / REPLICAS / SENTINELS / CKQUORUM show them. */
+function instanceViews({
+  sources,
+  state,
+  master,
+}: ViewContext): Pick<
+  SentinelView,
+  "myid" | "masters" | "master" | "replicas" | "sentinels" | "masterAddress" | "ckquorum"
+> {
   return {
     myid: () => state().myid,
     masters: () => [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.config())),
@@ -270,6 +286,19 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         majority_reachable: usable >= Math.floor((m.agents.size + 1) / 2) + 1,
       };
     },
+  };
+}
+
+/** SENTINEL INFO-CACHE, PENDING-SCRIPTS, CONFIG GET, IS-MASTER-DOWN-BY-ADDR and the status fields. */
+function statusViews({
+  sources,
+  state,
+  runtime_config,
+}: ViewContext): Pick<
+  SentinelView,
+  "status" | "pendingScripts" | "infoCache" | "configGet" | "isMasterDownByAddr"
+> {
+  return {
     status: (): SentinelStatusView => {
       const s = state();
       const counters = sources.hooks.counters();
@@ -320,6 +349,16 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       const m = [...state().masters.values()].find((x) => x.address.host === ip && x.address.port === port);
       return Promise.resolve({ down: m?.link.sdown ?? false, leader: "*", leader_epoch: 0 });
     },
+  };
+}
+
+/** MONITOR, REMOVE, SET, RESET, FAILOVER and the operator's controls: through the loop, as every admin input. */
+function adminOperations({
+  sources,
+  state,
+}: ViewContext): Pick<SentinelView, "monitor" | "remove" | "set" | "reset" | "failover" | "operator"> {
+  const { loop } = sources;
+  return {
     monitor: async (name, ip, port, quorum) => {
       const defaults = [...state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
@@ -366,6 +405,15 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       }
       return { ok: true };
     },
+  };
+}
+
+/** FLUSHCONFIG, CONFIG SET, SIMULATE-FAILURE and the event subscription. */
+function protocolOperations({
+  sources,
+  runtime_config,
+}: ViewContext): Pick<SentinelView, "flushconfig" | "configSet" | "simulateFailure" | "subscribe"> {
+  return {
     flushconfig: async () => {
       try {
         await sources.flushConfig();

@@ -118,14 +118,14 @@ export class SwitchoverDesk {
         master: request.master_name,
         reason: request.reason,
         ok: outcome.ok,
-        ...(outcome.ok ? {} : { code: outcome.code ?? null, error: outcome.message }),
+        ...(outcome.ok ? {} : { code: outcome.code, error: outcome.message }),
       },
       `switchover requested by the data-node of the primary before its shutdown (${request.reason})`,
     );
     return this.reply(
       outcome.ok
         ? { ok: true, message: outcome.message }
-        : { ok: false, code: outcome.code ?? "SP_ERR_ADMIN_REFUSED", message: outcome.message },
+        : { ok: false, code: outcome.code, message: outcome.message },
     );
   }
 

@@ -7,6 +7,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { FAILOVER_ENDS } from "@sentinel-plane/core";
 import type { SentinelEvent } from "@sentinel-plane/core";
 import { FailoverTelemetry } from "./telemetry.js";
 
@@ -68,4 +69,24 @@ void test("an aborted election ends the trace with its reason; events of other m
   const roots = exporter.getFinishedSpans().filter((s) => s.name === "failover");
   assert.equal(roots.length, 1);
   assert.equal(roots[0]?.attributes["sp.outcome"], "not-elected");
+});
+
+void test("every ending of the core's table closes the trace with its outcome, lagging-slaves included", () => {
+  for (const [name, end] of Object.entries(FAILOVER_ENDS)) {
+    exporter.reset();
+    const telemetry = new FailoverTelemetry(() => 0);
+    telemetry.observe(event("+try-failover"));
+    telemetry.observe(event("+elected-leader"));
+    telemetry.observe(event("+failover-state-fence-old-master"));
+    telemetry.observe(event(name));
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((s) => s.name === "failover");
+    assert.equal(root?.attributes["sp.outcome"], end.outcome, name);
+    assert.deepEqual(
+      spans.filter((s) => s !== root).map((s) => s.name),
+      ["elected", "fence-old-master"],
+      name,
+    );
+  }
+  assert.ok(Object.hasOwn(FAILOVER_ENDS, "-failover-abort-lagging-slaves"));
 });

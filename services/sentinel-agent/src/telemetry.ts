@@ -5,7 +5,12 @@
 // operator-metrics.ts): one system, one set of names and units.
 import { SpanStatusCode, trace, context } from "@opentelemetry/api";
 import type { Span } from "@opentelemetry/api";
-import { EVENTS } from "@sentinel-plane/core";
+import {
+  FAILOVER_OUTCOME_SUPERSEDED,
+  FAILOVER_STATES,
+  failoverEndOf,
+  failoverStateEntered,
+} from "@sentinel-plane/core";
 import type { SentinelEvent } from "@sentinel-plane/core";
 
 const tracer = trace.getTracer("sentinel-plane/sentinel-agent");
@@ -17,18 +22,14 @@ interface OpenFailover {
 }
 
 /**
- * Events ending a failover, and the outcome label they record: the two ends, and every
- * `-failover-abort-*` of the core's events table (derived, so a new abort reason is never missed).
+ * The child span an event opens: a state's entry event (the core's table of states, so a new state
+ * is never missed), or `elected` for `+elected-leader` (the win, between wait-start and select-slave).
  */
-export const ENDINGS: Readonly<Record<string, string>> = {
-  "+failover-end": "end",
-  "+failover-end-for-timeout": "timeout",
-  ...Object.fromEntries(
-    Object.keys(EVENTS)
-      .filter((name) => name.startsWith("-failover-abort-"))
-      .map((name) => [name, name.slice("-failover-abort-".length)]),
-  ),
-};
+function spanOf(name: string): string | null {
+  if (name === "+elected-leader") return "elected";
+  const state = failoverStateEntered(name);
+  return state === null ? null : FAILOVER_STATES[state].span;
+}
 
 export class FailoverTelemetry {
   readonly #open = new Map<string, OpenFailover>();
@@ -42,7 +43,7 @@ export class FailoverTelemetry {
     const master = event.master_name;
     if (master === null) return;
     if (event.name === "+try-failover") {
-      this.#finish(master, "superseded");
+      this.#finish(master, FAILOVER_OUTCOME_SUPERSEDED);
       // root: a failover is its own trace, even when a REST request (its own span) started it.
       const root = tracer.startSpan("failover", {
         root: true,
@@ -54,18 +55,19 @@ export class FailoverTelemetry {
     const open = this.#open.get(master);
     if (open === undefined) return;
     open.root.addEvent(event.name, { "sp.payload": event.text });
-    if (event.name.startsWith("+failover-state-") || event.name === "+elected-leader") {
+    const span = spanOf(event.name);
+    if (span !== null) {
       open.state?.end();
-      const name = event.name === "+elected-leader" ? "elected" : event.name.slice("+failover-state-".length);
       open.state = tracer.startSpan(
-        name,
+        span,
         { attributes: { "sp.epoch": event.epoch } },
         trace.setSpan(context.active(), open.root),
       );
       return;
     }
-    const outcome = ENDINGS[event.name];
-    if (outcome !== undefined) this.#finish(master, outcome);
+    // Every ending of the core's table (its two ends and every abort) closes the trace.
+    const end = failoverEndOf(event.name);
+    if (end !== null) this.#finish(master, end.outcome);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The data-node's safety rules, pure (time passed in): the epoch check, the fence marker, the
-// self-fence rules and the write lease (docs/adr/0001-write-lease.md). The data-node service
-// carries them out; the simulator (libs/testkit sim) drives the same functions.
+// self-fence rules, the write lease (docs/adr/0001-write-lease.md), and its restart rules (when to
+// restart a crashed server, how to bring it back, what a shutdown must do first). The data-node
+// service carries them out; the simulator (libs/testkit sim) drives the same functions.
 export { checkEpoch } from "./epoch.js";
 export type { AcceptedEpoch, EpochDecision } from "./epoch.js";
 export { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
@@ -32,3 +33,15 @@ export {
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, WriteLease } from "./write-lease.js";
+export { assertPolicy, initialRestartState, stepRestart } from "./restart-policy.js";
+export type {
+  RestartEffect,
+  RestartInput,
+  RestartPolicy,
+  RestartState,
+  RestartStep,
+} from "./restart-policy.js";
+export { dataCheck, planRestart } from "./restart-plan.js";
+export type { DataCheck, DataCheckInput, RestartPlan, RestartPlanInput } from "./restart-plan.js";
+export { shutdownPlan, switchoverDone } from "./shutdown-plan.js";
+export type { ShutdownPlan, ShutdownPlanInput } from "./shutdown-plan.js";

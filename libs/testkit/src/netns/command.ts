@@ -1,5 +1,6 @@
 // Runs one command with an argv and a hard timeout; the exit status is data, not an exception.
 import { execFile } from "node:child_process";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 
 export interface CommandResult {
   readonly argv: readonly string[];
@@ -10,7 +11,8 @@ export interface CommandResult {
   readonly timed_out: boolean;
 }
 
-export type NetnsErrorCode = "SP_ERR_NETNS_COMMAND" | "SP_ERR_NETNS_TEARDOWN";
+/** The registry's (libs/protocol errors.ts) codes of the namespace lab. */
+export type NetnsErrorCode = Extract<ErrorCode, `SP_ERR_NETNS_${string}`>;
 
 export class NetnsError extends Error {
   constructor(

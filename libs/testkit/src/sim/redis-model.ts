@@ -210,7 +210,8 @@ export function applyCommand(
   if (node.process !== "running") {
     return {
       applied: false,
-      result: { ok: false, code: "SP_ERR_REDIS_DOWN", message: "redis not answering" },
+      // The data-node's code when its server does not answer (services/data-node redis-control.ts).
+      result: { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: "redis not answering" },
     };
   }
   if (command.type === "promote") {

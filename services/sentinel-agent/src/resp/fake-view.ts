@@ -2,7 +2,7 @@
 // plain data the test edits, admin operations are recorded and answer what the test set up,
 // events are published by `emit`. Its behaviour follows Sentinel's where it is cheap to do so
 // (MONITOR adds a master, REMOVE deletes it, SET changes settings), so round trips can be tested.
-import { globMatch } from "./glob.js";
+import { globMatch } from "@sentinel-plane/core";
 import type {
   AdminResult,
   EventListener,

@@ -2,5 +2,4 @@
 export { RespServer, RESP_LIMITS_DEFAULT } from "./server.js";
 export type { RespLimits, RespServerOptions } from "./server.js";
 export type { CloseReason } from "./connection.js";
-export { globMatch } from "./glob.js";
 export type * from "./view.js";

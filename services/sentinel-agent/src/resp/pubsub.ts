@@ -1,7 +1,7 @@
 // Channel and pattern subscriptions of the RESP port's clients, and fan-out of the view's events
 // to them (`message` / `pmessage`, Redis's pub/sub replies). Delivery never blocks: each
 // subscriber's `deliver` enforces its own output buffer bound (see connection.ts).
-import { globMatch } from "./glob.js";
+import { globMatch } from "@sentinel-plane/core";
 import type { Reply } from "./reply.js";
 import { bulk } from "./reply.js";
 import type { SentinelPubSubEvent } from "./view.js";

@@ -2,7 +2,7 @@
 // the SentinelView. Dispatch (dispatch.ts) has already checked the subcommand exists and its
 // arity; here are the per-subcommand rules and error texts.
 import { masterNameProblem } from "@sentinel-plane/protocol";
-import { globMatch } from "./glob.js";
+import { globMatch } from "@sentinel-plane/core";
 import { masterReply, replicaReply, sentinelPeerReply } from "./instance-reply.js";
 import { parseStrictInteger } from "./request-parser.js";
 import type { Reply } from "./reply.js";

@@ -4,6 +4,7 @@
 // agent's from the EventHub, the others' from NATS), so any agent can answer. Times are this
 // agent's wall clock at receipt: events carry their emitter's monotonic clock, which is not
 // comparable across processes. Bounded: `failovers_max` records, `events_max` events each.
+import { FAILOVER_OUTCOME_SUPERSEDED, failoverEndOf } from "@sentinel-plane/core";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import { parseHostPort } from "./address.js";
 import type { Failover } from "./schemas.js";
@@ -19,14 +20,6 @@ interface Record_ {
   readonly value: {
     -readonly [K in keyof Failover]: Failover[K];
   };
-}
-
-/** Events that end a failover, with the outcome they record. */
-function outcomeOf(name: string): string | null {
-  if (name === "+failover-end") return "end";
-  if (name === "+failover-end-for-timeout") return "end-for-timeout";
-  if (name.startsWith("-failover-abort-")) return name.slice("-failover-abort-".length);
-  return null;
 }
 
 /** `master <name> <ip> <port>` (Sentinel's subject) -> the address. */
@@ -59,7 +52,7 @@ export class FailoverHistory {
     const key = `${event.agent} ${master}`;
     const now = this.#options.wall_ms();
     if (event.name === "+try-failover") {
-      this.#end(key, "superseded", now);
+      this.#end(key, FAILOVER_OUTCOME_SUPERSEDED, now);
       this.#start(key, event, now);
       return;
     }
@@ -73,8 +66,9 @@ export class FailoverHistory {
       const parts = event.text.split(" ");
       record.value.to = parseHostPort(`${parts[3] ?? ""}:${parts[4] ?? ""}`);
     }
-    const outcome = outcomeOf(event.name);
-    if (outcome !== null) this.#end(key, outcome, now);
+    // The endings and their outcomes are the core's table (FAILOVER_ENDS).
+    const end = failoverEndOf(event.name);
+    if (end !== null) this.#end(key, end.outcome, now);
   }
 
   /** Newest first; `master` filters. */

@@ -3,7 +3,7 @@
 // ODOWN transitions, every event by name), from the probe hook the service calls, from request
 // timings, and from the core's state at scrape time. Label values are bounded: event names come
 // from the core's table, anything else folds into "other".
-import { EVENTS } from "@sentinel-plane/core";
+import { EVENTS, failoverOutcomeCompleted } from "@sentinel-plane/core";
 import type { AgentState } from "@sentinel-plane/core";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -109,7 +109,7 @@ export class RestMetrics {
 
   /** A failover ended (from the history: any agent's). A completed one counted on +switch-master. */
   observeFailover(failover: Failover): void {
-    const completed = failover.outcome === "end" || failover.outcome === "end-for-timeout";
+    const completed = failoverOutcomeCompleted(failover.outcome);
     if (!completed) this.#failovers.inc({ master: failover.master, outcome: failover.outcome });
     if (failover.duration_ms === null) return;
     this.#failover_duration.observe({ outcome: failover.outcome }, failover.duration_ms / 1000);

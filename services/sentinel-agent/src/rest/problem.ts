@@ -1,8 +1,9 @@
 // RFC 9457 problem details for every 4xx/5xx: our coded errors (the protocol's registry), the
-// core's admin refusals (Sentinel's `ERR`/`INPROG`/`NOGOODSLAVE` replies) and fastify's own errors
-// (validation, 404, malformed JSON, body too large, wrong content type) all become
-// `{type, title, status, detail, code}` with a stable SP_ERR_* code.
-import { ERRORS, isSpError, spError, SpError } from "@sentinel-plane/protocol";
+// core's admin refusals (each carries its registry code beside Sentinel's reply line) and
+// fastify's own errors (validation, 404, malformed JSON, body too large, wrong content type) all
+// become `{type, title, status, detail, code}` with a stable SP_ERR_* code.
+import { isSpError, spError } from "@sentinel-plane/protocol";
+import type { SpError } from "@sentinel-plane/protocol";
 import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { AdminReply } from "../loop.js";
@@ -112,29 +113,19 @@ export function problemFromError(error: unknown, request: FastifyRequest, body_l
 }
 
 /**
- * The core answers admin commands with Sentinel's error lines (`ERR No such master with that
- * name`, `INPROG ...`, `NOGOODSLAVE ...`) and the loop with SP_ERR_BUSY/SP_ERR_STOPPED. Maps them
- * to registry errors; returns null for success.
+ * Admin refusals whose problem is not `code` with the refusal's detail: those about the master name
+ * it, and the loop's own BUSY and STOPPED are the API's OVERLOADED and UNAVAILABLE.
  */
+const ADMIN_PROBLEMS: Partial<Readonly<Record<ErrorCode, (master_name: string) => SpError>>> = {
+  SP_ERR_UNKNOWN_MASTER: (master_name) => spError("SP_ERR_UNKNOWN_MASTER", [master_name]),
+  SP_ERR_MASTER_EXISTS: (master_name) => spError("SP_ERR_MASTER_EXISTS", [master_name]),
+  SP_ERR_FAILOVER_IN_PROGRESS: (master_name) => spError("SP_ERR_FAILOVER_IN_PROGRESS", [master_name]),
+  SP_ERR_BUSY: () => spError("SP_ERR_OVERLOADED", ["admin requests"]),
+  SP_ERR_STOPPED: () => spError("SP_ERR_UNAVAILABLE", ["the agent is stopping"]),
+};
+
+/** Maps an admin reply to a registry error by its code (the core's or the loop's); null for success. */
 export function adminError(reply: AdminReply, master_name: string): SpError | null {
   if (reply.ok) return null;
-  const text = reply.message.replace(/^(ERR|INPROG|NOGOODSLAVE)\s+/, "");
-  switch (reply.code) {
-    case "INPROG":
-      return spError("SP_ERR_FAILOVER_IN_PROGRESS", [master_name]);
-    case "NOGOODSLAVE":
-      return spError("SP_ERR_NO_GOOD_REPLICA", [text]);
-    case "SP_ERR_BUSY":
-      return spError("SP_ERR_OVERLOADED", ["admin requests"]);
-    case "SP_ERR_STOPPED":
-      return spError("SP_ERR_UNAVAILABLE", ["the agent is stopping"]);
-    default:
-      break;
-  }
-  if (/no such master/i.test(text)) return spError("SP_ERR_UNKNOWN_MASTER", [master_name]);
-  if (/duplicated? master/i.test(text)) return spError("SP_ERR_MASTER_EXISTS", [master_name]);
-  if (reply.code !== undefined && reply.code !== "ERR" && Object.hasOwn(ERRORS, reply.code)) {
-    return new SpError(reply.code as ErrorCode, [text]);
-  }
-  return spError("SP_ERR_ADMIN_REFUSED", [text]);
+  return ADMIN_PROBLEMS[reply.code]?.(master_name) ?? spError(reply.code, [reply.detail ?? reply.message]);
 }

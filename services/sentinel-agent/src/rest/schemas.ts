@@ -4,7 +4,7 @@
 // core (units last); bodies refuse unknown fields (additionalProperties: false).
 import { Type } from "typebox";
 import type { Static, TSchema } from "typebox";
-import { PROMOTION_LAG_MAX } from "@sentinel-plane/core";
+import { FAILOVER_ENDS, FAILOVER_OUTCOME_SUPERSEDED, PROMOTION_LAG_MAX } from "@sentinel-plane/core";
 
 const MS_MAX = 2_147_483_647; // sentinel.conf keeps times in a C int
 
@@ -188,6 +188,11 @@ export const FailoverEventSchema = Type.Object(
   { title: "FailoverEvent" },
 );
 
+/** The outcomes of the aborts, in the table's order. */
+const ABORT_OUTCOMES = Object.entries(FAILOVER_ENDS)
+  .filter(([, end]) => !end.completed)
+  .map(([, end]) => end.outcome);
+
 export const FailoverSchema = Type.Object(
   {
     master: Type.String(),
@@ -197,9 +202,11 @@ export const FailoverSchema = Type.Object(
     ended_at_ms: Nullable(Type.Integer()),
     duration_ms: Nullable(Type.Integer({ minimum: 0 })),
     outcome: Type.String({
+      // The core's table of endings (FAILOVER_ENDS): a new abort reason is listed here by itself.
       description:
-        "in-progress, end, end-for-timeout, superseded, or the abort reason (not-elected, no-good-slave, " +
-        "catchup-timeout, fence-failed, tilt, slave-timeout, commit-conflict, commit-timeout).",
+        `in-progress, ${FAILOVER_ENDS["+failover-end"].outcome}, ` +
+        `${FAILOVER_ENDS["+failover-end-for-timeout"].outcome}, ${FAILOVER_OUTCOME_SUPERSEDED}, or the ` +
+        `abort reason (${ABORT_OUTCOMES.join(", ")}).`,
     }),
     from: Nullable(AddressSchema),
     to: Nullable(AddressSchema),

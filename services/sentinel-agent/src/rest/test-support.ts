@@ -4,6 +4,7 @@
 import { initAgent, step } from "@sentinel-plane/core";
 import type { AdminCommand, AgentState, AgentTiming, PersistedState } from "@sentinel-plane/core";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
+import { adminReplyOf } from "../loop.js";
 import type { AdminReply } from "../loop.js";
 import { buildRestApp } from "./app.js";
 import type { RestApp } from "./app.js";
@@ -130,11 +131,7 @@ export async function fixture(
     state = output.state;
     const reply = output.effects.find((e) => e.type === "admin_reply");
     if (reply?.type !== "admin_reply") throw new Error("no admin_reply");
-    return Promise.resolve({
-      ok: reply.ok,
-      message: reply.message,
-      ...(reply.code === undefined ? {} : { code: reply.code }),
-    });
+    return Promise.resolve(adminReplyOf(reply));
   };
   const events = new FakeEvents();
   const history = new FailoverHistory({ failovers_max: 10, events_max: 50, wall_ms: () => Date.now() });

@@ -3,7 +3,7 @@
 // health-check answers for load balancers.
 import { addressKeyOf } from "./address.js";
 import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
-import { isAnswering, operatorView } from "@sentinel-plane/core";
+import { FAILOVER_STATES, isAnswering, operatorView } from "@sentinel-plane/core";
 import type { AgentEntry, Master, Replica } from "./schemas.js";
 import type { VoteBook } from "./votes.js";
 
@@ -30,7 +30,7 @@ export function masterOf(state: AgentState, master: MasterState): Master {
       run === null
         ? null
         : {
-            state: run.state,
+            state: FAILOVER_STATES[run.state].api,
             epoch: run.epoch,
             kind: run.kind,
             target: run.target === null ? null : { host: run.target.host, port: run.target.port },

@@ -37,6 +37,17 @@ const MONITOR_DEFAULTS = {
 } as const;
 const ELECTION_TIMEOUT_MS_DEFAULT = 250;
 
+type App = Parameters<FastifyPluginAsyncTypebox<{ deps: RestDeps }>>[0];
+
+/** What every change route uses: the deps, the admin round trip, and the master's view. */
+interface Changes {
+  readonly deps: RestDeps;
+  /** Runs an admin command through the loop; a refusal is thrown as its problem. */
+  readonly run: (name: string, command: AdminCommand) => Promise<AdminReply>;
+  /** The master's REST view, or SP_ERR_UNKNOWN_MASTER thrown. */
+  readonly current: (name: string) => ReturnType<typeof masterOf>;
+}
+
 export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
   const run = async (name: string, command: AdminCommand): Promise<AdminReply> => {
     const timeout_ms = deps.limits.admin_timeout_ms;
@@ -53,7 +64,17 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
     if (master === undefined) throw spError("SP_ERR_UNKNOWN_MASTER", [name]);
     return masterOf(state, master);
   };
+  const changes: Changes = { deps, run, current };
+  monitorRoute(app, changes);
+  setRoute(app, changes);
+  removeRoute(app, changes);
+  resetRoute(app, changes);
+  failoverRoute(app, changes);
+  switchoverRoute(app, changes);
+  return Promise.resolve();
+};
 
+function monitorRoute(app: App, { deps, run, current }: Changes): void {
   app.put(
     "/v1/masters/:name",
     {
@@ -88,7 +109,9 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return reply.code(201).send(current(name));
     },
   );
+}
 
+function setRoute(app: App, { run, current }: Changes): void {
   app.patch(
     "/v1/masters/:name",
     {
@@ -112,7 +135,9 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return current(name);
     },
   );
+}
 
+function removeRoute(app: App, { run }: Changes): void {
   app.delete(
     "/v1/masters/:name",
     {
@@ -130,7 +155,9 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return { ok: true as const };
     },
   );
+}
 
+function resetRoute(app: App, { deps, run, current }: Changes): void {
   app.post(
     "/v1/masters/:name/reset",
     {
@@ -146,7 +173,7 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
     async (request) => {
       const { name } = request.params;
       current(name); // RESET takes a pattern; this API names one master, which must exist
-      // A name with glob characters (`*`, `?`) must not reset other masters too.
+      // A name with glob characters (`*`, `?`, `[...]`, `\`) must not reset other masters too.
       const others = [...deps.state().masters.keys()].filter((m) => m !== name && globMatch(name, m));
       if (others.length > 0) {
         throw spError("SP_ERR_ADMIN_REFUSED", [
@@ -157,7 +184,9 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return { ok: true as const, reset: Number(reply.message) || 0 };
     },
   );
+}
 
+function failoverRoute(app: App, { run, current }: Changes): void {
   app.post(
     "/v1/masters/:name/failover",
     {
@@ -187,7 +216,9 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return reply.code(202).send({ accepted: true as const });
     },
   );
+}
 
+function switchoverRoute(app: App, { deps, run }: Changes): void {
   app.post(
     "/v1/masters/:name/switchover",
     {
@@ -230,6 +261,4 @@ export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return reply.code(202).send({ accepted: true as const });
     },
   );
-
-  return Promise.resolve();
-};
+}

@@ -3,7 +3,7 @@
 // Patroni does the like on `systemctl stop patroni` (a primary hands over before postgres
 // stops); Redis Sentinel has nothing, so stopping a primary costs an outage of down-after plus
 // the failover, and every write acknowledged since the last replicated offset.
-import type { Address } from "@sentinel-plane/core";
+import type { Address } from "../types.js";
 
 export interface ShutdownPlanInput {
   /** supervise mode: the data-node stops redis-server (attach: it is not ours to stop). */

@@ -9,7 +9,7 @@
 //   - no topology known, it was a replica         -> start as configured (CONFIG REWRITE kept its role)
 // Every restart is fenced (`--min-replicas-to-write` marker): the agents lift the fence of the
 // committed primary (reconcile.ts), a replica's fence is harmless.
-import type { Address } from "@sentinel-plane/core";
+import type { Address } from "../types.js";
 
 export interface RestartPlanInput {
   readonly self: Address;

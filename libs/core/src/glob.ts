@@ -1,6 +1,7 @@
-// Redis's glob matching (util.c stringmatchlen): `*`, `?`, `[abc]`, `[^a-z]`, `\x` escapes.
-// Used by PSUBSCRIBE, SENTINEL CONFIG GET and (in the agent) SENTINEL RESET. Iterative with
-// backtracking on the last `*` only, so the cost is bounded by pattern x subject length.
+// Redis's glob matching (util.c stringmatchlen): `*`, `?`, `[abc]`, `[^a-z]`, `\x` escapes. The
+// one matcher of the project: SENTINEL RESET (admin.ts), the REST reset's name check, and the
+// Sentinel protocol's PSUBSCRIBE and SENTINEL CONFIG GET. Iterative with backtracking on the last
+// `*` only, so the cost is bounded by pattern x subject length.
 
 function lower(c: string, nocase: boolean): string {
   return nocase ? c.toLowerCase() : c;
@@ -35,6 +36,7 @@ function matchClass(pattern: string, p: number, ch: string, nocase: boolean): [b
   return [not ? !match : match, p + 1];
 }
 
+/** Whether `subject` matches `pattern` by Redis's rules (`nocase`: as Redis's case-insensitive match). */
 export function globMatch(pattern: string, subject: string, nocase = false): boolean {
   let p = 0;
   let s = 0;
