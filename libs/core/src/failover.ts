@@ -206,7 +206,20 @@ export function failoverStep(out: Out, master: MasterState): void {
   }
 }
 
+/**
+ * A node promoted by an older, concurrent failover may hold a promote-lease (lease.ts): nothing is
+ * fenced or promoted before it has certainly run out. Null deadline (one leader, the common
+ * case): no wait.
+ */
+function awaitPromoteLeases(out: Out, run: FailoverRun): boolean {
+  const deadline_ms = run.promote_leases_expired_by_ms;
+  if (deadline_ms === null || out.state.now_ms >= deadline_ms) return false;
+  out.push({ type: "wake", after_ms: deadline_ms - out.state.now_ms });
+  return true;
+}
+
 function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void {
+  if (awaitPromoteLeases(out, run)) return;
   let target: Address;
   if (run.kind === "reassert") {
     target = master.address;
