@@ -114,8 +114,7 @@ export function createMaster(
     vote_ms: now_ms,
     last_grant_ms: null,
     config_epoch_learned_ms: now_ms,
-    // Grants given before a restart are forgotten: count one to an unknown node now (lease.ts).
-    promote_grant: { address: null, epoch: Number.MAX_SAFE_INTEGER, granted_ms: now_ms },
+    promote_grant: null,
     link: newLink(address, now_ms),
     replicas: new Map(),
     agents: new Map(),

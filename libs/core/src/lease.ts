@@ -21,8 +21,8 @@
 // was elected by a majority that shares an agent with any majority that granted the node of E a
 // lease: that agent granted before its vote (reported, so the leader waits until that lease has
 // certainly run out before it promotes anyone, whatever else its gate saw) or refused after it (no
-// majority). A voter that restarted does not remember its grants: its restart counts as one, to
-// an unknown node. In a failover with one leader no voter granted such a lease (none was
+// majority). Grants are not persisted: they go only to epochs the agent heard of (current epoch),
+// and a restart with a current epoch newer than the config epoch counts as one, to an unknown node. In a failover with one leader no voter granted such a lease (none was
 // promoted), so the wait costs nothing there; it only binds after a concurrent failover.
 // Conversely, while a promote-lease it granted to another node may hold, an agent refuses its
 // config epoch's primary a lease: the older primary stays fenced while the node promoted at E
@@ -82,7 +82,10 @@ export function leaseRefusal(
 ): LeaseRefusal | null {
   if (state.tilt) return "tilt";
   if (isPromoteRequest(master, request)) {
-    // A promote-lease: no vote of ours for a newer epoch, which a newer leader may be using.
+    // A promote-lease: at an epoch we heard of (a restart counts such grants as one while the
+    // current epoch is ahead of the config: agent.ts), and no vote of ours for a newer epoch,
+    // which a newer leader may be using.
+    if (request.epoch > state.current_epoch) return "epoch-ahead";
     return master.leader_epoch > request.epoch ? "newer-vote" : null;
   }
   if (!sameAddress(request.address, master.address)) return "not-primary";
@@ -97,32 +100,26 @@ export function leaseRefusal(
 }
 
 /**
- * Our latest promote-lease that may still hold, as a grant: at an epoch newer than the config
+ * When we granted our latest promote-lease that may still hold: at an epoch newer than the config
  * epoch (once a newer config is committed, its leader waited that lease out), not to `excluded`
- * (the old primary of a failover: its gate covers it), granted at most leaseHoldMs ago when
- * `fresh` (for the vote reply the leader applies the bound itself). Null: none.
+ * (the old primary of a failover: its gate covers it), at most leaseHoldMs ago. Null: none.
  */
-function pendingPromoteGrant(
-  state: AgentState,
-  master: MasterState,
-  excluded: Address,
-  fresh: boolean,
-): number | null {
+function pendingPromoteGrant(state: AgentState, master: MasterState, excluded: Address): number | null {
   const grant = master.promote_grant;
   if (grant === null || grant.epoch <= master.config_epoch) return null;
   if (grant.address !== null && sameAddress(grant.address, excluded)) return null;
-  if (fresh && state.now_ms - grant.granted_ms >= leaseHoldMs(master.settings)) return null;
+  if (state.now_ms - grant.granted_ms >= leaseHoldMs(master.settings)) return null;
   return grant.granted_ms;
 }
 
 /** A promote-lease we granted another node may hold: our primary gets none meanwhile. */
 export function promoteGrantHolds(state: AgentState, master: MasterState): boolean {
-  return pendingPromoteGrant(state, master, master.address, true) !== null;
+  return pendingPromoteGrant(state, master, master.address) !== null;
 }
 
 /** What a vote reply carries: how long ago we last granted a promote-lease (lease.ts header). */
 export function promoteGrantAgeMs(state: AgentState, master: MasterState, old_primary: Address): number | null {
-  const granted_ms = pendingPromoteGrant(state, master, old_primary, false);
+  const granted_ms = pendingPromoteGrant(state, master, old_primary);
   return granted_ms === null ? null : Math.max(0, Math.floor(state.now_ms - granted_ms));
 }
 
@@ -227,7 +224,7 @@ export function armLeaseDeadline(state: AgentState, master: MasterState, run: Fa
  * gate saw: such a lease went to a node the gate does not fence (lease.ts header).
  */
 export function armPromoteLeaseWait(state: AgentState, master: MasterState, run: FailoverRun): void {
-  const own = pendingPromoteGrant(state, master, run.old_primary, false);
+  const own = pendingPromoteGrant(state, master, run.old_primary);
   if (own === null) run.promote_grants.delete(state.myid);
   else run.promote_grants.set(state.myid, own);
   let latest: number | null = null;

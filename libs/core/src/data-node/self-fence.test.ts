@@ -6,6 +6,7 @@ import {
   hangFence,
   leaseFence,
   unfenceWaitsForLease,
+  unknownServerLeaseFence,
   writableMaster,
 } from "./self-fence.js";
 import type { SelfFenceInputs, ServerView } from "./self-fence.js";
@@ -46,6 +47,7 @@ void test("committed_epoch fires for another primary at a newer or equal epoch",
   assert.deepEqual(decideSelfFence(newer), {
     fence: true,
     reason: "committed_epoch",
+    queue: false,
     raise_epoch_to: 4,
     detail: "committed config epoch 4 names 10.0.0.2:6380 as primary (accepted epoch 3)",
   });
@@ -74,6 +76,7 @@ void test("hang fires once a probe to a writable master waited longer than hang_
   assert.deepEqual(decideSelfFence(hung), {
     fence: true,
     reason: "hang",
+    queue: true,
     raise_epoch_to: null,
     detail: "writable master has not answered for 600 ms (hang_fence_after_ms 500)",
   });
@@ -95,11 +98,45 @@ void test("lease fires when the write lease ran out", () => {
   assert.deepEqual(decideSelfFence(cut), {
     fence: true,
     reason: "lease",
+    queue: false,
     raise_epoch_to: null,
     detail: "write lease expired 1000 ms ago (no majority of agents granted it; lease_ms 500)",
   });
   assert.equal(leaseFence({ ...cut, lease_until_ms: 10_001 }), false, "still held");
   assert.equal(leaseFence({ ...cut, lease_until_ms: 10_000 }), true, "runs out at its end");
+});
+
+void test("adoption: no lease received since the start fences a running master at once (no grace)", () => {
+  // A restarted data-node adopts a writable master: before, it had lease_ms of grace, and an old
+  // primary adopted so took writes after a newer promotion (sim seeds 817, 976, 8023).
+  const adopted = { ...quiet, lease_until_ms: Number.NEGATIVE_INFINITY };
+  assert.deepEqual(decideSelfFence(adopted), {
+    fence: true,
+    reason: "lease",
+    queue: false,
+    raise_epoch_to: null,
+    detail: "no write lease granted since the data-node started or promoted it (lease_ms 500)",
+  });
+  assert.equal(leaseFence({ ...adopted, server: REPLICA }), false, "a replica needs no lease");
+  assert.equal(leaseFence({ ...adopted, lease_until_ms: 10_001 }), false, "a lease received since");
+});
+
+void test("adoption of a hung server: the lease fence is queued on its connection", () => {
+  const hung = {
+    ...quiet,
+    server: SILENT,
+    last_answered: null,
+    unanswered_since_ms: 10_000,
+    lease_until_ms: Number.NEGATIVE_INFINITY,
+  };
+  assert.equal(unknownServerLeaseFence(hung), true, "as soon as a probe waits");
+  const decision = decideSelfFence(hung);
+  assert.ok(decision.fence && decision.reason === "lease" && decision.queue);
+  assert.equal(unknownServerLeaseFence({ ...hung, unanswered_since_ms: null }), false, "no probe waits");
+  assert.equal(unknownServerLeaseFence({ ...hung, last_answered: REPLICA }), false, "known: hang rule");
+  assert.equal(unknownServerLeaseFence({ ...hung, lease_until_ms: 10_001 }), false, "a lease holds");
+  assert.equal(unknownServerLeaseFence({ ...hung, lease_ms: 0 }), false, "rule off");
+  assert.equal(decideSelfFence({ ...hung, last_answered: REPLICA }).fence, false, "a known replica");
 });
 
 void test("lease does not fire on a replica, a fenced or silent server, or when off", () => {
