@@ -347,7 +347,11 @@ function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
     link.info_ms >= run.state_since_ms &&
     // With a data-node, its accepted epoch must show that our command (not an older one) did it.
     (link.node_epoch < 0 || link.node_epoch >= run.epoch);
-  if (run.promote_confirmed || reported) {
+  // A reassert's node was master before: its role proves nothing, only the command's result does
+  // (a data-node that accepted the epoch while its server hung had not run it: the primary then
+  // took writes at the new epoch with no promotion behind them, `npm run sim -- --seed 5328
+  // --verbose` before this rule).
+  if (run.promote_confirmed || (reported && run.kind !== "reassert")) {
     out.event("+promoted-slave", master, slaveSubject(master, selected));
     setState(out, master, run, "commit");
     sendCommit(out, master, run);

@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseGrantWindowMs, leaseHoldMs, leaseMs } from "./lease.js";
+import {
+  LEASE_CLOCK_RATE_MARGIN,
+  LEASE_MARGIN_MS,
+  leaseGrantWindowMs,
+  leaseHoldMs,
+  leaseMs,
+} from "./lease.js";
 import { initAgent } from "./agent.js";
 import { snapshot } from "./persist.js";
 import {
@@ -320,7 +326,11 @@ void test("promote-lease: the vote reply leaves out grants to the candidate's ol
 });
 
 /** Elected with both peers' votes, each having granted a promote-lease `age_ms` ago. */
-function electedAfterPromoteGrants(age_ms: number | null): { h: Harness; effects: Effect[]; elected_ms: number } {
+function electedAfterPromoteGrants(age_ms: number | null): {
+  h: Harness;
+  effects: Effect[];
+  elected_ms: number;
+} {
   const h = new Harness({ quorum: 1 });
   h.meetPeers();
   h.live(2000, true);

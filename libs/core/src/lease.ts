@@ -118,7 +118,11 @@ export function promoteGrantHolds(state: AgentState, master: MasterState): boole
 }
 
 /** What a vote reply carries: how long ago we last granted a promote-lease (lease.ts header). */
-export function promoteGrantAgeMs(state: AgentState, master: MasterState, old_primary: Address): number | null {
+export function promoteGrantAgeMs(
+  state: AgentState,
+  master: MasterState,
+  old_primary: Address,
+): number | null {
   const granted_ms = pendingPromoteGrant(state, master, old_primary);
   return granted_ms === null ? null : Math.max(0, Math.floor(state.now_ms - granted_ms));
 }

@@ -1307,7 +1307,10 @@ export class DataNode {
       if (!saved.ok) return { ok: false, error: saved.error };
     }
     const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
-    const result = await this.redis.transaction(roleChangeSteps(null, has_config_file, fence), OPTIONAL_STEPS);
+    const result = await this.redis.transaction(
+      roleChangeSteps(null, has_config_file, fence),
+      OPTIONAL_STEPS,
+    );
     if (!result.ok) return result;
     promoteLeaseReset(this.lease);
     this.promoted_epoch = this.state.epoch;
