@@ -22,8 +22,9 @@
 // lease: that agent granted before its vote (reported, so the leader waits until that lease has
 // certainly run out before it promotes anyone, whatever else its gate saw) or refused after it (no
 // majority). Grants are not persisted: they go only to epochs the agent heard of (current epoch),
-// and a restart with a current epoch newer than the config epoch counts as one, to an unknown node. In a failover with one leader no voter granted such a lease (none was
-// promoted), so the wait costs nothing there; it only binds after a concurrent failover.
+// and a restart with a current epoch newer than the config epoch counts as one, to an unknown
+// node. In a failover with one leader no voter granted such a lease (none was promoted), so the
+// wait costs nothing there; it only binds after a concurrent failover.
 // Conversely, while a promote-lease it granted to another node may hold, an agent refuses its
 // config epoch's primary a lease: the older primary stays fenced while the node promoted at E
 // (not yet committed) takes writes.
