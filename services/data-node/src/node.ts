@@ -1140,8 +1140,7 @@ export class DataNode {
    * after it that answers (the connection is FIFO).
    */
   private async fenceHung(fence: SelfFence): Promise<void> {
-    // Null: nothing answered since the start (lease rule on an adopted server): keep what an
-    // earlier process saved, else Redis's default.
+    // Null only if nothing answered since the start: keep what an earlier process saved.
     const last = this.last_answered;
     const fence_saved = last?.min_replicas_to_write ?? this.state.fence_saved ?? 0;
     const saved = await this.persist((state) => ({ ...state, fence_saved }));

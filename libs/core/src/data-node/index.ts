@@ -10,7 +10,6 @@ export {
   hangFence,
   leaseFence,
   unfenceWaitsForLease,
-  unknownServerLeaseFence,
   writableMaster,
 } from "./self-fence.js";
 export type {

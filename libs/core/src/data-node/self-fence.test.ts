@@ -6,7 +6,6 @@ import {
   hangFence,
   leaseFence,
   unfenceWaitsForLease,
-  unknownServerLeaseFence,
   writableMaster,
 } from "./self-fence.js";
 import type { SelfFenceInputs, ServerView } from "./self-fence.js";
@@ -119,24 +118,6 @@ void test("adoption: no lease received since the start fences a running master a
   });
   assert.equal(leaseFence({ ...adopted, server: REPLICA }), false, "a replica needs no lease");
   assert.equal(leaseFence({ ...adopted, lease_until_ms: 10_001 }), false, "a lease received since");
-});
-
-void test("adoption of a hung server: the lease fence is queued on its connection", () => {
-  const hung = {
-    ...quiet,
-    server: SILENT,
-    last_answered: null,
-    unanswered_since_ms: 10_000,
-    lease_until_ms: Number.NEGATIVE_INFINITY,
-  };
-  assert.equal(unknownServerLeaseFence(hung), true, "as soon as a probe waits");
-  const decision = decideSelfFence(hung);
-  assert.ok(decision.fence && decision.reason === "lease" && decision.queue);
-  assert.equal(unknownServerLeaseFence({ ...hung, unanswered_since_ms: null }), false, "no probe waits");
-  assert.equal(unknownServerLeaseFence({ ...hung, last_answered: REPLICA }), false, "known: hang rule");
-  assert.equal(unknownServerLeaseFence({ ...hung, lease_until_ms: 10_001 }), false, "a lease holds");
-  assert.equal(unknownServerLeaseFence({ ...hung, lease_ms: 0 }), false, "rule off");
-  assert.equal(decideSelfFence({ ...hung, last_answered: REPLICA }).fence, false, "a known replica");
 });
 
 void test("lease does not fire on a replica, a fenced or silent server, or when off", () => {

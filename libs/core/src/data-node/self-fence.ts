@@ -15,10 +15,10 @@
 //                    the fence on the first majority grant (one round trip of refused writes per
 //                    data-node restart). It used to give the server one lease_ms of grace, in
 //                    which an adopted old primary took writes after a newer promotion (`npm run
-//                    sim -- --seed 817 --verbose` before this rule). When nothing answered since
-//                    the start and a probe waits (a hung server adopted), the fence is queued on
-//                    the connection as the hang rule's is (`queue`): the server may be a master
-//                    left writable by an earlier process, and it must not resume writable.
+//                    sim -- --seed 817 --verbose` before this rule). Known limit: a server that
+//                    has not answered since the start (a hung server adopted) is fenced only once
+//                    it answers, not queued (a fence queued on a connection not yet ready broke
+//                    the supervised kill -9 path in test/faults kill-primary).
 // Time is monotonic milliseconds passed in; the loop (node.ts) carries a decision out. A rule never
 // unfences: that is an agent's command of the current epoch, except the lease's own fence, lifted
 // by node.ts when a valid lease returns (write-lease.ts leaseLiftAllowed).
@@ -110,17 +110,6 @@ export function leaseFence(inputs: LeaseInputs): boolean {
 }
 
 /**
- * The lease rule for a server that has not answered since this process started (a hung server
- * adopted after a restart): it may be a writable master, so the fence is queued on the connection
- * and runs before any client's write when the server resumes. Fires as soon as a probe waits.
- */
-export function unknownServerLeaseFence(inputs: LeaseInputs & HangInputs): boolean {
-  if (inputs.lease_ms === 0 || inputs.last_answered !== null) return false;
-  if (inputs.server.answered || inputs.unanswered_since_ms === null) return false;
-  return inputs.now_ms >= inputs.lease_until_ms;
-}
-
-/**
  * An agent's `unfence` of a master is carried out only while the write lease holds: the lease rule
  * would fence it again at once, and in between it would take writes no majority vouched for. (An
  * agent that did not hear of a newer failover sent such unfences to an old primary after the new
@@ -152,7 +141,7 @@ export type SelfFenceDecision =
       readonly reason: FenceReason;
       /**
        * The server does not answer: write the fence to its connection, where it runs first when
-       * the server resumes (hang, and lease on a server unknown since the start).
+       * the server resumes (hang).
        */
       readonly queue: boolean;
       /** committed_epoch only: the epoch to record as accepted (null: keep the accepted one). */
@@ -197,10 +186,6 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
   }
   if (leaseFence(inputs)) {
     return { fence: true, reason: "lease", queue: false, raise_epoch_to: null, detail: leaseDetail(inputs) };
-  }
-  if (unknownServerLeaseFence(inputs)) {
-    const detail = `${leaseDetail(inputs)}; the server has not answered since the data-node started`;
-    return { fence: true, reason: "lease", queue: true, raise_epoch_to: null, detail };
   }
   return { fence: false };
 }

@@ -9,7 +9,7 @@
 // in-memory thing (the lease, pending requests, the observed topology, its own lease fence) and
 // keeps the persisted epoch and issuer (on SimNode, as the state file), then adopts the server that
 // is still running: with no lease received since the start, a writable master is fenced at once
-// (queued when it does not answer) and lifted on the first majority grant, as node.ts does.
+// and lifted on the first majority grant, as node.ts does.
 // Defaults are the data-node's (services/data-node/src/config.ts).
 import {
   decideSelfFence,
