@@ -122,6 +122,7 @@ export function createMaster(
     vote_ms: now_ms,
     last_grant_ms: null,
     config_epoch_learned_ms: now_ms,
+    promote_grant: null,
     link: newLink(address, now_ms),
     replicas: new Map(),
     agents: new Map(),

@@ -76,6 +76,18 @@ export interface StepOutput {
   readonly effects: readonly Effect[];
 }
 
+/**
+ * Promote-leases granted before a restart are forgotten (not persisted: one grant per lease
+ * request). One is granted only at an epoch we heard of, newer than our config epoch (lease.ts);
+ * so when the persisted current epoch is newer than the config epoch, the restart counts as such
+ * a grant to an unknown node, at the restart.
+ */
+function restartPromoteGrant(master: MasterState, current_epoch: number, now_ms: number): void {
+  if (current_epoch > master.config_epoch) {
+    master.promote_grant = { address: null, epoch: current_epoch, granted_ms: now_ms };
+  }
+}
+
 /** Builds the initial state. With `persisted`, epochs, votes and known peers are restored. */
 export function initAgent(config: AgentConfig, persisted: PersistedState | null, now_ms: number): AgentState {
   const state: AgentState = {
@@ -100,6 +112,7 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
       master.config_epoch = p.config_epoch;
       master.leader = p.leader;
       master.leader_epoch = p.leader_epoch;
+      restartPromoteGrant(master, state.current_epoch, now_ms);
       for (const r of p.replicas) master.replicas.set(addressKey(r), newLink(r, now_ms));
       for (const a of p.agents) {
         if (a.id !== state.myid)

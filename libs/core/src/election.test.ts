@@ -46,6 +46,7 @@ void test("a vote is persisted before the reply that carries it, and given once 
       leader: b,
       leader_epoch: 1,
       lease_grant_age_ms: 3500, // never granted: since the epoch was learned (the start)
+      promote_grant_age_ms: null, // the start counted as one, but longer ago than a lease can hold
     },
   ]);
   // A duplicate of the first request changes nothing.

@@ -9,7 +9,7 @@
 // (or the request is manual), so a partitioned candidate cannot drag healthy agents along.
 import { observeEpoch } from "./config.js";
 import { autoFailoverBlock } from "./maintenance.js";
-import { leaseGrantAgeMs, recordVoterGrant } from "./lease.js";
+import { leaseGrantAgeMs, promoteGrantAgeMs, recordVoterGrant, recordVoterPromoteGrant } from "./lease.js";
 import { randomBetween } from "./random.js";
 import { sameAddress } from "./state.js";
 import type { FailoverKind, MasterState } from "./state.js";
@@ -55,6 +55,8 @@ export function startElection(
     votes: new Set([state.myid]),
     lease_grants: new Map(),
     lease_expired_by_ms: null,
+    promote_grants: new Map(),
+    promote_leases_expired_by_ms: null,
     old_primary: master.address,
     target,
     force,
@@ -135,6 +137,7 @@ export function onVoteRequest(out: Out, request: VoteRequestMessage): MasterStat
     leader: master.leader,
     leader_epoch: master.leader_epoch,
     lease_grant_age_ms: leaseGrantAgeMs(state, master),
+    promote_grant_age_ms: promoteGrantAgeMs(state, master, request.master_address),
   };
   out.send(request.from, reply);
   return master;
@@ -153,6 +156,7 @@ export function onVoteReply(out: Out, reply: VoteReplyMessage): MasterState | nu
   if (!master.agents.has(reply.from)) return master; // only known agents count (as in votesNeeded)
   failover.votes.add(reply.from);
   recordVoterGrant(failover, reply.from, state.now_ms, reply.lease_grant_age_ms);
+  recordVoterPromoteGrant(failover, reply.from, state.now_ms, reply.promote_grant_age_ms);
   return master;
 }
 

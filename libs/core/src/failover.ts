@@ -161,7 +161,20 @@ export function failoverStep(out: Out, master: MasterState): void {
   }
 }
 
+/**
+ * A node promoted by an older, concurrent failover may hold a promote-lease (lease.ts): nothing is
+ * fenced or promoted before it has certainly run out. Null deadline (one leader, the common
+ * case): no wait.
+ */
+function awaitPromoteLeases(out: Out, run: FailoverRun): boolean {
+  const deadline_ms = run.promote_leases_expired_by_ms;
+  if (deadline_ms === null || out.state.now_ms >= deadline_ms) return false;
+  out.push({ type: "wake", after_ms: deadline_ms - out.state.now_ms });
+  return true;
+}
+
 function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void {
+  if (awaitPromoteLeases(out, run)) return;
   let target: Address;
   if (run.kind === "reassert") {
     target = master.address;
@@ -283,7 +296,11 @@ function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
     link.info_ms >= run.state_since_ms &&
     // With a data-node, its accepted epoch must show that our command (not an older one) did it.
     (link.node_epoch < 0 || link.node_epoch >= run.epoch);
-  if (run.promote_confirmed || reported) {
+  // A reassert's node was master before: its role proves nothing, only the command's result does
+  // (a data-node that accepted the epoch while its server hung had not run it: the primary then
+  // took writes at the new epoch with no promotion behind them, `npm run sim -- --seed 5328
+  // --verbose` before this rule).
+  if (run.promote_confirmed || (reported && run.kind !== "reassert")) {
     setState(out, master, run, "commit"); // +promoted-slave
     sendCommit(out, master, run);
     return;

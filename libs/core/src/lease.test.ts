@@ -1,7 +1,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseGrantWindowMs, leaseMs } from "./lease.js";
-import { Harness, ME, PEERS, PRIMARY, R1, SETTINGS, eventNames, eventTexts, sends } from "./test-support.js";
+import {
+  LEASE_CLOCK_RATE_MARGIN,
+  LEASE_MARGIN_MS,
+  leaseGrantWindowMs,
+  leaseHoldMs,
+  leaseMs,
+} from "./lease.js";
+import { initAgent } from "./agent.js";
+import { snapshot } from "./persist.js";
+import {
+  Harness,
+  ME,
+  PEERS,
+  PRIMARY,
+  R1,
+  R2,
+  SETTINGS,
+  config,
+  eventNames,
+  eventTexts,
+  sends,
+} from "./test-support.js";
 import type { Effect, LeaseGrant, LeaseRequest, NodeCommand } from "./types.js";
 
 const REQUEST: LeaseRequest = {
@@ -46,6 +66,7 @@ void test("an agent grants its primary's lease while it answers our PINGs", () =
     seq: 7,
     granted: true,
     config_epoch: 0,
+    epoch: 0,
     lease_ms: 1200,
     agents_known: 3,
   });
@@ -240,4 +261,125 @@ void test("gate: a voter of an older version (no age) counts as granting at its 
   }
   assert.ok(eventNames(effects).includes("+elected-leader"));
   assert.equal(commands(effects, "promote").length, 0);
+});
+
+// Promote-leases (lease.ts header). The hole they close: `npm run sim -- --seed 644 --verbose`
+// before them. Leaders of epochs 1 and 2 were elected 200 ms apart (a voter that missed epoch 1
+// voted for 2); both passed their gate (the old primary had exited) and promoted different
+// replicas; the one promoted at epoch 1 held the lease its leader's promote command alone gave it
+// after the other was promoted at epoch 2: two writable primaries.
+
+/** A vote request; `manual` false on a healthy master: no vote, but we hear of the epoch. */
+function voteFor(h: Harness, from: string, epoch: number, manual = true): Effect[] {
+  return h.peer({
+    type: "vote_request",
+    from,
+    master_name: "mymaster",
+    master_address: PRIMARY,
+    epoch,
+    manual,
+  });
+}
+
+void test("promote-lease: granted to the node promoted at a newer epoch until we vote for a newer one", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  const promoted = { address: R1, epoch: 1, promoted: true };
+  assert.equal(ask(h, promoted).reason, "epoch-ahead", "an epoch we never heard of");
+  voteFor(h, b, 1);
+  const grant = ask(h, promoted);
+  assert.deepEqual([grant.granted, grant.epoch, grant.config_epoch], [true, 1, 0], "it vouches for epoch 1");
+  // Not promoted at that epoch (an old primary fenced at it holds it too): nothing.
+  assert.equal(ask(h, { address: PRIMARY, epoch: 1 }).reason, "epoch-ahead");
+  assert.equal(ask(h, { address: R2, epoch: 1 }).reason, "not-primary");
+  // The vote for epoch 2 ends promote-leases of epoch 1 from us, and its reply says when we gave
+  // the last one (the candidate waits that lease out).
+  h.advance(100);
+  const reply = sends(voteFor(h, b, 2)).find((m) => m.type === "vote_reply");
+  assert.ok(reply?.type === "vote_reply" && reply.leader === b && reply.leader_epoch === 2);
+  assert.equal(reply.promote_grant_age_ms, 100);
+  assert.equal(ask(h, promoted).reason, "newer-vote");
+  assert.equal(ask(h, { address: R2, epoch: 2, promoted: true }).granted, true, "the node of epoch 2");
+});
+
+void test("promote-lease: while one we granted may hold, our own primary gets no lease", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  voteFor(h, b, 1, false);
+  assert.equal(ask(h).granted, true, "no vote given: our primary still gets its lease");
+  assert.equal(ask(h, { address: R1, epoch: 1, promoted: true }).granted, true);
+  h.live(200, true);
+  assert.equal(ask(h).reason, "promote-pending");
+  h.live(Math.ceil(leaseHoldMs({ ...SETTINGS, down_after_ms: 3000 })) - 200, true);
+  assert.equal(ask(h).granted, true, "that lease has certainly run out");
+});
+
+void test("promote-lease: the vote reply leaves out grants to the candidate's old primary", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  // The primary itself, promoted again at epoch 1 (a reassert): its failover's gate covers it.
+  voteFor(h, b, 1, false);
+  assert.equal(ask(h, { address: PRIMARY, epoch: 1, promoted: true }).granted, true);
+  const reply = sends(voteFor(h, b, 2)).find((m) => m.type === "vote_reply");
+  assert.ok(reply?.type === "vote_reply");
+  assert.equal(reply.promote_grant_age_ms, null);
+});
+
+/** Elected with both peers' votes, each having granted a promote-lease `age_ms` ago. */
+function electedAfterPromoteGrants(age_ms: number | null): {
+  h: Harness;
+  effects: Effect[];
+  elected_ms: number;
+} {
+  const h = new Harness({ quorum: 1 });
+  h.meetPeers();
+  h.live(2000, true);
+  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
+  const effects: Effect[] = [];
+  for (const from of PEERS) {
+    effects.push(
+      ...h.peer({
+        type: "vote_reply",
+        from,
+        master_name: "mymaster",
+        epoch: 1,
+        leader: ME,
+        leader_epoch: 1,
+        lease_grant_age_ms: null, // the old primary's own lease: long gone, the gate is open
+        promote_grant_age_ms: age_ms,
+      }),
+    );
+  }
+  assert.ok(eventNames(effects).includes("+elected-leader"));
+  return { h, effects, elected_ms: h.now_ms };
+}
+
+void test("a leader whose voters granted a promote-lease promotes nobody before it has certainly run out", () => {
+  const { h, effects, elected_ms } = electedAfterPromoteGrants(0);
+  assert.equal(commands(effects, "fence").length, 0, "nothing is fenced or promoted yet");
+  assert.equal(commands(effects, "promote").length, 0);
+  assert.ok(effects.some((e) => e.type === "wake"));
+  let promoted_ms: number | null = null;
+  for (let i = 0; i < 20 && promoted_ms === null; i += 1) {
+    if (commands(h.advance(100), "promote").length > 0) promoted_ms = h.now_ms;
+  }
+  assert.ok(promoted_ms !== null);
+  assert.ok(promoted_ms >= elected_ms + LEASE_WAIT_MS, `promoted at +${promoted_ms - elected_ms} ms`);
+  assert.ok(promoted_ms < elected_ms + LEASE_WAIT_MS + 100);
+});
+
+void test("a single leader (no voter granted a promote-lease) promotes without that wait", () => {
+  const { effects } = electedAfterPromoteGrants(null);
+  assert.equal(commands(effects, "promote").length, 1);
+});
+
+void test("promote-lease: a restart with a current epoch ahead of the config counts as one just granted", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  voteFor(h, b, 1, false); // current epoch 1, config epoch 0
+  h.state = initAgent(config({ quorum: 1, down_after_ms: 3000 }), snapshot(h.state), h.now_ms);
+  assert.equal(ask(h).reason, "promote-pending", "it may have granted one before it stopped");
+  const quiet = new Harness({ quorum: 1, down_after_ms: 3000 });
+  quiet.state = initAgent(config({ quorum: 1, down_after_ms: 3000 }), snapshot(quiet.state), quiet.now_ms);
+  assert.notEqual(ask(quiet).reason, "promote-pending", "current epoch = config epoch: none could be");
 });

@@ -1,5 +1,5 @@
 // The write lease, agent side (docs/adr/0001-write-lease.md): the grant rule, and the leader's
-// bound on when the old primary's lease has certainly run out.
+// bounds on when leases it must not overlap have certainly run out.
 //
 // A primary's data-node keeps its server writable only while a majority of agents granted its
 // latest lease request. An agent grants only while it names the requester primary at its config
@@ -7,11 +7,32 @@
 // lease_grant_window_ms. Every granting vote tells the leader when its voter last granted
 // (lease_grant_age_ms); any two majorities share an agent, so no lease can have been granted after
 // the latest of those moments, and the old primary's lease ends lease_ms later on its clock.
+//
+// Promote-leases. A node promoted at epoch E (newer than the agents' config epoch: the commit has
+// not reached them) is writable only under a lease of E granted by a majority, like a primary;
+// the leader's command alone is not enough. Without that rule two concurrent failovers (`npm run
+// sim -- --seed 644 --verbose` before it: leaders of E and E+1 elected 200 ms apart, a voter that
+// missed E voting for E+1) each promoted a replica, and the one promoted at E held the lease its
+// leader's command gave it after the other was promoted at E+1. An agent grants a lease at epoch
+// E > its config epoch only to the node a promote command of E made master (the request says so:
+// one leader per epoch, one promotion per failover run; an old primary fenced at E holds E too
+// and gets none) and only while it has voted for no epoch newer than E; it remembers its latest
+// such grant and reports its age in every vote reply (promote_grant_age_ms). A leader of E' > E
+// was elected by a majority that shares an agent with any majority that granted the node of E a
+// lease: that agent granted before its vote (reported, so the leader waits until that lease has
+// certainly run out before it promotes anyone, whatever else its gate saw) or refused after it (no
+// majority). Grants are not persisted: they go only to epochs the agent heard of (current epoch),
+// and a restart with a current epoch newer than the config epoch counts as one, to an unknown
+// node. In a failover with one leader no voter granted such a lease (none was promoted), so the
+// wait costs nothing there; it only binds after a concurrent failover.
+// Conversely, while a promote-lease it granted to another node may hold, an agent refuses its
+// config epoch's primary a lease: the older primary stays fenced while the node promoted at E
+// (not yet committed) takes writes.
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { sameAddress } from "./state.js";
 import type { AgentState, FailoverRun, MasterState } from "./state.js";
-import type { LeaseGrant, LeaseRequest, MasterSettings } from "./types.js";
+import type { Address, LeaseGrant, LeaseRequest, MasterSettings } from "./types.js";
 
 /** The data-node's clock may run this much slower than the leader's (ADR: 10 %). */
 export const LEASE_CLOCK_RATE_MARGIN = 0.1;
@@ -32,7 +53,27 @@ export function leaseGrantWindowMs(settings: MasterSettings): number {
 
 /** Why a lease is refused: stable tokens (the grant's `reason`, logs, tests). */
 export type LeaseRefusal =
-  "unknown-master" | "not-primary" | "epoch-ahead" | "failover-pending" | "no-recent-ping" | "tilt";
+  | "unknown-master"
+  | "not-primary"
+  | "epoch-ahead"
+  | "newer-vote"
+  | "failover-pending"
+  | "promote-pending"
+  | "no-recent-ping"
+  | "tilt";
+
+/**
+ * How long a lease granted at `granted_ms` (our clock) may hold on the data-node's clock: the
+ * lease, the clock-rate margin and the latency margin (the leader's wait, ADR 0001).
+ */
+export function leaseHoldMs(settings: MasterSettings): number {
+  return leaseMs(settings) * (1 + LEASE_CLOCK_RATE_MARGIN) + LEASE_MARGIN_MS;
+}
+
+/** A request at an epoch newer than our config epoch, from the node promoted at that epoch. */
+export function isPromoteRequest(master: MasterState, request: LeaseRequest): boolean {
+  return request.promoted === true && request.epoch > master.config_epoch;
+}
 
 /** The grant rule (ADR "An agent grants"); null when the lease is granted. */
 export function leaseRefusal(
@@ -41,12 +82,50 @@ export function leaseRefusal(
   request: LeaseRequest,
 ): LeaseRefusal | null {
   if (state.tilt) return "tilt";
+  if (isPromoteRequest(master, request)) {
+    // A promote-lease: at an epoch we heard of (a restart counts such grants as one while the
+    // current epoch is ahead of the config: agent.ts), and no vote of ours for a newer epoch,
+    // which a newer leader may be using.
+    if (request.epoch > state.current_epoch) return "epoch-ahead";
+    return master.leader_epoch > request.epoch ? "newer-vote" : null;
+  }
   if (!sameAddress(request.address, master.address)) return "not-primary";
+  // Ahead of us but not promoted there (an old primary fenced at a newer epoch, say): it knows
+  // of a failover we do not, and no majority may have vouched for it.
   if (request.epoch > master.config_epoch) return "epoch-ahead";
   if (failoverPending(state, master)) return "failover-pending";
+  if (promoteGrantHolds(state, master)) return "promote-pending";
   const pong = master.link.last_pong_ms;
   if (pong === null || state.now_ms - pong > leaseGrantWindowMs(master.settings)) return "no-recent-ping";
   return null;
+}
+
+/**
+ * When we granted our latest promote-lease that may still hold: at an epoch newer than the config
+ * epoch (once a newer config is committed, its leader waited that lease out), not to `excluded`
+ * (the old primary of a failover: its gate covers it), at most leaseHoldMs ago. Null: none.
+ */
+function pendingPromoteGrant(state: AgentState, master: MasterState, excluded: Address): number | null {
+  const grant = master.promote_grant;
+  if (grant === null || grant.epoch <= master.config_epoch) return null;
+  if (grant.address !== null && sameAddress(grant.address, excluded)) return null;
+  if (state.now_ms - grant.granted_ms >= leaseHoldMs(master.settings)) return null;
+  return grant.granted_ms;
+}
+
+/** A promote-lease we granted another node may hold: our primary gets none meanwhile. */
+export function promoteGrantHolds(state: AgentState, master: MasterState): boolean {
+  return pendingPromoteGrant(state, master, master.address) !== null;
+}
+
+/** What a vote reply carries: how long ago we last granted a promote-lease (lease.ts header). */
+export function promoteGrantAgeMs(
+  state: AgentState,
+  master: MasterState,
+  old_primary: Address,
+): number | null {
+  const granted_ms = pendingPromoteGrant(state, master, old_primary);
+  return granted_ms === null ? null : Math.max(0, Math.floor(state.now_ms - granted_ms));
 }
 
 /**
@@ -66,7 +145,14 @@ export function onLeaseRequest(out: Out, request: LeaseRequest): MasterState | n
   const state = out.state;
   const master = state.masters.get(request.master_name) ?? null;
   const refusal = master === null ? "unknown-master" : leaseRefusal(state, master, request);
-  if (master !== null && refusal === null) master.last_grant_ms = state.now_ms;
+  const promote = master !== null && isPromoteRequest(master, request);
+  if (master !== null && refusal === null) {
+    if (sameAddress(request.address, master.address)) master.last_grant_ms = state.now_ms;
+    if (promote) {
+      master.promote_grant = { address: request.address, epoch: request.epoch, granted_ms: state.now_ms };
+    }
+  }
+  const config_epoch = master?.config_epoch ?? 0;
   const grant: LeaseGrant = {
     type: "lease_grant",
     from: state.myid,
@@ -74,7 +160,8 @@ export function onLeaseRequest(out: Out, request: LeaseRequest): MasterState | n
     master_name: request.master_name,
     seq: request.seq,
     granted: refusal === null,
-    config_epoch: master?.config_epoch ?? 0,
+    config_epoch,
+    epoch: promote ? request.epoch : config_epoch,
     lease_ms: master === null ? 1 : leaseMs(master.settings),
     agents_known: master === null ? 1 : master.agents.size + 1,
     ...(refusal === null ? {} : { reason: refusal }),
@@ -104,6 +191,17 @@ export function recordVoterGrant(
   run.lease_grants.set(from, now_ms - (age_ms ?? 0));
 }
 
+/** A granting voter's last promote-lease on our clock (none reported: nothing to wait for). */
+export function recordVoterPromoteGrant(
+  run: FailoverRun,
+  from: string,
+  now_ms: number,
+  age_ms?: number | null,
+): void {
+  if (age_ms === null || age_ms === undefined) return;
+  run.promote_grants.set(from, now_ms - age_ms);
+}
+
 /** The config epoch changed: it counts as a grant (the new primary's promote-lease began before). */
 export function configEpochLearned(master: MasterState, now_ms: number): void {
   master.config_epoch_learned_ms = now_ms;
@@ -121,6 +219,24 @@ export function armLeaseDeadline(state: AgentState, master: MasterState, run: Fa
   }
   const lease = leaseMs(master.settings);
   run.lease_expired_by_ms = latest + lease * (1 + LEASE_CLOCK_RATE_MARGIN) + LEASE_MARGIN_MS;
+  armPromoteLeaseWait(state, master, run);
+}
+
+/**
+ * On election: promote_leases_expired_by_ms = max(p_i) + lease_ms x (1 + margin) + LEASE_MARGIN_MS
+ * over the granting voters that reported a promote-lease (ourselves included: we granted none
+ * since we stood), null when none did. No node is promoted before it (failover.ts), whatever the
+ * gate saw: such a lease went to a node the gate does not fence (lease.ts header).
+ */
+export function armPromoteLeaseWait(state: AgentState, master: MasterState, run: FailoverRun): void {
+  const own = pendingPromoteGrant(state, master, run.old_primary);
+  if (own === null) run.promote_grants.delete(state.myid);
+  else run.promote_grants.set(state.myid, own);
+  let latest: number | null = null;
+  for (const [id, granted_ms] of run.promote_grants) {
+    if (run.votes.has(id)) latest = Math.max(latest ?? granted_ms, granted_ms);
+  }
+  run.promote_leases_expired_by_ms = latest === null ? null : latest + leaseHoldMs(master.settings);
 }
 
 /** How the gate before the promotion was passed (`+old-primary-fenced #<how>`). */

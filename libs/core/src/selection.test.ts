@@ -83,3 +83,17 @@ void test("a replica whose data-node reports its data lost in a restart is never
   r2.data_lost = true;
   assert.equal(selectReplica(h.state, master), null);
 });
+
+void test("a master among the replicas is a candidate only when a promotion newer than the config made it", () => {
+  // An old primary back as master (killed, restarted, its data-node cut from the bus): its role
+  // would pass for a promotion no command ran (`npm run sim -- --seed 8708 --verbose` before).
+  const h = harnessWith({ role: "master", master_repl_offset: 9000 }, {});
+  const master = h.state.masters.get("mymaster") ?? assert.fail();
+  const r1 = master.replicas.get(addressKey(R1)) ?? assert.fail();
+  r1.role_reported = "master";
+  assert.deepEqual(selectReplica(h.state, master)?.address, R2, "unknown epoch: a stale master");
+  r1.node_epoch = master.config_epoch;
+  assert.deepEqual(selectReplica(h.state, master)?.address, R2, "the config's epoch: still stale");
+  r1.node_epoch = master.config_epoch + 1;
+  assert.deepEqual(selectReplica(h.state, master)?.address, R1, "promoted at a newer epoch: first");
+});

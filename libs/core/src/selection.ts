@@ -41,6 +41,13 @@ function candidateOf(state: AgentState, master: MasterState, link: InstanceLink)
   if (master.link.sdown) max_master_down_ms += now - master.link.sdown_since_ms;
   if (link.link_down_since_ms !== null && now - link.link_down_since_ms > max_master_down_ms) return null;
   const promoted = info.role === "master" && link.node_epoch > master.config_epoch;
+  // A master no promotion newer than the config made (an old primary back as master, not yet
+  // converted): no candidate. Its role would also pass for the promotion without any command
+  // running (failover.ts waitPromotion), and its data stops at its own failover: a node killed
+  // as primary, restarted as master while its data-node was cut from the bus, was "promoted" so
+  // at epoch 3 and took writes, losing those of epoch 1 (`npm run sim -- --seed 8708 --verbose`
+  // before this rule).
+  if (info.role === "master" && !promoted) return null;
   return {
     link,
     promoted_epoch: promoted ? link.node_epoch : -1,

@@ -103,6 +103,14 @@ export type FailoverStateName =
 /** auto: ODOWN; manual: SENTINEL FAILOVER; reassert: re-commit the current primary (see failover.ts). */
 export type FailoverKind = "auto" | "manual" | "reassert";
 
+/** A lease granted to a node at an epoch newer than the config epoch (lease.ts). */
+export interface PromoteGrant {
+  /** Null: unknown (the agent started, and may have granted before it stopped). */
+  readonly address: Address | null;
+  readonly epoch: number;
+  readonly granted_ms: number;
+}
+
 export interface FailoverRun {
   readonly kind: FailoverKind;
   readonly epoch: number;
@@ -123,6 +131,17 @@ export interface FailoverRun {
   readonly lease_grants: Map<AgentId, number>;
   /** When the old primary's write lease has certainly run out; set on election (lease.ts). */
   lease_expired_by_ms: number | null;
+  /**
+   * Per granting voter, on our clock: when it last granted a lease to a node promoted at an epoch
+   * newer than its config epoch, other than the old primary (reply arrival -
+   * promote_grant_age_ms); absent when it reported none (lease.ts armPromoteLeaseWait).
+   */
+  readonly promote_grants: Map<AgentId, number>;
+  /**
+   * No promotion before this time: a node promoted by an older, concurrent failover may hold a
+   * lease until then (lease.ts); null: no voter reported such a grant. Set on election.
+   */
+  promote_leases_expired_by_ms: number | null;
   readonly old_primary: Address;
   /** Manual failover to a chosen replica (`failover ... to`); null: the best one is selected. */
   readonly target: Address | null;
@@ -191,6 +210,11 @@ export interface MasterState {
   last_grant_ms: number | null;
   /** When this agent learned the current config epoch (creation and restart count). */
   config_epoch_learned_ms: number;
+  /**
+   * The latest lease this agent granted a node at an epoch newer than its config epoch (a
+   * promotion not committed yet, lease.ts); creation and restart count as one to an unknown node.
+   */
+  promote_grant: PromoteGrant | null;
   link: InstanceLink;
   /** Replicas keyed by `host:port`. */
   readonly replicas: Map<string, InstanceLink>;

@@ -207,6 +207,12 @@ export interface VoteReplyMessage {
    * leader counts the reply's arrival as that moment, the cautious reading.
    */
   readonly lease_grant_age_ms?: number | null;
+  /**
+   * How long before this reply the voter last granted a write lease to a node promoted at an
+   * epoch newer than its config epoch (not the request's master address), or (re)started; null:
+   * none that may still hold (lease.ts). Absent (an older peer, which grants no such lease): none.
+   */
+  readonly promote_grant_age_ms?: number | null;
 }
 
 /** An admin change made on one agent, applied by the others (monitor/set/remove/reset). */
@@ -291,6 +297,12 @@ export interface LeaseRequest {
   /** The highest epoch the data-node accepted. */
   readonly epoch: number;
   readonly seq: number;
+  /**
+   * A promote command of `epoch` made this node master (this data-node process saw it): only then
+   * may an agent whose config epoch is older grant it a promote-lease (lease.ts). An old primary
+   * fenced at that epoch holds the same epoch but was not promoted at it.
+   */
+  readonly promoted?: boolean;
 }
 
 /** One agent's answer to one lease request. */
@@ -302,6 +314,12 @@ export interface LeaseGrant {
   readonly seq: number;
   readonly granted: boolean;
   readonly config_epoch: number;
+  /**
+   * The epoch this grant vouches for: the config epoch, or the request's newer epoch for a node
+   * promoted at that epoch (lease.ts). The data-node lifts its lease fence only on a majority
+   * vouching for its accepted epoch.
+   */
+  readonly epoch: number;
   readonly lease_ms: number;
   /** Agents this agent knows for the master, itself included. */
   readonly agents_known: number;

@@ -46,9 +46,11 @@ import {
   grantReceived,
   isFenced,
   leaseLiftAllowed,
+  leaseUntilMs,
+  FENCE_MARKER,
   minReplicasFromConfig,
   newWriteLease,
-  promoteLease,
+  promoteLeaseReset,
   requestSent,
   unfenceWaitsForLease,
 } from "@sentinel-plane/core/data-node";
@@ -78,7 +80,9 @@ import { StrictMode } from "./strict-mode.js";
 interface SelfFence {
   readonly reason: FenceReason;
   readonly detail: string;
-  /** hang: the fence_generation of the written fence; null until it is written. */
+  /** Written to the connection of a server that does not answer (decideSelfFence `queue`). */
+  readonly queued: boolean;
+  /** queued: the fence_generation of the written fence; null until it is written. */
   generation: number | null;
 }
 
@@ -116,9 +120,9 @@ export class DataNode {
   private persisting: Promise<unknown> = Promise.resolve();
   // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
   private readonly lease = newWriteLease();
-  /** A running master gets one lease_ms from the start to obtain a lease (null: lease off). */
-  private readonly lease_grace_until_ms: number;
   private lease_seq = 0;
+  /** The epoch of the promote this process carried out: its lease requests say `promoted`. */
+  private promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
   private lease_fenced = false;
   private lease_lifting = false;
@@ -166,7 +170,6 @@ export class DataNode {
               this.onChildExit(code, signal);
             },
           );
-    this.lease_grace_until_ms = performance.now() + config.lease_ms;
     this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
     this.strict = config.min_replicas_max_lag_ms === 0 ? null : this.newStrictMode(config);
   }
@@ -375,7 +378,7 @@ export class DataNode {
       const request_interval_ms = Math.max(10, Math.floor(this.config.lease_ms / 4));
       this.logger.info(
         { event: "write_lease", lease_ms: this.config.lease_ms, request_interval_ms },
-        "write lease on: a running unfenced master is given lease_ms to obtain a lease before it is fenced",
+        "write lease on: a running unfenced master is fenced until a majority of agents grant a lease",
       );
       this.timers.push(
         setInterval(() => {
@@ -812,13 +815,18 @@ export class DataNode {
     let lease_kept = false;
     switch (command.type) {
       case "promote": {
+        if (this.leaseOn()) {
+          // Promoted fenced: writable once a majority grants a lease of this epoch (write-lease.ts).
+          result = await this.promoteFenced(observed, has_config_file, fenced);
+          lease_kept = result.ok;
+          break;
+        }
         const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
         result = await this.redis.transaction(
           roleChangeSteps(null, has_config_file, unfence),
           OPTIONAL_STEPS,
         );
         if (result.ok && fenced) await this.clearFenceSaved(result.value);
-        if (result.ok) this.startPromoteLease();
         break;
       }
       case "replicaof":
@@ -871,6 +879,8 @@ export class DataNode {
     this.strict?.agentCommand();
     done.push(...result.value);
     await this.freshProbe();
+    // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
+    if (command.type === "promote" && lease_kept) this.requestLease();
     return this.finish(command.type, done, false);
   }
 
@@ -1049,7 +1059,7 @@ export class DataNode {
       last_answered: this.last_answered === null ? null : this.serverView(this.last_answered),
       unanswered_since_ms: this.redis.unansweredSinceMs(),
       hang_fence_after_ms: this.config.hang_fence_after_ms,
-      lease_until_ms: this.lease.until_ms ?? this.lease_grace_until_ms,
+      lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
       fence_in_flight: this.self_fence !== null,
     });
@@ -1062,9 +1072,14 @@ export class DataNode {
       this.maybeLiftLeaseFence();
       return;
     }
-    const fence: SelfFence = { reason: decision.reason, detail: decision.detail, generation: null };
+    const fence: SelfFence = {
+      reason: decision.reason,
+      detail: decision.detail,
+      queued: decision.queue,
+      generation: null,
+    };
     this.self_fence = fence;
-    if (decision.reason === "hang") {
+    if (decision.queue) {
       // Not behind the command queue: a command there may itself wait for the hung server.
       void this.fenceHung(fence);
       return;
@@ -1125,9 +1140,9 @@ export class DataNode {
    * after it that answers (the connection is FIFO).
    */
   private async fenceHung(fence: SelfFence): Promise<void> {
+    // Null only if nothing answered since the start: keep what an earlier process saved.
     const last = this.last_answered;
-    if (last === null) throw new Error("hang fence without a last answered probe");
-    const fence_saved = last.min_replicas_to_write ?? 0;
+    const fence_saved = last?.min_replicas_to_write ?? this.state.fence_saved ?? 0;
     const saved = await this.persist((state) => ({ ...state, fence_saved }));
     if (!saved.ok) {
       this.logger.error(
@@ -1136,7 +1151,7 @@ export class DataNode {
       );
     }
     if (this.self_fence !== fence || this.stopped()) return;
-    const pending = this.redis.transaction(fenceSteps((last.config_file ?? "") !== ""), OPTIONAL_STEPS);
+    const pending = this.redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
     fence.generation = ++this.fence_generation;
     this.fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
     this.logger.warn(
@@ -1156,7 +1171,7 @@ export class DataNode {
 
   private settleHangFence(observation: Observation, generation: number): void {
     const fence = this.self_fence;
-    if (fence?.reason !== "hang" || fence.generation === null || generation < fence.generation) return;
+    if (fence?.queued !== true || fence.generation === null || generation < fence.generation) return;
     const fenced = isFenced(observation.min_replicas_to_write);
     this.settle(fence, fenced ? ["fence ran when the server resumed"] : null, fenced ? null : "fence lost");
   }
@@ -1207,6 +1222,7 @@ export class DataNode {
           address: this.config.announce,
           epoch: this.state.epoch,
           seq: this.lease_seq,
+          promoted: this.promoted_epoch === this.state.epoch,
         }),
       );
     } catch (error) {
@@ -1262,18 +1278,43 @@ export class DataNode {
   private unfenceWaits(observed: Observation): boolean {
     return unfenceWaitsForLease({
       now_ms: performance.now(),
-      lease_until_ms: this.lease.until_ms ?? this.lease_grace_until_ms,
+      lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
       role: observed.info?.role ?? null,
     });
   }
 
-  /** A promote command: the leader's command is its grant, for lease_ms from now. */
-  private startPromoteLease(): void {
-    if (this.config.lease_ms === 0) return;
-    const lease_ms = Math.min(this.config.lease_ms, this.lease.granted_lease_ms ?? this.config.lease_ms);
-    promoteLease(this.lease, performance.now(), lease_ms);
-    this.armLeaseEnd();
+  private leaseOn(): boolean {
+    return this.config.lease_ms > 0 && this.config.master_name !== null;
+  }
+
+  /**
+   * A promote with the write lease on: REPLICAOF NO ONE behind a fence (kept, or set in the same
+   * transaction, so the server is never a writable master without a lease), the lease held so far
+   * dropped, and a lease request sent at once: the fence is lifted (liftLeaseFence) when a
+   * majority vouches for the new epoch.
+   */
+  private async promoteFenced(
+    observed: Observation,
+    has_config_file: boolean,
+    fenced: boolean,
+  ): Promise<Result<string[]>> {
+    if (!fenced) {
+      // The value the lease's unfence restores, durable before the fence is set.
+      const fence_saved = observed.min_replicas_to_write ?? 0;
+      const saved = await this.persist((state) => ({ ...state, fence_saved }));
+      if (!saved.ok) return { ok: false, error: saved.error };
+    }
+    const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
+    const result = await this.redis.transaction(
+      roleChangeSteps(null, has_config_file, fence),
+      OPTIONAL_STEPS,
+    );
+    if (!result.ok) return result;
+    promoteLeaseReset(this.lease);
+    this.promoted_epoch = this.state.epoch;
+    this.fence_note = `fenced (lease): promoted at epoch ${this.state.epoch}, writable once a majority grants a lease`;
+    return { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] };
   }
 
   /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */

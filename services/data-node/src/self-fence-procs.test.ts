@@ -10,14 +10,7 @@ import { test } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import {
-  decodeLeaseRequest,
-  nodeLeaseGrantFromSubject,
-  nodeLeaseSubject,
-  topologyBucket,
-  topologyKey,
-} from "@sentinel-plane/protocol";
-import type { LeaseGrant } from "@sentinel-plane/protocol";
+import { topologyBucket, topologyKey } from "@sentinel-plane/protocol";
 import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { parseLogRecord, withProcesses } from "@sentinel-plane/testkit";
@@ -25,6 +18,7 @@ import type { Harness } from "@sentinel-plane/testkit";
 import {
   CLUSTER,
   dataNodeNats,
+  grantLeases,
   natsClient,
   sendCommand,
   startDataNode,
@@ -225,45 +219,6 @@ void test("hang: a fence queued while the primary is stopped runs before any wri
     assert.match(report.report.last_error ?? "", /fenced \(hang\)/);
   });
 });
-
-/**
- * Answers the data-node's lease requests as `agents` would (2 of 3 known): real NATS, the
- * protocol's messages; `set(false)` makes them refusals.
- */
-function grantLeases(
-  nc: NatsConnection,
-  node_id: string,
-  agents: readonly string[],
-): { set(on: boolean): void } {
-  let on = true;
-  nc.subscribe(nodeLeaseSubject(CLUSTER, node_id), {
-    callback: (error, msg) => {
-      if (error !== null) return;
-      const decoded = decodeLeaseRequest(msg.data);
-      if (!decoded.ok) return;
-      for (const from of agents) {
-        const grant: LeaseGrant = {
-          v: 1,
-          type: "lease_grant",
-          from,
-          node_id,
-          master_name: decoded.value.master_name,
-          seq: decoded.value.seq,
-          granted: on,
-          config_epoch: 3,
-          lease_ms: 500,
-          agents_known: 3,
-        };
-        nc.publish(nodeLeaseGrantFromSubject(CLUSTER, node_id, from), JSON.stringify(grant));
-      }
-    },
-  });
-  return {
-    set(value: boolean): void {
-      on = value;
-    },
-  };
-}
 
 void test("lease: a primary whose majority stops granting is fenced after lease_ms; a lease back lifts it", async (t) => {
   await withProcesses(t, async (procs) => {

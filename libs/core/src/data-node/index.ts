@@ -27,9 +27,10 @@ export {
   grantReceived,
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
+  leaseUntilMs,
   leaseValid,
   newWriteLease,
-  promoteLease,
+  promoteLeaseReset,
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, WriteLease } from "./write-lease.js";

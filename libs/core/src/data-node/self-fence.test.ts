@@ -46,6 +46,7 @@ void test("committed_epoch fires for another primary at a newer or equal epoch",
   assert.deepEqual(decideSelfFence(newer), {
     fence: true,
     reason: "committed_epoch",
+    queue: false,
     raise_epoch_to: 4,
     detail: "committed config epoch 4 names 10.0.0.2:6380 as primary (accepted epoch 3)",
   });
@@ -74,6 +75,7 @@ void test("hang fires once a probe to a writable master waited longer than hang_
   assert.deepEqual(decideSelfFence(hung), {
     fence: true,
     reason: "hang",
+    queue: true,
     raise_epoch_to: null,
     detail: "writable master has not answered for 600 ms (hang_fence_after_ms 500)",
   });
@@ -95,11 +97,27 @@ void test("lease fires when the write lease ran out", () => {
   assert.deepEqual(decideSelfFence(cut), {
     fence: true,
     reason: "lease",
+    queue: false,
     raise_epoch_to: null,
     detail: "write lease expired 1000 ms ago (no majority of agents granted it; lease_ms 500)",
   });
   assert.equal(leaseFence({ ...cut, lease_until_ms: 10_001 }), false, "still held");
   assert.equal(leaseFence({ ...cut, lease_until_ms: 10_000 }), true, "runs out at its end");
+});
+
+void test("adoption: no lease received since the start fences a running master at once (no grace)", () => {
+  // A restarted data-node adopts a writable master: before, it had lease_ms of grace, and an old
+  // primary adopted so took writes after a newer promotion (sim seeds 817, 976, 8023).
+  const adopted = { ...quiet, lease_until_ms: Number.NEGATIVE_INFINITY };
+  assert.deepEqual(decideSelfFence(adopted), {
+    fence: true,
+    reason: "lease",
+    queue: false,
+    raise_epoch_to: null,
+    detail: "no write lease granted since the data-node started or promoted it (lease_ms 500)",
+  });
+  assert.equal(leaseFence({ ...adopted, server: REPLICA }), false, "a replica needs no lease");
+  assert.equal(leaseFence({ ...adopted, lease_until_ms: 10_001 }), false, "a lease received since");
 });
 
 void test("lease does not fire on a replica, a fenced or silent server, or when off", () => {

@@ -10,7 +10,15 @@
 //                    docs/adr/0001-write-lease.md): a majority of agents did not vouch for it
 //                    recently, so a failover may be under way; it stops taking writes before the
 //                    leader may promote another (the leader waits the lease out when no fence
-//                    acknowledgement comes).
+//                    acknowledgement comes). A lease is one received since this process started:
+//                    a restarted data-node that adopts a running master fences it at once and lifts
+//                    the fence on the first majority grant (one round trip of refused writes per
+//                    data-node restart). It used to give the server one lease_ms of grace, in
+//                    which an adopted old primary took writes after a newer promotion (`npm run
+//                    sim -- --seed 817 --verbose` before this rule). Known limit: a server that
+//                    has not answered since the start (a hung server adopted) is fenced only once
+//                    it answers, not queued (a fence queued on a connection not yet ready broke
+//                    the supervised kill -9 path in test/faults kill-primary).
 // Time is monotonic milliseconds passed in; the loop (node.ts) carries a decision out. A rule never
 // unfences: that is an agent's command of the current epoch, except the lease's own fence, lifted
 // by node.ts when a valid lease returns (write-lease.ts leaseLiftAllowed).
@@ -86,8 +94,8 @@ export function hangFence(inputs: HangInputs): boolean {
 export interface LeaseInputs {
   readonly now_ms: number;
   /**
-   * When the write lease runs out (write-lease.ts); at start, the start + lease_ms, so a running
-   * master gets one lease to obtain a lease before it is fenced.
+   * When the write lease runs out (write-lease.ts leaseUntilMs); -Infinity when none was received
+   * since the start or the last promotion: a running master is fenced until one is.
    */
   readonly lease_until_ms: number;
   /** 0 = rule off. */
@@ -131,11 +139,24 @@ export type SelfFenceDecision =
   | {
       readonly fence: true;
       readonly reason: FenceReason;
+      /**
+       * The server does not answer: write the fence to its connection, where it runs first when
+       * the server resumes (hang).
+       */
+      readonly queue: boolean;
       /** committed_epoch only: the epoch to record as accepted (null: keep the accepted one). */
       readonly raise_epoch_to: number | null;
       /** For the log and the report's last_error. */
       readonly detail: string;
     };
+
+function leaseDetail(inputs: LeaseInputs): string {
+  if (inputs.lease_until_ms === Number.NEGATIVE_INFINITY) {
+    return `no write lease granted since the data-node started or promoted it (lease_ms ${inputs.lease_ms})`;
+  }
+  const expired_ms = Math.round(inputs.now_ms - inputs.lease_until_ms);
+  return `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`;
+}
 
 /** The rules in order: committed_epoch (it also raises the epoch), hang, lease. */
 export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
@@ -146,6 +167,7 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
     return {
       fence: true,
       reason: "committed_epoch",
+      queue: false,
       raise_epoch_to: raise ? committed.config_epoch : null,
       detail:
         `committed config epoch ${committed.config_epoch} names ` +
@@ -157,18 +179,13 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
     return {
       fence: true,
       reason: "hang",
+      queue: true,
       raise_epoch_to: null,
       detail: `writable master has not answered for ${waited_ms} ms (hang_fence_after_ms ${inputs.hang_fence_after_ms})`,
     };
   }
   if (leaseFence(inputs)) {
-    const expired_ms = Math.round(inputs.now_ms - inputs.lease_until_ms);
-    return {
-      fence: true,
-      reason: "lease",
-      raise_epoch_to: null,
-      detail: `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`,
-    };
+    return { fence: true, reason: "lease", queue: false, raise_epoch_to: null, detail: leaseDetail(inputs) };
   }
   return { fence: false };
 }

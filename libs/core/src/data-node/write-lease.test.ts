@@ -6,7 +6,8 @@ import {
   leaseLiftAllowed,
   leaseValid,
   newWriteLease,
-  promoteLease,
+  leaseUntilMs,
+  promoteLeaseReset,
   requestSent,
 } from "./write-lease.js";
 import type { GrantSeen } from "./write-lease.js";
@@ -62,10 +63,31 @@ void test("lift: only with a valid lease whose grants all carry the accepted epo
   assert.equal(leaseLiftAllowed(lease, 500, 2), false, "expired");
 });
 
-void test("a promote command starts a lease of lease_ms from its receipt; it lifts no lease fence", () => {
+void test("a promote gives no lease: the old one and requests in flight are dropped", () => {
   const lease = newWriteLease();
-  promoteLease(lease, 5000, 400);
-  assert.equal(leaseValid(lease, 5399), true);
-  assert.equal(leaseValid(lease, 5400), false);
-  assert.equal(leaseLiftAllowed(lease, 5100, 0), false);
+  requestSent(lease, 1, 0);
+  grantReceived(lease, grant("a", 1, { config_epoch: 2 }));
+  grantReceived(lease, grant("b", 1, { config_epoch: 2 }));
+  requestSent(lease, 2, 100);
+  assert.equal(leaseValid(lease, 150), true);
+  promoteLeaseReset(lease);
+  assert.equal(leaseValid(lease, 150), false, "the older primary's lease is gone");
+  assert.equal(leaseUntilMs(lease), Number.NEGATIVE_INFINITY);
+  // Grants for the request sent before the promotion no longer count.
+  assert.equal(grantReceived(lease, grant("a", 2, { config_epoch: 2 })), false);
+  assert.equal(grantReceived(lease, grant("b", 2, { config_epoch: 2 })), false);
+  assert.equal(leaseValid(lease, 150), false);
+});
+
+void test("promote-lease grants vouch for the request's epoch, not the agents' config epoch", () => {
+  const lease = newWriteLease();
+  requestSent(lease, 1, 0);
+  grantReceived(lease, grant("a", 1, { config_epoch: 2, epoch: 3 }));
+  grantReceived(lease, grant("b", 1, { config_epoch: 2, epoch: 3 }));
+  assert.equal(leaseLiftAllowed(lease, 10, 3), true, "a majority vouches for epoch 3");
+  const older = newWriteLease();
+  requestSent(older, 1, 0);
+  grantReceived(older, grant("a", 1, { config_epoch: 2, epoch: 3 }));
+  grantReceived(older, grant("b", 1, { config_epoch: 2 })); // an older agent: config_epoch only
+  assert.equal(leaseLiftAllowed(older, 10, 3), false);
 });

@@ -2,8 +2,13 @@
 // lease request about every lease_ms / 4, noting its send time on the monotonic clock; agents
 // answer with grants. When grants with `granted: true` for one request come from a majority of
 // max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
-// granted lease_ms. A lease is never shortened, only extended by a newer majority. A `promote`
-// command starts a lease of lease_ms from its receipt (the leader's command is its grant).
+// granted lease_ms. A lease is never shortened, only extended by a newer majority.
+// A `promote` command gives no lease: the leader's command is one agent's word, and a newer leader
+// elected meanwhile does not know of it (two concurrent failovers left two writable primaries,
+// `npm run sim -- --seed 644 --verbose` before this rule). The promoted node drops the lease it
+// held (promoteLeaseReset), stays fenced, and lifts that fence once a majority granted a lease
+// vouching for its new epoch (libs/core lease.ts: the agents' promote-lease rule): one request
+// and grant round trip of refused writes after each promotion.
 // Times are performance.now() milliseconds passed in; node.ts carries the decisions out.
 
 /** Requests whose grants are still counted: older ones are dropped (a bound, not a rule). */
@@ -14,6 +19,8 @@ export interface GrantSeen {
   readonly seq: number;
   readonly granted: boolean;
   readonly config_epoch: number;
+  /** The epoch the grant vouches for; absent (an older agent): config_epoch. */
+  readonly epoch?: number;
   readonly lease_ms: number;
   readonly agents_known: number;
 }
@@ -29,11 +36,11 @@ export interface WriteLease {
   /** The lease runs until this time; null: none yet. */
   until_ms: number | null;
   /**
-   * The smallest config_epoch among the grants of the majority that last extended the lease
-   * (null after a promote-lease: the command's epoch is the accepted one).
+   * The smallest epoch vouched for (GrantSeen.epoch) among the grants of the majority that last
+   * extended the lease; null: none since the start or the last promotion.
    */
   granted_epoch: number | null;
-  /** The smallest lease_ms any agent granted lately (the promote-lease uses it). */
+  /** The smallest lease_ms any agent granted lately (for logs and tests). */
   granted_lease_ms: number | null;
 }
 
@@ -66,17 +73,24 @@ export function grantReceived(lease: WriteLease, grant: GrantSeen): boolean {
   lease.granted_lease_ms = lease_ms;
   if (lease.until_ms !== null && until_ms <= lease.until_ms) return false;
   lease.until_ms = until_ms;
-  lease.granted_epoch = Math.min(...granted.map((g) => g.config_epoch));
+  lease.granted_epoch = Math.min(...granted.map((g) => g.epoch ?? g.config_epoch));
   return true;
 }
 
-/** A promote command was accepted at `now_ms`: a lease of lease_ms from its receipt. */
-export function promoteLease(lease: WriteLease, now_ms: number, lease_ms: number): void {
-  const until_ms = now_ms + lease_ms;
-  if (lease.until_ms === null || until_ms > lease.until_ms) {
-    lease.until_ms = until_ms;
-    lease.granted_epoch = null;
-  }
+/**
+ * A promote command was accepted: the lease held so far (as an older primary) vouched for an older
+ * epoch, and the requests in flight carry it too; all are dropped. The server stays fenced until a
+ * majority vouches for the new epoch (leaseLiftAllowed).
+ */
+export function promoteLeaseReset(lease: WriteLease): void {
+  lease.pending.clear();
+  lease.until_ms = null;
+  lease.granted_epoch = null;
+}
+
+/** When the lease runs out for the self-fence rules: none received since the start has run out. */
+export function leaseUntilMs(lease: WriteLease): number {
+  return lease.until_ms ?? Number.NEGATIVE_INFINITY;
 }
 
 /** The lease holds at `now_ms`. */

@@ -31,6 +31,11 @@ export const LeaseRequestSchema = Type.Object(
     epoch: Epoch,
     /** Strictly increasing per data-node process; grants echo it. */
     seq: Seq,
+    /**
+     * A promote command of `epoch` made this node master (ADR 0001: promote-leases); absent:
+     * false. An old primary fenced at `epoch` holds the same epoch without it.
+     */
+    promoted: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -47,6 +52,11 @@ export const LeaseGrantSchema = Type.Object(
     granted: Type.Boolean(),
     /** The agent's config epoch for the master. */
     config_epoch: Epoch,
+    /**
+     * The epoch this grant vouches for: config_epoch, or the request's newer epoch when it
+     * comes from a node promoted at that epoch (ADR 0001). Absent (an older agent): config_epoch.
+     */
+    epoch: Type.Optional(Epoch),
     /** How long the lease may run from the request's send time (the agent's setting). */
     lease_ms: Type.Integer({ minimum: 1, maximum: LEASE_MS_MAX }),
     /** Agents this agent knows for the master, itself included: a majority is of this count. */

@@ -105,6 +105,13 @@ export const PeerMessageSchema = Type.Union([
       lease_grant_age_ms: Type.Optional(
         Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]),
       ),
+      /**
+       * ms since the voter last granted a lease to a node promoted at an epoch newer than its config
+       * epoch (or restarted); null: none that may still hold (ADR 0001).
+       */
+      promote_grant_age_ms: Type.Optional(
+        Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()]),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -8,8 +8,15 @@
 // at `rate` times simulated time (drift, within the ADR's clock-rate margin). A restart loses every
 // in-memory thing (the lease, pending requests, the observed topology, its own lease fence) and
 // keeps the persisted epoch and issuer (on SimNode, as the state file), then adopts the server that
-// is still running. Defaults are the data-node's (services/data-node/src/config.ts).
-import { decideSelfFence, leaseLiftAllowed, newWriteLease } from "@sentinel-plane/core/data-node";
+// is still running: with no lease received since the start, a writable master is fenced at once
+// and lifted on the first majority grant, as node.ts does.
+// Defaults are the data-node's (services/data-node/src/config.ts).
+import {
+  decideSelfFence,
+  leaseLiftAllowed,
+  leaseUntilMs,
+  newWriteLease,
+} from "@sentinel-plane/core/data-node";
 import type {
   SelfFenceDecision,
   SelfFenceInputs,
@@ -37,8 +44,8 @@ export class SimDataNode {
   started_ms = 0;
   lease: WriteLease = newWriteLease();
   lease_seq = 0;
-  /** A server found running and unfenced gets one lease_ms from the start to obtain a lease. */
-  grace_until_ms = DN_LEASE_MS;
+  /** The epoch of the promote command this process carried out (lease requests say `promoted`). */
+  promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
   lease_fenced = false;
   committed: { readonly record: TopologyRecord; readonly revision: number } | null = null;
@@ -76,7 +83,7 @@ export class SimDataNode {
     this.started_ms = sim_ms;
     this.lease = newWriteLease();
     this.lease_seq = 0;
-    this.grace_until_ms = DN_LEASE_MS;
+    this.promoted_epoch = null;
     this.lease_fenced = false;
     this.committed = null;
     this.last_answered = null;
@@ -110,7 +117,7 @@ export class SimDataNode {
       last_answered: this.last_answered,
       unanswered_since_ms: this.unanswered_since_ms,
       hang_fence_after_ms: DN_HANG_FENCE_AFTER_MS,
-      lease_until_ms: this.lease.until_ms ?? this.grace_until_ms,
+      lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: DN_LEASE_MS,
       fence_in_flight: this.node.fence_queued,
     });

@@ -199,6 +199,8 @@ export function applyCommand(
   command: NodeCommand,
   now_ms: number,
   rng: Prng,
+  /** A promote leaves the server fenced (the data-node's write lease is on: write-lease.ts). */
+  promote_fenced = false,
 ): CommandOutcome {
   const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
   if (!decision.accept) {
@@ -219,11 +221,11 @@ export function applyCommand(
     if (node.role !== "master") node.history = { parent: node.history, fork_offset: node.offset };
     node.role = "master";
     node.master = null;
-    node.fenced = false;
+    node.fenced = promote_fenced;
     return {
       applied: true,
       kind: "promote",
-      result: { ok: true, role: "master", offset: node.offset, fenced: false },
+      result: { ok: true, role: "master", offset: node.offset, fenced: promote_fenced },
     };
   }
   if (command.type === "fence" || command.type === "unfence") {

@@ -10,7 +10,8 @@ import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/co
 import {
   checkEpoch,
   grantReceived,
-  promoteLease,
+  leaseUntilMs,
+  promoteLeaseReset,
   requestSent,
   unfenceWaitsForLease,
 } from "@sentinel-plane/core/data-node";
@@ -507,15 +508,16 @@ export class World {
       }
       const outcome = this.unfenceWaits(dn, effect.command)
         ? this.keepFenced(dn, effect.epoch, agent.id)
-        : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng);
+        : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng, true);
       if (outcome.applied) {
-        // node.ts: a promote starts the promote-lease; any command now owns the fence.
+        // node.ts: a promote keeps the server fenced until a majority grants a lease of its epoch
+        // (write-lease.ts); any other command now owns the fence.
+        dn.lease_fenced = outcome.kind === "promote";
         if (outcome.kind === "promote") {
-          const lease_ms = Math.min(DN_LEASE_MS, dn.lease.granted_lease_ms ?? DN_LEASE_MS);
-          promoteLease(dn.lease, dn.clock(this.now_ms), lease_ms);
-          this.armLeaseEnd(dn);
+          dn.promoted_epoch = node.epoch;
+          promoteLeaseReset(dn.lease);
+          this.requestLease(dn);
         }
-        dn.lease_fenced = false;
         dn.probe(this.now_ms);
         this.checker.onApplied(this.now_ms, node, effect.epoch, outcome.kind);
         this.checker.checkWriters(this.now_ms, this.nodes);
@@ -676,7 +678,7 @@ export class World {
     if (command.type !== "unfence" || !node.fenced || node.process !== "running") return false;
     return unfenceWaitsForLease({
       now_ms: dn.clock(this.now_ms),
-      lease_until_ms: dn.lease.until_ms ?? dn.grace_until_ms,
+      lease_until_ms: leaseUntilMs(dn.lease),
       lease_ms: DN_LEASE_MS,
       role: node.role,
     });
@@ -717,8 +719,9 @@ export class World {
       return;
     }
     if (this.options.keep_log) this.trace(dn.name, `< self-fence (${decision.reason}): ${decision.detail}`);
-    if (decision.reason === "hang") {
+    if (decision.queue) {
       node.fence_queued = true;
+      if (decision.reason === "lease") dn.lease_fenced = true;
       return;
     }
     const raise = decision.raise_epoch_to;
@@ -744,6 +747,7 @@ export class World {
       address: node.address,
       epoch: node.epoch,
       seq: dn.lease_seq,
+      promoted: dn.promoted_epoch === node.epoch,
     };
     const net = this.options.network;
     for (const agent of this.agents) {

@@ -6,12 +6,21 @@ import { performance } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
+  decodeLeaseRequest,
   decodeNodeCommandReply,
   decodeNodeStatus,
   nodeCommandSubject,
+  nodeLeaseGrantFromSubject,
+  nodeLeaseSubject,
   nodeStatusSubject,
 } from "@sentinel-plane/protocol";
-import type { NodeCommandBody, NodeCommandReply, NodeStatusReport } from "@sentinel-plane/protocol";
+import type {
+  LeaseGrant,
+  LeaseRequest,
+  NodeCommandBody,
+  NodeCommandReply,
+  NodeStatusReport,
+} from "@sentinel-plane/protocol";
 import type { Harness, NatsServer, ServiceProcess } from "@sentinel-plane/testkit";
 
 export const CLUSTER = "test-cluster";
@@ -185,4 +194,73 @@ export function sendCommand(
   command: NodeCommandBody,
 ): Promise<NodeCommandReply> {
   return sendRaw(nc, node_id, JSON.stringify({ v: 1, type: "node_command", epoch, issuer, command }));
+}
+
+/** The agents' side of the write lease in a test (grantLeases). */
+export interface LeaseGranter {
+  /** false: the agents refuse. */
+  set(on: boolean): void;
+  /** The epoch the grants vouch for (`epoch`); null: left out (an older agent: config epoch 3). */
+  vouch(epoch: number | null): void;
+  /** Requests received so far, oldest first. */
+  readonly requests: LeaseRequest[];
+  /** Resolves once `count` more requests than now have arrived. */
+  requestsAfter(count: number): Promise<LeaseRequest>;
+}
+
+/**
+ * Answers the data-node's lease requests as `agents` would (2 of 3 known, config epoch 3): real
+ * NATS, the protocol's messages.
+ */
+export function grantLeases(nc: NatsConnection, node_id: string, agents: readonly string[]): LeaseGranter {
+  let on = true;
+  let vouched: number | null = null;
+  const requests: LeaseRequest[] = [];
+  const waiters = new Set<() => void>();
+  nc.subscribe(nodeLeaseSubject(CLUSTER, node_id), {
+    callback: (error, msg) => {
+      if (error !== null) return;
+      const decoded = decodeLeaseRequest(msg.data);
+      if (!decoded.ok) return;
+      requests.push(decoded.value);
+      for (const waiter of waiters) waiter();
+      for (const from of agents) {
+        const grant: LeaseGrant = {
+          v: 1,
+          type: "lease_grant",
+          from,
+          node_id,
+          master_name: decoded.value.master_name,
+          seq: decoded.value.seq,
+          granted: on,
+          config_epoch: 3,
+          ...(vouched === null ? {} : { epoch: vouched }),
+          lease_ms: 500,
+          agents_known: 3,
+        };
+        nc.publish(nodeLeaseGrantFromSubject(CLUSTER, node_id, from), JSON.stringify(grant));
+      }
+    },
+  });
+  return {
+    set(value: boolean): void {
+      on = value;
+    },
+    vouch(epoch: number | null): void {
+      vouched = epoch;
+    },
+    requests,
+    requestsAfter(count: number): Promise<LeaseRequest> {
+      const target = requests.length + count;
+      return new Promise((resolve) => {
+        const check = (): void => {
+          const request = requests[target - 1];
+          if (request === undefined) return;
+          waiters.delete(check);
+          resolve(request);
+        };
+        waiters.add(check);
+      });
+    },
+  };
 }

@@ -1,0 +1,92 @@
+// The write lease at a promotion and at a restart, with real redis-server, nats-server and
+// data-node processes (docs/adr/0001-write-lease.md). A promote gives no lease: the promoted
+// server stays fenced until a majority vouches for the promote's epoch (two concurrent failovers
+// left two writable primaries when the leader's command alone gave a lease). A restarted
+// data-node fences the writable master it finds until its first lease (it used to give it
+// lease_ms of grace, in which an old primary took writes after a newer promotion).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { withProcesses } from "@sentinel-plane/testkit";
+import {
+  dataNodeNats,
+  grantLeases,
+  natsClient,
+  restartDataNode,
+  sendCommand,
+  startDataNode,
+  StatusWatcher,
+} from "./testing/support.js";
+
+const AGENTS = ["a".repeat(40), "b".repeat(40)];
+
+void test("promote with the write lease on: fenced until a majority vouches for the promote's epoch", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const redis = await procs.startRedis({ name: "promoted", config_lines: ["min-replicas-to-write 0"] });
+    const nc = await natsClient(procs, nats);
+    const grants = grantLeases(nc, "p1", AGENTS);
+    await nc.flush();
+    const watcher = new StatusWatcher(nc, "p1");
+    const dn = await startDataNode(procs, "p1", {
+      mode: "attach",
+      master_name: "mymaster",
+      nats: await dataNodeNats(nats, "p1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
+      redis: { port: redis.port },
+      lease_ms: 500,
+    });
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+
+    const log_mark = dn.service.lineCount();
+    const promoted = await sendCommand(nc, "p1", 5, "agent-a", { type: "promote" });
+    assert.ok(promoted.ok && promoted.role === "master" && promoted.fenced, JSON.stringify(promoted));
+    // Its requests now say it was promoted at epoch 5; grants vouching for epoch 3 only (agents
+    // that have not heard of the promotion, or of an older version) lift nothing.
+    const request = await grants.requestsAfter(3);
+    assert.deepEqual([request.epoch, request.promoted], [5, true]);
+    const client = await redis.client();
+    await assert.rejects(client.set("k", "refused"), /NOREPLICAS/);
+
+    grants.vouch(5);
+    await dn.service.waitForLog((l) => l["event"] === "unfenced" && l["reason"] === "lease", {
+      timeout_ms: 5000,
+      since: log_mark,
+    });
+    assert.equal(await client.set("k", "accepted"), "OK");
+  });
+});
+
+void test("a restarted data-node fences the writable master it finds until its first lease", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const redis = await procs.startRedis({ name: "adopted", config_lines: ["min-replicas-to-write 0"] });
+    const nc = await natsClient(procs, nats);
+    const grants = grantLeases(nc, "r1", AGENTS);
+    await nc.flush();
+    const watcher = new StatusWatcher(nc, "r1");
+    const dn = await startDataNode(procs, "r1", {
+      mode: "attach",
+      master_name: "mymaster",
+      nats: await dataNodeNats(nats, "r1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
+      redis: { port: redis.port },
+      lease_ms: 500,
+    });
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+    const client = await redis.client();
+    assert.equal(await client.set("before", "kept"), "OK");
+
+    // The agents stop vouching while the data-node restarts: the new process finds a writable
+    // master and fences it at once (no grace), not when a lease it never had runs out.
+    grants.set(false);
+    await restartDataNode(procs, dn);
+    const fenced = await dn.service.waitForLog((l) => l["event"] === "fenced", { timeout_ms: 5000 });
+    assert.equal(fenced["reason"], "lease");
+    assert.match(String(fenced["detail"]), /no write lease granted since the data-node started/);
+    await assert.rejects(client.set("k", "refused"), /NOREPLICAS/);
+
+    grants.set(true);
+    await dn.service.waitForLog((l) => l["event"] === "unfenced" && l["reason"] === "lease", {
+      timeout_ms: 5000,
+    });
+    assert.equal(await client.set("k", "accepted"), "OK");
+  });
+});
