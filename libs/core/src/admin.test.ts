@@ -100,3 +100,65 @@ void test("a propagated admin change applies without reply or re-broadcast", () 
   assert.equal(masterView(h.state, "mymaster"), null);
   assert.ok(!effects.some((e) => e.type === "send" || e.type === "admin_reply"));
 });
+
+void test("REMOVE deletes the committed record (compare-and-delete), so a new MONITOR starts from none", () => {
+  const h = new Harness();
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 5,
+    primary: PRIMARY,
+    replicas: [],
+    leader: "b".repeat(40),
+  };
+  h.input({ type: "topology_observed", now_ms: h.now_ms, record, revision: 3 });
+  const effects = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 1,
+    command: { type: "remove", name: "mymaster" },
+  });
+  const forget_at = effects.findIndex((e) => e.type === "forget_topology");
+  assert.deepEqual(effects[forget_at], {
+    type: "forget_topology",
+    master_name: "mymaster",
+    expected_revision: 3,
+  });
+  const persist_at = effects.findIndex((e) => e.type === "persist");
+  assert.ok(persist_at >= 0 && persist_at < forget_at, "the removal is durable before the record goes");
+  const moved = { host: "10.1.1.9", port: 7009 };
+  assert.equal(admin(h, { type: "monitor", name: "mymaster", address: moved, settings: SETTINGS }).ok, true);
+  const again = masterView(h.state, "mymaster");
+  assert.deepEqual([again?.address, again?.config_epoch], [moved, 0]);
+  assert.equal(
+    h.state.masters.get("mymaster")?.topology_revision,
+    0,
+    "the old record's revision is not kept",
+  );
+});
+
+void test("a propagated REMOVE deletes the record too; a master never recorded has none to delete", () => {
+  const h = new Harness();
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 1,
+    primary: PRIMARY,
+    replicas: [],
+    leader: "b".repeat(40),
+  };
+  h.input({ type: "topology_observed", now_ms: h.now_ms, record, revision: 2 });
+  const effects = h.peer({
+    type: "admin",
+    from: "b".repeat(40),
+    command: { type: "remove", name: "mymaster" },
+  });
+  assert.ok(effects.some((e) => e.type === "forget_topology" && e.expected_revision === 2));
+  const address = { host: "10.1.1.1", port: 7000 };
+  admin(h, { type: "monitor", name: "m2", address, settings: SETTINGS });
+  const removed = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 3,
+    command: { type: "remove", name: "m2" },
+  });
+  assert.ok(!removed.some((e) => e.type === "forget_topology"));
+});

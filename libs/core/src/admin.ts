@@ -194,6 +194,13 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
   out.markDirty();
   out.event("-monitor", master, masterSubject(master));
   propagate(out, { type: "remove", name }, from_peer);
+  // The record would outlive the master: a later MONITOR of the same name (another primary, as
+  // Redis's test suite does between files) would adopt its primary and epoch. Peers ask too (a
+  // propagated REMOVE), so the record goes even if this agent dies now; the delete is
+  // conditional on the revision, so repeats and late arrivals are harmless.
+  if (master.topology_revision > 0) {
+    out.push({ type: "forget_topology", master_name: name, expected_revision: master.topology_revision });
+  }
   return OK;
 }
 

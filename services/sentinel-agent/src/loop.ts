@@ -280,6 +280,9 @@ export class AgentLoop {
           });
         });
         return;
+      case "forget_topology":
+        void ports.topology.forget(effect.master_name, effect.expected_revision);
+        return;
       case "event":
         ports.events.emit(effect.event);
         return;

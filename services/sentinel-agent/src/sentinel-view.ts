@@ -7,6 +7,7 @@ import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
 import type { EventHub } from "./event-hub.js";
 import type { SentinelConfig } from "./config/index.js";
+import type { LocalMasterOptions, LocalSetOption, MasterLocalOptions } from "./local-master-options.js";
 import type {
   AdminResult,
   EventListener,
@@ -30,6 +31,10 @@ export interface ViewSources {
   readonly events: EventHub;
   readonly hooks: HookRunner;
   readonly config: () => SentinelConfig;
+  /** Scripts and credentials of each master on this agent (SENTINEL SET, never propagated). */
+  readonly local: LocalMasterOptions;
+  /** Called after auth-user/auth-pass changed: links to the master's instances reconnect. */
+  readonly on_auth_changed: (name: string) => void;
   readonly flushConfig: () => Promise<void>;
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
@@ -76,13 +81,12 @@ function instance(state: AgentState, master: MasterState, link: InstanceLink, na
   };
 }
 
-export function masterViewOf(state: AgentState, master: MasterState, config: SentinelConfig): MasterView {
+export function masterViewOf(state: AgentState, master: MasterState, local: MasterLocalOptions): MasterView {
   const now = state.now_ms;
   const link = master.link;
   const flags: InstanceFlag[] = ["master", ...baseFlags(state, master, link)];
   if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
   if (master.failover !== null) flags.push("failover_in_progress");
-  const file = config.masters.find((m) => m.name === master.name);
   const failover_state = master.failover === null ? undefined : FAILOVER_STATE[master.failover.state];
   return {
     ...instance(state, master, link, master.name),
@@ -100,8 +104,10 @@ export function masterViewOf(state: AgentState, master: MasterState, config: Sen
     quorum: master.settings.quorum,
     failover_timeout_ms: master.settings.failover_timeout_ms,
     parallel_syncs: master.settings.parallel_syncs,
-    ...(file?.notification_script == null ? {} : { notification_script: file.notification_script }),
-    ...(file?.client_reconfig_script == null ? {} : { client_reconfig_script: file.client_reconfig_script }),
+    ...(local.notification_script === null ? {} : { notification_script: local.notification_script }),
+    ...(local.client_reconfig_script === null
+      ? {}
+      : { client_reconfig_script: local.client_reconfig_script }),
   };
 }
 
@@ -226,6 +232,18 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "forget-after": "forget_after_ms",
 };
 
+const LOCAL_OPTIONS: ReadonlySet<string> = new Set<LocalSetOption["option"]>([
+  "notification-script",
+  "client-reconfig-script",
+  "auth-pass",
+  "auth-user",
+]);
+
+/** Options of this agent alone (local-master-options.ts), not the core's shared settings. */
+function isLocalOption(option: MasterSetOption): option is Extract<MasterSetOption, LocalSetOption> {
+  return LOCAL_OPTIONS.has(option.option);
+}
+
 const RUNTIME_PARAMS = [
   "resolve-hostnames",
   "announce-hostnames",
@@ -243,10 +261,11 @@ export function createSentinelView(sources: ViewSources): SentinelView {
   const master = (name: string): MasterState | undefined => state().masters.get(name);
   return {
     myid: () => state().myid,
-    masters: () => [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.config())),
+    masters: () =>
+      [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.local.get(m.name))),
     master: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : masterViewOf(state(), m, sources.config());
+      return m === undefined ? undefined : masterViewOf(state(), m, sources.local.get(name));
     },
     replicas: (name) => {
       const m = master(name);
@@ -336,9 +355,20 @@ export function createSentinelView(sources: ViewSources): SentinelView {
     remove: async (name) => result(await loop.admin({ type: "remove", name })),
     set: async (name, options: readonly MasterSetOption[]) => {
       const settings: Partial<Record<keyof MasterSettings, number>> = {};
+      const local: LocalSetOption[] = [];
       for (const option of options) {
+        if (option.option === "rename-command") {
+          return {
+            ok: false,
+            error: "ERR SENTINEL SET rename-command is not supported by sentinel-plane yet",
+          };
+        }
+        if (isLocalOption(option)) {
+          local.push(option);
+          continue;
+        }
         const key = SET_OPTION[option.option];
-        if (key === undefined || !("value" in option) || typeof option.value !== "number") {
+        if (key === undefined) {
           return {
             ok: false,
             error: `ERR SENTINEL SET ${option.option} is not supported by sentinel-plane yet`,
@@ -346,7 +376,21 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         }
         settings[key] = option.value;
       }
-      return result(await loop.admin({ type: "set", name, settings }));
+      // Local options are checked before the shared settings go out, so a refused script path
+      // leaves both unchanged.
+      const checked = sources.local.check(local);
+      if (!checked.ok) return checked;
+      if (Object.keys(settings).length > 0) {
+        const shared = result(await loop.admin({ type: "set", name, settings }));
+        if (!shared.ok) return shared;
+      }
+      if (local.length > 0) {
+        const applied = sources.local.set(name, local);
+        if (!applied.ok) return applied;
+        if (local.some((o) => o.option === "auth-pass" || o.option === "auth-user"))
+          sources.on_auth_changed(name);
+      }
+      return { ok: true };
     },
     reset: async (pattern) => {
       const reply = await loop.admin({ type: "reset", pattern });
