@@ -162,3 +162,17 @@ void test("a propagated REMOVE deletes the record too; a master never recorded h
   });
   assert.ok(!removed.some((e) => e.type === "forget_topology"));
 });
+
+void test("FAILOVER while just-discovered replicas await their first INFO is accepted (the run waits for it)", () => {
+  const h = new Harness();
+  const replica_info = (e: Effect): boolean =>
+    e.type === "probe" && e.kind === "info" && e.target.host !== PRIMARY.host;
+  h.live(300, true, replica_info); // the primary's INFO lists the replicas; theirs is not back
+  assert.ok((masterView(h.state, "mymaster")?.replicas ?? 0) > 0);
+  const early = admin(h, { type: "failover", name: "mymaster" });
+  assert.equal(early.ok, true, early.message);
+  const h2 = new Harness();
+  h2.live(40_000, true, replica_info); // never answered: past the validity window they do not count
+  const late = admin(h2, { type: "failover", name: "mymaster" });
+  assert.deepEqual([late.ok, late.code], [false, "NOGOODSLAVE"]);
+});

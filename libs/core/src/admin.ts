@@ -8,7 +8,7 @@ import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { admitsPromotion, lagArgs } from "./promotion-limit.js";
 import { PROMOTION_LAG_MAX } from "./promotion-limit.js";
-import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
+import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { primaryReachable } from "./switchover.js";
 import { FAILOVER_BLOCK_PERIOD_MS_MAX } from "./maintenance.js";
 import { addressKey, newLink } from "./state.js";
@@ -283,6 +283,10 @@ function failover(out: Out, name: string, to: Address | null, force: boolean): A
     if (!switchover && !force && !admitsPromotion(master, null, link)) {
       return fail("NOGOODSLAVE", `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`);
     }
+  } else if (replicasAwaitingFirstInfo(out.state, master).length > 0) {
+    // Replicas discovered a moment ago, their first INFO still on its way: the run waits for it
+    // before it selects (failover.ts awaitFirstInfo) and aborts with -failover-abort-no-good-slave
+    // if none qualifies then. Refusing now would depend on which reply came back first.
   } else if (selectReplica(out.state, master) === null) {
     return fail("NOGOODSLAVE", "No suitable replica to promote");
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {
