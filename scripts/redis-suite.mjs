@@ -183,6 +183,8 @@ exec node ${bundle} "$conf" >>"$(dirname "$conf")/log.txt"
 function runSuite(dir, label) {
   const args = ["./runtest-sentinel", "--config", "bind", "127.0.0.1"];
   for (const s of values.single ?? []) args.push("--single", s);
+  // Kept trees keep the instances' logs too (the harness deletes sentinel_N/ at its end).
+  if (values.keep === true) args.push("--dont-clean");
   const started = Date.now();
   return new Promise((resolve) => {
     // Its own process group: the harness's redis-servers and sentinels are in it too, so an
