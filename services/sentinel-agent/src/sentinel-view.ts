@@ -1,12 +1,15 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
+import { isIP } from "node:net";
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
 import type { EventHub } from "./event-hub.js";
 import type { SentinelConfig } from "./config/index.js";
+import { RUNTIME_PARAMS } from "./config/global-params.js";
+import type { RuntimeParam } from "./config/global-params.js";
 import type { LocalMasterOptions, LocalSetOption, MasterLocalOptions } from "./local-master-options.js";
 import type {
   AdminResult,
@@ -36,6 +39,11 @@ export interface ViewSources {
   /** Called after auth-user/auth-pass changed: links to the master's instances reconnect. */
   readonly on_auth_changed: (name: string) => void;
   readonly flushConfig: () => Promise<void>;
+  /**
+   * `SENTINEL CONFIG SET`, validated: applied to the config written back to the file, then the
+   * file is rewritten (Sentinel's CONFIG SET rewrites it too; a restart keeps the value).
+   */
+  readonly persistGlobal: (param: RuntimeParam, value: string) => Promise<void>;
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
 }
@@ -244,16 +252,6 @@ function isLocalOption(option: MasterSetOption): option is Extract<MasterSetOpti
   return LOCAL_OPTIONS.has(option.option);
 }
 
-const RUNTIME_PARAMS = [
-  "resolve-hostnames",
-  "announce-hostnames",
-  "announce-ip",
-  "announce-port",
-  "sentinel-user",
-  "sentinel-pass",
-] as const;
-type RuntimeParam = (typeof RUNTIME_PARAMS)[number];
-
 export function createSentinelView(sources: ViewSources): SentinelView {
   const { loop } = sources;
   const runtime_config = new Map<RuntimeParam, string>();
@@ -340,6 +338,14 @@ export function createSentinelView(sources: ViewSources): SentinelView {
       return Promise.resolve({ down: m?.link.sdown ?? false, leader: "*", leader_epoch: 0 });
     },
     monitor: async (name, ip, port, quorum) => {
+      // As Sentinel (and our config loader): a hostname only with resolve-hostnames yes, else a
+      // master monitored now would make the next start refuse the rewritten file.
+      const resolve_hostnames =
+        (runtime_config.get("resolve-hostnames") ?? (sources.config().resolve_hostnames ? "yes" : "no")) ===
+        "yes";
+      if (!resolve_hostnames && isIP(ip) === 0) {
+        return { ok: false, error: "ERR Invalid IP address or hostname specified" };
+      }
       const defaults = [...state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
         quorum,
@@ -418,18 +424,25 @@ export function createSentinelView(sources: ViewSources): SentinelView {
         return { ok: false, error: `ERR Failed to save config: ${String(error)}` };
       }
     },
-    // Accepted and reported back as Redis Sentinel does; announce-* take effect at the next
-    // restart here (the core announces the address it started with).
-    configSet: (name, value) => {
+    // Accepted, reported back and written to the file as Redis Sentinel does; announce-* take
+    // effect at the next restart here (the core announces the address it started with).
+    configSet: async (name, value) => {
       const param = RUNTIME_PARAMS.find((p) => p === name.toLowerCase());
-      const invalid = (what: string): Promise<AdminResult> =>
-        Promise.resolve({ ok: false, error: `ERR Invalid argument '${what}' to SENTINEL CONFIG SET` });
+      const invalid = (what: string): AdminResult => ({
+        ok: false,
+        error: `ERR Invalid argument '${what}' to SENTINEL CONFIG SET`,
+      });
       if (param === undefined) return invalid(name);
       const yes_no = param === "resolve-hostnames" || param === "announce-hostnames";
       if (yes_no && value !== "yes" && value !== "no") return invalid(value);
       if (param === "announce-port" && !/^\d+$/.test(value)) return invalid(value);
       runtime_config.set(param, value);
-      return Promise.resolve({ ok: true });
+      try {
+        await sources.persistGlobal(param, value);
+        return { ok: true };
+      } catch {
+        return { ok: false, error: "ERR Failed to save config file. Check server logs." };
+      }
     },
     simulateFailure: (failures) => {
       sources.simulate(failures);

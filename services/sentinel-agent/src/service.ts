@@ -41,6 +41,7 @@ import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
 import { LocalMasterOptions } from "./local-master-options.js";
+import { withGlobalParam } from "./config/global-params.js";
 import { LeaseDesk } from "./lease-desk.js";
 import { SwitchoverDesk } from "./switchover-desk.js";
 import { sendNodeOp } from "./node-ops.js";
@@ -481,6 +482,10 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         prober.reconnect(instanceAddresses(loop.state, name));
       },
       flushConfig: () => flushConfig(),
+      persistGlobal: async (param, value) => {
+        file_config = withGlobalParam(file_config, param, value);
+        await flushConfig();
+      },
       simulate: (failures) => {
         for (const f of failures) simulated.add(f);
       },
