@@ -210,9 +210,14 @@ function runSuite(dir, label) {
         return;
       }
       if (current === null) return;
-      if (/^\d\d:\d\d:\d\d> .*: OK$/.test(plain)) current.ok += 1;
+      // "(init) Restart killed instances: redis/0 redis/3 OK" lists what it restarted first.
+      if (/^\d\d:\d\d:\d\d> .*[: ]OK$/.test(plain)) current.ok += 1;
       else if (/^\d\d:\d\d:\d\d> .*FAILED/.test(plain)) current.failed += 1;
-      else if (plain.startsWith("FAILED: caught an error")) {
+      else if (plain.startsWith("WARNING: Aborting the test.")) {
+        // abort_sentinel_test: the harness stops the whole run (e.g. a sentinel did not start).
+        current.failed += 1;
+        current.error = "harness aborted the run";
+      } else if (plain.startsWith("FAILED: caught an error")) {
         current.failed += 1;
         current.error = plain.slice(0, 200);
       }
