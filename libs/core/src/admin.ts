@@ -283,10 +283,11 @@ function failover(out: Out, name: string, to: Address | null, force: boolean): A
     if (!switchover && !force && !admitsPromotion(master, null, link)) {
       return fail("NOGOODSLAVE", `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`);
     }
-  } else if (replicasAwaitingFirstInfo(out.state, master).length > 0) {
-    // Replicas discovered a moment ago, their first INFO still on its way: the run waits for it
-    // before it selects (failover.ts awaitFirstInfo) and aborts with -failover-abort-no-good-slave
-    // if none qualifies then. Refusing now would depend on which reply came back first.
+  } else if (replicasAwaitingFirstInfo(out.state, master).some((link) => link.info_probe_id !== null)) {
+    // Replicas discovered a moment ago, their first INFO asked and on its way: the run waits for
+    // it before it selects (failover.ts awaitFirstInfo) and aborts with
+    // -failover-abort-no-good-slave if none qualifies then. Refusing now would depend on which
+    // reply came back first. Replicas never asked, or whose INFO failed, are refused as before.
   } else if (selectReplica(out.state, master) === null) {
     return fail("NOGOODSLAVE", "No suitable replica to promote");
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {
