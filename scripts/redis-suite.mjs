@@ -31,7 +31,11 @@ const root = new URL("..", import.meta.url).pathname;
 const SUITE = process.env["SP_REDIS_SUITE_DIR"] ?? "/work/shared/redis-sentinel-suite";
 
 /** Failures of ours argued in README's compatibility section (file -> count accepted). */
-const EXPECTED = new Map([]);
+const EXPECTED = new Map([
+  // Anti-flapping (failover-block-period, 10 min): the second automatic failover, 5 s after the
+  // first, is held back (+failover-blocked-flapping); counted twice (the test runs in a proc).
+  ["02-slaves-reconf", 2],
+]);
 
 const { values } = parseArgs({
   options: {
