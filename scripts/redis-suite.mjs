@@ -5,13 +5,17 @@
 // all agents sharing one nats-server started for the run.
 //
 // Usage: npm run redis-suite [-- --single 05-manual] [--single ...] [--skip-reference] [--keep]
-//                            [--ours-only | --reference-only]
+//                            [--ours-only | --reference-only] [--drop-test "<test name>" ...]
+// --drop-test is for diagnosis only: it deletes that test from both copies (the harness jumps to
+// the next file at a failure, so one failing test hides every later one in its file). Figures
+// quoted in README come from runs without it.
 // Prints per-file pass counts side by side; exits 1 when ours fails a test outside EXPECTED.
 import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
   mkdtempSync,
   rmSync,
   symlinkSync,
@@ -27,7 +31,11 @@ const root = new URL("..", import.meta.url).pathname;
 const SUITE = process.env["SP_REDIS_SUITE_DIR"] ?? "/work/shared/redis-sentinel-suite";
 
 /** Failures of ours argued in README's compatibility section (file -> count accepted). */
-const EXPECTED = new Map([]);
+const EXPECTED = new Map([
+  // Anti-flapping (failover-block-period, 10 min): the second automatic failover, 5 s after the
+  // first, is held back (+failover-blocked-flapping); counted twice (the test runs in a proc).
+  ["02-slaves-reconf", 2],
+]);
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +43,7 @@ const { values } = parseArgs({
     "skip-reference": { type: "boolean" },
     "reference-only": { type: "boolean" },
     keep: { type: "boolean" },
+    "drop-test": { type: "string", multiple: true },
   },
   strict: true,
 });
@@ -67,11 +76,34 @@ function prepareTree(label) {
   const dir = mkdtempSync(join(tmpdir(), `redis-suite-${label}-`));
   cpSync(SUITE, dir, { recursive: true });
   spawnSync("chmod", ["-R", "u+w", dir]);
+  for (const name of values["drop-test"] ?? []) dropTest(dir, name);
   mkdirSync(join(dir, "src"), { recursive: true });
   for (const bin of ["redis-server", "redis-cli"]) {
     symlinkSync(which(bin), join(dir, "src", bin));
   }
   return dir;
+}
+
+/** Deletes `test "<name>" {...}` (braces balanced) from the file of the suite that holds it. */
+function dropTest(dir, name) {
+  const tests = join(dir, "tests", "sentinel", "tests");
+  for (const file of readdirSync(tests).filter((f) => f.endsWith(".tcl"))) {
+    const path = join(tests, file);
+    const text = readFileSync(path, "utf8");
+    const start = text.indexOf(`test "${name}" {`);
+    if (start < 0) continue;
+    let depth = 0;
+    let end = text.indexOf("{", start);
+    for (; end < text.length; end += 1) {
+      if (text[end] === "\\") end += 1;
+      else if (text[end] === "{") depth += 1;
+      else if (text[end] === "}" && --depth === 0) break;
+    }
+    writeFileSync(path, `${text.slice(0, start)}# dropped by redis-suite --drop-test${text.slice(end + 1)}`);
+    console.log(`redis-suite: MODIFIED SUITE, dropped test "${name}" from ${file} (diagnosis only)`);
+    return;
+  }
+  throw new Error(`--drop-test: no test named "${name}"`);
 }
 
 function which(bin) {
@@ -155,6 +187,8 @@ exec node ${bundle} "$conf" >>"$(dirname "$conf")/log.txt"
 function runSuite(dir, label) {
   const args = ["./runtest-sentinel", "--config", "bind", "127.0.0.1"];
   for (const s of values.single ?? []) args.push("--single", s);
+  // Kept trees keep the instances' logs too (the harness deletes sentinel_N/ at its end).
+  if (values.keep === true) args.push("--dont-clean");
   const started = Date.now();
   return new Promise((resolve) => {
     // Its own process group: the harness's redis-servers and sentinels are in it too, so an
@@ -180,9 +214,14 @@ function runSuite(dir, label) {
         return;
       }
       if (current === null) return;
-      if (/^\d\d:\d\d:\d\d> .*: OK$/.test(plain)) current.ok += 1;
+      // "(init) Restart killed instances: redis/0 redis/3 OK" lists what it restarted first.
+      if (/^\d\d:\d\d:\d\d> .*[: ]OK$/.test(plain)) current.ok += 1;
       else if (/^\d\d:\d\d:\d\d> .*FAILED/.test(plain)) current.failed += 1;
-      else if (plain.startsWith("FAILED: caught an error")) {
+      else if (plain.startsWith("WARNING: Aborting the test.")) {
+        // abort_sentinel_test: the harness stops the whole run (e.g. a sentinel did not start).
+        current.failed += 1;
+        current.error = "harness aborted the run";
+      } else if (plain.startsWith("FAILED: caught an error")) {
         current.failed += 1;
         current.error = plain.slice(0, 200);
       }

@@ -134,3 +134,79 @@ void test("every refusal carries its registry code and the text without Sentinel
   });
   assert.equal(admin(h, { type: "set", name: "mymaster", settings: { quorum: 2 } }).error, undefined);
 });
+
+void test("REMOVE deletes the committed record (compare-and-delete), so a new MONITOR starts from none", () => {
+  const h = new Harness();
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 5,
+    primary: PRIMARY,
+    replicas: [],
+    leader: "b".repeat(40),
+  };
+  h.input({ type: "topology_observed", now_ms: h.now_ms, record, revision: 3 });
+  const effects = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 1,
+    command: { type: "remove", name: "mymaster" },
+  });
+  const forget_at = effects.findIndex((e) => e.type === "forget_topology");
+  assert.deepEqual(effects[forget_at], {
+    type: "forget_topology",
+    master_name: "mymaster",
+    expected_revision: 3,
+  });
+  const persist_at = effects.findIndex((e) => e.type === "persist");
+  assert.ok(persist_at >= 0 && persist_at < forget_at, "the removal is durable before the record goes");
+  const moved = { host: "10.1.1.9", port: 7009 };
+  assert.equal(admin(h, { type: "monitor", name: "mymaster", address: moved, settings: SETTINGS }).ok, true);
+  const again = masterView(h.state, "mymaster");
+  assert.deepEqual([again?.address, again?.config_epoch], [moved, 0]);
+  assert.equal(
+    h.state.masters.get("mymaster")?.topology_revision,
+    0,
+    "the old record's revision is not kept",
+  );
+});
+
+void test("a propagated REMOVE deletes the record too; a master never recorded has none to delete", () => {
+  const h = new Harness();
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 1,
+    primary: PRIMARY,
+    replicas: [],
+    leader: "b".repeat(40),
+  };
+  h.input({ type: "topology_observed", now_ms: h.now_ms, record, revision: 2 });
+  const effects = h.peer({
+    type: "admin",
+    from: "b".repeat(40),
+    command: { type: "remove", name: "mymaster" },
+  });
+  assert.ok(effects.some((e) => e.type === "forget_topology" && e.expected_revision === 2));
+  const address = { host: "10.1.1.1", port: 7000 };
+  admin(h, { type: "monitor", name: "m2", address, settings: SETTINGS });
+  const removed = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 3,
+    command: { type: "remove", name: "m2" },
+  });
+  assert.ok(!removed.some((e) => e.type === "forget_topology"));
+});
+
+void test("FAILOVER while just-discovered replicas await their first INFO is accepted (the run waits for it)", () => {
+  const h = new Harness();
+  const replica_info = (e: Effect): boolean =>
+    e.type === "probe" && e.kind === "info" && e.target.host !== PRIMARY.host;
+  h.live(300, true, replica_info); // the primary's INFO lists the replicas; theirs is not back
+  assert.ok((masterView(h.state, "mymaster")?.replicas ?? 0) > 0);
+  const early = admin(h, { type: "failover", name: "mymaster" });
+  assert.equal(early.ok, true, early.message);
+  const h2 = new Harness();
+  h2.live(40_000, true, replica_info); // never answered: past the validity window they do not count
+  const late = admin(h2, { type: "failover", name: "mymaster" });
+  assert.deepEqual([late.ok, late.code], [false, "NOGOODSLAVE"]);
+});

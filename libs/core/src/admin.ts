@@ -9,7 +9,7 @@ import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { admitsPromotion, lagArgs } from "./promotion-limit.js";
 import { PROMOTION_LAG_MAX } from "./promotion-limit.js";
-import { isPromotable, replicatesFrom, selectReplica } from "./selection.js";
+import { isPromotable, replicasAwaitingFirstInfo, replicatesFrom, selectReplica } from "./selection.js";
 import { primaryReachable } from "./switchover.js";
 import { FAILOVER_BLOCK_PERIOD_MS_MAX } from "./maintenance.js";
 import { addressKey, newLink } from "./state.js";
@@ -203,6 +203,13 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
   out.markDirty();
   out.event("-monitor", master, masterSubject(master));
   propagate(out, { type: "remove", name }, from_peer);
+  // The record would outlive the master: a later MONITOR of the same name (another primary, as
+  // Redis's test suite does between files) would adopt its primary and epoch. Peers ask too (a
+  // propagated REMOVE), so the record goes even if this agent dies now; the delete is
+  // conditional on the revision, so repeats and late arrivals are harmless.
+  if (master.topology_revision > 0) {
+    out.push({ type: "forget_topology", master_name: name, expected_revision: master.topology_revision });
+  }
   return OK;
 }
 
@@ -292,6 +299,11 @@ function failover(out: Out, name: string, to: Address | null, force: boolean): A
         `${text} is beyond max-promotion-lag (${lagText(master, to)}): use force`,
       );
     }
+  } else if (replicasAwaitingFirstInfo(out.state, master).some((link) => link.info_probe_id !== null)) {
+    // Replicas discovered a moment ago, their first INFO asked and on its way: the run waits for
+    // it before it selects (failover.ts awaitFirstInfo) and aborts with
+    // -failover-abort-no-good-slave if none qualifies then. Refusing now would depend on which
+    // reply came back first. Replicas never asked, or whose INFO failed, are refused as before.
   } else if (selectReplica(out.state, master) === null) {
     return fail("NOGOODSLAVE", "SP_ERR_NO_GOOD_REPLICA", "No suitable replica to promote");
   } else if (switchover && selectReplica(out.state, master, master.address) === null) {

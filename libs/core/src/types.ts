@@ -453,6 +453,14 @@ export type Effect =
       /** The revision this agent last read; the KV update is compare-and-set on it. */
       readonly expected_revision: number;
     }
+  /**
+   * Delete the master's committed record (SENTINEL REMOVE): a master monitored again under the
+   * same name must start from no record, not adopt the primary and epoch of the removed one.
+   * Compare-and-delete on `expected_revision`, so a record written since (a new MONITOR's first
+   * commit) is left alone; every agent that removes the master asks, the first one wins. Nothing
+   * answers it.
+   */
+  | { readonly type: "forget_topology"; readonly master_name: string; readonly expected_revision: number }
   | { readonly type: "event"; readonly event: SentinelEvent }
   /**
    * Step me (with a tick) `after_ms` from now: a deadline falls between two periodic ticks (an

@@ -86,3 +86,45 @@ void test("operator changes: written on the current revision, concurrent ones bo
     assert.equal(stale.code, "SP_ERR_ADMIN_REFUSED");
   });
 });
+
+void test("forget: the record goes only at the revision known; a create then starts the name afresh", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats({ auth: false });
+    const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
+    t.after(() => nc.close());
+    const { logger, watching } = storeLogger();
+    const store = new TopologyStore(
+      nc,
+      {
+        cluster_id: "kvforget",
+        bucket: TOPOLOGY_BUCKET_DEFAULTS,
+        request_timeout_ms: 2000,
+        masters: null,
+        refresh_interval_ms: 0,
+        retry_base_ms: 50,
+        retry_max_ms: 400,
+        under_replicated: "refuse",
+      },
+      logger,
+    );
+    const kv = new KvTopology(store, { on_invalid: () => undefined });
+    const stop = kv.watch(() => undefined);
+    t.after(stop);
+    await watching;
+    const first = await kv.commit(RECORD, 0);
+    assert.ok(first.ok);
+    const second = await kv.commit({ ...RECORD, config_epoch: 4 }, first.revision);
+    assert.ok(second.ok);
+    assert.equal(await kv.forget("m", first.revision), false, "a record written since stays");
+    assert.equal((await kv.read("m"))?.record.config_epoch, 4);
+    assert.equal(await kv.forget("m", second.revision), true);
+    assert.equal(await kv.read("m"), null);
+    assert.equal(await kv.forget("m", second.revision), true, "already gone (another agent's delete)");
+    const again = await kv.commit(
+      { ...RECORD, config_epoch: 0, primary: { host: "127.0.0.1", port: 7009 } },
+      0,
+    );
+    assert.ok(again.ok, "a new MONITOR's first commit (create) succeeds on the deleted key");
+    assert.deepEqual((await kv.read("m"))?.record.primary, { host: "127.0.0.1", port: 7009 });
+  });
+});

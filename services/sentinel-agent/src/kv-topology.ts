@@ -46,6 +46,10 @@ export class KvTopology implements TopologyPort {
     return current === null ? { ok: false } : { ok: false, current };
   }
 
+  forget(master_name: string, expected_revision: number): Promise<boolean> {
+    return this.#store.forget(master_name, expected_revision);
+  }
+
   /**
    * An operator change (core maintenance.ts): read the current record, apply the change, write it
    * back on that revision; a concurrent commit (a failover, another operator) makes it re-read.

@@ -153,6 +153,7 @@ void test("an operator change is answered once written, and the written record i
       ...base,
       topology: {
         commit: () => never(),
+        forget: () => Promise.resolve(true),
         commitOperator: (_name, change) => {
           written.push(change);
           if (outcome === "refused")
@@ -179,4 +180,39 @@ void test("an operator change is answered once written, and the written record i
   const refused = await loop.admin({ type: "resume", name: "mymaster", by: "test" });
   assert.deepEqual(refused, { ok: false, code: "SP_ERR_UNAVAILABLE", message: "ERR kv down" });
   loop.stop();
+});
+
+void test("REMOVE deletes the master's committed record, after the removal is persisted", async () => {
+  const calls: string[] = [];
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 0,
+    primary: { host: "10.0.0.1", port: 6379 },
+    replicas: [],
+    leader: "a".repeat(40),
+  };
+  const base = ports((state) => {
+    calls.push(`persist ${state.masters.length}`);
+    return Promise.resolve();
+  });
+  const loop = new AgentLoop(
+    agentState(),
+    {
+      ...base,
+      topology: {
+        commit: () => never(),
+        commitOperator: () => never(),
+        forget: (name, revision) => {
+          calls.push(`forget ${name} ${revision}`);
+          return Promise.resolve(true);
+        },
+      },
+    },
+    options(),
+  );
+  loop.feed({ type: "topology_observed", now_ms: 0, record, revision: 4 });
+  await loop.whenIdle();
+  assert.deepEqual(await loop.admin({ type: "remove", name: "mymaster" }), { ok: true, message: "OK" });
+  await loop.whenIdle();
+  assert.deepEqual(calls.slice(-2), ["persist 0", "forget mymaster 4"]);
 });

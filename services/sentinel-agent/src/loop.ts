@@ -263,6 +263,9 @@ export class AgentLoop {
       case "commit_operator":
         this.#commitOperator(effect);
         return;
+      case "forget_topology":
+        void ports.topology.forget(effect.master_name, effect.expected_revision);
+        return;
       case "event":
         ports.events.emit(effect.event);
         return;

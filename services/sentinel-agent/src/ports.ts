@@ -67,6 +67,8 @@ export interface TopologyStore {
    * record: read, change, compare-and-set, retried a bounded number of times. Never rejects.
    */
   commitOperator(master_name: string, change: OperatorChange): Promise<OperatorOutcome>;
+  /** Compare-and-delete of a removed master's record (core `forget_topology`). Never rejects. */
+  forget(master_name: string, expected_revision: number): Promise<boolean>;
 }
 
 export interface StateStore {

@@ -74,6 +74,15 @@ export class RedisProber implements Prober {
     }
   }
 
+  /** Drops the links to these instances: the next probe connects with fresh credentials. */
+  reconnect(targets: readonly Address[]): void {
+    for (const target of targets) {
+      const k = key(target);
+      this.#clients.get(k)?.disconnect(false);
+      this.#clients.delete(k);
+    }
+  }
+
   close(): void {
     for (const client of this.#clients.values()) client.disconnect(false);
     this.#clients.clear();

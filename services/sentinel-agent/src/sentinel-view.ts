@@ -1,12 +1,16 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
+import { isIP } from "node:net";
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, FAILOVER_STATES, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
 import type { EventHub } from "./event-hub.js";
 import type { SentinelConfig } from "./config/index.js";
+import { RUNTIME_PARAMS } from "./config/global-params.js";
+import type { RuntimeParam } from "./config/global-params.js";
+import type { LocalMasterOptions, LocalSetOption, MasterLocalOptions } from "./local-master-options.js";
 import type {
   AdminResult,
   EventListener,
@@ -29,7 +33,16 @@ export interface ViewSources {
   readonly events: EventHub;
   readonly hooks: HookRunner;
   readonly config: () => SentinelConfig;
+  /** Scripts and credentials of each master on this agent (SENTINEL SET, never propagated). */
+  readonly local: LocalMasterOptions;
+  /** Called after auth-user/auth-pass changed: links to the master's instances reconnect. */
+  readonly on_auth_changed: (name: string) => void;
   readonly flushConfig: () => Promise<void>;
+  /**
+   * `SENTINEL CONFIG SET`, validated: applied to the config written back to the file, then the
+   * file is rewritten (Sentinel's CONFIG SET rewrites it too; a restart keeps the value).
+   */
+  readonly persistGlobal: (param: RuntimeParam, value: string) => Promise<void>;
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
 }
@@ -62,13 +75,12 @@ function instance(state: AgentState, master: MasterState, link: InstanceLink, na
   };
 }
 
-export function masterViewOf(state: AgentState, master: MasterState, config: SentinelConfig): MasterView {
+export function masterViewOf(state: AgentState, master: MasterState, local: MasterLocalOptions): MasterView {
   const now = state.now_ms;
   const link = master.link;
   const flags: InstanceFlag[] = ["master", ...baseFlags(state, master, link)];
   if (master.odown) flags.splice(flags.indexOf("master") + 1, 0, "o_down");
   if (master.failover !== null) flags.push("failover_in_progress");
-  const file = config.masters.find((m) => m.name === master.name);
   // Sentinel's name of the state (the core's table: ours fold into the nearest of Sentinel's).
   const failover_state = master.failover === null ? undefined : FAILOVER_STATES[master.failover.state].resp;
   return {
@@ -87,8 +99,10 @@ export function masterViewOf(state: AgentState, master: MasterState, config: Sen
     quorum: master.settings.quorum,
     failover_timeout_ms: master.settings.failover_timeout_ms,
     parallel_syncs: master.settings.parallel_syncs,
-    ...(file?.notification_script == null ? {} : { notification_script: file.notification_script }),
-    ...(file?.client_reconfig_script == null ? {} : { client_reconfig_script: file.client_reconfig_script }),
+    ...(local.notification_script === null ? {} : { notification_script: local.notification_script }),
+    ...(local.client_reconfig_script === null
+      ? {}
+      : { client_reconfig_script: local.client_reconfig_script }),
   };
 }
 
@@ -213,15 +227,17 @@ const SET_OPTION: Readonly<Record<string, keyof MasterSettings>> = {
   "forget-after": "forget_after_ms",
 };
 
-const RUNTIME_PARAMS = [
-  "resolve-hostnames",
-  "announce-hostnames",
-  "announce-ip",
-  "announce-port",
-  "sentinel-user",
-  "sentinel-pass",
-] as const;
-type RuntimeParam = (typeof RUNTIME_PARAMS)[number];
+const LOCAL_OPTIONS: ReadonlySet<string> = new Set<LocalSetOption["option"]>([
+  "notification-script",
+  "client-reconfig-script",
+  "auth-pass",
+  "auth-user",
+]);
+
+/** Options of this agent alone (local-master-options.ts), not the core's shared settings. */
+function isLocalOption(option: MasterSetOption): option is Extract<MasterSetOption, LocalSetOption> {
+  return LOCAL_OPTIONS.has(option.option);
+}
 
 /** The agent's state as the views read it. */
 interface ViewContext {
@@ -259,10 +275,11 @@ function instanceViews({
 > {
   return {
     myid: () => state().myid,
-    masters: () => [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.config())),
+    masters: () =>
+      [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.local.get(m.name))),
     master: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : masterViewOf(state(), m, sources.config());
+      return m === undefined ? undefined : masterViewOf(state(), m, sources.local.get(name));
     },
     replicas: (name) => {
       const m = master(name);
@@ -356,10 +373,19 @@ function statusViews({
 function adminOperations({
   sources,
   state,
+  runtime_config,
 }: ViewContext): Pick<SentinelView, "monitor" | "remove" | "set" | "reset" | "failover" | "operator"> {
   const { loop } = sources;
   return {
     monitor: async (name, ip, port, quorum) => {
+      // As Sentinel (and our config loader): a hostname only with resolve-hostnames yes, else a
+      // master monitored now would make the next start refuse the rewritten file.
+      const resolve_hostnames =
+        (runtime_config.get("resolve-hostnames") ?? (sources.config().resolve_hostnames ? "yes" : "no")) ===
+        "yes";
+      if (!resolve_hostnames && isIP(ip) === 0) {
+        return { ok: false, error: "ERR Invalid IP address or hostname specified" };
+      }
       const defaults = [...state().masters.values()][0]?.settings;
       const settings: MasterSettings = {
         quorum,
@@ -375,9 +401,20 @@ function adminOperations({
     remove: async (name) => result(await loop.admin({ type: "remove", name })),
     set: async (name, options: readonly MasterSetOption[]) => {
       const settings: Partial<Record<keyof MasterSettings, number>> = {};
+      const local: LocalSetOption[] = [];
       for (const option of options) {
+        if (option.option === "rename-command") {
+          return {
+            ok: false,
+            error: "ERR SENTINEL SET rename-command is not supported by sentinel-plane yet",
+          };
+        }
+        if (isLocalOption(option)) {
+          local.push(option);
+          continue;
+        }
         const key = SET_OPTION[option.option];
-        if (key === undefined || !("value" in option) || typeof option.value !== "number") {
+        if (key === undefined) {
           return {
             ok: false,
             error: `ERR SENTINEL SET ${option.option} is not supported by sentinel-plane yet`,
@@ -385,7 +422,21 @@ function adminOperations({
         }
         settings[key] = option.value;
       }
-      return result(await loop.admin({ type: "set", name, settings }));
+      // Local options are checked before the shared settings go out, so a refused script path
+      // leaves both unchanged.
+      const checked = sources.local.check(local);
+      if (!checked.ok) return checked;
+      if (Object.keys(settings).length > 0) {
+        const shared = result(await loop.admin({ type: "set", name, settings }));
+        if (!shared.ok) return shared;
+      }
+      if (local.length > 0) {
+        const applied = sources.local.set(name, local);
+        if (!applied.ok) return applied;
+        if (local.some((o) => o.option === "auth-pass" || o.option === "auth-user"))
+          sources.on_auth_changed(name);
+      }
+      return { ok: true };
     },
     reset: async (pattern) => {
       const reply = await loop.admin({ type: "reset", pattern });
@@ -422,18 +473,25 @@ function protocolOperations({
         return { ok: false, error: `ERR Failed to save config: ${String(error)}` };
       }
     },
-    // Accepted and reported back as Redis Sentinel does; announce-* take effect at the next
-    // restart here (the core announces the address it started with).
-    configSet: (name, value) => {
+    // Accepted, reported back and written to the file as Redis Sentinel does; announce-* take
+    // effect at the next restart here (the core announces the address it started with).
+    configSet: async (name, value) => {
       const param = RUNTIME_PARAMS.find((p) => p === name.toLowerCase());
-      const invalid = (what: string): Promise<AdminResult> =>
-        Promise.resolve({ ok: false, error: `ERR Invalid argument '${what}' to SENTINEL CONFIG SET` });
+      const invalid = (what: string): AdminResult => ({
+        ok: false,
+        error: `ERR Invalid argument '${what}' to SENTINEL CONFIG SET`,
+      });
       if (param === undefined) return invalid(name);
       const yes_no = param === "resolve-hostnames" || param === "announce-hostnames";
       if (yes_no && value !== "yes" && value !== "no") return invalid(value);
       if (param === "announce-port" && !/^\d+$/.test(value)) return invalid(value);
       runtime_config.set(param, value);
-      return Promise.resolve({ ok: true });
+      try {
+        await sources.persistGlobal(param, value);
+        return { ok: true };
+      } catch {
+        return { ok: false, error: "ERR Failed to save config file. Check server logs." };
+      }
     },
     simulateFailure: (failures) => {
       sources.simulate(failures);

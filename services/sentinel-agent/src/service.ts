@@ -3,7 +3,7 @@
 import { accessSync, constants as fsConstants, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { randomBytes, randomInt } from "node:crypto";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { initAgent, masterNames, persistedState, replicaViews } from "@sentinel-plane/core";
 import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
@@ -40,6 +40,8 @@ import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "./pre-promote.js"
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
+import { LocalMasterOptions } from "./local-master-options.js";
+import { withGlobalParam } from "./config/global-params.js";
 import { LeaseDesk } from "./lease-desk.js";
 import { SwitchoverDesk } from "./switchover-desk.js";
 import { sendNodeOp } from "./node-ops.js";
@@ -126,7 +128,10 @@ async function loadConfig(
   } catch (error) {
     throw new StartError("SP_ERR_CONFIG_INVALID", `cannot read ${path}: ${String(error)}`);
   }
-  const parsed = parseSentinelConf(text, { source: path, isExecutable });
+  const parsed = parseSentinelConf(text, {
+    source: path,
+    isExecutable: (script, dir) => isExecutable(isAbsolute(script) ? script : resolve(dir ?? ".", script)),
+  });
   if (!parsed.ok) throw new StartError(parsed.error.code, parsed.error.message);
   const with_id = ensureMyid(parsed.value.config, () => randomBytes(MYID_RANDOM_BYTES));
   const overridden = applyEnvOverrides(with_id, env);
@@ -173,13 +178,20 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const telemetry = new FailoverTelemetry(now_ms);
   const rest_metrics = new RestMetrics();
 
-  const authFor = (target: Address): RedisAuth => authForAddress(config, () => loop.state, target);
+  // Sentinel chdirs to `dir`: relative script paths and the scripts' working directory follow it.
+  const work_dir = resolve(config.server.dir ?? ".");
+  const local = new LocalMasterOptions(
+    { deny_scripts_reconfig: config.deny_scripts_reconfig, work_dir, isExecutable },
+    config.masters,
+  );
+  const authFor = (target: Address): RedisAuth => authForAddress(local, loop.state, target);
   const events = new EventHub(
     { cluster_id: plane.cluster_id, myid, history_max: 1000, listeners_max: 1000, now_ms },
     logger,
   );
   // Script events (-script-error, -script-timeout, +script-child...) are Sentinel events too.
   const hooks = new HookRunner({
+    cwd: work_dir,
     on_event: (event) => {
       events.emit({
         name: event.type,
@@ -404,13 +416,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
           telemetry.observe(event);
           simulateFailure(options.env, simulated, event.name, logger);
           const script =
-            event.level === "warning" ? scriptOf(config, event.master_name, "notification") : null;
+            event.level === "warning" ? scriptOf(local, event.master_name, "notification") : null;
           if (script !== null) hooks.schedule(notificationArgv(script, event.name, event.text));
         },
       },
       hooks: {
         clientReconfig: (master_name, role, st, from, to) => {
-          const script = scriptOf(config, master_name, "reconfig");
+          const script = scriptOf(local, master_name, "reconfig");
           if (script === null) return;
           hooks.schedule(clientReconfigArgv(script, { master_name, role, state: st, from, to }));
         },
@@ -435,7 +447,10 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const ticker = setInterval(() => {
     loop.feed({ type: "tick", now_ms: now_ms() });
     // Links of instances no longer monitored: closing them is housekeeping, once a second.
-    if (++ticks % RETAIN_EVERY_TICKS === 0) prober.retain(monitoredAddresses(loop.state));
+    if (++ticks % RETAIN_EVERY_TICKS === 0) {
+      prober.retain(monitoredAddresses(loop.state));
+      local.retain(new Set(masterNames(loop.state)));
+    }
   }, TICK_MS);
   status.start(nc);
   leases.start(nc);
@@ -461,7 +476,16 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       events,
       hooks,
       config: () => config,
+      local,
+      // Sentinel drops the links (dropInstanceConnections): the next probes log in anew.
+      on_auth_changed: (name) => {
+        prober.reconnect(instanceAddresses(loop.state, name));
+      },
       flushConfig: () => flushConfig(),
+      persistGlobal: async (param, value) => {
+        file_config = withGlobalParam(file_config, param, value);
+        await flushConfig();
+      },
       simulate: (failures) => {
         for (const f of failures) simulated.add(f);
       },
@@ -478,7 +502,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   await resp.listen();
 
   const flushConfig = async (): Promise<void> => {
-    file_config = applyPersistedState(file_config, persistedState(loop.state));
+    local.retain(new Set(masterNames(loop.state)));
+    file_config = local.overlay(applyPersistedState(file_config, persistedState(loop.state)));
     const written = await writeFileAtomic(
       options.config_path,
       renderSentinelConf(loaded.document, file_config),
@@ -553,42 +578,39 @@ function simulateFailure(
 }
 
 function scriptOf(
-  config: SentinelConfig,
+  local: LocalMasterOptions,
   master_name: string | null,
   kind: "notification" | "reconfig",
 ): string | null {
   if (master_name === null) return null;
-  const master = config.masters.find((m) => m.name === master_name);
-  if (master === undefined) return null;
-  return kind === "notification" ? master.notification_script : master.client_reconfig_script;
+  const options = local.get(master_name);
+  const script = kind === "notification" ? options.notification_script : options.client_reconfig_script;
+  return script === null ? null : local.scriptPath(script);
+}
+
+/** The master's primary and replicas, as probed now. */
+function instanceAddresses(state: AgentState, name: string): Address[] {
+  const live = state.masters.get(name);
+  if (live === undefined) return [];
+  return [live.address, live.link.address, ...replicaViews(state, name).map((r) => r.address)];
 }
 
 /** Every address the agent probes (primaries and replicas), to close links no longer needed. */
 function monitoredAddresses(state: AgentState): Address[] {
-  const out: Address[] = [];
-  for (const name of masterNames(state)) {
-    for (const r of replicaViews(state, name)) out.push(r.address);
-  }
-  for (const [, master] of state.masters) out.push(master.link.address);
-  return out;
+  return masterNames(state).flatMap((name) => instanceAddresses(state, name));
 }
 
 /** Credentials of the master an address belongs to (primary or one of its replicas). */
-function authForAddress(config: SentinelConfig, state: () => AgentState, target: Address): RedisAuth {
-  const current = state();
-  for (const master of config.masters) {
-    const live = current.masters.get(master.name);
-    const belongs =
-      (live !== undefined &&
-        live.link.address.host === target.host &&
-        live.link.address.port === target.port) ||
-      replicaViews(current, master.name).some(
-        (r) => r.address.host === target.host && r.address.port === target.port,
-      );
-    if (belongs || (master.address.host === target.host && master.address.port === target.port)) {
+function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
+  for (const name of masterNames(state)) {
+    const belongs = instanceAddresses(state, name).some(
+      (a) => a.host === target.host && a.port === target.port,
+    );
+    if (belongs) {
+      const { auth_user, auth_pass } = local.get(name);
       return {
-        ...(master.auth_user === null ? {} : { username: master.auth_user }),
-        ...(master.auth_pass === null ? {} : { password: master.auth_pass }),
+        ...(auth_user === null ? {} : { username: auth_user }),
+        ...(auth_pass === null ? {} : { password: auth_pass }),
       };
     }
   }

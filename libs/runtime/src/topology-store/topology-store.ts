@@ -171,6 +171,31 @@ export class TopologyStore {
     }
   }
 
+  /**
+   * Compare-and-delete: the master's record is deleted only if the key is still at
+   * `expected_revision` (a record written since stays). Never rejects; logs what happened.
+   */
+  async forget(master_name: string, expected_revision: number): Promise<boolean> {
+    const key = topologyKey(master_name);
+    try {
+      await this.#openKv().delete(key, { previousSeq: expected_revision });
+      this.#logger.info(
+        { event: "topology_forgotten", bucket: this.bucket, key, revision: expected_revision },
+        `record of ${master_name} deleted (no longer monitored)`,
+      );
+      return true;
+    } catch (error) {
+      // Every agent that removes the master asks: the first one's delete makes the others fail.
+      const now = await this.read(master_name).catch(() => null);
+      if (now?.kind === "absent") return true;
+      this.#logger.warn(
+        { event: "topology_forget_failed", bucket: this.bucket, key, error: errorMessage(error) },
+        `record of ${master_name} not deleted (written since, or no answer)`,
+      );
+      return false;
+    }
+  }
+
   #openKv(): KV {
     if (this.#kv === null) {
       throw new TopologyStoreError("SP_ERR_UNAVAILABLE", [`topology bucket ${this.bucket} is not open`]);

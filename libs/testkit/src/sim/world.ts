@@ -338,6 +338,9 @@ export class World {
       case "commit_topology":
         this.commit(agent, effect);
         return;
+      case "forget_topology":
+        this.forget(effect);
+        return;
       case "wake": {
         // One timer per agent, the earliest wins, as in the agent's loop (loop.ts).
         const now_ms = this.agentNow(agent);
@@ -605,7 +608,9 @@ export class World {
       return;
     }
     this.at(this.delay(), () => {
-      if (this.kv.revision !== effect.expected_revision) {
+      // A create (expected 0) also succeeds on a deleted record, as NATS KV's create does.
+      const deleted = effect.expected_revision === 0 && this.kv.record === null;
+      if (this.kv.revision !== effect.expected_revision && !deleted) {
         result(this.delay(), false, true);
         return;
       }
@@ -626,6 +631,15 @@ export class World {
       if (!this.blocked(agent.name, "kv")) result(this.delay(), true, false);
       for (const other of this.agents) this.watchInitial(other);
       for (const dn of this.data_nodes) this.watchDataNode(dn);
+    });
+  }
+
+  /** SENTINEL REMOVE: compare-and-delete, as the NATS KV delete with a previous revision. */
+  forget(effect: Extract<Effect, { type: "forget_topology" }>): void {
+    this.at(this.delay(), () => {
+      if (this.kv.revision !== effect.expected_revision || this.kv.record === null) return;
+      this.kv.record = null;
+      this.kv.revision += 1;
     });
   }
 

@@ -6,8 +6,11 @@ export interface DirectiveContext {
   readonly draft: ConfigDraft;
   /** The arguments after the directive's words (`sentinel monitor` -> [name, ip, port, quorum]). */
   readonly args: readonly string[];
-  /** Redis' script check (access X_OK), injected so parsing stays free of I/O; null = unchecked. */
-  readonly isExecutable: ((path: string) => boolean) | null;
+  /**
+   * Redis' script check (access X_OK), injected so parsing stays free of I/O; null = unchecked.
+   * `dir` is the file's `dir` (Redis chdirs there): a relative path is relative to it.
+   */
+  readonly isExecutable: ((path: string, dir: string | null) => boolean) | null;
   fail(reason: string): void;
   note(note: string): void;
 }

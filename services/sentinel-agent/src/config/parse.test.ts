@@ -317,6 +317,19 @@ void describe("parseSentinelConf: directives", () => {
     ]);
   });
 
+  void it("gives the check the file's dir: Redis chdirs there, so a relative script is relative to it", () => {
+    const seen: string[] = [];
+    const text = `${MONITOR}sentinel notification-script mymaster ../notify.sh\ndir ./sentinel_0\n`;
+    parseSentinelConf(text, {
+      source: SOURCE,
+      isExecutable: (path, dir) => {
+        seen.push(`${dir ?? "(none)"} ${path}`);
+        return true;
+      },
+    });
+    assert.deepEqual(seen, ["./sentinel_0 ../notify.sh"]);
+  });
+
   void it("checks the pre-promote script as Redis checks its scripts; the timeout defaults to 10 s", () => {
     const seen: string[] = [];
     const ok = parsed(`${MONITOR}sentinel-plane pre-promote-script mymaster /bin/fence\n`, (path) => {

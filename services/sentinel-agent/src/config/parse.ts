@@ -42,7 +42,7 @@ export interface ParseOptions {
   /** How messages name the file (`sentinel.conf:12: ...`). */
   readonly source: string;
   /** Redis refuses scripts that are not executable (access X_OK); pass a check to do the same. */
-  readonly isExecutable?: (path: string) => boolean;
+  readonly isExecutable?: (path: string, dir: string | null) => boolean;
 }
 
 type Classified =

@@ -194,7 +194,7 @@ export const PLANE_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map<st
         const path = check(ctx, parseScriptPath(arg(ctx, 1)));
         if (path === null) return;
         // As Redis checks its scripts (access X_OK) when it loads the file.
-        if (ctx.isExecutable !== null && !ctx.isExecutable(path)) {
+        if (ctx.isExecutable !== null && !ctx.isExecutable(path, ctx.draft.server.dir)) {
           ctx.fail(`Pre-promote script seems non existing or non executable. (${shown(path)})`);
           return;
         }

@@ -48,7 +48,7 @@ function script(
       ctx.fail("expected a script path, got an empty string");
       return;
     }
-    if (ctx.isExecutable !== null && !ctx.isExecutable(path)) {
+    if (ctx.isExecutable !== null && !ctx.isExecutable(path, ctx.draft.server.dir)) {
       ctx.fail(`${redis_reason} (${shown(path)})`);
       return;
     }
