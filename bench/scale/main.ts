@@ -217,6 +217,8 @@ const header = [
   "ours nats-server CPU",
   "Sentinel RSS (peak)",
   "ours RSS (peak)",
+  "Sentinel private",
+  "ours private",
   "nats-server RSS",
 ];
 const rows = results.map((r) => [
@@ -227,11 +229,14 @@ const rows = results.map((r) => [
   pct(r.median_cpu_pct.nats),
   `${mb(r.memory_kb.sentinel.rss_kb)} (${mb(r.memory_kb.sentinel.hwm_kb)})`,
   `${mb(r.memory_kb.agent.rss_kb)} (${mb(r.memory_kb.agent.hwm_kb)})`,
+  mb(r.memory_kb.sentinel.anon_kb),
+  mb(r.memory_kb.agent.anon_kb),
   mb(r.memory_kb.nats.rss_kb),
 ]);
 const notes =
   `CPU: median over ${RUNS} windows of ${WINDOW_S} s (100 % = one core), after all masters were ` +
-  `seen healthy by both plus ${WARMUP_S} s. RSS at the end of the last window.\n` +
+  `seen healthy by both plus ${WARMUP_S} s. RSS at the end of the last window; private = RssAnon ` +
+  `(RSS without the shared file pages of the executable and libraries).\n` +
   `Both monitor the same primaries (redis-server 7.0, maxmemory 8mb, no persistence, no replicas) ` +
   `with quorum 1, down-after ${DOWN_AFTER_MS} ms, failover-timeout 180000 ms; one agent, no ` +
   `data-nodes, no peers; Sentinel alone too.\n` +
