@@ -3,68 +3,10 @@
 // every acknowledged key; all of them must be on the new primary.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Redis } from "@sentinel-plane/runtime";
 import { REST_TOKEN_DEFAULT, startCluster, withProcesses } from "@sentinel-plane/testkit";
-import type { Harness } from "@sentinel-plane/testkit";
 import { EVENT_TIMEOUT_MS, THREE_AGENTS, discovered, writable } from "./support/agents.js";
 import { missingKeys, redisClient } from "./support/redis.js";
-
-/** Pause after a refused write before trying the next node (pacing, not synchronisation). */
-const RETRY_PAUSE_MS = 5;
-
-/**
- * Writes `w:<n>` to whichever node accepts it: a fenced primary refuses (-NOREPLICAS), a replica
- * refuses (-READONLY), a stopped server refuses the connection. Only acknowledged keys count.
- */
-class Writer {
-  readonly acked: string[] = [];
-  /** Which port acknowledged each key after `mark()`. */
-  readonly acked_by = new Map<number, number>();
-  #stop = false;
-  #done: Promise<void> = Promise.resolve();
-
-  start(clients: readonly { readonly port: number; readonly client: Redis }[]): void {
-    this.#done = (async () => {
-      let target = 0;
-      for (let n = 0; !this.#stop;) {
-        const entry = clients[target % clients.length];
-        if (entry === undefined) throw new Error("no clients");
-        const key = `w:${n}`;
-        try {
-          await entry.client.set(key, String(n));
-          this.acked.push(key);
-          this.acked_by.set(entry.port, (this.acked_by.get(entry.port) ?? 0) + 1);
-          n++;
-        } catch {
-          target++;
-          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
-        }
-      }
-    })();
-  }
-
-  /** Resolves once `count` more writes were acknowledged by `port`. */
-  async ackedBy(port: number, count: number): Promise<void> {
-    const start = this.acked_by.get(port) ?? 0;
-    const deadline = performance.now() + EVENT_TIMEOUT_MS;
-    while ((this.acked_by.get(port) ?? 0) < start + count) {
-      if (performance.now() > deadline) throw new Error(`${port} did not acknowledge ${count} writes`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.#stop = true;
-    await this.#done;
-  }
-}
-
-async function clientsFor(
-  procs: Harness,
-  ports: readonly number[],
-): Promise<{ port: number; client: Redis }[]> {
-  return Promise.all(ports.map(async (port) => ({ port, client: await redisClient(procs, port) })));
-}
+import { clientsFor, Writer } from "./support/writer.js";
 
 void test("SIGTERM of the primary's data-node under writes: switchover first, 0 acknowledged writes lost", async (t) => {
   await withProcesses(t, async (procs) => {

@@ -27,6 +27,7 @@ void test("memoryKb reads VmRSS and a peak no lower than it", () => {
   const m = memoryKb(process.pid);
   assert.ok(m.rss_kb > 1000);
   assert.ok(m.hwm_kb >= m.rss_kb);
+  assert.ok(m.anon_kb > 0 && m.anon_kb <= m.rss_kb);
 });
 
 void test("cpuTicks of a process that does not exist throws", () => {

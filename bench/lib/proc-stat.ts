@@ -35,6 +35,11 @@ export interface MemoryKb {
   readonly rss_kb: number;
   /** Peak resident set size since the process started (VmHWM). */
   readonly hwm_kb: number;
+  /**
+   * The private part of VmRSS (RssAnon: heap, stacks, malloc). The rest is mostly file pages of
+   * the executable and libraries (RssFile), shared by every process running the same binary.
+   */
+  readonly anon_kb: number;
 }
 
 export function memoryKb(pid: number): MemoryKb {
@@ -44,7 +49,7 @@ export function memoryKb(pid: number): MemoryKb {
     if (match?.[1] === undefined) throw new Error(`/proc/${pid}/status: no ${name}`);
     return Number(match[1]);
   };
-  return { rss_kb: field("VmRSS"), hwm_kb: field("VmHWM") };
+  return { rss_kb: field("VmRSS"), hwm_kb: field("VmHWM"), anon_kb: field("RssAnon") };
 }
 
 /** A CPU measurement in progress over several processes, started by `startCpuWindow`. */

@@ -74,6 +74,11 @@ interface ScaleResult {
   readonly windows: readonly Window[];
   readonly median_cpu_pct: { readonly sentinel: number; readonly agent: number; readonly nats: number };
   readonly memory_kb: { readonly sentinel: MemoryKb; readonly agent: MemoryKb; readonly nats: MemoryKb };
+  /**
+   * VmRSS sampled once a second through every window: a node process's RSS follows its
+   * old-generation GC cycle (tens of MB), so one reading at the end says little.
+   */
+  readonly rss_samples_kb: { readonly sentinel: readonly number[]; readonly agent: readonly number[] };
   readonly profile: ProfileSummary | null;
 }
 
@@ -131,10 +136,16 @@ async function measure(primaries: number): Promise<ScaleResult> {
       nats: setup.nats.pid,
     };
     const windows: Window[] = [];
+    const rss_samples_kb = { sentinel: [] as number[], agent: [] as number[] };
     const measured_from_us = monotonicNowUs();
     for (let run = 0; run < RUNS; run++) {
       const window = startCpuWindow(pids);
-      await sleep(WINDOW_S * 1000);
+      // Reading /proc once a second costs both processes nothing (the bench reads it).
+      for (let s = 0; s < WINDOW_S; s++) {
+        await sleep(1000);
+        rss_samples_kb.sentinel.push(memoryKb(pids.sentinel).rss_kb);
+        rss_samples_kb.agent.push(memoryKb(pids.agent).rss_kb);
+      }
       const w = {
         ...window.finish(),
         healthy: await healthy(),
@@ -174,6 +185,7 @@ async function measure(primaries: number): Promise<ScaleResult> {
       windows,
       median_cpu_pct: { sentinel: median("sentinel"), agent: median("agent"), nats: median("nats") },
       memory_kb,
+      rss_samples_kb,
       profile,
     };
   } catch (error) {
@@ -187,6 +199,11 @@ async function measure(primaries: number): Promise<ScaleResult> {
 
 function pct(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? "-" : `${x.toFixed(2)} %`;
+}
+
+function sampled(samples_kb: readonly number[]): string {
+  const s = summarize(samples_kb);
+  return `${mb(s.median)} (${mb(s.max)})`;
 }
 
 function mb(kb: number): string {
@@ -217,6 +234,10 @@ const header = [
   "ours nats-server CPU",
   "Sentinel RSS (peak)",
   "ours RSS (peak)",
+  "Sentinel private",
+  "ours private",
+  "Sentinel RSS median (max) of samples",
+  "ours RSS median (max) of samples",
   "nats-server RSS",
 ];
 const rows = results.map((r) => [
@@ -227,11 +248,16 @@ const rows = results.map((r) => [
   pct(r.median_cpu_pct.nats),
   `${mb(r.memory_kb.sentinel.rss_kb)} (${mb(r.memory_kb.sentinel.hwm_kb)})`,
   `${mb(r.memory_kb.agent.rss_kb)} (${mb(r.memory_kb.agent.hwm_kb)})`,
+  mb(r.memory_kb.sentinel.anon_kb),
+  mb(r.memory_kb.agent.anon_kb),
+  sampled(r.rss_samples_kb.sentinel),
+  sampled(r.rss_samples_kb.agent),
   mb(r.memory_kb.nats.rss_kb),
 ]);
 const notes =
   `CPU: median over ${RUNS} windows of ${WINDOW_S} s (100 % = one core), after all masters were ` +
-  `seen healthy by both plus ${WARMUP_S} s. RSS at the end of the last window.\n` +
+  `seen healthy by both plus ${WARMUP_S} s. RSS at the end of the last window, and sampled once a second through the windows; private = RssAnon ` +
+  `(RSS without the shared file pages of the executable and libraries).\n` +
   `Both monitor the same primaries (redis-server 7.0, maxmemory 8mb, no persistence, no replicas) ` +
   `with quorum 1, down-after ${DOWN_AFTER_MS} ms, failover-timeout 180000 ms; one agent, no ` +
   `data-nodes, no peers; Sentinel alone too.\n` +

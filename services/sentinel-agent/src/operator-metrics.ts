@@ -17,6 +17,12 @@ export function instanceUp(state: AgentState, master: MasterState, link: Instanc
 export interface OperatorMetricsSource {
   readonly state: () => AgentState | undefined;
   readonly nats_connected: () => boolean;
+  /** The committed-topology store (JetStream KV): its watch and the bucket's replicas. */
+  readonly topology?: () => {
+    readonly watching: boolean;
+    readonly replicas_configured: number | null;
+    readonly replicas_actual: number | null;
+  };
 }
 
 type ReplicaLabels = "master" | "replica";
@@ -135,6 +141,28 @@ export function registerOperatorMetrics(registry: Registry, source: OperatorMetr
     registers: [registry],
     collect() {
       this.set(source.nats_connected() ? 1 : 0);
+    },
+  });
+  const topology = source.topology;
+  if (topology === undefined) return;
+  new Gauge({
+    name: "sp_topology_watching",
+    help: "1 while the agent follows the committed topology (its JetStream KV watch runs).",
+    registers: [registry],
+    collect() {
+      this.set(topology().watching ? 1 : 0);
+    },
+  });
+  new Gauge<"kind">({
+    name: "sp_topology_bucket_replicas",
+    help: "Replicas of the topology bucket: configured (wanted) and actual; absent until known.",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const health = topology();
+      if (health.replicas_configured !== null) this.set({ kind: "configured" }, health.replicas_configured);
+      if (health.replicas_actual !== null) this.set({ kind: "actual" }, health.replicas_actual);
     },
   });
 }

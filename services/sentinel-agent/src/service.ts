@@ -515,6 +515,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   registerOperatorMetrics(rest_metrics.registry, {
     state: () => loop.state,
     nats_connected: natsConnectedFlag(nc),
+    topology: () => topology.health(),
   });
   logger.info({ myid, announce, masters: masterNames(loop.state) }, "sentinel-agent started");
 

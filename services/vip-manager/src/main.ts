@@ -13,6 +13,7 @@ import {
 } from "@sentinel-plane/runtime";
 import { loadConfig } from "./config.js";
 import { VipManager } from "./manager.js";
+import { vipManagerMetricLines } from "./metrics.js";
 import { KvTopologySource } from "./topology_source.js";
 import { VipController } from "./vip_controller.js";
 
@@ -98,15 +99,18 @@ async function main(): Promise<number> {
   let nc: NatsConnection | null = null;
   // Written by the signal handler, read by the start-up sequence below.
   const shutdown_state = { stopping: false };
-  // SP_METRICS_PORT: process metrics; healthy once NATS is connected, until shutdown.
+  // SP_METRICS_PORT: process metrics and the manager's (metrics.ts); healthy once NATS is
+  // connected and while the lease holds, until shutdown.
   const ops = await startOpsServerFromEnv(process.env, logger, {
-    lines: () => [`sp_vip_manager_nats_connected ${nc !== null && !nc.isClosed() ? 1 : 0}`],
+    lines: () => vipManagerMetricLines(running.snapshot(), nc !== null && !nc.isClosed()),
     health: () =>
       shutdown_state.stopping
         ? { ok: false, detail: "stopping" }
         : nc === null || nc.isClosed()
           ? { ok: false, detail: "no NATS connection" }
-          : { ok: true, detail: "running" },
+          : running.snapshot().lease_lost
+            ? { ok: false, detail: "lease lost: the committed topology is unreadable, VIPs released" }
+            : { ok: true, detail: "running" },
   });
   const isStopping = (): boolean => shutdown_state.stopping;
   const stopped = new Promise<void>((resolve) => {

@@ -252,4 +252,66 @@ void describe("VipManager", () => {
       assert.equal(t.topology.on_entry, null, "the watch is stopped");
     }
   });
+
+  void it("reports VIP held, lease age, the fence and hook failures in its snapshot (/metrics, /healthz)", async () => {
+    const t = setup();
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    const before = t.manager.snapshot();
+    assert.equal(before.lease_age_s, null, "no contact yet");
+    assert.equal(before.vips[0]?.held, false);
+    await t.manager.attach(t.topology);
+    await t.settle();
+    t.advance(250);
+    const held = t.manager.snapshot();
+    assert.deepEqual(held.vips, [
+      { master_name: "mymaster", vip: "10.77.0.50", interface: "eth0", held: true, command_failures: 0 },
+    ]);
+    assert.equal(held.lease_age_s, 0.25);
+    assert.equal(held.lease_s, LEASE_MS / 1000);
+    assert.equal(held.lease_lost, false);
+    // Silence past the lease: fenced, the VIP released.
+    t.topology.failing = true;
+    t.advance(LEASE_MS);
+    t.manager.tick();
+    await t.settle();
+    const fenced = t.manager.snapshot();
+    assert.equal(fenced.lease_lost, true);
+    assert.equal(fenced.vips[0]?.held, false);
+    assert.equal(fenced.lease_age_s, 1.25);
+    // The -vip-lease-expired notification was scheduled as job 1: it fails.
+    const job = t.hooks.scheduled.length;
+    assert.ok(job >= 1);
+    t.manager.scriptFinished(
+      {
+        job_id: job,
+        argv: t.hooks.scheduled[job - 1] ?? [],
+        running: false,
+        pid: 0,
+        start_ms: null,
+        retry_num: 1,
+        kill_sent: false,
+      },
+      "error",
+    );
+    await t.settle();
+    assert.deepEqual(t.manager.snapshot().hook_failures, { client_reconfig: 0, notification: 1 });
+  });
+
+  void it("counts a failed VIP command sequence per VIP", async () => {
+    const t = setup();
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.vip.reconcile = () => Promise.reject(new Error("RTNETLINK answers: Operation not permitted"));
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    const after_attach = t.manager.snapshot().vips[0]?.command_failures ?? 0;
+    assert.ok(after_attach >= 1);
+    t.manager.tick();
+    await t.settle();
+    const vip = t.manager.snapshot().vips[0];
+    assert.equal(vip?.held, false);
+    // Each failed attempt counts (the loop retries the hold on every evaluation).
+    assert.ok(vip.command_failures > after_attach, "the tick's retry failed too");
+  });
 });

@@ -71,6 +71,26 @@ interface HookJobInfo {
   readonly config_epoch: number | null;
 }
 
+/** What /metrics and /healthz report (metrics.ts renders it); read, never changed, by the caller. */
+export interface VipManagerSnapshot {
+  readonly vips: readonly {
+    readonly master_name: string;
+    readonly vip: string;
+    readonly interface: string;
+    /** The last command sequence that succeeded bound it here (hold), or removed it (release). */
+    readonly held: boolean;
+    /** Failed `ip addr`/arping sequences since start. */
+    readonly command_failures: number;
+  }[];
+  /** Time since the last read of the committed topology was sent; null before the first. */
+  readonly lease_age_s: number | null;
+  readonly lease_s: number;
+  /** Fenced: no contact within the lease, every VIP released until contact again. */
+  readonly lease_lost: boolean;
+  /** Hook runs that ended in "error" or "dropped", by hook. */
+  readonly hook_failures: Readonly<Record<"client_reconfig" | "notification", number>>;
+}
+
 export class VipManager {
   readonly #settings: VipManagerSettings;
   /** host_addresses parsed once (host_address.ts); an unparseable entry matches nothing. */
@@ -100,6 +120,10 @@ export class VipManager {
   #watch_broken = false;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  /** For the snapshot: the last successful outcome per VIP, failures per VIP, hook failures. */
+  readonly #held = new Map<VipSlot, boolean>();
+  readonly #command_failures = new Map<VipSlot, number>();
+  readonly #hook_failures = { client_reconfig: 0, notification: 0 };
 
   constructor(options: VipManagerOptions) {
     this.#settings = options.settings;
@@ -181,6 +205,24 @@ export class VipManager {
   /** The newest record this process adopted for a master. */
   view(master_name: string): MasterView | null {
     return this.#views.get(master_name) ?? null;
+  }
+
+  /** The figures of /metrics and /healthz. */
+  snapshot(): VipManagerSnapshot {
+    const since_ms = this.#last_contact_ms;
+    return {
+      vips: this.#slots.map((slot) => ({
+        master_name: slot.port.config.master_name,
+        vip: slot.port.config.vip,
+        interface: slot.port.config.interface,
+        held: this.#held.get(slot) ?? false,
+        command_failures: this.#command_failures.get(slot) ?? 0,
+      })),
+      lease_age_s: since_ms === null ? null : Math.max(0, this.#now_ms() - since_ms) / 1000,
+      lease_s: this.#settings.lease_ms / 1000,
+      lease_lost: this.#lease_lost,
+      hook_failures: { ...this.#hook_failures },
+    };
   }
 
   /** Resolves once no VIP command runs or waits (tests). */
@@ -526,6 +568,7 @@ export class VipManager {
     if (!outcome.ok) {
       const message = errorMessage(outcome.error);
       const code = outcome.error instanceof VipError ? outcome.error.code : "SP_ERR_VIP_UNEXPECTED";
+      this.#command_failures.set(slot, (this.#command_failures.get(slot) ?? 0) + 1);
       this.#last_logged.delete(slot);
       if (this.#last_error.get(slot) !== message) {
         this.#last_error.set(slot, message);
@@ -549,6 +592,7 @@ export class VipManager {
       return;
     }
     this.#last_error.delete(slot);
+    this.#held.set(slot, decision.state === "hold");
     const changed = outcome.action === "bound" || outcome.action === "released";
     this.#logVip(slot, decision, config_epoch, outcome.action, changed);
   }
@@ -632,6 +676,7 @@ export class VipManager {
   #onScriptFinished(job: ScriptJob, outcome: ScriptOutcome): void {
     const info = this.#hook_jobs.get(job.job_id);
     this.#hook_jobs.delete(job.job_id);
+    if (outcome !== "ok" && info !== undefined) this.#hook_failures[info.hook]++;
     const fields = { event: "hook_finished", job_id: job.job_id, ...info, outcome, runs: job.retry_num };
     if (outcome === "ok") this.#logger.info(fields, "hook finished");
     else this.#logger.warn(fields, `hook ${outcome}`);

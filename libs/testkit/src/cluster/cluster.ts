@@ -139,9 +139,12 @@ export class Cluster {
     return this.#procs;
   }
 
-  /** Stops a data-node (SIGTERM) and starts it again: in supervise mode it restarts its Redis. */
-  async restartDataNode(node: RedisNode): Promise<void> {
-    await node.dataNode.stop(5000);
+  /**
+   * Stops a data-node (SIGTERM) and starts it again: in supervise mode it restarts its Redis. A
+   * primary's data-node switches over first when its config allows: give it a longer grace.
+   */
+  async restartDataNode(node: RedisNode, stop_grace_ms = 5000): Promise<void> {
+    await node.dataNode.stop(stop_grace_ms);
     node.dataNode = await spawnDataNode(this.#procs, node.node_id, node.config_path);
   }
 

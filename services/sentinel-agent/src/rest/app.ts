@@ -2,14 +2,15 @@
 // document from the same objects), problem+json for every error, bearer tokens, body and rate
 // limits, request metrics and spans. Each route group is an encapsulated plugin with its own
 // auth hook. `buildRestApp` does not listen: the server (server.ts) or a test (`app.inject()`) does.
+import { randomUUID } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
-import Fastify from "fastify";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import Fastify, { LogController } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { roleForChange, TokenChecker } from "./auth.js";
 import type { RestRole } from "./auth.js";
 import { auditRestChanges } from "./audit-hook.js";
@@ -96,8 +97,14 @@ function parseJsonBody(
 
 export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   const limits = deps.limits;
+  // Typed as fastify's logger interface: the app's type stays the same with or without one.
+  const logger: FastifyBaseLogger | undefined = deps.logger?.child({ component: "rest" });
   const app = Fastify({
-    logger: false,
+    // The agent's JSON logger, bound to each request's id. fastify's per-request lines are off
+    // (request metrics cover them); what it logs is errors: ours below and its own (client errors).
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
+    genReqId: () => randomUUID(),
     bodyLimit: limits.body_max_bytes,
     keepAliveTimeout: limits.keep_alive_ms,
     connectionTimeout: 0, // SSE streams are long-lived; idle sockets are bounded by keepAliveTimeout
@@ -117,7 +124,15 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemFromError(error, request, limits.body_max_bytes);
     if (problem.status >= 500 && problem.code === "SP_ERR_INTERNAL") {
-      request.log.error({ err: error }, "REST request failed");
+      request.log.error(
+        {
+          event: "rest_error",
+          err: error,
+          method: request.method,
+          route: request.routeOptions.url ?? problem.instance,
+        },
+        "REST request failed",
+      );
     }
     return sendProblem(reply, problem);
   });
@@ -127,7 +142,9 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
       problemOf(spError("SP_ERR_NOT_FOUND", [request.method, request.url.split("?")[0] ?? ""]), request.url),
     ),
   );
-  app.addHook("onRequest", (request, _reply, done) => {
+  app.addHook("onRequest", (request, reply, done) => {
+    // The id of this request in the agent's log: a client or proxy can quote it.
+    void reply.header("x-request-id", request.id);
     telemetry.start(request);
     done();
   });

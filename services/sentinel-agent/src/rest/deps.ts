@@ -1,6 +1,7 @@
 // What the REST app needs from the agent: narrow functions over the loop, the event hub, the
 // committed topology and the recorders, so that unit tests build the app with in-memory fakes.
 import type { Address, AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type { Logger } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
 import type { NodeOp, NodeOpOutcome } from "../node-ops.js";
@@ -66,4 +67,9 @@ export interface RestDeps {
   readonly journals?: RestJournals;
   /** Where change requests are recorded (who, what, outcome); absent: not audited. */
   readonly audit?: AuditSink;
+  /**
+   * The agent's JSON logger: 500s and fastify's own errors are logged through it with the
+   * request's id (also sent as `x-request-id`). Absent (unit tests): fastify logs nothing.
+   */
+  readonly logger?: Logger;
 }

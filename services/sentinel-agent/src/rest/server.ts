@@ -165,6 +165,7 @@ export class RestServer {
       limits: options.limits ?? REST_LIMITS_DEFAULT,
       ...(options.journals === undefined ? {} : { journals: options.journals }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
+      logger: options.logger,
     });
     this.#app = app;
     if (this.#isClosed()) return; // closed while building

@@ -93,6 +93,7 @@ export async function fixture(
     node_op?: RestDeps["node_op"];
     journals?: RestDeps["journals"];
     audit?: RestDeps["audit"];
+    logger?: RestDeps["logger"];
   } = {},
 ): Promise<Fixture> {
   const persisted: PersistedState = {
@@ -176,6 +177,7 @@ export async function fixture(
     ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
     ...(options.journals === undefined ? {} : { journals: options.journals }),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
   const app = await buildRestApp(deps);
   return { app, deps, events, admins, state: () => state };
