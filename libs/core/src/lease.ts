@@ -28,6 +28,20 @@
 // Conversely, while a promote-lease it granted to another node may hold, an agent refuses its
 // config epoch's primary a lease: the older primary stays fenced while the node promoted at E
 // (not yet committed) takes writes.
+//
+// Failsafe (data-node lease-channel.ts). A data-node that cannot reach the bus sends the same
+// request to the agents' REST port; the shell hands it in as the same `lease_request` input and
+// answers with this rule's `lease_grant`: one rule, whichever way the request came. The grant is
+// the same promise: last_grant_ms (and promote_grant) record it, and every vote reply reports its
+// age, so a newer leader waits it out. An agent that cannot reach the bus itself may still grant:
+// its promise is about its own future votes and it cannot vote without the bus (vote requests and
+// replies travel on it; so do its own election and its commands), and once the bus is back its
+// first vote reply carries the grant's age. What it cannot know without the bus (a failover the
+// others ran meanwhile, the peers it never heard of) it does not promise: a majority that ran a
+// failover voted on the bus, shares an agent with any majority that grants, and that agent refuses
+// (newer-vote, failover-pending, not-primary) or reported its grant; and the data-node counts the
+// majority over the most agents it ever heard of, not over the agents_known of whoever answers
+// (write-lease.ts agents_floor).
 import { masterSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { sameAddress } from "./state.js";

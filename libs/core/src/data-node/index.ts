@@ -34,6 +34,8 @@ export {
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, WriteLease } from "./write-lease.js";
+export { directLeaseWanted } from "./lease-channel.js";
+export type { DirectLeaseInputs } from "./lease-channel.js";
 export { assertPolicy, initialRestartState, stepRestart } from "./restart-policy.js";
 export type {
   RestartEffect,

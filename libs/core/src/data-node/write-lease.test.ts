@@ -91,3 +91,20 @@ void test("promote-lease grants vouch for the request's epoch, not the agents' c
   grantReceived(older, grant("b", 1, { config_epoch: 2 })); // an older agent: config_epoch only
   assert.equal(leaseLiftAllowed(older, 10, 3), false);
 });
+
+void test("the majority is never taken over fewer agents than ever heard of (agents_floor)", () => {
+  const configured = newWriteLease(3);
+  requestSent(configured, 1, 0);
+  assert.equal(grantReceived(configured, grant("a", 1, { agents_known: 1 })), false, "1 of 3 configured");
+  assert.equal(grantReceived(configured, grant("b", 1, { agents_known: 1 })), true, "2 of 3");
+
+  const heard = newWriteLease();
+  requestSent(heard, 1, 0);
+  grantReceived(heard, grant("a", 1, { granted: false, agents_known: 5 }));
+  requestSent(heard, 2, 10);
+  assert.equal(grantReceived(heard, grant("b", 2, { agents_known: 1 })), false, "a refusal said 5");
+  assert.equal(grantReceived(heard, grant("c", 2, { agents_known: 1 })), false, "2 of 5");
+  assert.equal(grantReceived(heard, grant("d", 2, { agents_known: 1 })), true, "3 of 5");
+  promoteLeaseReset(heard);
+  assert.equal(heard.agents_floor, 5, "a promotion keeps what was heard");
+});

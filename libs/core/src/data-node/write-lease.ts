@@ -9,6 +9,13 @@
 // held (promoteLeaseReset), stays fenced, and lifts that fence once a majority granted a lease
 // vouching for its new epoch (libs/core lease.ts: the agents' promote-lease rule): one request
 // and grant round trip of refused writes after each promotion.
+// Failsafe (lease-channel.ts): grants may also come straight from the agents over their REST port
+// when the bus is unreachable. They are the same grants (the agent core's one rule, lease.ts), so
+// they are counted here the same way, whichever way they came.
+// The majority is taken over the most agents this process ever heard of (agents_floor: the
+// configured direct agents, raised by every grant's agents_known), never over fewer: an agent that
+// lost its peers (a fresh one that started without the bus, say) reports agents_known 1, and when
+// it is the only one a cut-off data-node reaches, its one grant must not count as a majority.
 // Times are performance.now() milliseconds passed in; node.ts carries the decisions out.
 
 /** Requests whose grants are still counted: older ones are dropped (a bound, not a rule). */
@@ -42,10 +49,13 @@ export interface WriteLease {
   granted_epoch: number | null;
   /** The smallest lease_ms any agent granted lately (for logs and tests). */
   granted_lease_ms: number | null;
+  /** The most agents heard of: the majority is never taken over fewer (header). */
+  agents_floor: number;
 }
 
-export function newWriteLease(): WriteLease {
-  return { pending: new Map(), until_ms: null, granted_epoch: null, granted_lease_ms: null };
+/** `agents_floor`: how many agents the configuration names (0: none named). */
+export function newWriteLease(agents_floor = 0): WriteLease {
+  return { pending: new Map(), until_ms: null, granted_epoch: null, granted_lease_ms: null, agents_floor };
 }
 
 /** A request was sent at `sent_ms`. */
@@ -64,9 +74,10 @@ export function grantReceived(lease: WriteLease, grant: GrantSeen): boolean {
   if (request === undefined) return false; // unknown or dropped request
   request.grants.set(grant.from, grant);
   const all = [...request.grants.values()];
+  const known = Math.max(lease.agents_floor, grant.agents_known);
+  lease.agents_floor = known;
   const granted = all.filter((g) => g.granted);
   if (granted.length === 0) return false;
-  const known = Math.max(...all.map((g) => g.agents_known));
   if (granted.length < Math.floor(known / 2) + 1) return false;
   const lease_ms = Math.min(...granted.map((g) => g.lease_ms));
   const until_ms = request.sent_ms + lease_ms;

@@ -10,6 +10,9 @@
 // keeps the persisted epoch and issuer (on SimNode, as the state file), then adopts the server that
 // is still running: with no lease received since the start, a writable master is fenced at once
 // and lifted on the first majority grant, as node.ts does.
+// Failsafe (core data-node lease-channel.ts): while its bus is down or its lease runs low it also
+// asks the agents directly (their REST port, on the host network: the world's agent-to-host links),
+// with the same request; the majority is counted over the configured agents at least.
 // Defaults are the data-node's (services/data-node/src/config.ts).
 import {
   decideSelfFence,
@@ -42,7 +45,7 @@ export class SimDataNode {
   incarnation = 1;
   /** Simulated time of the process start: its monotonic clock reads 0 there. */
   started_ms = 0;
-  lease: WriteLease = newWriteLease();
+  lease: WriteLease;
   lease_seq = 0;
   /** The epoch of the promote command this process carried out (lease requests say `promoted`). */
   promoted_epoch: number | null = null;
@@ -52,6 +55,8 @@ export class SimDataNode {
   last_answered: ServerView | null = null;
   /** When the probe still waiting for the hung server was sent (own clock); null: none waits. */
   unanswered_since_ms: number | null = null;
+  /** Its latest lease request went to the agents directly because its bus is down (for the log). */
+  direct = false;
 
   constructor(
     readonly node: SimNode,
@@ -59,7 +64,11 @@ export class SimDataNode {
     readonly name: string,
     /** Rate of its clock against simulated time. */
     readonly rate: number,
-  ) {}
+    /** The agents its configuration names (the direct channel's addresses). */
+    readonly agents_configured: number,
+  ) {
+    this.lease = newWriteLease(agents_configured);
+  }
 
   /** Its monotonic clock at simulated time `sim_ms`. */
   clock(sim_ms: number): number {
@@ -81,8 +90,9 @@ export class SimDataNode {
     this.alive = true;
     this.incarnation += 1;
     this.started_ms = sim_ms;
-    this.lease = newWriteLease();
+    this.lease = newWriteLease(this.agents_configured);
     this.lease_seq = 0;
+    this.direct = false;
     this.promoted_epoch = null;
     this.lease_fenced = false;
     this.committed = null;

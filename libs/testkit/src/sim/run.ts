@@ -9,6 +9,10 @@
 // the faults also cut a primary from its peers while it keeps the bus (issue 13's asymmetric
 // partition), cut a data-node from the bus, kill and restart a data-node while its redis-server runs
 // on, and in about 30 % of the seeds data-node clocks drift within the lease's clock-rate margin.
+// In about 30 % of the seeds the bus (NATS) also goes down for a while (issue 15, failsafe): for
+// everyone, for one data-node only, or for a minority of the agents; agent-to-host links stay, so
+// the data-nodes' direct lease requests (failsafe) reach the agents. Drawn from a stream of their
+// own: the other seeds' fault mix stays as it was.
 // Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and runs until the
 // cluster settles (liveness) or a deadline passes (a violation).
 import { LEASE_CLOCK_RATE_MARGIN } from "@sentinel-plane/core";
@@ -241,6 +245,56 @@ export function scheduleFaults(
     world.queue.push(at_ms, () => {
       if (!world.healed) injectFault(world, kind, duration_ms);
     });
+  }
+  scheduleBusFault(world, start_ms, length_ms);
+}
+
+/** Share of seeds with a bus fault (failsafe). */
+const BUS_FAULT_SHARE = 0.3;
+
+export type BusFault = "everyone" | "one-data-node" | "minority-agents";
+
+/** The seed's bus fault, drawn from a stream of its own (other choices stay as they were). */
+function scheduleBusFault(world: World, start_ms: number, length_ms: number): void {
+  const rng = new Prng((world.options.seed ^ 0x1b873593) >>> 0);
+  if (!rng.chance(BUS_FAULT_SHARE)) return;
+  const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
+  const duration_ms = rng.range(300, 6000);
+  const shape = rng.pick<BusFault>(["everyone", "one-data-node", "minority-agents"]);
+  world.queue.push(at_ms, () => {
+    if (world.healed) return;
+    const ends = busFaultEnds(world, shape, rng);
+    const edges = world.busEdges(ends);
+    if (world.options.keep_log) world.trace("sim", `! bus down (${shape}): ${ends.join(" ")}`);
+    for (const [a, b] of edges) world.block(a, b);
+    world.at(duration_ms, () => {
+      if (world.healed) return;
+      if (world.options.keep_log) world.trace("sim", `! bus back (${shape})`);
+      for (const [a, b] of edges) world.unblock(a, b);
+    });
+  });
+}
+
+/** Who loses the bus: everyone; one data-node (mostly the primary's); or a minority of the agents. */
+function busFaultEnds(world: World, shape: BusFault, rng: Prng): string[] {
+  const agents = world.agents.map((a) => a.name);
+  switch (shape) {
+    case "everyone":
+      return [...agents, ...world.data_nodes.map((d) => d.name)];
+    case "one-data-node": {
+      const primary = world.nodes.find((n) => n.role === "master" && n.process === "running");
+      const node = primary !== undefined && rng.chance(0.7) ? primary : rng.pick(world.nodes);
+      return [world.dataNodeOf(node).name];
+    }
+    case "minority-agents": {
+      const minority = Math.max(1, Math.floor((agents.length - 1) / 2));
+      const chosen: string[] = [];
+      while (chosen.length < minority) {
+        const name = rng.pick(agents);
+        if (!chosen.includes(name)) chosen.push(name);
+      }
+      return chosen;
+    }
   }
 }
 

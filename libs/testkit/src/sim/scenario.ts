@@ -12,6 +12,9 @@
 //   kill <node|primary>  hang <node|primary>  resume <node>
 //   partition <names...> | <names...>               (symmetric; names: a1.. r1.. kv)
 //   heal                                            (every partition ends)
+//   bus-down <all|names...>                         (the bus, NATS, is down for these agents and
+//                                                   data-nodes: their bus edges are cut, their
+//                                                   links to the hosts stay; `heal` ends it)
 //   crash <agent>  restart <agent>  clock <agent> <+-ms>
 //   failover <agent> [to <node|primary>]            (SENTINEL FAILOVER on that agent; `to`: a
 //                                                   switchover to that node)
@@ -193,6 +196,13 @@ class ScenarioRunner {
       case "partition":
         this.partition(world, args);
         break;
+      case "bus-down": {
+        const ends =
+          arg === "all" ? [...world.agents.map((a) => a.name), ...world.data_nodes.map((d) => d.name)] : args;
+        for (const [a, b] of world.busEdges(ends)) world.block(a, b);
+        world.trace("sim", `! bus down for ${ends.join(" ")}`);
+        break;
+      }
       case "heal":
         world.healNetwork();
         world.trace("sim", "! heal");

@@ -4,11 +4,14 @@
 // duplication, reordering, delay and directed partitions. Edges are named: `a1>r1` is an agent's
 // PING/INFO to a redis server (and `r1>r2` replication), `a1>d1` / `d1>a1` the bus between an agent
 // and a data-node (commands, reports, lease requests and grants), `d1>kv` a data-node's topology
-// watch. Everything happens on one event queue in simulated milliseconds; one PRNG makes every
+// watch. A data-node also reaches the agents directly (failsafe: their REST port) wherever its host
+// and the agent are linked (`a1>r1` both ways), whatever the bus does: the bus faults cut the bus
+// edges only (busEdges). Everything happens on one event queue in simulated milliseconds; one PRNG makes every
 // choice, so a seed replays exactly.
 import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/core";
 import {
   checkEpoch,
+  directLeaseWanted,
   grantReceived,
   leaseUntilMs,
   promoteLeaseReset,
@@ -84,6 +87,8 @@ export interface WorldOptions {
   readonly self_fence?: SelfFenceRule;
   /** Clock rate of each data-node against simulated time (default 1). */
   readonly data_node_clock_rates?: readonly number[];
+  /** The data-nodes' failsafe (direct lease requests; default on, as the data-node's). */
+  readonly failsafe?: boolean;
 }
 
 /** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
@@ -119,6 +124,10 @@ export class World {
   readonly rng: Prng;
   /** The core's randomness: a separate stream so that core choices do not shift the network's. */
   readonly core_rng: Prng;
+  /** The direct channel's losses and delays: a stream of its own, so the bus's draws stay put. */
+  readonly direct_rng: Prng;
+  /** Lease requests that came directly, by `agent/node_id/seq`: the data-node incarnations that await a grant. */
+  readonly #direct_pending = new Map<string, number[]>();
   readonly agents: SimAgent[] = [];
   readonly nodes: SimNode[] = [];
   /** One per node, same index. */
@@ -137,6 +146,7 @@ export class World {
   constructor(readonly options: WorldOptions) {
     this.rng = new Prng(options.seed);
     this.core_rng = new Prng((options.seed ^ 0x5bd1e995) >>> 0);
+    this.direct_rng = new Prng((options.seed ^ 0x27d4eb2f) >>> 0);
     this.#step = options.step ?? step;
     this.#self_fence = options.self_fence ?? productionSelfFence;
     this.checker = new Checker(options.seed, options.agents);
@@ -169,7 +179,7 @@ export class World {
       const node = this.nodes[index];
       if (node === undefined) throw new Error("node not added");
       this.data_nodes.push(
-        new SimDataNode(node, `d${index + 1}`, options.data_node_clock_rates?.[index] ?? 1),
+        new SimDataNode(node, `d${index + 1}`, options.data_node_clock_rates?.[index] ?? 1, options.agents),
       );
     });
     for (let i = 0; i < options.agents; i += 1) {
@@ -404,6 +414,28 @@ export class World {
 
   blocked(from: string, to: string): boolean {
     return this.#blocked.size > 0 && this.#blocked.has(`${from}>${to}`);
+  }
+
+  /**
+   * The bus edges of the named ends (agents, data-nodes): to and from every agent and data-node,
+   * and to the KV. Agent-to-host links (PING, INFO, the direct channel) and replication stay.
+   */
+  busEdges(ends: readonly string[]): [string, string][] {
+    const names = [...this.agents.map((a) => a.name), ...this.data_nodes.map((d) => d.name)];
+    const edges = new Map<string, [string, string]>();
+    const add = (a: string, b: string): void => {
+      edges.set(`${a}>${b}`, [a, b]);
+    };
+    for (const end of ends) {
+      add(end, "kv");
+      const agent = this.agents.some((a) => a.name === end);
+      for (const other of names) {
+        if (other === end || (!agent && other.startsWith("d"))) continue; // no data-node-to-data-node edge
+        add(end, other);
+        add(other, end);
+      }
+    }
+    return [...edges.values()];
   }
 
   healNetwork(): void {
@@ -769,6 +801,50 @@ export class World {
       if (net.loss > 0 && this.rng.chance(net.loss)) continue;
       this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "lease_request", now_ms, request }));
     }
+    const bus_connected = !this.blocked(dn.name, "kv");
+    const direct = directLeaseWanted({
+      failsafe: this.options.failsafe ?? true,
+      bus_connected,
+      now_ms: dn.clock(this.now_ms),
+      lease_until_ms: leaseUntilMs(dn.lease),
+      lease_ms: DN_LEASE_MS,
+    });
+    // Logged when the bus is down only: a lease running low (start, promotion) is routine.
+    const bus_down = direct && !bus_connected;
+    if (bus_down !== dn.direct && this.options.keep_log) {
+      this.trace(
+        dn.name,
+        bus_down ? "< failsafe: bus down, lease requests go to the agents directly" : "< failsafe: bus back",
+      );
+    }
+    dn.direct = bus_down;
+    if (direct) this.requestLeaseDirect(dn, request);
+  }
+
+  /** Whether a data-node's host and an agent can talk (both directions): the direct channel. */
+  directLinked(agent: SimAgent, dn: SimDataNode): boolean {
+    return this.linked(agent.name, dn.node.name);
+  }
+
+  /** The same request to every agent the host reaches, answered on the same connection. */
+  requestLeaseDirect(dn: SimDataNode, request: LeaseRequest): void {
+    const net = this.options.network;
+    const incarnation = dn.incarnation;
+    for (const agent of this.agents) {
+      if (agent.state === null || !this.directLinked(agent, dn)) continue;
+      if (net.loss > 0 && this.direct_rng.chance(net.loss)) continue;
+      const key = `${agent.name}/${request.node_id}/${request.seq}`;
+      this.at(this.directDelay(), () => {
+        if (agent.state === null || !this.directLinked(agent, dn)) return;
+        this.#direct_pending.set(key, [...(this.#direct_pending.get(key) ?? []), incarnation]);
+        this.stepAgent(agent, { type: "lease_request", now_ms: this.agentNow(agent), request });
+      });
+    }
+  }
+
+  directDelay(): number {
+    const net = this.options.network;
+    return this.direct_rng.range(net.delay_min_ms, net.delay_max_ms);
   }
 
   /**
@@ -777,11 +853,34 @@ export class World {
    */
   leaseGrant(agent: SimAgent, grant: LeaseGrant): void {
     const dn = this.data_nodes.find((d) => d.node.name === grant.node_id);
-    if (dn === undefined || this.blocked(agent.name, dn.name)) return;
+    if (dn === undefined) return;
+    const key = `${agent.name}/${grant.node_id}/${grant.seq}`;
+    const waiting = this.#direct_pending.get(key);
+    if (waiting !== undefined) {
+      const [incarnation, ...rest] = waiting;
+      if (rest.length === 0) this.#direct_pending.delete(key);
+      else this.#direct_pending.set(key, rest);
+      this.leaseGrantDirect(agent, dn, grant, incarnation ?? 0);
+      return;
+    }
+    if (this.blocked(agent.name, dn.name)) return;
     const net = this.options.network;
     if (net.loss > 0 && this.rng.chance(net.loss)) return;
     this.at(this.delay(), () => {
       if (!dn.alive || !grantReceived(dn.lease, grant)) return;
+      this.armLeaseEnd(dn);
+      if (dn.lease_fenced) this.evaluateDataNode(dn);
+    });
+  }
+
+  /** A direct grant: the answer on the request's connection, to the process that asked. */
+  leaseGrantDirect(agent: SimAgent, dn: SimDataNode, grant: LeaseGrant, incarnation: number): void {
+    const net = this.options.network;
+    if (!this.directLinked(agent, dn)) return;
+    if (net.loss > 0 && this.direct_rng.chance(net.loss)) return;
+    this.at(this.directDelay(), () => {
+      if (!dn.alive || dn.incarnation !== incarnation || !this.directLinked(agent, dn)) return;
+      if (!grantReceived(dn.lease, grant)) return;
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
     });
