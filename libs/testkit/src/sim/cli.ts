@@ -1,17 +1,36 @@
 // `npm run sim -- --seed <n> [--verbose]` replays one seed; `--seeds N [--from S]` runs a range and
 // reports seeds/second and every violation with its seed. Exit code 1 on any violation.
 // `--no-data-node-crashes` leaves the fault that kills data-nodes out (as `npm test` does).
-import { runSeed } from "./run.js";
+// `--bus-fault <everyone|one-data-node|minority-agents|none>` forces that bus (NATS) fault on every
+// seed (default: drawn, in about 30 % of the seeds); `--no-failsafe` turns the data-nodes' direct
+// lease requests off (to compare refused writes).
+import { BUS_FAULTS, runSeed } from "./run.js";
+import type { BusFault } from "./run.js";
 
 interface CliArgs {
   from: number;
   count: number;
   verbose: boolean;
   data_node_crashes: boolean;
+  bus_fault: BusFault | "drawn" | "none";
+  failsafe: boolean;
+}
+
+function busFaultOf(text: string | undefined): BusFault | "none" {
+  const shape = [...BUS_FAULTS, "none" as const].find((s) => s === text);
+  if (shape === undefined) throw new Error(`--bus-fault needs one of ${BUS_FAULTS.join(", ")}, none`);
+  return shape;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { from: 0, count: 1, verbose: false, data_node_crashes: true };
+  const args: CliArgs = {
+    from: 0,
+    count: 1,
+    verbose: false,
+    data_node_crashes: true,
+    bus_fault: "drawn",
+    failsafe: true,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): number => {
@@ -30,9 +49,14 @@ function parseArgs(argv: readonly string[]): CliArgs {
     else if (flag === "--from") args.from = value();
     else if (flag === "--verbose") args.verbose = true;
     else if (flag === "--no-data-node-crashes") args.data_node_crashes = false;
+    else if (flag === "--bus-fault") {
+      args.bus_fault = busFaultOf(argv[i + 1]);
+      i += 1;
+    } else if (flag === "--no-failsafe") args.failsafe = false;
     else {
       throw new Error(
-        `unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose] [--no-data-node-crashes])`,
+        `unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose] ` +
+          `[--no-data-node-crashes] [--bus-fault <shape|none>] [--no-failsafe])`,
       );
     }
   }
@@ -50,10 +74,20 @@ function main(): number {
   let hooks_run = 0;
   let hooks_failed = 0;
   let settled_max_ms = 0;
+  let writes_acked = 0;
+  let writes_refused = 0;
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
-    const result = runSeed({ seed, keep_log: args.verbose, data_node_crashes: args.data_node_crashes });
+    const result = runSeed({
+      seed,
+      keep_log: args.verbose,
+      data_node_crashes: args.data_node_crashes,
+      bus_fault: args.bus_fault,
+      failsafe: args.failsafe,
+    });
+    writes_acked += result.writes_acked;
+    writes_refused += result.writes_refused;
     steps += result.steps;
     sim_ms += result.sim_ms;
     elections += result.elections;
@@ -80,7 +114,8 @@ function main(): number {
       `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
       `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
       `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed, ` +
-      `settled at most ${settled_max_ms} ms after healing): ` +
+      `settled at most ${settled_max_ms} ms after healing, ` +
+      `writes acked ${writes_acked} refused ${writes_refused}): ` +
       `${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;

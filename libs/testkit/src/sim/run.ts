@@ -38,6 +38,13 @@ export interface RunOptions {
    * server, so its primary may stay writable past its lease: an open gap (README, simulator).
    */
   readonly data_node_crashes?: boolean;
+  /**
+   * The bus fault (failsafe): drawn per seed (default), forced to one shape on every seed, or
+   * none. Forcing one keeps the same draws, so the rest of the fault mix stays the seed's.
+   */
+  readonly bus_fault?: BusFault | "drawn" | "none";
+  /** The data-nodes' failsafe (default on, as in the data-node). */
+  readonly failsafe?: boolean;
 }
 
 export interface RunResult {
@@ -152,6 +159,7 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
     ...(options.self_fence === undefined ? {} : { self_fence: options.self_fence }),
     ...(pre_promote === undefined ? {} : { pre_promote }),
     data_node_clock_rates: chooseClockRates(options.seed, nodes),
+    failsafe: options.failsafe ?? true,
   });
   return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
 }
@@ -164,7 +172,7 @@ export function runSeed(options: RunOptions): RunResult {
   try {
     world.start();
     world.runUntil(WARMUP_MS);
-    scheduleFaults(world, WARMUP_MS, fault_ms, options.data_node_crashes ?? true);
+    scheduleFaults(world, WARMUP_MS, fault_ms, options.data_node_crashes ?? true, options.bus_fault);
     world.runUntil(WARMUP_MS + fault_ms);
     heal(world);
     settled_ms = runUntilSettled(world, WARMUP_MS + fault_ms);
@@ -227,6 +235,7 @@ export function scheduleFaults(
   start_ms: number,
   length_ms: number,
   data_node_crashes = true,
+  bus_fault: BusFault | "drawn" | "none" = "drawn",
 ): void {
   const rng = world.rng;
   const manual = rng.chance(0.5) ? rng.range(1, 2) : 0;
@@ -246,21 +255,29 @@ export function scheduleFaults(
       if (!world.healed) injectFault(world, kind, duration_ms);
     });
   }
-  scheduleBusFault(world, start_ms, length_ms);
+  scheduleBusFault(world, start_ms, length_ms, bus_fault);
 }
 
 /** Share of seeds with a bus fault (failsafe). */
 const BUS_FAULT_SHARE = 0.3;
 
-export type BusFault = "everyone" | "one-data-node" | "minority-agents";
+export const BUS_FAULTS = ["everyone", "one-data-node", "minority-agents"] as const;
+export type BusFault = (typeof BUS_FAULTS)[number];
 
 /** The seed's bus fault, drawn from a stream of its own (other choices stay as they were). */
-function scheduleBusFault(world: World, start_ms: number, length_ms: number): void {
+function scheduleBusFault(
+  world: World,
+  start_ms: number,
+  length_ms: number,
+  forced: BusFault | "drawn" | "none",
+): void {
   const rng = new Prng((world.options.seed ^ 0x1b873593) >>> 0);
-  if (!rng.chance(BUS_FAULT_SHARE)) return;
+  const drawn = rng.chance(BUS_FAULT_SHARE);
   const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
   const duration_ms = rng.range(300, 6000);
-  const shape = rng.pick<BusFault>(["everyone", "one-data-node", "minority-agents"]);
+  const picked = rng.pick<BusFault>(BUS_FAULTS);
+  if (forced === "none" || (forced === "drawn" && !drawn)) return;
+  const shape = forced === "drawn" ? picked : forced;
   world.queue.push(at_ms, () => {
     if (world.healed) return;
     const ends = busFaultEnds(world, shape, rng);
