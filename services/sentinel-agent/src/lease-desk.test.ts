@@ -8,6 +8,7 @@ function desk(): { desk: LeaseDesk; delivered: LeaseRequest[]; refused: string[]
   const refused: string[] = [];
   const d = new LeaseDesk({
     cluster_id: "c1",
+    direct_waiting_max: 2,
     deliver: (request) => delivered.push(request),
     on_malformed: (_subject, code) => refused.push(code),
   });
@@ -38,4 +39,28 @@ void test("a valid request is handed to the core; bad ones are refused with the 
     "SP_ERR_MALFORMED_MESSAGE",
     "SP_ERR_UNSUPPORTED_VERSION",
   ]);
+});
+
+void test("a direct request is answered with the core's grant, not published; bounded; a timeout answers null", async () => {
+  const { desk: d, delivered } = desk();
+  const request = { node_id: "node-1", master_name: "mymaster", address: { host: "h", port: 1 }, epoch: 3 };
+  const first = d.direct({ ...request, seq: 1 }, 10_000);
+  const second = d.direct({ ...request, seq: 2 }, 1);
+  assert.equal(await d.direct({ ...request, seq: 3 }, 10_000), null, "two wait already (the bound)");
+  assert.equal(delivered.length, 2, "the waiting ones went to the core");
+  assert.equal(await second, null, "no grant within its timeout");
+  const grant = {
+    type: "lease_grant" as const,
+    from: "a1",
+    node_id: "node-1",
+    master_name: "mymaster",
+    seq: 1,
+    granted: true,
+    config_epoch: 3,
+    epoch: 3,
+    lease_ms: 400,
+    agents_known: 3,
+  };
+  d.grant(grant);
+  assert.deepEqual(await first, grant);
 });

@@ -53,7 +53,7 @@ import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
-import { REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
+import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 
 /**
  * Probe and gossip periods. PINGs go out every down-after / 10, at least every 100 ms and at most
@@ -253,6 +253,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   });
   const leases = new LeaseDesk({
     cluster_id: plane.cluster_id,
+    direct_waiting_max: 256,
     deliver: (request) => loop.feed({ type: "lease_request", now_ms: now_ms(), request }),
     on_malformed: malformed,
   });
@@ -353,6 +354,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         address,
         op,
       ),
+    lease_direct: (request) => leases.direct(request, LEASE_ANSWER_MS),
     events,
     topology,
     nc,

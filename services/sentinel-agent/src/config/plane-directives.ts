@@ -54,7 +54,8 @@ export function parseClusterId(text: string): ValueResult<string> {
   };
 }
 
-const REST_ROLE_NAMES = ["read", "operate", "admin"] as const;
+// `lease`: a data-node's failsafe token (rest/auth.ts), accepted by the lease route only.
+const REST_ROLE_NAMES = ["read", "operate", "admin", "lease"] as const;
 
 /**
  * One token or several, comma-separated, each `<token>` (role admin) or `<token>:<role>` with a

@@ -24,6 +24,7 @@ import { nodeRoutes } from "./routes/nodes.js";
 import { maintenanceRoutes } from "./routes/maintenance.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { leaseRoutes } from "./routes/lease.js";
 import { auditRoutes, historyRoutes } from "./routes/journal.js";
 import { opsRoutes } from "./routes/ops.js";
 import { readRoutes } from "./routes/reads.js";
@@ -212,6 +213,18 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     await scope.register(auditRoutes, { deps });
   });
   await app.register(healthRoutes, { deps });
+  // The data-nodes' failsafe lease requests: a token of the lease role, and only that (auth.ts).
+  await app.register(async (scope) => {
+    scope.addHook("onRequest", (request, reply, done) => {
+      const refused = auth.checkLease(request.headers.authorization);
+      if (refused === null) {
+        done();
+        return;
+      }
+      void sendProblem(reply, problemOf(refused, request.url.split("?")[0]));
+    });
+    await scope.register(leaseRoutes, { deps });
+  });
   // The web console (/ui): static files, open like /docs; its data comes through the API above.
   await app.register(consoleRoutes);
 

@@ -7,6 +7,11 @@
 // `operate` also runs failovers, switchovers and resets, `admin` also changes what is monitored
 // (monitor, remove, set). A token is written `<token>` (admin, as before roles existed) or
 // `<token>:<role>`; the Sentinel port's users map onto the same three roles.
+// One more role stands apart, `lease`: a data-node's token for the failsafe lease route
+// (routes/lease.ts, `POST /v1/internal/lease`) and nothing else; no other route accepts it, and
+// that route accepts no other role. One token per data-node may be configured (rotation, or to
+// revoke one host); the grant goes back on the request's own connection, so the token lets its
+// holder learn grants, not make anyone writable.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
@@ -20,12 +25,22 @@ export function isRestRole(text: string): text is RestRole {
   return (REST_ROLES as readonly string[]).includes(text);
 }
 
+/** The data-nodes' failsafe role (header): outside the ranking. */
+export const LEASE_ROLE = "lease";
+export type TokenRole = RestRole | typeof LEASE_ROLE;
+
 /** `<token>` (admin) or `<token>:<role>`; a suffix that is no role is part of the token. */
-export function tokenEntryOf(entry: string): { readonly token: string; readonly role: RestRole } {
+export function tokenEntryOf(entry: string): { readonly token: string; readonly role: TokenRole } {
   const at = entry.lastIndexOf(":");
   const suffix = at < 0 ? "" : entry.slice(at + 1);
-  if (at > 0 && isRestRole(suffix)) return { token: entry.slice(0, at), role: suffix };
+  if (at > 0 && (isRestRole(suffix) || suffix === LEASE_ROLE))
+    return { token: entry.slice(0, at), role: suffix };
   return { token: entry, role: "admin" };
+}
+
+/** A token's rank among the REST roles; -1 for the lease role, which ranks nowhere. */
+function rankOf(role: TokenRole): number {
+  return role === LEASE_ROLE ? -1 : RANK[role];
 }
 
 /**
@@ -70,7 +85,7 @@ function digest(text: string): Buffer {
 }
 
 export class TokenChecker {
-  readonly #digests: readonly { readonly digest: Buffer; readonly role: RestRole }[];
+  readonly #digests: readonly { readonly digest: Buffer; readonly role: TokenRole }[];
   readonly #read_auth: boolean;
 
   constructor(settings: AuthSettings) {
@@ -93,7 +108,7 @@ export class TokenChecker {
     const given = digest(presented);
     let rank = -1;
     for (const expected of this.#digests) {
-      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, RANK[expected.role]);
+      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, rankOf(expected.role));
     }
     if (rank < 0) return null;
     return `${REST_ROLES[rank] ?? "read"} token sha256:${given.toString("hex").slice(0, 8)}`;
@@ -119,12 +134,29 @@ export class TokenChecker {
     let rank = -1;
     for (const expected of this.#digests) {
       // Every digest is compared, so the time does not depend on which token matched.
-      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, RANK[expected.role]);
+      if (timingSafeEqual(given, expected.digest)) rank = Math.max(rank, rankOf(expected.role));
     }
     if (rank < 0) return spError("SP_ERR_UNAUTHORIZED", ["invalid bearer token"]);
     const required = needed ?? "read";
     if (rank >= RANK[required]) return null;
     const held = REST_ROLES[rank] ?? "read";
     return spError("SP_ERR_FORBIDDEN", [`this token's role is ${held}; this request needs ${required}`]);
+  }
+
+  /**
+   * The lease route's check (header): a token of the lease role, and only that; null when the
+   * request may proceed. Every digest is compared, as in check().
+   */
+  checkLease(authorization: string | undefined): SpError | null {
+    const presented = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (presented === undefined) {
+      return spError("SP_ERR_UNAUTHORIZED", ["missing bearer token (Authorization: Bearer <token>)"]);
+    }
+    const given = digest(presented);
+    let lease = false;
+    for (const expected of this.#digests) {
+      if (timingSafeEqual(given, expected.digest) && expected.role === LEASE_ROLE) lease = true;
+    }
+    return lease ? null : spError("SP_ERR_FORBIDDEN", ["this route needs a token of the lease role"]);
   }
 }

@@ -1,6 +1,13 @@
 // What the REST app needs from the agent: narrow functions over the loop, the event hub, the
 // committed topology and the recorders, so that unit tests build the app with in-memory fakes.
-import type { Address, AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type {
+  Address,
+  AdminCommand,
+  AgentState,
+  LeaseGrant,
+  LeaseRequest,
+  TopologyRecord,
+} from "@sentinel-plane/core";
 import type { Logger } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
@@ -37,6 +44,9 @@ export const REST_LIMITS_DEFAULT: RestLimits = {
   events: { heartbeat_ms: 15_000, buffer_max_bytes: 1024 * 1024, streams_max: 256, retry_ms: 1000 },
 };
 
+/** How long the failsafe lease route waits for the core's grant (the data-node asks again sooner). */
+export const LEASE_ANSWER_MS = 1000;
+
 export interface Readiness {
   readonly nats_connected: boolean;
   /** Time since the loop last stepped (any input, ticks included). */
@@ -51,6 +61,11 @@ export interface RestDeps {
   readonly admin: (command: AdminCommand) => Promise<AdminReply>;
   /** Relays an operator command to the data-node at `address` (routes/nodes.ts); absent: refused. */
   readonly node_op?: (master_name: string, address: Address, op: NodeOp) => Promise<NodeOpOutcome>;
+  /**
+   * A data-node's lease request that came directly (failsafe, routes/lease.ts): the core's grant,
+   * or null when none came in time. Absent: the route is refused.
+   */
+  readonly lease_direct?: (request: LeaseRequest) => Promise<LeaseGrant | null>;
   /** The committed record of a master (JetStream KV), null when none or unreadable. */
   readonly topology: (
     master_name: string,

@@ -37,6 +37,8 @@ export interface RestServerOptions {
   readonly nc: NatsConnection;
   /** Operator commands relayed to a data-node (reinit, restart_reset); absent: refused. */
   readonly node_op?: RestDeps["node_op"];
+  /** The failsafe lease route's answer (lease-desk.ts direct); absent: the route is refused. */
+  readonly lease_direct?: RestDeps["lease_direct"];
   /** The agent's clock (the one fed to the loop as now_ms). */
   readonly now_ms: () => number;
   /** `sentinel-plane rest-token` (comma-separated tokens), null: changes refused. */
@@ -146,6 +148,7 @@ export class RestServer {
       state: () => options.loop.state,
       admin: (command) => options.loop.admin(command),
       ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
+      ...(options.lease_direct === undefined ? {} : { lease_direct: options.lease_direct }),
       // From the watch when it has the record (updates are pushed), else one KV read.
       topology: (name) => Promise.resolve(options.topology.latest(name) ?? options.topology.read(name)),
       events: options.events,

@@ -91,6 +91,7 @@ export async function fixture(
     tokens?: string[];
     limits?: Partial<RestLimits>;
     node_op?: RestDeps["node_op"];
+    lease_direct?: RestDeps["lease_direct"];
     journals?: RestDeps["journals"];
     audit?: RestDeps["audit"];
     logger?: RestDeps["logger"];
@@ -175,6 +176,7 @@ export async function fixture(
     auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
     limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
     ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
+    ...(options.lease_direct === undefined ? {} : { lease_direct: options.lease_direct }),
     ...(options.journals === undefined ? {} : { journals: options.journals }),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
