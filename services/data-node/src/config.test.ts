@@ -104,3 +104,31 @@ void test("supervise restarts by default with back-off and a crash-loop limit; a
   );
   assert.match(failure({ ...supervise, crash_loop_max: 0 }), /\/crash_loop_max: must be >= 1/);
 });
+
+void test("failsafe: off without agents, on with them (timeout lease_ms / 2), off with enabled false, env", () => {
+  const none = resolveConfig(minimal, "f.json");
+  assert.ok(none.ok);
+  assert.equal(none.value.failsafe, null);
+  const failsafe = {
+    agents: ["http://10.0.0.1:8080", "http://10.0.0.2:8080"],
+    token: "lease-token-0123456789",
+  };
+  const on = resolveConfig({ ...minimal, lease_ms: 400, failsafe }, "f.json");
+  assert.ok(on.ok);
+  assert.deepEqual(on.value.failsafe, { ...failsafe, timeout_ms: 200 });
+  const off = resolveConfig({ ...minimal, failsafe: { ...failsafe, enabled: false } }, "f.json");
+  assert.ok(off.ok);
+  assert.equal(off.value.failsafe, null);
+  assert.match(
+    failure({ ...minimal, failsafe: { ...failsafe, agents: ["10.0.0.1:8080"] } }),
+    /failsafe\/agents/,
+  );
+  assert.match(failure({ ...minimal, failsafe: { ...failsafe, token: "short" } }), /failsafe\/token/);
+  const env = applyEnv(minimal, {
+    SP_FAILSAFE_AGENTS: "http://a:1, http://b:2",
+    SP_FAILSAFE_TOKEN: "lease-token-0123456789",
+  });
+  const from_env = resolveConfig(env, "env");
+  assert.ok(from_env.ok);
+  assert.deepEqual(from_env.value.failsafe?.agents, ["http://a:1", "http://b:2"]);
+});

@@ -95,6 +95,25 @@ export const DataNodeConfigSchema = Type.Object(
     min_replicas_max_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
     /** Strict mode: replicas that must acknowledge (Redis's min-replicas-to-write). */
     min_replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /**
+     * Failsafe (libs/core data-node lease-channel.ts): while NATS is unreachable, ask these agents
+     * for the write lease directly, on their REST port, with a token of the lease role.
+     */
+    failsafe: Type.Optional(
+      Type.Object(
+        {
+          /** Default true; false: fence on the lease when NATS is away, as before. */
+          enabled: Type.Optional(Type.Boolean()),
+          /** Every agent's REST base URL (`http://host:port`): all of them, a majority must answer. */
+          agents: Type.Array(Type.String({ pattern: "^https?://[^\\s/]+$" }), { minItems: 1, maxItems: 32 }),
+          /** A REST token of the lease role (the agents' `rest-token <token> lease`). */
+          token: Type.String({ minLength: 16 }),
+          /** One direct request's bound (default: lease_ms / 2). */
+          timeout_ms: Type.Optional(PositiveMs),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal("trace"),
@@ -163,6 +182,12 @@ export interface DataNodeConfig {
   /** 0 = off (the default). Strict mode: see strict-mode.ts. */
   readonly min_replicas_max_lag_ms: number;
   readonly min_replicas: number;
+  /** Null: no agents configured, or turned off (failsafe.enabled false). */
+  readonly failsafe: {
+    readonly agents: readonly string[];
+    readonly token: string;
+    readonly timeout_ms: number;
+  } | null;
   readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 }
 
@@ -212,6 +237,11 @@ export function applyEnv(input: Json, env: Readonly<Record<string, string | unde
   set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
   set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
   set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set(
+    "SP_FAILSAFE_AGENTS",
+    (v) => (jsonSection(out, "failsafe")["agents"] = v.split(",").map((a) => a.trim())),
+  );
+  set("SP_FAILSAFE_TOKEN", (v) => (jsonSection(out, "failsafe")["token"] = v));
   set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
   return out;
 }
@@ -294,6 +324,15 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
     lease_ms: c.lease_ms ?? DEFAULTS.lease_ms,
     min_replicas_max_lag_ms: c.min_replicas_max_lag_ms ?? 0,
     min_replicas: c.min_replicas ?? 1,
+    failsafe:
+      c.failsafe === undefined || c.failsafe.enabled === false
+        ? null
+        : {
+            agents: c.failsafe.agents,
+            token: c.failsafe.token,
+            timeout_ms:
+              c.failsafe.timeout_ms ?? Math.max(1, Math.floor((c.lease_ms ?? DEFAULTS.lease_ms) / 2)),
+          },
     log_level: c.log_level ?? "info",
   });
 }

@@ -6,7 +6,9 @@
 //   command      -> decode -> epoch check -> persist -> redis transaction -> probe -> reply
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
-//   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001)
+//   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001);
+//                   NATS down or the lease low: the same request to the agents directly too
+//                   (failsafe: lease-channel.ts decides, lease-direct.ts sends)
 import { readFile, rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
@@ -22,6 +24,8 @@ import {
   spError,
 } from "@sentinel-plane/protocol";
 import type {
+  LeaseGrant,
+  LeaseRequest as WireLeaseRequest,
   NodeCommandReply,
   NodeCommandRequest,
   NodeStatusReport,
@@ -43,6 +47,7 @@ import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
   checkEpoch,
   decideSelfFence,
+  directLeaseWanted,
   grantReceived,
   isFenced,
   leaseLiftAllowed,
@@ -57,6 +62,7 @@ import {
 import type {
   AcceptedEpoch,
   FenceReason,
+  WriteLease,
   SelfFenceDecision,
   ServerView,
 } from "@sentinel-plane/core/data-node";
@@ -66,6 +72,7 @@ import type { Adoption } from "./adopt.js";
 import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
+import { DirectLease } from "./lease-direct.js";
 import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
@@ -119,8 +126,14 @@ export class DataNode {
   private stopping = false;
   private persisting: Promise<unknown> = Promise.resolve();
   // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
-  private readonly lease = newWriteLease();
+  private readonly lease: WriteLease;
   private lease_seq = 0;
+  /** Failsafe (lease-direct.ts); null when no agents are configured or it is turned off. */
+  private readonly direct_lease: DirectLease | null;
+  /** NATS is connected, as its status events last said. */
+  private bus_connected = false;
+  /** The latest lease request went to the agents directly because NATS is down (for the log). */
+  private failsafe_active = false;
   /** The epoch of the promote this process carried out: its lease requests say `promoted`. */
   private promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
@@ -148,6 +161,19 @@ export class DataNode {
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
     this.logger = logger;
+    // The majority is never taken over fewer agents than the configuration names (write-lease.ts).
+    this.lease = newWriteLease(config.failsafe?.agents.length ?? 0);
+    this.direct_lease =
+      config.failsafe === null
+        ? null
+        : new DirectLease({
+            ...config.failsafe,
+            on_grant: (grant) => {
+              this.countGrant(grant);
+            },
+            logger,
+            counters: this.counters,
+          });
     this.redis = new RedisControl(
       {
         host: config.redis.host,
@@ -459,6 +485,8 @@ export class DataNode {
           return;
         }
         this.nc = nc;
+        this.bus_connected = true;
+        void this.followBusStatus(nc);
         nc.subscribe(nodeCommandSubject(this.config.cluster_id, this.config.node_id), {
           callback: (error, msg) => {
             if (error !== null) {
@@ -1203,30 +1231,74 @@ export class DataNode {
   // ------------------------------------------------------------------------------------------
   // The write lease (write-lease.ts, docs/adr/0001-write-lease.md)
 
-  /** Publishes a lease request while the server is (or may be) a master. */
+  /** NATS status events: whether the bus is up, for the failsafe (lease-channel.ts). */
+  private async followBusStatus(nc: NatsConnection): Promise<void> {
+    try {
+      for await (const status of nc.status()) {
+        if (status.type === "disconnect" || status.type === "close") this.bus_connected = false;
+        else if (status.type === "reconnect") this.bus_connected = true;
+        if (status.type === "disconnect") this.requestLease(); // ask the agents directly at once
+      }
+    } catch {
+      this.bus_connected = false;
+    }
+  }
+
+  /**
+   * Publishes a lease request while the server is (or may be) a master; sends it to the agents
+   * directly too while NATS is down or the lease runs low (failsafe, lease-channel.ts).
+   */
   private requestLease(): void {
     const nc = this.nc;
     const master_name = this.config.master_name;
-    if (this.config.lease_ms === 0 || master_name === null || nc === null || nc.isClosed()) return;
+    if (this.config.lease_ms === 0 || master_name === null) return;
     if (this.observation.info?.role === "slave") return; // a replica needs no lease
+    const on_bus = nc !== null && !nc.isClosed();
+    const bus_connected = on_bus && this.bus_connected;
+    const direct_lease = this.direct_lease;
+    const direct =
+      direct_lease !== null &&
+      directLeaseWanted({
+        failsafe: true,
+        bus_connected,
+        now_ms: performance.now(),
+        lease_until_ms: leaseUntilMs(this.lease),
+        lease_ms: this.config.lease_ms,
+      });
+    if (!on_bus && !direct) return;
+    this.noteFailsafe(direct && !bus_connected);
     this.lease_seq += 1;
     requestSent(this.lease, this.lease_seq, performance.now());
+    const request: WireLeaseRequest = {
+      v: PROTOCOL_VERSION,
+      type: "lease_request",
+      node_id: this.config.node_id,
+      master_name,
+      address: this.config.announce,
+      epoch: this.state.epoch,
+      seq: this.lease_seq,
+      promoted: this.promoted_epoch === this.state.epoch,
+    };
+    if (direct) direct_lease.request(request);
+    if (!on_bus) return;
     try {
-      nc.publish(
-        nodeLeaseSubject(this.config.cluster_id, this.config.node_id),
-        encodeMessage({
-          v: PROTOCOL_VERSION,
-          type: "lease_request",
-          node_id: this.config.node_id,
-          master_name,
-          address: this.config.announce,
-          epoch: this.state.epoch,
-          seq: this.lease_seq,
-          promoted: this.promoted_epoch === this.state.epoch,
-        }),
-      );
+      nc.publish(nodeLeaseSubject(this.config.cluster_id, this.config.node_id), encodeMessage(request));
     } catch (error) {
       this.logger.warn({ event: "publish_failed", error: errorMessage(error) }, "lease request not sent");
+    }
+  }
+
+  /** Logs when the failsafe starts and stops standing in for NATS. */
+  private noteFailsafe(active: boolean): void {
+    if (active === this.failsafe_active) return;
+    this.failsafe_active = active;
+    if (active) {
+      this.logger.warn(
+        { event: "failsafe_active", agents: this.config.failsafe?.agents ?? [] },
+        "NATS unreachable: asking the agents directly for the write lease (failsafe)",
+      );
+    } else {
+      this.logger.info({ event: "failsafe_ended" }, "NATS reachable again: lease requests over NATS only");
     }
   }
 
@@ -1251,6 +1323,11 @@ export class DataNode {
       );
       return;
     }
+    this.countGrant(grant);
+  }
+
+  /** A grant, by NATS or directly (failsafe): counted the same way (write-lease.ts). */
+  private countGrant(grant: LeaseGrant): void {
     if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
     if (!grantReceived(this.lease, grant)) return;
     this.armLeaseEnd();

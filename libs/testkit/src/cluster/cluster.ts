@@ -21,6 +21,8 @@ export const DATA_NODE_ENTRY = "services/data-node/src/main.ts";
 export const AGENT_ENTRY = "services/sentinel-agent/src/main.ts";
 /** The REST token of test clusters unless a test chooses its own. */
 export const REST_TOKEN_DEFAULT = "test-token-0123456789abcdef";
+/** The data-nodes' failsafe token (an agent REST token of the lease role) with `failsafe`. */
+export const LEASE_TOKEN_DEFAULT = "lease-token-0123456789abcdef";
 
 export interface ClusterOptions {
   readonly replicas: number;
@@ -50,6 +52,8 @@ export interface ClusterOptions {
   readonly nats_cluster?: number;
   /** NATS users and permissions per identity (default true); false for runs without (benches). */
   readonly nats_auth?: boolean;
+  /** Data-nodes ask the agents' REST ports for the write lease while NATS is down (default off). */
+  readonly failsafe?: boolean;
 }
 
 export interface RedisNode {
@@ -228,10 +232,16 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     options.nats_cluster === undefined ? null : await procs.startNatsCluster(options.nats_cluster);
   const nats = nats_cluster?.servers[0] ?? (await procs.startNats({ auth: options.nats_auth ?? true }));
   const nats_urls = nats_cluster?.urls ?? [nats.url];
+  // Known before the data-nodes start: their failsafe configuration names the agents' REST ports.
+  const rest_ports = await Promise.all(Array.from({ length: options.agents }, () => freePort()));
+  const failsafe =
+    options.failsafe === true
+      ? { agents: rest_ports.map((port) => `http://${LOOPBACK}:${port}`), token: LEASE_TOKEN_DEFAULT }
+      : null;
   const groups: RedisNode[][] = [];
   for (let m = 0; m < (options.masters ?? 1); m++) {
     const name = m === 0 ? master_name : `${master_name}-${m}`;
-    groups.push(await startGroup(procs, options, cluster_id, name, nats, nats_urls, m));
+    groups.push(await startGroup(procs, options, cluster_id, name, nats, nats_urls, m, failsafe));
   }
   const nc = await connect({
     ...nats.connectOptions,
@@ -260,7 +270,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     const nats_credential = agent_credentials[i] ?? null;
     const dir = await procs.tempDir(`agent-${i}`);
     const sentinel_port = await freePort();
-    const rest_port = await freePort();
+    const rest_port = rest_ports[i] ?? (await freePort());
     const config_path = join(dir, "sentinel.conf");
     const lines = [
       `port ${sentinel_port}`,
@@ -289,6 +299,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
       `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
+      ...(failsafe === null ? [] : [`sentinel-plane rest-token ${failsafe.token} lease`]),
       ...(options.agent_lines ?? []),
     ];
     await writeFile(config_path, `${lines.join("\n")}\n`);
@@ -318,6 +329,7 @@ async function startGroup(
   nats: NatsServer,
   nats_urls: readonly string[],
   group_index: number,
+  failsafe: { readonly agents: readonly string[]; readonly token: string } | null,
 ): Promise<RedisNode[]> {
   const primary = await procs.prepareRedis({ name: `redis-${group_index}-0` });
   const prepared = [primary];
@@ -353,6 +365,7 @@ async function startGroup(
         // Teardown stops every process at once with a short grace: a primary's switchover then
         // would outlive the grace and leave its redis-server behind. Tests of it opt in.
         shutdown_switchover_timeout_ms: 0,
+        ...(failsafe === null ? {} : { failsafe }),
         ...options.data_node_config,
       }),
     );

@@ -155,7 +155,7 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
   [
     "rest-token",
     // Several lines add up: one token per role, or several tokens during a rotation.
-    setting("<token> [read|operate|admin]", [1, 2], (ctx) => {
+    setting("<token> [read|operate|admin|lease]", [1, 2], (ctx) => {
       const v = check(ctx, restTokenArgs(ctx.args));
       const known = ctx.draft.plane.rest_token;
       if (v !== null) ctx.draft.plane.rest_token = known === null ? v : `${known},${v}`;
