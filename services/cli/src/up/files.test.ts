@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import { Layout } from "../state/layout.js";
-import { dataNodeJson, redisConfText, sentinelConfText, vipManagerJson, writeClusterFiles } from "./files.js";
+import {
+  dataNodeJson,
+  leaseToken,
+  redisConfText,
+  sentinelConfText,
+  vipManagerJson,
+  writeClusterFiles,
+} from "./files.js";
 import { completeSecrets, loadNatsSecrets, natsConfFile, natsSecretsFile } from "./nats-secrets.js";
 
 const settings: ClusterSettings = {
@@ -34,6 +41,7 @@ void test("config texts: replicas follow the first primary, agents get their own
     "sentinel-plane nats-servers nats://127.0.0.1:4300",
     "sentinel-plane rest-port 8101",
     "sentinel-plane rest-token 0123456789abcdef0123",
+    `sentinel-plane rest-token ${leaseToken(settings)} lease`,
     "sentinel-plane state-dir /srv/sp/agent-1",
     `sentinel myid ${secrets.agent_ids[1] ?? "?"}`,
   ]) {
@@ -45,6 +53,11 @@ void test("config texts: replicas follow the first primary, agents get their own
   const node_nats = node["nats"] as Record<string, unknown>;
   assert.equal(node_nats["user"], "node-node-1");
   assert.equal(node_nats["pass"], secrets.passwords["node-node-1"]);
+  assert.deepEqual(node["failsafe"], {
+    agents: ["http://127.0.0.1:8100", "http://127.0.0.1:8101", "http://127.0.0.1:8102"],
+    token: leaseToken(settings),
+  });
+  assert.notEqual(leaseToken(settings), settings.rest_token);
   const vip = JSON.parse(vipManagerJson(layout, settings, secrets)) as {
     vips: unknown[];
     hooks: { client_reconfig_script: string };

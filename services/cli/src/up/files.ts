@@ -2,6 +2,7 @@
 // missing: redis.conf and sentinel.conf are written only once, because Redis (CONFIG REWRITE
 // after a role change) and the agents (myid, epochs, known replicas) rewrite them; the JSON files
 // of the data-nodes and the vip-manager carry no state and are written on every start.
+import { createHash } from "node:crypto";
 import { access, chmod, mkdir, writeFile } from "node:fs/promises";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
@@ -11,6 +12,14 @@ import { LOOPBACK } from "./ports.js";
 
 export function natsUrl(settings: ClusterSettings): string {
   return `nats://${LOOPBACK}:${settings.ports.nats}`;
+}
+
+/**
+ * The data-nodes' failsafe token (an agent REST token of the lease role, README "Deployment:
+ * NATS"): derived from the REST token, one-way, so the cluster file needs no new field.
+ */
+export function leaseToken(settings: ClusterSettings): string {
+  return createHash("sha256").update(`sp-lease:${settings.rest_token}`).digest("base64url");
 }
 
 export function redisConfText(layout: Layout, settings: ClusterSettings, index: number): string {
@@ -65,6 +74,11 @@ export function dataNodeJson(
       state_dir: layout.dataNodeState(index),
       poll_interval_ms: 100,
       probe_timeout_ms: 300,
+      // NATS away: ask the agents for the write lease on their REST ports (failsafe).
+      failsafe: {
+        agents: settings.ports.rest.map((rest) => `http://${LOOPBACK}:${rest}`),
+        token: leaseToken(settings),
+      },
       log_level: "info",
     },
     null,
@@ -102,6 +116,7 @@ export function sentinelConfText(
     `sentinel-plane state-dir ${layout.agentDir(index)}`,
     `sentinel-plane rest-port ${rest}`,
     `sentinel-plane rest-token ${settings.rest_token}`,
+    `sentinel-plane rest-token ${leaseToken(settings)} lease`,
     "",
   ].join("\n");
 }
