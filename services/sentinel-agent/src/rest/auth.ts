@@ -11,7 +11,9 @@
 // (routes/lease.ts, `POST /v1/internal/lease`) and nothing else; no other route accepts it, and
 // that route accepts no other role. One token per data-node may be configured (rotation, or to
 // revoke one host); the grant goes back on the request's own connection, so the token lets its
-// holder learn grants, not make anyone writable.
+// holder learn grants, not make anyone writable. It is not bound to a node id (the NATS
+// credentials are): a forged request can at worst make the agent wait or refuse a lease for one
+// lease length (availability, not safety).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
