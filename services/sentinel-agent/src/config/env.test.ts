@@ -47,6 +47,7 @@ void describe("applyEnvOverrides", () => {
       rest_rate_limit: 5000,
       state_dir: "/state",
       topology_replicas: 3,
+      unauthenticated_timeout_s: 10,
     });
     assert.equal(c.server.port, 26500);
     assert.equal(c.announce_ip, "192.0.2.7");

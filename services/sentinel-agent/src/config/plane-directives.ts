@@ -9,6 +9,7 @@ import {
 import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
 import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
+import { ROLES } from "../roles.js";
 import type { IntegerRule, ValueResult } from "./values.js";
 import {
   NON_NEGATIVE_MS,
@@ -54,7 +55,7 @@ export function parseClusterId(text: string): ValueResult<string> {
   };
 }
 
-const REST_ROLE_NAMES = ["read", "operate", "admin"] as const;
+const REST_ROLE_NAMES = ROLES;
 
 /**
  * One token or several, comma-separated, each `<token>` (role admin) or `<token>:<role>` with a
@@ -165,6 +166,13 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
     setting("<requests-per-second>", [1, 1], (ctx) => {
       const v = check(ctx, parseRestRateLimit(arg(ctx, 0)));
       if (v !== null) ctx.draft.plane.rest_rate_limit = v;
+    }),
+  ],
+  [
+    "unauthenticated-timeout",
+    setting("<seconds>", [1, 1], (ctx) => {
+      const v = check(ctx, parseInteger(arg(ctx, 0), { min: 0, max: 86_400 }));
+      if (v !== null) ctx.draft.plane.unauthenticated_timeout_s = v;
     }),
   ],
   [

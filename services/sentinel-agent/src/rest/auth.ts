@@ -10,14 +10,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
+import { isRole, ROLE_RANK as RANK, ROLES } from "../roles.js";
+import type { Role } from "../roles.js";
 
-export const REST_ROLES = ["read", "operate", "admin"] as const;
-export type RestRole = (typeof REST_ROLES)[number];
-
-const RANK: Readonly<Record<RestRole, number>> = { read: 0, operate: 1, admin: 2 };
+// The roles are the agent's one model (roles.ts), shared with the Sentinel port's ACL users.
+export const REST_ROLES = ROLES;
+export type RestRole = Role;
 
 export function isRestRole(text: string): text is RestRole {
-  return (REST_ROLES as readonly string[]).includes(text);
+  return isRole(text);
 }
 
 /** `<token>` (admin) or `<token>:<role>`; a suffix that is no role is part of the token. */
