@@ -263,11 +263,12 @@ void describe("parseSentinelConf: directives", () => {
       'requirepass "s3cret"\nuser default on #1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0 ~* &* +@all\nuser ops on >pw resetchannels -@all +@sp-operate\nmaxclients 50\n',
     );
     assert.equal(hashed.server.requirepass, "s3cret");
+    const users = hashed.server.users ?? [];
     assert.deepEqual(
-      hashed.server.users?.map((u) => u.name),
+      users.map((u) => u.name),
       ["default", "ops"],
     );
-    assert.deepEqual(hashed.server.users?.[1]?.rules, ["on", ">pw", "resetchannels", "-@all", "+@sp-operate"]);
+    assert.deepEqual(users[1]?.rules, ["on", ">pw", "resetchannels", "-@all", "+@sp-operate"]);
     assert.equal(hashed.server.maxclients, 50);
     assert.equal(config("port 26379\n").server.users, null);
     assert.equal(config("port 26379\n").server.maxclients, 10_000);
@@ -443,10 +444,16 @@ void describe("parseSentinelConf: refused lines", () => {
       "tls-port 26380",
       "tls-port: TLS is not supported by sentinel-plane yet (RESP port and links to Redis are plain TCP)",
     ],
-    ["user alice on >pw +nosuch", "user: Error in user declaration 'alice': +nosuch: Unknown command or category name in ACL"],
+    [
+      "user alice on >pw +nosuch",
+      "user: Error in user declaration 'alice': +nosuch: Unknown command or category name in ACL",
+    ],
     ["user bob bogus", "user: Error in user declaration 'bob': bogus: Syntax error"],
     ["maxclients 0", 'maxclients: expected an integer from 1 to 1000000, got "0"'],
-    ["sentinel-plane unauthenticated-timeout -1", 'sentinel-plane unauthenticated-timeout: expected an integer from 0 to 86400, got "-1"'],
+    [
+      "sentinel-plane unauthenticated-timeout -1",
+      'sentinel-plane unauthenticated-timeout: expected an integer from 0 to 86400, got "-1"',
+    ],
     [
       "maxmemory-fancy 1",
       "maxmemory-fancy: unknown directive (neither a Sentinel directive, a sentinel-plane setting nor a Redis setting the agent accepts)",

@@ -91,7 +91,8 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   if (c.sentinel_user !== null) sentinel("sentinel-user", [c.sentinel_user]);
   if (c.sentinel_pass !== null) sentinel("sentinel-pass", [c.sentinel_pass]);
   // Every ACL user, as Sentinel's rewrite writes them (they replace the file's `user` lines).
-  for (const u of c.server.users ?? []) out.push({ key: "user", argv: ["user", u.name, ...u.rules], optional: false });
+  for (const u of c.server.users ?? [])
+    out.push({ key: "user", argv: ["user", u.name, ...u.rules], optional: false });
 
   const p = c.plane;
   const pd = PLANE_SETTINGS_DEFAULT;

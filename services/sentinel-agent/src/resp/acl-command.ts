@@ -67,7 +67,11 @@ function genpass(argv: readonly string[]): Reply {
     bits = given;
   }
   const chars = Math.ceil(bits / 4);
-  return bulk(randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
+  return bulk(
+    randomBytes(Math.ceil(chars / 2))
+      .toString("hex")
+      .slice(0, chars),
+  );
 }
 
 /** Persists the users; the change is made either way (Redis keeps it in memory until a rewrite). */

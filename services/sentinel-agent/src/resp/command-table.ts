@@ -250,7 +250,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       aclSub("setuser", -3, true, "Modify or create the rules for a specific ACL user"),
       aclSub("users", 2, true, "List the username of all the configured ACL rules"),
       aclSub("whoami", 2, false, "Return the name of the user associated to the current connection"),
-      { ...aclSub("help", 2, false, "Show helpful text about the different subcommands"), flags: ["loading", "stale"] },
+      {
+        ...aclSub("help", 2, false, "Show helpful text about the different subcommands"),
+        flags: ["loading", "stale"],
+      },
     ],
   },
   {

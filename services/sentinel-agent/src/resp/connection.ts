@@ -36,12 +36,7 @@ export interface ConnectionCounters {
 }
 
 export type CloseReason =
-  | "client"
-  | "protocol_error"
-  | "killed"
-  | "pubsub_output_limit"
-  | "socket_error"
-  | "unauthenticated_timeout";
+  "client" | "protocol_error" | "killed" | "pubsub_output_limit" | "socket_error" | "unauthenticated_timeout";
 
 export class ClientConnection implements ClientSession {
   name: string | null = null;

@@ -96,7 +96,7 @@ export class RespServer {
       users,
       ...(options.on_acl_changed === undefined
         ? {}
-        : { aclChanged: (): Promise<void> => (options.on_acl_changed?.(users) ?? Promise.resolve()) }),
+        : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
       redis_version: options.redis_version,
       debug: new DebugParams(),
       sessions: (): Iterable<ClientSession> => this.connections.values(),

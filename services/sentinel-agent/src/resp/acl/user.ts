@@ -28,7 +28,8 @@ export interface AclUser {
   readonly channel_patterns: readonly string[];
 }
 
-export type RuleResult = { readonly ok: true; readonly user: AclUser } | { readonly ok: false; readonly reason: string };
+export type RuleResult =
+  { readonly ok: true; readonly user: AclUser } | { readonly ok: false; readonly reason: string };
 
 export const SYNTAX_ERROR = "Syntax error";
 const UNKNOWN_COMMAND = "Unknown command or category name in ACL";
@@ -82,7 +83,9 @@ function withoutPassword(user: AclUser, hash: string): RuleResult {
 /** A rule for one command or subcommand replaces an earlier rule for the same one (Redis 7.2). */
 function withCommandRule(user: AclUser, rule: string, allowed: Set<string>): AclUser {
   const target = rule.slice(1);
-  const rules = user.command_rules.filter((r) => r.startsWith("+@") || r.startsWith("-@") || r.slice(1) !== target);
+  const rules = user.command_rules.filter(
+    (r) => r.startsWith("+@") || r.startsWith("-@") || r.slice(1) !== target,
+  );
   return { ...user, allowed, command_rules: [...rules, rule] };
 }
 
@@ -126,7 +129,8 @@ function keyRule(user: AclUser, rule: string): RuleResult {
   if (match === null) return fail(SYNTAX_ERROR);
   const pattern = match[2] ?? "";
   const plain = (match[1] ?? "~").toUpperCase().replace("WR", "RW");
-  if (pattern === "*" && (plain === "~" || plain === "%RW~")) return ok({ ...user, all_keys: true, key_patterns: [] });
+  if (pattern === "*" && (plain === "~" || plain === "%RW~"))
+    return ok({ ...user, all_keys: true, key_patterns: [] });
   if (user.all_keys) return fail(PATTERN_AFTER_ALL("allkeys", "keys"));
   const written = `${plain === "%RW~" ? "~" : plain}${pattern}`;
   return ok({
@@ -200,7 +204,9 @@ export function applyRules(
   user: AclUser,
   rules: readonly string[],
   universe: readonly AclCommand[],
-): { readonly ok: true; readonly user: AclUser } | { readonly ok: false; readonly rule: string; readonly reason: string } {
+):
+  | { readonly ok: true; readonly user: AclUser }
+  | { readonly ok: false; readonly rule: string; readonly reason: string } {
   let current = user;
   for (const rule of rules) {
     const result = applyRule(current, rule, universe);

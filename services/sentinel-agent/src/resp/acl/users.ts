@@ -27,7 +27,13 @@ function defaultUser(requirepass: string | null, universe: readonly AclCommand[]
 
 /** Redis: user names may not contain spaces (ACLSetUser refuses them as a syntax error). */
 export function userNameProblem(name: string): string | null {
-  if (name.length === 0 || /[\s\u0000-\u001f\u007f]/.test(name)) return "Usernames can't contain spaces or null characters";
+  let control = false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) control = true;
+  }
+  if (name.length === 0 || /\s/.test(name) || control)
+    return "Usernames can't contain spaces or null characters";
   return null;
 }
 
@@ -65,7 +71,11 @@ export class AclUsers {
       }
       seen.add(line.name);
       const start = line.name === DEFAULT_USER ? "reset" : null;
-      const result = applyRules(newUser(line.name), start === null ? line.rules : [start, ...line.rules], universe);
+      const result = applyRules(
+        newUser(line.name),
+        start === null ? line.rules : [start, ...line.rules],
+        universe,
+      );
       if (!result.ok) {
         errors.push(`Error in user declaration '${line.name}': ${result.rule}: ${result.reason}`);
         continue;
@@ -118,7 +128,8 @@ export class AclUsers {
 
   /** ACL SETUSER: creates the user if needed; all rules or none (Redis's error text). */
   setUser(name: string, rules: readonly string[]): AclWriteResult {
-    if (userNameProblem(name) !== null) return { ok: false, message: "Usernames can't contain spaces or null characters" };
+    if (userNameProblem(name) !== null)
+      return { ok: false, message: "Usernames can't contain spaces or null characters" };
     const result = applyRules(this.#users.get(name) ?? newUser(name), rules, this.#universe);
     if (!result.ok) {
       return { ok: false, message: `Error in ACL SETUSER modifier '${result.rule}': ${result.reason}` };
@@ -128,7 +139,9 @@ export class AclUsers {
   }
 
   /** ACL DELUSER: how many existed; the default user cannot be removed. */
-  deleteUsers(names: readonly string[]): { readonly ok: true; readonly deleted: number } | { readonly ok: false; readonly message: string } {
+  deleteUsers(
+    names: readonly string[],
+  ): { readonly ok: true; readonly deleted: number } | { readonly ok: false; readonly message: string } {
     if (names.includes(DEFAULT_USER)) return { ok: false, message: "The 'default' user cannot be removed" };
     let deleted = 0;
     for (const name of names) if (this.#users.delete(name)) deleted++;
