@@ -16,6 +16,7 @@ const settings: ClusterSettings = {
   down_after_ms: 1000,
   failover_timeout_ms: 10_000,
   rest_token: "0123456789abcdef0123",
+  sentinel_password: "sentinel-pass-0123",
   ports: { nats: 4300, redis: [6400, 6401, 6402], sentinel: [26400, 26401, 26402], rest: [8100, 8101, 8102] },
   created_at: "2026-01-01T00:00:00Z",
 };
@@ -34,6 +35,7 @@ void test("config texts: replicas follow the first primary, agents get their own
     "sentinel-plane nats-servers nats://127.0.0.1:4300",
     "sentinel-plane rest-port 8101",
     "sentinel-plane rest-token 0123456789abcdef0123",
+    "requirepass sentinel-pass-0123",
     "sentinel-plane state-dir /srv/sp/agent-1",
     `sentinel myid ${secrets.agent_ids[1] ?? "?"}`,
   ]) {
