@@ -265,8 +265,11 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
     host: "127.0.0.1",
     port: sentinel_port,
     lazyConnect: true,
+    enableReadyCheck: false, // its INFO would be refused too
+    maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  anonymous.on("error", () => undefined);
   await anonymous.connect();
   await assert.rejects(anonymous.call("SENTINEL", "MASTERS"), /NOAUTH Authentication required\./);
   anonymous.disconnect();
