@@ -87,4 +87,13 @@ void describe("applyEnvOverrides", () => {
     assert.equal(r.value.config.plane.rest_port, 9090);
     assert.match(render(config), /^sentinel-plane rest-port 8081$/m);
   });
+
+  void it("SP_REQUIREPASS gives the Sentinel port its password (compose's secret)", () => {
+    const { config } = fileConfig();
+    const r = applyEnvOverrides(config, { SP_REQUIREPASS: "from-a-secret" });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(config.server.requirepass, null);
+    assert.equal(r.value.config.server.requirepass, "from-a-secret");
+    assert.deepEqual(r.value.applied, ["SP_REQUIREPASS"]);
+  });
 });
