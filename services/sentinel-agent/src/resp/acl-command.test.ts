@@ -33,6 +33,7 @@ const LINES: AclUserLine[] = [
 async function start(
   t: TestContext,
   limits: Partial<RespLimits> = {},
+  lines: readonly AclUserLine[] = LINES,
 ): Promise<{
   view: FakeSentinelView;
   saved: AclUserLine[][];
@@ -48,7 +49,7 @@ async function start(
     sentinels: [],
     address: { ip: "127.0.0.1", port: 16001 },
   });
-  const built = AclUsers.fromConfig(null, LINES, aclCommands());
+  const built = AclUsers.fromConfig(null, lines, aclCommands());
   if (!built.ok) assert.fail(built.errors.join("; "));
   const saved: AclUserLine[][] = [];
   const closed: CloseReason[] = [];
@@ -225,4 +226,19 @@ void test("a connection that does not authenticate in time is closed; one that d
   assert.deepEqual(closed, ["unauthenticated_timeout"]);
   // The authenticated one outlived the idle one's deadline and still answers.
   assert.equal((await logged.call(["PING"])).type, "simple");
+});
+
+void test("reads open, changes by name: a nopass default user with +@sp-read and an admin user", async (t) => {
+  const { client } = await start(t, {}, [
+    { name: "default", rules: ["on", "nopass", "+@sp-read"] },
+    { name: "admin", rules: ["on", ">adminpw", "+@all"] },
+  ]);
+  const anonymous = await client();
+  assert.equal((await anonymous.call(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"])).type, "array");
+  assert.deepEqual(
+    await anonymous.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]),
+    NOPERM("sentinel|set"),
+  );
+  assert.deepEqual(await anonymous.call(["AUTH", "admin", "adminpw"]), OK);
+  assert.deepEqual(await anonymous.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), OK);
 });
