@@ -64,7 +64,16 @@ void test("writeClusterFiles keeps the files Redis and the agents rewrite", asyn
   await writeFile(layout.agentConfig(0), "sentinel myid abc\n");
   await writeFile(layout.redisConfig(1), "# rewritten by redis\n");
   await writeClusterFiles(layout, settings, counts, secrets);
-  assert.equal(await readFile(layout.agentConfig(0), "utf8"), "sentinel myid abc\n");
+  // The agent's rewrite is kept; only the cluster's Sentinel-port password is added (once).
+  assert.equal(
+    await readFile(layout.agentConfig(0), "utf8"),
+    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
+  );
+  await writeClusterFiles(layout, settings, counts, secrets);
+  assert.equal(
+    await readFile(layout.agentConfig(0), "utf8"),
+    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
+  );
   assert.equal(await readFile(layout.redisConfig(1), "utf8"), "# rewritten by redis\n");
   assert.match(await readFile(layout.agentConfig(1), "utf8"), /rest-port 8101/);
 });
