@@ -1,5 +1,6 @@
 // Container health checks without curl or redis-cli in the image:
-//   healthcheck.mjs resp <host> <port>   a RESP PING answered +PONG (an agent's Sentinel port, Redis)
+//   healthcheck.mjs resp <host> <port>   a RESP PING answered +PONG, or -NOAUTH by a port with a
+//                                        password (an agent's Sentinel port, Redis): it answers
 //   healthcheck.mjs http <url>           a 2xx answer (an agent's REST /readyz)
 // Exit 0 healthy, 1 not; everything bounded by TIMEOUT_MS.
 import { connect } from "node:net";
@@ -16,7 +17,7 @@ function resp(host, port) {
       reply += chunk.toString("latin1");
       if (reply.includes("\r\n")) {
         socket.destroy();
-        resolve(reply.startsWith("+PONG"));
+        resolve(reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"));
       }
     });
     socket.on("timeout", () => {

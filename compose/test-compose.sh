@@ -35,7 +35,7 @@ engine_up=
 
 compose() {
   SP_IMAGE=$app_image NODE_IMAGE=$base_image REDIS_IMAGE=$base_image NATS_IMAGE=$base_image \
-    REDIS_RESTART=no SP_REST_TOKEN=compose-test-token-0123456789 \
+    REDIS_RESTART=no SP_REST_TOKEN=compose-test-token-0123456789 SP_SENTINEL_PASS=compose-test-sentinel-pass \
     SP_REST_HOST_PORT=$rest_host_port SP_SENTINEL_HOST_PORT=$sentinel_host_port \
     docker compose -p "$project" -f compose/docker-compose.yml "$@"
 }
@@ -97,7 +97,7 @@ stamp "compose up returned after $(($(date +%s) - up_started))s"
 
 cid() { compose ps -q "$1"; }
 # Ask an agent from inside the network (redis-2's container has redis-cli).
-ask() { podman exec "$(cid redis-2)" redis-cli -h "$1" -p 26379 "${@:2}" 2>/dev/null; }
+ask() { podman exec "$(cid redis-2)" redis-cli -h "$1" -p 26379 -a compose-test-sentinel-pass --no-auth-warning "${@:2}" 2>/dev/null; }
 primary_seen_by() { ask "$1" SENTINEL GET-MASTER-ADDR-BY-NAME mymaster | head -1; }
 
 deadline=$(($(date +%s) + 180))
@@ -112,7 +112,7 @@ stamp "ready: agents see primary 172.30.77.11 with 2 replicas; writes OK (${read
 for agent in 172.30.77.21 172.30.77.23; do
   [ "$(primary_seen_by $agent)" = 172.30.77.11 ] || { echo "agent $agent disagrees" >&2; exit 1; }
 done
-if redis-cli -p "$sentinel_host_port" PING 2>/dev/null | grep -q PONG; then
+if redis-cli -p "$sentinel_host_port" -a compose-test-sentinel-pass --no-auth-warning PING 2>/dev/null | grep -q PONG; then
   stamp "agent-1's Sentinel port published on 127.0.0.1:$sentinel_host_port answers"
 fi
 

@@ -125,9 +125,10 @@ function pgrep(dir: string): Promise<string> {
   });
 }
 
-function sentinelClient(sentinel_port: number): Redis {
+function sentinelClient(sentinel_port: number, sentinel_password: string): Redis {
   return new Redis({
     sentinels: [{ host: "127.0.0.1", port: sentinel_port }],
+    sentinelPassword: sentinel_password,
     name: MASTER,
     role: "master",
     sentinelCommandTimeout: 2000,
@@ -161,10 +162,11 @@ async function writeWithin(client: Redis, key: string, value: string, timeout_ms
   throw new Error(`write of ${key} failed for ${timeout_ms} ms: ${String(last)}`);
 }
 
-async function primaryOf(sentinel_port: number): Promise<string> {
+async function primaryOf(sentinel_port: number, password: string): Promise<string> {
   const client = new Redis({
     host: "127.0.0.1",
     port: sentinel_port,
+    password,
     connectTimeout: 2000,
     commandTimeout: 2000,
     maxRetriesPerRequest: 0,
@@ -252,9 +254,25 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
   const settings = JSON.parse(await readFile(join(dir, "cluster.json"), "utf8")) as {
     cluster_id: string;
     ports: { sentinel: number[]; redis: number[] };
+    sentinel_password: string;
   };
   const sentinel_port = settings.ports.sentinel[0];
   assert.ok(sentinel_port !== undefined);
+  // The Sentinel port has a password (requirepass, printed by up): nothing is answered without it.
+  const password = settings.sentinel_password;
+  assert.match(await first.waitForLine("  Sentinel pass", 1000), new RegExp(`Sentinel pass +${password} `));
+  const anonymous = new Redis({
+    host: "127.0.0.1",
+    port: sentinel_port,
+    lazyConnect: true,
+    enableReadyCheck: false, // its INFO would be refused too
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  anonymous.on("error", () => undefined);
+  await anonymous.connect();
+  await assert.rejects(anonymous.call("SENTINEL", "MASTERS"), /NOAUTH Authentication required\./);
+  anonymous.disconnect();
 
   // A second `up` on a running cluster's directory is refused and leaves the cluster alone.
   const twice = await cli(["--dir", dir, "up", "--no-install", "--no-watch"]);
@@ -265,16 +283,16 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
     [],
     "a refused second up stopped processes of the running cluster",
   );
-  const client = sentinelClient(sentinel_port);
+  const client = sentinelClient(sentinel_port, password);
   clients.push(client);
   await client.connect();
   await writeWithin(client, "before-failover", "1", 10_000);
 
   // 2. Failover through the CLI: the primary changes.
-  const before = await primaryOf(sentinel_port);
+  const before = await primaryOf(sentinel_port, password);
   const failover = await cli(["--dir", dir, "failover", MASTER, "--wait", "--wait-ms", "30000"]);
   assert.equal(failover.code, 0, `failover failed: ${failover.stdout}${failover.stderr}`);
-  const after = await primaryOf(sentinel_port);
+  const after = await primaryOf(sentinel_port, password);
   assert.notEqual(after, before, "the primary did not change");
   t.diagnostic(`failover ${before} -> ${after}: ${failover.stdout.trim()}`);
   await writeWithin(client, "after-failover", "2", 20_000);
@@ -298,8 +316,8 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
     second.lines.some((l) => l.includes(`resuming cluster ${settings.cluster_id}`)),
     "not resumed",
   );
-  assert.equal(await primaryOf(sentinel_port), after, "the resumed cluster has another primary");
-  const again = sentinelClient(sentinel_port);
+  assert.equal(await primaryOf(sentinel_port, password), after, "the resumed cluster has another primary");
+  const again = sentinelClient(sentinel_port, password);
   clients.push(again);
   await again.connect();
   assert.equal(await again.get("after-failover"), "2");

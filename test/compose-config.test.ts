@@ -18,6 +18,8 @@ const NATS_PASSWORDS: Readonly<Record<string, string>> = Object.fromEntries(
     ...["AGENT", "DATA_NODE", "VIP_MANAGER"].flatMap((kind) =>
       [1, 2, 3].map((n) => `SP_NATS_PASS_${kind}_${n}`),
     ),
+    // The agents' Sentinel-port password (requirepass), required as the NATS ones are.
+    "SP_SENTINEL_PASS",
   ].map((name) => [name, `${name.toLowerCase()}-test-password`]),
 );
 
@@ -108,6 +110,10 @@ void test("docker compose config validates compose/docker-compose.yml", async (t
     assert.equal(config.services[`data-node-${host}`]?.network_mode, `service:redis-${host}`);
     assert.equal(config.services[`vip-manager-${host}`]?.network_mode, `service:redis-${host}`);
     assert.equal(config.services[`agent-${host}`]?.environment?.["SP_REST_TOKEN"], TOKEN);
+    assert.equal(
+      config.services[`agent-${host}`]?.environment?.["SP_REQUIREPASS"],
+      NATS_PASSWORDS["SP_SENTINEL_PASS"],
+    );
   }
   for (const name of ["nats-1", "redis-1", "data-node-1", "agent-1"]) {
     assert.ok(config.services[name]?.healthcheck !== undefined, `${name} has no health check`);

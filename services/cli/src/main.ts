@@ -50,6 +50,10 @@ const program = new Command("sentinel-plane")
     "--token <token>",
     "REST bearer token for changes (default: $SENTINEL_PLANE_TOKEN, or the local cluster's)",
   )
+  .option(
+    "--sentinel-password <password>",
+    "the Sentinel port's password (AUTH) (default: $SENTINEL_PLANE_SENTINEL_PASSWORD, or the local cluster's)",
+  )
   .option("--json", "machine-readable output: one JSON document (or one per event)", false)
   .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
   // A usage error is one line and a pointer, not the whole help (subcommands inherit this).

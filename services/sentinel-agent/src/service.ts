@@ -50,7 +50,7 @@ import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
 import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
-import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/index.js";
+import { RESP_LIMITS_DEFAULT, RespServer, respUsers } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
@@ -495,8 +495,18 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         (simulated.has("crash-after-election") ? 1 : 0) | (simulated.has("crash-after-promotion") ? 2 : 0),
     }),
     requirepass: config.server.requirepass,
+    users: respUsers(config),
+    // ACL SETUSER / DELUSER: the users are written into sentinel.conf at once.
+    on_acl_changed: async (users) => {
+      file_config = { ...file_config, server: { ...file_config.server, users: users.lines() } };
+      await flushConfig();
+    },
     audit,
-    limits: RESP_LIMITS_DEFAULT,
+    limits: {
+      ...RESP_LIMITS_DEFAULT,
+      connections_max: config.server.maxclients,
+      unauthenticated_timeout_ms: config.plane.unauthenticated_timeout_s * 1000,
+    },
     redis_version: "7.0.15",
     config_file: options.config_path,
     now_ms,

@@ -16,6 +16,8 @@ export interface EndpointOptions {
   readonly agents: readonly string[];
   readonly sentinels: readonly string[];
   readonly token: string | null;
+  /** AUTH on the Sentinel port; null: the local cluster's, or none. */
+  readonly sentinel_password?: string | null;
   readonly timeout_ms: number;
 }
 
@@ -52,11 +54,20 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
     const address = parseHostPort(text);
     if (address === null)
       throw new CliError(EXIT.usage, "CLI_BAD_SENTINEL", `--sentinel expects host:port, got "${text}"`);
-    explicit.push({ rest: null, resp: new RespAgent({ ...address, timeout_ms: options.timeout_ms }) });
+    const password = options.sentinel_password ?? null;
+    explicit.push({
+      rest: null,
+      resp: new RespAgent({
+        ...address,
+        ...(password === null || password === "" ? {} : { password }),
+        timeout_ms: options.timeout_ms,
+      }),
+    });
   }
   if (explicit.length > 0) return explicit;
   if (local === null) return [];
   const token = options.token ?? local.rest_token;
+  const password = options.sentinel_password ?? local.sentinel_password ?? null;
   return local.ports.rest.map((rest_port, i) => {
     const resp_port = local.ports.sentinel[i];
     return {
@@ -68,7 +79,12 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
       resp:
         resp_port === undefined
           ? null
-          : new RespAgent({ host: LOOPBACK, port: resp_port, timeout_ms: options.timeout_ms }),
+          : new RespAgent({
+              host: LOOPBACK,
+              port: resp_port,
+              ...(password === null ? {} : { password }),
+              timeout_ms: options.timeout_ms,
+            }),
     };
   });
 }

@@ -14,6 +14,7 @@ export interface GlobalOptions {
   readonly agent: readonly string[];
   readonly sentinel: readonly string[];
   readonly token?: string;
+  readonly sentinelPassword?: string;
   readonly json: boolean;
   readonly timeoutMs: number;
 }
@@ -37,6 +38,7 @@ export async function makeContext(options: GlobalOptions): Promise<Context> {
       agents: options.agent,
       sentinels: options.sentinel,
       token: token === "" ? null : token,
+      sentinel_password: options.sentinelPassword ?? process.env["SENTINEL_PLANE_SENTINEL_PASSWORD"] ?? null,
       timeout_ms: options.timeoutMs,
     },
     local,

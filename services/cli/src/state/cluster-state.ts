@@ -24,6 +24,8 @@ export interface ClusterSettings {
   readonly down_after_ms: number;
   readonly failover_timeout_ms: number;
   readonly rest_token: string;
+  /** The agents' Sentinel-port password (requirepass); absent in clusters made before it, until `up` adds one. */
+  readonly sentinel_password?: string;
   readonly ports: ClusterPorts;
   readonly created_at: string;
 }
@@ -61,6 +63,11 @@ export function checkClusterSettings(
     if (typeof v[key] !== "string" || v[key] === "")
       return { ok: false, reason: `/${key}: expected a string` };
   }
+  if (
+    v["sentinel_password"] !== undefined &&
+    (typeof v["sentinel_password"] !== "string" || v["sentinel_password"] === "")
+  )
+    return { ok: false, reason: "/sentinel_password: expected a string" };
   for (const key of ["quorum", "down_after_ms", "failover_timeout_ms"]) {
     if (!Number.isInteger(v[key])) return { ok: false, reason: `/${key}: expected an integer` };
   }

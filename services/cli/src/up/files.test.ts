@@ -23,6 +23,7 @@ const settings: ClusterSettings = {
   down_after_ms: 1000,
   failover_timeout_ms: 10_000,
   rest_token: "0123456789abcdef0123",
+  sentinel_password: "sentinel-pass-0123",
   ports: { nats: 4300, redis: [6400, 6401, 6402], sentinel: [26400, 26401, 26402], rest: [8100, 8101, 8102] },
   created_at: "2026-01-01T00:00:00Z",
 };
@@ -42,6 +43,7 @@ void test("config texts: replicas follow the first primary, agents get their own
     "sentinel-plane rest-port 8101",
     "sentinel-plane rest-token 0123456789abcdef0123",
     `sentinel-plane rest-token ${leaseToken(settings)} lease`,
+    "requirepass sentinel-pass-0123",
     "sentinel-plane state-dir /srv/sp/agent-1",
     `sentinel myid ${secrets.agent_ids[1] ?? "?"}`,
   ]) {
@@ -75,7 +77,16 @@ void test("writeClusterFiles keeps the files Redis and the agents rewrite", asyn
   await writeFile(layout.agentConfig(0), "sentinel myid abc\n");
   await writeFile(layout.redisConfig(1), "# rewritten by redis\n");
   await writeClusterFiles(layout, settings, counts, secrets);
-  assert.equal(await readFile(layout.agentConfig(0), "utf8"), "sentinel myid abc\n");
+  // The agent's rewrite is kept; only the cluster's Sentinel-port password is added (once).
+  assert.equal(
+    await readFile(layout.agentConfig(0), "utf8"),
+    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
+  );
+  await writeClusterFiles(layout, settings, counts, secrets);
+  assert.equal(
+    await readFile(layout.agentConfig(0), "utf8"),
+    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
+  );
   assert.equal(await readFile(layout.redisConfig(1), "utf8"), "# rewritten by redis\n");
   assert.match(await readFile(layout.agentConfig(1), "utf8"), /rest-port 8101/);
 });

@@ -9,6 +9,7 @@ import type { Layout } from "../state/layout.js";
 import type { NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_ID } from "./nats-secrets.js";
 import { LOOPBACK } from "./ports.js";
+import { syncRequirepass } from "./sentinel-password.js";
 
 export function natsUrl(settings: ClusterSettings): string {
   return `nats://${LOOPBACK}:${settings.ports.nats}`;
@@ -117,6 +118,7 @@ export function sentinelConfText(
     `sentinel-plane rest-port ${rest}`,
     `sentinel-plane rest-token ${settings.rest_token}`,
     `sentinel-plane rest-token ${leaseToken(settings)} lease`,
+    ...(settings.sentinel_password === undefined ? [] : [`requirepass ${settings.sentinel_password}`]),
     "",
   ].join("\n");
 }
@@ -195,6 +197,9 @@ export async function writeClusterFiles(
     await mkdir(layout.agentDir(i), { recursive: true, mode: 0o700 });
     // Holds the REST token: readable by the owner only.
     await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i, secrets), 0o600);
+    // A file written before the password existed (or before a rotation) gets the current one.
+    if (settings.sentinel_password !== undefined)
+      await syncRequirepass(layout.agentConfig(i), settings.sentinel_password);
   }
   await mkdir(layout.vip_dir, { recursive: true });
   await writeFile(layout.vip_config, vipManagerJson(layout, settings, secrets), { mode: 0o600 });

@@ -28,6 +28,7 @@ import {
 } from "./components.js";
 import { writeClusterFiles } from "./files.js";
 import { ensureInstalled } from "./install.js";
+import { ensureSentinelPassword } from "./sentinel-password.js";
 import { loadNatsSecrets, natsConfFile, natsSecretsFile, NATS_ADMIN_USER } from "./nats-secrets.js";
 import { commandOf, groupMembers, isAlive, killAll, recordedLeftovers, startTicks } from "./leftovers.js";
 import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
@@ -190,8 +191,9 @@ function addresses(layout: Layout, settings: ClusterSettings, primary: string): 
     `  Redis            ${redis.join("  ")}`,
     `  NATS             nats://${LOOPBACK}:${settings.ports.nats} (JetStream; user ${NATS_ADMIN_USER}, passwords in ${natsSecretsFile(layout)})`,
     `  REST token       ${settings.rest_token}`,
+    `  Sentinel pass    ${settings.sentinel_password ?? "(none)"}   (requirepass of every agent; in ${layout.cluster_file})`,
     `  state and logs   ${layout.dir} (logs in ${layout.logs_dir})`,
-    `  try              redis-cli -p ${settings.ports.sentinel[0] ?? "?"} sentinel masters`,
+    `  try              redis-cli -p ${settings.ports.sentinel[0] ?? "?"} -a ${settings.sentinel_password ?? "?"} --no-auth-warning sentinel masters`,
     `                   npx sentinel-plane status --dir ${layout.dir}`,
   ];
 }
@@ -262,7 +264,9 @@ export async function up(options: UpOptions): Promise<number> {
     await takeOver(layout);
     // From here the directory is ours: a refused start must not touch another `up`'s cluster.
     owner.dir = true;
-    const { settings, resumed } = await settingsFor(layout, options);
+    const chosen = await settingsFor(layout, options);
+    const settings = await ensureSentinelPassword(layout, chosen.settings);
+    const resumed = chosen.resumed;
     step(
       resumed
         ? `resuming cluster ${settings.cluster_id} (created ${settings.created_at})`

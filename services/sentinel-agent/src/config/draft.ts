@@ -1,7 +1,7 @@
 // The mutable builder a parse fills line by line, and its conversion to the immutable model.
 import type { Address } from "@sentinel-plane/core";
 import type {
-  DefaultUserAcl,
+  UserLine,
   KnownSentinel,
   LogLevel,
   MasterConfig,
@@ -60,7 +60,8 @@ export interface ConfigDraft {
     port: number;
     bind: string[] | null;
     requirepass: string | null;
-    default_user: DefaultUserAcl | null;
+    users: UserLine[] | null;
+    maxclients: number;
     protected_mode: boolean;
     dir: string | null;
     logfile: string | null;
@@ -75,6 +76,7 @@ export interface ConfigDraft {
     rest_port: number;
     rest_token: string | null;
     rest_rate_limit: number;
+    unauthenticated_timeout_s: number;
     state_dir: string | null;
     topology_replicas: number | null;
   };
@@ -94,7 +96,7 @@ export function newDraft(): ConfigDraft {
     sentinel_pass: d.sentinel_pass,
     masters: new Map(),
     refused_masters: new Set(),
-    server: { ...d.server, bind: null },
+    server: { ...d.server, bind: null, users: null },
     plane: { ...d.plane, nats_servers: [...d.plane.nats_servers] },
   };
 }
@@ -143,7 +145,11 @@ export function finishDraft(draft: ConfigDraft): SentinelConfig {
     sentinel_user: draft.sentinel_user,
     sentinel_pass: draft.sentinel_pass,
     masters,
-    server: { ...draft.server, bind: draft.server.bind === null ? null : [...draft.server.bind] },
+    server: {
+      ...draft.server,
+      bind: draft.server.bind === null ? null : [...draft.server.bind],
+      users: draft.server.users === null ? null : [...draft.server.users],
+    },
     plane: { ...draft.plane, nats_servers: [...draft.plane.nats_servers] },
   };
 }

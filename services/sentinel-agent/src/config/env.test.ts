@@ -47,6 +47,7 @@ void describe("applyEnvOverrides", () => {
       rest_rate_limit: 5000,
       state_dir: "/state",
       topology_replicas: 3,
+      unauthenticated_timeout_s: 10,
     });
     assert.equal(c.server.port, 26500);
     assert.equal(c.announce_ip, "192.0.2.7");
@@ -85,5 +86,14 @@ void describe("applyEnvOverrides", () => {
     if (!r.ok) assert.fail(r.error.message);
     assert.equal(r.value.config.plane.rest_port, 9090);
     assert.match(render(config), /^sentinel-plane rest-port 8081$/m);
+  });
+
+  void it("SP_REQUIREPASS gives the Sentinel port its password (compose's secret)", () => {
+    const { config } = fileConfig();
+    const r = applyEnvOverrides(config, { SP_REQUIREPASS: "from-a-secret" });
+    if (!r.ok) assert.fail(r.error.message);
+    assert.equal(config.server.requirepass, null);
+    assert.equal(r.value.config.server.requirepass, "from-a-secret");
+    assert.deepEqual(r.value.applied, ["SP_REQUIREPASS"]);
   });
 });

@@ -56,6 +56,8 @@ export const ENV_OVERRIDES: readonly Override[] = [
   plane("SP_STATE_DIR", "state_dir", (v) => parseNonEmpty(v, "a directory")),
   plane("SP_TOPOLOGY_REPLICAS", "topology_replicas", parseTopologyReplicas),
   server("SP_SENTINEL_PORT", "port", parsePort),
+  // The Sentinel port's password (requirepass) from a secret, not the file (compose).
+  server("SP_REQUIREPASS", "requirepass", (v) => parseNonEmpty(v, "a password")),
   {
     variable: "SP_ANNOUNCE_IP",
     apply: (value, config) => {

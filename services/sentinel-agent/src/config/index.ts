@@ -1,13 +1,13 @@
 // Public surface of the agent's configuration: read a Redis sentinel.conf (plus sentinel-plane
 // settings), apply SP_* overrides, give the core its inputs, and write the file back.
 export type {
-  DefaultUserAcl,
   KnownSentinel,
   LogLevel,
   MasterConfig,
   PlaneSettings,
   RenamedCommand,
   SentinelConfig,
+  UserLine,
   ServerSettings,
 } from "./model.js";
 export {

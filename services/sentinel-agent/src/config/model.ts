@@ -40,11 +40,10 @@ export interface MasterConfig {
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";
 
-/** The `user default ...` ACL line Redis 7 writes on CONFIG REWRITE (other users are refused). */
-export interface DefaultUserAcl {
-  readonly nopass: boolean;
-  /** SHA-256 (hex) of each password the default user accepts (`#<hash>` or `>password`). */
-  readonly passwords_sha256: readonly string[];
+/** One `user <name> <acl rules...>` line (the Sentinel port's ACL users, resp/acl/). */
+export interface UserLine {
+  readonly name: string;
+  readonly rules: readonly string[];
 }
 
 /** Plain Redis directives that mean something for the agent's own RESP port. */
@@ -54,7 +53,10 @@ export interface ServerSettings {
   readonly bind: readonly string[] | null;
   /** Password clients must give to AUTH on the agent's RESP port; null = none. */
   readonly requirepass: string | null;
-  readonly default_user: DefaultUserAcl | null;
+  /** The `user` lines, in file order; null: none in the file and none set by ACL since. */
+  readonly users: readonly UserLine[] | null;
+  /** Connections accepted at once (Redis's maxclients). */
+  readonly maxclients: number;
   readonly protected_mode: boolean;
   readonly dir: string | null;
   /** null or "" = standard output. */
@@ -75,6 +77,8 @@ export interface PlaneSettings {
   readonly rest_token: string | null;
   /** REST requests per second per client address (429 beyond); 0 = no limit. */
   readonly rest_rate_limit: number;
+  /** A Sentinel-port connection that has not authenticated within this many seconds is closed; 0 = never. */
+  readonly unauthenticated_timeout_s: number;
   /** Where the runtime keeps its state; null = the runtime's choice (beside the config file). */
   readonly state_dir: string | null;
   /** Replicas of the topology bucket; null = 3 on a NATS cluster of 3 or more, else 1. */
@@ -134,7 +138,8 @@ export const SERVER_SETTINGS_DEFAULT: ServerSettings = {
   port: SENTINEL_PORT_DEFAULT,
   bind: null,
   requirepass: null,
-  default_user: null,
+  users: null,
+  maxclients: 10_000, // Redis's default
   protected_mode: false, // Sentinel turns protected mode off by default
   dir: null,
   logfile: null,
@@ -150,6 +155,7 @@ export const PLANE_SETTINGS_DEFAULT: PlaneSettings = {
   rest_port: 8080,
   rest_token: null,
   rest_rate_limit: 200,
+  unauthenticated_timeout_s: 10,
   state_dir: null,
   topology_replicas: null,
 };

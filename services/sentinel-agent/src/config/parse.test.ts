@@ -240,6 +240,7 @@ void describe("parseSentinelConf: directives", () => {
         "sentinel-plane rest-rate-limit 0",
         "sentinel-plane state-dir /var/lib/sentinel-plane",
         "sentinel-plane topology-replicas 3",
+        "sentinel-plane unauthenticated-timeout 30",
       ].join("\n"),
     );
     assert.deepEqual(c.plane, {
@@ -253,24 +254,24 @@ void describe("parseSentinelConf: directives", () => {
       rest_rate_limit: 0,
       state_dir: "/var/lib/sentinel-plane",
       topology_replicas: 3,
+      unauthenticated_timeout_s: 30,
     });
   });
 
-  void it("accepts the default user Redis 7 writes, and takes its passwords", () => {
-    const nopass = config("user default on nopass ~* &* +@all\n");
-    assert.deepEqual(nopass.server.default_user, { nopass: true, passwords_sha256: [] });
+  void it("takes the ACL users Redis 7 writes, in file order, and maxclients", () => {
     const hashed = config(
-      'requirepass "s3cret"\nuser default on #1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0 ~* &* +@all\n',
+      'requirepass "s3cret"\nuser default on #1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0 ~* &* +@all\nuser ops on >pw resetchannels -@all +@sp-operate\nmaxclients 50\n',
     );
     assert.equal(hashed.server.requirepass, "s3cret");
-    // The hash Redis wrote is sha256("s3cret"): the same password, accepted either way.
-    assert.deepEqual(config("user default on >s3cret ~* &* +@all\n").server.default_user, {
-      nopass: false,
-      passwords_sha256: ["1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0"],
-    });
-    assert.deepEqual(hashed.server.default_user?.passwords_sha256, [
-      "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0",
-    ]);
+    const users = hashed.server.users ?? [];
+    assert.deepEqual(
+      users.map((u) => u.name),
+      ["default", "ops"],
+    );
+    assert.deepEqual(users[1]?.rules, ["on", ">pw", "resetchannels", "-@all", "+@sp-operate"]);
+    assert.equal(hashed.server.maxclients, 50);
+    assert.equal(config("port 26379\n").server.users, null);
+    assert.equal(config("port 26379\n").server.maxclients, 10_000);
   });
 
   void it("ignores a known-sentinel line without run id, as Redis does, with a note", () => {
@@ -444,12 +445,14 @@ void describe("parseSentinelConf: refused lines", () => {
       "tls-port: TLS is not supported by sentinel-plane yet (RESP port and links to Redis are plain TCP)",
     ],
     [
-      "user alice on >pw ~* +@all",
-      'user: ACL user "alice" is not supported: the agent has one password (requirepass) or none',
+      "user alice on >pw +nosuch",
+      "user: Error in user declaration 'alice': +nosuch: Unknown command or category name in ACL",
     ],
+    ["user bob bogus", "user: Error in user declaration 'bob': bogus: Syntax error"],
+    ["maxclients 0", 'maxclients: expected an integer from 1 to 1000000, got "0"'],
     [
-      "user default on nopass ~* -@dangerous",
-      'user: ACL rule "-@dangerous" is not supported: only an unrestricted default user (on, nopass or passwords, ~*, &*, +@all) can be honoured',
+      "sentinel-plane unauthenticated-timeout -1",
+      'sentinel-plane unauthenticated-timeout: expected an integer from 0 to 86400, got "-1"',
     ],
     [
       "maxmemory-fancy 1",

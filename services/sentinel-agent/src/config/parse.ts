@@ -157,8 +157,16 @@ function classify(argv: readonly string[]): Classified {
   if (word === "sentinel-plane") return classifyPlane(argv.slice(1));
   const args = argv.slice(1);
   const honoured = SERVER_HONOURED.get(word);
+  // `user` lines belong to the rewrite (render.ts writes the current ACL users in their place).
   if (honoured !== undefined)
-    return { kind: "apply", directive: word, phase: 0, key: null, spec: honoured, args };
+    return {
+      kind: "apply",
+      directive: word,
+      phase: 0,
+      key: word === "user" ? "user" : null,
+      spec: honoured,
+      args,
+    };
   const ignored = SERVER_IGNORED.get(word);
   if (ignored !== undefined) {
     if (args.length === 0) return { kind: "refuse", directive: word, reason: "expected a value" };

@@ -9,6 +9,7 @@ import {
 import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
 import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
+import { TOKEN_ROLES } from "../roles.js";
 import type { IntegerRule, ValueResult } from "./values.js";
 import {
   NON_NEGATIVE_MS,
@@ -55,7 +56,7 @@ export function parseClusterId(text: string): ValueResult<string> {
 }
 
 // `lease`: a data-node's failsafe token (rest/auth.ts), accepted by the lease route only.
-const REST_ROLE_NAMES = ["read", "operate", "admin", "lease"] as const;
+const REST_ROLE_NAMES = TOKEN_ROLES;
 
 /**
  * One token or several, comma-separated, each `<token>` (role admin) or `<token>:<role>` with a
@@ -166,6 +167,13 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
     setting("<requests-per-second>", [1, 1], (ctx) => {
       const v = check(ctx, parseRestRateLimit(arg(ctx, 0)));
       if (v !== null) ctx.draft.plane.rest_rate_limit = v;
+    }),
+  ],
+  [
+    "unauthenticated-timeout",
+    setting("<seconds>", [1, 1], (ctx) => {
+      const v = check(ctx, parseInteger(arg(ctx, 0), { min: 0, max: 86_400 }));
+      if (v !== null) ctx.draft.plane.unauthenticated_timeout_s = v;
     }),
   ],
   [

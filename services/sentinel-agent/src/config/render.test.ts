@@ -242,3 +242,45 @@ void describe("forget-after", () => {
     assert.ok(!bad.ok);
   });
 });
+
+void describe("renderSentinelConf: ACL users", () => {
+  const TEXT =
+    "port 26400\n# the users\nuser default on nopass ~* &* +@all\nuser old on >x +@sp-read\nrequirepass pw\n";
+  const head = (text: string): string[] => text.split("\n").slice(0, 5);
+
+  void it("a file whose users did not change keeps its user lines as written", () => {
+    assert.deepEqual(head(rewrite(TEXT)), head(TEXT));
+  });
+
+  void it("the current users replace the file's user lines in place; new ones are appended", () => {
+    const out = rewrite(TEXT, (c) => ({
+      ...c,
+      server: {
+        ...c.server,
+        users: [
+          { name: "default", rules: ["on", "#abc", "~*", "&*", "+@all"] },
+          { name: "ops", rules: ["on", "resetchannels", "-@all", "+@sp-operate"] },
+          { name: "zed", rules: ["off", "resetchannels", "-@all"] },
+        ],
+      },
+    }));
+    assert.deepEqual(head(out), [
+      "port 26400",
+      "# the users",
+      "user default on #abc ~* &* +@all",
+      "user ops on resetchannels -@all +@sp-operate",
+      "requirepass pw",
+    ]);
+    const lines = out.split("\n");
+    assert.ok(lines.indexOf("user zed off resetchannels -@all") > lines.indexOf(REWRITE_SIGNATURE));
+    assert.ok(!lines.some((l) => l.startsWith("user old")));
+  });
+
+  void it("a file without user lines gets none until the users are set", () => {
+    assert.ok(
+      !rewrite("port 26400\n")
+        .split("\n")
+        .some((l) => l.startsWith("user ")),
+    );
+  });
+});

@@ -90,6 +90,9 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   if (c.announce_port !== null) sentinel("announce-port", [c.announce_port]);
   if (c.sentinel_user !== null) sentinel("sentinel-user", [c.sentinel_user]);
   if (c.sentinel_pass !== null) sentinel("sentinel-pass", [c.sentinel_pass]);
+  // Every ACL user, as Sentinel's rewrite writes them (they replace the file's `user` lines).
+  for (const u of c.server.users ?? [])
+    out.push({ key: "user", argv: ["user", u.name, ...u.rules], optional: false });
 
   const p = c.plane;
   const pd = PLANE_SETTINGS_DEFAULT;
@@ -104,6 +107,11 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   plane("rest-port", [p.rest_port], p.rest_port === pd.rest_port);
   if (p.rest_token !== null) plane("rest-token", [p.rest_token]);
   plane("rest-rate-limit", [p.rest_rate_limit], p.rest_rate_limit === pd.rest_rate_limit);
+  plane(
+    "unauthenticated-timeout",
+    [p.unauthenticated_timeout_s],
+    p.unauthenticated_timeout_s === pd.unauthenticated_timeout_s,
+  );
   if (p.state_dir !== null) plane("state-dir", [p.state_dir]);
   if (p.topology_replicas !== null) plane("topology-replicas", [p.topology_replicas]);
   for (const m of c.masters) {

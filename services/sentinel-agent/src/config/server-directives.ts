@@ -1,12 +1,13 @@
 // Plain Redis directives found in sentinel.conf files. Each is honoured (it configures the agent's
 // own RESP port or logs), accepted and ignored with a note (it concerns a Redis server process),
 // or refused because the agent cannot do what it asks. Anything else is an unknown directive.
-import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type { Directive, DirectiveContext } from "./directive.js";
 import { arg, check } from "./directive.js";
 import type { LogLevel } from "./model.js";
-import { parsePort, parseYesNo, shown } from "./values.js";
+import { applyRules, newUser, userNameProblem } from "../resp/acl/index.js";
+import { aclCommands } from "../resp/command-table.js";
+import { parseInteger, parsePort, parseYesNo, shown } from "./values.js";
 
 function honoured(
   usage: string,
@@ -87,59 +88,38 @@ export const SERVER_HONOURED: ReadonlyMap<string, Directive> = new Map<string, D
       ctx.draft.server.loglevel = level;
     }),
   ],
-  ["user", honoured("default <acl rules> ...", [1, 64], applyUser)],
+  ["user", honoured("<username> <acl rules> ...", [1, 256], applyUser)],
+  [
+    "maxclients",
+    honoured("<connections>", [1, 1], (ctx) => {
+      const v = check(ctx, parseInteger(arg(ctx, 0), { min: 1, max: 1_000_000 }));
+      if (v !== null) ctx.draft.server.maxclients = v;
+    }),
+  ],
 ]);
 
-// Rules that leave the default user unrestricted (what Redis 7 writes on CONFIG REWRITE:
-// `user default on nopass ~* &* +@all`, or `#<sha256>` instead of nopass with requirepass).
-const UNRESTRICTED = new Set([
-  "on",
-  "~*",
-  "&*",
-  "+@all",
-  "allkeys",
-  "allchannels",
-  "allcommands",
-  "%rw~*",
-  "sanitize-payload",
-  "skip-sanitize-payload",
-  "reset",
-  "resetpass",
-  "resetkeys",
-  "resetchannels",
-]);
-
+/**
+ * `user <name> <rules...>`: a Sentinel-port ACL user (resp/acl/), checked with the same rules ACL
+ * SETUSER applies, so that a file the agent wrote (or Redis Sentinel wrote) loads back.
+ */
 function applyUser(ctx: DirectiveContext): void {
-  const [name, ...rules] = ctx.args;
-  if (name !== "default") {
-    ctx.fail(
-      `ACL user ${shown(name ?? "")} is not supported: the agent has one password (requirepass) or none`,
-    );
+  const [name = "", ...rules] = ctx.args;
+  const problem = userNameProblem(name);
+  if (problem !== null) {
+    ctx.fail(problem);
     return;
   }
-  let nopass = false;
-  const passwords_sha256: string[] = [];
-  for (const rule of rules) {
-    const lower = rule.toLowerCase();
-    if (lower === "nopass") nopass = true;
-    else if (rule.startsWith(">")) passwords_sha256.push(sha256(rule.slice(1)));
-    else if (/^#[0-9a-fA-F]{64}$/.test(rule)) passwords_sha256.push(rule.slice(1).toLowerCase());
-    else if (!UNRESTRICTED.has(lower)) {
-      ctx.fail(
-        `ACL rule ${shown(rule)} is not supported: only an unrestricted default user (on, nopass or passwords, ~*, &*, +@all) can be honoured`,
-      );
-      return;
-    }
-  }
-  if (!rules.some((r) => r.toLowerCase() === "on")) {
-    ctx.fail('a default user that is not "on" would lock every client out; refusing');
+  const users = ctx.draft.server.users ?? [];
+  if (users.some((u) => u.name === name)) {
+    ctx.fail(`Duplicate user '${name}' found`);
     return;
   }
-  ctx.draft.server.default_user = { nopass, passwords_sha256 };
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  const checked = applyRules(newUser(name), rules, aclCommands());
+  if (!checked.ok) {
+    ctx.fail(`Error in user declaration '${name}': ${checked.rule}: ${checked.reason}`);
+    return;
+  }
+  ctx.draft.server.users = [...users, { name, rules: [...rules] }];
 }
 
 /** Accepted and ignored: why each has no effect on the agent. */
@@ -170,7 +150,6 @@ export const SERVER_IGNORED: ReadonlyMap<string, string> = new Map<string, strin
     "latency-tracking-info-percentiles",
     "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush",
-    "maxclients",
     "maxmemory",
     "maxmemory-policy",
     "oom-score-adj",
@@ -201,7 +180,7 @@ export const SERVER_REFUSED: ReadonlyMap<string, string> = new Map<string, strin
   ["unixsocketperm", "the agent listens on TCP only"],
   ["replicaof", "a Sentinel configuration cannot make the agent a replica"],
   ["slaveof", "a Sentinel configuration cannot make the agent a replica"],
-  ["aclfile", "ACL files are not supported: use requirepass"],
+  ["aclfile", "ACL files are not supported: put `user` lines in this file (ACL SETUSER rewrites them)"],
 ]);
 
 /** Every `tls-*` directive: the agent speaks plain TCP on its RESP port for now. */

@@ -3,6 +3,7 @@ import { parseStrictInteger } from "./request-parser.js";
 import type { Reply } from "./reply.js";
 import { array, bulk, error, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
 import type { ClientSession, ServerContext } from "./session.js";
+import { DEFAULT_USER } from "./acl/index.js";
 
 const WRONGPASS = error("WRONGPASS invalid username-password pair or user is disabled.");
 const SYNTAX_ERROR = errorErr("syntax error");
@@ -28,25 +29,27 @@ export function quitCommand(session: ClientSession): Reply {
   return OK;
 }
 
-/** Default user only: `requirepass` is its password; no password means `nopass`. */
-function credentialsOk(ctx: ServerContext, user: string, password: string): boolean {
-  if (user !== "default") return false;
-  return ctx.requirepass === null || ctx.requirepass === password;
+/** Logs the connection in as the user when the password is right (acl.c ACLAuthenticateUser). */
+function logIn(ctx: ServerContext, session: ClientSession, user: string, password: string): boolean {
+  const found = ctx.users.authenticate(user, password);
+  if (found === null) return false;
+  session.user = found.name;
+  session.authenticated = true;
+  return true;
 }
 
 export function authCommand(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply {
   if (argv.length > 3) return SYNTAX_ERROR;
   if (argv.length === 2) {
-    if (ctx.requirepass === null) {
+    if (ctx.users.get(DEFAULT_USER)?.nopass === true) {
       return errorErr(
         "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
       );
     }
-    if (!credentialsOk(ctx, "default", argv[1] ?? "")) return WRONGPASS;
-  } else if (!credentialsOk(ctx, argv[1] ?? "", argv[2] ?? "")) {
+    if (!logIn(ctx, session, DEFAULT_USER, argv[1] ?? "")) return WRONGPASS;
+  } else if (!logIn(ctx, session, argv[1] ?? "", argv[2] ?? "")) {
     return WRONGPASS;
   }
-  session.authenticated = true;
   return OK;
 }
 
@@ -73,11 +76,8 @@ export function helloCommand(ctx: ServerContext, session: ClientSession, argv: r
       return errorErr(`Syntax error in HELLO option '${option}'`);
     }
   }
-  if (credentials !== null) {
-    if (!credentialsOk(ctx, credentials[0], credentials[1])) return WRONGPASS;
-    session.authenticated = true;
-  }
-  if (!session.authenticated) {
+  if (credentials !== null && !logIn(ctx, session, credentials[0], credentials[1])) return WRONGPASS;
+  if (ctx.users.authRequired && !session.authenticated) {
     return error(
       "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
     );
@@ -124,7 +124,7 @@ export function clientInfoLine(ctx: ServerContext, s: ClientSession): string {
     ["tot-mem", 0],
     ["events", "r"],
     ["cmd", s.last_command],
-    ["user", "default"],
+    ["user", s.user],
     ["redir", -1],
     ["resp", s.protocol],
   ];
@@ -201,12 +201,13 @@ function clientKill(ctx: ServerContext, session: ClientSession, argv: readonly s
       return SYNTAX_ERROR;
     }
   }
+  if (user !== null && ctx.users.get(user) === undefined) return errorErr(`No such user '${user}'`);
   let killed = 0;
   for (const s of [...ctx.sessions()]) {
     if (id !== null && s.id !== id) continue;
     if (addr !== null && s.remote_address !== addr) continue;
     if (laddr !== null && s.local_address !== laddr) continue;
-    if (user !== null && user !== "default") continue;
+    if (user !== null && s.user !== user) continue;
     if (s === session && skipme) continue;
     if (s === session) session.close_after_reply = true;
     else s.kill();

@@ -68,6 +68,19 @@ function commandSub(sub: string, arity: number, summary: string, tips: readonly 
   };
 }
 
+function aclSub(sub: string, arity: number, admin: boolean, summary: string): CommandSpec {
+  return {
+    name: `acl|${sub}`,
+    arity,
+    flags: admin ? ["admin", "noscript", "loading", "stale"] : ["noscript", "loading", "stale"],
+    acl: admin ? ADMIN_ACL : ["@slow"],
+    tips: [],
+    summary,
+    since: "6.0.0",
+    group: "server",
+  };
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "ping",
@@ -218,6 +231,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     group: "pubsub",
   })),
   {
+    name: "acl",
+    arity: -2,
+    flags: [],
+    acl: ["@slow"],
+    tips: [],
+    summary: "A container for Access List Control commands",
+    since: "6.0.0",
+    group: "server",
+    subcommands: [
+      aclSub("cat", -2, false, "List the ACL categories or the commands inside a category"),
+      aclSub("deluser", -3, true, "Remove the specified ACL users and the associated rules"),
+      aclSub("genpass", -2, false, "Generate a pseudorandom secure password to use for ACL users"),
+      aclSub("getuser", 3, true, "Get the rules for a specific ACL user"),
+      aclSub("list", 2, true, "List the current ACL rules in ACL config file format"),
+      aclSub("load", 2, true, "Reload the ACLs from the configured ACL file"),
+      aclSub("save", 2, true, "Save the current ACL rules in the configured ACL file"),
+      aclSub("setuser", -3, true, "Modify or create the rules for a specific ACL user"),
+      aclSub("users", 2, true, "List the username of all the configured ACL rules"),
+      aclSub("whoami", 2, false, "Return the name of the user associated to the current connection"),
+      {
+        ...aclSub("help", 2, false, "Show helpful text about the different subcommands"),
+        flags: ["loading", "stale"],
+      },
+    ],
+  },
+  {
     name: "sentinel",
     arity: -2,
     flags: ["admin"],
@@ -313,4 +352,12 @@ export function commandDocsReply(spec: CommandSpec): Reply {
 
 export function allFullnames(): string[] {
   return COMMANDS.flatMap((spec) => [spec.name, ...(spec.subcommands ?? []).map((sub) => sub.name)]);
+}
+
+/** Every command and subcommand with its ACL categories (without `@`), for ACL rules. */
+export function aclCommands(): { readonly name: string; readonly categories: readonly string[] }[] {
+  return COMMANDS.flatMap((spec) => [spec, ...(spec.subcommands ?? [])]).map((spec) => ({
+    name: spec.name,
+    categories: spec.acl.map((c) => c.slice(1)),
+  }));
 }

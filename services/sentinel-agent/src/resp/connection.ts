@@ -24,6 +24,8 @@ export interface ConnectionLimits extends RequestLimits {
   /** ... or exceeds this continuously for `pubsub_output_soft_ms`. */
   readonly pubsub_output_soft_bytes_max: number;
   readonly pubsub_output_soft_ms: number;
+  /** A connection that has not authenticated this long after connecting is closed; 0: never. */
+  readonly unauthenticated_timeout_ms: number;
 }
 
 export interface ConnectionCounters {
@@ -33,12 +35,14 @@ export interface ConnectionCounters {
   net_output_bytes: number;
 }
 
-export type CloseReason = "client" | "protocol_error" | "killed" | "pubsub_output_limit" | "socket_error";
+export type CloseReason =
+  "client" | "protocol_error" | "killed" | "pubsub_output_limit" | "socket_error" | "unauthenticated_timeout";
 
 export class ClientConnection implements ClientSession {
   name: string | null = null;
   protocol: 2 | 3 = 2;
   authenticated: boolean;
+  user = "default";
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   lib_name = "";
@@ -64,7 +68,7 @@ export class ClientConnection implements ClientSession {
     private readonly counters: ConnectionCounters,
     private readonly onClosed: (connection: ClientConnection, reason: CloseReason) => void,
   ) {
-    this.authenticated = ctx.requirepass === null;
+    this.authenticated = !ctx.users.authRequired;
     this.remote_address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
     this.local_address = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`;
     this.created_ms = ctx.now_ms();
@@ -85,7 +89,16 @@ export class ClientConnection implements ClientSession {
     socket.on("error", () => {
       reason = this.close_reason ?? "socket_error";
     });
+    // Idle sockets that never log in must not hold the port's connection slots (issue 14).
+    const idle_timer =
+      this.authenticated || limits.unauthenticated_timeout_ms <= 0
+        ? null
+        : setTimeout(() => {
+            if (!this.authenticated) this.close("unauthenticated_timeout");
+          }, limits.unauthenticated_timeout_ms);
+    idle_timer?.unref();
     socket.on("close", () => {
+      if (idle_timer !== null) clearTimeout(idle_timer);
       this.closed = true;
       dropSubscriptions(this.ctx, this);
       this.onClosed(this, this.close_reason ?? reason);

@@ -1,5 +1,8 @@
 // Routes one request the way Redis's processCommand orders its checks: unknown command or
-// subcommand, then authentication, then arity, then the RESP2 pub/sub context, then the command.
+// subcommand, then authentication, then arity, then the user's ACL permissions, then the RESP2
+// pub/sub context, then the command.
+import { userCanRun } from "./acl/index.js";
+import { aclCommand } from "./acl-command.js";
 import { authCommand, clientCommand, helloCommand, pingCommand, quitCommand } from "./client-commands.js";
 import type { CommandSpec } from "./command-table.js";
 import { arityOk, findCommand, findSubcommand } from "./command-table.js";
@@ -86,6 +89,8 @@ function run(
       return clientCommand(ctx, session, sub ?? "", argv);
     case "command":
       return commandCommand(sub, argv);
+    case "acl":
+      return aclCommand(ctx, session, sub ?? "", argv);
     case "info":
       return infoCommand(ctx, argv);
     case "role":
@@ -122,10 +127,16 @@ export function dispatch(
   const spec = resolved.spec;
   session.last_command = spec.name;
   session.last_command_ms = ctx.now_ms();
-  if (ctx.requirepass !== null && !session.authenticated && !spec.flags.includes("no_auth")) {
+  const no_auth = spec.flags.includes("no_auth");
+  if (ctx.users.authRequired && !session.authenticated && !no_auth) {
     return error("NOAUTH Authentication required.");
   }
   if (!arityOk(spec, argv.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
+  // Redis never applies command rules to AUTH, HELLO and QUIT (acl.c: CMD_NO_AUTH).
+  const user = ctx.users.get(session.user);
+  if (!no_auth && (user === undefined || !userCanRun(user, spec.name))) {
+    return error(`NOPERM this user has no permissions to run the '${spec.name}' command`);
+  }
   const subscribed = session.channels.size > 0 || session.patterns.size > 0;
   if (session.protocol === 2 && subscribed && !PUBSUB_CONTEXT_ALLOWED.has(spec.name)) {
     return errorErr(
@@ -136,14 +147,14 @@ export function dispatch(
   const result = run(ctx, session, spec, argv, raw);
   if (audited === null || ctx.audit === undefined) return result;
   const sink = ctx.audit;
-  // Sentinel has one user (default); authenticated means it gave requirepass.
-  const user = ctx.requirepass !== null && session.authenticated ? "default" : null;
+  // Who: the user the connection logged in as; null while anyone may act as the default user.
+  const who = ctx.users.authRequired || session.user !== "default" ? session.user : null;
   if (result instanceof Promise) {
     return result.then((reply) => {
-      recordRespAudit(sink, session, user, audited, reply);
+      recordRespAudit(sink, session, who, audited, reply);
       return reply;
     });
   }
-  recordRespAudit(sink, session, user, audited, result);
+  recordRespAudit(sink, session, who, audited, result);
   return result;
 }

@@ -11,6 +11,9 @@ import type { ServerFacts } from "./info-text.js";
 import { PubSubHub } from "./pubsub.js";
 import type { ClientSession, ServerContext } from "./session.js";
 import type { AuditSink } from "../audit-log.js";
+import type { SentinelConfig } from "../config/index.js";
+import { AclUsers } from "./acl/index.js";
+import { aclCommands } from "./command-table.js";
 import type { SentinelView } from "./view.js";
 
 export interface RespLimits extends ConnectionLimits {
@@ -18,9 +21,12 @@ export interface RespLimits extends ConnectionLimits {
   readonly connections_max: number;
 }
 
+/** Redis's maxclients default. */
+export const MAXCLIENTS_DEFAULT = 10_000;
+
 /** Redis's limits scaled to what a Sentinel port needs (its requests are a few short words). */
 export const RESP_LIMITS_DEFAULT: RespLimits = {
-  connections_max: 1024,
+  connections_max: MAXCLIENTS_DEFAULT,
   inline_bytes_max: 64 * 1024,
   bulk_bytes_max: 1024 * 1024,
   multibulk_count_max: 1024,
@@ -32,6 +38,7 @@ export const RESP_LIMITS_DEFAULT: RespLimits = {
   pubsub_output_hard_bytes_max: 32 * 1024 * 1024,
   pubsub_output_soft_bytes_max: 8 * 1024 * 1024,
   pubsub_output_soft_ms: 60_000,
+  unauthenticated_timeout_ms: 10_000,
 };
 
 export interface RespServerOptions {
@@ -39,8 +46,12 @@ export interface RespServerOptions {
   /** 0: any free port (tests); read the bound one from `address()`. */
   readonly port: number;
   readonly view: SentinelView;
-  /** Sentinel's `requirepass`; null: no password. */
+  /** Sentinel's `requirepass`; null: no password. Ignored when `users` is given. */
   readonly requirepass: string | null;
+  /** The ACL users (sentinel.conf's `user` lines and requirepass); absent: from `requirepass`. */
+  readonly users?: AclUsers;
+  /** Persists the users after ACL SETUSER / DELUSER. */
+  readonly on_acl_changed?: (users: AclUsers) => Promise<void>;
   readonly limits: RespLimits;
   /** What HELLO and INFO report as `redis_version`; clients gate features on it. */
   readonly redis_version: string;
@@ -78,10 +89,14 @@ export class RespServer {
     });
     // A listening error after start (e.g. EMFILE on accept) must not crash the agent.
     this.server.on("error", () => undefined);
+    const users = options.users ?? usersFromRequirepass(options.requirepass);
     this.context = {
       view: options.view,
       hub: this.hub,
-      requirepass: options.requirepass,
+      users,
+      ...(options.on_acl_changed === undefined
+        ? {}
+        : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
       redis_version: options.redis_version,
       debug: new DebugParams(),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
@@ -182,4 +197,18 @@ export class RespServer {
       total_error_replies: this.counters.error_replies,
     };
   }
+}
+
+/** The users of a port configured with `requirepass` only (or nothing). */
+export function usersFromRequirepass(requirepass: string | null): AclUsers {
+  const built = AclUsers.fromConfig(requirepass, [], aclCommands());
+  if (!built.ok) throw new Error(`usersFromRequirepass: ${built.errors.join("; ")}`);
+  return built.users;
+}
+
+/** The users a configuration defines (its `user` lines over `requirepass`); parsing checked each line. */
+export function respUsers(config: SentinelConfig): AclUsers {
+  const built = AclUsers.fromConfig(config.server.requirepass, config.server.users ?? [], aclCommands());
+  if (!built.ok) throw new Error(`sentinel.conf users: ${built.errors.join("; ")}`);
+  return built.users;
 }

@@ -1,6 +1,7 @@
 // What command handlers see of a connection (ClientSession) and of the server (ServerContext).
 // Kept as interfaces so handlers do not depend on sockets.
 import type { AuditSink } from "../audit-log.js";
+import type { AclUsers } from "./acl/index.js";
 import type { ServerFacts } from "./info-text.js";
 import type { DebugParams } from "./debug-params.js";
 import type { PubSubHub, Subscriber } from "./pubsub.js";
@@ -11,7 +12,10 @@ export interface ClientSession {
   readonly id: number;
   name: string | null;
   protocol: Protocol;
+  /** Logged in: by AUTH / HELLO AUTH, or at connect time while the default user needs no password. */
   authenticated: boolean;
+  /** The ACL user this connection runs as (`default` until AUTH names another). */
+  user: string;
   /** Insertion order, which UNSUBSCRIBE without arguments follows. */
   readonly channels: Set<string>;
   readonly patterns: Set<string>;
@@ -35,8 +39,10 @@ export interface ClientSession {
 export interface ServerContext {
   readonly view: SentinelView;
   readonly hub: PubSubHub;
-  /** Sentinel's `requirepass` for the default user; null: no password (any AUTH default x works). */
-  readonly requirepass: string | null;
+  /** The port's ACL users (`requirepass` is the default user's password). */
+  readonly users: AclUsers;
+  /** Called after ACL SETUSER / DELUSER changed the users (rewrites sentinel.conf); absent: kept in memory. */
+  readonly aclChanged?: () => Promise<void>;
   readonly redis_version: string;
   /** SENTINEL DEBUG's parameters, kept per server as Sentinel keeps them per process. */
   readonly debug: DebugParams;

@@ -17,18 +17,19 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
+import { isRole, LEASE_ROLE, ROLE_RANK as RANK, ROLES } from "../roles.js";
+import type { Role } from "../roles.js";
 
-export const REST_ROLES = ["read", "operate", "admin"] as const;
-export type RestRole = (typeof REST_ROLES)[number];
-
-const RANK: Readonly<Record<RestRole, number>> = { read: 0, operate: 1, admin: 2 };
+// The roles are the agent's one model (roles.ts), shared with the Sentinel port's ACL users.
+export const REST_ROLES = ROLES;
+export type RestRole = Role;
 
 export function isRestRole(text: string): text is RestRole {
-  return (REST_ROLES as readonly string[]).includes(text);
+  return isRole(text);
 }
 
 /** The data-nodes' failsafe role (header): outside the ranking. */
-export const LEASE_ROLE = "lease";
+export { LEASE_ROLE };
 export type TokenRole = RestRole | typeof LEASE_ROLE;
 
 /** `<token>` (admin) or `<token>:<role>`; a suffix that is no role is part of the token. */
