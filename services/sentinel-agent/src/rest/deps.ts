@@ -1,6 +1,7 @@
 // What the REST app needs from the agent: narrow functions over the loop, the event hub, the
 // committed topology and the recorders, so that unit tests build the app with in-memory fakes.
 import type { Address, AdminCommand, AgentState, TopologyRecord } from "@sentinel-plane/core";
+import type { TlsOptions } from "node:tls";
 import type { Logger } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
@@ -72,4 +73,6 @@ export interface RestDeps {
    * request's id (also sent as `x-request-id`). Absent (unit tests): fastify logs nothing.
    */
   readonly logger?: Logger;
+  /** https with these (the Sentinel port's certificate, `sentinel-plane rest-tls yes`); absent: http. */
+  readonly https?: TlsOptions;
 }
