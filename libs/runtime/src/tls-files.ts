@@ -56,9 +56,7 @@ function readCaDir(path: string): Result<string[], SpError> {
     return err(spError("SP_ERR_TLS_FILE", [`CA directory ${path}: cannot read: ${reason}`], cause));
   }
   if (names.length > CA_DIR_FILES_MAX) {
-    return err(
-      spError("SP_ERR_TLS_FILE", [`CA directory ${path}: more than ${CA_DIR_FILES_MAX} files`]),
-    );
+    return err(spError("SP_ERR_TLS_FILE", [`CA directory ${path}: more than ${CA_DIR_FILES_MAX} files`]));
   }
   const found: string[] = [];
   for (const name of names) {

@@ -50,6 +50,12 @@ export interface ClusterOptions {
   readonly nats_cluster?: number;
   /** NATS users and permissions per identity (default true); false for runs without (benches). */
   readonly nats_auth?: boolean;
+  /**
+   * TLS-only redis-servers (RedisServerOptions.tls): the data-nodes connect with these files and
+   * the agents get `tls-replication yes` with them. NATS, REST and the Sentinel port stay as set
+   * by agent_lines.
+   */
+  readonly redis_tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
 }
 
 export interface RedisNode {
@@ -289,6 +295,14 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
       `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
+      ...(options.redis_tls === undefined
+        ? []
+        : [
+            "tls-replication yes",
+            `tls-ca-cert-file ${options.redis_tls.ca_file}`,
+            `tls-cert-file ${options.redis_tls.cert_file}`,
+            `tls-key-file ${options.redis_tls.key_file}`,
+          ]),
       ...(options.agent_lines ?? []),
     ];
     await writeFile(config_path, `${lines.join("\n")}\n`);
@@ -319,7 +333,8 @@ async function startGroup(
   nats_urls: readonly string[],
   group_index: number,
 ): Promise<RedisNode[]> {
-  const primary = await procs.prepareRedis({ name: `redis-${group_index}-0` });
+  const tls = options.redis_tls === undefined ? {} : { tls: options.redis_tls };
+  const primary = await procs.prepareRedis({ name: `redis-${group_index}-0`, ...tls });
   const prepared = [primary];
   for (let i = 0; i < options.replicas; i++) {
     const priority = options.replica_priorities?.[i];
@@ -327,6 +342,7 @@ async function startGroup(
       await procs.prepareRedis({
         name: `redis-${group_index}-${i + 1}`,
         replicaof: { host: LOOPBACK, port: primary.port },
+        ...tls,
         ...(priority === undefined ? {} : { config_lines: [`replica-priority ${priority}`] }),
       }),
     );
@@ -344,7 +360,7 @@ async function startGroup(
         cluster_id,
         master_name,
         nats: { servers: nats_urls, ...nats_credential },
-        redis: { host: LOOPBACK, port: p.port },
+        redis: { host: LOOPBACK, port: p.port, ...tls },
         mode: "supervise",
         redis_config_path: p.config_path,
         state_dir: join(dir, "state"),

@@ -16,12 +16,18 @@ function tlsOf(ctx: DirectiveContext): MutableTls {
   return ctx.draft.tls;
 }
 
-function directive(usage: string, arity: readonly [number, number], apply: (ctx: DirectiveContext) => void): Directive {
+function directive(
+  usage: string,
+  arity: readonly [number, number],
+  apply: (ctx: DirectiveContext) => void,
+): Directive {
   return { kind: "global", arity, usage, apply };
 }
 
 export function parsePath(text: string): ValueResult<string> {
-  return text === "" ? { ok: false, reason: "expected a file path, got an empty string" } : { ok: true, value: text };
+  return text === ""
+    ? { ok: false, reason: "expected a file path, got an empty string" }
+    : { ok: true, value: text };
 }
 
 /** Redis: tls-port 0 turns TLS off on the port. */
@@ -42,7 +48,10 @@ export function parseProtocols(text: string): ValueResult<TlsProtocolName[]> {
   for (const w of words) {
     const known = TLS_PROTOCOL_NAMES.find((p) => p.toLowerCase() === w.toLowerCase());
     if (known === undefined) {
-      return { ok: false, reason: `expected TLS versions among ${TLS_PROTOCOL_NAMES.join(", ")}, got ${shown(w)}` };
+      return {
+        ok: false,
+        reason: `expected TLS versions among ${TLS_PROTOCOL_NAMES.join(", ")}, got ${shown(w)}`,
+      };
     }
     if (!out.includes(known)) out.push(known);
   }
@@ -51,7 +60,9 @@ export function parseProtocols(text: string): ValueResult<TlsProtocolName[]> {
 }
 
 function parseText(text: string): ValueResult<string> {
-  return text === "" ? { ok: false, reason: "expected a value, got an empty string" } : { ok: true, value: text };
+  return text === ""
+    ? { ok: false, reason: "expected a value, got an empty string" }
+    : { ok: true, value: text };
 }
 
 function field<K extends TlsField>(
@@ -128,15 +139,21 @@ export function tlsProblems(config: SentinelConfig): string[] {
   const problems: string[] = [];
   const port = config.server.port;
   const has_server_cert = t.cert_file !== null && t.key_file !== null;
-  if (port === 0 && t.port === 0) problems.push("port 0 turns the plain port off: set tls-port, or the agent has no Sentinel port");
+  if (port === 0 && t.port === 0)
+    problems.push("port 0 turns the plain port off: set tls-port, or the agent has no Sentinel port");
   if (t.port !== 0 && !has_server_cert) problems.push("tls-port needs tls-cert-file and tls-key-file");
-  if (t.port !== 0 && t.port === port) problems.push(`tls-port ${t.port} is also the plain port: give them different numbers`);
-  if (t.rest && !has_server_cert) problems.push("sentinel-plane rest-tls yes needs tls-cert-file and tls-key-file");
+  if (t.port !== 0 && t.port === port)
+    problems.push(`tls-port ${t.port} is also the plain port: give them different numbers`);
+  if (t.rest && !has_server_cert)
+    problems.push("sentinel-plane rest-tls yes needs tls-cert-file and tls-key-file");
   const has_ca = t.ca_cert_file !== null || t.ca_cert_dir !== null;
   if (t.port !== 0 && t.auth_clients !== "no" && !has_ca) {
-    problems.push(`tls-auth-clients ${t.auth_clients} needs tls-ca-cert-file or tls-ca-cert-dir (or tls-auth-clients no)`);
+    problems.push(
+      `tls-auth-clients ${t.auth_clients} needs tls-ca-cert-file or tls-ca-cert-dir (or tls-auth-clients no)`,
+    );
   }
-  if (t.replication && !has_ca) problems.push("tls-replication yes needs tls-ca-cert-file or tls-ca-cert-dir");
+  if (t.replication && !has_ca)
+    problems.push("tls-replication yes needs tls-ca-cert-file or tls-ca-cert-dir");
   if ((t.client_cert_file === null) !== (t.client_key_file === null)) {
     problems.push("tls-client-cert-file and tls-client-key-file go together");
   }
