@@ -51,11 +51,11 @@ export interface ClusterOptions {
   /** NATS users and permissions per identity (default true); false for runs without (benches). */
   readonly nats_auth?: boolean;
   /**
-   * TLS-only redis-servers (RedisServerOptions.tls): the data-nodes connect with these files and
-   * the agents get `tls-replication yes` with them. NATS, REST and the Sentinel port stay as set
-   * by agent_lines.
+   * TLS on the links to Redis and NATS: TLS-only redis-servers (RedisServerOptions.tls) and a
+   * nats-server requiring verified client certificates; data-nodes and agents get these files
+   * (`tls-replication yes`, `nats-tls-*`). The Sentinel port and REST stay as agent_lines set them.
    */
-  readonly redis_tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
+  readonly tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
 }
 
 export interface RedisNode {
@@ -232,7 +232,12 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const master_name = options.master_name ?? "mymaster";
   const nats_cluster =
     options.nats_cluster === undefined ? null : await procs.startNatsCluster(options.nats_cluster);
-  const nats = nats_cluster?.servers[0] ?? (await procs.startNats({ auth: options.nats_auth ?? true }));
+  const nats =
+    nats_cluster?.servers[0] ??
+    (await procs.startNats({
+      auth: options.nats_auth ?? true,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    }));
   const nats_urls = nats_cluster?.urls ?? [nats.url];
   const groups: RedisNode[][] = [];
   for (let m = 0; m < (options.masters ?? 1); m++) {
@@ -295,13 +300,16 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
       `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
-      ...(options.redis_tls === undefined
+      ...(options.tls === undefined
         ? []
         : [
             "tls-replication yes",
-            `tls-ca-cert-file ${options.redis_tls.ca_file}`,
-            `tls-cert-file ${options.redis_tls.cert_file}`,
-            `tls-key-file ${options.redis_tls.key_file}`,
+            `tls-ca-cert-file ${options.tls.ca_file}`,
+            `tls-cert-file ${options.tls.cert_file}`,
+            `tls-key-file ${options.tls.key_file}`,
+            `sentinel-plane nats-tls-ca-file ${options.tls.ca_file}`,
+            `sentinel-plane nats-tls-cert-file ${options.tls.cert_file}`,
+            `sentinel-plane nats-tls-key-file ${options.tls.key_file}`,
           ]),
       ...(options.agent_lines ?? []),
     ];
@@ -333,7 +341,12 @@ async function startGroup(
   nats_urls: readonly string[],
   group_index: number,
 ): Promise<RedisNode[]> {
-  const tls = options.redis_tls === undefined ? {} : { tls: options.redis_tls };
+  const files = options.tls;
+  // Exactly the three paths: the data-node's schema refuses other fields.
+  const tls =
+    files === undefined
+      ? {}
+      : { tls: { ca_file: files.ca_file, cert_file: files.cert_file, key_file: files.key_file } };
   const primary = await procs.prepareRedis({ name: `redis-${group_index}-0`, ...tls });
   const prepared = [primary];
   for (let i = 0; i < options.replicas; i++) {
@@ -359,7 +372,7 @@ async function startGroup(
         node_id,
         cluster_id,
         master_name,
-        nats: { servers: nats_urls, ...nats_credential },
+        nats: { servers: nats_urls, ...nats_credential, ...tls },
         redis: { host: LOOPBACK, port: p.port, ...tls },
         mode: "supervise",
         redis_config_path: p.config_path,
