@@ -50,6 +50,10 @@ const program = new Command("sentinel-plane")
     "--token <token>",
     "REST bearer token for changes (default: $SENTINEL_PLANE_TOKEN, or the local cluster's)",
   )
+  .option(
+    "--cacert <file>",
+    "CA certificate of agents whose REST API is https (default: $SENTINEL_PLANE_CACERT)",
+  )
   .option("--json", "machine-readable output: one JSON document (or one per event)", false)
   .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
   // A usage error is one line and a pointer, not the whole help (subcommands inherit this).

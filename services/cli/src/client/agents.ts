@@ -17,6 +17,8 @@ export interface EndpointOptions {
   readonly sentinels: readonly string[];
   readonly token: string | null;
   readonly timeout_ms: number;
+  /** PEM of the CA of https agents (`--cacert`). */
+  readonly ca?: string;
 }
 
 /** `host:port` or `[v6]:port`. */
@@ -44,7 +46,12 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
     if (base_url === null)
       throw new CliError(EXIT.usage, "CLI_BAD_AGENT", `--agent expects http://host:port, got "${text}"`);
     explicit.push({
-      rest: new RestAgent({ base_url, token: options.token, timeout_ms: options.timeout_ms }),
+      rest: new RestAgent({
+        base_url,
+        token: options.token,
+        timeout_ms: options.timeout_ms,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      }),
       resp: null,
     });
   }

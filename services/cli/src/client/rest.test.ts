@@ -73,3 +73,33 @@ void test("RestAgent: token on changes and reads, JSON answers, refusals as CliE
   const closed = new RestAgent({ base_url: "http://127.0.0.1:9", token: null, timeout_ms: 1000 });
   await assert.rejects(closed.request("GET", "/v1/masters"), AgentUnreachable);
 });
+
+void test("RestAgent over https: the agent's CA (--cacert) is trusted, node's roots alone are not", async (t) => {
+  const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { createServer: createHttpsServer } = await import("node:https");
+  const { makeThrowawayCerts } = await import("@sentinel-plane/runtime");
+  const dir = await mkdtemp(join(tmpdir(), "sp-cli-https-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const certs = await makeThrowawayCerts(dir);
+  const server = createHttpsServer(
+    { cert: await readFile(certs.cert_file, "utf8"), key: await readFile(certs.key_file, "utf8") },
+    (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base_url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ca = await readFile(certs.ca_file, "utf8");
+  const trusted = new RestAgent({ base_url, token: null, timeout_ms: 5000, ca });
+  assert.deepEqual(await trusted.request("GET", "/v1/masters"), { ok: true });
+  const untrusted = new RestAgent({ base_url, token: null, timeout_ms: 5000 });
+  await assert.rejects(untrusted.request("GET", "/v1/masters"), (e: unknown) => {
+    assert.ok(e instanceof AgentUnreachable);
+    assert.match(e.message, /self-signed certificate|unable to get local issuer|certificate/i);
+    return true;
+  });
+});
