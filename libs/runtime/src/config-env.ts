@@ -56,7 +56,10 @@ export function applyTlsEnv(
   set: ReturnType<typeof envSetter>,
 ): void {
   for (const field of ["ca_file", "cert_file", "key_file", "key_pass"]) {
-    set(`${prefix}_${field.toUpperCase()}`, (v) => (jsonSection(jsonSection(out, section), "tls")[field] = v));
+    set(
+      `${prefix}_${field.toUpperCase()}`,
+      (v) => (jsonSection(jsonSection(out, section), "tls")[field] = v),
+    );
   }
 }
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { err, ok, spError } from "@sentinel-plane/protocol";
-import type { Result, SpError } from "@sentinel-plane/protocol";
+import type { Result } from "@sentinel-plane/protocol";
 
 /** Paths as configured (null or absent: not set). */
 export interface TlsFiles {
@@ -32,7 +32,7 @@ export const CA_DIR_FILES_MAX = 1000;
 
 const PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
 
-function readPem(what: string, path: string): Result<string, SpError> {
+function readPem(what: string, path: string): Result<string> {
   if (path === "") return err(spError("SP_ERR_TLS_FILE", [`${what}: empty path`]));
   let text: string;
   try {
@@ -47,7 +47,7 @@ function readPem(what: string, path: string): Result<string, SpError> {
   return ok(text);
 }
 
-function readCaDir(path: string): Result<string[], SpError> {
+function readCaDir(path: string): Result<string[]> {
   let names: string[];
   try {
     names = readdirSync(path).sort();
@@ -79,7 +79,7 @@ function readCaDir(path: string): Result<string[], SpError> {
  * Reads the files and checks that they make a usable context (PEM parses, the key opens with the
  * passphrase and matches the certificate): the error names the file and what is wrong.
  */
-export function readTlsMaterial(files: TlsFiles): Result<TlsMaterial, SpError> {
+export function readTlsMaterial(files: TlsFiles): Result<TlsMaterial> {
   const cert_file = files.cert_file ?? null;
   const key_file = files.key_file ?? null;
   if ((cert_file === null) !== (key_file === null)) {
@@ -130,7 +130,7 @@ export function readTlsMaterial(files: TlsFiles): Result<TlsMaterial, SpError> {
 export function readConfiguredTls(
   files: TlsFiles | undefined,
   where: string,
-): Result<TlsMaterial | undefined, SpError> {
+): Result<TlsMaterial | undefined> {
   if (files === undefined) return ok(undefined);
   const read = readTlsMaterial(files);
   if (read.ok) return read;

@@ -49,10 +49,12 @@ void describe("setupAgentTls", () => {
       ]),
     );
     if (!r.ok) assert.fail(r.error.message);
-    assert.equal(r.value.resp?.port, 26380);
-    assert.equal(r.value.resp?.options.requestCert, true);
-    assert.equal(r.value.resp?.options.rejectUnauthorized, true);
-    assert.equal(r.value.resp?.options.minVersion, "TLSv1.2");
+    const resp = r.value.resp;
+    assert.ok(resp !== null);
+    assert.equal(resp.port, 26380);
+    assert.equal(resp.options.requestCert, true);
+    assert.equal(resp.options.rejectUnauthorized, true);
+    assert.equal(resp.options.minVersion, "TLSv1.2");
     assert.equal(r.value.rest?.requestCert, false);
     assert.match(r.value.redis?.cert ?? "", /BEGIN CERTIFICATE/);
     assert.equal(r.value.nats?.ca?.length, 1);

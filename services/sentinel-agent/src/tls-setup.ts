@@ -59,7 +59,7 @@ function serverOptions(t: TlsSettings, material: TlsMaterial, dhparam: string | 
 }
 
 /** Reads every configured file; checks the combinations first (tlsProblems). */
-export function setupAgentTls(config: SentinelConfig): Result<AgentTls, SpError> {
+export function setupAgentTls(config: SentinelConfig): Result<AgentTls> {
   const problems = tlsProblems(config);
   if (problems.length > 0) return err(spError("SP_ERR_CONFIG_INVALID", [problems.join("; ")]));
   const t = config.tls;

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeThrowawayCerts } from "@sentinel-plane/runtime";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { CliError, EXIT } from "../errors.js";
@@ -75,11 +80,6 @@ void test("RestAgent: token on changes and reads, JSON answers, refusals as CliE
 });
 
 void test("RestAgent over https: the agent's CA (--cacert) is trusted, node's roots alone are not", async (t) => {
-  const { mkdtemp, readFile, rm } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { createServer: createHttpsServer } = await import("node:https");
-  const { makeThrowawayCerts } = await import("@sentinel-plane/runtime");
   const dir = await mkdtemp(join(tmpdir(), "sp-cli-https-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const certs = await makeThrowawayCerts(dir);
@@ -91,7 +91,14 @@ void test("RestAgent over https: the agent's CA (--cacert) is trusted, node's ro
     },
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
   const base_url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ca = await readFile(certs.ca_file, "utf8");
   const trusted = new RestAgent({ base_url, token: null, timeout_ms: 5000, ca });

@@ -71,15 +71,13 @@ export const ENV_OVERRIDES: readonly Override[] = [
       return v.ok ? { ok: true, value: { ...config, announce_port: v.value } } : v;
     },
   },
-  ...TLS_ENV.map(
-    ([variable, field, parse]): Override => ({
-      variable,
-      apply: (value, config) => {
-        const v = parse(value);
-        return v.ok ? { ok: true, value: { ...config, tls: { ...config.tls, [field]: v.value } } } : v;
-      },
-    }),
-  ),
+  ...TLS_ENV.map(([variable, field, parse]): Override => ({
+    variable,
+    apply: (value, config) => {
+      const v = parse(value);
+      return v.ok ? { ok: true, value: { ...config, tls: { ...config.tls, [field]: v.value } } } : v;
+    },
+  })),
 ];
 
 export interface EnvApplied {

@@ -114,7 +114,9 @@ void test("plain text on the TLS port is not served", async (t) => {
     const socket = netConnect(port, "127.0.0.1", () => socket.write("PING\r\n"));
     let data = "";
     socket.on("data", (chunk: Buffer) => (data += chunk.toString("latin1")));
-    socket.on("close", () => resolve(data));
+    socket.on("close", () => {
+      resolve(data);
+    });
     socket.on("error", () => undefined);
     socket.setTimeout(5000, () => socket.destroy());
   });
@@ -140,7 +142,9 @@ void test("ioredis over TLS asks the Sentinel port for the primary", async (t) =
     retry_max_ms: 200,
     ready_check: false,
   });
-  t.after(() => client.disconnect());
+  t.after(() => {
+    client.disconnect();
+  });
   await client.connect();
   assert.deepEqual(await client.call("SENTINEL", "get-master-addr-by-name", "mymaster"), [
     "127.0.0.1",

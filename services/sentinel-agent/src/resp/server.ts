@@ -118,10 +118,19 @@ export class RespServer {
       await bind(this.server, this.options.port, this.options.host);
     }
     if (this.tls_server !== null && this.options.tls != null) {
-      await bind(this.tls_server, this.options.tls.port, this.options.host).catch(async (failure: unknown) => {
-        await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-        throw failure;
-      });
+      // The plain port is already bound: release it before reporting the failure.
+      await bind(this.tls_server, this.options.tls.port, this.options.host).catch(
+        async (failure: unknown) => {
+          const plain = this.server;
+          if (plain !== null)
+            await new Promise<void>((resolve) =>
+              plain.close(() => {
+                resolve();
+              }),
+            );
+          throw failure;
+        },
+      );
     }
     this.unsubscribe = this.options.view.subscribe((event) => {
       this.hub.publish(event);
@@ -151,7 +160,10 @@ export class RespServer {
       (server) =>
         new Promise<void>((resolve) => {
           if (server === null) resolve();
-          else server.close(() => resolve());
+          else
+            server.close(() => {
+              resolve();
+            });
         }),
     );
     for (const connection of this.connections.values()) connection.kill();
