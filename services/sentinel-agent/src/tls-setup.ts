@@ -22,7 +22,11 @@ export interface AgentTls {
   readonly nats: TlsMaterial | undefined;
 }
 
-export const NO_TLS: AgentTls = { resp: null, rest: null, redis: undefined, nats: undefined };
+/**
+ * A connection that has not finished its handshake by then is dropped (node's default is 120 s):
+ * sockets still in their handshake are not yet counted against the Sentinel port's maxclients.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 5000;
 
 function failed(what: string, error: SpError): { ok: false; error: SpError } {
   return err(spError("SP_ERR_TLS_FILE", [`${what}: ${error.message}`], error));
@@ -52,6 +56,7 @@ function serverOptions(t: TlsSettings, material: TlsMaterial, dhparam: string | 
     ...(t.ciphersuites === null ? {} : { ciphersuites: t.ciphersuites }),
     ...(dhparam === null ? {} : { dhparam }),
     honorCipherOrder: t.prefer_server_ciphers,
+    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
     // yes: a verified certificate is required; optional: checked when sent; no: not asked for.
     requestCert: t.auth_clients !== "no",
     rejectUnauthorized: t.auth_clients === "yes",
