@@ -85,6 +85,11 @@ program
   .option("--watch-period-ms <ms>", "how often the topology summary is refreshed", int(200, 60_000), 2000)
   .option("--no-install", "never run apt-get for missing programs")
   .option("--no-watch", "no live topology summary")
+  .option(
+    "--tls",
+    "TLS on every link (Sentinel port, REST, NATS, Redis) with a throwaway CA made by openssl in <dir>/tls; kept when the cluster resumes",
+    false,
+  )
   .action(
     async (o: {
       portBase?: number;
@@ -96,6 +101,7 @@ program
       watchPeriodMs: number;
       install: boolean;
       watch: boolean;
+      tls: boolean;
     }) => {
       const { up } = await import("./up/up.js");
       const { repoRoot } = await import("./up/components.js");
@@ -111,6 +117,7 @@ program
         watch: o.watch,
         watch_period_ms: o.watchPeriodMs,
         ready_timeout_ms: o.readyTimeoutMs,
+        tls: o.tls,
       });
     },
   );

@@ -19,6 +19,8 @@ export interface EndpointOptions {
   readonly timeout_ms: number;
   /** PEM of the CA of https agents (`--cacert`). */
   readonly ca?: string;
+  /** The local cluster was made with `up --tls`: https and RESP over TLS with these. */
+  readonly local_tls?: { readonly ca: string; readonly cert: string; readonly key: string };
 }
 
 /** `host:port` or `[v6]:port`. */
@@ -64,18 +66,25 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
   if (explicit.length > 0) return explicit;
   if (local === null) return [];
   const token = options.token ?? local.rest_token;
+  const tls = options.local_tls;
   return local.ports.rest.map((rest_port, i) => {
     const resp_port = local.ports.sentinel[i];
     return {
       rest: new RestAgent({
-        base_url: `http://${LOOPBACK}:${rest_port}`,
+        base_url: `${tls === undefined ? "http" : "https"}://${LOOPBACK}:${rest_port}`,
         token,
         timeout_ms: options.timeout_ms,
+        ...(tls === undefined ? {} : { ca: tls.ca }),
       }),
       resp:
         resp_port === undefined
           ? null
-          : new RespAgent({ host: LOOPBACK, port: resp_port, timeout_ms: options.timeout_ms }),
+          : new RespAgent({
+              host: LOOPBACK,
+              port: resp_port,
+              timeout_ms: options.timeout_ms,
+              ...(tls === undefined ? {} : { tls }),
+            }),
     };
   });
 }

@@ -9,6 +9,7 @@ import type { Palette } from "../render/colour.js";
 import { loadClusterSettings } from "../state/cluster-state.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import { AGENTS, Layout, REPLICAS } from "../state/layout.js";
+import { findLocalTls, localTlsClient } from "../up/local-tls.js";
 
 export interface GlobalOptions {
   readonly dir: string;
@@ -36,6 +37,7 @@ export async function makeContext(options: GlobalOptions): Promise<Context> {
   const local = explicit ? null : await loadClusterSettings(layout, { redis: REPLICAS + 1, agents: AGENTS });
   const token = options.token ?? process.env["SENTINEL_PLANE_TOKEN"] ?? null;
   const ca = readCa(options.cacert ?? process.env["SENTINEL_PLANE_CACERT"] ?? "");
+  const local_tls = local === null ? null : await findLocalTls(layout);
   const endpoints = resolveEndpoints(
     {
       agents: options.agent,
@@ -43,6 +45,7 @@ export async function makeContext(options: GlobalOptions): Promise<Context> {
       token: token === "" ? null : token,
       timeout_ms: options.timeoutMs,
       ...(ca === null ? {} : { ca }),
+      ...(local_tls === null ? {} : { local_tls: await localTlsClient(local_tls) }),
     },
     local,
   );
