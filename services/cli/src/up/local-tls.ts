@@ -66,7 +66,8 @@ export async function localTlsClient(tls: LocalTls): Promise<LocalTlsClient> {
 
 /**
  * Whether this `up` runs with TLS: a cluster keeps what it was created with (redis.conf and
- * sentinel.conf are written once); `--tls` on a cluster created without it is refused.
+ * sentinel.conf are written once, naming <dir>/tls); `--tls` on a cluster created without it is
+ * refused. An emptied <dir>/tls is filled again: that is how the certificates are rotated.
  */
 export async function localTlsFor(
   layout: Layout,
@@ -74,7 +75,9 @@ export async function localTlsFor(
   resumed: boolean,
 ): Promise<LocalTls | null> {
   const found = await findLocalTls(layout);
-  if (found !== null || !wanted) return found;
+  if (found !== null) return found;
+  if (await exists(localTlsDir(layout))) return ensureLocalTls(layout);
+  if (!wanted) return null;
   if (resumed) {
     throw new CliError(
       EXIT.usage,
