@@ -101,6 +101,8 @@ export { LeaseRequestSchema, LeaseGrantSchema, LEASE_MS_MAX } from "./schemas/le
 export type { LeaseRequest, LeaseGrant } from "./schemas/lease.js";
 export { SwitchoverRequestSchema, SwitchoverReplySchema } from "./schemas/switchover.js";
 export type { SwitchoverRequest, SwitchoverReply } from "./schemas/switchover.js";
+export { TlsFilesSchema } from "./schemas/tls-files.js";
+export type { TlsFilesInput } from "./schemas/tls-files.js";
 export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
 export { natsUser, natsInboxPrefix, natsPermissions, renderNatsAuthorization } from "./nats-auth.js";
 export type { NatsRole, NatsIdentity, NatsPermissions, NatsUserEntry } from "./nats-auth.js";

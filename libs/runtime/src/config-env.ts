@@ -42,6 +42,25 @@ export function applyNatsEnv(out: JsonObject, set: ReturnType<typeof envSetter>)
   set("SP_NATS_USER", (v) => (jsonSection(out, "nats")["user"] = v));
   set("SP_NATS_PASS", (v) => (jsonSection(out, "nats")["pass"] = v));
   set("SP_NATS_TOKEN", (v) => (jsonSection(out, "nats")["token"] = v));
+  applyTlsEnv(out, "nats", "SP_NATS_TLS", set);
+}
+
+/**
+ * `<prefix>_CA_FILE`, `_CERT_FILE`, `_KEY_FILE`, `_KEY_PASS` into `<section>.tls` (e.g.
+ * SP_NATS_TLS_CA_FILE into nats.tls.ca_file): the same names for every service and link.
+ */
+export function applyTlsEnv(
+  out: JsonObject,
+  section: string,
+  prefix: string,
+  set: ReturnType<typeof envSetter>,
+): void {
+  for (const field of ["ca_file", "cert_file", "key_file", "key_pass"]) {
+    set(
+      `${prefix}_${field.toUpperCase()}`,
+      (v) => (jsonSection(jsonSection(out, section), "tls")[field] = v),
+    );
+  }
 }
 
 /** `--config <path>` or `--config=<path>` from argv, else the variable `env_name`, else null. */

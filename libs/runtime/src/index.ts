@@ -4,7 +4,11 @@ export type { Logger, LogLevel, LoggerOptions } from "./logger.js";
 export { writeFileAtomic, writeJsonAtomic, readJsonFile } from "./atomic-store.js";
 export { connectNats, NATS_DEFAULTS } from "./nats.js";
 export type { NatsConnection, NatsOptions } from "./nats.js";
-export { createRedisClient, reconnectDelay_ms, Redis } from "./redis.js";
+export { createRedisClient, reconnectDelay_ms, Redis, redisTls } from "./redis.js";
+export { CA_DIR_FILES_MAX, readConfiguredTls, readTlsMaterial } from "./tls-files.js";
+export type { TlsFiles, TlsMaterial } from "./tls-files.js";
+export { makeThrowawayCerts } from "./tls-certs.js";
+export type { ThrowawayCerts, ThrowawayCertsOptions } from "./tls-certs.js";
 export type { RedisClientOptions } from "./redis.js";
 export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
@@ -18,6 +22,7 @@ export { withDeadline } from "./deadline.js";
 export { toNodeReport } from "./node-report.js";
 export {
   applyNatsEnv,
+  applyTlsEnv,
   configFileArg,
   envList,
   envNumber,

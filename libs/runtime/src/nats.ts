@@ -1,9 +1,10 @@
 // NATS connections with every timing option spelled out (STYLE.md): connect forever with a
 // bounded, jittered back-off, detect a dead server by pings, and log every status change.
 import { connect } from "@nats-io/transport-node";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
 import { natsInboxPrefix } from "@sentinel-plane/protocol";
 import type { Logger } from "./logger.js";
+import type { TlsMaterial } from "./tls-files.js";
 
 export type { NatsConnection };
 
@@ -14,6 +15,12 @@ export interface NatsOptions {
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
+  /**
+   * TLS towards the servers (read by readTlsMaterial): the CA that signed them and, for a server
+   * with `tls { verify: true }`, this client's certificate and key. Absent: TLS only if the URL
+   * is tls:// or the server requires it, with node's bundled roots.
+   */
+  readonly tls?: TlsMaterial;
   /** Timeout of one connection attempt. */
   readonly connect_timeout_ms: number;
   /** Wait between reconnect attempts to the same server, plus up to `reconnect_jitter_ms`. */
@@ -52,6 +59,7 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
     ...(options.user === undefined ? {} : { user: options.user }),
     ...(options.pass === undefined ? {} : { pass: options.pass }),
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.tls === undefined ? {} : { tls: natsTls(options.tls) }),
     timeout: options.connect_timeout_ms,
     reconnect: true,
     maxReconnectAttempts: -1,
@@ -67,6 +75,23 @@ export async function connectNats(options: NatsOptions, logger: Logger): Promise
   logger.info({ event: "nats_connected", server: nc.getServer() }, "connected to NATS");
   void logStatus(nc, logger);
   return nc;
+}
+
+type NodeTlsOptions = NonNullable<NodeConnectionOptions["tls"]>;
+
+/**
+ * The client's `tls` option: it extends node's tls.connect options with these (so a key
+ * passphrase passes through), and takes the CAs as one PEM string.
+ */
+function natsTls(material: TlsMaterial): NodeTlsOptions {
+  const options: NodeTlsOptions & { passphrase?: string } = {
+    rejectUnauthorized: true,
+    ...(material.ca === undefined ? {} : { ca: material.ca.join("\n") }),
+    ...(material.cert === undefined ? {} : { cert: material.cert }),
+    ...(material.key === undefined ? {} : { key: material.key }),
+    ...(material.passphrase === undefined ? {} : { passphrase: material.passphrase }),
+  };
+  return options;
 }
 
 /** First "unreachable" line after this; then at doubling intervals up to the cap. */

@@ -1,6 +1,7 @@
 // ioredis clients with every timeout and retry option explicit. No offline queue: a command on
 // a broken connection fails at once instead of waiting, so callers see the outage immediately.
 import { Redis } from "ioredis";
+import type { TlsMaterial } from "./tls-files.js";
 
 export { Redis };
 
@@ -10,6 +11,8 @@ export interface RedisClientOptions {
   readonly username?: string;
   readonly password?: string;
   readonly connection_name: string;
+  /** TLS (a redis-server with tls-port): CAs to trust, and a client certificate if it asks. */
+  readonly tls?: TlsMaterial;
   readonly connect_timeout_ms: number;
   readonly command_timeout_ms: number;
   /** Reconnect back-off: `retry_base_ms * attempt`, capped at `retry_max_ms`; never gives up. */
@@ -35,6 +38,23 @@ export function reconnectDelay_ms(attempt: number, base_ms: number, max_ms: numb
   return Math.min(max_ms, base_ms * Math.max(1, attempt));
 }
 
+/** ioredis passes `tls` to tls.connect; the server is checked against the CAs (and its name). */
+export function redisTls(material: TlsMaterial): {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  rejectUnauthorized: true;
+} {
+  return {
+    rejectUnauthorized: true,
+    ...(material.ca === undefined ? {} : { ca: [...material.ca] }),
+    ...(material.cert === undefined ? {} : { cert: material.cert }),
+    ...(material.key === undefined ? {} : { key: material.key }),
+    ...(material.passphrase === undefined ? {} : { passphrase: material.passphrase }),
+  };
+}
+
 /** Creates a client that connects on the first command (`lazyConnect`) or on `connect()`. */
 export function createRedisClient(options: RedisClientOptions): Redis {
   return new Redis({
@@ -43,6 +63,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
     connectionName: options.connection_name,
+    ...(options.tls === undefined ? {} : { tls: redisTls(options.tls) }),
     connectTimeout: options.connect_timeout_ms,
     commandTimeout: options.command_timeout_ms,
     maxRetriesPerRequest: 0,

@@ -54,6 +54,10 @@ const program = new Command("sentinel-plane")
     "--sentinel-password <password>",
     "the Sentinel port's password (AUTH) (default: $SENTINEL_PLANE_SENTINEL_PASSWORD, or the local cluster's)",
   )
+  .option(
+    "--cacert <file>",
+    "CA certificate of agents whose REST API is https (default: $SENTINEL_PLANE_CACERT)",
+  )
   .option("--json", "machine-readable output: one JSON document (or one per event)", false)
   .option("--timeout-ms <ms>", "per-request timeout", int(1, 600_000), 3000)
   // A usage error is one line and a pointer, not the whole help (subcommands inherit this).
@@ -85,6 +89,11 @@ program
   .option("--watch-period-ms <ms>", "how often the topology summary is refreshed", int(200, 60_000), 2000)
   .option("--no-install", "never run apt-get for missing programs")
   .option("--no-watch", "no live topology summary")
+  .option(
+    "--tls",
+    "TLS on every link (Sentinel port, REST, NATS, Redis) with a throwaway CA made by openssl in <dir>/tls; kept when the cluster resumes",
+    false,
+  )
   .action(
     async (o: {
       portBase?: number;
@@ -96,6 +105,7 @@ program
       watchPeriodMs: number;
       install: boolean;
       watch: boolean;
+      tls: boolean;
     }) => {
       const { up } = await import("./up/up.js");
       const { repoRoot } = await import("./up/components.js");
@@ -111,6 +121,7 @@ program
         watch: o.watch,
         watch_period_ms: o.watchPeriodMs,
         ready_timeout_ms: o.readyTimeoutMs,
+        tls: o.tls,
       });
     },
   );

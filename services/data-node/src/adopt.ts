@@ -28,6 +28,7 @@ import {
   withDeadline,
   writeJsonAtomic,
 } from "@sentinel-plane/runtime";
+import type { TlsMaterial } from "@sentinel-plane/runtime";
 
 export interface ChildRecord {
   readonly v: 1;
@@ -155,6 +156,7 @@ export interface PortProbeOptions {
   readonly port: number;
   readonly user?: string;
   readonly password?: string;
+  readonly tls?: TlsMaterial;
   readonly timeout_ms: number;
 }
 
@@ -165,6 +167,7 @@ export async function probePort(options: PortProbeOptions): Promise<PortProbe> {
     port: options.port,
     ...(options.user === undefined ? {} : { username: options.user }),
     ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     connection_name: "sp-data-node-adopt",
     connect_timeout_ms: options.timeout_ms,
     command_timeout_ms: options.timeout_ms,

@@ -4,17 +4,19 @@
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
+import { describeErrors, err, ok, spError, TlsFilesSchema } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import {
   applyNatsEnv,
+  applyTlsEnv,
   configFileArg,
+  readConfiguredTls,
   readJsonConfigFile,
   envNumber,
   envSetter,
   jsonSection,
 } from "@sentinel-plane/runtime";
-import type { JsonObject } from "@sentinel-plane/runtime";
+import type { JsonObject, TlsMaterial } from "@sentinel-plane/runtime";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -36,6 +38,8 @@ export const DataNodeConfigSchema = Type.Object(
         reconnect_jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
         ping_interval_ms: Type.Optional(PositiveMs),
         ping_max_out: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        /** CA, client certificate and key for a NATS server with TLS (`tls { verify: true }`). */
+        tls: Type.Optional(TlsFilesSchema),
       },
       { additionalProperties: false },
     ),
@@ -49,6 +53,8 @@ export const DataNodeConfigSchema = Type.Object(
         /** Not used by the data-node itself: documented here for the replicas' own config. */
         masterauth: Type.Optional(Type.String()),
         masteruser: Type.Optional(NonEmpty),
+        /** `port` is then redis-server's tls-port: CA (and client certificate) to connect with. */
+        tls: Type.Optional(TlsFilesSchema),
       },
       { additionalProperties: false },
     ),
@@ -144,12 +150,15 @@ export interface DataNodeConfig {
     readonly reconnect_jitter_ms: number;
     readonly ping_interval_ms: number;
     readonly ping_max_out: number;
+    /** Read from the files at start (resolveConfig). */
+    readonly tls?: TlsMaterial;
   };
   readonly redis: {
     readonly host: string;
     readonly port: number;
     readonly password?: string;
     readonly user?: string;
+    readonly tls?: TlsMaterial;
   };
   readonly mode: "attach" | "supervise";
   readonly supervise: {
@@ -229,6 +238,7 @@ export function applyEnv(input: Json, env: Readonly<Record<string, string | unde
   set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
   set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
   set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
+  applyTlsEnv(out, "redis", "SP_REDIS_TLS", set);
   set("SP_MODE", (v) => (out["mode"] = v));
   set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
   set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
@@ -273,6 +283,10 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
     return invalid(`${source}: /restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`);
   }
   const host = c.redis.host ?? "127.0.0.1";
+  const nats_tls = readConfiguredTls(c.nats.tls, `${source}: /nats/tls`);
+  if (!nats_tls.ok) return nats_tls;
+  const redis_tls = readConfiguredTls(c.redis.tls, `${source}: /redis/tls`);
+  if (!redis_tls.ok) return redis_tls;
   return ok({
     node_id: c.node_id,
     cluster_id: c.cluster_id,
@@ -286,12 +300,14 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
       reconnect_jitter_ms: c.nats.reconnect_jitter_ms ?? DEFAULTS.nats_reconnect_jitter_ms,
       ping_interval_ms: c.nats.ping_interval_ms ?? DEFAULTS.nats_ping_interval_ms,
       ping_max_out: c.nats.ping_max_out ?? DEFAULTS.nats_ping_max_out,
+      ...(nats_tls.value === undefined ? {} : { tls: nats_tls.value }),
     },
     redis: {
       host,
       port: c.redis.port,
       ...(c.redis.password === undefined ? {} : { password: c.redis.password }),
       ...(c.redis.user === undefined ? {} : { user: c.redis.user }),
+      ...(redis_tls.value === undefined ? {} : { tls: redis_tls.value }),
     },
     mode: c.mode,
     supervise:

@@ -180,6 +180,7 @@ export class DataNode {
         port: config.redis.port,
         ...(config.redis.user === undefined ? {} : { user: config.redis.user }),
         ...(config.redis.password === undefined ? {} : { password: config.redis.password }),
+        ...(config.redis.tls === undefined ? {} : { tls: config.redis.tls }),
         node_id: config.node_id,
         probe_timeout_ms: config.probe_timeout_ms,
         command_timeout_ms: config.command_timeout_ms,
@@ -284,6 +285,7 @@ export class DataNode {
           port: redis.port,
           ...(redis.user === undefined ? {} : { user: redis.user }),
           ...(redis.password === undefined ? {} : { password: redis.password }),
+          ...(redis.tls === undefined ? {} : { tls: redis.tls }),
         },
         command_timeout_ms: config.command_timeout_ms,
       },
@@ -432,6 +434,7 @@ export class DataNode {
       port: redis.port,
       ...(redis.user === undefined ? {} : { user: redis.user }),
       ...(redis.password === undefined ? {} : { password: redis.password }),
+      ...(redis.tls === undefined ? {} : { tls: redis.tls }),
       timeout_ms: this.config.probe_timeout_ms,
     });
     const adoption = decideAdoption({ config_path: supervise.redis_config_path, recorded, port });
@@ -472,6 +475,7 @@ export class DataNode {
             ...(natsConfig.user === undefined ? {} : { user: natsConfig.user }),
             ...(natsConfig.pass === undefined ? {} : { pass: natsConfig.pass }),
             ...(natsConfig.token === undefined ? {} : { token: natsConfig.token }),
+            ...(natsConfig.tls === undefined ? {} : { tls: natsConfig.tls }),
             connect_timeout_ms: natsConfig.connect_timeout_ms,
             reconnect_wait_ms: natsConfig.reconnect_wait_ms,
             reconnect_jitter_ms: natsConfig.reconnect_jitter_ms,

@@ -14,7 +14,7 @@ import { infoFields, parseInfo } from "@sentinel-plane/core";
 import { err, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import { createRedisClient, errorMessage, withDeadline } from "@sentinel-plane/runtime";
-import type { Logger, Redis } from "@sentinel-plane/runtime";
+import type { Logger, Redis, TlsMaterial } from "@sentinel-plane/runtime";
 import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
 import type { Observation } from "./report.js";
 
@@ -23,6 +23,8 @@ export interface RedisControlOptions {
   readonly port: number;
   readonly user?: string;
   readonly password?: string;
+  /** A redis-server on its tls-port (config redis.tls). */
+  readonly tls?: TlsMaterial;
   readonly node_id: string;
   readonly probe_timeout_ms: number;
   readonly command_timeout_ms: number;
@@ -46,6 +48,7 @@ export class RedisControl {
       port: options.port,
       ...(options.user === undefined ? {} : { username: options.user }),
       ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       connection_name: `sp-data-node-${options.node_id}`,
       connect_timeout_ms: options.probe_timeout_ms,
       // Probes race their own, shorter deadline; this bounds every command on the connection.

@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { heartbeatMsFor, minReplicasStep, newMinReplicasState } from "@sentinel-plane/core";
 import type { MinReplicasConfig, MinReplicasEffect, MinReplicasInput, RedisInfo } from "@sentinel-plane/core";
 import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
-import type { Logger } from "@sentinel-plane/runtime";
+import type { Logger, TlsMaterial } from "@sentinel-plane/runtime";
 
 /** The rule is stepped this often: a tenth of the usual 100 ms bound. */
 const STRICT_TICK_MS = 10;
@@ -26,6 +26,7 @@ export interface StrictModeConfig {
     readonly port: number;
     readonly user?: string;
     readonly password?: string;
+    readonly tls?: TlsMaterial;
   };
   readonly command_timeout_ms: number;
 }
@@ -70,6 +71,7 @@ export class StrictMode {
       port: config.redis.port,
       ...(config.redis.user === undefined ? {} : { user: config.redis.user }),
       ...(config.redis.password === undefined ? {} : { password: config.redis.password }),
+      ...(config.redis.tls === undefined ? {} : { tls: config.redis.tls }),
       connection_name: `sp-data-node-strict-${config.node_id}`,
       connect_timeout_ms: config.command_timeout_ms,
       // WAIT returns by max_lag_ms; a reply later than this is a lost heartbeat.

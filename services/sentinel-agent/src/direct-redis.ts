@@ -3,6 +3,7 @@
 // No epoch check is possible here, which is why it is only a fallback and is always reported.
 import type { Address, NodeCommand, NodeCommandResult } from "@sentinel-plane/core";
 import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
+import type { TlsMaterial } from "@sentinel-plane/runtime";
 import type { DirectRedisControl } from "./node-commander.js";
 import type { RedisAuth } from "./redis-prober.js";
 
@@ -39,9 +40,12 @@ export function directCalls(command: NodeCommand): Call[] {
 
 export class DirectRedis implements DirectRedisControl {
   readonly #auth_for: (target: Address) => RedisAuth;
+  readonly #tls: TlsMaterial | undefined;
 
-  constructor(auth_for: (target: Address) => RedisAuth) {
+  /** `tls`: as the prober's (tls-replication). */
+  constructor(auth_for: (target: Address) => RedisAuth, tls?: TlsMaterial) {
     this.#auth_for = auth_for;
+    this.#tls = tls;
   }
 
   async run(target: Address, command: NodeCommand, timeout_ms: number): Promise<NodeCommandResult> {
@@ -51,6 +55,7 @@ export class DirectRedis implements DirectRedisControl {
       port: target.port,
       ...(auth.username === undefined ? {} : { username: auth.username }),
       ...(auth.password === undefined ? {} : { password: auth.password }),
+      ...(this.#tls === undefined ? {} : { tls: this.#tls }),
       connection_name: "sentinel-plane-direct",
       connect_timeout_ms: timeout_ms,
       command_timeout_ms: timeout_ms,

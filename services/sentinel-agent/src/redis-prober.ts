@@ -4,7 +4,7 @@
 import { once } from "node:events";
 import { parseInfo } from "@sentinel-plane/core";
 import { createRedisClient, withDeadline } from "@sentinel-plane/runtime";
-import type { Redis } from "@sentinel-plane/runtime";
+import type { Redis, TlsMaterial } from "@sentinel-plane/runtime";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
 import type { Prober } from "./ports.js";
 
@@ -20,6 +20,8 @@ export interface RedisProberOptions {
   /** Reconnect back-off: 50 ms per attempt, capped at this. */
   readonly reconnect_max_ms: number;
   readonly auth_for: (target: Address) => RedisAuth;
+  /** tls-replication yes: every monitored server is reached over TLS with this. */
+  readonly tls?: TlsMaterial;
 }
 
 const TIMEOUT = "probe timed out";
@@ -99,6 +101,7 @@ export class RedisProber implements Prober {
       port: target.port,
       ...(auth.username === undefined ? {} : { username: auth.username }),
       ...(auth.password === undefined ? {} : { password: auth.password }),
+      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
       connection_name: "sentinel-plane-probe",
       ready_check: false,
       connect_timeout_ms: this.#options.connect_timeout_ms,

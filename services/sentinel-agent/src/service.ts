@@ -54,6 +54,7 @@ import { RESP_LIMITS_DEFAULT, RespServer, respUsers } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
+import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
 
 /**
  * Probe and gossip periods. PINGs go out every down-after / 10, at least every 100 ms and at most
@@ -162,6 +163,9 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const config = loaded.effective;
   const myid = config.myid;
   if (myid === null) throw new StartError("SP_ERR_CONFIG_INVALID", "no myid"); // ensureMyid gave one
+  const tls_setup = setupAgentTls(config); // every certificate read now: a bad file stops the start
+  if (!tls_setup.ok) throw new StartError(tls_setup.error.code, tls_setup.error.message);
+  const tls = tls_setup.value;
   const plane = config.plane;
   const state_dir = plane.state_dir ?? dirname(options.config_path);
   const state_file = new JsonStateFile(join(state_dir, "sentinel-plane-state.json"));
@@ -170,7 +174,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const now_ms = (): number => Math.floor(performance.now() - started) + 1;
   const announce: Address = {
     host: config.announce_ip ?? config.server.bind?.[0] ?? "127.0.0.1",
-    port: config.announce_port ?? config.server.port,
+    port: config.announce_port ?? announcedSentinelPort(config),
   };
   const counters = new Counters();
   // SENTINEL SIMULATE-FAILURE at run time, beside SP_SIMULATE_FAILURE from the environment.
@@ -210,6 +214,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       ...(plane.nats_user === null ? {} : { user: plane.nats_user }),
       ...(plane.nats_pass === null ? {} : { pass: plane.nats_pass }),
       ...(plane.nats_token === null ? {} : { token: plane.nats_token }),
+      ...(tls.nats === undefined ? {} : { tls: tls.nats }),
       ...NATS_DEFAULTS,
       // Our own broadcasts (a hello per master per second) would only be decoded and dropped.
       no_echo: true,
@@ -275,12 +280,13 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     connect_timeout_ms: AGENT_TIMING.probe_timeout_ms,
     reconnect_max_ms: 200,
     auth_for: authFor,
+    ...(tls.redis === undefined ? {} : { tls: tls.redis }),
   });
   const nodes = new NatsNodeCommander(nc, {
     cluster_id: plane.cluster_id,
     issuer: myid,
     directory: status,
-    direct: new DirectRedis(authFor),
+    direct: new DirectRedis(authFor, tls.redis),
     on_fallback: (target: Address, command: NodeCommand, reason: string) => {
       counters.inc("direct_commands_total", { command: command.type });
       logger.warn(
@@ -330,6 +336,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const rest = new RestServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",
     port: plane.rest_port,
+    https: tls.rest,
     myid,
     cluster_id: plane.cluster_id,
     // Read only by requests and scrapes: the loop is created right after `rest.start()` with no
@@ -472,7 +479,8 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
 
   const resp = new RespServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",
-    port: config.server.port,
+    port: config.server.port === 0 ? null : config.server.port, // port 0: TLS only, as Redis
+    tls: tls.resp,
     view: createSentinelView({
       loop,
       events,

@@ -5,18 +5,19 @@ import { isIPv4 } from "node:net";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
+import { describeErrors, err, ok, spError, TlsFilesSchema } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import {
   applyNatsEnv,
   configFileArg,
+  readConfiguredTls,
   readJsonConfigFile,
   envList,
   envNumber,
   envSetter,
   jsonSection,
 } from "@sentinel-plane/runtime";
-import type { JsonObject } from "@sentinel-plane/runtime";
+import type { JsonObject, TlsMaterial } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "./host_address.js";
@@ -66,6 +67,8 @@ export const VipManagerConfigSchema = Type.Object(
         reconnect_jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
         ping_interval_ms: Type.Optional(PositiveMs),
         ping_max_out: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        /** CA, client certificate and key for a NATS server with TLS (`tls { verify: true }`). */
+        tls: Type.Optional(TlsFilesSchema),
       },
       { additionalProperties: false },
     ),
@@ -147,6 +150,8 @@ export interface VipManagerConfig {
     readonly reconnect_jitter_ms: number;
     readonly ping_interval_ms: number;
     readonly ping_max_out: number;
+    /** Read from the files at start (resolveConfig). */
+    readonly tls?: TlsMaterial;
   };
   readonly kv_timeout_ms: number;
   /** Replicas of the topology bucket; null = 3 on a NATS cluster of 3 or more, else 1. */
@@ -218,6 +223,8 @@ export function resolveConfig(
   const semantic = checkSemantics(c);
   if (semantic !== null) return invalid(`${source}: ${semantic}`);
   const hooks = c.hooks ?? {};
+  const nats_tls = readConfiguredTls(c.nats.tls, `${source}: /nats/tls`);
+  if (!nats_tls.ok) return nats_tls;
   return ok({
     cluster_id: c.cluster_id,
     host_name: c.host_name ?? default_host_name,
@@ -231,6 +238,7 @@ export function resolveConfig(
       reconnect_jitter_ms: c.nats.reconnect_jitter_ms ?? DEFAULTS.nats_reconnect_jitter_ms,
       ping_interval_ms: c.nats.ping_interval_ms ?? DEFAULTS.nats_ping_interval_ms,
       ping_max_out: c.nats.ping_max_out ?? DEFAULTS.nats_ping_max_out,
+      ...(nats_tls.value === undefined ? {} : { tls: nats_tls.value }),
     },
     kv_timeout_ms: c.kv_timeout_ms ?? DEFAULTS.kv_timeout_ms,
     kv_replicas: c.kv_replicas ?? DEFAULTS.kv_replicas,

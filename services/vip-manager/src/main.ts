@@ -141,6 +141,7 @@ async function main(): Promise<number> {
       ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
       ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
       ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
+      ...(c.nats.tls === undefined ? {} : { tls: c.nats.tls }),
       connect_timeout_ms: c.nats.connect_timeout_ms,
       reconnect_wait_ms: c.nats.reconnect_wait_ms,
       reconnect_jitter_ms: c.nats.reconnect_jitter_ms,

@@ -54,6 +54,12 @@ export interface ClusterOptions {
   readonly nats_auth?: boolean;
   /** Data-nodes ask the agents' REST ports for the write lease while NATS is down (default off). */
   readonly failsafe?: boolean;
+  /**
+   * TLS on the links to Redis and NATS: TLS-only redis-servers (RedisServerOptions.tls) and a
+   * nats-server requiring verified client certificates; data-nodes and agents get these files
+   * (`tls-replication yes`, `nats-tls-*`). The Sentinel port and REST stay as agent_lines set them.
+   */
+  readonly tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
 }
 
 export interface RedisNode {
@@ -230,7 +236,12 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   const master_name = options.master_name ?? "mymaster";
   const nats_cluster =
     options.nats_cluster === undefined ? null : await procs.startNatsCluster(options.nats_cluster);
-  const nats = nats_cluster?.servers[0] ?? (await procs.startNats({ auth: options.nats_auth ?? true }));
+  const nats =
+    nats_cluster?.servers[0] ??
+    (await procs.startNats({
+      auth: options.nats_auth ?? true,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+    }));
   const nats_urls = nats_cluster?.urls ?? [nats.url];
   // Known before the data-nodes start: their failsafe configuration names the agents' REST ports.
   const rest_ports = await Promise.all(Array.from({ length: options.agents }, () => freePort()));
@@ -300,6 +311,17 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane rest-port ${rest_port}`,
       `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
       ...(failsafe === null ? [] : [`sentinel-plane rest-token ${failsafe.token} lease`]),
+      ...(options.tls === undefined
+        ? []
+        : [
+            "tls-replication yes",
+            `tls-ca-cert-file ${options.tls.ca_file}`,
+            `tls-cert-file ${options.tls.cert_file}`,
+            `tls-key-file ${options.tls.key_file}`,
+            `sentinel-plane nats-tls-ca-file ${options.tls.ca_file}`,
+            `sentinel-plane nats-tls-cert-file ${options.tls.cert_file}`,
+            `sentinel-plane nats-tls-key-file ${options.tls.key_file}`,
+          ]),
       ...(options.agent_lines ?? []),
     ];
     await writeFile(config_path, `${lines.join("\n")}\n`);
@@ -331,7 +353,13 @@ async function startGroup(
   group_index: number,
   failsafe: { readonly agents: readonly string[]; readonly token: string } | null,
 ): Promise<RedisNode[]> {
-  const primary = await procs.prepareRedis({ name: `redis-${group_index}-0` });
+  const files = options.tls;
+  // Exactly the three paths: the data-node's schema refuses other fields.
+  const tls =
+    files === undefined
+      ? {}
+      : { tls: { ca_file: files.ca_file, cert_file: files.cert_file, key_file: files.key_file } };
+  const primary = await procs.prepareRedis({ name: `redis-${group_index}-0`, ...tls });
   const prepared = [primary];
   for (let i = 0; i < options.replicas; i++) {
     const priority = options.replica_priorities?.[i];
@@ -339,6 +367,7 @@ async function startGroup(
       await procs.prepareRedis({
         name: `redis-${group_index}-${i + 1}`,
         replicaof: { host: LOOPBACK, port: primary.port },
+        ...tls,
         ...(priority === undefined ? {} : { config_lines: [`replica-priority ${priority}`] }),
       }),
     );
@@ -355,8 +384,8 @@ async function startGroup(
         node_id,
         cluster_id,
         master_name,
-        nats: { servers: nats_urls, ...nats_credential },
-        redis: { host: LOOPBACK, port: p.port },
+        nats: { servers: nats_urls, ...nats_credential, ...tls },
+        redis: { host: LOOPBACK, port: p.port, ...tls },
         mode: "supervise",
         redis_config_path: p.config_path,
         state_dir: join(dir, "state"),

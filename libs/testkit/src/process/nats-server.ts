@@ -23,6 +23,8 @@ export interface NatsServerOptions {
   readonly cluster?: NatsClusterMembership;
   /** Per-identity users and permissions (default true); false: anyone may do anything. */
   readonly auth?: boolean;
+  /** TLS required, client certificates verified (`tls { verify: true }`); needs auth (the config file). */
+  readonly tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
 }
 
 export interface NatsClusterMembership {
@@ -94,8 +96,20 @@ export class NatsServer {
   }
 
   /** Options for a test client: the admin user when authorization is on. */
-  get connectOptions(): { servers: string; user?: string; pass?: string } {
-    return this.admin === null ? { servers: this.url } : { servers: this.url, ...this.admin };
+  get connectOptions(): {
+    servers: string;
+    user?: string;
+    pass?: string;
+    tls?: { caFile: string; certFile: string; keyFile: string };
+  } {
+    const tls = this.options.tls;
+    return {
+      servers: this.url,
+      ...(this.admin === null ? {} : this.admin),
+      ...(tls === undefined
+        ? {}
+        : { tls: { caFile: tls.ca_file, certFile: tls.cert_file, keyFile: tls.key_file } }),
+    };
   }
 
   /**
@@ -131,6 +145,17 @@ export class NatsServer {
       `listen: "${LOOPBACK}:${this.port}"`,
       `jetstream { store_dir: ${JSON.stringify(this.store_dir)} }`,
       renderNatsAuthorization([...this.users.values()]),
+      ...(this.options.tls === undefined
+        ? []
+        : [
+            "tls {",
+            `  cert_file: ${JSON.stringify(this.options.tls.cert_file)}`,
+            `  key_file: ${JSON.stringify(this.options.tls.key_file)}`,
+            `  ca_file: ${JSON.stringify(this.options.tls.ca_file)}`,
+            "  verify: true",
+            "  timeout: 2",
+            "}",
+          ]),
     ].join("\n");
     await writeFile(this.config_path, text, { mode: 0o600 });
   }

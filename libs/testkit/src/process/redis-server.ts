@@ -22,6 +22,11 @@ export interface RedisServerOptions {
     readonly rules?: string;
   }[];
   readonly replicaof?: { readonly host: string; readonly port: number };
+  /**
+   * TLS only (`port 0`, `tls-port` = the chosen port, tls-replication yes, client certificates
+   * required): the files of makeThrowawayCerts.
+   */
+  readonly tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
   /** More config file lines, appended last. */
   readonly config_lines?: readonly string[];
   /** Extra command-line arguments after the config file (e.g. `--min-replicas-to-write 1`). */
@@ -37,8 +42,19 @@ export interface RedisLaunchSettings {
 
 /** The config file text: loopback only, no persistence, fast diskless sync, logs on stdout. */
 export function redisConfigText(port: number, dir: string, options: RedisServerOptions): string {
+  const tls = options.tls;
   const lines = [
-    `port ${port}`,
+    ...(tls === undefined
+      ? [`port ${port}`]
+      : [
+          "port 0",
+          `tls-port ${port}`,
+          `tls-cert-file ${tls.cert_file}`,
+          `tls-key-file ${tls.key_file}`,
+          `tls-ca-cert-file ${tls.ca_file}`,
+          "tls-auth-clients yes",
+          "tls-replication yes",
+        ]),
     `bind ${LOOPBACK}`,
     `dir ${dir}`,
     `save ""`,

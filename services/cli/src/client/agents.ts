@@ -19,6 +19,10 @@ export interface EndpointOptions {
   /** AUTH on the Sentinel port; null: the local cluster's, or none. */
   readonly sentinel_password?: string | null;
   readonly timeout_ms: number;
+  /** PEM of the CA of https agents (`--cacert`). */
+  readonly ca?: string;
+  /** The local cluster was made with `up --tls`: https and RESP over TLS with these. */
+  readonly local_tls?: { readonly ca: string; readonly cert: string; readonly key: string };
 }
 
 /** `host:port` or `[v6]:port`. */
@@ -46,7 +50,12 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
     if (base_url === null)
       throw new CliError(EXIT.usage, "CLI_BAD_AGENT", `--agent expects http://host:port, got "${text}"`);
     explicit.push({
-      rest: new RestAgent({ base_url, token: options.token, timeout_ms: options.timeout_ms }),
+      rest: new RestAgent({
+        base_url,
+        token: options.token,
+        timeout_ms: options.timeout_ms,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      }),
       resp: null,
     });
   }
@@ -68,13 +77,15 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
   if (local === null) return [];
   const token = options.token ?? local.rest_token;
   const password = options.sentinel_password ?? local.sentinel_password ?? null;
+  const tls = options.local_tls;
   return local.ports.rest.map((rest_port, i) => {
     const resp_port = local.ports.sentinel[i];
     return {
       rest: new RestAgent({
-        base_url: `http://${LOOPBACK}:${rest_port}`,
+        base_url: `${tls === undefined ? "http" : "https"}://${LOOPBACK}:${rest_port}`,
         token,
         timeout_ms: options.timeout_ms,
+        ...(tls === undefined ? {} : { ca: tls.ca }),
       }),
       resp:
         resp_port === undefined
@@ -84,6 +95,7 @@ export function resolveEndpoints(options: EndpointOptions, local: ClusterSetting
               port: resp_port,
               ...(password === null ? {} : { password }),
               timeout_ms: options.timeout_ms,
+              ...(tls === undefined ? {} : { tls }),
             }),
     };
   });

@@ -10,6 +10,8 @@ export interface RespOptions {
   readonly port: number;
   readonly password?: string;
   readonly timeout_ms: number;
+  /** A Sentinel port over TLS (a local cluster made with `up --tls`): CA and client certificate. */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
 }
 
 /** ioredis is loaded on the first RESP command: a command answered over REST never pays for it. */
@@ -19,6 +21,7 @@ async function client(options: RespOptions, name: string): Promise<Redis> {
     host: options.host,
     port: options.port,
     ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls === undefined ? {} : { tls: { ...options.tls, rejectUnauthorized: true } }),
     connectionName: name,
     connectTimeout: options.timeout_ms,
     commandTimeout: options.timeout_ms,

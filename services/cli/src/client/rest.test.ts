@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeThrowawayCerts } from "@sentinel-plane/runtime";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { CliError, EXIT } from "../errors.js";
@@ -72,4 +77,36 @@ void test("RestAgent: token on changes and reads, JSON answers, refusals as CliE
 
   const closed = new RestAgent({ base_url: "http://127.0.0.1:9", token: null, timeout_ms: 1000 });
   await assert.rejects(closed.request("GET", "/v1/masters"), AgentUnreachable);
+});
+
+void test("RestAgent over https: the agent's CA (--cacert) is trusted, node's roots alone are not", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "sp-cli-https-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const certs = await makeThrowawayCerts(dir);
+  const server = createHttpsServer(
+    { cert: await readFile(certs.cert_file, "utf8"), key: await readFile(certs.key_file, "utf8") },
+    (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  );
+  const base_url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ca = await readFile(certs.ca_file, "utf8");
+  const trusted = new RestAgent({ base_url, token: null, timeout_ms: 5000, ca });
+  assert.deepEqual(await trusted.request("GET", "/v1/masters"), { ok: true });
+  const untrusted = new RestAgent({ base_url, token: null, timeout_ms: 5000 });
+  await assert.rejects(untrusted.request("GET", "/v1/masters"), (e: unknown) => {
+    assert.ok(e instanceof AgentUnreachable);
+    assert.match(e.message, /self-signed certificate|unable to get local issuer|certificate/i);
+    return true;
+  });
 });

@@ -19,6 +19,8 @@ export interface RestOptions {
   readonly token: string | null;
   /** For the whole request: connect, send, and read the response. */
   readonly timeout_ms: number;
+  /** PEM of the CA that signed an https agent's certificate (`--cacert`); absent: node's roots. */
+  readonly ca?: string;
 }
 
 export type HttpMethod = "GET" | "PUT" | "PATCH" | "DELETE" | "POST";
@@ -55,6 +57,7 @@ interface Exchange {
   readonly headers: Record<string, string>;
   readonly body: string | null;
   readonly timeout_ms: number;
+  readonly ca?: string;
 }
 
 /**
@@ -63,11 +66,17 @@ interface Exchange {
  * otherwise costs. No redirect is followed (a 3xx is a refusal, as `redirect: "error"` was).
  */
 function exchange(url: URL, options: Exchange): Promise<{ status: number; text: string }> {
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const https = url.protocol === "https:";
+  const send = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
       url,
-      { method: options.method, headers: options.headers, signal: AbortSignal.timeout(options.timeout_ms) },
+      {
+        method: options.method,
+        headers: options.headers,
+        signal: AbortSignal.timeout(options.timeout_ms),
+        ...(https && options.ca !== undefined ? { ca: options.ca } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -130,6 +139,7 @@ export class RestAgent {
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         timeout_ms: this.options.timeout_ms,
+        ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
       }));
     } catch (error) {
       throw new AgentUnreachable(this.label, describeError(error), { cause: error });

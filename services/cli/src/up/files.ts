@@ -10,6 +10,7 @@ import type { NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_ID } from "./nats-secrets.js";
 import { LOOPBACK } from "./ports.js";
 import { syncRequirepass } from "./sentinel-password.js";
+import type { LocalTls } from "./local-tls.js";
 
 export function natsUrl(settings: ClusterSettings): string {
   return `nats://${LOOPBACK}:${settings.ports.nats}`;
@@ -23,13 +24,31 @@ export function leaseToken(settings: ClusterSettings): string {
   return createHash("sha256").update(`sp-lease:${settings.rest_token}`).digest("base64url");
 }
 
-export function redisConfText(layout: Layout, settings: ClusterSettings, index: number): string {
+/** `up --tls`: TLS only (port 0), replicas to their primary over TLS too, client certificates required. */
+function redisTlsLines(port: number, tls: LocalTls): string[] {
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${tls.cert_file}`,
+    `tls-key-file ${tls.key_file}`,
+    `tls-ca-cert-file ${tls.ca_file}`,
+    "tls-auth-clients yes",
+    "tls-replication yes",
+  ];
+}
+
+export function redisConfText(
+  layout: Layout,
+  settings: ClusterSettings,
+  index: number,
+  tls: LocalTls | null = null,
+): string {
   const port = settings.ports.redis[index];
   const primary = settings.ports.redis[0];
   if (port === undefined || primary === undefined) throw new Error(`no port for redis-${index}`);
   const lines = [
     "# Written once by `sentinel-plane up`; Redis rewrites it (CONFIG REWRITE) after role changes.",
-    `port ${port}`,
+    ...(tls === null ? [`port ${port}`] : redisTlsLines(port, tls)),
     `bind ${LOOPBACK}`,
     `dir ${layout.redisData(index)}`,
     "appendonly yes",
@@ -51,9 +70,11 @@ export function dataNodeJson(
   settings: ClusterSettings,
   index: number,
   secrets: NatsSecrets,
+  tls: LocalTls | null = null,
 ): string {
   const port = settings.ports.redis[index];
   if (port === undefined) throw new Error(`no port for redis-${index}`);
+  const files = tlsFiles(tls);
   const node_id = `node-${index}`;
   return `${JSON.stringify(
     {
@@ -68,8 +89,9 @@ export function dataNodeJson(
         reconnect_jitter_ms: 100,
         ping_interval_ms: 2000,
         ping_max_out: 2,
+        ...files,
       },
-      redis: { host: LOOPBACK, port },
+      redis: { host: LOOPBACK, port, ...files },
       mode: "supervise",
       redis_config_path: layout.redisConfig(index),
       state_dir: layout.dataNodeState(index),
@@ -96,6 +118,7 @@ export function sentinelConfText(
   settings: ClusterSettings,
   index: number,
   secrets: NatsSecrets,
+  tls: LocalTls | null = null,
 ): string {
   const port = settings.ports.sentinel[index];
   const rest = settings.ports.rest[index];
@@ -119,11 +142,41 @@ export function sentinelConfText(
     `sentinel-plane rest-token ${settings.rest_token}`,
     `sentinel-plane rest-token ${leaseToken(settings)} lease`,
     ...(settings.sentinel_password === undefined ? [] : [`requirepass ${settings.sentinel_password}`]),
+    ...(tls === null ? [] : agentTlsLines(port, tls)),
     "",
   ].join("\n");
 }
 
-export function vipManagerJson(layout: Layout, settings: ClusterSettings, secrets: NatsSecrets): string {
+/** The Sentinel port on TLS only (the same number), REST https, links to Redis and NATS over TLS. */
+function agentTlsLines(port: number, tls: LocalTls): string[] {
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${tls.cert_file}`,
+    `tls-key-file ${tls.key_file}`,
+    `tls-ca-cert-file ${tls.ca_file}`,
+    "tls-auth-clients yes",
+    "tls-replication yes",
+    "sentinel-plane rest-tls yes",
+    `sentinel-plane nats-tls-ca-file ${tls.ca_file}`,
+    `sentinel-plane nats-tls-cert-file ${tls.cert_file}`,
+    `sentinel-plane nats-tls-key-file ${tls.key_file}`,
+  ];
+}
+
+/** The `tls` section of the data-node's and vip-manager's JSON files. */
+function tlsFiles(tls: LocalTls | null): { tls?: { ca_file: string; cert_file: string; key_file: string } } {
+  return tls === null
+    ? {}
+    : { tls: { ca_file: tls.ca_file, cert_file: tls.cert_file, key_file: tls.key_file } };
+}
+
+export function vipManagerJson(
+  layout: Layout,
+  settings: ClusterSettings,
+  secrets: NatsSecrets,
+  tls: LocalTls | null = null,
+): string {
   return `${JSON.stringify(
     {
       cluster_id: settings.cluster_id,
@@ -136,6 +189,7 @@ export function vipManagerJson(layout: Layout, settings: ClusterSettings, secret
         reconnect_jitter_ms: 100,
         ping_interval_ms: 2000,
         ping_max_out: 2,
+        ...tlsFiles(tls),
       },
       // Hooks only: no VIP on loopback. Every Redis of this cluster lives on this "host".
       host_addresses: [LOOPBACK],
@@ -182,27 +236,32 @@ export async function writeClusterFiles(
   settings: ClusterSettings,
   counts: { readonly redis: number; readonly agents: number },
   secrets: NatsSecrets,
+  tls: LocalTls | null = null,
 ): Promise<void> {
   await mkdir(layout.logs_dir, { recursive: true });
   await mkdir(layout.nats_dir, { recursive: true });
-  await writeFile(natsConfFile(layout), natsConfText(layout, settings, secrets, counts), { mode: 0o600 });
+  await writeFile(natsConfFile(layout), natsConfText(layout, settings, secrets, counts, tls), {
+    mode: 0o600,
+  });
   await chmod(natsConfFile(layout), 0o600);
   for (let i = 0; i < counts.redis; i++) {
     await mkdir(layout.redisData(i), { recursive: true });
     await mkdir(layout.dataNodeState(i), { recursive: true });
-    await writeOnce(layout.redisConfig(i), redisConfText(layout, settings, i), 0o600);
-    await writeFile(layout.dataNodeConfig(i), dataNodeJson(layout, settings, i, secrets), { mode: 0o600 });
+    await writeOnce(layout.redisConfig(i), redisConfText(layout, settings, i, tls), 0o600);
+    await writeFile(layout.dataNodeConfig(i), dataNodeJson(layout, settings, i, secrets, tls), {
+      mode: 0o600,
+    });
   }
   for (let i = 0; i < counts.agents; i++) {
     await mkdir(layout.agentDir(i), { recursive: true, mode: 0o700 });
     // Holds the REST token: readable by the owner only.
-    await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i, secrets), 0o600);
+    await writeOnce(layout.agentConfig(i), sentinelConfText(layout, settings, i, secrets, tls), 0o600);
     // A file written before the password existed (or before a rotation) gets the current one.
     if (settings.sentinel_password !== undefined)
       await syncRequirepass(layout.agentConfig(i), settings.sentinel_password);
   }
   await mkdir(layout.vip_dir, { recursive: true });
-  await writeFile(layout.vip_config, vipManagerJson(layout, settings, secrets), { mode: 0o600 });
+  await writeFile(layout.vip_config, vipManagerJson(layout, settings, secrets, tls), { mode: 0o600 });
   await writeFile(layout.reconfig_script, reconfigScriptText(layout), { mode: 0o755 });
   await chmod(layout.reconfig_script, 0o755);
 }

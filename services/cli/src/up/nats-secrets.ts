@@ -13,6 +13,7 @@ import { CliError, EXIT } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import { LOOPBACK } from "./ports.js";
+import type { LocalTls } from "./local-tls.js";
 
 export const NATS_SECRETS_VERSION = 1;
 /** The unrestricted user, for an operator's own tools (`nats` CLI); no service uses it. */
@@ -138,6 +139,7 @@ export function natsConfText(
   settings: ClusterSettings,
   secrets: NatsSecrets,
   counts: { readonly redis: number },
+  tls: LocalTls | null = null,
 ): string {
   const admin = secrets.passwords[NATS_ADMIN_USER];
   if (admin === undefined) throw new Error("no NATS admin password");
@@ -154,5 +156,17 @@ export function natsConfText(
     `listen: "${LOOPBACK}:${settings.ports.nats}"`,
     `jetstream { store_dir: ${JSON.stringify(join(layout.nats_dir, "jetstream"))} }`,
     renderNatsAuthorization(users),
+    // `up --tls`: TLS required, every client presents a certificate of the cluster's CA.
+    ...(tls === null
+      ? []
+      : [
+          "tls {",
+          `  cert_file: ${JSON.stringify(tls.cert_file)}`,
+          `  key_file: ${JSON.stringify(tls.key_file)}`,
+          `  ca_file: ${JSON.stringify(tls.ca_file)}`,
+          "  verify: true",
+          "  timeout: 2",
+          "}",
+        ]),
   ].join("\n");
 }

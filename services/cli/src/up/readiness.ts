@@ -17,12 +17,16 @@ export interface Readiness {
   readonly replicas: number;
 }
 
-async function primaryTakesWrites(address: string): Promise<boolean> {
+/** `up --tls`: CA and client certificate for the TLS-only redis-servers. */
+export type ReadinessTls = { readonly ca: string; readonly cert: string; readonly key: string } | null;
+
+async function primaryTakesWrites(address: string, tls: ReadinessTls): Promise<boolean> {
   const target = parseHostPort(address);
   if (target === null) return false;
   const redis = new Redis({
     host: target.host,
     port: target.port,
+    ...(tls === null ? {} : { tls: { ...tls, rejectUnauthorized: true } }),
     connectionName: "sentinel-plane-up",
     connectTimeout: PROBE_TIMEOUT_MS,
     commandTimeout: PROBE_TIMEOUT_MS,
@@ -51,6 +55,7 @@ async function check(
   endpoints: readonly Endpoint[],
   master_name: string,
   replicas: number,
+  tls: ReadinessTls,
 ): Promise<Readiness | null> {
   try {
     const answer = await firstAnswer(endpoints, {
@@ -65,7 +70,7 @@ async function check(
       },
     });
     if (answer.value.replicas < replicas) return null;
-    return (await primaryTakesWrites(answer.value.primary)) ? answer.value : null;
+    return (await primaryTakesWrites(answer.value.primary, tls)) ? answer.value : null;
   } catch {
     return null;
   }
@@ -77,10 +82,11 @@ export async function waitReady(
   replicas: number,
   timeout_ms: number,
   aborted: () => boolean,
+  tls: ReadinessTls = null,
 ): Promise<Readiness | null> {
   const until = performance.now() + timeout_ms;
   while (performance.now() < until && !aborted()) {
-    const ready = await check(endpoints, master_name, replicas);
+    const ready = await check(endpoints, master_name, replicas, tls);
     if (ready !== null) return ready;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -34,6 +34,7 @@ import { commandOf, groupMembers, isAlive, killAll, recordedLeftovers, startTick
 import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
 import { waitReady } from "./readiness.js";
 import { TopologyWatch } from "./watch.js";
+import { localTlsClient, localTlsFor } from "./local-tls.js";
 
 export interface UpOptions {
   readonly dir: string;
@@ -47,6 +48,8 @@ export interface UpOptions {
   readonly watch: boolean;
   readonly watch_period_ms: number;
   readonly ready_timeout_ms: number;
+  /** TLS on every link, with a throwaway CA in <dir>/tls (local-tls.ts); a cluster keeps it. */
+  readonly tls?: boolean;
 }
 
 const COUNTS = { redis: REPLICAS + 1, agents: AGENTS } as const;
@@ -177,8 +180,17 @@ async function stopAll(running: Running): Promise<void> {
   if (running.nats !== null) await running.nats.stop(STOP_GRACE_MS.nats);
 }
 
-function addresses(layout: Layout, settings: ClusterSettings, primary: string): string[] {
-  const rest = settings.ports.rest.map((p) => `http://${LOOPBACK}:${p}`);
+function addresses(
+  layout: Layout,
+  settings: ClusterSettings,
+  primary: string,
+  tls_dir: string | null,
+): string[] {
+  const rest = settings.ports.rest.map((p) => `${tls_dir === null ? "http" : "https"}://${LOOPBACK}:${p}`);
+  const cli_tls =
+    tls_dir === null
+      ? ""
+      : ` --tls --cacert ${tls_dir}/ca.crt --cert ${tls_dir}/client.crt --key ${tls_dir}/client.key`;
   const redis = settings.ports.redis.map((p) => {
     const address = `${LOOPBACK}:${p}`;
     return address === primary ? `${address} (primary)` : address;
@@ -193,7 +205,10 @@ function addresses(layout: Layout, settings: ClusterSettings, primary: string): 
     `  REST token       ${settings.rest_token}`,
     `  Sentinel pass    ${settings.sentinel_password ?? "(none)"}   (requirepass of every agent; in ${layout.cluster_file})`,
     `  state and logs   ${layout.dir} (logs in ${layout.logs_dir})`,
-    `  try              redis-cli -p ${settings.ports.sentinel[0] ?? "?"} -a ${settings.sentinel_password ?? "?"} --no-auth-warning sentinel masters`,
+    ...(tls_dir === null
+      ? []
+      : [`  TLS              every link; CA and certificates in ${tls_dir} (keys 0600)`]),
+    `  try              redis-cli${cli_tls} -p ${settings.ports.sentinel[0] ?? "?"} -a ${settings.sentinel_password ?? "?"} --no-auth-warning sentinel masters`,
     `                   npx sentinel-plane status --dir ${layout.dir}`,
   ];
 }
@@ -276,7 +291,10 @@ export async function up(options: UpOptions): Promise<number> {
     step(
       `NATS users per process (authorization on): passwords in ${natsSecretsFile(layout)}, server config ${natsConfFile(layout)} (both 0600)`,
     );
-    await writeClusterFiles(layout, settings, COUNTS, secrets);
+    const tls = await localTlsFor(layout, options.tls ?? false, resumed);
+    if (tls !== null) step(`TLS on every link: throwaway CA and certificates in ${tls.dir}`);
+    const tls_client = tls === null ? null : await localTlsClient(tls);
+    await writeClusterFiles(layout, settings, COUNTS, secrets, tls);
     await saveRunRecord(layout, { up_pid: process.pid, started_at: new Date().toISOString(), processes: [] });
     const record = (): Promise<void> =>
       saveRunRecord(layout, {
@@ -333,7 +351,13 @@ export async function up(options: UpOptions): Promise<number> {
     await record();
 
     const endpoints = resolveEndpoints(
-      { agents: [], sentinels: [], token: null, timeout_ms: 1000 },
+      {
+        agents: [],
+        sentinels: [],
+        token: null,
+        timeout_ms: 1000,
+        ...(tls_client === null ? {} : { local_tls: tls_client }),
+      },
       settings,
     );
     step("waiting for the agents to agree on the primary and for it to take writes");
@@ -344,6 +368,7 @@ export async function up(options: UpOptions): Promise<number> {
         REPLICAS,
         options.ready_timeout_ms,
         () => stop.requested !== null,
+        tls_client,
       ),
     );
     if (ready === null) {
@@ -361,7 +386,7 @@ export async function up(options: UpOptions): Promise<number> {
     );
     await record();
     out("");
-    for (const line of addresses(layout, settings, ready.primary)) out(line);
+    for (const line of addresses(layout, settings, ready.primary, tls?.dir ?? null)) out(line);
     out(
       `pids: ${processes(running)
         .map((p) => `${p.name}=${p.pid}`)

@@ -8,6 +8,7 @@ import type {
   RenamedCommand,
   SentinelConfig,
 } from "./model.js";
+import type { TlsSettings } from "./tls-model.js";
 import {
   ELECTION_TIMEOUT_MS_DEFAULT,
   MASTER_SETTINGS_DEFAULT,
@@ -80,6 +81,7 @@ export interface ConfigDraft {
     state_dir: string | null;
     topology_replicas: number | null;
   };
+  tls: { -readonly [K in keyof TlsSettings]: TlsSettings[K] };
 }
 
 export function newDraft(): ConfigDraft {
@@ -98,6 +100,7 @@ export function newDraft(): ConfigDraft {
     refused_masters: new Set(),
     server: { ...d.server, bind: null, users: null },
     plane: { ...d.plane, nats_servers: [...d.plane.nats_servers] },
+    tls: { ...d.tls },
   };
 }
 
@@ -151,6 +154,7 @@ export function finishDraft(draft: ConfigDraft): SentinelConfig {
       users: draft.server.users === null ? null : [...draft.server.users],
     },
     plane: { ...draft.plane, nats_servers: [...draft.plane.nats_servers] },
+    tls: { ...draft.tls },
   };
 }
 

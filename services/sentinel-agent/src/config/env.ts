@@ -4,6 +4,7 @@
 import type { Result } from "./errors.js";
 import { ProblemList } from "./errors.js";
 import type { PlaneSettings, SentinelConfig, ServerSettings } from "./model.js";
+import { TLS_ENV } from "./tls-directives.js";
 import { parseClusterId, parseNatsServers, parseNonEmpty, parseRestToken } from "./plane-directives.js";
 import type { ValueResult } from "./values.js";
 import { parseHost, parsePort, parseRestRateLimit, parseTopologyReplicas } from "./values.js";
@@ -72,6 +73,13 @@ export const ENV_OVERRIDES: readonly Override[] = [
       return v.ok ? { ok: true, value: { ...config, announce_port: v.value } } : v;
     },
   },
+  ...TLS_ENV.map(([variable, field, parse]): Override => ({
+    variable,
+    apply: (value, config) => {
+      const v = parse(value);
+      return v.ok ? { ok: true, value: { ...config, tls: { ...config.tls, [field]: v.value } } } : v;
+    },
+  })),
 ];
 
 export interface EnvApplied {

@@ -19,6 +19,9 @@ export {
   SENTINEL_PORT_DEFAULT,
   SERVER_SETTINGS_DEFAULT,
 } from "./model.js";
+export type { TlsAuthClients, TlsProtocolName, TlsSettings } from "./tls-model.js";
+export { TLS_SETTINGS_DEFAULT } from "./tls-model.js";
+export { tlsProblems } from "./tls-directives.js";
 export type { ConfigNote, ConfigProblem, Result } from "./errors.js";
 export { CONFIG_PROBLEMS_MAX, ConfigInvalidError, formatProblem } from "./errors.js";
 export type { ConfigDocument, DocumentLine, ParseOptions, ParsedConfig } from "./parse.js";

@@ -3,6 +3,8 @@
 // new object (see state.ts), and render.ts writes a model back into the user's file.
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT } from "@sentinel-plane/core";
 import type { Address, AgentId, MasterSettings } from "@sentinel-plane/core";
+import type { TlsSettings } from "./tls-model.js";
+import { TLS_SETTINGS_DEFAULT } from "./tls-model.js";
 
 /** Sentinel's `rename-command <master> <command> <renamed>`: how to call a renamed command. */
 export interface RenamedCommand {
@@ -101,6 +103,8 @@ export interface SentinelConfig {
   readonly masters: readonly MasterConfig[];
   readonly server: ServerSettings;
   readonly plane: PlaneSettings;
+  /** `tls-*` directives and sentinel-plane's TLS settings (tls-model.ts). */
+  readonly tls: TlsSettings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,4 +177,5 @@ export const SENTINEL_CONFIG_DEFAULT: SentinelConfig = {
   masters: [],
   server: SERVER_SETTINGS_DEFAULT,
   plane: PLANE_SETTINGS_DEFAULT,
+  tls: TLS_SETTINGS_DEFAULT,
 };

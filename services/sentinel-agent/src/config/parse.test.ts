@@ -432,7 +432,7 @@ void describe("parseSentinelConf: refused lines", () => {
       "port 26379 # sentinel port",
       "port: expected 1 argument (<port>), got 4; comments must be on their own line",
     ],
-    ["port 0", "port: port 0 (no TCP listener) is not supported: the agent serves on TCP"],
+    ["port -1", 'port: expected an integer from 1 to 65535, got "-1"'],
     ["bind localhost", 'bind: expected IP addresses (or * / ::*), got "localhost"'],
     ["protected-mode maybe", 'protected-mode: expected yes or no, got "maybe"'],
     ["loglevel loud", 'loglevel: expected one of debug, verbose, notice, warning, nothing, got "loud"'],
@@ -440,10 +440,8 @@ void describe("parseSentinelConf: refused lines", () => {
       "include /etc/redis/other.conf",
       "include: include files are not supported: put the directives in this file",
     ],
-    [
-      "tls-port 26380",
-      "tls-port: TLS is not supported by sentinel-plane yet (RESP port and links to Redis are plain TCP)",
-    ],
+    ["tls-port 65536", 'tls-port: expected an integer from 0 to 65535, got "65536"'],
+    ["tls-auth-clients maybe", 'tls-auth-clients: expected yes, no or optional, got "maybe"'],
     [
       "user alice on >pw +nosuch",
       "user: Error in user declaration 'alice': +nosuch: Unknown command or category name in ACL",

@@ -11,7 +11,8 @@ import type { SentinelConfig } from "./model.js";
 import { PLANE_GLOBAL, PLANE_PER_MASTER } from "./plane-directives.js";
 import { MONITOR_USAGE, SENTINEL_GLOBAL, SENTINEL_PER_MASTER, applyMonitor } from "./sentinel-directives.js";
 import { REDIS_SERVER_CONFIG_NAMES } from "./redis-config-names.js";
-import { SERVER_HONOURED, SERVER_IGNORED, SERVER_REFUSED, TLS_REFUSAL } from "./server-directives.js";
+import { SERVER_HONOURED, SERVER_IGNORED, SERVER_REFUSED } from "./server-directives.js";
+import { TLS_HONOURED, TLS_IGNORED, TLS_PLANE_GLOBAL } from "./tls-directives.js";
 import { splitConfigLines } from "./tokenize.js";
 import { shown } from "./values.js";
 
@@ -156,7 +157,7 @@ function classify(argv: readonly string[]): Classified {
   if (word === "sentinel") return classifySentinel(argv.slice(1));
   if (word === "sentinel-plane") return classifyPlane(argv.slice(1));
   const args = argv.slice(1);
-  const honoured = SERVER_HONOURED.get(word);
+  const honoured = SERVER_HONOURED.get(word) ?? TLS_HONOURED.get(word);
   // `user` lines belong to the rewrite (render.ts writes the current ACL users in their place).
   if (honoured !== undefined)
     return {
@@ -167,12 +168,12 @@ function classify(argv: readonly string[]): Classified {
       spec: honoured,
       args,
     };
-  const ignored = SERVER_IGNORED.get(word);
+  const ignored = SERVER_IGNORED.get(word) ?? TLS_IGNORED.get(word);
   if (ignored !== undefined) {
     if (args.length === 0) return { kind: "refuse", directive: word, reason: "expected a value" };
     return { kind: "note", directive: word, note: `ignored: ${ignored}` };
   }
-  const refused = SERVER_REFUSED.get(word) ?? (word.startsWith("tls-") ? TLS_REFUSAL : undefined);
+  const refused = SERVER_REFUSED.get(word);
   if (refused !== undefined) return { kind: "refuse", directive: word, reason: refused };
   if (REDIS_SERVER_CONFIG_NAMES.has(word)) {
     return {
@@ -229,6 +230,9 @@ function classifyPlane(rest: readonly string[]): Classified {
   const args = rest.slice(1);
   const global = PLANE_GLOBAL.get(sub);
   if (global !== undefined) return { kind: "apply", directive, phase: 0, key: directive, spec: global, args };
+  // Like the tls-* lines, kept verbatim on rewrite (nothing changes them at run time).
+  const tls = TLS_PLANE_GLOBAL.get(sub);
+  if (tls !== undefined) return { kind: "apply", directive, phase: 0, key: null, spec: tls, args };
   const per_master = PLANE_PER_MASTER.get(sub);
   if (per_master !== undefined) {
     return {

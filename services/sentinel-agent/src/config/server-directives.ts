@@ -25,11 +25,8 @@ export const SERVER_HONOURED: ReadonlyMap<string, Directive> = new Map<string, D
   [
     "port",
     honoured("<port>", [1, 1], (ctx) => {
-      if (arg(ctx, 0) === "0") {
-        ctx.fail("port 0 (no TCP listener) is not supported: the agent serves on TCP");
-        return;
-      }
-      const v = check(ctx, parsePort(arg(ctx, 0)));
+      // Redis 7: port 0 = no plain listener (TLS only; tlsProblems asks for a tls-port then).
+      const v = arg(ctx, 0) === "0" ? 0 : check(ctx, parsePort(arg(ctx, 0)));
       if (v !== null) ctx.draft.server.port = v;
     }),
   ],
@@ -182,7 +179,3 @@ export const SERVER_REFUSED: ReadonlyMap<string, string> = new Map<string, strin
   ["slaveof", "a Sentinel configuration cannot make the agent a replica"],
   ["aclfile", "ACL files are not supported: put `user` lines in this file (ACL SETUSER rewrites them)"],
 ]);
-
-/** Every `tls-*` directive: the agent speaks plain TCP on its RESP port for now. */
-export const TLS_REFUSAL =
-  "TLS is not supported by sentinel-plane yet (RESP port and links to Redis are plain TCP)";

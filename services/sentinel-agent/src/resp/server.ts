@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { DebugParams } from "./debug-params.js";
 import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { Server as TlsServer, TlsOptions } from "node:tls";
 import type { CloseReason, ConnectionCounters, ConnectionLimits } from "./connection.js";
 import { ClientConnection } from "./connection.js";
 import type { ServerFacts } from "./info-text.js";
@@ -43,8 +45,10 @@ export const RESP_LIMITS_DEFAULT: RespLimits = {
 
 export interface RespServerOptions {
   readonly host: string;
-  /** 0: any free port (tests); read the bound one from `address()`. */
-  readonly port: number;
+  /** 0: any free port (tests); read the bound one from `address()`. null: no plain port (Redis' `port 0`). */
+  readonly port: number | null;
+  /** The same service over TLS (tls-port); 0: any free port, read from `tlsAddress()`. */
+  readonly tls?: { readonly port: number; readonly options: TlsOptions } | null;
   readonly view: SentinelView;
   /** Sentinel's `requirepass`; null: no password. Ignored when `users` is given. */
   readonly requirepass: string | null;
@@ -65,7 +69,8 @@ export interface RespServerOptions {
 }
 
 export class RespServer {
-  private readonly server: Server;
+  private readonly server: Server | null;
+  private readonly tls_server: TlsServer | null;
   private readonly connections = new Map<number, ClientConnection>();
   private readonly hub = new PubSubHub();
   private readonly counters: ConnectionCounters = {
@@ -84,12 +89,28 @@ export class RespServer {
 
   constructor(private readonly options: RespServerOptions) {
     this.started_ms = options.now_ms();
-    this.server = createServer((socket) => {
-      this.accept(socket);
-    });
+    this.server =
+      options.port === null
+        ? null
+        : createServer((socket) => {
+            this.accept(socket);
+          });
     // A listening error after start (e.g. EMFILE on accept) must not crash the agent.
-    this.server.on("error", () => undefined);
+    this.server?.on("error", () => undefined);
     const users = options.users ?? usersFromRequirepass(options.requirepass);
+    const tls = options.tls ?? null;
+    this.tls_server =
+      tls === null
+        ? null
+        : createTlsServer(tls.options, (socket) => {
+            this.accept(socket);
+          });
+    // A failed handshake (no or bad client certificate, plain text on the TLS port) costs only
+    // that socket: node destroys it; counted as a rejected connection, as Redis does.
+    this.tls_server?.on("tlsClientError", () => {
+      this.rejected++;
+    });
+    this.tls_server?.on("error", () => undefined);
     this.context = {
       view: options.view,
       hub: this.hub,
@@ -106,28 +127,40 @@ export class RespServer {
     };
   }
 
-  /** Binds and starts publishing the view's events. Rejects when the port cannot be bound. */
+  /** Binds and starts publishing the view's events. Rejects when a port cannot be bound. */
   async listen(): Promise<{ readonly host: string; readonly port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (failure: Error): void => {
-        reject(failure);
-      };
-      this.server.once("error", onError);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", onError);
-        resolve();
-      });
-    });
+    if (this.server !== null && this.options.port !== null) {
+      await bind(this.server, this.options.port, this.options.host);
+    }
+    if (this.tls_server !== null && this.options.tls != null) {
+      // The plain port is already bound: release it before reporting the failure.
+      await bind(this.tls_server, this.options.tls.port, this.options.host).catch(
+        async (failure: unknown) => {
+          const plain = this.server;
+          if (plain !== null)
+            await new Promise<void>((resolve) =>
+              plain.close(() => {
+                resolve();
+              }),
+            );
+          throw failure;
+        },
+      );
+    }
     this.unsubscribe = this.options.view.subscribe((event) => {
       this.hub.publish(event);
     });
     return this.address();
   }
 
+  /** The plain port's address, or the TLS port's when there is no plain port. */
   address(): { readonly host: string; readonly port: number } {
-    const address = this.server.address();
-    if (address === null || typeof address === "string") throw new Error("RespServer: not listening");
-    return { host: address.address, port: address.port };
+    return boundAddress(this.server ?? this.tls_server);
+  }
+
+  /** The TLS port's address. */
+  tlsAddress(): { readonly host: string; readonly port: number } {
+    return boundAddress(this.tls_server);
   }
 
   get connection_count(): number {
@@ -138,13 +171,18 @@ export class RespServer {
   async close(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    const closed = new Promise<void>((resolve) => {
-      this.server.close(() => {
-        resolve();
-      });
-    });
+    const closed = [this.server, this.tls_server].map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          if (server === null) resolve();
+          else
+            server.close(() => {
+              resolve();
+            });
+        }),
+    );
     for (const connection of this.connections.values()) connection.kill();
-    await closed;
+    await Promise.all(closed);
   }
 
   private accept(socket: Socket): void {
@@ -172,7 +210,7 @@ export class RespServer {
   }
 
   private facts(): ServerFacts {
-    let port = this.options.port;
+    let port = this.options.port ?? 0;
     try {
       port = this.address().port;
     } catch {
@@ -211,4 +249,23 @@ export function respUsers(config: SentinelConfig): AclUsers {
   const built = AclUsers.fromConfig(config.server.requirepass, config.server.users ?? [], aclCommands());
   if (!built.ok) throw new Error(`sentinel.conf users: ${built.errors.join("; ")}`);
   return built.users;
+}
+
+function bind(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (failure: Error): void => {
+      reject(failure);
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function boundAddress(server: Server | null): { readonly host: string; readonly port: number } {
+  const address = server?.address() ?? null;
+  if (address === null || typeof address === "string") throw new Error("RespServer: not listening");
+  return { host: address.address, port: address.port };
 }

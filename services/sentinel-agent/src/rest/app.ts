@@ -10,7 +10,16 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
 import Fastify, { LogController } from "fastify";
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerFactory,
+} from "fastify";
+import { createServer as createHttpsServer } from "node:https";
+import type { TlsOptions } from "node:tls";
 import { roleForChange, TokenChecker } from "./auth.js";
 import type { RestRole } from "./auth.js";
 import { auditRestChanges } from "./audit-hook.js";
@@ -96,6 +105,11 @@ function parseJsonBody(
   }
 }
 
+/** node's https.Server is an http.Server over TLS sockets: fastify serves it unchanged. */
+function httpsFactory(options: TlsOptions): FastifyServerFactory {
+  return (handler) => createHttpsServer(options, handler);
+}
+
 export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   const limits = deps.limits;
   // Typed as fastify's logger interface: the app's type stays the same with or without one.
@@ -113,6 +127,7 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     forceCloseConnections: true,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    ...(deps.https === undefined ? {} : { serverFactory: httpsFactory(deps.https) }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.removeContentTypeParser("application/json");

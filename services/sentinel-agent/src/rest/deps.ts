@@ -8,6 +8,7 @@ import type {
   LeaseRequest,
   TopologyRecord,
 } from "@sentinel-plane/core";
+import type { TlsOptions } from "node:tls";
 import type { Logger } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
 import type { AdminReply } from "../loop.js";
@@ -87,4 +88,6 @@ export interface RestDeps {
    * request's id (also sent as `x-request-id`). Absent (unit tests): fastify logs nothing.
    */
   readonly logger?: Logger;
+  /** https with these (the Sentinel port's certificate, `sentinel-plane rest-tls yes`); absent: http. */
+  readonly https?: TlsOptions;
 }

@@ -1,6 +1,7 @@
 // The REST server of one agent: builds the app over the agent's loop, event hub and KV topology,
 // feeds the recorders (failover history, votes, metrics) from this agent's events and, over NATS,
 // from every other agent's, and listens on `sentinel-plane rest-port`.
+import type { TlsOptions } from "node:tls";
 import type { AgentState, AdminCommand, TopologyRecord } from "@sentinel-plane/core";
 import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
@@ -21,6 +22,8 @@ import { VoteBook } from "./votes.js";
 export interface RestServerOptions {
   readonly host: string;
   readonly port: number;
+  /** https (rest-tls): server options from tls-setup.ts; null or absent: plain http. */
+  readonly https?: TlsOptions | null;
   readonly myid: string;
   readonly cluster_id: string;
   readonly loop: {
@@ -169,6 +172,7 @@ export class RestServer {
       ...(options.journals === undefined ? {} : { journals: options.journals }),
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       logger: options.logger,
+      ...(options.https == null ? {} : { https: options.https }),
     });
     this.#app = app;
     if (this.#isClosed()) return; // closed while building
