@@ -122,3 +122,22 @@ export async function makeThrowawayCerts(
     client_key_file: path("client.key"),
   };
 }
+
+/**
+ * The redis.conf (and sentinel.conf) lines of a TLS-only server on `port` that requires client
+ * certificates and replicates over TLS: what `up --tls` and the test harness both run.
+ */
+export function tlsOnlyServerLines(
+  port: number,
+  files: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string },
+): string[] {
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${files.cert_file}`,
+    `tls-key-file ${files.key_file}`,
+    `tls-ca-cert-file ${files.ca_file}`,
+    "tls-auth-clients yes",
+    "tls-replication yes",
+  ];
+}

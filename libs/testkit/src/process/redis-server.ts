@@ -2,6 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedisClient } from "@sentinel-plane/runtime";
+import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { ManagedProcess } from "./managed-process.js";
 import type { ExitInfo, WaitOptions } from "./managed-process.js";
@@ -44,17 +45,7 @@ export interface RedisLaunchSettings {
 export function redisConfigText(port: number, dir: string, options: RedisServerOptions): string {
   const tls = options.tls;
   const lines = [
-    ...(tls === undefined
-      ? [`port ${port}`]
-      : [
-          "port 0",
-          `tls-port ${port}`,
-          `tls-cert-file ${tls.cert_file}`,
-          `tls-key-file ${tls.key_file}`,
-          `tls-ca-cert-file ${tls.ca_file}`,
-          "tls-auth-clients yes",
-          "tls-replication yes",
-        ]),
+    ...(tls === undefined ? [`port ${port}`] : tlsOnlyServerLines(port, tls)),
     `bind ${LOOPBACK}`,
     `dir ${dir}`,
     `save ""`,

@@ -11,6 +11,7 @@ import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_
 import { LOOPBACK } from "./ports.js";
 import { syncRequirepass } from "./sentinel-password.js";
 import type { LocalTls } from "./local-tls.js";
+import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
 
 export function natsUrl(settings: ClusterSettings): string {
   return `nats://${LOOPBACK}:${settings.ports.nats}`;
@@ -26,15 +27,7 @@ export function leaseToken(settings: ClusterSettings): string {
 
 /** `up --tls`: TLS only (port 0), replicas to their primary over TLS too, client certificates required. */
 function redisTlsLines(port: number, tls: LocalTls): string[] {
-  return [
-    "port 0",
-    `tls-port ${port}`,
-    `tls-cert-file ${tls.cert_file}`,
-    `tls-key-file ${tls.key_file}`,
-    `tls-ca-cert-file ${tls.ca_file}`,
-    "tls-auth-clients yes",
-    "tls-replication yes",
-  ];
+  return tlsOnlyServerLines(port, tls);
 }
 
 export function redisConfText(
@@ -150,13 +143,7 @@ export function sentinelConfText(
 /** The Sentinel port on TLS only (the same number), REST https, links to Redis and NATS over TLS. */
 function agentTlsLines(port: number, tls: LocalTls): string[] {
   return [
-    "port 0",
-    `tls-port ${port}`,
-    `tls-cert-file ${tls.cert_file}`,
-    `tls-key-file ${tls.key_file}`,
-    `tls-ca-cert-file ${tls.ca_file}`,
-    "tls-auth-clients yes",
-    "tls-replication yes",
+    ...tlsOnlyServerLines(port, tls),
     "sentinel-plane rest-tls yes",
     `sentinel-plane nats-tls-ca-file ${tls.ca_file}`,
     `sentinel-plane nats-tls-cert-file ${tls.cert_file}`,
@@ -217,7 +204,7 @@ export function reconfigScriptText(layout: Layout): string {
   ].join("\n");
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;

@@ -1,12 +1,13 @@
 // `up --tls`: a throwaway CA and certificates in <dir>/tls (keys 0600), made once with openssl
 // and kept, so a resumed cluster keeps TLS. TLS is on for a local cluster when that directory
 // holds them: the CLI's own commands then talk https / RESP over TLS to it.
-import { access, mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeThrowawayCerts } from "@sentinel-plane/runtime";
 import type { ThrowawayCerts } from "@sentinel-plane/runtime";
 import { CliError, EXIT } from "../errors.js";
 import type { Layout } from "../state/layout.js";
+import { exists } from "./files.js";
 
 export type LocalTls = ThrowawayCerts;
 
@@ -30,15 +31,6 @@ function filesIn(dir: string): LocalTls {
     client_cert_file: join(dir, "client.crt"),
     client_key_file: join(dir, "client.key"),
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The cluster's certificates if it has them (it was created with --tls); else null. */
