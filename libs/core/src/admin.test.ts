@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, PRIMARY, R1, R2, SETTINGS, eventTexts, sends } from "./test-support.js";
+import { Harness, PRIMARY, R1, R2, SETTINGS, eventTexts, masterInfo, sends } from "./test-support.js";
 import type { AdminCommand, Effect } from "./types.js";
 
 function admin(h: Harness, command: AdminCommand): Effect & { type: "admin_reply" } {
@@ -200,6 +200,14 @@ void test("a propagated REMOVE deletes the record too; a master never recorded h
 void test("REMOVE lifts the direct fence of the replicas, never the primary's nor a data-node's", () => {
   const h = new Harness();
   h.live(1500, true); // R1 and R2 discovered, both report role slave
+  const fresh = { host: "10.0.0.4", port: 6379 }; // discovered, no INFO of its own yet
+  for (let ms = 0; ms < 11_000; ms += 100) {
+    h.now_ms += 100;
+    const tick = h.input({ type: "tick", now_ms: h.now_ms });
+    const not_fresh = tick.filter((e) => e.type !== "probe" || e.target.host !== fresh.host);
+    h.answerProbes(not_fresh, true, [R1, R2, fresh]);
+  }
+  assert.equal(h.state.masters.get("mymaster")?.replicas.size, 3);
   h.input({
     type: "node_report",
     now_ms: h.now_ms,
@@ -220,11 +228,15 @@ void test("REMOVE lifts the direct fence of the replicas, never the primary's no
     command: { type: "remove", name: "mymaster" },
   });
   const unfenced = effects.flatMap((e) =>
-    e.type === "node_command" && e.command.type === "unfence" ? [e.target] : [],
+    e.type === "node_command" && e.command.type === "unfence" && e.command.replica_only === true
+      ? [e.target]
+      : [],
   );
   // R2's data-node owns its fence; the primary may be mid-switchover at an agent that has not
-  // applied the REMOVE yet: only R1, a replica the agents command directly, is released.
-  assert.deepEqual(unfenced, [R1]);
+  // applied the REMOVE yet: only R1 and the instance not probed yet, commanded directly, are
+  // released, each only if a replica when the command runs.
+  assert.deepEqual(unfenced, [R1, fresh]);
+  assert.equal(effects.filter((e) => e.type === "node_command").length, 2);
   assert.ok(
     eventTexts(effects).includes("+unfence-slave slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster 10.0.0.1 6379"),
   );

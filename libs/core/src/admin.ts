@@ -226,7 +226,7 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
  * Why this keeps "a primary nobody vouches for takes no write while a failover could happen":
  * - REMOVE reaches every agent (propagate above); an agent that applied it starts no failover of
  *   this master, and one racing it that promotes a replica lifts that replica's fence anyway.
- * - Only instances reporting role slave: a replica takes no write (replica-read-only) until
+ * - Only instances that are replicas when the lift runs: a replica takes no write (replica-read-only) until
  *   someone promotes it, and after the REMOVE that someone is the operator Sentinel's REMOVE hands
  *   the instances back to. The primary keeps any fence: fenced at REMOVE time, it may be mid-
  *   switchover at an agent that has not applied the REMOVE yet, whose promotion would lose the
@@ -236,8 +236,11 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
  */
 function releaseReplicaFences(out: Out, master: MasterState): void {
   for (const link of master.replicas.values()) {
-    if (link.info?.role !== "slave" || link.report_seq >= 0) continue;
-    sendNodeCommand(out, master, link.address, master.config_epoch, { type: "unfence" }, "fix");
+    if (link.report_seq >= 0 || link.info?.role === "master") continue;
+    // The server's own ROLE decides when the lift runs (`replica_only`): the old primary demoted a
+    // moment ago may have no INFO as a replica yet (replicas are probed every 10 s).
+    const command = { type: "unfence", replica_only: true } as const;
+    sendNodeCommand(out, master, link.address, master.config_epoch, command, "fix");
     out.event("+unfence-slave", master, slaveSubject(master, link.address));
   }
 }

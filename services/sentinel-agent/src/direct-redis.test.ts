@@ -22,5 +22,13 @@ void test("a direct unfence lifts the fence marker but keeps an operator's min-r
     await client.call("CONFIG", "SET", "min-replicas-to-write", "1");
     const kept = await direct.run(target, { type: "unfence" }, 2000);
     assert.deepEqual([kept.ok, await minReplicas()], [true, "1"], "not our fence: left as it is");
+    // A removed master's replica (replica_only): kept while the server is a master, lifted once a
+    // replica (of a port nobody listens on: the role is what counts).
+    await direct.run(target, { type: "fence" }, 2000);
+    const master = await direct.run(target, { type: "unfence", replica_only: true }, 2000);
+    assert.deepEqual([master.ok, await minReplicas()], [true, "2147483647"], "a master keeps it");
+    await client.call("REPLICAOF", "127.0.0.1", "1");
+    const replica = await direct.run(target, { type: "unfence", replica_only: true }, 2000);
+    assert.deepEqual([replica.ok, await minReplicas()], [true, "0"], "a replica gets it lifted");
   });
 });

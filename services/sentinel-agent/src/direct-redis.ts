@@ -63,7 +63,12 @@ export class DirectRedis implements DirectRedisControl {
       await client.connect();
       // Only the fence marker is lifted: an operator's own min-replicas-to-write (a primary that
       // must keep 1 replica in sync, say) is theirs, and a server never fenced needs nothing.
-      if (command.type === "unfence" && !(await fenced(client))) return await roleResult(client);
+      // `replica_only` (a removed master's replicas, core admin.ts): a server that is a master
+      // now keeps its fence.
+      if (command.type === "unfence") {
+        const lift = (await fenced(client)) && (command.replica_only !== true || (await isReplica(client)));
+        if (!lift) return await roleResult(client);
+      }
       const multi = client.multi();
       for (const [name, ...args] of directCalls(command)) if (name !== undefined) multi.call(name, ...args);
       const results = (await multi.exec()) ?? [];
@@ -85,6 +90,11 @@ export class DirectRedis implements DirectRedisControl {
 async function fenced(client: Redis): Promise<boolean> {
   const reply = (await client.call("CONFIG", "GET", "min-replicas-to-write")) as unknown[];
   return reply[1] === FENCE_MIN_REPLICAS;
+}
+
+async function isReplica(client: Redis): Promise<boolean> {
+  const role = (await client.call("ROLE")) as unknown[];
+  return role[0] === "slave";
 }
 
 async function roleResult(client: Redis): Promise<NodeCommandResult> {
