@@ -192,7 +192,9 @@ export class AgentLoop {
         else if (effect.type === "node_command") commands.push(this.#nodeCommand(effect));
         else if (effect.type === "admin_reply" && commands.length > 0) {
           const reply = adminReplyOf(effect);
-          void Promise.allSettled(commands).then(() => this.#answer(effect.request_id, reply));
+          void Promise.allSettled(commands).then(() => {
+            this.#answer(effect.request_id, reply);
+          });
         } else this.#dispatch(effect);
       } catch (error) {
         this.#options.on_error(error, effect.type);
