@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, PRIMARY, R1, R2, SETTINGS, eventTexts, masterInfo, sends } from "./test-support.js";
+import { Harness, PRIMARY, R1, R2, SETTINGS, eventTexts, sends } from "./test-support.js";
 import type { AdminCommand, Effect } from "./types.js";
 
 function admin(h: Harness, command: AdminCommand): Effect & { type: "admin_reply" } {
