@@ -83,6 +83,16 @@ export class RedisProber implements Prober {
     }
   }
 
+  /** The IP address a probe link to `host` is connected to (its name resolved), if one is. */
+  resolvedIp(host: string): string | null {
+    for (const [k, client] of this.#clients) {
+      if (!k.startsWith(`${host}:`)) continue;
+      const remote = client.status === "ready" ? client.stream.remoteAddress : undefined;
+      if (remote !== undefined) return remote;
+    }
+    return null;
+  }
+
   close(): void {
     for (const client of this.#clients.values()) client.disconnect(false);
     this.#clients.clear();
