@@ -236,9 +236,10 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
  */
 function releaseReplicaFences(out: Out, master: MasterState): void {
   for (const link of master.replicas.values()) {
-    if (link.report_seq >= 0 || link.info?.role === "master") continue;
-    // The server's own ROLE decides when the lift runs (`replica_only`): the old primary demoted a
-    // moment ago may have no INFO as a replica yet (replicas are probed every 10 s).
+    if (link.report_seq >= 0) continue;
+    // The server's own ROLE decides when the lift runs (`replica_only`), not our last INFO: the
+    // old primary demoted a moment ago still shows role master in it (replicas are probed every
+    // 10 s; Redis's test suite removed such a master 8 s after its failover).
     const command = { type: "unfence", replica_only: true } as const;
     sendNodeCommand(out, master, link.address, master.config_epoch, command, "fix");
     out.event("+unfence-slave", master, slaveSubject(master, link.address));
