@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
-import { Harness, PRIMARY, SETTINGS, eventTexts, sends } from "./test-support.js";
+import { Harness, PRIMARY, R1, R2, SETTINGS, eventTexts, masterInfo, sends } from "./test-support.js";
 import type { AdminCommand, Effect } from "./types.js";
 
 function admin(h: Harness, command: AdminCommand): Effect & { type: "admin_reply" } {
@@ -195,6 +195,67 @@ void test("a propagated REMOVE deletes the record too; a master never recorded h
     command: { type: "remove", name: "m2" },
   });
   assert.ok(!removed.some((e) => e.type === "forget_topology"));
+});
+
+void test("REMOVE lifts the direct fence of the replicas, never the primary's nor a data-node's", () => {
+  const h = new Harness();
+  h.live(1500, true); // R1 and R2 discovered, both report role slave
+  // The old primary demoted a moment ago: our last INFO of it still says master.
+  const demoted = { host: "10.0.0.4", port: 6379 };
+  for (let ms = 0; ms < 11_000; ms += 100) {
+    h.now_ms += 100;
+    const tick = h.input({ type: "tick", now_ms: h.now_ms });
+    const others = tick.filter((e) => e.type !== "probe" || e.target.host !== demoted.host);
+    h.answerProbes(others, true, [R1, R2, demoted]);
+    for (const e of tick) {
+      if (e.type !== "probe" || e.target.host !== demoted.host || e.kind !== "info") continue;
+      const info = masterInfo([]);
+      h.input({
+        type: "probe_result",
+        now_ms: h.now_ms,
+        probe_id: e.probe_id,
+        target: e.target,
+        result: { kind: "info", ok: true, info },
+      });
+    }
+  }
+  assert.equal(h.state.masters.get("mymaster")?.replicas.get("10.0.0.4:6379")?.info?.role, "master");
+  assert.equal(h.state.masters.get("mymaster")?.replicas.size, 3);
+  h.input({
+    type: "node_report",
+    now_ms: h.now_ms,
+    report: {
+      node_id: "n2",
+      address: R2,
+      supervised: true,
+      process: { state: "running" },
+      fenced: true,
+      epoch: 0,
+      seq: 1,
+    },
+  });
+  const effects = h.input({
+    type: "admin",
+    now_ms: h.now_ms,
+    request_id: 1,
+    command: { type: "remove", name: "mymaster" },
+  });
+  const unfenced = effects.flatMap((e) =>
+    e.type === "node_command" && e.command.type === "unfence" && e.command.replica_only === true
+      ? [e.target]
+      : [],
+  );
+  // R2's data-node owns its fence; the primary may be mid-switchover at an agent that has not
+  // applied the REMOVE yet: only R1 and the demoted one, commanded directly, are released, each
+  // only if the server is a replica when the command runs (replica_only), whatever our INFO said.
+  assert.deepEqual(unfenced, [R1, demoted]);
+  assert.equal(effects.filter((e) => e.type === "node_command").length, 2);
+  assert.ok(
+    eventTexts(effects).includes("+unfence-slave slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster 10.0.0.1 6379"),
+  );
+  const reply_at = effects.findIndex((e) => e.type === "admin_reply");
+  const command_at = effects.findIndex((e) => e.type === "node_command");
+  assert.ok(command_at < reply_at, "the reply comes after the release was sent (the shell awaits it)");
 });
 
 void test("FAILOVER while just-discovered replicas await their first INFO is accepted (the run waits for it)", () => {

@@ -5,7 +5,8 @@
 // `NOGOODSLAVE ...`).
 import { startElection } from "./election.js";
 import { globMatch } from "./glob.js";
-import { masterSubject } from "./out.js";
+import { sendNodeCommand } from "./commands.js";
+import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import { admitsPromotion, lagArgs } from "./promotion-limit.js";
 import { PROMOTION_LAG_MAX } from "./promotion-limit.js";
@@ -210,7 +211,39 @@ function remove(out: Out, name: string, from_peer: boolean): AdminOutcome {
   if (master.topology_revision > 0) {
     out.push({ type: "forget_topology", master_name: name, expected_revision: master.topology_revision });
   }
+  releaseReplicaFences(out, master);
   return OK;
+}
+
+/**
+ * A removed master's replicas get back the writes a fence took from them, when the agents fenced
+ * them directly (no data-node reports them; the direct `unfence` lifts only the fence marker,
+ * never an operator's own min-replicas-to-write). An old primary fenced by a switchover keeps the
+ * fence once made a replica, so that a promotion outside the control plane takes no write while
+ * the agents may fail over; after the REMOVE nobody else would ever lift it, and the instance
+ * handed back to the operator (Redis's test suite promotes it with REPLICAOF NO ONE and writes)
+ * answered NOREPLICAS for good.
+ * Why this keeps "a primary nobody vouches for takes no write while a failover could happen":
+ * - REMOVE reaches every agent (propagate above); an agent that applied it starts no failover of
+ *   this master, and one racing it that promotes a replica lifts that replica's fence anyway.
+ * - Only instances that are replicas when the lift runs: a replica takes no write (replica-read-only) until
+ *   someone promotes it, and after the REMOVE that someone is the operator Sentinel's REMOVE hands
+ *   the instances back to. The primary keeps any fence: fenced at REMOVE time, it may be mid-
+ *   switchover at an agent that has not applied the REMOVE yet, whose promotion would lose the
+ *   writes taken meanwhile.
+ * - A data-node owns its server's fence and lifts it on its lease rules; no agent leases a removed
+ *   master's primary, so a data-node's fence is left to it.
+ */
+function releaseReplicaFences(out: Out, master: MasterState): void {
+  for (const link of master.replicas.values()) {
+    if (link.report_seq >= 0) continue;
+    // The server's own ROLE decides when the lift runs (`replica_only`), not our last INFO: the
+    // old primary demoted a moment ago still shows role master in it (replicas are probed every
+    // 10 s; Redis's test suite removed such a master 8 s after its failover).
+    const command = { type: "unfence", replica_only: true } as const;
+    sendNodeCommand(out, master, link.address, master.config_epoch, command, "fix");
+    out.event("+unfence-slave", master, slaveSubject(master, link.address));
+  }
 }
 
 function set(out: Out, name: string, changes: Partial<MasterSettings>, from_peer: boolean): AdminOutcome {

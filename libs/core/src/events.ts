@@ -297,6 +297,15 @@ export const EVENTS = {
       "seeing a majority of agents, lifts the fence.",
     ours: true,
   },
+  "+unfence-slave": {
+    level: "warning",
+    format: "%@",
+    meaning:
+      "The master was removed (SENTINEL REMOVE): a replica the agents fenced directly (no " +
+      "data-node) gets its fence lifted, if it still has one, so the instance handed back to the " +
+      "operator takes writes once promoted by them.",
+    ours: true,
+  },
   "+reassert-master": {
     level: "warning",
     format: "%@ #epoch %d",

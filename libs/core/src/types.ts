@@ -232,7 +232,11 @@ export type NodeCommand =
   | { readonly type: "promote" }
   | { readonly type: "replicaof"; readonly host: string; readonly port: number }
   | { readonly type: "fence" }
-  | { readonly type: "unfence" };
+  /**
+   * `replica_only`: lifted only if the server is a replica when the command runs (REMOVE, admin.ts;
+   * direct path only: a data-node's schema refuses it, and a data-node owns its fence anyway).
+   */
+  | { readonly type: "unfence"; readonly replica_only?: true };
 
 export type NodeCommandResult =
   | {

@@ -4,6 +4,7 @@
 import type { Address, NodeCommand, NodeCommandResult } from "@sentinel-plane/core";
 import { createRedisClient, errorMessage } from "@sentinel-plane/runtime";
 import type { TlsMaterial } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
 import type { DirectRedisControl } from "./node-commander.js";
 import type { RedisAuth } from "./redis-prober.js";
 
@@ -65,6 +66,14 @@ export class DirectRedis implements DirectRedisControl {
     client.on("error", () => undefined);
     try {
       await client.connect();
+      // Only the fence marker is lifted: an operator's own min-replicas-to-write (a primary that
+      // must keep 1 replica in sync, say) is theirs, and a server never fenced needs nothing.
+      // `replica_only` (a removed master's replicas, core admin.ts): a server that is a master
+      // now keeps its fence.
+      if (command.type === "unfence") {
+        const lift = (await fenced(client)) && (command.replica_only !== true || (await isReplica(client)));
+        if (!lift) return await roleResult(client);
+      }
       const multi = client.multi();
       for (const [name, ...args] of directCalls(command)) if (name !== undefined) multi.call(name, ...args);
       const results = (await multi.exec()) ?? [];
@@ -74,17 +83,31 @@ export class DirectRedis implements DirectRedisControl {
       );
       if (failed?.[0] != null)
         return { ok: false, code: "SP_ERR_REDIS_COMMAND_FAILED", message: failed[0].message };
-      const role = (await client.call("ROLE")) as unknown[];
-      const offset = role[0] === "master" ? Number(role[1]) : Number(role[4]);
-      return {
-        ok: true,
-        role: role[0] === "master" ? "master" : "slave",
-        offset: Number.isSafeInteger(offset) ? offset : 0,
-      };
+      return await roleResult(client);
     } catch (error) {
       return { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: errorMessage(error) };
     } finally {
       client.disconnect();
     }
   }
+}
+
+async function fenced(client: Redis): Promise<boolean> {
+  const reply = (await client.call("CONFIG", "GET", "min-replicas-to-write")) as unknown[];
+  return reply[1] === FENCE_MIN_REPLICAS;
+}
+
+async function isReplica(client: Redis): Promise<boolean> {
+  const role = (await client.call("ROLE")) as unknown[];
+  return role[0] === "slave";
+}
+
+async function roleResult(client: Redis): Promise<NodeCommandResult> {
+  const role = (await client.call("ROLE")) as unknown[];
+  const offset = role[0] === "master" ? Number(role[1]) : Number(role[4]);
+  return {
+    ok: true,
+    role: role[0] === "master" ? "master" : "slave",
+    offset: Number.isSafeInteger(offset) ? offset : 0,
+  };
 }

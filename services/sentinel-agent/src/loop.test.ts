@@ -216,3 +216,63 @@ void test("REMOVE deletes the master's committed record, after the removal is pe
   await loop.whenIdle();
   assert.deepEqual(calls.slice(-2), ["persist 0", "forget mymaster 4"]);
 });
+
+void test("REMOVE is answered once the fence lifts it sent to the replicas are done", async () => {
+  const replica = { host: "10.0.0.2", port: 6379 };
+  const info = {
+    run_id: "1".repeat(40),
+    role: "master",
+    master_repl_offset: 1000,
+    replicas: [{ ...replica, state: "online", offset: 1000, lag_s: 0 }],
+    replica_priority: 100,
+    replica_announced: true,
+    uptime_s: 100,
+    replid: "",
+    replid2: "",
+    second_repl_offset: -1,
+    redis_version: "7.0.15",
+  } as const;
+  const lifts: { target: unknown; done: () => void }[] = [];
+  const base = ports(() => Promise.resolve());
+  const loop = new AgentLoop(
+    agentState(),
+    {
+      ...base,
+      prober: {
+        probe: (target, kind) =>
+          kind === "info" && target.host === "10.0.0.1"
+            ? Promise.resolve({ kind: "info", ok: true, info })
+            : never(),
+        retain: () => undefined,
+      },
+      nodes: {
+        command: (target) =>
+          new Promise((resolve) => {
+            lifts.push({
+              target,
+              done: () => {
+                resolve({ ok: true, role: "slave", offset: 0 });
+              },
+            });
+          }),
+      },
+    } as AgentPorts,
+    options({ admin_timeout_ms: 5000 }),
+  );
+  loop.feed({ type: "tick", now_ms: 0 });
+  await loop.whenIdle();
+  await loop.whenIdle();
+  let answered = false;
+  const reply = loop.admin({ type: "remove", name: "mymaster" }).then((r) => {
+    answered = true;
+    return r;
+  });
+  await loop.whenIdle();
+  assert.deepEqual(
+    lifts.map((l) => l.target),
+    [replica],
+  );
+  assert.equal(answered, false, "not before the lift is done");
+  for (const l of lifts) l.done();
+  assert.deepEqual(await reply, { ok: true, message: "OK" });
+});

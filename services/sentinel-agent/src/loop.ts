@@ -182,10 +182,20 @@ export class AgentLoop {
 
   /** Effects in order; a persist completes before any later effect is carried out. */
   async #carryOut(effects: readonly Effect[]): Promise<void> {
+    // Node commands of this step: its admin reply waits for them (not the loop). REMOVE lifts the
+    // fences of the removed master's replicas (admin.ts): a caller that writes to such an instance
+    // right after the reply (Redis's test suite does) must find the fence gone.
+    const commands: Promise<unknown>[] = [];
     for (const [index, effect] of effects.entries()) {
       try {
         if (effect.type === "persist") await this.#ports.state.save(effect.state);
-        else this.#dispatch(effect);
+        else if (effect.type === "node_command") commands.push(this.#nodeCommand(effect));
+        else if (effect.type === "admin_reply" && commands.length > 0) {
+          const reply = adminReplyOf(effect);
+          void Promise.allSettled(commands).then(() => {
+            this.#answer(effect.request_id, reply);
+          });
+        } else this.#dispatch(effect);
       } catch (error) {
         this.#options.on_error(error, effect.type);
         if (effect.type === "persist") {
@@ -244,18 +254,7 @@ export class AgentLoop {
         });
         return;
       case "node_command":
-        void ports.nodes
-          .command(effect.target, effect.epoch, effect.command, effect.timeout_ms, () =>
-            commandWanted(this.#state, effect.command_id),
-          )
-          .then((result) => {
-            this.feed({
-              type: "command_result",
-              now_ms: this.#options.now_ms(),
-              command_id: effect.command_id,
-              result,
-            });
-          });
+        void this.#nodeCommand(effect);
         return;
       case "commit_topology":
         this.#commitTopology(effect);
@@ -289,6 +288,22 @@ export class AgentLoop {
         this.#answer(effect.request_id, adminReplyOf(effect));
         return;
     }
+  }
+
+  /** Carries out a node command; its result goes back as `command_result`. Never rejects. */
+  #nodeCommand(effect: Extract<Effect, { type: "node_command" }>): Promise<void> {
+    return this.#ports.nodes
+      .command(effect.target, effect.epoch, effect.command, effect.timeout_ms, () =>
+        commandWanted(this.#state, effect.command_id),
+      )
+      .then((result) => {
+        this.feed({
+          type: "command_result",
+          now_ms: this.#options.now_ms(),
+          command_id: effect.command_id,
+          result,
+        });
+      });
   }
 
   /** The commit's outcome goes back as `commit_result`, then, once written, as the record observed. */

@@ -73,3 +73,20 @@ void test("a server paused (SIGSTOP) past a probe's deadline answers again once 
     assert.fail(`never answered again after SIGCONT: ${results.slice(-3).join(" | ")}`);
   });
 });
+
+void test("a link to a hostname tells the address the name reached (announce-hostnames no)", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "named" });
+    const p = prober();
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.equal(p.resolvedIp("localhost"), null, "no link yet");
+    const result = await p.probe({ host: "localhost", port: server.port }, "ping", 5000);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(
+      ["127.0.0.1", "::1"].includes(p.resolvedIp("localhost") ?? ""),
+      String(p.resolvedIp("localhost")),
+    );
+  });
+});

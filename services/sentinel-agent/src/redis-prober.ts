@@ -31,6 +31,8 @@ const ALIVE_ERRORS = ["LOADING", "MASTERDOWN"] as const;
 
 export class RedisProber implements Prober {
   readonly #clients = new Map<string, Redis>();
+  /** Host name -> the IP address its last link connected to (monitored hosts only: retain). */
+  readonly #resolved = new Map<string, string>();
   readonly #options: RedisProberOptions;
 
   constructor(options: RedisProberOptions) {
@@ -74,6 +76,8 @@ export class RedisProber implements Prober {
         this.#clients.delete(k);
       }
     }
+    const hosts = new Set(targets.map((t) => t.host));
+    for (const host of this.#resolved.keys()) if (!hosts.has(host)) this.#resolved.delete(host);
   }
 
   /** Drops the links to these instances: the next probe connects with fresh credentials. */
@@ -83,6 +87,14 @@ export class RedisProber implements Prober {
       this.#clients.get(k)?.disconnect(false);
       this.#clients.delete(k);
     }
+  }
+
+  /**
+   * The IP address the last link to `host` connected to (its name resolved), if any. Kept while
+   * the link reconnects: Sentinel too resolves a name once, when it creates the address.
+   */
+  resolvedIp(host: string): string | null {
+    return this.#resolved.get(host) ?? null;
   }
 
   close(): void {
@@ -109,6 +121,10 @@ export class RedisProber implements Prober {
       command_timeout_ms: 60_000,
       retry_base_ms: 50,
       retry_max_ms: this.#options.reconnect_max_ms,
+    });
+    client.on("connect", () => {
+      const remote = client.stream.remoteAddress;
+      if (remote !== undefined) this.#resolved.set(target.host, remote);
     });
     client.connect().catch(() => undefined);
     // Errors surface through the probe results; the listener keeps ioredis from logging them.

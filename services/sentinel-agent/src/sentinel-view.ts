@@ -1,6 +1,7 @@
 // The Sentinel protocol's view of this agent, read from the core's state (Sentinel's field names
 // and units), and its admin operations, which go through the loop like every other admin input:
 // validated by the core, persisted, propagated to the other agents.
+import { announcedHost } from "./announced-host.js";
 import { isIP } from "node:net";
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, FAILOVER_STATES, isAnswering } from "@sentinel-plane/core";
 import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
@@ -45,6 +46,8 @@ export interface ViewSources {
   readonly persistGlobal: (param: RuntimeParam, value: string) => Promise<void>;
   readonly simulate: (failures: readonly SimulatedFailure[]) => void;
   readonly simulate_flags: () => number;
+  /** The IP address a hostname reached on the probe links (announce-hostnames no), if any. */
+  readonly resolved_ip?: (host: string) => string | null;
 }
 
 function age(now_ms: number, at_ms: number | null): number {
@@ -269,21 +272,37 @@ function instanceViews({
   sources,
   state,
   master,
+  runtime_config,
 }: ViewContext): Pick<
   SentinelView,
   "myid" | "masters" | "master" | "replicas" | "sentinels" | "masterAddress" | "ckquorum"
 > {
+  // announce-hostnames as SENTINEL CONFIG SET left it (at once, as in Sentinel), else the file's.
+  const ip = (host: string): string => {
+    const set = runtime_config.get("announce-hostnames");
+    const announce = set === undefined ? sources.config().announce_hostnames : set === "yes";
+    return announcedHost(host, announce, sources.resolved_ip ?? (() => null));
+  };
   return {
     myid: () => state().myid,
     masters: () =>
-      [...state().masters.values()].map((m) => masterViewOf(state(), m, sources.local.get(m.name))),
+      [...state().masters.values()].map((m) => {
+        const view = masterViewOf(state(), m, sources.local.get(m.name));
+        return { ...view, ip: ip(view.ip) };
+      }),
     master: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : masterViewOf(state(), m, sources.local.get(name));
+      if (m === undefined) return undefined;
+      const view = masterViewOf(state(), m, sources.local.get(name));
+      return { ...view, ip: ip(view.ip) };
     },
     replicas: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : [...m.replicas.values()].map((l) => replicaViewOf(state(), m, l));
+      if (m === undefined) return undefined;
+      return [...m.replicas.values()].map((l) => {
+        const view = replicaViewOf(state(), m, l);
+        return { ...view, ip: ip(view.ip) };
+      });
     },
     sentinels: (name) => {
       const m = master(name);
@@ -291,7 +310,7 @@ function instanceViews({
     },
     masterAddress: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : { ip: m.address.host, port: m.address.port };
+      return m === undefined ? undefined : { ip: ip(m.address.host), port: m.address.port };
     },
     ckquorum: (name): QuorumCheck | undefined => {
       const m = master(name);

@@ -492,6 +492,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         prober.reconnect(instanceAddresses(loop.state, name));
       },
       flushConfig: () => flushConfig(),
+      resolved_ip: (host) => prober.resolvedIp(host),
       persistGlobal: async (param, value) => {
         file_config = withGlobalParam(file_config, param, value);
         await flushConfig();
