@@ -69,7 +69,13 @@ async function act(
   const card = `[data-master="${master}"]`;
   const result = `document.querySelector(${q(`${card} [data-result]`)})`;
   const before = Number(await page.evaluate(`${result}?.dataset.result ?? 0`));
-  if (to !== undefined) await page.select(`${card} select[data-action="target"]`, to);
+  if (to !== undefined) {
+    // The option appears once the page lists that replica as a replica (role slave); a select
+    // without it would silently keep "the agents' choice" (seen once: the agents chose another).
+    const select = `${card} select[data-action="target"]`;
+    await until(page, `document.querySelector(${q(`${select} option[value="${to}"]`)}) !== null`);
+    assert.deepEqual(await page.select(select, to), [to], "the target was chosen");
+  }
   // One turn of the page's own loop: the 1 s redraw cannot replace the button mid-click.
   await page.evaluate(`document.querySelector(${q(`${card} button[data-action="${action}"]`)}).click()`);
   await page.waitForSelector("dialog#confirm[open]", { timeout: 5000 });
