@@ -93,7 +93,9 @@ export const sentinel: Implementation = {
   settings: (down_after_ms) => [
     ...common(down_after_ms),
     `${SENTINELS} x Debian redis-sentinel 7.0.15 (port, bind 127.0.0.1, dir, the lines above); every other Sentinel setting at its default`,
-    ...(securityMode().password === null ? [] : ["auth: requirepass and sentinel sentinel-pass on every sentinel"]),
+    ...(securityMode().password === null
+      ? []
+      : ["auth: requirepass and sentinel sentinel-pass on every sentinel"]),
     ...(securityMode().tls === null
       ? []
       : [

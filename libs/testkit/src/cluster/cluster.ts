@@ -290,7 +290,9 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     const config_path = join(dir, "sentinel.conf");
     const tls_only = options.tls !== undefined && options.sentinel_port_tls === true;
     const lines = [
-      ...(tls_only ? ["port 0", `tls-port ${sentinel_port}`, "tls-auth-clients yes"] : [`port ${sentinel_port}`]),
+      ...(tls_only
+        ? ["port 0", `tls-port ${sentinel_port}`, "tls-auth-clients yes"]
+        : [`port ${sentinel_port}`]),
       `bind ${LOOPBACK}`,
       `sentinel announce-ip ${LOOPBACK}`,
       ...groups.flatMap((group) => {
