@@ -3,6 +3,8 @@
 // measured, and nothing may retry for ever.
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
+import { connectionOptions, securityMode } from "./security.js";
+import type { Target } from "./security.js";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -14,6 +16,8 @@ export interface DirectClientOptions {
   readonly retry_ms: number;
   /** Reconnect attempts before the client gives up (it is then useless). */
   readonly retries_max: number;
+  /** A Sentinel port or a redis-server: decides the password and TLS of the run's security mode. */
+  readonly target: Target;
 }
 
 export const DIRECT_DEFAULTS: DirectClientOptions = {
@@ -22,6 +26,7 @@ export const DIRECT_DEFAULTS: DirectClientOptions = {
   command_timeout_ms: 1000,
   retry_ms: 20,
   retries_max: 10_000,
+  target: "redis",
 };
 
 export function directOptions(port: number, options: DirectClientOptions): RedisOptions {
@@ -42,6 +47,7 @@ export function directOptions(port: number, options: DirectClientOptions): Redis
     disconnectTimeout: 200,
     retryStrategy: (attempt: number) => (attempt > options.retries_max ? null : options.retry_ms),
     reconnectOnError: () => false,
+    ...connectionOptions(securityMode(), options.target),
   };
 }
 

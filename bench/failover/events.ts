@@ -32,7 +32,11 @@ export class EventRecorder {
 
   private async subscribe(port: number): Promise<void> {
     // A subscriber connection never times out its commands: it only receives pushes.
-    const client = directClient(port, { connection_name: "bench-events", command_timeout_ms: 2000 });
+    const client = directClient(port, {
+      connection_name: "bench-events",
+      command_timeout_ms: 2000,
+      target: "sentinel",
+    });
     this.clients.push(client);
     client.on("pmessage", (_pattern: string, channel: string, message: string) => {
       this.record({ name: channel, payload: message, from_port: port, t_ms: performance.now() });

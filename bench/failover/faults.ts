@@ -59,7 +59,10 @@ export async function injectFault(
       return { fault_ms: cut_ms, inject_ms: cut_ms - t };
     }
     case "switchover": {
-      const client = directClient(deployment.sentinel_ports[0] ?? 0, { connection_name: "bench-switchover" });
+      const client = directClient(deployment.sentinel_ports[0] ?? 0, {
+        connection_name: "bench-switchover",
+        target: "sentinel",
+      });
       try {
         await client.connect();
         const t = performance.now();

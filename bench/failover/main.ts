@@ -5,16 +5,24 @@
 // ours / Redis Sentinel with fresh processes each run. Prints one line per run and, per (fault,
 // down-after), min / median / max of each figure and theirs / ours of the medians; writes
 // bench/results/failover-<time>.json/.md. Needs root (unshare --net, iptables).
+// --auth / --tls: both sides with a Sentinel-port password / TLS everywhere (security.ts).
 //
 //   node --import tsx bench/failover/main.ts [--faults kill,stop,partition,switchover]
-//        [--down-after 1000,5000] [--runs 3] [--impl both|ours|sentinel]
+//        [--down-after 1000,5000] [--runs 3] [--impl both|ours|sentinel] [--auth] [--tls]
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { makeThrowawayCerts, readTlsMaterial } from "@sentinel-plane/runtime";
 import type { Harness } from "@sentinel-plane/testkit";
 import { writeResults } from "../lib/index.js";
 import { implementation, implementation as impl_of } from "./implementations.js";
 import { enterPrivateNetns, preparePartitionChain, removePartitionChain } from "./netns.js";
 import { groupMarkdown, medianTimeline, runLine, summarizeGroup } from "./report.js";
 import { oneRun } from "./run.js";
+import { modeLabel, setSecurityMode } from "./security.js";
+import type { SecurityMode } from "./security.js";
 import { FAULTS, IMPLEMENTATIONS } from "./types.js";
 import type { FaultKind, ImplName, RunRecord } from "./types.js";
 import { WRITER_SETTINGS } from "./writers.js";
@@ -25,6 +33,8 @@ const { values } = parseArgs({
     "down-after": { type: "string", default: "1000,5000" },
     runs: { type: "string", default: "3" },
     impl: { type: "string", default: "both" },
+    auth: { type: "boolean", default: false },
+    tls: { type: "boolean", default: false },
   },
 });
 
@@ -51,6 +61,22 @@ const exit_code = await enterPrivateNetns();
 if (exit_code !== null) process.exit(exit_code);
 
 // From here on: inside the private network namespace.
+const certs_dir = values.tls ? mkdtempSync(join(tmpdir(), "bench-failover-tls-")) : null;
+/** The run's security mode; the throwaway certificates live in certs_dir until the end. */
+async function chooseMode(): Promise<SecurityMode> {
+  const password = values.auth ? randomBytes(16).toString("hex") : null;
+  if (certs_dir === null) return { password, tls: null };
+  const certs = await makeThrowawayCerts(certs_dir);
+  const files = { ca_file: certs.ca_file, cert_file: certs.cert_file, key_file: certs.key_file };
+  const material = readTlsMaterial(files);
+  if (!material.ok) throw new Error(`--tls: ${material.error.message}`);
+  return { password, tls: { files, material: material.value } };
+}
+const mode = await chooseMode();
+setSecurityMode(mode);
+process.on("exit", () => {
+  if (certs_dir !== null) rmSync(certs_dir, { recursive: true, force: true });
+});
 preparePartitionChain();
 const controller = new AbortController();
 let current: Harness | null = null;
@@ -116,6 +142,8 @@ const failed = runs
   .filter((r) => !r.ok)
   .map((r) => `- ${r.impl} ${r.fault} down-after ${r.down_after_ms} #${r.round}: ${r.reason ?? "?"}`);
 const markdown = [
+  `Mode: ${modeLabel(mode)}.`,
+  "",
   "Side-by-side failover: sentinel-plane (ours) and Redis Sentinel, 1 primary + 2 replicas, 3 sentinels / agents, " +
     "quorum 2, on loopback inside a private network namespace; runs alternate ours / Redis Sentinel with fresh processes. " +
     "Partition = iptables DROP of TCP to and from the primary's port; for ours the primary's data-node is SIGSTOPped at " +
@@ -143,7 +171,7 @@ const markdown = [
 const files = writeResults(
   "failover",
   command,
-  { settings, writers: WRITER_SETTINGS, runs, summaries: groups },
+  { mode: modeLabel(mode), settings, writers: WRITER_SETTINGS, runs, summaries: groups },
   markdown,
 );
 console.log(`\n${markdown}\n\nresults: ${files.md_path}`);

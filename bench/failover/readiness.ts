@@ -47,7 +47,7 @@ async function lacking(client: Redis, expected: Expected): Promise<string | null
 
 export async function waitReady(expected: Expected, timeout_ms: number): Promise<void> {
   const clients = expected.sentinel_ports.map((port) =>
-    directClient(port, { connection_name: "bench-ready" }),
+    directClient(port, { connection_name: "bench-ready", target: "sentinel" }),
   );
   const primary = directClient(expected.primary_port, { connection_name: "bench-ready" });
   try {

@@ -8,6 +8,7 @@
 // Timeouts are short and explicit so that client back-off does not dominate the outage.
 import { Redis } from "ioredis";
 import { directClient, LOOPBACK, sleep } from "./clients.js";
+import { securityMode, sentinelModeOptions } from "./security.js";
 import type { Ack, WriterName } from "./types.js";
 
 export const WRITE_INTERVAL_MS = 2;
@@ -120,6 +121,7 @@ export function startSentinelWriter(
       noDelay: true,
       retryStrategy: retry,
       reconnectOnError: (error: Error) => (error.message.startsWith("READONLY") ? 1 : false),
+      ...sentinelModeOptions(securityMode()),
     });
     c.on("error", () => undefined); // counted through the rejected writes
     c.on("ready", () => {
@@ -167,6 +169,7 @@ export function startPlainWriter(
   const sentinels = sentinel_ports.map((p) =>
     directClient(p, {
       connection_name: "bench-writer-plain-ask",
+      target: "sentinel",
       connect_timeout_ms: SENTINEL_COMMAND_TIMEOUT_MS,
       command_timeout_ms: SENTINEL_COMMAND_TIMEOUT_MS,
       retry_ms: WRITER_RETRY_MS,
@@ -193,6 +196,7 @@ export function startPlainWriter(
   const connectTo = (p: number): Redis => {
     const c = directClient(p, {
       connection_name: "bench-writer-plain",
+      target: "redis",
       connect_timeout_ms: WRITER_CONNECT_TIMEOUT_MS,
       command_timeout_ms: WRITER_COMMAND_TIMEOUT_MS,
       retry_ms: WRITER_RETRY_MS,

@@ -60,6 +60,11 @@ export interface ClusterOptions {
    * (`tls-replication yes`, `nats-tls-*`). The Sentinel port and REST stay as agent_lines set them.
    */
   readonly tls?: { readonly ca_file: string; readonly cert_file: string; readonly key_file: string };
+  /**
+   * With `tls`: every agent's Sentinel port is TLS only (`port 0`, `tls-port` = its
+   * `sentinel_port`, client certificates required), which agent_lines cannot say per agent.
+   */
+  readonly sentinel_port_tls?: boolean;
 }
 
 export interface RedisNode {
@@ -283,8 +288,11 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     const sentinel_port = await freePort();
     const rest_port = rest_ports[i] ?? (await freePort());
     const config_path = join(dir, "sentinel.conf");
+    const tls_only = options.tls !== undefined && options.sentinel_port_tls === true;
     const lines = [
-      `port ${sentinel_port}`,
+      ...(tls_only
+        ? ["port 0", `tls-port ${sentinel_port}`, "tls-auth-clients yes"]
+        : [`port ${sentinel_port}`]),
       `bind ${LOOPBACK}`,
       `sentinel announce-ip ${LOOPBACK}`,
       ...groups.flatMap((group) => {
