@@ -317,7 +317,7 @@ function clientReply(session: ClientSession, value: string): Reply | readonly Re
   const lowered = value.toLowerCase();
   if (lowered === "on") {
     session.reply_off = false;
-    session.reply_skip_next = false;
+    session.reply_skip = false;
     return OK;
   }
   if (lowered === "off") {

@@ -135,9 +135,11 @@ export function cachingCommand(state: TrackingState, value: string): Reply {
   }
   const lowered = value.toLowerCase();
   if (lowered === "yes") {
-    if (!state.optin) return errorErr("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+    if (!state.optin)
+      return errorErr("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
   } else if (lowered === "no") {
-    if (!state.optout) return errorErr("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+    if (!state.optout)
+      return errorErr("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
   } else {
     return SYNTAX_ERROR;
   }

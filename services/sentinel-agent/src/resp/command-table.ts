@@ -147,8 +147,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       clientSub("pause", -3, true, "Stop processing commands from clients for some time"),
       clientSub("reply", 3, false, "Instruct the server whether to reply to commands"),
       clientSub("tracking", -3, false, "Enable or disable server assisted client side caching support"),
-      clientSub("trackinginfo", 2, false, "Return information about server assisted client side caching for the current connection"),
-      clientSub("unblock", -3, true, "Unblock a client blocked in a blocking command from a different connection"),
+      clientSub(
+        "trackinginfo",
+        2,
+        false,
+        "Return information about server assisted client side caching for the current connection",
+      ),
+      clientSub(
+        "unblock",
+        -3,
+        true,
+        "Unblock a client blocked in a blocking command from a different connection",
+      ),
       clientSub("unpause", 2, true, "Resume processing of clients that were paused"),
       // Redis 7.2's; redis-py >= 5 sends it at connect time.
       clientSub("setinfo", 4, false, "Set client or connection specific info"),

@@ -58,9 +58,8 @@ export class ClientConnection implements ClientSession {
   readonly tracking = newTrackingState();
   no_evict = false;
   reply_off = false;
+  reply_skip = false;
   reply_skip_next = false;
-  /** CLIENT REPLY SKIP's effect on the command after it (Redis's CLIENT_REPLY_SKIP). */
-  private reply_skip = false;
 
   private readonly parser: RequestParser;
   private pumping = false;

@@ -40,8 +40,10 @@ export interface ClientSession {
   readonly tracking: TrackingState;
   /** CLIENT NO-EVICT (flag `e` in CLIENT LIST). */
   no_evict: boolean;
-  /** CLIENT REPLY OFF, and SKIP (no reply to the next command). */
+  /** CLIENT REPLY OFF; SKIP sets `reply_skip_next`, which hides the next command's reply
+   * (`reply_skip` while that command runs; CLIENT REPLY ON clears all three, as Redis). */
   reply_off: boolean;
+  reply_skip: boolean;
   reply_skip_next: boolean;
   /** Set by QUIT and CLIENT KILL of oneself: close once this reply is written. */
   close_after_reply: boolean;
