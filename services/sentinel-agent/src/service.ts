@@ -519,6 +519,18 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       await flushConfig();
     },
     audit,
+    // SENTINEL DEBUG: the parameters that mean the same in the core change its timing at once.
+    on_debug_changed: (get) => {
+      loop.feed({
+        type: "set_timing",
+        now_ms: now_ms(),
+        timing: {
+          info_period_ms: get("info-period") ?? AGENT_TIMING.info_period_ms,
+          tilt_trigger_ms: get("tilt-trigger") ?? AGENT_TIMING.tilt_trigger_ms,
+          tilt_period_ms: get("tilt-period") ?? AGENT_TIMING.tilt_period_ms,
+        },
+      });
+    },
     // SHUTDOWN, as Sentinel: flush the config, then stop (FORCE goes on when the flush fails).
     on_shutdown: async ({ force }) => {
       try {

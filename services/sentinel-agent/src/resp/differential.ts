@@ -19,7 +19,7 @@ export const INTENDED_DIFFERENCES = [
   "SHUTDOWN under way closes the connection with no reply, as Sentinel's exit does (not compared: it would stop both); SENTINEL HELP's and CLIENT HELP's texts differ (CLIENT SETINFO), so HELP is compared by type only",
   "CLIENT TRACKING keeps and reports its state but never sends an invalidation (a Sentinel has no keys); CLIENT UNBLOCK always answers 0 (no command blocks in Redis's sense)",
   "ACL: no LOG/DRYRUN, no selectors; ACL CAT also lists the role categories sp-read/sp-operate/sp-admin; a user's commands are described as Redis 7.2 does (the rules in order), 7.0 recomputes them from a bitmap",
-  "SENTINEL DEBUG validates, keeps and lists Sentinel's 13 parameters but changes no timing (the agent's periods derive from down-after-milliseconds); an unknown option is one error reply (Sentinel: an error, then +OK)",
+  "SENTINEL DEBUG validates, keeps and lists Sentinel's 13 parameters; info-period, tilt-trigger and tilt-period change the agent's timing, the others none (no counterpart of the same meaning: PINGs every down-after / 10, hellos over NATS); an unknown option is one error reply (Sentinel: an error, then +OK)",
   "QUIT answers +OK and CLIENT SETINFO is accepted (Redis 7.2 behaviour; redis-py sends it); 7.0.15 Sentinel rejects both",
   "COMMAND lists our command table (ACL without LOG/DRYRUN, plus QUIT and CLIENT SETINFO); COMMAND DOCS is minimal (summary, since, group)",
   "UNSUBSCRIBE/PUNSUBSCRIBE without arguments leave channels in subscription order (Redis: hash order)",

@@ -68,6 +68,8 @@ export interface RespServerOptions {
   readonly onClientClosed?: (id: number, reason: CloseReason) => void;
   /** Where state-changing commands are recorded, refused ones included. */
   readonly audit?: AuditSink;
+  /** After SENTINEL DEBUG changed a parameter: reads each one's current value (ms). */
+  readonly on_debug_changed?: (get: (name: string) => number | undefined) => void;
   /** SHUTDOWN (session.ts ServerContext.shutdown); absent: SHUTDOWN answers Redis's failure. */
   readonly on_shutdown?: (flags: ShutdownFlags) => Promise<Reply | null>;
 }
@@ -123,7 +125,7 @@ export class RespServer {
         ? {}
         : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
       redis_version: options.redis_version,
-      debug: new DebugParams(),
+      debug: new DebugParams(options.on_debug_changed),
       pause: new ClientPause(options.now_ms),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
