@@ -9,7 +9,7 @@ import type { AgentTiming, TimingOverride } from "./types.js";
  * accepts positive integers only); a value that is not is a programmer error. */
 export function withTimingOverride(timing: AgentTiming, override: TimingOverride): AgentTiming {
   for (const [name, value] of Object.entries(override)) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+    if (!(Number.isSafeInteger(value) && value > 0)) {
       throw new Error(`withTimingOverride: ${name} must be a positive integer, got ${String(value)}`);
     }
   }
