@@ -12,6 +12,7 @@
 // configured fence script before a promotion), commands.ts (data-node commands), config.ts
 // (config epochs, hello), reconcile.ts (convert/fix replicas), admin.ts,
 // events.ts (THE event table), persist.ts (the durable snapshot).
+import { withTimingOverride } from "./timing.js";
 import { applyAdmin, createMaster } from "./admin.js";
 import { advanceClock, maybeExitTilt } from "./clock.js";
 import { adoptConfig, onHello, onTopologyObserved, sendHelloIfDue } from "./config.js";
@@ -176,6 +177,9 @@ function dispatch(out: Out, input: Input): MasterState[] {
       return one(onPrePromoteResult(out, input.hook_id, input.ok, input.detail));
     case "lease_request":
       return one(onLeaseRequest(out, input.request));
+    case "set_timing":
+      state.timing = withTimingOverride(state.timing, input.timing);
+      return [];
     case "admin": {
       const command = input.command;
       const operator =

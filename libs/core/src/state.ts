@@ -279,7 +279,8 @@ export interface PendingCommand {
 export interface AgentState {
   readonly myid: AgentId;
   readonly announce: Address;
-  readonly timing: AgentTiming;
+  /** Replaced as a whole by a `set_timing` input (timing.ts). */
+  timing: AgentTiming;
   current_epoch: number;
   /** Core time: monotonic, advances with the shell's clock except across anomalies (clock.ts). */
   now_ms: number;

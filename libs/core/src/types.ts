@@ -67,6 +67,11 @@ export interface PrePromoteHook {
   readonly timeout_ms: number;
 }
 
+/** The timings an operator or a test harness may change at run time (SENTINEL DEBUG). */
+export type TimingOverride = Partial<
+  Pick<AgentTiming, "info_period_ms" | "tilt_trigger_ms" | "tilt_period_ms">
+>;
+
 /** Agent-wide timing constants. Every one is bounded and explicit. */
 export interface AgentTiming {
   /**
@@ -415,6 +420,8 @@ export type Input =
     }
   /** A data-node's write-lease request; answered by one `lease_grant` effect. */
   | { readonly type: "lease_request"; readonly now_ms: number; readonly request: LeaseRequest }
+  /** SENTINEL DEBUG's parameters that mean the same here as in Sentinel (timing.ts). */
+  | { readonly type: "set_timing"; readonly now_ms: number; readonly timing: TimingOverride }
   /** The outcome of a `run_pre_promote` effect (a stale `hook_id` is ignored). */
   | {
       readonly type: "pre_promote_result";

@@ -45,6 +45,10 @@ async function main(): Promise<number> {
     process.once("SIGINT", () => {
       stop("SIGINT");
     });
+    // A client's SHUTDOWN (config already flushed) takes the same path as SIGTERM.
+    void agent.shutdown_requested.then(() => {
+      stop("SHUTDOWN");
+    });
   });
   await agent.stop();
   await otel?.shutdown();

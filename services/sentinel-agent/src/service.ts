@@ -15,6 +15,7 @@ import {
   NATS_DEFAULTS,
   TOPOLOGY_BUCKET_DEFAULTS,
   TopologyStore,
+  errorMessage,
   writeFileAtomic,
 } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
@@ -50,7 +51,7 @@ import { FailoverTelemetry } from "./telemetry.js";
 import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.js";
 import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
-import { RESP_LIMITS_DEFAULT, RespServer, respUsers } from "./resp/index.js";
+import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
@@ -97,6 +98,9 @@ export interface AgentHandle {
   config(): SentinelConfig;
   /** Rewrites sentinel.conf from the current state (SENTINEL FLUSHCONFIG). */
   flushConfig(): Promise<void>;
+  /** Resolves when a client's SHUTDOWN asked the agent to stop (config flushed): main.ts then
+   * stops it as on SIGTERM. */
+  readonly shutdown_requested: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -477,6 +481,10 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     loop.feed({ type: "topology_observed", now_ms: now_ms(), record, revision });
   });
 
+  let requestShutdown = (): void => undefined;
+  const shutdown_requested = new Promise<void>((resolve) => {
+    requestShutdown = resolve;
+  });
   const resp = new RespServer({
     host: config.server.bind?.[0] ?? "0.0.0.0",
     port: config.server.port === 0 ? null : config.server.port, // port 0: TLS only, as Redis
@@ -511,6 +519,30 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       await flushConfig();
     },
     audit,
+    // SENTINEL DEBUG: the parameters that mean the same in the core change its timing at once.
+    on_debug_changed: (get) => {
+      loop.feed({
+        type: "set_timing",
+        now_ms: now_ms(),
+        timing: {
+          info_period_ms: get("info-period") ?? AGENT_TIMING.info_period_ms,
+          tilt_trigger_ms: get("tilt-trigger") ?? AGENT_TIMING.tilt_trigger_ms,
+          tilt_period_ms: get("tilt-period") ?? AGENT_TIMING.tilt_period_ms,
+        },
+      });
+    },
+    // SHUTDOWN, as Sentinel: flush the config, then stop (FORCE goes on when the flush fails).
+    on_shutdown: async ({ force }) => {
+      try {
+        await flushConfig();
+      } catch (failure) {
+        logger.warn({ reason: errorMessage(failure), force }, "SHUTDOWN: config flush failed");
+        if (!force) return SHUTDOWN_FAILED;
+      }
+      logger.info({}, "SHUTDOWN requested by a client");
+      requestShutdown();
+      return null;
+    },
     limits: {
       ...RESP_LIMITS_DEFAULT,
       connections_max: config.server.maxclients,
@@ -551,6 +583,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     rest,
     config: () => config,
     flushConfig,
+    shutdown_requested,
     stop: async () => {
       clearInterval(ticker);
       stopWatch();

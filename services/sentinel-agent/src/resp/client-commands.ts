@@ -4,6 +4,7 @@ import type { Reply } from "./reply.js";
 import { array, bulk, error, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
 import type { ClientSession, ServerContext } from "./session.js";
 import { DEFAULT_USER } from "./acl/index.js";
+import { cachingCommand, getRedirReply, trackingCommand, trackingInfoReply } from "./client-tracking.js";
 
 const WRONGPASS = error("WRONGPASS invalid username-password pair or user is disabled.");
 const SYNTAX_ERROR = errorErr("syntax error");
@@ -94,10 +95,34 @@ export function helloCommand(ctx: ServerContext, session: ClientSession, argv: r
   ]);
 }
 
+/** Redis 7.0's flag letters, in its order, for the flags a Sentinel client can have. */
+function clientFlags(s: ClientSession): string {
+  let flags = "";
+  if (s.channels.size > 0 || s.patterns.size > 0) flags += "P";
+  if (s.tracking.on) flags += "t";
+  if (s.tracking.on && s.tracking.bcast) flags += "B";
+  if (s.no_evict) flags += "e";
+  return flags.length === 0 ? "N" : flags;
+}
+
+/** CLIENT LIST / KILL TYPE: a Sentinel has no master or replica clients, so those match none. */
+type ClientType = "normal" | "pubsub" | "master" | "replica";
+
+function clientTypeByName(name: string): ClientType | null {
+  const lowered = name.toLowerCase();
+  if (lowered === "slave") return "replica";
+  return lowered === "normal" || lowered === "pubsub" || lowered === "master" || lowered === "replica"
+    ? lowered
+    : null;
+}
+
+function clientType(s: ClientSession): ClientType {
+  return s.channels.size > 0 || s.patterns.size > 0 ? "pubsub" : "normal";
+}
+
 /** One `CLIENT LIST` / `CLIENT INFO` line, with Redis 7.0's keys. */
 export function clientInfoLine(ctx: ServerContext, s: ClientSession): string {
   const now = ctx.now_ms();
-  const subscribed = s.channels.size > 0 || s.patterns.size > 0;
   const fields: [string, string | number][] = [
     ["id", s.id],
     ["addr", s.remote_address],
@@ -106,7 +131,7 @@ export function clientInfoLine(ctx: ServerContext, s: ClientSession): string {
     ["name", s.name ?? ""],
     ["age", Math.floor((now - s.created_ms) / 1000)],
     ["idle", Math.floor((now - s.last_command_ms) / 1000)],
-    ["flags", subscribed ? "P" : "N"],
+    ["flags", clientFlags(s)],
     ["db", 0],
     ["sub", s.channels.size],
     ["psub", s.patterns.size],
@@ -125,7 +150,7 @@ export function clientInfoLine(ctx: ServerContext, s: ClientSession): string {
     ["events", "r"],
     ["cmd", s.last_command],
     ["user", s.user],
-    ["redir", -1],
+    ["redir", s.tracking.on ? s.tracking.redirect : -1],
     ["resp", s.protocol],
   ];
   if (s.lib_name.length > 0 || s.lib_ver.length > 0) {
@@ -136,6 +161,10 @@ export function clientInfoLine(ctx: ServerContext, s: ClientSession): string {
 
 const CLIENT_HELP = [
   "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -150,70 +179,184 @@ const CLIENT_HELP = [
   "      Kill connections made from the specified address",
   "    * LADDR (<ip:port>|<unixsocket>:0)",
   "      Kill connections made to specified local address",
-  "    * ID <client-id>",
-  "      Kill connections by client id.",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Kill connections by type.",
   "    * USER <username>",
   "      Kill connections authenticated by <username>.",
   "    * SKIPME (YES|NO)",
   "      Skip killing current connection (default: yes).",
-  "LIST",
-  "    Return information about client connections.",
-  "SETINFO <option> <value>",
-  "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+  "LIST [options ...]",
+  "    Return information about client connections. Options:",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Return clients of specified type.",
+  "UNPAUSE",
+  "    Stop the current client pause, resuming traffic.",
+  "PAUSE <timeout> [WRITE|ALL]",
+  "    Suspend all, or just write, clients for <timeout> milliseconds.",
+  "REPLY (ON|OFF|SKIP)",
+  "    Control the replies sent to the current connection.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+  "    Unblock the specified blocked client.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
+  "NO-EVICT (ON|OFF)",
+  "    Protect current client connection from eviction.",
+  "SETINFO <option> <value>",
+  "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
   "HELP",
   "    Prints this help.",
 ];
 
+interface KillFilter {
+  id: number | null;
+  addr: string | null;
+  laddr: string | null;
+  user: string | null;
+  type: ClientType | null;
+  skipme: boolean;
+}
+
+/** The new form's options, parsed in order as networking.c does (the first bad one answers). */
+function killFilter(ctx: ServerContext, argv: readonly string[]): KillFilter | Reply {
+  const filter: KillFilter = { id: null, addr: null, laddr: null, user: null, type: null, skipme: true };
+  for (let j = 2; j < argv.length; j += 2) {
+    const option = (argv[j] ?? "").toLowerCase();
+    const value = argv[j + 1];
+    if (value === undefined) return SYNTAX_ERROR;
+    if (option === "id") {
+      // Redis 7.0 gives the same text for a non-number.
+      const id = parseStrictInteger(value);
+      if (id === null || id <= 0) return errorErr("client-id should be greater than 0");
+      filter.id = id;
+    } else if (option === "type") {
+      filter.type = clientTypeByName(value);
+      if (filter.type === null) return errorErr(`Unknown client type '${value}'`);
+    } else if (option === "addr") {
+      filter.addr = value;
+    } else if (option === "laddr") {
+      filter.laddr = value;
+    } else if (option === "user") {
+      if (ctx.users.get(value) === undefined) return errorErr(`No such user '${value}'`);
+      filter.user = value;
+    } else if (option === "skipme") {
+      if (value.toLowerCase() === "yes") filter.skipme = true;
+      else if (value.toLowerCase() === "no") filter.skipme = false;
+      else return SYNTAX_ERROR;
+    } else {
+      return SYNTAX_ERROR;
+    }
+  }
+  return filter;
+}
+
 function clientKill(ctx: ServerContext, session: ClientSession, argv: readonly string[]): Reply {
   if (argv.length === 3) {
-    // Old form: CLIENT KILL ip:port
+    // Old form: CLIENT KILL ip:port (may kill the caller itself).
     const target = [...ctx.sessions()].find((s) => s.remote_address === argv[2]);
     if (target === undefined) return errorErr("No such client");
     if (target === session) session.close_after_reply = true;
     else target.kill();
     return OK;
   }
-  if (argv.length % 2 !== 0) return SYNTAX_ERROR;
-  let id: number | null = null;
-  let addr: string | null = null;
-  let laddr: string | null = null;
-  let user: string | null = null;
-  let skipme = true;
-  for (let j = 2; j < argv.length; j += 2) {
-    const option = (argv[j] ?? "").toLowerCase();
-    const value = argv[j + 1] ?? "";
-    if (option === "id") {
-      id = parseStrictInteger(value);
-      if (id === null || id <= 0) return errorErr("client-id should be greater than 0");
-    } else if (option === "addr") {
-      addr = value;
-    } else if (option === "laddr") {
-      laddr = value;
-    } else if (option === "user") {
-      user = value;
-    } else if (option === "skipme") {
-      if (value.toLowerCase() === "yes") skipme = true;
-      else if (value.toLowerCase() === "no") skipme = false;
-      else return SYNTAX_ERROR;
-    } else {
-      return SYNTAX_ERROR;
-    }
-  }
-  if (user !== null && ctx.users.get(user) === undefined) return errorErr(`No such user '${user}'`);
+  const filter = killFilter(ctx, argv);
+  if (!("skipme" in filter)) return filter;
   let killed = 0;
   for (const s of [...ctx.sessions()]) {
-    if (id !== null && s.id !== id) continue;
-    if (addr !== null && s.remote_address !== addr) continue;
-    if (laddr !== null && s.local_address !== laddr) continue;
-    if (user !== null && s.user !== user) continue;
-    if (s === session && skipme) continue;
+    if (filter.id !== null && s.id !== filter.id) continue;
+    if (filter.addr !== null && s.remote_address !== filter.addr) continue;
+    if (filter.laddr !== null && s.local_address !== filter.laddr) continue;
+    if (filter.user !== null && s.user !== filter.user) continue;
+    if (filter.type !== null && clientType(s) !== filter.type) continue;
+    if (s === session && filter.skipme) continue;
     if (s === session) session.close_after_reply = true;
     else s.kill();
     killed++;
   }
   return integer(killed);
+}
+
+function clientList(ctx: ServerContext, argv: readonly string[]): Reply {
+  let sessions = [...ctx.sessions()];
+  const option = (argv[2] ?? "").toLowerCase();
+  if (argv.length === 4 && option === "type") {
+    const type = clientTypeByName(argv[3] ?? "");
+    if (type === null) return errorErr(`Unknown client type '${argv[3] ?? ""}'`);
+    sessions = sessions.filter((s) => clientType(s) === type);
+  } else if (argv.length > 3 && option === "id") {
+    const ids: number[] = [];
+    for (const text of argv.slice(3)) {
+      const id = parseStrictInteger(text);
+      if (id === null) return errorErr("Invalid client ID");
+      ids.push(id);
+    }
+    // In the order asked, as Redis looks each id up.
+    sessions = ids.flatMap((id) => sessions.find((s) => s.id === id) ?? []);
+  } else if (argv.length !== 2) {
+    return SYNTAX_ERROR;
+  }
+  return bulk(sessions.map((s) => clientInfoLine(ctx, s)).join(""));
+}
+
+/** Redis's answer when a subcommand's own argument count check fails. */
+function subcommandSyntaxError(sub: string): Reply {
+  return errorErr(`unknown subcommand or wrong number of arguments for '${sub}'. Try CLIENT HELP.`);
+}
+
+function onOff(value: string): boolean | null {
+  const lowered = value.toLowerCase();
+  return lowered === "on" ? true : lowered === "off" ? false : null;
+}
+
+/** CLIENT REPLY: OFF and SKIP answer nothing themselves (connection.ts applies the flags). */
+function clientReply(session: ClientSession, value: string): Reply | readonly Reply[] {
+  const lowered = value.toLowerCase();
+  if (lowered === "on") {
+    session.reply_off = false;
+    session.reply_skip = false;
+    return OK;
+  }
+  if (lowered === "off") {
+    session.reply_off = true;
+    return [];
+  }
+  if (lowered === "skip") {
+    if (!session.reply_off) session.reply_skip_next = true;
+    return [];
+  }
+  return SYNTAX_ERROR;
+}
+
+function clientPause(ctx: ServerContext, argv: readonly string[]): Reply {
+  if (argv.length > 4) return subcommandSyntaxError(argv[1] ?? "");
+  let mode: "write" | "all" = "all";
+  if (argv.length === 4) {
+    const lowered = (argv[3] ?? "").toLowerCase();
+    if (lowered !== "write" && lowered !== "all") return errorErr("CLIENT PAUSE mode must be WRITE or ALL");
+    mode = lowered;
+  }
+  const timeout_ms = parseStrictInteger(argv[2] ?? "");
+  if (timeout_ms === null) return errorErr("timeout is not an integer or out of range");
+  if (timeout_ms < 0) return errorErr("timeout is negative");
+  ctx.pause.pause(ctx.now_ms() + timeout_ms, mode);
+  return OK;
+}
+
+/** No command of a Sentinel blocks in Redis's sense, so there is never a client to unblock. */
+function clientUnblock(argv: readonly string[]): Reply {
+  if (argv.length > 4) return subcommandSyntaxError(argv[1] ?? "");
+  if (argv.length === 4) {
+    const reason = (argv[3] ?? "").toLowerCase();
+    if (reason !== "timeout" && reason !== "error") {
+      return errorErr("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  if (parseStrictInteger(argv[2] ?? "") === null) return errorErr("value is not an integer or out of range");
+  return integer(0);
 }
 
 function clientSetinfo(session: ClientSession, attribute: string, value: string): Reply {
@@ -231,7 +374,7 @@ export function clientCommand(
   session: ClientSession,
   sub: string,
   argv: readonly string[],
-): Reply {
+): Reply | readonly Reply[] {
   switch (sub) {
     case "id":
       return integer(session.id);
@@ -246,12 +389,34 @@ export function clientCommand(
     case "info":
       return bulk(clientInfoLine(ctx, session));
     case "list":
-      if (argv.length > 2) return SYNTAX_ERROR;
-      return bulk([...ctx.sessions()].map((s) => clientInfoLine(ctx, s)).join(""));
+      return clientList(ctx, argv);
     case "kill":
       return clientKill(ctx, session, argv);
     case "setinfo":
       return clientSetinfo(session, argv[2] ?? "", argv[3] ?? "");
+    case "no-evict": {
+      const on = onOff(argv[2] ?? "");
+      if (on === null) return SYNTAX_ERROR;
+      session.no_evict = on;
+      return OK;
+    }
+    case "reply":
+      return clientReply(session, argv[2] ?? "");
+    case "pause":
+      return clientPause(ctx, argv);
+    case "unpause":
+      ctx.pause.unpause();
+      return OK;
+    case "unblock":
+      return clientUnblock(argv);
+    case "tracking":
+      return trackingCommand(session.tracking, argv, (id) => [...ctx.sessions()].some((s) => s.id === id));
+    case "trackinginfo":
+      return trackingInfoReply(session.tracking);
+    case "getredir":
+      return getRedirReply(session.tracking);
+    case "caching":
+      return cachingCommand(session.tracking, argv[2] ?? "");
     case "help":
       return array(CLIENT_HELP.map(simple));
     default:

@@ -141,6 +141,25 @@ export const COMMANDS: readonly CommandSpec[] = [
         "nondeterministic_output",
       ]),
       clientSub("list", -2, true, "Get the list of client connections", ["nondeterministic_output"]),
+      clientSub("caching", 3, false, "Instruct the server about tracking or not keys in the next request"),
+      clientSub("getredir", 2, false, "Get tracking notifications redirection client ID if any"),
+      clientSub("no-evict", 3, true, "Set client eviction mode for the current connection"),
+      clientSub("pause", -3, true, "Stop processing commands from clients for some time"),
+      clientSub("reply", 3, false, "Instruct the server whether to reply to commands"),
+      clientSub("tracking", -3, false, "Enable or disable server assisted client side caching support"),
+      clientSub(
+        "trackinginfo",
+        2,
+        false,
+        "Return information about server assisted client side caching for the current connection",
+      ),
+      clientSub(
+        "unblock",
+        -3,
+        true,
+        "Unblock a client blocked in a blocking command from a different connection",
+      ),
+      clientSub("unpause", 2, true, "Resume processing of clients that were paused"),
       // Redis 7.2's; redis-py >= 5 sends it at connect time.
       clientSub("setinfo", 4, false, "Set client or connection specific info"),
       {
@@ -170,9 +189,21 @@ export const COMMANDS: readonly CommandSpec[] = [
         "nondeterministic_output_order",
       ]),
       commandSub("getkeys", -4, "Extract keys given a full Redis command"),
+      commandSub("getkeysandflags", -4, "Extract keys and access flags given a full Redis command"),
       commandSub("list", -2, "Get an array of Redis command names", ["nondeterministic_output_order"]),
       commandSub("help", 2, "Show helpful text about the different subcommands"),
     ],
+  },
+  {
+    // Sentinel flushes its config and exits; so does the agent (shutdown-command.ts).
+    name: "shutdown",
+    arity: -1,
+    flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+    acl: ADMIN_ACL,
+    tips: [],
+    summary: "Synchronously save the dataset to disk and then shut down the server",
+    since: "1.0.0",
+    group: "server",
   },
   {
     name: "info",

@@ -12,6 +12,7 @@ import { encodeReply, errorErr } from "./reply.js";
 import type { ParseOutcome, RequestLimits } from "./request-parser.js";
 import { RequestParser } from "./request-parser.js";
 import { dropSubscriptions } from "./server-commands.js";
+import { newTrackingState } from "./client-tracking.js";
 import type { ClientSession, ServerContext } from "./session.js";
 
 export interface ConnectionLimits extends RequestLimits {
@@ -54,6 +55,11 @@ export class ClientConnection implements ClientSession {
   last_command = "NULL";
   close_after_reply = false;
   readonly subscriber: Subscriber;
+  readonly tracking = newTrackingState();
+  no_evict = false;
+  reply_off = false;
+  reply_skip = false;
+  reply_skip_next = false;
 
   private readonly parser: RequestParser;
   private pumping = false;
@@ -139,6 +145,13 @@ export class ClientConnection implements ClientSession {
     this.socket.write(bytes);
   }
 
+  /** One command's replies, unless CLIENT REPLY OFF/SKIP hides them; then SKIP moves on one. */
+  private writeCommandReplies(replies: Replies): void {
+    if (!this.reply_off && !this.reply_skip) this.writeReplies(replies);
+    this.reply_skip = this.reply_skip_next;
+    this.reply_skip_next = false;
+  }
+
   private writeReplies(replies: Replies): void {
     if (Array.isArray(replies)) {
       for (const reply of replies as readonly Reply[]) this.write(reply);
@@ -149,7 +162,7 @@ export class ClientConnection implements ClientSession {
 
   /** A pub/sub message; drops this client when its output exceeds the pub/sub limits. */
   private deliver(reply: Reply): void {
-    if (this.closed) return;
+    if (this.closed || this.reply_off || this.reply_skip) return;
     const bytes = encodeReply(reply, this.protocol);
     const pending = this.socket.writableLength + bytes.length;
     if (pending > this.limits.pubsub_output_hard_bytes_max) {
@@ -216,8 +229,8 @@ export class ClientConnection implements ClientSession {
       if (result instanceof Promise) {
         this.resumeAfter(
           result.then(
-            (reply) => {
-              this.write(reply);
+            (replies) => {
+              this.writeCommandReplies(replies);
               if (this.close_after_reply) this.closeAfterFlush("client");
             },
             (failure: unknown) => {
@@ -230,7 +243,7 @@ export class ClientConnection implements ClientSession {
         );
         return;
       }
-      this.writeReplies(result);
+      this.writeCommandReplies(result);
       if (this.close_after_reply) {
         this.closeAfterFlush("client");
         break;

@@ -54,4 +54,13 @@ void describe("SENTINEL DEBUG", () => {
     const missing = params.command(["info-period"]);
     assert.equal(missing.type, "error");
   });
+
+  void it("hands every accepted change to onChange (the agent's timing), never a refused one", () => {
+    const seen: (number | undefined)[][] = [];
+    const params = new DebugParams((get) => seen.push([get("tilt-period"), get("info-period")]));
+    assert.equal(params.command(["tilt-period", "5000", "info-period", "0"]).type, "error");
+    assert.deepEqual(seen, []);
+    assert.deepEqual(params.command(["TILT-PERIOD", "5000"]), { type: "simple", value: "OK" });
+    assert.deepEqual(seen, [[5000, 10_000]]);
+  });
 });

@@ -1,8 +1,10 @@
 // `SENTINEL DEBUG [<param> <value> ...]`: Sentinel's test-only timing parameters (sentinel.c
 // sentinelSetDebugConfigParameters / addReplySentinelDebugInfo). Test harnesses, Redis's own
-// included, set them to shorten Sentinel's fixed periods. The agent's periods are not Sentinel's
-// constants (PINGs every down-after / 10, pushed opinions instead of asking, election timeouts in
-// hundreds of ms), so the values are validated, kept and reported, and change no timing.
+// included, set them to shorten Sentinel's fixed periods. Those that mean the same in the core
+// (info-period, tilt-trigger, tilt-period) are handed to it through `onChange` (the agent feeds a
+// `set_timing` input, libs/core timing.ts); the others have no counterpart of the same meaning
+// (PINGs every down-after / 10, pushed opinions instead of asking, election timeouts in hundreds
+// of ms), so they are validated, kept and reported only.
 import type { Reply } from "./reply.js";
 import { bulkNumber, errorErr, map, simple } from "./reply.js";
 
@@ -25,6 +27,9 @@ const DEFAULTS: readonly (readonly [name: string, ms: number])[] = [
 
 export class DebugParams {
   private readonly values = new Map<string, number>(DEFAULTS);
+
+  /** `onChange` runs after an accepted change, with every parameter's current value. */
+  constructor(private readonly onChange?: (get: (name: string) => number | undefined) => void) {}
 
   get(name: string): number | undefined {
     return this.values.get(name);
@@ -51,6 +56,7 @@ export class DebugParams {
       changes.push([name, value]);
     }
     for (const [name, value] of changes) this.values.set(name, value);
+    this.onChange?.((name) => this.values.get(name));
     return simple("OK");
   }
 }

@@ -1,6 +1,6 @@
 // Routes one request the way Redis's processCommand orders its checks: unknown command or
 // subcommand, then authentication, then arity, then the user's ACL permissions, then the RESP2
-// pub/sub context, then the command.
+// pub/sub context, then CLIENT PAUSE (the command waits for its end), then the command.
 import { userCanRun } from "./acl/index.js";
 import { aclCommand } from "./acl-command.js";
 import { authCommand, clientCommand, helloCommand, pingCommand, quitCommand } from "./client-commands.js";
@@ -23,6 +23,7 @@ import {
 import type { ClientSession, ServerContext } from "./session.js";
 import { canonicalArgv } from "./valkey-aliases.js";
 import { auditedCommand, recordRespAudit } from "./audit.js";
+import { shutdownCommand } from "./shutdown-command.js";
 
 export type Replies = Reply | readonly Reply[];
 
@@ -74,7 +75,7 @@ function run(
   spec: CommandSpec,
   argv: readonly string[],
   raw: readonly Buffer[],
-): Replies | Promise<Reply> {
+): Replies | Promise<Replies> {
   const [head, sub = null] = spec.name.split("|", 2);
   switch (head) {
     case "ping":
@@ -110,6 +111,8 @@ function run(
       return punsubscribeCommand(ctx, session, argv);
     case "publish":
       return publishCommand(argv);
+    case "shutdown":
+      return shutdownCommand(ctx, session, argv);
     default:
       throw new Error(`dispatch: command '${spec.name}' is in the table but has no handler`);
   }
@@ -120,11 +123,13 @@ export function dispatch(
   ctx: ServerContext,
   session: ClientSession,
   raw: readonly Buffer[],
-): Replies | Promise<Reply> {
+): Replies | Promise<Replies> {
   const argv = canonicalArgv(raw.map((arg) => arg.toString("utf8")));
   const resolved = resolve(argv);
   if ("reply" in resolved) return resolved.reply;
   const spec = resolved.spec;
+  // CLIENT CACHING applies to the next command only; CLIENT commands keep it (as Redis).
+  if (!spec.name.startsWith("client")) session.tracking.caching = false;
   session.last_command = spec.name;
   session.last_command_ms = ctx.now_ms();
   const no_auth = spec.flags.includes("no_auth");
@@ -143,6 +148,8 @@ export function dispatch(
       `Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
   }
+  // Redis postpones the client and runs processCommand again once the pause is over.
+  if (ctx.pause.holdsAll()) return ctx.pause.ended().then(() => dispatch(ctx, session, raw));
   const audited = ctx.audit === undefined ? null : auditedCommand(argv);
   const result = run(ctx, session, spec, argv, raw);
   if (audited === null || ctx.audit === undefined) return result;

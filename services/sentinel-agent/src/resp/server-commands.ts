@@ -37,6 +37,8 @@ const COMMAND_HELP = [
   "    commands are returned.",
   "GETKEYS <full-command>",
   "    Return the keys from a full Redis command.",
+  "GETKEYSANDFLAGS <full-command>",
+  "    Return the keys and the access flags from a full Redis command.",
   "HELP",
   "    Prints this help.",
 ];
@@ -70,6 +72,7 @@ export function commandCommand(sub: string | null, argv: readonly string[]): Rep
       };
     }
     case "getkeys":
+    case "getkeysandflags":
       return findByFullname(argv[2] ?? "") === undefined
         ? errorErr("Invalid command specified")
         : errorErr("The command has no key arguments");

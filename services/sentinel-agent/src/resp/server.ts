@@ -3,6 +3,7 @@
 // client costs at most its own connection; nothing a client sends can stop the process.
 import { randomBytes } from "node:crypto";
 import { DebugParams } from "./debug-params.js";
+import { ClientPause } from "./client-pause.js";
 import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
@@ -11,7 +12,8 @@ import type { CloseReason, ConnectionCounters, ConnectionLimits } from "./connec
 import { ClientConnection } from "./connection.js";
 import type { ServerFacts } from "./info-text.js";
 import { PubSubHub } from "./pubsub.js";
-import type { ClientSession, ServerContext } from "./session.js";
+import type { Reply } from "./reply.js";
+import type { ClientSession, ServerContext, ShutdownFlags } from "./session.js";
 import type { AuditSink } from "../audit-log.js";
 import type { SentinelConfig } from "../config/index.js";
 import { AclUsers } from "./acl/index.js";
@@ -66,6 +68,10 @@ export interface RespServerOptions {
   readonly onClientClosed?: (id: number, reason: CloseReason) => void;
   /** Where state-changing commands are recorded, refused ones included. */
   readonly audit?: AuditSink;
+  /** After SENTINEL DEBUG changed a parameter: reads each one's current value (ms). */
+  readonly on_debug_changed?: (get: (name: string) => number | undefined) => void;
+  /** SHUTDOWN (session.ts ServerContext.shutdown); absent: SHUTDOWN answers Redis's failure. */
+  readonly on_shutdown?: (flags: ShutdownFlags) => Promise<Reply | null>;
 }
 
 export class RespServer {
@@ -119,11 +125,13 @@ export class RespServer {
         ? {}
         : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
       redis_version: options.redis_version,
-      debug: new DebugParams(),
+      debug: new DebugParams(options.on_debug_changed),
+      pause: new ClientPause(options.now_ms),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
       now_ms: options.now_ms,
       ...(options.audit === undefined ? {} : { audit: options.audit }),
+      ...(options.on_shutdown === undefined ? {} : { shutdown: options.on_shutdown }),
     };
   }
 

@@ -7,6 +7,15 @@ import type { DebugParams } from "./debug-params.js";
 import type { PubSubHub, Subscriber } from "./pubsub.js";
 import type { Protocol } from "./reply.js";
 import type { SentinelView } from "./view.js";
+import type { ClientPause } from "./client-pause.js";
+import type { TrackingState } from "./client-tracking.js";
+import type { Reply } from "./reply.js";
+
+/** SHUTDOWN's modifiers (NOSAVE/SAVE change nothing for a Sentinel; FORCE ignores a failed flush). */
+export interface ShutdownFlags {
+  readonly force: boolean;
+  readonly now: boolean;
+}
 
 export interface ClientSession {
   readonly id: number;
@@ -27,6 +36,15 @@ export interface ClientSession {
   readonly created_ms: number;
   last_command_ms: number;
   last_command: string;
+  /** CLIENT TRACKING's state (kept and reported; a Sentinel has no keys to invalidate). */
+  readonly tracking: TrackingState;
+  /** CLIENT NO-EVICT (flag `e` in CLIENT LIST). */
+  no_evict: boolean;
+  /** CLIENT REPLY OFF; SKIP sets `reply_skip_next`, which hides the next command's reply
+   * (`reply_skip` while that command runs; CLIENT REPLY ON clears all three, as Redis). */
+  reply_off: boolean;
+  reply_skip: boolean;
+  reply_skip_next: boolean;
   /** Set by QUIT and CLIENT KILL of oneself: close once this reply is written. */
   close_after_reply: boolean;
   readonly subscriber: Subscriber;
@@ -48,6 +66,11 @@ export interface ServerContext {
   readonly debug: DebugParams;
   /** Where state-changing commands are recorded (resp/audit.ts); absent: not audited. */
   readonly audit?: AuditSink;
+  /** CLIENT PAUSE's state for the whole port. */
+  readonly pause: ClientPause;
+  /** SHUTDOWN: flushes the configuration and stops the agent; resolves with an error reply when
+   * it cannot (then the agent keeps running), null when the stop is under way. Absent: refused. */
+  readonly shutdown?: (flags: ShutdownFlags) => Promise<Reply | null>;
   sessions(): Iterable<ClientSession>;
   facts(): ServerFacts;
   now_ms(): number;
