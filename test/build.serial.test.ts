@@ -77,6 +77,14 @@ void test("the compiled services start under plain node and the compiled CLI rea
       cwd: ROOT,
       env: { SP_METRICS_PORT: String(ops_port), SP_METRICS_HOST: LOOPBACK },
     });
+    // The data-node starts redis-server itself: the harness kills that PID too at teardown (a
+    // data-node SIGKILLed after its grace leaves its server running; seen as strays after CI).
+    const started = await data_node.waitForLine((l) => l.includes('"event":"redis_started"'), {
+      timeout_ms: STEP_MS,
+    });
+    const redis_pid = Number((JSON.parse(started) as { pid?: unknown }).pid);
+    assert.ok(Number.isInteger(redis_pid) && redis_pid > 0, started);
+    procs.adoptPid(redis_pid);
     await data_node.waitForLine((l) => l.includes('"event":"ops_listening"'), { timeout_ms: STEP_MS });
     const health = await fetch(`http://${LOOPBACK}:${ops_port}/healthz`);
     assert.equal(health.status, 200);
