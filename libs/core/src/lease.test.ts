@@ -134,8 +134,14 @@ function commands(effects: readonly Effect[], type: NodeCommand["type"]): Comman
   return effects.flatMap((e) => (e.type === "node_command" && e.command.type === type ? [e] : []));
 }
 
-/** Elected with both peers' votes; each says it granted the old primary a lease `age_ms` ago. */
-function electedWithRecentGrants(age_ms: number | null): {
+/**
+ * Elected with both peers' votes; each says it granted the old primary a lease `lease_age_ms` ago
+ * and, when given, another node a promote-lease `promote_age_ms` ago (null: none).
+ */
+function electedWithVoterGrants(
+  lease_age_ms: number | null,
+  promote_age_ms?: number | null,
+): {
   h: Harness;
   effects: Effect[];
   elected_ms: number;
@@ -154,13 +160,17 @@ function electedWithRecentGrants(age_ms: number | null): {
         epoch: 1,
         leader: ME,
         leader_epoch: 1,
-        lease_grant_age_ms: age_ms,
+        lease_grant_age_ms: lease_age_ms,
+        ...(promote_age_ms === undefined ? {} : { promote_grant_age_ms: promote_age_ms }),
       }),
     );
   }
   assert.ok(eventNames(effects).includes("+elected-leader"));
   return { h, effects, elected_ms: h.now_ms };
 }
+
+const electedWithRecentGrants = (age_ms: number | null): ReturnType<typeof electedWithVoterGrants> =>
+  electedWithVoterGrants(age_ms);
 
 const LEASE_WAIT_MS = 400 * (1 + LEASE_CLOCK_RATE_MARGIN) + LEASE_MARGIN_MS;
 
@@ -326,33 +336,9 @@ void test("promote-lease: the vote reply leaves out grants to the candidate's ol
 });
 
 /** Elected with both peers' votes, each having granted a promote-lease `age_ms` ago. */
-function electedAfterPromoteGrants(age_ms: number | null): {
-  h: Harness;
-  effects: Effect[];
-  elected_ms: number;
-} {
-  const h = new Harness({ quorum: 1 });
-  h.meetPeers();
-  h.live(2000, true);
-  for (let i = 0; i < 30 && !h.state.masters.get("mymaster")?.failover; i += 1) h.live(100, false);
-  const effects: Effect[] = [];
-  for (const from of PEERS) {
-    effects.push(
-      ...h.peer({
-        type: "vote_reply",
-        from,
-        master_name: "mymaster",
-        epoch: 1,
-        leader: ME,
-        leader_epoch: 1,
-        lease_grant_age_ms: null, // the old primary's own lease: long gone, the gate is open
-        promote_grant_age_ms: age_ms,
-      }),
-    );
-  }
-  assert.ok(eventNames(effects).includes("+elected-leader"));
-  return { h, effects, elected_ms: h.now_ms };
-}
+const electedAfterPromoteGrants = (age_ms: number | null): ReturnType<typeof electedWithVoterGrants> =>
+  // The old primary's own lease: long gone, the gate is open.
+  electedWithVoterGrants(null, age_ms);
 
 void test("a leader whose voters granted a promote-lease promotes nobody before it has certainly run out", () => {
   const { h, effects, elected_ms } = electedAfterPromoteGrants(0);

@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
+import type { TestContext } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import type { TopologyRecord } from "@sentinel-plane/core";
 import { createLogger, TOPOLOGY_BUCKET_DEFAULTS, TopologyStore } from "@sentinel-plane/runtime";
 import { withProcesses } from "@sentinel-plane/testkit";
+import type { Harness } from "@sentinel-plane/testkit";
 import { KvTopology } from "./kv-topology.js";
 
 const RECORD: TopologyRecord = {
@@ -33,30 +35,36 @@ function storeLogger(): { logger: ReturnType<typeof createLogger>; watching: Pro
   return { logger: createLogger({ service: "test", level: "info", destination }), watching };
 }
 
+/** A KvTopology on a fresh nats-server (cluster `cluster_id`), its watch running and caught up. */
+async function watchingTopology(t: TestContext, procs: Harness, cluster_id: string): Promise<KvTopology> {
+  const nats = await procs.startNats({ auth: false });
+  const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
+  t.after(() => nc.close());
+  const { logger, watching } = storeLogger();
+  const store = new TopologyStore(
+    nc,
+    {
+      cluster_id,
+      bucket: TOPOLOGY_BUCKET_DEFAULTS,
+      request_timeout_ms: 2000,
+      masters: null,
+      refresh_interval_ms: 0,
+      retry_base_ms: 50,
+      retry_max_ms: 400,
+      under_replicated: "refuse",
+    },
+    logger,
+  );
+  const kv = new KvTopology(store, { on_invalid: () => undefined });
+  const stop = kv.watch(() => undefined);
+  t.after(stop);
+  await watching;
+  return kv;
+}
+
 void test("operator changes: written on the current revision, concurrent ones both kept, a stale ack refused", async (t) => {
   await withProcesses(t, async (procs) => {
-    const nats = await procs.startNats({ auth: false });
-    const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
-    t.after(() => nc.close());
-    const { logger, watching } = storeLogger();
-    const store = new TopologyStore(
-      nc,
-      {
-        cluster_id: "kvop",
-        bucket: TOPOLOGY_BUCKET_DEFAULTS,
-        request_timeout_ms: 2000,
-        masters: null,
-        refresh_interval_ms: 0,
-        retry_base_ms: 50,
-        retry_max_ms: 400,
-        under_replicated: "refuse",
-      },
-      logger,
-    );
-    const kv = new KvTopology(store, { on_invalid: () => undefined });
-    const stop = kv.watch(() => undefined);
-    t.after(stop);
-    await watching;
+    const kv = await watchingTopology(t, procs, "kvop");
 
     const absent = await kv.commitOperator("m", {
       kind: "pause",
@@ -89,28 +97,7 @@ void test("operator changes: written on the current revision, concurrent ones bo
 
 void test("forget: the record goes only at the revision known; a create then starts the name afresh", async (t) => {
   await withProcesses(t, async (procs) => {
-    const nats = await procs.startNats({ auth: false });
-    const nc = await connect({ servers: nats.url, timeout: 2000, reconnect: false });
-    t.after(() => nc.close());
-    const { logger, watching } = storeLogger();
-    const store = new TopologyStore(
-      nc,
-      {
-        cluster_id: "kvforget",
-        bucket: TOPOLOGY_BUCKET_DEFAULTS,
-        request_timeout_ms: 2000,
-        masters: null,
-        refresh_interval_ms: 0,
-        retry_base_ms: 50,
-        retry_max_ms: 400,
-        under_replicated: "refuse",
-      },
-      logger,
-    );
-    const kv = new KvTopology(store, { on_invalid: () => undefined });
-    const stop = kv.watch(() => undefined);
-    t.after(stop);
-    await watching;
+    const kv = await watchingTopology(t, procs, "kvforget");
     const first = await kv.commit(RECORD, 0);
     assert.ok(first.ok);
     const second = await kv.commit({ ...RECORD, config_epoch: 4 }, first.revision);
