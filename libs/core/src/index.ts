@@ -42,6 +42,7 @@ export type {
 } from "./failover-states.js";
 export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
+export { AGENT_TIMING_DEFAULT } from "./timing.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
 export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";

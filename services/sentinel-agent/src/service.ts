@@ -4,7 +4,13 @@ import { accessSync, constants as fsConstants, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { randomBytes, randomInt } from "node:crypto";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { initAgent, masterNames, persistedState, replicaViews } from "@sentinel-plane/core";
+import {
+  AGENT_TIMING_DEFAULT,
+  initAgent,
+  masterNames,
+  persistedState,
+  replicaViews,
+} from "@sentinel-plane/core";
 import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
 import {
@@ -57,23 +63,7 @@ import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
 
-/**
- * Probe and gossip periods. PINGs go out every down-after / 10, at least every 100 ms and at most
- * every 1000 ms (Sentinel: 1000; core detection.ts pingPeriodMs): detection within ~10 % of
- * down-after, and Sentinel's probe load at its default down-after. The core asks for a wake at an
- * SDOWN deadline, so the 100 ms tick adds nothing to it. INFO stays at Sentinel's 10 s / 1 s
- * because data-node reports already bring role changes at once.
- */
-export const AGENT_TIMING: AgentTiming = {
-  ping_period_ms: 100,
-  info_period_ms: 10_000,
-  info_period_fast_ms: 1000,
-  hello_period_ms: 1000,
-  opinion_max_age_ms: 5000,
-  tilt_trigger_ms: 2000,
-  tilt_period_ms: 30_000,
-  probe_timeout_ms: 500,
-};
+export const AGENT_TIMING: AgentTiming = AGENT_TIMING_DEFAULT;
 
 const TICK_MS = 100;
 const RETAIN_EVERY_TICKS = 10;

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document as the code produces it: the app is built over inert dependencies
 // (nothing listens, nothing is monitored) and @fastify/swagger renders the route schemas.
 // `npm run openapi` writes it to openapi/openapi.yaml; a test fails when the checked-in file differs.
-import { initAgent } from "@sentinel-plane/core";
+import { AGENT_TIMING_DEFAULT, initAgent } from "@sentinel-plane/core";
 import { stringify } from "yaml";
 import type { AgentTiming } from "@sentinel-plane/core";
 import { buildRestApp } from "./app.js";
@@ -10,16 +10,7 @@ import { FailoverHistory } from "./failover-history.js";
 import { RestMetrics } from "./metrics.js";
 import { VoteBook } from "./votes.js";
 
-const TIMING: AgentTiming = {
-  ping_period_ms: 100,
-  info_period_ms: 10_000,
-  info_period_fast_ms: 1000,
-  hello_period_ms: 1000,
-  opinion_max_age_ms: 5000,
-  tilt_trigger_ms: 2000,
-  tilt_period_ms: 30_000,
-  probe_timeout_ms: 500,
-};
+const TIMING: AgentTiming = AGENT_TIMING_DEFAULT;
 
 export const OPENAPI_YAML_PATH = "openapi/openapi.yaml";
 

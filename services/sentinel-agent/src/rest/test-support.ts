@@ -1,7 +1,7 @@
 // In-memory dependencies for the REST app's unit tests: a real core state (initAgent) changed
 // only through the real core `step` (so admin validation is the core's), an event source with a
 // bounded history, and the real recorders.
-import { initAgent, step } from "@sentinel-plane/core";
+import { AGENT_TIMING_DEFAULT, initAgent, step } from "@sentinel-plane/core";
 import type { AdminCommand, AgentState, AgentTiming, PersistedState } from "@sentinel-plane/core";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import { adminReplyOf } from "../loop.js";
@@ -19,16 +19,7 @@ export const OTHER_TOKEN = "other-token-0123456789abcdef";
 export const MYID = "a".repeat(40);
 export const PEER = "b".repeat(40);
 
-const TIMING: AgentTiming = {
-  ping_period_ms: 100,
-  info_period_ms: 10_000,
-  info_period_fast_ms: 1000,
-  hello_period_ms: 1000,
-  opinion_max_age_ms: 5000,
-  tilt_trigger_ms: 2000,
-  tilt_period_ms: 30_000,
-  probe_timeout_ms: 500,
-};
+const TIMING: AgentTiming = AGENT_TIMING_DEFAULT;
 
 const SETTINGS = {
   quorum: 2,
