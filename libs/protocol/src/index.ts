@@ -103,6 +103,8 @@ export { SwitchoverRequestSchema, SwitchoverReplySchema } from "./schemas/switch
 export type { SwitchoverRequest, SwitchoverReply } from "./schemas/switchover.js";
 export { TlsFilesSchema } from "./schemas/tls-files.js";
 export type { TlsFilesInput } from "./schemas/tls-files.js";
+export { NatsSectionSchema } from "./schemas/nats-section.js";
+export type { NatsSectionInput } from "./schemas/nats-section.js";
 export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
 export { natsUser, natsInboxPrefix, natsPermissions, renderNatsAuthorization } from "./nats-auth.js";
 export type { NatsRole, NatsIdentity, NatsPermissions, NatsUserEntry } from "./nats-auth.js";

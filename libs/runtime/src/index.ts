@@ -4,6 +4,8 @@ export type { Logger, LogLevel, LoggerOptions } from "./logger.js";
 export { writeFileAtomic, writeJsonAtomic, readJsonFile } from "./atomic-store.js";
 export { connectNats, NATS_DEFAULTS } from "./nats.js";
 export type { NatsConnection, NatsOptions } from "./nats.js";
+export { resolveNatsSection } from "./nats-section.js";
+export type { NatsSection } from "./nats-section.js";
 export { createRedisClient, reconnectDelay_ms, Redis, redisTls } from "./redis.js";
 export { CA_DIR_FILES_MAX, readConfiguredTls, readTlsMaterial } from "./tls-files.js";
 export type { TlsFiles, TlsMaterial } from "./tls-files.js";

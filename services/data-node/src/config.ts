@@ -4,19 +4,27 @@
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, err, ok, spError, TlsFilesSchema } from "@sentinel-plane/protocol";
+import {
+  describeErrors,
+  err,
+  NatsSectionSchema,
+  ok,
+  spError,
+  TlsFilesSchema,
+} from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import {
   applyNatsEnv,
   applyTlsEnv,
   configFileArg,
   readConfiguredTls,
+  resolveNatsSection,
   readJsonConfigFile,
   envNumber,
   envSetter,
   jsonSection,
 } from "@sentinel-plane/runtime";
-import type { JsonObject, TlsMaterial } from "@sentinel-plane/runtime";
+import type { JsonObject, NatsSection, TlsMaterial } from "@sentinel-plane/runtime";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -27,22 +35,7 @@ export const DataNodeConfigSchema = Type.Object(
   {
     node_id: Id,
     cluster_id: Id,
-    nats: Type.Object(
-      {
-        servers: Type.Array(NonEmpty, { minItems: 1, maxItems: 32 }),
-        user: Type.Optional(NonEmpty),
-        pass: Type.Optional(Type.String()),
-        token: Type.Optional(NonEmpty),
-        connect_timeout_ms: Type.Optional(PositiveMs),
-        reconnect_wait_ms: Type.Optional(PositiveMs),
-        reconnect_jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
-        ping_interval_ms: Type.Optional(PositiveMs),
-        ping_max_out: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-        /** CA, client certificate and key for a NATS server with TLS (`tls { verify: true }`). */
-        tls: Type.Optional(TlsFilesSchema),
-      },
-      { additionalProperties: false },
-    ),
+    nats: NatsSectionSchema,
     redis: Type.Object(
       {
         host: Type.Optional(NonEmpty),
@@ -140,19 +133,7 @@ export type DataNodeConfigInput = Static<typeof DataNodeConfigSchema>;
 export interface DataNodeConfig {
   readonly node_id: string;
   readonly cluster_id: string;
-  readonly nats: {
-    readonly servers: readonly string[];
-    readonly user?: string;
-    readonly pass?: string;
-    readonly token?: string;
-    readonly connect_timeout_ms: number;
-    readonly reconnect_wait_ms: number;
-    readonly reconnect_jitter_ms: number;
-    readonly ping_interval_ms: number;
-    readonly ping_max_out: number;
-    /** Read from the files at start (resolveConfig). */
-    readonly tls?: TlsMaterial;
-  };
+  readonly nats: NatsSection;
   readonly redis: {
     readonly host: string;
     readonly port: number;
@@ -216,11 +197,6 @@ export const DEFAULTS = {
   restart_primary_wait_ms: 30_000,
   shutdown_switchover_timeout_ms: 30_000,
   stop_grace_ms: 2000,
-  nats_connect_timeout_ms: 2000,
-  nats_reconnect_wait_ms: 250,
-  nats_reconnect_jitter_ms: 100,
-  nats_ping_interval_ms: 2000,
-  nats_ping_max_out: 2,
 } as const;
 
 const validator = Compile(DataNodeConfigSchema);
@@ -283,25 +259,14 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
     return invalid(`${source}: /restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`);
   }
   const host = c.redis.host ?? "127.0.0.1";
-  const nats_tls = readConfiguredTls(c.nats.tls, `${source}: /nats/tls`);
-  if (!nats_tls.ok) return nats_tls;
+  const nats = resolveNatsSection(c.nats, source);
+  if (!nats.ok) return nats;
   const redis_tls = readConfiguredTls(c.redis.tls, `${source}: /redis/tls`);
   if (!redis_tls.ok) return redis_tls;
   return ok({
     node_id: c.node_id,
     cluster_id: c.cluster_id,
-    nats: {
-      servers: c.nats.servers,
-      ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
-      ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
-      ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
-      connect_timeout_ms: c.nats.connect_timeout_ms ?? DEFAULTS.nats_connect_timeout_ms,
-      reconnect_wait_ms: c.nats.reconnect_wait_ms ?? DEFAULTS.nats_reconnect_wait_ms,
-      reconnect_jitter_ms: c.nats.reconnect_jitter_ms ?? DEFAULTS.nats_reconnect_jitter_ms,
-      ping_interval_ms: c.nats.ping_interval_ms ?? DEFAULTS.nats_ping_interval_ms,
-      ping_max_out: c.nats.ping_max_out ?? DEFAULTS.nats_ping_max_out,
-      ...(nats_tls.value === undefined ? {} : { tls: nats_tls.value }),
-    },
+    nats: nats.value,
     redis: {
       host,
       port: c.redis.port,

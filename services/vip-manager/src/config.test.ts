@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { applyEnv, configPath, DEFAULTS, resolveConfig } from "./config.js";
+import { NATS_DEFAULTS } from "@sentinel-plane/runtime";
 
 const minimal = {
   cluster_id: "prod",
@@ -30,7 +31,7 @@ void describe("vip-manager config", () => {
     assert.equal(c.hooks.client_reconfig_script, null);
     assert.equal(c.hooks.limits.scripts_running_max, 16);
     assert.equal(c.hooks.limits.script_retry_delay_ms, 30_000);
-    assert.equal(c.nats.ping_interval_ms, DEFAULTS.nats_ping_interval_ms);
+    assert.equal(c.nats.ping_interval_ms, NATS_DEFAULTS.ping_interval_ms);
   });
 
   void it("accepts hooks without any VIP", () => {

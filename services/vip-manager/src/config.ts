@@ -5,19 +5,19 @@ import { isIPv4 } from "node:net";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, err, ok, spError, TlsFilesSchema } from "@sentinel-plane/protocol";
+import { describeErrors, err, NatsSectionSchema, ok, spError } from "@sentinel-plane/protocol";
 import type { Result, SpError } from "@sentinel-plane/protocol";
 import {
   applyNatsEnv,
   configFileArg,
-  readConfiguredTls,
+  resolveNatsSection,
   readJsonConfigFile,
   envList,
   envNumber,
   envSetter,
   jsonSection,
 } from "@sentinel-plane/runtime";
-import type { JsonObject, TlsMaterial } from "@sentinel-plane/runtime";
+import type { JsonObject, NatsSection } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "./host_address.js";
@@ -56,22 +56,7 @@ export const VipManagerConfigSchema = Type.Object(
     cluster_id: Id,
     /** Shown in logs and as the NATS client name; defaults to the OS host name. */
     host_name: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,64}$" })),
-    nats: Type.Object(
-      {
-        servers: Type.Array(NonEmpty, { minItems: 1, maxItems: 32 }),
-        user: Type.Optional(NonEmpty),
-        pass: Type.Optional(Type.String()),
-        token: Type.Optional(NonEmpty),
-        connect_timeout_ms: Type.Optional(PositiveMs),
-        reconnect_wait_ms: Type.Optional(PositiveMs),
-        reconnect_jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
-        ping_interval_ms: Type.Optional(PositiveMs),
-        ping_max_out: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-        /** CA, client certificate and key for a NATS server with TLS (`tls { verify: true }`). */
-        tls: Type.Optional(TlsFilesSchema),
-      },
-      { additionalProperties: false },
-    ),
+    nats: NatsSectionSchema,
     /** Timeout of one KV request (read, bucket open). */
     kv_timeout_ms: Type.Optional(PositiveMs),
     /** Replicas of the topology bucket if this process has to create it. */
@@ -140,19 +125,7 @@ export interface HooksConfig {
 export interface VipManagerConfig {
   readonly cluster_id: string;
   readonly host_name: string;
-  readonly nats: {
-    readonly servers: readonly string[];
-    readonly user?: string;
-    readonly pass?: string;
-    readonly token?: string;
-    readonly connect_timeout_ms: number;
-    readonly reconnect_wait_ms: number;
-    readonly reconnect_jitter_ms: number;
-    readonly ping_interval_ms: number;
-    readonly ping_max_out: number;
-    /** Read from the files at start (resolveConfig). */
-    readonly tls?: TlsMaterial;
-  };
+  readonly nats: NatsSection;
   readonly kv_timeout_ms: number;
   /** Replicas of the topology bucket; null = 3 on a NATS cluster of 3 or more, else 1. */
   readonly kv_replicas: number | null;
@@ -182,11 +155,6 @@ export const DEFAULTS = {
   arping_path: "/usr/bin/arping",
   command_timeout_ms: 5000,
   arping_count: 3,
-  nats_connect_timeout_ms: 2000,
-  nats_reconnect_wait_ms: 250,
-  nats_reconnect_jitter_ms: 100,
-  nats_ping_interval_ms: 2000,
-  nats_ping_max_out: 2,
 } as const;
 
 const validator = Compile(VipManagerConfigSchema);
@@ -223,23 +191,12 @@ export function resolveConfig(
   const semantic = checkSemantics(c);
   if (semantic !== null) return invalid(`${source}: ${semantic}`);
   const hooks = c.hooks ?? {};
-  const nats_tls = readConfiguredTls(c.nats.tls, `${source}: /nats/tls`);
-  if (!nats_tls.ok) return nats_tls;
+  const nats = resolveNatsSection(c.nats, source);
+  if (!nats.ok) return nats;
   return ok({
     cluster_id: c.cluster_id,
     host_name: c.host_name ?? default_host_name,
-    nats: {
-      servers: c.nats.servers,
-      ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
-      ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
-      ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
-      connect_timeout_ms: c.nats.connect_timeout_ms ?? DEFAULTS.nats_connect_timeout_ms,
-      reconnect_wait_ms: c.nats.reconnect_wait_ms ?? DEFAULTS.nats_reconnect_wait_ms,
-      reconnect_jitter_ms: c.nats.reconnect_jitter_ms ?? DEFAULTS.nats_reconnect_jitter_ms,
-      ping_interval_ms: c.nats.ping_interval_ms ?? DEFAULTS.nats_ping_interval_ms,
-      ping_max_out: c.nats.ping_max_out ?? DEFAULTS.nats_ping_max_out,
-      ...(nats_tls.value === undefined ? {} : { tls: nats_tls.value }),
-    },
+    nats: nats.value,
     kv_timeout_ms: c.kv_timeout_ms ?? DEFAULTS.kv_timeout_ms,
     kv_replicas: c.kv_replicas ?? DEFAULTS.kv_replicas,
     host_addresses: c.host_addresses,
