@@ -4,13 +4,10 @@
 // request never reaches the core and changes nothing.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { masterNameProblem, spError } from "@sentinel-plane/protocol";
-import { withDeadline } from "@sentinel-plane/runtime";
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, globMatch } from "@sentinel-plane/core";
-import type { AdminCommand, MasterSettings } from "@sentinel-plane/core";
-import type { AdminReply } from "../../loop.js";
+import type { MasterSettings } from "@sentinel-plane/core";
 import { parseHostPort } from "../address.js";
 import type { RestDeps } from "../deps.js";
-import { adminError } from "../problem.js";
 import {
   AcceptedSchema,
   ERROR_RESPONSES,
@@ -23,7 +20,8 @@ import {
   SetBody,
   SwitchoverBody,
 } from "../schemas.js";
-import { masterOf } from "../views.js";
+import { adminRoundTrip, bodyOptional } from "./admin-round-trip.js";
+import type { AdminRoundTrip } from "./admin-round-trip.js";
 
 const TAGS = ["changes"];
 const SECURITY = [{ bearerAuth: [] }];
@@ -40,31 +38,12 @@ const ELECTION_TIMEOUT_MS_DEFAULT = 250;
 type App = Parameters<FastifyPluginAsyncTypebox<{ deps: RestDeps }>>[0];
 
 /** What every change route uses: the deps, the admin round trip, and the master's view. */
-interface Changes {
+interface Changes extends AdminRoundTrip {
   readonly deps: RestDeps;
-  /** Runs an admin command through the loop; a refusal is thrown as its problem. */
-  readonly run: (name: string, command: AdminCommand) => Promise<AdminReply>;
-  /** The master's REST view, or SP_ERR_UNKNOWN_MASTER thrown. */
-  readonly current: (name: string) => ReturnType<typeof masterOf>;
 }
 
 export const changeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
-  const run = async (name: string, command: AdminCommand): Promise<AdminReply> => {
-    const timeout_ms = deps.limits.admin_timeout_ms;
-    const reply = await withDeadline(deps.admin(command), timeout_ms, () =>
-      spError("SP_ERR_TIMEOUT", ["the admin command", timeout_ms]),
-    );
-    const error = adminError(reply, name);
-    if (error !== null) throw error;
-    return reply;
-  };
-  const current = (name: string) => {
-    const state = deps.state();
-    const master = state.masters.get(name);
-    if (master === undefined) throw spError("SP_ERR_UNKNOWN_MASTER", [name]);
-    return masterOf(state, master);
-  };
-  const changes: Changes = { deps, run, current };
+  const changes: Changes = { deps, ...adminRoundTrip(deps) };
   monitorRoute(app, changes);
   setRoute(app, changes);
   removeRoute(app, changes);
@@ -201,12 +180,7 @@ function failoverRoute(app: App, { run, current }: Changes): void {
         body: FailoverBody,
         response: { 202: AcceptedSchema, ...ERROR_RESPONSES },
       },
-      // The body is optional (`curl -X POST .../failover`): no body means `{}`.
-      preValidation: (request, _reply, done) => {
-        // Typed as the validated body, which it is not yet at this point.
-        if ((request.body as unknown) === undefined) request.body = {};
-        done();
-      },
+      preValidation: bodyOptional,
     },
     async (request, reply) => {
       const { name } = request.params;
@@ -233,12 +207,7 @@ function switchoverRoute(app: App, { deps, run }: Changes): void {
         body: SwitchoverBody,
         response: { 202: AcceptedSchema, ...ERROR_RESPONSES },
       },
-      // The body is optional (`curl -X POST .../switchover`): no body means `{}`.
-      preValidation: (request, _reply, done) => {
-        // Typed as the validated body, which it is not yet at this point.
-        if ((request.body as unknown) === undefined) request.body = {};
-        done();
-      },
+      preValidation: bodyOptional,
     },
     async (request, reply) => {
       const { name } = request.params;

@@ -8,10 +8,7 @@ import { createHash } from "node:crypto";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { spError } from "@sentinel-plane/protocol";
-import { withDeadline } from "@sentinel-plane/runtime";
-import type { AdminCommand } from "@sentinel-plane/core";
 import type { RestDeps } from "../deps.js";
-import { adminError } from "../problem.js";
 import {
   ERROR_RESPONSES,
   MasterSchema,
@@ -20,7 +17,7 @@ import {
   PauseBody,
   PausedListSchema,
 } from "../schemas.js";
-import { masterOf } from "../views.js";
+import { adminRoundTrip, bodyOptional } from "./admin-round-trip.js";
 
 const TAGS = ["maintenance"];
 const SECURITY = [{ bearerAuth: [] }];
@@ -59,20 +56,7 @@ function pauseLength(body: { readonly for?: string; readonly duration_ms?: numbe
 }
 
 export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
-  const run = async (name: string, command: AdminCommand): Promise<void> => {
-    const timeout_ms = deps.limits.admin_timeout_ms;
-    const reply = await withDeadline(deps.admin(command), timeout_ms, () =>
-      spError("SP_ERR_TIMEOUT", ["the admin command", timeout_ms]),
-    );
-    const error = adminError(reply, name);
-    if (error !== null) throw error;
-  };
-  const current = (name: string) => {
-    const state = deps.state();
-    const master = state.masters.get(name);
-    if (master === undefined) throw spError("SP_ERR_UNKNOWN_MASTER", [name]);
-    return masterOf(state, master);
-  };
+  const { run, current } = adminRoundTrip(deps);
   const all = (): string[] => [...deps.state().masters.keys()];
 
   app.post(
@@ -110,10 +94,7 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
         body: OperatorBody,
         response: { 200: MasterSchema, ...ERROR_RESPONSES },
       },
-      preValidation: (request, _reply, done) => {
-        if ((request.body as unknown) === undefined) request.body = {};
-        done();
-      },
+      preValidation: bodyOptional,
     },
     async (request) => {
       const { name } = request.params;
@@ -136,10 +117,7 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
         body: OperatorBody,
         response: { 200: MasterSchema, ...ERROR_RESPONSES },
       },
-      preValidation: (request, _reply, done) => {
-        if ((request.body as unknown) === undefined) request.body = {};
-        done();
-      },
+      preValidation: bodyOptional,
     },
     async (request) => {
       const { name } = request.params;
@@ -182,10 +160,7 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
         body: OperatorBody,
         response: { 200: PausedListSchema, ...ERROR_RESPONSES },
       },
-      preValidation: (request, _reply, done) => {
-        if ((request.body as unknown) === undefined) request.body = {};
-        done();
-      },
+      preValidation: bodyOptional,
     },
     async (request) => {
       const by = requesterOf(request, request.body.by);
