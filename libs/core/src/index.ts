@@ -2,6 +2,7 @@
 export type * from "./types.js";
 export { parseInfo, infoFields, parseReplicaEntry } from "./redis-info.js";
 export type { InfoParseResult } from "./redis-info.js";
+export { addressKey, sameAddress } from "./address.js";
 export {
   initAgent,
   step,

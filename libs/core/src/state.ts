@@ -302,13 +302,7 @@ export interface AgentState {
   >;
 }
 
-export function addressKey(address: Address): string {
-  return `${address.host}:${address.port}`;
-}
-
-export function sameAddress(a: Address, b: Address): boolean {
-  return a.host === b.host && a.port === b.port;
-}
+export { addressKey, sameAddress } from "./address.js";
 
 export function newLink(address: Address, now_ms: number): InstanceLink {
   return {

@@ -6,6 +6,7 @@
 // resync would keep the flushed data missing. These are the pure parts.
 import { isAbsolute, join } from "node:path";
 import type { Address } from "@sentinel-plane/core";
+import { sameAddress } from "@sentinel-plane/core";
 
 export type ReinitCheck =
   | { readonly ok: true; readonly primary: Address }
@@ -33,10 +34,7 @@ export function checkReinit(input: {
   if (!input.answered)
     return { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", reason: "no answer from redis-server" };
   const primary = input.committed_primary;
-  if (
-    input.role === "master" ||
-    (primary !== null && primary.host === input.self.host && primary.port === input.self.port)
-  ) {
+  if (input.role === "master" || (primary !== null && sameAddress(primary, input.self))) {
     return { ok: false, code: "SP_ERR_ADMIN_REFUSED", reason: "reinit drops the data: refused on a primary" };
   }
   if (primary === null) {

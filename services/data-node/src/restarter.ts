@@ -19,6 +19,7 @@ import {
   stepRestart,
 } from "@sentinel-plane/core/data-node";
 import type { RestartEffect, RestartPlan, RestartPolicy, RestartState } from "@sentinel-plane/core/data-node";
+import { sameAddress } from "@sentinel-plane/core";
 
 export type RestartPhase = NonNullable<NodeStatusReport["restart"]>["state"];
 
@@ -120,11 +121,7 @@ export class Restarter {
     // Held (empty, or not yet checked): another primary now exists, follow it (a full sync).
     const primary = this.host.committedPrimary();
     const self = this.options.self;
-    if (
-      this.phase === "held" &&
-      primary !== null &&
-      !(primary.host === self.host && primary.port === self.port)
-    ) {
+    if (this.phase === "held" && primary !== null && !sameAddress(primary, self)) {
       this.release(primary);
     }
   }

@@ -10,6 +10,7 @@ import {
   masterNames,
   persistedState,
   replicaViews,
+  sameAddress,
 } from "@sentinel-plane/core";
 import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
@@ -648,9 +649,7 @@ function monitoredAddresses(state: AgentState): Address[] {
 /** Credentials of the master an address belongs to (primary or one of its replicas). */
 function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
   for (const name of masterNames(state)) {
-    const belongs = instanceAddresses(state, name).some(
-      (a) => a.host === target.host && a.port === target.port,
-    );
+    const belongs = instanceAddresses(state, name).some((a) => sameAddress(a, target));
     if (belongs) {
       const { auth_user, auth_pass } = local.get(name);
       return {

@@ -6,6 +6,7 @@ import type { NodeStatusReport } from "@sentinel-plane/protocol";
 import { toNodeReport } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import type { NodeDirectory } from "./node-commander.js";
+import { addressKey } from "@sentinel-plane/core";
 
 export interface StatusIntakeOptions {
   readonly cluster_id: string;
@@ -66,8 +67,4 @@ export class StatusIntake implements NodeDirectory {
   reports(): NodeStatusReport[] {
     return [...this.#latest.values()];
   }
-}
-
-function addressKey(a: Address): string {
-  return `${a.host}:${a.port}`;
 }

@@ -3,6 +3,7 @@
 // A record never moves a master backwards: an older epoch (a stale writer, a replayed value) or a
 // second primary for an epoch already seen is ignored, so such a record cannot take a VIP back.
 import assert from "node:assert/strict";
+import { sameAddress } from "@sentinel-plane/core";
 
 export interface Endpoint {
   readonly host: string;
@@ -39,9 +40,8 @@ export interface FollowResult {
   readonly observation: Observation;
 }
 
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return a.host === b.host && a.port === b.port;
-}
+/** Endpoints compare as addresses do everywhere (libs/core address.ts). */
+export const sameEndpoint: (a: Endpoint, b: Endpoint) => boolean = sameAddress;
 
 export function observeRecord(view: MasterView | null, record: ObservedRecord): FollowResult {
   assert.ok(Number.isInteger(record.config_epoch) && record.config_epoch >= 0);

@@ -10,6 +10,7 @@
 // Every restart is fenced (`--min-replicas-to-write` marker): the agents lift the fence of the
 // committed primary (reconcile.ts), a replica's fence is harmless.
 import type { Address } from "../types.js";
+import { sameAddress } from "../address.js";
 
 export interface RestartPlanInput {
   readonly self: Address;
@@ -29,10 +30,6 @@ export type RestartPlan =
   | { readonly action: "wait"; readonly until_ms: number }
   | { readonly action: "held"; readonly reason: string }
   | { readonly action: "as_configured" };
-
-function sameAddress(a: Address, b: Address): boolean {
-  return a.host === b.host && a.port === b.port;
-}
 
 export function planRestart(input: RestartPlanInput): RestartPlan {
   const primary = input.committed_primary;

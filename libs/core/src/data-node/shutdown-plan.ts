@@ -4,6 +4,7 @@
 // stops); Redis Sentinel has nothing, so stopping a primary costs an outage of down-after plus
 // the failover, and every write acknowledged since the last replicated offset.
 import type { Address } from "../types.js";
+import { sameAddress } from "../address.js";
 
 export interface ShutdownPlanInput {
   /** supervise mode: the data-node stops redis-server (attach: it is not ours to stop). */
@@ -19,10 +20,6 @@ export interface ShutdownPlanInput {
 
 export type ShutdownPlan =
   { readonly action: "switchover" } | { readonly action: "stop"; readonly reason: string };
-
-function sameAddress(a: Address, b: Address): boolean {
-  return a.host === b.host && a.port === b.port;
-}
 
 export function shutdownPlan(input: ShutdownPlanInput): ShutdownPlan {
   if (!input.supervised) return { action: "stop", reason: "attach mode: redis-server is left running" };

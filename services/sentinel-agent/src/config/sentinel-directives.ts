@@ -4,6 +4,7 @@ import type { Directive, DirectiveContext, MasterDirective } from "./directive.j
 import { arg, check } from "./directive.js";
 import type { MasterDraft } from "./draft.js";
 import { newMasterDraft } from "./draft.js";
+import { sameAddress } from "@sentinel-plane/core";
 import {
   EPOCH,
   NON_NEGATIVE_MS,
@@ -225,7 +226,7 @@ export const SENTINEL_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map
 function applyKnownReplica(ctx: DirectiveContext, m: MasterDraft): void {
   const addr = address(ctx, 1);
   if (addr === null) return;
-  if (m.known_replicas.some((r) => r.host === addr.host && r.port === addr.port)) {
+  if (m.known_replicas.some((r) => sameAddress(r, addr))) {
     ctx.fail(`Duplicate hostname and port for replica. (${addr.host} ${addr.port})`);
     return;
   }

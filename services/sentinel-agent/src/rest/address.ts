@@ -2,10 +2,6 @@
 // separates the port, so IPv6 hosts (`::1:6379`, `[::1]:6379`) work too.
 import type { Address } from "@sentinel-plane/core";
 
-export function addressKeyOf(address: Address): string {
-  return `${address.host}:${address.port}`;
-}
-
 /** null when the text is not `host:port` with a port in 1..65535. */
 export function parseHostPort(text: string): Address | null {
   const colon = text.lastIndexOf(":");

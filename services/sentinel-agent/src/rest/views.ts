@@ -1,9 +1,8 @@
 // The REST API's read models, computed from the core's state at request time (as sentinel-view.ts
 // does for the Sentinel protocol): masters, replicas with lag, agents with their votes, and the
 // health-check answers for load balancers.
-import { addressKeyOf } from "./address.js";
 import type { AgentState, InstanceLink, MasterState } from "@sentinel-plane/core";
-import { FAILOVER_STATES, isAnswering, operatorView } from "@sentinel-plane/core";
+import { addressKey, FAILOVER_STATES, isAnswering, operatorView, sameAddress } from "@sentinel-plane/core";
 import type { AgentEntry, Master, Replica } from "./schemas.js";
 import type { VoteBook } from "./votes.js";
 
@@ -45,7 +44,7 @@ export function masterOf(state: AgentState, master: MasterState): Master {
 export function lagOf(master: MasterState, link: InstanceLink): { bytes: number | null; s: number | null } {
   const info = master.link.info;
   if (info === null || info.role !== "master") return { bytes: null, s: null };
-  const entry = info.replicas.find((r) => r.host === link.address.host && r.port === link.address.port);
+  const entry = info.replicas.find((r) => sameAddress(r, link.address));
   if (entry !== undefined) {
     return { bytes: Math.max(0, info.master_repl_offset - entry.offset), s: Math.max(0, entry.lag_s) };
   }
@@ -59,7 +58,7 @@ export function replicaOf(state: AgentState, master: MasterState, link: Instance
   if (link.sdown) flags.push("s_down");
   if (!isAnswering(state, master, link)) flags.push("disconnected");
   const selected = master.failover?.selected ?? null;
-  if (selected !== null && addressKeyOf(selected) === addressKeyOf(link.address)) flags.push("promoted");
+  if (selected !== null && sameAddress(selected, link.address)) flags.push("promoted");
   if (link.reconf !== "none") flags.push(`reconf_${link.reconf}`);
   if (link.fenced) flags.push("fenced");
   const lag = lagOf(master, link);
@@ -112,7 +111,7 @@ export type HealthAnswer =
 /** `/primary`: the address is the current primary of a master and this agent sees it up. */
 export function primaryHealth(state: AgentState, key: string): HealthAnswer {
   for (const master of state.masters.values()) {
-    if (addressKeyOf(master.address) !== key) continue;
+    if (addressKey(master.address) !== key) continue;
     if (master.link.sdown) return { ok: false, reason: `the primary of ${master.name} is down` };
     if (master.link.fenced) return { ok: false, reason: `the primary of ${master.name} is fenced` };
     return { ok: true, master: master.name };

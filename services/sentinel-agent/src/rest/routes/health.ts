@@ -3,7 +3,8 @@
 // primary (or a healthy replica within a lag bound) as this agent sees it, 503 otherwise.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
-import { addressKeyOf, parseHostPort } from "../address.js";
+import { addressKey } from "@sentinel-plane/core";
+import { parseHostPort } from "../address.js";
 import type { RestDeps } from "../deps.js";
 import {
   ERROR_RESPONSES,
@@ -21,7 +22,7 @@ const TAGS = ["health"];
 function keyOf(text: string): string {
   const address = parseHostPort(text);
   if (address === null) throw spError("SP_ERR_INVALID_REQUEST", [`querystring/address must be host:port`]);
-  return addressKeyOf(address);
+  return addressKey(address);
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {

@@ -9,6 +9,7 @@ import { parseHostPort } from "../address.js";
 import type { NodeOp } from "../../node-ops.js";
 import type { RestDeps } from "../deps.js";
 import { ERROR_RESPONSES, MasterNameParam } from "../schemas.js";
+import { sameAddress } from "@sentinel-plane/core";
 
 const TAGS = ["changes"];
 const SECURITY = [{ bearerAuth: [] }];
@@ -36,10 +37,8 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     const address = parseHostPort(addr);
     if (address === null)
       throw spError("SP_ERR_INVALID_REQUEST", [`addr must be host:port, got ${JSON.stringify(addr)}`]);
-    const is_primary = master.address.host === address.host && master.address.port === address.port;
-    const is_replica = [...master.replicas.values()].some(
-      (link) => link.address.host === address.host && link.address.port === address.port,
-    );
+    const is_primary = sameAddress(master.address, address);
+    const is_replica = [...master.replicas.values()].some((link) => sameAddress(link.address, address));
     if (only === "replica" && is_primary) {
       throw spError("SP_ERR_ADMIN_REFUSED", [`${addr} is the primary of ${name}: reinit drops the data`]);
     }
