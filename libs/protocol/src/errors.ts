@@ -67,7 +67,7 @@ export const ERRORS = {
   SP_ERR_START_FAILED: { status: 500, template: "start failed: %s" },
   /** A TLS certificate, key or CA file that cannot be read or used (bad path, PEM, passphrase). */
   SP_ERR_TLS_FILE: { status: 500, template: "%s" },
-  // The vip-manager's VIP mechanics (services/vip-manager command.ts, vip_controller.ts).
+  // The vip-manager's VIP mechanics (services/vip-manager command.ts, vip-controller.ts).
   SP_ERR_VIP_COMMAND_FAILED: { status: 500, template: "%s" },
   SP_ERR_VIP_COMMAND_TIMEOUT: { status: 504, template: "%s" },
   SP_ERR_VIP_SPAWN: { status: 500, template: "%s" },

@@ -469,19 +469,7 @@ export class DataNode {
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
         const nc = await connectNats(
-          {
-            servers: natsConfig.servers,
-            name: `sp-data-node-${this.config.node_id}`,
-            ...(natsConfig.user === undefined ? {} : { user: natsConfig.user }),
-            ...(natsConfig.pass === undefined ? {} : { pass: natsConfig.pass }),
-            ...(natsConfig.token === undefined ? {} : { token: natsConfig.token }),
-            ...(natsConfig.tls === undefined ? {} : { tls: natsConfig.tls }),
-            connect_timeout_ms: natsConfig.connect_timeout_ms,
-            reconnect_wait_ms: natsConfig.reconnect_wait_ms,
-            reconnect_jitter_ms: natsConfig.reconnect_jitter_ms,
-            ping_interval_ms: natsConfig.ping_interval_ms,
-            ping_max_out: natsConfig.ping_max_out,
-          },
+          { ...natsConfig, name: `sp-data-node-${this.config.node_id}` },
           this.logger,
         );
         if (this.stopped()) {

@@ -1,6 +1,6 @@
 // Runs `ip` with an argv (execFile, no shell), a hard timeout and a bounded output.
 import { execFile } from "node:child_process";
-import { VipError } from "./vip_error.js";
+import { VipError } from "./vip-error.js";
 
 export interface CommandOutput {
   readonly argv: readonly string[];

@@ -1,11 +1,11 @@
 export type { VipDecision, VipStateInput, VipStateReason } from "@sentinel-plane/core/vip";
 export { desiredVipState } from "@sentinel-plane/core/vip";
-export type { VipConfig } from "./vip_config.js";
-export { assertVipConfig } from "./vip_config.js";
-export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip_controller.js";
-export { VipController } from "./vip_controller.js";
-export type { VipCommandFailure, VipErrorCode } from "./vip_error.js";
-export { VipError } from "./vip_error.js";
+export type { VipConfig } from "./vip-config.js";
+export { assertVipConfig } from "./vip-config.js";
+export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip-controller.js";
+export { VipController } from "./vip-controller.js";
+export type { VipCommandFailure, VipErrorCode } from "./vip-error.js";
+export { VipError } from "./vip-error.js";
 export type { HooksConfig, VipManagerConfig, VipManagerConfigInput } from "./config.js";
 export {
   DEFAULTS as VIP_MANAGER_DEFAULTS,
@@ -17,8 +17,8 @@ export type { Endpoint, FollowResult, MasterView, Observation, ObservedRecord } 
 export { observeRecord, sameEndpoint } from "./follower.js";
 export type { HostAddress } from "@sentinel-plane/core/vip";
 export { hostHasEndpoint } from "@sentinel-plane/core/vip";
-export { parseHostAddress } from "./host_address.js";
+export { parseHostAddress } from "./host-address.js";
 export type { VipManagerOptions, VipManagerSettings } from "./manager.js";
 export { VipManager } from "./manager.js";
 export type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
-export { KvTopologySource, toTopologyRead } from "./topology_source.js";
+export { KvTopologySource, toTopologyRead } from "./topology-source.js";

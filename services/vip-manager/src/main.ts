@@ -12,10 +12,11 @@ import {
   TopologyStore,
 } from "@sentinel-plane/runtime";
 import { loadConfig } from "./config.js";
+import type { VipManagerConfig } from "./config.js";
 import { VipManager } from "./manager.js";
 import { vipManagerMetricLines } from "./metrics.js";
-import { KvTopologySource } from "./topology_source.js";
-import { VipController } from "./vip_controller.js";
+import { KvTopologySource } from "./topology-source.js";
+import { VipController } from "./vip-controller.js";
 
 /** Opening the bucket is awaited (JetStream may still be starting); bounded, then exit. */
 const BUCKET_OPEN_ATTEMPTS_MAX = 600;
@@ -43,6 +44,62 @@ async function main(): Promise<number> {
     logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
   });
 
+  const running = buildManager(c, logger);
+  // The lease clock starts now: if NATS cannot be reached within lease_ms, VIPs are released.
+  running.start();
+  logger.info(
+    {
+      event: "started",
+      vips: c.vips.map((vip) => `${vip.master_name}=${vip.vip}/${vip.prefix_length}@${vip.interface}`),
+      host_addresses: c.host_addresses,
+      lease_ms: c.lease_ms,
+      reconcile_interval_ms: c.reconcile_interval_ms,
+      client_reconfig_script: c.hooks.client_reconfig_script,
+      notification_script: c.hooks.notification_script,
+    },
+    "vip-manager started",
+  );
+
+  const process_state: ProcessState = { nc: null, stopping: false };
+  const ops = await startOps(running, process_state, logger);
+  const stopped = stopOnSignal(c, running, process_state, logger, async () => {
+    await ops?.close();
+  });
+
+  // connectNats waits for a first server forever; a signal meanwhile ends the wait.
+  const connecting = connectNats({ ...c.nats, name: `vip-manager-${c.host_name}` }, logger);
+  const nc = await Promise.race([connecting, stopped.then(() => null)]);
+  process_state.nc = nc;
+  if (nc === null || process_state.stopping) {
+    await stopped;
+    return 0;
+  }
+  void followStatus(nc, running, logger);
+  const source = topologySource(c, nc, logger);
+  const isStopping = (): boolean => process_state.stopping;
+  if (!(await bucketOpen(source, logger, isStopping))) {
+    source.stop();
+    if (isStopping()) {
+      await stopped;
+      return 0;
+    }
+    await running.stop();
+    await nc.close().catch(() => undefined);
+    return 1;
+  }
+  if (!isStopping()) await running.attach(source);
+  await stopped;
+  return 0;
+}
+
+/** Written by the signal handler and the start-up sequence, read by the health check. */
+interface ProcessState {
+  nc: NatsConnection | null;
+  stopping: boolean;
+}
+
+/** The manager over this host's VIP controllers and (when a script is configured) hooks. */
+function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
   let manager: VipManager | null = null;
   const hooks =
     c.hooks.client_reconfig_script === null && c.hooks.notification_script === null
@@ -64,7 +121,7 @@ async function main(): Promise<number> {
         arping_count: c.arping_count,
       }),
   );
-  const running = new VipManager({
+  manager = new VipManager({
     settings: {
       host_name: c.host_name,
       host_addresses: c.host_addresses,
@@ -80,48 +137,49 @@ async function main(): Promise<number> {
     vips,
     hooks,
   });
-  manager = running;
-  // The lease clock starts now: if NATS cannot be reached within lease_ms, VIPs are released.
-  running.start();
-  logger.info(
-    {
-      event: "started",
-      vips: c.vips.map((vip) => `${vip.master_name}=${vip.vip}/${vip.prefix_length}@${vip.interface}`),
-      host_addresses: c.host_addresses,
-      lease_ms: c.lease_ms,
-      reconcile_interval_ms: c.reconcile_interval_ms,
-      client_reconfig_script: c.hooks.client_reconfig_script,
-      notification_script: c.hooks.notification_script,
-    },
-    "vip-manager started",
-  );
+  return manager;
+}
 
-  let nc: NatsConnection | null = null;
-  // Written by the signal handler, read by the start-up sequence below.
-  const shutdown_state = { stopping: false };
-  // SP_METRICS_PORT: process metrics and the manager's (metrics.ts); healthy once NATS is
-  // connected and while the lease holds, until shutdown.
-  const ops = await startOpsServerFromEnv(process.env, logger, {
-    lines: () => vipManagerMetricLines(running.snapshot(), nc !== null && !nc.isClosed()),
+/**
+ * SP_METRICS_PORT: process metrics and the manager's (metrics.ts); healthy once NATS is connected
+ * and while the lease holds, until shutdown.
+ */
+function startOps(
+  running: VipManager,
+  state: ProcessState,
+  logger: Logger,
+): ReturnType<typeof startOpsServerFromEnv> {
+  const connected = (): boolean => state.nc !== null && !state.nc.isClosed();
+  return startOpsServerFromEnv(process.env, logger, {
+    lines: () => vipManagerMetricLines(running.snapshot(), connected()),
     health: () =>
-      shutdown_state.stopping
+      state.stopping
         ? { ok: false, detail: "stopping" }
-        : nc === null || nc.isClosed()
+        : !connected()
           ? { ok: false, detail: "no NATS connection" }
           : running.snapshot().lease_lost
             ? { ok: false, detail: "lease lost: the committed topology is unreadable, VIPs released" }
             : { ok: true, detail: "running" },
   });
-  const isStopping = (): boolean => shutdown_state.stopping;
-  const stopped = new Promise<void>((resolve) => {
+}
+
+/** Resolves once SIGTERM/SIGINT has stopped the manager, closed NATS and run `close`. */
+function stopOnSignal(
+  c: VipManagerConfig,
+  running: VipManager,
+  state: ProcessState,
+  logger: Logger,
+  close: () => Promise<void>,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
-      if (shutdown_state.stopping) return;
-      shutdown_state.stopping = true;
+      if (state.stopping) return;
+      state.stopping = true;
       logger.info({ event: "shutdown", signal, release_on_shutdown: c.release_on_shutdown }, "shutting down");
       void (async () => {
         await running.stop();
-        if (nc !== null) await nc.close().catch(() => undefined);
-        await ops?.close();
+        if (state.nc !== null) await state.nc.close().catch(() => undefined);
+        await close();
         resolve();
       })();
     };
@@ -132,31 +190,11 @@ async function main(): Promise<number> {
       shutdown("SIGINT");
     });
   });
+}
 
-  // connectNats waits for a first server forever; a signal meanwhile ends the wait.
-  const connecting = connectNats(
-    {
-      servers: c.nats.servers,
-      name: `vip-manager-${c.host_name}`,
-      ...(c.nats.user === undefined ? {} : { user: c.nats.user }),
-      ...(c.nats.pass === undefined ? {} : { pass: c.nats.pass }),
-      ...(c.nats.token === undefined ? {} : { token: c.nats.token }),
-      ...(c.nats.tls === undefined ? {} : { tls: c.nats.tls }),
-      connect_timeout_ms: c.nats.connect_timeout_ms,
-      reconnect_wait_ms: c.nats.reconnect_wait_ms,
-      reconnect_jitter_ms: c.nats.reconnect_jitter_ms,
-      ping_interval_ms: c.nats.ping_interval_ms,
-      ping_max_out: c.nats.ping_max_out,
-    },
-    logger,
-  );
-  nc = await Promise.race([connecting, stopped.then(() => null)]);
-  if (nc === null || isStopping()) {
-    await stopped;
-    return 0;
-  }
-  void followStatus(nc, running, logger);
-  const source = new KvTopologySource(
+/** The committed topology, read-only: this host follows whatever the agents commit. */
+function topologySource(c: VipManagerConfig, nc: NatsConnection, logger: Logger): KvTopologySource {
+  return new KvTopologySource(
     new TopologyStore(
       nc,
       {
@@ -173,19 +211,6 @@ async function main(): Promise<number> {
     ),
     c.kv_timeout_ms,
   );
-  if (!(await bucketOpen(source, logger, isStopping))) {
-    source.stop();
-    if (isStopping()) {
-      await stopped;
-      return 0;
-    }
-    await running.stop();
-    await nc.close().catch(() => undefined);
-    return 1;
-  }
-  if (!isStopping()) await running.attach(source);
-  await stopped;
-  return 0;
 }
 
 /** Waits for the store to open and follow the bucket (it retries and logs by itself); bounded. */

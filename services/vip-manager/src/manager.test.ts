@@ -8,8 +8,8 @@ import { createLogger } from "@sentinel-plane/runtime";
 import type { VipManagerSettings } from "./manager.js";
 import { VipManager } from "./manager.js";
 import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
-import type { VipConfig } from "./vip_config.js";
-import type { ReconcileAction } from "./vip_controller.js";
+import type { VipConfig } from "./vip-config.js";
+import type { ReconcileAction } from "./vip-controller.js";
 
 const HERE = { host: "10.77.0.11", port: 6379 };
 const THERE = { host: "10.77.0.12", port: 6379 };

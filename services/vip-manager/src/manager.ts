@@ -16,10 +16,10 @@ import type { HostAddress } from "@sentinel-plane/core/vip";
 import type { Endpoint, MasterView } from "./follower.js";
 import { observeRecord } from "./follower.js";
 import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
-import { parseHostAddress } from "./host_address.js";
-import { VipError } from "./vip_error.js";
-import type { VipOutcome } from "./vip_slot.js";
-import { VipSlot } from "./vip_slot.js";
+import { parseHostAddress } from "./host-address.js";
+import { VipError } from "./vip-error.js";
+import type { VipOutcome } from "./vip-slot.js";
+import { VipSlot } from "./vip-slot.js";
 
 export interface VipManagerSettings {
   readonly host_name: string;
@@ -93,7 +93,7 @@ export interface VipManagerSnapshot {
 
 export class VipManager {
   readonly #settings: VipManagerSettings;
-  /** host_addresses parsed once (host_address.ts); an unparseable entry matches nothing. */
+  /** host_addresses parsed once (host-address.ts); an unparseable entry matches nothing. */
   readonly #host_addresses: readonly HostAddress[];
   readonly #logger: Logger;
   readonly #hooks: HookPort | null;

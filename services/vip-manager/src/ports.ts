@@ -1,8 +1,8 @@
 // The edges of the vip-manager's loop: the committed topology, the VIPs, the hook runner. Each
 // has a real adapter (KV, VipController, HookRunner) and a fake in the unit tests.
 import type { WireTopologyRecord } from "@sentinel-plane/protocol";
-import type { ReconcileAction } from "./vip_controller.js";
-import type { VipConfig } from "./vip_config.js";
+import type { ReconcileAction } from "./vip-controller.js";
+import type { VipConfig } from "./vip-config.js";
 
 export type TopologyRead =
   | { readonly kind: "record"; readonly record: WireTopologyRecord; readonly revision: number }

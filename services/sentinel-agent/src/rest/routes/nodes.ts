@@ -5,11 +5,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { spError } from "@sentinel-plane/protocol";
 import type { Address } from "@sentinel-plane/core";
+import { sameAddress } from "@sentinel-plane/core";
 import { parseHostPort } from "../address.js";
 import type { NodeOp } from "../../node-ops.js";
 import type { RestDeps } from "../deps.js";
 import { ERROR_RESPONSES, MasterNameParam } from "../schemas.js";
-import { sameAddress } from "@sentinel-plane/core";
 
 const TAGS = ["changes"];
 const SECURITY = [{ bearerAuth: [] }];
@@ -28,6 +28,45 @@ export const NodeOpResultSchema = Type.Object(
   },
   { title: "NodeOpResult" },
 );
+
+/** One node operation as a route: where it lives, what it says, which nodes it may target. */
+interface NodeOpRoute {
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  /** `replica`: refused on the primary (reinit drops the data). */
+  readonly only: "replica" | "any";
+  readonly op: NodeOp;
+}
+
+const NODE_OP_ROUTES: readonly NodeOpRoute[] = [
+  {
+    path: "/v1/masters/:name/replicas/:addr/reinit",
+    operationId: "reinitReplica",
+    summary:
+      "Drop a replica's data and resync it in full from the primary (its data-node stops redis-server, " +
+      "removes the RDB/AOF files and starts it as the primary's replica). Refused on the primary.",
+    only: "replica",
+    op: "reinit",
+  },
+  {
+    path: "/v1/masters/:name/nodes/:addr/reset-restarts",
+    operationId: "resetNodeRestarts",
+    summary:
+      "Reset a node's restart back-off and crash-loop count; a node in crash loop is restarted at once.",
+    only: "any",
+    op: "restart_reset",
+  },
+  {
+    path: "/v1/masters/:name/nodes/:addr/shutdown",
+    operationId: "shutdownNode",
+    summary:
+      "Planned stop of a node's data-node and redis-server: a primary first switches over (zero loss), " +
+      "bounded by the data-node's shutdown_switchover_timeout_ms; a replica just stops.",
+    only: "any",
+    op: "shutdown",
+  },
+];
 
 export const nodeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
   /** The master's node at `addr`: `replica` only among its replicas, else the primary too. */
@@ -56,64 +95,25 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     return { ok: true as const, node_id: outcome.node_id, done: [...outcome.done] };
   };
 
-  app.post(
-    "/v1/masters/:name/replicas/:addr/reinit",
-    {
-      schema: {
-        operationId: "reinitReplica",
-        summary:
-          "Drop a replica's data and resync it in full from the primary (its data-node stops redis-server, " +
-          "removes the RDB/AOF files and starts it as the primary's replica). Refused on the primary.",
-        tags: TAGS,
-        security: SECURITY,
-        params: NodeParams,
-        response: { 200: NodeOpResultSchema, ...ERROR_RESPONSES },
+  for (const route of NODE_OP_ROUTES) {
+    app.post(
+      route.path,
+      {
+        schema: {
+          operationId: route.operationId,
+          summary: route.summary,
+          tags: TAGS,
+          security: SECURITY,
+          params: NodeParams,
+          response: { 200: NodeOpResultSchema, ...ERROR_RESPONSES },
+        },
       },
-    },
-    async (request) => {
-      const { name, addr } = request.params;
-      return relay(name, nodeOf(name, addr, "replica"), "reinit");
-    },
-  );
-
-  app.post(
-    "/v1/masters/:name/nodes/:addr/reset-restarts",
-    {
-      schema: {
-        operationId: "resetNodeRestarts",
-        summary:
-          "Reset a node's restart back-off and crash-loop count; a node in crash loop is restarted at once.",
-        tags: TAGS,
-        security: SECURITY,
-        params: NodeParams,
-        response: { 200: NodeOpResultSchema, ...ERROR_RESPONSES },
+      async (request) => {
+        const { name, addr } = request.params;
+        return relay(name, nodeOf(name, addr, route.only), route.op);
       },
-    },
-    async (request) => {
-      const { name, addr } = request.params;
-      return relay(name, nodeOf(name, addr, "any"), "restart_reset");
-    },
-  );
-
-  app.post(
-    "/v1/masters/:name/nodes/:addr/shutdown",
-    {
-      schema: {
-        operationId: "shutdownNode",
-        summary:
-          "Planned stop of a node's data-node and redis-server: a primary first switches over (zero loss), " +
-          "bounded by the data-node's shutdown_switchover_timeout_ms; a replica just stops.",
-        tags: TAGS,
-        security: SECURITY,
-        params: NodeParams,
-        response: { 200: NodeOpResultSchema, ...ERROR_RESPONSES },
-      },
-    },
-    async (request) => {
-      const { name, addr } = request.params;
-      return relay(name, nodeOf(name, addr, "any"), "shutdown");
-    },
-  );
+    );
+  }
 
   return Promise.resolve();
 };

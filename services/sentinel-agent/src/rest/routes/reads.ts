@@ -20,13 +20,23 @@ import { agentsOf, masterOf, replicaOf } from "../views.js";
 const TAGS = ["topology"];
 const READ_SECURITY = [{}, { bearerAuth: [] }];
 
+type App = Parameters<FastifyPluginAsyncTypebox<{ deps: RestDeps }>>[0];
+/** The master named, or SP_ERR_UNKNOWN_MASTER thrown. */
+type MasterNamed = (name: string) => MasterState;
+
 export const readRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
-  const masterNamed = (name: string): MasterState => {
+  const masterNamed: MasterNamed = (name) => {
     const master = deps.state().masters.get(name);
     if (master === undefined) throw spError("SP_ERR_UNKNOWN_MASTER", [name]);
     return master;
   };
+  viewRoutes(app, deps, masterNamed);
+  recordRoutes(app, deps, masterNamed);
+  return Promise.resolve();
+};
 
+/** This agent's view: the masters, one master, its replicas and agents. */
+function viewRoutes(app: App, deps: RestDeps, masterNamed: MasterNamed): void {
   app.get(
     "/v1/masters",
     {
@@ -92,7 +102,10 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     },
     (request) => ({ agents: agentsOf(deps.state(), masterNamed(request.params.name), deps.votes) }),
   );
+}
 
+/** What is recorded: the committed topology (KV) and the failover history. */
+function recordRoutes(app: App, deps: RestDeps, masterNamed: MasterNamed): void {
   app.get(
     "/v1/masters/:name/topology",
     {
@@ -138,6 +151,4 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, {
     },
     (request) => ({ failovers: deps.history.list(request.query.master, request.query.limit ?? 100) }),
   );
-
-  return Promise.resolve();
-};
+}

@@ -5,9 +5,9 @@ import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import type { CommandOutput } from "./command.js";
 import { commandFailed, runCommand } from "./command.js";
-import type { VipConfig } from "./vip_config.js";
-import { assertVipConfig } from "./vip_config.js";
-import { VipError } from "./vip_error.js";
+import type { VipConfig } from "./vip-config.js";
+import { assertVipConfig } from "./vip-config.js";
+import { VipError } from "./vip-error.js";
 
 export interface VipControllerOptions {
   /** Debian's locations by default. */

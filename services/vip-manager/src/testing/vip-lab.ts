@@ -24,7 +24,7 @@ const START_TIMEOUT_MS = 20_000;
 const COMMIT_TIMEOUT_MS = 10_000;
 
 const MAIN_PATH = fileURLToPath(new URL("../main.ts", import.meta.url));
-const WRITER_PATH = fileURLToPath(new URL("./kv_writer.ts", import.meta.url));
+const WRITER_PATH = fileURLToPath(new URL("./kv-writer.ts", import.meta.url));
 const TSX_URL = import.meta.resolve("tsx");
 
 export interface VipLabOptions {

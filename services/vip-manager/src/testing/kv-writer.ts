@@ -1,6 +1,6 @@
 // Plays the leading agent in namespace tests: commits TopologyRecords into the KV bucket with
 // compare-and-set, as the agents do. Runs inside a lab namespace (all NATS traffic stays there):
-//   node --import tsx kv_writer.ts <nats-url> <cluster-id>   (NATS user: SP_NATS_USER/SP_NATS_PASS)
+//   node --import tsx kv-writer.ts <nats-url> <cluster-id>   (NATS user: SP_NATS_USER/SP_NATS_PASS)
 // stdin: one JSON command per line, {"id":1,"record":{...}}; stdout: `ready`, then one JSON
 // reply per command, {"id":1,"ok":true,"revision":N} or {"id":1,"ok":false,"error":"..."}.
 import { createInterface } from "node:readline";
@@ -9,7 +9,7 @@ import { connectNats, createLogger, TOPOLOGY_BUCKET_DEFAULTS, TopologyStore } fr
 
 const [url, cluster_id] = process.argv.slice(2);
 if (url === undefined || cluster_id === undefined) {
-  process.stderr.write("usage: kv_writer.ts <nats-url> <cluster-id>\n");
+  process.stderr.write("usage: kv-writer.ts <nats-url> <cluster-id>\n");
   process.exit(2);
 }
 const logger = createLogger({ service: "kv-writer", level: "warn", destination: process.stderr });

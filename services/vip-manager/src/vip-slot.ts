@@ -1,6 +1,6 @@
 // Converges one VIP to the latest decision without ever blocking the loop: at most one command
 // sequence runs per VIP, and while it runs only the newest decision waits (older ones are moot).
-import type { ReconcileAction } from "./vip_controller.js";
+import type { ReconcileAction } from "./vip-controller.js";
 import type { VipPort } from "./ports.js";
 import type { VipDecision } from "@sentinel-plane/core/vip";
 

@@ -6,7 +6,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { waitForTcpReply } from "@sentinel-plane/testkit/netns";
-import { TCP_PORT, VipLab } from "./testing/vip_lab.js";
+import { TCP_PORT, VipLab } from "./testing/vip-lab.js";
 
 const SUBNET = "10.80.0";
 const VIP = `${SUBNET}.50`;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { waitForTcpReply } from "@sentinel-plane/testkit/netns";
-import { MASTER, TCP_PORT, VipLab } from "./testing/vip_lab.js";
+import { MASTER, TCP_PORT, VipLab } from "./testing/vip-lab.js";
 
 const SUBNET = "10.79.0";
 const VIP = `${SUBNET}.50`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseHostAddress } from "./host_address.js";
+import { parseHostAddress } from "./host-address.js";
 
 void describe("host addresses", () => {
   void it("parses host, host:port and bracketed IPv6", () => {

@@ -9,8 +9,8 @@ import {
   tcpReplyServerArgv,
   waitForTcpReply,
 } from "@sentinel-plane/testkit/netns";
-import type { VipConfig } from "./vip_config.js";
-import { VipController } from "./vip_controller.js";
+import type { VipConfig } from "./vip-config.js";
+import { VipController } from "./vip-controller.js";
 
 const PORT = 7000;
 let lab: NetnsLab;
