@@ -25,7 +25,16 @@ function keyOf(text: string): string {
   return addressKey(address);
 }
 
+type App = Parameters<FastifyPluginAsyncTypebox<{ deps: RestDeps }>>[0];
+
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
+  processRoutes(app, deps);
+  roleRoutes(app, deps);
+  return Promise.resolve();
+};
+
+/** The agent itself: alive, ready. */
+function processRoutes(app: App, deps: RestDeps): void {
   app.get(
     "/healthz",
     {
@@ -62,7 +71,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       return { ready: true as const, nats_connected: true, last_step_age_ms: age_ms };
     },
   );
+}
 
+/** Patroni-style role checks for load balancers. */
+function roleRoutes(app: App, deps: RestDeps): void {
   app.get(
     "/primary",
     {
@@ -115,6 +127,4 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app,
       };
     },
   );
-
-  return Promise.resolve();
-};
+}
