@@ -48,20 +48,14 @@ export function runScriptOnce(argv: readonly string[], options: RunOnceOptions):
       options.output_max_bytes <= SCRIPT_OUTPUT_MAX_BYTES,
   );
   const started_ms = performance.now();
-  const chunks: Buffer[] = [];
-  let kept_bytes = 0;
-  let dropped_bytes = 0;
+  const output = new BoundedOutput(options.output_max_bytes);
   const keep = (chunk: Buffer): void => {
-    const room = options.output_max_bytes - kept_bytes;
-    const part = chunk.subarray(0, Math.max(0, room));
-    if (part.length > 0) chunks.push(part);
-    kept_bytes += part.length;
-    dropped_bytes += chunk.length - part.length;
+    output.keep(chunk);
   };
   return new Promise((resolve) => {
     let timed_out = false;
     let settled = false;
-    const finish = (fields: Pick<RunOnceResult, "ok" | "detail" | "exit_code" | "signal">): void => {
+    const finish = (fields: ExitFields): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -69,8 +63,8 @@ export function runScriptOnce(argv: readonly string[], options: RunOnceOptions):
         ...fields,
         timed_out,
         duration_ms: performance.now() - started_ms,
-        output: Buffer.concat(chunks).toString("utf8"),
-        output_dropped_bytes: dropped_bytes,
+        output: output.text(),
+        output_dropped_bytes: output.dropped_bytes,
       });
     };
     const child = spawn(path, args, {
@@ -95,10 +89,7 @@ export function runScriptOnce(argv: readonly string[], options: RunOnceOptions):
     // The result is the exit; the last output may follow it until the pipes close, but a
     // background process of the script may keep them open: wait for them only a little.
     child.once("exit", (code, signal) => {
-      let fields: Pick<RunOnceResult, "ok" | "detail" | "exit_code" | "signal">;
-      if (timed_out) fields = { ok: false, detail: "timeout", exit_code: code, signal };
-      else if (signal !== null) fields = { ok: false, detail: `signal-${signal}`, exit_code: null, signal };
-      else fields = { ok: code === 0, detail: `exit-${code ?? "unknown"}`, exit_code: code, signal: null };
+      const fields = exitOutcome(timed_out, code, signal);
       const grace = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
@@ -110,4 +101,38 @@ export function runScriptOnce(argv: readonly string[], options: RunOnceOptions):
       });
     });
   });
+}
+
+type ExitFields = Pick<RunOnceResult, "ok" | "detail" | "exit_code" | "signal">;
+
+/** How the script ended, as the result says it: timeout first (its kill is the signal). */
+function exitOutcome(timed_out: boolean, code: number | null, signal: NodeJS.Signals | null): ExitFields {
+  if (timed_out) return { ok: false, detail: "timeout", exit_code: code, signal };
+  if (signal !== null) return { ok: false, detail: `signal-${signal}`, exit_code: null, signal };
+  return { ok: code === 0, detail: `exit-${code ?? "unknown"}`, exit_code: code, signal: null };
+}
+
+/** The first `max_bytes` of the output, and a count of what was dropped after them. */
+class BoundedOutput {
+  readonly #chunks: Buffer[] = [];
+  #kept_bytes = 0;
+  dropped_bytes = 0;
+
+  readonly #max_bytes: number;
+
+  constructor(max_bytes: number) {
+    this.#max_bytes = max_bytes;
+  }
+
+  keep(chunk: Buffer): void {
+    const room = this.#max_bytes - this.#kept_bytes;
+    const part = chunk.subarray(0, Math.max(0, room));
+    if (part.length > 0) this.#chunks.push(part);
+    this.#kept_bytes += part.length;
+    this.dropped_bytes += chunk.length - part.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.#chunks).toString("utf8");
+  }
 }
