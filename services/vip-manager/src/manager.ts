@@ -430,20 +430,11 @@ export class VipManager {
 
   #observe(master_name: string, read: TopologyRead, source: "read" | "watch"): void {
     if (read.kind === "absent") {
-      if (this.#views.has(master_name) && !this.#absent.has(master_name)) {
-        this.#absent.add(master_name);
-        this.#logger.warn({ event: "record_removed", master_name, source }, "the master's record is gone");
-      }
+      this.#recordGone(master_name, source);
       return;
     }
     if (read.kind === "invalid") {
-      if (this.#ignored_revision.get(master_name) !== read.revision) {
-        this.#ignored_revision.set(master_name, read.revision);
-        this.#logger.error(
-          { event: "record_invalid", master_name, revision: read.revision, reason: read.reason, source },
-          "invalid topology record ignored",
-        );
-      }
+      this.#recordInvalid(master_name, read.revision, read.reason, source);
       return;
     }
     const { record, revision } = read;
@@ -501,6 +492,23 @@ export class VipManager {
     }
     this.#views.set(master_name, result.view);
     this.#absent.delete(master_name);
+  }
+
+  /** Logged once per disappearance; the view is kept (a VIP is not moved on a missing record). */
+  #recordGone(master_name: string, source: "read" | "watch"): void {
+    if (!this.#views.has(master_name) || this.#absent.has(master_name)) return;
+    this.#absent.add(master_name);
+    this.#logger.warn({ event: "record_removed", master_name, source }, "the master's record is gone");
+  }
+
+  /** Logged once per revision; nothing else changes. */
+  #recordInvalid(master_name: string, revision: number, reason: string, source: "read" | "watch"): void {
+    if (this.#ignored_revision.get(master_name) === revision) return;
+    this.#ignored_revision.set(master_name, revision);
+    this.#logger.error(
+      { event: "record_invalid", master_name, revision, reason, source },
+      "invalid topology record ignored",
+    );
   }
 
   // -------------------------------------------------------------------------------------------
