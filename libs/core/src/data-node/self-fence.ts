@@ -11,7 +11,9 @@
 //                    recently, so a failover may be under way; it stops taking writes before the
 //                    leader may promote another (the leader waits the lease out when no fence
 //                    acknowledgement comes). A lease is one received since this process started:
-//                    a restarted data-node that adopts a running master fences it at once and lifts
+//                    With the Redis watchdog on (watchdog.ts) it fences `fence_lead_ms` before the
+//                    lease's end, so the fence is acknowledged before the watchdog's kill at the end.
+//                    A restarted data-node that adopts a running master fences it at once and lifts
 //                    the fence on the first majority grant (one round trip of refused writes per
 //                    data-node restart). It used to give the server one lease_ms of grace, in
 //                    which an adopted old primary took writes after a newer promotion (`npm run
@@ -100,12 +102,17 @@ export interface LeaseInputs {
   readonly lease_until_ms: number;
   /** 0 = rule off. */
   readonly lease_ms: number;
+  /**
+   * Fence this long before the lease's end (watchdog.ts watchdogFenceLeadMs: the watchdog kills a
+   * still writable server at the end); 0 without watchdog.
+   */
+  readonly fence_lead_ms: number;
   readonly server: ServerView;
 }
 
 export function leaseFence(inputs: LeaseInputs): boolean {
   if (inputs.lease_ms === 0) return false;
-  if (inputs.now_ms < inputs.lease_until_ms) return false;
+  if (inputs.now_ms < inputs.lease_until_ms - inputs.fence_lead_ms) return false;
   return writableMaster(inputs.server);
 }
 
@@ -122,9 +129,15 @@ export function unfenceWaitsForLease(inputs: {
   readonly lease_until_ms: number;
   /** 0 = rule off. */
   readonly lease_ms: number;
+  /** As LeaseInputs: a lease inside its last fence_lead_ms is as good as over. */
+  readonly fence_lead_ms: number;
   readonly role: "master" | "slave" | null;
 }): boolean {
-  return inputs.lease_ms !== 0 && inputs.role === "master" && inputs.now_ms >= inputs.lease_until_ms;
+  return (
+    inputs.lease_ms !== 0 &&
+    inputs.role === "master" &&
+    inputs.now_ms >= inputs.lease_until_ms - inputs.fence_lead_ms
+  );
 }
 
 export type SelfFenceInputs = CommittedEpochInputs &
