@@ -168,6 +168,12 @@ function leaseDetail(inputs: LeaseInputs): string {
     return `no write lease granted since the data-node started or promoted it (lease_ms ${inputs.lease_ms})`;
   }
   const expired_ms = Math.round(inputs.now_ms - inputs.lease_until_ms);
+  if (expired_ms < 0) {
+    return (
+      `write lease ends in ${-expired_ms} ms, inside the watchdog's fence lead of ${inputs.fence_lead_ms} ms ` +
+      `(no majority of agents renewed it; lease_ms ${inputs.lease_ms})`
+    );
+  }
   return `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`;
 }
 

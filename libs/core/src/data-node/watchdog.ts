@@ -47,8 +47,10 @@ export const WATCHDOG_FENCE_LEAD_MAX_MS = 100;
 /**
  * How long before its lease ends the data-node fences its server (self-fence.ts leaseFence), so the
  * fence and the `disarm` that follows it land before the watchdog's kill at the lease's end: an
- * eighth of the lease, at most 100 ms (with a 400 ms lease: 50 ms, two lease requests after the
- * last grant still count). 0 when the watchdog is off: the data-node fences at the lease's end.
+ * eighth of the lease granted (write-lease.ts granted_lease_ms; the configured one before any
+ * grant), at most 100 ms (a 400 ms lease: 50 ms). Longer would fence a primary whose renewals are
+ * merely late (a request goes out every configured lease_ms / 4). 0 when the watchdog is off: the
+ * data-node fences at the lease's end.
  */
 export function watchdogFenceLeadMs(lease_ms: number, watchdog_on: boolean): number {
   if (!watchdog_on || lease_ms <= 0) return 0;
