@@ -43,6 +43,8 @@ import type { SimNode } from "./redis-model.js";
 export const DN_POLL_MS = 100;
 export const DN_LEASE_MS = 500;
 export const DN_HANG_FENCE_AFTER_MS = 500;
+/** restart_delay_ms default: a live data-node restarts its exited server after it. */
+export const DN_RESTART_DELAY_MS = 1000;
 /** As node.ts: several requests per lease, so one lost grant does not expire it. */
 export const DN_LEASE_REQUEST_MS = Math.max(10, Math.floor(DN_LEASE_MS / 4));
 

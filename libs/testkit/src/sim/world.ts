@@ -44,6 +44,7 @@ import {
   DN_LEASE_MS,
   DN_LEASE_REQUEST_MS,
   DN_POLL_MS,
+  DN_RESTART_DELAY_MS,
   productionSelfFence,
   SimDataNode,
 } from "./data-node-model.js";
@@ -995,6 +996,13 @@ export class World {
     }
     this.killNode(node);
     dn.killed_by_watchdog = true;
+    // A live data-node (its server hung) sees the exit and restarts it, fenced, after its
+    // restart_delay_ms (restarter.ts); a dead one's successor spawns it at its start.
+    if (!dn.alive) return;
+    const incarnation = dn.incarnation;
+    this.at(DN_RESTART_DELAY_MS, () => {
+      if (dn.incarnation === incarnation && node.process === "killed") this.resumeNode(node);
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1042,6 +1050,12 @@ export class World {
     if (this.options.keep_log) this.trace(node.name, "! running");
     this.checker.checkWriters(this.now_ms, this.nodes);
     this.report(node);
+    // The reply to a queued fence (or the first probe of a restarted server) reaches the data-node
+    // at once: it settles the fence and disarms its watchdog (node.ts settle, observe) before the
+    // deadline of an `arm` sent during the hang. (Without a watchdog the next poll does the same:
+    // those runs stay as they were.)
+    const dn = this.dataNodeOf(node);
+    if (dn.watchdog_on) this.evaluateDataNode(dn);
   }
 
   // -------------------------------------------------------------------------------------------
