@@ -61,7 +61,9 @@ async function armedPrimary(procs: Harness, node_id: string): Promise<Primary> {
     redis: { port: prepared.port },
     lease_ms: LEASE_MS,
   });
-  const started = await dn.service.waitForLog((l) => l["event"] === "watchdog_started", { timeout_ms: 10000 });
+  const started = await dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
+    timeout_ms: 10000,
+  });
   const redis_pid = Number(started["redis_pid"]);
   const watchdog_pid = Number(started["pid"]);
   procs.adoptPid(redis_pid); // both outlive the data-node: killed at teardown whatever happens
@@ -82,7 +84,9 @@ void test("primary's data-node SIGKILLed, then its redis-server SIGSTOPped: kill
     process.kill(primary.redis_pid, "SIGSTOP"); // seed 60: hung, unfenced, nobody left to fence it
     const dead_at = await gone(primary.redis_pid, 10_000);
     const after_ms = dead_at - killed_at;
-    t.diagnostic(`redis-server gone ${after_ms.toFixed(1)} ms after its data-node's SIGKILL (lease ${LEASE_MS} ms)`);
+    t.diagnostic(
+      `redis-server gone ${after_ms.toFixed(1)} ms after its data-node's SIGKILL (lease ${LEASE_MS} ms)`,
+    );
     // The lease ran from a request sent before the SIGKILL: it ended within LEASE_MS of it. The
     // rest is the watchdog's wake-up and this test's 5 ms poll, under the machine's load.
     assert.ok(after_ms <= LEASE_MS + 250, `killed ${after_ms.toFixed(1)} ms after, lease ${LEASE_MS} ms`);
