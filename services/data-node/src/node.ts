@@ -1205,6 +1205,7 @@ export class DataNode {
     if (this.self_fence !== fence || this.stopped()) return;
     const pending = this.redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
     fence.generation = ++this.fence_generation;
+    this.feedWatchdog(); // the queued fence counts as a fence: disarm (core watchdog.ts)
     this.fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
     this.logger.warn(
       { event: "fence_queued", reason: fence.reason, detail: fence.detail },
@@ -1409,6 +1410,8 @@ export class DataNode {
       lease_ms: this.leaseOn() ? this.config.lease_ms : 0,
       last_answered: server,
       unfencing,
+      // The hang fence written on the connection (fenceHung sets its generation once it is).
+      fence_queued: this.self_fence?.queued === true && this.self_fence.generation !== null,
     });
     watchdog.send(line, now_ms, server);
   }

@@ -20,6 +20,7 @@ const leased: WatchdogLineInputs = {
   lease_ms: 500,
   last_answered: MASTER,
   unfencing: false,
+  fence_queued: false,
 };
 
 void test("fence lead: an eighth of the lease, at most 100 ms, none without watchdog", () => {
@@ -44,6 +45,11 @@ void test("line: disarm for a replica, a fenced master, or no lease to enforce",
     watchdogLine({ ...leased, lease_ms: 0, last_answered: MASTER, lease_until_ms: -Infinity }),
     { kind: "disarm" },
   );
+});
+
+void test("line: disarm once the hang fence is queued on the hung server's connection", () => {
+  assert.deepEqual(watchdogLine({ ...leased, fence_queued: true }), { kind: "disarm" });
+  assert.deepEqual(watchdogLine({ ...leased, fence_queued: true, lease_until_ms: 900 }), { kind: "disarm" });
 });
 
 void test("line: nothing for a writable master whose lease ran out (its deadline stands)", () => {

@@ -87,6 +87,15 @@ export interface WatchdogLineInputs {
    * lift): arm first, so the server is never writable while the watchdog is disarmed.
    */
   readonly unfencing: boolean;
+  /**
+   * The hang rule's fence is written on the connection to the hung server (self-fence.ts): it runs
+   * before that connection's next command when the server resumes, also if the data-node dies
+   * meanwhile (the bytes are in the server's socket). Counted as fenced: a server that is merely
+   * slow (a long command, a fork stall) is fenced, not killed. The watchdog kills a hung server
+   * only when the data-node could not queue that fence first (dead, hung, or the lease ran out
+   * before hang_fence_after_ms).
+   */
+  readonly fence_queued: boolean;
 }
 
 /**
@@ -100,7 +109,7 @@ export function watchdogLine(inputs: WatchdogLineInputs): WatchdogLine | null {
   const server = inputs.last_answered;
   if (server === null) return null;
   if (server.role !== "master") return { kind: "disarm" };
-  if (server.fenced && !inputs.unfencing) return { kind: "disarm" };
+  if ((server.fenced || inputs.fence_queued) && !inputs.unfencing) return { kind: "disarm" };
   const remaining_ms = Math.floor(inputs.lease_until_ms - inputs.now_ms);
   if (remaining_ms <= 0) return null;
   return { kind: "arm", remaining_ms };

@@ -959,6 +959,7 @@ export class World {
       lease_ms: DN_LEASE_MS,
       last_answered: dn.last_answered,
       unfencing,
+      fence_queued: dn.node.fence_queued,
     });
     if (line === null) return;
     this.stepWatchdogOf(dn, watchdog, { type: "line", now_ms: dn.hostClock(this.now_ms), line });
