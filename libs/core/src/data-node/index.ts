@@ -10,6 +10,7 @@ export {
   decideSelfFence,
   hangFence,
   leaseFence,
+  leaseFenceHung,
   unfenceWaitsForLease,
   writableMaster,
 } from "./self-fence.js";

@@ -5,6 +5,7 @@ import {
   decideSelfFence,
   hangFence,
   leaseFence,
+  leaseFenceHung,
   unfenceWaitsForLease,
   writableMaster,
 } from "./self-fence.js";
@@ -159,6 +160,18 @@ void test("unfence: a master is unfenced only while its write lease holds", () =
   // With the watchdog: a lease inside its last fence_lead_ms is as good as over.
   assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_050, fence_lead_ms: 50 }), true);
   assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_051, fence_lead_ms: 50 }), false);
+});
+
+void test("lease on a hung server: the fence is queued once the lease (less the lead) ran out", () => {
+  const hung = { ...quiet, server: SILENT, unanswered_since_ms: 9_800, hang_fence_after_ms: 500 };
+  assert.deepEqual(decideSelfFence(hung), { fence: false }, "lease still valid, hang rule not yet");
+  const ran_out = decideSelfFence({ ...hung, lease_until_ms: 10_040, fence_lead_ms: 50 });
+  assert.ok(ran_out.fence && ran_out.reason === "lease" && ran_out.queue, JSON.stringify(ran_out));
+  assert.match(ran_out.detail, /fence queued/);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, last_answered: REPLICA }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, unanswered_since_ms: null }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, lease_ms: 0 }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, server: MASTER }), false, "answers");
 });
 
 void test("lease with the watchdog: fences fence_lead_ms before the lease's end, not earlier", () => {

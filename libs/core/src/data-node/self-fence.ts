@@ -13,6 +13,8 @@
 //                    acknowledgement comes). A lease is one received since this process started:
 //                    With the Redis watchdog on (watchdog.ts) it fences `fence_lead_ms` before the
 //                    lease's end, so the fence is acknowledged before the watchdog's kill at the end.
+//                    A server that does not answer then gets the fence queued, as the hang rule's
+//                    (leaseFenceHung).
 //                    A restarted data-node that adopts a running master fences it at once and lifts
 //                    the fence on the first majority grant (one round trip of refused writes per
 //                    data-node restart). It used to give the server one lease_ms of grace, in
@@ -117,6 +119,19 @@ export function leaseFence(inputs: LeaseInputs): boolean {
 }
 
 /**
+ * The lease ran out (less the fence lead) while the server, last seen a writable master, does not
+ * answer: the fence can only be queued on its connection, as the hang rule's. Without this, a
+ * server hung shorter than hang_fence_after_ms stayed unfenced past its lease (and with the
+ * watchdog, was killed at the lease's end although its data-node lived).
+ */
+export function leaseFenceHung(inputs: LeaseInputs & HangInputs): boolean {
+  if (inputs.lease_ms === 0 || inputs.server.answered) return false;
+  if (inputs.last_answered === null || !writableMaster(inputs.last_answered)) return false;
+  if (inputs.unanswered_since_ms === null) return false;
+  return inputs.now_ms >= inputs.lease_until_ms - inputs.fence_lead_ms;
+}
+
+/**
  * An agent's `unfence` of a master is carried out only while the write lease holds: the lease rule
  * would fence it again at once, and in between it would take writes no majority vouched for. (An
  * agent that did not hear of a newer failover sent such unfences to an old primary after the new
@@ -177,7 +192,7 @@ function leaseDetail(inputs: LeaseInputs): string {
   return `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`;
 }
 
-/** The rules in order: committed_epoch (it also raises the epoch), hang, lease. */
+/** The rules in order: committed_epoch (it also raises the epoch), hang, lease (then queued). */
 export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
   if (inputs.fence_in_flight) return { fence: false };
   const committed = inputs.committed;
@@ -205,6 +220,10 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
   }
   if (leaseFence(inputs)) {
     return { fence: true, reason: "lease", queue: false, raise_epoch_to: null, detail: leaseDetail(inputs) };
+  }
+  if (leaseFenceHung(inputs)) {
+    const detail = `${leaseDetail(inputs)}; the server does not answer: fence queued`;
+    return { fence: true, reason: "lease", queue: true, raise_epoch_to: null, detail };
   }
   return { fence: false };
 }
