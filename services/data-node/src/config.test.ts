@@ -27,6 +27,17 @@ void test("defaults are applied", () => {
   assert.equal(result.value.supervise, null);
 });
 
+void test("supervise: the Redis watchdog is on by default, off on request", () => {
+  const supervised = { ...minimal, mode: "supervise", redis_config_path: "/etc/redis.conf" };
+  const on = resolveConfig(supervised, "f.json");
+  assert.ok(on.ok);
+  assert.equal(on.value.supervise?.watchdog, "on");
+  const off = resolveConfig({ ...supervised, watchdog: "off" }, "f.json");
+  assert.ok(off.ok);
+  assert.equal(off.value.supervise?.watchdog, "off");
+  assert.ok(resolveConfig({ ...minimal, watchdog: "off" }, "f.json").ok, "off in attach mode says what is");
+});
+
 void test("a bad config names the path and the reason", () => {
   assert.equal(
     failure({ ...minimal, redis: { port: 70000 } }),
@@ -35,6 +46,8 @@ void test("a bad config names the path and the reason", () => {
   assert.match(failure({ ...minimal, node_id: "a.b" }), /f\.json: \/node_id: must match pattern/);
   assert.match(failure({ ...minimal, mode: "supervise" }), /\/redis_config_path: required/);
   assert.match(failure({ ...minimal, typo: 1 }), /additional properties \(typo\)/);
+  assert.match(failure({ ...minimal, watchdog: "yes" }), /\/watchdog: /);
+  assert.match(failure({ ...minimal, watchdog: "on" }), /\/watchdog: "on" needs mode "supervise"/);
   assert.match(
     failure({ ...minimal, probe_timeout_ms: 5000 }),
     /\/probe_timeout_ms: must be <= command_timeout_ms/,

@@ -71,6 +71,12 @@ export const DataNodeConfigSchema = Type.Object(
     /** SIGTERM of a primary's data-node: switch over first, for at most this long (0 = off). */
     shutdown_switchover_timeout_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     stop_grace_ms: Type.Optional(PositiveMs),
+    /**
+     * supervise: the Redis watchdog beside redis-server (libs/core data-node watchdog.ts, default
+     * "on"): it kills a server still writable at its lease's end when this data-node is dead or
+     * hung. Attach mode has none.
+     */
+    watchdog: Type.Optional(Type.Union([Type.Literal("on"), Type.Literal("off")])),
     /** Where the accepted epoch is persisted (one directory per data-node). */
     state_dir: NonEmpty,
     /** The address reported to the control plane; defaults to redis.host/redis.port. */
@@ -155,6 +161,8 @@ export interface DataNodeConfig {
     readonly restart_primary_wait_ms: number;
     readonly shutdown_switchover_timeout_ms: number;
     readonly stop_grace_ms: number;
+    /** The Redis watchdog (watchdog.ts); on by default. */
+    readonly watchdog: "on" | "off";
   } | null;
   readonly state_dir: string;
   readonly announce: { readonly host: string; readonly port: number };
@@ -242,6 +250,11 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
   if (c.mode === "supervise" && c.redis_config_path === undefined) {
     return invalid(`${source}: /redis_config_path: required when mode is "supervise"`);
   }
+  if (c.mode === "attach" && c.watchdog === "on") {
+    return invalid(
+      `${source}: /watchdog: "on" needs mode "supervise" (attach mode has no watchdog: the server is not ours to kill)`,
+    );
+  }
   const probe_timeout_ms = c.probe_timeout_ms ?? DEFAULTS.probe_timeout_ms;
   const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
   if (probe_timeout_ms > command_timeout_ms) {
@@ -291,6 +304,7 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
             shutdown_switchover_timeout_ms:
               c.shutdown_switchover_timeout_ms ?? DEFAULTS.shutdown_switchover_timeout_ms,
             stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
+            watchdog: c.watchdog ?? "on",
           }
         : null,
     state_dir: c.state_dir,

@@ -58,6 +58,8 @@ import {
   promoteLeaseReset,
   requestSent,
   unfenceWaitsForLease,
+  watchdogFenceLeadMs,
+  watchdogLine,
 } from "@sentinel-plane/core/data-node";
 import type {
   AcceptedEpoch,
@@ -73,6 +75,7 @@ import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./red
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
 import { DirectLease } from "./lease-direct.js";
+import { RedisWatchdog } from "./watchdog.js";
 import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
@@ -157,6 +160,8 @@ export class DataNode {
   private reinit_stopping = false;
   /** The opt-in strict mode (strict-mode.ts); null when min_replicas_max_lag_ms is 0. */
   private readonly strict: StrictMode | null;
+  /** The Redis watchdog (watchdog.ts); null in attach mode or with supervise.watchdog "off". */
+  private readonly watchdog: RedisWatchdog | null;
 
   constructor(config: DataNodeConfig, logger: Logger) {
     this.config = config;
@@ -199,6 +204,7 @@ export class DataNode {
           );
     this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
     this.strict = config.min_replicas_max_lag_ms === 0 ? null : this.newStrictMode(config);
+    this.watchdog = config.supervise?.watchdog === "on" ? new RedisWatchdog(config.state_dir, logger) : null;
   }
 
   private newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
@@ -240,6 +246,7 @@ export class DataNode {
     this.child = { state: "running" };
     this.observation = NO_OBSERVATION;
     supervisor.start({ extra_args });
+    if (supervisor.pid !== null) this.watchdog?.serverStarted(supervisor.pid);
   }
 
   /** Ends the restarter's held state, behind the queued commands (restarter.ts). */
@@ -344,8 +351,13 @@ export class DataNode {
     const observed = this.observation;
     if (!isFenced(observed.min_replicas_to_write)) return true;
     // The write lease still rules: no lift without a valid lease (asked again on the next tick).
-    if (this.lease_fenced && !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return false;
+    if (
+      this.lease_fenced &&
+      !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, this.fenceLeadMs())
+    )
+      return false;
     if (this.unfenceWaits(observed)) return false;
+    this.feedWatchdog(true); // armed before the server is writable
     const result = await this.redis.transaction(
       [
         ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
@@ -388,8 +400,10 @@ export class DataNode {
           "redis-server already running: adopted, not started again",
         );
         this.supervisor.adopt(adoption.pid);
+        await this.watchdog?.serverAdopted(adoption.pid);
       } else {
         this.supervisor.start();
+        if (this.supervisor.pid !== null) this.watchdog?.serverStarted(this.supervisor.pid);
       }
       this.restarter?.started();
     }
@@ -615,6 +629,7 @@ export class DataNode {
       }
     }
     this.restarter?.onObservation(observation);
+    this.feedWatchdog();
     this.publishIfChanged();
     this.scheduleEvaluation();
   }
@@ -623,10 +638,12 @@ export class DataNode {
     if (this.reinit_stopping) {
       // Our own stop for a reinit: no crash, nothing to restart here.
       this.child = { state: "exited", code, signal };
+      this.watchdog?.serverExited();
       this.logger.info({ event: "redis_stopped", reason: "reinit" }, "redis-server stopped for reinit");
       return;
     }
     this.child = { state: "exited", code, signal };
+    this.watchdog?.serverExited();
     this.last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
     this.publishIfChanged();
     this.logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
@@ -879,6 +896,7 @@ export class DataNode {
           result = { ok: true, value: ["kept fenced: no valid write lease"] };
           break;
         }
+        this.feedWatchdog(true); // armed before the server is writable
         result = await this.redis.transaction(
           [
             ["CONFIG", ["SET", "min-replicas-to-write", restore]],
@@ -1081,12 +1099,14 @@ export class DataNode {
       hang_fence_after_ms: this.config.hang_fence_after_ms,
       lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
+      fence_lead_ms: this.fenceLeadMs(),
       fence_in_flight: this.self_fence !== null,
     });
   }
 
   private evaluateSelfFence(): void {
     if (this.stopping) return;
+    this.feedWatchdog();
     const decision = this.decide(performance.now());
     if (!decision.fence) {
       this.maybeLiftLeaseFence();
@@ -1173,6 +1193,7 @@ export class DataNode {
     if (this.self_fence !== fence || this.stopped()) return;
     const pending = this.redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
     fence.generation = ++this.fence_generation;
+    this.feedWatchdog(); // the queued fence counts as a fence: disarm (core watchdog.ts)
     this.fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
     this.logger.warn(
       { event: "fence_queued", reason: fence.reason, detail: fence.detail },
@@ -1323,6 +1344,7 @@ export class DataNode {
     if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
     if (!grantReceived(this.lease, grant)) return;
     this.armLeaseEnd();
+    this.feedWatchdog();
     if (this.lease_fenced) this.scheduleEvaluation();
   }
 
@@ -1339,7 +1361,7 @@ export class DataNode {
         this.lease_end_timer = null;
         this.scheduleEvaluation();
       },
-      Math.max(0, Math.ceil(until_ms - performance.now())) + 1,
+      Math.max(0, Math.ceil(until_ms - this.fenceLeadMs() - performance.now())) + 1,
     );
   }
 
@@ -1349,8 +1371,37 @@ export class DataNode {
       now_ms: performance.now(),
       lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
+      fence_lead_ms: this.fenceLeadMs(),
       role: observed.info?.role ?? null,
     });
+  }
+
+  /** watchdog.ts watchdogFenceLeadMs: the lease self-fence comes this long before its end. */
+  private fenceLeadMs(): number {
+    return watchdogFenceLeadMs(this.lease.granted_lease_ms ?? this.config.lease_ms, this.watchdog !== null);
+  }
+
+  /**
+   * The watchdog's line for the server as last seen (core watchdog.ts watchdogLine); `unfencing`:
+   * an unfence of a master is about to run, so the watchdog is armed first.
+   */
+  private feedWatchdog(unfencing = false): void {
+    const watchdog = this.watchdog;
+    if (watchdog === null || this.stopping) return;
+    const last = this.last_answered;
+    const server =
+      last === null ? null : { role: last.info?.role ?? null, fenced: isFenced(last.min_replicas_to_write) };
+    const now_ms = performance.now();
+    const line = watchdogLine({
+      now_ms,
+      lease_until_ms: leaseUntilMs(this.lease),
+      lease_ms: this.leaseOn() ? this.config.lease_ms : 0,
+      last_answered: server,
+      unfencing,
+      // The hang fence written on the connection (fenceHung sets its generation once it is).
+      fence_queued: this.self_fence?.queued === true && this.self_fence.generation !== null,
+    });
+    watchdog.send(line, now_ms, server);
   }
 
   private leaseOn(): boolean {
@@ -1389,7 +1440,7 @@ export class DataNode {
   /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
   private maybeLiftLeaseFence(): void {
     if (!this.lease_fenced || this.lease_lifting || this.self_fence !== null) return;
-    if (!leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return;
+    if (!leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, this.fenceLeadMs())) return;
     this.lease_lifting = true;
     this.commands = this.commands
       .then(() => this.liftLeaseFence())
@@ -1405,10 +1456,13 @@ export class DataNode {
     await this.freshProbe();
     const observed = this.observation;
     // Decided again behind the queued commands: one of them may own the fence now.
-    if (!this.lease_fenced || !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch)) return;
+    const lead_ms = this.fenceLeadMs();
+    if (!this.lease_fenced || !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, lead_ms))
+      return;
     if (this.strict?.holdsFence() === true) return; // strict mode lifts it once a replica is in sync
     if (observed.answered !== true || !isFenced(observed.min_replicas_to_write)) return;
     const has_config_file = (observed.config_file ?? "") !== "";
+    this.feedWatchdog(true); // armed before the server is writable
     const result = await this.redis.transaction(
       [
         ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
@@ -1501,6 +1555,9 @@ export class DataNode {
     }
     this.redis.close();
     await this.supervisor?.stop();
+    // Graceful: the server was stopped above (or is left running in attach mode); the watchdog
+    // leaves it alone. Until here it still enforced the last lease sent.
+    this.watchdog?.detach();
     this.logger.info({ event: "stopped" }, "data-node stopped");
   }
 }

@@ -10,6 +10,7 @@ export {
   decideSelfFence,
   hangFence,
   leaseFence,
+  leaseFenceHung,
   unfenceWaitsForLease,
   writableMaster,
 } from "./self-fence.js";
@@ -34,6 +35,23 @@ export {
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, WriteLease } from "./write-lease.js";
+export {
+  adoptedWatchdogReplaceable,
+  encodeWatchdogLine,
+  stepWatchdog,
+  WATCHDOG_FENCE_LEAD_MAX_MS,
+  WATCHDOG_STARTED,
+  watchdogFenceLeadMs,
+  watchdogLine,
+} from "./watchdog.js";
+export type {
+  WatchdogAction,
+  WatchdogInput,
+  WatchdogLine,
+  WatchdogLineInputs,
+  WatchdogState,
+  WatchdogStep,
+} from "./watchdog.js";
 export { directLeaseWanted } from "./lease-channel.js";
 export type { DirectLeaseInputs } from "./lease-channel.js";
 export { assertPolicy, initialRestartState, stepRestart } from "./restart-policy.js";

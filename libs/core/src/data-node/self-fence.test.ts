@@ -5,6 +5,7 @@ import {
   decideSelfFence,
   hangFence,
   leaseFence,
+  leaseFenceHung,
   unfenceWaitsForLease,
   writableMaster,
 } from "./self-fence.js";
@@ -29,6 +30,7 @@ const quiet: SelfFenceInputs = {
   hang_fence_after_ms: 500,
   lease_until_ms: 10_400,
   lease_ms: 500,
+  fence_lead_ms: 0,
   fence_in_flight: false,
 };
 
@@ -144,9 +146,37 @@ void test("decideSelfFence: nothing while a fence is in flight; committed_epoch 
 });
 
 void test("unfence: a master is unfenced only while its write lease holds", () => {
-  const base = { now_ms: 10_000, lease_until_ms: 10_001, lease_ms: 500, role: "master" } as const;
+  const base = {
+    now_ms: 10_000,
+    lease_until_ms: 10_001,
+    lease_ms: 500,
+    fence_lead_ms: 0,
+    role: "master",
+  } as const;
   assert.equal(unfenceWaitsForLease(base), false, "lease held");
   assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_000 }), true, "lease ran out");
   assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 9_000, role: "slave" }), false, "a replica");
   assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 9_000, lease_ms: 0 }), false, "rule off");
+  // With the watchdog: a lease inside its last fence_lead_ms is as good as over.
+  assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_050, fence_lead_ms: 50 }), true);
+  assert.equal(unfenceWaitsForLease({ ...base, lease_until_ms: 10_051, fence_lead_ms: 50 }), false);
+});
+
+void test("lease on a hung server: the fence is queued once the lease (less the lead) ran out", () => {
+  const hung = { ...quiet, server: SILENT, unanswered_since_ms: 9_800, hang_fence_after_ms: 500 };
+  assert.deepEqual(decideSelfFence(hung), { fence: false }, "lease still valid, hang rule not yet");
+  const ran_out = decideSelfFence({ ...hung, lease_until_ms: 10_040, fence_lead_ms: 50 });
+  assert.ok(ran_out.fence && ran_out.reason === "lease" && ran_out.queue, JSON.stringify(ran_out));
+  assert.match(ran_out.detail, /fence queued/);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, last_answered: REPLICA }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, unanswered_since_ms: null }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, lease_ms: 0 }), false);
+  assert.equal(leaseFenceHung({ ...hung, lease_until_ms: 9_000, server: MASTER }), false, "answers");
+});
+
+void test("lease with the watchdog: fences fence_lead_ms before the lease's end, not earlier", () => {
+  const led = { ...quiet, lease_until_ms: 10_050, fence_lead_ms: 50 };
+  assert.equal(leaseFence(led), true, "at the lead");
+  assert.equal(leaseFence({ ...led, lease_until_ms: 10_051 }), false, "before the lead");
+  assert.equal(leaseFence({ ...led, fence_lead_ms: 0 }), false, "no watchdog: at the end only");
 });

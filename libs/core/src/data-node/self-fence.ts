@@ -11,7 +11,11 @@
 //                    recently, so a failover may be under way; it stops taking writes before the
 //                    leader may promote another (the leader waits the lease out when no fence
 //                    acknowledgement comes). A lease is one received since this process started:
-//                    a restarted data-node that adopts a running master fences it at once and lifts
+//                    With the Redis watchdog on (watchdog.ts) it fences `fence_lead_ms` before the
+//                    lease's end, so the fence is acknowledged before the watchdog's kill at the end.
+//                    A server that does not answer then gets the fence queued, as the hang rule's
+//                    (leaseFenceHung).
+//                    A restarted data-node that adopts a running master fences it at once and lifts
 //                    the fence on the first majority grant (one round trip of refused writes per
 //                    data-node restart). It used to give the server one lease_ms of grace, in
 //                    which an adopted old primary took writes after a newer promotion (`npm run
@@ -100,13 +104,31 @@ export interface LeaseInputs {
   readonly lease_until_ms: number;
   /** 0 = rule off. */
   readonly lease_ms: number;
+  /**
+   * Fence this long before the lease's end (watchdog.ts watchdogFenceLeadMs: the watchdog kills a
+   * still writable server at the end); 0 without watchdog.
+   */
+  readonly fence_lead_ms: number;
   readonly server: ServerView;
 }
 
 export function leaseFence(inputs: LeaseInputs): boolean {
   if (inputs.lease_ms === 0) return false;
-  if (inputs.now_ms < inputs.lease_until_ms) return false;
+  if (inputs.now_ms < inputs.lease_until_ms - inputs.fence_lead_ms) return false;
   return writableMaster(inputs.server);
+}
+
+/**
+ * The lease ran out (less the fence lead) while the server, last seen a writable master, does not
+ * answer: the fence can only be queued on its connection, as the hang rule's. Without this, a
+ * server hung shorter than hang_fence_after_ms stayed unfenced past its lease (and with the
+ * watchdog, was killed at the lease's end although its data-node lived).
+ */
+export function leaseFenceHung(inputs: LeaseInputs & HangInputs): boolean {
+  if (inputs.lease_ms === 0 || inputs.server.answered) return false;
+  if (inputs.last_answered === null || !writableMaster(inputs.last_answered)) return false;
+  if (inputs.unanswered_since_ms === null) return false;
+  return inputs.now_ms >= inputs.lease_until_ms - inputs.fence_lead_ms;
 }
 
 /**
@@ -122,9 +144,15 @@ export function unfenceWaitsForLease(inputs: {
   readonly lease_until_ms: number;
   /** 0 = rule off. */
   readonly lease_ms: number;
+  /** As LeaseInputs: a lease inside its last fence_lead_ms is as good as over. */
+  readonly fence_lead_ms: number;
   readonly role: "master" | "slave" | null;
 }): boolean {
-  return inputs.lease_ms !== 0 && inputs.role === "master" && inputs.now_ms >= inputs.lease_until_ms;
+  return (
+    inputs.lease_ms !== 0 &&
+    inputs.role === "master" &&
+    inputs.now_ms >= inputs.lease_until_ms - inputs.fence_lead_ms
+  );
 }
 
 export type SelfFenceInputs = CommittedEpochInputs &
@@ -155,10 +183,16 @@ function leaseDetail(inputs: LeaseInputs): string {
     return `no write lease granted since the data-node started or promoted it (lease_ms ${inputs.lease_ms})`;
   }
   const expired_ms = Math.round(inputs.now_ms - inputs.lease_until_ms);
+  if (expired_ms < 0) {
+    return (
+      `write lease ends in ${-expired_ms} ms, inside the watchdog's fence lead of ${inputs.fence_lead_ms} ms ` +
+      `(no majority of agents renewed it; lease_ms ${inputs.lease_ms})`
+    );
+  }
   return `write lease expired ${expired_ms} ms ago (no majority of agents granted it; lease_ms ${inputs.lease_ms})`;
 }
 
-/** The rules in order: committed_epoch (it also raises the epoch), hang, lease. */
+/** The rules in order: committed_epoch (it also raises the epoch), hang, lease (then queued). */
 export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
   if (inputs.fence_in_flight) return { fence: false };
   const committed = inputs.committed;
@@ -186,6 +220,10 @@ export function decideSelfFence(inputs: SelfFenceInputs): SelfFenceDecision {
   }
   if (leaseFence(inputs)) {
     return { fence: true, reason: "lease", queue: false, raise_epoch_to: null, detail: leaseDetail(inputs) };
+  }
+  if (leaseFenceHung(inputs)) {
+    const detail = `${leaseDetail(inputs)}; the server does not answer: fence queued`;
+    return { fence: true, reason: "lease", queue: true, raise_epoch_to: null, detail };
   }
   return { fence: false };
 }

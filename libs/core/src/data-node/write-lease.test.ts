@@ -61,6 +61,9 @@ void test("lift: only with a valid lease whose grants all carry the accepted epo
   assert.equal(leaseLiftAllowed(lease, 10, 2), true);
   assert.equal(leaseLiftAllowed(lease, 10, 3), false, "one grant is older than the accepted epoch");
   assert.equal(leaseLiftAllowed(lease, 500, 2), false, "expired");
+  // With the watchdog's fence lead (lease until 400): a lease in its last 50 ms lifts nothing.
+  assert.equal(leaseLiftAllowed(lease, 349, 2, 50), true);
+  assert.equal(leaseLiftAllowed(lease, 350, 2, 50), false, "inside the lead");
 });
 
 void test("a promote gives no lease: the old one and requests in flight are dropped", () => {

@@ -112,8 +112,18 @@ export function leaseValid(lease: WriteLease, now_ms: number): boolean {
 /**
  * A fence this node applied itself for reason `lease` may be lifted: a valid lease whose grants
  * all carry config_epoch >= the accepted epoch (a majority granting now means no failover that
- * could promote another node is under way).
+ * could promote another node is under way). `fence_lead_ms` (self-fence.ts LeaseInputs): a lease
+ * inside its last fence_lead_ms would be fenced again at once, so it lifts nothing.
  */
-export function leaseLiftAllowed(lease: WriteLease, now_ms: number, accepted_epoch: number): boolean {
-  return leaseValid(lease, now_ms) && lease.granted_epoch !== null && lease.granted_epoch >= accepted_epoch;
+export function leaseLiftAllowed(
+  lease: WriteLease,
+  now_ms: number,
+  accepted_epoch: number,
+  fence_lead_ms = 0,
+): boolean {
+  return (
+    leaseValid(lease, now_ms + fence_lead_ms) &&
+    lease.granted_epoch !== null &&
+    lease.granted_epoch >= accepted_epoch
+  );
 }

@@ -3,7 +3,9 @@
 // `--no-data-node-crashes` leaves the fault that kills data-nodes out (as `npm test` does).
 // `--bus-fault <everyone|one-data-node|minority-agents|none>` forces that bus (NATS) fault on every
 // seed (default: drawn, in about 30 % of the seeds); `--no-failsafe` turns the data-nodes' direct
-// lease requests off (to compare refused writes).
+// lease requests off (to compare refused writes). `--watchdog off` runs the data-nodes without
+// their Redis watchdog (core data-node watchdog.ts): a primary whose data-node died then stays
+// writable past its lease, which the checkers report (the hole the watchdog closes).
 import { BUS_FAULTS, runSeed } from "./run.js";
 import type { BusFault } from "./run.js";
 
@@ -14,6 +16,7 @@ interface CliArgs {
   data_node_crashes: boolean;
   bus_fault: BusFault | "drawn" | "none";
   failsafe: boolean;
+  watchdog: boolean;
 }
 
 function busFaultOf(text: string | undefined): BusFault | "none" {
@@ -30,6 +33,7 @@ function parseArgs(argv: readonly string[]): CliArgs {
     data_node_crashes: true,
     bus_fault: "drawn",
     failsafe: true,
+    watchdog: true,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
@@ -53,10 +57,15 @@ function parseArgs(argv: readonly string[]): CliArgs {
       args.bus_fault = busFaultOf(argv[i + 1]);
       i += 1;
     } else if (flag === "--no-failsafe") args.failsafe = false;
-    else {
+    else if (flag === "--watchdog") {
+      const text = argv[i + 1];
+      if (text !== "on" && text !== "off") throw new Error("--watchdog needs on or off");
+      args.watchdog = text === "on";
+      i += 1;
+    } else {
       throw new Error(
         `unknown option ${flag ?? ""} (use --seed N | --seeds N [--from S] [--verbose] ` +
-          `[--no-data-node-crashes] [--bus-fault <shape|none>] [--no-failsafe])`,
+          `[--no-data-node-crashes] [--bus-fault <shape|none>] [--no-failsafe] [--watchdog on|off])`,
       );
     }
   }
@@ -85,6 +94,7 @@ function main(): number {
       data_node_crashes: args.data_node_crashes,
       bus_fault: args.bus_fault,
       failsafe: args.failsafe,
+      watchdog: args.watchdog,
     });
     writes_acked += result.writes_acked;
     writes_refused += result.writes_refused;

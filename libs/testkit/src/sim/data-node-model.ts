@@ -13,17 +13,27 @@
 // Failsafe (core data-node lease-channel.ts): while its bus is down or its lease runs low it also
 // asks the agents directly (their REST port, on the host network: the world's agent-to-host links),
 // with the same request; the majority is counted over the configured agents at least.
+// The Redis watchdog (core data-node watchdog.ts), on unless the world turns it off: a process on
+// the host beside the server, fed by the data-node's `arm`/`disarm` lines (no delay: a pipe). It
+// outlives the data-node: when the data-node dies armed, it kills the server at the deadline, and a
+// restarted data-node replaces it only once it sees the server fenced or a replica (its own lease
+// self-fence: it holds no lease yet). Its clock is the host's (the data-node's rate, not reset by a
+// data-node restart).
 // Defaults are the data-node's (services/data-node/src/config.ts).
 import {
+  adoptedWatchdogReplaceable,
   decideSelfFence,
   leaseLiftAllowed,
   leaseUntilMs,
   newWriteLease,
+  WATCHDOG_STARTED,
+  watchdogFenceLeadMs,
 } from "@sentinel-plane/core/data-node";
 import type {
   SelfFenceDecision,
   SelfFenceInputs,
   ServerView,
+  WatchdogState,
   WriteLease,
 } from "@sentinel-plane/core/data-node";
 import type { TopologyRecord } from "@sentinel-plane/core";
@@ -33,14 +43,28 @@ import type { SimNode } from "./redis-model.js";
 export const DN_POLL_MS = 100;
 export const DN_LEASE_MS = 500;
 export const DN_HANG_FENCE_AFTER_MS = 500;
+/** restart_delay_ms default: a live data-node restarts its exited server after it. */
+export const DN_RESTART_DELAY_MS = 1000;
 /** As node.ts: several requests per lease, so one lost grant does not expire it. */
 export const DN_LEASE_REQUEST_MS = Math.max(10, Math.floor(DN_LEASE_MS / 4));
 
 /** The self-fence rule the simulated data-node runs (a test may hand in a broken one). */
 export type SelfFenceRule = (inputs: SelfFenceInputs) => SelfFenceDecision;
 
+/** The watchdog process beside a server: `id` tells a newer one from the one a timer was set for. */
+export interface SimWatchdog {
+  readonly id: number;
+  state: WatchdogState;
+}
+
 export class SimDataNode {
   alive = true;
+  /** The watchdog running on the host (null: none); `watchdog_own`: this process feeds it. */
+  watchdog: SimWatchdog | null = null;
+  watchdog_own = false;
+  watchdog_ids = 0;
+  /** The watchdog killed the server (the next data-node start spawns it again, fenced). */
+  killed_by_watchdog = false;
   /** Counts process starts: timers and replies of an older process are dropped. */
   incarnation = 1;
   /** Simulated time of the process start: its monotonic clock reads 0 there. */
@@ -66,6 +90,8 @@ export class SimDataNode {
     readonly rate: number,
     /** The agents its configuration names (the direct channel's addresses). */
     readonly agents_configured: number,
+    /** supervise.watchdog (default on). */
+    readonly watchdog_on = true,
   ) {
     this.lease = newWriteLease(agents_configured);
   }
@@ -73,6 +99,36 @@ export class SimDataNode {
   /** Its monotonic clock at simulated time `sim_ms`. */
   clock(sim_ms: number): number {
     return (sim_ms - this.started_ms) * this.rate;
+  }
+
+  /** The host's monotonic clock (the watchdog's): the same rate, not reset by a restart. */
+  hostClock(sim_ms: number): number {
+    return sim_ms * this.rate;
+  }
+
+  /** watchdog.ts watchdogFenceLeadMs: how long before the lease's end it fences. */
+  get fence_lead_ms(): number {
+    return watchdogFenceLeadMs(this.lease.granted_lease_ms ?? DN_LEASE_MS, this.watchdog_on);
+  }
+
+  /** A new watchdog fed by this process (the previous one, if any, was ended first). */
+  spawnWatchdog(): SimWatchdog {
+    this.watchdog_ids += 1;
+    const watchdog = { id: this.watchdog_ids, state: WATCHDOG_STARTED };
+    this.watchdog = watchdog;
+    this.watchdog_own = true;
+    return watchdog;
+  }
+
+  /**
+   * The watchdog this process feeds, replacing a predecessor's once the server is seen fenced or a
+   * replica (watchdog.ts adoptedWatchdogReplaceable); null while the old one must stay.
+   */
+  ownWatchdog(): SimWatchdog | null {
+    if (!this.watchdog_on || !this.alive) return null;
+    if (this.watchdog_own && this.watchdog !== null) return this.watchdog;
+    if (!adoptedWatchdogReplaceable(this.last_answered)) return null;
+    return this.spawnWatchdog();
   }
 
   /** Simulated milliseconds that `own_ms` of its clock take. */
@@ -83,6 +139,7 @@ export class SimDataNode {
   crash(): void {
     this.alive = false;
     this.incarnation += 1;
+    this.watchdog_own = false; // its watchdog reads the end of the pipe (world.ts)
   }
 
   /** A new process: in-memory state starts over; the persisted epoch (on the node) stays. */
@@ -98,6 +155,10 @@ export class SimDataNode {
     this.committed = null;
     this.last_answered = null;
     this.unanswered_since_ms = null;
+    // No watchdog left running (the previous one exited or killed the server): its own at once;
+    // else it replaces the running one once the server is seen not writable (ownWatchdog).
+    if (this.watchdog_on && this.watchdog === null) this.spawnWatchdog();
+    else this.watchdog_own = false;
   }
 
   /** One probe of its server (a hung one leaves the probe waiting). */
@@ -129,6 +190,7 @@ export class SimDataNode {
       hang_fence_after_ms: DN_HANG_FENCE_AFTER_MS,
       lease_until_ms: leaseUntilMs(this.lease),
       lease_ms: DN_LEASE_MS,
+      fence_lead_ms: this.fence_lead_ms,
       fence_in_flight: this.node.fence_queued,
     });
   }
@@ -136,7 +198,7 @@ export class SimDataNode {
   /** Its own lease fence may be lifted now (write-lease.ts leaseLiftAllowed, on a fenced server). */
   mayLiftLeaseFence(sim_ms: number, view: ServerView): boolean {
     if (!this.lease_fenced || !view.answered || !view.fenced) return false;
-    return leaseLiftAllowed(this.lease, this.clock(sim_ms), this.node.epoch);
+    return leaseLiftAllowed(this.lease, this.clock(sim_ms), this.node.epoch, this.fence_lead_ms);
   }
 }
 

@@ -35,7 +35,7 @@ export interface RunOptions {
   readonly self_fence?: SelfFenceRule;
   /**
    * Whether the fault mix kills data-nodes (default true). A dead data-node cannot fence its
-   * server, so its primary may stay writable past its lease: an open gap (README, simulator).
+   * server: the Redis watchdog (watchdog option) kills it at its lease's end instead.
    */
   readonly data_node_crashes?: boolean;
   /**
@@ -45,6 +45,11 @@ export interface RunOptions {
   readonly bus_fault?: BusFault | "drawn" | "none";
   /** The data-nodes' failsafe (default on, as in the data-node). */
   readonly failsafe?: boolean;
+  /**
+   * The Redis watchdog beside each server (default on, as the data-node's supervise.watchdog).
+   * Off, a primary whose data-node died stays writable past its lease (`--watchdog off`).
+   */
+  readonly watchdog?: boolean;
 }
 
 export interface RunResult {
@@ -160,6 +165,7 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
     ...(pre_promote === undefined ? {} : { pre_promote }),
     data_node_clock_rates: chooseClockRates(options.seed, nodes),
     failsafe: options.failsafe ?? true,
+    watchdog: options.watchdog ?? true,
   });
   return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
 }

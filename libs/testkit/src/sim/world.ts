@@ -16,8 +16,11 @@ import {
   leaseUntilMs,
   promoteLeaseReset,
   requestSent,
+  stepWatchdog,
   unfenceWaitsForLease,
+  watchdogLine,
 } from "@sentinel-plane/core/data-node";
+import type { WatchdogInput } from "@sentinel-plane/core/data-node";
 import type {
   Address,
   AgentConfig,
@@ -41,10 +44,11 @@ import {
   DN_LEASE_MS,
   DN_LEASE_REQUEST_MS,
   DN_POLL_MS,
+  DN_RESTART_DELAY_MS,
   productionSelfFence,
   SimDataNode,
 } from "./data-node-model.js";
-import type { SelfFenceRule } from "./data-node-model.js";
+import type { SelfFenceRule, SimWatchdog } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
@@ -89,6 +93,8 @@ export interface WorldOptions {
   readonly data_node_clock_rates?: readonly number[];
   /** The data-nodes' failsafe (direct lease requests; default on, as the data-node's). */
   readonly failsafe?: boolean;
+  /** The Redis watchdog beside each server (supervise.watchdog; default on, as the data-node's). */
+  readonly watchdog?: boolean;
 }
 
 /** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
@@ -179,7 +185,13 @@ export class World {
       const node = this.nodes[index];
       if (node === undefined) throw new Error("node not added");
       this.data_nodes.push(
-        new SimDataNode(node, `d${index + 1}`, options.data_node_clock_rates?.[index] ?? 1, options.agents),
+        new SimDataNode(
+          node,
+          `d${index + 1}`,
+          options.data_node_clock_rates?.[index] ?? 1,
+          options.agents,
+          options.watchdog ?? true,
+        ),
       );
     });
     for (let i = 0; i < options.agents; i += 1) {
@@ -541,7 +553,10 @@ export class World {
         reply(effect.timeout_ms, timeout);
         return;
       }
-      const outcome = this.unfenceWaits(dn, effect.command)
+      const waits = this.unfenceWaits(dn, effect.command);
+      // node.ts: the watchdog is armed before an unfence makes the server writable.
+      if (!waits && effect.command.type === "unfence") this.feedWatchdog(dn, true);
+      const outcome = waits
         ? this.keepFenced(dn, effect.epoch, agent.id)
         : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng, true);
       if (outcome.applied) {
@@ -554,6 +569,7 @@ export class World {
           this.requestLease(dn);
         }
         dn.probe(this.now_ms);
+        this.feedWatchdog(dn);
         this.checker.onApplied(this.now_ms, node, effect.epoch, outcome.kind);
         this.checker.checkWriters(this.now_ms, this.nodes);
         if (this.options.keep_log) {
@@ -694,6 +710,8 @@ export class World {
   /** A data-node process starts (again): it adopts its server as it finds it. */
   startDataNode(dn: SimDataNode): void {
     dn.start(this.now_ms);
+    // Its server was killed by the watchdog while no data-node ran: the start spawns it (fenced).
+    if (dn.killed_by_watchdog && dn.node.process === "killed") this.resumeNode(dn.node);
     const incarnation = dn.incarnation;
     const poll = (): void => {
       if (dn.incarnation !== incarnation) return;
@@ -714,7 +732,11 @@ export class World {
 
   crashDataNode(dn: SimDataNode): void {
     if (!dn.alive) return;
+    const watchdog = dn.watchdog_own ? dn.watchdog : null;
     dn.crash();
+    // Its watchdog reads the end of the pipe: exits if disarmed, keeps its deadline if armed.
+    if (watchdog !== null)
+      this.stepWatchdogOf(dn, watchdog, { type: "eof", now_ms: dn.hostClock(this.now_ms) });
     if (this.options.keep_log) this.trace(dn.name, "! data-node killed (its redis-server runs on)");
   }
 
@@ -726,6 +748,7 @@ export class World {
       now_ms: dn.clock(this.now_ms),
       lease_until_ms: leaseUntilMs(dn.lease),
       lease_ms: DN_LEASE_MS,
+      fence_lead_ms: dn.fence_lead_ms,
       role: node.role,
     });
   }
@@ -748,14 +771,21 @@ export class World {
     return { applied: false, result: { ok: true, role: node.role, offset: node.offset, fenced: true } };
   }
 
-  /** Probe, then the self-fence rules (or the lift of its own lease fence), as node.ts does. */
+  /** Probe, then the self-fence rules (or the lift of its own lease fence), then the watchdog. */
   evaluateDataNode(dn: SimDataNode): void {
     if (!dn.alive) return;
+    this.selfFence(dn);
+    this.feedWatchdog(dn);
+  }
+
+  /** The self-fence rules (or the lift of its own lease fence), as node.ts does. */
+  selfFence(dn: SimDataNode): void {
     const node = dn.node;
     const view = dn.probe(this.now_ms);
     const decision = dn.decide(this.now_ms, view, this.#self_fence);
     if (!decision.fence) {
       if (!dn.mayLiftLeaseFence(this.now_ms, view)) return;
+      this.feedWatchdog(dn, true); // armed before the server is writable again
       node.fenced = false;
       dn.lease_fenced = false;
       dn.probe(this.now_ms); // node.ts probes afresh after every change it makes
@@ -870,6 +900,7 @@ export class World {
       if (!dn.alive || !grantReceived(dn.lease, grant)) return;
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
+      else this.feedWatchdog(dn);
     });
   }
 
@@ -883,15 +914,19 @@ export class World {
       if (!grantReceived(dn.lease, grant)) return;
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
+      else this.feedWatchdog(dn);
     });
   }
 
-  /** node.ts armLeaseEnd: an evaluation the moment the lease runs out (1 ms after, on its clock). */
+  /**
+   * node.ts armLeaseEnd: an evaluation the moment the lease runs out (1 ms after, on its clock), or
+   * fence_lead_ms before that with the watchdog.
+   */
   armLeaseEnd(dn: SimDataNode): void {
     const until_ms = dn.lease.until_ms;
     if (until_ms === null) return;
     const incarnation = dn.incarnation;
-    const wait_ms = Math.max(0, Math.ceil(until_ms - dn.clock(this.now_ms))) + 1;
+    const wait_ms = Math.max(0, Math.ceil(until_ms - dn.fence_lead_ms - dn.clock(this.now_ms))) + 1;
     this.at(Math.ceil(wait_ms / dn.rate), () => {
       if (dn.incarnation === incarnation && dn.lease.until_ms === until_ms) this.evaluateDataNode(dn);
     });
@@ -912,12 +947,75 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
+  // The Redis watchdog (core data-node watchdog.ts; data-node-model.ts holds it)
+
+  /** The line node.ts sends its watchdog now (`unfencing`: an unfence is about to run). */
+  feedWatchdog(dn: SimDataNode, unfencing = false): void {
+    const watchdog = dn.ownWatchdog();
+    if (watchdog === null) return;
+    const line = watchdogLine({
+      now_ms: dn.clock(this.now_ms),
+      lease_until_ms: leaseUntilMs(dn.lease),
+      lease_ms: DN_LEASE_MS,
+      last_answered: dn.last_answered,
+      unfencing,
+      fence_queued: dn.node.fence_queued,
+    });
+    if (line === null) return;
+    this.stepWatchdogOf(dn, watchdog, { type: "line", now_ms: dn.hostClock(this.now_ms), line });
+  }
+
+  /** One step of a watchdog; a new deadline gets a timer (host clock: the data-node's rate). */
+  stepWatchdogOf(dn: SimDataNode, watchdog: SimWatchdog, input: WatchdogInput): void {
+    const before = watchdog.state.deadline_ms;
+    const step = stepWatchdog(watchdog.state, input);
+    watchdog.state = step.state;
+    if (step.action === "kill") {
+      this.watchdogKill(dn, watchdog);
+      return;
+    }
+    if (step.action === "exit") {
+      if (dn.watchdog === watchdog) dn.watchdog = null;
+      return;
+    }
+    const deadline_ms = watchdog.state.deadline_ms;
+    if (deadline_ms === null || deadline_ms === before) return;
+    const wait_ms = Math.max(0, Math.ceil((deadline_ms - dn.hostClock(this.now_ms)) / dn.rate));
+    this.at(wait_ms, () => {
+      if (dn.watchdog !== watchdog) return;
+      this.stepWatchdogOf(dn, watchdog, { type: "tick", now_ms: dn.hostClock(this.now_ms) });
+    });
+  }
+
+  /** The deadline passed armed: SIGKILL, which ends a hung (SIGSTOPped) server too. */
+  watchdogKill(dn: SimDataNode, watchdog: SimWatchdog): void {
+    if (dn.watchdog === watchdog) dn.watchdog = null;
+    const node = dn.node;
+    if (node.process === "killed") return;
+    if (this.options.keep_log) {
+      this.trace(dn.name, `! watchdog killed ${node.name} (armed, no arm or disarm by the deadline)`);
+    }
+    this.killNode(node);
+    dn.killed_by_watchdog = true;
+    // A live data-node (its server hung) sees the exit and restarts it, fenced, after its
+    // restart_delay_ms (restarter.ts); a dead one's successor spawns it at its start.
+    if (!dn.alive) return;
+    const incarnation = dn.incarnation;
+    this.at(DN_RESTART_DELAY_MS, () => {
+      if (dn.incarnation === incarnation && node.process === "killed") this.resumeNode(node);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Process faults
 
   killNode(node: SimNode): void {
     if (node.process === "killed") return;
     node.process = "killed";
     node.fence_queued = false; // the bytes on the connection die with the process
+    // Its watchdog watched that process: it is gone (node.ts detaches it; a new one comes with the
+    // next server it starts, resumeNode).
+    this.dataNodeOf(node).watchdog = null;
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
   }
@@ -937,6 +1035,10 @@ export class World {
       if (this.options.keep_log) this.trace(this.dataNodeOf(node).name, "! queued fence ran on resume");
     }
     if (node.process === "killed") {
+      const dn = this.dataNodeOf(node);
+      dn.killed_by_watchdog = false;
+      // The data-node that starts the server starts its watchdog (disarmed: the server is fenced).
+      if (dn.alive && dn.watchdog_on) dn.spawnWatchdog();
       node.run_id = this.rng.hexId();
       node.started_ms = this.now_ms;
       node.fenced = true; // the data-node starts its server fenced (start_fenced)
@@ -949,6 +1051,12 @@ export class World {
     if (this.options.keep_log) this.trace(node.name, "! running");
     this.checker.checkWriters(this.now_ms, this.nodes);
     this.report(node);
+    // The reply to a queued fence (or the first probe of a restarted server) reaches the data-node
+    // at once: it settles the fence and disarms its watchdog (node.ts settle, observe) before the
+    // deadline of an `arm` sent during the hang. (Without a watchdog the next poll does the same:
+    // those runs stay as they were.)
+    const dn = this.dataNodeOf(node);
+    if (dn.watchdog_on) this.evaluateDataNode(dn);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,0 +1,176 @@
+// The Redis watchdog, pure: what the data-node tells the watchdog beside its redis-server, and what
+// the watchdog does about it. The service carries both out (services/data-node: redis-watchdog.sh
+// and watchdog.ts); the simulator drives the same functions (libs/testkit sim).
+//
+// Why: the write lease (docs/adr/0001-write-lease.md) is enforced by the data-node. A data-node that
+// is dead (SIGKILL: its redis-server runs on, by design, so a restarted data-node can adopt it) or
+// hung (SIGSTOP, a stuck event loop) enforces nothing, yet the leader counts the old primary fenced
+// once its lease has certainly expired: when that redis-server resumes it takes writes beside the
+// new primary (`npm run sim -- --seed 60 --verbose --watchdog off`). Nothing in the control plane
+// can tell "data-node dead" from "data-node cut off but enforcing", so the enforcement must outlive
+// the data-node on the Redis host. Patroni closes the same hole with a watchdog device (the machine
+// is reset when Patroni stops pinging it while primary). Ours is a small process per redis-server
+// that the data-node feeds over a pipe and that SIGKILLs the redis-server when the feeding stops
+// while the server may take writes (SIGKILL also ends a SIGSTOPped process).
+//
+// Protocol, one line each, data-node -> watchdog:
+//   arm <remaining_ms>  the server may take writes (a master, not fenced, or about to be unfenced)
+//                       under a write lease that holds for remaining_ms more on the host's
+//                       monotonic clock;
+//   disarm              the server is fenced or a replica: nothing to enforce;
+//   detach              graceful end: leave the server alone and exit.
+// The watchdog, armed, SIGKILLs the server at its deadline unless a newer `arm` or a `disarm`
+// came first; the pipe's end (the data-node exited or died) keeps the deadline: it kills at the
+// deadline if armed, and exits at once if disarmed (a replica or a fenced primary is harmless; the
+// restarted data-node adopts it).
+//
+// Timing (the leader's side is lease.ts armLeaseDeadline, ADR 0001). Let L be the lease, r =
+// LEASE_CLOCK_RATE_MARGIN (0.1), M = LEASE_MARGIN_MS (20 ms), t_req the send time of the request
+// whose grants gave the lease, on the host's clock. The lease ends at U = t_req + L (host clock).
+//   - The data-node self-fences at U - lead (watchdogFenceLeadMs: min(100, L / 8) ms) and sends
+//     `disarm` once the fence is acknowledged, so a live data-node cut from the bus fences its
+//     server rather than having it killed; the lead is what its fence (timer lateness, CONFIG SET
+//     round trip, the pipe) may take.
+//   - It sends `arm (U - now)`: the watchdog's deadline is U plus the pipe's latency (the line is
+//     read after it is sent). It kills at U + pipe latency + its own wake-up latency (host clock).
+//   - The leader promotes no sooner than max_i(g_i) + L x (1 + r) + M on its clock, with
+//     t_req <= max_i(g_i) (ADR). A host clock at least 1 / (1 + r) as fast as the leader's makes U
+//     no later than t_req + L x (1 + r) on the leader's clock, so the kill precedes the promotion
+//     when pipe latency + wake-up latency <= M = 20 ms: the same margin the data-node's own
+//     self-fence timer already relies on. The watchdog reads its deadline from /proc/uptime with
+//     10 ms granularity and rounds down (it may kill up to 10 ms early, never late).
+// Time is the host's monotonic milliseconds, passed in.
+
+/** The largest lead of the data-node's lease self-fence over the watchdog's kill. */
+export const WATCHDOG_FENCE_LEAD_MAX_MS = 100;
+
+/**
+ * How long before its lease ends the data-node fences its server (self-fence.ts leaseFence), so the
+ * fence and the `disarm` that follows it land before the watchdog's kill at the lease's end: an
+ * eighth of the lease granted (write-lease.ts granted_lease_ms; the configured one before any
+ * grant), at most 100 ms (a 400 ms lease: 50 ms). Longer would fence a primary whose renewals are
+ * merely late (a request goes out every configured lease_ms / 4). 0 when the watchdog is off: the
+ * data-node fences at the lease's end.
+ */
+export function watchdogFenceLeadMs(lease_ms: number, watchdog_on: boolean): number {
+  if (!watchdog_on || lease_ms <= 0) return 0;
+  return Math.min(WATCHDOG_FENCE_LEAD_MAX_MS, Math.floor(lease_ms / 8));
+}
+
+export type WatchdogLine =
+  | { readonly kind: "arm"; readonly remaining_ms: number }
+  | { readonly kind: "disarm" }
+  | { readonly kind: "detach" };
+
+/** The line on the pipe, newline included. */
+export function encodeWatchdogLine(line: WatchdogLine): string {
+  if (line.kind === "arm") {
+    if (!Number.isSafeInteger(line.remaining_ms) || line.remaining_ms < 0) {
+      throw new Error(`watchdog arm needs a non-negative integer, got ${line.remaining_ms}`);
+    }
+    return `arm ${line.remaining_ms}\n`;
+  }
+  return `${line.kind}\n`;
+}
+
+/** The data-node's view of its server, for the line it sends. */
+export interface WatchdogLineInputs {
+  readonly now_ms: number;
+  /** write-lease.ts leaseUntilMs: -Infinity when none is held. */
+  readonly lease_until_ms: number;
+  /** 0: no lease is enforced (lease off, or no master_name): nothing to arm for. */
+  readonly lease_ms: number;
+  /** The last probe that answered (a hung server keeps its last view); null: none yet. */
+  readonly last_answered: { readonly role: "master" | "slave" | null; readonly fenced: boolean } | null;
+  /**
+   * The data-node is about to lift the fence of a master (an agent's unfence, its own lease-fence
+   * lift): arm first, so the server is never writable while the watchdog is disarmed.
+   */
+  readonly unfencing: boolean;
+  /**
+   * The hang rule's fence is written on the connection to the hung server (self-fence.ts): it runs
+   * before that connection's next command when the server resumes, also if the data-node dies
+   * meanwhile (the bytes are in the server's socket). Counted as fenced: a server that is merely
+   * slow (a long command, a fork stall) is fenced, not killed. The watchdog kills a hung server
+   * only when the data-node could not queue that fence first (dead, hung, or the lease ran out
+   * before hang_fence_after_ms).
+   */
+  readonly fence_queued: boolean;
+}
+
+/**
+ * The line to send now; null: send nothing, the watchdog keeps the deadline it has. Null is the
+ * answer for a writable master whose lease has run out: its self-fence is under way, and only its
+ * acknowledgement (then `disarm`) may spare the server; a fresh `arm` would move the deadline past
+ * the lease the leader counts on.
+ */
+export function watchdogLine(inputs: WatchdogLineInputs): WatchdogLine | null {
+  if (inputs.lease_ms === 0) return { kind: "disarm" };
+  const server = inputs.last_answered;
+  if (server === null) return null;
+  if (server.role !== "master") return { kind: "disarm" };
+  if ((server.fenced || inputs.fence_queued) && !inputs.unfencing) return { kind: "disarm" };
+  const remaining_ms = Math.floor(inputs.lease_until_ms - inputs.now_ms);
+  if (remaining_ms <= 0) return null;
+  return { kind: "arm", remaining_ms };
+}
+
+/** The watchdog process's state: armed while deadline_ms is set. */
+export interface WatchdogState {
+  /** Kill the server at this time (the watchdog's own monotonic clock); null: disarmed. */
+  readonly deadline_ms: number | null;
+  /** The pipe ended: no more lines will come. */
+  readonly orphaned: boolean;
+}
+
+export const WATCHDOG_STARTED: WatchdogState = { deadline_ms: null, orphaned: false };
+
+export type WatchdogInput =
+  | { readonly type: "line"; readonly now_ms: number; readonly line: WatchdogLine }
+  | { readonly type: "eof"; readonly now_ms: number }
+  | { readonly type: "tick"; readonly now_ms: number };
+
+export type WatchdogAction = "none" | "kill" | "exit";
+
+export interface WatchdogStep {
+  readonly state: WatchdogState;
+  /** kill: SIGKILL the server, then exit; exit: leave the server alone and exit. */
+  readonly action: WatchdogAction;
+}
+
+/**
+ * One step of the watchdog (redis-watchdog.sh carries out the same rule). The deadline is checked
+ * before any line: an `arm` read after the deadline came too late, whatever it says.
+ */
+export function stepWatchdog(state: WatchdogState, input: WatchdogInput): WatchdogStep {
+  if (state.deadline_ms !== null && input.now_ms >= state.deadline_ms) return { state, action: "kill" };
+  switch (input.type) {
+    case "tick":
+      return { state, action: "none" };
+    case "eof":
+      if (state.deadline_ms === null) return { state: { ...state, orphaned: true }, action: "exit" };
+      return { state: { ...state, orphaned: true }, action: "none" };
+    case "line": {
+      if (state.orphaned) throw new Error("watchdog: a line after the end of the pipe");
+      const line = input.line;
+      if (line.kind === "detach") return { state: { ...state, deadline_ms: null }, action: "exit" };
+      if (line.kind === "disarm") return { state: { ...state, deadline_ms: null }, action: "none" };
+      if (line.remaining_ms <= 0) return { state, action: "kill" };
+      return { state: { ...state, deadline_ms: input.now_ms + line.remaining_ms }, action: "none" };
+    }
+  }
+}
+
+/**
+ * A restarted data-node that adopts a running server replaces the watchdog its predecessor left
+ * (redis-watchdog.pid.json) only once the server is seen not writable: fenced (its own lease
+ * self-fence: it holds no lease yet) or a replica. Until then the old watchdog, if it was armed,
+ * still enforces the lease the predecessor held; killing it first would leave a writable server
+ * that nothing enforces.
+ */
+export function adoptedWatchdogReplaceable(
+  last_answered: { readonly role: "master" | "slave" | null; readonly fenced: boolean } | null,
+): boolean {
+  if (last_answered === null) return false;
+  return last_answered.role !== "master" || last_answered.fenced;
+}

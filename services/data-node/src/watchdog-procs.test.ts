@@ -1,0 +1,157 @@
+// The Redis watchdog (libs/core data-node watchdog.ts) with real redis-server, nats-server and
+// data-node processes, the lease granted as two of three agents would (grantLeases). The hole it
+// closes: a primary's data-node dead or hung while its redis-server runs on, writable past the
+// lease the leader waits out (`npm run sim -- --seed 60 --verbose --watchdog off`). Each test
+// awaits process exits (pid polls), never a fixed sleep.
+import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
+import { test } from "node:test";
+import { withProcesses } from "@sentinel-plane/testkit";
+import type { Harness } from "@sentinel-plane/testkit";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pidAlive } from "./adopt.js";
+import {
+  crashAndRestartDataNode,
+  dataNodeNats,
+  grantLeases,
+  natsClient,
+  sendCommand,
+  startDataNode,
+  StatusWatcher,
+} from "./testing/support.js";
+import type { NodeUnderTest } from "./testing/support.js";
+
+const AGENTS = ["a".repeat(40), "b".repeat(40)];
+/** The granted lease (grantLeases answers lease_ms 500). */
+const LEASE_MS = 500;
+
+/** Resolves once the process is gone (a pid poll: it is not our child), or rejects at the timeout. */
+async function gone(pid: number, timeout_ms: number): Promise<number> {
+  const until = performance.now() + timeout_ms;
+  while (pidAlive(pid)) {
+    if (performance.now() > until) throw new Error(`process ${pid} still runs after ${timeout_ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return performance.now();
+}
+
+interface Primary {
+  readonly nc: NatsConnection;
+  readonly dn: NodeUnderTest;
+  readonly redis_pid: number;
+  readonly watchdog_pid: number;
+  readonly watcher: StatusWatcher;
+}
+
+/** A supervised primary under a lease, its watchdog armed. */
+async function armedPrimary(procs: Harness, node_id: string): Promise<Primary> {
+  const nats = await procs.startNats();
+  const prepared = await procs.prepareRedis({ name: node_id });
+  const nc = await natsClient(procs, nats);
+  grantLeases(nc, node_id, AGENTS);
+  await nc.flush();
+  const watcher = new StatusWatcher(nc, node_id);
+  const dn = await startDataNode(procs, node_id, {
+    mode: "supervise",
+    redis_config_path: prepared.config_path,
+    start_fenced: false,
+    master_name: "mymaster",
+    shutdown_switchover_timeout_ms: 0,
+    nats: await dataNodeNats(nats, node_id, { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
+    redis: { port: prepared.port },
+    lease_ms: LEASE_MS,
+  });
+  const started = await dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
+    timeout_ms: 10000,
+  });
+  const redis_pid = Number(started["redis_pid"]);
+  const watchdog_pid = Number(started["pid"]);
+  procs.adoptPid(redis_pid); // both outlive the data-node: killed at teardown whatever happens
+  procs.adoptPid(watchdog_pid);
+  await dn.service.waitForLog((l) => l["event"] === "watchdog_line" && l["line"] === "arm", {
+    timeout_ms: 10000,
+  });
+  await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+  return { nc, dn, redis_pid, watchdog_pid, watcher };
+}
+
+void test("primary's data-node SIGKILLed, then its redis-server SIGSTOPped: killed by the lease's end", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w1");
+    const killed_at = performance.now();
+    primary.dn.service.process.killNow("SIGKILL");
+    await primary.dn.service.exited;
+    process.kill(primary.redis_pid, "SIGSTOP"); // seed 60: hung, unfenced, nobody left to fence it
+    const dead_at = await gone(primary.redis_pid, 10_000);
+    const after_ms = dead_at - killed_at;
+    t.diagnostic(
+      `redis-server gone ${after_ms.toFixed(1)} ms after its data-node's SIGKILL (lease ${LEASE_MS} ms)`,
+    );
+    // The lease ran from a request sent before the SIGKILL: it ended within LEASE_MS of it. The
+    // rest is the watchdog's wake-up and this test's 5 ms poll, under the machine's load.
+    assert.ok(after_ms <= LEASE_MS + 250, `killed ${after_ms.toFixed(1)} ms after, lease ${LEASE_MS} ms`);
+    await gone(primary.watchdog_pid, 5000);
+  });
+});
+
+void test("primary's data-node SIGSTOPped: its redis-server is killed after the lease's end", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w2");
+    const data_node_pid = primary.dn.service.process.pid;
+    const stopped_at = performance.now();
+    process.kill(data_node_pid, "SIGSTOP");
+    try {
+      const dead_at = await gone(primary.redis_pid, 10_000);
+      t.diagnostic(`redis-server gone ${(dead_at - stopped_at).toFixed(1)} ms after its data-node's SIGSTOP`);
+      assert.ok(dead_at - stopped_at <= LEASE_MS + 250);
+    } finally {
+      process.kill(data_node_pid, "SIGCONT");
+    }
+    // Resumed, the data-node sees the exit (its own child) and reports it.
+    await primary.watcher.waitFor((r) => r.process.state === "exited", { timeout_ms: 10_000 });
+  });
+});
+
+void test("replica's data-node SIGKILLed: the disarmed watchdog exits, redis-server runs on and is adopted", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w3");
+    const demoted = await sendCommand(primary.nc, "w3", 4, "agent-a", {
+      type: "replicaof",
+      host: "127.0.0.1",
+      port: 1,
+    });
+    assert.ok(demoted.ok && demoted.role === "slave", JSON.stringify(demoted));
+    await primary.dn.service.waitForLog((l) => l["event"] === "watchdog_line" && l["line"] === "disarm", {
+      timeout_ms: 5000,
+    });
+    await crashAndRestartDataNode(procs, primary.dn);
+    // EOF while disarmed: the watchdog exits at once and leaves the server alone.
+    await gone(primary.watchdog_pid, 5000);
+    const adopted = await primary.dn.service.waitForLog((l) => l["event"] === "redis_adopted", {
+      timeout_ms: 10_000,
+    });
+    assert.equal(adopted["pid"], primary.redis_pid);
+    assert.equal(pidAlive(primary.redis_pid), true, "the replica runs on");
+    // No predecessor's watchdog left: the new data-node starts its own for the adopted server.
+    const own = await primary.dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
+      timeout_ms: 10_000,
+    });
+    assert.equal(own["redis_pid"], primary.redis_pid);
+    procs.adoptPid(Number(own["pid"]));
+  });
+});
+
+void test("graceful SIGTERM: the watchdog is detached, redis-server stops by its own SIGTERM, not a kill", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w4");
+    const exit = await primary.dn.service.stop(10_000);
+    assert.equal(exit.code, 0);
+    await gone(primary.watchdog_pid, 5000); // detached: it exits (its own exit is not ours to see)
+    const exited = await primary.dn.service.waitForLog((l) => l["event"] === "redis_exited", {
+      timeout_ms: 1000,
+      since: 0,
+    });
+    assert.deepEqual([exited["code"], exited["signal"]], [0, null], "its own SIGTERM shutdown");
+    assert.equal(/killed redis-server/.test(primary.dn.service.process.logs()), false, "nothing killed");
+  });
+});

@@ -1,0 +1,109 @@
+// The watchdog's bash program against a stand-in server (a `sleep` process): the rule of
+// libs/core data-node watchdog.ts, carried out by the real script. No timing is asserted here:
+// each test awaits the processes' exits.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { test } from "node:test";
+import type { Writable } from "node:stream";
+import { processStartTime } from "./watchdog.js";
+import { WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./watchdog-script.js";
+
+interface Pair {
+  readonly server: ChildProcess;
+  readonly watchdog: ChildProcess;
+  readonly pipe: Writable;
+  readonly stderr: string[];
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as string | null,
+  }));
+}
+
+function start(t: { after: (fn: () => void) => void }, start_time?: string): Pair {
+  const server = spawn("sleep", ["60"], { stdio: "ignore" });
+  const pid = server.pid;
+  assert.ok(pid !== undefined);
+  const started = start_time ?? processStartTime(pid);
+  assert.ok(started !== null);
+  const watchdog = spawn("bash", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(pid), started], {
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  watchdog.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+  const pipe = watchdog.stdio[3] as Writable;
+  t.after(() => {
+    server.kill("SIGKILL");
+    watchdog.kill("SIGKILL");
+  });
+  return { server, watchdog, pipe, stderr };
+}
+
+void test("armed and never fed again (data-node hung): the server is SIGKILLed", async (t) => {
+  const pair = start(t);
+  pair.pipe.write("arm 200\n");
+  assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.match(pair.stderr.join(""), /killed redis-server/);
+});
+
+void test("armed, then the pipe ends (data-node killed): the server is SIGKILLed at the deadline", async (t) => {
+  const pair = start(t);
+  pair.pipe.end("arm 300\n");
+  assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+});
+
+void test("disarmed, then the pipe ends: the watchdog exits and the server runs on", async (t) => {
+  const pair = start(t);
+  pair.pipe.write("arm 200\n");
+  pair.pipe.end("disarm\n");
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.equal(pair.server.exitCode, null);
+  assert.equal(pair.server.signalCode, null);
+  assert.equal(pair.server.kill(0), true, "still running");
+});
+
+void test("detach while armed: the watchdog exits and leaves the server alone", async (t) => {
+  const pair = start(t);
+  pair.pipe.write("arm 200\n");
+  pair.pipe.write("detach\n");
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.equal(pair.server.kill(0), true, "still running");
+});
+
+void test("re-armed before each deadline, then disarmed: no kill", async (t) => {
+  const pair = start(t);
+  for (let i = 0; i < 5; i += 1) {
+    pair.pipe.write("arm 2000\n");
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the feeding, not a synchronisation
+  }
+  pair.pipe.end("disarm\n");
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.equal(pair.server.kill(0), true, "still running");
+});
+
+void test("another process behind the pid (start time differs): never killed", async (t) => {
+  const pair = start(t, "1");
+  pair.pipe.end("arm 100\n");
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.equal(pair.server.kill(0), true, "still running");
+});
+
+void test("a bad line is logged and ignored; the deadline stands", async (t) => {
+  const pair = start(t);
+  pair.pipe.write("arm 200\n");
+  pair.pipe.write("arm soon\n");
+  pair.pipe.write("fence\n");
+  assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
+  const stderr = pair.stderr.join("");
+  assert.match(stderr, /bad arm: soon/);
+  assert.match(stderr, /unknown line: fence/);
+});

@@ -1,0 +1,77 @@
+// The Redis watchdog's program (libs/core data-node watchdog.ts has the rule and the protocol; this
+// is that rule in bash). Run as `bash -c WATCHDOG_SCRIPT sp-redis-watchdog <redis pid> <its start
+// time>`, fd 3 the pipe from the data-node.
+//
+// Why bash and not node: one per redis-server, running for as long as it does, and it must outlive
+// the data-node: a second node process would cost about 40-50 MB of RSS and some 50 ms of start-up
+// per restart of the server, where bash costs about 3-4 MB and starts in a few ms; bash is Debian
+// essential (always installed); and the rule is twenty lines. A C helper would be smaller still,
+// but would need a compiler at install time. Why no library: what exists is either the Linux
+// watchdog device (/dev/watchdog, softdog: it resets the whole machine, needs root and a kernel
+// module, and one per host, not per server: Patroni's choice, too coarse for several servers per
+// host), systemd's WatchdogSec (restarts the unit that stops pinging, but redis-server must not be
+// in the data-node's unit: it outlives it by design) or process supervisors (runit, s6, supervisord:
+// they restart what exits, and none kills a process because another one stopped talking). None
+// kills process A when process B stops feeding it, which is the whole job.
+//
+// Clock: /proc/uptime (monotonic since boot, 10 ms steps, never the wall clock), in centiseconds;
+// the deadline is rounded down, so the kill may come up to 10 ms early, never late. `read -t` waits
+// on the pipe with a timeout (select(2), monotonic). The start time (field 22 of /proc/<pid>/stat)
+// is checked before the kill, so a pid reused by another process is never killed.
+// Signals: HUP, INT and PIPE are ignored (a terminal's or a closed log pipe's, not an operator's);
+// TERM ends it as usual.
+
+/** argv[0] of the watchdog (its $0): how its command line is recognised (watchdog.ts). */
+export const WATCHDOG_NAME = "sp-redis-watchdog";
+
+export const WATCHDOG_SCRIPT = `
+trap '' HUP INT PIPE
+pid=$1 start=$2 deadline= eof=0 now=0
+log() { printf '%s\\n' "$*" >&2; }
+now_cs() { local up rest; read -r up rest < /proc/uptime; up=\${up/./}; now=$((10#$up)); }
+same_process() {
+  local stat; local -a f
+  read -r stat < "/proc/$pid/stat" 2>/dev/null || return 1
+  stat=\${stat##*) }
+  read -r -a f <<< "$stat"
+  [[ \${f[19]} == "$start" && \${f[0]} != Z && \${f[0]} != X ]]
+}
+kill_server() {
+  if same_process; then
+    kill -KILL "$pid" && log "killed redis-server $pid: armed and no arm or disarm by the deadline"
+  fi
+  exit 0
+}
+while :; do
+  if [[ -n $deadline ]]; then
+    now_cs
+    left=$((deadline - now))
+    ((left <= 0)) && kill_server
+    if ((eof)); then
+      same_process || exit 0
+      ((left > 10)) && left=10
+      printf -v secs '%d.%02d' $((left / 100)) $((left % 100))
+      sleep "$secs"
+      continue
+    fi
+    printf -v secs '%d.%02d' $((left / 100)) $((left % 100))
+    read -r -t "$secs" -u 3 cmd arg
+    rc=$?
+  else
+    ((eof)) && exit 0
+    read -r -u 3 cmd arg
+    rc=$?
+  fi
+  if ((rc > 128)); then continue; fi
+  if ((rc != 0)); then eof=1; continue; fi
+  now_cs
+  if [[ -n $deadline ]] && ((now >= deadline)); then kill_server; fi
+  case $cmd in
+    arm)
+      if [[ $arg =~ ^[0-9]+$ ]]; then deadline=$((now + 10#$arg / 10)); else log "bad arm: $arg"; fi ;;
+    disarm) deadline= ;;
+    detach) exit 0 ;;
+    *) log "unknown line: $cmd" ;;
+  esac
+done
+`;
