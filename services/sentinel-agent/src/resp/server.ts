@@ -162,6 +162,11 @@ export class RespServer {
   }
 
   /** The plain port's address, or the TLS port's when there is no plain port. */
+  /** New TLS connections get this context (SENTINEL CONFIG SET tls-*, tls-reload.ts); open ones keep theirs. */
+  setTlsContext(options: TlsOptions): void {
+    this.tls_server?.setSecureContext(options);
+  }
+
   address(): { readonly host: string; readonly port: number } {
     return boundAddress(this.server ?? this.tls_server);
   }
