@@ -186,11 +186,8 @@ void describe("failover and switchover with NATS auth, ACL users, REST tokens an
     });
     await agentsName(next);
     assert.match(await write(next, "secure:after-failover"), /^OK$/);
-    // The old primary's data-node restarts its Redis as a replica of the new one (over TLS).
-    await cluster.waitForEvent((e) => e.name === "+convert-to-slave" && e.text.includes(` ${old.address} `), {
-      timeout_ms: STEP_TIMEOUT_MS,
-      since_index: mark,
-    });
+    // The old primary's data-node restarts its Redis, which replicates the new one (over TLS).
+    await replicating(old, next);
   });
 
   void it("a switchover asked over https with an operate token moves the primary with no lost write", async () => {
