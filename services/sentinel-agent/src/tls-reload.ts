@@ -9,18 +9,13 @@
 import type { TlsOptions } from "node:tls";
 import type { Result } from "@sentinel-plane/protocol";
 import { err, ok } from "@sentinel-plane/protocol";
-import type { SentinelConfig } from "./config/index.js";
+import { TLS_RUNTIME_FILES } from "./config/index.js";
+import type { SentinelConfig, TlsRuntimeFile } from "./config/index.js";
 import type { AgentTls } from "./tls-setup.js";
 import { setupAgentTls } from "./tls-setup.js";
 
-export const TLS_RELOAD_PARAMS = [
-  "tls-cert-file",
-  "tls-key-file",
-  "tls-key-file-pass",
-  "tls-ca-cert-file",
-  "tls-ca-cert-dir",
-] as const;
-export type TlsReloadParam = (typeof TLS_RELOAD_PARAMS)[number];
+export const TLS_RELOAD_PARAMS = TLS_RUNTIME_FILES;
+export type TlsReloadParam = TlsRuntimeFile;
 
 export function tlsReloadParam(name: string): TlsReloadParam | null {
   const lowered = name.toLowerCase();
