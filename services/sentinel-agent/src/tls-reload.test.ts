@@ -79,7 +79,14 @@ void test("set: new connections get the replaced certificate; a bad file changes
     socket.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
   const applied: string[] = [];
   const reloader = new TlsReloader(c, {
     resp: (options) => {
