@@ -286,7 +286,7 @@ void describe("renderSentinelConf: ACL users", () => {
 });
 
 void describe("TLS files changed at run time (SENTINEL CONFIG SET tls-*)", () => {
-  it("replace their line in place, are kept byte for byte when unchanged, and dropped when cleared", () => {
+  void it("replace their line in place, are kept byte for byte when unchanged, and dropped when cleared", () => {
     const text = rewrite("port 0\ntls-port 26400\ntls-cert-file /etc/a.crt\ntls-key-file /etc/a.key\n");
     assert.equal(rewrite(text), text);
     const moved = rewrite(text, (c) => ({ ...c, tls: { ...c.tls, cert_file: "/etc/b.crt" } }));
