@@ -42,6 +42,10 @@ export const ERRORS = {
   SP_ERR_MALFORMED_REQUEST: { status: 400, template: "malformed request body: %s" },
   SP_ERR_UNAUTHORIZED: { status: 401, template: "%s" },
   SP_ERR_FORBIDDEN: { status: 403, template: "%s" },
+  SP_ERR_LEASE_NODE_MISMATCH: {
+    status: 403,
+    template: "this lease token is for data-node %s; the request claims data-node %s",
+  },
   SP_ERR_NOT_FOUND: { status: 404, template: "no route for %s %s" },
   SP_ERR_METHOD_NOT_ALLOWED: { status: 405, template: "method %s not allowed on %s" },
   SP_ERR_MASTER_EXISTS: { status: 409, template: "a master named %s is already monitored" },

@@ -111,7 +111,7 @@ export const DataNodeConfigSchema = Type.Object(
           enabled: Type.Optional(Type.Boolean()),
           /** Every agent's REST base URL (`http://host:port`): all of them, a majority must answer. */
           agents: Type.Array(Type.String({ pattern: "^https?://[^\\s/]+$" }), { minItems: 1, maxItems: 32 }),
-          /** A REST token of the lease role (the agents' `rest-token <token> lease`). */
+          /** Its own REST token of the lease role (the agents' `rest-token <token> lease <this node_id>`). */
           token: Type.String({ minLength: 16 }),
           /** One direct request's bound (default: lease_ms / 2). */
           timeout_ms: Type.Optional(PositiveMs),

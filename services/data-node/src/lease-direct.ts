@@ -1,6 +1,7 @@
 // Failsafe, the data-node's direct channel (libs/core data-node lease-channel.ts decides when it is
 // used): the bus's lease request POSTed to every configured agent's REST port
-// (`POST /v1/internal/lease`, a token of the lease role), each answer decoded by the protocol and
+// (`POST /v1/internal/lease`, its own token of the lease role, bound to its node id on the agents:
+// a request for another node is refused there), each answer decoded by the protocol and
 // handed to the same grant path as the bus's grants (write-lease.ts grantReceived). Bounds: one
 // request in flight per agent (a slow agent is skipped, not queued), each within timeout_ms.
 // An agent's URL is bound to the agent id of its first grant: a URL that later answers for another

@@ -3,6 +3,7 @@
 // monitored and how, and who may do it. REST tokens carry a role (rest/auth.ts); a Sentinel-port
 // ACL user's permissions are measured against the same table (resp/acl/role.ts), and the
 // `@sp-read`/`@sp-operate`/`@sp-admin` ACL categories grant exactly a role's commands.
+import { isValidId } from "@sentinel-plane/protocol";
 
 export const ROLES = ["read", "operate", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,6 +12,37 @@ export type Role = (typeof ROLES)[number];
 export const LEASE_ROLE = "lease";
 /** Every role a REST token may carry. */
 export const TOKEN_ROLES = [...ROLES, LEASE_ROLE] as const;
+
+export type TokenRole = Role | typeof LEASE_ROLE;
+
+/** One configured REST token: its role and, for the lease role, the one data-node it speaks for. */
+export interface TokenEntry {
+  readonly token: string;
+  readonly role: TokenRole;
+  /** The data-node id a lease token may ask leases for; null for the other roles. */
+  readonly node_id: string | null;
+}
+
+const BOUND_LEASE = /^(.+):lease:([^:]*)$/;
+
+/**
+ * `<token>` (admin), `<token>:<role>`, or `<token>:lease:<node-id>`: a lease token names the
+ * data-node it belongs to, so that its holder can ask a lease for that node only. A suffix that
+ * is no role is part of the token. null: a lease entry without a valid node id (refused by the
+ * configuration, README "Security").
+ */
+export function tokenEntryOf(entry: string): TokenEntry | null {
+  const bound = BOUND_LEASE.exec(entry);
+  if (bound !== null) {
+    const [, token = "", node_id = ""] = bound;
+    return isValidId(node_id) ? { token, role: LEASE_ROLE, node_id } : null;
+  }
+  const at = entry.lastIndexOf(":");
+  const suffix = at < 0 ? "" : entry.slice(at + 1);
+  if (at > 0 && suffix === LEASE_ROLE) return null;
+  if (at > 0 && isRole(suffix)) return { token: entry.slice(0, at), role: suffix, node_id: null };
+  return { token: entry, role: "admin", node_id: null };
+}
 
 export const ROLE_RANK: Readonly<Record<Role, number>> = { read: 0, operate: 1, admin: 2 };
 

@@ -10,6 +10,8 @@ import type { AdminReply, AgentLoop } from "./loop.js";
 import type { EventHub } from "./event-hub.js";
 import type { SentinelConfig } from "./config/index.js";
 import { RUNTIME_PARAMS } from "./config/global-params.js";
+import { tlsReloadParam } from "./tls-reload.js";
+import type { TlsReloadParam } from "./tls-reload.js";
 import type { RuntimeParam } from "./config/global-params.js";
 import type { LocalMasterOptions, LocalSetOption, MasterLocalOptions } from "./local-master-options.js";
 import type {
@@ -48,6 +50,11 @@ export interface ViewSources {
   readonly simulate_flags: () => number;
   /** The IP address a hostname reached on the probe links (announce-hostnames no), if any. */
   readonly resolved_ip?: (host: string) => string | null;
+  /**
+   * `SENTINEL CONFIG SET tls-cert-file|tls-key-file|...`: read every TLS file again with the
+   * change, serve the new certificate (tls-reload.ts); absent: refused as Sentinel does.
+   */
+  readonly reloadTls?: (param: TlsReloadParam, value: string) => Promise<AdminResult>;
 }
 
 function age(now_ms: number, at_ms: number | null): number {
@@ -495,6 +502,8 @@ function protocolOperations({
     // Accepted, reported back and written to the file as Redis Sentinel does; announce-* take
     // effect at the next restart here (the core announces the address it started with).
     configSet: async (name, value) => {
+      const tls_param = tlsReloadParam(name);
+      if (tls_param !== null && sources.reloadTls !== undefined) return sources.reloadTls(tls_param, value);
       const param = RUNTIME_PARAMS.find((p) => p === name.toLowerCase());
       const invalid = (what: string): AdminResult => ({
         ok: false,

@@ -59,10 +59,12 @@ import { natsConnectedFlag, registerOperatorMetrics } from "./operator-metrics.j
 import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "./resp/index.js";
-import type { SimulatedFailure } from "./resp/index.js";
+import type { AdminResult, SimulatedFailure } from "./resp/index.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
+import { TlsReloader, withTlsParam } from "./tls-reload.js";
+import type { TlsReloadParam } from "./tls-reload.js";
 
 export const AGENT_TIMING: AgentTiming = AGENT_TIMING_DEFAULT;
 
@@ -496,6 +498,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
         file_config = withGlobalParam(file_config, param, value);
         await flushConfig();
       },
+      reloadTls: (param, value) => reloadTls(param, value),
       simulate: (failures) => {
         for (const f of failures) simulated.add(f);
       },
@@ -545,6 +548,37 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   });
   await resp.listen();
 
+  // SENTINEL CONFIG SET tls-*: every TLS file read again, the new certificate served by the
+  // Sentinel port and REST to new connections, the setting written back (tls-reload.ts).
+  const tls_reloader = new TlsReloader(config, {
+    resp: (options) => {
+      resp.setTlsContext(options);
+    },
+    rest: (options) => {
+      rest.setTlsContext(options);
+    },
+  });
+  const reloadTls = async (param: TlsReloadParam, value: string): Promise<AdminResult> => {
+    const reloaded = tls_reloader.set(param, value);
+    if (!reloaded.ok) {
+      logger.warn(
+        { event: "tls_reload_failed", param, code: reloaded.error.code, reason: reloaded.error.message },
+        `TLS configuration not changed (${param}): ${reloaded.error.message}`,
+      );
+      return {
+        ok: false,
+        error: `ERR CONFIG SET failed (possibly related to argument '${param}') - Unable to update TLS configuration: ${reloaded.error.message}`,
+      };
+    }
+    logger.info({ event: "tls_reloaded", param }, `TLS files read again after CONFIG SET ${param}`);
+    file_config = withTlsParam(file_config, param, value);
+    try {
+      await flushConfig();
+      return { ok: true };
+    } catch {
+      return { ok: false, error: "ERR Failed to save config file. Check server logs." };
+    }
+  };
   const flushConfig = async (): Promise<void> => {
     local.retain(new Set(masterNames(loop.state)));
     file_config = local.overlay(applyPersistedState(file_config, persistedState(loop.state)));

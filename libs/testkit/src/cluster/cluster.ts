@@ -21,8 +21,13 @@ export const DATA_NODE_ENTRY = "services/data-node/src/main.ts";
 export const AGENT_ENTRY = "services/sentinel-agent/src/main.ts";
 /** The REST token of test clusters unless a test chooses its own. */
 export const REST_TOKEN_DEFAULT = "test-token-0123456789abcdef";
-/** The data-nodes' failsafe token (an agent REST token of the lease role) with `failsafe`. */
+/** The data-nodes' failsafe tokens (agent REST tokens of the lease role) with `failsafe`: this plus `-<node id>`. */
 export const LEASE_TOKEN_DEFAULT = "lease-token-0123456789abcdef";
+
+/** A data-node's own lease token: each is bound to its node id on the agents (`rest-token <t> lease <node-id>`). */
+export function leaseTokenOf(node_id: string): string {
+  return `${LEASE_TOKEN_DEFAULT}-${node_id}`;
+}
 
 export interface ClusterOptions {
   readonly replicas: number;
@@ -251,9 +256,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
   // Known before the data-nodes start: their failsafe configuration names the agents' REST ports.
   const rest_ports = await Promise.all(Array.from({ length: options.agents }, () => freePort()));
   const failsafe =
-    options.failsafe === true
-      ? { agents: rest_ports.map((port) => `http://${LOOPBACK}:${port}`), token: LEASE_TOKEN_DEFAULT }
-      : null;
+    options.failsafe === true ? { agents: rest_ports.map((port) => `http://${LOOPBACK}:${port}`) } : null;
   const groups: RedisNode[][] = [];
   for (let m = 0; m < (options.masters ?? 1); m++) {
     const name = m === 0 ? master_name : `${master_name}-${m}`;
@@ -318,7 +321,11 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
       `sentinel-plane state-dir ${dir}`,
       `sentinel-plane rest-port ${rest_port}`,
       `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
-      ...(failsafe === null ? [] : [`sentinel-plane rest-token ${failsafe.token} lease`]),
+      ...(failsafe === null
+        ? []
+        : groups
+            .flat()
+            .map((n) => `sentinel-plane rest-token ${leaseTokenOf(n.node_id)} lease ${n.node_id}`)),
       ...(options.tls === undefined
         ? []
         : [
@@ -359,7 +366,7 @@ async function startGroup(
   nats: NatsServer,
   nats_urls: readonly string[],
   group_index: number,
-  failsafe: { readonly agents: readonly string[]; readonly token: string } | null,
+  failsafe: { readonly agents: readonly string[] } | null,
 ): Promise<RedisNode[]> {
   const files = options.tls;
   // Exactly the three paths: the data-node's schema refuses other fields.
@@ -402,7 +409,7 @@ async function startGroup(
         // Teardown stops every process at once with a short grace: a primary's switchover then
         // would outlive the grace and leave its redis-server behind. Tests of it opt in.
         shutdown_switchover_timeout_ms: 0,
-        ...(failsafe === null ? {} : { failsafe }),
+        ...(failsafe === null ? {} : { failsafe: { ...failsafe, token: leaseTokenOf(node_id) } }),
         ...options.data_node_config,
       }),
     );

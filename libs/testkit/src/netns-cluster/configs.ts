@@ -1,13 +1,20 @@
 // The configuration files of a namespace cluster, as pure functions of the hosts' addresses:
 // redis.conf, the data-node's JSON, the agent's sentinel.conf lines and the vip-manager's JSON.
 // Every service on a host announces that host's 10.x address, so the control plane names each
-// Redis by the address clients and vip-managers see.
+// Redis by the address clients and vip-managers see. With a LabSecurity (security.ts) every file
+// turns the security on: TLS on each link, NATS users, the Sentinel port's users, REST tokens.
+import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
+import type { NatsIdentity } from "@sentinel-plane/protocol";
+import type { LabSecurity } from "./security.js";
+import { natsCredentialOf, serviceTlsFiles } from "./security.js";
 
 /** Ports are per namespace, so they are fixed (none of the reserved well-known ones). */
 export const REDIS_PORT = 7379;
 export const SENTINEL_PORT = 27379;
 export const NATS_PORT = 14222;
 export const IFNAME = "eth0";
+/** The agents' REST port when the security is on (set explicitly there, https). */
+export const REST_PORT = 18080;
 
 /** NATS client timings for every process in the lab (spelled out: STYLE.md). */
 export const LAB_NATS_TIMINGS = {
@@ -22,9 +29,17 @@ export const LAB_NATS_TIMINGS = {
  * Listens on every address of the host's namespace (its own and, when it holds it, the VIP).
  * No persistence; a fast diskless first sync (env-notes: otherwise the first sync waits 5 s).
  */
-export function redisConfigText(input: { readonly dir: string; readonly replicaof: string | null }): string {
+export function redisConfigText(input: {
+  readonly dir: string;
+  readonly replicaof: string | null;
+  /** TLS only on REDIS_PORT, client certificates required, replication over TLS. */
+  readonly security?: LabSecurity | null;
+}): string {
+  const security = input.security ?? null;
   const lines = [
-    `port ${REDIS_PORT}`,
+    ...(security === null
+      ? [`port ${REDIS_PORT}`]
+      : tlsOnlyServerLines(REDIS_PORT, serviceTlsFiles(security))),
     "bind 0.0.0.0",
     "protected-mode no",
     `dir ${input.dir}`,
@@ -48,15 +63,20 @@ export function dataNodeConfig(input: {
   readonly nats_url: string;
   readonly redis_config_path: string;
   readonly state_dir: string;
+  readonly security?: LabSecurity | null;
 }): Record<string, unknown> {
+  const node_id = dataNodeId(input.host);
+  const security = input.security ?? null;
+  const tls = security === null ? {} : { tls: serviceTlsFiles(security) };
+  const credential = security === null ? {} : natsCredentialOf(security, { role: "data-node", id: node_id });
   return {
-    node_id: `node-${input.host}`,
+    node_id,
     cluster_id: input.cluster_id,
     master_name: input.master_name,
-    nats: { servers: [input.nats_url], ...LAB_NATS_TIMINGS },
+    nats: { servers: [input.nats_url], ...LAB_NATS_TIMINGS, ...credential, ...tls },
     // Loopback, so the data-node still reaches its server when the host is cut off (a downed
     // link takes its addresses' local routes with it); the control plane knows the host address.
-    redis: { host: "127.0.0.1", port: REDIS_PORT },
+    redis: { host: "127.0.0.1", port: REDIS_PORT, ...tls },
     announce_host: input.address,
     announce_port: REDIS_PORT,
     mode: "supervise",
@@ -83,13 +103,15 @@ export interface AgentConfInput {
   readonly state_dir: string;
   /** More sentinel.conf lines (e.g. `sentinel client-reconfig-script mymaster /path`). */
   readonly extra_lines: readonly string[];
+  readonly security?: LabSecurity | null;
 }
 
 /** A sentinel.conf as an existing Sentinel deployment has it, plus our `sentinel-plane` lines. */
 export function agentConfLines(input: AgentConfInput): string[] {
   const m = input.master_name;
+  const security = input.security ?? null;
   return [
-    `port ${SENTINEL_PORT}`,
+    ...(security === null ? [`port ${SENTINEL_PORT}`] : agentSecurityLines(input.myid, security)),
     `bind ${input.address}`,
     `sentinel myid ${input.myid}`,
     `sentinel announce-ip ${input.address}`,
@@ -101,6 +123,44 @@ export function agentConfLines(input: AgentConfInput): string[] {
     `sentinel-plane cluster-id ${input.cluster_id}`,
     `sentinel-plane state-dir ${input.state_dir}`,
   ];
+}
+
+/**
+ * A TLS-only Sentinel port requiring client certificates, TLS to Redis, https REST with two
+ * tokens, the Sentinel port's users, and the agent's NATS user over TLS.
+ */
+function agentSecurityLines(myid: string, security: LabSecurity): string[] {
+  const files = serviceTlsFiles(security);
+  const nats = natsCredentialOf(security, agentIdentity(myid));
+  const user = (c: { readonly user: string; readonly pass: string }, category: string): string =>
+    `user ${c.user} on >${c.pass} +${category}`;
+  return [
+    ...tlsOnlyServerLines(SENTINEL_PORT, files),
+    `requirepass ${security.sentinel_admin_pass}`,
+    user(security.sentinel_read, "@sp-read"),
+    user(security.sentinel_operate, "@sp-operate"),
+    `sentinel-plane rest-port ${REST_PORT}`,
+    "sentinel-plane rest-tls yes",
+    `sentinel-plane rest-token ${security.rest_admin_token} admin`,
+    `sentinel-plane rest-token ${security.rest_operate_token} operate`,
+    `sentinel-plane nats-user ${nats.user}`,
+    `sentinel-plane nats-pass ${nats.pass}`,
+    `sentinel-plane nats-tls-ca-file ${files.ca_file}`,
+    `sentinel-plane nats-tls-cert-file ${files.cert_file}`,
+    `sentinel-plane nats-tls-key-file ${files.key_file}`,
+  ];
+}
+
+export function agentIdentity(myid: string): NatsIdentity {
+  return { role: "agent", id: myid };
+}
+
+export function vipManagerIdentity(host: string): NatsIdentity {
+  return { role: "vip-manager", id: host };
+}
+
+export function dataNodeId(host: string): string {
+  return `node-${host}`;
 }
 
 export interface VipSettings {
@@ -118,11 +178,20 @@ export function vipManagerConfig(input: {
   readonly master_name: string;
   readonly nats_url: string;
   readonly vip: VipSettings;
+  readonly security?: LabSecurity | null;
 }): Record<string, unknown> {
+  const security = input.security ?? null;
+  const nats_security =
+    security === null
+      ? {}
+      : {
+          ...natsCredentialOf(security, vipManagerIdentity(input.host)),
+          tls: serviceTlsFiles(security),
+        };
   return {
     cluster_id: input.cluster_id,
     host_name: input.host,
-    nats: { servers: [input.nats_url], ...LAB_NATS_TIMINGS },
+    nats: { servers: [input.nats_url], ...LAB_NATS_TIMINGS, ...nats_security },
     host_addresses: [`${input.address}:${REDIS_PORT}`],
     vips: [
       {

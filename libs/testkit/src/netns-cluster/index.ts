@@ -6,5 +6,6 @@ export { JsonLines } from "./json-lines.js";
 export { VipClient } from "./vip-client-process.js";
 export type { ClientAck, ClientLine, ClientTimings } from "./vip-client-process.js";
 export type { VipSettings } from "./configs.js";
-export { IFNAME, NATS_PORT, REDIS_PORT, SENTINEL_PORT } from "./configs.js";
+export { IFNAME, NATS_PORT, REDIS_PORT, REST_PORT, SENTINEL_PORT } from "./configs.js";
+export type { LabCredential, LabSecurity } from "./security.js";
 export { wallClock_ms } from "./wall-clock.js";

@@ -7,6 +7,9 @@
 //   h4       : nats-server (JetStream), the tap that relays events to the test  (10.x.y.14)
 //   c1       : clients, e.g. the VIP writer (vip-client.ts)                      (10.x.y.101)
 //
+// With `secure`, every link runs as issue 14 asks: TLS everywhere (throwaway CA), NATS users
+// with their roles' permissions, the Sentinel port's users and REST tokens (security.ts).
+//
 // The test process stays in the root namespace and never sends a packet to a 10.x address: it
 // hears from the lab through the stdout of processes inside it, and acts with `ip netns exec`.
 import assert from "node:assert/strict";
@@ -23,11 +26,22 @@ import {
   NATS_PORT,
   REDIS_PORT,
   agentConfLines,
+  agentIdentity,
   agentMyid,
   dataNodeConfig,
+  dataNodeId,
   redisConfigText,
   vipManagerConfig,
+  vipManagerIdentity,
 } from "./configs.js";
+import type { LabSecurity } from "./security.js";
+import {
+  TAP_IDENTITY,
+  makeLabSecurity,
+  natsCredentialOf,
+  natsServerConfigText,
+  redisCliTlsArgs,
+} from "./security.js";
 import { JsonLines } from "./json-lines.js";
 import type { ClientTimings } from "./vip-client-process.js";
 import { VipClient } from "./vip-client-process.js";
@@ -64,6 +78,8 @@ export interface NetnsClusterOptions {
   readonly vip: VipSettings | null;
   /** More sentinel.conf lines for a host's agent (hook scripts, ...). */
   readonly agent_lines?: (host: { readonly name: string; readonly address: string }) => readonly string[];
+  /** Security on (issue 14): TLS on every link, NATS users, Sentinel-port users, REST tokens. */
+  readonly secure?: boolean;
 }
 
 export interface NetnsDataHost {
@@ -105,6 +121,7 @@ export class NetnsCluster {
   #nats: LabProcess | null = null;
   readonly #clients: VipClient[] = [];
   readonly #logs = new Map<LabProcess, JsonLines<LogLine>>();
+  #security: LabSecurity | null = null;
 
   private constructor(lab: NetnsLab, options: NetnsClusterOptions) {
     this.lab = lab;
@@ -117,6 +134,16 @@ export class NetnsCluster {
 
   get nats_url(): string {
     return `nats://${this.lab.node(NATS_HOST).address}:${NATS_PORT}`;
+  }
+
+  /** The certificates and credentials when started with `secure` (null otherwise). */
+  get security(): LabSecurity | null {
+    return this.#security;
+  }
+
+  /** redis-cli's connection arguments for Redis (REDIS_PORT) or the Sentinel port, TLS when secure. */
+  cliTlsArgs(): string[] {
+    return this.#security === null ? [] : redisCliTlsArgs(this.#security);
   }
 
   /** The primary the agents are configured with (sentinel monitor): h1. */
@@ -185,6 +212,7 @@ export class NetnsCluster {
       "127.0.0.1",
       "-p",
       String(REDIS_PORT),
+      ...this.cliTlsArgs(),
       ...args,
     ]);
     return result.stdout;
@@ -194,7 +222,7 @@ export class NetnsCluster {
   async redisInfoField(host: string, field: string): Promise<string | null> {
     const result = await this.lab.exec(
       host,
-      ["redis-cli", "-h", "127.0.0.1", "-p", String(REDIS_PORT), "INFO"],
+      ["redis-cli", "-h", "127.0.0.1", "-p", String(REDIS_PORT), ...this.cliTlsArgs(), "INFO"],
       5_000,
     );
     if (result.code !== 0) return null;
@@ -393,8 +421,8 @@ export class NetnsCluster {
   async #spawnNats(): Promise<void> {
     const nats_dir = join(this.dir, "nats");
     mkdirSync(nats_dir, { recursive: true });
-    const nats = this.lab.spawn(NATS_HOST, [
-      "nats-server",
+    const security = this.#security;
+    let args = [
       "-js",
       "-sd",
       nats_dir,
@@ -404,12 +432,38 @@ export class NetnsCluster {
       String(NATS_PORT),
       "--server_name",
       this.cluster_id,
-    ]);
+    ];
+    if (security !== null) {
+      // Users and TLS exist only in a config file; the whole config is there then.
+      const config_path = join(this.dir, "nats.conf");
+      const text = natsServerConfigText({
+        security,
+        server_name: this.cluster_id,
+        port: NATS_PORT,
+        store_dir: nats_dir,
+      });
+      writeFileSync(config_path, text, { mode: 0o600 });
+      args = ["-c", config_path];
+    }
+    const nats = this.lab.spawn(NATS_HOST, ["nats-server", ...args]);
     this.#nats = nats;
     await nats.waitForOutput(/Server is ready/, this.#start_timeout_ms);
   }
 
   async #start(): Promise<void> {
+    if (this.#options.secure === true) {
+      const data_hosts = this.lab.hosts.slice(0, DATA_HOSTS);
+      this.#security = await makeLabSecurity({
+        dir: this.dir,
+        cluster_id: this.cluster_id,
+        addresses: this.lab.hosts.map((node) => node.address),
+        identities: data_hosts.flatMap((node, index) => [
+          agentIdentity(agentMyid(index)),
+          { role: "data-node" as const, id: dataNodeId(node.name) },
+          vipManagerIdentity(node.name),
+        ]),
+      });
+    }
     await this.#spawnNats();
     await this.#startTap();
     const addresses = this.lab.hosts
@@ -425,7 +479,7 @@ export class NetnsCluster {
       const redis_config_path = join(dir, "redis.conf");
       writeFileSync(
         redis_config_path,
-        redisConfigText({ dir, replicaof: index === 0 ? null : primary_address }),
+        redisConfigText({ dir, replicaof: index === 0 ? null : primary_address, security: this.#security }),
       );
       const data_node_config_path = join(dir, "data-node.json");
       const config = dataNodeConfig({
@@ -436,8 +490,9 @@ export class NetnsCluster {
         nats_url: this.nats_url,
         redis_config_path,
         state_dir: join(dir, "data-node-state"),
+        security: this.#security,
       });
-      writeFileSync(data_node_config_path, JSON.stringify(config, null, 2));
+      writeFileSync(data_node_config_path, JSON.stringify(config, null, 2), { mode: 0o600 });
       const data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", data_node_config_path]);
       this.hosts.push({
         name,
@@ -471,6 +526,18 @@ export class NetnsCluster {
 
   /** The tap relays events to the test (it runs beside nats-server, inside the lab). */
   async #startTap(): Promise<void> {
+    const security = this.#security;
+    // The tap reads its credential and TLS files from argv (see nats-tap.ts).
+    const secure_args =
+      security === null
+        ? []
+        : [
+            natsCredentialOf(security, TAP_IDENTITY).user,
+            natsCredentialOf(security, TAP_IDENTITY).pass,
+            security.certs.ca_file,
+            security.certs.cert_file,
+            security.certs.key_file,
+          ];
     const tap = this.lab.spawn(NATS_HOST, [
       process.execPath,
       "--import",
@@ -478,6 +545,7 @@ export class NetnsCluster {
       TAP_MAIN,
       this.nats_url,
       this.cluster_id,
+      ...secure_args,
     ]);
     const stdout = tap.child.stdout;
     assert.ok(stdout !== null);
@@ -502,8 +570,9 @@ export class NetnsCluster {
       cluster_id: this.cluster_id,
       state_dir: dir,
       extra_lines: this.#options.agent_lines?.({ name: host.name, address: host.address }) ?? [],
+      security: this.#security,
     });
-    writeFileSync(config_path, `${lines.join("\n")}\n`);
+    writeFileSync(config_path, `${lines.join("\n")}\n`, { mode: 0o600 });
     return this.#spawnService(host.name, AGENT_MAIN, [config_path]);
   }
 
@@ -518,8 +587,9 @@ export class NetnsCluster {
       master_name: this.master_name,
       nats_url: this.nats_url,
       vip,
+      security: this.#security,
     });
-    writeFileSync(config_path, JSON.stringify(config, null, 2));
+    writeFileSync(config_path, JSON.stringify(config, null, 2), { mode: 0o600 });
     return this.#spawnService(host.name, VIP_MANAGER_MAIN, ["--config", config_path]);
   }
 

@@ -7,7 +7,7 @@ import type { ClusterSettings } from "../state/cluster-state.js";
 import { Layout } from "../state/layout.js";
 import {
   dataNodeJson,
-  leaseToken,
+  leaseTokenOf,
   redisConfText,
   sentinelConfText,
   vipManagerJson,
@@ -42,7 +42,9 @@ void test("config texts: replicas follow the first primary, agents get their own
     "sentinel-plane nats-servers nats://127.0.0.1:4300",
     "sentinel-plane rest-port 8101",
     "sentinel-plane rest-token 0123456789abcdef0123",
-    `sentinel-plane rest-token ${leaseToken(settings)} lease`,
+    `sentinel-plane rest-token ${leaseTokenOf(settings, "node-0")} lease node-0`,
+    `sentinel-plane rest-token ${leaseTokenOf(settings, "node-1")} lease node-1`,
+    `sentinel-plane rest-token ${leaseTokenOf(settings, "node-2")} lease node-2`,
     "requirepass sentinel-pass-0123",
     "sentinel-plane state-dir /srv/sp/agent-1",
     `sentinel myid ${secrets.agent_ids[1] ?? "?"}`,
@@ -57,9 +59,10 @@ void test("config texts: replicas follow the first primary, agents get their own
   assert.equal(node_nats["pass"], secrets.passwords["node-node-1"]);
   assert.deepEqual(node["failsafe"], {
     agents: ["http://127.0.0.1:8100", "http://127.0.0.1:8101", "http://127.0.0.1:8102"],
-    token: leaseToken(settings),
+    token: leaseTokenOf(settings, "node-1"),
   });
-  assert.notEqual(leaseToken(settings), settings.rest_token);
+  assert.notEqual(leaseTokenOf(settings, "node-1"), settings.rest_token);
+  assert.notEqual(leaseTokenOf(settings, "node-1"), leaseTokenOf(settings, "node-2"));
   const vip = JSON.parse(vipManagerJson(layout, settings, secrets)) as {
     vips: unknown[];
     hooks: { client_reconfig_script: string };
@@ -77,16 +80,15 @@ void test("writeClusterFiles keeps the files Redis and the agents rewrite", asyn
   await writeFile(layout.agentConfig(0), "sentinel myid abc\n");
   await writeFile(layout.redisConfig(1), "# rewritten by redis\n");
   await writeClusterFiles(layout, settings, counts, secrets);
-  // The agent's rewrite is kept; only the cluster's Sentinel-port password is added (once).
-  assert.equal(
-    await readFile(layout.agentConfig(0), "utf8"),
-    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
+  // The agent's rewrite is kept; only the cluster's Sentinel-port password and the data-nodes'
+  // bound lease tokens are added (once).
+  const lease = [0, 1, 2].map(
+    (i) => `sentinel-plane rest-token ${leaseTokenOf(settings, `node-${i}`)} lease node-${i}\n`,
   );
+  const synced = `sentinel myid abc\nrequirepass sentinel-pass-0123\n${lease.join("")}`;
+  assert.equal(await readFile(layout.agentConfig(0), "utf8"), synced);
   await writeClusterFiles(layout, settings, counts, secrets);
-  assert.equal(
-    await readFile(layout.agentConfig(0), "utf8"),
-    "sentinel myid abc\nrequirepass sentinel-pass-0123\n",
-  );
+  assert.equal(await readFile(layout.agentConfig(0), "utf8"), synced);
   assert.equal(await readFile(layout.redisConfig(1), "utf8"), "# rewritten by redis\n");
   assert.match(await readFile(layout.agentConfig(1), "utf8"), /rest-port 8101/);
 });

@@ -2,7 +2,6 @@
 // missing: redis.conf and sentinel.conf are written only once, because Redis (CONFIG REWRITE
 // after a role change) and the agents (myid, epochs, known replicas) rewrite them; the JSON files
 // of the data-nodes and the vip-manager carry no state and are written on every start.
-import { createHash } from "node:crypto";
 import { access, chmod, mkdir, writeFile } from "node:fs/promises";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
@@ -10,6 +9,7 @@ import type { NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_ID } from "./nats-secrets.js";
 import { LOOPBACK } from "./ports.js";
 import { syncRequirepass } from "./sentinel-password.js";
+import { leaseToken, leaseTokenLines, localNodeId, syncLeaseTokens } from "./lease-tokens.js";
 import type { LocalTls } from "./local-tls.js";
 import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
 
@@ -18,11 +18,19 @@ export function natsUrl(settings: ClusterSettings): string {
 }
 
 /**
- * The data-nodes' failsafe token (an agent REST token of the lease role, README "Deployment:
- * NATS"): derived from the REST token, one-way, so the cluster file needs no new field.
+ * A data-node's failsafe token (an agent REST token of the lease role bound to that node, README
+ * "Security"): derived from the REST token and the node id, one-way (lease-tokens.ts).
  */
-export function leaseToken(settings: ClusterSettings): string {
-  return createHash("sha256").update(`sp-lease:${settings.rest_token}`).digest("base64url");
+export function leaseTokenOf(settings: ClusterSettings, node_id: string): string {
+  return leaseToken(settings.rest_token, node_id);
+}
+
+/** Every agent's lease lines: one bound token per data-node of the cluster. */
+function agentLeaseLines(settings: ClusterSettings): string[] {
+  return leaseTokenLines(
+    settings.rest_token,
+    settings.ports.redis.map((_, index) => localNodeId(index)),
+  );
 }
 
 /** `up --tls`: TLS only (port 0), replicas to their primary over TLS too, client certificates required. */
@@ -68,7 +76,7 @@ export function dataNodeJson(
   const port = settings.ports.redis[index];
   if (port === undefined) throw new Error(`no port for redis-${index}`);
   const files = tlsFiles(tls);
-  const node_id = `node-${index}`;
+  const node_id = localNodeId(index);
   return `${JSON.stringify(
     {
       node_id,
@@ -93,7 +101,7 @@ export function dataNodeJson(
       // NATS away: ask the agents for the write lease on their REST ports (failsafe).
       failsafe: {
         agents: settings.ports.rest.map((rest) => `http://${LOOPBACK}:${rest}`),
-        token: leaseToken(settings),
+        token: leaseTokenOf(settings, node_id),
       },
       log_level: "info",
     },
@@ -133,7 +141,7 @@ export function sentinelConfText(
     `sentinel-plane state-dir ${layout.agentDir(index)}`,
     `sentinel-plane rest-port ${rest}`,
     `sentinel-plane rest-token ${settings.rest_token}`,
-    `sentinel-plane rest-token ${leaseToken(settings)} lease`,
+    ...agentLeaseLines(settings),
     ...(settings.sentinel_password === undefined ? [] : [`requirepass ${settings.sentinel_password}`]),
     ...(tls === null ? [] : agentTlsLines(port, tls)),
     "",
@@ -246,6 +254,8 @@ export async function writeClusterFiles(
     // A file written before the password existed (or before a rotation) gets the current one.
     if (settings.sentinel_password !== undefined)
       await syncRequirepass(layout.agentConfig(i), settings.sentinel_password);
+    // A file written before the lease tokens were bound to their nodes gets the bound ones.
+    await syncLeaseTokens(layout.agentConfig(i), agentLeaseLines(settings));
   }
   await mkdir(layout.vip_dir, { recursive: true });
   await writeFile(layout.vip_config, vipManagerJson(layout, settings, secrets, tls), { mode: 0o600 });

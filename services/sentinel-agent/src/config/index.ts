@@ -20,7 +20,8 @@ export {
   SERVER_SETTINGS_DEFAULT,
 } from "./model.js";
 export type { TlsAuthClients, TlsProtocolName, TlsSettings } from "./tls-model.js";
-export { TLS_SETTINGS_DEFAULT } from "./tls-model.js";
+export { TLS_RUNTIME_FILES, TLS_SETTINGS_DEFAULT } from "./tls-model.js";
+export type { TlsRuntimeFile } from "./tls-model.js";
 export { tlsProblems } from "./tls-directives.js";
 export type { ConfigNote, ConfigProblem, Result } from "./errors.js";
 export { CONFIG_PROBLEMS_MAX, ConfigInvalidError, formatProblem } from "./errors.js";

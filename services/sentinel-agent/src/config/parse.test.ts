@@ -475,6 +475,18 @@ void describe("parseSentinelConf: refused lines", () => {
       "sentinel-plane rest-token: expected a token of at least 16 characters",
     ],
     [
+      "sentinel-plane rest-token 0123456789abcdef lease",
+      "sentinel-plane rest-token: a lease token names the one data-node it may ask leases for: <token>:lease:<node-id> (rest-token <token> lease <node-id>), node id [A-Za-z0-9_-]{1,64}",
+    ],
+    [
+      "sentinel-plane rest-token 0123456789abcdef lease node.1",
+      "sentinel-plane rest-token: a lease token names the one data-node it may ask leases for: <token>:lease:<node-id> (rest-token <token> lease <node-id>), node id [A-Za-z0-9_-]{1,64}",
+    ],
+    [
+      "sentinel-plane rest-token 0123456789abcdef operate node-1",
+      'sentinel-plane rest-token: only a lease token names a data-node, got "node-1" after operate',
+    ],
+    [
       "sentinel-plane election-timeout mymaster 0",
       'sentinel-plane election-timeout: expected a positive integer, got "0"',
     ],

@@ -13,6 +13,7 @@ import { MONITOR_USAGE, SENTINEL_GLOBAL, SENTINEL_PER_MASTER, applyMonitor } fro
 import { REDIS_SERVER_CONFIG_NAMES } from "./redis-config-names.js";
 import { SERVER_HONOURED, SERVER_IGNORED, SERVER_REFUSED } from "./server-directives.js";
 import { TLS_HONOURED, TLS_IGNORED, TLS_PLANE_GLOBAL } from "./tls-directives.js";
+import { TLS_RUNTIME_FILES } from "./tls-model.js";
 import { splitConfigLines } from "./tokenize.js";
 import { shown } from "./values.js";
 
@@ -158,13 +159,14 @@ function classify(argv: readonly string[]): Classified {
   if (word === "sentinel-plane") return classifyPlane(argv.slice(1));
   const args = argv.slice(1);
   const honoured = SERVER_HONOURED.get(word) ?? TLS_HONOURED.get(word);
-  // `user` lines belong to the rewrite (render.ts writes the current ACL users in their place).
+  // `user` lines belong to the rewrite (render.ts writes the current ACL users in their place),
+  // and so do the TLS files SENTINEL CONFIG SET changes.
   if (honoured !== undefined)
     return {
       kind: "apply",
       directive: word,
       phase: 0,
-      key: word === "user" ? "user" : null,
+      key: word === "user" || (TLS_RUNTIME_FILES as readonly string[]).includes(word) ? word : null,
       spec: honoured,
       args,
     };

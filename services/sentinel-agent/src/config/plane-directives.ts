@@ -9,7 +9,7 @@ import {
 import type { Directive, DirectiveContext, MasterDirective } from "./directive.js";
 import { arg, check } from "./directive.js";
 import { hasControlChar } from "./quote.js";
-import { TOKEN_ROLES } from "../roles.js";
+import { LEASE_ROLE, TOKEN_ROLES, tokenEntryOf } from "../roles.js";
 import type { IntegerRule, ValueResult } from "./values.js";
 import {
   NON_NEGATIVE_MS,
@@ -59,31 +59,42 @@ export function parseClusterId(text: string): ValueResult<string> {
 const REST_ROLE_NAMES = TOKEN_ROLES;
 
 /**
- * One token or several, comma-separated, each `<token>` (role admin) or `<token>:<role>` with a
- * role of read, operate or admin (rest/auth.ts).
+ * One token or several, comma-separated, each `<token>` (role admin), `<token>:<role>` with a
+ * role of read, operate or admin, or `<token>:lease:<node-id>` (rest/auth.ts, roles.ts).
  */
 export function parseRestToken(text: string): ValueResult<string> {
   for (const entry of text.split(",").map((e) => e.trim())) {
-    const at = entry.lastIndexOf(":");
-    const suffix = at < 0 ? "" : entry.slice(at + 1);
-    const token =
-      at > 0 && (REST_ROLE_NAMES as readonly string[]).includes(suffix) ? entry.slice(0, at) : entry;
-    if (token.length < REST_TOKEN_LENGTH_MIN) {
+    const parsed = tokenEntryOf(entry);
+    if (parsed === null) {
+      return {
+        ok: false,
+        reason:
+          "a lease token names the one data-node it may ask leases for: <token>:lease:<node-id> " +
+          "(rest-token <token> lease <node-id>), node id [A-Za-z0-9_-]{1,64}",
+      };
+    }
+    if (parsed.token.length < REST_TOKEN_LENGTH_MIN) {
       return { ok: false, reason: `expected a token of at least ${REST_TOKEN_LENGTH_MIN} characters` };
     }
   }
   return { ok: true, value: text };
 }
 
-/** `rest-token <token> [role]`: the role as the `:<role>` suffix of a single token. */
+/**
+ * `rest-token <token> [role]`, or `rest-token <token> lease <node-id>`: the role (and node) as
+ * the `:<role>[:<node-id>]` suffix of a single token.
+ */
 function restTokenArgs(args: readonly string[]): ValueResult<string> {
-  const [token = "", role] = args;
+  const [token = "", role, node_id] = args;
   if (role === undefined) return parseRestToken(token);
   if (!(REST_ROLE_NAMES as readonly string[]).includes(role)) {
     return { ok: false, reason: `expected a role of ${REST_ROLE_NAMES.join(", ")}, got ${shown(role)}` };
   }
   if (token.includes(",")) return { ok: false, reason: "a role applies to one token: one line per token" };
-  return parseRestToken(`${token}:${role}`);
+  if (role !== LEASE_ROLE && node_id !== undefined) {
+    return { ok: false, reason: `only a lease token names a data-node, got ${shown(node_id)} after ${role}` };
+  }
+  return parseRestToken(node_id === undefined ? `${token}:${role}` : `${token}:${role}:${node_id}`);
 }
 
 export function parseNonEmpty(text: string, what: string): ValueResult<string> {
@@ -156,7 +167,7 @@ export const PLANE_GLOBAL: ReadonlyMap<string, Directive> = new Map<string, Dire
   [
     "rest-token",
     // Several lines add up: one token per role, or several tokens during a rotation.
-    setting("<token> [read|operate|admin|lease]", [1, 2], (ctx) => {
+    setting("<token> [read|operate|admin|lease <node-id>]", [1, 3], (ctx) => {
       const v = check(ctx, restTokenArgs(ctx.args));
       const known = ctx.draft.plane.rest_token;
       if (v !== null) ctx.draft.plane.rest_token = known === null ? v : `${known},${v}`;

@@ -284,3 +284,16 @@ void describe("renderSentinelConf: ACL users", () => {
     );
   });
 });
+
+void describe("TLS files changed at run time (SENTINEL CONFIG SET tls-*)", () => {
+  void it("replace their line in place, are kept byte for byte when unchanged, and dropped when cleared", () => {
+    const text = rewrite("port 0\ntls-port 26400\ntls-cert-file /etc/a.crt\ntls-key-file /etc/a.key\n");
+    assert.equal(rewrite(text), text);
+    const moved = rewrite(text, (c) => ({ ...c, tls: { ...c.tls, cert_file: "/etc/b.crt" } }));
+    assert.equal(moved, text.replace("tls-cert-file /etc/a.crt", "tls-cert-file /etc/b.crt"));
+    const cleared = rewrite(text, (c) => ({ ...c, tls: { ...c.tls, key_file: null } }));
+    assert.equal(cleared, text.replace("tls-key-file /etc/a.key\n", ""));
+    const added = rewrite(text, (c) => ({ ...c, tls: { ...c.tls, ca_cert_file: "/etc/ca.crt" } }));
+    assert.match(added, /^tls-ca-cert-file \/etc\/ca\.crt$/m);
+  });
+});

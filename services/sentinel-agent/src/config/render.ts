@@ -90,6 +90,17 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   if (c.announce_port !== null) sentinel("announce-port", [c.announce_port]);
   if (c.sentinel_user !== null) sentinel("sentinel-user", [c.sentinel_user]);
   if (c.sentinel_pass !== null) sentinel("sentinel-pass", [c.sentinel_pass]);
+  // The TLS files SENTINEL CONFIG SET may change at run time (tls-reload.ts): a new path stays.
+  const t = c.tls;
+  for (const [key, value] of [
+    ["tls-cert-file", t.cert_file],
+    ["tls-key-file", t.key_file],
+    ["tls-key-file-pass", t.key_file_pass],
+    ["tls-ca-cert-file", t.ca_cert_file],
+    ["tls-ca-cert-dir", t.ca_cert_dir],
+  ] as const) {
+    if (value !== null) out.push({ key, argv: [key, value], optional: false });
+  }
   // Every ACL user, as Sentinel's rewrite writes them (they replace the file's `user` lines).
   for (const u of c.server.users ?? [])
     out.push({ key: "user", argv: ["user", u.name, ...u.rules], optional: false });

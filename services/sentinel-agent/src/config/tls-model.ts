@@ -41,6 +41,19 @@ export interface TlsSettings {
   readonly nats_key_file_pass: string | null;
 }
 
+/**
+ * The TLS files `SENTINEL CONFIG SET` may change at run time (tls-reload.ts, as Redis' CONFIG SET
+ * tls-*): their lines belong to the rewrite (render.ts), so a new path stays after a restart.
+ */
+export const TLS_RUNTIME_FILES = [
+  "tls-cert-file",
+  "tls-key-file",
+  "tls-key-file-pass",
+  "tls-ca-cert-file",
+  "tls-ca-cert-dir",
+] as const;
+export type TlsRuntimeFile = (typeof TLS_RUNTIME_FILES)[number];
+
 export const TLS_SETTINGS_DEFAULT: TlsSettings = {
   port: 0,
   cert_file: null,

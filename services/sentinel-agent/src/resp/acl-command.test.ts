@@ -242,3 +242,69 @@ void test("reads open, changes by name: a nopass default user with +@sp-read and
   assert.deepEqual(await anonymous.call(["AUTH", "admin", "adminpw"]), OK);
   assert.deepEqual(await anonymous.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), OK);
 });
+
+void test("ACL LOG records refused AUTHs and commands, grouped as Redis does; ACL DRYRUN checks a user's rights", async (t) => {
+  const { client } = await start(t);
+  const reader = await client("reader", "readpw");
+  assert.deepEqual(await reader.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), NOPERM("sentinel|set"));
+  const stranger = await client();
+  assert.deepEqual(await stranger.call(["AUTH", "ops", "wrong"]), WRONGPASS);
+  assert.deepEqual(await stranger.call(["AUTH", "ops", "wrong"]), WRONGPASS);
+  const admin = await client("default", "adminpw");
+  const log = await admin.call(["ACL", "LOG"]);
+  assert.ok(log.type === "array");
+  const entries = log.items;
+  const fields = (entry: Decoded | undefined): Record<string, unknown> => {
+    const items = entry?.type === "array" ? entry.items : [];
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const key = items[i];
+      const value = items[i + 1];
+      if (key !== undefined && "value" in key && value !== undefined && "value" in value)
+        out[String(key.value)] = value.value;
+    }
+    return out;
+  };
+  // Newest first: the two failed AUTHs as one entry counted twice, then the refused command.
+  assert.equal(entries.length, 2);
+  const [auth, command] = entries.map(fields);
+  assert.ok(auth !== undefined && command !== undefined);
+  assert.deepEqual(
+    {
+      count: auth["count"],
+      reason: auth["reason"],
+      object: auth["object"],
+      username: auth["username"],
+    },
+    { count: 2, reason: "auth", object: "AUTH", username: "ops" },
+  );
+  assert.deepEqual(
+    { count: command["count"], reason: command["reason"], object: command["object"] },
+    { count: 1, reason: "command", object: "sentinel|set" },
+  );
+  assert.equal(command["username"], "reader");
+  assert.equal(command["context"], "toplevel");
+  assert.match(String(command["client-info"]), /^id=\d+ addr=127\.0\.0\.1:\d+ .*user=reader/);
+  assert.match(String(command["age-seconds"]), /^\d+(\.\d+)?$/);
+  assert.equal((await admin.call(["ACL", "LOG", "1"])).type, "array");
+  assert.deepEqual(await admin.call(["ACL", "LOG", "RESET"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
+  assert.deepEqual(await reader.call(["ACL", "LOG"]), NOPERM("acl|log"), "ACL LOG is admin");
+
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "MASTERS"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "FAILOVER", "mymaster"]), {
+    type: "bulk",
+    value: "This user has no permissions to run the 'sentinel|failover' command",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "ops", "SENTINEL", "FAILOVER", "mymaster"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "nobody", "PING"]), {
+    type: "error",
+    value: "ERR User 'nobody' not found",
+  });
+  // Only the reader's refused ACL LOG above: a dry run logs nothing.
+  const after = await admin.call(["ACL", "LOG"]);
+  assert.deepEqual(
+    (after.type === "array" ? after.items : []).map((e) => fields(e)["object"]),
+    ["acl|log"],
+  );
+});

@@ -1,9 +1,11 @@
-// ACL CAT/DELUSER/GENPASS/GETUSER/LIST/LOAD/SAVE/SETUSER/USERS/WHOAMI/HELP with Redis 7.0's
+// ACL CAT/DELUSER/DRYRUN/GENPASS/GETUSER/LIST/LOAD/LOG/SAVE/SETUSER/USERS/WHOAMI/HELP with Redis 7.0's
 // replies and errors. The rules live in acl/; here: replies, persistence (a write rewrites
 // sentinel.conf, as the next CONFIG REWRITE of Redis Sentinel would) and dropping the connections
 // of a deleted user (as Redis does).
 import { randomBytes } from "node:crypto";
-import { CATEGORIES, categoryMembers, isCategory } from "./acl/index.js";
+import { CATEGORIES, categoryMembers, isCategory, userCanRun } from "./acl/index.js";
+import type { AclLogEntry } from "./acl-log.js";
+import { arityOk, findCommand, findSubcommand } from "./command-table.js";
 import type { AclUser } from "./acl/index.js";
 import { parseStrictInteger } from "./request-parser.js";
 import type { Reply } from "./reply.js";
@@ -20,6 +22,8 @@ const ACL_HELP = [
   "    when no category is specified.",
   "DELUSER <username> [<username> ...]",
   "    Delete a list of users.",
+  "DRYRUN <username> <command> [<arg> ...]",
+  "    Returns whether the user can execute the given command without executing the command.",
   "GETUSER <username>",
   "    Get the user's details.",
   "GENPASS [<bits>]",
@@ -29,6 +33,8 @@ const ACL_HELP = [
   "    Show users details in config file format.",
   "LOAD",
   "    Reload users from the ACL file.",
+  "LOG [<count> | RESET]",
+  "    Show the ACL log entries.",
   "SAVE",
   "    Save the current config to the ACL file.",
   "SETUSER <username> <attribute> [<attribute> ...]",
@@ -74,6 +80,60 @@ function genpass(argv: readonly string[]): Reply {
   );
 }
 
+/** Redis' addReplyDouble in RESP2: `%.17g`. */
+function seconds(ms: number): Reply {
+  const text = (ms / 1000).toPrecision(17);
+  return bulk(text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text);
+}
+
+function logEntryReply(entry: AclLogEntry, now_ms: number): Reply {
+  return map([
+    ["count", integer(entry.count)],
+    ["reason", bulk(entry.reason)],
+    ["context", bulk(entry.context)],
+    ["object", bulk(entry.object)],
+    ["username", bulk(entry.username)],
+    ["age-seconds", seconds(Math.max(0, now_ms - entry.updated_ms))],
+    ["client-info", bulk(entry.client_info)],
+  ]);
+}
+
+/** ACL LOG [<count> | RESET]: the newest entries first. */
+function aclLog(ctx: ServerContext, argv: readonly string[]): Reply {
+  if (argv.length > 3) {
+    return errorErr("unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.");
+  }
+  const log = ctx.acl_log;
+  const arg = argv[2];
+  if (arg !== undefined && arg.toLowerCase() === "reset") {
+    log?.reset();
+    return OK;
+  }
+  const count = arg === undefined ? null : parseStrictInteger(arg);
+  if (arg !== undefined && count === null) return errorErr("value is not an integer or out of range");
+  const now_ms = ctx.now_ms();
+  return array((log?.list(count) ?? []).map((entry) => logEntryReply(entry, now_ms)));
+}
+
+/** ACL DRYRUN <user> <command> [<arg> ...]: would this user be allowed to run it (Redis 7.0 acl.c). */
+function aclDryrun(ctx: ServerContext, argv: readonly string[]): Reply {
+  const name = argv[2] ?? "";
+  const user = ctx.users.get(name);
+  if (user === undefined) return errorErr(`User '${name}' not found`);
+  const command = argv.slice(3);
+  const container = findCommand(command[0] ?? "");
+  const spec =
+    container?.subcommands === undefined || command.length < 2
+      ? container
+      : findSubcommand(container, command[1] ?? "");
+  if (spec === undefined) return errorErr(`Command '${command[0] ?? ""}' not found`);
+  if (!arityOk(spec, command.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
+  if (!userCanRun(user, spec.name)) {
+    return bulk(`This user has no permissions to run the '${spec.name}' command`);
+  }
+  return OK;
+}
+
 /** Persists the users; the change is made either way (Redis keeps it in memory until a rewrite). */
 async function persisted(ctx: ServerContext, reply: Reply): Promise<Reply> {
   if (ctx.aclChanged === undefined) return reply;
@@ -114,6 +174,10 @@ export function aclCommand(
     }
     case "genpass":
       return genpass(argv);
+    case "log":
+      return aclLog(ctx, argv);
+    case "dryrun":
+      return aclDryrun(ctx, argv);
     case "setuser": {
       const written = users.setUser(argv[2] ?? "", argv.slice(3));
       if (!written.ok) return errorErr(written.message);

@@ -33,7 +33,16 @@ export function quitCommand(session: ClientSession): Reply {
 /** Logs the connection in as the user when the password is right (acl.c ACLAuthenticateUser). */
 function logIn(ctx: ServerContext, session: ClientSession, user: string, password: string): boolean {
   const found = ctx.users.authenticate(user, password);
-  if (found === null) return false;
+  if (found === null) {
+    ctx.acl_log?.add({
+      reason: "auth",
+      object: "AUTH",
+      username: user,
+      client_info: clientInfoLine(ctx, session),
+      now_ms: ctx.now_ms(),
+    });
+    return false;
+  }
   session.user = found.name;
   session.authenticated = true;
   return true;

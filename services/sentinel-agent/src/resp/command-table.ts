@@ -273,9 +273,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     subcommands: [
       aclSub("cat", -2, false, "List the ACL categories or the commands inside a category"),
       aclSub("deluser", -3, true, "Remove the specified ACL users and the associated rules"),
+      aclSub(
+        "dryrun",
+        -4,
+        true,
+        "Returns whether the user can execute the given command without executing the command.",
+      ),
       aclSub("genpass", -2, false, "Generate a pseudorandom secure password to use for ACL users"),
       aclSub("getuser", 3, true, "Get the rules for a specific ACL user"),
       aclSub("list", 2, true, "List the current ACL rules in ACL config file format"),
+      aclSub("log", -2, true, "List latest events denied because of ACLs in place"),
       aclSub("load", 2, true, "Reload the ACLs from the configured ACL file"),
       aclSub("save", 2, true, "Save the current ACL rules in the configured ACL file"),
       aclSub("setuser", -3, true, "Modify or create the rules for a specific ACL user"),

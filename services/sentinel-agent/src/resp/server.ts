@@ -2,6 +2,7 @@
 // ClientConnection over a SentinelView, and fans the view's events out to subscribers. A bad
 // client costs at most its own connection; nothing a client sends can stop the process.
 import { randomBytes } from "node:crypto";
+import { AclLog } from "./acl-log.js";
 import { DebugParams } from "./debug-params.js";
 import { ClientPause } from "./client-pause.js";
 import { createServer } from "node:net";
@@ -127,6 +128,7 @@ export class RespServer {
       redis_version: options.redis_version,
       debug: new DebugParams(options.on_debug_changed),
       pause: new ClientPause(options.now_ms),
+      acl_log: new AclLog(),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
       now_ms: options.now_ms,
@@ -162,6 +164,11 @@ export class RespServer {
   }
 
   /** The plain port's address, or the TLS port's when there is no plain port. */
+  /** New TLS connections get this context (SENTINEL CONFIG SET tls-*, tls-reload.ts); open ones keep theirs. */
+  setTlsContext(options: TlsOptions): void {
+    this.tls_server?.setSecureContext(options);
+  }
+
   address(): { readonly host: string; readonly port: number } {
     return boundAddress(this.server ?? this.tls_server);
   }

@@ -1,5 +1,6 @@
 // What command handlers see of a connection (ClientSession) and of the server (ServerContext).
 // Kept as interfaces so handlers do not depend on sockets.
+import type { AclLog } from "./acl-log.js";
 import type { AuditSink } from "../audit-log.js";
 import type { AclUsers } from "./acl/index.js";
 import type { ServerFacts } from "./info-text.js";
@@ -66,6 +67,8 @@ export interface ServerContext {
   readonly debug: DebugParams;
   /** Where state-changing commands are recorded (resp/audit.ts); absent: not audited. */
   readonly audit?: AuditSink;
+  /** ACL LOG's entries (acl-log.ts); absent: nothing is recorded. */
+  readonly acl_log?: AclLog;
   /** CLIENT PAUSE's state for the whole port. */
   readonly pause: ClientPause;
   /** SHUTDOWN: flushes the configuration and stops the agent; resolves with an error reply when

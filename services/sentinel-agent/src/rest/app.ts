@@ -238,7 +238,7 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
       }
       void sendProblem(reply, problemOf(refused, request.url.split("?")[0]));
     });
-    await scope.register(leaseRoutes, { deps });
+    await scope.register(leaseRoutes, { deps, auth });
   });
   // The web console (/ui): static files, open like /docs; its data comes through the API above.
   await app.register(consoleRoutes);

@@ -9,16 +9,15 @@
 // `<token>:<role>`; the Sentinel port's users map onto the same three roles.
 // One more role stands apart, `lease`: a data-node's token for the failsafe lease route
 // (routes/lease.ts, `POST /v1/internal/lease`) and nothing else; no other route accepts it, and
-// that route accepts no other role. One token per data-node may be configured (rotation, or to
-// revoke one host); the grant goes back on the request's own connection, so the token lets its
-// holder learn grants, not make anyone writable. It is not bound to a node id (the NATS
-// credentials are): a forged request can at worst make the agent wait or refuse a lease for one
-// lease length (availability, not safety).
+// that route accepts no other role. A lease token is bound to one data-node
+// (`<token>:lease:<node-id>`): the route answers only requests whose node_id is that node's
+// (leaseNodes), so a data-node's token cannot ask a lease, or make the agent wait, for another.
+// One token per data-node, several during a rotation.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
-import { isRole, LEASE_ROLE, ROLE_RANK as RANK, ROLES } from "../roles.js";
-import type { Role } from "../roles.js";
+import { isRole, LEASE_ROLE, ROLE_RANK as RANK, ROLES, tokenEntryOf } from "../roles.js";
+import type { Role, TokenEntry, TokenRole } from "../roles.js";
 
 // The roles are the agent's one model (roles.ts), shared with the Sentinel port's ACL users.
 export const REST_ROLES = ROLES;
@@ -29,17 +28,8 @@ export function isRestRole(text: string): text is RestRole {
 }
 
 /** The data-nodes' failsafe role (header): outside the ranking. */
-export { LEASE_ROLE };
-export type TokenRole = RestRole | typeof LEASE_ROLE;
-
-/** `<token>` (admin) or `<token>:<role>`; a suffix that is no role is part of the token. */
-export function tokenEntryOf(entry: string): { readonly token: string; readonly role: TokenRole } {
-  const at = entry.lastIndexOf(":");
-  const suffix = at < 0 ? "" : entry.slice(at + 1);
-  if (at > 0 && (isRestRole(suffix) || suffix === LEASE_ROLE))
-    return { token: entry.slice(0, at), role: suffix };
-  return { token: entry, role: "admin" };
-}
+export { LEASE_ROLE, tokenEntryOf };
+export type { TokenRole };
 
 /** A token's rank among the REST roles; -1 for the lease role, which ranks nowhere. */
 function rankOf(role: TokenRole): number {
@@ -88,11 +78,19 @@ function digest(text: string): Buffer {
 }
 
 export class TokenChecker {
-  readonly #digests: readonly { readonly digest: Buffer; readonly role: TokenRole }[];
+  readonly #digests: readonly {
+    readonly digest: Buffer;
+    readonly role: TokenRole;
+    readonly node_id: string | null;
+  }[];
   readonly #read_auth: boolean;
 
   constructor(settings: AuthSettings) {
-    this.#digests = settings.tokens.map(tokenEntryOf).map((e) => ({ digest: digest(e.token), role: e.role }));
+    // The configuration refuses an entry tokenEntryOf cannot read (config/plane-directives.ts).
+    this.#digests = settings.tokens
+      .map(tokenEntryOf)
+      .filter((e): e is TokenEntry => e !== null)
+      .map((e) => ({ digest: digest(e.token), role: e.role, node_id: e.node_id }));
     this.#read_auth = settings.read_auth;
   }
 
@@ -161,5 +159,21 @@ export class TokenChecker {
       if (timingSafeEqual(given, expected.digest) && expected.role === LEASE_ROLE) lease = true;
     }
     return lease ? null : spError("SP_ERR_FORBIDDEN", ["this route needs a token of the lease role"]);
+  }
+
+  /**
+   * The data-nodes the presented lease token may ask leases for (one, unless the same token is
+   * configured for several); empty without a lease token. Every digest is compared.
+   */
+  leaseNodes(authorization: string | undefined): ReadonlySet<string> {
+    const presented = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    const nodes = new Set<string>();
+    if (presented === undefined) return nodes;
+    const given = digest(presented);
+    for (const expected of this.#digests) {
+      const match = timingSafeEqual(given, expected.digest);
+      if (match && expected.role === LEASE_ROLE && expected.node_id !== null) nodes.add(expected.node_id);
+    }
+    return nodes;
   }
 }

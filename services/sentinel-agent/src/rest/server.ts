@@ -1,6 +1,7 @@
 // The REST server of one agent: builds the app over the agent's loop, event hub and KV topology,
 // feeds the recorders (failover history, votes, metrics) from this agent's events and, over NATS,
 // from every other agent's, and listens on `sentinel-plane rest-port`.
+import { Server as TlsServer } from "node:tls";
 import type { TlsOptions } from "node:tls";
 import type { AgentState, AdminCommand, TopologyRecord } from "@sentinel-plane/core";
 import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
@@ -195,6 +196,14 @@ export class RestServer {
 
   get listening(): boolean {
     return this.#app?.server.listening ?? false;
+  }
+
+  /** New https connections get this context (tls-reload.ts); false before the app listens or without https. */
+  setTlsContext(options: TlsOptions): boolean {
+    const server = this.#app?.server;
+    if (!(server instanceof TlsServer)) return false;
+    server.setSecureContext(options);
+    return true;
   }
 
   get port(): number {

@@ -7,6 +7,8 @@ import type { Fixture } from "../test-support.js";
 
 const LEASE_TOKEN = "lease-token-0123456789abcdef";
 const LEASE_AUTH = { authorization: `Bearer ${LEASE_TOKEN}` };
+/** The lease token of another data-node (node-2). */
+const OTHER_LEASE_TOKEN = "lease-token-of-node-2-0123456789";
 const REQUEST = {
   v: 1,
   type: "lease_request",
@@ -29,7 +31,10 @@ async function leaseFixture(): Promise<{ f: Fixture; asked: LeaseRequest[] }> {
     const effect = output.effects.find((e) => e.type === "lease_grant");
     return Promise.resolve(effect?.type === "lease_grant" ? effect.grant : null);
   };
-  const f = await fixture({ tokens: [TEST_TOKEN, `${LEASE_TOKEN}:lease`], lease_direct });
+  const f = await fixture({
+    tokens: [TEST_TOKEN, `${LEASE_TOKEN}:lease:node-1`, `${OTHER_LEASE_TOKEN}:lease:node-2`],
+    lease_direct,
+  });
   holder.f = f;
   return { f, asked };
 }
@@ -72,6 +77,29 @@ void test("only a token of the lease role reaches the route, and it reaches noth
   assert.equal(failover.statusCode, 401, "a lease token runs no failover");
 });
 
+void test("a lease token asks for its own data-node only: another node's request is refused with a code", async () => {
+  const { f, asked } = await leaseFixture();
+  const other = await f.app.inject({
+    method: "POST",
+    url: "/v1/internal/lease",
+    headers: { authorization: `Bearer ${OTHER_LEASE_TOKEN}` },
+    payload: REQUEST,
+  });
+  assert.equal(other.statusCode, 403, other.body);
+  const problem = other.json<{ code: string; detail: string }>();
+  assert.equal(problem.code, "SP_ERR_LEASE_NODE_MISMATCH");
+  assert.match(problem.detail, /for data-node node-2; the request claims data-node node-1/);
+  assert.equal(asked.length, 0, "the core never saw it");
+  const own = await f.app.inject({
+    method: "POST",
+    url: "/v1/internal/lease",
+    headers: { authorization: `Bearer ${OTHER_LEASE_TOKEN}` },
+    payload: { ...REQUEST, node_id: "node-2" },
+  });
+  assert.equal(own.statusCode, 200, own.body);
+  assert.equal(asked.length, 1);
+});
+
 void test("a malformed request is refused with the protocol's code, before the core", async () => {
   const { f, asked } = await leaseFixture();
   for (const payload of [{ ...REQUEST, epoch: 2 ** 60 }, { ...REQUEST, type: "vote_request" }, { v: 1 }]) {
@@ -89,7 +117,7 @@ void test("a malformed request is refused with the protocol's code, before the c
 
 void test("no answer from the core in time: 504", async () => {
   const f = await fixture({
-    tokens: [`${LEASE_TOKEN}:lease`],
+    tokens: [`${LEASE_TOKEN}:lease:node-1`],
     lease_direct: () => Promise.resolve(null),
   });
   const response = await f.app.inject({
