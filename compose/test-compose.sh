@@ -178,7 +178,7 @@ bucket() {
           for (const s of account.stream_detail ?? [])
             if (s.name === process.argv[1]) {
               const c = s.cluster ?? {};
-              console.log(JSON.stringify({ server: jsz.server_name ?? jsz.config?.name, stream: s.name,
+              console.log(JSON.stringify({ stream: s.name,
                 num_replicas: s.config?.num_replicas, leader: c.leader ?? null,
                 peers: (c.replicas ?? []).map((r) => ({ name: r.name, current: r.current, offline: r.offline ?? false, lag: r.lag ?? 0 })),
                 messages: s.state?.messages }));
@@ -189,7 +189,7 @@ bucket() {
 }
 field() { node -e 'const v = JSON.parse(process.argv[1])[process.argv[2]]; console.log(typeof v === "object" ? JSON.stringify(v) : v)' "$1" "$2"; }
 info=$(bucket nats-1)
-stamp "bucket before: $info"
+stamp "bucket before (from nats-1): $info"
 [ "$(field "$info" num_replicas)" = 3 ] || { echo "the topology bucket does not have 3 replicas" >&2; exit 1; }
 leader=$(field "$info" leader)
 case "$leader" in nats-[123]) ;; *) echo "no leader for $stream: $leader" >&2; exit 1 ;; esac
@@ -229,17 +229,19 @@ until [ "$new" != "$primary" ] && [ -n "$new" ] && [ "$(on_redis "$new" SET comp
   new=$(primary_seen_by 172.30.77.22)
 done
 stamp "forced failover with $leader down: $primary -> $new, writable and agreed $(($(date +%s%3N) - forced_ms)) ms after SENTINEL FAILOVER"
-info=$(bucket "$other")
-stamp "bucket with $leader down: $info"
+# The leader's view: followers may not list every peer.
+info=$(bucket "$new_leader")
+stamp "bucket with $leader down, from its new leader: $info"
 [ "$(field "$info" num_replicas)" = 3 ] || { echo "the bucket lost its 3 replicas" >&2; exit 1; }
 compose start "$leader" >/dev/null 2>&1
 deadline=$(($(date +%s) + 90))
-until info=$(bucket "$leader") && [ "$(field "$info" num_replicas)" = 3 ] &&
+until current=$(field "$(bucket "$other")" leader) && info=$(bucket "$current") &&
+  [ "$(field "$info" num_replicas)" = 3 ] &&
   node -e 'const i = JSON.parse(process.argv[1]); process.exit(i.leader && i.peers.length === 2 && i.peers.every((p) => p.current && !p.offline) ? 0 : 1)' "$info"; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "$leader did not catch up within 90 s: $info" >&2; exit 1; }
   sleep 1
 done
-stamp "$leader back: $info"
+stamp "$leader back and current, from the leader $current: $info"
 primary=$new
 wait_healthy "$primary" 90
 last_failover_ms=$forced_ms
