@@ -42,6 +42,10 @@ sentinel_pass=compose-test-sentinel-pass
 health_pid=
 engine_up=
 
+# Every NATS user's password (config/nats.conf), required by the compose file as in .env.
+for v in ADMIN AGENT_1 AGENT_2 AGENT_3 DATA_NODE_1 DATA_NODE_2 DATA_NODE_3 VIP_MANAGER_1 VIP_MANAGER_2 VIP_MANAGER_3; do
+  export "SP_NATS_PASS_$v=compose-test-nats-$v"
+done
 compose() {
   SP_IMAGE=$app_image NODE_IMAGE=$base_image RUNTIME_IMAGE=$runtime_image NATS_IMAGE=$base_image \
     SP_REST_TOKEN=compose-test-token-0123456789 SP_LEASE_TOKEN=compose-test-lease-token-0123456789 \
