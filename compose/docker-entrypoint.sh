@@ -6,6 +6,20 @@ service=${1:-help}
 cd /app
 case "$service" in
   data-node)
+    # A Redis host (compose): the data-node supervises redis-server, whose config is written from
+    # a mounted template on the first start, with the host's own lines (announce address, initial
+    # replicaof). Redis rewrites that copy after role changes (CONFIG REWRITE), so a restarted old
+    # primary comes back as a replica.
+    if [ -n "${SP_REDIS_CONFIG_TEMPLATE:-}" ]; then
+      conf=${SP_REDIS_CONFIG_PATH:?SP_REDIS_CONFIG_PATH is required with SP_REDIS_CONFIG_TEMPLATE}
+      if [ ! -f "$conf" ]; then
+        mkdir -p "$(dirname "$conf")"
+        cp "$SP_REDIS_CONFIG_TEMPLATE" "$conf.tmp"
+        echo "replica-announce-ip ${REDIS_ANNOUNCE_IP:?REDIS_ANNOUNCE_IP is required}" >>"$conf.tmp"
+        if [ -n "${REDIS_REPLICAOF:-}" ]; then echo "replicaof $REDIS_REPLICAOF" >>"$conf.tmp"; fi
+        mv "$conf.tmp" "$conf"
+      fi
+    fi
     exec node services/data-node/dist/main.js "$@" ;;
   sentinel-agent)
     # The agent rewrites its sentinel.conf (myid, epochs, known instances), as Redis Sentinel

@@ -5,15 +5,16 @@
 // what tests, tsx and the other packages' type-checks rely on. tsc emit would leave compiled code
 // importing those .ts files (plain node cannot load them) unless every package.json grew
 // conditional exports and every test switched condition. esbuild inlines the libs/ packages into
-// each service's one file instead, so the sources stay as they are and a service's dist/main.js
-// needs only the third-party packages of its package.json (installed with `npm ci --omit=dev`).
+// each service's one file instead, so the sources stay as they are. The third-party packages are
+// inlined too (the files @fastify/swagger-ui serves are copied beside the bundle): a service's
+// dist/ is all it needs at run time, no node_modules, which keeps the image small (issue 16).
 // The CLI goes further: everything it uses is bundled, so the packed CLI has no dependencies at
 // all and installs anywhere; each command's code is its own chunk, loaded only when it runs.
 //
 // Usage: node scripts/build.mjs [--metafile]   (writes dist/meta.json beside each output)
 import { build } from "esbuild";
-import { cp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const metafile = process.argv.includes("--metafile");
@@ -22,16 +23,34 @@ const metafile = process.argv.includes("--metafile");
 const REQUIRE_SHIM =
   "import { createRequire as __spCreateRequire } from 'node:module'; const require = __spCreateRequire(import.meta.url);";
 
-/** Third-party packages stay external (resolved from node_modules); workspace packages are inlined. */
-const workspaceInlined = {
-  name: "workspace-inlined",
+/**
+ * @fastify/swagger-ui serves swagger-ui's files from `__dirname/../static` (and reads
+ * `__dirname/static/logo.svg`): inlined, its __dirname becomes dist/swagger-ui[/lib], where
+ * SWAGGER_UI_STATIC copies those files.
+ */
+const SWAGGER_UI_DIR = join(root, "node_modules/@fastify/swagger-ui");
+const swaggerUiFiles = {
+  name: "swagger-ui-files",
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith("@sentinel-plane/")) return undefined;
-      return { path: args.path, external: true };
+    b.onLoad({ filter: /[\\/]@fastify[\\/]swagger-ui[\\/].*\.js$/ }, async (args) => {
+      const from = relative(SWAGGER_UI_DIR, dirname(args.path));
+      const contents = await readFile(args.path, "utf8");
+      const dir = `(__dirname + ${JSON.stringify(`/swagger-ui${from === "" ? "" : `/${from}`}`)})`;
+      return {
+        contents: contents.replaceAll("__dirname", dir),
+        loader: "js",
+        resolveDir: dirname(args.path),
+      };
     });
   },
 };
+const SWAGGER_UI_STATIC = ["../../node_modules/@fastify/swagger-ui/static", "dist/swagger-ui/static"];
+
+// Inlined CommonJS packages may also name their own file or directory; in the bundle that is
+// dist/main.js. Those that do read package.json for a version, in a try (ioredis,
+// @fastify/swagger), or files of pino's transports, which are not used.
+const DIRNAME_SHIM =
+  "import { fileURLToPath as __spFileURLToPath } from 'node:url'; import { dirname as __spDirname } from 'node:path'; const __filename = __spFileURLToPath(import.meta.url); const __dirname = __spDirname(__filename);";
 
 /**
  * The libs/ sources have no import-time side effects (a service's loop starts them), so the CLI's
@@ -72,7 +91,7 @@ const SERVICES = ["data-node", "sentinel-agent", "vip-manager"];
 // Files a service reads at run time next to its module (`new URL("./assets/", import.meta.url)`):
 // in the bundle, that module is dist/main.js, so they are copied beside it.
 const RUNTIME_ASSETS = {
-  "sentinel-agent": [["src/rest/console/assets", "dist/assets"]],
+  "sentinel-agent": [["src/rest/console/assets", "dist/assets"], SWAGGER_UI_STATIC],
 };
 
 async function service(name) {
@@ -82,11 +101,15 @@ async function service(name) {
     ...common,
     entryPoints: { main: join(dir, "src/main.ts") },
     outdir: join(dir, "dist"),
-    plugins: [workspaceInlined],
+    plugins: [swaggerUiFiles],
     // A line for the process list and the journal: which build this is.
-    banner: { js: `// sentinel-plane ${name} (compiled by scripts/build.mjs)` },
+    banner: {
+      js: `// sentinel-plane ${name} (compiled by scripts/build.mjs)\n${REQUIRE_SHIM} ${DIRNAME_SHIM}`,
+    },
   });
   if (metafile) await writeFile(join(dir, "dist/meta.json"), JSON.stringify(result.metafile));
+  // dist/ alone is a runnable service (the image ships only it): its bundle is an ES module.
+  await writeFile(join(dir, "dist/package.json"), `${JSON.stringify({ type: "module" })}\n`);
   for (const [from, to] of RUNTIME_ASSETS[name] ?? []) {
     await cp(join(dir, from), join(dir, to), { recursive: true });
   }

@@ -1,10 +1,12 @@
 // The compiled build (issue 16): `scripts/build.mjs` bundles each service and the CLI into dist/;
-// the compiled data-node and agent start from plain `node` (no tsx) against real redis-server and
+// every package is inlined (the bundles import node's own modules only); the compiled data-node
+// and agent start from plain `node` (no tsx) against real redis-server and
 // nats-server (the data-node's /healthz and /metrics answer), and the compiled CLI answers
 // `--help` and `status` from them.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { isBuiltin } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { freePort, LOOPBACK, repoRoot, withProcesses } from "@sentinel-plane/testkit";
@@ -41,6 +43,24 @@ function runNode(args: readonly string[], timeout_ms: number): Promise<Run> {
 void test("the compiled services start under plain node and the compiled CLI reads them", async (t) => {
   const built = await runNode([join(ROOT, "scripts/build.mjs")], 120_000);
   assert.equal(built.code, 0, built.stderr);
+  // Every package is inlined: a service bundle imports node's own modules only, so the image
+  // needs no node_modules (compose/Dockerfile).
+  for (const service of ["data-node", "sentinel-agent", "vip-manager"]) {
+    const bundle = await readFile(join(ROOT, "services", service, "dist/main.js"), "utf8");
+    const imported = new Set(
+      [
+        ...bundle.matchAll(
+          /(?:^import\s[^;]*?\bfrom\s*|\b__require\(\s*|\bawait import\(\s*)["']([^"'\s]+)["']/gm,
+        ),
+      ].map((m) => m[1] ?? ""),
+    );
+    assert.ok(imported.size > 0, `${service}: no import found`);
+    assert.deepEqual(
+      [...imported].filter((name) => !isBuiltin(name)),
+      [],
+      `${service}'s bundle imports packages`,
+    );
+  }
 
   const help = await runNode([join(ROOT, "services/cli/dist/main.js"), "--help"], STEP_MS);
   assert.equal(help.code, 0, help.stderr);
@@ -49,6 +69,12 @@ void test("the compiled services start under plain node and the compiled CLI rea
 
   await withProcesses(t, async (procs) => {
     // No users: the compiled build is under test here (NATS users have their own tests).
+    // The services run from a copy of their dist/ outside the repository, as in the image: no
+    // node_modules anywhere above them.
+    const shipped = await procs.tempDir("shipped");
+    for (const service of ["data-node", "sentinel-agent"]) {
+      await cp(join(ROOT, "services", service, "dist"), join(shipped, service), { recursive: true });
+    }
     const nats = await procs.startNats({ auth: false });
     const redis = await procs.prepareRedis({ name: "redis-0" });
     const cluster_id = `build${Math.floor(Math.random() * 1e9).toString(36)}`;
@@ -73,7 +99,7 @@ void test("the compiled services start under plain node and the compiled CLI rea
     const data_node = await procs.spawnProcess({
       name: "compiled-data-node",
       command: process.execPath,
-      args: [join(ROOT, "services/data-node/dist/main.js"), "--config", node_config],
+      args: [join(shipped, "data-node/main.js"), "--config", node_config],
       cwd: ROOT,
       env: { SP_METRICS_PORT: String(ops_port), SP_METRICS_HOST: LOOPBACK },
     });
@@ -111,7 +137,7 @@ void test("the compiled services start under plain node and the compiled CLI rea
     const agent = await procs.spawnProcess({
       name: "compiled-agent",
       command: process.execPath,
-      args: [join(ROOT, "services/sentinel-agent/dist/main.js"), conf],
+      args: [join(shipped, "sentinel-agent/main.js"), conf],
       cwd: ROOT,
     });
     await agent.waitForLine((l) => l.includes('"msg":"sentinel-agent started"'), { timeout_ms: STEP_MS });
@@ -137,5 +163,11 @@ void test("the compiled services start under plain node and the compiled CLI rea
     const page = await fetch(`http://${LOOPBACK}:${rest_port}/ui`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
+    // swagger-ui's files, inlined package and all: served from beside the bundle (dist/swagger-ui).
+    const docs = await fetch(`http://${LOOPBACK}:${rest_port}/docs/static/index.html`);
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger-ui/i);
+    const spec = await fetch(`http://${LOOPBACK}:${rest_port}/docs/json`);
+    assert.equal(spec.status, 200);
   });
 });

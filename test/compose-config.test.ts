@@ -11,6 +11,14 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COMPOSE_DIR = join(ROOT, "compose");
 const TOKEN = "compose-config-test-token";
+/** The data-nodes' failsafe token: the agents take it as a REST token of the lease role. */
+const LEASE_TOKEN = "compose-config-lease-token";
+/** One failsafe token per data host, each bound to its data-node by the agents. */
+const LEASE_TOKENS = {
+  SP_LEASE_TOKEN_1: `${LEASE_TOKEN}-1`,
+  SP_LEASE_TOKEN_2: `${LEASE_TOKEN}-2`,
+  SP_LEASE_TOKEN_3: `${LEASE_TOKEN}-3`,
+};
 /** Every NATS user's password variable (compose/config/nats.conf), required as the token is. */
 const NATS_PASSWORDS: Readonly<Record<string, string>> = Object.fromEntries(
   [
@@ -78,12 +86,19 @@ void test("docker compose config validates compose/docker-compose.yml", async (t
   const checked = await run("docker", ["compose", "-f", "docker-compose.yml", "config", "--format", "json"], {
     ...NATS_PASSWORDS,
     SP_REST_TOKEN: TOKEN,
+    ...LEASE_TOKENS,
   });
   assert.equal(checked.code, 0, `docker compose config failed:\n${checked.stderr}`);
   const config = JSON.parse(checked.stdout) as {
     services: Record<
       string,
-      { network_mode?: string; healthcheck?: unknown; environment?: Record<string, string> }
+      {
+        network_mode?: string;
+        healthcheck?: unknown;
+        init?: boolean;
+        command?: string[];
+        environment?: Record<string, string>;
+      }
     >;
   };
   const services = Object.keys(config.services).sort();
@@ -92,9 +107,6 @@ void test("docker compose config validates compose/docker-compose.yml", async (t
     "agent-1",
     "agent-2",
     "agent-3",
-    "data-node-1",
-    "data-node-2",
-    "data-node-3",
     "nats-1",
     "nats-2",
     "nats-3",
@@ -106,16 +118,24 @@ void test("docker compose config validates compose/docker-compose.yml", async (t
     "vip-manager-3",
   ]);
   for (const host of [1, 2, 3]) {
-    // A data host: redis, its data-node and its vip-manager in one network namespace.
-    assert.equal(config.services[`data-node-${host}`]?.network_mode, `service:redis-${host}`);
+    // A data host: the data-node supervising redis-server in one container (the crash fast
+    // path), under an init; its vip-manager in the same network namespace.
+    const redis = config.services[`redis-${host}`];
+    assert.deepEqual(redis?.command, ["data-node", "--config", "/etc/sentinel-plane/data-node.json"]);
+    assert.equal(redis.init, true);
+    assert.equal(redis.environment?.["SP_FAILSAFE_TOKEN"], `${LEASE_TOKEN}-${host}`);
+    assert.equal(redis.environment["SP_NATS_USER"], `node-redis-${host}`);
     assert.equal(config.services[`vip-manager-${host}`]?.network_mode, `service:redis-${host}`);
-    assert.equal(config.services[`agent-${host}`]?.environment?.["SP_REST_TOKEN"], TOKEN);
+    assert.equal(
+      config.services[`agent-${host}`]?.environment?.["SP_REST_TOKEN"],
+      `${TOKEN},${[1, 2, 3].map((n) => `${LEASE_TOKEN}-${n}:lease:redis-${n}`).join(",")}`,
+    );
     assert.equal(
       config.services[`agent-${host}`]?.environment?.["SP_REQUIREPASS"],
       NATS_PASSWORDS["SP_SENTINEL_PASS"],
     );
   }
-  for (const name of ["nats-1", "redis-1", "data-node-1", "agent-1"]) {
+  for (const name of ["nats-1", "redis-1", "agent-1"]) {
     assert.ok(config.services[name]?.healthcheck !== undefined, `${name} has no health check`);
   }
 });
@@ -127,7 +147,7 @@ void test("docker compose config with the otel profile adds the collector", asyn
   const checked = await run(
     "docker",
     ["compose", "-f", "docker-compose.yml", "--profile", "otel", "config", "--services"],
-    { ...NATS_PASSWORDS, SP_REST_TOKEN: TOKEN },
+    { ...NATS_PASSWORDS, SP_REST_TOKEN: TOKEN, ...LEASE_TOKENS },
   );
   assert.equal(checked.code, 0, checked.stderr);
   assert.ok(checked.stdout.split("\n").includes("otel-collector"));
@@ -141,7 +161,22 @@ void test("docker compose config refuses to run without a REST token", async (t)
   const checked = await run("docker", ["compose", "-f", "docker-compose.yml", "config", "-q"], {
     ...NATS_PASSWORDS,
     SP_REST_TOKEN: "",
+    ...LEASE_TOKENS,
   });
   assert.notEqual(checked.code, 0);
   assert.match(checked.stderr, /SP_REST_TOKEN/);
+});
+
+void test("docker compose config refuses to run without the failsafe's lease token", async (t) => {
+  await requireCompose((text) => {
+    t.diagnostic(text);
+  });
+  const checked = await run("docker", ["compose", "-f", "docker-compose.yml", "config", "-q"], {
+    ...NATS_PASSWORDS,
+    SP_REST_TOKEN: TOKEN,
+    ...LEASE_TOKENS,
+    SP_LEASE_TOKEN_2: "",
+  });
+  assert.notEqual(checked.code, 0);
+  assert.match(checked.stderr, /SP_LEASE_TOKEN_2/);
 });
