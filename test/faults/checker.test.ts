@@ -7,6 +7,7 @@ import {
   acksAfterPromotion,
   convergenceProblems,
   doubleWritable,
+  lossesOutside,
   lostWrites,
   noWritable_ms,
   safetyViolations,
@@ -101,6 +102,18 @@ void describe("lostWrites", () => {
       { writer: "v", acked: 1, lost: 0, window: null },
       { writer: "w", acked: 3, lost: 2, window: { from_ms: 6, to_ms: 16 } },
     ]);
+  });
+  void it("names the writers whose lost writes were acknowledged outside a window, on either side", () => {
+    const losses = [
+      { writer: "v", acked: 1, lost: 0, window: null },
+      { writer: "w", acked: 3, lost: 2, window: { from_ms: 6, to_ms: 16 } },
+    ];
+    assert.deepEqual(lossesOutside(losses, { from_ms: 0, to_ms: 16 }), []);
+    assert.match(
+      lossesOutside(losses, { from_ms: 0, to_ms: 15 }).join(),
+      /^w: 2 lost writes acknowledged 6\.\.16 ms/,
+    );
+    assert.equal(lossesOutside(losses, { from_ms: 7, to_ms: 100 }).length, 1);
   });
 });
 

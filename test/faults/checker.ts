@@ -190,6 +190,22 @@ export function lostWrites(
   });
 }
 
+/**
+ * Lost writes acknowledged outside `window` (ms after the fault): one entry per writer whose
+ * lost writes were acknowledged earlier than `window.from_ms` or later than `window.to_ms`.
+ */
+export function lossesOutside(losses: readonly WriterLoss[], window: Interval): string[] {
+  return losses.flatMap((l) =>
+    l.window === null || (l.window.from_ms >= window.from_ms && l.window.to_ms <= window.to_ms)
+      ? []
+      : [
+          `${l.writer}: ${l.lost} lost writes acknowledged ${Math.round(l.window.from_ms)}..` +
+            `${Math.round(l.window.to_ms)} ms after the fault, outside the documented ` +
+            `${window.from_ms}..${window.to_ms} ms`,
+        ],
+  );
+}
+
 /** What the harness read from every host at the end. */
 export interface FinalState {
   /** Per host: the address its agent names as primary (null: no answer). */

@@ -44,7 +44,7 @@ export { randomBetween } from "./random.js";
 export { isAnswering, pingPeriodMs } from "./detection.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
-export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
+export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseGrantWindowMs, leaseMs } from "./lease.js";
 export { validateMonitor } from "./admin.js";
 export { globMatch } from "./glob.js";
 export { PROMOTION_LAG_MAX } from "./promotion-limit.js";
