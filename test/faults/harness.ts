@@ -136,6 +136,8 @@ export async function runShape(
     down_after_ms: settings.down_after_ms,
     failover_timeout_ms: settings.failover_timeout_ms,
     vip: null,
+    // As `sentinel-plane up` deploys it: the data-nodes' lease also over the agents' REST ports.
+    failsafe: true,
     start_timeout_ms: settings.start_timeout_ms,
   });
   live.add(cluster);

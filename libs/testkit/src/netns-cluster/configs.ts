@@ -7,6 +7,10 @@
 export const REDIS_PORT = 7379;
 export const SENTINEL_PORT = 27379;
 export const NATS_PORT = 14222;
+/** The agents' REST port when the data-nodes' failsafe uses it (`sentinel-plane rest-port`). */
+export const REST_PORT = 18080;
+/** The data-nodes' failsafe token: an agent REST token of the lease role only. */
+export const LEASE_TOKEN = "lab-lease-token-0123456789abcdef";
 export const IFNAME = "eth0";
 
 /** NATS client timings for every process in the lab (spelled out: STYLE.md). */
@@ -48,8 +52,21 @@ export function dataNodeConfig(input: {
   readonly nats_url: string;
   readonly redis_config_path: string;
   readonly state_dir: string;
+  /**
+   * Every agent's address: the data-node also asks them for its write lease over REST while
+   * NATS is away (the failsafe, as `sentinel-plane up` deploys it); null: no failsafe.
+   */
+  readonly failsafe_agents: readonly string[] | null;
 }): Record<string, unknown> {
   return {
+    ...(input.failsafe_agents === null
+      ? {}
+      : {
+          failsafe: {
+            agents: input.failsafe_agents.map((address) => `http://${address}:${REST_PORT}`),
+            token: LEASE_TOKEN,
+          },
+        }),
     node_id: `node-${input.host}`,
     cluster_id: input.cluster_id,
     master_name: input.master_name,
@@ -83,6 +100,8 @@ export interface AgentConfInput {
   readonly state_dir: string;
   /** More sentinel.conf lines (e.g. `sentinel client-reconfig-script mymaster /path`). */
   readonly extra_lines: readonly string[];
+  /** Serve the data-nodes' failsafe lease route (REST on REST_PORT, LEASE_TOKEN). */
+  readonly failsafe: boolean;
 }
 
 /** A sentinel.conf as an existing Sentinel deployment has it, plus our `sentinel-plane` lines. */
@@ -97,6 +116,9 @@ export function agentConfLines(input: AgentConfInput): string[] {
     `sentinel down-after-milliseconds ${m} ${input.down_after_ms}`,
     `sentinel failover-timeout ${m} ${input.failover_timeout_ms}`,
     ...input.extra_lines,
+    ...(input.failsafe
+      ? [`sentinel-plane rest-port ${REST_PORT}`, `sentinel-plane rest-token ${LEASE_TOKEN} lease`]
+      : []),
     `sentinel-plane nats-servers ${input.nats_url}`,
     `sentinel-plane cluster-id ${input.cluster_id}`,
     `sentinel-plane state-dir ${input.state_dir}`,

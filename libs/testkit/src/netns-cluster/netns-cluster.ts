@@ -64,6 +64,8 @@ export interface NetnsClusterOptions {
   readonly vip: VipSettings | null;
   /** More sentinel.conf lines for a host's agent (hook scripts, ...). */
   readonly agent_lines?: (host: { readonly name: string; readonly address: string }) => readonly string[];
+  /** Data-nodes also ask the agents' REST ports for the write lease while NATS is away (default off). */
+  readonly failsafe?: boolean;
 }
 
 export interface NetnsDataHost {
@@ -436,6 +438,7 @@ export class NetnsCluster {
         nats_url: this.nats_url,
         redis_config_path,
         state_dir: join(dir, "data-node-state"),
+        failsafe_agents: this.#options.failsafe === true ? addresses.map((a) => a.address) : null,
       });
       writeFileSync(data_node_config_path, JSON.stringify(config, null, 2));
       const data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", data_node_config_path]);
@@ -502,6 +505,7 @@ export class NetnsCluster {
       cluster_id: this.cluster_id,
       state_dir: dir,
       extra_lines: this.#options.agent_lines?.({ name: host.name, address: host.address }) ?? [],
+      failsafe: this.#options.failsafe === true,
     });
     writeFileSync(config_path, `${lines.join("\n")}\n`);
     return this.#spawnService(host.name, AGENT_MAIN, [config_path]);
