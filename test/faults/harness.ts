@@ -147,7 +147,10 @@ export async function runShape(
     // Started before the cluster is ready, so their start-up overlaps the agents' discovery.
     const writers = startWriters(cluster, settings);
     await cluster.ready(settings.start_timeout_ms);
-    return await observe(cluster, writers, shape, settings, stopped);
+    const result = await observe(cluster, writers, shape, settings, stopped);
+    // An unconverged run passes a known-unconverged shape: its logs say why it did not converge.
+    if (process.env["SP_FAULTS_DUMP"] === "1" && result.verdict.convergence.length > 0) cluster.dump();
+    return result;
   } catch (error) {
     if (process.env["SP_FAULTS_DUMP"] === "1") cluster.dump();
     throw error;

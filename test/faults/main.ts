@@ -66,8 +66,8 @@ const markdown = [
     `${settings.write_interval_ms} ms; every node sampled (INFO replication, CONFIG GET min-replicas-to-write) every ` +
     `${settings.sample_interval_ms} ms. down-after ${settings.down_after_ms} ms, failover-timeout ${settings.failover_timeout_ms} ms. ` +
     "Times in ms after the fault; cells are median (min-max) over the runs. Writable = role master and not fenced. " +
-    "Old-primary acks after promotion = writes *sent* after another node became writable, acknowledged by a node " +
-    "that became writable earlier. Lost = acknowledged keys absent from the final primary.",
+    "Old-primary acks after promotion = writes *sent* after another node was promoted (became writable from " +
+    "replica), acknowledged by a node promoted earlier. Lost = acknowledged keys absent from the final primary.",
   "",
   summaryTable(summaries),
   "### Shapes",
