@@ -21,7 +21,7 @@ import {
   wallClock_ms,
 } from "@sentinel-plane/testkit/netns-cluster";
 import type { FinalState, RedisFinal, Verdict } from "./checker.js";
-import { convergenceProblems, verdict } from "./checker.js";
+import { convergenceProblems, safetyViolations, verdict } from "./checker.js";
 import type { AckLine, ProbeLine, SampleLine } from "./lines.js";
 import { FENCE_MARKER, sleep } from "./lines.js";
 import type { FaultShape } from "./shapes.js";
@@ -148,8 +148,11 @@ export async function runShape(
     const writers = startWriters(cluster, settings);
     await cluster.ready(settings.start_timeout_ms);
     const result = await observe(cluster, writers, shape, settings, stopped);
-    // An unconverged run passes a known-unconverged shape: its logs say why it did not converge.
-    if (process.env["SP_FAULTS_DUMP"] === "1" && result.verdict.convergence.length > 0) cluster.dump();
+    // Whatever the shape's expectation, the logs of a run that broke an invariant say why.
+    const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
+    if (process.env["SP_FAULTS_DUMP"] === "1" && safetyViolations(result.verdict, bound_ms).length > 0) {
+      cluster.dump();
+    }
     return result;
   } catch (error) {
     if (process.env["SP_FAULTS_DUMP"] === "1") cluster.dump();
