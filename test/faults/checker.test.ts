@@ -7,8 +7,10 @@ import {
   acksAfterPromotion,
   convergenceProblems,
   doubleWritable,
+  lossesOutside,
   lostWrites,
   noWritable_ms,
+  promotions,
   safetyViolations,
   singleWritableAfter_ms,
   verdict,
@@ -80,16 +82,38 @@ void describe("acksAfterPromotion", () => {
   void it("fires for a write sent to the old primary after the new one became writable", () => {
     const acks = [ack("h1", 20), ack("h1", 55), ack("h2", 70)];
     assert.deepEqual(
-      acksAfterPromotion(acks, split, 100).map((a) => a.key),
+      acksAfterPromotion(acks, split).map((a) => a.key),
       ["h1:55"],
     );
   });
   void it("does not fire for writes sent before the promotion, nor for the new primary's", () => {
     const acks = [ack("h1", 20), ack("h1", 45), ack("h2", 60), ack("h2", 90)];
-    assert.deepEqual(acksAfterPromotion(acks, clean, 100), []);
+    assert.deepEqual(acksAfterPromotion(acks, clean), []);
+  });
+  void it("does not take an old primary that comes back (resumed, unfenced) for a promotion", () => {
+    // h1 stopped from 30 ms (timeouts), h2 promoted at 40 ms, h1 resumes writable at 70 ms and is
+    // fenced at 80 ms: h1's write sent at 45 ms counts; h2's own writes after 70 ms do not.
+    const resumed = [...node("h1", "wwwttttwff"), ...node("h2", "sssswwwwww")];
+    const acks = [ack("h1", 45), ack("h2", 50), ack("h2", 75), ack("h2", 90)];
+    assert.deepEqual(
+      acksAfterPromotion(acks, resumed).map((a) => a.key),
+      ["h1:45"],
+    );
+  });
+  void it("counts a replica promoted again as a promotion, and a first writable sample as one", () => {
+    const again = [...node("h1", "fwwxxsssww"), ...node("h2", "ssssswwfff")];
+    assert.deepEqual(promotions(again), [
+      { node: "h1", t_ms: 10 },
+      { node: "h2", t_ms: 50 },
+      { node: "h1", t_ms: 80 },
+    ]);
+    assert.deepEqual(
+      acksAfterPromotion([ack("h2", 85), ack("h1", 85)], again).map((a) => a.key),
+      ["h2:85"],
+    );
   });
   void it("does not take a just-promoted node whose samples lag for an old primary", () => {
-    assert.deepEqual(acksAfterPromotion([ack("h3", 70)], split, 100), []);
+    assert.deepEqual(acksAfterPromotion([ack("h3", 70)], split), []);
   });
 });
 
@@ -101,6 +125,18 @@ void describe("lostWrites", () => {
       { writer: "v", acked: 1, lost: 0, window: null },
       { writer: "w", acked: 3, lost: 2, window: { from_ms: 6, to_ms: 16 } },
     ]);
+  });
+  void it("names the writers whose lost writes were acknowledged outside a window, on either side", () => {
+    const losses = [
+      { writer: "v", acked: 1, lost: 0, window: null },
+      { writer: "w", acked: 3, lost: 2, window: { from_ms: 6, to_ms: 16 } },
+    ];
+    assert.deepEqual(lossesOutside(losses, { from_ms: 0, to_ms: 16 }), []);
+    assert.match(
+      lossesOutside(losses, { from_ms: 0, to_ms: 15 }).join(),
+      /^w: 2 lost writes acknowledged 6\.\.16 ms/,
+    );
+    assert.equal(lossesOutside(losses, { from_ms: 7, to_ms: 100 }).length, 1);
   });
 });
 

@@ -138,25 +138,39 @@ export function singleWritableAfter_ms(
 }
 
 /**
- * Writes certainly executed by a node after another node became writable later than it did (the
+ * When each node was promoted: its first writable sample, and every writable sample whose
+ * node last answered as a replica. A master that only comes back (unfenced after a fence of its
+ * own, resumed after a SIGSTOP, answering again after a timeout) is not promoted again: it is the
+ * old primary, and must not make the new one look older than itself.
+ */
+export function promotions(samples: readonly SampleLine[]): { node: string; t_ms: number }[] {
+  const by_node = new Map<string, SampleLine[]>();
+  for (const s of samples) by_node.set(s.node, [...(by_node.get(s.node) ?? []), s]);
+  const out: { node: string; t_ms: number }[] = [];
+  for (const [node, list] of by_node) {
+    let seen_writable = false;
+    let last_role: string | null = null;
+    for (const s of [...list].sort((a, b) => a.t_ms - b.t_ms)) {
+      if (writable(s) && (!seen_writable || last_role === "slave")) out.push({ node, t_ms: s.t_ms });
+      if (writable(s)) seen_writable = true;
+      if (s.role !== null) last_role = s.role;
+    }
+  }
+  return out.sort((a, b) => a.t_ms - b.t_ms);
+}
+
+/**
+ * Writes certainly executed by a node after another node was promoted later than it was (the
  * write was *sent* after that promotion, so it cannot be an in-flight write of before): an old
  * primary taking writes after a new one's promotion.
  */
-export function acksAfterPromotion(
-  acks: readonly AckLine[],
-  samples: readonly SampleLine[],
-  end_ms: number,
-): AckLine[] {
-  const became: { node: string; t_ms: number }[] = [];
-  for (const [node, intervals] of writableIntervals(samples, end_ms)) {
-    for (const i of intervals) became.push({ node, t_ms: i.from_ms });
-  }
-  became.sort((a, b) => a.t_ms - b.t_ms);
+export function acksAfterPromotion(acks: readonly AckLine[], samples: readonly SampleLine[]): AckLine[] {
+  const promoted = promotions(samples);
   return acks.filter((ack) => {
-    const before = became.filter((b) => b.t_ms <= ack.sent_ms);
+    const before = promoted.filter((p) => p.t_ms <= ack.sent_ms);
     const newest = before.at(-1);
     if (newest === undefined || newest.node === ack.node) return false;
-    const own = before.filter((b) => b.node === ack.node).at(-1);
+    const own = before.filter((p) => p.node === ack.node).at(-1);
     // Never seen writable before: a just-promoted node whose samples lag, not an old primary.
     return own !== undefined && own.t_ms < newest.t_ms;
   });
@@ -188,6 +202,22 @@ export function lostWrites(
       window: lost.length === 0 ? null : { from_ms: Math.min(...times), to_ms: Math.max(...times) },
     };
   });
+}
+
+/**
+ * Lost writes acknowledged outside `window` (ms after the fault): one entry per writer whose
+ * lost writes were acknowledged earlier than `window.from_ms` or later than `window.to_ms`.
+ */
+export function lossesOutside(losses: readonly WriterLoss[], window: Interval): string[] {
+  return losses.flatMap((l) =>
+    l.window === null || (l.window.from_ms >= window.from_ms && l.window.to_ms <= window.to_ms)
+      ? []
+      : [
+          `${l.writer}: ${l.lost} lost writes acknowledged ${Math.round(l.window.from_ms)}..` +
+            `${Math.round(l.window.to_ms)} ms after the fault, outside the documented ` +
+            `${window.from_ms}..${window.to_ms} ms`,
+        ],
+  );
 }
 
 /** What the harness read from every host at the end. */
@@ -257,7 +287,7 @@ export interface RunRecord {
 }
 
 export function verdict(run: RunRecord): Verdict {
-  const after = acksAfterPromotion(run.acks, run.samples, run.end_ms);
+  const after = acksAfterPromotion(run.acks, run.samples);
   const by_writer: Record<string, number> = {};
   for (const ack of after) by_writer[ack.writer] = (by_writer[ack.writer] ?? 0) + 1;
   const doubles = doubleWritable(run.samples, run.end_ms);

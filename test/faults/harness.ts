@@ -21,7 +21,7 @@ import {
   wallClock_ms,
 } from "@sentinel-plane/testkit/netns-cluster";
 import type { FinalState, RedisFinal, Verdict } from "./checker.js";
-import { convergenceProblems, verdict } from "./checker.js";
+import { convergenceProblems, safetyViolations, verdict } from "./checker.js";
 import type { AckLine, ProbeLine, SampleLine } from "./lines.js";
 import { FENCE_MARKER, sleep } from "./lines.js";
 import type { FaultShape } from "./shapes.js";
@@ -136,6 +136,8 @@ export async function runShape(
     down_after_ms: settings.down_after_ms,
     failover_timeout_ms: settings.failover_timeout_ms,
     vip: null,
+    // As `sentinel-plane up` deploys it: the data-nodes' lease also over the agents' REST ports.
+    failsafe: true,
     start_timeout_ms: settings.start_timeout_ms,
   });
   live.add(cluster);
@@ -145,7 +147,13 @@ export async function runShape(
     // Started before the cluster is ready, so their start-up overlaps the agents' discovery.
     const writers = startWriters(cluster, settings);
     await cluster.ready(settings.start_timeout_ms);
-    return await observe(cluster, writers, shape, settings, stopped);
+    const result = await observe(cluster, writers, shape, settings, stopped);
+    // Whatever the shape's expectation, the logs of a run that broke an invariant say why.
+    const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
+    if (process.env["SP_FAULTS_DUMP"] === "1" && safetyViolations(result.verdict, bound_ms).length > 0) {
+      cluster.dump();
+    }
+    return result;
   } catch (error) {
     if (process.env["SP_FAULTS_DUMP"] === "1") cluster.dump();
     throw error;

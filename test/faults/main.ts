@@ -3,6 +3,7 @@
 // and .md (machine, command, per-shape medians with min-max). Needs root (namespaces, iptables).
 //
 //   npm run faults -- [--runs 3] [--shapes kill-primary,partition-peers-cut] [--subnet 10.86.0]
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { writeResults } from "../../bench/lib/index.js";
 import type { RunResult } from "./harness.js";
@@ -33,18 +34,32 @@ process.once("SIGINT", interrupt);
 process.once("SIGTERM", interrupt);
 
 const settings = DEFAULT_SETTINGS;
-const records: { shape: string; round: number; result: RunResult | null; violations: string[] }[] = [];
+// The 1-minute load average when each run starts: the machine is shared, and times stretch with it.
+const records: {
+  shape: string;
+  round: number;
+  load_1m: number;
+  result: RunResult | null;
+  violations: string[];
+}[] = [];
 for (const shape of shapes) {
   for (let round = 1; round <= rounds; round++) {
+    const load_1m = loadavg()[0] ?? 0;
     try {
       const result = await runShape(shape, values.subnet, settings);
       const violations = judge(shape, result.verdict, settings);
-      records.push({ shape: shape.name, round, result, violations });
-      console.log(`#${round}/${rounds} ${runLine(shape, result, violations)}`);
+      records.push({ shape: shape.name, round, load_1m, result, violations });
+      console.log(`#${round}/${rounds} (load ${load_1m.toFixed(1)}) ${runLine(shape, result, violations)}`);
       for (const note of result.notes) console.log(`    ${note}`);
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-      records.push({ shape: shape.name, round, result: null, violations: [`run failed: ${reason}`] });
+      records.push({
+        shape: shape.name,
+        round,
+        load_1m,
+        result: null,
+        violations: [`run failed: ${reason}`],
+      });
       console.log(`#${round}/${rounds} [${shape.name}] RUN FAILED: ${reason}`);
     }
   }
@@ -66,8 +81,8 @@ const markdown = [
     `${settings.write_interval_ms} ms; every node sampled (INFO replication, CONFIG GET min-replicas-to-write) every ` +
     `${settings.sample_interval_ms} ms. down-after ${settings.down_after_ms} ms, failover-timeout ${settings.failover_timeout_ms} ms. ` +
     "Times in ms after the fault; cells are median (min-max) over the runs. Writable = role master and not fenced. " +
-    "Old-primary acks after promotion = writes *sent* after another node became writable, acknowledged by a node " +
-    "that became writable earlier. Lost = acknowledged keys absent from the final primary.",
+    "Old-primary acks after promotion = writes *sent* after another node was promoted (became writable from " +
+    "replica), acknowledged by a node promoted earlier. Lost = acknowledged keys absent from the final primary.",
   "",
   summaryTable(summaries),
   "### Shapes",

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Verdict } from "./checker.js";
 import { DEFAULT_SETTINGS } from "./harness.js";
-import { judge } from "./report.js";
+import { documentedLossWindow, judge } from "./report.js";
 import type { Expectation } from "./shapes.js";
 import { shapeNamed } from "./shapes.js";
 
@@ -28,6 +28,15 @@ function judged(expect: Expectation, v: Verdict): string[] {
 void describe("judge", () => {
   void it("holds a safe shape to every invariant", () => {
     assert.equal(judged("safe", split).length, 2);
+  });
+  void it("holds a safe shape to the documented loss window (down-after / 2 + lease after the fault)", () => {
+    const safe: Verdict = { ...split, acks_after_promotion: 0, double_writable: [], double_writable_ms: 0 };
+    assert.deepEqual(documentedLossWindow(DEFAULT_SETTINGS), { from_ms: -100, to_ms: 900 });
+    assert.deepEqual(judged("safe", safe), []);
+    const late = { writer: "client", acked: 100, lost: 10, window: { from_ms: 50, to_ms: 901 } };
+    assert.equal(judged("safe", { ...safe, losses: [late] }).length, 1);
+    const early = { writer: "client", acked: 100, lost: 10, window: { from_ms: -101, to_ms: 0 } };
+    assert.equal(judged("safe", { ...safe, losses: [early] }).length, 1);
   });
   void it("holds a known-unsafe shape to liveness only", () => {
     assert.deepEqual(judged("known-unsafe", split), []);

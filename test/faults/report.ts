@@ -2,17 +2,37 @@
 // table of medians the matrix writes (bench/results/faults-*.md).
 import { formatSummary, summarize, table } from "../../bench/lib/index.js";
 import type { Summary } from "../../bench/lib/index.js";
-import type { Verdict } from "./checker.js";
-import { liveViolations, safetyViolations } from "./checker.js";
+import { leaseGrantWindowMs, leaseMs } from "@sentinel-plane/core";
+import type { Interval, Verdict } from "./checker.js";
+import { liveViolations, lossesOutside, safetyViolations } from "./checker.js";
 import type { FaultSettings, RunResult } from "./harness.js";
 import type { FaultShape } from "./shapes.js";
+
+/**
+ * How long before the fault a write may have been acknowledged and still not have reached a
+ * replica (asynchronous replication: on these hosts a replica has it within a round trip; the
+ * rest is scheduling delay on a loaded machine).
+ */
+export const REPLICATION_LAG_MAX_MS = 100;
+
+/**
+ * The window (ms after the fault) in which README says lost writes are acknowledged: from the
+ * replication lag before the fault to the old primary's lease fence, at most
+ * lease_grant_window (down-after / 2: the agents stop vouching) + lease after it (ADR 0001).
+ */
+export function documentedLossWindow(settings: FaultSettings): Interval {
+  return {
+    from_ms: -REPLICATION_LAG_MAX_MS,
+    to_ms: leaseGrantWindowMs(settings) + leaseMs(settings),
+  };
+}
 
 /** What the run broke of what its shape promises (shapes.ts, Expectation). */
 export function judge(shape: FaultShape, v: Verdict, settings: FaultSettings): string[] {
   const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
   switch (shape.expect) {
     case "safe":
-      return safetyViolations(v, bound_ms);
+      return [...safetyViolations(v, bound_ms), ...lossesOutside(v.losses, documentedLossWindow(settings))];
     case "known-unsafe":
       return liveViolations(v);
     case "known-unconverged":

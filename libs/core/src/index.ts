@@ -46,7 +46,7 @@ export { isAnswering, pingPeriodMs } from "./detection.js";
 export { AGENT_TIMING_DEFAULT } from "./timing.js";
 export { commandWanted } from "./commands.js";
 export { EPOCH_STEP_MAX, epochJumpTooFar } from "./epoch-guard.js";
-export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseMs } from "./lease.js";
+export { LEASE_CLOCK_RATE_MARGIN, LEASE_MARGIN_MS, leaseGrantWindowMs, leaseMs } from "./lease.js";
 export { validateMonitor } from "./admin.js";
 export { globMatch } from "./glob.js";
 export { PROMOTION_LAG_MAX } from "./promotion-limit.js";

@@ -56,12 +56,12 @@ export const LEASE_MARGIN_MS = 20;
 export const LEASE_MS_DEFAULT_MAX = 2000;
 
 /** A master's lease length: min(2000, floor(0.4 x down_after_ms)), at least 1 ms. */
-export function leaseMs(settings: MasterSettings): number {
+export function leaseMs(settings: Pick<MasterSettings, "down_after_ms">): number {
   return Math.max(1, Math.min(LEASE_MS_DEFAULT_MAX, Math.floor(0.4 * settings.down_after_ms)));
 }
 
 /** The oldest PING reply an agent still vouches for: down_after_ms / 2. */
-export function leaseGrantWindowMs(settings: MasterSettings): number {
+export function leaseGrantWindowMs(settings: Pick<MasterSettings, "down_after_ms">): number {
   return Math.floor(settings.down_after_ms / 2);
 }
 

@@ -46,6 +46,7 @@ import {
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
   checkEpoch,
+  followsCommitted,
   decideSelfFence,
   directLeaseWanted,
   grantReceived,
@@ -825,7 +826,8 @@ export class DataNode {
     if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
       return this.operatorCommand(request, command.type);
     }
-    const decision = checkEpoch(this.accepted(), request);
+    const committed = this.committed?.record ?? null;
+    const decision = checkEpoch(this.accepted(), request, followsCommitted(request, committed));
     if (!decision.accept) return errorReply(node_id, this.accepted(), decision.error);
     const done: string[] = [];
     if (decision.persist) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EPOCH_STEP_MAX } from "../epoch-guard.js";
-import { checkEpoch } from "./epoch.js";
+import { checkEpoch, followsCommitted } from "./epoch.js";
 
 void test("a higher epoch is accepted and must be persisted", () => {
   assert.deepEqual(checkEpoch({ epoch: 3, issuer: "a" }, { epoch: 4, issuer: "b" }), {
@@ -50,4 +50,40 @@ void test("an epoch more than EPOCH_STEP_MAX above the accepted one is refused w
   assert.equal(checkEpoch(held, { epoch: Number.MAX_SAFE_INTEGER, issuer: "b" }).accept, false);
   // The bound itself is an honest step.
   assert.equal(checkEpoch(held, { epoch: 7 + EPOCH_STEP_MAX, issuer: "b" }).accept, true);
+});
+
+void test("a replicaof to the primary committed at that epoch is accepted from any issuer, and keeps the issuer", () => {
+  const committed = { config_epoch: 3, primary: { host: "10.0.0.13", port: 7379 } };
+  const fix = { epoch: 3, issuer: "b", command: { type: "replicaof", host: "10.0.0.13", port: 7379 } };
+  assert.equal(followsCommitted(fix, committed), true);
+  assert.deepEqual(checkEpoch({ epoch: 3, issuer: "a" }, fix, followsCommitted(fix, committed)), {
+    accept: true,
+    next: { epoch: 3, issuer: "a" },
+    persist: false,
+  });
+});
+
+void test("anything else at the same epoch from another issuer stays a conflict", () => {
+  const committed = { config_epoch: 3, primary: { host: "10.0.0.13", port: 7379 } };
+  const other_primary = {
+    epoch: 3,
+    issuer: "b",
+    command: { type: "replicaof", host: "10.0.0.12", port: 7379 },
+  };
+  const older_record = {
+    epoch: 3,
+    issuer: "b",
+    command: { type: "replicaof", host: "10.0.0.13", port: 7379 },
+  };
+  const promote = { epoch: 3, issuer: "b", command: { type: "promote" } };
+  assert.equal(followsCommitted(other_primary, committed), false);
+  assert.equal(followsCommitted(older_record, { ...committed, config_epoch: 2 }), false);
+  assert.equal(followsCommitted(promote, committed), false);
+  assert.equal(followsCommitted(older_record, null), false);
+  const refused = checkEpoch({ epoch: 3, issuer: "a" }, promote, followsCommitted(promote, committed));
+  assert.equal(refused.accept, false);
+  // A lower epoch stays stale whatever the command says.
+  const stale = { epoch: 2, issuer: "a", command: older_record.command };
+  const decision = checkEpoch({ epoch: 3, issuer: "a" }, stale, true);
+  assert.equal(decision.accept, false);
 });

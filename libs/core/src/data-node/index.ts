@@ -2,8 +2,8 @@
 // self-fence rules, the write lease (docs/adr/0001-write-lease.md), and its restart rules (when to
 // restart a crashed server, how to bring it back, what a shutdown must do first). The data-node
 // service carries them out; the simulator (libs/testkit sim) drives the same functions.
-export { checkEpoch } from "./epoch.js";
-export type { AcceptedEpoch, EpochDecision } from "./epoch.js";
+export { checkEpoch, followsCommitted } from "./epoch.js";
+export type { AcceptedEpoch, CommittedView, EpochDecision } from "./epoch.js";
 export { FENCE_MARKER, isFenced, minReplicasFromConfig } from "./fence.js";
 export {
   committedEpochFence,

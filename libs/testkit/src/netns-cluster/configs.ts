@@ -13,8 +13,16 @@ export const REDIS_PORT = 7379;
 export const SENTINEL_PORT = 27379;
 export const NATS_PORT = 14222;
 export const IFNAME = "eth0";
-/** The agents' REST port when the security is on (set explicitly there, https). */
+/**
+ * The agents' REST port when security is on (https) or the data-nodes' failsafe uses it
+ * (`sentinel-plane rest-port`).
+ */
 export const REST_PORT = 18080;
+
+/** A data-node's failsafe token: an agent REST token of the lease role bound to that node. */
+export function labLeaseToken(node_id: string): string {
+  return `lab-lease-token-${node_id}-0123456789abcdef`;
+}
 
 /** NATS client timings for every process in the lab (spelled out: STYLE.md). */
 export const LAB_NATS_TIMINGS = {
@@ -64,12 +72,25 @@ export function dataNodeConfig(input: {
   readonly redis_config_path: string;
   readonly state_dir: string;
   readonly security?: LabSecurity | null;
+  /**
+   * Every agent's address: the data-node also asks them for its write lease over REST while
+   * NATS is away (the failsafe, as `sentinel-plane up` deploys it); null: no failsafe.
+   */
+  readonly failsafe_agents: readonly string[] | null;
 }): Record<string, unknown> {
   const node_id = dataNodeId(input.host);
   const security = input.security ?? null;
   const tls = security === null ? {} : { tls: serviceTlsFiles(security) };
   const credential = security === null ? {} : natsCredentialOf(security, { role: "data-node", id: node_id });
   return {
+    ...(input.failsafe_agents === null
+      ? {}
+      : {
+          failsafe: {
+            agents: input.failsafe_agents.map((address) => `http://${address}:${REST_PORT}`),
+            token: labLeaseToken(node_id),
+          },
+        }),
     node_id,
     cluster_id: input.cluster_id,
     master_name: input.master_name,
@@ -104,6 +125,8 @@ export interface AgentConfInput {
   /** More sentinel.conf lines (e.g. `sentinel client-reconfig-script mymaster /path`). */
   readonly extra_lines: readonly string[];
   readonly security?: LabSecurity | null;
+  /** Serve these data-nodes' failsafe lease route (REST on REST_PORT, labLeaseToken); [] none. */
+  readonly failsafe_nodes: readonly string[];
 }
 
 /** A sentinel.conf as an existing Sentinel deployment has it, plus our `sentinel-plane` lines. */
@@ -119,6 +142,13 @@ export function agentConfLines(input: AgentConfInput): string[] {
     `sentinel down-after-milliseconds ${m} ${input.down_after_ms}`,
     `sentinel failover-timeout ${m} ${input.failover_timeout_ms}`,
     ...input.extra_lines,
+    // With security on, the REST port is already https (agentSecurityLines).
+    ...(input.failsafe_nodes.length > 0 && security === null
+      ? [`sentinel-plane rest-port ${REST_PORT}`]
+      : []),
+    ...input.failsafe_nodes.map(
+      (node_id) => `sentinel-plane rest-token ${labLeaseToken(node_id)} lease ${node_id}`,
+    ),
     `sentinel-plane nats-servers ${input.nats_url}`,
     `sentinel-plane cluster-id ${input.cluster_id}`,
     `sentinel-plane state-dir ${input.state_dir}`,

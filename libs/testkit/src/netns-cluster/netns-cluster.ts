@@ -80,6 +80,11 @@ export interface NetnsClusterOptions {
   readonly agent_lines?: (host: { readonly name: string; readonly address: string }) => readonly string[];
   /** Security on (issue 14): TLS on every link, NATS users, Sentinel-port users, REST tokens. */
   readonly secure?: boolean;
+  /**
+   * Data-nodes also ask the agents' REST ports for the write lease while NATS is away (default
+   * off; plain http only: not with `secure`).
+   */
+  readonly failsafe?: boolean;
 }
 
 export interface NetnsDataHost {
@@ -451,6 +456,11 @@ export class NetnsCluster {
   }
 
   async #start(): Promise<void> {
+    // The failsafe's data-nodes reach the agents over plain http; secure REST is https only.
+    assert.ok(
+      !(this.#options.secure === true && this.#options.failsafe === true),
+      "failsafe with secure: not in the lab",
+    );
     if (this.#options.secure === true) {
       const data_hosts = this.lab.hosts.slice(0, DATA_HOSTS);
       this.#security = await makeLabSecurity({
@@ -491,6 +501,7 @@ export class NetnsCluster {
         redis_config_path,
         state_dir: join(dir, "data-node-state"),
         security: this.#security,
+        failsafe_agents: this.#options.failsafe === true ? addresses.map((a) => a.address) : null,
       });
       writeFileSync(data_node_config_path, JSON.stringify(config, null, 2), { mode: 0o600 });
       const data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", data_node_config_path]);
@@ -571,6 +582,10 @@ export class NetnsCluster {
       state_dir: dir,
       extra_lines: this.#options.agent_lines?.({ name: host.name, address: host.address }) ?? [],
       security: this.#security,
+      failsafe_nodes:
+        this.#options.failsafe === true
+          ? this.lab.hosts.slice(0, DATA_HOSTS).map((node) => dataNodeId(node.name))
+          : [],
     });
     writeFileSync(config_path, `${lines.join("\n")}\n`, { mode: 0o600 });
     return this.#spawnService(host.name, AGENT_MAIN, [config_path]);
