@@ -75,16 +75,49 @@ const RUNTIME_ASSETS = {
   "sentinel-agent": [["src/rest/console/assets", "dist/assets"]],
 };
 
+/**
+ * The agent's npm packages that stay imports (resolved from node_modules at run time), each for a
+ * reason: they read files of their own package through `__dirname`, which an ESM bundle does not
+ * have (ioredis its package.json for CLIENT SETINFO lib-ver, @fastify/swagger its package.json,
+ * @fastify/swagger-ui its static files), or they load only when asked (OpenTelemetry's SDK).
+ */
+const AGENT_EXTERNAL = [/^ioredis$/, /^@fastify\/swagger(-ui)?$/, /^@opentelemetry\//];
+
+/**
+ * The sentinel-agent inlines its other npm packages too, minified (names kept, so stack traces
+ * still name functions; dist/main.js.map maps them back, `node --enable-source-maps`). V8 keeps the
+ * source text of every loaded module in the heap (for lazy compilation): about 7.5 MB for the agent's
+ * packages as node_modules ships them, 2 MB as one minified bundle, and the agent's RSS is what
+ * `bench/scale` measures against Redis Sentinel's (README "Agent memory").
+ */
+const agentInlined = {
+  name: "agent-inlined",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:")) return { path: args.path, external: true };
+      const pkg = args.path
+        .split("/")
+        .slice(0, args.path.startsWith("@") ? 2 : 1)
+        .join("/");
+      return AGENT_EXTERNAL.some((re) => re.test(pkg)) ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
 async function service(name) {
   const dir = join(root, "services", name);
   await rm(join(dir, "dist"), { recursive: true, force: true });
+  const agent = name === "sentinel-agent";
+  const banner = `// sentinel-plane ${name} (compiled by scripts/build.mjs)`;
   const result = await build({
     ...common,
     entryPoints: { main: join(dir, "src/main.ts") },
     outdir: join(dir, "dist"),
-    plugins: [workspaceInlined],
-    // A line for the process list and the journal: which build this is.
-    banner: { js: `// sentinel-plane ${name} (compiled by scripts/build.mjs)` },
+    plugins: [agent ? agentInlined : workspaceInlined],
+    ...(agent ? { minify: true, keepNames: true } : {}),
+    // A line for the process list and the journal: which build this is. The agent's inlined
+    // CommonJS packages call require() for node built-ins: the shim gives the ESM bundle one.
+    banner: { js: agent ? `${banner}\n${REQUIRE_SHIM}` : banner },
   });
   if (metafile) await writeFile(join(dir, "dist/meta.json"), JSON.stringify(result.metafile));
   for (const [from, to] of RUNTIME_ASSETS[name] ?? []) {
