@@ -247,6 +247,7 @@ const header = [
   "Sentinel RSS median (max) of samples",
   "ours RSS median (max) of samples",
   "nats-server RSS",
+  "healthy at window ends, Sentinel / ours (min)",
 ];
 const rows = results.map((r) => [
   String(r.settings.primaries),
@@ -261,6 +262,8 @@ const rows = results.map((r) => [
   sampled(r.rss_samples_kb.sentinel),
   sampled(r.rss_samples_kb.agent),
   mb(r.memory_kb.nats.rss_kb),
+  // An agent that stopped probing masters (false SDOWN) is not a valid figure: shown, not hidden.
+  `${Math.min(...r.windows.map((w) => w.healthy.sentinel))} / ${Math.min(...r.windows.map((w) => w.healthy.agent))}`,
 ]);
 const notes =
   `CPU: median over ${RUNS} windows of ${WINDOW_S} s (100 % = one core), after all masters were ` +
