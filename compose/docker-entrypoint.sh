@@ -31,8 +31,9 @@ case "$service" in
       # The agent's id is fixed by the deployment when its NATS user names it (SP_MYID).
       [ -z "${SP_MYID:-}" ] || printf 'sentinel myid %s\n' "$SP_MYID" >> "$conf"
     fi
-    # A 2 MB young generation (semi-space) instead of up to 16 MB: README, "Agent memory".
-    exec node --max-semi-space-size=2 services/sentinel-agent/dist/main.js "$conf" "$@" ;;
+    # No V8 heap options: with them, probes of most of 200 masters were lost at start in bench
+    # runs (README, "Agent memory").
+    exec node services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
     exec node services/vip-manager/dist/main.js "$@" ;;
   cli | sentinel-plane)

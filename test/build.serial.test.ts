@@ -4,7 +4,7 @@
 // nats-server (the data-node's /healthz and /metrics answer), and the compiled CLI answers
 // `--help` and `status` from them.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { join } from "node:path";
@@ -169,5 +169,20 @@ void test("the compiled services start under plain node and the compiled CLI rea
     assert.match(await docs.text(), /swagger-ui/i);
     const spec = await fetch(`http://${LOOPBACK}:${rest_port}/docs/json`);
     assert.equal(spec.status, 200);
+    // The agent's bundle inlines every npm package (minified): the OpenAPI document is served, a
+    // route's validator and serialiser compile on first use (rest/lazy-compilers.ts), ioredis
+    // probes the server.
+    const openapi = (await (await fetch(`http://${LOOPBACK}:${rest_port}/openapi.json`)).json()) as {
+      openapi: string;
+    };
+    assert.match(openapi.openapi, /^3\./);
+    assert.equal((await fetch(`http://${LOOPBACK}:${rest_port}/docs/`)).status, 200);
+    const refused = await fetch(`http://${LOOPBACK}:${rest_port}/v1/failovers?limit=0`);
+    assert.equal(refused.status, 400);
+    const failovers = await fetch(`http://${LOOPBACK}:${rest_port}/v1/failovers?limit=5`);
+    assert.equal(failovers.status, 200);
+    const clients = execFileSync("redis-cli", ["-h", LOOPBACK, "-p", String(redis.port), "CLIENT", "LIST"]);
+    // (Redis 7.0 lists no lib-name/lib-ver, which ioredis reads from its package.json: 7.2 does.)
+    assert.match(clients.toString(), /name=sentinel-plane-probe /);
   });
 });

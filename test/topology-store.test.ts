@@ -208,3 +208,55 @@ void test("the watch resumes after the nats-server restarts under it", async (t)
     });
   });
 });
+
+void test("the safety-net refresh reads the keys only when the bucket moved past what the watch delivered", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats({ auth: false }); // the store, not NATS users, is under test
+    const nc = await client(nats.url);
+    t.after(() => nc.close());
+    const logs = new LogLines("test");
+    const store = new TopologyStore(nc, options("ts4", { refresh_interval_ms: 100 }), logs.logger);
+    t.after(() => {
+      store.stop();
+    });
+    const reads: { master: string; read: TopologyRead }[] = [];
+    const listeners: (() => void)[] = [];
+    store.start((master, read) => {
+      reads.push({ master, read });
+      for (const f of listeners) f();
+    });
+    await logs.event("topology_watching", 10_000);
+    let last_revision = 0;
+    for (const name of ["m1", "m2", "m3"]) {
+      const done = await store.commit(name, recordText(name, 1, 7001), 0);
+      assert.ok(done.ok);
+      last_revision = done.revision;
+    }
+    await delivered(
+      reads,
+      (f) => listeners.push(f),
+      (_m, r) => r.revision === last_revision,
+    );
+    // The JetStream API requests every client sends are seen by any subscriber of the subject.
+    const stream = `KV_${topologyBucket("ts4")}`;
+    let gets = 0;
+    let statuses = 0;
+    // Five refresh periods (one bucket status read each), or the first key read.
+    await new Promise<void>((resolve) => {
+      const count = (what: "get" | "status") => () => {
+        if (what === "get") gets += 1;
+        else statuses += 1;
+        if (gets > 0 || statuses >= 5) resolve();
+      };
+      const subs = [
+        nc.subscribe(`$JS.API.DIRECT.GET.${stream}.>`, { callback: count("get") }),
+        nc.subscribe(`$JS.API.STREAM.MSG.GET.${stream}`, { callback: count("get") }),
+        nc.subscribe(`$JS.API.STREAM.INFO.${stream}`, { callback: count("status") }),
+      ];
+      t.after(() => {
+        for (const sub of subs) sub.unsubscribe();
+      });
+    });
+    assert.equal(gets, 0, "nothing changed since the watch's last entry: no key read");
+  });
+});

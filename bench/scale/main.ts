@@ -5,14 +5,16 @@
 //
 //   node --import tsx bench/scale/main.ts [--primaries 50,200] [--window-s 60] [--runs 3]
 //     [--warmup-s 10] [--down-after 30000] [--prof] [--agent-node-arg=--some-node-option ...]
-//     [--agent-runtime tsx|bundle]
+//     [--agent-runtime tsx|bundle] [--agent-bundle path/to/main.js]
 //
+// --agent-bundle runs that compiled agent instead of building one (e.g. an earlier build kept for a
+// before/after comparison: `bench/results/scale-*.md` then names the file).
 // --prof runs the agent under `node --cpu-prof` and prints where its CPU goes (the profiler
 // costs CPU itself: figures of a --prof run are not the benchmark's figures).
 import { setMaxListeners } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Harness } from "@sentinel-plane/testkit";
 import { ratio, summarize, table, writeResults } from "../lib/index.js";
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     prof: { type: "boolean", default: false },
     "agent-node-arg": { type: "string", multiple: true, default: [] },
     "agent-runtime": { type: "string", default: "tsx" },
+    "agent-bundle": { type: "string" },
   },
 });
 const PRIMARIES = values.primaries.split(",").map(Number);
@@ -48,7 +51,12 @@ const AGENT_NODE_ARGS = values["agent-node-arg"];
 /** tsx: as the product runs (`node --import tsx`); bundle: plain node on an esbuild bundle. */
 const AGENT_RUNTIME = values["agent-runtime"];
 if (AGENT_RUNTIME !== "tsx" && AGENT_RUNTIME !== "bundle") throw new Error("--agent-runtime tsx|bundle");
-const AGENT_BUNDLE = AGENT_RUNTIME === "bundle" ? buildAgentBundle() : null;
+const AGENT_BUNDLE =
+  values["agent-bundle"] !== undefined
+    ? resolve(values["agent-bundle"])
+    : AGENT_RUNTIME === "bundle"
+      ? buildAgentBundle()
+      : null;
 const COMMAND = `node --import tsx bench/scale/main.ts ${process.argv.slice(2).join(" ")}`.trim();
 for (const n of [...PRIMARIES, WINDOW_S, RUNS, WARMUP_S, DOWN_AFTER_MS]) {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`bad numeric argument in: ${COMMAND}`);
@@ -239,6 +247,7 @@ const header = [
   "Sentinel RSS median (max) of samples",
   "ours RSS median (max) of samples",
   "nats-server RSS",
+  "healthy at window ends, Sentinel / ours (min)",
 ];
 const rows = results.map((r) => [
   String(r.settings.primaries),
@@ -253,6 +262,8 @@ const rows = results.map((r) => [
   sampled(r.rss_samples_kb.sentinel),
   sampled(r.rss_samples_kb.agent),
   mb(r.memory_kb.nats.rss_kb),
+  // An agent that stopped probing masters (false SDOWN) is not a valid figure: shown, not hidden.
+  `${Math.min(...r.windows.map((w) => w.healthy.sentinel))} / ${Math.min(...r.windows.map((w) => w.healthy.agent))}`,
 ]);
 const notes =
   `CPU: median over ${RUNS} windows of ${WINDOW_S} s (100 % = one core), after all masters were ` +
@@ -261,7 +272,7 @@ const notes =
   `Both monitor the same primaries (redis-server 7.0, maxmemory 8mb, no persistence, no replicas) ` +
   `with quorum 1, down-after ${DOWN_AFTER_MS} ms, failover-timeout 180000 ms; one agent, no ` +
   `data-nodes, no peers; Sentinel alone too.\n` +
-  `Agent started as \`node ${[...AGENT_NODE_ARGS, AGENT_BUNDLE === null ? "--import tsx <entry>" : "<esbuild bundle>"].join(" ")}\`.` +
+  `Agent started as \`node ${[...AGENT_NODE_ARGS, AGENT_BUNDLE === null ? "--import tsx <entry>" : (values["agent-bundle"] ?? "<esbuild bundle>")].join(" ")}\`.` +
   (PROFILE ? "\n\n**--prof run: the agent ran under the V8 profiler; its CPU figures are inflated.**" : "");
 const markdown =
   table(header, rows) +

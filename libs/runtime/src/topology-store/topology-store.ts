@@ -100,6 +100,12 @@ export class TopologyStore {
   readonly #abort = new AbortController();
   /** The last revision delivered per key (the keys seen, for the periodic read). */
   readonly #revisions = new Map<string, number>();
+  /**
+   * The bucket's last sequence (a revision) known to be reflected here: the watch's newest entry
+   * (it delivers in order) or, after a safety-net round whose every read succeeded, the sequence
+   * the bucket reported before it. A round is only needed when the bucket has moved past it.
+   */
+  #seen_seq = 0;
   #kv: KV | null = null;
   #stop_watch: (() => void) | null = null;
   #state: TopologyStoreState = "idle";
@@ -369,7 +375,10 @@ export class TopologyStore {
     );
     const refresh = this.#refreshLoop(kv, observe);
     try {
-      for await (const entry of watch) this.#deliver(entry.key, entry, observe);
+      for await (const entry of watch) {
+        this.#seen_seq = Math.max(this.#seen_seq, entry.revision);
+        this.#deliver(entry.key, entry, observe);
+      }
     } finally {
       this.#stop_watch = null;
       refresh.abort();
@@ -385,6 +394,11 @@ export class TopologyStore {
       while (!aborted(signal)) {
         await sleep(period_ms, undefined, { signal }).catch(() => undefined);
         if (aborted(signal)) return;
+        // One request tells whether the bucket changed since what the watch delivered: reading
+        // every key each period cost an agent of 200 masters 200 requests a second.
+        const last_seq = await this.#bucketSeq(kv);
+        if (last_seq !== null && last_seq <= this.#seen_seq) continue;
+        let all_read = true;
         for (const key of this.#options.masters?.map(topologyKey) ?? [...this.#revisions.keys()]) {
           try {
             const entry = await kv.get(key);
@@ -393,15 +407,30 @@ export class TopologyStore {
             if (entry !== null && entry.revision > last && !aborted(signal))
               this.#deliver(key, entry, observe);
           } catch (error) {
+            all_read = false;
             this.#logger.debug(
               { event: "topology_read_failed", bucket: this.bucket, key, error: errorMessage(error) },
               "topology read failed",
             );
           }
         }
+        if (all_read && last_seq !== null) this.#seen_seq = Math.max(this.#seen_seq, last_seq);
       }
     })();
     return stop;
+  }
+
+  /** The bucket's last sequence, or null when it cannot be read (then every key is read). */
+  async #bucketSeq(kv: KV): Promise<number | null> {
+    try {
+      return (await kv.status()).streamInfo.state.last_seq;
+    } catch (error) {
+      this.#logger.debug(
+        { event: "topology_read_failed", bucket: this.bucket, error: errorMessage(error) },
+        "topology bucket status read failed",
+      );
+      return null;
+    }
   }
 
   #deliver(

@@ -6,7 +6,6 @@ import { randomUUID } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { spError } from "@sentinel-plane/protocol";
 import Fastify, { LogController } from "fastify";
@@ -28,6 +27,7 @@ import { consoleRoutes } from "./console/index.js";
 import { EventStreams } from "./event-stream.js";
 import { extractComponents } from "./openapi-components.js";
 import { problemFromError, problemOf, sendProblem } from "./problem.js";
+import { LAZY_SCHEMA_COMPILERS } from "./lazy-compilers.js";
 import { changeRoutes } from "./routes/changes.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { maintenanceRoutes } from "./routes/maintenance.js";
@@ -128,8 +128,10 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
     ...(deps.https === undefined ? {} : { serverFactory: httpsFactory(deps.https) }),
+    // TypeBox validators and fast-json-stringify serialisers, each compiled on its route's first
+    // use rather than at start (lazy-compilers.ts says why).
+    schemaController: { compilersFactory: LAZY_SCHEMA_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
 
