@@ -56,11 +56,7 @@ export class RedisProber implements Prober {
       const message = error instanceof Error ? error.message : String(error);
       const alive = ALIVE_ERRORS.find((prefix) => message.startsWith(prefix));
       if (kind === "ping" && alive !== undefined) return { kind, ok: true, reply: alive };
-      if (message === TIMEOUT) {
-        // A hung server keeps the command pending forever: drop the link so the next probe does
-        // not queue behind it (Sentinel kills links with old pending pings for the same reason).
-        client.disconnect(true);
-      }
+      if (message === TIMEOUT) this.#dropLink(target, client);
       return { kind, ok: false, error: message };
     } finally {
       abandon.abort(); // drops the wait for a connection that did not come in time
@@ -100,6 +96,21 @@ export class RedisProber implements Prober {
   close(): void {
     for (const client of this.#clients.values()) client.disconnect(false);
     this.#clients.clear();
+  }
+
+  /**
+   * A hung server keeps the command pending forever: the link is dropped so the next probe does
+   * not queue behind it (Sentinel kills links with old pending pings for the same reason), and the
+   * next probe opens a new client. Not `disconnect(true)` on the same client: when the link was
+   * still connecting (its CLIENT SETNAME unanswered by the frozen server), ioredis 5 marks it ready
+   * once that command fails, after the close had already scheduled the reconnection; the
+   * reconnection then finds it "ready" and gives up, and every later probe got "Stream isn't
+   * writeable" though the server had resumed (a SIGSTOPped master never seen up again).
+   */
+  #dropLink(target: Address, client: Redis): void {
+    client.disconnect(false);
+    const k = key(target);
+    if (this.#clients.get(k) === client) this.#clients.delete(k);
   }
 
   #client(target: Address): Redis | null {
