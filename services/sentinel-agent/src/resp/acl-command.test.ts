@@ -242,3 +242,80 @@ void test("reads open, changes by name: a nopass default user with +@sp-read and
   assert.deepEqual(await anonymous.call(["AUTH", "admin", "adminpw"]), OK);
   assert.deepEqual(await anonymous.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), OK);
 });
+
+void test("ACL DRYRUN: the user's verdict without running the command, with Redis 7.0's replies", async (t) => {
+  const { client, view } = await start(t);
+  const admin = await client("default", "adminpw");
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "sentinel", "masters"]), OK);
+  assert.deepEqual(
+    await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "SET", "mymaster", "quorum", "1"]),
+    {
+      type: "bulk",
+      value: "This user has no permissions to run the 'sentinel|set' command",
+    },
+  );
+  // AUTH and HELLO are never refused by command rules.
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "auth", "x"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "nobody", "ping"]), {
+    type: "error",
+    value: "ERR User 'nobody' not found",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "sentinel", "nosub"]), {
+    type: "error",
+    value: "ERR Command 'sentinel' not found",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "role", "x"]), {
+    type: "error",
+    value: "ERR wrong number of arguments for 'role' command",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "default", "sentinel", "remove", "mymaster"]), OK);
+  assert.deepEqual(view.calls, [], "nothing ran");
+  const reader = await client("reader", "readpw");
+  assert.deepEqual(await reader.call(["ACL", "DRYRUN", "reader", "ping"]), NOPERM("acl|dryrun"));
+});
+
+void test("ACL LOG: refused commands and failed logins, newest first, counted, RESET", async (t) => {
+  const { client } = await start(t);
+  const admin = await client("default", "adminpw");
+  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
+  const c = await client();
+  assert.deepEqual(await c.call(["AUTH", "reader", "nope"]), WRONGPASS);
+  assert.deepEqual(await c.call(["AUTH", "reader", "readpw"]), OK);
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), NOPERM("sentinel|set"));
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "2"]), NOPERM("sentinel|set"));
+  const log = await admin.call(["ACL", "LOG"]);
+  const entries = log.type === "array" ? log.items : [];
+  const fields = (entry: Decoded): Map<string, Decoded> => {
+    const kv = entry.type === "array" ? entry.items : [];
+    const out = new Map<string, Decoded>();
+    for (let i = 0; i + 1 < kv.length; i += 2) {
+      const key = kv[i];
+      const value = kv[i + 1];
+      if (key?.type === "bulk" && value !== undefined) out.set(key.value, value);
+    }
+    return out;
+  };
+  assert.equal(entries.length, 2);
+  const refused = fields(entries[0] ?? { type: "null_array" });
+  const login = fields(entries[1] ?? { type: "null_array" });
+  assert.deepEqual(refused.get("count"), { type: "integer", value: 2 });
+  assert.deepEqual(refused.get("reason"), { type: "bulk", value: "command" });
+  assert.deepEqual(refused.get("context"), { type: "bulk", value: "toplevel" });
+  assert.deepEqual(refused.get("object"), { type: "bulk", value: "sentinel|set" });
+  assert.deepEqual(refused.get("username"), { type: "bulk", value: "reader" });
+  const text = (reply: Decoded | undefined): string =>
+    reply?.type === "bulk" || reply?.type === "double" ? reply.value : JSON.stringify(reply);
+  assert.match(text(refused.get("age-seconds")), /^\d+(\.\d+)?(e-\d+)?$/);
+  assert.match(text(refused.get("client-info")), / cmd=sentinel\|set user=reader /);
+  assert.deepEqual(login.get("reason"), { type: "bulk", value: "auth" });
+  assert.deepEqual(login.get("object"), { type: "bulk", value: "AUTH" });
+  assert.deepEqual(login.get("username"), { type: "bulk", value: "reader" });
+  const latest = await admin.call(["ACL", "LOG", "1"]);
+  assert.equal(latest.type === "array" ? latest.items.length : -1, 1);
+  assert.deepEqual(await admin.call(["ACL", "LOG", "x"]), {
+    type: "error",
+    value: "ERR value is not an integer or out of range",
+  });
+  assert.deepEqual(await admin.call(["ACL", "LOG", "RESET"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
+});

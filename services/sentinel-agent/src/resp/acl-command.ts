@@ -1,13 +1,14 @@
-// ACL CAT/DELUSER/GENPASS/GETUSER/LIST/LOAD/SAVE/SETUSER/USERS/WHOAMI/HELP with Redis 7.0's
+// ACL CAT/DELUSER/DRYRUN/GENPASS/GETUSER/LIST/LOAD/LOG/SAVE/SETUSER/USERS/WHOAMI/HELP with Redis 7.0's
 // replies and errors. The rules live in acl/; here: replies, persistence (a write rewrites
 // sentinel.conf, as the next CONFIG REWRITE of Redis Sentinel would) and dropping the connections
 // of a deleted user (as Redis does).
 import { randomBytes } from "node:crypto";
-import { CATEGORIES, categoryMembers, isCategory } from "./acl/index.js";
-import type { AclUser } from "./acl/index.js";
+import { CATEGORIES, categoryMembers, isCategory, userCanRun } from "./acl/index.js";
+import type { AclLogEntry, AclUser } from "./acl/index.js";
+import { arityOk, findCommand, findSubcommand } from "./command-table.js";
 import { parseStrictInteger } from "./request-parser.js";
 import type { Reply } from "./reply.js";
-import { array, bulk, bulkArray, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
+import { array, bulk, bulkArray, double, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
 import type { ClientSession, ServerContext } from "./session.js";
 
 const NO_ACL_FILE =
@@ -20,6 +21,8 @@ const ACL_HELP = [
   "    when no category is specified.",
   "DELUSER <username> [<username> ...]",
   "    Delete a list of users.",
+  "DRYRUN <username> <command> [<arg> ...]",
+  "    Returns whether the user can execute the given command without executing the command.",
   "GETUSER <username>",
   "    Get the user's details.",
   "GENPASS [<bits>]",
@@ -29,6 +32,8 @@ const ACL_HELP = [
   "    Show users details in config file format.",
   "LOAD",
   "    Reload users from the ACL file.",
+  "LOG [<count> | RESET]",
+  "    Show the ACL log entries.",
   "SAVE",
   "    Save the current config to the ACL file.",
   "SETUSER <username> <attribute> [<attribute> ...]",
@@ -74,6 +79,61 @@ function genpass(argv: readonly string[]): Reply {
   );
 }
 
+/**
+ * ACL DRYRUN <user> <command> [arg ...]: the checks dispatch makes, without running the command
+ * (Redis 7.0 aclCommand): a refusal is a bulk string, not an error.
+ */
+function dryrun(ctx: ServerContext, argv: readonly string[]): Reply {
+  const username = argv[2] ?? "";
+  const user = ctx.users.get(username);
+  if (user === undefined) return errorErr(`User '${username}' not found`);
+  const command = argv.slice(3);
+  const container = findCommand(command[0] ?? "");
+  // Redis's lookupCommand: a container with arguments resolves to its subcommand or to nothing.
+  const spec =
+    container?.subcommands !== undefined && command.length >= 2
+      ? findSubcommand(container, command[1] ?? "")
+      : container;
+  if (spec === undefined) return errorErr(`Command '${command[0] ?? ""}' not found`);
+  if (!arityOk(spec, command.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
+  if (!spec.flags.includes("no_auth") && !userCanRun(user, spec.name)) {
+    return bulk(`This user has no permissions to run the '${spec.name}' command`);
+  }
+  return OK;
+}
+
+function logEntryReply(entry: AclLogEntry, now_ms: number): Reply {
+  return map([
+    ["count", integer(entry.count)],
+    ["reason", bulk(entry.reason)],
+    ["context", bulk(entry.context)],
+    ["object", bulk(entry.object)],
+    ["username", bulk(entry.username)],
+    ["age-seconds", double((now_ms - entry.updated_ms) / 1000)],
+    ["client-info", bulk(entry.client_info)],
+  ]);
+}
+
+/** ACL LOG [<count> | RESET]: the latest denials first (acl/acl-log.ts). */
+function log(ctx: ServerContext, argv: readonly string[]): Reply {
+  if (argv.length > 3) {
+    // The subcommand as typed, as Redis's message quotes it.
+    return errorErr(`unknown subcommand or wrong number of arguments for '${argv[1] ?? ""}'. Try ACL HELP.`);
+  }
+  let count: number | null = null;
+  if (argv.length === 3) {
+    const arg = argv[2] ?? "";
+    if (arg.toLowerCase() === "reset") {
+      ctx.aclLog.reset();
+      return OK;
+    }
+    count = parseStrictInteger(arg);
+    if (count === null) return errorErr("value is not an integer or out of range");
+  }
+  const now_ms = ctx.now_ms();
+  return array(ctx.aclLog.latest(count).map((entry) => logEntryReply(entry, now_ms)));
+}
+
 /** Persists the users; the change is made either way (Redis keeps it in memory until a rewrite). */
 async function persisted(ctx: ServerContext, reply: Reply): Promise<Reply> {
   if (ctx.aclChanged === undefined) return reply;
@@ -114,6 +174,10 @@ export function aclCommand(
     }
     case "genpass":
       return genpass(argv);
+    case "dryrun":
+      return dryrun(ctx, argv);
+    case "log":
+      return log(ctx, argv);
     case "setuser": {
       const written = users.setUser(argv[2] ?? "", argv.slice(3));
       if (!written.ok) return errorErr(written.message);

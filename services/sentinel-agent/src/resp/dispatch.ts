@@ -3,7 +3,14 @@
 // pub/sub context, then CLIENT PAUSE (the command waits for its end), then the command.
 import { userCanRun } from "./acl/index.js";
 import { aclCommand } from "./acl-command.js";
-import { authCommand, clientCommand, helloCommand, pingCommand, quitCommand } from "./client-commands.js";
+import {
+  authCommand,
+  clientCommand,
+  clientInfoLine,
+  helloCommand,
+  pingCommand,
+  quitCommand,
+} from "./client-commands.js";
 import type { CommandSpec } from "./command-table.js";
 import { arityOk, findCommand, findSubcommand } from "./command-table.js";
 import type { Reply } from "./reply.js";
@@ -140,6 +147,15 @@ export function dispatch(
   // Redis never applies command rules to AUTH, HELLO and QUIT (acl.c: CMD_NO_AUTH).
   const user = ctx.users.get(session.user);
   if (!no_auth && (user === undefined || !userCanRun(user, spec.name))) {
+    ctx.aclLog.record(
+      {
+        reason: "command",
+        object: spec.name,
+        username: session.user,
+        client_info: clientInfoLine(ctx, session),
+      },
+      ctx.now_ms(),
+    );
     return error(`NOPERM this user has no permissions to run the '${spec.name}' command`);
   }
   const subscribed = session.channels.size > 0 || session.patterns.size > 0;

@@ -16,7 +16,7 @@ import type { Reply } from "./reply.js";
 import type { ClientSession, ServerContext, ShutdownFlags } from "./session.js";
 import type { AuditSink } from "../audit-log.js";
 import type { SentinelConfig } from "../config/index.js";
-import { AclUsers } from "./acl/index.js";
+import { AclLog, AclUsers } from "./acl/index.js";
 import { aclCommands } from "./command-table.js";
 import type { SentinelView } from "./view.js";
 
@@ -124,6 +124,7 @@ export class RespServer {
       ...(options.on_acl_changed === undefined
         ? {}
         : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
+      aclLog: new AclLog(),
       redis_version: options.redis_version,
       debug: new DebugParams(options.on_debug_changed),
       pause: new ClientPause(options.now_ms),
