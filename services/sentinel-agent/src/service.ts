@@ -53,6 +53,7 @@ import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "./resp/index.js";
 import type { SimulatedFailure } from "./resp/index.js";
+import type { EarlyPort } from "./resp/early-port.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
@@ -108,6 +109,8 @@ export interface StartOptions {
   readonly config_path: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
+  /** The Sentinel port main.ts bound at process start (resp/early-port.ts), if any. */
+  readonly early_port?: EarlyPort | null;
 }
 
 export class StartError extends Error {
@@ -551,6 +554,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     redis_version: "7.0.15",
     config_file: options.config_path,
     now_ms,
+    early: options.early_port ?? null,
   });
   await resp.listen();
 
