@@ -120,6 +120,34 @@ void test("PING and INFO probes timing out together on a paused server: the link
   });
 });
 
+void test("rename-command: the probe sends the command's new name (an unknown one fails it)", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "renamed" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const renamed = { PING: "PING", INFO: "INFO" };
+    const p = new RedisProber({
+      instances_max: 8,
+      connect_timeout_ms: 2000,
+      reconnect_max_ms: 200,
+      auth_for: () => ({}),
+      command_name: (_target, command) => renamed[command],
+    });
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+    renamed.PING = "PONG"; // Redis's suite, 07-down-conditions: the server knows no PONG
+    const refused = await p.probe(target, "ping", 5000);
+    assert.ok(!refused.ok && /unknown command 'PONG'/.test(refused.error), JSON.stringify(refused));
+    renamed.INFO = "NOSUCHINFO";
+    assert.ok(!(await p.probe(target, "info", 5000)).ok);
+    renamed.PING = "ECHO"; // a name the server knows: its reply is the server's, not PONG
+    assert.ok(!(await p.probe(target, "ping", 5000)).ok, "ECHO without its argument is an error");
+    renamed.PING = "ping";
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+  });
+});
+
 void test("a link to a hostname tells the address the name reached (announce-hostnames no)", async (t) => {
   await withProcesses(t, async (procs) => {
     const server = await procs.startRedis({ name: "named" });

@@ -20,6 +20,8 @@ export interface RedisProberOptions {
   /** Reconnect back-off: 50 ms per attempt, capped at this. */
   readonly reconnect_max_ms: number;
   readonly auth_for: (target: Address) => RedisAuth;
+  /** The name this instance knows a command by (Sentinel's `rename-command`); absent: its own. */
+  readonly command_name?: (target: Address, command: "PING" | "INFO") => string;
   /** tls-replication yes: every monitored server is reached over TLS with this. */
   readonly tls?: TlsMaterial;
 }
@@ -45,7 +47,12 @@ export class RedisProber implements Prober {
     const abandon = new AbortController();
     try {
       const reply = await withDeadline(
-        send(client, kind, abandon.signal),
+        send(
+          client,
+          kind,
+          this.#options.command_name?.(target, kind === "ping" ? "PING" : "INFO"),
+          abandon.signal,
+        ),
         timeout_ms,
         () => new Error(TIMEOUT),
       );
@@ -152,8 +159,18 @@ export class RedisProber implements Prober {
  * second chose without the replica's priority and offset. A failed attempt ("error") fails the
  * probe; a link that is down and not connecting fails it at once, as before.
  */
-async function send(client: Redis, kind: "ping" | "info", signal: AbortSignal): Promise<string> {
+async function send(
+  client: Redis,
+  kind: "ping" | "info",
+  renamed: string | undefined,
+  signal: AbortSignal,
+): Promise<string> {
   if (client.status === "connecting" || client.status === "connect") await once(client, "ready", { signal });
+  // A renamed command goes out under its new name (an error reply, e.g. to a name the server does
+  // not know, fails the probe as any error does).
+  if (renamed !== undefined && renamed.toUpperCase() !== kind.toUpperCase()) {
+    return String(await client.call(renamed));
+  }
   return kind === "ping" ? client.ping() : client.info();
 }
 

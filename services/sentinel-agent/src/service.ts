@@ -287,6 +287,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     connect_timeout_ms: AGENT_TIMING.probe_timeout_ms,
     reconnect_max_ms: 200,
     auth_for: authFor,
+    command_name: (target, command) => commandNameForAddress(local, loop.state, target, command),
     ...(tls.redis === undefined ? {} : { tls: tls.redis }),
   });
   const nodes = new NatsNodeCommander(nc, {
@@ -660,6 +661,26 @@ function monitoredAddresses(state: AgentState): Address[] {
 }
 
 /** Credentials of the master an address belongs to (primary or one of its replicas). */
+/** The master whose primary, replicas or sentinels include `target`, if any. */
+function masterOfAddress(state: AgentState, target: Address): string | null {
+  for (const name of masterNames(state)) {
+    if (instanceAddresses(state, name).some((a) => a.host === target.host && a.port === target.port))
+      return name;
+  }
+  return null;
+}
+
+/** Sentinel's rename-command: the name `target`'s master knows `command` by. */
+function commandNameForAddress(
+  local: LocalMasterOptions,
+  state: AgentState,
+  target: Address,
+  command: string,
+): string {
+  const name = masterOfAddress(state, target);
+  return name === null ? command : local.commandName(name, command);
+}
+
 function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
   for (const name of masterNames(state)) {
     const belongs = instanceAddresses(state, name).some(
