@@ -182,10 +182,22 @@ export SP_CLUSTER_ID=${clusterId}
 export SP_REST_PORT=$((port + 5000))
 # The harness starts a new process on another port when the first is slow to answer, without
 # stopping the first: that one is stopped here (one agent per instance directory), and the runner
-# stops every pid listed in agent-pids at the end.
+# stops every pid listed in agent-pids at the end. One still running on the same port stays, and
+# this one exits, as a second redis-sentinel fails to bind (11-port-0 starts a sentinel the next
+# file's init starts again; stopping the first here made the harness's PING reach it just before
+# it died, and its next command was refused).
 pidfile="$(dirname "$conf")/agent.pid"
-[ -f "$pidfile" ] && kill -9 "$(cat "$pidfile")" 2>/dev/null
-echo $$ >"$pidfile"
+if [ -f "$pidfile" ]; then
+  read -r old oldport <"$pidfile"
+  if kill -0 "$old" 2>/dev/null; then
+    if [ "$oldport" = "$port" ]; then
+      echo "redis-suite wrapper: port $port already served by agent $old" >>"$(dirname "$conf")/log.txt"
+      exit 1
+    fi
+    kill -9 "$old" 2>/dev/null
+  fi
+fi
+echo "$$ $port" >"$pidfile"
 echo $$ >>"${join(dir, "agent-pids")}"
 ${
   values["flap-block-off"] === true
