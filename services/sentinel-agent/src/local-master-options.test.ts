@@ -17,6 +17,7 @@ const FILE_MASTER = {
   auth_pass: "from-file",
   notification_script: "/opt/reconfig.sh",
   client_reconfig_script: null,
+  renamed_commands: [{ command: "CONFIG", renamed_to: "GUESS-ME" }],
 } as unknown as MasterConfig;
 
 void test("script paths: refused under deny-scripts-reconfig (Sentinel's default), with Sentinel's texts", () => {
@@ -77,4 +78,26 @@ void test("a removed master's options go; the config written back carries the cu
   assert.ok(master !== undefined);
   assert.equal(master.notification_script, "notify.sh");
   assert.equal(master.auth_pass, "from-file");
+});
+
+void test("rename-command as sentinel.c: a new name replaces the old one, the command's own name undoes it", () => {
+  const local = new LocalMasterOptions(rules(false), [FILE_MASTER]);
+  assert.equal(local.commandName("mymaster", "config"), "GUESS-ME", "from the file, any case");
+  assert.equal(local.commandName("mymaster", "PING"), "PING");
+  local.renameCommand("mymaster", "PING", "PONG");
+  assert.equal(local.commandName("mymaster", "PING"), "PONG");
+  local.renameCommand("mymaster", "ping", "HEARTBEAT");
+  assert.equal(local.commandName("mymaster", "PING"), "HEARTBEAT");
+  local.renameCommand("mymaster", "PING", "ping");
+  assert.equal(local.commandName("mymaster", "PING"), "PING");
+  assert.equal(local.commandName("other", "PING"), "PING", "another master's names are its own");
+  // Written back to the file with the master (FLUSHCONFIG, SENTINEL SET).
+  const [master] = local.overlay({ ...SENTINEL_CONFIG_DEFAULT, masters: [FILE_MASTER] }).masters;
+  assert.deepEqual(master?.renamed_commands, [{ command: "CONFIG", renamed_to: "GUESS-ME" }]);
+  local.renameCommand("mymaster", "PING", "PONG");
+  const [again] = local.overlay({ ...SENTINEL_CONFIG_DEFAULT, masters: [FILE_MASTER] }).masters;
+  assert.deepEqual(again?.renamed_commands, [
+    { command: "CONFIG", renamed_to: "GUESS-ME" },
+    { command: "PING", renamed_to: "PONG" },
+  ]);
 });

@@ -3,13 +3,15 @@
 // with its own `SENTINEL SET`), so they are never propagated to peers nor stored in the KV; they
 // live here, start from the config file and are written back to it by FLUSHCONFIG.
 import { isAbsolute, resolve } from "node:path";
-import type { MasterConfig, SentinelConfig } from "./config/index.js";
+import type { MasterConfig, RenamedCommand, SentinelConfig } from "./config/index.js";
 
 export interface MasterLocalOptions {
   readonly auth_user: string | null;
   readonly auth_pass: string | null;
   readonly notification_script: string | null;
   readonly client_reconfig_script: string | null;
+  /** `rename-command`: how the master and its replicas call a command (probes use it). */
+  readonly renamed_commands: readonly RenamedCommand[];
 }
 
 export interface LocalSetOption {
@@ -32,6 +34,7 @@ const NONE: MasterLocalOptions = {
   auth_pass: null,
   notification_script: null,
   client_reconfig_script: null,
+  renamed_commands: [],
 };
 
 // sentinel.c sentinelSetCommand's texts, so that tools matching them keep working.
@@ -92,6 +95,27 @@ export class LocalMasterOptions {
     return { ok: true };
   }
 
+  /**
+   * SENTINEL SET <name> rename-command <command> <renamed>, as sentinel.c: the command's former
+   * renaming goes, and a new one is kept unless it names the command itself (case-insensitively),
+   * which is how a renaming is undone.
+   */
+  renameCommand(name: string, command: string, renamed_to: string): void {
+    const current = this.get(name);
+    const others = current.renamed_commands.filter((r) => r.command.toLowerCase() !== command.toLowerCase());
+    const renamed_commands =
+      command.toLowerCase() === renamed_to.toLowerCase() ? others : [...others, { command, renamed_to }];
+    this.#by_name.set(name, { ...current, renamed_commands });
+  }
+
+  /** The name to send `command` under to this master's instances (itself when not renamed). */
+  commandName(name: string, command: string): string {
+    const found = this.get(name).renamed_commands.find(
+      (r) => r.command.toLowerCase() === command.toLowerCase(),
+    );
+    return found?.renamed_to ?? command;
+  }
+
   /** Drops the options of masters no longer monitored (a new MONITOR starts without them). */
   retain(names: ReadonlySet<string>): void {
     for (const name of [...this.#by_name.keys()]) if (!names.has(name)) this.#by_name.delete(name);
@@ -109,5 +133,6 @@ function pick(m: MasterConfig): MasterLocalOptions {
     auth_pass: m.auth_pass,
     notification_script: m.notification_script,
     client_reconfig_script: m.client_reconfig_script,
+    renamed_commands: m.renamed_commands,
   };
 }

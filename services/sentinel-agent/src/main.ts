@@ -1,9 +1,8 @@
 // Entry point: `node --import tsx services/sentinel-agent/src/main.ts [--config] sentinel.conf`
 // (the same file Redis Sentinel reads; SP_* variables override our own settings).
 import { parseArgs } from "node:util";
-import { createLogger, errorMessage, startTraceExportLogged } from "@sentinel-plane/runtime";
 import type { LogLevel } from "@sentinel-plane/runtime";
-import { startSentinelAgent, StartError } from "./service.js";
+import { EarlyPort, peekSentinelPort } from "./resp/early-port.js";
 
 const USAGE = "usage: sentinel-agent [--config] <sentinel.conf>";
 
@@ -22,13 +21,20 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  // The Sentinel port first, the modules after: loading them takes seconds on a loaded machine,
+  // and clients connecting meanwhile are held, not refused (resp/early-port.ts).
+  const peeked = peekSentinelPort(config_path, process.env);
+  const early_port = peeked === null ? null : await EarlyPort.bind(peeked.host, peeked.port);
+  const { createLogger, errorMessage, startTraceExportLogged } = await import("@sentinel-plane/runtime");
+  const { startSentinelAgent, StartError } = await import("./service.js");
   const level = (process.env["SP_LOG_LEVEL"] ?? "info") as LogLevel;
   const logger = createLogger({ service: "sentinel-agent", level });
   const otel = await startTraceExportLogged("sentinel-agent", process.env, logger);
   let agent;
   try {
-    agent = await startSentinelAgent({ config_path, env: process.env, logger });
+    agent = await startSentinelAgent({ config_path, env: process.env, logger, early_port });
   } catch (error) {
+    await early_port?.close();
     const code = error instanceof StartError ? error.code : "SP_ERR_START_FAILED";
     logger.fatal({ code }, errorMessage(error));
     process.stderr.write(`sentinel-agent: ${errorMessage(error)}\n`);
@@ -60,7 +66,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`sentinel-agent: fatal: ${errorMessage(error)}\n`);
+    process.stderr.write(
+      `sentinel-agent: fatal: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

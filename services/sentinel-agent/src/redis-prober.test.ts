@@ -74,6 +74,80 @@ void test("a server paused (SIGSTOP) past a probe's deadline answers again once 
   });
 });
 
+void test("PING and INFO probes timing out together on a paused server: the link comes back after SIGCONT", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "paused-both" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const p = prober();
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+    // As the agent sends them: a PING every 100 ms and an INFO every second, each at most one
+    // outstanding, 500 ms deadline. The link times out while connecting again (its CLIENT SETNAME
+    // unanswered), which left the ioredis client "ready" on a closed stream for good.
+    // Fields, not locals: the loops read them across awaits.
+    const run = { resumed: false, done: false };
+    const errors: string[] = [];
+    const pinger = (async (): Promise<boolean> => {
+      while (!run.done) {
+        const r = await p.probe(target, "ping", 500);
+        if (run.resumed && r.ok) return true;
+        if (run.resumed && !r.ok) errors.push(r.error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    })();
+    const infos = (async (): Promise<void> => {
+      while (!run.done) {
+        await p.probe(target, "info", 500);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
+    server.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // several deadlines pass
+    server.kill("SIGCONT");
+    run.resumed = true;
+    // 10 s: 20 deadlines and 50 reconnection back-offs; a healthy link needs one.
+    const timer = setTimeout(() => {
+      run.done = true;
+    }, 10_000);
+    const answered = await pinger;
+    clearTimeout(timer);
+    run.done = true;
+    await infos;
+    assert.ok(answered, `never answered again after SIGCONT: ${errors.slice(-2).join(" | ")}`);
+  });
+});
+
+void test("rename-command: the probe sends the command's new name (an unknown one fails it)", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "renamed" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const renamed = { PING: "PING", INFO: "INFO" };
+    const p = new RedisProber({
+      instances_max: 8,
+      connect_timeout_ms: 2000,
+      reconnect_max_ms: 200,
+      auth_for: () => ({}),
+      command_name: (_target, command) => renamed[command],
+    });
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+    renamed.PING = "PONG"; // Redis's suite, 07-down-conditions: the server knows no PONG
+    const refused = await p.probe(target, "ping", 5000);
+    assert.ok(!refused.ok && /unknown command 'PONG'/.test(refused.error), JSON.stringify(refused));
+    renamed.INFO = "NOSUCHINFO";
+    assert.ok(!(await p.probe(target, "info", 5000)).ok);
+    renamed.PING = "ECHO"; // a name the server knows: its reply is the server's, not PONG
+    assert.ok(!(await p.probe(target, "ping", 5000)).ok, "ECHO without its argument is an error");
+    renamed.PING = "ping";
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+  });
+});
+
 void test("a link to a hostname tells the address the name reached (announce-hostnames no)", async (t) => {
   await withProcesses(t, async (procs) => {
     const server = await procs.startRedis({ name: "named" });

@@ -20,6 +20,8 @@ export interface RedisProberOptions {
   /** Reconnect back-off: 50 ms per attempt, capped at this. */
   readonly reconnect_max_ms: number;
   readonly auth_for: (target: Address) => RedisAuth;
+  /** The name this instance knows a command by (Sentinel's `rename-command`); absent: its own. */
+  readonly command_name?: (target: Address, command: "PING" | "INFO") => string;
   /** tls-replication yes: every monitored server is reached over TLS with this. */
   readonly tls?: TlsMaterial;
 }
@@ -45,7 +47,12 @@ export class RedisProber implements Prober {
     const abandon = new AbortController();
     try {
       const reply = await withDeadline(
-        send(client, kind, abandon.signal),
+        send(
+          client,
+          kind,
+          this.#options.command_name?.(target, kind === "ping" ? "PING" : "INFO"),
+          abandon.signal,
+        ),
         timeout_ms,
         () => new Error(TIMEOUT),
       );
@@ -56,11 +63,7 @@ export class RedisProber implements Prober {
       const message = error instanceof Error ? error.message : String(error);
       const alive = ALIVE_ERRORS.find((prefix) => message.startsWith(prefix));
       if (kind === "ping" && alive !== undefined) return { kind, ok: true, reply: alive };
-      if (message === TIMEOUT) {
-        // A hung server keeps the command pending forever: drop the link so the next probe does
-        // not queue behind it (Sentinel kills links with old pending pings for the same reason).
-        client.disconnect(true);
-      }
+      if (message === TIMEOUT) this.#dropLink(target, client);
       return { kind, ok: false, error: message };
     } finally {
       abandon.abort(); // drops the wait for a connection that did not come in time
@@ -102,6 +105,21 @@ export class RedisProber implements Prober {
     this.#clients.clear();
   }
 
+  /**
+   * A hung server keeps the command pending forever: the link is dropped so the next probe does
+   * not queue behind it (Sentinel kills links with old pending pings for the same reason), and the
+   * next probe opens a new client. Not `disconnect(true)` on the same client: when the link was
+   * still connecting (its CLIENT SETNAME unanswered by the frozen server), ioredis 5 marks it ready
+   * once that command fails, after the close had already scheduled the reconnection; the
+   * reconnection then finds it "ready" and gives up, and every later probe got "Stream isn't
+   * writeable" though the server had resumed (a SIGSTOPped master never seen up again).
+   */
+  #dropLink(target: Address, client: Redis): void {
+    client.disconnect(false);
+    const k = key(target);
+    if (this.#clients.get(k) === client) this.#clients.delete(k);
+  }
+
   #client(target: Address): Redis | null {
     const k = key(target);
     const existing = this.#clients.get(k);
@@ -141,8 +159,18 @@ export class RedisProber implements Prober {
  * second chose without the replica's priority and offset. A failed attempt ("error") fails the
  * probe; a link that is down and not connecting fails it at once, as before.
  */
-async function send(client: Redis, kind: "ping" | "info", signal: AbortSignal): Promise<string> {
+async function send(
+  client: Redis,
+  kind: "ping" | "info",
+  renamed: string | undefined,
+  signal: AbortSignal,
+): Promise<string> {
   if (client.status === "connecting" || client.status === "connect") await once(client, "ready", { signal });
+  // A renamed command goes out under its new name (an error reply, e.g. to a name the server does
+  // not know, fails the probe as any error does).
+  if (renamed !== undefined && renamed.toUpperCase() !== kind.toUpperCase()) {
+    return String(await client.call(renamed));
+  }
   return kind === "ping" ? client.ping() : client.info();
 }
 

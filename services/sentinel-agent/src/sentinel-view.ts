@@ -428,12 +428,11 @@ function adminOperations({
     set: async (name, options: readonly MasterSetOption[]) => {
       const settings: Partial<Record<keyof MasterSettings, number>> = {};
       const local: LocalSetOption[] = [];
+      const renames: Extract<MasterSetOption, { option: "rename-command" }>[] = [];
       for (const option of options) {
         if (option.option === "rename-command") {
-          return {
-            ok: false,
-            error: "ERR SENTINEL SET rename-command is not supported by sentinel-plane yet",
-          };
+          renames.push(option);
+          continue;
         }
         if (isLocalOption(option)) {
           local.push(option);
@@ -462,6 +461,8 @@ function adminOperations({
         if (local.some((o) => o.option === "auth-pass" || o.option === "auth-user"))
           sources.on_auth_changed(name);
       }
+      // Per agent, as each Sentinel keeps its own; the probes use the new names at once.
+      for (const r of renames) sources.local.renameCommand(name, r.from, r.to);
       return { ok: true };
     },
     reset: async (pattern) => {

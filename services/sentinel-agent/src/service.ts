@@ -60,6 +60,7 @@ import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "./resp/index.js";
 import type { AdminResult, SimulatedFailure } from "./resp/index.js";
+import type { EarlyPort } from "./resp/early-port.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
 import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
@@ -101,6 +102,8 @@ export interface StartOptions {
   readonly config_path: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
+  /** The Sentinel port main.ts bound at process start (resp/early-port.ts), if any. */
+  readonly early_port?: EarlyPort | null;
 }
 
 export class StartError extends Error {
@@ -277,6 +280,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     connect_timeout_ms: AGENT_TIMING.probe_timeout_ms,
     reconnect_max_ms: 200,
     auth_for: authFor,
+    command_name: (target, command) => commandNameForAddress(local, loop.state, target, command),
     ...(tls.redis === undefined ? {} : { tls: tls.redis }),
   });
   const nodes = new NatsNodeCommander(nc, {
@@ -545,6 +549,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     redis_version: "7.0.15",
     config_file: options.config_path,
     now_ms,
+    early: options.early_port ?? null,
   });
   await resp.listen();
 
@@ -680,17 +685,32 @@ function monitoredAddresses(state: AgentState): Address[] {
   return masterNames(state).flatMap((name) => instanceAddresses(state, name));
 }
 
+/** The master whose primary, replicas or sentinels include `target`, if any. */
+function masterOfAddress(state: AgentState, target: Address): string | null {
+  for (const name of masterNames(state)) {
+    if (instanceAddresses(state, name).some((a) => sameAddress(a, target))) return name;
+  }
+  return null;
+}
+
+/** Sentinel's rename-command: the name `target`'s master knows `command` by. */
+function commandNameForAddress(
+  local: LocalMasterOptions,
+  state: AgentState,
+  target: Address,
+  command: string,
+): string {
+  const name = masterOfAddress(state, target);
+  return name === null ? command : local.commandName(name, command);
+}
+
 /** Credentials of the master an address belongs to (primary or one of its replicas). */
 function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
-  for (const name of masterNames(state)) {
-    const belongs = instanceAddresses(state, name).some((a) => sameAddress(a, target));
-    if (belongs) {
-      const { auth_user, auth_pass } = local.get(name);
-      return {
-        ...(auth_user === null ? {} : { username: auth_user }),
-        ...(auth_pass === null ? {} : { password: auth_pass }),
-      };
-    }
-  }
-  return {};
+  const name = masterOfAddress(state, target);
+  if (name === null) return {};
+  const { auth_user, auth_pass } = local.get(name);
+  return {
+    ...(auth_user === null ? {} : { username: auth_user }),
+    ...(auth_pass === null ? {} : { password: auth_pass }),
+  };
 }

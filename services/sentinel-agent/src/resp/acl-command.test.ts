@@ -243,68 +243,79 @@ void test("reads open, changes by name: a nopass default user with +@sp-read and
   assert.deepEqual(await anonymous.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), OK);
 });
 
-void test("ACL LOG records refused AUTHs and commands, grouped as Redis does; ACL DRYRUN checks a user's rights", async (t) => {
-  const { client } = await start(t);
-  const reader = await client("reader", "readpw");
-  assert.deepEqual(await reader.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), NOPERM("sentinel|set"));
-  const stranger = await client();
-  assert.deepEqual(await stranger.call(["AUTH", "ops", "wrong"]), WRONGPASS);
-  assert.deepEqual(await stranger.call(["AUTH", "ops", "wrong"]), WRONGPASS);
+void test("ACL DRYRUN: the user's verdict without running the command, with Redis 7.0's replies", async (t) => {
+  const { client, view } = await start(t);
   const admin = await client("default", "adminpw");
-  const log = await admin.call(["ACL", "LOG"]);
-  assert.ok(log.type === "array");
-  const entries = log.items;
-  const fields = (entry: Decoded | undefined): Record<string, unknown> => {
-    const items = entry?.type === "array" ? entry.items : [];
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < items.length; i += 2) {
-      const key = items[i];
-      const value = items[i + 1];
-      if (key !== undefined && "value" in key && value !== undefined && "value" in value)
-        out[String(key.value)] = value.value;
-    }
-    return out;
-  };
-  // Newest first: the two failed AUTHs as one entry counted twice, then the refused command.
-  assert.equal(entries.length, 2);
-  const [auth, command] = entries.map(fields);
-  assert.ok(auth !== undefined && command !== undefined);
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "sentinel", "masters"]), OK);
   assert.deepEqual(
+    await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "SET", "mymaster", "quorum", "1"]),
     {
-      count: auth["count"],
-      reason: auth["reason"],
-      object: auth["object"],
-      username: auth["username"],
+      type: "bulk",
+      value: "This user has no permissions to run the 'sentinel|set' command",
     },
-    { count: 2, reason: "auth", object: "AUTH", username: "ops" },
   );
-  assert.deepEqual(
-    { count: command["count"], reason: command["reason"], object: command["object"] },
-    { count: 1, reason: "command", object: "sentinel|set" },
-  );
-  assert.equal(command["username"], "reader");
-  assert.equal(command["context"], "toplevel");
-  assert.match(String(command["client-info"]), /^id=\d+ addr=127\.0\.0\.1:\d+ .*user=reader/);
-  assert.match(String(command["age-seconds"]), /^\d+(\.\d+)?$/);
-  assert.equal((await admin.call(["ACL", "LOG", "1"])).type, "array");
-  assert.deepEqual(await admin.call(["ACL", "LOG", "RESET"]), OK);
-  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
-  assert.deepEqual(await reader.call(["ACL", "LOG"]), NOPERM("acl|log"), "ACL LOG is admin");
-
-  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "MASTERS"]), OK);
-  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "SENTINEL", "FAILOVER", "mymaster"]), {
-    type: "bulk",
-    value: "This user has no permissions to run the 'sentinel|failover' command",
-  });
-  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "ops", "SENTINEL", "FAILOVER", "mymaster"]), OK);
-  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "nobody", "PING"]), {
+  // AUTH and HELLO are never refused by command rules.
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "auth", "x"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "nobody", "ping"]), {
     type: "error",
     value: "ERR User 'nobody' not found",
   });
-  // Only the reader's refused ACL LOG above: a dry run logs nothing.
-  const after = await admin.call(["ACL", "LOG"]);
-  assert.deepEqual(
-    (after.type === "array" ? after.items : []).map((e) => fields(e)["object"]),
-    ["acl|log"],
-  );
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "sentinel", "nosub"]), {
+    type: "error",
+    value: "ERR Command 'sentinel' not found",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "reader", "role", "x"]), {
+    type: "error",
+    value: "ERR wrong number of arguments for 'role' command",
+  });
+  assert.deepEqual(await admin.call(["ACL", "DRYRUN", "default", "sentinel", "remove", "mymaster"]), OK);
+  assert.deepEqual(view.calls, [], "nothing ran");
+  const reader = await client("reader", "readpw");
+  assert.deepEqual(await reader.call(["ACL", "DRYRUN", "reader", "ping"]), NOPERM("acl|dryrun"));
+});
+
+void test("ACL LOG: refused commands and failed logins, newest first, counted, RESET", async (t) => {
+  const { client } = await start(t);
+  const admin = await client("default", "adminpw");
+  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
+  const c = await client();
+  assert.deepEqual(await c.call(["AUTH", "reader", "nope"]), WRONGPASS);
+  assert.deepEqual(await c.call(["AUTH", "reader", "readpw"]), OK);
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "1"]), NOPERM("sentinel|set"));
+  assert.deepEqual(await c.call(["SENTINEL", "SET", "mymaster", "quorum", "2"]), NOPERM("sentinel|set"));
+  const log = await admin.call(["ACL", "LOG"]);
+  const entries = log.type === "array" ? log.items : [];
+  const fields = (entry: Decoded): Map<string, Decoded> => {
+    const kv = entry.type === "array" ? entry.items : [];
+    const out = new Map<string, Decoded>();
+    for (let i = 0; i + 1 < kv.length; i += 2) {
+      const key = kv[i];
+      const value = kv[i + 1];
+      if (key?.type === "bulk" && value !== undefined) out.set(key.value, value);
+    }
+    return out;
+  };
+  assert.equal(entries.length, 2);
+  const refused = fields(entries[0] ?? { type: "null_array" });
+  const login = fields(entries[1] ?? { type: "null_array" });
+  assert.deepEqual(refused.get("count"), { type: "integer", value: 2 });
+  assert.deepEqual(refused.get("reason"), { type: "bulk", value: "command" });
+  assert.deepEqual(refused.get("context"), { type: "bulk", value: "toplevel" });
+  assert.deepEqual(refused.get("object"), { type: "bulk", value: "sentinel|set" });
+  assert.deepEqual(refused.get("username"), { type: "bulk", value: "reader" });
+  const text = (reply: Decoded | undefined): string =>
+    reply?.type === "bulk" || reply?.type === "double" ? reply.value : JSON.stringify(reply);
+  assert.match(text(refused.get("age-seconds")), /^\d+(\.\d+)?(e-\d+)?$/);
+  assert.match(text(refused.get("client-info")), / cmd=sentinel\|set user=reader /);
+  assert.deepEqual(login.get("reason"), { type: "bulk", value: "auth" });
+  assert.deepEqual(login.get("object"), { type: "bulk", value: "AUTH" });
+  assert.deepEqual(login.get("username"), { type: "bulk", value: "reader" });
+  const latest = await admin.call(["ACL", "LOG", "1"]);
+  assert.equal(latest.type === "array" ? latest.items.length : -1, 1);
+  assert.deepEqual(await admin.call(["ACL", "LOG", "x"]), {
+    type: "error",
+    value: "ERR value is not an integer or out of range",
+  });
+  assert.deepEqual(await admin.call(["ACL", "LOG", "RESET"]), OK);
+  assert.deepEqual(await admin.call(["ACL", "LOG"]), { type: "array", items: [] });
 });

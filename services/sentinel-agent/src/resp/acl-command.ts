@@ -4,12 +4,11 @@
 // of a deleted user (as Redis does).
 import { randomBytes } from "node:crypto";
 import { CATEGORIES, categoryMembers, isCategory, userCanRun } from "./acl/index.js";
-import type { AclLogEntry } from "./acl-log.js";
+import type { AclLogEntry, AclUser } from "./acl/index.js";
 import { arityOk, findCommand, findSubcommand } from "./command-table.js";
-import type { AclUser } from "./acl/index.js";
 import { parseStrictInteger } from "./request-parser.js";
 import type { Reply } from "./reply.js";
-import { array, bulk, bulkArray, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
+import { array, bulk, bulkArray, double, errorErr, integer, map, NULL_BULK, OK, simple } from "./reply.js";
 import type { ClientSession, ServerContext } from "./session.js";
 
 const NO_ACL_FILE =
@@ -80,10 +79,27 @@ function genpass(argv: readonly string[]): Reply {
   );
 }
 
-/** Redis' addReplyDouble in RESP2: `%.17g`. */
-function seconds(ms: number): Reply {
-  const text = (ms / 1000).toPrecision(17);
-  return bulk(text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text);
+/**
+ * ACL DRYRUN <user> <command> [arg ...]: the checks dispatch makes, without running the command
+ * (Redis 7.0 aclCommand): a refusal is a bulk string, not an error.
+ */
+function dryrun(ctx: ServerContext, argv: readonly string[]): Reply {
+  const username = argv[2] ?? "";
+  const user = ctx.users.get(username);
+  if (user === undefined) return errorErr(`User '${username}' not found`);
+  const command = argv.slice(3);
+  const container = findCommand(command[0] ?? "");
+  // Redis's lookupCommand: a container with arguments resolves to its subcommand or to nothing.
+  const spec =
+    container?.subcommands !== undefined && command.length >= 2
+      ? findSubcommand(container, command[1] ?? "")
+      : container;
+  if (spec === undefined) return errorErr(`Command '${command[0] ?? ""}' not found`);
+  if (!arityOk(spec, command.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
+  if (!spec.flags.includes("no_auth") && !userCanRun(user, spec.name)) {
+    return bulk(`This user has no permissions to run the '${spec.name}' command`);
+  }
+  return OK;
 }
 
 function logEntryReply(entry: AclLogEntry, now_ms: number): Reply {
@@ -93,45 +109,29 @@ function logEntryReply(entry: AclLogEntry, now_ms: number): Reply {
     ["context", bulk(entry.context)],
     ["object", bulk(entry.object)],
     ["username", bulk(entry.username)],
-    ["age-seconds", seconds(Math.max(0, now_ms - entry.updated_ms))],
+    ["age-seconds", double((now_ms - entry.updated_ms) / 1000)],
     ["client-info", bulk(entry.client_info)],
   ]);
 }
 
-/** ACL LOG [<count> | RESET]: the newest entries first. */
-function aclLog(ctx: ServerContext, argv: readonly string[]): Reply {
+/** ACL LOG [<count> | RESET]: the latest denials first (acl/acl-log.ts). */
+function log(ctx: ServerContext, argv: readonly string[]): Reply {
   if (argv.length > 3) {
-    return errorErr("unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.");
+    // The subcommand as typed, as Redis's message quotes it.
+    return errorErr(`unknown subcommand or wrong number of arguments for '${argv[1] ?? ""}'. Try ACL HELP.`);
   }
-  const log = ctx.acl_log;
-  const arg = argv[2];
-  if (arg !== undefined && arg.toLowerCase() === "reset") {
-    log?.reset();
-    return OK;
+  let count: number | null = null;
+  if (argv.length === 3) {
+    const arg = argv[2] ?? "";
+    if (arg.toLowerCase() === "reset") {
+      ctx.aclLog.reset();
+      return OK;
+    }
+    count = parseStrictInteger(arg);
+    if (count === null) return errorErr("value is not an integer or out of range");
   }
-  const count = arg === undefined ? null : parseStrictInteger(arg);
-  if (arg !== undefined && count === null) return errorErr("value is not an integer or out of range");
   const now_ms = ctx.now_ms();
-  return array((log?.list(count) ?? []).map((entry) => logEntryReply(entry, now_ms)));
-}
-
-/** ACL DRYRUN <user> <command> [<arg> ...]: would this user be allowed to run it (Redis 7.0 acl.c). */
-function aclDryrun(ctx: ServerContext, argv: readonly string[]): Reply {
-  const name = argv[2] ?? "";
-  const user = ctx.users.get(name);
-  if (user === undefined) return errorErr(`User '${name}' not found`);
-  const command = argv.slice(3);
-  const container = findCommand(command[0] ?? "");
-  const spec =
-    container?.subcommands === undefined || command.length < 2
-      ? container
-      : findSubcommand(container, command[1] ?? "");
-  if (spec === undefined) return errorErr(`Command '${command[0] ?? ""}' not found`);
-  if (!arityOk(spec, command.length)) return errorErr(`wrong number of arguments for '${spec.name}' command`);
-  if (!userCanRun(user, spec.name)) {
-    return bulk(`This user has no permissions to run the '${spec.name}' command`);
-  }
-  return OK;
+  return array(ctx.aclLog.latest(count).map((entry) => logEntryReply(entry, now_ms)));
 }
 
 /** Persists the users; the change is made either way (Redis keeps it in memory until a rewrite). */
@@ -174,10 +174,10 @@ export function aclCommand(
     }
     case "genpass":
       return genpass(argv);
-    case "log":
-      return aclLog(ctx, argv);
     case "dryrun":
-      return aclDryrun(ctx, argv);
+      return dryrun(ctx, argv);
+    case "log":
+      return log(ctx, argv);
     case "setuser": {
       const written = users.setUser(argv[2] ?? "", argv.slice(3));
       if (!written.ok) return errorErr(written.message);

@@ -31,16 +31,20 @@ export function quitCommand(session: ClientSession): Reply {
 }
 
 /** Logs the connection in as the user when the password is right (acl.c ACLAuthenticateUser). */
-function logIn(ctx: ServerContext, session: ClientSession, user: string, password: string): boolean {
+/** `command` is the AUTH or HELLO as typed: ACL LOG names a failed login by it, as Redis does. */
+function logIn(
+  ctx: ServerContext,
+  session: ClientSession,
+  command: string,
+  user: string,
+  password: string,
+): boolean {
   const found = ctx.users.authenticate(user, password);
   if (found === null) {
-    ctx.acl_log?.add({
-      reason: "auth",
-      object: "AUTH",
-      username: user,
-      client_info: clientInfoLine(ctx, session),
-      now_ms: ctx.now_ms(),
-    });
+    ctx.aclLog.record(
+      { reason: "auth", object: command, username: user, client_info: clientInfoLine(ctx, session) },
+      ctx.now_ms(),
+    );
     return false;
   }
   session.user = found.name;
@@ -56,8 +60,8 @@ export function authCommand(ctx: ServerContext, session: ClientSession, argv: re
         "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
       );
     }
-    if (!logIn(ctx, session, DEFAULT_USER, argv[1] ?? "")) return WRONGPASS;
-  } else if (!logIn(ctx, session, argv[1] ?? "", argv[2] ?? "")) {
+    if (!logIn(ctx, session, argv[0] ?? "", DEFAULT_USER, argv[1] ?? "")) return WRONGPASS;
+  } else if (!logIn(ctx, session, argv[0] ?? "", argv[1] ?? "", argv[2] ?? "")) {
     return WRONGPASS;
   }
   return OK;
@@ -86,7 +90,8 @@ export function helloCommand(ctx: ServerContext, session: ClientSession, argv: r
       return errorErr(`Syntax error in HELLO option '${option}'`);
     }
   }
-  if (credentials !== null && !logIn(ctx, session, credentials[0], credentials[1])) return WRONGPASS;
+  if (credentials !== null && !logIn(ctx, session, argv[0] ?? "", credentials[0], credentials[1]))
+    return WRONGPASS;
   if (ctx.users.authRequired && !session.authenticated) {
     return error(
       "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",

@@ -147,13 +147,15 @@ export function dispatch(
   // Redis never applies command rules to AUTH, HELLO and QUIT (acl.c: CMD_NO_AUTH).
   const user = ctx.users.get(session.user);
   if (!no_auth && (user === undefined || !userCanRun(user, spec.name))) {
-    ctx.acl_log?.add({
-      reason: "command",
-      object: spec.name,
-      username: session.user,
-      client_info: clientInfoLine(ctx, session),
-      now_ms: ctx.now_ms(),
-    });
+    ctx.aclLog.record(
+      {
+        reason: "command",
+        object: spec.name,
+        username: session.user,
+        client_info: clientInfoLine(ctx, session),
+      },
+      ctx.now_ms(),
+    );
     return error(`NOPERM this user has no permissions to run the '${spec.name}' command`);
   }
   const subscribed = session.channels.size > 0 || session.patterns.size > 0;

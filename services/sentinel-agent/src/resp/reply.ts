@@ -7,6 +7,8 @@ export type Reply =
   /** Full error line without `-`: `ERR ...`, `NOAUTH ...`, `NOGOODSLAVE ...`. */
   | { readonly type: "error"; readonly value: string }
   | { readonly type: "integer"; readonly value: number }
+  /** RESP2 a bulk string, RESP3 `,`; printed as Redis's `%.17g` (addReplyDouble). */
+  | { readonly type: "double"; readonly value: number }
   | { readonly type: "bulk"; readonly value: string | Buffer }
   /** RESP2 `$-1`, RESP3 `_`. */
   | { readonly type: "null" }
@@ -37,6 +39,25 @@ export function bulkNumber(value: number): Reply {
 
 export function integer(value: number): Reply {
   return { type: "integer", value: Math.trunc(value) };
+}
+
+export function double(value: number): Reply {
+  return { type: "double", value };
+}
+
+/** C's `%.17g`: 17 significant digits, trailing zeros dropped, exponent form as printf uses it. */
+export function formatDouble(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
+  if (value === 0) return "0";
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (exponent < -4 || exponent >= 17) {
+    const [mantissa = "", power = "0"] = value.toExponential(16).split("e");
+    const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+    const n = Number(power);
+    return `${trimmed}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  const fixed = value.toPrecision(17);
+  return fixed.includes(".") ? fixed.replace(/\.?0+$/, "") : fixed;
 }
 
 export function array(items: readonly Reply[]): Reply {
@@ -73,6 +94,11 @@ function encodeInto(reply: Reply, protocol: Protocol, out: (string | Buffer)[]):
     case "integer":
       out.push(`:${reply.value}\r\n`);
       return;
+    case "double": {
+      const text = formatDouble(reply.value);
+      out.push(protocol === 3 ? `,${text}\r\n` : `$${text.length}\r\n${text}\r\n`);
+      return;
+    }
     case "bulk": {
       const value = reply.value;
       if (typeof value === "string") {

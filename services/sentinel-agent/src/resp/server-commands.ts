@@ -1,7 +1,7 @@
 // Server commands: INFO, ROLE, COMMAND, and the pub/sub commands (SUBSCRIBE family, PUBLISH).
 import {
   allFullnames,
-  COMMANDS,
+  listedCommands,
   commandDocsReply,
   commandInfoReply,
   findByFullname,
@@ -47,15 +47,15 @@ const COMMAND_HELP = [
 export function commandCommand(sub: string | null, argv: readonly string[]): Reply {
   switch (sub) {
     case null:
-      return array(COMMANDS.map(commandInfoReply));
+      return array(listedCommands().map(commandInfoReply));
     case "count":
-      return integer(COMMANDS.length);
+      return integer(listedCommands().length);
     case "list":
       if (argv.length > 2) return errorErr("syntax error");
       return bulkArray(allFullnames());
     case "info": {
       const names = argv.slice(2);
-      if (names.length === 0) return array(COMMANDS.map(commandInfoReply));
+      if (names.length === 0) return array(listedCommands().map(commandInfoReply));
       return array(
         names.map((name) => {
           const spec = findByFullname(name);
@@ -65,7 +65,8 @@ export function commandCommand(sub: string | null, argv: readonly string[]): Rep
     }
     case "docs": {
       const names = argv.slice(2);
-      const specs = names.length === 0 ? COMMANDS : names.flatMap((name) => findByFullname(name) ?? []);
+      const specs =
+        names.length === 0 ? listedCommands() : names.flatMap((name) => findByFullname(name) ?? []);
       return {
         type: "map",
         entries: specs.map((spec) => [bulk(spec.name), commandDocsReply(spec)] as const),

@@ -697,6 +697,103 @@ void test("CLIENT and COMMAND subcommands", async (t) => {
   await c.waitClosed();
 });
 
+// `COMMAND LIST` of a redis-sentinel 7.0.15 (sorted): Redis's suite (00-base) checks 72 names and 15
+// commands; our extensions are run but not listed.
+const SENTINEL_7_0_NAMES = [
+  "acl",
+  "acl|cat",
+  "acl|deluser",
+  "acl|dryrun",
+  "acl|genpass",
+  "acl|getuser",
+  "acl|help",
+  "acl|list",
+  "acl|load",
+  "acl|log",
+  "acl|save",
+  "acl|setuser",
+  "acl|users",
+  "acl|whoami",
+  "auth",
+  "client",
+  "client|caching",
+  "client|getname",
+  "client|getredir",
+  "client|help",
+  "client|id",
+  "client|info",
+  "client|kill",
+  "client|list",
+  "client|no-evict",
+  "client|pause",
+  "client|reply",
+  "client|setname",
+  "client|tracking",
+  "client|trackinginfo",
+  "client|unblock",
+  "client|unpause",
+  "command",
+  "command|count",
+  "command|docs",
+  "command|getkeys",
+  "command|getkeysandflags",
+  "command|help",
+  "command|info",
+  "command|list",
+  "hello",
+  "info",
+  "ping",
+  "psubscribe",
+  "publish",
+  "punsubscribe",
+  "role",
+  "sentinel",
+  "sentinel|ckquorum",
+  "sentinel|config",
+  "sentinel|debug",
+  "sentinel|failover",
+  "sentinel|flushconfig",
+  "sentinel|get-master-addr-by-name",
+  "sentinel|help",
+  "sentinel|info-cache",
+  "sentinel|is-master-down-by-addr",
+  "sentinel|master",
+  "sentinel|masters",
+  "sentinel|monitor",
+  "sentinel|myid",
+  "sentinel|pending-scripts",
+  "sentinel|remove",
+  "sentinel|replicas",
+  "sentinel|reset",
+  "sentinel|sentinels",
+  "sentinel|set",
+  "sentinel|simulate-failure",
+  "sentinel|slaves",
+  "shutdown",
+  "subscribe",
+  "unsubscribe",
+];
+
+void test("COMMAND lists Sentinel 7.0's 15 commands and 72 names; the extensions run and are described by name", async (t) => {
+  const { client } = await start(t);
+  const c = await client();
+  const names = items(await c.call(["COMMAND", "LIST"])).map(text);
+  assert.deepEqual([...names].sort(), SENTINEL_7_0_NAMES);
+  assert.deepEqual(await c.call(["COMMAND", "COUNT"]), { type: "integer", value: 15 });
+  assert.equal(items(await c.call(["COMMAND"])).length, 15);
+  assert.equal(items(await c.call(["COMMAND", "INFO"])).length, 15);
+  const sentinel = items(items(await c.call(["COMMAND", "INFO", "sentinel"]))[0]);
+  const subs = items(sentinel[9]).map((sub) => text(items(sub)[0]));
+  assert.ok(!subs.includes("sentinel|pause") && subs.includes("sentinel|debug"), subs.join(" "));
+  // Described when named, and run.
+  assert.equal(
+    text(items(items(await c.call(["COMMAND", "INFO", "sentinel|pause"]))[0])[0]),
+    "sentinel|pause",
+  );
+  assert.equal(text(items(items(await c.call(["COMMAND", "INFO", "quit"]))[0])[0]), "quit");
+  assert.deepEqual(await c.call(["CLIENT", "SETINFO", "lib-name", "x"]), { type: "simple", value: "OK" });
+});
+
 void test("redis-cli prints the primary's address", async (t) => {
   const { port } = await start(t);
   const { stdout } = await run(

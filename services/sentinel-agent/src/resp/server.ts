@@ -2,7 +2,6 @@
 // ClientConnection over a SentinelView, and fans the view's events out to subscribers. A bad
 // client costs at most its own connection; nothing a client sends can stop the process.
 import { randomBytes } from "node:crypto";
-import { AclLog } from "./acl-log.js";
 import { DebugParams } from "./debug-params.js";
 import { ClientPause } from "./client-pause.js";
 import { createServer } from "node:net";
@@ -17,7 +16,8 @@ import type { Reply } from "./reply.js";
 import type { ClientSession, ServerContext, ShutdownFlags } from "./session.js";
 import type { AuditSink } from "../audit-log.js";
 import type { SentinelConfig } from "../config/index.js";
-import { AclUsers } from "./acl/index.js";
+import { AclLog, AclUsers } from "./acl/index.js";
+import type { EarlyPort } from "./early-port.js";
 import { aclCommands } from "./command-table.js";
 import type { SentinelView } from "./view.js";
 
@@ -73,10 +73,15 @@ export interface RespServerOptions {
   readonly on_debug_changed?: (get: (name: string) => number | undefined) => void;
   /** SHUTDOWN (session.ts ServerContext.shutdown); absent: SHUTDOWN answers Redis's failure. */
   readonly on_shutdown?: (flags: ShutdownFlags) => Promise<Reply | null>;
+  /** The plain port bound at process start (early-port.ts): adopted by listen() when it is
+   * `host:port`, with the connections it holds; else released before binding. */
+  readonly early?: EarlyPort | null;
 }
 
 export class RespServer {
-  private readonly server: Server | null;
+  private server: Server | null;
+  /** Set until listen() adopts it. */
+  private early: EarlyPort | null;
   private readonly tls_server: TlsServer | null;
   private readonly connections = new Map<number, ClientConnection>();
   private readonly hub = new PubSubHub();
@@ -96,8 +101,11 @@ export class RespServer {
 
   constructor(private readonly options: RespServerOptions) {
     this.started_ms = options.now_ms();
+    this.early = options.early ?? null;
+    const adopting =
+      this.early !== null && this.early.port === options.port && this.early.host === options.host;
     this.server =
-      options.port === null
+      options.port === null || adopting
         ? null
         : createServer((socket) => {
             this.accept(socket);
@@ -125,10 +133,10 @@ export class RespServer {
       ...(options.on_acl_changed === undefined
         ? {}
         : { aclChanged: (): Promise<void> => options.on_acl_changed?.(users) ?? Promise.resolve() }),
+      aclLog: new AclLog(),
       redis_version: options.redis_version,
       debug: new DebugParams(options.on_debug_changed),
       pause: new ClientPause(options.now_ms),
-      acl_log: new AclLog(),
       sessions: (): Iterable<ClientSession> => this.connections.values(),
       facts: (): ServerFacts => this.facts(),
       now_ms: options.now_ms,
@@ -139,8 +147,18 @@ export class RespServer {
 
   /** Binds and starts publishing the view's events. Rejects when a port cannot be bound. */
   async listen(): Promise<{ readonly host: string; readonly port: number }> {
-    if (this.server !== null && this.options.port !== null) {
-      await bind(this.server, this.options.port, this.options.host);
+    const early = this.early;
+    this.early = null;
+    if (early !== null && this.server === null && this.options.port !== null) {
+      // The held connections are served from here on, in arrival order.
+      this.server = early.adopt((socket) => {
+        this.accept(socket);
+      });
+    } else {
+      await early?.close();
+      if (this.server !== null && this.options.port !== null) {
+        await bind(this.server, this.options.port, this.options.host);
+      }
     }
     if (this.tls_server !== null && this.options.tls != null) {
       // The plain port is already bound: release it before reporting the failure.

@@ -1,8 +1,7 @@
 // What command handlers see of a connection (ClientSession) and of the server (ServerContext).
 // Kept as interfaces so handlers do not depend on sockets.
-import type { AclLog } from "./acl-log.js";
 import type { AuditSink } from "../audit-log.js";
-import type { AclUsers } from "./acl/index.js";
+import type { AclLog, AclUsers } from "./acl/index.js";
 import type { ServerFacts } from "./info-text.js";
 import type { DebugParams } from "./debug-params.js";
 import type { PubSubHub, Subscriber } from "./pubsub.js";
@@ -60,6 +59,8 @@ export interface ServerContext {
   readonly hub: PubSubHub;
   /** The port's ACL users (`requirepass` is the default user's password). */
   readonly users: AclUsers;
+  /** ACL LOG's entries: refused commands and failed logins on this port. */
+  readonly aclLog: AclLog;
   /** Called after ACL SETUSER / DELUSER changed the users (rewrites sentinel.conf); absent: kept in memory. */
   readonly aclChanged?: () => Promise<void>;
   readonly redis_version: string;
@@ -67,8 +68,6 @@ export interface ServerContext {
   readonly debug: DebugParams;
   /** Where state-changing commands are recorded (resp/audit.ts); absent: not audited. */
   readonly audit?: AuditSink;
-  /** ACL LOG's entries (acl-log.ts); absent: nothing is recorded. */
-  readonly acl_log?: AclLog;
   /** CLIENT PAUSE's state for the whole port. */
   readonly pause: ClientPause;
   /** SHUTDOWN: flushes the configuration and stops the agent; resolves with an error reply when

@@ -5,3 +5,5 @@ export { applyRule, applyRules, describeRules, newUser, passwordHash, userCanRun
 export type { AclUserLine, AclWriteResult } from "./users.js";
 export { AclUsers, DEFAULT_USER, userNameProblem } from "./users.js";
 export { userRole } from "./role.js";
+export type { AclDenial, AclLogEntry } from "./acl-log.js";
+export { AclLog, ACL_LOG_MAX_LEN_DEFAULT } from "./acl-log.js";
