@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { makeThrowawayCerts } from "@sentinel-plane/runtime";
+import { makeThrowawayCerts, redisCliTlsArgs } from "@sentinel-plane/runtime";
 import type { ThrowawayCerts } from "@sentinel-plane/runtime";
 import { freePort, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import { DOWN_AFTER_MS, EVENT_TIMEOUT_MS, FAILOVER_TIMEOUT_MS } from "./support/agents.js";
@@ -109,16 +109,7 @@ void test("SENTINEL CONFIG SET tls-cert-file: the Sentinel port and REST serve t
     const [agent] = cluster.agents;
     assert.ok(agent);
     const cli = (args: readonly string[]): Promise<string> =>
-      redisCli(tls_port, [
-        "--tls",
-        "--cacert",
-        certs.ca_file,
-        "--cert",
-        certs.client_cert_file,
-        "--key",
-        certs.client_key_file,
-        ...args,
-      ]);
+      redisCli(tls_port, [...redisCliTlsArgs(certs), ...args]);
     await agent.process.waitForLog((r) => r["event"] === "rest_listening", { timeout_ms: EVENT_TIMEOUT_MS });
     const first = new X509Certificate(await readFile(certs.cert_file)).fingerprint256;
     assert.equal(await servedFingerprint(tls_port, certs), first);

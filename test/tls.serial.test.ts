@@ -11,7 +11,13 @@ import { request as httpsRequest } from "node:https";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { Redis, makeThrowawayCerts, redisTls, readTlsMaterial } from "@sentinel-plane/runtime";
+import {
+  makeThrowawayCerts,
+  readTlsMaterial,
+  Redis,
+  redisCliTlsArgs,
+  redisTls,
+} from "@sentinel-plane/runtime";
 import type { TlsMaterial } from "@sentinel-plane/runtime";
 import { freePort, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import { DOWN_AFTER_MS, EVENT_TIMEOUT_MS, FAILOVER_TIMEOUT_MS } from "./support/agents.js";
@@ -96,15 +102,7 @@ void test("TLS on every link: Sentinel port, REST, NATS and Redis; a failover co
     });
 
     // The Sentinel port: TLS only, client certificates required.
-    const cli_tls = [
-      "--tls",
-      "--cacert",
-      certs.ca_file,
-      "--cert",
-      certs.client_cert_file,
-      "--key",
-      certs.client_key_file,
-    ];
+    const cli_tls = redisCliTlsArgs(certs);
     assert.equal(await redisCli(tls_port, [...cli_tls, "PING"]), "PONG");
     assert.equal(
       await redisCli(tls_port, [...cli_tls, "SENTINEL", "get-master-addr-by-name", "mymaster"]),

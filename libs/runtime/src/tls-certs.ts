@@ -20,6 +20,21 @@ export interface ThrowawayCerts {
   readonly client_key_file: string;
 }
 
+/** redis-cli's TLS arguments with the client-only certificate of `certs`. */
+export function redisCliTlsArgs(
+  certs: Pick<ThrowawayCerts, "ca_file" | "client_cert_file" | "client_key_file">,
+): string[] {
+  return [
+    "--tls",
+    "--cacert",
+    certs.ca_file,
+    "--cert",
+    certs.client_cert_file,
+    "--key",
+    certs.client_key_file,
+  ];
+}
+
 export interface ThrowawayCertsOptions {
   /** IP addresses and DNS names the services are reached at (default 127.0.0.1, localhost). */
   readonly hosts?: readonly string[];

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
+import { redisCliTlsArgs } from "@sentinel-plane/runtime";
 import type { LabProcess, NetnsLab } from "../netns/index.js";
 import { createNetnsLab, listNetns } from "../netns/index.js";
 import type { VipSettings } from "./configs.js";
@@ -35,13 +36,7 @@ import {
   vipManagerIdentity,
 } from "./configs.js";
 import type { LabSecurity } from "./security.js";
-import {
-  TAP_IDENTITY,
-  makeLabSecurity,
-  natsCredentialOf,
-  natsServerConfigText,
-  redisCliTlsArgs,
-} from "./security.js";
+import { TAP_IDENTITY, makeLabSecurity, natsCredentialOf, natsServerConfigText } from "./security.js";
 import { JsonLines } from "./json-lines.js";
 import type { ClientTimings } from "./vip-client-process.js";
 import { VipClient } from "./vip-client-process.js";
@@ -148,7 +143,7 @@ export class NetnsCluster {
 
   /** redis-cli's connection arguments for Redis (REDIS_PORT) or the Sentinel port, TLS when secure. */
   cliTlsArgs(): string[] {
-    return this.#security === null ? [] : redisCliTlsArgs(this.#security);
+    return this.#security === null ? [] : redisCliTlsArgs(this.#security.certs);
   }
 
   /** The primary the agents are configured with (sentinel monitor): h1. */

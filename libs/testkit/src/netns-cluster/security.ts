@@ -111,17 +111,3 @@ export function serviceTlsFiles(security: LabSecurity): {
   const { certs } = security;
   return { ca_file: certs.ca_file, cert_file: certs.cert_file, key_file: certs.key_file };
 }
-
-/** redis-cli's TLS arguments with the client-only certificate. */
-export function redisCliTlsArgs(security: LabSecurity): string[] {
-  const { certs } = security;
-  return [
-    "--tls",
-    "--cacert",
-    certs.ca_file,
-    "--cert",
-    certs.client_cert_file,
-    "--key",
-    certs.client_key_file,
-  ];
-}

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { TestContext } from "node:test";
 import { promisify } from "node:util";
-import { createRedisClient, makeThrowawayCerts, readTlsMaterial } from "@sentinel-plane/runtime";
+import {
+  createRedisClient,
+  makeThrowawayCerts,
+  readTlsMaterial,
+  redisCliTlsArgs,
+} from "@sentinel-plane/runtime";
 import type { ThrowawayCerts } from "@sentinel-plane/runtime";
 import { parseSentinelConf } from "../config/index.js";
 import { setupAgentTls } from "../tls-setup.js";
@@ -81,15 +86,7 @@ async function redisCli(port: number, args: readonly string[], cli: readonly str
 
 void test("redis-cli --tls with a client certificate: PING and SENTINEL get-master-addr-by-name", async (t) => {
   const port = await start(t, "yes");
-  const tls = [
-    "--tls",
-    "--cacert",
-    certs.ca_file,
-    "--cert",
-    certs.client_cert_file,
-    "--key",
-    certs.client_key_file,
-  ];
+  const tls = redisCliTlsArgs(certs);
   assert.equal(await redisCli(port, ["PING"], tls), "PONG");
   assert.equal(
     await redisCli(port, ["SENTINEL", "get-master-addr-by-name", "mymaster"], tls),
