@@ -9,74 +9,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
-import type { Redis } from "@sentinel-plane/runtime";
 import { EVENT_TIMEOUT_MS, THREE_AGENTS, discovered, writable } from "./support/agents.js";
 import { eventually, redisClient } from "./support/redis.js";
+import { PrimaryWriter } from "./support/writer.js";
 
 /** How long nats-server stays down (the issue's figure). */
 const NATS_DOWN_MS = 2000;
 const RESTARTS = 3;
 /** Writes after the restart that must succeed before the next one (the writer is running). */
 const WRITES_BETWEEN = 50;
-
-interface Attempt {
-  readonly at_ms: number;
-  readonly error: string | null;
-}
-
-/** SETs to one node back to back, recording every attempt's outcome. */
-class PrimaryWriter {
-  readonly attempts: Attempt[] = [];
-  #stop = false;
-  #done: Promise<void> = Promise.resolve();
-
-  start(client: Redis): void {
-    this.#done = (async () => {
-      for (let n = 0; !this.#stop; n++) {
-        try {
-          await client.set(`f:${n}`, String(n));
-          this.attempts.push({ at_ms: performance.now(), error: null });
-        } catch (error) {
-          this.attempts.push({ at_ms: performance.now(), error: (error as Error).message });
-          // A refused write comes back at once: pace the retries (not synchronisation).
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      }
-    })();
-  }
-
-  /** Resolves once `count` more writes were acknowledged. */
-  async acked(count: number): Promise<void> {
-    const ok = (): number => this.attempts.filter((a) => a.error === null).length;
-    const target = ok() + count;
-    await eventually("writes acknowledged", () => Promise.resolve(ok() >= target ? true : null), {
-      timeout_ms: EVENT_TIMEOUT_MS,
-      interval_ms: 20,
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.#stop = true;
-    await this.#done;
-  }
-
-  /** Refused attempts since `from` and the longest stretch from a refusal to the next success. */
-  outage(from: number): { refused: string[]; longest_ms: number } {
-    const refused: string[] = [];
-    let longest_ms = 0;
-    let since: number | null = null;
-    for (const a of this.attempts.slice(from)) {
-      if (a.error !== null) {
-        refused.push(a.error);
-        since ??= a.at_ms;
-      } else if (since !== null) {
-        longest_ms = Math.max(longest_ms, a.at_ms - since);
-        since = null;
-      }
-    }
-    return { refused, longest_ms: Math.round(longest_ms) };
-  }
-}
 
 async function natsDown(cluster: Cluster): Promise<void> {
   await cluster.nats.stop(1000);
