@@ -4,8 +4,10 @@
 // ajv loaded to build them), while an agent's API serves a handful of routes in practice. The
 // compilers are the ones fastify would use (TypeBox's for validation, as before, and fastify's own
 // serialiser compiler), so a request is validated and answered exactly as before; only the time
-// of compilation moves. Neither @fastify/ajv-compiler nor fast-json-stringify is loaded until then.
-import { createRequire } from "node:module";
+// of compilation moves. fastify's serialiser factory is imported as a module (a require() resolved
+// at run time from fastify's directory could not be inlined in the bundle, whose dist/ runs alone):
+// what it compiles is built on a route's first use.
+import { SerializerSelector } from "@fastify/fast-json-stringify-compiler";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from "fastify";
 
@@ -15,16 +17,9 @@ type SerializerFactory = (
 ) => FastifySerializerCompiler<unknown>;
 type ValidatorFactory = (external_schemas: unknown, ajv_options: unknown) => FastifySchemaCompiler<unknown>;
 
-/**
- * fastify's default serialiser factory (fast-json-stringify), loaded on the first compile, from
- * fastify's own dependencies (the one fastify would have loaded).
- */
+/** fastify's default serialiser factory (fast-json-stringify), the one fastify would use. */
 function defaultSerializerFactory(): SerializerFactory {
-  const from_fastify = createRequire(createRequire(import.meta.url).resolve("fastify"));
-  const { SerializerSelector } = from_fastify("@fastify/fast-json-stringify-compiler") as {
-    SerializerSelector: () => SerializerFactory;
-  };
-  return SerializerSelector();
+  return SerializerSelector() as unknown as SerializerFactory;
 }
 
 const lazySerializerFactory: SerializerFactory = (external_schemas, serializer_options) => {
