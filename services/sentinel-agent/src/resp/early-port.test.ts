@@ -10,9 +10,9 @@ import { FakeSentinelView } from "./fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 import { RawClient } from "./test-client.js";
 
-function server(port: number, early: EarlyPort | null): RespServer {
+function server(port: number, early: EarlyPort | null, host = "127.0.0.1"): RespServer {
   return new RespServer({
-    host: "127.0.0.1",
+    host,
     port,
     view: new FakeSentinelView(),
     requirepass: null,
@@ -62,17 +62,7 @@ void test("an early port that is not the configured one is released before the s
   const early = await EarlyPort.bind("127.0.0.1", port);
   assert.ok(early !== null);
   // The configuration says another host for the same port: the early one must go first.
-  const resp = new RespServer({
-    host: "127.0.0.2",
-    port,
-    view: new FakeSentinelView(),
-    requirepass: null,
-    limits: RESP_LIMITS_DEFAULT,
-    redis_version: "7.0.15",
-    config_file: "",
-    now_ms: Date.now,
-    early,
-  });
+  const resp = server(port, early, "127.0.0.2");
   t.after(() => resp.close());
   assert.deepEqual(await resp.listen(), { host: "127.0.0.2", port });
   await assert.rejects(RawClient.open(port, "127.0.0.1"), /ECONNREFUSED/);
