@@ -130,6 +130,11 @@ void test("console: primary, SIGKILL failover live, wrong token refused, switcho
       ...THREE_AGENTS,
       rest_token: TOKEN,
       replica_priorities: [50, 100],
+      // Chromium's bursts (launch, full-page screenshots) starve the other processes of a 2-core
+      // machine: with the harness's 500 ms lease, a primary's data-node once renewed too late and
+      // its watchdog killed the healthy primary mid-test (the lease rule doing its job, not the
+      // console's subject). A 1 s lease keeps the rule and leaves room for the browser.
+      data_node_config: { lease_ms: 1000 },
     });
     const [primary, best, other] = cluster.redis;
     const agent0 = cluster.agents[0];

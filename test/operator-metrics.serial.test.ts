@@ -61,8 +61,11 @@ void test("every agent reports masters, replicas (a killed one not up), lag, NAT
       (text) =>
         sample(text, `sp_master_up{master="${master}"}`) === 1 &&
         sample(text, `sp_master_replicas_up{master="${master}"}`) === 2 &&
-        sample(text, `sp_replica_link_up{master="${master}",replica="${r1}"}`) === 1,
-      "primary and both replicas up",
+        sample(text, `sp_replica_link_up{master="${master}",replica="${r1}"}`) === 1 &&
+        // The lag in seconds comes from the primary's INFO, which lists a replica only once its
+        // link is up there: an agent's last INFO of the primary may predate r1's link.
+        sample(text, `sp_replica_lag_seconds{master="${master}",replica="${r1}"}`) !== null,
+      "primary and both replicas up, r1's lag known",
     );
     for (const text of healthy) {
       assert.equal(sample(text, `sp_replica_up{master="${master}",replica="${r2}"}`), 1);
