@@ -26,8 +26,10 @@ export type {
 } from "./self-fence.js";
 export {
   grantReceived,
+  LEASE_REQUEST_INTERVAL_MIN_MS,
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
+  leaseRequestIntervalMs,
   leaseUntilMs,
   leaseValid,
   newWriteLease,
