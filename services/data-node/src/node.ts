@@ -54,6 +54,7 @@ import {
   isFenced,
   leaseLiftAllowed,
   leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   FENCE_MARKER,
   minReplicasFromConfig,
@@ -67,6 +68,7 @@ import {
 import type {
   AcceptedEpoch,
   FenceReason,
+  LeaseRequestTick,
   WriteLease,
   SelfFenceDecision,
   ServerView,
@@ -148,8 +150,8 @@ export class DataNode {
   private lease_end_timer: NodeJS.Timeout | null = null;
   /** The lease tick (armLeaseRequest): one timer, re-armed with the interval of the latest grant. */
   private lease_request_timer: NodeJS.Timeout | null = null;
-  /** The wait lease_request_timer was armed with. */
-  private lease_request_interval_ms = 0;
+  /** When that tick last ran (or was first armed) and the wait it was armed with. */
+  private lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
   private topology: TopologyStore | null = null;
   private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
@@ -1362,24 +1364,32 @@ export class DataNode {
    * asks on its next tick; stop() clears it.
    */
   private armLeaseRequest(): void {
+    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
+    this.lease_request_tick = { ticked_ms: performance.now(), interval_ms };
+    this.leaseTickIn(interval_ms);
+  }
+
+  /** The one lease-request timer: arming it drops the one armed before. */
+  private leaseTickIn(wait_ms: number): void {
     if (this.lease_request_timer !== null) clearTimeout(this.lease_request_timer);
     this.lease_request_timer = null;
     if (this.stopping) return;
-    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
-    this.lease_request_interval_ms = interval_ms;
     this.lease_request_timer = setTimeout(() => {
       this.lease_request_timer = null;
       this.requestLease();
       this.scheduleEvaluation();
       this.armLeaseRequest();
-    }, interval_ms);
+    }, wait_ms);
   }
 
   /** A grant shortened the interval: the tick armed with the longer one would come too late. */
   private leaseRequestFollowsGrant(): void {
     if (this.lease_request_timer === null) return;
     const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
-    if (interval_ms < this.lease_request_interval_ms) this.armLeaseRequest();
+    const wait_ms = leaseRequestRearmMs(this.lease_request_tick, performance.now(), interval_ms);
+    if (wait_ms === null) return;
+    this.lease_request_tick = { ...this.lease_request_tick, interval_ms };
+    this.leaseTickIn(wait_ms);
   }
 
   /**

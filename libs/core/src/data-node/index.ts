@@ -30,13 +30,14 @@ export {
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
   leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   leaseValid,
   newWriteLease,
   promoteLeaseReset,
   requestSent,
 } from "./write-lease.js";
-export type { GrantSeen, WriteLease } from "./write-lease.js";
+export type { GrantSeen, LeaseRequestTick, WriteLease } from "./write-lease.js";
 export {
   adoptedWatchdogReplaceable,
   encodeWatchdogLine,

@@ -6,6 +6,7 @@ import {
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
   leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseValid,
   newWriteLease,
   leaseUntilMs,
@@ -144,4 +145,13 @@ void test("lease requests: the interval follows the lease the latest majority gr
   assert.equal(leaseRequestIntervalMs(500, lease.granted_lease_ms), 125, "one of three: nothing held");
   grantReceived(lease, grant("b", 1, { lease_ms: 300 }));
   assert.equal(leaseRequestIntervalMs(500, lease.granted_lease_ms), 50, "the majority's smallest");
+});
+
+void test("a grant that shortens the interval brings the next tick to the last tick + the new interval", () => {
+  const tick = { ticked_ms: 1000, interval_ms: 125 };
+  assert.equal(leaseRequestRearmMs(tick, 1020, 50), 30, "due at 1050");
+  assert.equal(leaseRequestRearmMs(tick, 1070, 50), 0, "overdue: at once");
+  assert.equal(leaseRequestRearmMs(tick, 1020.4, 50), 30, "whole milliseconds, never early");
+  assert.equal(leaseRequestRearmMs(tick, 1020, 125), null, "the same interval: the armed tick stays");
+  assert.equal(leaseRequestRearmMs(tick, 1020, 200), null, "a longer one waits for the next tick");
 });

@@ -1,7 +1,7 @@
 // The write lease, data-node side, pure (docs/adr/0001-write-lease.md). The data-node publishes a
-// lease request every quarter of the lease it holds (leaseRequestIntervalMs), noting its send time
-// on the monotonic clock; agents answer with grants. When grants with `granted: true` for one request come from a majority of
-// max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
+// lease request every quarter of the lease it holds (leaseRequestIntervalMs, leaseRequestRearmMs),
+// noting its send time on the monotonic clock; agents answer with grants. When grants with
+// `granted: true` for one request come from a majority of max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
 // granted lease_ms. A lease is never shortened, only extended by a newer majority.
 // A `promote` command gives no lease: the leader's command is one agent's word, and a newer leader
 // elected meanwhile does not know of it (two concurrent failovers left two writable primaries,
@@ -53,6 +53,28 @@ export function leaseRequestIntervalMs(configured_lease_ms: number, granted_leas
     throw new Error(`leaseRequestIntervalMs: ${interval_ms} ms is more than a quarter of ${held_ms} ms`);
   }
   return interval_ms;
+}
+
+/** The lease tick as armed: when it last ran and the interval it waits (own clock). */
+export interface LeaseRequestTick {
+  readonly ticked_ms: number;
+  readonly interval_ms: number;
+}
+
+/**
+ * A grant changed the lease held: how long from `now_ms` until the next tick, now due a new
+ * interval after the last one (0: at once), or null to keep the armed tick (the interval did not
+ * shrink). Re-armed from now instead, the first tick after the start's grant came a whole interval
+ * after that grant, late for the short lease the start's request got (`npm run sim -- --seed 42
+ * --verbose`: a self-fence at 181 ms).
+ */
+export function leaseRequestRearmMs(
+  tick: LeaseRequestTick,
+  now_ms: number,
+  interval_ms: number,
+): number | null {
+  if (interval_ms >= tick.interval_ms) return null;
+  return Math.max(0, Math.ceil(tick.ticked_ms + interval_ms - now_ms));
 }
 
 export interface GrantSeen {

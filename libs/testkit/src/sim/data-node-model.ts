@@ -30,6 +30,7 @@ import {
   watchdogFenceLeadMs,
 } from "@sentinel-plane/core/data-node";
 import type {
+  LeaseRequestTick,
   SelfFenceDecision,
   SelfFenceInputs,
   ServerView,
@@ -71,8 +72,8 @@ export class SimDataNode {
   lease_seq = 0;
   /** node.ts lease_request_timer: the armed lease tick's number (re-arming drops the older one). */
   lease_request_timer = 0;
-  /** The wait that tick was armed with (write-lease.ts leaseRequestIntervalMs, own clock). */
-  lease_request_interval_ms = 0;
+  /** When that tick last ran and the wait it was armed with (own clock). */
+  lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
   /** The epoch of the promote command this process carried out (lease requests say `promoted`). */
   promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
@@ -151,7 +152,7 @@ export class SimDataNode {
     this.started_ms = sim_ms;
     this.lease = newWriteLease(this.agents_configured);
     this.lease_seq = 0;
-    this.lease_request_interval_ms = 0;
+    this.lease_request_tick = { ticked_ms: 0, interval_ms: 0 };
     this.direct = false;
     this.promoted_epoch = null;
     this.lease_fenced = false;

@@ -14,6 +14,7 @@ import {
   directLeaseWanted,
   grantReceived,
   leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   promoteLeaseReset,
   requestSent,
@@ -737,11 +738,17 @@ export class World {
    * tick per process: arming again drops the one armed before. `first_ms`: the first tick's delay.
    */
   armLeaseRequest(dn: SimDataNode, first_ms?: number): void {
+    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
+    dn.lease_request_tick = { ticked_ms: dn.clock(this.now_ms), interval_ms };
+    this.leaseTickIn(dn, first_ms ?? dn.simDelay(interval_ms));
+  }
+
+  /** node.ts leaseTickIn: the one lease tick, `wait_ms` simulated ms away (an older one is dropped). */
+  leaseTickIn(dn: SimDataNode, wait_ms: number): void {
     const incarnation = dn.incarnation;
     dn.lease_request_timer += 1;
     const timer = dn.lease_request_timer;
-    dn.lease_request_interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
-    this.at(first_ms ?? dn.simDelay(dn.lease_request_interval_ms), () => {
+    this.at(wait_ms, () => {
       if (dn.incarnation !== incarnation || dn.lease_request_timer !== timer) return;
       this.requestLease(dn);
       this.evaluateDataNode(dn);
@@ -751,9 +758,11 @@ export class World {
 
   /** node.ts leaseRequestFollowsGrant: a grant shortened the interval, the tick comes sooner. */
   leaseRequestFollowsGrant(dn: SimDataNode): void {
-    if (leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms) < dn.lease_request_interval_ms) {
-      this.armLeaseRequest(dn);
-    }
+    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
+    const wait_ms = leaseRequestRearmMs(dn.lease_request_tick, dn.clock(this.now_ms), interval_ms);
+    if (wait_ms === null) return;
+    dn.lease_request_tick = { ...dn.lease_request_tick, interval_ms };
+    this.leaseTickIn(dn, wait_ms === 0 ? 0 : dn.simDelay(wait_ms));
   }
 
   crashDataNode(dn: SimDataNode): void {
