@@ -847,6 +847,7 @@ export class World {
     this.report(node);
   }
 
+  /** Counts a lease self-fence in the phase it fell in (lease_fences). */
   countLeaseFence(): void {
     if (this.healed) this.lease_fences.healed += 1;
     else if (this.now_ms < this.faults_from_ms) this.lease_fences.quiet += 1;
