@@ -90,3 +90,39 @@ void test("a restarted data-node fences the writable master it finds until its f
     assert.equal(await client.set("k", "accepted"), "OK");
   });
 });
+
+void test("lease requests every quarter of the granted lease when the agents grant less than configured", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const redis = await procs.startRedis({ name: "short-grant", config_lines: ["min-replicas-to-write 0"] });
+    const nc = await natsClient(procs, nats);
+    const grants = grantLeases(nc, "s1", AGENTS);
+    grants.grantLeaseMs(200); // the agents' master has down_after_ms 500: lease 200 ms
+    await nc.flush();
+    const watcher = new StatusWatcher(nc, "s1");
+    const dn = await startDataNode(procs, "s1", {
+      mode: "attach",
+      master_name: "mymaster",
+      nats: await dataNodeNats(nats, "s1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
+      redis: { port: redis.port },
+      lease_ms: 500,
+    });
+    await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
+    const log_mark = dn.service.lineCount();
+    const first = grants.requests.length;
+    await grants.requestsAfter(12);
+    const arrived = grants.arrived_ms.slice(first);
+    const gaps = arrived.slice(1).map((at, i) => at - (arrived[i] ?? at));
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? Number.NaN;
+    // A quarter of 200 ms is 50 ms; paced by the configured 500 ms it was 125 ms (a timer never
+    // fires early, so that cadence cannot show a median gap under 100 ms).
+    assert.ok(median < 100, `median gap ${median.toFixed(1)} ms: ${gaps.map((g) => g.toFixed(0)).join(" ")}`);
+    assert.ok(median >= 25, `median gap ${median.toFixed(1)} ms: under the 25 ms floor`);
+    // No self-fence while a majority renews the short lease (the lines since the mark are all
+    // retained: a few per second against the harness's ring of lines).
+    await assert.rejects(
+      dn.service.waitForLog((l) => l["event"] === "fenced", { since: log_mark, timeout_ms: 1 }),
+      /no matching line/,
+    );
+  });
+});

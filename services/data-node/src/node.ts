@@ -6,9 +6,10 @@
 //   command      -> decode -> epoch check -> persist -> redis transaction -> probe -> reply
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
-//   write lease  -> lease tick: publish lease_request; grants -> write-lease.ts (ADR 0001);
-//                   NATS down or the lease low: the same request to the agents directly too
-//                   (failsafe: lease-channel.ts decides, lease-direct.ts sends)
+//   write lease  -> lease tick (a quarter of the lease held): publish lease_request; grants ->
+//                   write-lease.ts (ADR 0001); NATS down or the lease low: the same request to
+//                   the agents directly too (failsafe: lease-channel.ts decides, lease-direct.ts
+//                   sends)
 import { readFile, rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import {
@@ -52,6 +53,8 @@ import {
   grantReceived,
   isFenced,
   leaseLiftAllowed,
+  leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   FENCE_MARKER,
   minReplicasFromConfig,
@@ -65,6 +68,7 @@ import {
 import type {
   AcceptedEpoch,
   FenceReason,
+  LeaseRequestTick,
   WriteLease,
   SelfFenceDecision,
   ServerView,
@@ -144,6 +148,10 @@ export class DataNode {
   private lease_fenced = false;
   private lease_lifting = false;
   private lease_end_timer: NodeJS.Timeout | null = null;
+  /** The lease tick (armLeaseRequest): one timer, re-armed with the interval of the latest grant. */
+  private lease_request_timer: NodeJS.Timeout | null = null;
+  /** When that tick last ran (or was first armed) and the wait it was armed with. */
+  private lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
   private topology: TopologyStore | null = null;
   private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
@@ -417,18 +425,15 @@ export class DataNode {
       }, this.config.poll_interval_ms),
     );
     if (this.config.lease_ms > 0) {
-      // Several requests per lease, so one lost grant does not expire it.
-      const request_interval_ms = Math.max(10, Math.floor(this.config.lease_ms / 4));
       this.logger.info(
-        { event: "write_lease", lease_ms: this.config.lease_ms, request_interval_ms },
+        {
+          event: "write_lease",
+          lease_ms: this.config.lease_ms,
+          request_interval_ms: leaseRequestIntervalMs(this.config.lease_ms, null),
+        },
         "write lease on: a running unfenced master is fenced until a majority of agents grant a lease",
       );
-      this.timers.push(
-        setInterval(() => {
-          this.requestLease();
-          this.scheduleEvaluation();
-        }, request_interval_ms),
-      );
+      this.armLeaseRequest();
     }
     this.timers.push(
       setInterval(() => {
@@ -1344,10 +1349,47 @@ export class DataNode {
   /** A grant, by NATS or directly (failsafe): counted the same way (write-lease.ts). */
   private countGrant(grant: LeaseGrant): void {
     if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
-    if (!grantReceived(this.lease, grant)) return;
+    const extended = grantReceived(this.lease, grant);
+    this.leaseRequestFollowsGrant();
+    if (!extended) return;
     this.armLeaseEnd();
     this.feedWatchdog();
     if (this.lease_fenced) this.scheduleEvaluation();
+  }
+
+  /**
+   * The lease tick: a request, then an evaluation, then the next tick a quarter of the lease held
+   * later (write-lease.ts leaseRequestIntervalMs: the granted lease may be shorter than ours). It
+   * runs for a replica too, which sends nothing (requestLease), so a node made master by any path
+   * asks on its next tick; stop() clears it.
+   */
+  private armLeaseRequest(): void {
+    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
+    this.lease_request_tick = { ticked_ms: performance.now(), interval_ms };
+    this.leaseTickIn(interval_ms);
+  }
+
+  /** The one lease-request timer: arming it drops the one armed before. */
+  private leaseTickIn(wait_ms: number): void {
+    if (this.lease_request_timer !== null) clearTimeout(this.lease_request_timer);
+    this.lease_request_timer = null;
+    if (this.stopping) return;
+    this.lease_request_timer = setTimeout(() => {
+      this.lease_request_timer = null;
+      this.requestLease();
+      this.scheduleEvaluation();
+      this.armLeaseRequest();
+    }, wait_ms);
+  }
+
+  /** A grant shortened the interval: the tick armed with the longer one would come too late. */
+  private leaseRequestFollowsGrant(): void {
+    if (this.lease_request_timer === null) return;
+    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
+    const wait_ms = leaseRequestRearmMs(this.lease_request_tick, performance.now(), interval_ms);
+    if (wait_ms === null) return;
+    this.lease_request_tick = { ...this.lease_request_tick, interval_ms };
+    this.leaseTickIn(wait_ms);
   }
 
   /**
@@ -1549,6 +1591,8 @@ export class DataNode {
     this.restarter?.stop();
     for (const timer of this.timers) clearInterval(timer);
     if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
+    if (this.lease_request_timer !== null) clearTimeout(this.lease_request_timer);
+    this.lease_request_timer = null;
     this.strict?.stop();
     this.topology?.stop();
     const nc = this.nc;

@@ -26,15 +26,18 @@ export type {
 } from "./self-fence.js";
 export {
   grantReceived,
+  LEASE_REQUEST_INTERVAL_MIN_MS,
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
+  leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   leaseValid,
   newWriteLease,
   promoteLeaseReset,
   requestSent,
 } from "./write-lease.js";
-export type { GrantSeen, WriteLease } from "./write-lease.js";
+export type { GrantSeen, LeaseRequestTick, WriteLease } from "./write-lease.js";
 export {
   adoptedWatchdogReplaceable,
   encodeWatchdogLine,

@@ -2,8 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   grantReceived,
+  LEASE_REQUEST_INTERVAL_MIN_MS,
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
+  leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseValid,
   newWriteLease,
   leaseUntilMs,
@@ -110,4 +113,45 @@ void test("the majority is never taken over fewer agents than ever heard of (age
   assert.equal(grantReceived(heard, grant("d", 2, { agents_known: 1 })), true, "3 of 5");
   promoteLeaseReset(heard);
   assert.equal(heard.agents_floor, 5, "a promotion keeps what was heard");
+});
+
+void test("lease requests every quarter of the shorter of the configured and the granted lease", () => {
+  assert.equal(leaseRequestIntervalMs(500, null), 125, "none granted yet: the configured lease");
+  assert.equal(leaseRequestIntervalMs(500, 200), 50, "granted shorter (down_after 500): its quarter");
+  assert.equal(leaseRequestIntervalMs(500, 800), 125, "granted longer: the configured lease binds");
+  assert.equal(leaseRequestIntervalMs(500, 500), 125);
+  assert.equal(leaseRequestIntervalMs(2001, null), 500, "rounded down");
+});
+
+void test("lease requests: never more often than the floor", () => {
+  assert.equal(leaseRequestIntervalMs(40, null), LEASE_REQUEST_INTERVAL_MIN_MS);
+  assert.equal(leaseRequestIntervalMs(500, 1), LEASE_REQUEST_INTERVAL_MIN_MS);
+  assert.equal(leaseRequestIntervalMs(100, 100), 25);
+  assert.equal(leaseRequestIntervalMs(104, null), 26);
+});
+
+void test("lease requests: a lease of 0 or a fraction is a programmer error", () => {
+  assert.throws(() => leaseRequestIntervalMs(0, null), /configured lease_ms/);
+  assert.throws(() => leaseRequestIntervalMs(500.5, null), /configured lease_ms/);
+  assert.throws(() => leaseRequestIntervalMs(500, 0), /granted lease_ms/);
+  assert.throws(() => leaseRequestIntervalMs(500, Number.NaN), /granted lease_ms/);
+});
+
+void test("lease requests: the interval follows the lease the latest majority granted", () => {
+  const lease = newWriteLease();
+  assert.equal(leaseRequestIntervalMs(500, lease.granted_lease_ms), 125);
+  requestSent(lease, 1, 0);
+  grantReceived(lease, grant("a", 1, { lease_ms: 200 }));
+  assert.equal(leaseRequestIntervalMs(500, lease.granted_lease_ms), 125, "one of three: nothing held");
+  grantReceived(lease, grant("b", 1, { lease_ms: 300 }));
+  assert.equal(leaseRequestIntervalMs(500, lease.granted_lease_ms), 50, "the majority's smallest");
+});
+
+void test("a grant that shortens the interval brings the next tick to the last tick + the new interval", () => {
+  const tick = { ticked_ms: 1000, interval_ms: 125 };
+  assert.equal(leaseRequestRearmMs(tick, 1020, 50), 30, "due at 1050");
+  assert.equal(leaseRequestRearmMs(tick, 1070, 50), 0, "overdue: at once");
+  assert.equal(leaseRequestRearmMs(tick, 1020.4, 50), 30, "whole milliseconds, never early");
+  assert.equal(leaseRequestRearmMs(tick, 1020, 125), null, "the same interval: the armed tick stays");
+  assert.equal(leaseRequestRearmMs(tick, 1020, 200), null, "a longer one waits for the next tick");
 });

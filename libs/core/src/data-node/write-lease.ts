@@ -1,7 +1,7 @@
 // The write lease, data-node side, pure (docs/adr/0001-write-lease.md). The data-node publishes a
-// lease request about every lease_ms / 4, noting its send time on the monotonic clock; agents
-// answer with grants. When grants with `granted: true` for one request come from a majority of
-// max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
+// lease request every quarter of the lease it holds (leaseRequestIntervalMs, leaseRequestRearmMs),
+// noting its send time on the monotonic clock; agents answer with grants. When grants with
+// `granted: true` for one request come from a majority of max(agents_known) distinct agents, the lease runs until that request's send time + the smallest
 // granted lease_ms. A lease is never shortened, only extended by a newer majority.
 // A `promote` command gives no lease: the leader's command is one agent's word, and a newer leader
 // elected meanwhile does not know of it (two concurrent failovers left two writable primaries,
@@ -20,6 +20,62 @@
 
 /** Requests whose grants are still counted: older ones are dropped (a bound, not a rule). */
 export const LEASE_REQUESTS_KEPT = 16;
+
+/** The shortest wait between two lease requests: a floor on the bus and agent load of one node. */
+export const LEASE_REQUEST_INTERVAL_MIN_MS = 25;
+
+/**
+ * How long to wait before the next lease request: a quarter of the lease actually held, so that
+ * three requests in a row may go unanswered before it runs out. The lease held is the smaller of
+ * the configured lease_ms and the latest majority's granted lease_ms (WriteLease.granted_lease_ms;
+ * null: none granted yet): agents grant their master's lease (libs/core lease.ts leaseMs, 0.4 x
+ * down_after_ms), which may be shorter than ours. Paced by the configured lease alone, a primary
+ * granted 200 ms of a configured 500 ms asked every 125 ms and self-fenced while healthy whenever
+ * a renewal's round trip overran the last 75 ms (`npm run sim -- --seed 169 --verbose`: 81 lease
+ * self-fences before this rule). At least LEASE_REQUEST_INTERVAL_MIN_MS.
+ */
+export function leaseRequestIntervalMs(configured_lease_ms: number, granted_lease_ms: number | null): number {
+  // Programmer errors: config validation and the grant's schema refuse these before they get here.
+  if (!Number.isSafeInteger(configured_lease_ms) || configured_lease_ms < 1) {
+    throw new Error(
+      `leaseRequestIntervalMs: configured lease_ms must be a positive integer, got ${configured_lease_ms}`,
+    );
+  }
+  if (granted_lease_ms !== null && (!Number.isSafeInteger(granted_lease_ms) || granted_lease_ms < 1)) {
+    throw new Error(
+      `leaseRequestIntervalMs: granted lease_ms must be a positive integer, got ${granted_lease_ms}`,
+    );
+  }
+  const held_ms = Math.min(configured_lease_ms, granted_lease_ms ?? configured_lease_ms);
+  const interval_ms = Math.max(LEASE_REQUEST_INTERVAL_MIN_MS, Math.floor(held_ms / 4));
+  // Postcondition: a quarter of the held lease at most, unless the floor binds.
+  if (interval_ms !== LEASE_REQUEST_INTERVAL_MIN_MS && interval_ms * 4 > held_ms) {
+    throw new Error(`leaseRequestIntervalMs: ${interval_ms} ms is more than a quarter of ${held_ms} ms`);
+  }
+  return interval_ms;
+}
+
+/** The lease tick as armed: when it last ran and the interval it waits (own clock). */
+export interface LeaseRequestTick {
+  readonly ticked_ms: number;
+  readonly interval_ms: number;
+}
+
+/**
+ * A grant changed the lease held: how long from `now_ms` until the next tick, now due a new
+ * interval after the last one (0: at once), or null to keep the armed tick (the interval did not
+ * shrink). Re-armed from now instead, the first tick after the start's grant came a whole interval
+ * after that grant, late for the short lease the start's request got (`npm run sim -- --seed 42
+ * --verbose`: a self-fence at 181 ms).
+ */
+export function leaseRequestRearmMs(
+  tick: LeaseRequestTick,
+  now_ms: number,
+  interval_ms: number,
+): number | null {
+  if (interval_ms >= tick.interval_ms) return null;
+  return Math.max(0, Math.ceil(tick.ticked_ms + interval_ms - now_ms));
+}
 
 export interface GrantSeen {
   readonly from: string;

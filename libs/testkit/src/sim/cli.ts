@@ -85,6 +85,7 @@ function main(): number {
   let settled_max_ms = 0;
   let writes_acked = 0;
   let writes_refused = 0;
+  const lease_fences = { quiet: 0, faults: 0, healed: 0 };
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
@@ -98,6 +99,9 @@ function main(): number {
     });
     writes_acked += result.writes_acked;
     writes_refused += result.writes_refused;
+    lease_fences.quiet += result.lease_fences.quiet;
+    lease_fences.faults += result.lease_fences.faults;
+    lease_fences.healed += result.lease_fences.healed;
     steps += result.steps;
     sim_ms += result.sim_ms;
     elections += result.elections;
@@ -125,7 +129,8 @@ function main(): number {
       `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
       `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed, ` +
       `settled at most ${settled_max_ms} ms after healing, ` +
-      `writes acked ${writes_acked} refused ${writes_refused}): ` +
+      `writes acked ${writes_acked} refused ${writes_refused}, lease self-fences ${lease_fences.quiet} ` +
+      `before faults / ${lease_fences.faults} during / ${lease_fences.healed} after heal): ` +
       `${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;

@@ -30,6 +30,7 @@ import {
   watchdogFenceLeadMs,
 } from "@sentinel-plane/core/data-node";
 import type {
+  LeaseRequestTick,
   SelfFenceDecision,
   SelfFenceInputs,
   ServerView,
@@ -45,8 +46,6 @@ export const DN_LEASE_MS = 500;
 export const DN_HANG_FENCE_AFTER_MS = 500;
 /** restart_delay_ms default: a live data-node restarts its exited server after it. */
 export const DN_RESTART_DELAY_MS = 1000;
-/** As node.ts: several requests per lease, so one lost grant does not expire it. */
-export const DN_LEASE_REQUEST_MS = Math.max(10, Math.floor(DN_LEASE_MS / 4));
 
 /** The self-fence rule the simulated data-node runs (a test may hand in a broken one). */
 export type SelfFenceRule = (inputs: SelfFenceInputs) => SelfFenceDecision;
@@ -71,6 +70,10 @@ export class SimDataNode {
   started_ms = 0;
   lease: WriteLease;
   lease_seq = 0;
+  /** node.ts lease_request_timer: the armed lease tick's number (re-arming drops the older one). */
+  lease_request_timer = 0;
+  /** When that tick last ran and the wait it was armed with (own clock). */
+  lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
   /** The epoch of the promote command this process carried out (lease requests say `promoted`). */
   promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
@@ -149,6 +152,7 @@ export class SimDataNode {
     this.started_ms = sim_ms;
     this.lease = newWriteLease(this.agents_configured);
     this.lease_seq = 0;
+    this.lease_request_tick = { ticked_ms: 0, interval_ms: 0 };
     this.direct = false;
     this.promoted_epoch = null;
     this.lease_fenced = false;

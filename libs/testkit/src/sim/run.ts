@@ -72,6 +72,8 @@ export interface RunResult {
    * settle check's 500 ms); null when a violation came first.
    */
   readonly settled_ms: number | null;
+  /** Lease self-fences after a held lease ran out (world.ts lease_fences), by phase. */
+  readonly lease_fences: { readonly quiet: number; readonly faults: number; readonly healed: number };
 }
 
 /** Share of seeds whose data-node clocks drift (each data-node's rate drawn on its own). */
@@ -199,6 +201,7 @@ export function runSeed(options: RunOptions): RunResult {
     hooks_run: world.checker.hooks_run,
     hooks_failed: world.checker.hooks_failed,
     settled_ms,
+    lease_fences: { ...world.lease_fences },
   };
 }
 
@@ -244,6 +247,7 @@ export function scheduleFaults(
   bus_fault: BusFault | "drawn" | "none" = "drawn",
 ): void {
   const rng = world.rng;
+  world.faults_from_ms = start_ms;
   const manual = rng.chance(0.5) ? rng.range(1, 2) : 0;
   for (let i = 0; i < manual; i += 1) {
     const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));

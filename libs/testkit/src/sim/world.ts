@@ -13,6 +13,8 @@ import {
   checkEpoch,
   directLeaseWanted,
   grantReceived,
+  leaseRequestIntervalMs,
+  leaseRequestRearmMs,
   leaseUntilMs,
   promoteLeaseReset,
   requestSent,
@@ -42,7 +44,6 @@ import type {
 import { Checker } from "./checkers.js";
 import {
   DN_LEASE_MS,
-  DN_LEASE_REQUEST_MS,
   DN_POLL_MS,
   DN_RESTART_DELAY_MS,
   productionSelfFence,
@@ -148,6 +149,13 @@ export class World {
   steps = 0;
   /** Phase 2 began: pending fault ends are ignored. */
   healed = false;
+  /** When the first fault may strike (run.ts scheduleFaults); until then the cluster is healthy. */
+  faults_from_ms = Number.POSITIVE_INFINITY;
+  /**
+   * Lease self-fences of a node whose held lease ran out (not the start's "none granted yet"), by
+   * phase: before any fault (a healthy primary that renewed too late), during faults, after heal.
+   */
+  readonly lease_fences = { quiet: 0, faults: 0, healed: 0 };
 
   constructor(readonly options: WorldOptions) {
     this.rng = new Prng(options.seed);
@@ -718,16 +726,43 @@ export class World {
       this.evaluateDataNode(dn);
       this.at(dn.simDelay(DN_POLL_MS), poll);
     };
-    const lease = (): void => {
-      if (dn.incarnation !== incarnation) return;
-      this.requestLease(dn);
-      this.evaluateDataNode(dn);
-      this.at(dn.simDelay(DN_LEASE_REQUEST_MS), lease);
-    };
     this.at(1 + this.rng.int(DN_POLL_MS), poll);
-    this.at(1 + this.rng.int(10), lease); // the first request goes out once NATS is connected
+    this.armLeaseRequest(dn, 1 + this.rng.int(10)); // the first request goes out once NATS is connected
     this.watchDataNode(dn);
     this.report(dn.node);
+  }
+
+  /**
+   * node.ts armLeaseRequest: the lease tick (request, evaluation), re-armed each time a quarter of
+   * the lease held later (write-lease.ts leaseRequestIntervalMs, the data-node's one rule). One
+   * tick per process: arming again drops the one armed before. `first_ms`: the first tick's delay.
+   */
+  armLeaseRequest(dn: SimDataNode, first_ms?: number): void {
+    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
+    dn.lease_request_tick = { ticked_ms: dn.clock(this.now_ms), interval_ms };
+    this.leaseTickIn(dn, first_ms ?? dn.simDelay(interval_ms));
+  }
+
+  /** node.ts leaseTickIn: the one lease tick, `wait_ms` simulated ms away (an older one is dropped). */
+  leaseTickIn(dn: SimDataNode, wait_ms: number): void {
+    const incarnation = dn.incarnation;
+    dn.lease_request_timer += 1;
+    const timer = dn.lease_request_timer;
+    this.at(wait_ms, () => {
+      if (dn.incarnation !== incarnation || dn.lease_request_timer !== timer) return;
+      this.requestLease(dn);
+      this.evaluateDataNode(dn);
+      this.armLeaseRequest(dn);
+    });
+  }
+
+  /** node.ts leaseRequestFollowsGrant: a grant shortened the interval, the tick comes sooner. */
+  leaseRequestFollowsGrant(dn: SimDataNode): void {
+    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
+    const wait_ms = leaseRequestRearmMs(dn.lease_request_tick, dn.clock(this.now_ms), interval_ms);
+    if (wait_ms === null) return;
+    dn.lease_request_tick = { ...dn.lease_request_tick, interval_ms };
+    this.leaseTickIn(dn, wait_ms === 0 ? 0 : dn.simDelay(wait_ms));
   }
 
   crashDataNode(dn: SimDataNode): void {
@@ -795,6 +830,7 @@ export class World {
       return;
     }
     if (this.options.keep_log) this.trace(dn.name, `< self-fence (${decision.reason}): ${decision.detail}`);
+    if (decision.reason === "lease" && dn.lease.until_ms !== null) this.countLeaseFence();
     if (decision.queue) {
       node.fence_queued = true;
       if (decision.reason === "lease") dn.lease_fenced = true;
@@ -809,6 +845,13 @@ export class World {
     if (decision.reason === "lease") dn.lease_fenced = true;
     dn.probe(this.now_ms);
     this.report(node);
+  }
+
+  /** Counts a lease self-fence in the phase it fell in (lease_fences). */
+  countLeaseFence(): void {
+    if (this.healed) this.lease_fences.healed += 1;
+    else if (this.now_ms < this.faults_from_ms) this.lease_fences.quiet += 1;
+    else this.lease_fences.faults += 1;
   }
 
   /** A lease request to every agent the bus reaches (a replica asks for none). */
@@ -897,7 +940,10 @@ export class World {
     const net = this.options.network;
     if (net.loss > 0 && this.rng.chance(net.loss)) return;
     this.at(this.delay(), () => {
-      if (!dn.alive || !grantReceived(dn.lease, grant)) return;
+      if (!dn.alive) return;
+      const extended = grantReceived(dn.lease, grant);
+      this.leaseRequestFollowsGrant(dn);
+      if (!extended) return;
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
       else this.feedWatchdog(dn);
@@ -911,7 +957,9 @@ export class World {
     if (net.loss > 0 && this.direct_rng.chance(net.loss)) return;
     this.at(this.directDelay(), () => {
       if (!dn.alive || dn.incarnation !== incarnation || !this.directLinked(agent, dn)) return;
-      if (!grantReceived(dn.lease, grant)) return;
+      const extended = grantReceived(dn.lease, grant);
+      this.leaseRequestFollowsGrant(dn);
+      if (!extended) return;
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
       else this.feedWatchdog(dn);

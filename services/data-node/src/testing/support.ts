@@ -202,8 +202,12 @@ export interface LeaseGranter {
   set(on: boolean): void;
   /** The epoch the grants vouch for (`epoch`); null: left out (an older agent: config epoch 3). */
   vouch(epoch: number | null): void;
+  /** The lease_ms the grants give (500 until set: an agent's master with down_after_ms 1250). */
+  grantLeaseMs(lease_ms: number): void;
   /** Requests received so far, oldest first. */
   readonly requests: LeaseRequest[];
+  /** When each of them arrived (performance.now()), same index. */
+  readonly arrived_ms: number[];
   /** Resolves once `count` more requests than now have arrived. */
   requestsAfter(count: number): Promise<LeaseRequest>;
 }
@@ -215,7 +219,9 @@ export interface LeaseGranter {
 export function grantLeases(nc: NatsConnection, node_id: string, agents: readonly string[]): LeaseGranter {
   let on = true;
   let vouched: number | null = null;
+  let granted_lease_ms = 500;
   const requests: LeaseRequest[] = [];
+  const arrived_ms: number[] = [];
   const waiters = new Set<() => void>();
   nc.subscribe(nodeLeaseSubject(CLUSTER, node_id), {
     callback: (error, msg) => {
@@ -223,6 +229,7 @@ export function grantLeases(nc: NatsConnection, node_id: string, agents: readonl
       const decoded = decodeLeaseRequest(msg.data);
       if (!decoded.ok) return;
       requests.push(decoded.value);
+      arrived_ms.push(performance.now());
       for (const waiter of waiters) waiter();
       for (const from of agents) {
         const grant: LeaseGrant = {
@@ -235,7 +242,7 @@ export function grantLeases(nc: NatsConnection, node_id: string, agents: readonl
           granted: on,
           config_epoch: 3,
           ...(vouched === null ? {} : { epoch: vouched }),
-          lease_ms: 500,
+          lease_ms: granted_lease_ms,
           agents_known: 3,
         };
         nc.publish(nodeLeaseGrantFromSubject(CLUSTER, node_id, from), JSON.stringify(grant));
@@ -249,7 +256,11 @@ export function grantLeases(nc: NatsConnection, node_id: string, agents: readonl
     vouch(epoch: number | null): void {
       vouched = epoch;
     },
+    grantLeaseMs(lease_ms: number): void {
+      granted_lease_ms = lease_ms;
+    },
     requests,
+    arrived_ms,
     requestsAfter(count: number): Promise<LeaseRequest> {
       const target = requests.length + count;
       return new Promise((resolve) => {
