@@ -1,18 +1,9 @@
 // Assembles one sentinel-agent: configuration -> persisted state -> core -> ports -> loop. The
 // only place where the pieces meet; each piece stays testable alone.
-import { accessSync, constants as fsConstants, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { randomBytes, randomInt } from "node:crypto";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import {
-  AGENT_TIMING_DEFAULT,
-  initAgent,
-  masterNames,
-  persistedState,
-  replicaViews,
-  sameAddress,
-} from "@sentinel-plane/core";
-import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
+import { randomInt } from "node:crypto";
+import { resolve } from "node:path";
+import { AGENT_TIMING_DEFAULT, initAgent, masterNames, persistedState } from "@sentinel-plane/core";
+import type { AgentState, AgentTiming, NodeCommand, Address, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
 import {
   connectNats,
@@ -25,18 +16,9 @@ import {
   errorMessage,
   writeFileAtomic,
 } from "@sentinel-plane/runtime";
-import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
-import {
-  applyEnvOverrides,
-  applyPersistedState,
-  configuredMasters,
-  ensureMyid,
-  MYID_RANDOM_BYTES,
-  parseSentinelConf,
-  renderSentinelConf,
-  toPersistedState,
-} from "./config/index.js";
-import type { ConfigDocument, SentinelConfig } from "./config/index.js";
+import type { NatsConnection } from "@sentinel-plane/runtime";
+import { applyPersistedState, configuredMasters, renderSentinelConf } from "./config/index.js";
+import type { SentinelConfig } from "./config/index.js";
 import { AuditLog } from "./audit-log.js";
 import { DirectRedis } from "./direct-redis.js";
 import { EventHub } from "./event-hub.js";
@@ -47,7 +29,6 @@ import { NatsPeers } from "./nats-peers.js";
 import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "./pre-promote.js";
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
-import { JsonStateFile } from "./state-file.js";
 import { LocalMasterOptions } from "./local-master-options.js";
 import { withGlobalParam } from "./config/global-params.js";
 import { LeaseDesk } from "./lease-desk.js";
@@ -60,12 +41,23 @@ import { historyRecordOf, registerJournalMetrics } from "./journal-metrics.js";
 import { registerForgetMetrics } from "./forget-metrics.js";
 import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "./resp/index.js";
 import type { AdminResult, SimulatedFailure } from "./resp/index.js";
-import type { EarlyPort } from "./resp/early-port.js";
 import { createSentinelView } from "./sentinel-view.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestMetrics, RestServer } from "./rest/index.js";
-import { announcedSentinelPort, setupAgentTls } from "./tls-setup.js";
 import { TlsReloader, withTlsParam } from "./tls-reload.js";
 import type { TlsReloadParam } from "./tls-reload.js";
+import { isExecutable, loadAgentBase } from "./start/agent-base.js";
+import type { StartOptions } from "./start/agent-base.js";
+import {
+  authForAddress,
+  commandNameForAddress,
+  instanceAddresses,
+  monitoredAddresses,
+  scriptOf,
+} from "./start/master-lookup.js";
+import { simulateFailure } from "./start/simulate-failure.js";
+
+export { StartError } from "./start/agent-base.js";
+export type { StartOptions } from "./start/agent-base.js";
 
 export const AGENT_TIMING: AgentTiming = AGENT_TIMING_DEFAULT;
 
@@ -98,84 +90,14 @@ export interface AgentHandle {
   stop(): Promise<void>;
 }
 
-export interface StartOptions {
-  readonly config_path: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly logger: Logger;
-  /** The Sentinel port main.ts bound at process start (resp/early-port.ts), if any. */
-  readonly early_port?: EarlyPort | null;
-}
-
-export class StartError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-async function loadConfig(
-  path: string,
-  env: StartOptions["env"],
-): Promise<{
-  file: SentinelConfig;
-  document: ConfigDocument;
-  effective: SentinelConfig;
-  generated_myid: boolean;
-}> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new StartError("SP_ERR_CONFIG_INVALID", `cannot read ${path}: ${String(error)}`);
-  }
-  const parsed = parseSentinelConf(text, {
-    source: path,
-    isExecutable: (script, dir) => isExecutable(isAbsolute(script) ? script : resolve(dir ?? ".", script)),
-  });
-  if (!parsed.ok) throw new StartError(parsed.error.code, parsed.error.message);
-  const with_id = ensureMyid(parsed.value.config, () => randomBytes(MYID_RANDOM_BYTES));
-  const overridden = applyEnvOverrides(with_id, env);
-  if (!overridden.ok) throw new StartError(overridden.error.code, overridden.error.message);
-  return {
-    file: with_id,
-    document: parsed.value.document,
-    effective: overridden.value.config,
-    generated_myid: parsed.value.config.myid === null,
-  };
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const cryptoRandom: Random = { int: (max_exclusive) => randomInt(max_exclusive) };
 
 export async function startSentinelAgent(options: StartOptions): Promise<AgentHandle> {
   const { logger } = options;
-  const loaded = await loadConfig(options.config_path, options.env);
-  let file_config = loaded.file;
-  const config = loaded.effective;
-  const myid = config.myid;
-  if (myid === null) throw new StartError("SP_ERR_CONFIG_INVALID", "no myid"); // ensureMyid gave one
-  const tls_setup = setupAgentTls(config); // every certificate read now: a bad file stops the start
-  if (!tls_setup.ok) throw new StartError(tls_setup.error.code, tls_setup.error.message);
-  const tls = tls_setup.value;
-  const plane = config.plane;
-  const state_dir = plane.state_dir ?? dirname(options.config_path);
-  const state_file = new JsonStateFile(join(state_dir, "sentinel-plane-state.json"));
-  const persisted = (await state_file.load()) ?? toPersistedState(config);
-  const started = performance.now();
-  const now_ms = (): number => Math.floor(performance.now() - started) + 1;
-  const announce: Address = {
-    host: config.announce_ip ?? config.server.bind?.[0] ?? "127.0.0.1",
-    port: config.announce_port ?? announcedSentinelPort(config),
-  };
+  const base = await loadAgentBase(options);
+  const loaded = base;
+  let file_config = base.file_config;
+  const { config, myid, tls, plane, state_file, persisted, announce, now_ms } = base;
   const counters = new Counters();
   // SENTINEL SIMULATE-FAILURE at run time, beside SP_SIMULATE_FAILURE from the environment.
   const simulated = new Set<SimulatedFailure>();
@@ -626,91 +548,5 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
       audit_journal.stop();
       await nc.drain().catch(() => undefined);
     },
-  };
-}
-
-/**
- * Crash points for tests, as Sentinel's SENTINEL SIMULATE-FAILURE: with
- * SP_SIMULATE_FAILURE=crash-after-election (or crash-after-promotion) the agent dies right after
- * emitting +elected-leader (+promoted-slave). With SP_SIMULATE_FAILURE_ONCE_FILE set, only the
- * first agent to get there crashes (it creates the file), so a test can let one leader die and
- * the next one finish the failover.
- */
-function simulateFailure(
-  env: StartOptions["env"],
-  runtime: ReadonlySet<SimulatedFailure>,
-  event_name: string,
-  logger: Logger,
-): void {
-  const modes = new Set<string>([...runtime, env["SP_SIMULATE_FAILURE"] ?? ""]);
-  const crash =
-    (event_name === "+elected-leader" && modes.has("crash-after-election")) ||
-    (event_name === "+promoted-slave" && modes.has("crash-after-promotion"));
-  if (!crash) return;
-  const once = env["SP_SIMULATE_FAILURE_ONCE_FILE"];
-  if (once !== undefined && once !== "") {
-    try {
-      writeFileSync(once, `${String(process.pid)}\n`, { flag: "wx" });
-    } catch {
-      return; // another agent crashed already
-    }
-  }
-  logger.fatal(
-    { event: "simulated-crash", after: event_name },
-    `simulated failure: crash after ${event_name}`,
-  );
-  process.kill(process.pid, "SIGKILL");
-}
-
-function scriptOf(
-  local: LocalMasterOptions,
-  master_name: string | null,
-  kind: "notification" | "reconfig",
-): string | null {
-  if (master_name === null) return null;
-  const options = local.get(master_name);
-  const script = kind === "notification" ? options.notification_script : options.client_reconfig_script;
-  return script === null ? null : local.scriptPath(script);
-}
-
-/** The master's primary and replicas, as probed now. */
-function instanceAddresses(state: AgentState, name: string): Address[] {
-  const live = state.masters.get(name);
-  if (live === undefined) return [];
-  return [live.address, live.link.address, ...replicaViews(state, name).map((r) => r.address)];
-}
-
-/** Every address the agent probes (primaries and replicas), to close links no longer needed. */
-function monitoredAddresses(state: AgentState): Address[] {
-  return masterNames(state).flatMap((name) => instanceAddresses(state, name));
-}
-
-/** The master whose primary, replicas or sentinels include `target`, if any. */
-function masterOfAddress(state: AgentState, target: Address): string | null {
-  for (const name of masterNames(state)) {
-    if (instanceAddresses(state, name).some((a) => sameAddress(a, target))) return name;
-  }
-  return null;
-}
-
-/** Sentinel's rename-command: the name `target`'s master knows `command` by. */
-function commandNameForAddress(
-  local: LocalMasterOptions,
-  state: AgentState,
-  target: Address,
-  command: string,
-): string {
-  const name = masterOfAddress(state, target);
-  return name === null ? command : local.commandName(name, command);
-}
-
-/** Credentials of the master an address belongs to (primary or one of its replicas). */
-function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
-  const name = masterOfAddress(state, target);
-  if (name === null) return {};
-  const { auth_user, auth_pass } = local.get(name);
-  return {
-    ...(auth_user === null ? {} : { username: auth_user }),
-    ...(auth_pass === null ? {} : { password: auth_pass }),
   };
 }
