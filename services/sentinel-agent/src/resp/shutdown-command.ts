@@ -1,6 +1,6 @@
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], parsed as Redis 7.0's shutdownCommand. Sentinel
 // flushes its configuration and exits; the agent does the same through the server's shutdown
-// hook (service.ts: the config is written, then the SIGTERM path stops the agent). As with Redis,
+// hook (start/resp-server.ts: the config is written, then the SIGTERM path stops the agent). As with Redis,
 // a shutdown under way answers nothing: the connection closes.
 import type { Reply } from "./reply.js";
 import { errorErr } from "./reply.js";

@@ -1,0 +1,59 @@
+// Which master an address or an event belongs to, for the ports that act per master: probe
+// credentials, renamed commands, scripts, the links to keep.
+import { masterNames, replicaViews, sameAddress } from "@sentinel-plane/core";
+import type { Address, AgentState } from "@sentinel-plane/core";
+import type { LocalMasterOptions } from "../local-master-options.js";
+import type { RedisAuth } from "../redis-prober.js";
+
+export function scriptOf(
+  local: LocalMasterOptions,
+  master_name: string | null,
+  kind: "notification" | "reconfig",
+): string | null {
+  if (master_name === null) return null;
+  const options = local.get(master_name);
+  const script = kind === "notification" ? options.notification_script : options.client_reconfig_script;
+  return script === null ? null : local.scriptPath(script);
+}
+
+/** The master's primary and replicas, as probed now. */
+export function instanceAddresses(state: AgentState, name: string): Address[] {
+  const live = state.masters.get(name);
+  if (live === undefined) return [];
+  return [live.address, live.link.address, ...replicaViews(state, name).map((r) => r.address)];
+}
+
+/** Every address the agent probes (primaries and replicas), to close links no longer needed. */
+export function monitoredAddresses(state: AgentState): Address[] {
+  return masterNames(state).flatMap((name) => instanceAddresses(state, name));
+}
+
+/** The master whose primary, replicas or sentinels include `target`, if any. */
+function masterOfAddress(state: AgentState, target: Address): string | null {
+  for (const name of masterNames(state)) {
+    if (instanceAddresses(state, name).some((a) => sameAddress(a, target))) return name;
+  }
+  return null;
+}
+
+/** Sentinel's rename-command: the name `target`'s master knows `command` by. */
+export function commandNameForAddress(
+  local: LocalMasterOptions,
+  state: AgentState,
+  target: Address,
+  command: string,
+): string {
+  const name = masterOfAddress(state, target);
+  return name === null ? command : local.commandName(name, command);
+}
+
+/** Credentials of the master an address belongs to (primary or one of its replicas). */
+export function authForAddress(local: LocalMasterOptions, state: AgentState, target: Address): RedisAuth {
+  const name = masterOfAddress(state, target);
+  if (name === null) return {};
+  const { auth_user, auth_pass } = local.get(name);
+  return {
+    ...(auth_user === null ? {} : { username: auth_user }),
+    ...(auth_pass === null ? {} : { password: auth_pass }),
+  };
+}
