@@ -31,9 +31,11 @@ case "$service" in
       # The agent's id is fixed by the deployment when its NATS user names it (SP_MYID).
       [ -z "${SP_MYID:-}" ] || printf 'sentinel myid %s\n' "$SP_MYID" >> "$conf"
     fi
-    # No V8 heap options: with them, probes of most of 200 masters were lost at start in bench
-    # runs (README, "Agent memory").
-    exec node services/sentinel-agent/dist/main.js "$conf" "$@" ;;
+    # V8 heap sizing (README, "Agent memory"), one option per word; AGENT_NODE_OPTIONS replaces
+    # it (set but empty: none). The same default as the systemd unit and `npm run up`.
+    # shellcheck disable=SC2086 # word splitting wanted
+    exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=2 --max-old-space-size=256} \
+      services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
     exec node services/vip-manager/dist/main.js "$@" ;;
   cli | sentinel-plane)

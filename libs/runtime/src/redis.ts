@@ -21,7 +21,9 @@ export interface RedisClientOptions {
   /**
    * INFO `loading` check before the first command (ioredis' ready check); default true. Probes
    * turn it off: Sentinel PINGs a fresh link at once, and a link waiting for its ready check
-   * refuses every command (no offline queue), which would read as a dead instance.
+   * refuses every command (no offline queue), which would read as a dead instance. Such a link
+   * is also ready without a round trip: CLIENT SETNAME goes out once it is ready, and no CLIENT
+   * SETINFO at all (see `createRedisClient`).
    */
   readonly ready_check?: boolean;
 }
@@ -55,20 +57,30 @@ export function redisTls(material: TlsMaterial): {
   };
 }
 
-/** Creates a client that connects on the first command (`lazyConnect`) or on `connect()`. */
+/**
+ * Creates a client that connects on the first command (`lazyConnect`) or on `connect()`.
+ *
+ * Without a ready check, ioredis would still hold the link back until CLIENT SETNAME and two CLIENT
+ * SETINFO are answered (three round trips, a package.json read, and three pending commands per
+ * link); on a loaded machine with hundreds of links that delay outlasted probe deadlines. Such a
+ * link is ready once connected (and AUTH sent): its name is set after that, and no library name or
+ * version (nobody reads them; Sentinel sends neither).
+ */
 export function createRedisClient(options: RedisClientOptions): Redis {
-  return new Redis({
+  const ready_check = options.ready_check ?? true;
+  const client = new Redis({
     host: options.host,
     port: options.port,
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
-    connectionName: options.connection_name,
+    ...(ready_check ? { connectionName: options.connection_name } : {}),
+    disableClientInfo: !ready_check,
     ...(options.tls === undefined ? {} : { tls: redisTls(options.tls) }),
     connectTimeout: options.connect_timeout_ms,
     commandTimeout: options.command_timeout_ms,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
-    enableReadyCheck: options.ready_check ?? true,
+    enableReadyCheck: ready_check,
     disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
@@ -79,4 +91,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
       reconnectDelay_ms(attempt, options.retry_base_ms, options.retry_max_ms),
     reconnectOnError: () => false,
   });
+  if (!ready_check) {
+    client.on("ready", () => {
+      // A failure (a server that refuses CLIENT) leaves the link unnamed, nothing more.
+      client.client("SETNAME", options.connection_name).catch(() => undefined);
+    });
+  }
+  return client;
 }

@@ -55,7 +55,8 @@ void test("a server paused (SIGSTOP) past a probe's deadline answers again once 
     });
     assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
     server.kill("SIGSTOP");
-    // Several timed-out probes, as while down-after-milliseconds runs: each drops the link.
+    // Several timed-out probes, as while down-after-milliseconds runs: each drops the link that
+    // was up when it started (a link that connected during one is kept until the next times out).
     for (let i = 0; i < 3; i += 1) {
       const hung = await p.probe(target, "ping", 300);
       assert.ok(!hung.ok, "a paused server does not answer");
@@ -117,6 +118,29 @@ void test("PING and INFO probes timing out together on a paused server: the link
     run.done = true;
     await infos;
     assert.ok(answered, `never answered again after SIGCONT: ${errors.slice(-2).join(" | ")}`);
+  });
+});
+
+void test("a probe link is named in CLIENT LIST and sends no CLIENT SETINFO", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "named-link" });
+    const admin = await server.client();
+    // Redis 7.0 refuses CLIENT SETINFO (an error reply, counted in errorstats); 7.2+ shows what
+    // it set as lib-name/lib-ver in CLIENT LIST. Either way the probe link must leave no trace.
+    const errors_before = await admin.info("errorstats");
+    const p = prober();
+    procs.onCleanup(() => {
+      p.close();
+    });
+    // PING's reply follows CLIENT SETNAME's on the same link: once it is in, the name is set.
+    const ping = await p.probe({ host: "127.0.0.1", port: server.port }, "ping", 5000);
+    assert.deepEqual(ping, { kind: "ping", ok: true, reply: "PONG" });
+    const list = String(await admin.client("LIST"));
+    const named = list.split("\n").filter((line) => line.includes(" name=sentinel-plane-probe "));
+    assert.equal(named.length, 1, list);
+    const line = named[0] ?? "";
+    if (line.includes(" lib-name=")) assert.match(line, / lib-name= lib-ver= /, line);
+    assert.equal(await admin.info("errorstats"), errors_before, "the probe link got an error reply");
   });
 });
 

@@ -28,11 +28,17 @@ export interface RedisProberOptions {
 
 const TIMEOUT = "probe timed out";
 
+/** One instance's client and how many times it became ready (one count per connection). */
+interface Link {
+  readonly client: Redis;
+  readies: number;
+}
+
 /** Replies Sentinel counts as "the instance is alive" even though they are errors. */
 const ALIVE_ERRORS = ["LOADING", "MASTERDOWN"] as const;
 
 export class RedisProber implements Prober {
-  readonly #clients = new Map<string, Redis>();
+  readonly #links = new Map<string, Link>();
   /** Host name -> the IP address its last link connected to (monitored hosts only: retain). */
   readonly #resolved = new Map<string, string>();
   readonly #options: RedisProberOptions;
@@ -42,8 +48,11 @@ export class RedisProber implements Prober {
   }
 
   async probe(target: Address, kind: "ping" | "info", timeout_ms: number): Promise<ProbeResult> {
-    const client = this.#client(target);
-    if (client === null) return { kind, ok: false, error: "too many probed instances" };
+    const link = this.#link(target);
+    if (link === null) return { kind, ok: false, error: "too many probed instances" };
+    const client = link.client;
+    // Which connection this probe can blame for a timeout: the one up now, if any.
+    const up_at_start = client.status === "ready" ? link.readies : null;
     const abandon = new AbortController();
     try {
       const reply = await withDeadline(
@@ -63,7 +72,7 @@ export class RedisProber implements Prober {
       const message = error instanceof Error ? error.message : String(error);
       const alive = ALIVE_ERRORS.find((prefix) => message.startsWith(prefix));
       if (kind === "ping" && alive !== undefined) return { kind, ok: true, reply: alive };
-      if (message === TIMEOUT) this.#dropLink(target, client);
+      if (message === TIMEOUT && up_at_start === link.readies) this.#dropLink(target, link);
       return { kind, ok: false, error: message };
     } finally {
       abandon.abort(); // drops the wait for a connection that did not come in time
@@ -73,10 +82,10 @@ export class RedisProber implements Prober {
   /** Forgets instances no longer monitored. */
   retain(targets: readonly Address[]): void {
     const keep = new Set(targets.map(key));
-    for (const [k, client] of this.#clients) {
+    for (const [k, link] of this.#links) {
       if (!keep.has(k)) {
-        client.disconnect(false);
-        this.#clients.delete(k);
+        link.client.disconnect(false);
+        this.#links.delete(k);
       }
     }
     const hosts = new Set(targets.map((t) => t.host));
@@ -87,8 +96,8 @@ export class RedisProber implements Prober {
   reconnect(targets: readonly Address[]): void {
     for (const target of targets) {
       const k = key(target);
-      this.#clients.get(k)?.disconnect(false);
-      this.#clients.delete(k);
+      this.#links.get(k)?.client.disconnect(false);
+      this.#links.delete(k);
     }
   }
 
@@ -101,8 +110,8 @@ export class RedisProber implements Prober {
   }
 
   close(): void {
-    for (const client of this.#clients.values()) client.disconnect(false);
-    this.#clients.clear();
+    for (const link of this.#links.values()) link.client.disconnect(false);
+    this.#links.clear();
   }
 
   /**
@@ -113,18 +122,23 @@ export class RedisProber implements Prober {
    * once that command fails, after the close had already scheduled the reconnection; the
    * reconnection then finds it "ready" and gives up, and every later probe got "Stream isn't
    * writeable" though the server had resumed (a SIGSTOPped master never seen up again).
+   *
+   * Only a connection that was up when the probe started is to blame (the caller checks): a link
+   * that connected meanwhile spent the deadline connecting, not waiting for a hung server.
+   * Dropping those too made a loaded agent (hundreds of links connecting at start) reconnect
+   * again and again, each new link outlasting the next deadline, and never see most masters up.
    */
-  #dropLink(target: Address, client: Redis): void {
-    client.disconnect(false);
+  #dropLink(target: Address, link: Link): void {
+    link.client.disconnect(false);
     const k = key(target);
-    if (this.#clients.get(k) === client) this.#clients.delete(k);
+    if (this.#links.get(k) === link) this.#links.delete(k);
   }
 
-  #client(target: Address): Redis | null {
+  #link(target: Address): Link | null {
     const k = key(target);
-    const existing = this.#clients.get(k);
+    const existing = this.#links.get(k);
     if (existing !== undefined) return existing;
-    if (this.#clients.size >= this.#options.instances_max) return null;
+    if (this.#links.size >= this.#options.instances_max) return null;
     const auth = this.#options.auth_for(target);
     const client = createRedisClient({
       host: target.host,
@@ -140,15 +154,19 @@ export class RedisProber implements Prober {
       retry_base_ms: 50,
       retry_max_ms: this.#options.reconnect_max_ms,
     });
+    const link: Link = { client, readies: 0 };
     client.on("connect", () => {
       const remote = client.stream.remoteAddress;
       if (remote !== undefined) this.#resolved.set(target.host, remote);
     });
+    client.on("ready", () => {
+      link.readies += 1;
+    });
     client.connect().catch(() => undefined);
     // Errors surface through the probe results; the listener keeps ioredis from logging them.
     client.on("error", () => undefined);
-    this.#clients.set(k, client);
-    return client;
+    this.#links.set(k, link);
+    return link;
   }
 }
 

@@ -2,7 +2,7 @@
 // one) and the run record (run.json: the PIDs of a running `up`). Both are read back by the other
 // commands to find the agents and the token.
 import { readFile, rm } from "node:fs/promises";
-import { writeJsonAtomic } from "@sentinel-plane/runtime";
+import type * as Runtime from "@sentinel-plane/runtime";
 import { CliError, EXIT } from "../errors.js";
 import type { Layout } from "./layout.js";
 
@@ -112,8 +112,16 @@ export async function loadClusterSettings(
   return checked.value;
 }
 
+/**
+ * The runtime package, loaded by the writers only: `status` and the other reading commands load
+ * this module, and the package's index brings NATS, ioredis and OpenTelemetry with it under tsx.
+ */
+function runtime(): Promise<typeof Runtime> {
+  return import("@sentinel-plane/runtime");
+}
+
 export async function saveClusterSettings(layout: Layout, settings: ClusterSettings): Promise<void> {
-  const written = await writeJsonAtomic(layout.cluster_file, settings);
+  const written = await (await runtime()).writeJsonAtomic(layout.cluster_file, settings);
   if (!written.ok) throw new CliError(EXIT.start_failed, "CLI_STATE_WRITE", written.error.message);
 }
 
@@ -126,7 +134,7 @@ export async function loadRunRecord(layout: Layout): Promise<RunRecord | null> {
 }
 
 export async function saveRunRecord(layout: Layout, record: RunRecord): Promise<void> {
-  const written = await writeJsonAtomic(layout.run_file, record);
+  const written = await (await runtime()).writeJsonAtomic(layout.run_file, record);
   if (!written.ok) throw new CliError(EXIT.start_failed, "CLI_STATE_WRITE", written.error.message);
 }
 

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { CliError, EXIT } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
+import { agentNodeOptions } from "./agent-node-options.js";
 import { Child, logField } from "./child.js";
 import type { NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, natsConfFile } from "./nats-secrets.js";
@@ -56,11 +57,12 @@ function nodeService(
   cwd: string,
   log: string,
   env: Readonly<Record<string, string>> = {},
+  node_options: readonly string[] = [],
 ): Promise<Child> {
   return Child.start({
     name,
     command: process.execPath,
-    args: ["--import", import.meta.resolve("tsx"), entry, ...args],
+    args: [...node_options, "--import", import.meta.resolve("tsx"), entry, ...args],
     cwd,
     log_path: log,
     env: { SP_LOG_LEVEL: "info", ...env },
@@ -135,6 +137,7 @@ export async function startAgent(
     layout.agentDir(index),
     layout.log(`agent-${index}`),
     { SP_NATS_USER: user, SP_NATS_PASS: pass },
+    agentNodeOptions(process.env),
   );
   track(child);
   await child.waitForLine(

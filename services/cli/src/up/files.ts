@@ -2,7 +2,7 @@
 // missing: redis.conf and sentinel.conf are written only once, because Redis (CONFIG REWRITE
 // after a role change) and the agents (myid, epochs, known replicas) rewrite them; the JSON files
 // of the data-nodes and the vip-manager carry no state and are written on every start.
-import { access, chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import type { NatsSecrets } from "./nats-secrets.js";
@@ -11,6 +11,7 @@ import { LOOPBACK } from "./ports.js";
 import { syncRequirepass } from "./sentinel-password.js";
 import { leaseToken, leaseTokenLines, localNodeId, syncLeaseTokens } from "./lease-tokens.js";
 import type { LocalTls } from "./local-tls.js";
+import { exists } from "./path-exists.js";
 import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
 
 export function natsUrl(settings: ClusterSettings): string {
@@ -210,15 +211,6 @@ export function reconfigScriptText(layout: Layout): string {
     `printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >> '${layout.reconfig_log}'`,
     "",
   ].join("\n");
-}
-
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function writeOnce(path: string, text: string, mode: number): Promise<void> {

@@ -3,11 +3,10 @@
 // holds them: the CLI's own commands then talk https / RESP over TLS to it.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { makeThrowawayCerts } from "@sentinel-plane/runtime";
 import type { ThrowawayCerts } from "@sentinel-plane/runtime";
 import { CliError, EXIT } from "../errors.js";
 import type { Layout } from "../state/layout.js";
-import { exists } from "./files.js";
+import { exists } from "./path-exists.js";
 
 export type LocalTls = ThrowawayCerts;
 
@@ -45,6 +44,9 @@ export async function ensureLocalTls(layout: Layout): Promise<LocalTls> {
   if (found !== null) return found;
   const dir = localTlsDir(layout);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Loaded here, not at the top: every reading command imports this module (findLocalTls), and the
+  // runtime package's index brings NATS, ioredis and OpenTelemetry with it when run through tsx.
+  const { makeThrowawayCerts } = await import("@sentinel-plane/runtime");
   return makeThrowawayCerts(dir, { hosts: ["127.0.0.1", "localhost"] });
 }
 
