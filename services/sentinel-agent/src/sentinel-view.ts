@@ -396,75 +396,15 @@ function statusViews({
 }
 
 /** MONITOR, REMOVE, SET, RESET, FAILOVER and the operator's controls: through the loop, as every admin input. */
-function adminOperations({
-  sources,
-  state,
-  runtime_config,
-}: ViewContext): Pick<SentinelView, "monitor" | "remove" | "set" | "reset" | "failover" | "operator"> {
+function adminOperations(
+  context: ViewContext,
+): Pick<SentinelView, "monitor" | "remove" | "set" | "reset" | "failover" | "operator"> {
+  const { sources, state } = context;
   const { loop } = sources;
   return {
-    monitor: async (name, ip, port, quorum) => {
-      // As Sentinel (and our config loader): a hostname only with resolve-hostnames yes, else a
-      // master monitored now would make the next start refuse the rewritten file.
-      const resolve_hostnames =
-        (runtime_config.get("resolve-hostnames") ?? (sources.config().resolve_hostnames ? "yes" : "no")) ===
-        "yes";
-      if (!resolve_hostnames && isIP(ip) === 0) {
-        return { ok: false, error: "ERR Invalid IP address or hostname specified" };
-      }
-      const defaults = [...state().masters.values()][0]?.settings;
-      const settings: MasterSettings = {
-        quorum,
-        down_after_ms: 30_000,
-        failover_timeout_ms: 180_000,
-        parallel_syncs: 1,
-        master_reboot_down_after_period_ms: 0,
-        election_timeout_ms: defaults?.election_timeout_ms ?? 250,
-        failover_block_period_ms: defaults?.failover_block_period_ms ?? FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
-      };
-      return result(await loop.admin({ type: "monitor", name, address: { host: ip, port }, settings }));
-    },
+    monitor: (name, ip, port, quorum) => monitorMaster(context, name, ip, port, quorum),
     remove: async (name) => result(await loop.admin({ type: "remove", name })),
-    set: async (name, options: readonly MasterSetOption[]) => {
-      const settings: Partial<Record<keyof MasterSettings, number>> = {};
-      const local: LocalSetOption[] = [];
-      const renames: Extract<MasterSetOption, { option: "rename-command" }>[] = [];
-      for (const option of options) {
-        if (option.option === "rename-command") {
-          renames.push(option);
-          continue;
-        }
-        if (isLocalOption(option)) {
-          local.push(option);
-          continue;
-        }
-        const key = SET_OPTION[option.option];
-        if (key === undefined) {
-          return {
-            ok: false,
-            error: `ERR SENTINEL SET ${option.option} is not supported by sentinel-plane yet`,
-          };
-        }
-        settings[key] = option.value;
-      }
-      // Local options are checked before the shared settings go out, so a refused script path
-      // leaves both unchanged.
-      const checked = sources.local.check(local);
-      if (!checked.ok) return checked;
-      if (Object.keys(settings).length > 0) {
-        const shared = result(await loop.admin({ type: "set", name, settings }));
-        if (!shared.ok) return shared;
-      }
-      if (local.length > 0) {
-        const applied = sources.local.set(name, local);
-        if (!applied.ok) return applied;
-        if (local.some((o) => o.option === "auth-pass" || o.option === "auth-user"))
-          sources.on_auth_changed(name);
-      }
-      // Per agent, as each Sentinel keeps its own; the probes use the new names at once.
-      for (const r of renames) sources.local.renameCommand(name, r.from, r.to);
-      return { ok: true };
-    },
+    set: (name, options) => setOptions(context, name, options),
     reset: async (pattern) => {
       const reply = await loop.admin({ type: "reset", pattern });
       return reply.ok ? Number(reply.message) || 0 : 0;
@@ -484,6 +424,84 @@ function adminOperations({
       return { ok: true };
     },
   };
+}
+
+/** SENTINEL MONITOR: Sentinel's defaults, with the election settings of a master already monitored. */
+async function monitorMaster(
+  { sources, state, runtime_config }: ViewContext,
+  name: string,
+  ip: string,
+  port: number,
+  quorum: number,
+): Promise<AdminResult> {
+  // As Sentinel (and our config loader): a hostname only with resolve-hostnames yes, else a
+  // master monitored now would make the next start refuse the rewritten file.
+  const resolve_hostnames =
+    (runtime_config.get("resolve-hostnames") ?? (sources.config().resolve_hostnames ? "yes" : "no")) ===
+    "yes";
+  if (!resolve_hostnames && isIP(ip) === 0) {
+    return { ok: false, error: "ERR Invalid IP address or hostname specified" };
+  }
+  const defaults = [...state().masters.values()][0]?.settings;
+  const settings: MasterSettings = {
+    quorum,
+    down_after_ms: 30_000,
+    failover_timeout_ms: 180_000,
+    parallel_syncs: 1,
+    master_reboot_down_after_period_ms: 0,
+    election_timeout_ms: defaults?.election_timeout_ms ?? 250,
+    failover_block_period_ms: defaults?.failover_block_period_ms ?? FAILOVER_BLOCK_PERIOD_MS_DEFAULT,
+  };
+  return result(await sources.loop.admin({ type: "monitor", name, address: { host: ip, port }, settings }));
+}
+
+/**
+ * SENTINEL SET: shared settings through the loop (every agent), local options (scripts, auth) and
+ * renamed commands on this agent only.
+ */
+async function setOptions(
+  { sources }: ViewContext,
+  name: string,
+  options: readonly MasterSetOption[],
+): Promise<AdminResult> {
+  const settings: Partial<Record<keyof MasterSettings, number>> = {};
+  const local: LocalSetOption[] = [];
+  const renames: Extract<MasterSetOption, { option: "rename-command" }>[] = [];
+  for (const option of options) {
+    if (option.option === "rename-command") {
+      renames.push(option);
+      continue;
+    }
+    if (isLocalOption(option)) {
+      local.push(option);
+      continue;
+    }
+    const key = SET_OPTION[option.option];
+    if (key === undefined) {
+      return {
+        ok: false,
+        error: `ERR SENTINEL SET ${option.option} is not supported by sentinel-plane yet`,
+      };
+    }
+    settings[key] = option.value;
+  }
+  // Local options are checked before the shared settings go out, so a refused script path
+  // leaves both unchanged.
+  const checked = sources.local.check(local);
+  if (!checked.ok) return checked;
+  if (Object.keys(settings).length > 0) {
+    const shared = result(await sources.loop.admin({ type: "set", name, settings }));
+    if (!shared.ok) return shared;
+  }
+  if (local.length > 0) {
+    const applied = sources.local.set(name, local);
+    if (!applied.ok) return applied;
+    if (local.some((o) => o.option === "auth-pass" || o.option === "auth-user"))
+      sources.on_auth_changed(name);
+  }
+  // Per agent, as each Sentinel keeps its own; the probes use the new names at once.
+  for (const r of renames) sources.local.renameCommand(name, r.from, r.to);
+  return { ok: true };
 }
 
 /** FLUSHCONFIG, CONFIG SET, SIMULATE-FAILURE and the event subscription. */

@@ -1,7 +1,8 @@
 // The REST app: fastify with TypeBox schemas (validation, serialisation and the OpenAPI 3.1
 // document from the same objects), problem+json for every error, bearer tokens, body and rate
 // limits, request metrics and spans. Each route group is an encapsulated plugin with its own
-// auth hook. `buildRestApp` does not listen: the server (server.ts) or a test (`app.inject()`) does.
+// auth hook (route-groups.ts). `buildRestApp` does not listen: the server (server.ts) or a test
+// (`app.inject()`) does.
 import { randomUUID } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
@@ -13,31 +14,19 @@ import type {
   FastifyBaseLogger,
   FastifyError,
   FastifyInstance,
-  FastifyReply,
   FastifyRequest,
   FastifyServerFactory,
 } from "fastify";
 import { createServer as createHttpsServer } from "node:https";
 import type { TlsOptions } from "node:tls";
-import { roleForChange, TokenChecker } from "./auth.js";
-import type { RestRole } from "./auth.js";
-import { auditRestChanges } from "./audit-hook.js";
+import { TokenChecker } from "./auth.js";
 import type { RestDeps } from "./deps.js";
-import { consoleRoutes } from "./console/index.js";
 import { EventStreams } from "./event-stream.js";
 import { extractComponents } from "./openapi-components.js";
 import { problemFromError, problemOf, sendProblem } from "./problem.js";
 import { LAZY_SCHEMA_COMPILERS } from "./lazy-compilers.js";
-import { changeRoutes } from "./routes/changes.js";
-import { nodeRoutes } from "./routes/nodes.js";
-import { maintenanceRoutes } from "./routes/maintenance.js";
-import { eventRoutes } from "./routes/events.js";
-import { healthRoutes } from "./routes/health.js";
-import { leaseRoutes } from "./routes/lease.js";
-import { auditRoutes, historyRoutes } from "./routes/journal.js";
-import { opsRoutes } from "./routes/ops.js";
-import { readRoutes } from "./routes/reads.js";
 import { RequestTelemetry } from "./request-telemetry.js";
+import { registerRouteGroups } from "./route-groups.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -110,7 +99,8 @@ function httpsFactory(options: TlsOptions): FastifyServerFactory {
   return (handler) => createHttpsServer(options, handler);
 }
 
-export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
+/** The fastify instance: logging, limits, timeouts, TLS, the JSON body parser; no routes yet. */
+function createFastify(deps: RestDeps) {
   const limits = deps.limits;
   // Typed as fastify's logger interface: the app's type stays the same with or without one.
   const logger: FastifyBaseLogger | undefined = deps.logger?.child({ component: "rest" });
@@ -134,13 +124,15 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+  return app;
+}
 
-  const auth = new TokenChecker(deps.auth);
-  const streams = new EventStreams(deps.events, limits.events);
-  const telemetry = new RequestTelemetry(deps.metrics);
+type App = ReturnType<typeof createFastify>;
 
+/** Every error and every unknown route answered as problem+json; unexpected ones logged. */
+function setProblemHandlers(app: App, body_max_bytes: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = problemFromError(error, request, limits.body_max_bytes);
+    const problem = problemFromError(error, request, body_max_bytes);
     if (problem.status >= 500 && problem.code === "SP_ERR_INTERNAL") {
       request.log.error(
         {
@@ -160,6 +152,10 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
       problemOf(spError("SP_ERR_NOT_FOUND", [request.method, request.url.split("?")[0] ?? ""]), request.url),
     ),
   );
+}
+
+/** The request id header, request metrics and spans, and the SSE streams closed with the app. */
+function addLifecycleHooks(app: App, telemetry: RequestTelemetry, streams: EventStreams): void {
   app.addHook("onRequest", (request, reply, done) => {
     // The id of this request in the agent's log: a client or proxy can quote it.
     void reply.header("x-request-id", request.id);
@@ -174,7 +170,10 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
     streams.closeAll();
     done();
   });
+}
 
+/** The global rate limit (when configured) and the OpenAPI document with its /docs viewer. */
+async function registerPlugins(app: App, limits: RestDeps["limits"]): Promise<void> {
   if (limits.rate_max > 0) {
     await app.register(fastifyRateLimit, {
       global: true,
@@ -190,60 +189,18 @@ export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
       extractComponents("openapiObject" in documents ? documents.openapiObject : documents.swaggerObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+}
 
-  const guard =
-    (change: boolean, role?: RestRole) =>
-    (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-      const needed =
-        role ?? (change ? roleForChange(request.routeOptions.url ?? request.url.split("?")[0] ?? "") : null);
-      const refused = auth.check(request.headers.authorization, needed);
-      if (refused === null) {
-        done();
-        return;
-      }
-      void sendProblem(reply, problemOf(refused, request.url.split("?")[0]));
-    };
+export async function buildRestApp(deps: RestDeps): Promise<RestApp> {
+  const app = createFastify(deps);
+  const auth = new TokenChecker(deps.auth);
+  const streams = new EventStreams(deps.events, deps.limits.events);
+  const telemetry = new RequestTelemetry(deps.metrics);
 
-  await app.register(async (scope) => {
-    scope.addHook("onRequest", guard(false));
-    await scope.register(readRoutes, { deps });
-    await scope.register(eventRoutes, {
-      deps,
-      streams,
-      on_hijack: (r) => {
-        telemetry.end(r, 200);
-      },
-    });
-    await scope.register(opsRoutes, { deps });
-    await scope.register(historyRoutes, { deps });
-  });
-  await app.register(async (scope) => {
-    scope.addHook("onRequest", guard(true));
-    if (deps.audit !== undefined) auditRestChanges(scope, deps.audit, auth);
-    await scope.register(changeRoutes, { deps });
-    await scope.register(nodeRoutes, { deps });
-    await scope.register(maintenanceRoutes, { deps });
-  });
-  // The audit log names clients and addresses: operate or admin (routes/journal.ts says why).
-  await app.register(async (scope) => {
-    scope.addHook("onRequest", guard(false, "operate"));
-    await scope.register(auditRoutes, { deps });
-  });
-  await app.register(healthRoutes, { deps });
-  // The data-nodes' failsafe lease requests: a token of the lease role, and only that (auth.ts).
-  await app.register(async (scope) => {
-    scope.addHook("onRequest", (request, reply, done) => {
-      const refused = auth.checkLease(request.headers.authorization);
-      if (refused === null) {
-        done();
-        return;
-      }
-      void sendProblem(reply, problemOf(refused, request.url.split("?")[0]));
-    });
-    await scope.register(leaseRoutes, { deps, auth });
-  });
-  // The web console (/ui): static files, open like /docs; its data comes through the API above.
-  await app.register(consoleRoutes);
+  setProblemHandlers(app, deps.limits.body_max_bytes);
+  addLifecycleHooks(app, telemetry, streams);
+  await registerPlugins(app, deps.limits);
+  await registerRouteGroups(app, { deps, auth, streams, telemetry });
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
 

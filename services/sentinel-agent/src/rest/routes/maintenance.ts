@@ -18,9 +18,12 @@ import {
   PausedListSchema,
 } from "../schemas.js";
 import { adminRoundTrip, bodyOptional } from "./admin-round-trip.js";
+import type { AdminRoundTrip } from "./admin-round-trip.js";
 
 const TAGS = ["maintenance"];
 const SECURITY = [{ bearerAuth: [] }];
+
+type App = Parameters<FastifyPluginAsyncTypebox<{ deps: RestDeps }>>[0];
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -56,9 +59,15 @@ function pauseLength(body: { readonly for?: string; readonly duration_ms?: numbe
 }
 
 export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = (app, { deps }) => {
-  const { run, current } = adminRoundTrip(deps);
-  const all = (): string[] => [...deps.state().masters.keys()];
+  const round_trip = adminRoundTrip(deps);
+  masterMaintenanceRoutes(app, round_trip);
+  acknowledgeRoute(app, round_trip);
+  clusterMaintenanceRoutes(app, round_trip, () => [...deps.state().masters.keys()]);
+  return Promise.resolve();
+};
 
+/** Maintenance mode of one master: pause (with its expiry) and resume. */
+function masterMaintenanceRoutes(app: App, { run, current }: AdminRoundTrip): void {
   app.post(
     "/v1/masters/:name/pause",
     {
@@ -102,7 +111,10 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
       return current(name);
     },
   );
+}
 
+/** The acknowledgement of a master's last automatic failover (lifts the anti-flapping block). */
+function acknowledgeRoute(app: App, { run, current }: AdminRoundTrip): void {
   app.post(
     "/v1/masters/:name/acknowledge",
     {
@@ -125,7 +137,10 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
       return current(name);
     },
   );
+}
 
+/** Cluster-wide maintenance mode: every master monitored now (`all`), one after the other. */
+function clusterMaintenanceRoutes(app: App, { run }: AdminRoundTrip, all: () => string[]): void {
   app.post(
     "/v1/pause",
     {
@@ -169,6 +184,4 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
       return { masters };
     },
   );
-
-  return Promise.resolve();
-};
+}
