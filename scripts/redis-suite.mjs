@@ -386,10 +386,32 @@ function toJson(results) {
   return { ours: one(results.ours), reference: one(results.reference) };
 }
 
+/**
+ * The table: per file, each implementation's passes and seconds, and ours/Sentinel's time (a file
+ * that stopped early at a failure is shorter, one that waited out a harness timeout longer).
+ */
 function report({ reference, ours }) {
   const names = [...new Set([...(reference?.files.keys() ?? []), ...(ours?.files.keys() ?? [])])].sort();
   const cell = (r) => (r === undefined ? "-" : `${r.ok}/${r.ok + r.failed}`);
-  console.log("\nfile                   sentinel-agent   redis-sentinel   note");
+  const secs = (r) => (r === undefined ? "-" : `${r.seconds.toFixed(1)} s`);
+  const ratio = (o, r) =>
+    o === undefined || r === undefined || r.seconds === 0 ? "-" : (o.seconds / r.seconds).toFixed(2);
+  const row = (cols) =>
+    console.log(
+      [
+        cols[0].padEnd(22),
+        cols[1].padEnd(15),
+        cols[2].padStart(8),
+        "  ",
+        cols[3].padEnd(15),
+        cols[4].padStart(8),
+        cols[5].padStart(12),
+        " ",
+        cols[6],
+      ].join(" "),
+    );
+  console.log("");
+  row(["file", "sentinel-agent", "seconds", "redis-sentinel", "seconds", "ours/theirs", "note"]);
   let sumOurs = [0, 0];
   let sumRef = [0, 0];
   for (const n of names) {
@@ -398,10 +420,19 @@ function report({ reference, ours }) {
     if (o) sumOurs = [sumOurs[0] + o.ok, sumOurs[1] + o.ok + o.failed];
     if (r) sumRef = [sumRef[0] + r.ok, sumRef[1] + r.ok + r.failed];
     const note = o && o.failed > 0 ? (EXPECTED.has(n) ? "expected (README)" : (o.error ?? "")) : "";
-    console.log(`${n.padEnd(22)} ${cell(o).padEnd(16)} ${cell(r).padEnd(16)} ${note}`);
+    row([n, cell(o), secs(o), cell(r), secs(r), ratio(o, r), note]);
   }
-  const total = (s, r) => (r === undefined ? "-" : `${s[0]}/${s[1]} in ${r.seconds.toFixed(0)} s`);
-  console.log(`${"total".padEnd(22)} ${total(sumOurs, ours).padEnd(16)} ${total(sumRef, reference)}`);
+  // Whole runs: the harness's start (5 sentinels, 5 redis-servers) and end included.
+  const total = (sum, r) => (r === undefined ? "-" : `${sum[0]}/${sum[1]}`);
+  row([
+    "total",
+    total(sumOurs, ours),
+    secs(ours),
+    total(sumRef, reference),
+    secs(reference),
+    ratio(ours, reference),
+    "",
+  ]);
 }
 
 await main();
