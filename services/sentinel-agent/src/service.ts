@@ -12,7 +12,14 @@ import {
   replicaViews,
   sameAddress,
 } from "@sentinel-plane/core";
-import type { Address, AgentState, AgentTiming, NodeCommand, Random } from "@sentinel-plane/core";
+import type {
+  Address,
+  AgentState,
+  AgentTiming,
+  NodeCommand,
+  PersistedState,
+  Random,
+} from "@sentinel-plane/core";
 import { clientReconfigArgv, HookRunner, notificationArgv } from "@sentinel-plane/hooks";
 import {
   connectNats,
@@ -48,6 +55,7 @@ import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "./pre-promote.js"
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
 import { JsonStateFile } from "./state-file.js";
+import { checkNatsUserMyid, stateForConfMyid } from "./myid-authority.js";
 import { LocalMasterOptions } from "./local-master-options.js";
 import { withGlobalParam } from "./config/global-params.js";
 import { LeaseDesk } from "./lease-desk.js";
@@ -154,6 +162,27 @@ function isExecutable(path: string): boolean {
   }
 }
 
+/**
+ * The state file's content under sentinel.conf's myid (myid-authority.ts): a state written under
+ * another id is rewritten at once, so that the file never disagrees with the running agent.
+ */
+async function stateUnderConfMyid(
+  state_file: JsonStateFile,
+  myid: string,
+  logger: Logger,
+): Promise<PersistedState | null> {
+  const loaded = await state_file.load();
+  if (loaded === null) return null;
+  const adopted = stateForConfMyid(loaded, myid);
+  if (adopted.replaced_myid === null) return loaded;
+  logger.warn(
+    { event: "state_myid_replaced", previous_myid: adopted.replaced_myid, myid, state_file: state_file.path },
+    "the state file's myid differs from sentinel.conf's: the state follows sentinel.conf (epochs and votes kept)",
+  );
+  await state_file.save(adopted.state);
+  return adopted.state;
+}
+
 const cryptoRandom: Random = { int: (max_exclusive) => randomInt(max_exclusive) };
 
 export async function startSentinelAgent(options: StartOptions): Promise<AgentHandle> {
@@ -163,13 +192,15 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const config = loaded.effective;
   const myid = config.myid;
   if (myid === null) throw new StartError("SP_ERR_CONFIG_INVALID", "no myid"); // ensureMyid gave one
+  const nats_user_check = checkNatsUserMyid(config.plane.nats_user, myid);
+  if (!nats_user_check.ok) throw new StartError(nats_user_check.error.code, nats_user_check.error.message);
   const tls_setup = setupAgentTls(config); // every certificate read now: a bad file stops the start
   if (!tls_setup.ok) throw new StartError(tls_setup.error.code, tls_setup.error.message);
   const tls = tls_setup.value;
   const plane = config.plane;
   const state_dir = plane.state_dir ?? dirname(options.config_path);
   const state_file = new JsonStateFile(join(state_dir, "sentinel-plane-state.json"));
-  const persisted = (await state_file.load()) ?? toPersistedState(config);
+  const persisted = (await stateUnderConfMyid(state_file, myid, logger)) ?? toPersistedState(config);
   const started = performance.now();
   const now_ms = (): number => Math.floor(performance.now() - started) + 1;
   const announce: Address = {
