@@ -33,6 +33,8 @@ const ALIVE_ERRORS = ["LOADING", "MASTERDOWN"] as const;
 
 export class RedisProber implements Prober {
   readonly #clients = new Map<string, Redis>();
+  /** The credentials each client logged in with (a change replaces the client: #client). */
+  readonly #auth_of = new WeakMap<Redis, RedisAuth>();
   /** Host name -> the IP address its last link connected to (monitored hosts only: retain). */
   readonly #resolved = new Map<string, string>();
   readonly #options: RedisProberOptions;
@@ -120,12 +122,22 @@ export class RedisProber implements Prober {
     if (this.#clients.get(k) === client) this.#clients.delete(k);
   }
 
+  /**
+   * The link to `target`, logged in with the credentials that apply now. A link made with others
+   * is replaced: ioredis logs in again with the credentials it was created with at each
+   * reconnection, so a link whose ACL user was deleted kept failing (WRONGPASS) after a SENTINEL
+   * REMOVE and a new MONITOR without that user, when both came within one retain() second
+   * (Redis's suite, 05-manual after 03-runtime-reconf: every replica's INFO failed, NOGOODSLAVE).
+   */
   #client(target: Address): Redis | null {
     const k = key(target);
-    const existing = this.#clients.get(k);
-    if (existing !== undefined) return existing;
-    if (this.#clients.size >= this.#options.instances_max) return null;
     const auth = this.#options.auth_for(target);
+    const existing = this.#clients.get(k);
+    if (existing !== undefined) {
+      if (sameAuth(this.#auth_of.get(existing), auth)) return existing;
+      this.#dropLink(target, existing);
+    }
+    if (this.#clients.size >= this.#options.instances_max) return null;
     const client = createRedisClient({
       host: target.host,
       port: target.port,
@@ -148,8 +160,13 @@ export class RedisProber implements Prober {
     // Errors surface through the probe results; the listener keeps ioredis from logging them.
     client.on("error", () => undefined);
     this.#clients.set(k, client);
+    this.#auth_of.set(client, auth);
     return client;
   }
+}
+
+function sameAuth(a: RedisAuth | undefined, b: RedisAuth): boolean {
+  return a !== undefined && a.username === b.username && a.password === b.password;
 }
 
 /**
