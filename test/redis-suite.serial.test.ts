@@ -20,6 +20,7 @@ const root = new URL("..", import.meta.url).pathname;
  */
 const FILES = new Map([
   ["01-conf-update", 10],
+  ["05-manual", 11],
   ["06-ckquorum", 10],
   ["08-hostname-conf", 10],
   ["11-port-0", 8],
