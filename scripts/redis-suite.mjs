@@ -1,4 +1,4 @@
-// Runs Redis 7.0.15's own Sentinel test suite (/work/shared/redis-sentinel-suite, or
+// Runs Redis 7.0.15's own Sentinel test suite (the copy vendored in test/redis-sentinel-suite, or
 // SP_REDIS_SUITE_DIR) against sentinel-agent, and against the real redis-sentinel in the same run
 // for comparison. Each implementation gets its own copy of the suite in a temporary tree; ours has
 // `src/redis-sentinel` replaced by a script that starts one agent on the harness's config file,
@@ -6,13 +6,15 @@
 //
 // Usage: npm run redis-suite [-- --single 05-manual] [--single ...] [--skip-reference] [--keep]
 //                            [--ours-only | --reference-only] [--drop-test "<test name>" ...]
-//                            [--flap-block-off]
+//                            [--flap-block-off] [--json <path>]
 // --drop-test is for diagnosis only: it deletes that test from both copies (the harness jumps to
 // the next file at a failure, so one failing test hides every later one in its file). Figures
 // quoted in README come from runs without it. --flap-block-off (diagnosis only, ours) adds
 // `sentinel-plane failover-block-period setmaster 0` to each agent's file: masters monitored at
 // run time take their settings from the first one, so the anti-flapping block is off, to see what
 // the files that stop at it (00, 02) do past it.
+// --json writes the per-file results ({ ok, failed, error, seconds } per file, the harness's exit
+// code and the run's seconds, per implementation) to <path>, for test/redis-suite.serial.test.ts.
 // Prints per-file pass counts side by side; exits 1 when ours fails a test outside EXPECTED.
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -32,7 +34,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
-const SUITE = process.env["SP_REDIS_SUITE_DIR"] ?? "/work/shared/redis-sentinel-suite";
+// Vendored so that CI, which runs on a clean clone, has it (test/redis-suite.serial.test.ts).
+const SUITE = process.env["SP_REDIS_SUITE_DIR"] ?? join(root, "test", "redis-sentinel-suite");
 
 /** Failures of ours argued in README's compatibility section (file -> count accepted). */
 const EXPECTED = new Map([
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     keep: { type: "boolean" },
     "drop-test": { type: "string", multiple: true },
     "flap-block-off": { type: "boolean" },
+    json: { type: "string" },
   },
   strict: true,
 });
@@ -230,6 +234,11 @@ function runSuite(dir, label) {
     child.on("exit", () => running.delete(child));
     const files = new Map();
     let current = null;
+    // A file's time runs from its "Testing unit" line to the next one (or the harness's exit).
+    let currentStarted = 0;
+    const closeCurrent = () => {
+      if (current !== null) current.seconds = (Date.now() - currentStarted) / 1000;
+    };
     let buffer = "";
     const onLine = (line) => {
       process.stdout.write(`[${label}] ${line}\n`);
@@ -237,7 +246,9 @@ function runSuite(dir, label) {
       const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
       const unit = /^Testing unit: (\S+)\.tcl/.exec(plain);
       if (unit) {
-        current = { ok: 0, failed: 0, error: null };
+        closeCurrent();
+        currentStarted = Date.now();
+        current = { ok: 0, failed: 0, error: null, seconds: 0 };
         files.set(unit[1], current);
         return;
       }
@@ -264,7 +275,10 @@ function runSuite(dir, label) {
     };
     child.stdout.on("data", feed);
     child.stderr.on("data", feed);
-    child.on("close", (code) => resolve({ files, code, seconds: (Date.now() - started) / 1000 }));
+    child.on("close", (code) => {
+      closeCurrent();
+      resolve({ files, code, seconds: (Date.now() - started) / 1000 });
+    });
   });
 }
 
@@ -356,6 +370,7 @@ async function main() {
     }
   }
   report(results);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(toJson(results), null, 2));
   if (values.keep === true) console.log(`redis-suite: trees kept: ${trees.join(" ")}`);
   else for (const t of trees) rmSync(t, { recursive: true, force: true });
   const ours = results.ours;
@@ -364,10 +379,39 @@ async function main() {
   process.exitCode = unexpected.length === 0 && ours.files.size > 0 ? 0 : 1;
 }
 
+/** Plain data for --json: Maps become objects. */
+function toJson(results) {
+  const one = (r) =>
+    r === undefined ? null : { code: r.code, seconds: r.seconds, files: Object.fromEntries(r.files) };
+  return { ours: one(results.ours), reference: one(results.reference) };
+}
+
+/**
+ * The table: per file, each implementation's passes and seconds, and ours/Sentinel's time (a file
+ * that stopped early at a failure is shorter, one that waited out a harness timeout longer).
+ */
 function report({ reference, ours }) {
   const names = [...new Set([...(reference?.files.keys() ?? []), ...(ours?.files.keys() ?? [])])].sort();
   const cell = (r) => (r === undefined ? "-" : `${r.ok}/${r.ok + r.failed}`);
-  console.log("\nfile                   sentinel-agent   redis-sentinel   note");
+  const secs = (r) => (r === undefined ? "-" : `${r.seconds.toFixed(1)} s`);
+  const ratio = (o, r) =>
+    o === undefined || r === undefined || r.seconds === 0 ? "-" : (o.seconds / r.seconds).toFixed(2);
+  const row = (cols) =>
+    console.log(
+      [
+        cols[0].padEnd(22),
+        cols[1].padEnd(15),
+        cols[2].padStart(8),
+        "  ",
+        cols[3].padEnd(15),
+        cols[4].padStart(8),
+        cols[5].padStart(12),
+        " ",
+        cols[6],
+      ].join(" "),
+    );
+  console.log("");
+  row(["file", "sentinel-agent", "seconds", "redis-sentinel", "seconds", "ours/theirs", "note"]);
   let sumOurs = [0, 0];
   let sumRef = [0, 0];
   for (const n of names) {
@@ -376,10 +420,19 @@ function report({ reference, ours }) {
     if (o) sumOurs = [sumOurs[0] + o.ok, sumOurs[1] + o.ok + o.failed];
     if (r) sumRef = [sumRef[0] + r.ok, sumRef[1] + r.ok + r.failed];
     const note = o && o.failed > 0 ? (EXPECTED.has(n) ? "expected (README)" : (o.error ?? "")) : "";
-    console.log(`${n.padEnd(22)} ${cell(o).padEnd(16)} ${cell(r).padEnd(16)} ${note}`);
+    row([n, cell(o), secs(o), cell(r), secs(r), ratio(o, r), note]);
   }
-  const total = (s, r) => (r === undefined ? "-" : `${s[0]}/${s[1]} in ${r.seconds.toFixed(0)} s`);
-  console.log(`${"total".padEnd(22)} ${total(sumOurs, ours).padEnd(16)} ${total(sumRef, reference)}`);
+  // Whole runs: the harness's start (5 sentinels, 5 redis-servers) and end included.
+  const total = (sum, r) => (r === undefined ? "-" : `${sum[0]}/${sum[1]}`);
+  row([
+    "total",
+    total(sumOurs, ours),
+    secs(ours),
+    total(sumRef, reference),
+    secs(reference),
+    ratio(ours, reference),
+    "",
+  ]);
 }
 
 await main();

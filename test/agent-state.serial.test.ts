@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AGENT_ENTRY, startCluster, withProcesses } from "@sentinel-plane/testkit";
-import { redisPid } from "./support/redis.js";
+import { eventually, redisPid } from "./support/redis.js";
 
 interface StateFile {
   myid: string;
@@ -68,5 +68,95 @@ void test("a malformed sentinel.conf is refused with file, line and reason; the 
     const log = service.process.logs();
     assert.match(log, /sentinel\.conf:3: .*down-after-milliseconds.*abc/);
     assert.match(log, /sentinel\.conf:4: .*bogus-directive/);
+  });
+});
+
+/** sentinel.conf without its `sentinel myid` line, as Redis's suite (11-port-0) makes it. */
+async function dropMyidLine(config_path: string): Promise<void> {
+  const text = await readFile(config_path, "utf8");
+  await writeFile(
+    config_path,
+    text
+      .split("\n")
+      .filter((line) => !line.startsWith("sentinel myid "))
+      .join("\n"),
+  );
+}
+
+void test("sentinel.conf's myid is the identity: a state file under another id follows it, epochs kept", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 0,
+      agents: 2,
+      quorum: 1,
+      down_after_ms: 1000,
+      failover_timeout_ms: 10_000,
+      nats_auth: false,
+    });
+    const [first, second] = cluster.agents;
+    assert.ok(first && second);
+    // The second agent has met the first and written that down (its state file).
+    await cluster.waitForEvent((e) => e.name === "+sentinel" && e.agent === second.myid, {
+      timeout_ms: 20_000,
+    });
+    await eventually("the second agent's state file", () => readState(second.dir), {
+      timeout_ms: 20_000,
+      interval_ms: 50,
+    });
+    const old_id = second.myid;
+    await cluster.stopAgent(second, "SIGTERM");
+    const before = await readState(second.dir);
+    assert.equal(before.myid, old_id);
+    await dropMyidLine(second.config_path);
+    const mark = cluster.events.length;
+    await cluster.restartAgent(second);
+    const new_id = second.myid;
+    assert.notEqual(new_id, old_id, "a sentinel.conf without myid gives a new identity");
+    assert.match(await readFile(second.config_path, "utf8"), new RegExp(`^sentinel myid ${new_id}$`, "m"));
+    const after = await readState(second.dir);
+    assert.equal(after.myid, new_id, "the state file follows sentinel.conf");
+    assert.equal(after.current_epoch, before.current_epoch);
+    assert.equal(after.masters[0]?.config_epoch, before.masters[0]?.config_epoch);
+    const replaced = second.process.process
+      .logs()
+      .split("\n")
+      .filter((line) => line.includes('"event":"state_myid_replaced"'));
+    assert.equal(replaced.length, 1, "one state_myid_replaced line");
+    assert.ok(
+      replaced[0]?.includes(`"previous_myid":"${old_id}"`) && replaced[0].includes(`"myid":"${new_id}"`),
+    );
+    // The peer learns it under the new id: its hellos (the core's myid) and its NATS inbox (the
+    // file's) are one name again.
+    await cluster.waitForEvent(
+      (e) => e.name === "+sentinel" && e.agent === first.myid && e.text.includes(new_id),
+      { timeout_ms: 20_000, since_index: mark },
+    );
+  });
+});
+
+void test("an agent whose NATS user names another myid than sentinel.conf's refuses to start, with a coded error", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const cluster = await startCluster(procs, {
+      replicas: 0,
+      agents: 1,
+      quorum: 1,
+      down_after_ms: 1000,
+      failover_timeout_ms: 10_000,
+    });
+    const [agent] = cluster.agents;
+    assert.ok(agent?.nats_credential, "NATS users are on");
+    await cluster.stopAgent(agent, "SIGTERM");
+    await dropMyidLine(agent.config_path);
+    const service = await procs.spawnService({
+      name: "agent-new-id",
+      entry: AGENT_ENTRY,
+      args: [agent.config_path],
+      env: { ...agent.env },
+    });
+    const exit = await service.exited;
+    assert.equal(exit.code, 2);
+    const log = service.process.logs();
+    assert.match(log, /"code":"SP_ERR_NATS_USER_MYID_MISMATCH"/);
+    assert.match(log, new RegExp(`NATS user agent-${agent.myid} is bound to agent id ${agent.myid}`));
   });
 });

@@ -89,10 +89,14 @@ function restartPromoteGrant(master: MasterState, current_epoch: number, now_ms:
   }
 }
 
-/** Builds the initial state. With `persisted`, epochs, votes and known peers are restored. */
+/**
+ * Builds the initial state. With `persisted`, epochs, votes and known peers are restored. The
+ * configuration's myid is the identity (sentinel.conf's `sentinel myid`, as for Sentinel), even
+ * when `persisted` was written under another one: the shell logs that (state_myid_replaced).
+ */
 export function initAgent(config: AgentConfig, persisted: PersistedState | null, now_ms: number): AgentState {
   const state: AgentState = {
-    myid: persisted?.myid ?? config.myid,
+    myid: config.myid,
     announce: config.announce,
     timing: config.timing,
     current_epoch: persisted?.current_epoch ?? 0,

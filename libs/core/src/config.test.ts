@@ -49,3 +49,16 @@ void test("the committed record from the KV is adopted too, and survives a resta
   assert.deepEqual(masterView(restored, "mymaster")?.address, R1);
   assert.equal(masterView(restored, "mymaster")?.config_epoch, 2);
 });
+
+void test("the configuration's myid is the identity: a snapshot under another id keeps its epochs and peers", () => {
+  const h = new Harness();
+  h.meetPeers();
+  hello(h, 3);
+  const saved = { ...snapshot(h.state), myid: "f".repeat(40) };
+  const restored = initAgent(config(), saved, h.now_ms);
+  assert.equal(restored.myid, config().myid);
+  assert.notEqual(restored.myid, saved.myid);
+  assert.equal(restored.current_epoch, saved.current_epoch);
+  assert.equal(masterView(restored, "mymaster")?.config_epoch, 3);
+  assert.equal(restored.masters.get("mymaster")?.agents.size, h.state.masters.get("mymaster")?.agents.size);
+});

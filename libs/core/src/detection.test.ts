@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
 import { pingPeriodMs } from "./detection.js";
-import { Harness, PRIMARY, eventNames, eventTexts } from "./test-support.js";
-import type { Effect } from "./types.js";
+import { Harness, PRIMARY, R1, R2, eventNames, eventTexts, masterInfo, replicaInfo } from "./test-support.js";
+import type { Effect, PingReply, ProbeResult } from "./types.js";
 
 void test("probes: one outstanding PING and INFO per instance; replicas discovered from INFO", () => {
   const h = new Harness();
@@ -154,6 +154,94 @@ void test("+reboot when the run id changes", () => {
     },
   });
   assert.deepEqual(eventTexts(effects), ["+reboot master mymaster 10.0.0.1 6379"]);
+});
+
+/** The primary restarted: a data-node's INFO with a new run id (`+reboot`). */
+function reboot(h: Harness, run_id: string): Effect[] {
+  return h.input({
+    type: "node_report",
+    now_ms: h.now_ms,
+    report: {
+      node_id: "n1",
+      address: PRIMARY,
+      supervised: true,
+      process: { state: "running" },
+      info: { ...masterInfo([R1, R2]), run_id },
+      fenced: false,
+      epoch: 0,
+      seq: 5,
+    },
+  });
+}
+
+/** `ms` of ticks; the primary answers PING with `reply` and INFO under `run_id`, the replicas PONG. */
+function liveAnswering(h: Harness, ms: number, reply: PingReply, run_id: string): Effect[] {
+  const effects: Effect[] = [];
+  const end = h.now_ms + ms;
+  while (h.now_ms < end) {
+    h.now_ms += 100;
+    const tick = h.input({ type: "tick", now_ms: h.now_ms });
+    effects.push(...tick);
+    for (const e of tick) {
+      if (e.type !== "probe") continue;
+      const is_primary = e.target.host === PRIMARY.host && e.target.port === PRIMARY.port;
+      const result: ProbeResult =
+        e.kind === "ping"
+          ? { kind: "ping", ok: true, reply: is_primary ? reply : "PONG" }
+          : {
+              kind: "info",
+              ok: true,
+              info: is_primary ? { ...masterInfo([R1, R2]), run_id } : replicaInfo(e.target),
+            };
+      effects.push(
+        ...h.input({
+          type: "probe_result",
+          now_ms: h.now_ms,
+          probe_id: e.probe_id,
+          target: e.target,
+          result,
+        }),
+      );
+    }
+  }
+  return effects;
+}
+
+const RUN_ID_AFTER = "f".repeat(40);
+
+void test("master-reboot-down-after-period: a rebooted primary still LOADING after the period is down, as in sentinel.c", () => {
+  const h = new Harness({ down_after_ms: 1000, master_reboot_down_after_period_ms: 5000 });
+  h.live(2000, true);
+  assert.deepEqual(eventNames(reboot(h, RUN_ID_AFTER)), ["+reboot"]);
+  // LOADING answers a PING (available): down-after never fires, and not within the period either.
+  assert.ok(!eventNames(liveAnswering(h, 4800, "LOADING", RUN_ID_AFTER)).includes("+sdown"));
+  assert.ok(
+    eventTexts(liveAnswering(h, 400, "LOADING", RUN_ID_AFTER)).includes(
+      "+sdown master mymaster 10.0.0.1 6379",
+    ),
+  );
+  // Its first PONG ends the reboot: up again.
+  assert.ok(eventNames(liveAnswering(h, 1000, "PONG", RUN_ID_AFTER)).includes("-sdown"));
+  assert.equal(masterView(h.state, "mymaster")?.sdown, false);
+  assert.ok(
+    !eventNames(liveAnswering(h, 10_000, "LOADING", RUN_ID_AFTER)).includes("+sdown"),
+    "no reboot pending",
+  );
+});
+
+void test("master-reboot-down-after-period: a rebooted primary that answers PONG is never down for it", () => {
+  const h = new Harness({ down_after_ms: 1000, master_reboot_down_after_period_ms: 5000 });
+  h.live(2000, true);
+  const effects = [...reboot(h, RUN_ID_AFTER), ...liveAnswering(h, 10_000, "PONG", RUN_ID_AFTER)];
+  assert.deepEqual(eventNames(effects), ["+reboot"]);
+  assert.equal(masterView(h.state, "mymaster")?.sdown, false);
+});
+
+void test("master-reboot-down-after-period 0 (the default): a primary LOADING after a reboot is never down for it", () => {
+  const h = new Harness({ down_after_ms: 1000, master_reboot_down_after_period_ms: 0 });
+  h.live(2000, true);
+  assert.deepEqual(eventNames(reboot(h, RUN_ID_AFTER)), ["+reboot"]);
+  assert.ok(!eventNames(liveAnswering(h, 20_000, "LOADING", RUN_ID_AFTER)).includes("+sdown"));
 });
 
 void test("the PING period is a tenth of down-after within [ping_period_ms, 1000] and never above it", () => {

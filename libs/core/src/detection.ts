@@ -127,6 +127,9 @@ export function onProbeResult(out: Out, input: Extract<Input, { type: "probe_res
       link.last_avail_ms = state.now_ms;
       link.last_pong_ms = state.now_ms;
       link.unanswered_since_ms = null;
+      // Only a PONG ends a reboot (sentinelPingReplyCallback): a server still LOADING its data
+      // after a restart is available but not serving.
+      if (result.reply === "PONG") link.reboot_since_ms = null;
       if (confirms_exit) {
         // The server answers from the reported address: the report is wrong (a data-node that
         // failed to start a second server, issue 13). Not trusted again until `running` is.
@@ -216,6 +219,7 @@ export function applyInfo(out: Out, master: MasterState, link: InstanceLink, inf
   const subject = is_primary ? masterSubject(master) : slaveSubject(master, link.address);
   if (link.run_id !== null && info.run_id !== "" && link.run_id !== info.run_id) {
     out.event("+reboot", master, subject);
+    // Set only with a period (0: a LOADING primary is never failed over, Sentinel before 7.0).
     if (is_primary && master.settings.master_reboot_down_after_period_ms > 0) link.reboot_since_ms = now;
   }
   if (info.run_id !== "") link.run_id = info.run_id;
@@ -274,8 +278,15 @@ export function looksDown(state: AgentState, master: MasterState, link: Instance
   if (link.unanswered_since_ms !== null && now - link.unanswered_since_ms > settings.down_after_ms)
     return true;
   if (link !== master.link) return false;
-  const reboot_ms = settings.master_reboot_down_after_period_ms;
-  if (reboot_ms > 0 && link.reboot_since_ms !== null && now - link.reboot_since_ms < reboot_ms) return true;
+  // sentinel.c (sentinelCheckSubjectivelyDown): a primary that rebooted (+reboot) and has not
+  // answered PONG since (LOADING, MASTERDOWN: available, but not serving) for longer than
+  // master-reboot-down-after-period is down. It is not down *during* that period: a primary that
+  // restarts and answers PONG at once never is.
+  if (
+    link.reboot_since_ms !== null &&
+    now - link.reboot_since_ms > settings.master_reboot_down_after_period_ms
+  )
+    return true;
   // A primary that keeps reporting role slave is down for us (sentinel.c does the same).
   const slave_for_ms = now - link.role_reported_ms;
   return (

@@ -56,7 +56,7 @@ export interface InstanceLink {
   node_epoch: number;
   sdown: boolean;
   sdown_since_ms: number;
-  /** Set by `+reboot` of a master (master_reboot_down_after_period). */
+  /** Set by `+reboot` of a master when master_reboot_down_after_period > 0; its next PONG clears it. */
   reboot_since_ms: number | null;
   /** When the replica's link to its master went down (from INFO), null when up. */
   link_down_since_ms: number | null;

@@ -67,6 +67,15 @@ export const ERRORS = {
   // as SP_ERR_OVERLOADED / SP_ERR_UNAVAILABLE, RESP prints them as they are.
   SP_ERR_BUSY: { status: 503, template: "%s" },
   SP_ERR_STOPPED: { status: 503, template: "%s" },
+  /**
+   * An agent's NATS user names another agent (`agent-<myid>`, nats-auth.ts) than sentinel.conf's
+   * `sentinel myid`: its publishes as itself would all be refused, so it does not start.
+   */
+  SP_ERR_NATS_USER_MYID_MISMATCH: {
+    status: 500,
+    template:
+      "NATS user %s is bound to agent id %s, but sentinel.conf's myid is %s: put `sentinel myid %s` back in the file, or give this agent the NATS user %s",
+  },
   /** A service could not start (logged, exit code 2). */
   SP_ERR_START_FAILED: { status: 500, template: "start failed: %s" },
   /** A TLS certificate, key or CA file that cannot be read or used (bad path, PEM, passphrase). */

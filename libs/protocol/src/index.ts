@@ -106,5 +106,11 @@ export type { TlsFilesInput } from "./schemas/tls-files.js";
 export { NatsSectionSchema } from "./schemas/nats-section.js";
 export type { NatsSectionInput } from "./schemas/nats-section.js";
 export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
-export { natsUser, natsInboxPrefix, natsPermissions, renderNatsAuthorization } from "./nats-auth.js";
+export {
+  natsUser,
+  natsUserIdentity,
+  natsInboxPrefix,
+  natsPermissions,
+  renderNatsAuthorization,
+} from "./nats-auth.js";
 export type { NatsRole, NatsIdentity, NatsPermissions, NatsUserEntry } from "./nats-auth.js";

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { natsInboxPrefix, natsPermissions, natsUser, renderNatsAuthorization } from "./nats-auth.js";
+import {
+  natsInboxPrefix,
+  natsPermissions,
+  natsUser,
+  natsUserIdentity,
+  renderNatsAuthorization,
+} from "./nats-auth.js";
 import {
   agentMessageSubject,
   agentsBroadcastSubject,
@@ -102,4 +108,17 @@ void test("only an agent appends to the journals, and only as itself", () => {
       assert.ok(!allowed(publish, `$JS.API.STREAM.UPDATE.${journalStream("c", kind)}`), role);
     }
   }
+});
+
+void test("natsUserIdentity reads back the identity natsUser names, and nothing else", () => {
+  const id = "0123456789abcdef0123456789abcdef01234567";
+  assert.deepEqual(natsUserIdentity(natsUser({ role: "agent", id })), { role: "agent", id });
+  assert.deepEqual(natsUserIdentity(natsUser({ role: "data-node", id: "n1" })), {
+    role: "data-node",
+    id: "n1",
+  });
+  assert.deepEqual(natsUserIdentity("observer-cli"), { role: "observer", id: "cli" });
+  assert.equal(natsUserIdentity("admin"), null);
+  assert.equal(natsUserIdentity("agent-"), null);
+  assert.equal(natsUserIdentity("agent-a.b"), null);
 });

@@ -65,6 +65,8 @@ const USER_PREFIX: Readonly<Record<NatsRole, string>> = {
   observer: "observer",
 };
 
+const NATS_ROLES: readonly NatsRole[] = ["agent", "data-node", "vip-manager", "observer"];
+
 /** A user name is one NATS token (it becomes the inbox prefix's second token). */
 const USER_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -73,6 +75,21 @@ export function natsUser(identity: NatsIdentity): string {
   const checked = validateId(identity.role === "agent" ? "agent" : "node", identity.id);
   if (!checked.ok) throw checked.error;
   return `${USER_PREFIX[identity.role]}-${identity.id}`;
+}
+
+/**
+ * The identity a user name given by natsUser stands for, or null for any other name (an operator's
+ * own user, a shared user of a deployment without per-process users). An agent checks its own
+ * user against its myid with it at start (services/sentinel-agent myid-authority.ts).
+ */
+export function natsUserIdentity(user: string): NatsIdentity | null {
+  for (const role of NATS_ROLES) {
+    const prefix = USER_PREFIX[role];
+    if (!user.startsWith(`${prefix}-`)) continue;
+    const id = user.slice(prefix.length + 1);
+    return validateId(role === "agent" ? "agent" : "node", id).ok ? { role, id } : null;
+  }
+  return null;
 }
 
 /**

@@ -188,3 +188,33 @@ void test("a link to a hostname tells the address the name reached (announce-hos
     );
   });
 });
+
+void test("a link made with credentials that no longer apply is replaced: the next probe logs in with the current ones", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const server = await procs.startRedis({ name: "acl" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const admin = await server.client();
+    procs.onCleanup(() => {
+      admin.disconnect();
+    });
+    // Redis's suite, 03-runtime-reconf: the instances need an ACL user, the sentinels are given it.
+    await admin.call("ACL", "SETUSER", "probe-user", "on", ">secret", "allchannels", "+@all");
+    let auth: { username?: string; password?: string } = { username: "probe-user", password: "secret" };
+    const p = new RedisProber({
+      instances_max: 8,
+      connect_timeout_ms: 2000,
+      reconnect_max_ms: 200,
+      auth_for: () => auth,
+    });
+    procs.onCleanup(() => {
+      p.close();
+    });
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+    // The user is deleted (its connections closed) and the master monitored again without it.
+    await admin.call("ACL", "DELUSER", "probe-user");
+    auth = {};
+    const info = await p.probe(target, "info", 5000);
+    assert.ok(info.ok, `INFO with the current (no) credentials: ${JSON.stringify(info)}`);
+    assert.deepEqual(await p.probe(target, "ping", 5000), { kind: "ping", ok: true, reply: "PONG" });
+  });
+});

@@ -28,9 +28,13 @@ export interface RedisProberOptions {
 
 const TIMEOUT = "probe timed out";
 
-/** One instance's client and how many times it became ready (one count per connection). */
+/**
+ * One instance's client, the credentials it logs in with (a change replaces it: #link) and how
+ * many times it became ready (one count per connection).
+ */
 interface Link {
   readonly client: Redis;
+  readonly auth: RedisAuth;
   readies: number;
 }
 
@@ -134,12 +138,22 @@ export class RedisProber implements Prober {
     if (this.#links.get(k) === link) this.#links.delete(k);
   }
 
+  /**
+   * The link to `target`, logged in with the credentials that apply now. A link made with others
+   * is replaced: ioredis logs in again with the credentials it was created with at each
+   * reconnection, so a link whose ACL user was deleted kept failing (WRONGPASS) after a SENTINEL
+   * REMOVE and a new MONITOR without that user, when both came within one retain() second
+   * (Redis's suite, 05-manual after 03-runtime-reconf: every replica's INFO failed, NOGOODSLAVE).
+   */
   #link(target: Address): Link | null {
     const k = key(target);
-    const existing = this.#links.get(k);
-    if (existing !== undefined) return existing;
-    if (this.#links.size >= this.#options.instances_max) return null;
     const auth = this.#options.auth_for(target);
+    const existing = this.#links.get(k);
+    if (existing !== undefined) {
+      if (sameAuth(existing.auth, auth)) return existing;
+      this.#dropLink(target, existing);
+    }
+    if (this.#links.size >= this.#options.instances_max) return null;
     const client = createRedisClient({
       host: target.host,
       port: target.port,
@@ -154,7 +168,7 @@ export class RedisProber implements Prober {
       retry_base_ms: 50,
       retry_max_ms: this.#options.reconnect_max_ms,
     });
-    const link: Link = { client, readies: 0 };
+    const link: Link = { client, auth, readies: 0 };
     client.on("connect", () => {
       const remote = client.stream.remoteAddress;
       if (remote !== undefined) this.#resolved.set(target.host, remote);
@@ -168,6 +182,10 @@ export class RedisProber implements Prober {
     this.#links.set(k, link);
     return link;
   }
+}
+
+function sameAuth(a: RedisAuth, b: RedisAuth): boolean {
+  return a.username === b.username && a.password === b.password;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   toPersistedState,
 } from "../config/index.js";
 import type { ConfigDocument, PlaneSettings, SentinelConfig } from "../config/index.js";
+import { checkNatsUserMyid, stateForConfMyid } from "../myid-authority.js";
 import { JsonStateFile } from "../state-file.js";
 import { announcedSentinelPort, setupAgentTls } from "../tls-setup.js";
 import type { AgentTls } from "../tls-setup.js";
@@ -62,12 +63,14 @@ export async function loadAgentBase(options: StartOptions): Promise<AgentBase> {
   const config = loaded.effective;
   const myid = config.myid;
   if (myid === null) throw new StartError("SP_ERR_CONFIG_INVALID", "no myid"); // ensureMyid gave one
+  const nats_user_check = checkNatsUserMyid(config.plane.nats_user, myid);
+  if (!nats_user_check.ok) throw new StartError(nats_user_check.error.code, nats_user_check.error.message);
   const tls_setup = setupAgentTls(config); // every certificate read now: a bad file stops the start
   if (!tls_setup.ok) throw new StartError(tls_setup.error.code, tls_setup.error.message);
   const plane = config.plane;
   const state_dir = plane.state_dir ?? dirname(options.config_path);
   const state_file = new JsonStateFile(join(state_dir, "sentinel-plane-state.json"));
-  const persisted = (await state_file.load()) ?? toPersistedState(config);
+  const persisted = (await stateUnderConfMyid(state_file, myid, options.logger)) ?? toPersistedState(config);
   const started = performance.now();
   return {
     options,
@@ -87,6 +90,27 @@ export async function loadAgentBase(options: StartOptions): Promise<AgentBase> {
     },
     now_ms: () => Math.floor(performance.now() - started) + 1,
   };
+}
+
+/**
+ * The state file's content under sentinel.conf's myid (myid-authority.ts): a state written under
+ * another id is rewritten at once, so that the file never disagrees with the running agent.
+ */
+async function stateUnderConfMyid(
+  state_file: JsonStateFile,
+  myid: string,
+  logger: Logger,
+): Promise<PersistedState | null> {
+  const loaded = await state_file.load();
+  if (loaded === null) return null;
+  const adopted = stateForConfMyid(loaded, myid);
+  if (adopted.replaced_myid === null) return loaded;
+  logger.warn(
+    { event: "state_myid_replaced", previous_myid: adopted.replaced_myid, myid, state_file: state_file.path },
+    "the state file's myid differs from sentinel.conf's: the state follows sentinel.conf (epochs and votes kept)",
+  );
+  await state_file.save(adopted.state);
+  return adopted.state;
 }
 
 async function loadConfig(
