@@ -11,10 +11,16 @@
 // Without a majority of grants by either way the lease runs out and the node fences as before.
 //
 // Direct requests go out while the bus is known to be down, or while the lease is running low (less
-// than half of lease_ms left: two requests over the bus went unanswered by a majority, or none was
-// ever held since the start or the last promotion): a bus that is up but not answering (a
-// partition the client has not noticed yet) is bridged too, and a healthy bus costs no direct
-// traffic. Time is the data-node's monotonic clock, passed in.
+// than half of the lease held left, write-lease.ts leaseHeldMs: two requests over the bus went
+// unanswered by a majority, or none was ever held since the start or the last promotion): a bus
+// that is up but not answering (a partition the client has not noticed yet) is bridged too, and a
+// healthy bus costs no direct traffic. "Half" is of the lease held, not the configured one: agents
+// may grant less (200 ms of a configured 500 ms), and measured against the configured lease such
+// a lease is always below half, so every request went to the agents directly with a healthy bus
+// (`npm run sim -- --seeds 2000`: direct requests before faults, in the summary line, before this
+// rule). Time is the data-node's monotonic clock, passed in.
+
+import { leaseHeldMs } from "./write-lease.js";
 
 export interface DirectLeaseInputs {
   /** Failsafe enabled (data-node `failsafe`, default on). */
@@ -24,12 +30,16 @@ export interface DirectLeaseInputs {
   readonly now_ms: number;
   /** write-lease.ts leaseUntilMs: -Infinity when none is held. */
   readonly lease_until_ms: number;
-  readonly lease_ms: number;
+  /** The data-node's configured lease_ms. */
+  readonly configured_lease_ms: number;
+  /** WriteLease.granted_lease_ms: the latest majority's smallest grant; null: none granted yet. */
+  readonly granted_lease_ms: number | null;
 }
 
 /** Whether this lease request should also go to the agents directly. */
 export function directLeaseWanted(inputs: DirectLeaseInputs): boolean {
   if (!inputs.failsafe) return false;
   if (!inputs.bus_connected) return true;
-  return inputs.lease_until_ms - inputs.now_ms < inputs.lease_ms / 2;
+  const held_ms = leaseHeldMs(inputs.configured_lease_ms, inputs.granted_lease_ms);
+  return inputs.lease_until_ms - inputs.now_ms < held_ms / 2;
 }

@@ -886,7 +886,8 @@ export class World {
       bus_connected,
       now_ms: dn.clock(this.now_ms),
       lease_until_ms: leaseUntilMs(dn.lease),
-      lease_ms: DN_LEASE_MS,
+      configured_lease_ms: DN_LEASE_MS,
+      granted_lease_ms: dn.lease.granted_lease_ms,
     });
     // Logged when the bus is down only: a lease running low (start, promotion) is routine.
     const bus_down = direct && !bus_connected;
