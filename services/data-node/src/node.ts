@@ -1285,6 +1285,7 @@ export class DataNode {
         lease_until_ms: leaseUntilMs(this.lease),
         configured_lease_ms: this.config.lease_ms,
         granted_lease_ms: this.lease.granted_lease_ms,
+        fence_lead_ms: this.fenceLeadMs(),
       });
     if (!on_bus && !direct) return;
     this.noteFailsafe(direct && !bus_connected);

@@ -9,6 +9,7 @@ const base = {
   lease_until_ms: 1400,
   configured_lease_ms: 500,
   granted_lease_ms: 500,
+  fence_lead_ms: 0,
 };
 
 void test("a healthy bus with a lease more than half left: no direct request", () => {
@@ -34,6 +35,17 @@ void test("running low is measured against the lease held: a shorter grant is no
   assert.equal(directLeaseWanted({ ...short, lease_until_ms: 1150 }), false, "three quarters left");
   assert.equal(directLeaseWanted({ ...short, lease_until_ms: 1100 }), false, "exactly half left");
   assert.equal(directLeaseWanted({ ...short, lease_until_ms: 1099 }), true, "less than half left");
+});
+
+void test("half of the usable lease: up to the self-fence point, a fence lead before the end", () => {
+  // 200 ms held, renewed every 50 ms, the watchdog's lead 25 ms: the third request after the last
+  // renewal (two unanswered) finds 100 ms left, 75 ms to the fence point: low, so the direct
+  // request has those 75 ms to come back, not the 25 ms the next request would have.
+  const lead = { ...base, granted_lease_ms: 200, fence_lead_ms: 25 };
+  assert.equal(directLeaseWanted({ ...lead, lease_until_ms: 1150 }), false, "one unanswered");
+  assert.equal(directLeaseWanted({ ...lead, lease_until_ms: 1100 }), true, "two unanswered");
+  assert.equal(directLeaseWanted({ ...lead, lease_until_ms: 1113 }), false, "more than half usable left");
+  assert.equal(directLeaseWanted({ ...lead, lease_until_ms: 1112 }), true, "less than half usable left");
 });
 
 void test("a grant longer than configured: the configured lease binds", () => {

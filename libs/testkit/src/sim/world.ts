@@ -888,6 +888,7 @@ export class World {
       lease_until_ms: leaseUntilMs(dn.lease),
       configured_lease_ms: DN_LEASE_MS,
       granted_lease_ms: dn.lease.granted_lease_ms,
+      fence_lead_ms: dn.fence_lead_ms,
     });
     // Logged when the bus is down only: a lease running low (start, promotion) is routine.
     const bus_down = direct && !bus_connected;
