@@ -1283,7 +1283,9 @@ export class DataNode {
         bus_connected,
         now_ms: performance.now(),
         lease_until_ms: leaseUntilMs(this.lease),
-        lease_ms: this.config.lease_ms,
+        configured_lease_ms: this.config.lease_ms,
+        granted_lease_ms: this.lease.granted_lease_ms,
+        fence_lead_ms: this.fenceLeadMs(),
       });
     if (!on_bus && !direct) return;
     this.noteFailsafe(direct && !bus_connected);

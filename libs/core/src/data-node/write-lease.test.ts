@@ -5,6 +5,7 @@ import {
   LEASE_REQUEST_INTERVAL_MIN_MS,
   LEASE_REQUESTS_KEPT,
   leaseLiftAllowed,
+  leaseHeldMs,
   leaseRequestIntervalMs,
   leaseRequestRearmMs,
   leaseValid,
@@ -121,6 +122,14 @@ void test("lease requests every quarter of the shorter of the configured and the
   assert.equal(leaseRequestIntervalMs(500, 800), 125, "granted longer: the configured lease binds");
   assert.equal(leaseRequestIntervalMs(500, 500), 125);
   assert.equal(leaseRequestIntervalMs(2001, null), 500, "rounded down");
+});
+
+void test("the lease held: the shorter of the configured and the granted lease", () => {
+  assert.equal(leaseHeldMs(500, null), 500, "none granted yet: the configured lease");
+  assert.equal(leaseHeldMs(500, 200), 200);
+  assert.equal(leaseHeldMs(500, 800), 500);
+  assert.throws(() => leaseHeldMs(500.5, null), /configured lease_ms/);
+  assert.throws(() => leaseHeldMs(500, -1), /granted lease_ms/);
 });
 
 void test("lease requests: never more often than the floor", () => {

@@ -25,28 +25,34 @@ export const LEASE_REQUESTS_KEPT = 16;
 export const LEASE_REQUEST_INTERVAL_MIN_MS = 25;
 
 /**
- * How long to wait before the next lease request: a quarter of the lease actually held, so that
- * three requests in a row may go unanswered before it runs out. The lease held is the smaller of
- * the configured lease_ms and the latest majority's granted lease_ms (WriteLease.granted_lease_ms;
- * null: none granted yet): agents grant their master's lease (libs/core lease.ts leaseMs, 0.4 x
- * down_after_ms), which may be shorter than ours. Paced by the configured lease alone, a primary
- * granted 200 ms of a configured 500 ms asked every 125 ms and self-fenced while healthy whenever
- * a renewal's round trip overran the last 75 ms (`npm run sim -- --seed 169 --verbose`: 81 lease
- * self-fences before this rule). At least LEASE_REQUEST_INTERVAL_MIN_MS.
+ * The lease actually held: the smaller of the configured lease_ms and the latest majority's granted
+ * lease_ms (WriteLease.granted_lease_ms; null: none granted yet). Agents grant their master's lease
+ * (libs/core lease.ts leaseMs, 0.4 x down_after_ms), which may be shorter than ours. The one
+ * measure for the lease's pace (leaseRequestIntervalMs) and for "running low" (lease-channel.ts).
  */
-export function leaseRequestIntervalMs(configured_lease_ms: number, granted_lease_ms: number | null): number {
+export function leaseHeldMs(configured_lease_ms: number, granted_lease_ms: number | null): number {
   // Programmer errors: config validation and the grant's schema refuse these before they get here.
   if (!Number.isSafeInteger(configured_lease_ms) || configured_lease_ms < 1) {
     throw new Error(
-      `leaseRequestIntervalMs: configured lease_ms must be a positive integer, got ${configured_lease_ms}`,
+      `leaseHeldMs: configured lease_ms must be a positive integer, got ${configured_lease_ms}`,
     );
   }
   if (granted_lease_ms !== null && (!Number.isSafeInteger(granted_lease_ms) || granted_lease_ms < 1)) {
-    throw new Error(
-      `leaseRequestIntervalMs: granted lease_ms must be a positive integer, got ${granted_lease_ms}`,
-    );
+    throw new Error(`leaseHeldMs: granted lease_ms must be a positive integer, got ${granted_lease_ms}`);
   }
-  const held_ms = Math.min(configured_lease_ms, granted_lease_ms ?? configured_lease_ms);
+  return Math.min(configured_lease_ms, granted_lease_ms ?? configured_lease_ms);
+}
+
+/**
+ * How long to wait before the next lease request: a quarter of the lease actually held
+ * (leaseHeldMs), so that three requests in a row may go unanswered before it runs out. Paced by
+ * the configured lease alone, a primary granted 200 ms of a configured 500 ms asked every 125 ms
+ * and self-fenced while healthy whenever a renewal's round trip overran the last 75 ms (`npm run
+ * sim -- --seed 169 --verbose`: 81 lease self-fences before this rule). At least
+ * LEASE_REQUEST_INTERVAL_MIN_MS.
+ */
+export function leaseRequestIntervalMs(configured_lease_ms: number, granted_lease_ms: number | null): number {
+  const held_ms = leaseHeldMs(configured_lease_ms, granted_lease_ms);
   const interval_ms = Math.max(LEASE_REQUEST_INTERVAL_MIN_MS, Math.floor(held_ms / 4));
   // Postcondition: a quarter of the held lease at most, unless the floor binds.
   if (interval_ms !== LEASE_REQUEST_INTERVAL_MIN_MS && interval_ms * 4 > held_ms) {

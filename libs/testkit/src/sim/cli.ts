@@ -86,6 +86,7 @@ function main(): number {
   let writes_acked = 0;
   let writes_refused = 0;
   const lease_fences = { quiet: 0, faults: 0, healed: 0 };
+  const lease_requests = { sent: 0, direct_quiet: 0, direct_bus_up: 0, direct_bus_down: 0 };
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
@@ -102,6 +103,10 @@ function main(): number {
     lease_fences.quiet += result.lease_fences.quiet;
     lease_fences.faults += result.lease_fences.faults;
     lease_fences.healed += result.lease_fences.healed;
+    lease_requests.sent += result.lease_requests.sent;
+    lease_requests.direct_quiet += result.lease_requests.direct_quiet;
+    lease_requests.direct_bus_up += result.lease_requests.direct_bus_up;
+    lease_requests.direct_bus_down += result.lease_requests.direct_bus_down;
     steps += result.steps;
     sim_ms += result.sim_ms;
     elections += result.elections;
@@ -130,7 +135,10 @@ function main(): number {
       `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed, ` +
       `settled at most ${settled_max_ms} ms after healing, ` +
       `writes acked ${writes_acked} refused ${writes_refused}, lease self-fences ${lease_fences.quiet} ` +
-      `before faults / ${lease_fences.faults} during / ${lease_fences.healed} after heal): ` +
+      `before faults / ${lease_fences.faults} during / ${lease_fences.healed} after heal, ` +
+      `lease requests ${lease_requests.sent} of which direct ${lease_requests.direct_quiet} with the bus ` +
+      `up before faults / ${lease_requests.direct_bus_up} up later / ${lease_requests.direct_bus_down} ` +
+      `bus down): ` +
       `${violations} violation(s)`,
   );
   return violations === 0 ? 0 : 1;

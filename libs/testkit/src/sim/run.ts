@@ -74,6 +74,13 @@ export interface RunResult {
   readonly settled_ms: number | null;
   /** Lease self-fences after a held lease ran out (world.ts lease_fences), by phase. */
   readonly lease_fences: { readonly quiet: number; readonly faults: number; readonly healed: number };
+  /** Lease requests sent and those also sent directly (world.ts lease_requests). */
+  readonly lease_requests: {
+    readonly sent: number;
+    readonly direct_quiet: number;
+    readonly direct_bus_up: number;
+    readonly direct_bus_down: number;
+  };
 }
 
 /** Share of seeds whose data-node clocks drift (each data-node's rate drawn on its own). */
@@ -202,6 +209,7 @@ export function runSeed(options: RunOptions): RunResult {
     hooks_failed: world.checker.hooks_failed,
     settled_ms,
     lease_fences: { ...world.lease_fences },
+    lease_requests: { ...world.lease_requests },
   };
 }
 

@@ -156,6 +156,12 @@ export class World {
    * phase: before any fault (a healthy primary that renewed too late), during faults, after heal.
    */
   readonly lease_fences = { quiet: 0, faults: 0, healed: 0 };
+  /**
+   * Lease requests sent, and those also sent to the agents directly (failsafe): with the bus up
+   * before any fault (a healthy cluster: each one is avoidable REST load on the agents), with the
+   * bus up later, with the bus down.
+   */
+  readonly lease_requests = { sent: 0, direct_quiet: 0, direct_bus_up: 0, direct_bus_down: 0 };
 
   constructor(readonly options: WorldOptions) {
     this.rng = new Prng(options.seed);
@@ -880,7 +886,9 @@ export class World {
       bus_connected,
       now_ms: dn.clock(this.now_ms),
       lease_until_ms: leaseUntilMs(dn.lease),
-      lease_ms: DN_LEASE_MS,
+      configured_lease_ms: DN_LEASE_MS,
+      granted_lease_ms: dn.lease.granted_lease_ms,
+      fence_lead_ms: dn.fence_lead_ms,
     });
     // Logged when the bus is down only: a lease running low (start, promotion) is routine.
     const bus_down = direct && !bus_connected;
@@ -891,7 +899,17 @@ export class World {
       );
     }
     dn.direct = bus_down;
+    this.countLeaseRequest(direct, bus_connected);
     if (direct) this.requestLeaseDirect(dn, request);
+  }
+
+  /** Counts a lease request in lease_requests. */
+  countLeaseRequest(direct: boolean, bus_connected: boolean): void {
+    this.lease_requests.sent += 1;
+    if (!direct) return;
+    if (!bus_connected) this.lease_requests.direct_bus_down += 1;
+    else if (this.now_ms < this.faults_from_ms) this.lease_requests.direct_quiet += 1;
+    else this.lease_requests.direct_bus_up += 1;
   }
 
   /** Whether a data-node's host and an agent can talk (both directions): the direct channel. */
