@@ -15,14 +15,14 @@ interface Waiter {
 export class EventRecorder {
   readonly events: SeenEvent[] = [];
   dropped = 0;
-  private readonly clients: Redis[] = [];
-  private waiters: Waiter[] = [];
+  readonly #clients: Redis[] = [];
+  #waiters: Waiter[] = [];
 
   /** Subscribes to every port; resolves once every subscription is confirmed. */
   static async start(ports: readonly number[]): Promise<EventRecorder> {
     const recorder = new EventRecorder();
     try {
-      await Promise.all(ports.map((port) => recorder.subscribe(port)));
+      await Promise.all(ports.map((port) => recorder.#subscribe(port)));
     } catch (error) {
       recorder.close();
       throw error;
@@ -30,28 +30,28 @@ export class EventRecorder {
     return recorder;
   }
 
-  private async subscribe(port: number): Promise<void> {
+  async #subscribe(port: number): Promise<void> {
     // A subscriber connection never times out its commands: it only receives pushes.
     const client = directClient(port, {
       connection_name: "bench-events",
       command_timeout_ms: 2000,
       target: "sentinel",
     });
-    this.clients.push(client);
+    this.#clients.push(client);
     client.on("pmessage", (_pattern: string, channel: string, message: string) => {
-      this.record({ name: channel, payload: message, from_port: port, t_ms: performance.now() });
+      this.#record({ name: channel, payload: message, from_port: port, t_ms: performance.now() });
     });
     await client.connect();
     await client.psubscribe("*");
   }
 
-  private record(event: SeenEvent): void {
+  #record(event: SeenEvent): void {
     if (this.events.length >= EVENTS_MAX) {
       this.dropped++;
       return;
     }
     this.events.push(event);
-    this.waiters = this.waiters.filter((w) => {
+    this.#waiters = this.#waiters.filter((w) => {
       if (!w.match(event)) return true;
       w.resolve(event);
       return false;
@@ -72,15 +72,15 @@ export class EventRecorder {
         },
       };
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(new Error(`event not seen within ${timeout_ms} ms`));
       }, timeout_ms);
-      this.waiters.push(waiter);
+      this.#waiters.push(waiter);
     });
   }
 
   close(): void {
-    for (const client of this.clients) client.disconnect();
-    this.clients.length = 0;
+    for (const client of this.#clients) client.disconnect();
+    this.#clients.length = 0;
   }
 }

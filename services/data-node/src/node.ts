@@ -110,85 +110,85 @@ interface CommandMessage {
 }
 
 export class DataNode {
-  private readonly config: DataNodeConfig;
-  private readonly logger: Logger;
-  private readonly redis: RedisControl;
-  private readonly supervisor: Supervisor | null;
+  readonly #config: DataNodeConfig;
+  readonly #logger: Logger;
+  readonly #redis: RedisControl;
+  readonly #supervisor: Supervisor | null;
   /** Self-healing (restarter.ts): restarts after a crash; null in attach mode. */
-  private readonly restarter: Restarter | null;
+  readonly #restarter: Restarter | null;
   readonly counters = new Counters();
-  private readonly tracer = getTracer("data-node");
-  private state: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
-  private observation: Observation = NO_OBSERVATION;
-  private child: ChildState | null = null;
-  private link_down_since_ms: number | null = null;
-  private last_error: string | null = null;
+  readonly #tracer = getTracer("data-node");
+  #state: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
+  #observation: Observation = NO_OBSERVATION;
+  #child: ChildState | null = null;
+  #link_down_since_ms: number | null = null;
+  #last_error: string | null = null;
   /** Starts from the wall clock in microseconds, so it also grows across restarts. */
-  private seq = Date.now() * 1000;
-  private last_published: NodeStatusReport | null = null;
-  private probing: Promise<void> | null = null;
-  private nc: NatsConnection | null = null;
-  private commands: Promise<void> = Promise.resolve();
-  private commands_in_flight = 0;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private stopping = false;
-  private persisting: Promise<unknown> = Promise.resolve();
+  #seq = Date.now() * 1000;
+  #last_published: NodeStatusReport | null = null;
+  #probing: Promise<void> | null = null;
+  #nc: NatsConnection | null = null;
+  #commands: Promise<void> = Promise.resolve();
+  #commands_in_flight = 0;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #stopping = false;
+  #persisting: Promise<unknown> = Promise.resolve();
   // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
-  private readonly lease: WriteLease;
-  private lease_seq = 0;
+  readonly #lease: WriteLease;
+  #lease_seq = 0;
   /** Failsafe (lease-direct.ts); null when no agents are configured or it is turned off. */
-  private readonly direct_lease: DirectLease | null;
+  readonly #direct_lease: DirectLease | null;
   /** NATS is connected, as its status events last said. */
-  private bus_connected = false;
+  #bus_connected = false;
   /** The latest lease request went to the agents directly because NATS is down (for the log). */
-  private failsafe_active = false;
+  #failsafe_active = false;
   /** The epoch of the promote this process carried out: its lease requests say `promoted`. */
-  private promoted_epoch: number | null = null;
+  #promoted_epoch: number | null = null;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
-  private lease_fenced = false;
-  private lease_lifting = false;
-  private lease_end_timer: NodeJS.Timeout | null = null;
+  #lease_fenced = false;
+  #lease_lifting = false;
+  #lease_end_timer: NodeJS.Timeout | null = null;
   /** The lease tick (armLeaseRequest): one timer, re-armed with the interval of the latest grant. */
-  private lease_request_timer: NodeJS.Timeout | null = null;
+  #lease_request_timer: NodeJS.Timeout | null = null;
   /** When that tick last ran (or was first armed) and the wait it was armed with. */
-  private lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
-  private topology: TopologyStore | null = null;
-  private committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
+  #lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
+  #topology: TopologyStore | null = null;
+  #committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
   /** The last probe that answered: what "last known writable master" means for the hang rule. */
-  private last_answered: Observation | null = null;
-  private self_fence: SelfFence | null = null;
+  #last_answered: Observation | null = null;
+  #self_fence: SelfFence | null = null;
   /** Counts fences written for the hang rule; a probe sent after one settles it. */
-  private fence_generation = 0;
+  #fence_generation = 0;
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
-  private fence_note: string | null = null;
-  private evaluation_scheduled = false;
-  private shutting_down: Promise<void> | null = null;
+  #fence_note: string | null = null;
+  #evaluation_scheduled = false;
+  #shutting_down: Promise<void> | null = null;
   /** What a `shutdown` command runs (main.ts: the same path as SIGTERM); null: refused. */
-  private on_shutdown_request: (() => void) | null = null;
+  #on_shutdown_request: (() => void) | null = null;
   /** reinit stops redis-server itself: that exit is no crash. */
-  private reinit_stopping = false;
+  #reinit_stopping = false;
   /** The opt-in strict mode (strict-mode.ts); null when min_replicas_max_lag_ms is 0. */
-  private readonly strict: StrictMode | null;
+  readonly #strict: StrictMode | null;
   /** The Redis watchdog (watchdog.ts); null in attach mode or with supervise.watchdog "off". */
-  private readonly watchdog: RedisWatchdog | null;
+  readonly #watchdog: RedisWatchdog | null;
 
   constructor(config: DataNodeConfig, logger: Logger) {
-    this.config = config;
-    this.logger = logger;
+    this.#config = config;
+    this.#logger = logger;
     // The majority is never taken over fewer agents than the configuration names (write-lease.ts).
-    this.lease = newWriteLease(config.failsafe?.agents.length ?? 0);
-    this.direct_lease =
+    this.#lease = newWriteLease(config.failsafe?.agents.length ?? 0);
+    this.#direct_lease =
       config.failsafe === null
         ? null
         : new DirectLease({
             ...config.failsafe,
             on_grant: (grant) => {
-              this.countGrant(grant);
+              this.#countGrant(grant);
             },
             logger,
             counters: this.counters,
           });
-    this.redis = new RedisControl(
+    this.#redis = new RedisControl(
       {
         host: config.redis.host,
         port: config.redis.port,
@@ -201,22 +201,22 @@ export class DataNode {
       },
       logger,
     );
-    this.supervisor =
+    this.#supervisor =
       config.supervise === null
         ? null
         : new Supervisor(
             { ...config.supervise, state_dir: config.state_dir, adopted_poll_ms: config.poll_interval_ms },
             logger,
             (code, signal) => {
-              this.onChildExit(code, signal);
+              this.#onChildExit(code, signal);
             },
           );
-    this.restarter = config.supervise === null ? null : this.newRestarter(config.supervise);
-    this.strict = config.min_replicas_max_lag_ms === 0 ? null : this.newStrictMode(config);
-    this.watchdog = config.supervise?.watchdog === "on" ? new RedisWatchdog(config.state_dir, logger) : null;
+    this.#restarter = config.supervise === null ? null : this.#newRestarter(config.supervise);
+    this.#strict = config.min_replicas_max_lag_ms === 0 ? null : this.#newStrictMode(config);
+    this.#watchdog = config.supervise?.watchdog === "on" ? new RedisWatchdog(config.state_dir, logger) : null;
   }
 
-  private newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
+  #newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
     return new Restarter(
       {
         enabled: supervise.restart_on_exit,
@@ -228,47 +228,47 @@ export class DataNode {
           crash_loop_window_ms: supervise.crash_loop_window_ms,
         },
         primary_wait_ms: supervise.restart_primary_wait_ms,
-        self: this.config.announce,
-        topology_followed: this.config.master_name !== null,
+        self: this.#config.announce,
+        topology_followed: this.#config.master_name !== null,
       },
       {
-        logger: this.logger,
+        logger: this.#logger,
         counters: this.counters,
         now: () => performance.now(),
-        committedPrimary: () => this.committed?.record?.primary ?? null,
-        startServer: (extra_args) => this.restartServer(extra_args),
-        releaseHeld: (primary) => this.releaseHeld(primary),
+        committedPrimary: () => this.#committed?.record?.primary ?? null,
+        startServer: (extra_args) => this.#restartServer(extra_args),
+        releaseHeld: (primary) => this.#releaseHeld(primary),
         changed: () => {
-          this.publish(this.nextStatus());
+          this.#publish(this.#nextStatus());
         },
       },
     );
   }
 
   /** A restart after a crash: always fenced, so remember what `unfence` restores first. */
-  private async restartServer(extra_args: readonly string[]): Promise<void> {
-    const supervisor = this.supervisor;
-    const supervise = this.config.supervise;
-    if (supervisor === null || supervise === null || this.stopping) return;
-    await this.prepareSupervisedStart({ ...supervise, start_fenced: true });
-    if (this.stopped()) return; // stop() may have run during the await
-    this.child = { state: "running" };
-    this.observation = NO_OBSERVATION;
+  async #restartServer(extra_args: readonly string[]): Promise<void> {
+    const supervisor = this.#supervisor;
+    const supervise = this.#config.supervise;
+    if (supervisor === null || supervise === null || this.#stopping) return;
+    await this.#prepareSupervisedStart({ ...supervise, start_fenced: true });
+    if (this.#stopped()) return; // stop() may have run during the await
+    this.#child = { state: "running" };
+    this.#observation = NO_OBSERVATION;
     supervisor.start({ extra_args });
-    if (supervisor.pid !== null) this.watchdog?.serverStarted(supervisor.pid);
+    if (supervisor.pid !== null) this.#watchdog?.serverStarted(supervisor.pid);
   }
 
   /** Ends the restarter's held state, behind the queued commands (restarter.ts). */
-  private releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
+  #releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
     const run = async (): Promise<boolean> => {
-      await this.freshProbe();
-      const observed = this.observation;
+      await this.#freshProbe();
+      const observed = this.#observation;
       if (observed.answered !== true) return false;
-      const result = await this.redis.transaction(
+      const result = await this.#redis.transaction(
         roleChangeSteps(primary, (observed.config_file ?? "") !== "", []),
         OPTIONAL_STEPS,
       );
-      this.logger.warn(
+      this.#logger.warn(
         {
           event: "held_released",
           as: primary === null ? "master (fenced)" : "replica",
@@ -278,18 +278,18 @@ export class DataNode {
         },
         "restarted server released from held",
       );
-      await this.freshProbe();
+      await this.#freshProbe();
       return result.ok;
     };
-    const released = this.commands.then(run, run);
-    this.commands = released.then(
+    const released = this.#commands.then(run, run);
+    this.#commands = released.then(
       () => undefined,
       () => undefined,
     );
     return released;
   }
 
-  private newStrictMode(config: DataNodeConfig): StrictMode {
+  #newStrictMode(config: DataNodeConfig): StrictMode {
     const redis = config.redis;
     return new StrictMode(
       {
@@ -307,22 +307,22 @@ export class DataNode {
       },
       {
         server: () => {
-          const o = this.observation;
+          const o = this.#observation;
           const role = o.info?.role;
           if (o.answered !== true || role === undefined) return null;
           return { role, fenced: isFenced(o.min_replicas_to_write), info: o.info };
         },
-        fence: (detail) => this.queued(() => this.strictFence(detail)),
-        unfence: () => this.queued(() => this.strictUnfence()),
+        fence: (detail) => this.#queued(() => this.#strictFence(detail)),
+        unfence: () => this.#queued(() => this.#strictUnfence()),
       },
-      this.logger,
+      this.#logger,
     );
   }
 
   /** Runs `change` behind the commands already queued (as the self-fences do). */
-  private queued(change: () => Promise<boolean>): Promise<boolean> {
-    const run = this.commands.then(change, change);
-    this.commands = run.then(
+  #queued(change: () => Promise<boolean>): Promise<boolean> {
+    const run = this.#commands.then(change, change);
+    this.#commands = run.then(
       () => undefined,
       () => undefined,
     );
@@ -330,136 +330,136 @@ export class DataNode {
   }
 
   /** Strict mode: fence, as the self-fences do (value to restore persisted first). */
-  private async strictFence(detail: string): Promise<boolean> {
-    await this.freshProbe();
-    const observed = this.observation;
+  async #strictFence(detail: string): Promise<boolean> {
+    await this.#freshProbe();
+    const observed = this.#observation;
     if (observed.info?.role !== "master") return false;
     if (isFenced(observed.min_replicas_to_write)) return true;
     const fence_saved = observed.min_replicas_to_write ?? 0;
-    const saved = await this.persist((state) => ({ ...state, fence_saved }));
+    const saved = await this.#persist((state) => ({ ...state, fence_saved }));
     if (!saved.ok) return false; // not fenced: its value could not be restored (asked again)
-    const result = await this.redis.transaction(
+    const result = await this.#redis.transaction(
       fenceSteps((observed.config_file ?? "") !== ""),
       OPTIONAL_STEPS,
     );
-    if (result.ok) this.fence_note = `fenced (min_replicas): ${detail}`;
-    await this.freshProbe();
-    const fenced = isFenced(this.observation.min_replicas_to_write);
+    if (result.ok) this.#fence_note = `fenced (min_replicas): ${detail}`;
+    await this.#freshProbe();
+    const fenced = isFenced(this.#observation.min_replicas_to_write);
     if (fenced) this.counters.inc("self_fences_total", { reason: "min_replicas" });
-    this.logger.warn(
+    this.#logger.warn(
       { event: fenced ? "fenced" : "fence_failed", reason: "min_replicas", detail },
       "strict mode fence",
     );
-    this.publish(this.nextStatus());
+    this.#publish(this.#nextStatus());
     return fenced;
   }
 
   /** Strict mode: lift its own fence (replicas in sync again). */
-  private async strictUnfence(): Promise<boolean> {
-    await this.freshProbe();
-    const observed = this.observation;
+  async #strictUnfence(): Promise<boolean> {
+    await this.#freshProbe();
+    const observed = this.#observation;
     if (!isFenced(observed.min_replicas_to_write)) return true;
     // The write lease still rules: no lift without a valid lease (asked again on the next tick).
     if (
-      this.lease_fenced &&
-      !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, this.fenceLeadMs())
+      this.#lease_fenced &&
+      !leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, this.#fenceLeadMs())
     )
       return false;
-    if (this.unfenceWaits(observed)) return false;
-    this.feedWatchdog(true); // armed before the server is writable
-    const result = await this.redis.transaction(
+    if (this.#unfenceWaits(observed)) return false;
+    this.#feedWatchdog(true); // armed before the server is writable
+    const result = await this.#redis.transaction(
       [
-        ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
+        ["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]],
         ...((observed.config_file ?? "") !== "" ? [["CONFIG", ["REWRITE"]] as const] : []),
       ],
       OPTIONAL_STEPS,
     );
     if (result.ok) {
-      await this.clearFenceSaved([]);
-      this.fence_note = null;
-      this.lease_fenced = false;
+      await this.#clearFenceSaved([]);
+      this.#fence_note = null;
+      this.#lease_fenced = false;
     }
-    await this.freshProbe();
-    const unfenced = !isFenced(this.observation.min_replicas_to_write);
-    this.logger.info(
+    await this.#freshProbe();
+    const unfenced = !isFenced(this.#observation.min_replicas_to_write);
+    this.#logger.info(
       { event: unfenced ? "unfenced" : "unfence_failed", reason: "min_replicas" },
       "strict mode unfence",
     );
-    this.publish(this.nextStatus());
+    this.#publish(this.#nextStatus());
     return unfenced;
   }
 
   async start(): Promise<Result<void>> {
-    const loaded = await loadState(this.config.state_dir);
+    const loaded = await loadState(this.#config.state_dir);
     if (!loaded.ok) return loaded;
-    this.state = loaded.value;
-    this.logger.info(
-      { event: "state_loaded", epoch: this.state.epoch, issuer: this.state.issuer },
+    this.#state = loaded.value;
+    this.#logger.info(
+      { event: "state_loaded", epoch: this.#state.epoch, issuer: this.#state.issuer },
       "state loaded",
     );
-    if (this.supervisor !== null && this.config.supervise !== null) {
-      const prepared = await this.prepareSupervisedStart(this.config.supervise);
+    if (this.#supervisor !== null && this.#config.supervise !== null) {
+      const prepared = await this.#prepareSupervisedStart(this.#config.supervise);
       if (!prepared.ok) return prepared;
-      const adoption = await this.findRunningServer(this.config.supervise);
+      const adoption = await this.#findRunningServer(this.#config.supervise);
       if (adoption.action === "refuse") return { ok: false, error: adoption.error };
-      this.child = { state: "running" };
+      this.#child = { state: "running" };
       if (adoption.action === "adopt") {
-        this.logger.info(
+        this.#logger.info(
           { event: "redis_adopted", pid: adoption.pid, evidence: adoption.evidence },
           "redis-server already running: adopted, not started again",
         );
-        this.supervisor.adopt(adoption.pid);
-        await this.watchdog?.serverAdopted(adoption.pid);
+        this.#supervisor.adopt(adoption.pid);
+        await this.#watchdog?.serverAdopted(adoption.pid);
       } else {
-        this.supervisor.start();
-        if (this.supervisor.pid !== null) this.watchdog?.serverStarted(this.supervisor.pid);
+        this.#supervisor.start();
+        if (this.#supervisor.pid !== null) this.#watchdog?.serverStarted(this.#supervisor.pid);
       }
-      this.restarter?.started();
+      this.#restarter?.started();
     }
-    this.redis.start();
-    this.strict?.start();
-    this.timers.push(
+    this.#redis.start();
+    this.#strict?.start();
+    this.#timers.push(
       setInterval(() => {
-        void this.probeNow();
-        this.scheduleEvaluation();
-      }, this.config.poll_interval_ms),
+        void this.#probeNow();
+        this.#scheduleEvaluation();
+      }, this.#config.poll_interval_ms),
     );
-    if (this.config.lease_ms > 0) {
-      this.logger.info(
+    if (this.#config.lease_ms > 0) {
+      this.#logger.info(
         {
           event: "write_lease",
-          lease_ms: this.config.lease_ms,
-          request_interval_ms: leaseRequestIntervalMs(this.config.lease_ms, null),
+          lease_ms: this.#config.lease_ms,
+          request_interval_ms: leaseRequestIntervalMs(this.#config.lease_ms, null),
         },
         "write lease on: a running unfenced master is fenced until a majority of agents grant a lease",
       );
-      this.armLeaseRequest();
+      this.#armLeaseRequest();
     }
-    this.timers.push(
+    this.#timers.push(
       setInterval(() => {
-        this.publish(this.nextStatus());
-      }, this.config.report_interval_ms),
+        this.#publish(this.#nextStatus());
+      }, this.#config.report_interval_ms),
     );
-    void this.probeNow();
-    void this.connect();
+    void this.#probeNow();
+    void this.#connect();
     return { ok: true, value: undefined };
   }
 
   /** Our redis-server may have outlived a previous data-node (adopt.ts). */
-  private async findRunningServer(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Adoption> {
-    const recorded = await readRecordedProcess(this.config.state_dir);
-    const redis = this.config.redis;
+  async #findRunningServer(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Adoption> {
+    const recorded = await readRecordedProcess(this.#config.state_dir);
+    const redis = this.#config.redis;
     const port = await probePort({
       host: redis.host,
       port: redis.port,
       ...(redis.user === undefined ? {} : { user: redis.user }),
       ...(redis.password === undefined ? {} : { password: redis.password }),
       ...(redis.tls === undefined ? {} : { tls: redis.tls }),
-      timeout_ms: this.config.probe_timeout_ms,
+      timeout_ms: this.#config.probe_timeout_ms,
     });
     const adoption = decideAdoption({ config_path: supervise.redis_config_path, recorded, port });
     if (adoption.action === "refuse") {
-      this.logger.error(
+      this.#logger.error(
         { event: "redis_not_ours", code: adoption.error.code, error: adoption.error.message },
         "the configured port is held by another redis-server",
       );
@@ -468,73 +468,71 @@ export class DataNode {
   }
 
   /** With start_fenced, remember the config file's min-replicas-to-write for `unfence`. */
-  private async prepareSupervisedStart(
-    supervise: NonNullable<DataNodeConfig["supervise"]>,
-  ): Promise<Result<void>> {
-    if (!supervise.start_fenced || this.state.fence_saved !== null) return { ok: true, value: undefined };
+  async #prepareSupervisedStart(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Result<void>> {
+    if (!supervise.start_fenced || this.#state.fence_saved !== null) return { ok: true, value: undefined };
     let configured = 0;
     try {
       configured = minReplicasFromConfig(await readFile(supervise.redis_config_path, "utf8"));
     } catch (error) {
-      this.logger.warn(
+      this.#logger.warn(
         { event: "redis_config_unreadable", error: errorMessage(error) },
         "cannot read redis config",
       );
     }
-    return this.persist((state) => ({ ...state, fence_saved: configured }));
+    return this.#persist((state) => ({ ...state, fence_saved: configured }));
   }
 
-  private async connect(): Promise<void> {
-    const natsConfig = this.config.nats;
-    for (let attempt = 1; !this.stopping; attempt++) {
+  async #connect(): Promise<void> {
+    const natsConfig = this.#config.nats;
+    for (let attempt = 1; !this.#stopping; attempt++) {
       try {
         const nc = await connectNats(
-          { ...natsConfig, name: `sp-data-node-${this.config.node_id}` },
-          this.logger,
+          { ...natsConfig, name: `sp-data-node-${this.#config.node_id}` },
+          this.#logger,
         );
-        if (this.stopped()) {
+        if (this.#stopped()) {
           await nc.close();
           return;
         }
-        this.nc = nc;
-        this.bus_connected = true;
-        void this.followBusStatus(nc);
-        nc.subscribe(nodeCommandSubject(this.config.cluster_id, this.config.node_id), {
+        this.#nc = nc;
+        this.#bus_connected = true;
+        void this.#followBusStatus(nc);
+        nc.subscribe(nodeCommandSubject(this.#config.cluster_id, this.#config.node_id), {
           callback: (error, msg) => {
             if (error !== null) {
-              this.logger.error(
+              this.#logger.error(
                 { event: "subscription_error", error: error.message },
                 "command subscription error",
               );
               return;
             }
-            this.enqueue(msg);
+            this.#enqueue(msg);
           },
         });
-        if (this.config.lease_ms > 0) {
-          nc.subscribe(nodeLeaseGrantSubject(this.config.cluster_id, this.config.node_id), {
+        if (this.#config.lease_ms > 0) {
+          nc.subscribe(nodeLeaseGrantSubject(this.#config.cluster_id, this.#config.node_id), {
             callback: (error, msg) => {
-              if (error === null) this.onLeaseGrant(msg.subject, msg.data);
+              if (error === null) this.#onLeaseGrant(msg.subject, msg.data);
             },
           });
         }
         // A flush is a round trip: once it returns, the server has the subscriptions.
         await nc.flush();
-        this.requestLease();
-        this.startTopologyWatch(nc);
-        this.logger.info(
+        this.#requestLease();
+        this.#startTopologyWatch(nc);
+        this.#logger.info(
           {
             event: "commands_ready",
-            subject: nodeCommandSubject(this.config.cluster_id, this.config.node_id),
+            subject: nodeCommandSubject(this.#config.cluster_id, this.#config.node_id),
           },
           "serving commands",
         );
-        this.publish(this.nextStatus());
+        this.#publish(this.#nextStatus());
         return;
       } catch (error) {
         // Only non-transient failures (bad options, auth) end up here; retry with a bounded wait.
         const wait_ms = Math.min(30_000, natsConfig.reconnect_wait_ms * attempt);
-        this.logger.error(
+        this.#logger.error(
           { event: "nats_connect_failed", error: errorMessage(error), wait_ms },
           "cannot connect to NATS",
         );
@@ -543,44 +541,44 @@ export class DataNode {
     }
   }
 
-  private startTopologyWatch(nc: NatsConnection): void {
-    const master_name = this.config.master_name;
+  #startTopologyWatch(nc: NatsConnection): void {
+    const master_name = this.#config.master_name;
     if (master_name === null) {
-      this.logger.warn(
+      this.#logger.warn(
         { event: "topology_not_followed" },
         "no master_name configured: the committed topology is not followed",
       );
       return;
     }
-    this.topology = new TopologyStore(
+    this.#topology = new TopologyStore(
       nc,
       {
-        cluster_id: this.config.cluster_id,
+        cluster_id: this.#config.cluster_id,
         bucket: TOPOLOGY_BUCKET_DEFAULTS,
-        request_timeout_ms: this.config.command_timeout_ms,
+        request_timeout_ms: this.#config.command_timeout_ms,
         masters: [master_name],
-        refresh_interval_ms: this.config.report_interval_ms,
-        retry_base_ms: this.config.nats.reconnect_wait_ms,
+        refresh_interval_ms: this.#config.report_interval_ms,
+        retry_base_ms: this.#config.nats.reconnect_wait_ms,
         retry_max_ms: 5000,
         under_replicated: "follow",
       },
-      this.logger,
+      this.#logger,
     );
-    this.topology.start((_master, read) => {
+    this.#topology.start((_master, read) => {
       if (read.kind === "invalid") {
-        this.logger.warn(
+        this.#logger.warn(
           { event: "topology_invalid", revision: read.revision, error: read.reason },
           "committed topology record ignored",
         );
-      } else this.onTopology(read.kind === "record" ? read.record : null, read.revision);
+      } else this.#onTopology(read.kind === "record" ? read.record : null, read.revision);
     });
   }
 
-  private onTopology(record: WireTopologyRecord | null, revision: number): void {
-    if (this.committed !== null && revision <= this.committed.revision) return;
-    this.committed = { record, revision };
-    this.restarter?.onTopology();
-    this.logger.info(
+  #onTopology(record: WireTopologyRecord | null, revision: number): void {
+    if (this.#committed !== null && revision <= this.#committed.revision) return;
+    this.#committed = { record, revision };
+    this.#restarter?.onTopology();
+    this.#logger.info(
       {
         event: "topology_observed",
         revision,
@@ -589,117 +587,117 @@ export class DataNode {
       },
       "committed topology observed",
     );
-    this.scheduleEvaluation();
+    this.#scheduleEvaluation();
   }
 
   // ------------------------------------------------------------------------------------------
   // Observations
 
   /** Probes once; concurrent callers share the probe in flight. */
-  private probeNow(): Promise<void> {
+  #probeNow(): Promise<void> {
     // A probe started now follows every fence already written on the connection.
-    const generation = this.fence_generation;
-    this.probing ??= this.redis
+    const generation = this.#fence_generation;
+    this.#probing ??= this.#redis
       .probe()
       .then((observation) => {
-        this.observe(observation, generation);
+        this.#observe(observation, generation);
       })
       .finally(() => {
-        this.probing = null;
+        this.#probing = null;
       });
-    return this.probing;
+    return this.#probing;
   }
 
   /** A probe that starts after this call (a command's effect must be visible in it). */
-  private async freshProbe(): Promise<void> {
-    if (this.probing !== null) await this.probing;
-    await this.probeNow();
+  async #freshProbe(): Promise<void> {
+    if (this.#probing !== null) await this.#probing;
+    await this.#probeNow();
   }
 
-  private observe(observation: Observation, generation: number): void {
-    if (this.stopping) return;
-    if (observation.error !== null && observation.error !== this.observation.error) {
-      this.logger.warn({ event: "probe_failed", error: observation.error }, "redis probe failed");
-    } else if (observation.answered === true && this.observation.answered === false) {
-      this.logger.info({ event: "probe_recovered" }, "redis answers again");
+  #observe(observation: Observation, generation: number): void {
+    if (this.#stopping) return;
+    if (observation.error !== null && observation.error !== this.#observation.error) {
+      this.#logger.warn({ event: "probe_failed", error: observation.error }, "redis probe failed");
+    } else if (observation.answered === true && this.#observation.answered === false) {
+      this.#logger.info({ event: "probe_recovered" }, "redis answers again");
     }
-    if (observation.error !== null) this.last_error = observation.error;
-    this.observation = observation;
-    this.link_down_since_ms = nextLinkDownSince(this.link_down_since_ms, observation.info, Date.now());
+    if (observation.error !== null) this.#last_error = observation.error;
+    this.#observation = observation;
+    this.#link_down_since_ms = nextLinkDownSince(this.#link_down_since_ms, observation.info, Date.now());
     if (observation.answered === true) {
-      this.last_answered = observation;
-      this.settleHangFence(observation, generation);
-      if (!isFenced(observation.min_replicas_to_write) && this.self_fence === null) {
-        this.fence_note = null;
-        this.lease_fenced = false;
+      this.#last_answered = observation;
+      this.#settleHangFence(observation, generation);
+      if (!isFenced(observation.min_replicas_to_write) && this.#self_fence === null) {
+        this.#fence_note = null;
+        this.#lease_fenced = false;
       }
     }
-    this.restarter?.onObservation(observation);
-    this.feedWatchdog();
-    this.publishIfChanged();
-    this.scheduleEvaluation();
+    this.#restarter?.onObservation(observation);
+    this.#feedWatchdog();
+    this.#publishIfChanged();
+    this.#scheduleEvaluation();
   }
 
-  private onChildExit(code: number | null, signal: string | null): void {
-    if (this.reinit_stopping) {
+  #onChildExit(code: number | null, signal: string | null): void {
+    if (this.#reinit_stopping) {
       // Our own stop for a reinit: no crash, nothing to restart here.
-      this.child = { state: "exited", code, signal };
-      this.watchdog?.serverExited();
-      this.logger.info({ event: "redis_stopped", reason: "reinit" }, "redis-server stopped for reinit");
+      this.#child = { state: "exited", code, signal };
+      this.#watchdog?.serverExited();
+      this.#logger.info({ event: "redis_stopped", reason: "reinit" }, "redis-server stopped for reinit");
       return;
     }
-    this.child = { state: "exited", code, signal };
-    this.watchdog?.serverExited();
-    this.last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
-    this.publishIfChanged();
-    this.logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
-    if (!this.stopping) this.restarter?.onExit();
+    this.#child = { state: "exited", code, signal };
+    this.#watchdog?.serverExited();
+    this.#last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
+    this.#publishIfChanged();
+    this.#logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
+    if (!this.#stopping) this.#restarter?.onExit();
   }
 
   // ------------------------------------------------------------------------------------------
   // Reports
 
   /** Read through a method: `stopping` may change while an await is pending. */
-  private stopped(): boolean {
-    return this.stopping;
+  #stopped(): boolean {
+    return this.#stopping;
   }
 
-  private accepted(): AcceptedEpoch {
-    return { epoch: this.state.epoch, issuer: this.state.issuer };
+  #accepted(): AcceptedEpoch {
+    return { epoch: this.#state.epoch, issuer: this.#state.issuer };
   }
 
-  private nextStatus(): NodeStatusReport {
+  #nextStatus(): NodeStatusReport {
     const status = buildStatus({
-      cluster_id: this.config.cluster_id,
-      node_id: this.config.node_id,
-      address: this.config.announce,
-      child: this.child,
-      observation: this.observation,
-      accepted: this.accepted(),
-      link_down_since_ms: this.link_down_since_ms,
+      cluster_id: this.#config.cluster_id,
+      node_id: this.#config.node_id,
+      address: this.#config.announce,
+      child: this.#child,
+      observation: this.#observation,
+      accepted: this.#accepted(),
+      link_down_since_ms: this.#link_down_since_ms,
       last_error:
-        this.fence_note === null
-          ? this.last_error
-          : [this.fence_note, this.last_error].filter((part) => part !== null).join("; "),
-      seq: this.seq + 1,
+        this.#fence_note === null
+          ? this.#last_error
+          : [this.#fence_note, this.#last_error].filter((part) => part !== null).join("; "),
+      seq: this.#seq + 1,
       now_ms: Date.now(),
     });
-    if (this.restarter === null) return status;
-    const healing = this.restarter.report();
+    if (this.#restarter === null) return status;
+    const healing = this.#restarter.report();
     return { ...status, restart: healing.restart, ...(healing.data_lost ? { data_lost: true } : {}) };
   }
 
-  private publishIfChanged(): void {
-    const status = this.nextStatus();
-    if (changedSignificantly(this.last_published, status)) this.publish(status);
+  #publishIfChanged(): void {
+    const status = this.#nextStatus();
+    if (changedSignificantly(this.#last_published, status)) this.#publish(status);
   }
 
-  private publish(status: NodeStatusReport): void {
-    if (this.stopping) return;
-    if (status.seq <= this.seq) throw new Error("status seq must increase");
-    this.seq = status.seq;
-    if (changedSignificantly(this.last_published, status)) {
-      this.logger.info(
+  #publish(status: NodeStatusReport): void {
+    if (this.#stopping) return;
+    if (status.seq <= this.#seq) throw new Error("status seq must increase");
+    this.#seq = status.seq;
+    if (changedSignificantly(this.#last_published, status)) {
+      this.#logger.info(
         {
           event: "status_changed",
           process: status.process,
@@ -709,172 +707,180 @@ export class DataNode {
         "status changed",
       );
     }
-    this.last_published = status;
-    const nc = this.nc;
+    this.#last_published = status;
+    const nc = this.#nc;
     if (nc === null || nc.isClosed()) return;
     try {
-      nc.publish(nodeStatusSubject(this.config.cluster_id, this.config.node_id), encodeMessage(status));
+      nc.publish(nodeStatusSubject(this.#config.cluster_id, this.#config.node_id), encodeMessage(status));
     } catch (error) {
-      this.logger.warn({ event: "publish_failed", error: errorMessage(error) }, "status publish failed");
+      this.#logger.warn({ event: "publish_failed", error: errorMessage(error) }, "status publish failed");
     }
   }
 
   // ------------------------------------------------------------------------------------------
   // Commands: one at a time, in arrival order, at most commands_in_flight_max waiting.
 
-  private enqueue(msg: CommandMessage): void {
-    if (this.commands_in_flight >= this.config.commands_in_flight_max) {
-      this.respond(
+  #enqueue(msg: CommandMessage): void {
+    if (this.#commands_in_flight >= this.#config.commands_in_flight_max) {
+      this.#respond(
         msg,
         errorReply(
-          this.config.node_id,
-          this.accepted(),
-          spError("SP_ERR_OVERLOADED", [this.config.commands_in_flight_max]),
+          this.#config.node_id,
+          this.#accepted(),
+          spError("SP_ERR_OVERLOADED", [this.#config.commands_in_flight_max]),
         ),
       );
       return;
     }
-    this.commands_in_flight++;
-    this.commands = this.commands
-      .then(() => inMessageContext(msg.headers, () => this.handle(msg)))
+    this.#commands_in_flight++;
+    this.#commands = this.#commands
+      .then(() => inMessageContext(msg.headers, () => this.#handle(msg)))
       .catch((error: unknown) => {
-        this.logger.error({ event: "command_crashed", error: errorMessage(error) }, "command handler failed");
-        this.respond(
+        this.#logger.error(
+          { event: "command_crashed", error: errorMessage(error) },
+          "command handler failed",
+        );
+        this.#respond(
           msg,
           errorReply(
-            this.config.node_id,
-            this.accepted(),
+            this.#config.node_id,
+            this.#accepted(),
             spError("SP_ERR_REDIS_COMMAND_FAILED", ["handler", errorMessage(error)]),
           ),
         );
       })
       .finally(() => {
-        this.commands_in_flight--;
+        this.#commands_in_flight--;
       });
   }
 
-  private respond(msg: CommandMessage, reply: NodeCommandReply): void {
+  #respond(msg: CommandMessage, reply: NodeCommandReply): void {
     if (msg.reply === undefined || msg.reply === "") return;
     try {
       msg.respond(encodeMessage(reply));
     } catch (error) {
-      this.logger.warn({ event: "reply_failed", error: errorMessage(error) }, "reply failed");
+      this.#logger.warn({ event: "reply_failed", error: errorMessage(error) }, "reply failed");
     }
   }
 
-  private handle(msg: CommandMessage): Promise<void> {
-    return withSpan(this.tracer, "data-node.command", { "sp.node_id": this.config.node_id }, async (span) => {
-      const decoded = decodeNodeCommand(msg.data);
-      if (!decoded.ok) {
-        const count = this.counters.inc("malformed_messages_total", { kind: "node_command" });
-        span.setAttribute("sp.error_code", decoded.error.code);
-        this.logger.warn(
-          { event: "malformed_command", code: decoded.error.code, error: decoded.error.message, count },
-          "malformed command refused",
+  #handle(msg: CommandMessage): Promise<void> {
+    return withSpan(
+      this.#tracer,
+      "data-node.command",
+      { "sp.node_id": this.#config.node_id },
+      async (span) => {
+        const decoded = decodeNodeCommand(msg.data);
+        if (!decoded.ok) {
+          const count = this.counters.inc("malformed_messages_total", { kind: "node_command" });
+          span.setAttribute("sp.error_code", decoded.error.code);
+          this.#logger.warn(
+            { event: "malformed_command", code: decoded.error.code, error: decoded.error.message, count },
+            "malformed command refused",
+          );
+          this.#respond(msg, errorReply(this.#config.node_id, this.#accepted(), decoded.error));
+          return;
+        }
+        const request = decoded.value;
+        span.setAttributes({
+          "sp.command": request.command.type,
+          "sp.epoch": request.epoch,
+          "sp.issuer": request.issuer,
+        });
+        const reply = await this.#execute(request);
+        if (!reply.ok) span.setAttribute("sp.error_code", reply.code);
+        this.counters.inc("commands_total", {
+          command: request.command.type,
+          outcome: reply.ok ? "ok" : reply.code,
+        });
+        this.#logger.info(
+          {
+            event: "command",
+            command: request.command,
+            epoch: request.epoch,
+            issuer: request.issuer,
+            ok: reply.ok,
+            ...(reply.ok
+              ? { done: reply.done, role: reply.role, offset: reply.offset }
+              : { code: reply.code, error: reply.message }),
+          },
+          reply.ok ? "command executed" : "command refused",
         );
-        this.respond(msg, errorReply(this.config.node_id, this.accepted(), decoded.error));
-        return;
-      }
-      const request = decoded.value;
-      span.setAttributes({
-        "sp.command": request.command.type,
-        "sp.epoch": request.epoch,
-        "sp.issuer": request.issuer,
-      });
-      const reply = await this.execute(request);
-      if (!reply.ok) span.setAttribute("sp.error_code", reply.code);
-      this.counters.inc("commands_total", {
-        command: request.command.type,
-        outcome: reply.ok ? "ok" : reply.code,
-      });
-      this.logger.info(
-        {
-          event: "command",
-          command: request.command,
-          epoch: request.epoch,
-          issuer: request.issuer,
-          ok: reply.ok,
-          ...(reply.ok
-            ? { done: reply.done, role: reply.role, offset: reply.offset }
-            : { code: reply.code, error: reply.message }),
-        },
-        reply.ok ? "command executed" : "command refused",
-      );
-      this.respond(msg, reply);
-    });
+        this.#respond(msg, reply);
+      },
+    );
   }
 
   /**
    * Persists `update(current state)`, one write at a time: commands and self-fences both change
    * the state, and the update sees the state as the previous write left it.
    */
-  private persist(update: (state: PersistedState) => PersistedState): Promise<Result<void>> {
+  #persist(update: (state: PersistedState) => PersistedState): Promise<Result<void>> {
     const write = async (): Promise<Result<void>> => {
-      const next = update(this.state);
-      const saved = await saveState(this.config.state_dir, next);
-      if (saved.ok) this.state = next;
+      const next = update(this.#state);
+      const saved = await saveState(this.#config.state_dir, next);
+      if (saved.ok) this.#state = next;
       return saved;
     };
-    const result = this.persisting.then(write, write);
-    this.persisting = result;
+    const result = this.#persisting.then(write, write);
+    this.#persisting = result;
     return result;
   }
 
-  private async execute(request: NodeCommandRequest): Promise<NodeCommandReply> {
-    const node_id = this.config.node_id;
+  async #execute(request: NodeCommandRequest): Promise<NodeCommandReply> {
+    const node_id = this.#config.node_id;
     const command = request.command;
     if (command.type === "status") {
       // Read-only: answered whatever the epoch, and it does not raise it.
-      await this.freshProbe();
-      return this.finish("status", [], true);
+      await this.#freshProbe();
+      return this.#finish("status", [], true);
     }
     if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
-      return this.operatorCommand(request, command.type);
+      return this.#operatorCommand(request, command.type);
     }
-    const committed = this.committed?.record ?? null;
-    const decision = checkEpoch(this.accepted(), request, followsCommitted(request, committed));
-    if (!decision.accept) return errorReply(node_id, this.accepted(), decision.error);
+    const committed = this.#committed?.record ?? null;
+    const decision = checkEpoch(this.#accepted(), request, followsCommitted(request, committed));
+    if (!decision.accept) return errorReply(node_id, this.#accepted(), decision.error);
     const done: string[] = [];
     if (decision.persist) {
       // Durable before anything is done for this epoch: a restart still refuses older ones.
       const next = decision.next;
-      const saved = await this.persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer }));
-      if (!saved.ok) return errorReply(node_id, this.accepted(), saved.error);
+      const saved = await this.#persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer }));
+      if (!saved.ok) return errorReply(node_id, this.#accepted(), saved.error);
       done.push(`accepted epoch ${decision.next.epoch} from ${decision.next.issuer}`);
-      this.publishIfChanged();
+      this.#publishIfChanged();
     }
-    await this.freshProbe();
-    const observed = this.observation;
+    await this.#freshProbe();
+    const observed = this.#observation;
     if (observed.answered !== true) {
       return errorReply(
         node_id,
-        this.accepted(),
+        this.#accepted(),
         spError("SP_ERR_REDIS_UNAVAILABLE", [observed.error ?? "no answer yet"]),
       );
     }
     const has_config_file = (observed.config_file ?? "") !== "";
     const fenced = isFenced(observed.min_replicas_to_write);
-    const restore = this.state.fence_saved ?? 0;
+    const restore = this.#state.fence_saved ?? 0;
     let result: Result<string[]>;
     let lease_kept = false;
     switch (command.type) {
       case "promote": {
-        if (this.leaseOn()) {
+        if (this.#leaseOn()) {
           // Promoted fenced: writable once a majority grants a lease of this epoch (write-lease.ts).
-          result = await this.promoteFenced(observed, has_config_file, fenced);
+          result = await this.#promoteFenced(observed, has_config_file, fenced);
           lease_kept = result.ok;
           break;
         }
         const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
-        result = await this.redis.transaction(
+        result = await this.#redis.transaction(
           roleChangeSteps(null, has_config_file, unfence),
           OPTIONAL_STEPS,
         );
-        if (result.ok && fenced) await this.clearFenceSaved(result.value);
+        if (result.ok && fenced) await this.#clearFenceSaved(result.value);
         break;
       }
       case "replicaof":
-        result = await this.redis.transaction(roleChangeSteps(command, has_config_file, []), OPTIONAL_STEPS);
+        result = await this.#redis.transaction(roleChangeSteps(command, has_config_file, []), OPTIONAL_STEPS);
         break;
       case "fence": {
         if (fenced) {
@@ -882,9 +888,9 @@ export class DataNode {
           break;
         }
         const fence_saved = observed.min_replicas_to_write ?? 0;
-        const saved = await this.persist((state) => ({ ...state, fence_saved }));
-        if (!saved.ok) return errorReply(node_id, this.accepted(), saved.error);
-        result = await this.redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS);
+        const saved = await this.#persist((state) => ({ ...state, fence_saved }));
+        if (!saved.ok) return errorReply(node_id, this.#accepted(), saved.error);
+        result = await this.#redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS);
         break;
       }
       case "unfence": {
@@ -892,41 +898,41 @@ export class DataNode {
           result = { ok: true, value: ["not fenced"] };
           break;
         }
-        if (this.strict?.holdsFence() === true) {
+        if (this.#strict?.holdsFence() === true) {
           // Strict mode: no replica has these writes; it lifts its fence once one is in sync.
           const why = "strict mode holds the fence until a replica has acknowledged the writes";
-          return errorReply(node_id, this.accepted(), spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]));
+          return errorReply(node_id, this.#accepted(), spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]));
         }
-        if (this.unfenceWaits(observed)) {
+        if (this.#unfenceWaits(observed)) {
           // The reply says fenced: true; the node lifts it itself when a lease returns.
           lease_kept = true;
           result = { ok: true, value: ["kept fenced: no valid write lease"] };
           break;
         }
-        this.feedWatchdog(true); // armed before the server is writable
-        result = await this.redis.transaction(
+        this.#feedWatchdog(true); // armed before the server is writable
+        result = await this.#redis.transaction(
           [
             ["CONFIG", ["SET", "min-replicas-to-write", restore]],
             ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
           ],
           OPTIONAL_STEPS,
         );
-        if (result.ok) await this.clearFenceSaved(result.value);
+        if (result.ok) await this.#clearFenceSaved(result.value);
         break;
       }
     }
     if (!result.ok) {
-      this.last_error = result.error.message;
-      return errorReply(node_id, this.accepted(), result.error);
+      this.#last_error = result.error.message;
+      return errorReply(node_id, this.#accepted(), result.error);
     }
     // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
-    this.lease_fenced = lease_kept;
-    this.strict?.agentCommand();
+    this.#lease_fenced = lease_kept;
+    this.#strict?.agentCommand();
     done.push(...result.value);
-    await this.freshProbe();
+    await this.#freshProbe();
     // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
-    if (command.type === "promote" && lease_kept) this.requestLease();
-    return this.finish(command.type, done, false);
+    if (command.type === "promote" && lease_kept) this.#requestLease();
+    return this.#finish(command.type, done, false);
   }
 
   /**
@@ -934,13 +940,13 @@ export class DataNode {
    * take no part in failovers, so any agent may send them at the current epoch and they raise
    * none. restart_reset ends a crash loop; reinit resyncs a replica from nothing (reinit.ts).
    */
-  private async operatorCommand(
+  async #operatorCommand(
     request: NodeCommandRequest,
     type: "reinit" | "restart_reset" | "shutdown",
   ): Promise<NodeCommandReply> {
-    const node_id = this.config.node_id;
-    if (request.epoch < this.state.epoch) {
-      const held = this.accepted();
+    const node_id = this.#config.node_id;
+    if (request.epoch < this.#state.epoch) {
+      const held = this.#accepted();
       return errorReply(
         node_id,
         held,
@@ -948,79 +954,83 @@ export class DataNode {
       );
     }
     if (type === "shutdown") {
-      const requested = this.on_shutdown_request;
+      const requested = this.#on_shutdown_request;
       if (requested === null) {
-        return errorReply(node_id, this.accepted(), spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]));
+        return errorReply(
+          node_id,
+          this.#accepted(),
+          spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]),
+        );
       }
       // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
       // command queue this command occupies.
       setTimeout(requested, 0);
-      await this.freshProbe();
-      return this.finishOperator(type, ["shutdown started (a primary switches over first)"]);
+      await this.#freshProbe();
+      return this.#finishOperator(type, ["shutdown started (a primary switches over first)"]);
     }
     if (type === "restart_reset") {
-      const restarter = this.restarter;
+      const restarter = this.#restarter;
       if (restarter === null) {
         return errorReply(
           node_id,
-          this.accepted(),
+          this.#accepted(),
           spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
         );
       }
       const done = [restarter.reset()];
-      await this.freshProbe();
-      return this.finishOperator(type, done);
+      await this.#freshProbe();
+      return this.#finishOperator(type, done);
     }
     // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
     // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
-    const answer_by_ms = performance.now() + this.config.command_timeout_ms;
-    await this.freshProbe();
-    while (this.observation.answered !== true && performance.now() < answer_by_ms) {
-      await new Promise((resolve) => setTimeout(resolve, this.config.poll_interval_ms));
-      await this.freshProbe();
+    const answer_by_ms = performance.now() + this.#config.command_timeout_ms;
+    await this.#freshProbe();
+    while (this.#observation.answered !== true && performance.now() < answer_by_ms) {
+      await new Promise((resolve) => setTimeout(resolve, this.#config.poll_interval_ms));
+      await this.#freshProbe();
     }
     const check = checkReinit({
-      supervised: this.supervisor !== null,
-      answered: this.observation.answered === true,
-      role: this.observation.info?.role ?? null,
-      committed_primary: this.committed?.record?.primary ?? null,
-      self: this.config.announce,
+      supervised: this.#supervisor !== null,
+      answered: this.#observation.answered === true,
+      role: this.#observation.info?.role ?? null,
+      committed_primary: this.#committed?.record?.primary ?? null,
+      self: this.#config.announce,
     });
-    if (!check.ok) return errorReply(node_id, this.accepted(), spError(check.code, [check.reason]));
-    const config = await this.redis.configGet(["dir", "dbfilename", "appenddirname", "appendfilename"]);
-    if (!config.ok) return errorReply(node_id, this.accepted(), config.error);
+    if (!check.ok) return errorReply(node_id, this.#accepted(), spError(check.code, [check.reason]));
+    const config = await this.#redis.configGet(["dir", "dbfilename", "appenddirname", "appendfilename"]);
+    if (!config.ok) return errorReply(node_id, this.#accepted(), config.error);
     const files = dataFiles(config.value);
-    this.logger.warn(
+    this.#logger.warn(
       { event: "reinit", primary: check.primary, files },
       "reinit: dropping data, full resync",
     );
-    this.reinit_stopping = true;
+    this.#reinit_stopping = true;
     try {
-      await this.supervisor?.stop();
+      await this.#supervisor?.stop();
     } finally {
-      this.reinit_stopping = false;
+      this.#reinit_stopping = false;
     }
     for (const file of files) await rm(file, { recursive: true, force: true });
-    this.restarter?.reinitialised();
-    await this.restartServer(["--replicaof", check.primary.host, String(check.primary.port)]);
-    this.restarter?.started();
+    this.#restarter?.reinitialised();
+    await this.#restartServer(["--replicaof", check.primary.host, String(check.primary.port)]);
+    this.#restarter?.started();
     const done = [
       "redis-server stopped",
       ...files.map((file) => `removed ${file}`),
       `started as replica of ${check.primary.host}:${check.primary.port} (full sync)`,
     ];
-    await this.freshProbe();
-    return this.finishOperator(type, done);
+    await this.#freshProbe();
+    return this.#finishOperator(type, done);
   }
 
   /** The reply of an operator command: whatever the server answers now (it may be starting). */
-  private finishOperator(
+  #finishOperator(
     command: "reinit" | "restart_reset" | "shutdown",
     done: readonly string[],
   ): NodeCommandReply {
-    const status = this.nextStatus();
-    this.publish(status);
-    const reply = okReply(this.config.node_id, this.accepted(), {
+    const status = this.#nextStatus();
+    this.#publish(status);
+    const reply = okReply(this.#config.node_id, this.#accepted(), {
       command,
       done,
       status,
@@ -1031,9 +1041,9 @@ export class DataNode {
     return {
       v: PROTOCOL_VERSION,
       type: "node_command_reply",
-      node_id: this.config.node_id,
-      epoch: this.state.epoch,
-      epoch_issuer: this.state.issuer,
+      node_id: this.#config.node_id,
+      epoch: this.#state.epoch,
+      epoch_issuer: this.#state.issuer,
       ok: true,
       command,
       done: [...done],
@@ -1044,26 +1054,26 @@ export class DataNode {
     };
   }
 
-  private async clearFenceSaved(done: string[]): Promise<void> {
-    const cleared = await this.persist((state) => ({ ...state, fence_saved: null }));
+  async #clearFenceSaved(done: string[]): Promise<void> {
+    const cleared = await this.#persist((state) => ({ ...state, fence_saved: null }));
     // The fence is already lifted; a stale saved value is harmless (fence saves anew).
     if (!cleared.ok) done.push(`state not updated: ${cleared.error.message}`);
   }
 
-  private finish(
+  #finish(
     command: NodeCommandRequest["command"]["type"],
     done: readonly string[],
     include_status: boolean,
   ): NodeCommandReply {
-    const status = this.nextStatus();
+    const status = this.#nextStatus();
     // A status handed out is also published, so no two reports share a seq.
-    if (include_status) this.publish(status);
-    const reply = okReply(this.config.node_id, this.accepted(), { command, done, status, include_status });
+    if (include_status) this.#publish(status);
+    const reply = okReply(this.#config.node_id, this.#accepted(), { command, done, status, include_status });
     if (reply !== null) return reply;
     return errorReply(
-      this.config.node_id,
-      this.accepted(),
-      spError("SP_ERR_REDIS_UNAVAILABLE", [this.observation.error ?? `process ${status.process.state}`]),
+      this.#config.node_id,
+      this.#accepted(),
+      spError("SP_ERR_REDIS_UNAVAILABLE", [this.#observation.error ?? `process ${status.process.state}`]),
     );
   }
 
@@ -1075,17 +1085,17 @@ export class DataNode {
    * the sockets: when this process itself was starved (GC, a loaded host), a probe reply or a PONG
    * already received is counted before a timer could mistake our stall for the server's.
    */
-  private scheduleEvaluation(): void {
-    if (this.evaluation_scheduled || this.stopping) return;
-    this.evaluation_scheduled = true;
+  #scheduleEvaluation(): void {
+    if (this.#evaluation_scheduled || this.#stopping) return;
+    this.#evaluation_scheduled = true;
     setImmediate(() => {
-      this.evaluation_scheduled = false;
-      this.evaluateSelfFence();
+      this.#evaluation_scheduled = false;
+      this.#evaluateSelfFence();
     });
   }
 
-  private serverView(observation: Observation): ServerView {
-    const answered = observation.answered === true && this.child?.state !== "exited";
+  #serverView(observation: Observation): ServerView {
+    const answered = observation.answered === true && this.#child?.state !== "exited";
     return {
       answered,
       role: answered ? (observation.info?.role ?? null) : null,
@@ -1093,30 +1103,30 @@ export class DataNode {
     };
   }
 
-  private decide(now_ms: number): SelfFenceDecision {
-    const record = this.committed?.record ?? null;
+  #decide(now_ms: number): SelfFenceDecision {
+    const record = this.#committed?.record ?? null;
     return decideSelfFence({
       now_ms,
-      self: this.config.announce,
-      accepted_epoch: this.state.epoch,
+      self: this.#config.announce,
+      accepted_epoch: this.#state.epoch,
       committed: record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
-      server: this.serverView(this.observation),
-      last_answered: this.last_answered === null ? null : this.serverView(this.last_answered),
-      unanswered_since_ms: this.redis.unansweredSinceMs(),
-      hang_fence_after_ms: this.config.hang_fence_after_ms,
-      lease_until_ms: leaseUntilMs(this.lease),
-      lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
-      fence_lead_ms: this.fenceLeadMs(),
-      fence_in_flight: this.self_fence !== null,
+      server: this.#serverView(this.#observation),
+      last_answered: this.#last_answered === null ? null : this.#serverView(this.#last_answered),
+      unanswered_since_ms: this.#redis.unansweredSinceMs(),
+      hang_fence_after_ms: this.#config.hang_fence_after_ms,
+      lease_until_ms: leaseUntilMs(this.#lease),
+      lease_ms: this.#config.master_name === null ? 0 : this.#config.lease_ms,
+      fence_lead_ms: this.#fenceLeadMs(),
+      fence_in_flight: this.#self_fence !== null,
     });
   }
 
-  private evaluateSelfFence(): void {
-    if (this.stopping) return;
-    this.feedWatchdog();
-    const decision = this.decide(performance.now());
+  #evaluateSelfFence(): void {
+    if (this.#stopping) return;
+    this.#feedWatchdog();
+    const decision = this.#decide(performance.now());
     if (!decision.fence) {
-      this.maybeLiftLeaseFence();
+      this.#maybeLiftLeaseFence();
       return;
     }
     const fence: SelfFence = {
@@ -1125,17 +1135,17 @@ export class DataNode {
       queued: decision.queue,
       generation: null,
     };
-    this.self_fence = fence;
+    this.#self_fence = fence;
     if (decision.queue) {
       // Not behind the command queue: a command there may itself wait for the hung server.
-      void this.fenceHung(fence);
+      void this.#fenceHung(fence);
       return;
     }
     // Behind the commands already queued, so an epoch check and the fence never interleave.
-    this.commands = this.commands
-      .then(() => this.fenceAnswering(fence))
+    this.#commands = this.#commands
+      .then(() => this.#fenceAnswering(fence))
       .catch((error: unknown) => {
-        this.logger.error(
+        this.#logger.error(
           { event: "fence_failed", reason: fence.reason, error: errorMessage(error) },
           "self-fence crashed",
         );
@@ -1143,18 +1153,18 @@ export class DataNode {
   }
 
   /** committed_epoch and lease: the server answers; persist, fence, probe, log. */
-  private async fenceAnswering(fence: SelfFence): Promise<void> {
+  async #fenceAnswering(fence: SelfFence): Promise<void> {
     try {
       // Decided again on a fresh probe: a command before this one may have changed everything.
-      await this.freshProbe();
-      this.self_fence = null;
-      const decision = this.decide(performance.now());
+      await this.#freshProbe();
+      this.#self_fence = null;
+      const decision = this.#decide(performance.now());
       if (!decision.fence || decision.reason !== fence.reason) return;
-      this.self_fence = fence;
-      const observed = this.observation;
+      this.#self_fence = fence;
+      const observed = this.#observation;
       const raise = decision.raise_epoch_to;
       const fence_saved = observed.min_replicas_to_write ?? 0;
-      const saved = await this.persist((state) => ({
+      const saved = await this.#persist((state) => ({
         ...state,
         fence_saved,
         // A new epoch nobody issued a command for yet: the first agent to command it owns it.
@@ -1162,21 +1172,21 @@ export class DataNode {
       }));
       if (!saved.ok) {
         // Fence anyway: failing closed matters more than remembering the value to restore.
-        this.logger.error(
+        this.#logger.error(
           { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
           "self-fence state not persisted",
         );
       }
-      const result = await this.redis.transaction(
+      const result = await this.#redis.transaction(
         fenceSteps((observed.config_file ?? "") !== ""),
         OPTIONAL_STEPS,
       );
       // Before the probe that publishes `fenced`, so that report already says why.
-      if (result.ok) this.fence_note = `fenced (${fence.reason}): ${fence.detail}`;
-      await this.freshProbe();
-      this.settle(fence, result.ok ? result.value : null, result.ok ? null : result.error.message);
+      if (result.ok) this.#fence_note = `fenced (${fence.reason}): ${fence.detail}`;
+      await this.#freshProbe();
+      this.#settle(fence, result.ok ? result.value : null, result.ok ? null : result.error.message);
     } finally {
-      if (this.self_fence === fence) this.self_fence = null;
+      if (this.#self_fence === fence) this.#self_fence = null;
     }
   }
 
@@ -1186,81 +1196,81 @@ export class DataNode {
    * by its reply or, when the client's command timeout rejected that, by the first probe sent
    * after it that answers (the connection is FIFO).
    */
-  private async fenceHung(fence: SelfFence): Promise<void> {
+  async #fenceHung(fence: SelfFence): Promise<void> {
     // Null only if nothing answered since the start: keep what an earlier process saved.
-    const last = this.last_answered;
-    const fence_saved = last?.min_replicas_to_write ?? this.state.fence_saved ?? 0;
-    const saved = await this.persist((state) => ({ ...state, fence_saved }));
+    const last = this.#last_answered;
+    const fence_saved = last?.min_replicas_to_write ?? this.#state.fence_saved ?? 0;
+    const saved = await this.#persist((state) => ({ ...state, fence_saved }));
     if (!saved.ok) {
-      this.logger.error(
+      this.#logger.error(
         { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
         "self-fence state not persisted",
       );
     }
-    if (this.self_fence !== fence || this.stopped()) return;
-    const pending = this.redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
-    fence.generation = ++this.fence_generation;
-    this.feedWatchdog(); // the queued fence counts as a fence: disarm (core watchdog.ts)
-    this.fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
-    this.logger.warn(
+    if (this.#self_fence !== fence || this.#stopped()) return;
+    const pending = this.#redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
+    fence.generation = ++this.#fence_generation;
+    this.#feedWatchdog(); // the queued fence counts as a fence: disarm (core watchdog.ts)
+    this.#fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
+    this.#logger.warn(
       { event: "fence_queued", reason: fence.reason, detail: fence.detail },
       "fence queued on the connection to the hung server",
     );
-    this.publish(this.nextStatus());
+    this.#publish(this.#nextStatus());
     const result = await pending;
-    if (this.self_fence !== fence) return; // already settled by a probe
+    if (this.#self_fence !== fence) return; // already settled by a probe
     if (result.ok) {
-      this.settle(fence, result.value, null);
+      this.#settle(fence, result.value, null);
     } else if (!/timed out/i.test(result.error.message)) {
-      this.settle(fence, null, result.error.message);
+      this.#settle(fence, null, result.error.message);
     }
     // Timed out: the bytes are on the connection; a later probe settles it.
   }
 
-  private settleHangFence(observation: Observation, generation: number): void {
-    const fence = this.self_fence;
+  #settleHangFence(observation: Observation, generation: number): void {
+    const fence = this.#self_fence;
     if (fence?.queued !== true || fence.generation === null || generation < fence.generation) return;
     const fenced = isFenced(observation.min_replicas_to_write);
-    this.settle(fence, fenced ? ["fence ran when the server resumed"] : null, fenced ? null : "fence lost");
+    this.#settle(fence, fenced ? ["fence ran when the server resumed"] : null, fenced ? null : "fence lost");
   }
 
   /** Logs the outcome of a self-fence and ends it. */
-  private settle(fence: SelfFence, done: readonly string[] | null, error: string | null): void {
-    if (this.self_fence === fence) this.self_fence = null;
-    const fenced = isFenced(this.observation.min_replicas_to_write) || done !== null;
+  #settle(fence: SelfFence, done: readonly string[] | null, error: string | null): void {
+    if (this.#self_fence === fence) this.#self_fence = null;
+    const fenced = isFenced(this.#observation.min_replicas_to_write) || done !== null;
     if (fenced) {
-      this.fence_note = `fenced (${fence.reason}): ${fence.detail}`;
-      if (fence.reason === "lease") this.lease_fenced = true;
+      this.#fence_note = `fenced (${fence.reason}): ${fence.detail}`;
+      if (fence.reason === "lease") this.#lease_fenced = true;
       this.counters.inc("self_fences_total", { reason: fence.reason });
-      this.logger.warn(
-        { event: "fenced", reason: fence.reason, detail: fence.detail, epoch: this.state.epoch, done },
+      this.#logger.warn(
+        { event: "fenced", reason: fence.reason, detail: fence.detail, epoch: this.#state.epoch, done },
         "fenced the server",
       );
     } else {
-      this.fence_note = null;
-      this.last_error = `self-fence (${fence.reason}) failed: ${error ?? "unknown"}`;
-      this.logger.error(
+      this.#fence_note = null;
+      this.#last_error = `self-fence (${fence.reason}) failed: ${error ?? "unknown"}`;
+      this.#logger.error(
         { event: "fence_failed", reason: fence.reason, detail: fence.detail, error },
         "self-fence failed",
       );
     }
-    this.publish(this.nextStatus());
-    this.scheduleEvaluation();
+    this.#publish(this.#nextStatus());
+    this.#scheduleEvaluation();
   }
 
   // ------------------------------------------------------------------------------------------
   // The write lease (write-lease.ts, docs/adr/0001-write-lease.md)
 
   /** NATS status events: whether the bus is up, for the failsafe (lease-channel.ts). */
-  private async followBusStatus(nc: NatsConnection): Promise<void> {
+  async #followBusStatus(nc: NatsConnection): Promise<void> {
     try {
       for await (const status of nc.status()) {
-        if (status.type === "disconnect" || status.type === "close") this.bus_connected = false;
-        else if (status.type === "reconnect") this.bus_connected = true;
-        if (status.type === "disconnect") this.requestLease(); // ask the agents directly at once
+        if (status.type === "disconnect" || status.type === "close") this.#bus_connected = false;
+        else if (status.type === "reconnect") this.#bus_connected = true;
+        if (status.type === "disconnect") this.#requestLease(); // ask the agents directly at once
       }
     } catch {
-      this.bus_connected = false;
+      this.#bus_connected = false;
     }
   }
 
@@ -1268,67 +1278,67 @@ export class DataNode {
    * Publishes a lease request while the server is (or may be) a master; sends it to the agents
    * directly too while NATS is down or the lease runs low (failsafe, lease-channel.ts).
    */
-  private requestLease(): void {
-    const nc = this.nc;
-    const master_name = this.config.master_name;
-    if (this.config.lease_ms === 0 || master_name === null) return;
-    if (this.observation.info?.role === "slave") return; // a replica needs no lease
+  #requestLease(): void {
+    const nc = this.#nc;
+    const master_name = this.#config.master_name;
+    if (this.#config.lease_ms === 0 || master_name === null) return;
+    if (this.#observation.info?.role === "slave") return; // a replica needs no lease
     const on_bus = nc !== null && !nc.isClosed();
-    const bus_connected = on_bus && this.bus_connected;
-    const direct_lease = this.direct_lease;
+    const bus_connected = on_bus && this.#bus_connected;
+    const direct_lease = this.#direct_lease;
     const direct =
       direct_lease !== null &&
       directLeaseWanted({
         failsafe: true,
         bus_connected,
         now_ms: performance.now(),
-        lease_until_ms: leaseUntilMs(this.lease),
-        configured_lease_ms: this.config.lease_ms,
-        granted_lease_ms: this.lease.granted_lease_ms,
-        fence_lead_ms: this.fenceLeadMs(),
+        lease_until_ms: leaseUntilMs(this.#lease),
+        configured_lease_ms: this.#config.lease_ms,
+        granted_lease_ms: this.#lease.granted_lease_ms,
+        fence_lead_ms: this.#fenceLeadMs(),
       });
     if (!on_bus && !direct) return;
-    this.noteFailsafe(direct && !bus_connected);
-    this.lease_seq += 1;
-    requestSent(this.lease, this.lease_seq, performance.now());
+    this.#noteFailsafe(direct && !bus_connected);
+    this.#lease_seq += 1;
+    requestSent(this.#lease, this.#lease_seq, performance.now());
     const request: WireLeaseRequest = {
       v: PROTOCOL_VERSION,
       type: "lease_request",
-      node_id: this.config.node_id,
+      node_id: this.#config.node_id,
       master_name,
-      address: this.config.announce,
-      epoch: this.state.epoch,
-      seq: this.lease_seq,
-      promoted: this.promoted_epoch === this.state.epoch,
+      address: this.#config.announce,
+      epoch: this.#state.epoch,
+      seq: this.#lease_seq,
+      promoted: this.#promoted_epoch === this.#state.epoch,
     };
     if (direct) direct_lease.request(request);
     if (!on_bus) return;
     try {
-      nc.publish(nodeLeaseSubject(this.config.cluster_id, this.config.node_id), encodeMessage(request));
+      nc.publish(nodeLeaseSubject(this.#config.cluster_id, this.#config.node_id), encodeMessage(request));
     } catch (error) {
-      this.logger.warn({ event: "publish_failed", error: errorMessage(error) }, "lease request not sent");
+      this.#logger.warn({ event: "publish_failed", error: errorMessage(error) }, "lease request not sent");
     }
   }
 
   /** Logs when the failsafe starts and stops standing in for NATS. */
-  private noteFailsafe(active: boolean): void {
-    if (active === this.failsafe_active) return;
-    this.failsafe_active = active;
+  #noteFailsafe(active: boolean): void {
+    if (active === this.#failsafe_active) return;
+    this.#failsafe_active = active;
     if (active) {
-      this.logger.warn(
-        { event: "failsafe_active", agents: this.config.failsafe?.agents ?? [] },
+      this.#logger.warn(
+        { event: "failsafe_active", agents: this.#config.failsafe?.agents ?? [] },
         "NATS unreachable: asking the agents directly for the write lease (failsafe)",
       );
     } else {
-      this.logger.info({ event: "failsafe_ended" }, "NATS reachable again: lease requests over NATS only");
+      this.#logger.info({ event: "failsafe_ended" }, "NATS reachable again: lease requests over NATS only");
     }
   }
 
-  private onLeaseGrant(subject: string, data: Uint8Array): void {
+  #onLeaseGrant(subject: string, data: Uint8Array): void {
     const decoded = decodeLeaseGrant(data);
     if (!decoded.ok) {
       const count = this.counters.inc("malformed_messages_total", { kind: "lease_grant" });
-      this.logger.warn(
+      this.#logger.warn(
         { event: "malformed_lease_grant", code: decoded.error.code, error: decoded.error.message, count },
         "malformed lease grant ignored",
       );
@@ -1339,24 +1349,24 @@ export class DataNode {
     const sender = agentSubjectSender(subject);
     if (sender !== grant.from) {
       const count = this.counters.inc("forged_messages_total", { kind: "lease_grant" });
-      this.logger.warn(
+      this.#logger.warn(
         { event: "forged_message", kind: "lease_grant", subject, claimed_from: grant.from, count },
         "lease grant whose sender differs from its subject refused",
       );
       return;
     }
-    this.countGrant(grant);
+    this.#countGrant(grant);
   }
 
   /** A grant, by NATS or directly (failsafe): counted the same way (write-lease.ts). */
-  private countGrant(grant: LeaseGrant): void {
-    if (grant.node_id !== this.config.node_id || grant.master_name !== this.config.master_name) return;
-    const extended = grantReceived(this.lease, grant);
-    this.leaseRequestFollowsGrant();
+  #countGrant(grant: LeaseGrant): void {
+    if (grant.node_id !== this.#config.node_id || grant.master_name !== this.#config.master_name) return;
+    const extended = grantReceived(this.#lease, grant);
+    this.#leaseRequestFollowsGrant();
     if (!extended) return;
-    this.armLeaseEnd();
-    this.feedWatchdog();
-    if (this.lease_fenced) this.scheduleEvaluation();
+    this.#armLeaseEnd();
+    this.#feedWatchdog();
+    if (this.#lease_fenced) this.#scheduleEvaluation();
   }
 
   /**
@@ -1365,93 +1375,96 @@ export class DataNode {
    * runs for a replica too, which sends nothing (requestLease), so a node made master by any path
    * asks on its next tick; stop() clears it.
    */
-  private armLeaseRequest(): void {
-    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
-    this.lease_request_tick = { ticked_ms: performance.now(), interval_ms };
-    this.leaseTickIn(interval_ms);
+  #armLeaseRequest(): void {
+    const interval_ms = leaseRequestIntervalMs(this.#config.lease_ms, this.#lease.granted_lease_ms);
+    this.#lease_request_tick = { ticked_ms: performance.now(), interval_ms };
+    this.#leaseTickIn(interval_ms);
   }
 
   /** The one lease-request timer: arming it drops the one armed before. */
-  private leaseTickIn(wait_ms: number): void {
-    if (this.lease_request_timer !== null) clearTimeout(this.lease_request_timer);
-    this.lease_request_timer = null;
-    if (this.stopping) return;
-    this.lease_request_timer = setTimeout(() => {
-      this.lease_request_timer = null;
-      this.requestLease();
-      this.scheduleEvaluation();
-      this.armLeaseRequest();
+  #leaseTickIn(wait_ms: number): void {
+    if (this.#lease_request_timer !== null) clearTimeout(this.#lease_request_timer);
+    this.#lease_request_timer = null;
+    if (this.#stopping) return;
+    this.#lease_request_timer = setTimeout(() => {
+      this.#lease_request_timer = null;
+      this.#requestLease();
+      this.#scheduleEvaluation();
+      this.#armLeaseRequest();
     }, wait_ms);
   }
 
   /** A grant shortened the interval: the tick armed with the longer one would come too late. */
-  private leaseRequestFollowsGrant(): void {
-    if (this.lease_request_timer === null) return;
-    const interval_ms = leaseRequestIntervalMs(this.config.lease_ms, this.lease.granted_lease_ms);
-    const wait_ms = leaseRequestRearmMs(this.lease_request_tick, performance.now(), interval_ms);
+  #leaseRequestFollowsGrant(): void {
+    if (this.#lease_request_timer === null) return;
+    const interval_ms = leaseRequestIntervalMs(this.#config.lease_ms, this.#lease.granted_lease_ms);
+    const wait_ms = leaseRequestRearmMs(this.#lease_request_tick, performance.now(), interval_ms);
     if (wait_ms === null) return;
-    this.lease_request_tick = { ...this.lease_request_tick, interval_ms };
-    this.leaseTickIn(wait_ms);
+    this.#lease_request_tick = { ...this.#lease_request_tick, interval_ms };
+    this.#leaseTickIn(wait_ms);
   }
 
   /**
    * Evaluates the moment the lease runs out, not at the next poll or lease tick: that can come a
    * poll period later, which the leader's wait (lease x 1.1 + 20 ms) does not cover when it binds.
    */
-  private armLeaseEnd(): void {
-    const until_ms = this.lease.until_ms;
-    if (until_ms === null || this.stopping) return;
-    if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
-    this.lease_end_timer = setTimeout(
+  #armLeaseEnd(): void {
+    const until_ms = this.#lease.until_ms;
+    if (until_ms === null || this.#stopping) return;
+    if (this.#lease_end_timer !== null) clearTimeout(this.#lease_end_timer);
+    this.#lease_end_timer = setTimeout(
       () => {
-        this.lease_end_timer = null;
-        this.scheduleEvaluation();
+        this.#lease_end_timer = null;
+        this.#scheduleEvaluation();
       },
-      Math.max(0, Math.ceil(until_ms - this.fenceLeadMs() - performance.now())) + 1,
+      Math.max(0, Math.ceil(until_ms - this.#fenceLeadMs() - performance.now())) + 1,
     );
   }
 
   /** An agent's unfence of a master waits for a valid lease (self-fence.ts unfenceWaitsForLease). */
-  private unfenceWaits(observed: Observation): boolean {
+  #unfenceWaits(observed: Observation): boolean {
     return unfenceWaitsForLease({
       now_ms: performance.now(),
-      lease_until_ms: leaseUntilMs(this.lease),
-      lease_ms: this.config.master_name === null ? 0 : this.config.lease_ms,
-      fence_lead_ms: this.fenceLeadMs(),
+      lease_until_ms: leaseUntilMs(this.#lease),
+      lease_ms: this.#config.master_name === null ? 0 : this.#config.lease_ms,
+      fence_lead_ms: this.#fenceLeadMs(),
       role: observed.info?.role ?? null,
     });
   }
 
   /** watchdog.ts watchdogFenceLeadMs: the lease self-fence comes this long before its end. */
-  private fenceLeadMs(): number {
-    return watchdogFenceLeadMs(this.lease.granted_lease_ms ?? this.config.lease_ms, this.watchdog !== null);
+  #fenceLeadMs(): number {
+    return watchdogFenceLeadMs(
+      this.#lease.granted_lease_ms ?? this.#config.lease_ms,
+      this.#watchdog !== null,
+    );
   }
 
   /**
    * The watchdog's line for the server as last seen (core watchdog.ts watchdogLine); `unfencing`:
    * an unfence of a master is about to run, so the watchdog is armed first.
    */
-  private feedWatchdog(unfencing = false): void {
-    const watchdog = this.watchdog;
-    if (watchdog === null || this.stopping) return;
-    const last = this.last_answered;
+  #feedWatchdog(unfencing = false): void {
+    const watchdog = this.#watchdog;
+    if (watchdog === null || this.#stopping) return;
+    const last = this.#last_answered;
     const server =
       last === null ? null : { role: last.info?.role ?? null, fenced: isFenced(last.min_replicas_to_write) };
     const now_ms = performance.now();
     const line = watchdogLine({
       now_ms,
-      lease_until_ms: leaseUntilMs(this.lease),
-      lease_ms: this.leaseOn() ? this.config.lease_ms : 0,
+      lease_until_ms: leaseUntilMs(this.#lease),
+      lease_ms: this.#leaseOn() ? this.#config.lease_ms : 0,
       last_answered: server,
       unfencing,
       // The hang fence written on the connection (fenceHung sets its generation once it is).
-      fence_queued: this.self_fence?.queued === true && this.self_fence.generation !== null,
+      fence_queued: this.#self_fence?.queued === true && this.#self_fence.generation !== null,
     });
     watchdog.send(line, now_ms, server);
   }
 
-  private leaseOn(): boolean {
-    return this.config.lease_ms > 0 && this.config.master_name !== null;
+  #leaseOn(): boolean {
+    return this.#config.lease_ms > 0 && this.#config.master_name !== null;
   }
 
   /**
@@ -1460,7 +1473,7 @@ export class DataNode {
    * dropped, and a lease request sent at once: the fence is lifted (liftLeaseFence) when a
    * majority vouches for the new epoch.
    */
-  private async promoteFenced(
+  async #promoteFenced(
     observed: Observation,
     has_config_file: boolean,
     fenced: boolean,
@@ -1468,75 +1481,75 @@ export class DataNode {
     if (!fenced) {
       // The value the lease's unfence restores, durable before the fence is set.
       const fence_saved = observed.min_replicas_to_write ?? 0;
-      const saved = await this.persist((state) => ({ ...state, fence_saved }));
+      const saved = await this.#persist((state) => ({ ...state, fence_saved }));
       if (!saved.ok) return { ok: false, error: saved.error };
     }
     const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
-    const result = await this.redis.transaction(
+    const result = await this.#redis.transaction(
       roleChangeSteps(null, has_config_file, fence),
       OPTIONAL_STEPS,
     );
     if (!result.ok) return result;
-    promoteLeaseReset(this.lease);
-    this.promoted_epoch = this.state.epoch;
-    this.fence_note = `fenced (lease): promoted at epoch ${this.state.epoch}, writable once a majority grants a lease`;
+    promoteLeaseReset(this.#lease);
+    this.#promoted_epoch = this.#state.epoch;
+    this.#fence_note = `fenced (lease): promoted at epoch ${this.#state.epoch}, writable once a majority grants a lease`;
     return { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] };
   }
 
   /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
-  private maybeLiftLeaseFence(): void {
-    if (!this.lease_fenced || this.lease_lifting || this.self_fence !== null) return;
-    if (!leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, this.fenceLeadMs())) return;
-    this.lease_lifting = true;
-    this.commands = this.commands
-      .then(() => this.liftLeaseFence())
+  #maybeLiftLeaseFence(): void {
+    if (!this.#lease_fenced || this.#lease_lifting || this.#self_fence !== null) return;
+    if (!leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, this.#fenceLeadMs())) return;
+    this.#lease_lifting = true;
+    this.#commands = this.#commands
+      .then(() => this.#liftLeaseFence())
       .catch((error: unknown) => {
-        this.logger.error({ event: "unfence_failed", error: errorMessage(error) }, "lease unfence crashed");
+        this.#logger.error({ event: "unfence_failed", error: errorMessage(error) }, "lease unfence crashed");
       })
       .finally(() => {
-        this.lease_lifting = false;
+        this.#lease_lifting = false;
       });
   }
 
-  private async liftLeaseFence(): Promise<void> {
-    await this.freshProbe();
-    const observed = this.observation;
+  async #liftLeaseFence(): Promise<void> {
+    await this.#freshProbe();
+    const observed = this.#observation;
     // Decided again behind the queued commands: one of them may own the fence now.
-    const lead_ms = this.fenceLeadMs();
-    if (!this.lease_fenced || !leaseLiftAllowed(this.lease, performance.now(), this.state.epoch, lead_ms))
+    const lead_ms = this.#fenceLeadMs();
+    if (!this.#lease_fenced || !leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, lead_ms))
       return;
-    if (this.strict?.holdsFence() === true) return; // strict mode lifts it once a replica is in sync
+    if (this.#strict?.holdsFence() === true) return; // strict mode lifts it once a replica is in sync
     if (observed.answered !== true || !isFenced(observed.min_replicas_to_write)) return;
     const has_config_file = (observed.config_file ?? "") !== "";
-    this.feedWatchdog(true); // armed before the server is writable
-    const result = await this.redis.transaction(
+    this.#feedWatchdog(true); // armed before the server is writable
+    const result = await this.#redis.transaction(
       [
-        ["CONFIG", ["SET", "min-replicas-to-write", this.state.fence_saved ?? 0]],
+        ["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]],
         ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
       ],
       OPTIONAL_STEPS,
     );
     if (!result.ok) {
-      this.logger.error({ event: "unfence_failed", error: result.error.message }, "lease unfence failed");
+      this.#logger.error({ event: "unfence_failed", error: result.error.message }, "lease unfence failed");
       return;
     }
-    await this.clearFenceSaved(result.value);
-    this.lease_fenced = false;
-    this.fence_note = null;
+    await this.#clearFenceSaved(result.value);
+    this.#lease_fenced = false;
+    this.#fence_note = null;
     this.counters.inc("lease_unfences_total", {});
-    this.logger.warn(
-      { event: "unfenced", reason: "lease", epoch: this.state.epoch, done: result.value },
+    this.#logger.warn(
+      { event: "unfenced", reason: "lease", epoch: this.#state.epoch, done: result.value },
       "write lease back: lifted the lease fence",
     );
-    await this.freshProbe();
-    this.publish(this.nextStatus());
+    await this.#freshProbe();
+    this.#publish(this.#nextStatus());
   }
 
   // ------------------------------------------------------------------------------------------
 
   /** The `shutdown` command's handler (main.ts: the same path as SIGTERM). */
   onShutdownRequest(handler: () => void): void {
-    this.on_shutdown_request = handler;
+    this.#on_shutdown_request = handler;
   }
 
   /**
@@ -1546,38 +1559,38 @@ export class DataNode {
    */
   shutdown(reason: string): Promise<void> {
     // SIGTERM after a `shutdown` command (or the reverse) joins the stop under way.
-    this.shutting_down ??= this.shutdownOnce(reason);
-    return this.shutting_down;
+    this.#shutting_down ??= this.#shutdownOnce(reason);
+    return this.#shutting_down;
   }
 
-  private async shutdownOnce(reason: string): Promise<void> {
-    const supervise = this.config.supervise;
+  async #shutdownOnce(reason: string): Promise<void> {
+    const supervise = this.#config.supervise;
     const timeout_ms = supervise?.shutdown_switchover_timeout_ms ?? 0;
     const plan = shutdownPlan({
       supervised: supervise !== null,
-      topology_followed: this.config.master_name !== null,
+      topology_followed: this.#config.master_name !== null,
       switchover_timeout_ms: timeout_ms,
-      role: this.observation.answered === true ? (this.observation.info?.role ?? null) : null,
-      committed_primary: this.committed?.record?.primary ?? null,
-      self: this.config.announce,
+      role: this.#observation.answered === true ? (this.#observation.info?.role ?? null) : null,
+      committed_primary: this.#committed?.record?.primary ?? null,
+      self: this.#config.announce,
     });
     if (plan.action === "stop") {
-      this.logger.info({ event: "shutdown_plan", action: "stop", reason: plan.reason }, "stopping");
+      this.#logger.info({ event: "shutdown_plan", action: "stop", reason: plan.reason }, "stopping");
     } else {
       await switchoverBeforeStop(
         {
-          logger: this.logger,
+          logger: this.#logger,
           counters: this.counters,
-          nc: this.nc,
-          cluster_id: this.config.cluster_id,
-          node_id: this.config.node_id,
-          master_name: this.config.master_name,
-          self: this.config.announce,
-          command_timeout_ms: this.config.command_timeout_ms,
-          poll_interval_ms: this.config.poll_interval_ms,
-          committedPrimary: () => this.committed?.record?.primary ?? null,
-          role: () => (this.observation.answered === true ? (this.observation.info?.role ?? null) : null),
-          probe: () => this.freshProbe(),
+          nc: this.#nc,
+          cluster_id: this.#config.cluster_id,
+          node_id: this.#config.node_id,
+          master_name: this.#config.master_name,
+          self: this.#config.announce,
+          command_timeout_ms: this.#config.command_timeout_ms,
+          poll_interval_ms: this.#config.poll_interval_ms,
+          committedPrimary: () => this.#committed?.record?.primary ?? null,
+          role: () => (this.#observation.answered === true ? (this.#observation.info?.role ?? null) : null),
+          probe: () => this.#freshProbe(),
         },
         reason,
         timeout_ms,
@@ -1588,24 +1601,24 @@ export class DataNode {
 
   /** Clean shutdown: stop timers, drain NATS, close redis, stop a supervised redis-server. */
   async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.restarter?.stop();
-    for (const timer of this.timers) clearInterval(timer);
-    if (this.lease_end_timer !== null) clearTimeout(this.lease_end_timer);
-    if (this.lease_request_timer !== null) clearTimeout(this.lease_request_timer);
-    this.lease_request_timer = null;
-    this.strict?.stop();
-    this.topology?.stop();
-    const nc = this.nc;
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#restarter?.stop();
+    for (const timer of this.#timers) clearInterval(timer);
+    if (this.#lease_end_timer !== null) clearTimeout(this.#lease_end_timer);
+    if (this.#lease_request_timer !== null) clearTimeout(this.#lease_request_timer);
+    this.#lease_request_timer = null;
+    this.#strict?.stop();
+    this.#topology?.stop();
+    const nc = this.#nc;
     if (nc !== null) {
       await Promise.race([nc.drain().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     }
-    this.redis.close();
-    await this.supervisor?.stop();
+    this.#redis.close();
+    await this.#supervisor?.stop();
     // Graceful: the server was stopped above (or is left running in attach mode); the watchdog
     // leaves it alone. Until here it still enforced the last lease sent.
-    this.watchdog?.detach();
-    this.logger.info({ event: "stopped" }, "data-node stopped");
+    this.#watchdog?.detach();
+    this.#logger.info({ event: "stopped" }, "data-node stopped");
   }
 }

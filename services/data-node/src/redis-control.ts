@@ -33,17 +33,17 @@ export interface RedisControlOptions {
 export type Step = readonly [name: string, args: readonly (string | number)[]];
 
 export class RedisControl {
-  private readonly client: Redis;
-  private readonly options: RedisControlOptions;
-  private readonly logger: Logger;
-  private connected = false;
+  readonly #client: Redis;
+  readonly #options: RedisControlOptions;
+  readonly #logger: Logger;
+  #connected = false;
   /** performance.now() when the probe still waiting for its answer was sent. */
-  private probe_sent_ms: number | null = null;
+  #probe_sent_ms: number | null = null;
 
   constructor(options: RedisControlOptions, logger: Logger) {
-    this.options = options;
-    this.logger = logger;
-    this.client = createRedisClient({
+    this.#options = options;
+    this.#logger = logger;
+    this.#client = createRedisClient({
       host: options.host,
       port: options.port,
       ...(options.user === undefined ? {} : { username: options.user }),
@@ -57,33 +57,33 @@ export class RedisControl {
       retry_max_ms: 500,
     });
     // Log transitions only: a down server makes ioredis retry (and error) several times a second.
-    this.client.on("ready", () => {
-      if (!this.connected) this.logger.info({ event: "redis_connected" }, "connected to redis");
-      this.connected = true;
+    this.#client.on("ready", () => {
+      if (!this.#connected) this.#logger.info({ event: "redis_connected" }, "connected to redis");
+      this.#connected = true;
     });
-    this.client.on("error", (error: Error) => {
-      if (this.connected)
-        this.logger.warn({ event: "redis_error", error: error.message }, "redis connection error");
-      this.connected = false;
+    this.#client.on("error", (error: Error) => {
+      if (this.#connected)
+        this.#logger.warn({ event: "redis_error", error: error.message }, "redis connection error");
+      this.#connected = false;
     });
-    this.client.on("close", () => {
-      if (this.connected) this.logger.warn({ event: "redis_disconnected" }, "redis connection closed");
-      this.connected = false;
+    this.#client.on("close", () => {
+      if (this.#connected) this.#logger.warn({ event: "redis_disconnected" }, "redis connection closed");
+      this.#connected = false;
     });
   }
 
   /** Starts connecting; failures are retried with bounded back-off by the client. */
   start(): void {
-    this.client.connect().catch(() => undefined);
+    this.#client.connect().catch(() => undefined);
   }
 
   close(): void {
-    this.client.disconnect();
+    this.#client.disconnect();
   }
 
   /** When the probe still waiting for its answer was sent (performance.now()); null if none. */
   unansweredSinceMs(): number | null {
-    return this.probe_sent_ms;
+    return this.#probe_sent_ms;
   }
 
   /**
@@ -91,22 +91,22 @@ export class RedisControl {
    * probe still waits for its answer, nothing is sent and the wait is reported as a timeout.
    */
   async probe(): Promise<Observation> {
-    if (this.probe_sent_ms !== null) {
-      const waited_ms = Math.round(performance.now() - this.probe_sent_ms);
-      return this.failed(`probe timed out: no answer for ${waited_ms} ms`);
+    if (this.#probe_sent_ms !== null) {
+      const waited_ms = Math.round(performance.now() - this.#probe_sent_ms);
+      return this.#failed(`probe timed out: no answer for ${waited_ms} ms`);
     }
     const request = Promise.all([
       // keyspace and persistence: the restart's data check (restart-plan.ts) needs keys and loading.
-      this.client.call("INFO", "server", "replication", "keyspace", "persistence") as Promise<string>,
-      this.client.call("CONFIG", "GET", "min-replicas-to-write") as Promise<string[]>,
+      this.#client.call("INFO", "server", "replication", "keyspace", "persistence") as Promise<string>,
+      this.#client.call("CONFIG", "GET", "min-replicas-to-write") as Promise<string[]>,
     ]);
     const sent_ms = performance.now();
-    this.probe_sent_ms = sent_ms;
+    this.#probe_sent_ms = sent_ms;
     const settled = (): void => {
-      if (this.probe_sent_ms === sent_ms) this.probe_sent_ms = null;
+      if (this.#probe_sent_ms === sent_ms) this.#probe_sent_ms = null;
     };
     request.then(settled, settled);
-    const probe_timeout_ms = this.options.probe_timeout_ms;
+    const probe_timeout_ms = this.#options.probe_timeout_ms;
     try {
       const [info_text, min_replicas] = await withDeadline(
         request,
@@ -114,7 +114,7 @@ export class RedisControl {
         () => new Error(`probe timed out after ${probe_timeout_ms} ms`),
       );
       const parsed = parseInfo(info_text);
-      if (!parsed.ok) return this.failed(`INFO unreadable: ${parsed.reason}`);
+      if (!parsed.ok) return this.#failed(`INFO unreadable: ${parsed.reason}`);
       const value = Number(min_replicas[1]);
       const fields = infoFields(info_text);
       return {
@@ -127,7 +127,7 @@ export class RedisControl {
         error: null,
       };
     } catch (error) {
-      return this.failed(errorMessage(error));
+      return this.#failed(errorMessage(error));
     }
   }
 
@@ -136,17 +136,17 @@ export class RedisControl {
     try {
       const values = new Map<string, string>();
       for (const name of names) {
-        const reply = (await this.client.call("CONFIG", "GET", name)) as string[];
+        const reply = (await this.#client.call("CONFIG", "GET", name)) as string[];
         const value = reply[1];
         if (value !== undefined) values.set(name, value);
       }
       return ok(values);
     } catch (error) {
-      return err(this.commandError([["CONFIG", ["GET", ...names]]], error));
+      return err(this.#commandError([["CONFIG", ["GET", ...names]]], error));
     }
   }
 
-  private failed(error: string): Observation {
+  #failed(error: string): Observation {
     return { answered: false, info: null, min_replicas_to_write: null, config_file: null, error };
   }
 
@@ -155,13 +155,13 @@ export class RedisControl {
    * steps marked optional (CONFIG REWRITE) are reported in `done`, not failed on.
    */
   async transaction(steps: readonly Step[], optional: ReadonlySet<string>): Promise<Result<string[]>> {
-    const multi = this.client.multi();
+    const multi = this.#client.multi();
     for (const [name, args] of steps) multi.call(name, ...args.map(String));
     let results: [Error | null, unknown][] | null;
     try {
       results = await multi.exec();
     } catch (error) {
-      return err(this.commandError(steps, error));
+      return err(this.#commandError(steps, error));
     }
     if (results === null)
       return err(spError("SP_ERR_REDIS_COMMAND_FAILED", ["MULTI/EXEC", "transaction aborted"]));
@@ -180,7 +180,7 @@ export class RedisControl {
     return ok(done);
   }
 
-  private commandError(steps: readonly Step[], error: unknown): SpError {
+  #commandError(steps: readonly Step[], error: unknown): SpError {
     const names = steps.map(([name, args]) => [name, ...args.map(String)].join(" ")).join("; ");
     const message = errorMessage(error);
     if (/closed|writeable|ECONNREFUSED|timed out|ETIMEDOUT/i.test(message)) {

@@ -50,79 +50,79 @@ export interface RestarterHost {
 }
 
 export class Restarter {
-  private readonly options: RestarterOptions;
-  private readonly host: RestarterHost;
-  private state: RestartState;
-  private phase: RestartPhase;
-  private timer: NodeJS.Timeout | null = null;
-  private exited_ms = 0;
-  private last_role: "master" | "slave" | null = null;
+  readonly #options: RestarterOptions;
+  readonly #host: RestarterHost;
+  #state: RestartState;
+  #phase: RestartPhase;
+  #timer: NodeJS.Timeout | null = null;
+  #exited_ms = 0;
+  #last_role: "master" | "slave" | null = null;
   /** Keys of the last settled observation while running normally (null: never seen). */
-  private keys_before: number | null = null;
+  #keys_before: number | null = null;
   /** A restart happened and its first settled observation has not been checked yet. */
-  private check_pending = false;
-  private data_lost = false;
-  private releasing = false;
-  private stopped = false;
+  #check_pending = false;
+  #data_lost = false;
+  #releasing = false;
+  #stopped = false;
 
   constructor(options: RestarterOptions, host: RestarterHost) {
     assertPolicy(options.policy);
-    this.options = options;
-    this.host = host;
-    this.state = initialRestartState(options.policy);
-    this.phase = options.enabled ? "running" : "off";
+    this.#options = options;
+    this.#host = host;
+    this.#state = initialRestartState(options.policy);
+    this.#phase = options.enabled ? "running" : "off";
   }
 
   /** For the status report. */
   report(): { readonly data_lost: boolean; readonly restart: NonNullable<NodeStatusReport["restart"]> } {
     return {
-      data_lost: this.data_lost,
-      restart: { state: this.phase, exits_in_window: this.state.exits_ms.length },
+      data_lost: this.#data_lost,
+      restart: { state: this.#phase, exits_in_window: this.#state.exits_ms.length },
     };
   }
 
   /** The server (first start or adopted) is running. */
   started(): void {
-    this.state = stepRestart(this.options.policy, this.state, {
+    this.#state = stepRestart(this.#options.policy, this.#state, {
       type: "started",
-      now_ms: this.host.now(),
+      now_ms: this.#host.now(),
     }).state;
   }
 
   onExit(): void {
-    if (!this.options.enabled || this.stopped) return;
-    this.exited_ms = this.host.now();
-    this.check_pending = false;
-    const step = stepRestart(this.options.policy, this.state, { type: "exited", now_ms: this.exited_ms });
-    this.state = step.state;
-    this.apply(step.effects);
+    if (!this.#options.enabled || this.#stopped) return;
+    this.#exited_ms = this.#host.now();
+    this.#check_pending = false;
+    const step = stepRestart(this.#options.policy, this.#state, { type: "exited", now_ms: this.#exited_ms });
+    this.#state = step.state;
+    this.#apply(step.effects);
   }
 
   /** The operator's reset: ends a crash loop (and restarts at once), or restarts the back-off. */
   reset(): string {
-    if (!this.options.enabled) return "restarts are off (restart_on_exit: false)";
-    const was = this.phase;
-    const step = stepRestart(this.options.policy, this.state, { type: "reset", now_ms: this.host.now() });
-    this.state = step.state;
-    this.host.logger.warn({ event: "restart_reset", was }, "restart back-off and crash-loop count reset");
-    this.apply(step.effects);
+    if (!this.#options.enabled) return "restarts are off (restart_on_exit: false)";
+    const was = this.#phase;
+    const step = stepRestart(this.#options.policy, this.#state, { type: "reset", now_ms: this.#host.now() });
+    this.#state = step.state;
+    this.#host.logger.warn({ event: "restart_reset", was }, "restart back-off and crash-loop count reset");
+    this.#apply(step.effects);
     return was === "crash_loop" ? "crash loop reset: restarting" : "back-off reset";
   }
 
   /** A reinit dropped the data on purpose: not promotable until it has synced (data_lost). */
   reinitialised(): void {
-    this.check_pending = false;
-    this.data_lost = true;
-    this.setPhase(this.options.enabled ? "running" : "off");
+    this.#check_pending = false;
+    this.#data_lost = true;
+    this.#setPhase(this.#options.enabled ? "running" : "off");
   }
 
   onTopology(): void {
-    if (this.phase === "waiting_for_primary") this.planNow();
+    if (this.#phase === "waiting_for_primary") this.#planNow();
     // Held (empty, or not yet checked): another primary now exists, follow it (a full sync).
-    const primary = this.host.committedPrimary();
-    const self = this.options.self;
-    if (this.phase === "held" && primary !== null && !sameAddress(primary, self)) {
-      this.release(primary);
+    const primary = this.#host.committedPrimary();
+    const self = this.#options.self;
+    if (this.#phase === "held" && primary !== null && !sameAddress(primary, self)) {
+      this.#release(primary);
     }
   }
 
@@ -130,42 +130,42 @@ export class Restarter {
     if (observation.answered !== true || observation.loading === true || observation.keys === undefined)
       return;
     const info = observation.info;
-    if (this.check_pending) {
-      this.check_pending = false;
-      this.checkData(observation.keys);
+    if (this.#check_pending) {
+      this.#check_pending = false;
+      this.#checkData(observation.keys);
       return;
     }
-    if (this.data_lost) {
+    if (this.#data_lost) {
       // Synced from a real primary since: its data is that primary's now.
-      const self = this.options.self;
+      const self = this.#options.self;
       const synced =
         info?.role === "slave" &&
         info.master_link_status === "up" &&
         !(info.master_host === self.host && info.master_port === self.port);
       if (synced) {
-        this.data_lost = false;
-        this.host.logger.info({ event: "data_restored" }, "resynced from the primary: data_lost cleared");
-        this.host.changed();
+        this.#data_lost = false;
+        this.#host.logger.info({ event: "data_restored" }, "resynced from the primary: data_lost cleared");
+        this.#host.changed();
       }
       return;
     }
-    if (this.phase === "held") return;
-    this.keys_before = observation.keys;
-    if (info !== null) this.last_role = info.role;
+    if (this.#phase === "held") return;
+    this.#keys_before = observation.keys;
+    if (info !== null) this.#last_role = info.role;
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
-  private apply(effects: readonly RestartEffect[]): void {
+  #apply(effects: readonly RestartEffect[]): void {
     for (const effect of effects) {
       switch (effect.type) {
         case "schedule_restart":
-          this.setPhase("backoff");
-          this.host.logger.warn(
+          this.#setPhase("backoff");
+          this.#host.logger.warn(
             {
               event: "restart_scheduled",
               delay_ms: effect.delay_ms,
@@ -173,73 +173,73 @@ export class Restarter {
             },
             "redis-server exited: restart scheduled",
           );
-          this.arm(effect.delay_ms);
+          this.#arm(effect.delay_ms);
           break;
         case "crash_loop":
-          this.clearTimer();
-          this.setPhase("crash_loop");
-          this.host.counters.inc("restart_crash_loops_total", {});
-          this.host.logger.error(
+          this.#clearTimer();
+          this.#setPhase("crash_loop");
+          this.#host.counters.inc("restart_crash_loops_total", {});
+          this.#host.logger.error(
             { event: "crash_loop", exits_in_window: effect.exits_in_window, window_ms: effect.window_ms },
             "redis-server crashes in a loop: no more restarts until reset",
           );
           break;
         case "restart_now":
-          this.planNow();
+          this.#planNow();
           break;
       }
     }
   }
 
-  private arm(delay_ms: number): void {
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.planNow();
+  #arm(delay_ms: number): void {
+    this.#clearTimer();
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#planNow();
     }, delay_ms);
   }
 
-  private clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
-  private planNow(): void {
-    if (this.stopped) return;
+  #planNow(): void {
+    if (this.#stopped) return;
     const plan = planRestart({
-      self: this.options.self,
-      committed_primary: this.host.committedPrimary(),
-      topology_followed: this.options.topology_followed,
-      last_role: this.last_role,
-      exited_ms: this.exited_ms,
-      now_ms: this.host.now(),
-      primary_wait_ms: this.options.primary_wait_ms,
+      self: this.#options.self,
+      committed_primary: this.#host.committedPrimary(),
+      topology_followed: this.#options.topology_followed,
+      last_role: this.#last_role,
+      exited_ms: this.#exited_ms,
+      now_ms: this.#host.now(),
+      primary_wait_ms: this.#options.primary_wait_ms,
     });
     if (plan.action === "wait") {
-      if (this.phase !== "waiting_for_primary") {
-        this.setPhase("waiting_for_primary");
-        this.host.logger.warn(
+      if (this.#phase !== "waiting_for_primary") {
+        this.#setPhase("waiting_for_primary");
+        this.#host.logger.warn(
           { event: "restart_waits_for_primary", until_ms: Math.round(plan.until_ms) },
           "the crashed server was the committed primary: not restarted until another primary is committed",
         );
       }
-      this.arm(Math.max(0, plan.until_ms - this.host.now()));
+      this.#arm(Math.max(0, plan.until_ms - this.#host.now()));
       return;
     }
-    this.clearTimer();
-    void this.start(plan);
+    this.#clearTimer();
+    void this.#start(plan);
   }
 
-  private async start(plan: Exclude<RestartPlan, { action: "wait" }>): Promise<void> {
-    const self = this.options.self;
+  async #start(plan: Exclude<RestartPlan, { action: "wait" }>): Promise<void> {
+    const self = this.#options.self;
     const args =
       plan.action === "replica_of"
         ? ["--replicaof", plan.primary.host, String(plan.primary.port)]
         : plan.action === "held"
           ? ["--replicaof", self.host, String(self.port)]
           : [];
-    this.host.counters.inc("restarts_total", { as: plan.action });
-    this.host.logger.warn(
+    this.#host.counters.inc("restarts_total", { as: plan.action });
+    this.#host.logger.warn(
       {
         event: "redis_restarting",
         as: plan.action,
@@ -248,50 +248,53 @@ export class Restarter {
       },
       "restarting redis-server",
     );
-    this.check_pending = true;
-    this.setPhase(plan.action === "held" ? "held" : "running");
-    await this.host.startServer(args);
+    this.#check_pending = true;
+    this.#setPhase(plan.action === "held" ? "held" : "running");
+    await this.#host.startServer(args);
     this.started();
   }
 
-  private checkData(keys_now: number): void {
-    const verdict = dataCheck({ keys_before: this.keys_before, keys_now, loading: false });
+  #checkData(keys_now: number): void {
+    const verdict = dataCheck({ keys_before: this.#keys_before, keys_now, loading: false });
     if (verdict === "empty") {
-      this.data_lost = true;
-      this.host.counters.inc("empty_after_restart_total", {});
-      const held = this.phase === "held";
-      const fields = { event: "empty_after_restart", keys_before: this.keys_before, held };
+      this.#data_lost = true;
+      this.#host.counters.inc("empty_after_restart_total", {});
+      const held = this.#phase === "held";
+      const fields = { event: "empty_after_restart", keys_before: this.#keys_before, held };
       // Held: a former primary reborn empty, an operator must know. A replica resyncs anyway.
       if (held) {
-        this.host.logger.error(fields, "redis-server came back empty: data_lost, kept held (serves no SYNC)");
+        this.#host.logger.error(
+          fields,
+          "redis-server came back empty: data_lost, kept held (serves no SYNC)",
+        );
       } else {
-        this.host.logger.warn(fields, "redis-server came back empty: data_lost until it has synced");
+        this.#host.logger.warn(fields, "redis-server came back empty: data_lost until it has synced");
       }
-      this.host.changed();
+      this.#host.changed();
       return;
     }
-    this.keys_before = keys_now;
-    if (this.phase === "held") this.release(null);
+    this.#keys_before = keys_now;
+    if (this.#phase === "held") this.#release(null);
   }
 
-  private release(primary: Address | null): void {
-    if (this.releasing) return;
-    this.releasing = true;
-    this.host
+  #release(primary: Address | null): void {
+    if (this.#releasing) return;
+    this.#releasing = true;
+    this.#host
       .releaseHeld(primary)
       .then((done) => {
-        this.releasing = false;
-        if (done) this.setPhase("running");
-        else if (primary === null) this.check_pending = true; // checked again on the next probe
+        this.#releasing = false;
+        if (done) this.#setPhase("running");
+        else if (primary === null) this.#check_pending = true; // checked again on the next probe
       })
       .catch(() => {
-        this.releasing = false;
+        this.#releasing = false;
       });
   }
 
-  private setPhase(phase: RestartPhase): void {
-    if (this.phase === phase) return;
-    this.phase = phase;
-    this.host.changed();
+  #setPhase(phase: RestartPhase): void {
+    if (this.#phase === phase) return;
+    this.#phase = phase;
+    this.#host.changed();
   }
 }

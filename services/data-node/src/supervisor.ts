@@ -32,55 +32,55 @@ interface Adopted {
 }
 
 export class Supervisor {
-  private child: ChildProcess | null = null;
-  private adopted: Adopted | null = null;
-  private readonly options: SupervisorOptions;
-  private readonly logger: Logger;
-  private readonly onExit: ExitHandler;
+  #child: ChildProcess | null = null;
+  #adopted: Adopted | null = null;
+  readonly #options: SupervisorOptions;
+  readonly #logger: Logger;
+  readonly #onExit: ExitHandler;
 
   constructor(options: SupervisorOptions, logger: Logger, onExit: ExitHandler) {
-    this.options = options;
-    this.logger = logger;
-    this.onExit = onExit;
+    this.#options = options;
+    this.#logger = logger;
+    this.#onExit = onExit;
   }
 
   get pid(): number | null {
-    return this.child?.pid ?? this.adopted?.pid ?? null;
+    return this.#child?.pid ?? this.#adopted?.pid ?? null;
   }
 
   /** `restart`: a restart after a crash, always fenced, with the restart plan's arguments. */
   start(restart: { readonly extra_args: readonly string[] } | null = null): void {
-    if (this.child !== null || this.adopted !== null) throw new Error("redis-server already running");
-    const args = [this.options.redis_config_path, ...(restart?.extra_args ?? [])];
+    if (this.#child !== null || this.#adopted !== null) throw new Error("redis-server already running");
+    const args = [this.#options.redis_config_path, ...(restart?.extra_args ?? [])];
     // Started fenced: a restarted old primary takes no write until the control plane decides.
-    if (this.options.start_fenced || restart !== null)
+    if (this.#options.start_fenced || restart !== null)
       args.push("--min-replicas-to-write", String(FENCE_MARKER));
-    const child = spawn(this.options.redis_server_path, args, { stdio: ["ignore", "pipe", "pipe"] });
-    this.child = child;
+    const child = spawn(this.#options.redis_server_path, args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.#child = child;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-        this.logger.info({ event: "redis_output", line }, "redis-server output");
+        this.#logger.info({ event: "redis_output", line }, "redis-server output");
       });
     }
     child.on("error", (error) => {
-      this.logger.error({ event: "redis_spawn_failed", error: error.message }, "cannot start redis-server");
+      this.#logger.error({ event: "redis_spawn_failed", error: error.message }, "cannot start redis-server");
       // A failed spawn emits no 'exit': report it as an exit so the state is not stuck.
-      if (child.pid === undefined && this.child === child) {
-        this.child = null;
-        this.onExit(127, null);
+      if (child.pid === undefined && this.#child === child) {
+        this.#child = null;
+        this.#onExit(127, null);
       }
     });
     child.once("exit", (code, signal) => {
-      this.child = null;
-      this.onExit(code, signal);
+      this.#child = null;
+      this.#onExit(code, signal);
     });
-    this.logger.info({ event: "redis_started", pid: child.pid ?? null, args }, "redis-server started");
-    if (child.pid !== undefined) this.recordPid(child.pid);
+    this.#logger.info({ event: "redis_started", pid: child.pid ?? null, args }, "redis-server started");
+    if (child.pid !== undefined) this.#recordPid(child.pid);
   }
 
   /** Watches a redis-server started by an earlier data-node (adopt.ts decided it is ours). */
   adopt(pid: number): void {
-    if (this.child !== null || this.adopted !== null) throw new Error("redis-server already running");
+    if (this.#child !== null || this.#adopted !== null) throw new Error("redis-server already running");
     let resolveGone = (): void => undefined;
     const gone = new Promise<void>((resolve) => {
       resolveGone = resolve;
@@ -88,37 +88,37 @@ export class Supervisor {
     const timer = setInterval(() => {
       if (pidAlive(pid)) return;
       clearInterval(timer);
-      if (this.adopted?.pid === pid) this.adopted = null;
+      if (this.#adopted?.pid === pid) this.#adopted = null;
       resolveGone();
-      this.logger.warn({ event: "redis_adopted_gone", pid }, "adopted redis-server is gone");
-      this.onExit(null, null); // not our child: code and signal are unknown
-    }, this.options.adopted_poll_ms);
-    this.adopted = { pid, timer, gone };
-    this.recordPid(pid);
+      this.#logger.warn({ event: "redis_adopted_gone", pid }, "adopted redis-server is gone");
+      this.#onExit(null, null); // not our child: code and signal are unknown
+    }, this.#options.adopted_poll_ms);
+    this.#adopted = { pid, timer, gone };
+    this.#recordPid(pid);
   }
 
   /** Written after the spawn: a data-node killed before it leaves at worst the port evidence. */
-  private recordPid(pid: number): void {
-    const record = { v: 1, pid, redis_config_path: this.options.redis_config_path } as const;
-    writeChildRecord(this.options.state_dir, record).then(
+  #recordPid(pid: number): void {
+    const record = { v: 1, pid, redis_config_path: this.#options.redis_config_path } as const;
+    writeChildRecord(this.#options.state_dir, record).then(
       (written) => {
         if (!written.ok)
-          this.logger.warn({ event: "pid_record_failed", error: written.error.message }, "pid not recorded");
+          this.#logger.warn({ event: "pid_record_failed", error: written.error.message }, "pid not recorded");
       },
       (error: unknown) => {
-        this.logger.warn({ event: "pid_record_failed", error: errorMessage(error) }, "pid not recorded");
+        this.#logger.warn({ event: "pid_record_failed", error: errorMessage(error) }, "pid not recorded");
       },
     );
   }
 
   /** SIGTERM, SIGKILL after stop_grace_ms; resolves when the server has exited. */
   async stop(): Promise<void> {
-    const adopted = this.adopted;
+    const adopted = this.#adopted;
     if (adopted !== null) {
-      await this.stopAdopted(adopted);
+      await this.#stopAdopted(adopted);
       return;
     }
-    const child = this.child;
+    const child = this.#child;
     if (child === null) return;
     const exited = new Promise<void>((resolve) =>
       child.once("exit", () => {
@@ -126,12 +126,12 @@ export class Supervisor {
       }),
     );
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), this.options.stop_grace_ms);
+    const timer = setTimeout(() => child.kill("SIGKILL"), this.#options.stop_grace_ms);
     await exited;
     clearTimeout(timer);
   }
 
-  private async stopAdopted(adopted: Adopted): Promise<void> {
+  async #stopAdopted(adopted: Adopted): Promise<void> {
     const signal = (name: NodeJS.Signals): void => {
       try {
         process.kill(adopted.pid, name);
@@ -142,7 +142,7 @@ export class Supervisor {
     signal("SIGTERM");
     const timer = setTimeout(() => {
       signal("SIGKILL");
-    }, this.options.stop_grace_ms);
+    }, this.#options.stop_grace_ms);
     await adopted.gone;
     clearTimeout(timer);
   }

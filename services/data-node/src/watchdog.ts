@@ -73,28 +73,30 @@ interface Own {
 }
 
 export class RedisWatchdog {
-  private own: Own | null = null;
+  #own: Own | null = null;
   /** A predecessor's watchdog, left until the server is seen not writable (adopt). */
-  private previous: { readonly pid: number; readonly redis_pid: number } | null = null;
+  #previous: { readonly pid: number; readonly redis_pid: number } | null = null;
   /** The server watched (null: none running). */
-  private redis_pid: number | null = null;
+  #redis_pid: number | null = null;
 
-  constructor(
-    private readonly state_dir: string,
-    private readonly logger: Logger,
-  ) {}
+  readonly #state_dir: string;
+  readonly #logger: Logger;
+  constructor(state_dir: string, logger: Logger) {
+    this.#state_dir = state_dir;
+    this.#logger = logger;
+  }
 
   /** For tests and logs. */
   get pid(): number | null {
-    return this.own?.child.pid ?? null;
+    return this.#own?.child.pid ?? null;
   }
 
   /** A server this process started: its own watchdog at once (disarmed: it starts fenced). */
   serverStarted(redis_pid: number): void {
     this.detach();
-    this.redis_pid = redis_pid;
-    this.previous = null;
-    this.spawnOwn(redis_pid);
+    this.#redis_pid = redis_pid;
+    this.#previous = null;
+    this.#spawnOwn(redis_pid);
   }
 
   /**
@@ -103,27 +105,27 @@ export class RedisWatchdog {
    */
   async serverAdopted(redis_pid: number): Promise<void> {
     this.detach();
-    this.redis_pid = redis_pid;
-    const record = await readJsonFile<WatchdogRecord>(watchdogRecordPath(this.state_dir), (value) =>
+    this.#redis_pid = redis_pid;
+    const record = await readJsonFile<WatchdogRecord>(watchdogRecordPath(this.#state_dir), (value) =>
       validator.Check(value) ? { ok: true, value } : { ok: false, error: "invalid watchdog record" },
     );
     const found = record.ok ? record.value : null;
-    if (found !== null && found.redis_pid === redis_pid && this.isLiveWatchdog(found.pid, redis_pid)) {
-      this.previous = { pid: found.pid, redis_pid };
-      this.logger.info(
+    if (found !== null && found.redis_pid === redis_pid && this.#isLiveWatchdog(found.pid, redis_pid)) {
+      this.#previous = { pid: found.pid, redis_pid };
+      this.#logger.info(
         { event: "watchdog_previous", pid: found.pid, redis_pid },
         "the previous data-node's watchdog still watches the adopted server: replaced once it is fenced",
       );
       return;
     }
-    this.spawnOwn(redis_pid);
+    this.#spawnOwn(redis_pid);
   }
 
   /** The server exited: its watchdog has nothing left to watch. */
   serverExited(): void {
     this.detach();
-    this.redis_pid = null;
-    this.previous = null;
+    this.#redis_pid = null;
+    this.#previous = null;
   }
 
   /**
@@ -135,7 +137,7 @@ export class RedisWatchdog {
     now_ms: number,
     server: { readonly role: "master" | "slave" | null; readonly fenced: boolean } | null,
   ): void {
-    const own = this.ensureOwn(server);
+    const own = this.#ensureOwn(server);
     if (own === null || line === null) return;
     const deadline_ms = line.kind === "arm" ? now_ms + line.remaining_ms : 0;
     const last = own.last;
@@ -149,7 +151,7 @@ export class RedisWatchdog {
     own.last = { kind: line.kind, deadline_ms };
     own.pipe.write(encodeWatchdogLine(line));
     if (last?.kind !== line.kind) {
-      this.logger.info(
+      this.#logger.info(
         {
           event: "watchdog_line",
           line: line.kind,
@@ -162,48 +164,48 @@ export class RedisWatchdog {
 
   /** Graceful end (SIGTERM, the server exited or replaced): the watchdog exits, the server stays. */
   detach(): void {
-    const own = this.own;
+    const own = this.#own;
     if (own === null) return;
-    this.own = null;
+    this.#own = null;
     own.pipe.end(encodeWatchdogLine({ kind: "detach" }));
   }
 
-  private ensureOwn(
+  #ensureOwn(
     server: { readonly role: "master" | "slave" | null; readonly fenced: boolean } | null,
   ): Own | null {
-    if (this.own !== null) return this.own;
-    const redis_pid = this.redis_pid;
+    if (this.#own !== null) return this.#own;
+    const redis_pid = this.#redis_pid;
     if (redis_pid === null) return null;
-    const previous = this.previous;
+    const previous = this.#previous;
     if (previous !== null) {
       if (!adoptedWatchdogReplaceable(server)) return null;
-      this.previous = null;
-      if (this.isLiveWatchdog(previous.pid, previous.redis_pid)) {
+      this.#previous = null;
+      if (this.#isLiveWatchdog(previous.pid, previous.redis_pid)) {
         try {
           process.kill(previous.pid, "SIGKILL");
         } catch (error) {
-          this.logger.warn({ event: "watchdog_replace_failed", error: errorMessage(error) }, "kill failed");
+          this.#logger.warn({ event: "watchdog_replace_failed", error: errorMessage(error) }, "kill failed");
         }
-        this.logger.info(
+        this.#logger.info(
           { event: "watchdog_replaced", previous: previous.pid },
           "server seen fenced or a replica: the previous data-node's watchdog replaced",
         );
       }
     }
     // Also after an unexpected exit of ours (an operator's kill): a new one watches on.
-    return this.spawnOwn(redis_pid);
+    return this.#spawnOwn(redis_pid);
   }
 
-  private isLiveWatchdog(pid: number, redis_pid: number): boolean {
+  #isLiveWatchdog(pid: number, redis_pid: number): boolean {
     if (!pidAlive(pid)) return false;
     const argv = commandLine(pid);
     return argv !== null && isWatchdogOf(argv, redis_pid);
   }
 
-  private spawnOwn(redis_pid: number): Own | null {
+  #spawnOwn(redis_pid: number): Own | null {
     const start = processStartTime(redis_pid);
     if (start === null) {
-      this.logger.error({ event: "watchdog_not_started", redis_pid }, "no /proc stat for the server");
+      this.#logger.error({ event: "watchdog_not_started", redis_pid }, "no /proc stat for the server");
       return null;
     }
     const child = spawn("bash", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(redis_pid), start], {
@@ -216,40 +218,43 @@ export class RedisWatchdog {
     child.unref();
     for (const stream of [pipe, child.stderr]) if (stream instanceof Socket) stream.unref();
     pipe.on("error", (error) => {
-      this.logger.warn({ event: "watchdog_pipe_error", error: error.message }, "watchdog pipe error");
+      this.#logger.warn({ event: "watchdog_pipe_error", error: error.message }, "watchdog pipe error");
     });
     if (child.stderr !== null) {
       createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (line) => {
-        this.logger.warn({ event: "watchdog_output", line }, "redis watchdog");
+        this.#logger.warn({ event: "watchdog_output", line }, "redis watchdog");
       });
     }
     const own: Own = { child, pipe, redis_pid, last: null };
     child.once("exit", (code, signal) => {
-      if (this.own === own) this.own = null;
-      this.logger.info({ event: "watchdog_exited", pid: child.pid ?? null, code, signal }, "watchdog exited");
+      if (this.#own === own) this.#own = null;
+      this.#logger.info(
+        { event: "watchdog_exited", pid: child.pid ?? null, code, signal },
+        "watchdog exited",
+      );
     });
     child.on("error", (error) => {
-      if (this.own === own) this.own = null;
-      this.logger.error(
+      if (this.#own === own) this.#own = null;
+      this.#logger.error(
         { event: "watchdog_spawn_failed", error: error.message },
         "cannot start the watchdog",
       );
     });
-    this.own = own;
+    this.#own = own;
     const pid = child.pid;
     if (pid !== undefined) {
-      this.logger.info({ event: "watchdog_started", pid, redis_pid }, "redis watchdog started");
+      this.#logger.info({ event: "watchdog_started", pid, redis_pid }, "redis watchdog started");
       const record: WatchdogRecord = { v: 1, pid, redis_pid };
-      writeJsonAtomic(watchdogRecordPath(this.state_dir), record).then(
+      writeJsonAtomic(watchdogRecordPath(this.#state_dir), record).then(
         (written) => {
           if (!written.ok)
-            this.logger.warn(
+            this.#logger.warn(
               { event: "watchdog_record_failed", error: written.error.message },
               "not recorded",
             );
         },
         (error: unknown) => {
-          this.logger.warn({ event: "watchdog_record_failed", error: errorMessage(error) }, "not recorded");
+          this.#logger.warn({ event: "watchdog_record_failed", error: errorMessage(error) }, "not recorded");
         },
       );
     }

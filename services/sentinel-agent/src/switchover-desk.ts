@@ -93,7 +93,7 @@ export class SwitchoverDesk {
     const decoded = decodeSwitchoverRequest(data);
     if (!decoded.ok) {
       this.#options.on_malformed(subject, decoded.error.code, decoded.error.message);
-      return this.reply({ ok: false, code: decoded.error.code, message: decoded.error.message });
+      return this.#reply({ ok: false, code: decoded.error.code, message: decoded.error.message });
     }
     const request = decoded.value;
     const check = checkSwitchoverRequest(subject, request, this.#options.primary_of(request.master_name));
@@ -108,7 +108,7 @@ export class SwitchoverDesk {
         },
         "shutdown switchover refused",
       );
-      return this.reply(check);
+      return this.#reply(check);
     }
     const outcome = await this.#options.admin({ type: "failover", name: request.master_name });
     logger.warn(
@@ -122,14 +122,14 @@ export class SwitchoverDesk {
       },
       `switchover requested by the data-node of the primary before its shutdown (${request.reason})`,
     );
-    return this.reply(
+    return this.#reply(
       outcome.ok
         ? { ok: true, message: outcome.message }
         : { ok: false, code: outcome.code, message: outcome.message },
     );
   }
 
-  private reply(outcome: {
+  #reply(outcome: {
     readonly ok: boolean;
     readonly code?: string;
     readonly message?: string;

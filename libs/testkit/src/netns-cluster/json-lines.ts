@@ -17,10 +17,9 @@ export class JsonLines<T> {
   #ended = false;
   readonly #end_waiters = new Set<() => void>();
 
-  constructor(
-    stream: Readable,
-    private readonly label: string,
-  ) {
+  readonly #label: string;
+  constructor(stream: Readable, label: string) {
+    this.#label = label;
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
       this.#take(chunk);
@@ -54,13 +53,13 @@ export class JsonLines<T> {
       };
       const ended = (): void => {
         stop();
-        reject(new Error(`${this.label}: output ended before the awaited line`));
+        reject(new Error(`${this.#label}: output ended before the awaited line`));
       };
       const timer = setTimeout(() => {
         stop();
         const tail = this.#lines.slice(-20).map((l) => JSON.stringify(l));
         reject(
-          new Error(`${this.label}: no awaited line within ${timeout_ms} ms; last:\n${tail.join("\n")}`),
+          new Error(`${this.#label}: no awaited line within ${timeout_ms} ms; last:\n${tail.join("\n")}`),
         );
       }, timeout_ms);
       if (this.#ended) {

@@ -19,7 +19,9 @@ class Connection {
   #pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | null = null;
   #failure: Error | null = null;
 
-  private constructor(private readonly socket: Socket) {
+  readonly #socket: Socket;
+  private constructor(socket: Socket) {
+    this.#socket = socket;
     socket.on("data", (chunk: Buffer) => {
       this.#buffer = Buffer.concat([this.#buffer, chunk]);
       const parsed = parseReply(this.#buffer);
@@ -78,12 +80,12 @@ class Connection {
           reject(error);
         },
       };
-      this.socket.write(encodeCommand(args));
+      this.#socket.write(encodeCommand(args));
     });
   }
 
   close(): void {
-    this.socket.destroy();
+    this.#socket.destroy();
   }
 }
 

@@ -58,68 +58,68 @@ const REDIS_START_CONCURRENCY_MAX = 64;
 export class Harness {
   readonly name: string;
   readonly signal: AbortSignal;
-  private readonly stop_grace_ms: number;
-  private readonly ready_timeout_ms: number;
-  private readonly dump_lines_max: number;
-  private root: string | null = null;
-  private readonly processes: ManagedProcess[] = [];
-  private readonly adopted = new Set<number>();
-  private readonly clients: Redis[] = [];
-  private readonly cleanups: (() => Promise<void> | void)[] = [];
-  private counter = 0;
-  private failed = false;
-  private closed = false;
+  readonly #stop_grace_ms: number;
+  readonly #ready_timeout_ms: number;
+  readonly #dump_lines_max: number;
+  #root: string | null = null;
+  readonly #processes: ManagedProcess[] = [];
+  readonly #adopted = new Set<number>();
+  readonly #clients: Redis[] = [];
+  readonly #cleanups: (() => Promise<void> | void)[] = [];
+  #counter = 0;
+  #failed = false;
+  #closed = false;
 
   constructor(name: string, signal: AbortSignal, options: HarnessOptions = {}) {
     this.name = name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 40);
     this.signal = signal;
-    this.stop_grace_ms = options.stop_grace_ms ?? 1000;
-    this.ready_timeout_ms = options.ready_timeout_ms ?? 15000;
-    this.dump_lines_max = options.dump_lines_max ?? 200;
+    this.#stop_grace_ms = options.stop_grace_ms ?? 1000;
+    this.#ready_timeout_ms = options.ready_timeout_ms ?? 15000;
+    this.#dump_lines_max = options.dump_lines_max ?? 200;
   }
 
   /** The harness's temp dir (created on first use). */
   async tempRoot(): Promise<string> {
-    this.root ??= await mkdtemp(join(tmpdir(), `sp-${this.name}-`));
-    return this.root;
+    this.#root ??= await mkdtemp(join(tmpdir(), `sp-${this.name}-`));
+    return this.#root;
   }
 
   /** A fresh directory under the temp root. */
   async tempDir(label: string): Promise<string> {
-    const dir = join(await this.tempRoot(), `${label}-${++this.counter}`);
+    const dir = join(await this.tempRoot(), `${label}-${++this.#counter}`);
     await mkdir(dir, { recursive: true });
     return dir;
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new Error("harness already torn down");
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("harness already torn down");
   }
 
-  private track = (proc: ManagedProcess): void => {
-    this.processes.push(proc);
+  #track = (proc: ManagedProcess): void => {
+    this.#processes.push(proc);
   };
 
-  private trackClient = (client: Redis): void => {
-    this.clients.push(client);
+  #trackClient = (client: Redis): void => {
+    this.#clients.push(client);
   };
 
   /** Every PID this harness started (current and past incarnations). */
   pids(): number[] {
-    return [...this.processes.map((p) => p.pid), ...this.adopted];
+    return [...this.#processes.map((p) => p.pid), ...this.#adopted];
   }
 
   /** Also kill this PID at teardown (a process started by a service under test). */
   adoptPid(pid: number): void {
-    this.adopted.add(pid);
+    this.#adopted.add(pid);
   }
 
   /** Runs at teardown before the processes are stopped (close clients, connections...). */
   onCleanup(fn: () => Promise<void> | void): void {
-    this.cleanups.push(fn);
+    this.#cleanups.push(fn);
   }
 
   async prepareRedis(options: RedisServerOptions = {}): Promise<PreparedRedis> {
-    this.assertOpen();
+    this.#assertOpen();
     const dir = await this.tempDir(options.name ?? "redis");
     const port = await freePort();
     return { port, dir, config_path: await writeRedisConfig(port, dir, options) };
@@ -130,10 +130,10 @@ export class Harness {
       const prepared = await this.prepareRedis(options);
       const name = options.name ?? `redis-${prepared.port}`;
       const server = new RedisServer(name, prepared.port, prepared.dir, prepared.config_path, options, {
-        ready_timeout_ms: this.ready_timeout_ms,
+        ready_timeout_ms: this.#ready_timeout_ms,
         signal: this.signal,
-        track: this.track,
-        trackClient: this.trackClient,
+        track: this.#track,
+        trackClient: this.#trackClient,
       });
       if ((await server.launch()) === "ready") return server;
     }
@@ -194,7 +194,7 @@ export class Harness {
     monitors: readonly SentinelMonitor[],
     options: RedisSentinelOptions = {},
   ): Promise<{ readonly port: number; readonly process: ManagedProcess }> {
-    this.assertOpen();
+    this.#assertOpen();
     const dir = await this.tempDir("redis-sentinel");
     const port = await freePort();
     const config = join(dir, "sentinel.conf");
@@ -215,11 +215,11 @@ export class Harness {
       log_path: join(dir, "sentinel.log"),
       cwd: dir,
     });
-    this.track(proc);
+    this.#track(proc);
     for (const monitor of monitors) {
       // The trailing space: `mymaster` must not match the line of `mymaster-1`.
       await proc.waitForLine((line) => line.includes(`+monitor master ${monitor.master_name} `), {
-        timeout_ms: this.ready_timeout_ms,
+        timeout_ms: this.#ready_timeout_ms,
         signal: this.signal,
       });
     }
@@ -228,13 +228,13 @@ export class Harness {
 
   async startNats(options: NatsServerOptions = {}): Promise<NatsServer> {
     for (let attempt = 1; attempt <= BIND_ATTEMPTS_MAX; attempt++) {
-      this.assertOpen();
+      this.#assertOpen();
       const dir = await this.tempDir(options.name ?? "nats");
       const port = options.port ?? (await freePort());
       const server = new NatsServer(options.name ?? `nats-${port}`, port, dir, options, {
-        ready_timeout_ms: this.ready_timeout_ms,
+        ready_timeout_ms: this.#ready_timeout_ms,
         signal: this.signal,
-        track: this.track,
+        track: this.#track,
       });
       if ((await server.launch()) === "ready") return server;
     }
@@ -250,7 +250,7 @@ export class Harness {
     size: number,
     options: Omit<NatsServerOptions, "cluster" | "name"> = {},
   ): Promise<NatsCluster> {
-    this.assertOpen();
+    this.#assertOpen();
     const cluster_name = `sp-${this.name}`.slice(0, 32);
     const members = [];
     for (let i = 0; i < size; i++) {
@@ -273,7 +273,7 @@ export class Harness {
             name: m.name,
             cluster: { name: cluster_name, route_port: m.route_port, monitor_port: m.monitor_port, routes },
           },
-          { ready_timeout_ms: this.ready_timeout_ms, signal: this.signal, track: this.track },
+          { ready_timeout_ms: this.#ready_timeout_ms, signal: this.signal, track: this.#track },
         );
         if ((await server.launch()) !== "ready")
           throw new Error(`${m.name}: port taken, start the cluster again`);
@@ -281,16 +281,16 @@ export class Harness {
       }),
     );
     const cluster = new NatsCluster(cluster_name, servers);
-    await cluster.waitForMeta(this.ready_timeout_ms);
+    await cluster.waitForMeta(this.#ready_timeout_ms);
     return cluster;
   }
 
   /** Starts `node --import tsx <entry>`; its stdout JSON lines can be awaited. */
   async spawnService(options: ServiceOptions): Promise<ServiceProcess> {
-    this.assertOpen();
+    this.#assertOpen();
     const dir = await this.tempDir(options.name);
     const service = new ServiceProcess(options, join(dir, "service.log"), this.signal);
-    this.track(service.process);
+    this.#track(service.process);
     return service;
   }
 
@@ -300,52 +300,52 @@ export class Harness {
    * `process.log` in a fresh temp dir named after `spec.name`.
    */
   async spawnProcess(spec: Omit<SpawnSpec, "log_path">): Promise<ManagedProcess> {
-    this.assertOpen();
+    this.#assertOpen();
     const dir = await this.tempDir(spec.name);
     const proc = ManagedProcess.spawn({ ...spec, log_path: join(dir, "process.log") });
-    this.track(proc);
+    this.#track(proc);
     return proc;
   }
 
   markFailed(): void {
-    this.failed = true;
+    this.#failed = true;
   }
 
   /** Prints the tail of every process's output to stderr. */
   dumpLogs(): void {
     const parts: string[] = [
-      `\n===== harness ${this.name}: process logs (temp dir ${this.root ?? "-"}) =====`,
+      `\n===== harness ${this.name}: process logs (temp dir ${this.#root ?? "-"}) =====`,
     ];
-    for (const proc of this.processes) {
+    for (const proc of this.#processes) {
       const lines = proc.logs().split("\n");
       parts.push(
-        `----- ${proc.name} pid ${proc.pid} (${proc.log_path}), last ${this.dump_lines_max} lines -----`,
+        `----- ${proc.name} pid ${proc.pid} (${proc.log_path}), last ${this.#dump_lines_max} lines -----`,
       );
-      parts.push(lines.slice(-this.dump_lines_max).join("\n"));
+      parts.push(lines.slice(-this.#dump_lines_max).join("\n"));
     }
     process.stderr.write(`${parts.join("\n")}\n`);
   }
 
   /** Kills everything; idempotent. Keeps the temp dir when the test failed. */
   async teardown(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.failed) this.dumpLogs();
-    for (const fn of this.cleanups.splice(0).reverse()) {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#failed) this.dumpLogs();
+    for (const fn of this.#cleanups.splice(0).reverse()) {
       try {
         await fn();
       } catch (error) {
         process.stderr.write(`harness cleanup failed: ${String(error)}\n`);
       }
     }
-    for (const client of this.clients) client.disconnect();
-    await Promise.all(this.processes.map((proc) => proc.stop(this.stop_grace_ms)));
-    await this.killAdopted();
-    if (this.root !== null && !this.failed) await rm(this.root, { recursive: true, force: true });
+    for (const client of this.#clients) client.disconnect();
+    await Promise.all(this.#processes.map((proc) => proc.stop(this.#stop_grace_ms)));
+    await this.#killAdopted();
+    if (this.#root !== null && !this.#failed) await rm(this.#root, { recursive: true, force: true });
   }
 
-  private async killAdopted(): Promise<void> {
-    for (const pid of this.adopted) {
+  async #killAdopted(): Promise<void> {
+    for (const pid of this.#adopted) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -354,7 +354,7 @@ export class Harness {
     }
     // Not our children: no exit event to await, so poll their PIDs with a deadline.
     const deadline = Date.now() + ADOPTED_KILL_DEADLINE_MS;
-    for (const pid of this.adopted) {
+    for (const pid of this.#adopted) {
       while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -60,36 +60,34 @@ export class ManagedProcess {
   readonly log_path: string;
   /** Resolves when the process has exited and been reaped (its PID is gone). */
   readonly exited: Promise<ExitInfo>;
-  private exit: ExitInfo | null = null;
-  private readonly child: ChildProcess;
-  private readonly ring: { readonly index: number; readonly line: string }[] = [];
-  private readonly ring_max: number;
-  private line_count = 0;
-  private readonly listeners = new Set<(index: number, line: string) => void>();
-  private readonly file: WriteStream;
+  #exit: ExitInfo | null = null;
+  readonly #ring: { readonly index: number; readonly line: string }[] = [];
+  readonly #ring_max: number;
+  #line_count = 0;
+  readonly #listeners = new Set<(index: number, line: string) => void>();
+  readonly #file: WriteStream;
 
   private constructor(spec: SpawnSpec, child: ChildProcess, pid: number) {
     this.name = spec.name;
     this.pid = pid;
     this.log_path = spec.log_path;
-    this.child = child;
-    this.ring_max = spec.ring_lines_max ?? RING_LINES_DEFAULT;
-    this.file = createWriteStream(spec.log_path, { flags: "a" });
-    this.file.on("error", () => undefined); // a log file problem must not fail a test
+    this.#ring_max = spec.ring_lines_max ?? RING_LINES_DEFAULT;
+    this.#file = createWriteStream(spec.log_path, { flags: "a" });
+    this.#file.on("error", () => undefined); // a log file problem must not fail a test
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       lines.on("line", (line) => {
-        this.push(line);
+        this.#push(line);
       });
     }
     this.exited = new Promise<ExitInfo>((resolve) => {
       child.once("exit", (code, signal) => {
-        this.exit = { code, signal };
+        this.#exit = { code, signal };
         live.delete(this);
-        this.push(`[harness] ${this.name} (pid ${pid}) exited code=${code} signal=${signal}`);
-        this.file.end();
-        resolve(this.exit);
+        this.#push(`[harness] ${this.name} (pid ${pid}) exited code=${code} signal=${signal}`);
+        this.#file.end();
+        resolve(this.#exit);
       });
     });
   }
@@ -105,45 +103,45 @@ export class ManagedProcess {
     const proc = new ManagedProcess(spec, child, child.pid);
     live.add(proc);
     child.on("error", (error) => {
-      proc.push(`[harness] spawn error: ${error.message}`);
+      proc.#push(`[harness] spawn error: ${error.message}`);
     });
     return proc;
   }
 
   get exitInfo(): ExitInfo | null {
-    return this.exit;
+    return this.#exit;
   }
 
   get running(): boolean {
-    return this.exit === null;
+    return this.#exit === null;
   }
 
   lineCount(): number {
-    return this.line_count;
+    return this.#line_count;
   }
 
   /** The retained output, oldest first. */
   logs(): string {
-    return this.ring.map((entry) => entry.line).join("\n");
+    return this.#ring.map((entry) => entry.line).join("\n");
   }
 
-  private push(line: string): void {
-    const index = this.line_count++;
-    this.ring.push({ index, line });
-    if (this.ring.length > this.ring_max) this.ring.shift();
-    this.file.write(`${line}\n`);
-    for (const listener of this.listeners) listener(index, line);
+  #push(line: string): void {
+    const index = this.#line_count++;
+    this.#ring.push({ index, line });
+    if (this.#ring.length > this.#ring_max) this.#ring.shift();
+    this.#file.write(`${line}\n`);
+    for (const listener of this.#listeners) listener(index, line);
   }
 
   /** Resolves with the first line matching `predicate`; rejects on exit, timeout or abort. */
   waitForLine(predicate: (line: string) => boolean, options: WaitOptions): Promise<string> {
     const since = options.since ?? 0;
-    for (const entry of this.ring)
+    for (const entry of this.#ring)
       if (entry.index >= since && predicate(entry.line)) return Promise.resolve(entry.line);
     return new Promise<string>((resolve, reject) => {
       const done = (error: Error | null, line?: string): void => {
         clearTimeout(timer);
-        this.listeners.delete(listener);
+        this.#listeners.delete(listener);
         options.signal?.removeEventListener("abort", onAbort);
         if (error !== null) reject(error);
         else resolve(line ?? "");
@@ -157,7 +155,7 @@ export class ManagedProcess {
       const timer = setTimeout(() => {
         done(new Error(`${this.name}: no matching line within ${options.timeout_ms} ms`));
       }, options.timeout_ms);
-      this.listeners.add(listener);
+      this.#listeners.add(listener);
       options.signal?.addEventListener("abort", onAbort, { once: true });
       void this.exited.then((info) => {
         done(
@@ -169,7 +167,7 @@ export class ManagedProcess {
 
   /** Sends a signal if the process is still ours and alive; never throws. */
   killNow(signal: NodeJS.Signals): void {
-    if (this.exit !== null) return;
+    if (this.#exit !== null) return;
     try {
       process.kill(this.pid, signal);
     } catch {
@@ -179,7 +177,7 @@ export class ManagedProcess {
 
   /** SIGTERM, then SIGKILL after `grace_ms`; resolves once the PID is reaped. */
   async stop(grace_ms: number): Promise<ExitInfo> {
-    if (this.exit !== null) return this.exit;
+    if (this.#exit !== null) return this.#exit;
     this.killNow("SIGTERM");
     this.killNow("SIGCONT"); // a SIGSTOPped process handles the SIGTERM now, not after the grace
     const timer = setTimeout(() => {

@@ -61,9 +61,9 @@ export class NatsServer {
   readonly options: NatsServerOptions;
   /** The unrestricted user of the test's own clients; null when authorization is off. */
   readonly admin: NatsCredential | null;
-  private proc: ManagedProcess | null = null;
-  private readonly settings: NatsLaunchSettings;
-  private readonly users = new Map<string, NatsUserEntry>();
+  #proc: ManagedProcess | null = null;
+  readonly #settings: NatsLaunchSettings;
+  readonly #users = new Map<string, NatsUserEntry>();
 
   constructor(
     name: string,
@@ -77,13 +77,13 @@ export class NatsServer {
     this.dir = dir;
     this.store_dir = join(dir, "jetstream");
     this.options = options;
-    this.settings = settings;
+    this.#settings = settings;
     // Members of a JetStream cluster run without users (a cluster test is about placement, and
     // one user set would have to be kept on every member).
     const auth = options.user === undefined && options.auth !== false && options.cluster === undefined;
     this.admin = auth ? { user: "admin", pass: natsPassword() } : null;
     if (this.admin !== null) {
-      this.users.set(this.admin.user, {
+      this.#users.set(this.admin.user, {
         user: this.admin.user,
         password: this.admin.pass,
         permissions: null,
@@ -123,13 +123,13 @@ export class NatsServer {
     if (this.admin === null) return identities.map(() => null);
     const added = identities.map((identity) => {
       const user = natsUser(identity);
-      const known = this.users.get(user);
+      const known = this.#users.get(user);
       const pass = known?.password ?? natsPassword();
-      this.users.set(user, { user, password: pass, permissions: natsPermissions(cluster, identity) });
+      this.#users.set(user, { user, password: pass, permissions: natsPermissions(cluster, identity) });
       return { user, pass };
     });
-    await this.writeConfig();
-    if (this.proc?.running === true) await this.reload();
+    await this.#writeConfig();
+    if (this.#proc?.running === true) await this.#reload();
     return added;
   }
 
@@ -139,12 +139,12 @@ export class NatsServer {
   }
 
   /** The whole config in the file: a reload re-reads it, and flags would differ from it. */
-  private async writeConfig(): Promise<void> {
+  async #writeConfig(): Promise<void> {
     const text = [
       `server_name: ${JSON.stringify(this.name)}`,
       `listen: "${LOOPBACK}:${this.port}"`,
       `jetstream { store_dir: ${JSON.stringify(this.store_dir)} }`,
-      renderNatsAuthorization([...this.users.values()]),
+      renderNatsAuthorization([...this.#users.values()]),
       ...(this.options.tls === undefined
         ? []
         : [
@@ -160,13 +160,13 @@ export class NatsServer {
     await writeFile(this.config_path, text, { mode: 0o600 });
   }
 
-  private async reload(): Promise<void> {
+  async #reload(): Promise<void> {
     const since = this.process.lineCount();
     this.process.killNow("SIGHUP");
     await this.process.waitForLine((line) => line.includes("Reloaded server configuration"), {
-      timeout_ms: this.settings.ready_timeout_ms,
+      timeout_ms: this.#settings.ready_timeout_ms,
       since,
-      signal: this.settings.signal,
+      signal: this.#settings.signal,
     });
   }
 
@@ -175,8 +175,8 @@ export class NatsServer {
   }
 
   get process(): ManagedProcess {
-    if (this.proc === null) throw new Error(`${this.name} was never started`);
-    return this.proc;
+    if (this.#proc === null) throw new Error(`${this.name} was never started`);
+    return this.#proc;
   }
 
   /** The monitoring endpoint of a cluster member (null for a lone server). */
@@ -190,7 +190,7 @@ export class NatsServer {
   }
 
   async launch(): Promise<"ready" | "bind_conflict"> {
-    if (this.proc?.running === true) throw new Error(`${this.name} is already running`);
+    if (this.#proc?.running === true) throw new Error(`${this.name} is already running`);
     const args = ["-js", "-sd", this.store_dir, "-a", LOOPBACK, "-p", String(this.port), "-n", this.name];
     if (this.options.user !== undefined) args.push("--user", this.options.user);
     if (this.options.pass !== undefined) args.push("--pass", this.options.pass);
@@ -200,7 +200,7 @@ export class NatsServer {
       args.push("--routes", cluster.routes.join(","), "-m", String(cluster.monitor_port));
     }
     if (this.admin !== null) {
-      await this.writeConfig();
+      await this.#writeConfig();
       args.splice(0, args.length, "-c", this.config_path);
     }
     const proc = ManagedProcess.spawn({
@@ -210,12 +210,12 @@ export class NatsServer {
       log_path: join(this.dir, "nats.log"),
       cwd: this.dir,
     });
-    this.proc = proc;
-    this.settings.track(proc);
+    this.#proc = proc;
+    this.#settings.track(proc);
     try {
       await proc.waitForLine((line) => line.includes("Server is ready"), {
-        timeout_ms: this.settings.ready_timeout_ms,
-        signal: this.settings.signal,
+        timeout_ms: this.#settings.ready_timeout_ms,
+        signal: this.#settings.signal,
       });
     } catch (error) {
       await proc.stop(500);
@@ -224,7 +224,7 @@ export class NatsServer {
         cause: error,
       });
     }
-    await natsGreeting(this.port, this.settings.ready_timeout_ms);
+    await natsGreeting(this.port, this.#settings.ready_timeout_ms);
     return "ready";
   }
 
@@ -236,8 +236,8 @@ export class NatsServer {
   }
 
   async stop(grace_ms = 1000): Promise<ExitInfo | null> {
-    if (this.proc === null) return null;
-    return this.proc.stop(grace_ms);
+    if (this.#proc === null) return null;
+    return this.#proc.stop(grace_ms);
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -88,8 +88,8 @@ export class RedisServer {
   readonly dir: string;
   readonly config_path: string;
   readonly options: RedisServerOptions;
-  private proc: ManagedProcess | null = null;
-  private readonly settings: RedisLaunchSettings;
+  #proc: ManagedProcess | null = null;
+  readonly #settings: RedisLaunchSettings;
 
   constructor(
     name: string,
@@ -104,12 +104,12 @@ export class RedisServer {
     this.dir = dir;
     this.config_path = config_path;
     this.options = options;
-    this.settings = settings;
+    this.#settings = settings;
   }
 
   get process(): ManagedProcess {
-    if (this.proc === null) throw new Error(`${this.name} was never started`);
-    return this.proc;
+    if (this.#proc === null) throw new Error(`${this.name} was never started`);
+    return this.#proc;
   }
 
   get pid(): number {
@@ -122,7 +122,7 @@ export class RedisServer {
 
   /** Starts the process and waits for the ready line and a PONG. */
   async launch(): Promise<LaunchOutcome> {
-    if (this.proc?.running === true) throw new Error(`${this.name} is already running`);
+    if (this.#proc?.running === true) throw new Error(`${this.name} is already running`);
     const proc = ManagedProcess.spawn({
       name: this.name,
       command: "redis-server",
@@ -130,12 +130,12 @@ export class RedisServer {
       log_path: join(this.dir, "redis.log"),
       cwd: this.dir,
     });
-    this.proc = proc;
-    this.settings.track(proc);
+    this.#proc = proc;
+    this.#settings.track(proc);
     try {
       await proc.waitForLine((line) => line.includes("Ready to accept connections"), {
-        timeout_ms: this.settings.ready_timeout_ms,
-        signal: this.settings.signal,
+        timeout_ms: this.#settings.ready_timeout_ms,
+        signal: this.#settings.signal,
       });
     } catch (error) {
       await proc.stop(500);
@@ -144,7 +144,7 @@ export class RedisServer {
         cause: error,
       });
     }
-    await redisPing(this.port, this.auth(), this.settings.ready_timeout_ms);
+    await redisPing(this.port, this.auth(), this.#settings.ready_timeout_ms);
     return "ready";
   }
 
@@ -166,7 +166,7 @@ export class RedisServer {
       retry_base_ms: 50,
       retry_max_ms: 500,
     });
-    this.settings.trackClient(client);
+    this.#settings.trackClient(client);
     await client.connect();
     return client;
   }
@@ -179,8 +179,8 @@ export class RedisServer {
   }
 
   async stop(grace_ms = 1000): Promise<ExitInfo | null> {
-    if (this.proc === null) return null;
-    return this.proc.stop(grace_ms);
+    if (this.#proc === null) return null;
+    return this.#proc.stop(grace_ms);
   }
 
   /** Sends a signal by PID (SIGKILL, SIGSTOP, SIGCONT...). */
@@ -189,7 +189,7 @@ export class RedisServer {
   }
 
   waitForLine(predicate: (line: string) => boolean, options: Omit<WaitOptions, "signal">): Promise<string> {
-    return this.process.waitForLine(predicate, { ...options, signal: this.settings.signal });
+    return this.process.waitForLine(predicate, { ...options, signal: this.#settings.signal });
   }
 
   /** Resolves when this replica (current incarnation) logs a finished full or partial sync. */

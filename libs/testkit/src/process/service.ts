@@ -43,11 +43,11 @@ export function parseLogRecord(line: string): LogRecord | null {
 export class ServiceProcess {
   readonly options: ServiceOptions;
   readonly process: ManagedProcess;
-  private readonly signal: AbortSignal;
+  readonly #signal: AbortSignal;
 
   constructor(options: ServiceOptions, log_path: string, signal: AbortSignal) {
     this.options = options;
-    this.signal = signal;
+    this.#signal = signal;
     this.process = ManagedProcess.spawn({
       name: options.name,
       command: process.execPath,
@@ -80,7 +80,7 @@ export class ServiceProcess {
         const record = parseLogRecord(text);
         return record !== null && predicate(record);
       },
-      { ...options, signal: this.signal },
+      { ...options, signal: this.#signal },
     );
     const record = parseLogRecord(line);
     if (record === null) throw new Error("unreachable: matched line is not JSON");

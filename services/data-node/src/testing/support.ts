@@ -124,7 +124,7 @@ export interface Received {
 /** Collects a node's status reports; `waitFor` resolves on the first match (no polling). */
 export class StatusWatcher {
   readonly received: Received[] = [];
-  private readonly waiters = new Set<(entry: Received, index: number) => void>();
+  readonly #waiters = new Set<(entry: Received, index: number) => void>();
 
   constructor(nc: NatsConnection, node_id: string) {
     nc.subscribe(nodeStatusSubject(CLUSTER, node_id), {
@@ -135,7 +135,7 @@ export class StatusWatcher {
         if (!decoded.ok) throw new Error(`bad status report: ${decoded.error.message}`);
         const entry = { report: decoded.value, at_ms };
         this.received.push(entry);
-        for (const waiter of this.waiters) waiter(entry, this.received.length - 1);
+        for (const waiter of this.#waiters) waiter(entry, this.received.length - 1);
       },
     });
   }
@@ -159,18 +159,18 @@ export class StatusWatcher {
       const waiter = (entry: Received): void => {
         if (!predicate(entry.report)) return;
         clearTimeout(timer);
-        this.waiters.delete(waiter);
+        this.#waiters.delete(waiter);
         resolve(entry);
       };
       const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
+        this.#waiters.delete(waiter);
         reject(
           new Error(
             `no matching status report within ${options.timeout_ms} ms; latest: ${JSON.stringify(this.latest())}`,
           ),
         );
       }, options.timeout_ms);
-      this.waiters.add(waiter);
+      this.#waiters.add(waiter);
     });
   }
 }

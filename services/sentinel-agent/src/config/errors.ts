@@ -50,29 +50,29 @@ export class ConfigInvalidError extends Error {
 
 /** Collects problems in any order; reports the first CONFIG_PROBLEMS_MAX by position. */
 export class ProblemList {
-  private readonly kept: ConfigProblem[] = [];
-  private count = 0;
+  readonly #kept: ConfigProblem[] = [];
+  #count = 0;
 
   add(problem: ConfigProblem): void {
-    this.count++;
-    this.kept.push(problem);
+    this.#count++;
+    this.#kept.push(problem);
     // Keep the list bounded while preserving the earliest lines.
-    if (this.kept.length > CONFIG_PROBLEMS_MAX * 2) this.trim();
+    if (this.#kept.length > CONFIG_PROBLEMS_MAX * 2) this.#trim();
   }
 
   get total(): number {
-    return this.count;
+    return this.#count;
   }
 
   toError(): ConfigInvalidError | null {
-    if (this.count === 0) return null;
-    this.trim();
-    return new ConfigInvalidError([...this.kept], this.count);
+    if (this.#count === 0) return null;
+    this.#trim();
+    return new ConfigInvalidError([...this.#kept], this.#count);
   }
 
-  private trim(): void {
-    this.kept.sort(compareProblems);
-    this.kept.length = Math.min(this.kept.length, CONFIG_PROBLEMS_MAX);
+  #trim(): void {
+    this.#kept.sort(compareProblems);
+    this.#kept.length = Math.min(this.#kept.length, CONFIG_PROBLEMS_MAX);
   }
 }
 

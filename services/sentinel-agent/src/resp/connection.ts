@@ -61,181 +61,191 @@ export class ClientConnection implements ClientSession {
   reply_skip = false;
   reply_skip_next = false;
 
-  private readonly parser: RequestParser;
-  private pumping = false;
-  private closed = false;
-  private soft_limit_since_ms: number | null = null;
+  readonly #parser: RequestParser;
+  #pumping = false;
+  #closed = false;
+  #soft_limit_since_ms: number | null = null;
 
+  readonly #ctx: ServerContext;
+  readonly #socket: Socket;
+  readonly #limits: ConnectionLimits;
+  readonly #counters: ConnectionCounters;
+  readonly #onClosed: (connection: ClientConnection, reason: CloseReason) => void;
   constructor(
-    private readonly ctx: ServerContext,
-    private readonly socket: Socket,
+    ctx: ServerContext,
+    socket: Socket,
     readonly id: number,
-    private readonly limits: ConnectionLimits,
-    private readonly counters: ConnectionCounters,
-    private readonly onClosed: (connection: ClientConnection, reason: CloseReason) => void,
+    limits: ConnectionLimits,
+    counters: ConnectionCounters,
+    onClosed: (connection: ClientConnection, reason: CloseReason) => void,
   ) {
+    this.#ctx = ctx;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#counters = counters;
+    this.#onClosed = onClosed;
     this.authenticated = !ctx.users.authRequired;
     this.remote_address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
     this.local_address = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`;
     this.created_ms = ctx.now_ms();
     this.last_command_ms = this.created_ms;
-    this.parser = new RequestParser(limits);
+    this.#parser = new RequestParser(limits);
     this.subscriber = {
       deliver: (reply) => {
-        this.deliver(reply);
+        this.#deliver(reply);
       },
     };
     let reason: CloseReason = "client";
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
-      this.counters.net_input_bytes += chunk.length;
-      this.parser.push(chunk);
-      this.pump();
+      this.#counters.net_input_bytes += chunk.length;
+      this.#parser.push(chunk);
+      this.#pump();
     });
     socket.on("error", () => {
-      reason = this.close_reason ?? "socket_error";
+      reason = this.#close_reason ?? "socket_error";
     });
     // Idle sockets that never log in must not hold the port's connection slots (issue 14).
     const idle_timer =
       this.authenticated || limits.unauthenticated_timeout_ms <= 0
         ? null
         : setTimeout(() => {
-            if (!this.authenticated) this.close("unauthenticated_timeout");
+            if (!this.authenticated) this.#close("unauthenticated_timeout");
           }, limits.unauthenticated_timeout_ms);
     idle_timer?.unref();
     socket.on("close", () => {
       if (idle_timer !== null) clearTimeout(idle_timer);
-      this.closed = true;
-      dropSubscriptions(this.ctx, this);
-      this.onClosed(this, this.close_reason ?? reason);
+      this.#closed = true;
+      dropSubscriptions(this.#ctx, this);
+      this.#onClosed(this, this.#close_reason ?? reason);
     });
   }
 
-  private close_reason: CloseReason | null = null;
+  #close_reason: CloseReason | null = null;
 
   outputBytes(): number {
-    return this.socket.writableLength;
+    return this.#socket.writableLength;
   }
 
   kill(): void {
-    this.close("killed");
+    this.#close("killed");
   }
 
-  private close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.close_reason ??= reason;
-    this.closed = true;
-    this.socket.destroy();
+  #close(reason: CloseReason): void {
+    if (this.#closed) return;
+    this.#close_reason ??= reason;
+    this.#closed = true;
+    this.#socket.destroy();
   }
 
   /** Writes what is queued, then closes (after QUIT, CLIENT KILL of self, a protocol error). */
-  private closeAfterFlush(reason: CloseReason): void {
-    if (this.closed) return;
-    this.close_reason ??= reason;
-    this.closed = true;
+  #closeAfterFlush(reason: CloseReason): void {
+    if (this.#closed) return;
+    this.#close_reason ??= reason;
+    this.#closed = true;
     // Destroy once flushed: a paused socket would never read the peer's FIN and never close.
-    this.socket.end(() => this.socket.destroy());
+    this.#socket.end(() => this.#socket.destroy());
   }
 
-  private write(reply: Reply): void {
-    if (this.closed) return;
-    if (reply.type === "error") this.counters.error_replies++;
+  #write(reply: Reply): void {
+    if (this.#closed) return;
+    if (reply.type === "error") this.#counters.error_replies++;
     const bytes = encodeReply(reply, this.protocol);
-    this.counters.net_output_bytes += bytes.length;
-    this.socket.write(bytes);
+    this.#counters.net_output_bytes += bytes.length;
+    this.#socket.write(bytes);
   }
 
   /** One command's replies, unless CLIENT REPLY OFF/SKIP hides them; then SKIP moves on one. */
-  private writeCommandReplies(replies: Replies): void {
-    if (!this.reply_off && !this.reply_skip) this.writeReplies(replies);
+  #writeCommandReplies(replies: Replies): void {
+    if (!this.reply_off && !this.reply_skip) this.#writeReplies(replies);
     this.reply_skip = this.reply_skip_next;
     this.reply_skip_next = false;
   }
 
-  private writeReplies(replies: Replies): void {
+  #writeReplies(replies: Replies): void {
     if (Array.isArray(replies)) {
-      for (const reply of replies as readonly Reply[]) this.write(reply);
+      for (const reply of replies as readonly Reply[]) this.#write(reply);
     } else {
-      this.write(replies as Reply);
+      this.#write(replies as Reply);
     }
   }
 
   /** A pub/sub message; drops this client when its output exceeds the pub/sub limits. */
-  private deliver(reply: Reply): void {
-    if (this.closed || this.reply_off || this.reply_skip) return;
+  #deliver(reply: Reply): void {
+    if (this.#closed || this.reply_off || this.reply_skip) return;
     const bytes = encodeReply(reply, this.protocol);
-    const pending = this.socket.writableLength + bytes.length;
-    if (pending > this.limits.pubsub_output_hard_bytes_max) {
-      this.close("pubsub_output_limit");
+    const pending = this.#socket.writableLength + bytes.length;
+    if (pending > this.#limits.pubsub_output_hard_bytes_max) {
+      this.#close("pubsub_output_limit");
       return;
     }
-    if (pending > this.limits.pubsub_output_soft_bytes_max) {
-      const now = this.ctx.now_ms();
-      this.soft_limit_since_ms ??= now;
-      if (now - this.soft_limit_since_ms > this.limits.pubsub_output_soft_ms) {
-        this.close("pubsub_output_limit");
+    if (pending > this.#limits.pubsub_output_soft_bytes_max) {
+      const now = this.#ctx.now_ms();
+      this.#soft_limit_since_ms ??= now;
+      if (now - this.#soft_limit_since_ms > this.#limits.pubsub_output_soft_ms) {
+        this.#close("pubsub_output_limit");
         return;
       }
     } else {
-      this.soft_limit_since_ms = null;
+      this.#soft_limit_since_ms = null;
     }
-    this.counters.net_output_bytes += bytes.length;
-    this.socket.write(bytes);
+    this.#counters.net_output_bytes += bytes.length;
+    this.#socket.write(bytes);
   }
 
   /** Resumes the pump after `until` (an async reply, a drain, a turn boundary). */
-  private resumeAfter(until: Promise<void>): void {
-    this.socket.pause();
+  #resumeAfter(until: Promise<void>): void {
+    this.#socket.pause();
     void until.then(() => {
-      this.pumping = false;
-      if (this.closed) return;
-      this.socket.resume();
-      this.pump();
+      this.#pumping = false;
+      if (this.#closed) return;
+      this.#socket.resume();
+      this.#pump();
     });
   }
 
-  private nextRequest(): ParseOutcome {
-    return this.parser.next(this.authenticated);
+  #nextRequest(): ParseOutcome {
+    return this.#parser.next(this.authenticated);
   }
 
   /** Replies to every complete request buffered, in one socket write (a pipelined batch). */
-  private pump(): void {
-    if (this.pumping || this.closed) return;
-    this.socket.cork();
+  #pump(): void {
+    if (this.#pumping || this.#closed) return;
+    this.#socket.cork();
     try {
-      this.pumpCorked();
+      this.#pumpCorked();
     } finally {
-      this.socket.uncork();
+      this.#socket.uncork();
     }
   }
 
-  private pumpCorked(): void {
-    this.pumping = true;
+  #pumpCorked(): void {
+    this.#pumping = true;
     let handled = 0;
-    while (!this.closed) {
-      if (this.socket.writableLength > this.limits.output_bytes_max) {
-        this.resumeAfter(new Promise((resolve) => this.socket.once("drain", resolve)));
+    while (!this.#closed) {
+      if (this.#socket.writableLength > this.#limits.output_bytes_max) {
+        this.#resumeAfter(new Promise((resolve) => this.#socket.once("drain", resolve)));
         return;
       }
-      const outcome = this.nextRequest();
+      const outcome = this.#nextRequest();
       if (outcome.kind === "incomplete") break;
       if (outcome.kind === "error") {
-        this.write(errorErr(outcome.message));
-        this.closeAfterFlush("protocol_error");
+        this.#write(errorErr(outcome.message));
+        this.#closeAfterFlush("protocol_error");
         break;
       }
-      this.counters.commands_processed++;
-      const result = dispatch(this.ctx, this, outcome.argv);
+      this.#counters.commands_processed++;
+      const result = dispatch(this.#ctx, this, outcome.argv);
       if (result instanceof Promise) {
-        this.resumeAfter(
+        this.#resumeAfter(
           result.then(
             (replies) => {
-              this.writeCommandReplies(replies);
-              if (this.close_after_reply) this.closeAfterFlush("client");
+              this.#writeCommandReplies(replies);
+              if (this.close_after_reply) this.#closeAfterFlush("client");
             },
             (failure: unknown) => {
               // The view broke its contract (it should resolve with an error result).
-              this.write(
+              this.#write(
                 errorErr(`internal error: ${failure instanceof Error ? failure.message : String(failure)}`),
               );
             },
@@ -243,16 +253,16 @@ export class ClientConnection implements ClientSession {
         );
         return;
       }
-      this.writeCommandReplies(result);
+      this.#writeCommandReplies(result);
       if (this.close_after_reply) {
-        this.closeAfterFlush("client");
+        this.#closeAfterFlush("client");
         break;
       }
-      if (++handled >= this.limits.requests_per_turn_max) {
-        this.resumeAfter(new Promise((resolve) => setImmediate(resolve)));
+      if (++handled >= this.#limits.requests_per_turn_max) {
+        this.#resumeAfter(new Promise((resolve) => setImmediate(resolve)));
         return;
       }
     }
-    this.pumping = false;
+    this.#pumping = false;
   }
 }

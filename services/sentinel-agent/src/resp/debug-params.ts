@@ -26,19 +26,22 @@ const DEFAULTS: readonly (readonly [name: string, ms: number])[] = [
 ];
 
 export class DebugParams {
-  private readonly values = new Map<string, number>(DEFAULTS);
+  readonly #values = new Map<string, number>(DEFAULTS);
 
   /** `onChange` runs after an accepted change, with every parameter's current value. */
-  constructor(private readonly onChange?: (get: (name: string) => number | undefined) => void) {}
+  readonly #onChange: ((get: (name: string) => number | undefined) => void) | undefined;
+  constructor(onChange?: (get: (name: string) => number | undefined) => void) {
+    this.#onChange = onChange;
+  }
 
   get(name: string): number | undefined {
-    return this.values.get(name);
+    return this.#values.get(name);
   }
 
   /** The reply to `SENTINEL DEBUG ...`; `args` are the arguments after DEBUG. */
   command(args: readonly string[]): Reply {
     if (args.length === 0) {
-      return map([...this.values].map(([name, ms]) => [name.toUpperCase(), bulkNumber(ms)] as const));
+      return map([...this.#values].map(([name, ms]) => [name.toUpperCase(), bulkNumber(ms)] as const));
     }
     // Validate every pair before applying any: a refused command changes nothing.
     const changes: [string, number][] = [];
@@ -46,7 +49,7 @@ export class DebugParams {
       const option = args[j] ?? "";
       const name = option.toLowerCase();
       const raw = args[j + 1];
-      if (!this.values.has(name) || raw === undefined) {
+      if (!this.#values.has(name) || raw === undefined) {
         return errorErr(`Unknown option or number of arguments for SENTINEL DEBUG '${option}'`);
       }
       const value = /^-?\d{1,18}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -55,8 +58,8 @@ export class DebugParams {
       }
       changes.push([name, value]);
     }
-    for (const [name, value] of changes) this.values.set(name, value);
-    this.onChange?.((name) => this.values.get(name));
+    for (const [name, value] of changes) this.#values.set(name, value);
+    this.#onChange?.((name) => this.#values.get(name));
     return simple("OK");
   }
 }

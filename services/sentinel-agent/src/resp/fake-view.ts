@@ -142,18 +142,18 @@ export class FakeSentinelView implements SentinelView {
   failover_result: AdminResult = { ok: true };
   /** When set, admin operations wait for it (tests of pipelining behind an async command). */
   admin_gate: Promise<void> | null = null;
-  private readonly listeners = new Set<EventListener>();
+  readonly #listeners = new Set<EventListener>();
 
   addMaster(master: FakeMaster): void {
     this.state.set(master.master.name, master);
   }
 
   emit(event: SentinelPubSubEvent): void {
-    for (const listener of [...this.listeners]) listener(event);
+    for (const listener of [...this.#listeners]) listener(event);
   }
 
   get listener_count(): number {
-    return this.listeners.size;
+    return this.#listeners.size;
   }
 
   myid(): string {
@@ -161,10 +161,10 @@ export class FakeSentinelView implements SentinelView {
   }
 
   masters(): readonly MasterView[] {
-    return [...this.state.values()].map((entry) => this.withCounts(entry));
+    return [...this.state.values()].map((entry) => this.#withCounts(entry));
   }
 
-  private withCounts(entry: FakeMaster): MasterView {
+  #withCounts(entry: FakeMaster): MasterView {
     return {
       ...entry.master,
       num_slaves: entry.replicas.length,
@@ -174,7 +174,7 @@ export class FakeSentinelView implements SentinelView {
 
   master(name: string): MasterView | undefined {
     const entry = this.state.get(name);
-    return entry === undefined ? undefined : this.withCounts(entry);
+    return entry === undefined ? undefined : this.#withCounts(entry);
   }
 
   replicas(name: string): readonly ReplicaView[] | undefined {
@@ -228,7 +228,7 @@ export class FakeSentinelView implements SentinelView {
     return this.config;
   }
 
-  private async admin(call: string): Promise<void> {
+  async #admin(call: string): Promise<void> {
     this.calls.push(call);
     if (this.admin_gate !== null) await this.admin_gate;
   }
@@ -239,7 +239,7 @@ export class FakeSentinelView implements SentinelView {
     current_epoch: number,
     runid: string,
   ): Promise<IsMasterDownAnswer> {
-    await this.admin(`is-master-down-by-addr ${ip} ${port} ${current_epoch} ${runid}`);
+    await this.#admin(`is-master-down-by-addr ${ip} ${port} ${current_epoch} ${runid}`);
     const entry = [...this.state.values()].find((e) => e.address.ip === ip && e.address.port === port);
     const down = entry?.master.flags.includes("s_down") ?? false;
     if (entry === undefined || runid === "*") return { down, leader: "*", leader_epoch: 0 };
@@ -247,7 +247,7 @@ export class FakeSentinelView implements SentinelView {
   }
 
   async monitor(name: string, ip: string, port: number, quorum: number): Promise<AdminResult> {
-    await this.admin(`monitor ${name} ${ip} ${port} ${quorum}`);
+    await this.#admin(`monitor ${name} ${ip} ${port} ${quorum}`);
     if (this.state.has(name)) return { ok: false, error: "ERR Duplicate master name." };
     if (!/^[0-9.]+$|^[0-9a-f:]+$/i.test(ip))
       return { ok: false, error: "ERR Invalid IP address or hostname specified" };
@@ -261,12 +261,12 @@ export class FakeSentinelView implements SentinelView {
   }
 
   async remove(name: string): Promise<AdminResult> {
-    await this.admin(`remove ${name}`);
+    await this.#admin(`remove ${name}`);
     return this.state.delete(name) ? { ok: true } : { ok: false, error: "ERR No such master with that name" };
   }
 
   async set(name: string, options: readonly MasterSetOption[]): Promise<AdminResult> {
-    await this.admin(
+    await this.#admin(
       `set ${name} ${options.map((o) => ("value" in o ? `${o.option}=${o.value}` : `${o.option}=${o.from}>${o.to}`)).join(" ")}`,
     );
     const entry = this.state.get(name);
@@ -284,17 +284,17 @@ export class FakeSentinelView implements SentinelView {
   }
 
   async reset(pattern: string): Promise<number> {
-    await this.admin(`reset ${pattern}`);
+    await this.#admin(`reset ${pattern}`);
     return [...this.state.keys()].filter((name) => globMatch(pattern, name)).length;
   }
 
   async failover(name: string): Promise<AdminResult> {
-    await this.admin(`failover ${name}`);
+    await this.#admin(`failover ${name}`);
     return this.failover_result;
   }
 
   async operator(request: OperatorRequest): Promise<AdminResult> {
-    await this.admin(`${request.kind} ${request.name} by=${request.by}`);
+    await this.#admin(`${request.kind} ${request.name} by=${request.by}`);
     if (request.name !== "*" && !this.state.has(request.name))
       return { ok: false, error: "ERR No such master with that name" };
     return { ok: true };
@@ -304,12 +304,12 @@ export class FakeSentinelView implements SentinelView {
   flush_error: string | null = null;
 
   async flushconfig(): Promise<AdminResult> {
-    await this.admin("flushconfig");
+    await this.#admin("flushconfig");
     return this.flush_error === null ? { ok: true } : { ok: false, error: this.flush_error };
   }
 
   async configSet(name: string, value: string): Promise<AdminResult> {
-    await this.admin(`config-set ${name} ${value}`);
+    await this.#admin(`config-set ${name} ${value}`);
     const entry = this.config.find(([key]) => key === name.toLowerCase());
     if (entry === undefined)
       return { ok: false, error: `ERR Invalid argument '${name}' to SENTINEL CONFIG SET` };
@@ -318,7 +318,7 @@ export class FakeSentinelView implements SentinelView {
   }
 
   async simulateFailure(failures: readonly SimulatedFailure[]): Promise<AdminResult> {
-    await this.admin(`simulate-failure ${failures.join(" ")}`);
+    await this.#admin(`simulate-failure ${failures.join(" ")}`);
     this.status_view = {
       ...this.status_view,
       simulate_failure_flags:
@@ -329,9 +329,9 @@ export class FakeSentinelView implements SentinelView {
   }
 
   subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
+    this.#listeners.add(listener);
     return () => {
-      this.listeners.delete(listener);
+      this.#listeners.delete(listener);
     };
   }
 }

@@ -12,33 +12,33 @@ export interface Subscriber {
 }
 
 export class PubSubHub {
-  private readonly channels = new Map<string, Set<Subscriber>>();
-  private readonly patterns = new Map<string, Set<Subscriber>>();
+  readonly #channels = new Map<string, Set<Subscriber>>();
+  readonly #patterns = new Map<string, Set<Subscriber>>();
 
   /** Returns false when it was already subscribed. */
   subscribe(subscriber: Subscriber, channel: string): boolean {
-    return addTo(this.channels, channel, subscriber);
+    return addTo(this.#channels, channel, subscriber);
   }
 
   unsubscribe(subscriber: Subscriber, channel: string): boolean {
-    return removeFrom(this.channels, channel, subscriber);
+    return removeFrom(this.#channels, channel, subscriber);
   }
 
   psubscribe(subscriber: Subscriber, pattern: string): boolean {
-    return addTo(this.patterns, pattern, subscriber);
+    return addTo(this.#patterns, pattern, subscriber);
   }
 
   punsubscribe(subscriber: Subscriber, pattern: string): boolean {
-    return removeFrom(this.patterns, pattern, subscriber);
+    return removeFrom(this.#patterns, pattern, subscriber);
   }
 
   /** Channels with at least one subscriber (INFO pubsub_channels). */
   get channel_count(): number {
-    return this.channels.size;
+    return this.#channels.size;
   }
 
   get pattern_count(): number {
-    return this.patterns.size;
+    return this.#patterns.size;
   }
 
   publish(event: SentinelPubSubEvent): number {
@@ -48,11 +48,11 @@ export class PubSubHub {
       items: [bulk("message"), bulk(event.channel), bulk(event.payload)],
     };
     // Copy the sets: a delivery may drop a slow subscriber, which edits them.
-    for (const subscriber of [...(this.channels.get(event.channel) ?? [])]) {
+    for (const subscriber of [...(this.#channels.get(event.channel) ?? [])]) {
       subscriber.deliver(message);
       receivers++;
     }
-    for (const [pattern, subscribers] of [...this.patterns]) {
+    for (const [pattern, subscribers] of [...this.#patterns]) {
       if (!globMatch(pattern, event.channel)) continue;
       const pmessage: Reply = {
         type: "push",

@@ -44,60 +44,63 @@ export function parseStrictInteger(text: string): number | null {
 }
 
 export class RequestParser {
-  private buffer: Buffer = Buffer.alloc(0);
-  private offset = 0;
+  #buffer: Buffer = Buffer.alloc(0);
+  #offset = 0;
   // Multibulk in progress (Redis keeps the same state in the client struct).
-  private remaining = 0;
-  private bulk_length = -1;
-  private args: Buffer[] = [];
-  private request_bytes = 0;
+  #remaining = 0;
+  #bulk_length = -1;
+  #args: Buffer[] = [];
+  #request_bytes = 0;
 
-  constructor(private readonly limits: RequestLimits) {}
+  readonly #limits: RequestLimits;
+  constructor(limits: RequestLimits) {
+    this.#limits = limits;
+  }
 
   /** Bytes received and not yet consumed. */
   get buffered_bytes(): number {
-    return this.buffer.length - this.offset;
+    return this.#buffer.length - this.#offset;
   }
 
   push(chunk: Buffer): void {
-    if (this.offset >= this.buffer.length) {
-      this.buffer = chunk;
+    if (this.#offset >= this.#buffer.length) {
+      this.#buffer = chunk;
     } else {
-      this.buffer = Buffer.concat([this.buffer.subarray(this.offset), chunk]);
+      this.#buffer = Buffer.concat([this.#buffer.subarray(this.#offset), chunk]);
     }
-    this.offset = 0;
+    this.#offset = 0;
   }
 
   /** The next complete request, or why there is none. `authenticated` selects the bounds. */
   next(authenticated: boolean): ParseOutcome {
     for (;;) {
-      if (this.offset >= this.buffer.length) return INCOMPLETE;
-      if (this.remaining === 0 && this.buffer[this.offset] !== 0x2a /* '*' */) {
-        const inline = this.nextInline();
+      if (this.#offset >= this.#buffer.length) return INCOMPLETE;
+      if (this.#remaining === 0 && this.#buffer[this.#offset] !== 0x2a /* '*' */) {
+        const inline = this.#nextInline();
         if (inline === "skip") continue;
         return inline;
       }
-      const outcome = this.nextMultibulk(authenticated);
+      const outcome = this.#nextMultibulk(authenticated);
       if (outcome === "skip") continue;
       return outcome;
     }
   }
 
-  private nextInline(): ParseOutcome | "skip" {
-    const newline = this.buffer.indexOf(LF, this.offset);
+  #nextInline(): ParseOutcome | "skip" {
+    const newline = this.#buffer.indexOf(LF, this.#offset);
     if (newline === -1) {
-      if (this.buffered_bytes > this.limits.inline_bytes_max) {
+      if (this.buffered_bytes > this.#limits.inline_bytes_max) {
         return { kind: "error", message: "Protocol error: too big inline request" };
       }
       return INCOMPLETE;
     }
-    if (newline - this.offset > this.limits.inline_bytes_max) {
+    if (newline - this.#offset > this.#limits.inline_bytes_max) {
       return { kind: "error", message: "Protocol error: too big inline request" };
     }
     let end = newline;
-    if (end > this.offset && this.buffer[end - 1] === CR) end--;
-    const line = this.buffer.subarray(this.offset, end);
-    this.offset = newline + 1;
+    if (end > this.#offset && this.#buffer[end - 1] === CR) end--;
+    const line = this.#buffer.subarray(this.#offset, end);
+    this.#offset = newline + 1;
     const argv = splitInlineArgs(line);
     if (argv === null) return { kind: "error", message: "Protocol error: unbalanced quotes in request" };
     if (argv.length === 0) return "skip"; // an empty line, as Redis: no reply
@@ -105,73 +108,73 @@ export class RequestParser {
   }
 
   /** Reads a `<prefix><integer>\r\n` header at the offset; null when the line is incomplete. */
-  private readHeader(tooBigMessage: string): { value: string } | { error: string } | null {
-    const cr = this.buffer.indexOf(CR, this.offset);
-    if (cr === -1 || cr + 1 >= this.buffer.length) {
-      if (this.buffered_bytes > this.limits.inline_bytes_max) return { error: tooBigMessage };
+  #readHeader(tooBigMessage: string): { value: string } | { error: string } | null {
+    const cr = this.#buffer.indexOf(CR, this.#offset);
+    if (cr === -1 || cr + 1 >= this.#buffer.length) {
+      if (this.buffered_bytes > this.#limits.inline_bytes_max) return { error: tooBigMessage };
       return null;
     }
-    if (cr - this.offset > this.limits.inline_bytes_max) return { error: tooBigMessage };
-    const value = this.buffer.toString("latin1", this.offset + 1, cr);
-    this.offset = cr + 2;
+    if (cr - this.#offset > this.#limits.inline_bytes_max) return { error: tooBigMessage };
+    const value = this.#buffer.toString("latin1", this.#offset + 1, cr);
+    this.#offset = cr + 2;
     return { value };
   }
 
-  private nextMultibulk(authenticated: boolean): ParseOutcome | "skip" {
-    if (this.remaining === 0) {
-      const header = this.readHeader("Protocol error: too big mbulk count string");
+  #nextMultibulk(authenticated: boolean): ParseOutcome | "skip" {
+    if (this.#remaining === 0) {
+      const header = this.#readHeader("Protocol error: too big mbulk count string");
       if (header === null) return INCOMPLETE;
       if ("error" in header) return { kind: "error", message: header.error };
       const count = parseStrictInteger(header.value);
-      if (count === null || count > this.limits.multibulk_count_max) {
+      if (count === null || count > this.#limits.multibulk_count_max) {
         return { kind: "error", message: "Protocol error: invalid multibulk length" };
       }
-      if (!authenticated && count > this.limits.unauthenticated_multibulk_count_max) {
+      if (!authenticated && count > this.#limits.unauthenticated_multibulk_count_max) {
         return { kind: "error", message: "Protocol error: unauthenticated multibulk length" };
       }
       if (count <= 0) return "skip"; // `*0` and `*-1` are ignored, as Redis does
-      this.remaining = count;
-      this.args = [];
-      this.request_bytes = 0;
-      this.bulk_length = -1;
+      this.#remaining = count;
+      this.#args = [];
+      this.#request_bytes = 0;
+      this.#bulk_length = -1;
     }
-    while (this.remaining > 0) {
-      if (this.bulk_length === -1) {
-        if (this.offset >= this.buffer.length) return INCOMPLETE;
-        const type = this.buffer[this.offset];
+    while (this.#remaining > 0) {
+      if (this.#bulk_length === -1) {
+        if (this.#offset >= this.#buffer.length) return INCOMPLETE;
+        const type = this.#buffer[this.#offset];
         if (type !== 0x24 /* '$' */) {
           return {
             kind: "error",
             message: `Protocol error: expected '$', got '${String.fromCharCode(type ?? 0)}'`,
           };
         }
-        const header = this.readHeader("Protocol error: too big bulk count string");
+        const header = this.#readHeader("Protocol error: too big bulk count string");
         if (header === null) return INCOMPLETE;
         if ("error" in header) return { kind: "error", message: header.error };
         const length = parseStrictInteger(header.value);
-        if (length === null || length < 0 || length > this.limits.bulk_bytes_max) {
+        if (length === null || length < 0 || length > this.#limits.bulk_bytes_max) {
           return { kind: "error", message: "Protocol error: invalid bulk length" };
         }
-        if (!authenticated && length > this.limits.unauthenticated_bulk_bytes_max) {
+        if (!authenticated && length > this.#limits.unauthenticated_bulk_bytes_max) {
           return { kind: "error", message: "Protocol error: unauthenticated bulk length" };
         }
-        this.request_bytes += length;
-        if (this.request_bytes > this.limits.request_bytes_max) {
+        this.#request_bytes += length;
+        if (this.#request_bytes > this.#limits.request_bytes_max) {
           return { kind: "error", message: "Protocol error: request too big" };
         }
-        this.bulk_length = length;
+        this.#bulk_length = length;
       }
       // The body and its trailing CRLF (skipped unchecked, as Redis does).
-      if (this.buffered_bytes < this.bulk_length + 2) return INCOMPLETE;
-      const start = this.offset;
+      if (this.buffered_bytes < this.#bulk_length + 2) return INCOMPLETE;
+      const start = this.#offset;
       // Copy: the argument must not pin the (possibly large) receive buffer.
-      this.args.push(Buffer.from(this.buffer.subarray(start, start + this.bulk_length)));
-      this.offset = start + this.bulk_length + 2;
-      this.bulk_length = -1;
-      this.remaining--;
+      this.#args.push(Buffer.from(this.#buffer.subarray(start, start + this.#bulk_length)));
+      this.#offset = start + this.#bulk_length + 2;
+      this.#bulk_length = -1;
+      this.#remaining--;
     }
-    const argv = this.args;
-    this.args = [];
+    const argv = this.#args;
+    this.#args = [];
     return { kind: "request", argv };
   }
 }

@@ -79,56 +79,58 @@ export interface RespServerOptions {
 }
 
 export class RespServer {
-  private server: Server | null;
+  #server: Server | null;
   /** Set until listen() adopts it. */
-  private early: EarlyPort | null;
-  private readonly tls_server: TlsServer | null;
-  private readonly connections = new Map<number, ClientConnection>();
-  private readonly hub = new PubSubHub();
-  private readonly counters: ConnectionCounters = {
+  #early: EarlyPort | null;
+  readonly #tls_server: TlsServer | null;
+  readonly #connections = new Map<number, ClientConnection>();
+  readonly #hub = new PubSubHub();
+  readonly #counters: ConnectionCounters = {
     commands_processed: 0,
     error_replies: 0,
     net_input_bytes: 0,
     net_output_bytes: 0,
   };
-  private readonly run_id = randomBytes(20).toString("hex");
-  private readonly started_ms: number;
-  private next_id = 1;
-  private connections_received = 0;
-  private rejected = 0;
-  private unsubscribe: (() => void) | null = null;
-  private readonly context: ServerContext;
+  readonly #run_id = randomBytes(20).toString("hex");
+  readonly #started_ms: number;
+  #next_id = 1;
+  #connections_received = 0;
+  #rejected = 0;
+  #unsubscribe: (() => void) | null = null;
+  readonly #context: ServerContext;
 
-  constructor(private readonly options: RespServerOptions) {
-    this.started_ms = options.now_ms();
-    this.early = options.early ?? null;
+  readonly #options: RespServerOptions;
+  constructor(options: RespServerOptions) {
+    this.#options = options;
+    this.#started_ms = options.now_ms();
+    this.#early = options.early ?? null;
     const adopting =
-      this.early !== null && this.early.port === options.port && this.early.host === options.host;
-    this.server =
+      this.#early !== null && this.#early.port === options.port && this.#early.host === options.host;
+    this.#server =
       options.port === null || adopting
         ? null
         : createServer((socket) => {
-            this.accept(socket);
+            this.#accept(socket);
           });
     // A listening error after start (e.g. EMFILE on accept) must not crash the agent.
-    this.server?.on("error", () => undefined);
+    this.#server?.on("error", () => undefined);
     const users = options.users ?? usersFromRequirepass(options.requirepass);
     const tls = options.tls ?? null;
-    this.tls_server =
+    this.#tls_server =
       tls === null
         ? null
         : createTlsServer(tls.options, (socket) => {
-            this.accept(socket);
+            this.#accept(socket);
           });
     // A failed handshake (no or bad client certificate, plain text on the TLS port) costs only
     // that socket: node destroys it; counted as a rejected connection, as Redis does.
-    this.tls_server?.on("tlsClientError", () => {
-      this.rejected++;
+    this.#tls_server?.on("tlsClientError", () => {
+      this.#rejected++;
     });
-    this.tls_server?.on("error", () => undefined);
-    this.context = {
+    this.#tls_server?.on("error", () => undefined);
+    this.#context = {
       view: options.view,
-      hub: this.hub,
+      hub: this.#hub,
       users,
       ...(options.on_acl_changed === undefined
         ? {}
@@ -137,8 +139,8 @@ export class RespServer {
       redis_version: options.redis_version,
       debug: new DebugParams(options.on_debug_changed),
       pause: new ClientPause(options.now_ms),
-      sessions: (): Iterable<ClientSession> => this.connections.values(),
-      facts: (): ServerFacts => this.facts(),
+      sessions: (): Iterable<ClientSession> => this.#connections.values(),
+      facts: (): ServerFacts => this.#facts(),
       now_ms: options.now_ms,
       ...(options.audit === undefined ? {} : { audit: options.audit }),
       ...(options.on_shutdown === undefined ? {} : { shutdown: options.on_shutdown }),
@@ -147,24 +149,24 @@ export class RespServer {
 
   /** Binds and starts publishing the view's events. Rejects when a port cannot be bound. */
   async listen(): Promise<{ readonly host: string; readonly port: number }> {
-    const early = this.early;
-    this.early = null;
-    if (early !== null && this.server === null && this.options.port !== null) {
+    const early = this.#early;
+    this.#early = null;
+    if (early !== null && this.#server === null && this.#options.port !== null) {
       // The held connections are served from here on, in arrival order.
-      this.server = early.adopt((socket) => {
-        this.accept(socket);
+      this.#server = early.adopt((socket) => {
+        this.#accept(socket);
       });
     } else {
       await early?.close();
-      if (this.server !== null && this.options.port !== null) {
-        await bind(this.server, this.options.port, this.options.host);
+      if (this.#server !== null && this.#options.port !== null) {
+        await bind(this.#server, this.#options.port, this.#options.host);
       }
     }
-    if (this.tls_server !== null && this.options.tls != null) {
+    if (this.#tls_server !== null && this.#options.tls != null) {
       // The plain port is already bound: release it before reporting the failure.
-      await bind(this.tls_server, this.options.tls.port, this.options.host).catch(
+      await bind(this.#tls_server, this.#options.tls.port, this.#options.host).catch(
         async (failure: unknown) => {
-          const plain = this.server;
+          const plain = this.#server;
           if (plain !== null)
             await new Promise<void>((resolve) =>
               plain.close(() => {
@@ -175,8 +177,8 @@ export class RespServer {
         },
       );
     }
-    this.unsubscribe = this.options.view.subscribe((event) => {
-      this.hub.publish(event);
+    this.#unsubscribe = this.#options.view.subscribe((event) => {
+      this.#hub.publish(event);
     });
     return this.address();
   }
@@ -184,27 +186,27 @@ export class RespServer {
   /** The plain port's address, or the TLS port's when there is no plain port. */
   /** New TLS connections get this context (SENTINEL CONFIG SET tls-*, tls-reload.ts); open ones keep theirs. */
   setTlsContext(options: TlsOptions): void {
-    this.tls_server?.setSecureContext(options);
+    this.#tls_server?.setSecureContext(options);
   }
 
   address(): { readonly host: string; readonly port: number } {
-    return boundAddress(this.server ?? this.tls_server);
+    return boundAddress(this.#server ?? this.#tls_server);
   }
 
   /** The TLS port's address. */
   tlsAddress(): { readonly host: string; readonly port: number } {
-    return boundAddress(this.tls_server);
+    return boundAddress(this.#tls_server);
   }
 
   get connection_count(): number {
-    return this.connections.size;
+    return this.#connections.size;
   }
 
   /** Stops accepting, closes every client, stops the event subscription. */
   async close(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    const closed = [this.server, this.tls_server].map(
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    const closed = [this.#server, this.#tls_server].map(
       (server) =>
         new Promise<void>((resolve) => {
           if (server === null) resolve();
@@ -214,58 +216,58 @@ export class RespServer {
             });
         }),
     );
-    for (const connection of this.connections.values()) connection.kill();
+    for (const connection of this.#connections.values()) connection.kill();
     await Promise.all(closed);
   }
 
-  private accept(socket: Socket): void {
-    this.connections_received++;
+  #accept(socket: Socket): void {
+    this.#connections_received++;
     socket.on("error", () => undefined);
-    if (this.connections.size >= this.options.limits.connections_max) {
-      this.rejected++;
+    if (this.#connections.size >= this.#options.limits.connections_max) {
+      this.#rejected++;
       // Nothing reads this socket: destroy it once the error is flushed, or it would never close.
       socket.end("-ERR max number of clients reached\r\n", () => socket.destroy());
       return;
     }
-    const id = this.next_id++;
+    const id = this.#next_id++;
     const connection = new ClientConnection(
-      this.context,
+      this.#context,
       socket,
       id,
-      this.options.limits,
-      this.counters,
+      this.#options.limits,
+      this.#counters,
       (closed, reason) => {
-        this.connections.delete(closed.id);
-        this.options.onClientClosed?.(closed.id, reason);
+        this.#connections.delete(closed.id);
+        this.#options.onClientClosed?.(closed.id, reason);
       },
     );
-    this.connections.set(id, connection);
+    this.#connections.set(id, connection);
   }
 
-  private facts(): ServerFacts {
-    let port = this.options.port ?? 0;
+  #facts(): ServerFacts {
+    let port = this.#options.port ?? 0;
     try {
       port = this.address().port;
     } catch {
       // not listening (closed): report the configured port
     }
     return {
-      redis_version: this.options.redis_version,
-      run_id: this.run_id,
+      redis_version: this.#options.redis_version,
+      run_id: this.#run_id,
       tcp_port: port,
-      config_file: this.options.config_file,
-      started_ms: this.started_ms,
-      now_ms: this.options.now_ms(),
-      connected_clients: this.connections.size,
-      maxclients: this.options.limits.connections_max,
-      total_connections_received: this.connections_received,
-      total_commands_processed: this.counters.commands_processed,
-      total_net_input_bytes: this.counters.net_input_bytes,
-      total_net_output_bytes: this.counters.net_output_bytes,
-      rejected_connections: this.rejected,
-      pubsub_channels: this.hub.channel_count,
-      pubsub_patterns: this.hub.pattern_count,
-      total_error_replies: this.counters.error_replies,
+      config_file: this.#options.config_file,
+      started_ms: this.#started_ms,
+      now_ms: this.#options.now_ms(),
+      connected_clients: this.#connections.size,
+      maxclients: this.#options.limits.connections_max,
+      total_connections_received: this.#connections_received,
+      total_commands_processed: this.#counters.commands_processed,
+      total_net_input_bytes: this.#counters.net_input_bytes,
+      total_net_output_bytes: this.#counters.net_output_bytes,
+      rejected_connections: this.#rejected,
+      pubsub_channels: this.#hub.channel_count,
+      pubsub_patterns: this.#hub.pattern_count,
+      total_error_replies: this.#counters.error_replies,
     };
   }
 }

@@ -89,25 +89,25 @@ export function encodeRequest(argv: readonly string[]): Buffer {
 }
 
 export class RawClient {
-  private buffer = Buffer.alloc(0);
-  private readonly decoded: Decoded[] = [];
-  private waiter: (() => void) | null = null;
+  #buffer = Buffer.alloc(0);
+  readonly #decoded: Decoded[] = [];
+  #waiter: (() => void) | null = null;
   closed = false;
 
   private constructor(readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
       for (;;) {
-        const result = decodeReply(this.buffer, 0);
+        const result = decodeReply(this.#buffer, 0);
         if (result === null) break;
-        this.decoded.push(result.value);
-        this.buffer = this.buffer.subarray(result.next);
+        this.#decoded.push(result.value);
+        this.#buffer = this.#buffer.subarray(result.next);
       }
-      this.wake();
+      this.#wake();
     });
     socket.on("close", () => {
       this.closed = true;
-      this.wake();
+      this.#wake();
     });
     socket.on("error", () => undefined);
   }
@@ -121,9 +121,9 @@ export class RawClient {
     return new RawClient(socket);
   }
 
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = null;
     waiter?.();
   }
 
@@ -138,21 +138,21 @@ export class RawClient {
   /** Waits for `count` more replies (or the close), up to a generous deadline. */
   async replies(count: number, deadline_ms = 5000): Promise<Decoded[]> {
     const until = Date.now() + deadline_ms;
-    while (this.decoded.length < count && !this.closed) {
+    while (this.#decoded.length < count && !this.closed) {
       const left = until - Date.now();
       if (left <= 0)
-        throw new Error(`RawClient: ${this.decoded.length}/${count} replies before the deadline`);
+        throw new Error(`RawClient: ${this.#decoded.length}/${count} replies before the deadline`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.waiter = () => {
+        this.#waiter = () => {
           clearTimeout(timer);
           resolve();
         };
       });
     }
-    if (this.decoded.length < count)
-      throw new Error(`RawClient: connection closed after ${this.decoded.length}/${count} replies`);
-    return this.decoded.splice(0, count);
+    if (this.#decoded.length < count)
+      throw new Error(`RawClient: connection closed after ${this.#decoded.length}/${count} replies`);
+    return this.#decoded.splice(0, count);
   }
 
   async call(argv: readonly string[]): Promise<Decoded> {
@@ -170,7 +170,7 @@ export class RawClient {
       if (left <= 0) throw new Error("RawClient: still open at the deadline");
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
-        this.waiter = () => {
+        this.#waiter = () => {
           clearTimeout(timer);
           resolve();
         };
