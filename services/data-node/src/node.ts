@@ -639,6 +639,10 @@ export class DataNode {
   }
 
   #onChildExit(code: number | null, signal: string | null): void {
+    // What the dead process last answered says nothing of the next one: a restarted server starts
+    // fenced, and kept as "writable master" this view armed the new server's watchdog with the
+    // lease, which killed it when it was slow to answer its first probe, and so on (a loop).
+    this.#last_answered = null;
     if (this.#reinit_stopping) {
       // Our own stop for a reinit: no crash, nothing to restart here.
       this.#child = { state: "exited", code, signal };
@@ -1192,7 +1196,8 @@ export class DataNode {
 
   /**
    * hang: the server does not answer, so the fence is written to the open connection where it
-   * waits in the server's socket buffer and runs first when the process resumes. It is settled
+   * waits in the server's socket buffer and runs when the process resumes (in the same pass as
+   * writes buffered on other connections, in no set order: watchdog.ts). It is settled
    * by its reply or, when the client's command timeout rejected that, by the first probe sent
    * after it that answers (the connection is FIFO).
    */
@@ -1209,8 +1214,9 @@ export class DataNode {
     }
     if (this.#self_fence !== fence || this.#stopped()) return;
     const pending = this.#redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
+    // Not a fence for the watchdog (core watchdog.ts watchdogLine): it stays armed until the
+    // server answers, fenced, or its lease ends.
     fence.generation = ++this.#fence_generation;
-    this.#feedWatchdog(); // the queued fence counts as a fence: disarm (core watchdog.ts)
     this.#fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
     this.#logger.warn(
       { event: "fence_queued", reason: fence.reason, detail: fence.detail },
@@ -1457,8 +1463,6 @@ export class DataNode {
       lease_ms: this.#leaseOn() ? this.#config.lease_ms : 0,
       last_answered: server,
       unfencing,
-      // The hang fence written on the connection (fenceHung sets its generation once it is).
-      fence_queued: this.#self_fence?.queued === true && this.#self_fence.generation !== null,
     });
     watchdog.send(line, now_ms, server);
   }

@@ -144,7 +144,7 @@ void test("committed_epoch: a newer record naming another primary fences the mas
   });
 });
 
-void test("hang: a fence queued while the primary is stopped runs before any write when it resumes", async (t) => {
+void test("hang: a fence queued while the primary is stopped runs before the writes of later clients", async (t) => {
   await withProcesses(t, async (procs) => {
     const nats = await procs.startNats();
     const redis = await procs.startRedis({ name: "hung-primary", config_lines: ["min-replicas-to-write 0"] });

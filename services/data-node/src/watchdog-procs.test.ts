@@ -19,7 +19,7 @@ import {
   startDataNode,
   StatusWatcher,
 } from "./testing/support.js";
-import type { NodeUnderTest } from "./testing/support.js";
+import type { LeaseGranter, NodeUnderTest } from "./testing/support.js";
 
 const AGENTS = ["a".repeat(40), "b".repeat(40)];
 /** The granted lease (grantLeases answers lease_ms 500). */
@@ -41,14 +41,15 @@ interface Primary {
   readonly redis_pid: number;
   readonly watchdog_pid: number;
   readonly watcher: StatusWatcher;
+  readonly leases: LeaseGranter;
 }
 
 /** A supervised primary under a lease, its watchdog armed. */
-async function armedPrimary(procs: Harness, node_id: string): Promise<Primary> {
+async function armedPrimary(procs: Harness, node_id: string, hang_fence_after_ms?: number): Promise<Primary> {
   const nats = await procs.startNats();
   const prepared = await procs.prepareRedis({ name: node_id });
   const nc = await natsClient(procs, nats);
-  grantLeases(nc, node_id, AGENTS);
+  const leases = grantLeases(nc, node_id, AGENTS);
   await nc.flush();
   const watcher = new StatusWatcher(nc, node_id);
   const dn = await startDataNode(procs, node_id, {
@@ -60,6 +61,7 @@ async function armedPrimary(procs: Harness, node_id: string): Promise<Primary> {
     nats: await dataNodeNats(nats, node_id, { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
     redis: { port: prepared.port },
     lease_ms: LEASE_MS,
+    ...(hang_fence_after_ms === undefined ? {} : { hang_fence_after_ms }),
   });
   const started = await dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
     timeout_ms: 10000,
@@ -72,7 +74,7 @@ async function armedPrimary(procs: Harness, node_id: string): Promise<Primary> {
     timeout_ms: 10000,
   });
   await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
-  return { nc, dn, redis_pid, watchdog_pid, watcher };
+  return { nc, dn, redis_pid, watchdog_pid, watcher, leases };
 }
 
 void test("primary's data-node SIGKILLed, then its redis-server SIGSTOPped: killed by the lease's end", async (t) => {
@@ -109,6 +111,34 @@ void test("primary's data-node SIGSTOPped: its redis-server is killed after the 
     }
     // Resumed, the data-node sees the exit (its own child) and reports it.
     await primary.watcher.waitFor((r) => r.process.state === "exited", { timeout_ms: 10_000 });
+  });
+});
+
+void test("primary's redis-server SIGSTOPped, its data-node alive: a fence only queued does not spare it", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w5", 100);
+    const log_mark = primary.dn.service.lineCount();
+    process.kill(primary.redis_pid, "SIGSTOP");
+    // The hang rule writes the fence on the connection to the stopped server (self-fence.ts). On
+    // SIGCONT the server would run it in one pass with the client writes buffered on its other
+    // connections, in no set order (test/faults stop-primary: a write acknowledged after the
+    // promotion), so it must not disarm the watchdog.
+    await primary.dn.service.waitForLog((l) => l["event"] === "fence_queued", {
+      timeout_ms: 10_000,
+      since: log_mark,
+    });
+    // The agents' PINGs go unanswered too: they stop vouching for it (lease.ts no-recent-ping),
+    // and the server dies at its lease's end.
+    const stopped_at = performance.now();
+    primary.leases.set(false);
+    const dead_at = await gone(primary.redis_pid, 10_000);
+    t.diagnostic(`redis-server gone ${(dead_at - stopped_at).toFixed(1)} ms after the last grant`);
+    assert.ok(dead_at - stopped_at <= LEASE_MS + 250, `killed ${(dead_at - stopped_at).toFixed(1)} ms after`);
+    // The data-node sees its own child killed and reports it (restart-plan.ts then holds the
+    // restart of a crashed committed primary until another primary is committed).
+    await primary.watcher.waitFor((r) => r.process.state === "exited" && r.process.signal === "SIGKILL", {
+      timeout_ms: 10_000,
+    });
   });
 });
 

@@ -5,7 +5,9 @@
 //                    any this node accepted, and the server is a writable master;
 //   hang             the server was (last known) a writable master and a probe has waited longer
 //                    than hang_fence_after_ms: the fence is queued on the same connection, so it
-//                    runs before any new client's write when the process resumes;
+//                    runs before any client that connects after it when the process resumes
+//                    (not before writes already buffered on other connections: the watchdog
+//                    kills a server that has not answered its fence by its lease's end);
 //   lease            the server is a writable master and holds no write lease (write-lease.ts,
 //                    docs/adr/0001-write-lease.md): a majority of agents did not vouch for it
 //                    recently, so a failover may be under way; it stops taking writes before the

@@ -27,7 +27,7 @@
 // Timing (the leader's side is lease.ts armLeaseDeadline, ADR 0001). Let L be the lease, r =
 // LEASE_CLOCK_RATE_MARGIN (0.1), M = LEASE_MARGIN_MS (20 ms), t_req the send time of the request
 // whose grants gave the lease, on the host's clock. The lease ends at U = t_req + L (host clock).
-//   - The data-node self-fences at U - lead (watchdogFenceLeadMs: min(100, L / 8) ms) and sends
+//   - The data-node self-fences at U - lead (watchdogFenceLeadMs: min(1000, L / 4) ms) and sends
 //     `disarm` once the fence is acknowledged, so a live data-node cut from the bus fences its
 //     server rather than having it killed; the lead is what its fence (timer lateness, CONFIG SET
 //     round trip, the pipe) may take.
@@ -42,19 +42,23 @@
 // Time is the host's monotonic milliseconds, passed in.
 
 /** The largest lead of the data-node's lease self-fence over the watchdog's kill. */
-export const WATCHDOG_FENCE_LEAD_MAX_MS = 100;
+export const WATCHDOG_FENCE_LEAD_MAX_MS = 1000;
 
 /**
  * How long before its lease ends the data-node fences its server (self-fence.ts leaseFence), so the
- * fence and the `disarm` that follows it land before the watchdog's kill at the lease's end: an
- * eighth of the lease granted (write-lease.ts granted_lease_ms; the configured one before any
- * grant), at most 100 ms (a 400 ms lease: 50 ms). Longer would fence a primary whose renewals are
- * merely late (a request goes out every configured lease_ms / 4). 0 when the watchdog is off: the
- * data-node fences at the lease's end.
+ * fence and the `disarm` that follows it land before the watchdog's kill at the lease's end: a
+ * quarter of the lease granted (write-lease.ts granted_lease_ms; the configured one before any
+ * grant), at most 1000 ms (a 400 ms lease: 100 ms). Requests go out every quarter of the lease held
+ * (write-lease.ts leaseRequestIntervalMs), so this fences a primary only after two renewals in a
+ * row came late, and a fence is lifted with the next majority grant, while a kill costs a restart
+ * and a failover. An eighth (50 ms at 400 ms) was too short on a loaded 2-core host: a data-node
+ * starved that long had its healthy primary killed (test/rolling-restart.serial.test.ts, CI
+ * 2026-12-04: "killed redis-server: armed and no arm or disarm by the deadline", no fence logged).
+ * 0 when the watchdog is off: the data-node fences at the lease's end.
  */
 export function watchdogFenceLeadMs(lease_ms: number, watchdog_on: boolean): number {
   if (!watchdog_on || lease_ms <= 0) return 0;
-  return Math.min(WATCHDOG_FENCE_LEAD_MAX_MS, Math.floor(lease_ms / 8));
+  return Math.min(WATCHDOG_FENCE_LEAD_MAX_MS, Math.floor(lease_ms / 4));
 }
 
 export type WatchdogLine =
@@ -87,15 +91,6 @@ export interface WatchdogLineInputs {
    * lift): arm first, so the server is never writable while the watchdog is disarmed.
    */
   readonly unfencing: boolean;
-  /**
-   * The hang rule's fence is written on the connection to the hung server (self-fence.ts): it runs
-   * before that connection's next command when the server resumes, also if the data-node dies
-   * meanwhile (the bytes are in the server's socket). Counted as fenced: a server that is merely
-   * slow (a long command, a fork stall) is fenced, not killed. The watchdog kills a hung server
-   * only when the data-node could not queue that fence first (dead, hung, or the lease ran out
-   * before hang_fence_after_ms).
-   */
-  readonly fence_queued: boolean;
 }
 
 /**
@@ -103,13 +98,22 @@ export interface WatchdogLineInputs {
  * answer for a writable master whose lease has run out: its self-fence is under way, and only its
  * acknowledgement (then `disarm`) may spare the server; a fresh `arm` would move the deadline past
  * the lease the leader counts on.
+ *
+ * Only a fence the server answered counts (`last_answered.fenced`). The hang rule's fence written on
+ * the connection to a hung server (self-fence.ts) does not disarm: when a SIGSTOPped server resumes
+ * it runs what waits on all of its connections in one event-loop pass, in no set order, so client
+ * writes buffered before the fence may run first. Counted as a fence, it let an old primary
+ * acknowledge a write after the new one's promotion in every `npm run faults -- --shapes
+ * stop-primary` run (issue 13; `npm run sim -- --seed 60 --verbose` with the old rule). So a
+ * server that does not answer its fence before its lease ends is killed, as Patroni's watchdog
+ * resets a primary's machine; one that is merely slow answers in time and is spared.
  */
 export function watchdogLine(inputs: WatchdogLineInputs): WatchdogLine | null {
   if (inputs.lease_ms === 0) return { kind: "disarm" };
   const server = inputs.last_answered;
   if (server === null) return null;
   if (server.role !== "master") return { kind: "disarm" };
-  if ((server.fenced || inputs.fence_queued) && !inputs.unfencing) return { kind: "disarm" };
+  if (server.fenced && !inputs.unfencing) return { kind: "disarm" };
   const remaining_ms = Math.floor(inputs.lease_until_ms - inputs.now_ms);
   if (remaining_ms <= 0) return null;
   return { kind: "arm", remaining_ms };

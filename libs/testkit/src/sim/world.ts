@@ -8,7 +8,7 @@
 // and the agent are linked (`a1>r1` both ways), whatever the bus does: the bus faults cut the bus
 // edges only (busEdges). Everything happens on one event queue in simulated milliseconds; one PRNG makes every
 // choice, so a seed replays exactly.
-import { formatEventLine, initAgent, masterView, step } from "@sentinel-plane/core";
+import { formatEventLine, initAgent, masterView, sameAddress, step } from "@sentinel-plane/core";
 import {
   checkEpoch,
   directLeaseWanted,
@@ -1025,7 +1025,6 @@ export class World {
       lease_ms: DN_LEASE_MS,
       last_answered: dn.last_answered,
       unfencing,
-      fence_queued: dn.node.fence_queued,
     });
     if (line === null) return;
     this.stepWatchdogOf(dn, watchdog, { type: "line", now_ms: dn.hostClock(this.now_ms), line });
@@ -1082,6 +1081,8 @@ export class World {
     // Its watchdog watched that process: it is gone (node.ts detaches it; a new one comes with the
     // next server it starts, resumeNode).
     this.dataNodeOf(node).watchdog = null;
+    // As node.ts onChildExit: what the dead process answered says nothing of the next one.
+    this.dataNodeOf(node).last_answered = null;
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
   }
@@ -1095,8 +1096,19 @@ export class World {
   resumeNode(node: SimNode): void {
     if (node.process === "running") return;
     if (node.fence_queued) {
-      // The data-node's hang fence waits on its connection: it runs before any new client write.
+      // The data-node's hang fence waits on its connection, but a resumed server runs what waits
+      // on all its connections in one pass, in no set order: a client write buffered during the
+      // hang may run first (measured: npm run faults -- --shapes stop-primary). So the server
+      // takes that write, unfenced, and the fence runs after it (core watchdog.ts watchdogLine).
       node.fence_queued = false;
+      if (node.process === "hung") {
+        node.process = "running";
+        if (this.options.keep_log) this.trace(node.name, "! running (a buffered write runs first)");
+        this.checker.checkWritable(this.now_ms, this.nodes);
+        if (sameAddress(this.clients.view, node.address)) {
+          this.clients.writeOnce(this.nodes, this.now_ms, this.rng, this.checker);
+        }
+      }
       node.fenced = true;
       if (this.options.keep_log) this.trace(this.dataNodeOf(node).name, "! queued fence ran on resume");
     }
