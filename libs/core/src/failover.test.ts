@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
+import { commandWanted } from "./commands.js";
 import { failoverBackoffMs } from "./failover.js";
 import {
   Harness,
@@ -71,6 +72,29 @@ void test("promotion completes on the data-node's result; +switch-master comes b
   );
   assert.deepEqual(masterView(h.state, "mymaster")?.address, promote.target);
   assert.equal(masterView(h.state, "mymaster")?.config_epoch, 1);
+});
+
+void test("a promote may go out directly (data-node timeout) only within its window and while acting", () => {
+  const { h, promote } = elected();
+  const sent_ms = h.now_ms;
+  const id = promote.command_id;
+  // The shell asks after the data-node's timeout (4 probe timeouts), a little late on a busy host.
+  assert.equal(commandWanted(h.state, id, sent_ms + promote.timeout_ms), true);
+  assert.equal(commandWanted(h.state, id, sent_ms + promote.timeout_ms + 400), true);
+  // Stalled past the window (SIGSTOP of the leader after +elected-leader, SIGCONT 5 s later: the
+  // request timer fires before the data-node's reply is read). Core time stood still meanwhile,
+  // so only the shell's clock, passed in, shows it: the others may have failed over since, and a
+  // direct REPLICAOF NO ONE has no epoch for Redis to refuse.
+  assert.equal(h.state.now_ms, sent_ms);
+  assert.equal(commandWanted(h.state, id, sent_ms + 5000), false);
+});
+
+void test("a promote is not sent directly once the agent is in TILT", () => {
+  const { h, promote } = elected();
+  const sent_ms = h.now_ms;
+  h.now_ms += 2600; // past tilt_trigger_ms: the step after a stall enters TILT
+  assert.ok(eventNames(h.input({ type: "tick", now_ms: h.now_ms })).includes("+tilt"));
+  assert.equal(commandWanted(h.state, promote.command_id, sent_ms + promote.timeout_ms), false);
 });
 
 void test("a commit conflict aborts and adopts the newer record", () => {

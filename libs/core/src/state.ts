@@ -269,6 +269,10 @@ export interface PendingProbe {
 
 export interface PendingCommand {
   readonly sent_ms: number;
+  /** The shell's clock (state.wall_ms) at the send: core time stands still across a stall. */
+  readonly sent_wall_ms: number;
+  /** The node_command effect's timeout: how long the shell waits for the data-node. */
+  readonly timeout_ms: number;
   readonly master: string;
   readonly address: Address;
   readonly command: NodeCommand;
