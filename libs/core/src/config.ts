@@ -6,7 +6,7 @@
 import { configEpochLearned } from "./lease.js";
 import { addReplica } from "./detection.js";
 import { addressKey, newLink, sameAddress } from "./state.js";
-import type { MasterState, PeerAgent } from "./state.js";
+import type { AgentState, MasterState, PeerAgent } from "./state.js";
 import { sentinelSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
 import type { Address, HelloMessage, TopologyRecord } from "./types.js";
@@ -25,8 +25,29 @@ export function sendHello(out: Out, master: MasterState): void {
   });
 }
 
+/**
+ * A leader's (or candidate's) hello period while its failover runs: a quarter of the hello period,
+ * so that its voters can tell a stalled leader within one hello period (leaderSilenceMs) instead
+ * of three. A SIGSTOPped agent keeps its NATS connection: only its silence shows it.
+ */
+export function leaderHelloPeriodMs(state: AgentState): number {
+  return Math.max(1, Math.floor(state.timing.hello_period_ms / 4));
+}
+
+/**
+ * How long a voter waits for the next hello of the leader it voted for (failover.ts
+ * maybeStartFailover): one hello period, four of its leader hello periods. A leader stalled longer
+ * (a persist on a loaded host takes ~450 ms) may see a newer failover start: safe (epochs and
+ * promote-leases), only slower.
+ */
+export function leaderSilenceMs(state: AgentState): number {
+  return state.timing.hello_period_ms;
+}
+
 export function sendHelloIfDue(out: Out, master: MasterState): void {
-  if (out.state.now_ms - master.last_hello_ms >= out.state.timing.hello_period_ms) sendHello(out, master);
+  const state = out.state;
+  const period_ms = master.failover === null ? state.timing.hello_period_ms : leaderHelloPeriodMs(state);
+  if (state.now_ms - master.last_hello_ms >= period_ms) sendHello(out, master);
 }
 
 /** Raises the current epoch (`+new-epoch`), e.g. from a peer's message. */

@@ -127,7 +127,11 @@ export function onVoteRequest(out: Out, request: VoteRequestMessage): MasterStat
       master.failover_retry_after_ms,
       state.now_ms + electionDelayMs(out, master),
     );
-    master.watch_leader = { id: request.from, until_ms: state.now_ms + master.settings.failover_timeout_ms };
+    master.watch_leader = {
+      id: request.from,
+      since_ms: state.now_ms,
+      until_ms: state.now_ms + master.settings.failover_timeout_ms,
+    };
   }
   const reply: VoteReplyMessage = {
     type: "vote_reply",

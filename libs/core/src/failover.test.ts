@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { masterView } from "./agent.js";
+import { commandWanted } from "./commands.js";
 import { failoverBackoffMs } from "./failover.js";
 import {
   Harness,
@@ -71,6 +72,29 @@ void test("promotion completes on the data-node's result; +switch-master comes b
   );
   assert.deepEqual(masterView(h.state, "mymaster")?.address, promote.target);
   assert.equal(masterView(h.state, "mymaster")?.config_epoch, 1);
+});
+
+void test("a promote may go out directly (data-node timeout) only within its window and while acting", () => {
+  const { h, promote } = elected();
+  const sent_ms = h.now_ms;
+  const id = promote.command_id;
+  // The shell asks after the data-node's timeout (4 probe timeouts), a little late on a busy host.
+  assert.equal(commandWanted(h.state, id, sent_ms + promote.timeout_ms), true);
+  assert.equal(commandWanted(h.state, id, sent_ms + promote.timeout_ms + 400), true);
+  // Stalled past the window (SIGSTOP of the leader after +elected-leader, SIGCONT 5 s later: the
+  // request timer fires before the data-node's reply is read). Core time stood still meanwhile,
+  // so only the shell's clock, passed in, shows it: the others may have failed over since, and a
+  // direct REPLICAOF NO ONE has no epoch for Redis to refuse.
+  assert.equal(h.state.now_ms, sent_ms);
+  assert.equal(commandWanted(h.state, id, sent_ms + 5000), false);
+});
+
+void test("a promote is not sent directly once the agent is in TILT", () => {
+  const { h, promote } = elected();
+  const sent_ms = h.now_ms;
+  h.now_ms += 2600; // past tilt_trigger_ms: the step after a stall enters TILT
+  assert.ok(eventNames(h.input({ type: "tick", now_ms: h.now_ms })).includes("+tilt"));
+  assert.equal(commandWanted(h.state, promote.command_id, sent_ms + promote.timeout_ms), false);
 });
 
 void test("a commit conflict aborts and adopts the newer record", () => {
@@ -235,4 +259,83 @@ void test("a candidate that cannot reach enough live agents to win does not stan
   h.meetPeers();
   assert.ok(eventNames(h.advance(2000)).includes("+try-failover"));
   assert.ok(h.state.current_epoch > epoch);
+});
+
+/**
+ * A voter (quorum 2) that granted PEERS[0] its vote for epoch 1 while its primary was down, then
+ * heard no more from it (SIGSTOP keeps its connection), while PEERS[1] says hello every second and
+ * sees the primary down. Returns when the voter stood itself (null: not within `run_ms`).
+ */
+function voterOfSilentLeader(
+  run_ms: number,
+  peers: readonly [string, string] = PEERS,
+): { h: Harness; voted_ms: number; stood_ms: number | null } {
+  const h = new Harness({ quorum: 2 });
+  h.meetPeers(peers);
+  const [leader, other] = peers;
+  const opinion = (from: string): Effect[] =>
+    h.peer({
+      type: "down_opinion",
+      from,
+      current_epoch: 1,
+      master_name: "mymaster",
+      master_address: PRIMARY,
+      down: true,
+    });
+  h.live(2000, true);
+  h.meetPeers(peers.slice(1));
+  for (let i = 0; i < 30 && h.state.masters.get("mymaster")?.link.sdown !== true; i += 1) h.live(100, false);
+  h.peer({
+    type: "vote_request",
+    from: leader,
+    master_name: "mymaster",
+    master_address: PRIMARY,
+    epoch: 1,
+    manual: false,
+  });
+  assert.equal(h.state.masters.get("mymaster")?.leader, leader, "voted for the candidate");
+  const voted_ms = h.now_ms;
+  opinion(leader);
+  let stood_ms: number | null = null;
+  while (h.now_ms < voted_ms + run_ms && stood_ms === null) {
+    if (h.now_ms % 1000 === 0) {
+      h.meetPeers(peers.slice(1));
+      opinion(other);
+    }
+    if (eventNames(h.live(100, false)).includes("+try-failover")) stood_ms = h.now_ms;
+  }
+  return { h, voted_ms, stood_ms };
+}
+
+void test("a voter gives up on a silent leader after one hello period of silence, not three", () => {
+  const { h, voted_ms, stood_ms } = voterOfSilentLeader(5000);
+  assert.ok(stood_ms !== null, "stood");
+  const hello_period_ms = h.state.timing.hello_period_ms;
+  // The leader's last hello came 2+ s before the vote: isPeerAlive alone held the voter back
+  // until 3 hello periods after it; the watch counts from the vote.
+  assert.ok(stood_ms > voted_ms + hello_period_ms, `stood ${stood_ms - voted_ms} ms after the vote`);
+  assert.ok(stood_ms <= voted_ms + hello_period_ms + 300, `stood ${stood_ms - voted_ms} ms after the vote`);
+});
+
+void test("a leader says hello four times a hello period while its failover runs", () => {
+  const h = electLeader();
+  const hello_period_ms = h.state.timing.hello_period_ms;
+  const hellos = sends(h.live(hello_period_ms, false)).filter((m) => m.type === "hello");
+  assert.equal(masterView(h.state, "mymaster")?.failover_state, "wait-promotion", "still running");
+  assert.ok(hellos.length >= 4, `${hellos.length} hellos in one hello period`);
+});
+
+void test("the voters of a silent leader stand in ODOWN's order when they give up on it, not all at once", () => {
+  // Peers with smaller ids than ours: we rank third, after the silent leader and the other voter.
+  const peers = ["0".repeat(40), "1".repeat(40)] as const;
+  const { h, voted_ms, stood_ms } = voterOfSilentLeader(5000, peers);
+  assert.ok(stood_ms !== null, "stood");
+  const master = h.state.masters.get("mymaster") ?? assert.fail();
+  const slot_ms = Math.floor(master.settings.election_timeout_ms / 5);
+  const released_ms = voted_ms + h.state.timing.hello_period_ms;
+  assert.ok(stood_ms >= released_ms + 2 * slot_ms, `stood ${stood_ms - released_ms} ms after the release`);
+  assert.ok(
+    stood_ms <= released_ms + 2 * slot_ms + 200,
+    `stood ${stood_ms - released_ms} ms after the release`,
+  );
 });

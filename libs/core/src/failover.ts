@@ -17,12 +17,12 @@
 // replicas are reconfigured) so clients follow sooner; a "reassert" failover re-commits the current
 // primary at a new epoch when an uncommitted promotion left a second master behind (reconcile.ts).
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
-import { sendHello } from "./config.js";
+import { leaderSilenceMs, sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
 import { isElected, startElection, votesNeeded } from "./election.js";
 import { abortFailover, endFailover, setState } from "./failover-run.js";
-import { isPeerAlive } from "./odown.js";
+import { failoverStartDelayMs, isPeerAlive } from "./odown.js";
 import { autoFailoverBlock, committedOperatorFields, reportBlocked } from "./maintenance.js";
 import { prePromoteStep, startPrePromote, wantsPrePromote } from "./pre-promote.js";
 import { admitsPromotion, exceedsLimits, lagArgs, limitsApply } from "./promotion-limit.js";
@@ -54,9 +54,15 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
   if (state.now_ms < master.failover_retry_after_ms) return;
   const watch = master.watch_leader;
   if (watch !== null) {
-    const leader = master.agents.get(watch.id);
-    const alive = leader !== undefined && isPeerAlive(state, leader);
-    if (alive && state.now_ms < watch.until_ms) return;
+    if (watchedLeaderActive(state, master, watch)) return;
+    // Every voter of a silent leader gives up on it at about the same moment: they stand in the
+    // order of ODOWN (odown.ts failoverStartDelayMs), not all at once. Both voters of a leader
+    // SIGSTOPped after +elected-leader stood within 2 ms and split the vote (stop-leader, issue 13).
+    master.watch_leader = null;
+    master.odown_start_after_ms = Math.max(
+      master.odown_start_after_ms,
+      state.now_ms + failoverStartDelayMs(state, master),
+    );
   }
   if (master.odown) {
     if (state.now_ms < master.odown_start_after_ms) {
@@ -76,6 +82,26 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
     master.conflict_start_after_ms = null;
     startElection(out, master, "reassert");
   }
+}
+
+/**
+ * Whether the leader we voted for still deserves the wait: within the watch (failover_timeout
+ * after the vote) and heard within leaderSilenceMs, counted from the vote at the earliest. A
+ * leader says hello four times a hello period while its failover runs (config.ts), so a stalled
+ * one (SIGSTOP keeps its NATS connection) is given up on after one hello period of silence,
+ * not after the three of isPeerAlive: a leader stopped right after +elected-leader held the
+ * other agents back 2-3 s (stop-leader, issue 13).
+ */
+function watchedLeaderActive(
+  state: AgentState,
+  master: MasterState,
+  watch: NonNullable<MasterState["watch_leader"]>,
+): boolean {
+  if (state.now_ms >= watch.until_ms) return false;
+  const leader = master.agents.get(watch.id);
+  if (leader === undefined) return false;
+  const heard_ms = Math.max(leader.last_hello_ms ?? Number.NEGATIVE_INFINITY, watch.since_ms);
+  return state.now_ms - heard_ms <= leaderSilenceMs(state);
 }
 
 /**

@@ -233,8 +233,11 @@ export interface MasterState {
   failover: FailoverRun | null;
   /** No own failover before this time (randomised back-off). */
   failover_retry_after_ms: number;
-  /** After voting for another candidate: give it until `until_ms` while it is alive. */
-  watch_leader: { id: AgentId; until_ms: number } | null;
+  /**
+   * After voting for another candidate (at `since_ms`): give it until `until_ms` while it keeps
+   * saying hello (failover.ts maybeStartFailover).
+   */
+  watch_leader: { id: AgentId; since_ms: number; until_ms: number } | null;
   /** When a reassert may start, once an uncommitted second master was seen (reconcile.ts). */
   conflict_start_after_ms: number | null;
   /**
@@ -269,6 +272,10 @@ export interface PendingProbe {
 
 export interface PendingCommand {
   readonly sent_ms: number;
+  /** The shell's clock (state.wall_ms) at the send: core time stands still across a stall. */
+  readonly sent_wall_ms: number;
+  /** The node_command effect's timeout: how long the shell waits for the data-node. */
+  readonly timeout_ms: number;
   readonly master: string;
   readonly address: Address;
   readonly command: NodeCommand;

@@ -417,10 +417,10 @@ void test("an aborted switchover withdraws its fence in flight: a late send of i
   const { h, effects } = electedSwitchover();
   const fence = commands(effects, "fence")[0];
   assert.ok(fence !== undefined);
-  assert.equal(commandWanted(h.state, fence.command_id), true, "wanted while the switchover runs");
+  assert.equal(commandWanted(h.state, fence.command_id, h.now_ms), true, "wanted while the switchover runs");
   const aborted = h.live(2500, false); // no reply: the data-node is restarting; the primary turns SDOWN
   assert.ok(eventNames(aborted).includes("-failover-abort-fence-failed"));
-  assert.equal(commandWanted(h.state, fence.command_id), false, "withdrawn by the abort");
+  assert.equal(commandWanted(h.state, fence.command_id, h.now_ms), false, "withdrawn by the abort");
   // Its result, arriving after the abort, changes nothing.
   const late = result(h, fence, { ok: true, role: "master", offset: 1500 });
   assert.equal(commands(late).length, 0);

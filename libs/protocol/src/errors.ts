@@ -24,7 +24,7 @@ export const ERRORS = {
   SP_ERR_REDIS_UNAVAILABLE: { status: 503, template: "redis is unavailable: %s" },
   SP_ERR_COMMAND_WITHDRAWN: {
     status: 409,
-    template: "%s at epoch %s not sent: its failover has ended (%s)",
+    template: "%s at epoch %s not sent: no longer wanted (its failover ended, it is too old, or TILT) (%s)",
   },
   SP_ERR_REDIS_NOT_OURS: {
     status: 409,

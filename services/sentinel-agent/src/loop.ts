@@ -294,7 +294,7 @@ export class AgentLoop {
   #nodeCommand(effect: Extract<Effect, { type: "node_command" }>): Promise<void> {
     return this.#ports.nodes
       .command(effect.target, effect.epoch, effect.command, effect.timeout_ms, () =>
-        commandWanted(this.#state, effect.command_id),
+        commandWanted(this.#state, effect.command_id, this.#options.now_ms()),
       )
       .then((result) => {
         this.feed({

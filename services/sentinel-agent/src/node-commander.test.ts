@@ -50,7 +50,7 @@ void test("a fence no longer wanted after the data-node timed out is dropped; a 
     assert.ok(!late.ok && late.code === "SP_ERR_COMMAND_WITHDRAWN", JSON.stringify(late));
     assert.match(
       late.message,
-      /fence at epoch 5 not sent: its failover has ended \(data-node restarting-node:/,
+      /fence at epoch 5 not sent: no longer wanted \(its failover ended, it is too old, or TILT\) \(data-node restarting-node:/,
     );
     assert.equal(await fenceValue(), "0", "Redis never saw the late fence");
     assert.deepEqual(fallbacks, ["fence"]);

@@ -92,7 +92,7 @@ export function createLinks(ctx: LinksContext): Links {
       counters.inc("withdrawn_commands_total", { command: command.type });
       logger.warn(
         { event: "command-withdrawn", target, epoch, command: command.type, reason },
-        `not commanding ${target.host}:${target.port} directly (${command.type} at epoch ${epoch}): its failover has ended`,
+        `not commanding ${target.host}:${target.port} directly (${command.type} at epoch ${epoch}): no longer wanted (its failover ended, it is too old, or TILT)`,
       );
     },
   });
