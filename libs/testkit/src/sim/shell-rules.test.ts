@@ -64,6 +64,22 @@ void test("regression: the Redis watchdog kills a dead data-node's server at its
   }
 });
 
+void test("regression: a hung primary with its fence only queued is killed at its lease's end", () => {
+  // A resumed server runs a client write buffered during the hang before its queued fence: with
+  // the queued fence counted as a fence (the watchdog disarmed), seeds 7 and 38 ended with the
+  // resumed old primary writable beside the new one (`--watchdog off` still shows it).
+  for (const seed of [7, 38]) {
+    const result = runSeed({ seed, keep_log: true });
+    assert.equal(result.violation, null, result.violation?.message);
+    assert.ok(
+      result.log.some((line) => / watchdog killed r\d/.test(line)),
+      `seed ${seed}: no kill`,
+    );
+    const off = runSeed({ seed, watchdog: false });
+    assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
+  }
+});
+
 void test("regression: an agent's unfence of an old primary without a write lease stays a fence", () => {
   // Both seeds showed two writable primaries before the data-node kept a master fenced on an
   // unfence without a valid lease (unfenceWaitsForLease): an agent that had not heard of the
