@@ -20,8 +20,8 @@ const root = new URL("..", import.meta.url).pathname;
  * in very short time" saw no failover within its 100 s ("At least one Sentinel did not receive
  * failover info"); not diagnosed. 13 runs after 11 on purpose: 11 restarts a sentinel without its
  * myid, and 13's discovery counts on the new id. 10-replica-priority (14 tests, ~2 s alone) joined
- * after 3 passing runs alone (2026-12-04 22:14 UTC); in whole runs it fails after 09 (sentinels 1
- * and 2 see every instance SDOWN from 09 on and never read replica-announced no; not diagnosed).
+ * after 3 passing runs alone (2026-12-04 22:14 UTC); in whole runs it failed after 09 until the
+ * prober replaced links ioredis had left "ready" over a closed stream (redis-prober.ts `stuck`).
  */
 const FILES = new Map([
   ["01-conf-update", 10],
