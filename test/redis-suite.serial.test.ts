@@ -19,13 +19,16 @@ const root = new URL("..", import.meta.url).pathname;
  * out too: it passed in full, then in one whole `npm test` (2026-12-04 21:00 UTC) "Master reboot
  * in very short time" saw no failover within its 100 s ("At least one Sentinel did not receive
  * failover info"); not diagnosed. 13 runs after 11 on purpose: 11 restarts a sentinel without its
- * myid, and 13's discovery counts on the new id.
+ * myid, and 13's discovery counts on the new id. 10-replica-priority (14 tests, ~2 s alone) joined
+ * after 3 passing runs alone (2026-12-04 22:14 UTC); in whole runs it failed after 09 until the
+ * prober replaced links ioredis had left "ready" over a closed stream (redis-prober.ts `stuck`).
  */
 const FILES = new Map([
   ["01-conf-update", 10],
   ["05-manual", 11],
   ["06-ckquorum", 10],
   ["08-hostname-conf", 10],
+  ["10-replica-priority", 14],
   ["11-port-0", 8],
   ["13-info-command", 10],
 ]);

@@ -32,3 +32,25 @@ void test("a direct unfence lifts the fence marker but keeps an operator's min-r
     assert.deepEqual([replica.ok, await minReplicas()], [true, "0"], "a replica gets it lifted");
   });
 });
+
+void test("a direct unfence survives a restart of a server whose config file kept the fence", async (t) => {
+  await withProcesses(t, async (procs) => {
+    // Redis's test suite: the old primary of a switchover, fenced and then made a replica (whose
+    // CONFIG REWRITE saves the fence marker in its file), has its fence lifted at REMOVE and is
+    // restarted later, then promoted and written to by the suite.
+    const server = await procs.startRedis({ name: "direct-restart" });
+    const target = { host: "127.0.0.1", port: server.port };
+    const direct = new DirectRedis(() => ({}));
+    assert.equal((await direct.run(target, { type: "fence" }, 2000)).ok, true);
+    const demoted = await direct.run(target, { type: "replicaof", host: "127.0.0.1", port: 1 }, 2000);
+    assert.equal(demoted.ok, true);
+    const lifted = await direct.run(target, { type: "unfence", replica_only: true }, 2000);
+    assert.equal(lifted.ok, true);
+    await server.restart();
+    const client = await server.client();
+    const reply = (await client.call("CONFIG", "GET", "min-replicas-to-write")) as string[];
+    assert.equal(reply[1], "0", "the lifted fence stays lifted after a restart");
+    await client.call("REPLICAOF", "NO", "ONE");
+    assert.equal(await client.call("SET", "k", "v"), "OK");
+  });
+});

@@ -35,7 +35,14 @@ export function directCalls(command: NodeCommand): Call[] {
     case "fence":
       return [["CONFIG", "SET", "min-replicas-to-write", FENCE_MIN_REPLICAS]];
     case "unfence":
-      return [["CONFIG", "SET", "min-replicas-to-write", "0"]];
+      // Rewritten as the data-node's unfence is: a `replicaof` above persisted the fence marker
+      // (its CONFIG REWRITE saves every live setting), and a lift kept in memory only came back
+      // at the server's next restart. Redis's test suite restarts the old primary of a
+      // switchover two files later and found it refusing every write (NOREPLICAS) for good.
+      return [
+        ["CONFIG", "SET", "min-replicas-to-write", "0"],
+        ["CONFIG", "REWRITE"],
+      ];
   }
 }
 

@@ -6,6 +6,8 @@ import { EventEmitter, once } from "node:events";
 import net from "node:net";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
 import { RedisProber } from "./redis-prober.js";
 import { RequestParser } from "./resp/request-parser.js";
 
@@ -143,4 +145,37 @@ void test("a probe link is ready without a round trip: CLIENT SETNAME then the p
   redis.hold(false);
   const result = await info;
   assert.ok(result.ok, JSON.stringify(result));
+});
+
+void test("a link left ready over a closed stream is replaced at the next probe", async (t) => {
+  const redis = await fakeRedis(t);
+  const target = { host: "127.0.0.1", port: redis.port };
+  const clients: Redis[] = [];
+  const p = new RedisProber({
+    instances_max: 8,
+    connect_timeout_ms: 10_000,
+    reconnect_max_ms: 200,
+    auth_for: () => ({}),
+    create_client: (options) => {
+      const client = createRedisClient(options);
+      clients.push(client);
+      return client;
+    },
+  });
+  t.after(() => {
+    p.close();
+  });
+  assert.deepEqual(await p.probe(target, "ping", 10_000), { kind: "ping", ok: true, reply: "PONG" });
+  const client = clients[0];
+  assert.ok(client !== undefined);
+  // The state whole runs of Redis's suite left links in (seen with the status at each failed
+  // probe): ioredis's status still "ready", the stream closed, no reconnection scheduled. Its own
+  // close handler taken away reproduces that state without the race that produced it.
+  client.stream.removeAllListeners("close");
+  client.stream.destroy();
+  const failed = await p.probe(target, "ping", 10_000);
+  assert.equal(client.status, "ready");
+  assert.equal(failed.ok, false, "the closed stream fails the probe at once");
+  assert.deepEqual(await p.probe(target, "ping", 10_000), { kind: "ping", ok: true, reply: "PONG" });
+  assert.equal(redis.connections.length, 2, "the stuck link was dropped and a new one opened");
 });
