@@ -161,6 +161,26 @@ export function promoteLeaseReset(lease: WriteLease): void {
   lease.granted_epoch = null;
 }
 
+/** The longest a promote waits for its lease before it falls back to a fenced promotion. */
+export const PROMOTE_LEASE_WAIT_MAX_MS = 100;
+
+/**
+ * How long a promote waits for the lease of its epoch before REPLICAOF NO ONE (node.ts
+ * promoteLeased): a quarter of the configured lease (one request interval), at most
+ * PROMOTE_LEASE_WAIT_MAX_MS. Holding it by then, the server is promoted writable in one
+ * transaction; else it is promoted fenced and the late grants lift the fence, so the wait only
+ * bounds what a slow majority adds to the promotion. Not a safety rule: either way the server
+ * takes writes only under a lease of the new epoch (leaseLiftAllowed).
+ */
+export function promoteLeaseWaitMs(configured_lease_ms: number): number {
+  if (!Number.isSafeInteger(configured_lease_ms) || configured_lease_ms < 1) {
+    throw new Error(
+      `promoteLeaseWaitMs: configured lease_ms must be a positive integer, got ${configured_lease_ms}`,
+    );
+  }
+  return Math.min(PROMOTE_LEASE_WAIT_MAX_MS, Math.floor(configured_lease_ms / 4));
+}
+
 /** When the lease runs out for the self-fence rules: none received since the start has run out. */
 export function leaseUntilMs(lease: WriteLease): number {
   return lease.until_ms ?? Number.NEGATIVE_INFINITY;
