@@ -6,9 +6,10 @@
 // A `promote` command gives no lease: the leader's command is one agent's word, and a newer leader
 // elected meanwhile does not know of it (two concurrent failovers left two writable primaries,
 // `npm run sim -- --seed 644 --verbose` before this rule). The promoted node drops the lease it
-// held (promoteLeaseReset), stays fenced, and lifts that fence once a majority granted a lease
-// vouching for its new epoch (libs/core lease.ts: the agents' promote-lease rule): one request
-// and grant round trip of refused writes after each promotion.
+// held (promoteLeaseReset) and is writable only once a majority granted a lease vouching for its
+// new epoch (libs/core lease.ts: the agents' promote-lease rule). A replica asks before REPLICAOF
+// NO ONE and, granted within promoteLeaseWaitMs, is promoted writable in one transaction; else it
+// is promoted fenced and lifts that fence when the grants come (one round trip of refused writes).
 // Failsafe (lease-channel.ts): grants may also come straight from the agents over their REST port
 // when the bus is unreachable. They are the same grants (the agent core's one rule, lease.ts), so
 // they are counted here the same way, whichever way they came.
