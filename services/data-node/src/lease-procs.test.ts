@@ -77,7 +77,7 @@ void test("a replica promoted with the lease on asks for it first: writable in o
         lease_ms: 500,
       });
       await watcher.waitFor((r) => r.info?.role === "slave", { timeout_ms: 10000 });
-      return { redis, dn, client: await redis.client() };
+      return { redis, dn };
     };
 
     // The agents vouch for epoch 5: the promote's request is granted before REPLICAOF NO ONE,
@@ -88,7 +88,8 @@ void test("a replica promoted with the lease on asks for it first: writable in o
     const promoted = await sendCommand(nc, "q1", 5, "agent-a", { type: "promote" });
     assert.ok(promoted.ok && promoted.role === "master" && !promoted.fenced, JSON.stringify(promoted));
     assert.deepEqual([(await asked).epoch, (await asked).promoted], [5, true]);
-    assert.equal(await fast.client.set("k", "accepted"), "OK");
+    // A new client: the promotion closed the others (CLIENT KILL in the role change).
+    assert.equal(await (await fast.redis.client()).set("k", "accepted"), "OK");
 
     // Grants that vouch only for epoch 3 (agents that have not heard of the promotion): promoted
     // fenced after the wait, lifted once a majority vouches for 7.
@@ -99,13 +100,14 @@ void test("a replica promoted with the lease on asks for it first: writable in o
     const slow_mark = slow.dn.service.lineCount();
     const fenced = await sendCommand(nc, "q2", 7, "agent-a", { type: "promote" });
     assert.ok(fenced.ok && fenced.role === "master" && fenced.fenced, JSON.stringify(fenced));
-    await assert.rejects(slow.client.set("k", "refused"), /NOREPLICAS/);
+    const slow_client = await slow.redis.client();
+    await assert.rejects(slow_client.set("k", "refused"), /NOREPLICAS/);
     slow_grants.vouch(7);
     await slow.dn.service.waitForLog((l) => l["event"] === "unfenced" && l["reason"] === "lease", {
       timeout_ms: 5000,
       since: slow_mark,
     });
-    assert.equal(await slow.client.set("k", "accepted"), "OK");
+    assert.equal(await slow_client.set("k", "accepted"), "OK");
   });
 });
 

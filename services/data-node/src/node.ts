@@ -875,6 +875,8 @@ export class DataNode {
     const restore = this.#state.fence_saved ?? 0;
     let result: Result<string[]>;
     let lease_kept = false;
+    /** A probe already ran after the command's last change (promoteLeased). */
+    let probed = false;
     switch (command.type) {
       case "promote": {
         if (this.#leaseOn()) {
@@ -882,6 +884,7 @@ export class DataNode {
           const promoted = await this.#promoteLeased(observed, has_config_file, fenced);
           result = promoted.result;
           lease_kept = result.ok && promoted.fenced;
+          probed = promoted.probed;
           break;
         }
         const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
@@ -942,7 +945,7 @@ export class DataNode {
     this.#lease_fenced = lease_kept;
     this.#strict?.agentCommand();
     done.push(...result.value);
-    await this.#freshProbe();
+    if (!probed) await this.#freshProbe();
     // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
     if (command.type === "promote" && lease_kept) this.#requestLease();
     return this.#finish(command.type, done, false);
@@ -1500,7 +1503,7 @@ export class DataNode {
     observed: Observation,
     has_config_file: boolean,
     fenced: boolean,
-  ): Promise<{ readonly result: Result<string[]>; readonly fenced: boolean }> {
+  ): Promise<{ readonly result: Result<string[]>; readonly fenced: boolean; readonly probed: boolean }> {
     const epoch = this.#state.epoch;
     const asked = observed.info?.role === "slave" && this.#strict === null;
     if (asked) {
@@ -1528,13 +1531,14 @@ export class DataNode {
           this.#promoting_writable = false;
         }
         this.#feedWatchdog(); // for the server as now seen (disarmed when still a replica)
-        if (!result.ok) return { result, fenced: false };
+        if (!result.ok) return { result, fenced: false, probed: false };
         if (fenced) await this.#clearFenceSaved(result.value);
         this.#fence_note = null;
         this.counters.inc("promotes_leased_total", {});
         return {
           result: { ok: true, value: [...result.value, "writable under a lease of this epoch"] },
           fenced: false,
+          probed: true,
         };
       }
     }
@@ -1542,14 +1546,14 @@ export class DataNode {
       // The value the lease's unfence restores, durable before the fence is set.
       const fence_saved = observed.min_replicas_to_write ?? 0;
       const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-      if (!saved.ok) return { result: { ok: false, error: saved.error }, fenced: true };
+      if (!saved.ok) return { result: { ok: false, error: saved.error }, fenced: true, probed: false };
     }
     const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
     const result = await this.#redis.transaction(
       roleChangeSteps(null, has_config_file, fence),
       OPTIONAL_STEPS,
     );
-    if (!result.ok) return { result, fenced: true };
+    if (!result.ok) return { result, fenced: true, probed: false };
     if (!asked) {
       // The lease held so far (an older primary's) vouched for an older epoch. When asked above,
       // the request of this epoch stays: its grants lift the fence (liftLeaseFence).
@@ -1560,6 +1564,7 @@ export class DataNode {
     return {
       result: { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] },
       fenced: true,
+      probed: false,
     };
   }
 
