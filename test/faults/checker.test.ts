@@ -53,6 +53,7 @@ const converged: FinalState = {
     h2: { role: "master", fenced: false, master_host: null, link_up: false },
   },
   addresses: { h1: "10.0.0.11", h2: "10.0.0.12" },
+  vip_holders: null,
 };
 
 void describe("doubleWritable", () => {
@@ -177,6 +178,7 @@ void describe("verdict and the expectations", () => {
     fault_ms: 25,
     end_ms: 100,
     final: converged,
+    vip: null,
   };
   void it("a clean run violates nothing", () => {
     const v = verdict({ ...base, samples: clean });

@@ -19,6 +19,7 @@ const split: Verdict = {
   final_primary: "h2",
   no_writable_ms: 0,
   convergence: [],
+  vip: null,
 };
 
 function judged(expect: Expectation, v: Verdict): string[] {
