@@ -81,8 +81,6 @@ export interface FaultContext {
   /** The primary when the fault begins (h1). */
   readonly primary: NetnsDataHost;
   readonly replicas: readonly NetnsDataHost[];
-  /** The VIP when the shape asked for one (vip-managers run on every data host), else null. */
-  readonly vip: string | null;
   /** Tap index taken just before the fault: events of this run only. */
   readonly mark: number;
   /** Drops every packet between `host` and the addresses of `peers` (iptables, in host's namespace). */
@@ -244,7 +242,6 @@ async function observe(
     settings,
     primary,
     replicas: cluster.hosts.filter((h) => h !== primary),
-    vip,
     mark,
     drop: (host, peers) => {
       drop(cluster, host, peers);
