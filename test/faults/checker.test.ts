@@ -6,6 +6,7 @@ import type { FinalState } from "./checker.js";
 import {
   acksAfterPromotion,
   convergenceProblems,
+  dataSafetyViolations,
   doubleWritable,
   lossesOutside,
   lostWrites,
@@ -15,8 +16,11 @@ import {
   singleWritableAfter_ms,
   verdict,
   liveViolations,
+  vipOnAfter_ms,
+  vipTimeline,
+  vipVerdict,
 } from "./checker.js";
-import type { AckLine, SampleLine } from "./lines.js";
+import type { AckLine, SampleLine, VipLine } from "./lines.js";
 
 type State = "w" | "f" | "s" | "x" | "t"; // writable master, fenced master, replica, refused, timeout
 
@@ -36,6 +40,16 @@ function node(name: string, states: string): SampleLine[] {
   });
 }
 
+/** VIP samples of one host every 10 ms from `offset_ms`: "h" held, "-" not. */
+function vipOf(name: string, states: string, offset_ms = 0): VipLine[] {
+  return Array.from({ length: states.length }, (_, i) => ({
+    type: "vip",
+    node: name,
+    t_ms: offset_ms + i * 10,
+    held: states.charAt(i) === "h",
+  }));
+}
+
 function ack(node_name: string, sent_ms: number, key = `${node_name}:${sent_ms}`, writer = "w"): AckLine {
   return { type: "ack", writer, node: node_name, key, sent_ms, t_ms: sent_ms + 1 };
 }
@@ -53,6 +67,7 @@ const converged: FinalState = {
     h2: { role: "master", fenced: false, master_host: null, link_up: false },
   },
   addresses: { h1: "10.0.0.11", h2: "10.0.0.12" },
+  vip_holders: null,
 };
 
 void describe("doubleWritable", () => {
@@ -177,6 +192,7 @@ void describe("verdict and the expectations", () => {
     fault_ms: 25,
     end_ms: 100,
     final: converged,
+    vip: null,
   };
   void it("a clean run violates nothing", () => {
     const v = verdict({ ...base, samples: clean });
@@ -192,5 +208,85 @@ void describe("verdict and the expectations", () => {
   void it("a slow settle violates the bound", () => {
     const v = verdict({ ...base, samples: clean });
     assert.equal(safetyViolations(v, 10).length, 1);
+  });
+});
+
+void describe("the VIP", () => {
+  // h1 holds the VIP until 30 ms, h2 from 60 ms (its samples 5 ms later than h1's).
+  const moved = [...vipOf("h1", "hhhh------"), ...vipOf("h2", "------hhhh", 5)];
+  // h1's vip-manager is dead: the address stays on h1 while h2 binds it at 65 ms.
+  const split = [...vipOf("h1", "hhhhhhhhhh"), ...vipOf("h2", "------hhhh", 5)];
+
+  void it("has one holder at a time in a clean move, and says when it reached the new primary", () => {
+    const v = vipVerdict(moved, "h2", 25, 100);
+    assert.deepEqual(v.two_holders, []);
+    assert.equal(v.on_primary_after_ms, 40);
+    assert.equal(v.alone_on_primary_after_ms, 40);
+    assert.deepEqual(v.holders_at_end, ["h2"]);
+  });
+  void it("counts only certain overlaps: a release and a bind between two samples are not two holders", () => {
+    // h1 last seen holding at 30 ms, not at 40 ms; h2 first seen at 35 ms.
+    const close = [...vipOf("h1", "hhhh------"), ...vipOf("h2", "---hhhhhhh", 5)];
+    assert.deepEqual(
+      vipTimeline(close, 100).filter((i) => i.nodes.length > 1),
+      [],
+    );
+  });
+  void it("finds two holders while a dead host's address stays, and when the new one was alone", () => {
+    const v = vipVerdict(split, "h2", 25, 100);
+    assert.deepEqual(v.two_holders, [{ from_ms: 65, to_ms: 100, nodes: ["h1", "h2"] }]);
+    assert.equal(v.two_holders_ms, 35);
+    assert.equal(v.on_primary_after_ms, 40);
+    assert.equal(v.alone_on_primary_after_ms, null);
+    // Released by h1 at 90 ms (its restarted manager): alone from h1's last held sample on.
+    const healed = [...vipOf("h1", "hhhhhhhhh-"), ...vipOf("h2", "------hhhh", 5)];
+    assert.equal(vipVerdict(healed, "h2", 25, 100).alone_on_primary_after_ms, 55);
+  });
+  void it("is 0 after the fault when the VIP stayed on the same host, null when it is not there at the end", () => {
+    const stayed = vipTimeline([...vipOf("h1", "hhhh"), ...vipOf("h2", "----")], 50);
+    assert.equal(vipOnAfter_ms(stayed, "h1", 20, true), 0);
+    assert.equal(vipOnAfter_ms(stayed, "h2", 20, false), null);
+    assert.equal(vipOnAfter_ms(vipTimeline(vipOf("h2", "hhh-"), 50), "h2", 0, false), null);
+  });
+  void it("ignores samples after the end of the run", () => {
+    const late = [...vipOf("h1", "hhhh------"), ...vipOf("h2", "------hhhh", 5), ...vipOf("h1", "h", 120)];
+    assert.deepEqual(vipVerdict(late, "h2", 25, 100).holders_at_end, ["h2"]);
+  });
+
+  const base = {
+    samples: clean,
+    acks: [ack("h1", 20, "a")],
+    present: new Set(["a"]),
+    fault_ms: 25,
+    end_ms: 100,
+    final: { ...converged, vip_holders: ["h2"] },
+  };
+  void it("a clean move violates nothing; two holders violate safety but not the data's invariants", () => {
+    assert.deepEqual(safetyViolations(verdict({ ...base, vip: moved }), 1000), []);
+    // Two holders from 65 ms until h1's last held sample at 80 ms; h2 alone at the end.
+    const healed = verdict({ ...base, vip: [...vipOf("h1", "hhhhhhhhh-"), ...vipOf("h2", "------hhhh", 5)] });
+    assert.deepEqual(safetyViolations(healed, 1000), ["1 intervals (15 ms) with two hosts holding the VIP"]);
+    assert.deepEqual(dataSafetyViolations(healed, 1000), []);
+    // Still two at the end: not converged either.
+    assert.deepEqual(safetyViolations(verdict({ ...base, vip: split }), 1000), [
+      "the VIP is not on the final primary's host h2 alone at the end (held by h1,h2)",
+      "1 intervals (35 ms) with two hosts holding the VIP",
+    ]);
+  });
+  void it("the VIP elsewhere than on the final primary at the end is a liveness violation", () => {
+    const stuck = [...vipOf("h1", "hhhhhhhhhh"), ...vipOf("h2", "----------")];
+    assert.deepEqual(liveViolations(verdict({ ...base, vip: stuck })), [
+      "the VIP is not on the final primary's host h2 alone at the end (held by h1)",
+    ]);
+    assert.deepEqual(liveViolations(verdict({ ...base, vip: null })), []);
+  });
+  void it("convergence needs the VIP on the primary's host alone, when there is one", () => {
+    assert.deepEqual(convergenceProblems({ ...converged, vip_holders: ["h2"] }), []);
+    assert.deepEqual(convergenceProblems({ ...converged, vip_holders: ["h1", "h2"] }), [
+      "VIP held by h1,h2, not by the primary's host h2 alone",
+    ]);
+    assert.deepEqual(convergenceProblems({ ...converged, vip_holders: [] }), [
+      "VIP held by nobody, not by the primary's host h2 alone",
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // node (role and fence, every 10-20 ms), every acknowledged write with the node that took it,
 // the keys the final primary holds, and the final state of every agent, data-node and replica.
 // No clock, no I/O: checker.test.ts feeds them synthetic runs and shows each one fires.
-import type { AckLine, SampleLine } from "./lines.js";
+import type { AckLine, SampleLine, VipLine } from "./lines.js";
 import { TIMEOUT } from "./lines.js";
 
 /** A node takes writes: role master and not fenced. */
@@ -42,21 +42,36 @@ export function writableIntervals(
   end_ms: number,
   unknown: Unknown = "down",
 ): Map<string, Interval[]> {
-  const by_node = new Map<string, SampleLine[]>();
-  for (const s of samples) by_node.set(s.node, [...(by_node.get(s.node) ?? []), s]);
+  return intervalsOn(samples, writable, end_ms, (sample) => unknown === "down" || informative(sample));
+}
+
+/**
+ * Per node, the intervals in which `on` held of its lines (those `kept`). A line's state holds
+ * until the node's next kept line ("next") or, certain only, until its last line on before an
+ * off one ("last_on"); either way until `end_ms` after the last line.
+ */
+function intervalsOn<T extends { readonly node: string; readonly t_ms: number }>(
+  lines: readonly T[],
+  on: (line: T) => boolean,
+  end_ms: number,
+  kept: (line: T) => boolean = () => true,
+  until: "next" | "last_on" = "next",
+): Map<string, Interval[]> {
+  const by_node = new Map<string, T[]>();
+  for (const l of lines) by_node.set(l.node, [...(by_node.get(l.node) ?? []), l]);
   const out = new Map<string, Interval[]>();
   for (const [node, list] of by_node) {
-    const sorted = [...list]
-      .sort((a, b) => a.t_ms - b.t_ms)
-      .filter((sample) => unknown === "down" || informative(sample));
+    const sorted = [...list].sort((a, b) => a.t_ms - b.t_ms).filter(kept);
     const intervals: Interval[] = [];
     let open: number | null = null;
-    for (const s of sorted) {
-      if (writable(s) && open === null) open = s.t_ms;
-      if (!writable(s) && open !== null) {
-        intervals.push({ from_ms: open, to_ms: s.t_ms });
+    let last_on = 0;
+    for (const l of sorted) {
+      if (on(l) && open === null) open = l.t_ms;
+      if (!on(l) && open !== null) {
+        intervals.push({ from_ms: open, to_ms: until === "next" ? l.t_ms : last_on });
         open = null;
       }
+      if (on(l)) last_on = l.t_ms;
     }
     if (open !== null) intervals.push({ from_ms: open, to_ms: end_ms });
     out.set(node, intervals);
@@ -76,14 +91,26 @@ export function writableTimeline(
   end_ms: number,
   unknown: Unknown = "down",
 ): NodeInterval[] {
+  return timelineOf(
+    writableIntervals(samples, end_ms, unknown),
+    Math.min(...samples.map((s) => s.t_ms)),
+    end_ms,
+  );
+}
+
+/** The set of nodes "on" over time, from per-node intervals: one entry per change. */
+function timelineOf(
+  per_node: ReadonlyMap<string, readonly Interval[]>,
+  first_ms: number,
+  end_ms: number,
+): NodeInterval[] {
   const edges: Edge[] = [];
-  for (const [node, intervals] of writableIntervals(samples, end_ms, unknown)) {
+  for (const [node, intervals] of per_node) {
     for (const i of intervals)
       edges.push({ t_ms: i.from_ms, node, up: true }, { t_ms: i.to_ms, node, up: false });
   }
   // At one instant, ends before starts: touching intervals are not an overlap.
   edges.sort((a, b) => a.t_ms - b.t_ms || Number(a.up) - Number(b.up));
-  const first_ms = Math.min(...samples.map((s) => s.t_ms));
   const current = new Set<string>();
   const out: NodeInterval[] = [];
   let since = first_ms;
@@ -230,6 +257,8 @@ export interface FinalState {
   readonly redis: Readonly<Record<string, RedisFinal | null>>;
   /** Host name -> address. */
   readonly addresses: Readonly<Record<string, string>>;
+  /** Lab hosts whose interface carries the VIP; null: the run has no VIP. */
+  readonly vip_holders: readonly string[] | null;
 }
 
 export interface RedisFinal {
@@ -262,7 +291,79 @@ export function convergenceProblems(state: FinalState): string[] {
       );
     }
   }
+  const holders = state.vip_holders;
+  if (holders !== null && (holders.length !== 1 || primary === undefined || holders[0] !== primary)) {
+    problems.push(
+      `VIP held by ${holders.join(",") || "nobody"}, not by the primary's host ${primary ?? "-"} alone`,
+    );
+  }
   return problems;
+}
+
+/**
+ * The VIP's holders over time, from the probes' `vip` lines up to `end_ms`. A host counts as
+ * holding it from a sample that saw the address to the last consecutive one that did, not until
+ * its next sample as a writable node does: two vip-managers act on the same committed record
+ * within milliseconds, so a clean move would otherwise look like two holders for up to a sample
+ * interval. So two holders reported are certain; an overlap shorter than a sample can be missed.
+ */
+export function vipTimeline(lines: readonly VipLine[], end_ms: number): NodeInterval[] {
+  const kept = lines.filter((l) => l.t_ms <= end_ms);
+  if (kept.length === 0) return [];
+  const held = intervalsOn(kept, (l) => l.held, end_ms, undefined, "last_on");
+  return timelineOf(held, Math.min(...kept.map((l) => l.t_ms)), end_ms);
+}
+
+/**
+ * How long after the fault the VIP came to `primary`'s host to stay: the start of the last
+ * stretch (it lasts until `end_ms`) in which that host holds it (`alone`: and no other host),
+ * minus the fault's instant (0 when it stayed there throughout). Null when the run did not end so.
+ */
+export function vipOnAfter_ms(
+  timeline: readonly NodeInterval[],
+  primary: string,
+  fault_ms: number,
+  alone: boolean,
+): number | null {
+  const fits = (i: NodeInterval): boolean =>
+    alone ? i.nodes.length === 1 && i.nodes[0] === primary : i.nodes.includes(primary);
+  let from_ms: number | null = null;
+  for (const interval of [...timeline].reverse()) {
+    if (!fits(interval)) break;
+    from_ms = interval.from_ms;
+  }
+  return from_ms === null ? null : Math.max(0, from_ms - fault_ms);
+}
+
+export interface VipVerdict {
+  /** Intervals in which two or more hosts held the VIP at once. */
+  readonly two_holders: readonly NodeInterval[];
+  readonly two_holders_ms: number;
+  /** When the final primary's host got the VIP to keep it, after the fault (null: not at the end). */
+  readonly on_primary_after_ms: number | null;
+  /** When it became the only holder, to stay (null: not at the end). */
+  readonly alone_on_primary_after_ms: number | null;
+  /** The holders by the last samples. */
+  readonly holders_at_end: readonly string[];
+}
+
+export function vipVerdict(
+  lines: readonly VipLine[],
+  final_primary: string | null,
+  fault_ms: number,
+  end_ms: number,
+): VipVerdict {
+  const timeline = vipTimeline(lines, end_ms);
+  const two = timeline.filter((i) => i.nodes.length >= 2);
+  return {
+    two_holders: two,
+    two_holders_ms: two.reduce((sum, i) => sum + i.to_ms - i.from_ms, 0),
+    on_primary_after_ms:
+      final_primary === null ? null : vipOnAfter_ms(timeline, final_primary, fault_ms, false),
+    alone_on_primary_after_ms:
+      final_primary === null ? null : vipOnAfter_ms(timeline, final_primary, fault_ms, true),
+    holders_at_end: timeline.at(-1)?.nodes ?? [],
+  };
 }
 
 export interface Verdict {
@@ -275,6 +376,8 @@ export interface Verdict {
   readonly final_primary: string | null;
   readonly no_writable_ms: number;
   readonly convergence: readonly string[];
+  /** Null: the run had no VIP. */
+  readonly vip: VipVerdict | null;
 }
 
 export interface RunRecord {
@@ -284,6 +387,8 @@ export interface RunRecord {
   readonly fault_ms: number;
   readonly end_ms: number;
   readonly final: FinalState;
+  /** The probes' VIP samples; null: the run had no VIP. */
+  readonly vip: readonly VipLine[] | null;
 }
 
 export function verdict(run: RunRecord): Verdict {
@@ -302,11 +407,25 @@ export function verdict(run: RunRecord): Verdict {
     final_primary: single?.node ?? null,
     no_writable_ms: noWritable_ms(run.samples, run.fault_ms, run.end_ms),
     convergence: convergenceProblems(run.final),
+    vip: run.vip === null ? null : vipVerdict(run.vip, single?.node ?? null, run.fault_ms, run.end_ms),
   };
 }
 
 /** The invariants a `safe` shape must hold; each entry is a violated one. */
 export function safetyViolations(v: Verdict, bound_ms: number): string[] {
+  return [...dataSafetyViolations(v, bound_ms), ...vipSafetyViolations(v)];
+}
+
+/** Never two hosts holding the VIP at once (nothing to hold without a VIP). */
+export function vipSafetyViolations(v: Verdict): string[] {
+  if (v.vip === null || v.vip.two_holders.length === 0) return [];
+  return [
+    `${v.vip.two_holders.length} intervals (${Math.round(v.vip.two_holders_ms)} ms) with two hosts holding the VIP`,
+  ];
+}
+
+/** The invariants of `safe` but the VIP's single holder: the writes, the primary, convergence. */
+export function dataSafetyViolations(v: Verdict, bound_ms: number): string[] {
   const out: string[] = [];
   if (v.acks_after_promotion > 0)
     out.push(`${v.acks_after_promotion} writes acknowledged by an old primary after a promotion`);
@@ -327,6 +446,11 @@ export function safetyViolations(v: Verdict, bound_ms: number): string[] {
 export function liveViolations(v: Verdict): string[] {
   const out: string[] = [];
   if (v.final_primary === null) out.push("no single writable primary at the end");
+  else if (v.vip !== null && v.vip.alone_on_primary_after_ms === null)
+    out.push(
+      `the VIP is not on the final primary's host ${v.final_primary} alone at the end ` +
+        `(held by ${v.vip.holders_at_end.join(",") || "nobody"})`,
+    );
   out.push(...v.convergence.map((p) => `not converged: ${p}`));
   return out;
 }

@@ -4,6 +4,8 @@
 // the client writer (c1, finds the primary through the agents), inject the fault, wait for the
 // failover when the shape expects one, hold, heal, wait until every agent, data-node and replica
 // converged, stop the writers, read which keys the final primary holds, and judge (checker.ts).
+// A shape with `vip` also runs a vip-manager per data host (the built-in VIP) and the probes
+// sample which hosts hold the VIP; the other shapes start none, so their timings do not change.
 // Everything runs inside the lab; the harness itself only starts processes with `ip netns exec`
 // and reads their stdout. Teardown (by PID, then the namespaces) happens even when a step fails.
 import assert from "node:assert/strict";
@@ -22,7 +24,7 @@ import {
 } from "@sentinel-plane/testkit/netns-cluster";
 import type { FinalState, RedisFinal, Verdict } from "./checker.js";
 import { convergenceProblems, safetyViolations, verdict } from "./checker.js";
-import type { AckLine, ProbeLine, SampleLine } from "./lines.js";
+import type { AckLine, ProbeLine, SampleLine, VipLine } from "./lines.js";
 import { FENCE_MARKER, sleep } from "./lines.js";
 import type { FaultShape } from "./shapes.js";
 
@@ -45,6 +47,12 @@ export interface FaultSettings {
   readonly converge_timeout_ms: number;
   /** One process's start-up (tsx compiles on the fly; the machine is shared). */
   readonly start_timeout_ms: number;
+  /** The vip-managers' timings, for shapes with a VIP (as test/vip-failover.serial.test.ts). */
+  readonly vip_manager: {
+    readonly lease_ms: number;
+    readonly reconcile_interval_ms: number;
+    readonly kv_timeout_ms: number;
+  };
 }
 
 export const DEFAULT_SETTINGS: FaultSettings = {
@@ -58,7 +66,13 @@ export const DEFAULT_SETTINGS: FaultSettings = {
   step_timeout_ms: 30_000,
   converge_timeout_ms: 40_000,
   start_timeout_ms: 120_000,
+  vip_manager: { lease_ms: 2000, reconcile_interval_ms: 250, kv_timeout_ms: 500 },
 };
+
+/** The VIP of a lab on `subnet` (its hosts are .11-.14 and .101). */
+export function vipAddress(subnet: string): string {
+  return `${subnet}.50`;
+}
 
 /** What a shape acts on. */
 export interface FaultContext {
@@ -95,6 +109,8 @@ export interface RunResult {
   readonly notes: readonly string[];
   readonly samples: number;
   readonly acks: number;
+  /** VIP samples (0 without a VIP). */
+  readonly vip_samples: number;
 }
 
 export function labPrefix(): string {
@@ -130,12 +146,13 @@ export async function runShape(
   subnet: string,
   settings = DEFAULT_SETTINGS,
 ): Promise<RunResult> {
+  const vip = shape.vip === true ? vipAddress(subnet) : null;
   const cluster = await NetnsCluster.start({
     subnet,
     prefix: labPrefix(),
     down_after_ms: settings.down_after_ms,
     failover_timeout_ms: settings.failover_timeout_ms,
-    vip: null,
+    vip: vip === null ? null : { address: vip, prefix_length: 24, ...settings.vip_manager },
     // As `sentinel-plane up` deploys it: the data-nodes' lease also over the agents' REST ports.
     failsafe: true,
     start_timeout_ms: settings.start_timeout_ms,
@@ -145,9 +162,9 @@ export async function runShape(
   const stopped = new Set<number>();
   try {
     // Started before the cluster is ready, so their start-up overlaps the agents' discovery.
-    const writers = startWriters(cluster, settings);
+    const writers = startWriters(cluster, settings, vip);
     await cluster.ready(settings.start_timeout_ms);
-    const result = await observe(cluster, writers, shape, settings, stopped);
+    const result = await observe(cluster, writers, shape, settings, stopped, vip);
     // Whatever the shape's expectation, the logs of a run that broke an invariant say why.
     const bound_ms = settings.down_after_ms + settings.failover_timeout_ms;
     if (process.env["SP_FAULTS_DUMP"] === "1" && safetyViolations(result.verdict, bound_ms).length > 0) {
@@ -173,7 +190,7 @@ interface LinesProcess {
   readonly lines: JsonLines<ProbeLine>;
 }
 
-function startWriters(cluster: NetnsCluster, settings: FaultSettings): Writers {
+function startWriters(cluster: NetnsCluster, settings: FaultSettings, vip: string | null): Writers {
   const probes = cluster.hosts.map((host) =>
     spawnLines(cluster, host.name, [
       PROBE_MAIN,
@@ -181,6 +198,7 @@ function startWriters(cluster: NetnsCluster, settings: FaultSettings): Writers {
       String(REDIS_PORT),
       String(settings.sample_interval_ms),
       String(settings.write_interval_ms),
+      ...(vip === null ? [] : [vip]),
     ]),
   );
   const client = spawnLines(cluster, cluster.client_host, [
@@ -200,6 +218,7 @@ async function observe(
   shape: FaultShape,
   settings: FaultSettings,
   stopped: Set<number>,
+  vip: string | null,
 ): Promise<RunResult> {
   const all = [...probes, client];
   const primary = cluster.initial_primary;
@@ -273,17 +292,19 @@ async function observe(
   }
   await sleep(settings.hold_ms);
   await shape.heal(context, stopped);
-  const final = await converged(cluster, settings.converge_timeout_ms);
+  const final = await converged(cluster, settings.converge_timeout_ms, vip);
   await sleep(settings.tail_ms);
   const end_ms = wallClock_ms();
   for (const p of all) await p.process.kill();
 
   const samples: SampleLine[] = [];
   const acks: AckLine[] = [];
+  const vip_lines: VipLine[] = [];
   for (const p of all) {
     for (const line of p.lines.lines) {
       if (line.type === "sample") samples.push(line);
       else if (line.type === "ack" && line.t_ms <= end_ms) acks.push(line);
+      else if (line.type === "vip") vip_lines.push(line);
     }
   }
   const primary_now = finalPrimary(final);
@@ -292,10 +313,19 @@ async function observe(
     shape: shape.name,
     fault_ms,
     switch_after_ms,
-    verdict: verdict({ samples, acks, present, fault_ms, end_ms, final }),
+    verdict: verdict({
+      samples,
+      acks,
+      present,
+      fault_ms,
+      end_ms,
+      final,
+      vip: vip === null ? null : vip_lines,
+    }),
     notes,
     samples: samples.length,
     acks: acks.length,
+    vip_samples: vip_lines.length,
   };
 }
 
@@ -328,16 +358,16 @@ export async function undrop(cluster: NetnsCluster, host: string): Promise<void>
 }
 
 /** Reads every host's final state until it has converged (no event says so: polled). */
-async function converged(cluster: NetnsCluster, timeout_ms: number): Promise<FinalState> {
+async function converged(cluster: NetnsCluster, timeout_ms: number, vip: string | null): Promise<FinalState> {
   const until_ms = performance.now() + timeout_ms;
   for (;;) {
-    const state = await finalState(cluster);
+    const state = await finalState(cluster, vip);
     if (convergenceProblems(state).length === 0 || performance.now() > until_ms) return state;
     await sleep(250);
   }
 }
 
-async function finalState(cluster: NetnsCluster): Promise<FinalState> {
+async function finalState(cluster: NetnsCluster, vip: string | null): Promise<FinalState> {
   const agents: Record<string, string | null> = {};
   const data_nodes: Record<string, boolean> = {};
   const redis: Record<string, RedisFinal | null> = {};
@@ -363,7 +393,8 @@ async function finalState(cluster: NetnsCluster): Promise<FinalState> {
     agents[host.name] = named.code === 0 && /^\d+\.\d+\.\d+\.\d+$/.test(first) ? first : null;
     redis[host.name] = await redisFinal(cluster, host.name);
   }
-  return { agents, data_nodes, redis, addresses };
+  const vip_holders = vip === null ? null : await cluster.holders(vip);
+  return { agents, data_nodes, redis, addresses, vip_holders };
 }
 
 async function redisFinal(cluster: NetnsCluster, host: string): Promise<RedisFinal | null> {

@@ -37,7 +37,16 @@ export interface FailLine {
   readonly t_ms: number;
 }
 
-export type ProbeLine = SampleLine | AckLine | FailLine;
+/** Whether the host's interface carries the VIP (shapes with a VIP only), sampled like the roles. */
+export interface VipLine {
+  readonly type: "vip";
+  /** The data host whose interface was read. */
+  readonly node: string;
+  readonly t_ms: number;
+  readonly held: boolean;
+}
+
+export type ProbeLine = SampleLine | AckLine | FailLine | VipLine;
 
 export function print(line: ProbeLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);

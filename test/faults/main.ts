@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { writeResults } from "../../bench/lib/index.js";
 import type { RunResult } from "./harness.js";
 import { DEFAULT_SETTINGS, runShape, teardownLive } from "./harness.js";
-import { judge, runLine, summarizeShape, summaryTable } from "./report.js";
+import { judge, runLine, summarizeShape, summaryTable, vipTable } from "./report.js";
 import { SHAPES, shapeNamed } from "./shapes.js";
 
 const { values } = parseArgs({
@@ -85,6 +85,17 @@ const markdown = [
     "replica), acknowledged by a node promoted earlier. Lost = acknowledged keys absent from the final primary.",
   "",
   summaryTable(summaries),
+  ...(vipTable(summaries) === ""
+    ? []
+    : [
+        "Shapes with a VIP (a vip-manager per data host: lease " +
+          `${settings.vip_manager.lease_ms} ms, reconcile every ${settings.vip_manager.reconcile_interval_ms} ms): ` +
+          `every host's interface sampled every ${settings.sample_interval_ms} ms. A host holds the VIP from a sample ` +
+          "that saw it to the last consecutive one that did (two holders counted are certain). VIP on the new " +
+          "primary's host = when the final primary's host got it to keep it; alone = when it became the only holder.",
+        "",
+        vipTable(summaries),
+      ]),
   "### Shapes",
   "",
   ...shapes.map((s) => `- ${s.name} (${s.expect}${s.issue === null ? "" : `: ${s.issue}`}): ${s.what}`),

@@ -1,6 +1,6 @@
 // judge() holds each shape to its expectation: the same split-brain verdict fails a "safe"
 // shape, passes a "known-unsafe" one that converged, and an unconverged one passes only
-// "known-unconverged".
+// "known-unconverged"; two VIP holders fail a "safe" shape but not a "known-vip-split" one.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Verdict } from "./checker.js";
@@ -19,6 +19,7 @@ const split: Verdict = {
   final_primary: "h2",
   no_writable_ms: 0,
   convergence: [],
+  vip: null,
 };
 
 function judged(expect: Expectation, v: Verdict): string[] {
@@ -48,5 +49,26 @@ void describe("judge", () => {
       [],
     );
     assert.equal(judged("known-unconverged", { ...split, final_primary: null }).length, 1);
+  });
+  void it("holds a known-vip-split shape to every invariant but the VIP's single holder", () => {
+    const vip = {
+      two_holders: [{ from_ms: 1000, to_ms: 3000, nodes: ["h1", "h2"] }],
+      two_holders_ms: 2000,
+      on_primary_after_ms: 1000,
+      alone_on_primary_after_ms: 3000,
+      holders_at_end: ["h2"],
+    };
+    const data_safe: Verdict = {
+      ...split,
+      acks_after_promotion: 0,
+      double_writable: [],
+      double_writable_ms: 0,
+      vip,
+    };
+    assert.deepEqual(judged("known-vip-split", data_safe), []);
+    assert.deepEqual(judged("safe", data_safe), ["1 intervals (2000 ms) with two hosts holding the VIP"]);
+    assert.equal(judged("known-vip-split", { ...split, vip }).length, 2);
+    const stuck = { ...vip, alone_on_primary_after_ms: null, holders_at_end: ["h1", "h2"] };
+    assert.equal(judged("known-vip-split", { ...data_safe, vip: stuck }).length, 1);
   });
 });

@@ -3,8 +3,8 @@
 import { formatSummary, summarize, table } from "../../bench/lib/index.js";
 import type { Summary } from "../../bench/lib/index.js";
 import { leaseGrantWindowMs, leaseMs } from "@sentinel-plane/core";
-import type { Interval, Verdict } from "./checker.js";
-import { liveViolations, lossesOutside, safetyViolations } from "./checker.js";
+import type { Interval, Verdict, VipVerdict } from "./checker.js";
+import { dataSafetyViolations, liveViolations, lossesOutside, safetyViolations } from "./checker.js";
 import type { FaultSettings, RunResult } from "./harness.js";
 import type { FaultShape } from "./shapes.js";
 
@@ -37,6 +37,11 @@ export function judge(shape: FaultShape, v: Verdict, settings: FaultSettings): s
       return liveViolations(v);
     case "known-unconverged":
       return v.final_primary === null ? ["no single writable primary at the end"] : [];
+    case "known-vip-split":
+      return [
+        ...dataSafetyViolations(v, bound_ms),
+        ...lossesOutside(v.losses, documentedLossWindow(settings)),
+      ];
   }
 }
 
@@ -51,11 +56,17 @@ export function runLine(shape: FaultShape, r: RunResult, violations: readonly st
     )
     .join(", ");
   const status = violations.length === 0 ? "ok" : `VIOLATED (${violations.join("; ")})`;
+  const vip =
+    v.vip === null
+      ? ""
+      : `; VIP on the final primary's host after ${f0(v.vip.on_primary_after_ms)} ms, alone after ` +
+        `${f0(v.vip.alone_on_primary_after_ms)} ms, two holders ${v.vip.two_holders.length}x ` +
+        `${f0(v.vip.two_holders_ms)} ms, held by ${v.vip.holders_at_end.join(",") || "nobody"} at the end`;
   return (
     `[${shape.name} ${shape.expect}] ${status}: switch ${f0(r.switch_after_ms)} ms, single writable after ` +
     `${f0(v.single_writable_after_ms)} ms (${v.final_primary ?? "none"}), no writable ${f0(v.no_writable_ms)} ms, ` +
     `old-primary acks after promotion ${v.acks_after_promotion}, two writable ${v.double_writable.length}x ` +
-    `${f0(v.double_writable_ms)} ms; lost ${losses}`
+    `${f0(v.double_writable_ms)} ms; lost ${losses}${vip}`
   );
 }
 
@@ -75,6 +86,18 @@ export interface ShapeSummary {
   /** The latest (relative to the fault) acknowledgement of a lost write, per run. */
   readonly lost_window_end_ms: Summary;
   readonly not_converged: number;
+  /** Null: the shape runs no VIP. */
+  readonly vip: VipSummary | null;
+}
+
+export interface VipSummary {
+  readonly on_primary_ms: Summary;
+  readonly alone_on_primary_ms: Summary;
+  /** Intervals with two holders, per run. */
+  readonly two_holders: Summary;
+  readonly two_holders_ms: Summary;
+  /** Runs with at least one interval of two holders. */
+  readonly runs_with_two_holders: number;
 }
 
 export function summarizeShape(
@@ -97,6 +120,17 @@ export function summarizeShape(
       v.map((x) => Math.max(...x.losses.map((l) => l.window?.to_ms ?? Number.NEGATIVE_INFINITY))),
     ),
     not_converged: v.filter((x) => x.convergence.length > 0).length,
+    vip: shape.vip === true ? summarizeVip(v.flatMap((x) => (x.vip === null ? [] : [x.vip]))) : null,
+  };
+}
+
+function summarizeVip(v: readonly VipVerdict[]): VipSummary {
+  return {
+    on_primary_ms: summarize(v.map((x) => x.on_primary_after_ms ?? Number.NaN)),
+    alone_on_primary_ms: summarize(v.map((x) => x.alone_on_primary_after_ms ?? Number.NaN)),
+    two_holders: summarize(v.map((x) => x.two_holders.length)),
+    two_holders_ms: summarize(v.map((x) => x.two_holders_ms)),
+    runs_with_two_holders: v.filter((x) => x.two_holders.length > 0).length,
   };
 }
 
@@ -133,6 +167,42 @@ export function summaryTable(summaries: readonly ShapeSummary[]): string {
       med(s.lost_window_end_ms),
       String(s.not_converged),
     ]),
+  );
+}
+
+/** The VIP figures of the shapes that run one; empty when none does. */
+export function vipTable(summaries: readonly ShapeSummary[]): string {
+  const rows = summaries.flatMap((s) =>
+    s.vip === null
+      ? []
+      : [
+          [
+            s.shape,
+            s.expect,
+            String(s.runs),
+            med(s.switch_ms),
+            med(s.vip.on_primary_ms),
+            med(s.vip.alone_on_primary_ms),
+            med(s.vip.two_holders),
+            med(s.vip.two_holders_ms),
+            String(s.vip.runs_with_two_holders),
+          ],
+        ],
+  );
+  if (rows.length === 0) return "";
+  return table(
+    [
+      "shape (VIP)",
+      "expect",
+      "runs",
+      "+switch-master ms",
+      "VIP on new primary's host ms",
+      "VIP there alone ms",
+      "two-holder intervals",
+      "two holders ms",
+      "runs with two holders",
+    ],
+    rows,
   );
 }
 

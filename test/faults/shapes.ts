@@ -8,13 +8,17 @@
 //    the figures.
 //  - "known-unconverged": known to break safety and to leave a node unconverged (the issue says
 //    which); the run asserts a single writable primary at the end and prints the rest.
+//  - "known-vip-split" (shapes with a VIP): every invariant of "safe" for the data and
+//    convergence, but today's code is known to let two hosts hold the VIP at once (the issue says
+//    why); the run prints the two-holder figures instead of failing on them.
 // When a fix merges, flipping the word to "safe" makes the suite hold it to every invariant.
+import type { NetnsDataHost, TapEvent } from "@sentinel-plane/testkit/netns-cluster";
 import type { FaultContext } from "./harness.js";
 import { signal, undrop } from "./harness.js";
 import { sleep } from "./lines.js";
 import { wallClock_ms } from "@sentinel-plane/testkit/netns-cluster";
 
-export type Expectation = "safe" | "known-unsafe" | "known-unconverged";
+export type Expectation = "safe" | "known-unsafe" | "known-unconverged" | "known-vip-split";
 
 /** Whether the fault must end in a `+switch-master`, may, or must not need one. */
 export type FailoverExpectation = "required" | "maybe" | "none";
@@ -26,6 +30,11 @@ export interface FaultShape {
   /** Why it is known-unsafe (issue and item); null for safe shapes. */
   readonly issue: string | null;
   readonly failover: FailoverExpectation;
+  /**
+   * Runs vip-managers with the built-in VIP and judges it too (never two holders; on the final
+   * primary's host at the end). Only shapes about the VIP: the others' timings stay as they were.
+   */
+  readonly vip?: boolean;
   /** Injects the fault; `stopped` collects PIDs left SIGSTOPped (SIGCONT at teardown). */
   inject(context: FaultContext, stopped: Set<number>): Promise<void>;
   /** Ends it (heal the network, resume or restart what was stopped or killed). */
@@ -70,6 +79,33 @@ function leaderKilledAfter(event: string, name: string): FaultShape {
     },
     heal: restartKilled,
   };
+}
+
+/** SIGKILL of a host's vip-manager: no clean stop, so the VIP it holds stays configured. */
+async function killVipManager(c: FaultContext, host: NetnsDataHost, when: string): Promise<void> {
+  const manager = host.vip_manager;
+  if (manager === null) throw new Error(`${host.name} runs no vip-manager: the shape needs vip: true`);
+  signal(manager.pid, "SIGKILL");
+  c.note(`SIGKILL vip-manager ${host.name}${when}`);
+  await manager.exited;
+}
+
+/** Starts again every vip-manager a shape killed (it reconciles from the committed topology). */
+async function restartVipManagers(c: FaultContext): Promise<void> {
+  for (const host of c.cluster.hosts) {
+    if (host.vip_manager !== null && !host.vip_manager.running) {
+      await c.cluster.startVipManager(host.name);
+      c.note(`vip-manager ${host.name} started again`);
+    }
+  }
+}
+
+/** The data host a slave event (`+selected-slave`, `+promoted-slave`) names. */
+function slaveHost(c: FaultContext, tapped: TapEvent): NetnsDataHost {
+  const address = tapped.event.text.split(" ")[2];
+  const host = c.cluster.hosts.find((h) => h.address === address);
+  if (host === undefined) throw new Error(`${tapped.event.name} names no data host: ${tapped.event.text}`);
+  return host;
 }
 
 /** Starts again every data-node and agent a shape killed, and the old primary's redis-server. */
@@ -245,10 +281,7 @@ export const SHAPES: readonly FaultShape[] = [
     failover: "maybe",
     async inject(c) {
       await killPrimaryRedis(c);
-      const promoted = await c.waitForEvent((e) => e.name === "+promoted-slave");
-      const address = promoted.event.text.split(" ")[2];
-      const host = c.cluster.hosts.find((h) => h.address === address);
-      if (host === undefined) throw new Error(`+promoted-slave names no data host: ${promoted.event.text}`);
+      const host = slaveHost(c, await c.waitForEvent((e) => e.name === "+promoted-slave"));
       signal(host.data_node.pid, "SIGKILL");
       c.note(`SIGKILL data-node ${host.name} after +promoted-slave`);
       await host.data_node.exited;
@@ -291,6 +324,52 @@ export const SHAPES: readonly FaultShape[] = [
   leaderKilledAfter("+elected-leader", "leader-kill-elected"),
   leaderKilledAfter("+promoted-slave", "leader-kill-promoted"),
   leaderKilledAfter("+switch-master", "leader-kill-switched"),
+  {
+    name: "vip-manager-kill",
+    what:
+      "SIGKILL of the primary's redis-server and, right after, of its host's vip-manager (holding the VIP); " +
+      "the vip-manager and the old primary started again after the hold",
+    // A SIGKILLed vip-manager removes nothing: the address stays on its host's interface, and the
+    // new primary's vip-manager binds it too (it only looks at its own interface). Two hosts hold
+    // the VIP until the killed manager is back and releases it (services/vip-manager/README.md,
+    // Shutdown: a stopped manager enforces no lease; run it under a supervisor). The data stays
+    // safe: the old primary's redis-server is dead, then restarted fenced and made a replica.
+    expect: "known-vip-split",
+    issue:
+      "issue 13 item 5: a SIGKILLed vip-manager leaves the VIP bound on its host and the new primary's " +
+      "vip-manager binds it as well: two holders until the dead one is restarted",
+    failover: "required",
+    vip: true,
+    async inject(c) {
+      await killPrimaryRedis(c);
+      await killVipManager(c, c.primary, " right after");
+    },
+    async heal(c) {
+      await restartVipManagers(c);
+      await restartOldPrimary(c);
+    },
+  },
+  {
+    name: "vip-manager-kill-new-primary",
+    what:
+      "SIGKILL of the primary's redis-server, then of the selected replica's vip-manager at +selected-slave " +
+      "(before the commit it would bind the VIP on), started again after the hold: the VIP must come to it then",
+    expect: "safe",
+    issue: null,
+    failover: "required",
+    vip: true,
+    async inject(c) {
+      await killPrimaryRedis(c);
+      // At +selected-slave, not +switch-master: +switch-master follows the commit, and the
+      // manager's KV watch may have bound the VIP already, which would leave nothing to test.
+      const host = slaveHost(c, await c.waitForEvent((e) => e.name === "+selected-slave"));
+      await killVipManager(c, host, " at +selected-slave");
+    },
+    async heal(c) {
+      await restartVipManagers(c);
+      await restartOldPrimary(c);
+    },
+  },
 ];
 
 export function shapeNamed(name: string): FaultShape {
