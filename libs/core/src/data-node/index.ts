@@ -35,8 +35,6 @@ export {
   leaseValid,
   newWriteLease,
   promoteLeaseReset,
-  promoteLeaseWaitMs,
-  PROMOTE_LEASE_WAIT_MAX_MS,
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, LeaseRequestTick, WriteLease } from "./write-lease.js";
