@@ -329,15 +329,16 @@ export const SHAPES: readonly FaultShape[] = [
     what:
       "SIGKILL of the primary's redis-server and, right after, of its host's vip-manager (holding the VIP); " +
       "the vip-manager and the old primary started again after the hold",
-    // A SIGKILLed vip-manager removes nothing: the address stays on its host's interface, and the
-    // new primary's vip-manager binds it too (it only looks at its own interface). Two hosts hold
-    // the VIP until the killed manager is back and releases it (services/vip-manager/README.md,
-    // Shutdown: a stopped manager enforces no lease; run it under a supervisor). The data stays
-    // safe: the old primary's redis-server is dead, then restarted fenced and made a replica.
+    // A SIGKILLed vip-manager removes nothing, but its address carries a kernel lifetime of
+    // ceil(lease) s that only the live manager renews: the kernel drops it within that lifetime
+    // (plus its ~1 s check), whether or not the manager comes back. The new primary's vip-manager
+    // binds the VIP right after the commit, so two hosts still hold it for up to the lifetime minus
+    // the failover time (1.7 s with the 2 s lease here). The data stays safe: the old primary's
+    // redis-server is dead, then restarted fenced and made a replica.
     expect: "known-vip-split",
     issue:
-      "issue 13 item 5: a SIGKILLed vip-manager leaves the VIP bound on its host and the new primary's " +
-      "vip-manager binds it as well: two holders until the dead one is restarted",
+      "issue 13 item 5: a SIGKILLed vip-manager's VIP stays on its host until its kernel lifetime " +
+      "(ceil(lease) s) runs out, and the new primary's vip-manager binds it as well meanwhile",
     failover: "required",
     vip: true,
     async inject(c) {

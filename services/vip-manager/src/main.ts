@@ -119,6 +119,10 @@ function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
         command_prefix: c.command_prefix,
         command_timeout_ms: c.command_timeout_ms,
         arping_count: c.arping_count,
+        // The kernel enforces the lease: the reconcile tick renews it while this process lives,
+        // and the address of a SIGKILLed manager vanishes within ceil(lease) s plus the kernel's
+        // lifetime check (about a second), instead of staying until a restart.
+        lifetime_s: Math.ceil(c.lease_ms / 1000),
       }),
   );
   manager = new VipManager({

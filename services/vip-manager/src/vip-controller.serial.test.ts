@@ -31,11 +31,21 @@ async function holders(): Promise<string[]> {
 }
 
 async function vipEntries(host: string): Promise<number> {
+  return (await vipLifetimes(host)).length;
+}
+
+/** valid_life_time of each VIP entry on the host's interface, read without the controller. */
+async function vipLifetimes(host: string): Promise<number[]> {
   const node = lab.node(host);
   const shown = await lab.execChecked(host, ["ip", "-j", "addr", "show", "dev", node.ifname]);
-  const links = JSON.parse(shown.stdout) as { addr_info: { local: string }[] }[];
-  return links.flatMap((link) => link.addr_info).filter((entry) => entry.local === vip.vip).length;
+  const links = JSON.parse(shown.stdout) as { addr_info: { local: string; valid_life_time: number }[] }[];
+  return links
+    .flatMap((link) => link.addr_info)
+    .filter((entry) => entry.local === vip.vip)
+    .map((entry) => entry.valid_life_time);
 }
+
+const FOREVER = 4294967295;
 
 before(async () => {
   lab = await createNetnsLab({ hosts: 2, clients: 1, subnet: "10.77.0" });
@@ -107,5 +117,49 @@ void describe("VipController in network namespaces", () => {
     assert.deepEqual(await holders(), ["h1"]);
     assert.equal(await controller("h1").reconcile("release"), "released");
     assert.deepEqual(await holders(), []);
+  });
+
+  void it("with lifetime_s the kernel removes the VIP by itself once renewals stop", async () => {
+    const LIFETIME_S = 2;
+    const leased = new VipController(vip, { command_prefix: lab.execPrefix("h1"), lifetime_s: LIFETIME_S });
+    try {
+      assert.equal(await leased.reconcile("hold"), "bound");
+      const [bound_lifetime] = await vipLifetimes("h1");
+      assert.ok(bound_lifetime !== undefined && bound_lifetime <= LIFETIME_S, `lifetime ${bound_lifetime}`);
+      // Renewing (as the reconcile tick does) keeps it well past one lifetime.
+      const renew_until = Date.now() + (LIFETIME_S + 1) * 1000;
+      while (Date.now() < renew_until) {
+        assert.equal(await leased.reconcile("hold"), "already_bound");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.deepEqual(await holders(), ["h1"]);
+      // Renewals stop (a SIGKILLed manager): no command runs, the address must vanish.
+      const stopped_ms = Date.now();
+      const deadline_ms = stopped_ms + LIFETIME_S * 1000 + 3_000;
+      while ((await vipEntries("h1")) > 0) {
+        assert.ok(Date.now() < deadline_ms, "the VIP outlived its lifetime by 3 s");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const gone_after_ms = Date.now() - stopped_ms;
+      // Not before the lifetime (the kernel's check is coarse, hence the slack).
+      assert.ok(gone_after_ms >= LIFETIME_S * 1000 - 500, `gone after ${gone_after_ms} ms`);
+      assert.deepEqual(await holders(), []);
+    } finally {
+      await leased.close();
+    }
+  });
+
+  void it("with lifetime_s, a forever address an operator added is held as it is", async () => {
+    const node = lab.node("h1");
+    await lab.execChecked("h1", ["ip", "addr", "add", `${vip.vip}/${vip.prefix_length}`, "dev", node.ifname]);
+    const leased = new VipController(vip, { command_prefix: lab.execPrefix("h1"), lifetime_s: 2 });
+    try {
+      assert.equal(await leased.reconcile("hold"), "already_bound");
+      assert.deepEqual(await vipLifetimes("h1"), [FOREVER]);
+      assert.equal(await leased.reconcile("release"), "released");
+      assert.deepEqual(await holders(), []);
+    } finally {
+      await leased.close();
+    }
   });
 });

@@ -47,7 +47,9 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function make(options: { ip_path?: string; arping_path?: string; command_timeout_ms?: number } = {}) {
+function make(
+  options: { ip_path?: string; arping_path?: string; command_timeout_ms?: number; lifetime_s?: number } = {},
+) {
   return new VipController(config, { ip_path: fake_ip, arping_path: fake_arping, ...options });
 }
 
@@ -100,6 +102,33 @@ void describe("VipController command handling (fake ip)", () => {
     assert.equal(await make().check(), false);
     behave(0, "", "not json");
     await assert.rejects(make().check(), { code: "SP_ERR_VIP_BAD_OUTPUT" });
+  });
+
+  void it("with lifetime_s, binds and renews with valid_lft/preferred_lft; leaves a forever address alone", async () => {
+    const shown = (valid_life_time: number): string =>
+      JSON.stringify([
+        { ifname: "mgt", addr_info: [{ family: "inet", local: "10.91.4.30", valid_life_time }] },
+      ]);
+    const lifetime = "addr replace 10.91.4.30/24 dev mgt valid_lft 2 preferred_lft 2";
+    behave(0, "", "[]");
+    const controller = make({ lifetime_s: 2 });
+    assert.equal(await controller.reconcile("hold"), "bound");
+    await controller.lastArpingExit();
+    assert.deepEqual(recorded(), ["-j addr show dev mgt", lifetime, "arping -U -c 3 -I mgt 10.91.4.30"]);
+    // Bound with a lifetime: renewed, not announced again.
+    behave(0, "", shown(1));
+    assert.equal(await controller.reconcile("hold"), "already_bound");
+    assert.deepEqual(recorded(), ["-j addr show dev mgt", lifetime]);
+    // forever (an operator's address): read only, as without lifetime_s.
+    behave(0, "", shown(4294967295));
+    assert.equal(await controller.reconcile("hold"), "already_bound");
+    assert.deepEqual(recorded(), ["-j addr show dev mgt"]);
+    // Without lifetime_s nothing is renewed, whatever the lifetime.
+    behave(0, "", shown(1));
+    assert.equal(await make().reconcile("hold"), "already_bound");
+    assert.deepEqual(recorded(), ["-j addr show dev mgt"]);
+    assert.throws(() => make({ lifetime_s: 0 }));
+    assert.throws(() => make({ lifetime_s: 1.5 }));
   });
 
   void it("runs commands behind the configured prefix", async () => {

@@ -18,6 +18,12 @@ export interface VipControllerOptions {
   readonly command_timeout_ms?: number;
   /** Gratuitous ARPs per hold: the first goes at once, then one a second. */
   readonly arping_count?: number;
+  /**
+   * valid_lft and preferred_lft (whole seconds) of the address this controller adds, renewed by
+   * every hold and every reconcile that finds it bound: the kernel removes it by itself when the
+   * manager dies (SIGKILL) and stops renewing. Undefined: `forever`, the kernel never removes it.
+   */
+  readonly lifetime_s?: number;
 }
 
 export interface ArpingExit {
@@ -33,6 +39,13 @@ const DEFAULT_ARPING_PATH = "/usr/bin/arping";
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const DEFAULT_ARPING_COUNT = 3;
 const ARPING_STOP_TIMEOUT_MS = 5_000;
+/** The kernel's INFINITY_LIFE_TIME: what `ip -j` shows for a `forever` address. */
+const FOREVER_LIFE_TIME = 0xffff_ffff;
+
+interface AddressEntry {
+  readonly local: string;
+  readonly valid_life_time: number | null;
+}
 
 interface ArpingRun {
   readonly child: ChildProcess;
@@ -47,6 +60,7 @@ export class VipController {
   readonly #prefix: readonly string[];
   readonly #timeout_ms: number;
   readonly #arping_count: number;
+  readonly #lifetime_s: number | null;
   #arping: ArpingRun | null = null;
   #last_arping: Promise<ArpingExit> | null = null;
   /** Operations run one after the other; a failed one does not block the next. */
@@ -60,15 +74,21 @@ export class VipController {
     this.#prefix = options.command_prefix ?? [];
     this.#timeout_ms = options.command_timeout_ms ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#arping_count = options.arping_count ?? DEFAULT_ARPING_COUNT;
+    this.#lifetime_s = options.lifetime_s ?? null;
     assert.ok(this.#timeout_ms > 0);
     assert.ok(Number.isInteger(this.#arping_count) && this.#arping_count >= 1 && this.#arping_count <= 100);
+    // Below FOREVER_LIFE_TIME, which the kernel would read as forever.
+    assert.ok(
+      this.#lifetime_s === null ||
+        (Number.isInteger(this.#lifetime_s) && this.#lifetime_s >= 1 && this.#lifetime_s < FOREVER_LIFE_TIME),
+      `lifetime_s must be a whole number of seconds from 1: ${this.#lifetime_s}`,
+    );
   }
 
   /** `ip addr replace` then gratuitous ARP in the background (the previous arping stopped first). */
   hold(): Promise<{ readonly arping_pid: number }> {
     return this.#serial(async () => {
-      const output = await this.#ipCommand(["addr", "replace", this.#cidr(), "dev", this.config.interface]);
-      if (output.exit_code !== 0) throw commandFailed(output, `bind ${this.#cidr()}`);
+      await this.#replace();
       await this.#stopArping();
       const run = await this.#startArping();
       return { arping_pid: run.pid };
@@ -98,13 +118,18 @@ export class VipController {
 
   /**
    * Brings the host to the desired state. Holding re-announces only when the address was
-   * missing, so a periodic reconcile does not flood the network with ARP.
+   * missing, so a periodic reconcile does not flood the network with ARP; a bound address with a
+   * lifetime gets it renewed. A `forever` one (an operator's, or bound without lifetime_s) is left
+   * as it is, as before lifetimes existed.
    */
   reconcile(desired: "hold" | "release"): Promise<ReconcileAction> {
     if (desired === "release") return this.release().then(() => "released" as const);
-    return this.#serial(async () => ((await this.#isBound()) ? "already_bound" : null)).then((state) =>
-      state === null ? this.hold().then(() => "bound" as const) : state,
-    );
+    return this.#serial(async () => {
+      const entry = (await this.#entries()).find((e) => e.local === this.config.vip);
+      if (entry === undefined) return null;
+      if (this.#lifetime_s !== null && entry.valid_life_time !== FOREVER_LIFE_TIME) await this.#replace();
+      return "already_bound" as const;
+    }).then((state) => (state === null ? this.hold().then(() => "bound" as const) : state));
   }
 
   /** The most recent arping's exit (null if none was started); waits for it to end. */
@@ -125,10 +150,31 @@ export class VipController {
     return runCommand([...this.#prefix, this.#ip_path, ...args], this.#timeout_ms);
   }
 
-  async #isBound(): Promise<boolean> {
+  /** `ip addr replace` adds the address or, when present, sets its lifetime anew. */
+  async #replace(): Promise<void> {
+    const lifetime =
+      this.#lifetime_s === null
+        ? []
+        : ["valid_lft", String(this.#lifetime_s), "preferred_lft", String(this.#lifetime_s)];
+    const output = await this.#ipCommand([
+      "addr",
+      "replace",
+      this.#cidr(),
+      "dev",
+      this.config.interface,
+      ...lifetime,
+    ]);
+    if (output.exit_code !== 0) throw commandFailed(output, `bind ${this.#cidr()}`);
+  }
+
+  async #entries(): Promise<AddressEntry[]> {
     const output = await this.#ipCommand(["-j", "addr", "show", "dev", this.config.interface]);
     if (output.exit_code !== 0) throw commandFailed(output, `show ${this.config.interface}`);
-    return parseAddresses(output.stdout, output.argv).includes(this.config.vip);
+    return parseAddresses(output.stdout, output.argv);
+  }
+
+  async #isBound(): Promise<boolean> {
+    return (await this.#entries()).some((entry) => entry.local === this.config.vip);
   }
 
   #startArping(): Promise<ArpingRun> {
@@ -196,8 +242,8 @@ export class VipController {
   }
 }
 
-/** IPv4 and IPv6 addresses from `ip -j addr show dev X`. */
-function parseAddresses(stdout: string, argv: readonly string[]): string[] {
+/** IPv4 and IPv6 addresses, with their valid lifetime when shown, from `ip -j addr show dev X`. */
+function parseAddresses(stdout: string, argv: readonly string[]): AddressEntry[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
@@ -205,13 +251,17 @@ function parseAddresses(stdout: string, argv: readonly string[]): string[] {
     throw new VipError("SP_ERR_VIP_BAD_OUTPUT", `${argv.join(" ")}: not JSON`, undefined, { cause: error });
   }
   if (!Array.isArray(parsed)) throw new VipError("SP_ERR_VIP_BAD_OUTPUT", `${argv.join(" ")}: not a list`);
-  const addresses: string[] = [];
+  const addresses: AddressEntry[] = [];
   for (const link of parsed as unknown[]) {
     const info = (link as { addr_info?: unknown }).addr_info;
     if (!Array.isArray(info)) continue;
     for (const entry of info as unknown[]) {
-      const local = (entry as { local?: unknown }).local;
-      if (typeof local === "string") addresses.push(local);
+      const { local, valid_life_time } = entry as { local?: unknown; valid_life_time?: unknown };
+      if (typeof local !== "string") continue;
+      addresses.push({
+        local,
+        valid_life_time: typeof valid_life_time === "number" ? valid_life_time : null,
+      });
     }
   }
   return addresses;
