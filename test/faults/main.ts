@@ -10,18 +10,48 @@ import type { RunResult } from "./harness.js";
 import { DEFAULT_SETTINGS, runShape, teardownLive } from "./harness.js";
 import { judge, runLine, summarizeShape, summaryTable, vipTable } from "./report.js";
 import { SHAPES, shapeNamed } from "./shapes.js";
+import type { FaultShape } from "./shapes.js";
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "3" },
-    shapes: { type: "string", default: SHAPES.map((s) => s.name).join(",") },
-    subnet: { type: "string", default: "10.86.0" },
-  },
-});
-const rounds = Number(values.runs);
-if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error("--runs: 1..100");
-const shapes = values.shapes.split(",").map((s) => shapeNamed(s.trim()));
-if (!/^10\.\d{1,3}\.\d{1,3}$/.test(values.subnet)) throw new Error("--subnet: 10.x.y");
+const USAGE = `usage: npm run faults -- [--runs N] [--shapes a,b] [--subnet 10.x.y]
+  --runs N      runs of each shape, 1..100 (default 3)
+  --shapes a,b  shapes to run (default: all): ${SHAPES.map((s) => s.name).join(", ")}
+  --subnet      the lab's 10.x.y (default 10.86.0)
+Needs root (network namespaces, iptables). Results: bench/results/faults-<time>.md and .json.`;
+
+/** A bad command line: the message and the usage on stderr, exit 2 (no stack trace). */
+function refuse(message: string): never {
+  process.stderr.write(`faults: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseCommandLine(): { rounds: number; shapes: FaultShape[]; subnet: string } {
+  let values: { runs: string; shapes: string; subnet: string; help: boolean };
+  try {
+    values = parseArgs({
+      options: {
+        runs: { type: "string", default: "3" },
+        shapes: { type: "string", default: SHAPES.map((s) => s.name).join(",") },
+        subnet: { type: "string", default: "10.86.0" },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (error) {
+    refuse(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const rounds = Number(values.runs);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) refuse(`--runs: 1..100, got ${values.runs}`);
+  const names = values.shapes.split(",").map((s) => s.trim());
+  const unknown = names.filter((name) => !SHAPES.some((s) => s.name === name));
+  if (unknown.length > 0) refuse(`unknown shape(s): ${unknown.join(", ")}`);
+  if (!/^10\.\d{1,3}\.\d{1,3}$/.test(values.subnet)) refuse(`--subnet: 10.x.y, got ${values.subnet}`);
+  return { rounds, shapes: names.map((name) => shapeNamed(name)), subnet: values.subnet };
+}
+
+const { rounds, shapes, subnet } = parseCommandLine();
 const command = ["npm run faults --", ...process.argv.slice(2)].join(" ");
 if (process.getuid?.() !== 0) throw new Error("the fault suite needs root (network namespaces, iptables)");
 
@@ -46,7 +76,7 @@ for (const shape of shapes) {
   for (let round = 1; round <= rounds; round++) {
     const load_1m = loadavg()[0] ?? 0;
     try {
-      const result = await runShape(shape, values.subnet, settings);
+      const result = await runShape(shape, subnet, settings);
       const violations = judge(shape, result.verdict, settings);
       records.push({ shape: shape.name, round, load_1m, result, violations });
       console.log(`#${round}/${rounds} (load ${load_1m.toFixed(1)}) ${runLine(shape, result, violations)}`);
