@@ -1,12 +1,13 @@
-// sentinel-agent end to end (issue 4): a hang fails over only after down-after and the resumed old
-// primary accepts no write; a manual failover under a steady writer loses no acknowledged write.
+// sentinel-agent end to end (issue 4): a hang fails over only once the primary's lease has run out
+// (its stopped server is then killed by the Redis watchdog) and the old primary accepts no write; a manual failover under a steady writer loses no acknowledged write.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startCluster, withProcesses } from "@sentinel-plane/testkit";
+import { leaseGrantWindowMs, leaseMs } from "@sentinel-plane/core";
+import { isAlive, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import { THREE_AGENTS, DOWN_AFTER_MS, EVENT_TIMEOUT_MS, discovered, writable } from "./support/agents.js";
 import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
 
-void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary accepts no write", async (t) => {
+void test("a hang (SIGSTOP) fails over once the lease has run out; the old primary accepts no write", async (t) => {
   await withProcesses(t, async (procs) => {
     const cluster = await startCluster(procs, {
       ...THREE_AGENTS,
@@ -21,7 +22,7 @@ void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary
     process.kill(pid, "SIGSTOP");
     let resumed = false;
     t.after(() => {
-      if (!resumed) process.kill(pid, "SIGCONT");
+      if (!resumed) resume(pid);
     });
     const switched = await cluster.waitForEvent((e) => e.name === "+switch-master", {
       timeout_ms: EVENT_TIMEOUT_MS,
@@ -29,13 +30,34 @@ void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary
     });
     const sdown = cluster.named("+sdown", mark).find((s) => s.event.text.startsWith("master "));
     assert.ok(sdown, "+sdown of the master was seen");
-    // A hang is not a crash: nothing may act before down-after (less one PING period of slack:
-    // the last reply can predate the SIGSTOP by up to that much).
-    assert.ok(sdown.received_ms - stopped_ms >= DOWN_AFTER_MS - 150, "SDOWN waited for down-after");
+    // A hang is not a crash: nothing may act before the agents stop vouching for the primary
+    // (lease grant window, down-after / 2) and its write lease has run out. Then the Redis
+    // watchdog kills the stopped server, which never answered its data-node's fence (a fence only
+    // queued does not count: core watchdog.ts), and the exit is reported at once. Slack: one PING
+    // period (the last reply can predate the SIGSTOP) and the watchdog's 10 ms rounding.
+    const settings = { down_after_ms: DOWN_AFTER_MS };
+    const earliest_ms = leaseGrantWindowMs(settings) + leaseMs(settings) - 150;
+    assert.ok(
+      sdown.received_ms - stopped_ms >= earliest_ms,
+      `SDOWN ${(sdown.received_ms - stopped_ms).toFixed(0)} ms after the stop, before ${earliest_ms} ms`,
+    );
     assert.ok(switched.received_ms > sdown.received_ms);
 
-    process.kill(pid, "SIGCONT");
+    // The stopped server never answered its fence by its lease's end: the watchdog killed it, and
+    // its data-node starts it again as a replica of the new primary, fenced.
+    await eventually(
+      "the stopped server killed by its watchdog",
+      () => Promise.resolve(isAlive(pid) ? null : true),
+      {
+        timeout_ms: EVENT_TIMEOUT_MS,
+        interval_ms: 20,
+      },
+    );
     resumed = true;
+    await cluster.waitForEvent(
+      (e) => e.name === "+convert-to-slave" && e.text.includes(`:${primary.port} `),
+      { timeout_ms: EVENT_TIMEOUT_MS, since_index: mark },
+    );
     const client = await redisClient(procs, primary.port);
     let accepted = 0;
     const refusals = new Set<string>();
@@ -47,20 +69,13 @@ void test("a hang (SIGSTOP) fails over after down-after; the resumed old primary
         refusals.add(String(error).split(" ")[0] ?? "?");
       }
     }
-    assert.equal(
-      accepted,
-      0,
-      `the resumed old primary accepted writes (refusals: ${[...refusals].join(", ")})`,
-    );
-    await cluster.waitForEvent(
-      (e) => e.name === "+convert-to-slave" && e.text.includes(`:${primary.port} `),
-      {
-        timeout_ms: EVENT_TIMEOUT_MS,
-        since_index: mark,
-      },
-    );
+    assert.equal(accepted, 0, `the old primary accepted writes (refusals: ${[...refusals].join(", ")})`);
   });
 });
+
+function resume(pid: number): void {
+  if (isAlive(pid)) process.kill(pid, "SIGCONT");
+}
 
 void test("a manual failover (SENTINEL FAILOVER) under a steady writer loses no acknowledged write", async (t) => {
   await withProcesses(t, async (procs) => {
