@@ -48,6 +48,16 @@ void test("the checkers catch a dead data-node's writable server when the watchd
   assert.match(caught, CAUGHT);
 });
 
+/** The seed runs with no violation, and the Redis watchdog killed a server in it. */
+function assertSafeByWatchdogKill(seed: number): void {
+  const result = runSeed({ seed, keep_log: true });
+  assert.equal(result.violation, null, result.violation?.message);
+  assert.ok(
+    result.log.some((line) => / watchdog killed r\d/.test(line)),
+    `seed ${seed}: no kill`,
+  );
+}
+
 void test("regression: the Redis watchdog kills a dead data-node's server at its lease's end", () => {
   // Two writable primaries without the watchdog (`--watchdog off`): the primary's data-node killed,
   // its redis-server left writable while another node was promoted (seeds 1083 and 1351). (Seeds
@@ -55,12 +65,7 @@ void test("regression: the Redis watchdog kills a dead data-node's server at its
   // 60 until the lease requests followed the granted lease: each change moved the draws, and
   // without the watchdog they no longer end with two writable primaries.)
   for (const seed of [1083, 1351]) {
-    const result = runSeed({ seed, keep_log: true });
-    assert.equal(result.violation, null, result.violation?.message);
-    assert.ok(
-      result.log.some((line) => / watchdog killed r\d/.test(line)),
-      `seed ${seed}: no kill`,
-    );
+    assertSafeByWatchdogKill(seed);
   }
 });
 
@@ -69,12 +74,7 @@ void test("regression: a hung primary with its fence only queued is killed at it
   // the queued fence counted as a fence (the watchdog disarmed), seeds 28 and 38 ended with the
   // resumed old primary writable beside the new one (`--watchdog off` still shows it).
   for (const seed of [28, 38]) {
-    const result = runSeed({ seed, keep_log: true });
-    assert.equal(result.violation, null, result.violation?.message);
-    assert.ok(
-      result.log.some((line) => / watchdog killed r\d/.test(line)),
-      `seed ${seed}: no kill`,
-    );
+    assertSafeByWatchdogKill(seed);
     const off = runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
   }
