@@ -24,6 +24,8 @@ export interface RedisProberOptions {
   readonly command_name?: (target: Address, command: "PING" | "INFO") => string;
   /** tls-replication yes: every monitored server is reached over TLS with this. */
   readonly tls?: TlsMaterial;
+  /** CLIENT SETNAME of each link ("sentinel-plane-probe" by default). */
+  readonly connection_name?: string;
   /** Makes each link's client (tests wrap it to reach the client); createRedisClient by default. */
   readonly create_client?: (options: RedisClientOptions) => Redis;
 }
@@ -178,7 +180,7 @@ export class RedisProber implements Prober {
       ...(auth.username === undefined ? {} : { username: auth.username }),
       ...(auth.password === undefined ? {} : { password: auth.password }),
       ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
-      connection_name: "sentinel-plane-probe",
+      connection_name: this.#options.connection_name ?? "sentinel-plane-probe",
       ready_check: false,
       connect_timeout_ms: this.#options.connect_timeout_ms,
       // The probe's own deadline (withTimeout) is the one that matters; this is a backstop.

@@ -4,7 +4,15 @@
 import { announcedHost } from "./announced-host.js";
 import { isIP } from "node:net";
 import { FAILOVER_BLOCK_PERIOD_MS_DEFAULT, FAILOVER_STATES, isAnswering } from "@sentinel-plane/core";
-import type { AgentState, MasterState, InstanceLink, MasterSettings, RedisInfo } from "@sentinel-plane/core";
+import type {
+  Address,
+  AgentState,
+  MasterState,
+  InstanceLink,
+  MasterSettings,
+  PeerAgent,
+  RedisInfo,
+} from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { AdminReply, AgentLoop } from "./loop.js";
 import type { EventHub } from "./event-hub.js";
@@ -14,6 +22,8 @@ import { tlsReloadParam } from "./tls-reload.js";
 import type { TlsReloadParam } from "./tls-reload.js";
 import type { RuntimeParam } from "./config/global-params.js";
 import type { LocalMasterOptions, LocalSetOption, MasterLocalOptions } from "./local-master-options.js";
+import { peerPortDown } from "./peer-port-watch.js";
+import type { PeerPortRecord } from "./peer-port-watch.js";
 import type {
   AdminResult,
   EventListener,
@@ -55,6 +65,11 @@ export interface ViewSources {
    * change, serve the new certificate (tls-reload.ts); absent: refused as Sentinel does.
    */
   readonly reloadTls?: (param: TlsReloadParam, value: string) => Promise<AdminResult>;
+  /**
+   * The link to a peer's Sentinel port (peer-port-watch.ts); absent (tests' views), the peers are
+   * judged by their hellos alone.
+   */
+  readonly peer_port?: (address: Address) => PeerPortRecord | undefined;
 }
 
 function age(now_ms: number, at_ms: number | null): number {
@@ -149,12 +164,25 @@ function replicaViewOf(state: AgentState, master: MasterState, link: InstanceLin
   };
 }
 
-function peerViews(state: AgentState, master: MasterState): SentinelPeerView[] {
+type PeerPort = (address: Address) => PeerPortRecord | undefined;
+
+/**
+ * A peer is usable when it gossips over NATS (hellos) and its Sentinel port answers this agent's
+ * PINGs, logged in as sentinel-user (a Sentinel counts the peers it can reach on that port).
+ */
+function peerDown(state: AgentState, master: MasterState, peer: PeerAgent, port: PeerPort): boolean {
+  const hello_age = peer.last_hello_ms === null ? Infinity : state.now_ms - peer.last_hello_ms;
+  const stale = hello_age > 3 * state.timing.hello_period_ms + master.settings.down_after_ms;
+  return stale || peerPortDown(port(peer.announce), state.now_ms, master.settings.down_after_ms);
+}
+
+function peerViews(state: AgentState, master: MasterState, port: PeerPort): SentinelPeerView[] {
   const now = state.now_ms;
   return [...master.agents.values()].map((peer) => {
     const hello_age = peer.last_hello_ms === null ? now : age(now, peer.last_hello_ms);
-    const stale = hello_age > 3 * state.timing.hello_period_ms + master.settings.down_after_ms;
-    const flags: InstanceFlag[] = ["sentinel", ...(stale ? (["s_down", "disconnected"] as const) : [])];
+    const down = peerDown(state, master, peer, port);
+    const flags: InstanceFlag[] = ["sentinel", ...(down ? (["s_down", "disconnected"] as const) : [])];
+    const link = port(peer.announce);
     return {
       name: peer.id,
       ip: peer.announce.host,
@@ -163,9 +191,9 @@ function peerViews(state: AgentState, master: MasterState): SentinelPeerView[] {
       flags,
       link_pending_commands: 0,
       link_refcount: 1,
-      last_ping_sent_ms: 0,
-      last_ok_ping_reply_ms: hello_age,
-      last_ping_reply_ms: hello_age,
+      last_ping_sent_ms: link?.unanswered_since_ms == null ? 0 : age(now, link.unanswered_since_ms),
+      last_ok_ping_reply_ms: link?.last_ok_ms == null ? hello_age : age(now, link.last_ok_ms),
+      last_ping_reply_ms: link?.last_reply_ms == null ? hello_age : age(now, link.last_reply_ms),
       down_after_ms: master.settings.down_after_ms,
       last_hello_message_ms: hello_age,
       voted_leader: "?",
@@ -174,12 +202,16 @@ function peerViews(state: AgentState, master: MasterState): SentinelPeerView[] {
   });
 }
 
-/** Agents heard from recently, self included, as SENTINEL CKQUORUM counts them. */
-function usableAgents(state: AgentState, master: MasterState): number {
+/**
+ * Agents heard from recently whose Sentinel port answers, self included, as SENTINEL CKQUORUM
+ * counts them (sentinel.c sentinelIsQuorumReachable: every peer not SDOWN).
+ */
+function usableAgents(state: AgentState, master: MasterState, port: PeerPort): number {
   const fresh_ms = 3 * state.timing.hello_period_ms;
   let usable = 1;
   for (const peer of master.agents.values()) {
-    if (peer.last_hello_ms !== null && state.now_ms - peer.last_hello_ms <= fresh_ms) usable++;
+    const heard = peer.last_hello_ms !== null && state.now_ms - peer.last_hello_ms <= fresh_ms;
+    if (heard && !peerPortDown(port(peer.announce), state.now_ms, master.settings.down_after_ms)) usable++;
   }
   return usable;
 }
@@ -284,6 +316,7 @@ function instanceViews({
   SentinelView,
   "myid" | "masters" | "master" | "replicas" | "sentinels" | "masterAddress" | "ckquorum"
 > {
+  const peerPort: PeerPort = sources.peer_port ?? (() => undefined);
   // announce-hostnames as SENTINEL CONFIG SET left it (at once, as in Sentinel), else the file's.
   const ip = (host: string): string => {
     const set = runtime_config.get("announce-hostnames");
@@ -313,7 +346,7 @@ function instanceViews({
     },
     sentinels: (name) => {
       const m = master(name);
-      return m === undefined ? undefined : peerViews(state(), m);
+      return m === undefined ? undefined : peerViews(state(), m, peerPort);
     },
     masterAddress: (name) => {
       const m = master(name);
@@ -322,7 +355,7 @@ function instanceViews({
     ckquorum: (name): QuorumCheck | undefined => {
       const m = master(name);
       if (m === undefined) return undefined;
-      const usable = usableAgents(state(), m);
+      const usable = usableAgents(state(), m, peerPort);
       return {
         usable,
         quorum_reachable: usable >= m.settings.quorum,

@@ -17,6 +17,7 @@ import { createConfigFile } from "./start/config-file.js";
 import { createObservers } from "./start/events-hooks.js";
 import { startInputs } from "./start/inputs.js";
 import { createJournals } from "./start/journals.js";
+import { createPeerPorts } from "./start/peer-ports.js";
 import { Late } from "./start/late.js";
 import { createLinks } from "./start/links.js";
 import { connectAgentNats } from "./start/nats-connection.js";
@@ -66,6 +67,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   const loop = createAgentLoop({ base, observers, links, topology, loop: late_loop });
   const stopInputs = startInputs({ base, nc, loop, links, local, topology });
   const config_file = createConfigFile(base, local, late_loop);
+  const peer_ports = createPeerPorts(base, loop, config_file);
   const late_resp = new Late<RespServer>("the Sentinel port");
   const reloadTls = createTlsConfigSet({ base, config_file, resp: late_resp, rest });
   const { resp, shutdown_requested } = await startRespServer({
@@ -73,6 +75,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     observers,
     loop,
     prober: links.prober,
+    peer_ports,
     config_file,
     reloadTls,
     audit: journals.audit,
@@ -80,6 +83,7 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
   });
   // Sentinel writes a generated myid into its file at once; so do we.
   if (base.generated_myid) await config_file.flush();
+  peer_ports.start();
   announceStarted({ base, loop, nc, topology, rest_metrics });
   return {
     myid,
@@ -93,6 +97,6 @@ export async function startSentinelAgent(options: StartOptions): Promise<AgentHa
     config: () => config,
     flushConfig: () => config_file.flush(),
     shutdown_requested,
-    stop: agentStop({ stopInputs, rest, resp, loop, prober: links.prober, hooks, journals, nc }),
+    stop: agentStop({ stopInputs, rest, resp, loop, prober: links.prober, peer_ports, hooks, journals, nc }),
   };
 }

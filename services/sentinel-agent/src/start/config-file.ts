@@ -15,6 +15,8 @@ export interface ConfigFile {
   update(change: (config: SentinelConfig) => SentinelConfig): void;
   /** Rewrites sentinel.conf from the current state; rejects when the write fails. */
   flush(): Promise<void>;
+  /** The file's config as changed since the start (SENTINEL CONFIG SET sentinel-user...). */
+  current(): SentinelConfig;
 }
 
 export function createConfigFile(
@@ -37,5 +39,6 @@ export function createConfigFile(
       );
       if (!written.ok) throw written.error;
     },
+    current: () => file_config,
   };
 }

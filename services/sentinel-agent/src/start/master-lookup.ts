@@ -57,3 +57,13 @@ export function authForAddress(local: LocalMasterOptions, state: AgentState, tar
     ...(auth_pass === null ? {} : { password: auth_pass }),
   };
 }
+
+/** The peers' announced Sentinel ports, each once (a peer watches several masters). */
+export function peerSentinelAddresses(state: AgentState): Address[] {
+  const seen = new Map<string, Address>();
+  for (const master of state.masters.values()) {
+    for (const peer of master.agents.values())
+      seen.set(`${peer.announce.host}:${peer.announce.port}`, peer.announce);
+  }
+  return [...seen.values()];
+}

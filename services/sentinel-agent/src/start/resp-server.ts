@@ -14,6 +14,7 @@ import type { Observers } from "./events-hooks.js";
 import type { Links } from "./links.js";
 import { instanceAddresses } from "./master-lookup.js";
 import type { Late } from "./late.js";
+import type { PeerPortWatch } from "../peer-port-watch.js";
 import type { ReloadTls } from "./tls-config-set.js";
 
 export interface RespServerContext {
@@ -21,6 +22,8 @@ export interface RespServerContext {
   readonly observers: Observers;
   readonly loop: AgentLoop;
   readonly prober: Links["prober"];
+  /** The links to the peers' Sentinel ports: CKQUORUM and SENTINEL SENTINELS read them. */
+  readonly peer_ports: PeerPortWatch;
   readonly config_file: ConfigFile;
   readonly reloadTls: ReloadTls;
   readonly audit: AuditLog;
@@ -118,6 +121,7 @@ function sentinelView(ctx: RespServerContext): SentinelView {
       await config_file.flush();
     },
     reloadTls: (param, value) => ctx.reloadTls(param, value),
+    peer_port: (address) => ctx.peer_ports.record(address),
     simulate: (failures) => {
       for (const f of failures) simulated.add(f);
     },

@@ -8,6 +8,7 @@ import type { RespServer } from "../resp/index.js";
 import type { RestServer } from "../rest/index.js";
 import type { Journals } from "./journals.js";
 import type { Links } from "./links.js";
+import type { PeerPortWatch } from "../peer-port-watch.js";
 
 export interface ShutdownParts {
   readonly stopInputs: () => void;
@@ -15,6 +16,7 @@ export interface ShutdownParts {
   readonly resp: RespServer;
   readonly loop: AgentLoop;
   readonly prober: Links["prober"];
+  readonly peer_ports: PeerPortWatch;
   readonly hooks: HookRunner;
   readonly journals: Journals;
   readonly nc: NatsConnection;
@@ -27,6 +29,7 @@ export function agentStop(parts: ShutdownParts): () => Promise<void> {
     await parts.resp.close();
     parts.loop.stop();
     parts.prober.close();
+    parts.peer_ports.close();
     await parts.hooks.close();
     parts.journals.history.stop();
     parts.journals.audit_journal.stop();
