@@ -22,12 +22,16 @@ const root = new URL("..", import.meta.url).pathname;
  * myid, and 13's discovery counts on the new id. 10-replica-priority (14 tests, ~2 s alone) joined
  * after 3 passing runs alone (2026-12-04 22:14 UTC); in whole runs it failed after 09 until the
  * prober replaced links ioredis had left "ready" over a closed stream (redis-prober.ts `stuck`).
+ * 09-acl-support (~6 s) joined once the agents kept links to each other's Sentinel ports
+ * (peer-port-watch.ts): its CKQUORUM must fail while they cannot log in to each other, and its
+ * teardown (the `default` user back on) must run, or every later file meets NOAUTH.
  */
 const FILES = new Map([
   ["01-conf-update", 10],
   ["05-manual", 11],
   ["06-ckquorum", 10],
   ["08-hostname-conf", 10],
+  ["09-acl-support", 10],
   ["10-replica-priority", 14],
   ["11-port-0", 8],
   ["13-info-command", 10],
