@@ -17,6 +17,8 @@ import {
 } from "@sentinel-plane/runtime";
 import type { ThrowawayCerts } from "@sentinel-plane/runtime";
 import { parseSentinelConf } from "../config/index.js";
+import { PeerPortWatch } from "../peer-port-watch.js";
+import { RedisProber } from "../redis-prober.js";
 import { setupAgentTls } from "../tls-setup.js";
 import { FakeSentinelView, fakeMasterView } from "./fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
@@ -147,4 +149,56 @@ void test("ioredis over TLS asks the Sentinel port for the primary", async (t) =
     "127.0.0.1",
     "16001",
   ]);
+});
+
+void test("a peer's Sentinel-port link over TLS (tls-replication yes, the agent's own certificate) gets PONG from a TLS-only port requiring client certificates", async (t) => {
+  const port = await start(t, "yes");
+  // The client side as an agent builds it from its own file (start/peer-ports.ts).
+  const parsed = parseSentinelConf(
+    [
+      "port 0",
+      "tls-port 26998",
+      `tls-cert-file ${certs.cert_file}`,
+      `tls-key-file ${certs.key_file}`,
+      `tls-ca-cert-file ${certs.ca_file}`,
+      "tls-replication yes",
+    ].join("\n"),
+    { source: "sentinel.conf" },
+  );
+  assert.ok(parsed.ok);
+  const tls = setupAgentTls(parsed.value.config);
+  if (!tls.ok) assert.fail(tls.error.message);
+  assert.ok(tls.value.redis !== undefined);
+  const prober = new RedisProber({
+    instances_max: 4,
+    connect_timeout_ms: 2000,
+    reconnect_max_ms: 1000,
+    auth_for: () => ({}),
+    tls: tls.value.redis,
+  });
+  const peer = { host: "127.0.0.1", port };
+  const watch = new PeerPortWatch({
+    prober,
+    now_ms: () => 7,
+    targets: () => [peer],
+    ping_period_ms: 1000,
+    ping_timeout_ms: 5000,
+    peers_max: 4,
+    retain: (kept) => {
+      prober.retain(kept);
+    },
+    close: () => {
+      prober.close();
+    },
+  });
+  t.after(() => {
+    watch.close();
+  });
+  await watch.round();
+  assert.deepEqual(watch.record(peer), {
+    last_ping_sent_ms: 7,
+    last_ok_ms: 7,
+    last_reply_ms: 7,
+    unanswered_since_ms: null,
+  });
 });
