@@ -72,7 +72,8 @@ export function parseJson(raw: Uint8Array | string): Result<unknown> {
     return err(spError("SP_ERR_MALFORMED_MESSAGE", ["not valid UTF-8"], cause));
   }
   try {
-    return ok(JSON.parse(text) as unknown);
+    const value: unknown = JSON.parse(text);
+    return ok(value);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return err(spError("SP_ERR_MALFORMED_MESSAGE", [`not JSON: ${reason}`], cause));

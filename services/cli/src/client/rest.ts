@@ -150,7 +150,8 @@ export class RestAgent {
     }
     if (text.trim() === "") return null;
     try {
-      return JSON.parse(text) as unknown;
+      const value: unknown = JSON.parse(text);
+      return value;
     } catch {
       throw new CliError(EXIT.refused, "CLI_BAD_RESPONSE", `${method} ${path}: the answer is not JSON`);
     }

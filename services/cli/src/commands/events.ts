@@ -112,7 +112,7 @@ export async function events(context: Context, options: EventsOptions): Promise<
   const printer = new Printer(context, options, () => {
     stop.abort();
   });
-  const last_id = { value: null as string | null };
+  const last_id: { value: string | null } = { value: null };
   const failures: string[] = [];
   // A getter TypeScript would narrow as if it could not change across awaits.
   const stopped = (): boolean => stop.signal.aborted;

@@ -3,7 +3,7 @@
 // commands to find the agents and the token.
 import { readFile, rm } from "node:fs/promises";
 import type * as Runtime from "@sentinel-plane/runtime";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, errnoCode } from "../errors.js";
 import type { Layout } from "./layout.js";
 
 export const CLUSTER_FILE_VERSION = 1;
@@ -89,11 +89,12 @@ async function readJson(path: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoCode(error) === "ENOENT") return undefined;
     throw new CliError(EXIT.usage, "CLI_STATE_UNREADABLE", `cannot read ${path}: ${String(error)}`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    const value: unknown = JSON.parse(text);
+    return value;
   } catch (error) {
     throw new CliError(EXIT.usage, "CLI_STATE_INVALID", `${path}: not JSON: ${String(error)}`);
   }
