@@ -5,6 +5,7 @@ import { readFile, rm } from "node:fs/promises";
 import type * as Runtime from "@sentinel-plane/runtime";
 import { CliError, EXIT, errnoCode } from "../errors.js";
 import type { Layout } from "./layout.js";
+import { isIndexable } from "../client/json.js";
 
 export const CLUSTER_FILE_VERSION = 1;
 
@@ -47,7 +48,7 @@ function isPortList(value: unknown, length: number): value is number[] {
   return (
     Array.isArray(value) &&
     value.length === length &&
-    value.every((p) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536)
+    value.every((p) => typeof p === "number" && Number.isInteger(p) && p > 0 && p < 65536)
   );
 }
 
@@ -72,8 +73,8 @@ export function checkClusterSettings(
     if (!Number.isInteger(v[key])) return { ok: false, reason: `/${key}: expected an integer` };
   }
   const ports = v["ports"];
-  if (typeof ports !== "object" || ports === null) return { ok: false, reason: "/ports: expected an object" };
-  const p = ports as Record<string, unknown>;
+  if (!isIndexable(ports)) return { ok: false, reason: "/ports: expected an object" };
+  const p = ports;
   if (!isPortList([p["nats"]], 1)) return { ok: false, reason: "/ports/nats: expected a port" };
   if (!isPortList(p["redis"], counts.redis))
     return { ok: false, reason: `/ports/redis: expected ${counts.redis} ports` };
