@@ -73,8 +73,11 @@ export function decodeReply(buffer: Buffer, offset: number): { value: Decoded; n
       if (flat === null || flat.value.type !== "array") return null;
       const entries: [Decoded, Decoded][] = [];
       const items = flat.value.items;
-      for (let i = 0; i + 1 < items.length; i += 2)
-        entries.push([items[i] as Decoded, items[i + 1] as Decoded]);
+      for (let i = 0; i + 1 < items.length; i += 2) {
+        const key = items[i];
+        const value = items[i + 1];
+        if (key !== undefined && value !== undefined) entries.push([key, value]);
+      }
       return { value: { type: "map", entries }, next: flat.next };
     }
     default:

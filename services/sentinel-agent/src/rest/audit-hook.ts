@@ -27,7 +27,8 @@ function problemCode(status: number, payload: unknown): string {
 function problemDetail(payload: unknown): string | null {
   if (typeof payload !== "string") return null;
   try {
-    const detail = (JSON.parse(payload) as Record<string, unknown> | null)?.["detail"];
+    const body: unknown = JSON.parse(payload);
+    const detail = isJsonObject(body) ? body["detail"] : undefined;
     return typeof detail === "string" ? detail : null;
   } catch {
     return null;
