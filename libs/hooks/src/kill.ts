@@ -8,6 +8,6 @@ export function killGroup(child: ChildProcess): void {
     process.kill(-child.pid, "SIGKILL");
   } catch (error) {
     // ESRCH: the group is already gone; its exit event is on its way.
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    if (!(error instanceof Error && "code" in error && error.code === "ESRCH")) throw error;
   }
 }

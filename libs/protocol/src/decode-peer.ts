@@ -13,6 +13,7 @@ import { EventMessageSchema, PeerMessageSchema, TopologyRecordSchema } from "./s
 import type { WireEventMessage, WirePeerMessage, WireTopologyRecord } from "./schemas/peer.js";
 import { AuditRecordSchema, HistoryRecordSchema } from "./schemas/journal.js";
 import type { WireAuditRecord, WireHistoryRecord } from "./schemas/journal.js";
+import { isJsonObject } from "./json-object.js";
 
 const peerValidators = new Map<string, Validator>(
   PeerMessageSchema.anyOf.map((branch) => [branch.properties.type.const, Compile(branch)]),
@@ -20,10 +21,8 @@ const peerValidators = new Map<string, Validator>(
 const topologyValidator = Compile(TopologyRecordSchema);
 
 function envelope(value: unknown): Result<{ record: Record<string, unknown>; type: string }> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must be an object"]));
-  }
-  const record = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must be an object"]));
+  const record = value;
   if (record["v"] !== PROTOCOL_VERSION) {
     if (!("v" in record))
       return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must have required property v"]));

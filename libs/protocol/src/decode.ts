@@ -21,6 +21,7 @@ import type { SwitchoverReply, SwitchoverRequest } from "./schemas/switchover.js
 import type { LeaseGrant, LeaseRequest } from "./schemas/lease.js";
 import { NodeStatusReportSchema } from "./schemas/node-status.js";
 import type { NodeStatusReport } from "./schemas/node-status.js";
+import { isJsonObject } from "./json-object.js";
 
 /** Messages larger than this are refused before parsing (a bound on work per message). */
 export const MESSAGE_BYTES_MAX = 1024 * 1024;
@@ -72,7 +73,8 @@ export function parseJson(raw: Uint8Array | string): Result<unknown> {
     return err(spError("SP_ERR_MALFORMED_MESSAGE", ["not valid UTF-8"], cause));
   }
   try {
-    return ok(JSON.parse(text) as unknown);
+    const value: unknown = JSON.parse(text);
+    return ok(value);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return err(spError("SP_ERR_MALFORMED_MESSAGE", [`not JSON: ${reason}`], cause));
@@ -81,10 +83,8 @@ export function parseJson(raw: Uint8Array | string): Result<unknown> {
 
 /** Checks `v` and `type` first, so a newer version or another message kind gets its own code. */
 function checkEnvelope(value: unknown, expected_type: string): Result<Record<string, unknown>> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must be an object"]));
-  }
-  const record = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must be an object"]));
+  const record = value;
   if (!("v" in record)) return err(spError("SP_ERR_MALFORMED_MESSAGE", ["/: must have required property v"]));
   if (record["v"] !== PROTOCOL_VERSION) {
     return err(spError("SP_ERR_UNSUPPORTED_VERSION", [JSON.stringify(record["v"])]));

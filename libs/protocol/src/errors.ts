@@ -138,3 +138,9 @@ export function spError(code: ErrorCode, args: readonly (string | number)[], cau
 export function isSpError(error: unknown): error is SpError {
   return error instanceof SpError;
 }
+
+/** The `code` of a Node system error (`ENOENT`, `ESRCH`, `EPERM` ...); undefined for other values. */
+export function errnoCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}

@@ -1,6 +1,7 @@
 // Public surface of the protocol: NATS subjects, versioned message schemas, coded errors.
-export { ERRORS, SpError, spError, isSpError, isErrorCode, formatErrorMessage } from "./errors.js";
+export { ERRORS, SpError, spError, isSpError, isErrorCode, formatErrorMessage, errnoCode } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
+export { isJsonObject } from "./json-object.js";
 export { ok, err } from "./result.js";
 export type { Result } from "./result.js";
 export {

@@ -55,25 +55,61 @@ export async function makeThrowawayCerts(
   options: ThrowawayCertsOptions = {},
 ): Promise<ThrowawayCerts> {
   const hosts = options.hosts ?? ["127.0.0.1", "localhost"];
-  const days = String(options.days ?? 825);
-  const timeout = options.timeout_ms ?? 10_000;
-  const openssl = (args: readonly string[]): Promise<unknown> =>
-    run("openssl", [...args], { cwd: dir, timeout });
-  const path = (name: string): string => join(dir, name);
-  const newKey = async (name: string): Promise<void> => {
-    await openssl([...KEY_ARGS, "-out", path(name)]);
-    await chmod(path(name), 0o600);
+  const work: CertWork = { dir, days: String(options.days ?? 825), timeout: options.timeout_ms ?? 10_000 };
+  await makeCa(work);
+  await signLeaf(
+    work,
+    "sentinel-plane",
+    "sentinel-plane",
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${san(hosts)}\n`,
+  );
+  await signLeaf(
+    work,
+    "client",
+    "sentinel-plane client",
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+  );
+  await rm(join(dir, "ca.srl"), { force: true });
+  return {
+    dir,
+    ca_file: join(dir, "ca.crt"),
+    cert_file: join(dir, "sentinel-plane.crt"),
+    key_file: join(dir, "sentinel-plane.key"),
+    client_cert_file: join(dir, "client.crt"),
+    client_key_file: join(dir, "client.key"),
   };
-  await newKey("ca.key");
-  await openssl([
+}
+
+/** Where the files go, how long they are valid, and the bound on each openssl run. */
+interface CertWork {
+  readonly dir: string;
+  readonly days: string;
+  readonly timeout: number;
+}
+
+async function openssl(work: CertWork, args: readonly string[]): Promise<void> {
+  await run("openssl", [...args], { cwd: work.dir, timeout: work.timeout });
+}
+
+/** A new P-256 key in `name`, 0600. */
+async function newKey(work: CertWork, name: string): Promise<void> {
+  const path = join(work.dir, name);
+  await openssl(work, [...KEY_ARGS, "-out", path]);
+  await chmod(path, 0o600);
+}
+
+/** ca.key and the self-signed ca.crt. */
+async function makeCa(work: CertWork): Promise<void> {
+  await newKey(work, "ca.key");
+  await openssl(work, [
     "req",
     "-x509",
     "-new",
     "-key",
-    path("ca.key"),
+    join(work.dir, "ca.key"),
     "-sha256",
     "-days",
-    days,
+    work.days,
     "-subj",
     "/CN=sentinel-plane throwaway CA",
     "-addext",
@@ -81,61 +117,36 @@ export async function makeThrowawayCerts(
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
     "-out",
-    path("ca.crt"),
+    join(work.dir, "ca.crt"),
   ]);
-  const leaf = async (name: string, cn: string, ext: string): Promise<void> => {
-    await newKey(`${name}.key`);
-    await openssl([
-      "req",
-      "-new",
-      "-key",
-      path(`${name}.key`),
-      "-subj",
-      `/CN=${cn}`,
-      "-out",
-      path(`${name}.csr`),
-    ]);
-    await writeFile(path(`${name}.ext`), ext);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      path(`${name}.csr`),
-      "-CA",
-      path("ca.crt"),
-      "-CAkey",
-      path("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      days,
-      "-sha256",
-      "-extfile",
-      path(`${name}.ext`),
-      "-out",
-      path(`${name}.crt`),
-    ]);
-    await rm(path(`${name}.csr`));
-    await rm(path(`${name}.ext`));
-  };
-  await leaf(
-    "sentinel-plane",
-    "sentinel-plane",
-    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${san(hosts)}\n`,
-  );
-  await leaf(
-    "client",
-    "sentinel-plane client",
-    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
-  );
-  await rm(path("ca.srl"), { force: true });
-  return {
-    dir,
-    ca_file: path("ca.crt"),
-    cert_file: path("sentinel-plane.crt"),
-    key_file: path("sentinel-plane.key"),
-    client_cert_file: path("client.crt"),
-    client_key_file: path("client.key"),
-  };
+}
+
+/** `<name>.key` and `<name>.crt` (common name `cn`, extensions `ext`) signed by the CA; no CSR left. */
+async function signLeaf(work: CertWork, name: string, cn: string, ext: string): Promise<void> {
+  const path = (suffix: string): string => join(work.dir, `${name}.${suffix}`);
+  await newKey(work, `${name}.key`);
+  await openssl(work, ["req", "-new", "-key", path("key"), "-subj", `/CN=${cn}`, "-out", path("csr")]);
+  await writeFile(path("ext"), ext);
+  await openssl(work, [
+    "x509",
+    "-req",
+    "-in",
+    path("csr"),
+    "-CA",
+    join(work.dir, "ca.crt"),
+    "-CAkey",
+    join(work.dir, "ca.key"),
+    "-CAcreateserial",
+    "-days",
+    work.days,
+    "-sha256",
+    "-extfile",
+    path("ext"),
+    "-out",
+    path("crt"),
+  ]);
+  await rm(path("csr"));
+  await rm(path("ext"));
 }
 
 /**

@@ -38,3 +38,12 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * The `code` of a Node system error (`ENOENT`, `EPERM` ...); undefined for other values. The
+ * same as @sentinel-plane/protocol's errnoCode, which the CLI does not load for every command.
+ */
+export function errnoCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}

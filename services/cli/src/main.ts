@@ -26,8 +26,13 @@ function collect(value: string, previous: string[]): string[] {
 /** The package's version (services/cli/package.json), for `--version`. */
 function version(): string {
   const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
-  const parsed = JSON.parse(text) as { version?: unknown };
-  return typeof parsed.version === "string" ? parsed.version : "unknown";
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === "object" &&
+    parsed !== null &&
+    "version" in parsed &&
+    typeof parsed.version === "string"
+    ? parsed.version
+    : "unknown";
 }
 
 const program = new Command("sentinel-plane")
@@ -344,7 +349,7 @@ async function main(): Promise<number> {
   } catch (error) {
     // commander's own exits (help, version, a usage error it already printed)
     if (typeof error === "object" && error !== null && "exitCode" in error && "code" in error) {
-      const code = (error as { exitCode: number; code: string }).code;
+      const code = error.code;
       return code === "commander.helpDisplayed" || code === "commander.help" || code === "commander.version"
         ? EXIT.ok
         : EXIT.usage;

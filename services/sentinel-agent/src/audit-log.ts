@@ -6,6 +6,7 @@
 import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
 import type { AuditChannel, WireAuditRecord } from "@sentinel-plane/protocol";
 import type { Logger } from "@sentinel-plane/runtime";
+import { isJsonObject } from "@sentinel-plane/protocol";
 
 export interface AuditInput {
   readonly channel: AuditChannel;
@@ -58,8 +59,8 @@ export function redactArgs(args: readonly string[]): string[] {
 
 /** A JSON body as `key=value` arguments, secret-named keys redacted. */
 export function bodyArgs(body: unknown): string[] {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
-  return Object.entries(body as Record<string, unknown>).map(([key, value]) =>
+  if (!isJsonObject(body)) return [];
+  return Object.entries(body).map(([key, value]) =>
     SECRET_NAME.test(key) ? `${key}=${REDACTED}` : `${key}=${JSON.stringify(value)}`.slice(0, ARG_CHARS_MAX),
   );
 }

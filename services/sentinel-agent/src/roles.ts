@@ -47,7 +47,7 @@ export function tokenEntryOf(entry: string): TokenEntry | null {
 export const ROLE_RANK: Readonly<Record<Role, number>> = { read: 0, operate: 1, admin: 2 };
 
 export function isRole(text: string): text is Role {
-  return (ROLES as readonly string[]).includes(text);
+  return ROLES.some((role) => role === text);
 }
 
 /** A holder of `held` may do what `needed` allows (roles are cumulative). */

@@ -54,7 +54,8 @@ function withSettingDefaults(value: unknown): unknown {
   if (typeof value !== "object" || value === null || !("masters" in value)) return value;
   const masters: unknown = value.masters;
   if (!Array.isArray(masters)) return value;
-  for (const master of masters as unknown[]) {
+  const list: readonly unknown[] = masters;
+  for (const master of list) {
     if (typeof master !== "object" || master === null || !("settings" in master)) continue;
     const settings: unknown = master.settings;
     if (typeof settings !== "object" || settings === null || "failover_block_period_ms" in settings) continue;

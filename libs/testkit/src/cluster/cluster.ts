@@ -214,7 +214,7 @@ export class Cluster {
   }
 }
 
-async function spawnAgent(procs: Harness, agent: AgentNode): Promise<ServiceProcess> {
+async function spawnAgent(procs: Harness, agent: Omit<AgentNode, "process">): Promise<ServiceProcess> {
   const service = await procs.spawnService({
     name: `agent-${agent.index}`,
     entry: AGENT_ENTRY,
@@ -262,18 +262,7 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     const name = m === 0 ? master_name : `${master_name}-${m}`;
     groups.push(await startGroup(procs, options, cluster_id, name, nats, nats_urls, m, failsafe));
   }
-  const nc = await connect({
-    ...nats.connectOptions,
-    servers: nats_urls,
-    name: "cluster-test",
-    timeout: 2000,
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 100,
-    waitOnFirstConnect: false,
-    pingInterval: 1000,
-    maxPingOut: 3,
-  });
+  const nc = await connectTestClient(nats, nats_urls);
   const agents: AgentNode[] = [];
   // Subscribed before any agent starts: the test sees every event, discovery included.
   const cluster = new Cluster(procs, cluster_id, master_name, nats, nc, groups, agents);
@@ -284,77 +273,129 @@ export async function startCluster(procs: Harness, options: ClusterOptions): Pro
     cluster_id,
     myids.map((id) => ({ role: "agent", id })),
   );
+  const shared: AgentShared = { cluster_id, nats_urls, groups, failsafe: failsafe !== null };
   for (let i = 0; i < options.agents; i++) {
-    const myid = myids[i] ?? "";
-    const nats_credential = agent_credentials[i] ?? null;
-    const dir = await procs.tempDir(`agent-${i}`);
-    const sentinel_port = await freePort();
-    const rest_port = rest_ports[i] ?? (await freePort());
-    const config_path = join(dir, "sentinel.conf");
-    const tls_only = options.tls !== undefined && options.sentinel_port_tls === true;
-    const lines = [
-      ...(tls_only
-        ? ["port 0", `tls-port ${sentinel_port}`, "tls-auth-clients yes"]
-        : [`port ${sentinel_port}`]),
-      `bind ${LOOPBACK}`,
-      `sentinel announce-ip ${LOOPBACK}`,
-      ...groups.flatMap((group) => {
-        const first = group[0];
-        if (first === undefined) return [];
-        const name = first.master_name;
-        return [
-          `sentinel monitor ${name} ${LOOPBACK} ${first.port} ${options.quorum}`,
-          `sentinel down-after-milliseconds ${name} ${options.down_after_ms}`,
-          `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
-          `sentinel-plane failover-block-period ${name} ${options.failover_block_period_ms ?? 0}`,
-        ];
-      }),
-      `sentinel myid ${myid}`,
-      `sentinel-plane nats-servers ${nats_urls.join(" ")}`,
-      ...(nats_credential === null
-        ? []
-        : [
-            `sentinel-plane nats-user ${nats_credential.user}`,
-            `sentinel-plane nats-pass ${nats_credential.pass}`,
-          ]),
-      `sentinel-plane cluster-id ${cluster_id}`,
-      `sentinel-plane state-dir ${dir}`,
-      `sentinel-plane rest-port ${rest_port}`,
-      `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
-      ...(failsafe === null
-        ? []
-        : groups
-            .flat()
-            .map((n) => `sentinel-plane rest-token ${leaseTokenOf(n.node_id)} lease ${n.node_id}`)),
-      ...(options.tls === undefined
-        ? []
-        : [
-            "tls-replication yes",
-            `tls-ca-cert-file ${options.tls.ca_file}`,
-            `tls-cert-file ${options.tls.cert_file}`,
-            `tls-key-file ${options.tls.key_file}`,
-            `sentinel-plane nats-tls-ca-file ${options.tls.ca_file}`,
-            `sentinel-plane nats-tls-cert-file ${options.tls.cert_file}`,
-            `sentinel-plane nats-tls-key-file ${options.tls.key_file}`,
-          ]),
-      ...(options.agent_lines ?? []),
-    ];
-    await writeFile(config_path, `${lines.join("\n")}\n`);
-    const agent: AgentNode = {
-      index: i,
-      dir,
-      config_path,
-      sentinel_port,
-      rest_port,
-      env: options.agent_env ?? {},
-      myid,
-      nats_credential,
-      process: undefined as never,
-    };
-    agent.process = await spawnAgent(procs, agent);
-    agents.push(agent);
+    const identity = { myid: myids[i] ?? "", nats_credential: agent_credentials[i] ?? null };
+    agents.push(await startAgentNode(procs, options, shared, i, identity, rest_ports[i]));
   }
   return cluster;
+}
+
+/** The test's own NATS client (the unrestricted admin), reconnecting for as long as the test runs. */
+function connectTestClient(nats: NatsServer, nats_urls: readonly string[]): Promise<NatsConnection> {
+  return connect({
+    ...nats.connectOptions,
+    servers: [...nats_urls],
+    name: "cluster-test",
+    timeout: 2000,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+    waitOnFirstConnect: false,
+    pingInterval: 1000,
+    maxPingOut: 3,
+  });
+}
+
+/** What every agent's sentinel.conf names alike: the cluster, its bus and its masters. */
+interface AgentShared {
+  readonly cluster_id: string;
+  readonly nats_urls: readonly string[];
+  readonly groups: readonly (readonly RedisNode[])[];
+  /** The data-nodes' lease tokens are accepted (ClusterOptions.failsafe). */
+  readonly failsafe: boolean;
+}
+
+/** Writes agent `index`'s sentinel.conf in its own directory and starts it. */
+async function startAgentNode(
+  procs: Harness,
+  options: ClusterOptions,
+  shared: AgentShared,
+  index: number,
+  identity: { readonly myid: string; readonly nats_credential: NatsCredential | null },
+  rest_port_chosen: number | undefined,
+): Promise<AgentNode> {
+  const dir = await procs.tempDir(`agent-${index}`);
+  const sentinel_port = await freePort();
+  const rest_port = rest_port_chosen ?? (await freePort());
+  const config_path = join(dir, "sentinel.conf");
+  const own = { dir, sentinel_port, rest_port, ...identity };
+  await writeFile(config_path, `${agentConfigLines(options, shared, own).join("\n")}\n`);
+  const spec: Omit<AgentNode, "process"> = {
+    index,
+    dir,
+    config_path,
+    sentinel_port,
+    rest_port,
+    env: options.agent_env ?? {},
+    ...identity,
+  };
+  const service = await spawnAgent(procs, spec);
+  // Copied after the spawn: it sets the agent's myid from its log.
+  return { ...spec, process: service };
+}
+
+/** An agent's sentinel.conf: ports, the masters, its NATS user, the cluster's REST tokens and TLS. */
+function agentConfigLines(
+  options: ClusterOptions,
+  shared: AgentShared,
+  own: {
+    readonly dir: string;
+    readonly sentinel_port: number;
+    readonly rest_port: number;
+    readonly myid: string;
+    readonly nats_credential: NatsCredential | null;
+  },
+): string[] {
+  const { nats_credential } = own;
+  const tls_only = options.tls !== undefined && options.sentinel_port_tls === true;
+  return [
+    ...(tls_only
+      ? ["port 0", `tls-port ${own.sentinel_port}`, "tls-auth-clients yes"]
+      : [`port ${own.sentinel_port}`]),
+    `bind ${LOOPBACK}`,
+    `sentinel announce-ip ${LOOPBACK}`,
+    ...shared.groups.flatMap((group) => {
+      const first = group[0];
+      if (first === undefined) return [];
+      const name = first.master_name;
+      return [
+        `sentinel monitor ${name} ${LOOPBACK} ${first.port} ${options.quorum}`,
+        `sentinel down-after-milliseconds ${name} ${options.down_after_ms}`,
+        `sentinel failover-timeout ${name} ${options.failover_timeout_ms}`,
+        `sentinel-plane failover-block-period ${name} ${options.failover_block_period_ms ?? 0}`,
+      ];
+    }),
+    `sentinel myid ${own.myid}`,
+    `sentinel-plane nats-servers ${shared.nats_urls.join(" ")}`,
+    ...(nats_credential === null
+      ? []
+      : [
+          `sentinel-plane nats-user ${nats_credential.user}`,
+          `sentinel-plane nats-pass ${nats_credential.pass}`,
+        ]),
+    `sentinel-plane cluster-id ${shared.cluster_id}`,
+    `sentinel-plane state-dir ${own.dir}`,
+    `sentinel-plane rest-port ${own.rest_port}`,
+    `sentinel-plane rest-token ${options.rest_token ?? REST_TOKEN_DEFAULT}`,
+    ...(shared.failsafe
+      ? shared.groups
+          .flat()
+          .map((n) => `sentinel-plane rest-token ${leaseTokenOf(n.node_id)} lease ${n.node_id}`)
+      : []),
+    ...(options.tls === undefined
+      ? []
+      : [
+          "tls-replication yes",
+          `tls-ca-cert-file ${options.tls.ca_file}`,
+          `tls-cert-file ${options.tls.cert_file}`,
+          `tls-key-file ${options.tls.key_file}`,
+          `sentinel-plane nats-tls-ca-file ${options.tls.ca_file}`,
+          `sentinel-plane nats-tls-cert-file ${options.tls.cert_file}`,
+          `sentinel-plane nats-tls-key-file ${options.tls.key_file}`,
+        ]),
+    ...(options.agent_lines ?? []),
+  ];
 }
 
 /** One master's Redis nodes (primary + replicas), each with its supervising data-node. */

@@ -7,6 +7,7 @@ import type { CommandResult } from "./command.js";
 import { COMMAND_TIMEOUT_MS, NetnsError, runChecked, runCommand } from "./command.js";
 import { bridgeNetnsName, nodeNetnsName, uniqueLabPrefix } from "./names.js";
 import { LabProcess } from "./process.js";
+import { errnoCode } from "@sentinel-plane/protocol";
 
 export interface NetnsLabOptions {
   readonly hosts: number;
@@ -248,7 +249,7 @@ export class NetnsLab {
       try {
         process.kill(pid, "SIGKILL");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        if (errnoCode(error) !== "ESRCH") throw error;
       }
     }
     // Not our children: no exit event exists, so poll with a deadline until none is left.

@@ -1,5 +1,6 @@
 // A long-running process started inside a namespace, tracked by PID so teardown can kill it.
 import type { ChildProcess } from "node:child_process";
+import { errnoCode } from "@sentinel-plane/protocol";
 
 export interface ProcessExit {
   readonly code: number | null;
@@ -73,7 +74,7 @@ export class LabProcess {
       try {
         process.kill(this.pid, "SIGKILL");
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        if (errnoCode(error) !== "ESRCH") throw error;
       }
     }
     return this.exited;

@@ -11,6 +11,7 @@ import { ManagedProcess } from "./managed-process.js";
 import type { ExitInfo } from "./managed-process.js";
 import { LOOPBACK } from "./ports.js";
 import { natsGreeting } from "./probes.js";
+import { errorMessage } from "@sentinel-plane/runtime";
 
 export interface NatsServerOptions {
   readonly name?: string;
@@ -220,7 +221,7 @@ export class NatsServer {
     } catch (error) {
       await proc.stop(500);
       if (/address already in use/i.test(proc.logs())) return "bind_conflict";
-      throw new Error(`${this.name} did not become ready: ${(error as Error).message}\n${proc.logs()}`, {
+      throw new Error(`${this.name} did not become ready: ${errorMessage(error)}\n${proc.logs()}`, {
         cause: error,
       });
     }

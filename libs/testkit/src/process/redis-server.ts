@@ -8,6 +8,7 @@ import { ManagedProcess } from "./managed-process.js";
 import type { ExitInfo, WaitOptions } from "./managed-process.js";
 import { LOOPBACK } from "./ports.js";
 import { redisPing } from "./probes.js";
+import { errorMessage } from "@sentinel-plane/runtime";
 
 export interface RedisServerOptions {
   readonly name?: string;
@@ -140,7 +141,7 @@ export class RedisServer {
     } catch (error) {
       await proc.stop(500);
       if (proc.logs().includes("Address already in use")) return "bind_conflict";
-      throw new Error(`${this.name} did not become ready: ${(error as Error).message}\n${proc.logs()}`, {
+      throw new Error(`${this.name} did not become ready: ${errorMessage(error)}\n${proc.logs()}`, {
         cause: error,
       });
     }

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ManagedProcess } from "./managed-process.js";
 import type { ExitInfo } from "./managed-process.js";
+import { isJsonObject } from "@sentinel-plane/protocol";
 
 export type LogRecord = Readonly<Record<string, unknown>>;
 
@@ -34,7 +35,7 @@ export function parseLogRecord(line: string): LogRecord | null {
   if (!line.startsWith("{")) return null;
   try {
     const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as LogRecord) : null;
+    return isJsonObject(value) ? value : null;
   } catch {
     return null;
   }

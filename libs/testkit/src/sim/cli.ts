@@ -7,7 +7,7 @@
 // their Redis watchdog (core data-node watchdog.ts): a primary whose data-node died then stays
 // writable past its lease, which the checkers report (the hole the watchdog closes).
 import { BUS_FAULTS, runSeed } from "./run.js";
-import type { BusFault } from "./run.js";
+import type { BusFault, RunResult } from "./run.js";
 
 interface CliArgs {
   from: number;
@@ -72,21 +72,80 @@ function parseArgs(argv: readonly string[]): CliArgs {
   return args;
 }
 
+/** The figures summed over the seeds run, for the summary line. */
+interface Totals {
+  violations: number;
+  steps: number;
+  sim_ms: number;
+  elections: number;
+  switchovers: number;
+  hooks_run: number;
+  hooks_failed: number;
+  settled_max_ms: number;
+  writes_acked: number;
+  writes_refused: number;
+  lease_fences: { quiet: number; faults: number; healed: number };
+  lease_requests: { sent: number; direct_quiet: number; direct_bus_up: number; direct_bus_down: number };
+}
+
+function emptyTotals(): Totals {
+  return {
+    violations: 0,
+    steps: 0,
+    sim_ms: 0,
+    elections: 0,
+    switchovers: 0,
+    hooks_run: 0,
+    hooks_failed: 0,
+    settled_max_ms: 0,
+    writes_acked: 0,
+    writes_refused: 0,
+    lease_fences: { quiet: 0, faults: 0, healed: 0 },
+    lease_requests: { sent: 0, direct_quiet: 0, direct_bus_up: 0, direct_bus_down: 0 },
+  };
+}
+
+function addSeedToTotals(totals: Totals, result: RunResult): void {
+  totals.writes_acked += result.writes_acked;
+  totals.writes_refused += result.writes_refused;
+  totals.lease_fences.quiet += result.lease_fences.quiet;
+  totals.lease_fences.faults += result.lease_fences.faults;
+  totals.lease_fences.healed += result.lease_fences.healed;
+  totals.lease_requests.sent += result.lease_requests.sent;
+  totals.lease_requests.direct_quiet += result.lease_requests.direct_quiet;
+  totals.lease_requests.direct_bus_up += result.lease_requests.direct_bus_up;
+  totals.lease_requests.direct_bus_down += result.lease_requests.direct_bus_down;
+  totals.steps += result.steps;
+  totals.sim_ms += result.sim_ms;
+  totals.elections += result.elections;
+  totals.switchovers += result.switchovers;
+  totals.hooks_run += result.hooks_run;
+  totals.hooks_failed += result.hooks_failed;
+  totals.settled_max_ms = Math.max(totals.settled_max_ms, result.settled_ms ?? 0);
+  if (result.violation !== null) totals.violations += 1;
+}
+
+function summaryLine(args: CliArgs, totals: Totals, seconds: number): string {
+  const { lease_fences, lease_requests } = totals;
+  return (
+    `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
+    `(${(args.count / seconds).toFixed(1)} seeds/s, ${(totals.steps / seconds / 1000).toFixed(0)}k steps/s, ` +
+    `${(totals.sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${totals.elections} elections, ` +
+    `${totals.switchovers} switchovers, ${totals.hooks_run} pre-promote hooks, ${totals.hooks_failed} failed, ` +
+    `settled at most ${totals.settled_max_ms} ms after healing, ` +
+    `writes acked ${totals.writes_acked} refused ${totals.writes_refused}, lease self-fences ${lease_fences.quiet} ` +
+    `before faults / ${lease_fences.faults} during / ${lease_fences.healed} after heal, ` +
+    `lease requests ${lease_requests.sent} of which direct ${lease_requests.direct_quiet} with the bus ` +
+    `up before faults / ${lease_requests.direct_bus_up} up later / ${lease_requests.direct_bus_down} ` +
+    `bus down): ` +
+    `${totals.violations} violation(s)`
+  );
+}
+
 function main(): number {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  let violations = 0;
-  let steps = 0;
-  let sim_ms = 0;
-  let elections = 0;
-  let switchovers = 0;
-  let hooks_run = 0;
-  let hooks_failed = 0;
-  let settled_max_ms = 0;
-  let writes_acked = 0;
-  let writes_refused = 0;
-  const lease_fences = { quiet: 0, faults: 0, healed: 0 };
-  const lease_requests = { sent: 0, direct_quiet: 0, direct_bus_up: 0, direct_bus_down: 0 };
+  const totals = emptyTotals();
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
@@ -98,27 +157,9 @@ function main(): number {
       failsafe: args.failsafe,
       watchdog: args.watchdog,
     });
-    writes_acked += result.writes_acked;
-    writes_refused += result.writes_refused;
-    lease_fences.quiet += result.lease_fences.quiet;
-    lease_fences.faults += result.lease_fences.faults;
-    lease_fences.healed += result.lease_fences.healed;
-    lease_requests.sent += result.lease_requests.sent;
-    lease_requests.direct_quiet += result.lease_requests.direct_quiet;
-    lease_requests.direct_bus_up += result.lease_requests.direct_bus_up;
-    lease_requests.direct_bus_down += result.lease_requests.direct_bus_down;
-    steps += result.steps;
-    sim_ms += result.sim_ms;
-    elections += result.elections;
-    switchovers += result.switchovers;
-    hooks_run += result.hooks_run;
-    hooks_failed += result.hooks_failed;
-    settled_max_ms = Math.max(settled_max_ms, result.settled_ms ?? 0);
+    addSeedToTotals(totals, result);
     if (args.verbose) for (const line of result.log) console.log(line);
-    if (result.violation !== null) {
-      violations += 1;
-      console.log(`VIOLATION ${result.violation.message}`);
-    }
+    if (result.violation !== null) console.log(`VIOLATION ${result.violation.message}`);
     const now = performance.now();
     if (args.count > 1 && now - last_progress > 10_000) {
       last_progress = now;
@@ -127,21 +168,8 @@ function main(): number {
       );
     }
   }
-  const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `sim: ${args.count} seeds from ${args.from} in ${seconds.toFixed(1)} s ` +
-      `(${(args.count / seconds).toFixed(1)} seeds/s, ${(steps / seconds / 1000).toFixed(0)}k steps/s, ` +
-      `${(sim_ms / 1000 / args.count).toFixed(1)} simulated s/seed, ${elections} elections, ` +
-      `${switchovers} switchovers, ${hooks_run} pre-promote hooks, ${hooks_failed} failed, ` +
-      `settled at most ${settled_max_ms} ms after healing, ` +
-      `writes acked ${writes_acked} refused ${writes_refused}, lease self-fences ${lease_fences.quiet} ` +
-      `before faults / ${lease_fences.faults} during / ${lease_fences.healed} after heal, ` +
-      `lease requests ${lease_requests.sent} of which direct ${lease_requests.direct_quiet} with the bus ` +
-      `up before faults / ${lease_requests.direct_bus_up} up later / ${lease_requests.direct_bus_down} ` +
-      `bus down): ` +
-      `${violations} violation(s)`,
-  );
-  return violations === 0 ? 0 : 1;
+  console.log(summaryLine(args, totals, (performance.now() - started) / 1000));
+  return totals.violations === 0 ? 0 : 1;
 }
 
 process.exitCode = main();

@@ -360,131 +360,169 @@ function currentMaster(world: World): SimNode {
 /** The fault kind that kills (and later restarts) a data-node. */
 const DATA_NODE_CRASH = 11;
 
+/** Starts fault `kind` (a draw of the seed) for `duration_ms`; each kind draws its own targets. */
 function injectFault(world: World, kind: number, duration_ms: number): void {
-  const rng = world.rng;
-  const note = (text: string): void => {
-    if (world.options.keep_log) world.trace("sim", `! ${text}`);
-  };
-  const later = (run: () => void): void => {
-    world.at(duration_ms, () => {
-      if (!world.healed) run();
-    });
-  };
   switch (kind) {
     case 0:
-    case 1: {
-      const node = currentMaster(world);
-      note(`kill ${node.name}`);
-      world.killNode(node);
-      later(() => {
-        world.resumeNode(node);
-      });
-      return;
-    }
-    case 2: {
-      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
-      note(`hang ${node.name}`);
-      world.hangNode(node);
-      later(() => {
-        world.resumeNode(node);
-      });
-      return;
-    }
-    case 3: {
-      const edges = partitionEdges(world);
-      note(`partition ${edges.map(([a, b]) => `${a}>${b}`).join(",")}`);
-      for (const [a, b] of edges) world.block(a, b);
-      later(() => {
-        for (const [a, b] of edges) world.unblock(a, b);
-      });
-      return;
-    }
-    case 4: {
-      // The host is cut from some agents: its redis-server and its data-node's bus alike.
-      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
-      const dn = world.dataNodeOf(node).name;
-      const edges: [string, string][] = [];
-      for (const agent of world.agents) {
-        if (rng.chance(0.7)) {
-          edges.push([agent.name, node.name], [node.name, agent.name], [agent.name, dn], [dn, agent.name]);
-        }
-      }
-      note(`isolate ${node.name} from ${edges.length / 4} agents`);
-      for (const [a, b] of edges) world.block(a, b);
-      later(() => {
-        for (const [a, b] of edges) world.unblock(a, b);
-      });
-      return;
-    }
-    case 5: {
-      const agent = rng.pick(world.agents);
-      note(`cut ${agent.name} from kv`);
-      world.block(agent.name, "kv");
-      later(() => {
-        world.unblock(agent.name, "kv");
-      });
-      return;
-    }
+    case 1:
+      killPrimary(world, duration_ms);
+      break;
+    case 2:
+      hangNode(world, duration_ms);
+      break;
+    case 3:
+      partitionAgents(world, duration_ms);
+      break;
+    case 4:
+      isolateHost(world, duration_ms);
+      break;
+    case 5:
+      cutAgentFromKv(world, duration_ms);
+      break;
     case 6:
-    case 7: {
-      const agent = rng.pick(world.agents);
-      if (agent.state === null) return;
-      note(`crash ${agent.name}`);
-      agent.crash_pending = true;
-      later(() => {
-        restart(world, agent);
-      });
-      return;
-    }
-    case 9: {
-      // Issue 13's asymmetric partition: the primary's host loses its peers (agents' PING/INFO
-      // and replication) but keeps the bus and its clients.
-      const node = currentMaster(world);
-      const edges: [string, string][] = [];
-      for (const agent of world.agents) edges.push([agent.name, node.name], [node.name, agent.name]);
-      for (const other of world.nodes)
-        if (other !== node) edges.push([node.name, other.name], [other.name, node.name]);
-      note(`cut ${node.name} from its peers (it keeps the bus and its clients)`);
-      for (const [a, b] of edges) world.block(a, b);
-      later(() => {
-        for (const [a, b] of edges) world.unblock(a, b);
-      });
-      return;
-    }
-    case 10: {
-      // A data-node cut from the bus (NATS): no grants, commands, reports or topology record.
-      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
-      const dn = world.dataNodeOf(node).name;
-      const edges: [string, string][] = [[dn, "kv"]];
-      for (const agent of world.agents) edges.push([agent.name, dn], [dn, agent.name]);
-      note(`cut ${dn} from the bus`);
-      for (const [a, b] of edges) world.block(a, b);
-      later(() => {
-        for (const [a, b] of edges) world.unblock(a, b);
-      });
-      return;
-    }
-    case DATA_NODE_CRASH: {
-      // A data-node killed while its redis-server runs on, restarted soon (issue 13: 0.5 s).
-      const node = rng.chance(0.7) ? currentMaster(world) : rng.pick(world.nodes);
-      const dn = world.dataNodeOf(node);
-      if (!dn.alive) return;
-      world.crashDataNode(dn);
-      const down_ms = rng.chance(0.5) ? rng.range(100, 1000) : duration_ms;
-      world.at(down_ms, () => {
-        if (world.healed || dn.alive) return;
-        note(`restart ${dn.name} (it adopts ${node.name})`);
-        world.startDataNode(dn);
-      });
-      return;
-    }
-    default: {
-      const agent = rng.pick(world.agents);
-      const jump_ms = rng.chance(0.5) ? rng.range(2000, 10000) : -rng.range(1000, 5000);
-      note(`clock ${agent.name} ${jump_ms > 0 ? "+" : ""}${jump_ms} ms`);
-      agent.clock_offset_ms += jump_ms;
+    case 7:
+      crashAgent(world, duration_ms);
+      break;
+    case 9:
+      cutPrimaryFromPeers(world, duration_ms);
+      break;
+    case 10:
+      cutDataNodeFromBus(world, duration_ms);
+      break;
+    case DATA_NODE_CRASH:
+      crashDataNode(world, duration_ms);
+      break;
+    default:
+      jumpAgentClock(world); // kind 8
+  }
+}
+
+/** The fault's line in the trace (only when the log is kept). */
+function noteFault(world: World, text: string): void {
+  if (world.options.keep_log) world.trace("sim", `! ${text}`);
+}
+
+/** Ends a fault after `duration_ms`, unless the heal came first (it ends every fault itself). */
+function endFaultLater(world: World, duration_ms: number, end: () => void): void {
+  world.at(duration_ms, () => {
+    if (!world.healed) end();
+  });
+}
+
+/** Blocks the directed links `edges` now and unblocks them after `duration_ms`. */
+function blockLinksFor(world: World, edges: [string, string][], duration_ms: number): void {
+  for (const [a, b] of edges) world.block(a, b);
+  endFaultLater(world, duration_ms, () => {
+    for (const [a, b] of edges) world.unblock(a, b);
+  });
+}
+
+/** The primary in seven cases of ten, any node otherwise. */
+function primaryMostly(world: World): SimNode {
+  return world.rng.chance(0.7) ? currentMaster(world) : world.rng.pick(world.nodes);
+}
+
+function killPrimary(world: World, duration_ms: number): void {
+  const node = currentMaster(world);
+  noteFault(world, `kill ${node.name}`);
+  world.killNode(node);
+  endFaultLater(world, duration_ms, () => {
+    world.resumeNode(node);
+  });
+}
+
+function hangNode(world: World, duration_ms: number): void {
+  const node = primaryMostly(world);
+  noteFault(world, `hang ${node.name}`);
+  world.hangNode(node);
+  endFaultLater(world, duration_ms, () => {
+    world.resumeNode(node);
+  });
+}
+
+function partitionAgents(world: World, duration_ms: number): void {
+  const edges = partitionEdges(world);
+  noteFault(world, `partition ${edges.map(([a, b]) => `${a}>${b}`).join(",")}`);
+  blockLinksFor(world, edges, duration_ms);
+}
+
+/** The host is cut from some agents: its redis-server and its data-node's bus alike. */
+function isolateHost(world: World, duration_ms: number): void {
+  const rng = world.rng;
+  const node = primaryMostly(world);
+  const dn = world.dataNodeOf(node).name;
+  const edges: [string, string][] = [];
+  for (const agent of world.agents) {
+    if (rng.chance(0.7)) {
+      edges.push([agent.name, node.name], [node.name, agent.name], [agent.name, dn], [dn, agent.name]);
     }
   }
+  noteFault(world, `isolate ${node.name} from ${edges.length / 4} agents`);
+  blockLinksFor(world, edges, duration_ms);
+}
+
+function cutAgentFromKv(world: World, duration_ms: number): void {
+  const agent = world.rng.pick(world.agents);
+  noteFault(world, `cut ${agent.name} from kv`);
+  blockLinksFor(world, [[agent.name, "kv"]], duration_ms);
+}
+
+function crashAgent(world: World, duration_ms: number): void {
+  const agent = world.rng.pick(world.agents);
+  if (agent.state === null) return;
+  noteFault(world, `crash ${agent.name}`);
+  agent.crash_pending = true;
+  endFaultLater(world, duration_ms, () => {
+    restart(world, agent);
+  });
+}
+
+/**
+ * Issue 13's asymmetric partition: the primary's host loses its peers (agents' PING/INFO and
+ * replication) but keeps the bus and its clients.
+ */
+function cutPrimaryFromPeers(world: World, duration_ms: number): void {
+  const node = currentMaster(world);
+  const edges: [string, string][] = [];
+  for (const agent of world.agents) edges.push([agent.name, node.name], [node.name, agent.name]);
+  for (const other of world.nodes)
+    if (other !== node) edges.push([node.name, other.name], [other.name, node.name]);
+  noteFault(world, `cut ${node.name} from its peers (it keeps the bus and its clients)`);
+  blockLinksFor(world, edges, duration_ms);
+}
+
+/** A data-node cut from the bus (NATS): no grants, commands, reports or topology record. */
+function cutDataNodeFromBus(world: World, duration_ms: number): void {
+  const node = primaryMostly(world);
+  const dn = world.dataNodeOf(node).name;
+  const edges: [string, string][] = [[dn, "kv"]];
+  for (const agent of world.agents) edges.push([agent.name, dn], [dn, agent.name]);
+  noteFault(world, `cut ${dn} from the bus`);
+  blockLinksFor(world, edges, duration_ms);
+}
+
+/** A data-node killed while its redis-server runs on, restarted soon (issue 13: 0.5 s). */
+function crashDataNode(world: World, duration_ms: number): void {
+  const rng = world.rng;
+  const node = primaryMostly(world);
+  const dn = world.dataNodeOf(node);
+  if (!dn.alive) return;
+  world.crashDataNode(dn);
+  const down_ms = rng.chance(0.5) ? rng.range(100, 1000) : duration_ms;
+  world.at(down_ms, () => {
+    if (world.healed || dn.alive) return;
+    noteFault(world, `restart ${dn.name} (it adopts ${node.name})`);
+    world.startDataNode(dn);
+  });
+}
+
+/** An agent's clock jumps forward 2-10 s or back 1-5 s (TILT). */
+function jumpAgentClock(world: World): void {
+  const rng = world.rng;
+  const agent = rng.pick(world.agents);
+  const jump_ms = rng.chance(0.5) ? rng.range(2000, 10000) : -rng.range(1000, 5000);
+  noteFault(world, `clock ${agent.name} ${jump_ms > 0 ? "+" : ""}${jump_ms} ms`);
+  agent.clock_offset_ms += jump_ms;
 }
 
 function restart(world: World, agent: SimAgent): void {

@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { hostname, userInfo } from "node:os";
 import { CliError, EXIT, describeError } from "../errors.js";
+import { isIndexable } from "./json.js";
 
 export class AgentUnreachable extends Error {
   readonly target: string;
@@ -35,8 +36,8 @@ export interface Problem {
 export function problemOf(status: number, text: string): Problem {
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null) {
-      const b = body as Record<string, unknown>;
+    if (isIndexable(body)) {
+      const b = body;
       const code = typeof b["code"] === "string" ? b["code"] : `HTTP_${status}`;
       const detail =
         typeof b["detail"] === "string"
@@ -150,7 +151,8 @@ export class RestAgent {
     }
     if (text.trim() === "") return null;
     try {
-      return JSON.parse(text) as unknown;
+      const value: unknown = JSON.parse(text);
+      return value;
     } catch {
       throw new CliError(EXIT.refused, "CLI_BAD_RESPONSE", `${method} ${path}: the answer is not JSON`);
     }

@@ -9,6 +9,7 @@ import { linkWord, replicaFlags } from "./words.js";
 import type { RestAgent } from "./rest.js";
 import { fieldsOf } from "./resp.js";
 import type { RespAgent } from "./resp.js";
+import { arrayOf, objectOf } from "./json.js";
 
 export interface ReplicaView {
   readonly address: string;
@@ -59,16 +60,6 @@ export interface AgentOpinion {
   readonly error: string | null;
 }
 
-type Json = Record<string, unknown>;
-
-function obj(value: unknown): Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : [];
-}
-
 function num(value: unknown): number | null {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
@@ -81,11 +72,11 @@ function str(value: unknown): string | null {
 }
 
 function strings(value: unknown): string[] {
-  return list(value).filter((v): v is string => typeof v === "string");
+  return arrayOf(value).filter((v): v is string => typeof v === "string");
 }
 
 export function addressText(value: unknown): string {
-  const a = obj(value);
+  const a = objectOf(value);
   const host = str(a["host"]) ?? "?";
   const port = num(a["port"]);
   return `${host.includes(":") ? `[${host}]` : host}:${port === null ? "?" : String(port)}`;
@@ -97,10 +88,10 @@ function iso(unix_ms: number | null): string {
 
 /** `paused until <utc> by <who>` and/or `failover blocked until <utc>` from the REST `operator`. */
 export function operatorLine(value: unknown): string | null {
-  const o = obj(value);
+  const o = objectOf(value);
   const parts: string[] = [];
   if (o["paused"] === true) {
-    const pause = obj(o["pause"]);
+    const pause = objectOf(o["pause"]);
     parts.push(`PAUSED until ${iso(num(pause["until_unix_ms"]))} by ${str(pause["by"]) ?? "?"}`);
   }
   const blocked = num(o["failover_blocked_until_unix_ms"]);
@@ -109,8 +100,8 @@ export function operatorLine(value: unknown): string | null {
 }
 
 export function masterFromRest(master: unknown, replicas: unknown, agents: unknown): MasterView {
-  const m = obj(master);
-  const failover = m["failover"] === null ? null : obj(m["failover"]);
+  const m = objectOf(master);
+  const failover = m["failover"] === null ? null : objectOf(m["failover"]);
   const operator = operatorLine(m["operator"]);
   return {
     ...(operator === null ? {} : { operator }),
@@ -120,8 +111,8 @@ export function masterFromRest(master: unknown, replicas: unknown, agents: unkno
     flags: strings(m["flags"]),
     quorum: num(m["quorum"]),
     failover_state: failover === null ? null : str(failover["state"]),
-    replicas: list(obj(replicas)["replicas"]).map((r) => {
-      const v = obj(r);
+    replicas: arrayOf(objectOf(replicas)["replicas"]).map((r) => {
+      const v = objectOf(r);
       const flags = strings(v["flags"]);
       return {
         address: addressText(v["address"]),
@@ -133,8 +124,8 @@ export function masterFromRest(master: unknown, replicas: unknown, agents: unkno
         flags: replicaFlags(flags),
       };
     }),
-    agents: list(obj(agents)["agents"]).map((a) => {
-      const v = obj(a);
+    agents: arrayOf(objectOf(agents)["agents"]).map((a) => {
+      const v = objectOf(a);
       return {
         id: str(v["id"]) ?? "?",
         self: v["self"] === true,
@@ -150,8 +141,8 @@ export function masterFromRest(master: unknown, replicas: unknown, agents: unkno
 const path = (name: string, tail = ""): string => `/v1/masters/${encodeURIComponent(name)}${tail}`;
 
 async function topologyFromRest(agent: RestAgent): Promise<Topology> {
-  const names = list(obj(await agent.request("GET", "/v1/masters"))["masters"]).map(
-    (m) => str(obj(m)["name"]) ?? "",
+  const names = arrayOf(objectOf(await agent.request("GET", "/v1/masters"))["masters"]).map(
+    (m) => str(objectOf(m)["name"]) ?? "",
   );
   const masters: MasterView[] = [];
   for (const name of names.filter((n) => n !== "")) {
@@ -175,7 +166,7 @@ export function masterFromResp(master: unknown, replicas: unknown, sentinels: un
     flags: (m["flags"] ?? "").split(",").filter((f) => f !== ""),
     quorum: num(m["quorum"]),
     failover_state: state === undefined || state === "none" ? null : state,
-    replicas: list(replicas).map((r) => {
+    replicas: arrayOf(replicas).map((r) => {
       const v = fieldsOf(r);
       const flags = (v["flags"] ?? "").split(",").filter((f) => f !== "");
       return {
@@ -188,7 +179,7 @@ export function masterFromResp(master: unknown, replicas: unknown, sentinels: un
         flags: replicaFlags(flags),
       };
     }),
-    agents: list(sentinels).map((s) => {
+    agents: arrayOf(sentinels).map((s) => {
       const v = fieldsOf(s);
       return {
         id: v["runid"] ?? "?",
@@ -204,7 +195,7 @@ export function masterFromResp(master: unknown, replicas: unknown, sentinels: un
 
 async function topologyFromResp(agent: RespAgent): Promise<Topology> {
   const masters: MasterView[] = [];
-  for (const m of list(await agent.command(["SENTINEL", "MASTERS"]))) {
+  for (const m of arrayOf(await agent.command(["SENTINEL", "MASTERS"]))) {
     const name = fieldsOf(m)["name"];
     if (name === undefined) continue;
     const [replicas, sentinels] = await Promise.all([
@@ -231,7 +222,7 @@ export async function readOpinions(
       const failures: string[] = [];
       if (endpoint.rest !== null) {
         try {
-          const m = obj(await endpoint.rest.request("GET", path(master_name)));
+          const m = objectOf(await endpoint.rest.request("GET", path(master_name)));
           return {
             agent,
             primary: addressText(m["address"]),
@@ -269,9 +260,9 @@ export async function primaryOf(
   master_name: string,
 ): Promise<Answer<string>> {
   return firstAnswer(endpoints, {
-    rest: async (agent) => addressText(obj(await agent.request("GET", path(master_name)))["address"]),
+    rest: async (agent) => addressText(objectOf(await agent.request("GET", path(master_name)))["address"]),
     resp: async (agent) => {
-      const reply = list(await agent.command(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name]));
+      const reply = arrayOf(await agent.command(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name]));
       const [host, port] = reply;
       // Sentinel answers a null array for a name it does not monitor.
       if (typeof host !== "string" || typeof port !== "string") {

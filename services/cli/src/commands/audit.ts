@@ -8,6 +8,7 @@ import { table } from "../render/table.js";
 import type { Context } from "./context.js";
 import { print } from "./context.js";
 import { nextBefore } from "./history.js";
+import { arrayOf, objectOf } from "../client/json.js";
 
 export interface AuditOptions {
   readonly limit: number;
@@ -26,17 +27,13 @@ export interface AuditRow {
   readonly outcome: string;
 }
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const str = (v: unknown, fallback: string): string => (typeof v === "string" ? v : fallback);
 const int = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
 export function auditFromRest(body: unknown): AuditRow[] {
-  return arr(obj(body)["entries"]).map((e) => {
-    const v = obj(e);
-    const who = obj(v["who"]);
+  return arrayOf(objectOf(body)["entries"]).map((e) => {
+    const v = objectOf(e);
+    const who = objectOf(v["who"]);
     return {
       seq: int(v["seq"]),
       at_ms: int(v["at_ms"]),
@@ -45,7 +42,7 @@ export function auditFromRest(body: unknown): AuditRow[] {
       address: str(who["address"], "?"),
       client: str(who["client"], "-"),
       action: str(v["action"], "?"),
-      args: arr(v["args"])
+      args: arrayOf(v["args"])
         .map((a) => str(a, "?"))
         .join(" "),
       outcome: str(v["outcome"], "?"),
@@ -80,7 +77,7 @@ export async function audit(context: Context, options: AuditOptions): Promise<vo
   const more = next === null ? "" : `\n\nolder: sentinel-plane audit --before ${next}`;
   print(context, `via ${answer.via}\n\n${renderAudit(auditFromRest(answer.value), context.colour)}${more}`, {
     via: answer.via,
-    entries: obj(answer.value)["entries"] ?? [],
+    entries: objectOf(answer.value)["entries"] ?? [],
     next_before: next,
   });
 }

@@ -8,6 +8,7 @@ import { SseParser } from "../client/sse.js";
 import type { SseEvent } from "../client/sse.js";
 import { CliError, EXIT, describeError } from "../errors.js";
 import type { Context } from "./context.js";
+import { isIndexable } from "../client/json.js";
 
 const RECONNECTS_MAX = 30;
 const RECONNECT_DELAY_MS = 1000;
@@ -30,8 +31,8 @@ export interface ShownEvent {
 export function eventFromSse(event: SseEvent): ShownEvent {
   try {
     const data: unknown = JSON.parse(event.data);
-    if (typeof data === "object" && data !== null) {
-      const d = data as Record<string, unknown>;
+    if (isIndexable(data)) {
+      const d = data;
       const name = typeof d["name"] === "string" ? d["name"] : event.event;
       const text = typeof d["text"] === "string" ? d["text"] : event.data;
       return { id: event.id, name, text, data };
@@ -112,7 +113,7 @@ export async function events(context: Context, options: EventsOptions): Promise<
   const printer = new Printer(context, options, () => {
     stop.abort();
   });
-  const last_id = { value: null as string | null };
+  const last_id: { value: string | null } = { value: null };
   const failures: string[] = [];
   // A getter TypeScript would narrow as if it could not change across awaits.
   const stopped = (): boolean => stop.signal.aborted;

@@ -8,6 +8,7 @@ import type { Palette } from "../render/colour.js";
 import { table } from "../render/table.js";
 import type { Context } from "./context.js";
 import { print } from "./context.js";
+import { arrayOf, objectOf } from "../client/json.js";
 
 export interface HistoryOptions {
   readonly master?: string;
@@ -34,15 +35,11 @@ export interface FailoverEntry {
   }[];
 }
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const int = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 export function failoversFromRest(body: unknown): FailoverEntry[] {
-  return arr(obj(body)["failovers"]).map((f) => {
-    const v = obj(f);
+  return arrayOf(objectOf(body)["failovers"]).map((f) => {
+    const v = objectOf(f);
     return {
       master: typeof v["master"] === "string" ? v["master"] : "?",
       epoch: int(v["epoch"]) ?? 0,
@@ -51,8 +48,8 @@ export function failoversFromRest(body: unknown): FailoverEntry[] {
       outcome: typeof v["outcome"] === "string" ? v["outcome"] : "?",
       from: v["from"] === null || v["from"] === undefined ? "-" : addressText(v["from"]),
       to: v["to"] === null || v["to"] === undefined ? "-" : addressText(v["to"]),
-      events: arr(v["events"]).map((e) => {
-        const x = obj(e);
+      events: arrayOf(v["events"]).map((e) => {
+        const x = objectOf(e);
         return {
           name: typeof x["name"] === "string" ? x["name"] : "?",
           text: typeof x["text"] === "string" ? x["text"] : "",
@@ -99,7 +96,7 @@ export function renderHistory(
 
 /** The next page's cursor of a /v1/history or /v1/audit answer, null on the last page. */
 export function nextBefore(body: unknown): number | null {
-  return int(obj(body)["next_before"]);
+  return int(objectOf(body)["next_before"]);
 }
 
 export async function history(context: Context, options: HistoryOptions): Promise<void> {
@@ -119,7 +116,7 @@ export async function history(context: Context, options: HistoryOptions): Promis
     `via ${answer.via}\n\n${renderHistory(failovers, options.events, context.colour, empty)}${more}`,
     {
       via: answer.via,
-      failovers: obj(answer.value)["failovers"] ?? [],
+      failovers: objectOf(answer.value)["failovers"] ?? [],
       next_before: next,
     },
   );

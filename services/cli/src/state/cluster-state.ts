@@ -3,8 +3,9 @@
 // commands to find the agents and the token.
 import { readFile, rm } from "node:fs/promises";
 import type * as Runtime from "@sentinel-plane/runtime";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, errnoCode } from "../errors.js";
 import type { Layout } from "./layout.js";
+import { isIndexable } from "../client/json.js";
 
 export const CLUSTER_FILE_VERSION = 1;
 
@@ -47,7 +48,7 @@ function isPortList(value: unknown, length: number): value is number[] {
   return (
     Array.isArray(value) &&
     value.length === length &&
-    value.every((p) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536)
+    value.every((p) => typeof p === "number" && Number.isInteger(p) && p > 0 && p < 65536)
   );
 }
 
@@ -72,8 +73,8 @@ export function checkClusterSettings(
     if (!Number.isInteger(v[key])) return { ok: false, reason: `/${key}: expected an integer` };
   }
   const ports = v["ports"];
-  if (typeof ports !== "object" || ports === null) return { ok: false, reason: "/ports: expected an object" };
-  const p = ports as Record<string, unknown>;
+  if (!isIndexable(ports)) return { ok: false, reason: "/ports: expected an object" };
+  const p = ports;
   if (!isPortList([p["nats"]], 1)) return { ok: false, reason: "/ports/nats: expected a port" };
   if (!isPortList(p["redis"], counts.redis))
     return { ok: false, reason: `/ports/redis: expected ${counts.redis} ports` };
@@ -89,11 +90,12 @@ async function readJson(path: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (errnoCode(error) === "ENOENT") return undefined;
     throw new CliError(EXIT.usage, "CLI_STATE_UNREADABLE", `cannot read ${path}: ${String(error)}`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    const value: unknown = JSON.parse(text);
+    return value;
   } catch (error) {
     throw new CliError(EXIT.usage, "CLI_STATE_INVALID", `${path}: not JSON: ${String(error)}`);
   }

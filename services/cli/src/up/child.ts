@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { isIndexable } from "../client/json.js";
 
 /** Lines kept in memory for error messages (the whole output is in the log file). */
 const TAIL_LINES_MAX = 60;
@@ -163,9 +164,7 @@ export function logField(line: string, field: string): unknown {
   if (!line.startsWith("{")) return undefined;
   try {
     const value: unknown = JSON.parse(line);
-    return typeof value === "object" && value !== null
-      ? (value as Record<string, unknown>)[field]
-      : undefined;
+    return isIndexable(value) ? value[field] : undefined;
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
 // are not ours (an earlier version killed such processes).
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { errnoCode } from "../errors.js";
 
 /** Bounds the /proc scan for members of a process group. */
 const PROCESSES_SCANNED_MAX = 100_000;
@@ -48,7 +49,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    if (errnoCode(error) !== "EPERM") return false;
   }
   // An exited child nobody reaped yet (a zombie) counts as gone.
   const state = statFields(pid)?.[0];

@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isValidId, natsPermissions, natsUser, renderNatsAuthorization } from "@sentinel-plane/protocol";
 import type { NatsIdentity, NatsUserEntry } from "@sentinel-plane/protocol";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, errnoCode } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
 import { LOOPBACK } from "./ports.js";
@@ -89,7 +89,7 @@ export async function loadNatsSecrets(
   try {
     found = JSON.parse(await readFile(path, "utf8")) as Partial<NatsSecrets>;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+    if (errnoCode(error) !== "ENOENT") {
       throw new CliError(EXIT.usage, "CLI_STATE_INVALID", `${path}: ${String(error)}`);
     }
   }

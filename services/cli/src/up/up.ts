@@ -30,11 +30,14 @@ import { writeClusterFiles } from "./files.js";
 import { ensureInstalled } from "./install.js";
 import { ensureSentinelPassword } from "./sentinel-password.js";
 import { loadNatsSecrets, natsConfFile, natsSecretsFile, NATS_ADMIN_USER } from "./nats-secrets.js";
+import type { NatsSecrets } from "./nats-secrets.js";
 import { commandOf, groupMembers, isAlive, killAll, recordedLeftovers, startTicks } from "./leftovers.js";
 import { busyPorts, choosePorts, DEFAULT_PLAN, LOOPBACK, planFromBase } from "./ports.js";
 import { waitReady } from "./readiness.js";
+import type { Readiness } from "./readiness.js";
 import { TopologyWatch } from "./watch.js";
 import { localTlsClient, localTlsFor } from "./local-tls.js";
+import type { LocalTls, LocalTlsClient } from "./local-tls.js";
 
 export interface UpOptions {
   readonly dir: string;
@@ -227,27 +230,29 @@ async function restAnswers(endpoints: readonly Endpoint[]): Promise<number> {
   return results.filter(Boolean).length;
 }
 
-export async function up(options: UpOptions): Promise<number> {
-  const began = performance.now();
-  const layout = new Layout(options.dir);
-  const running: Running = {
-    nats: null,
-    data_nodes: new Map(),
-    redis_pids: new Map(),
-    agents: new Map(),
-    vip_manager: null,
-  };
-  // An object, not a `let`: it changes in a signal handler, across awaits.
-  const stop = { requested: null as string | null };
-  let wake: () => void = () => undefined;
-  const stop_signal = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.requested !== null) {
+/** Ctrl-C, SIGTERM, SIGHUP: the first asks every step to stop, a second kills everything at once. */
+class StopOnSignals {
+  /** The signal that asked for the stop; a field, not a `let`: it changes in a handler, across awaits. */
+  requested: string | null = null;
+  /** Resolves when a stop is requested. */
+  readonly requested_once: Promise<void>;
+  #wake: () => void = () => undefined;
+  readonly #signals: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  readonly #running: Running;
+
+  constructor(running: Running) {
+    this.#running = running;
+    this.requested_once = new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    for (const s of this.#signals) process.on(s, this.#onSignal);
+  }
+
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    if (this.requested !== null) {
       // A second Ctrl-C: do not wait for polite stops any more.
       out(`${signal} again: killing everything now`);
-      for (const p of processes(running)) {
+      for (const p of processes(this.#running)) {
         try {
           process.kill(-p.pid, "SIGKILL");
         } catch {
@@ -256,156 +261,263 @@ export async function up(options: UpOptions): Promise<number> {
       }
       return;
     }
-    stop.requested = signal;
-    wake();
+    this.requested = signal;
+    this.#wake();
   };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, onSignal);
+
   /** A start step, abandoned as soon as a stop is requested. */
-  const during = async <T>(promise: Promise<T>): Promise<T> => {
-    const result = await Promise.race([promise, stop_signal.then(() => Stopped)]);
-    if (result === Stopped) {
-      // The step may still finish: its process is tracked by `running` once it resolves.
+  during<T>(promise: Promise<T>): Promise<T> {
+    // The step may still finish: its process is tracked by `running` once it resolves.
+    const stopped = this.requested_once.then((): never => {
       throw new Stopped();
-    }
-    return result as T;
+    });
+    return Promise.race([promise, stopped]);
+  }
+
+  release(): void {
+    for (const s of this.#signals) process.off(s, this.#onSignal);
+  }
+}
+
+/** What a start needs beyond its options: the settings, NATS users and TLS, written to disk. */
+interface Prepared {
+  readonly settings: ClusterSettings;
+  readonly secrets: NatsSecrets;
+  readonly tls: LocalTls | null;
+  readonly tls_client: LocalTlsClient | null;
+}
+
+/** Chooses or resumes the settings, NATS users and TLS; writes every file and an empty run record. */
+async function prepareCluster(layout: Layout, options: UpOptions): Promise<Prepared> {
+  const chosen = await settingsFor(layout, options);
+  const settings = await ensureSentinelPassword(layout, chosen.settings);
+  const resumed = chosen.resumed;
+  step(
+    resumed
+      ? `resuming cluster ${settings.cluster_id} (created ${settings.created_at})`
+      : `new cluster ${settings.cluster_id}: ports chosen and saved in ${layout.cluster_file}`,
+  );
+  const secrets = await loadNatsSecrets(layout, COUNTS);
+  step(
+    `NATS users per process (authorization on): passwords in ${natsSecretsFile(layout)}, server config ${natsConfFile(layout)} (both 0600)`,
+  );
+  const tls = await localTlsFor(layout, options.tls ?? false, resumed);
+  if (tls !== null) step(`TLS on every link: throwaway CA and certificates in ${tls.dir}`);
+  const tls_client = tls === null ? null : await localTlsClient(tls);
+  await writeClusterFiles(layout, settings, COUNTS, secrets, tls);
+  await saveRunRecord(layout, { up_pid: process.pid, started_at: new Date().toISOString(), processes: [] });
+  return { settings, secrets, tls, tls_client };
+}
+
+/** The run record names every process started so far (the next `up` kills what a crash left). */
+function recordRunning(layout: Layout, running: Running): Promise<void> {
+  return saveRunRecord(layout, {
+    up_pid: process.pid,
+    started_at: new Date().toISOString(),
+    processes: processes(running),
+  });
+}
+
+/** nats-server, the data-nodes, the agents, the vip-manager: each group in parallel, the groups in order. */
+async function startProcesses(
+  layout: Layout,
+  prepared: Prepared,
+  running: Running,
+  stop: StopOnSignals,
+): Promise<void> {
+  const { settings, secrets } = prepared;
+  const nats = await stop.during(
+    startNats(layout, settings, START_TIMEOUTS, (c) => {
+      running.nats = c;
+    }),
+  );
+  step(`nats-server (JetStream) on ${LOOPBACK}:${settings.ports.nats}  pid ${nats.pid}`);
+  await recordRunning(layout, running);
+  // Each group starts in parallel (a tsx start costs seconds); the groups in order.
+  const nodes = await stop.during(
+    Promise.all(
+      Array.from({ length: COUNTS.redis }, (_, i) =>
+        startDataNode(layout, i, START_TIMEOUTS, (c) => {
+          running.data_nodes.set(i, c);
+          followRedisPid(c, (pid) => running.redis_pids.set(i, pid));
+        }),
+      ),
+    ),
+  );
+  for (const [i, node] of nodes.entries()) {
+    step(
+      `redis-server ${LOOPBACK}:${settings.ports.redis[i] ?? "?"} supervised by data-node-${i}  pids ${node.pid}/${String(running.redis_pids.get(i) ?? "?")}`,
+    );
+  }
+  await recordRunning(layout, running);
+  const agents = await stop.during(
+    Promise.all(
+      Array.from({ length: COUNTS.agents }, (_, i) =>
+        startAgent(layout, i, secrets, START_TIMEOUTS, (c) => {
+          running.agents.set(i, c);
+        }),
+      ),
+    ),
+  );
+  for (const [i, agent] of agents.entries()) {
+    step(
+      `sentinel-agent-${i}: Sentinel port ${LOOPBACK}:${settings.ports.sentinel[i] ?? "?"}, REST ${LOOPBACK}:${settings.ports.rest[i] ?? "?"}  pid ${agent.pid}`,
+    );
+  }
+  await recordRunning(layout, running);
+  const vip = await stop.during(
+    startVipManager(layout, START_TIMEOUTS, (c) => {
+      running.vip_manager = c;
+    }),
+  );
+  step(`vip-manager (hooks only, no VIP on loopback)  pid ${vip.pid}`);
+  await recordRunning(layout, running);
+}
+
+/** Waits until the agents agree on a primary that takes writes; reports the REST API. */
+async function awaitClusterReady(
+  layout: Layout,
+  options: UpOptions,
+  prepared: Prepared,
+  stop: StopOnSignals,
+): Promise<{ endpoints: Endpoint[]; ready: Readiness }> {
+  const { settings, tls_client } = prepared;
+  const endpoints = resolveEndpoints(
+    {
+      agents: [],
+      sentinels: [],
+      token: null,
+      timeout_ms: 1000,
+      ...(tls_client === null ? {} : { local_tls: tls_client }),
+    },
+    settings,
+  );
+  step("waiting for the agents to agree on the primary and for it to take writes");
+  const ready = await stop.during(
+    waitReady(
+      endpoints,
+      settings.master_name,
+      REPLICAS,
+      options.ready_timeout_ms,
+      () => stop.requested !== null,
+      tls_client,
+    ),
+  );
+  if (ready === null) {
+    throw new CliError(
+      EXIT.start_failed,
+      "CLI_NOT_READY",
+      `the cluster did not become ready within ${options.ready_timeout_ms} ms; see the logs in ${layout.logs_dir}`,
+    );
+  }
+  const rest_up = await restAnswers(endpoints);
+  step(
+    rest_up > 0
+      ? `REST API answering on ${rest_up}/${endpoints.length} agents`
+      : "REST API not answering (yet): commands fall back to the Sentinel port",
+  );
+  return { endpoints, ready };
+}
+
+function printReady(
+  layout: Layout,
+  prepared: Prepared,
+  running: Running,
+  ready: Readiness,
+  began_ms: number,
+): void {
+  const { settings, tls } = prepared;
+  out("");
+  for (const line of addresses(layout, settings, ready.primary, tls?.dir ?? null)) out(line);
+  out(
+    `pids: ${processes(running)
+      .map((p) => `${p.name}=${p.pid}`)
+      .join(" ")}`,
+  );
+  out(
+    `ready: cluster ${settings.cluster_id} up in ${((performance.now() - began_ms) / 1000).toFixed(1)} s, primary ${ready.primary}, ${ready.replicas} replicas, ${COUNTS.agents} agents`,
+  );
+  out("");
+}
+
+/** A child that exits while no stop was asked is reported (and the live summary stops redrawing). */
+function reportUnexpectedExits(
+  layout: Layout,
+  running: Running,
+  stop: StopOnSignals,
+  onExit: () => void,
+): void {
+  for (const child of children(running)) {
+    void child.exited.then((exit) => {
+      if (stop.requested !== null) return;
+      onExit();
+      out(
+        `! ${child.name} (pid ${child.pid}) exited: code ${String(exit.code)}, signal ${String(exit.signal)}; log: ${layout.log(child.name)}`,
+      );
+    });
+  }
+}
+
+/** The exit code of a failed start, with the error and the last output of a child that died. */
+function reportStartError(error: unknown, running: Running): number {
+  const exit_code = error instanceof CliError ? error.exit_code : EXIT.start_failed;
+  out(`error: ${error instanceof CliError ? `${error.code}: ${error.detail}` : describeError(error)}`);
+  const failed = children(running).find((c) => !c.running);
+  if (failed !== undefined) out(`last output of ${failed.name}:\n${failed.tail()}`);
+  return exit_code;
+}
+
+/** Stops what this `up` started, in order, then kills what is left of it (when the directory is ours). */
+async function stopCluster(
+  layout: Layout,
+  running: Running,
+  reason: string,
+  owns_dir: boolean,
+): Promise<void> {
+  if (children(running).length > 0) {
+    out(`stopping (${reason}): agents, vip-manager, data-nodes (and their redis-server), nats-server`);
+    await stopAll(running);
+  }
+  if (!owns_dir) return;
+  // The safety net: what is left of the processes this `up` started (a process spawned while
+  // a stop was already under way, a hook script in a child's process group). Nothing else:
+  // other programs naming the directory (a CLI follower, a shell) are not ours to stop.
+  const groups = await groupMembers(children(running).map((c) => c.pid));
+  const left = [...new Set([...groups, ...recordedLeftovers(processes(running)).map((p) => p.pid)])];
+  if (left.length > 0) {
+    out(`killing ${left.length} remaining process(es): ${left.join(" ")}`);
+    await killAll(left, LEFTOVER_KILL_DEADLINE_MS);
+  }
+  await removeRunRecord(layout);
+  out(`stopped: ${processes(running).length} processes ended`);
+}
+
+export async function up(options: UpOptions): Promise<number> {
+  const began_ms = performance.now();
+  const layout = new Layout(options.dir);
+  const running: Running = {
+    nats: null,
+    data_nodes: new Map(),
+    redis_pids: new Map(),
+    agents: new Map(),
+    vip_manager: null,
   };
+  const stop = new StopOnSignals(running);
   let watch: TopologyWatch | null = null;
-  const owner = { dir: false };
+  let owns_dir = false;
   let exit_code: number = EXIT.ok;
   try {
     out(`sentinel-plane up: ${layout.dir}`);
     ensureInstalled(step, options.install);
     await takeOver(layout);
     // From here the directory is ours: a refused start must not touch another `up`'s cluster.
-    owner.dir = true;
-    const chosen = await settingsFor(layout, options);
-    const settings = await ensureSentinelPassword(layout, chosen.settings);
-    const resumed = chosen.resumed;
-    step(
-      resumed
-        ? `resuming cluster ${settings.cluster_id} (created ${settings.created_at})`
-        : `new cluster ${settings.cluster_id}: ports chosen and saved in ${layout.cluster_file}`,
-    );
-    const secrets = await loadNatsSecrets(layout, COUNTS);
-    step(
-      `NATS users per process (authorization on): passwords in ${natsSecretsFile(layout)}, server config ${natsConfFile(layout)} (both 0600)`,
-    );
-    const tls = await localTlsFor(layout, options.tls ?? false, resumed);
-    if (tls !== null) step(`TLS on every link: throwaway CA and certificates in ${tls.dir}`);
-    const tls_client = tls === null ? null : await localTlsClient(tls);
-    await writeClusterFiles(layout, settings, COUNTS, secrets, tls);
-    await saveRunRecord(layout, { up_pid: process.pid, started_at: new Date().toISOString(), processes: [] });
-    const record = (): Promise<void> =>
-      saveRunRecord(layout, {
-        up_pid: process.pid,
-        started_at: new Date().toISOString(),
-        processes: processes(running),
-      });
-
-    const nats = await during(
-      startNats(layout, settings, START_TIMEOUTS, (c) => {
-        running.nats = c;
-      }),
-    );
-    step(`nats-server (JetStream) on ${LOOPBACK}:${settings.ports.nats}  pid ${nats.pid}`);
-    await record();
-    // Each group starts in parallel (a tsx start costs seconds); the groups in order.
-    const nodes = await during(
-      Promise.all(
-        Array.from({ length: COUNTS.redis }, (_, i) =>
-          startDataNode(layout, i, START_TIMEOUTS, (c) => {
-            running.data_nodes.set(i, c);
-            followRedisPid(c, (pid) => running.redis_pids.set(i, pid));
-          }),
-        ),
-      ),
-    );
-    for (const [i, node] of nodes.entries()) {
-      step(
-        `redis-server ${LOOPBACK}:${settings.ports.redis[i] ?? "?"} supervised by data-node-${i}  pids ${node.pid}/${String(running.redis_pids.get(i) ?? "?")}`,
-      );
-    }
-    await record();
-    const agents = await during(
-      Promise.all(
-        Array.from({ length: COUNTS.agents }, (_, i) =>
-          startAgent(layout, i, secrets, START_TIMEOUTS, (c) => {
-            running.agents.set(i, c);
-          }),
-        ),
-      ),
-    );
-    for (const [i, agent] of agents.entries()) {
-      step(
-        `sentinel-agent-${i}: Sentinel port ${LOOPBACK}:${settings.ports.sentinel[i] ?? "?"}, REST ${LOOPBACK}:${settings.ports.rest[i] ?? "?"}  pid ${agent.pid}`,
-      );
-    }
-    await record();
-    const vip = await during(
-      startVipManager(layout, START_TIMEOUTS, (c) => {
-        running.vip_manager = c;
-      }),
-    );
-    step(`vip-manager (hooks only, no VIP on loopback)  pid ${vip.pid}`);
-    await record();
-
-    const endpoints = resolveEndpoints(
-      {
-        agents: [],
-        sentinels: [],
-        token: null,
-        timeout_ms: 1000,
-        ...(tls_client === null ? {} : { local_tls: tls_client }),
-      },
-      settings,
-    );
-    step("waiting for the agents to agree on the primary and for it to take writes");
-    const ready = await during(
-      waitReady(
-        endpoints,
-        settings.master_name,
-        REPLICAS,
-        options.ready_timeout_ms,
-        () => stop.requested !== null,
-        tls_client,
-      ),
-    );
-    if (ready === null) {
-      throw new CliError(
-        EXIT.start_failed,
-        "CLI_NOT_READY",
-        `the cluster did not become ready within ${options.ready_timeout_ms} ms; see the logs in ${layout.logs_dir}`,
-      );
-    }
-    const rest_up = await restAnswers(endpoints);
-    step(
-      rest_up > 0
-        ? `REST API answering on ${rest_up}/${endpoints.length} agents`
-        : "REST API not answering (yet): commands fall back to the Sentinel port",
-    );
-    await record();
-    out("");
-    for (const line of addresses(layout, settings, ready.primary, tls?.dir ?? null)) out(line);
-    out(
-      `pids: ${processes(running)
-        .map((p) => `${p.name}=${p.pid}`)
-        .join(" ")}`,
-    );
-    out(
-      `ready: cluster ${settings.cluster_id} up in ${((performance.now() - began) / 1000).toFixed(1)} s, primary ${ready.primary}, ${ready.replicas} replicas, ${COUNTS.agents} agents`,
-    );
-    out("");
-
-    for (const child of children(running)) {
-      void child.exited.then((exit) => {
-        if (stop.requested !== null) return;
-        watch?.detach();
-        out(
-          `! ${child.name} (pid ${child.pid}) exited: code ${String(exit.code)}, signal ${String(exit.signal)}; log: ${layout.log(child.name)}`,
-        );
-      });
-    }
+    owns_dir = true;
+    const prepared = await prepareCluster(layout, options);
+    await startProcesses(layout, prepared, running, stop);
+    const { endpoints, ready } = await awaitClusterReady(layout, options, prepared, stop);
+    await recordRunning(layout, running);
+    printReady(layout, prepared, running, ready, began_ms);
+    reportUnexpectedExits(layout, running, stop, () => watch?.detach());
     if (options.watch) {
       watch = new TopologyWatch({
         endpoints,
@@ -415,35 +527,14 @@ export async function up(options: UpOptions): Promise<number> {
       });
       watch.start();
     }
-    await stop_signal;
+    await stop.requested_once;
   } catch (error) {
-    if (!(error instanceof Stopped)) {
-      exit_code = error instanceof CliError ? error.exit_code : EXIT.start_failed;
-      out(`error: ${error instanceof CliError ? `${error.code}: ${error.detail}` : describeError(error)}`);
-      const failed = children(running).find((c) => !c.running);
-      if (failed !== undefined) out(`last output of ${failed.name}:\n${failed.tail()}`);
-    }
+    if (!(error instanceof Stopped)) exit_code = reportStartError(error, running);
   } finally {
     watch?.stop();
     const reason = stop.requested ?? (exit_code === EXIT.ok ? "done" : "error");
-    if (children(running).length > 0) {
-      out(`stopping (${reason}): agents, vip-manager, data-nodes (and their redis-server), nats-server`);
-      await stopAll(running);
-    }
-    if (owner.dir) {
-      // The safety net: what is left of the processes this `up` started (a process spawned while
-      // a stop was already under way, a hook script in a child's process group). Nothing else:
-      // other programs naming the directory (a CLI follower, a shell) are not ours to stop.
-      const groups = await groupMembers(children(running).map((c) => c.pid));
-      const left = [...new Set([...groups, ...recordedLeftovers(processes(running)).map((p) => p.pid)])];
-      if (left.length > 0) {
-        out(`killing ${left.length} remaining process(es): ${left.join(" ")}`);
-        await killAll(left, LEFTOVER_KILL_DEADLINE_MS);
-      }
-      await removeRunRecord(layout);
-      out(`stopped: ${processes(running).length} processes ended`);
-    }
-    for (const s of signals) process.off(s, onSignal);
+    await stopCluster(layout, running, reason, owns_dir);
+    stop.release();
   }
   return exit_code;
 }

@@ -166,7 +166,7 @@ function classify(argv: readonly string[]): Classified {
       kind: "apply",
       directive: word,
       phase: 0,
-      key: word === "user" || (TLS_RUNTIME_FILES as readonly string[]).includes(word) ? word : null,
+      key: word === "user" || TLS_RUNTIME_FILES.some((file) => file === word) ? word : null,
       spec: honoured,
       args,
     };

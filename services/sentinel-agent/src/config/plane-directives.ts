@@ -87,7 +87,7 @@ export function parseRestToken(text: string): ValueResult<string> {
 function restTokenArgs(args: readonly string[]): ValueResult<string> {
   const [token = "", role, node_id] = args;
   if (role === undefined) return parseRestToken(token);
-  if (!(REST_ROLE_NAMES as readonly string[]).includes(role)) {
+  if (!REST_ROLE_NAMES.some((name) => name === role)) {
     return { ok: false, reason: `expected a role of ${REST_ROLE_NAMES.join(", ")}, got ${shown(role)}` };
   }
   if (token.includes(",")) return { ok: false, reason: "a role applies to one token: one line per token" };

@@ -64,32 +64,61 @@ function sameArgs(a: readonly string[], b: readonly string[]): boolean {
 
 /** Every owned line the model implies, in Redis' rewrite order (then ours). */
 function ownedLines(c: SentinelConfig): OwnedLine[] {
+  return [
+    ...sentinelFlagLines(c),
+    ...c.masters.flatMap(masterLines),
+    ...sentinelLines(c),
+    ...planeLines(c),
+    ...c.masters.flatMap(planeMasterLines),
+  ];
+}
+
+/** A `sentinel <name> ...` or `sentinel-plane <name> ...` line, keyed by its two words. */
+function ownedLine(
+  words: readonly [string, string],
+  values: readonly (string | number)[],
+  optional = false,
+): OwnedLine {
+  return { key: words.join(" "), argv: [...words, ...values.map(String)], optional };
+}
+
+/** A `sentinel-plane <name> <master> <value>` line, keyed by its three words. */
+function planeMasterLine(name: string, m: MasterConfig, value: string, optional: boolean): OwnedLine {
+  return { key: `sentinel-plane ${name} ${m.name}`, argv: ["sentinel-plane", name, m.name, value], optional };
+}
+
+/** myid and the yes/no switches: what Redis writes before the masters. */
+function sentinelFlagLines(c: SentinelConfig): OwnedLine[] {
   const d = SENTINEL_CONFIG_DEFAULT;
   const out: OwnedLine[] = [];
-  const put = (words: readonly string[], values: readonly (string | number)[], optional = false): void => {
-    out.push({ key: words.join(" "), argv: [...words.slice(0, 2), ...values.map(String)], optional });
-  };
-  const sentinel = (name: string, values: readonly (string | number)[], optional = false): void => {
-    put(["sentinel", name], values, optional);
-  };
-  if (c.myid !== null) sentinel("myid", [c.myid]);
-  sentinel(
-    "deny-scripts-reconfig",
-    [yesNo(c.deny_scripts_reconfig)],
-    c.deny_scripts_reconfig === d.deny_scripts_reconfig,
+  if (c.myid !== null) out.push(ownedLine(["sentinel", "myid"], [c.myid]));
+  out.push(
+    ownedLine(
+      ["sentinel", "deny-scripts-reconfig"],
+      [yesNo(c.deny_scripts_reconfig)],
+      c.deny_scripts_reconfig === d.deny_scripts_reconfig,
+    ),
+    ownedLine(
+      ["sentinel", "resolve-hostnames"],
+      [yesNo(c.resolve_hostnames)],
+      c.resolve_hostnames === d.resolve_hostnames,
+    ),
+    ownedLine(
+      ["sentinel", "announce-hostnames"],
+      [yesNo(c.announce_hostnames)],
+      c.announce_hostnames === d.announce_hostnames,
+    ),
   );
-  sentinel("resolve-hostnames", [yesNo(c.resolve_hostnames)], c.resolve_hostnames === d.resolve_hostnames);
-  sentinel(
-    "announce-hostnames",
-    [yesNo(c.announce_hostnames)],
-    c.announce_hostnames === d.announce_hostnames,
-  );
-  for (const m of c.masters) out.push(...masterLines(m));
-  sentinel("current-epoch", [c.current_epoch]);
-  if (c.announce_ip !== null) sentinel("announce-ip", [c.announce_ip]);
-  if (c.announce_port !== null) sentinel("announce-port", [c.announce_port]);
-  if (c.sentinel_user !== null) sentinel("sentinel-user", [c.sentinel_user]);
-  if (c.sentinel_pass !== null) sentinel("sentinel-pass", [c.sentinel_pass]);
+  return out;
+}
+
+/** The epoch, announce address, Sentinel's own credentials, TLS files and ACL users: after the masters. */
+function sentinelLines(c: SentinelConfig): OwnedLine[] {
+  const out: OwnedLine[] = [ownedLine(["sentinel", "current-epoch"], [c.current_epoch])];
+  if (c.announce_ip !== null) out.push(ownedLine(["sentinel", "announce-ip"], [c.announce_ip]));
+  if (c.announce_port !== null) out.push(ownedLine(["sentinel", "announce-port"], [c.announce_port]));
+  if (c.sentinel_user !== null) out.push(ownedLine(["sentinel", "sentinel-user"], [c.sentinel_user]));
+  if (c.sentinel_pass !== null) out.push(ownedLine(["sentinel", "sentinel-pass"], [c.sentinel_pass]));
   // The TLS files SENTINEL CONFIG SET may change at run time (tls-reload.ts): a new path stays.
   const t = c.tls;
   for (const [key, value] of [
@@ -104,11 +133,16 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   // Every ACL user, as Sentinel's rewrite writes them (they replace the file's `user` lines).
   for (const u of c.server.users ?? [])
     out.push({ key: "user", argv: ["user", u.name, ...u.rules], optional: false });
+  return out;
+}
 
+/** Our own directives (`sentinel-plane ...`) that are not per master. */
+function planeLines(c: SentinelConfig): OwnedLine[] {
   const p = c.plane;
   const pd = PLANE_SETTINGS_DEFAULT;
+  const out: OwnedLine[] = [];
   const plane = (name: string, values: readonly (string | number)[], optional = false): void => {
-    put(["sentinel-plane", name], values, optional);
+    out.push(ownedLine(["sentinel-plane", name], values, optional));
   };
   plane("nats-servers", p.nats_servers, p.nats_servers.join(",") === pd.nats_servers.join(","));
   if (p.nats_user !== null) plane("nats-user", [p.nats_user]);
@@ -125,45 +159,49 @@ function ownedLines(c: SentinelConfig): OwnedLine[] {
   );
   if (p.state_dir !== null) plane("state-dir", [p.state_dir]);
   if (p.topology_replicas !== null) plane("topology-replicas", [p.topology_replicas]);
-  for (const m of c.masters) {
-    const optional = m.settings.election_timeout_ms === MASTER_SETTINGS_DEFAULT.election_timeout_ms;
-    out.push({
-      key: `sentinel-plane election-timeout ${m.name}`,
-      argv: ["sentinel-plane", "election-timeout", m.name, String(m.settings.election_timeout_ms)],
-      optional,
-    });
-    for (const [name, value] of [
-      ["max-promotion-lag-bytes", m.settings.max_promotion_lag_bytes ?? 0],
-      ["max-promotion-lag-ms", m.settings.max_promotion_lag_ms ?? 0],
-    ] as const) {
-      const key = `sentinel-plane ${name} ${m.name}`;
-      out.push({ key, argv: ["sentinel-plane", name, m.name, String(value)], optional: value === 0 });
-    }
-    out.push({
-      key: `sentinel-plane failover-block-period ${m.name}`,
-      argv: ["sentinel-plane", "failover-block-period", m.name, String(m.settings.failover_block_period_ms)],
-      optional: m.settings.failover_block_period_ms === MASTER_SETTINGS_DEFAULT.failover_block_period_ms,
-    });
-    if (m.settings.forget_after_ms !== undefined) {
-      out.push({
-        key: `sentinel-plane forget-after ${m.name}`,
-        argv: ["sentinel-plane", "forget-after", m.name, String(m.settings.forget_after_ms)],
-        optional: false,
-      });
-    }
-    if (m.pre_promote_script !== null) {
-      out.push({
-        key: `sentinel-plane pre-promote-script ${m.name}`,
-        argv: ["sentinel-plane", "pre-promote-script", m.name, m.pre_promote_script],
-        optional: false,
-      });
-    }
-    out.push({
-      key: `sentinel-plane pre-promote-timeout ${m.name}`,
-      argv: ["sentinel-plane", "pre-promote-timeout", m.name, String(m.pre_promote_timeout_ms)],
-      optional: m.pre_promote_timeout_ms === PRE_PROMOTE_TIMEOUT_MS_DEFAULT,
-    });
+  return out;
+}
+
+/** Our per-master directives (`sentinel-plane <name> <master> <value>`). */
+function planeMasterLines(m: MasterConfig): OwnedLine[] {
+  const s = m.settings;
+  const d = MASTER_SETTINGS_DEFAULT;
+  const out: OwnedLine[] = [
+    planeMasterLine(
+      "election-timeout",
+      m,
+      String(s.election_timeout_ms),
+      s.election_timeout_ms === d.election_timeout_ms,
+    ),
+  ];
+  for (const [name, value] of [
+    ["max-promotion-lag-bytes", s.max_promotion_lag_bytes ?? 0],
+    ["max-promotion-lag-ms", s.max_promotion_lag_ms ?? 0],
+  ] as const) {
+    out.push(planeMasterLine(name, m, String(value), value === 0));
   }
+  out.push(
+    planeMasterLine(
+      "failover-block-period",
+      m,
+      String(s.failover_block_period_ms),
+      s.failover_block_period_ms === d.failover_block_period_ms,
+    ),
+  );
+  if (s.forget_after_ms !== undefined) {
+    out.push(planeMasterLine("forget-after", m, String(s.forget_after_ms), false));
+  }
+  if (m.pre_promote_script !== null) {
+    out.push(planeMasterLine("pre-promote-script", m, m.pre_promote_script, false));
+  }
+  out.push(
+    planeMasterLine(
+      "pre-promote-timeout",
+      m,
+      String(m.pre_promote_timeout_ms),
+      m.pre_promote_timeout_ms === PRE_PROMOTE_TIMEOUT_MS_DEFAULT,
+    ),
+  );
   return out;
 }
 

@@ -3,6 +3,7 @@
 // change is (its outcome is the error's first word).
 import type { AuditSink } from "../audit-log.js";
 import type { Reply } from "./reply.js";
+import { isReplyList } from "./reply.js";
 import type { ClientSession } from "./session.js";
 
 /** SENTINEL subcommands that change what is monitored, how, or the topology. */
@@ -38,7 +39,7 @@ export function auditedCommand(argv: readonly string[]): AuditedCommand | null {
 
 /** `ok`, or an error reply's first word (`ERR`, `NOGOODSLAVE`, `INPROG`...). */
 export function replyOutcome(reply: Reply | readonly Reply[]): { outcome: string; detail: string | null } {
-  const one = Array.isArray(reply) ? (reply as readonly Reply[])[0] : (reply as Reply);
+  const one = isReplyList(reply) ? reply[0] : reply;
   if (one !== undefined && one.type === "error") {
     return { outcome: one.value.split(" ")[0] ?? "ERR", detail: one.value };
   }

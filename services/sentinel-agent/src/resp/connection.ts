@@ -8,7 +8,7 @@ import { dispatch } from "./dispatch.js";
 import type { Replies } from "./dispatch.js";
 import type { Subscriber } from "./pubsub.js";
 import type { Reply } from "./reply.js";
-import { encodeReply, errorErr } from "./reply.js";
+import { encodeReply, errorErr, isReplyList } from "./reply.js";
 import type { ParseOutcome, RequestLimits } from "./request-parser.js";
 import { RequestParser } from "./request-parser.js";
 import { dropSubscriptions } from "./server-commands.js";
@@ -163,10 +163,10 @@ export class ClientConnection implements ClientSession {
   }
 
   #writeReplies(replies: Replies): void {
-    if (Array.isArray(replies)) {
-      for (const reply of replies as readonly Reply[]) this.#write(reply);
+    if (isReplyList(replies)) {
+      for (const reply of replies) this.#write(reply);
     } else {
-      this.#write(replies as Reply);
+      this.#write(replies);
     }
   }
 

@@ -190,8 +190,9 @@ export function infoText(
   for (const word of words.length === 0 ? ["default"] : words) {
     if (word === "default" || word === "all" || word === "everything") {
       for (const name of SECTION_ORDER) wanted.add(name);
-    } else if ((SECTION_ORDER as readonly string[]).includes(word)) {
-      wanted.add(word as SectionName);
+    } else {
+      const name = SECTION_ORDER.find((known) => known === word);
+      if (name !== undefined) wanted.add(name);
     }
   }
   const parts: string[] = [];

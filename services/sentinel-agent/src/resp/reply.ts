@@ -19,6 +19,11 @@ export type Reply =
   /** Pub/sub messages: RESP3 `>`, RESP2 `*`. */
   | { readonly type: "push"; readonly items: readonly Reply[] };
 
+/** Several replies (one per command of a pipeline step), not one reply. */
+export function isReplyList(replies: Reply | readonly Reply[]): replies is readonly Reply[] {
+  return Array.isArray(replies);
+}
+
 export type Protocol = 2 | 3;
 
 export const OK: Reply = { type: "simple", value: "OK" };

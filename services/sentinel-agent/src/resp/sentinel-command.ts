@@ -101,19 +101,25 @@ function ckquorum(view: SentinelView, name: string): Reply {
 type NumericOption = Extract<MasterSetOption, { readonly value: number }>["option"];
 type StringOption = Extract<MasterSetOption, { readonly value: string }>["option"];
 
-const NUMERIC_OPTIONS = new Map<string, { readonly min: number }>([
-  ["down-after-milliseconds", { min: 1 }],
-  ["failover-timeout", { min: 1 }],
-  ["parallel-syncs", { min: 1 }],
-  ["quorum", { min: 1 }],
-  ["master-reboot-down-after-period", { min: 0 }],
+/** Typed by the core's option names, so a misspelt one does not compile. */
+const NUMERIC_OPTIONS: readonly { readonly option: NumericOption; readonly min: number }[] = [
+  { option: "down-after-milliseconds", min: 1 },
+  { option: "failover-timeout", min: 1 },
+  { option: "parallel-syncs", min: 1 },
+  { option: "quorum", min: 1 },
+  { option: "master-reboot-down-after-period", min: 0 },
   // Ours (libs/core promotion-limit.ts): 0 turns them off.
-  ["max-promotion-lag-bytes", { min: 0 }],
-  ["max-promotion-lag-ms", { min: 0 }],
-  ["failover-block-period", { min: 0 }],
-  ["forget-after", { min: 0 }],
-]);
-const STRING_OPTIONS = new Set(["notification-script", "client-reconfig-script", "auth-pass", "auth-user"]);
+  { option: "max-promotion-lag-bytes", min: 0 },
+  { option: "max-promotion-lag-ms", min: 0 },
+  { option: "failover-block-period", min: 0 },
+  { option: "forget-after", min: 0 },
+];
+const STRING_OPTIONS: readonly StringOption[] = [
+  "notification-script",
+  "client-reconfig-script",
+  "auth-pass",
+  "auth-user",
+];
 
 /** Parses `SENTINEL SET <name> <option> <value> ...` options (argv from index 3). */
 export function parseSetOptions(args: readonly string[]): MasterSetOption[] | Reply {
@@ -124,14 +130,15 @@ export function parseSetOptions(args: readonly string[]): MasterSetOption[] | Re
     const option = args[j] ?? "";
     const lowered = option.toLowerCase();
     const moreargs = args.length - 1 - j;
-    const numeric = NUMERIC_OPTIONS.get(lowered);
+    const numeric = NUMERIC_OPTIONS.find((known) => known.option === lowered);
+    const text_option = STRING_OPTIONS.find((known) => known === lowered);
     if (numeric !== undefined && moreargs > 0) {
       const raw = args[++j] ?? "";
       const value = parseStrictInteger(raw);
       if (value === null || value < numeric.min) return invalid(raw, option);
-      options.push({ option: lowered as NumericOption, value });
-    } else if (STRING_OPTIONS.has(lowered) && moreargs > 0) {
-      options.push({ option: lowered as StringOption, value: args[++j] ?? "" });
+      options.push({ option: numeric.option, value });
+    } else if (text_option !== undefined && moreargs > 0) {
+      options.push({ option: text_option, value: args[++j] ?? "" });
     } else if (lowered === "rename-command" && moreargs > 1) {
       const from = args[++j] ?? "";
       const to = args[++j] ?? "";

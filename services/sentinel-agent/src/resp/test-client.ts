@@ -71,15 +71,22 @@ export function decodeReply(buffer: Buffer, offset: number): { value: Decoded; n
     case "%": {
       const flat = aggregate(Number(line) * 2, "array");
       if (flat === null || flat.value.type !== "array") return null;
-      const entries: [Decoded, Decoded][] = [];
-      const items = flat.value.items;
-      for (let i = 0; i + 1 < items.length; i += 2)
-        entries.push([items[i] as Decoded, items[i + 1] as Decoded]);
-      return { value: { type: "map", entries }, next: flat.next };
+      return { value: { type: "map", entries: pairsOf(flat.value.items) }, next: flat.next };
     }
     default:
       throw new Error(`decodeReply: unknown type byte ${JSON.stringify(prefix)}`);
   }
+}
+
+/** A RESP3 map's flat items as key/value pairs. */
+function pairsOf(items: readonly Decoded[]): [Decoded, Decoded][] {
+  const entries: [Decoded, Decoded][] = [];
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    const key = items[i];
+    const value = items[i + 1];
+    if (key !== undefined && value !== undefined) entries.push([key, value]);
+  }
+  return entries;
 }
 
 export function encodeRequest(argv: readonly string[]): Buffer {

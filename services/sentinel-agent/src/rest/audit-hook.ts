@@ -6,13 +6,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AuditSink } from "../audit-log.js";
 import { bodyArgs } from "../audit-log.js";
 import type { TokenChecker } from "./auth.js";
+import { isJsonObject } from "@sentinel-plane/protocol";
 
 function problemCode(status: number, payload: unknown): string {
   if (typeof payload === "string") {
     try {
       const body: unknown = JSON.parse(payload);
-      if (typeof body === "object" && body !== null) {
-        const code = (body as Record<string, unknown>)["code"];
+      // An array has no "code" either: it is refused as well.
+      if (isJsonObject(body)) {
+        const code = body["code"];
         if (typeof code === "string") return code;
       }
     } catch {
@@ -25,7 +27,8 @@ function problemCode(status: number, payload: unknown): string {
 function problemDetail(payload: unknown): string | null {
   if (typeof payload !== "string") return null;
   try {
-    const detail = (JSON.parse(payload) as Record<string, unknown> | null)?.["detail"];
+    const body: unknown = JSON.parse(payload);
+    const detail = isJsonObject(body) ? body["detail"] : undefined;
     return typeof detail === "string" ? detail : null;
   } catch {
     return null;
@@ -34,8 +37,8 @@ function problemDetail(payload: unknown): string | null {
 
 function masterParam(request: FastifyRequest): string | null {
   const params = request.params;
-  if (typeof params !== "object" || params === null) return null;
-  const name = (params as Record<string, unknown>)["name"];
+  if (!isJsonObject(params)) return null;
+  const name = params["name"];
   return typeof name === "string" ? name : null;
 }
 

@@ -135,7 +135,14 @@ export class RestServer {
     this.#started ??= this.#start().catch((error: unknown) => {
       const { host, port, logger } = this.#options;
       logger.error(
-        { event: "rest_listen_failed", host, port, code: String((error as { code?: unknown }).code) },
+        {
+          event: "rest_listen_failed",
+          host,
+          port,
+          code: String(
+            typeof error === "object" && error !== null && "code" in error ? error.code : undefined,
+          ),
+        },
         `REST API disabled: cannot listen on ${host}:${port}: ${String(error)}`,
       );
     });

@@ -76,19 +76,40 @@ export interface Fixture {
   state(): AgentState;
 }
 
-export async function fixture(
-  options: {
-    read_auth?: boolean;
-    tokens?: string[];
-    limits?: Partial<RestLimits>;
-    node_op?: RestDeps["node_op"];
-    lease_direct?: RestDeps["lease_direct"];
-    journals?: RestDeps["journals"];
-    audit?: RestDeps["audit"];
-    logger?: RestDeps["logger"];
-  } = {},
-): Promise<Fixture> {
-  const persisted: PersistedState = {
+export interface FixtureOptions {
+  read_auth?: boolean;
+  tokens?: string[];
+  limits?: Partial<RestLimits>;
+  node_op?: RestDeps["node_op"];
+  lease_direct?: RestDeps["lease_direct"];
+  journals?: RestDeps["journals"];
+  audit?: RestDeps["audit"];
+  logger?: RestDeps["logger"];
+}
+
+export async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
+  const core = new CoreAgent();
+  const events = new FakeEvents();
+  const deps: RestDeps = {
+    myid: MYID,
+    state: () => core.state,
+    admin: core.admin,
+    topology: fakeTopology,
+    events,
+    ...recordersOf(events, () => core.state),
+    readiness: () => ({ nats_connected: true, last_step_age_ms: 50 }),
+    uptime_s: () => 12.5,
+    auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
+    limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
+    ...optionalDeps(options),
+  };
+  const app = await buildRestApp(deps);
+  return { app, deps, events, admins: core.admins, state: () => core.state };
+}
+
+/** One master with two replicas and a peer as the leader of epoch 3, as the agent persisted it. */
+function persistedState(): PersistedState {
+  return {
     myid: MYID,
     current_epoch: 3,
     masters: [
@@ -107,30 +128,41 @@ export async function fixture(
       },
     ],
   };
-  let state = initAgent(
+}
+
+/** The agent's state, changed only by admin commands stepped through the real core. */
+class CoreAgent {
+  state: AgentState = initAgent(
     { myid: MYID, announce: { host: "127.0.0.1", port: 26379 }, timing: TIMING, masters: [] },
-    persisted,
+    persistedState(),
     1000,
   );
-  let request_id = 1;
-  const admins: AdminCommand[] = [];
-  const admin = (command: AdminCommand): Promise<AdminReply> => {
-    admins.push(command);
+  readonly admins: AdminCommand[] = [];
+  #request_id = 1;
+
+  readonly admin = (command: AdminCommand): Promise<AdminReply> => {
+    this.admins.push(command);
     const output = step(
-      state,
-      { type: "admin", now_ms: state.now_ms, command, request_id: request_id++ },
+      this.state,
+      { type: "admin", now_ms: this.state.now_ms, command, request_id: this.#request_id++ },
       { int: () => 0 },
     );
-    state = output.state;
+    this.state = output.state;
     const reply = output.effects.find((e) => e.type === "admin_reply");
     if (reply?.type !== "admin_reply") throw new Error("no admin_reply");
     return Promise.resolve(adminReplyOf(reply));
   };
-  const events = new FakeEvents();
+}
+
+/** The real recorders (history, votes, metrics), fed by `events` as the agent feeds them. */
+function recordersOf(
+  events: FakeEvents,
+  state: () => AgentState,
+): Pick<RestDeps, "history" | "votes" | "metrics"> {
   const history = new FailoverHistory({ failovers_max: 10, events_max: 50, wall_ms: () => Date.now() });
   const votes = new VoteBook(100);
   const metrics = new RestMetrics();
-  metrics.bindState(MYID, () => state);
+  metrics.bindState(MYID, state);
   history.onEnd((failover) => {
     metrics.observeFailover(failover);
   });
@@ -139,41 +171,37 @@ export async function fixture(
     votes.observe(e);
     metrics.observeEvent(e);
   });
-  const deps: RestDeps = {
-    myid: MYID,
-    state: () => state,
-    admin,
-    topology: (name) =>
-      Promise.resolve(
-        name === "mymaster"
-          ? {
-              record: {
-                master_name: "mymaster",
-                config_epoch: 2,
-                primary: { host: "127.0.0.1", port: 6379 },
-                replicas: [{ host: "127.0.0.1", port: 6380 }],
-                leader: PEER,
-              },
-              revision: 7,
-            }
-          : null,
-      ),
-    events,
-    history,
-    votes,
-    metrics,
-    readiness: () => ({ nats_connected: true, last_step_age_ms: 50 }),
-    uptime_s: () => 12.5,
-    auth: { tokens: options.tokens ?? [TEST_TOKEN, OTHER_TOKEN], read_auth: options.read_auth ?? false },
-    limits: { ...REST_LIMITS_DEFAULT, ...options.limits },
+  return { history, votes, metrics };
+}
+
+/** The committed topology of mymaster (revision 7); no other master has one. */
+const fakeTopology: RestDeps["topology"] = (name) =>
+  Promise.resolve(
+    name === "mymaster"
+      ? {
+          record: {
+            master_name: "mymaster",
+            config_epoch: 2,
+            primary: { host: "127.0.0.1", port: 6379 },
+            replicas: [{ host: "127.0.0.1", port: 6380 }],
+            leader: PEER,
+          },
+          revision: 7,
+        }
+      : null,
+  );
+
+/** The optional dependencies a test gave (absent ones stay absent, not undefined). */
+function optionalDeps(
+  options: FixtureOptions,
+): Pick<RestDeps, "node_op" | "lease_direct" | "journals" | "audit" | "logger"> {
+  return {
     ...(options.node_op === undefined ? {} : { node_op: options.node_op }),
     ...(options.lease_direct === undefined ? {} : { lease_direct: options.lease_direct }),
     ...(options.journals === undefined ? {} : { journals: options.journals }),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
-  const app = await buildRestApp(deps);
-  return { app, deps, events, admins, state: () => state };
 }
 
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
