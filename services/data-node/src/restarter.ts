@@ -94,13 +94,17 @@ export class Restarter {
 
   /**
    * The data-node starts and finds no server to adopt. A server last seen running as a master
-   * (state.ts running_role) crashed as one, maybe while the committed primary: planned as that
+   * (state.ts running_role, had_keys) crashed as one, maybe while the committed primary: planned as that
    * crash (true: the plan now decides when and as what). Otherwise false: start it as configured.
    */
-  startWithoutServer(running_role: "master" | "slave" | null): boolean {
-    if (!this.#options.enabled || running_role !== "master" || this.#stopped) return false;
+  startWithoutServer(
+    last_seen: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null,
+  ): boolean {
+    if (!this.#options.enabled || last_seen?.running_role !== "master" || this.#stopped) return false;
     this.#exited_ms = this.#host.now();
-    this.#last_role = running_role;
+    this.#last_role = "master";
+    // The data check after the start only asks whether it had keys (dataCheck).
+    this.#keys_before = last_seen.had_keys === null ? null : last_seen.had_keys ? 1 : 0;
     this.#host.logger.info(
       { event: "redis_start_planned", wait_ms: this.#options.primary_wait_ms },
       "no redis-server to adopt and it was last seen running as a master: planned as its crash",

@@ -21,6 +21,12 @@ export interface PersistedState {
    * files written before it existed (read as null).
    */
   readonly running_role?: "master" | "slave" | null;
+  /**
+   * Whether it held keys when last seen running (null: unknown). With running_role "master", the
+   * next start's data check (restart-plan.ts dataCheck) can tell a server reborn empty (no RDB/AOF)
+   * from an empty database: the first stays held, never a master its replicas would resync from.
+   */
+  readonly had_keys?: boolean | null;
 }
 
 export const INITIAL_STATE: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
@@ -32,6 +38,7 @@ const PersistedStateSchema = Type.Object(
     issuer: Type.Union([Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Type.Null()]),
     fence_saved: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     running_role: Type.Optional(Type.Union([Type.Literal("master"), Type.Literal("slave"), Type.Null()])),
+    had_keys: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   },
   { additionalProperties: false },
 );
