@@ -161,6 +161,9 @@ export class DataNode {
   #fence_generation = 0;
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
   #fence_note: string | null = null;
+  /** What #rememberServer last persisted or is persisting (null: nothing known yet). */
+  #running_saving: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null =
+    null;
   #evaluation_scheduled = false;
   #shutting_down: Promise<void> | null = null;
   /** What a `shutdown` command runs (main.ts: the same path as SIGTERM); null: refused. */
@@ -393,8 +396,16 @@ export class DataNode {
     const loaded = await loadState(this.#config.state_dir);
     if (!loaded.ok) return loaded;
     this.#state = loaded.value;
+    const running_role = this.#state.running_role ?? null;
+    this.#running_saving =
+      running_role === null ? null : { running_role, had_keys: this.#state.had_keys ?? null };
     this.#logger.info(
-      { event: "state_loaded", epoch: this.#state.epoch, issuer: this.#state.issuer },
+      {
+        event: "state_loaded",
+        epoch: this.#state.epoch,
+        issuer: this.#state.issuer,
+        running_role: this.#state.running_role ?? null,
+      },
       "state loaded",
     );
     if (this.#supervisor !== null && this.#config.supervise !== null) {
@@ -410,11 +421,18 @@ export class DataNode {
         );
         this.#supervisor.adopt(adoption.pid);
         await this.#watchdog?.serverAdopted(adoption.pid);
+        this.#restarter?.started();
+      } else if (this.#restarter?.startWithoutServer(this.#running_saving) === true) {
+        // Started by the restart plan (restarter.ts): as a replica once another primary is
+        // committed, held after restart_primary_wait_ms. Until then the agents see no process,
+        // as after a crash (they need not wait out its lease to fail over).
+        this.#child = { state: "exited", code: null, signal: null };
+        this.#last_error = "redis-server not running: it was a master when last seen (crashed)";
       } else {
         this.#supervisor.start();
         if (this.#supervisor.pid !== null) this.#watchdog?.serverStarted(this.#supervisor.pid);
+        this.#restarter?.started();
       }
-      this.#restarter?.started();
     }
     this.#redis.start();
     this.#strict?.start();
@@ -632,10 +650,39 @@ export class DataNode {
         this.#lease_fenced = false;
       }
     }
+    this.#rememberServer(observation);
     this.#restarter?.onObservation(observation);
     this.#feedWatchdog();
     this.#publishIfChanged();
     this.#scheduleEvaluation();
+  }
+
+  /** Persists what a start must know of the running server when it changes (state.ts). */
+  #rememberServer(observation: Observation): void {
+    if (this.#supervisor === null || observation.answered !== true || observation.info === null) return;
+    const seen = {
+      running_role: observation.info.role,
+      had_keys:
+        observation.keys === undefined ? (this.#running_saving?.had_keys ?? null) : observation.keys > 0,
+    };
+    const saving = this.#running_saving;
+    if (saving !== null && saving.running_role === seen.running_role && saving.had_keys === seen.had_keys)
+      return;
+    this.#running_saving = seen;
+    void this.#persist((state) => ({ ...state, ...seen })).then((saved) => {
+      if (saved.ok) {
+        this.#logger.info(
+          { event: "running_role_saved", role: seen.running_role, had_keys: seen.had_keys },
+          "server's role saved",
+        );
+        return;
+      }
+      this.#running_saving = null; // tried again with the next observation
+      this.#logger.warn(
+        { event: "state_save_failed", code: saved.error.code, error: saved.error.message },
+        "cannot save the server's role",
+      );
+    });
   }
 
   #onChildExit(code: number | null, signal: string | null): void {
@@ -1620,6 +1667,11 @@ export class DataNode {
     }
     this.#redis.close();
     await this.#supervisor?.stop();
+    if (this.#supervisor !== null && this.#child?.state === "exited" && this.#child.code === 0) {
+      // Stopped cleanly by us (saved, replicas caught up by its shutdown): the next start is a
+      // start, not a primary's crash (restart-plan.ts).
+      await this.#persist((state) => ({ ...state, running_role: null, had_keys: null }));
+    }
     // Graceful: the server was stopped above (or is left running in attach mode); the watchdog
     // leaves it alone. Until here it still enforced the last lease sent.
     this.#watchdog?.detach();

@@ -2,6 +2,9 @@
 // restart-plan.ts (as what), and the data check after each restart. It owns its timers and
 // nothing else: the data-node (node.ts) starts the server, runs Redis commands and publishes.
 //   child exit  -> stepRestart -> back-off timer | crash_loop
+//   start, no server to adopt, last seen running as a master -> planned as that master's crash:
+//                  a server that died as the committed primary (its data-node dead too) is not
+//                  started again as that primary, with an older dataset its replicas would resync
 //   timer       -> planRestart -> start as replica | wait for another primary | start held
 //   topology    -> a waiting restart is planned again at once
 //   observation -> remembers the key count while running; after a restart, the data check:
@@ -87,6 +90,27 @@ export class Restarter {
       type: "started",
       now_ms: this.#host.now(),
     }).state;
+  }
+
+  /**
+   * The data-node starts and finds no server to adopt. A server last seen running as a master
+   * (state.ts running_role, had_keys) crashed as one, maybe while the committed primary: planned as that
+   * crash (true: the plan now decides when and as what). Otherwise false: start it as configured.
+   */
+  startWithoutServer(
+    last_seen: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null,
+  ): boolean {
+    if (!this.#options.enabled || last_seen?.running_role !== "master" || this.#stopped) return false;
+    this.#exited_ms = this.#host.now();
+    this.#last_role = "master";
+    // The data check after the start only asks whether it had keys (dataCheck).
+    this.#keys_before = last_seen.had_keys === null ? null : last_seen.had_keys ? 1 : 0;
+    this.#host.logger.info(
+      { event: "redis_start_planned", wait_ms: this.#options.primary_wait_ms },
+      "no redis-server to adopt and it was last seen running as a master: planned as its crash",
+    );
+    this.#planNow();
+    return true;
   }
 
   onExit(): void {

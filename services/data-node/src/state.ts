@@ -1,5 +1,6 @@
-// The data-node's durable state: the highest accepted epoch with its issuer, and the
-// min-replicas-to-write value to restore on unfence. Written atomically before acting on it.
+// The data-node's durable state: the highest accepted epoch with its issuer, the
+// min-replicas-to-write value to restore on unfence, and the role its supervised server was last
+// seen running with. Written atomically before acting on it.
 import { join } from "node:path";
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
@@ -13,6 +14,19 @@ export interface PersistedState {
   readonly issuer: string | null;
   /** min-replicas-to-write before the fence; null when not fenced by us. */
   readonly fence_saved: number | null;
+  /**
+   * Supervise mode: the role the server was last seen running with; null when this data-node
+   * stopped it cleanly, or never saw it. A data-node that starts and finds no server running
+   * plans "master" as a crash of the primary (restart-plan.ts), not a fresh start. Absent in
+   * files written before it existed (read as null).
+   */
+  readonly running_role?: "master" | "slave" | null;
+  /**
+   * Whether it held keys when last seen running (null: unknown). With running_role "master", the
+   * next start's data check (restart-plan.ts dataCheck) can tell a server reborn empty (no RDB/AOF)
+   * from an empty database: the first stays held, never a master its replicas would resync from.
+   */
+  readonly had_keys?: boolean | null;
 }
 
 export const INITIAL_STATE: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
@@ -23,6 +37,8 @@ const PersistedStateSchema = Type.Object(
     epoch: Type.Integer({ minimum: 0 }),
     issuer: Type.Union([Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Type.Null()]),
     fence_saved: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    running_role: Type.Optional(Type.Union([Type.Literal("master"), Type.Literal("slave"), Type.Null()])),
+    had_keys: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   },
   { additionalProperties: false },
 );

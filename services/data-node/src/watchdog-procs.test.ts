@@ -12,6 +12,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pidAlive } from "./adopt.js";
 import {
   crashAndRestartDataNode,
+  gone,
   dataNodeNats,
   grantLeases,
   natsClient,
@@ -24,16 +25,6 @@ import type { LeaseGranter, NodeUnderTest } from "./testing/support.js";
 const AGENTS = ["a".repeat(40), "b".repeat(40)];
 /** The granted lease (grantLeases answers lease_ms 500). */
 const LEASE_MS = 500;
-
-/** Resolves once the process is gone (a pid poll: it is not our child), or rejects at the timeout. */
-async function gone(pid: number, timeout_ms: number): Promise<number> {
-  const until = performance.now() + timeout_ms;
-  while (pidAlive(pid)) {
-    if (performance.now() > until) throw new Error(`process ${pid} still runs after ${timeout_ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return performance.now();
-}
 
 interface Primary {
   readonly nc: NatsConnection;

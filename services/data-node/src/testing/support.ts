@@ -22,6 +22,7 @@ import type {
   NodeStatusReport,
 } from "@sentinel-plane/protocol";
 import type { Harness, NatsServer, ServiceProcess } from "@sentinel-plane/testkit";
+import { pidAlive } from "../adopt.js";
 
 export const CLUSTER = "test-cluster";
 export const ENTRY = "services/data-node/src/main.ts";
@@ -69,11 +70,31 @@ async function spawn(procs: Harness, node_id: string, config_path: string): Prom
   return service;
 }
 
+/** Resolves once the process is gone (a pid poll: it is not our child), or rejects at the timeout. */
+export async function gone(pid: number, timeout_ms: number): Promise<number> {
+  const until = performance.now() + timeout_ms;
+  while (pidAlive(pid)) {
+    if (performance.now() > until) throw new Error(`process ${pid} still runs after ${timeout_ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return performance.now();
+}
+
 /** kill -9 of the data-node (its supervised redis-server lives on), then a start with the same config. */
 export async function crashAndRestartDataNode(procs: Harness, node: NodeUnderTest): Promise<void> {
+  await crashDataNode(node);
+  await respawnDataNode(procs, node);
+}
+
+/** kill -9 of the data-node only: its supervised redis-server lives on. */
+export async function crashDataNode(node: NodeUnderTest): Promise<void> {
   node.service.process.killNow("SIGKILL");
   const exit = await node.service.exited;
   if (exit.signal !== "SIGKILL") throw new Error(`data-node ended with ${JSON.stringify(exit)}`);
+}
+
+/** Starts a stopped data-node again with the same config and state. */
+export async function respawnDataNode(procs: Harness, node: NodeUnderTest): Promise<void> {
   node.service = await spawn(procs, node.node_id, node.config_path);
 }
 
