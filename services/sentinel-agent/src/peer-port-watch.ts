@@ -4,6 +4,7 @@
 // links, so nothing here feeds the core: the links tell SENTINEL CKQUORUM and SENTINEL SENTINELS
 // whether each peer's port answers this agent, which is what operators read CKQUORUM for (a client
 // or a tool that cannot log in to a peer's port cannot use that peer either).
+import { addressKey } from "@sentinel-plane/core";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
 import type { Prober } from "./ports.js";
 
@@ -64,14 +65,14 @@ export class PeerPortWatch {
    */
   async round(): Promise<void> {
     const targets = this.#options.targets().slice(0, this.#options.peers_max);
-    const keep = new Set(targets.map(key));
+    const keep = new Set(targets.map(addressKey));
     for (const k of this.#entries.keys()) if (!keep.has(k)) this.#entries.delete(k);
     this.#options.retain(targets);
     await Promise.all(targets.map((target) => this.#ping(target)));
   }
 
   record(target: Address): PeerPortRecord | undefined {
-    return this.#entries.get(key(target))?.record;
+    return this.#entries.get(addressKey(target))?.record;
   }
 
   close(): void {
@@ -82,7 +83,7 @@ export class PeerPortWatch {
   }
 
   async #ping(target: Address): Promise<void> {
-    const k = key(target);
+    const k = addressKey(target);
     let entry = this.#entries.get(k);
     if (entry === undefined) {
       entry = { record: EMPTY, in_flight: false };
@@ -133,8 +134,4 @@ export function peerPortDown(
 ): boolean {
   if (record === undefined || record.unanswered_since_ms === null) return false;
   return now_ms - record.unanswered_since_ms > down_after_ms;
-}
-
-function key(a: Address): string {
-  return `${a.host}:${a.port}`;
 }
