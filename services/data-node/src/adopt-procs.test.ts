@@ -5,11 +5,10 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
-import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { withProcesses } from "@sentinel-plane/testkit";
-import type { Harness } from "@sentinel-plane/testkit";
 import {
+  connectedRedis,
   crashAndRestartDataNode,
   dataNodeNats,
   natsClient,
@@ -17,23 +16,6 @@ import {
   startDataNode,
   StatusWatcher,
 } from "./testing/support.js";
-
-async function connectedClient(procs: Harness, port: number): Promise<Redis> {
-  const client = createRedisClient({
-    host: "127.0.0.1",
-    port,
-    connection_name: "adopt-test",
-    connect_timeout_ms: 2000,
-    command_timeout_ms: 2000,
-    retry_base_ms: 50,
-    retry_max_ms: 200,
-  });
-  await client.connect();
-  procs.onCleanup(() => {
-    client.disconnect();
-  });
-  return client;
-}
 
 async function serverPid(client: Redis): Promise<number> {
   const pid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1]);
@@ -54,7 +36,7 @@ void test("supervise: a data-node killed with -9 and restarted adopts its runnin
       redis: { port: prepared.port },
     });
     await watcher.waitFor((r) => r.process.state === "running", { timeout_ms: 10000 });
-    const client = await connectedClient(procs, prepared.port);
+    const client = await connectedRedis(procs, prepared.port, "adopt-test");
     const pid = await serverPid(client);
     procs.adoptPid(pid); // outlives its data-node: killed at teardown whatever happens
     const fenced = await sendCommand(nc, "s1", 3, "agent-a", { type: "fence" });

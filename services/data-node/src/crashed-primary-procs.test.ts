@@ -11,60 +11,28 @@ import { test } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { topologyBucket, topologyKey } from "@sentinel-plane/protocol";
-import { createRedisClient } from "@sentinel-plane/runtime";
-import type { Redis } from "@sentinel-plane/runtime";
+import { topologyBucket } from "@sentinel-plane/protocol";
 import { withProcesses } from "@sentinel-plane/testkit";
-import type { Harness } from "@sentinel-plane/testkit";
 import {
   CLUSTER,
+  connectedRedis,
   crashDataNode,
   dataNodeNats,
   gone,
   natsClient,
+  putTopology,
   respawnDataNode,
   sendCommand,
   startDataNode,
   StatusWatcher,
 } from "./testing/support.js";
 
-async function putTopology(
-  nc: NatsConnection,
-  config_epoch: number,
-  primary: { readonly host: string; readonly port: number },
-): Promise<void> {
-  // Created by the test as an agent would (a data-node may only read it under authorization).
-  const kv = await new Kvm(jetstream(nc, { timeout: 5000 })).create(topologyBucket(CLUSTER), {
+/** The bucket, created by the test as an agent would (a data-node may only read it). */
+async function createBucket(nc: NatsConnection): Promise<void> {
+  await new Kvm(jetstream(nc, { timeout: 5000 })).create(topologyBucket(CLUSTER), {
     history: 5,
     storage: "file",
   });
-  const record = {
-    v: 1,
-    type: "topology",
-    master_name: "mymaster",
-    config_epoch,
-    primary,
-    replicas: [],
-    leader: "a".repeat(40),
-  };
-  await kv.put(topologyKey("mymaster"), JSON.stringify(record));
-}
-
-async function freshClient(procs: Harness, port: number): Promise<Redis> {
-  const client = createRedisClient({
-    host: "127.0.0.1",
-    port,
-    connection_name: "crashed-primary-test",
-    connect_timeout_ms: 2000,
-    command_timeout_ms: 5000,
-    retry_base_ms: 50,
-    retry_max_ms: 200,
-  });
-  await client.connect();
-  procs.onCleanup(() => {
-    client.disconnect();
-  });
-  return client;
 }
 
 void test("a crashed master's server is not started as the committed primary, then follows the next one", async (t) => {
@@ -74,6 +42,7 @@ void test("a crashed master's server is not started as the committed primary, th
     const next_primary = await procs.startRedis({ name: "next-primary" });
     const nc = await natsClient(procs, nats);
     const self = { host: "127.0.0.1", port: prepared.port };
+    await createBucket(nc);
     await putTopology(nc, 1, self);
     const watcher = new StatusWatcher(nc, "k1");
     const dn = await startDataNode(procs, "k1", {
@@ -134,6 +103,7 @@ void test("a crashed master that had keys and comes back empty stays held: never
     const prepared = await procs.prepareRedis({ name: "reborn-empty" }); // no RDB, no AOF
     const nc = await natsClient(procs, nats);
     const self = { host: "127.0.0.1", port: prepared.port };
+    await createBucket(nc);
     await putTopology(nc, 1, self);
     const watcher = new StatusWatcher(nc, "k2");
     const dn = await startDataNode(procs, "k2", {
@@ -148,7 +118,7 @@ void test("a crashed master that had keys and comes back empty stays held: never
     const started = await dn.service.waitForLog((l) => l["event"] === "redis_started", { timeout_ms: 10000 });
     const redis_pid = Number(started["pid"]);
     procs.adoptPid(redis_pid);
-    const client = await freshClient(procs, prepared.port);
+    const client = await connectedRedis(procs, prepared.port, "crashed-primary-test");
     await dn.service.waitForLog((l) => l["event"] === "running_role_saved" && l["role"] === "master", {
       timeout_ms: 10000,
     });

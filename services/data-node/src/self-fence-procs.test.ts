@@ -9,8 +9,7 @@ import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { topologyBucket, topologyKey } from "@sentinel-plane/protocol";
+import { topologyBucket } from "@sentinel-plane/protocol";
 import { createRedisClient } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
 import { parseLogRecord, withProcesses } from "@sentinel-plane/testkit";
@@ -20,12 +19,11 @@ import {
   dataNodeNats,
   grantLeases,
   natsClient,
+  putTopology,
   sendCommand,
   startDataNode,
   StatusWatcher,
 } from "./testing/support.js";
-
-const LEADER = "a".repeat(40);
 
 function freshClient(procs: Harness, port: number): Redis {
   const client = createRedisClient({
@@ -54,24 +52,6 @@ async function writeBurst(client: Redis, prefix: string, count: number): Promise
 function assertAllRefused(outcomes: readonly string[], what: string): void {
   const accepted = outcomes.filter((o) => !/NOREPLICAS/.test(o));
   assert.deepEqual(accepted, [], `${what}: ${accepted.length} of ${outcomes.length} not refused`);
-}
-
-async function putTopology(
-  nc: NatsConnection,
-  config_epoch: number,
-  primary: { host: string; port: number },
-): Promise<number> {
-  const kv = await new Kvm(jetstream(nc, { timeout: 5000 })).open(topologyBucket(CLUSTER));
-  const record = {
-    v: 1,
-    type: "topology",
-    master_name: "mymaster",
-    config_epoch,
-    primary,
-    replicas: [],
-    leader: LEADER,
-  };
-  return kv.put(topologyKey("mymaster"), JSON.stringify(record));
 }
 
 void test("committed_epoch: a newer record naming another primary fences the master without a command", async (t) => {

@@ -22,6 +22,11 @@ import type {
   NodeStatusReport,
 } from "@sentinel-plane/protocol";
 import type { Harness, NatsServer, ServiceProcess } from "@sentinel-plane/testkit";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { topologyBucket, topologyKey } from "@sentinel-plane/protocol";
+import { createRedisClient } from "@sentinel-plane/runtime";
+import type { Redis } from "@sentinel-plane/runtime";
 import { pidAlive } from "../adopt.js";
 
 export const CLUSTER = "test-cluster";
@@ -295,4 +300,44 @@ export function grantLeases(nc: NatsConnection, node_id: string, agents: readonl
       });
     },
   };
+}
+
+/** A connected client of a test's redis-server, closed at the harness's cleanup. */
+export async function connectedRedis(procs: Harness, port: number, connection_name: string): Promise<Redis> {
+  const client = createRedisClient({
+    host: "127.0.0.1",
+    port,
+    connection_name,
+    connect_timeout_ms: 2000,
+    command_timeout_ms: 2000,
+    retry_base_ms: 50,
+    retry_max_ms: 200,
+  });
+  await client.connect();
+  procs.onCleanup(() => {
+    client.disconnect();
+  });
+  return client;
+}
+
+/**
+ * Writes a committed topology record for "mymaster" as an agent would (the bucket must exist: a
+ * data-node may only read it under authorization). Resolves with the entry's revision.
+ */
+export async function putTopology(
+  nc: NatsConnection,
+  config_epoch: number,
+  primary: { readonly host: string; readonly port: number },
+): Promise<number> {
+  const kv = await new Kvm(jetstream(nc, { timeout: 5000 })).open(topologyBucket(CLUSTER));
+  const record = {
+    v: 1,
+    type: "topology",
+    master_name: "mymaster",
+    config_epoch,
+    primary,
+    replicas: [],
+    leader: "a".repeat(40),
+  };
+  return kv.put(topologyKey("mymaster"), JSON.stringify(record));
 }
