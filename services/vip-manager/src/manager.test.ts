@@ -279,7 +279,14 @@ void describe("VipManager", () => {
     t.advance(250);
     const held = t.manager.snapshot();
     assert.deepEqual(held.vips, [
-      { master_name: "mymaster", vip: "10.77.0.50", interface: "eth0", held: true, command_failures: 0, address_conflicts: 0 },
+      {
+        master_name: "mymaster",
+        vip: "10.77.0.50",
+        interface: "eth0",
+        held: true,
+        command_failures: 0,
+        address_conflicts: 0,
+      },
     ]);
     assert.equal(held.lease_age_s, 0.25);
     assert.equal(held.lease_s, LEASE_MS / 1000);
@@ -376,8 +383,10 @@ void describe("VipManager", () => {
     assert.deepEqual(t.vip.actions, [], "fail closed: never two holders");
     const conflicts = t.events("vip_address_in_use");
     assert.equal(conflicts.length, 1, "reported once per wait");
-    assert.equal(conflicts[0]?.["code"], "SP_ERR_VIP_ADDRESS_IN_USE");
-    assert.equal(conflicts[0]?.["wait_max_ms"], BIND_WAIT_MAX_MS);
+    const [conflict] = conflicts;
+    assert.ok(conflict !== undefined);
+    assert.equal(conflict["code"], "SP_ERR_VIP_ADDRESS_IN_USE");
+    assert.equal(conflict["wait_max_ms"], BIND_WAIT_MAX_MS);
     const notified = t.hooks.scheduled.filter((argv) => argv[1] === "-vip-address-in-use");
     assert.equal(notified.length, 1);
     assert.equal(t.manager.snapshot().vips[0]?.address_conflicts, 1);

@@ -65,6 +65,7 @@ type Input =
   | { readonly kind: "tick" }
   | { readonly kind: "nats_status"; readonly type: string }
   | { readonly kind: "vip_outcome"; readonly slot: VipSlot; readonly outcome: VipOutcome }
+  | { readonly kind: "vip_retry"; readonly slot: VipSlot }
   | { readonly kind: "script_event"; readonly event: ScriptEvent }
   | { readonly kind: "script_finished"; readonly job: ScriptJob; readonly outcome: ScriptOutcome };
 
@@ -72,6 +73,12 @@ type Input =
 const INPUTS_MAX = 4096;
 const HOOK_JOBS_TRACKED_MAX = 1024;
 const ADDRESS_IN_USE: ErrorCode = "SP_ERR_VIP_ADDRESS_IN_USE";
+/**
+ * A probe that found the VIP still answered is repeated this soon, then twice as late each time
+ * up to the reconcile interval (bind-guard.ts): in an ordinary failover the old holder removes
+ * the address while this host probes, and losing that race must not cost a whole interval.
+ */
+const BIND_RETRY_MIN_MS = 50;
 
 interface HookJobInfo {
   readonly hook: "client_reconfig" | "notification";
@@ -134,6 +141,8 @@ export class VipManager {
   readonly #held = new Map<VipSlot, boolean>();
   readonly #command_failures = new Map<VipSlot, number>();
   readonly #address_conflicts = new Map<VipSlot, number>();
+  /** At most one pending bind retry per VIP (only with auto_tick: tests drive ticks themselves). */
+  readonly #retry_timers = new Map<VipSlot, NodeJS.Timeout>();
   readonly #hook_failures = { client_reconfig: 0, notification: 0 };
 
   constructor(options: VipManagerOptions) {
@@ -148,7 +157,11 @@ export class VipManager {
     assert.ok(this.#settings.lease_ms > 0 && this.#settings.reconcile_interval_ms > 0);
     assert.ok(this.#settings.bind_wait_max_ms > 0);
     const slot_options = {
-      guard: { wait_max_ms: this.#settings.bind_wait_max_ms },
+      guard: {
+        wait_max_ms: this.#settings.bind_wait_max_ms,
+        retry_min_ms: Math.min(BIND_RETRY_MIN_MS, this.#settings.reconcile_interval_ms),
+        retry_max_ms: this.#settings.reconcile_interval_ms,
+      },
       now_ms: this.#now_ms,
     };
     this.#slots = options.vips.map(
@@ -256,6 +269,8 @@ export class VipManager {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    for (const timer of this.#retry_timers.values()) clearTimeout(timer);
+    this.#retry_timers.clear();
     this.#topology?.stop();
     await this.#vipsIdle();
     if (this.#settings.release_on_shutdown) {
@@ -366,6 +381,12 @@ export class VipManager {
       case "vip_outcome":
         this.#onVipOutcome(input.slot, input.outcome);
         return;
+      case "vip_retry": {
+        const now_ms = this.#now_ms();
+        this.#checkLease(now_ms);
+        this.#evaluate(input.slot, now_ms);
+        return;
+      }
       case "script_event":
         this.#onScriptEvent(input.event);
         return;
@@ -629,6 +650,15 @@ export class VipManager {
   /** Not bound: another host answers for the VIP (or no probe went out); probed again next tick. */
   #onVipWait(slot: VipSlot, target: VipTarget, wait: VipWait, probe_ms: number | null): void {
     this.#held.set(slot, false);
+    if (this.#auto_tick && !this.#stopped && !this.#retry_timers.has(slot)) {
+      this.#retry_timers.set(
+        slot,
+        setTimeout(() => {
+          this.#retry_timers.delete(slot);
+          this.#push({ kind: "vip_retry", slot });
+        }, wait.retry_after_ms),
+      );
+    }
     const fields = {
       ...slotFields(slot),
       reason: target.decision.reason,

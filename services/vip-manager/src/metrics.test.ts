@@ -6,7 +6,14 @@ void test("renders the snapshot as Prometheus text with one family per figure, l
   const lines = vipManagerMetricLines(
     {
       vips: [
-        { master_name: 'my"master', vip: "10.0.0.50", interface: "eth0", held: true, command_failures: 2, address_conflicts: 1 },
+        {
+          master_name: 'my"master',
+          vip: "10.0.0.50",
+          interface: "eth0",
+          held: true,
+          command_failures: 2,
+          address_conflicts: 1,
+        },
       ],
       lease_age_s: 0.4,
       lease_s: 5,

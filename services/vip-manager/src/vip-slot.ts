@@ -27,6 +27,8 @@ export interface VipWait {
   readonly waited_ms: number;
   /** The wait passed its bound with this probe: report the conflict (once per wait). */
   readonly conflict: boolean;
+  /** Probe again this soon (the guard's back-off), unless a reconcile comes first. */
+  readonly retry_after_ms: number;
 }
 
 export type VipOutcome =
@@ -125,21 +127,21 @@ export class VipSlot {
     const now_ms = this.#options.now_ms();
     const effects = this.#step({ kind: "probed", result: probe.result, started_ms, now_ms });
     const probe_ms = now_ms - started_ms;
-    let wait: VipWait | null = null;
-    for (const effect of effects) {
-      if (effect.kind === "bind") {
-        await this.port.hold();
-        return { ok: true, target, action: "bound", probe_ms, wait: null };
-      }
-      if (effect.kind === "report_conflict") {
-        wait = { result: effect.result, waited_ms: effect.waited_ms, conflict: true };
-      } else {
-        wait ??= { result: effect.result, waited_ms: effect.waited_ms, conflict: false };
-      }
+    if (effects.some((effect) => effect.kind === "bind")) {
+      await this.port.hold();
+      return { ok: true, target, action: "bound", probe_ms, wait: null };
     }
+    const conflict = effects.some((effect) => effect.kind === "report_conflict");
+    const wait = effects.find((effect) => effect.kind === "wait");
     // The guard answers a probe with bind or wait, never nothing.
-    if (wait === null) throw new Error("bind guard returned no effect for a probe");
-    return { ok: true, target, action: "waiting", probe_ms, wait };
+    if (wait?.kind !== "wait") throw new Error("bind guard returned neither bind nor wait for a probe");
+    return {
+      ok: true,
+      target,
+      action: "waiting",
+      probe_ms,
+      wait: { result: wait.result, waited_ms: wait.waited_ms, conflict, retry_after_ms: wait.retry_after_ms },
+    };
   }
 
   #step(input: BindGuardInput): readonly BindGuardEffect[] {

@@ -4,6 +4,11 @@
 // reconcile) runs out. So a duplicate address detection probe (ARP, RFC 5227) comes first, and
 // the VIP is bound only when nobody answers for it: never two holders on the segment at once.
 //
+// While it waits it probes again soon, then less often: in an ordinary failover the old holder's
+// vip-manager is alive and removes the address as this host probes, and a probe that loses that
+// race should cost tens of milliseconds, not a reconcile interval. The retries back off to the
+// reconcile interval for a holder that stays (a SIGKILLed manager's address, for seconds).
+//
 // The wait is bounded in what it reports, not in what it allows: once the old holder's address
 // has surely gone (oldHolderGoneWithin_ms), a host that still answers is no vip-manager of ours
 // (a static address, a misconfigured host), and binding as well would split the clients between
@@ -23,13 +28,23 @@ export interface BindGuardState {
   readonly waiting_since_ms: number | null;
   /** The conflict of this wait was reported (once per wait). */
   readonly conflict_reported: boolean;
+  /** Probes of this wait that did not allow a bind. */
+  readonly waits: number;
 }
 
-export const BIND_GUARD_INITIAL: BindGuardState = { waiting_since_ms: null, conflict_reported: false };
+export const BIND_GUARD_INITIAL: BindGuardState = {
+  waiting_since_ms: null,
+  conflict_reported: false,
+  waits: 0,
+};
 
 export interface BindGuardSettings {
   /** After this long without a silent probe the wait is a conflict (oldHolderGoneWithin_ms). */
   readonly wait_max_ms: number;
+  /** The first retry of a wait comes this soon; each next one twice as late, up to retry_max_ms. */
+  readonly retry_min_ms: number;
+  /** The reconcile interval: no retry later than the next reconcile would probe anyway. */
+  readonly retry_max_ms: number;
 }
 
 export type BindGuardInput =
@@ -47,8 +62,13 @@ export type BindGuardInput =
 
 export type BindGuardEffect =
   | { readonly kind: "bind" }
-  /** Do not bind now; probe again on the next reconcile. */
-  | { readonly kind: "wait"; readonly result: Exclude<VipProbeResult, "silent">; readonly waited_ms: number }
+  /** Do not bind now; probe again after retry_after_ms (or on a reconcile before that). */
+  | {
+      readonly kind: "wait";
+      readonly result: Exclude<VipProbeResult, "silent">;
+      readonly waited_ms: number;
+      readonly retry_after_ms: number;
+    }
   /** Past wait_max_ms and still not free: report once (error, event); still no bind. */
   | {
       readonly kind: "report_conflict";
@@ -66,7 +86,13 @@ export function bindGuardStep(
   input: BindGuardInput,
   settings: BindGuardSettings,
 ): BindGuardStep {
-  if (!(settings.wait_max_ms > 0)) throw new Error("wait_max_ms must be positive");
+  if (!(
+    settings.wait_max_ms > 0 &&
+    settings.retry_min_ms > 0 &&
+    settings.retry_max_ms >= settings.retry_min_ms
+  )) {
+    throw new Error("wait_max_ms and retry_min_ms must be positive, retry_max_ms >= retry_min_ms");
+  }
   switch (input.kind) {
     case "bound_here":
     case "released":
@@ -89,12 +115,21 @@ function probed(
   if (input.result === "silent") return { state: BIND_GUARD_INITIAL, effects: [{ kind: "bind" }] };
   const waiting_since_ms = state.waiting_since_ms ?? input.started_ms;
   const waited_ms = input.now_ms - waiting_since_ms;
-  const wait: BindGuardEffect = { kind: "wait", result: input.result, waited_ms };
+  const waits = state.waits + 1;
+  // Bounded exponent: past 2^20 x retry_min_ms the cap applies anyway.
+  const retry_after_ms = Math.min(
+    settings.retry_max_ms,
+    settings.retry_min_ms * 2 ** Math.min(waits - 1, 20),
+  );
+  const wait: BindGuardEffect = { kind: "wait", result: input.result, waited_ms, retry_after_ms };
   if (waited_ms <= settings.wait_max_ms || state.conflict_reported) {
-    return { state: { waiting_since_ms, conflict_reported: state.conflict_reported }, effects: [wait] };
+    return {
+      state: { waiting_since_ms, conflict_reported: state.conflict_reported, waits },
+      effects: [wait],
+    };
   }
   return {
-    state: { waiting_since_ms, conflict_reported: true },
+    state: { waiting_since_ms, conflict_reported: true, waits },
     effects: [{ kind: "report_conflict", result: input.result, waited_ms }, wait],
   };
 }

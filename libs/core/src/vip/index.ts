@@ -6,7 +6,12 @@ export { desiredVipState } from "./desired-state.js";
 export type { VipDecision, VipStateInput, VipStateReason } from "./desired-state.js";
 export { hostHasEndpoint } from "./host-address.js";
 export type { HostAddress } from "./host-address.js";
-export { BIND_GUARD_INITIAL, bindGuardStep, KERNEL_LIFETIME_CHECK_MS, oldHolderGoneWithin_ms } from "./bind-guard.js";
+export {
+  BIND_GUARD_INITIAL,
+  bindGuardStep,
+  KERNEL_LIFETIME_CHECK_MS,
+  oldHolderGoneWithin_ms,
+} from "./bind-guard.js";
 export type {
   BindGuardEffect,
   BindGuardInput,
