@@ -21,6 +21,8 @@ export interface RunCommandOptions {
    * itself (no handler), it resolves with STOPPED_EXIT_CODE. Below timeout_ms.
    */
   readonly stop_after_ms?: number;
+  /** Aborted: the same graceful stop (SIGINT) at once. */
+  readonly stop?: AbortSignal;
 }
 
 /** Resolves with any exit code; rejects with a VipError on timeout or when it cannot start. */
@@ -71,11 +73,16 @@ export function runCommand(
         }
       },
     );
-    if (stop_after_ms !== null) {
-      stop_timer = setTimeout(() => {
-        stopped = true;
-        child.kill("SIGINT");
-      }, stop_after_ms);
+    const stopNow = (): void => {
+      if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+      stopped = true;
+      clearTimeout(stop_timer);
+      child.kill("SIGINT");
+    };
+    if (stop_after_ms !== null) stop_timer = setTimeout(stopNow, stop_after_ms);
+    if (options.stop !== undefined) {
+      if (options.stop.aborted) stopNow();
+      else options.stop.addEventListener("abort", stopNow, { once: true });
     }
   });
 }

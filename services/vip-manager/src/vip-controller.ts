@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
+import { setTimeout as delay } from "node:timers/promises";
 import type { VipProbeResult } from "@sentinel-plane/core/vip";
 import type { CommandOutput } from "./command.js";
 import { commandFailed, runCommand, STOPPED_EXIT_CODE } from "./command.js";
@@ -53,6 +54,8 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const DEFAULT_ARPING_COUNT = 3;
 const DEFAULT_DAD_PROBES = 3;
 const DEFAULT_DAD_PROBE_WAIT_MS = 25;
+/** Between the starts of two duplicate address probes: a lost probe or answer is not the only one. */
+const DAD_PROBE_GAP_MS = 10;
 const ARPING_STOP_TIMEOUT_MS = 5_000;
 /** The kernel's INFINITY_LIFE_TIME: what `ip -j` shows for a `forever` address. */
 const FOREVER_LIFE_TIME = 0xffff_ffff;
@@ -95,7 +98,10 @@ export class VipController {
     this.#dad_probes = options.dad_probes ?? DEFAULT_DAD_PROBES;
     this.#dad_probe_wait_ms = options.dad_probe_wait_ms ?? DEFAULT_DAD_PROBE_WAIT_MS;
     assert.ok(Number.isInteger(this.#dad_probes) && this.#dad_probes >= 1 && this.#dad_probes <= 10);
-    assert.ok(this.#dad_probe_wait_ms > 0 && this.#dad_probe_wait_ms < this.#timeout_ms);
+    assert.ok(
+      this.#dad_probe_wait_ms > 0 &&
+        this.#dad_probe_wait_ms + (this.#dad_probes - 1) * DAD_PROBE_GAP_MS < this.#timeout_ms,
+    );
     assert.ok(this.#timeout_ms > 0);
     assert.ok(Number.isInteger(this.#arping_count) && this.#arping_count >= 1 && this.#arping_count <= 100);
     // Below FOREVER_LIFE_TIME, which the kernel would read as forever.
@@ -165,28 +171,40 @@ export class VipController {
   /**
    * Duplicate address detection (RFC 5227 probes, sender 0.0.0.0): does another host answer for
    * the VIP? iputils arping takes whole seconds only (-i, -w), so each probe is its own
-   * `arping -D -c 1`, stopped with SIGINT after dad_probe_wait_ms; on SIGINT it prints how many
-   * probes it sent and how many answers it got. The first answer ends the probing (arping -D
-   * exits 1 at once). A probe stopped before it went out (a slow start) is run again, at most
-   * dad_probes more times; "silent" needs dad_probes probes sent and no answer.
+   * `arping -D -c 1`; they start DAD_PROBE_GAP_MS apart and all are stopped with SIGINT
+   * dad_probe_wait_ms after the last one started (the first listens longest, which absorbs a slow
+   * process start); on SIGINT arping prints how many probes it sent and how many answers it got.
+   * The first answer (arping -D exits 1 at once) stops the others. "silent" needs every probe sent
+   * and no answer; a probe stopped before it went out (a slow start) makes it "inconclusive".
    */
   probe(): Promise<VipProbe> {
     return this.#serial(async () => {
       const started_ms = performance.now();
-      let probes_sent = 0;
-      for (let run = 0; run < 2 * this.#dad_probes && probes_sent < this.#dad_probes; run++) {
-        const seen = parseDadOutput(await this.#dadProbe());
-        probes_sent += seen.sent;
-        if (seen.answered) {
-          return { result: "answered", probes_sent, duration_ms: performance.now() - started_ms };
-        }
-      }
+      const answered = new AbortController();
+      const last_start_ms = (this.#dad_probes - 1) * DAD_PROBE_GAP_MS;
+      const runs = Array.from({ length: this.#dad_probes }, async (_, index) => {
+        const start_ms = index * DAD_PROBE_GAP_MS;
+        if (start_ms > 0) await delay(start_ms);
+        if (answered.signal.aborted) return { sent: 0, answered: false };
+        const seen = parseDadOutput(
+          await this.#dadProbe(last_start_ms - start_ms + this.#dad_probe_wait_ms, answered.signal),
+        );
+        if (seen.answered) answered.abort();
+        return seen;
+      });
+      const settled = await Promise.allSettled(runs);
+      const duration_ms = performance.now() - started_ms;
+      const seen = settled.flatMap((run) => (run.status === "fulfilled" ? [run.value] : []));
+      const probes_sent = seen.reduce((sum, run) => sum + run.sent, 0);
+      if (seen.some((run) => run.answered)) return { result: "answered", probes_sent, duration_ms };
+      const failed = settled.find((run) => run.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
       const result = probes_sent >= this.#dad_probes ? "silent" : "inconclusive";
-      return { result, probes_sent, duration_ms: performance.now() - started_ms };
+      return { result, probes_sent, duration_ms };
     });
   }
 
-  #dadProbe(): Promise<CommandOutput> {
+  #dadProbe(stop_after_ms: number, stop: AbortSignal): Promise<CommandOutput> {
     const argv = [
       ...this.#prefix,
       this.#arping_path,
@@ -197,7 +215,7 @@ export class VipController {
       this.config.interface,
       this.config.vip,
     ];
-    return runCommand(argv, this.#timeout_ms, { stop_after_ms: this.#dad_probe_wait_ms });
+    return runCommand(argv, this.#timeout_ms, { stop_after_ms, stop });
   }
 
   /** The most recent arping's exit (null if none was started); waits for it to end. */
