@@ -22,6 +22,7 @@ import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "./host-address.js";
 import type { VipConfig } from "./vip-config.js";
+import { dadProbeSpan_ms } from "./vip-controller.js";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const PositiveMs = Type.Integer({ minimum: 1, maximum: 3_600_000 });
@@ -261,6 +262,17 @@ function checkSemantics(c: VipManagerConfigInput): string | null {
     return (
       `/lease_ms: must be >= 2 x reconcile_interval_ms + kv_timeout_ms ` +
       `(${2 * interval_ms + kv_timeout_ms}), got ${lease_ms}`
+    );
+  }
+  const probe_span_ms = dadProbeSpan_ms(
+    c.dad_probes ?? DEFAULTS.dad_probes,
+    c.dad_probe_wait_ms ?? DEFAULTS.dad_probe_wait_ms,
+  );
+  const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
+  if (probe_span_ms >= command_timeout_ms) {
+    return (
+      `/dad_probe_wait_ms: the duplicate address probes listen ${probe_span_ms} ms, ` +
+      `which must be less than command_timeout_ms (${command_timeout_ms})`
     );
   }
   const limits = { ...SENTINEL_HOOK_LIMITS, ...(c.hooks?.limits ?? {}) };

@@ -56,6 +56,11 @@ const DEFAULT_DAD_PROBES = 3;
 const DEFAULT_DAD_PROBE_WAIT_MS = 25;
 /** Between the starts of two duplicate address probes: a lost probe or answer is not the only one. */
 const DAD_PROBE_GAP_MS = 10;
+
+/** How long probe() listens: from the first probe's start to the stop of them all. */
+export function dadProbeSpan_ms(dad_probes: number, dad_probe_wait_ms: number): number {
+  return (dad_probes - 1) * DAD_PROBE_GAP_MS + dad_probe_wait_ms;
+}
 const ARPING_STOP_TIMEOUT_MS = 5_000;
 /** The kernel's INFINITY_LIFE_TIME: what `ip -j` shows for a `forever` address. */
 const FOREVER_LIFE_TIME = 0xffff_ffff;
@@ -100,7 +105,7 @@ export class VipController {
     assert.ok(Number.isInteger(this.#dad_probes) && this.#dad_probes >= 1 && this.#dad_probes <= 10);
     assert.ok(
       this.#dad_probe_wait_ms > 0 &&
-        this.#dad_probe_wait_ms + (this.#dad_probes - 1) * DAD_PROBE_GAP_MS < this.#timeout_ms,
+        dadProbeSpan_ms(this.#dad_probes, this.#dad_probe_wait_ms) < this.#timeout_ms,
     );
     assert.ok(this.#timeout_ms > 0);
     assert.ok(Number.isInteger(this.#arping_count) && this.#arping_count >= 1 && this.#arping_count <= 100);
