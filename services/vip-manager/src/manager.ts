@@ -78,7 +78,7 @@ const ADDRESS_IN_USE: ErrorCode = "SP_ERR_VIP_ADDRESS_IN_USE";
  * up to the reconcile interval (bind-guard.ts): in an ordinary failover the old holder removes
  * the address while this host probes, and losing that race must not cost a whole interval.
  */
-const BIND_RETRY_MIN_MS = 50;
+const BIND_RETRY_MIN_MS = 20;
 
 interface HookJobInfo {
   readonly hook: "client_reconfig" | "notification";
