@@ -121,5 +121,5 @@ console.log(
   `  duplicate address probe before the bind                 ${stats(samples.map((s) => s.probe_ms))}`,
 );
 console.log(
-  `  probes that found the old holder still there            ${stats(samples.map((s) => s.waits))}`,
+  `  probes that found the old holder still there, per run   ${samples.map((s) => s.waits).join(" ")}`,
 );
