@@ -14,6 +14,7 @@
 // (a static address, a misconfigured host), and binding as well would split the clients between
 // two MACs. The guard then reports the conflict once (an error with a stable code, an event) and
 // keeps refusing, probing on every reconcile, until the address is free.
+
 /** What one duplicate address detection probe found. */
 export type VipProbeResult =
   /** Every probe went out and nobody answered: the address is free. */
