@@ -7,6 +7,8 @@
 //   gap       the last write acknowledged before the kill -> that first write
 //   switch    SIGKILL -> the first +switch-master (as the tap on h4 received it)
 //   vip-bound SIGKILL -> the new host's vip-manager logged the VIP bound (log time, ms precision)
+//   probe     the duplicate address probe right before that bind (its log line's probe_ms), and
+//             the probes before it that found the VIP still answered (the old holder not yet gone)
 // Prints each run, then min / median / max. Needs root (network namespaces).
 //
 //   node --import tsx bench/vip-outage.ts [--runs 5]
@@ -28,6 +30,8 @@ interface Sample {
   readonly gap_ms: number;
   readonly switch_ms: number;
   readonly vip_bound_ms: number;
+  readonly probe_ms: number;
+  readonly waits: number;
 }
 
 async function oneRun(): Promise<Sample> {
@@ -70,11 +74,16 @@ async function oneRun(): Promise<Sample> {
         STEP_TIMEOUT_MS,
       );
     const last = client.lastAckBefore(killed.t_ms);
+    const waits = cluster
+      .logOf(next.vip_manager)
+      .lines.filter((l) => l["event"] === "vip_wait" && Number(l["config_epoch"]) > 0).length;
     return {
       outage_ms: resumed.t_ms - killed.t_ms,
       gap_ms: resumed.t_ms - (last?.t_ms ?? Number.NaN),
       switch_ms: switched.t_ms - killed.t_ms,
       vip_bound_ms: Date.parse(String(bound["time"])) - killed.t_ms,
+      probe_ms: Number(bound["probe_ms"]),
+      waits,
     };
   } finally {
     await cluster.teardown();
@@ -89,7 +98,8 @@ for (let run = 1; run <= RUNS; run++) {
   samples.push(sample);
   console.log(
     `run ${run}/${RUNS}: outage ${sample.outage_ms.toFixed(0)} ms (gap ${sample.gap_ms.toFixed(0)} ms), ` +
-      `+switch-master ${sample.switch_ms.toFixed(0)} ms, VIP bound ${sample.vip_bound_ms.toFixed(0)} ms`,
+      `+switch-master ${sample.switch_ms.toFixed(0)} ms, VIP bound ${sample.vip_bound_ms.toFixed(0)} ms ` +
+      `(probe ${sample.probe_ms.toFixed(0)} ms, ${sample.waits} probe(s) answered before)`,
   );
 }
 console.log(
@@ -106,4 +116,10 @@ console.log(
 );
 console.log(
   `  VIP bound on the new primary's host                     ${stats(samples.map((s) => s.vip_bound_ms))}`,
+);
+console.log(
+  `  duplicate address probe before the bind                 ${stats(samples.map((s) => s.probe_ms))}`,
+);
+console.log(
+  `  probes that found the old holder still there, per run   ${samples.map((s) => s.waits).join(" ")}`,
 );

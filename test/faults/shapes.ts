@@ -332,13 +332,12 @@ export const SHAPES: readonly FaultShape[] = [
     // A SIGKILLed vip-manager removes nothing, but its address carries a kernel lifetime of
     // ceil(lease) s that only the live manager renews: the kernel drops it within that lifetime
     // (plus its ~1 s check), whether or not the manager comes back. The new primary's vip-manager
-    // binds the VIP right after the commit, so two hosts still hold it for up to the lifetime minus
-    // the failover time (1.7 s with the 2 s lease here). The data stays safe: the old primary's
-    // redis-server is dead, then restarted fenced and made a replica.
-    expect: "known-vip-split",
-    issue:
-      "issue 13 item 5: a SIGKILLed vip-manager's VIP stays on its host until its kernel lifetime " +
-      "(ceil(lease) s) runs out, and the new primary's vip-manager binds it as well meanwhile",
+    // probes before it binds (duplicate address detection, libs/core vip/bind-guard.ts) and waits
+    // while the dead one's address answers: never two holders. (Before the probe: two holders for
+    // 1.7 s with the 2 s lease here.) The data stays safe: the old primary's redis-server is dead,
+    // then restarted fenced and made a replica.
+    expect: "safe",
+    issue: null,
     failover: "required",
     vip: true,
     async inject(c) {

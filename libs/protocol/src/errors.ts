@@ -86,6 +86,9 @@ export const ERRORS = {
   SP_ERR_VIP_SPAWN: { status: 500, template: "%s" },
   SP_ERR_VIP_BAD_OUTPUT: { status: 502, template: "%s" },
   SP_ERR_VIP_UNEXPECTED: { status: 500, template: "%s" },
+  /** A host that should hold a VIP still finds another host answering for it (or cannot probe)
+   * after the old holder's address must have expired: it does not bind (never two holders). */
+  SP_ERR_VIP_ADDRESS_IN_USE: { status: 409, template: "%s" },
   // The test lab's network namespaces (libs/testkit netns).
   SP_ERR_NETNS_COMMAND: { status: 500, template: "%s" },
   SP_ERR_NETNS_TEARDOWN: { status: 500, template: "%s" },

@@ -1,4 +1,6 @@
-// Runs `ip` with an argv (execFile, no shell), a hard timeout and a bounded output.
+// Runs `ip` (and arping's probes) with an argv (execFile, no shell), a hard timeout and a bounded
+// output; optionally a graceful stop (SIGINT) before the hard timeout, for a command that listens
+// until told to finish and then prints what it saw (`arping -D`).
 import { execFile } from "node:child_process";
 import { VipError } from "./vip-error.js";
 
@@ -10,13 +12,35 @@ export interface CommandOutput {
 }
 
 const OUTPUT_MAX_BYTES = 1024 * 1024;
+/** The shell's code for a command ended by SIGINT (128 + 2). */
+export const STOPPED_EXIT_CODE = 130;
+
+export interface RunCommandOptions {
+  /**
+   * SIGINT after this long: the command's exit and output are the result. Ended by the signal
+   * itself (no handler), it resolves with STOPPED_EXIT_CODE. Below timeout_ms.
+   */
+  readonly stop_after_ms?: number;
+  /** Aborted: the same graceful stop (SIGINT) at once. */
+  readonly stop?: AbortSignal;
+}
 
 /** Resolves with any exit code; rejects with a VipError on timeout or when it cannot start. */
-export function runCommand(argv: readonly string[], timeout_ms: number): Promise<CommandOutput> {
+export function runCommand(
+  argv: readonly string[],
+  timeout_ms: number,
+  options: RunCommandOptions = {},
+): Promise<CommandOutput> {
   const [file, ...args] = argv;
   if (file === undefined) throw new TypeError("empty argv");
-  return new Promise((resolve, reject) => {
-    execFile(
+  const stop_after_ms = options.stop_after_ms ?? null;
+  if (stop_after_ms !== null && !(stop_after_ms > 0 && stop_after_ms < timeout_ms)) {
+    throw new RangeError(`stop_after_ms ${stop_after_ms} must be in (0, ${timeout_ms})`);
+  }
+  let stop_timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  return new Promise<CommandOutput>((resolve, reject) => {
+    const child = execFile(
       file,
       args,
       {
@@ -27,17 +51,21 @@ export function runCommand(argv: readonly string[], timeout_ms: number): Promise
         shell: false,
       },
       (error, stdout, stderr) => {
+        clearTimeout(stop_timer);
         if (error === null) {
           resolve({ argv, exit_code: 0, stdout, stderr });
           return;
         }
         const failure = { argv, exit_code: null, stderr };
-        const err = error as Error & { code?: unknown; killed?: boolean };
-        if (err.killed === true) {
+        const err = error as Error & { code?: unknown; killed?: boolean; signal?: unknown };
+        // An exit code is the command's answer, even after our SIGINT (err.killed is then set).
+        if (typeof err.code === "number") {
+          resolve({ argv, exit_code: err.code, stdout, stderr });
+        } else if (stopped && err.signal === "SIGINT") {
+          resolve({ argv, exit_code: STOPPED_EXIT_CODE, stdout, stderr });
+        } else if (err.killed === true) {
           const message = `${argv.join(" ")}: no exit within ${timeout_ms} ms`;
           reject(new VipError("SP_ERR_VIP_COMMAND_TIMEOUT", message, failure, { cause: error }));
-        } else if (typeof err.code === "number") {
-          resolve({ argv, exit_code: err.code, stdout, stderr });
         } else {
           reject(
             new VipError("SP_ERR_VIP_SPAWN", `${argv.join(" ")}: ${err.message}`, failure, { cause: error }),
@@ -45,6 +73,17 @@ export function runCommand(argv: readonly string[], timeout_ms: number): Promise
         }
       },
     );
+    const stopNow = (): void => {
+      if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+      stopped = true;
+      clearTimeout(stop_timer);
+      child.kill("SIGINT");
+    };
+    if (stop_after_ms !== null) stop_timer = setTimeout(stopNow, stop_after_ms);
+    if (options.stop !== undefined) {
+      if (options.stop.aborted) stopNow();
+      else options.stop.addEventListener("abort", stopNow, { once: true });
+    }
   });
 }
 

@@ -27,6 +27,8 @@ void describe("vip-manager config", () => {
     assert.equal(c.reconcile_interval_ms, DEFAULTS.reconcile_interval_ms);
     assert.equal(c.release_on_shutdown, false);
     assert.equal(c.arping_path, "/usr/bin/arping");
+    assert.equal(c.dad_probes, 3);
+    assert.equal(c.dad_probe_wait_ms, 25);
     assert.deepEqual(c.command_prefix, []);
     assert.equal(c.hooks.client_reconfig_script, null);
     assert.equal(c.hooks.limits.scripts_running_max, 16);
@@ -89,6 +91,10 @@ void describe("vip-manager config", () => {
     assert.equal(
       failure({ ...minimal, lease_ms: 1000, reconcile_interval_ms: 500, kv_timeout_ms: 500 }),
       "invalid configuration: f.json: /lease_ms: must be >= 2 x reconcile_interval_ms + kv_timeout_ms (1500), got 1000",
+    );
+    assert.match(
+      failure({ ...minimal, command_timeout_ms: 100, dad_probes: 3, dad_probe_wait_ms: 80 }),
+      /\/dad_probe_wait_ms: the duplicate address probes listen 100 ms, which must be less than command_timeout_ms \(100\)/,
     );
     assert.match(
       failure({ ...minimal, hooks: { limits: { scripts_running_max: 8, scripts_queue_max: 8 } } }),

@@ -22,6 +22,7 @@ import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "./host-address.js";
 import type { VipConfig } from "./vip-config.js";
+import { dadProbeSpan_ms } from "./vip-controller.js";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const PositiveMs = Type.Integer({ minimum: 1, maximum: 3_600_000 });
@@ -95,6 +96,12 @@ export const VipManagerConfigSchema = Type.Object(
     command_prefix: Type.Optional(Type.Array(NonEmpty, { maxItems: 16 })),
     command_timeout_ms: Type.Optional(PositiveMs),
     arping_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /**
+     * Duplicate address detection before a bind: probes (`arping -D`, one after the other, the
+     * first answer ends it) and how long each listens for an answer.
+     */
+    dad_probes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    dad_probe_wait_ms: Type.Optional(Type.Integer({ minimum: 5, maximum: 1000 })),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal("trace"),
@@ -141,6 +148,8 @@ export interface VipManagerConfig {
   readonly command_prefix: readonly string[];
   readonly command_timeout_ms: number;
   readonly arping_count: number;
+  readonly dad_probes: number;
+  readonly dad_probe_wait_ms: number;
   readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 }
 
@@ -155,6 +164,8 @@ export const DEFAULTS = {
   arping_path: "/usr/bin/arping",
   command_timeout_ms: 5000,
   arping_count: 3,
+  dad_probes: 3,
+  dad_probe_wait_ms: 25,
 } as const;
 
 const validator = Compile(VipManagerConfigSchema);
@@ -218,6 +229,8 @@ export function resolveConfig(
     command_prefix: c.command_prefix ?? [],
     command_timeout_ms: c.command_timeout_ms ?? DEFAULTS.command_timeout_ms,
     arping_count: c.arping_count ?? DEFAULTS.arping_count,
+    dad_probes: c.dad_probes ?? DEFAULTS.dad_probes,
+    dad_probe_wait_ms: c.dad_probe_wait_ms ?? DEFAULTS.dad_probe_wait_ms,
     log_level: c.log_level ?? "info",
   });
 }
@@ -249,6 +262,17 @@ function checkSemantics(c: VipManagerConfigInput): string | null {
     return (
       `/lease_ms: must be >= 2 x reconcile_interval_ms + kv_timeout_ms ` +
       `(${2 * interval_ms + kv_timeout_ms}), got ${lease_ms}`
+    );
+  }
+  const probe_span_ms = dadProbeSpan_ms(
+    c.dad_probes ?? DEFAULTS.dad_probes,
+    c.dad_probe_wait_ms ?? DEFAULTS.dad_probe_wait_ms,
+  );
+  const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
+  if (probe_span_ms >= command_timeout_ms) {
+    return (
+      `/dad_probe_wait_ms: the duplicate address probes listen ${probe_span_ms} ms, ` +
+      `which must be less than command_timeout_ms (${command_timeout_ms})`
     );
   }
   const limits = { ...SENTINEL_HOOK_LIMITS, ...(c.hooks?.limits ?? {}) };

@@ -1,8 +1,8 @@
-export type { VipDecision, VipStateInput, VipStateReason } from "@sentinel-plane/core/vip";
+export type { VipDecision, VipProbeResult, VipStateInput, VipStateReason } from "@sentinel-plane/core/vip";
 export { desiredVipState } from "@sentinel-plane/core/vip";
 export type { VipConfig } from "./vip-config.js";
 export { assertVipConfig } from "./vip-config.js";
-export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip-controller.js";
+export type { ArpingExit, ReconcileAction, VipControllerOptions, VipProbe } from "./vip-controller.js";
 export { VipController } from "./vip-controller.js";
 export type { VipCommandFailure, VipErrorCode } from "./vip-error.js";
 export { VipError } from "./vip-error.js";

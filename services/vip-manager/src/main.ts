@@ -1,6 +1,7 @@
 // Entry point: node --import tsx services/vip-manager/src/main.ts --config file.json
 // One per host: follows the committed topology, moves this host's VIPs, runs the host's hooks.
 import { hostname } from "node:os";
+import { oldHolderGoneWithin_ms } from "@sentinel-plane/core/vip";
 import { HookRunner } from "@sentinel-plane/hooks";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
@@ -101,6 +102,10 @@ interface ProcessState {
 /** The manager over this host's VIP controllers and (when a script is configured) hooks. */
 function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
   let manager: VipManager | null = null;
+  // The kernel enforces the lease: the reconcile tick renews it while this process lives, and the
+  // address of a SIGKILLed manager vanishes within ceil(lease) s plus the kernel's lifetime check
+  // (about a second), instead of staying until a restart.
+  const lifetime_s = Math.ceil(c.lease_ms / 1000);
   const hooks =
     c.hooks.client_reconfig_script === null && c.hooks.notification_script === null
       ? null
@@ -119,10 +124,9 @@ function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
         command_prefix: c.command_prefix,
         command_timeout_ms: c.command_timeout_ms,
         arping_count: c.arping_count,
-        // The kernel enforces the lease: the reconcile tick renews it while this process lives,
-        // and the address of a SIGKILLed manager vanishes within ceil(lease) s plus the kernel's
-        // lifetime check (about a second), instead of staying until a restart.
-        lifetime_s: Math.ceil(c.lease_ms / 1000),
+        lifetime_s,
+        dad_probes: c.dad_probes,
+        dad_probe_wait_ms: c.dad_probe_wait_ms,
       }),
   );
   manager = new VipManager({
@@ -131,6 +135,12 @@ function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
       host_addresses: c.host_addresses,
       lease_ms: c.lease_ms,
       reconcile_interval_ms: c.reconcile_interval_ms,
+      // Every vip-manager of the cluster runs with the same lease (one config per cluster).
+      bind_wait_max_ms: oldHolderGoneWithin_ms({
+        lease_ms: c.lease_ms,
+        reconcile_interval_ms: c.reconcile_interval_ms,
+        lifetime_s,
+      }),
       release_on_shutdown: c.release_on_shutdown,
       shutdown_hooks_wait_ms: c.shutdown_hooks_wait_ms,
       client_reconfig_script: c.hooks.client_reconfig_script,

@@ -9,11 +9,12 @@ import type { VipManagerSettings } from "./manager.js";
 import { VipManager } from "./manager.js";
 import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
 import type { VipConfig } from "./vip-config.js";
-import type { ReconcileAction } from "./vip-controller.js";
+import type { VipProbe } from "./vip-controller.js";
 
 const HERE = { host: "10.77.0.11", port: 6379 };
 const THERE = { host: "10.77.0.12", port: 6379 };
 const LEASE_MS = 1000;
+const BIND_WAIT_MAX_MS = 2000;
 
 function record(config_epoch: number, primary: { host: string; port: number }): WireTopologyRecord {
   return {
@@ -56,12 +57,22 @@ class FakeVip implements VipPort {
     interface: "eth0",
   };
   bound = false;
+  /** What duplicate address detection finds: another host holds the VIP while this is true. */
+  elsewhere = false;
+  probes = 0;
   readonly actions: string[] = [];
-  reconcile(): Promise<ReconcileAction> {
-    const action = this.bound ? "already_bound" : "bound";
+  renew(): Promise<boolean> {
+    return Promise.resolve(this.bound);
+  }
+  probe(): Promise<VipProbe> {
+    this.probes++;
+    const result = this.elsewhere ? "answered" : "silent";
+    return Promise.resolve({ result, probes_sent: this.elsewhere ? 1 : 3, duration_ms: 1 });
+  }
+  hold(): Promise<void> {
     this.bound = true;
-    if (action === "bound") this.actions.push("hold");
-    return Promise.resolve(action);
+    this.actions.push("hold");
+    return Promise.resolve();
   }
   release(): Promise<{ removed: boolean }> {
     const removed = this.bound;
@@ -105,6 +116,7 @@ function setup(overrides: Partial<VipManagerSettings> = {}) {
       host_addresses: ["10.77.0.11:6379"],
       lease_ms: LEASE_MS,
       reconcile_interval_ms: 100,
+      bind_wait_max_ms: BIND_WAIT_MAX_MS,
       release_on_shutdown: false,
       shutdown_hooks_wait_ms: 100,
       client_reconfig_script: "/etc/redis/failover.sh",
@@ -146,7 +158,9 @@ void describe("VipManager", () => {
     await t.manager.attach(t.topology);
     await t.settle();
     assert.deepEqual(t.vip.actions, ["hold"]);
+    assert.equal(t.vip.probes, 1, "duplicate address detection before the bind");
     assert.equal(t.events("vip_hold")[0]?.["reason"], "primary_on_this_host");
+    assert.equal(typeof t.events("vip_hold")[0]?.["probe_ms"], "number");
     assert.equal(t.events("vip_hold")[0]?.["config_epoch"], 3);
     assert.equal(t.hooks.scheduled.length, 0, "the first record is a baseline");
   });
@@ -265,7 +279,14 @@ void describe("VipManager", () => {
     t.advance(250);
     const held = t.manager.snapshot();
     assert.deepEqual(held.vips, [
-      { master_name: "mymaster", vip: "10.77.0.50", interface: "eth0", held: true, command_failures: 0 },
+      {
+        master_name: "mymaster",
+        vip: "10.77.0.50",
+        interface: "eth0",
+        held: true,
+        command_failures: 0,
+        address_conflicts: 0,
+      },
     ]);
     assert.equal(held.lease_age_s, 0.25);
     assert.equal(held.lease_s, LEASE_MS / 1000);
@@ -301,7 +322,7 @@ void describe("VipManager", () => {
   void it("counts a failed VIP command sequence per VIP", async () => {
     const t = setup();
     t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
-    t.vip.reconcile = () => Promise.reject(new Error("RTNETLINK answers: Operation not permitted"));
+    t.vip.hold = () => Promise.reject(new Error("RTNETLINK answers: Operation not permitted"));
     t.manager.start();
     await t.manager.attach(t.topology);
     await t.settle();
@@ -313,5 +334,65 @@ void describe("VipManager", () => {
     assert.equal(vip?.held, false);
     // Each failed attempt counts (the loop retries the hold on every evaluation).
     assert.ok(vip.command_failures > after_attach, "the tick's retry failed too");
+  });
+
+  void it("does not bind while another host answers for the VIP; binds at the first silent probe", async () => {
+    const t = setup();
+    t.vip.elsewhere = true;
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    for (let tick = 0; tick < 3; tick++) {
+      t.advance(100);
+      t.manager.tick();
+      await t.settle();
+    }
+    assert.deepEqual(t.vip.actions, [], "never bound while answered");
+    // Every evaluation probes (a tick evaluates, and so does the read it starts).
+    assert.ok(t.vip.probes >= 4, `probed again on every reconcile: ${t.vip.probes}`);
+    assert.equal(t.manager.snapshot().vips[0]?.held, false);
+    const waits = t.events("vip_wait");
+    assert.equal(waits.length, t.vip.probes);
+    assert.equal(waits.filter((line) => line["level"] === "info").length, 1, "logged at info once");
+    assert.equal(waits.at(-1)?.["probe"], "answered");
+    assert.equal(waits.at(-1)?.["waited_ms"], 300);
+    // The old holder's address expires: the next reconcile binds.
+    t.vip.elsewhere = false;
+    t.advance(100);
+    t.manager.tick();
+    await t.settle();
+    assert.deepEqual(t.vip.actions, ["hold"]);
+    assert.equal(t.manager.snapshot().vips[0]?.held, true);
+    assert.equal(t.events("vip_address_in_use").length, 0);
+  });
+
+  void it("past bind_wait_max_ms: one error with its code and event, still no bind, counted", async () => {
+    const t = setup();
+    t.vip.elsewhere = true;
+    t.topology.current = { kind: "record", record: record(3, HERE), revision: 1 };
+    t.manager.start();
+    await t.manager.attach(t.topology);
+    await t.settle();
+    // Contact stays fresh (reads succeed) while the wait passes its bound.
+    for (let waited = 0; waited <= BIND_WAIT_MAX_MS + 200; waited += 100) {
+      t.advance(100);
+      t.manager.tick();
+      await t.settle();
+    }
+    assert.deepEqual(t.vip.actions, [], "fail closed: never two holders");
+    const conflicts = t.events("vip_address_in_use");
+    assert.equal(conflicts.length, 1, "reported once per wait");
+    const [conflict] = conflicts;
+    assert.ok(conflict !== undefined);
+    assert.equal(conflict["code"], "SP_ERR_VIP_ADDRESS_IN_USE");
+    assert.equal(conflict["wait_max_ms"], BIND_WAIT_MAX_MS);
+    const notified = t.hooks.scheduled.filter((argv) => argv[1] === "-vip-address-in-use");
+    assert.equal(notified.length, 1);
+    assert.equal(t.manager.snapshot().vips[0]?.address_conflicts, 1);
+    t.vip.elsewhere = false;
+    t.manager.tick();
+    await t.settle();
+    assert.deepEqual(t.vip.actions, ["hold"], "bound once the address is free");
   });
 });

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { ScriptEvent, ScriptJob, ScriptOutcome } from "@sentinel-plane/hooks";
 import { clientReconfigArgv, notificationArgv } from "@sentinel-plane/hooks";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage } from "@sentinel-plane/runtime";
 import { desiredVipState } from "@sentinel-plane/core/vip";
@@ -18,7 +19,7 @@ import { observeRecord } from "./follower.js";
 import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
 import { parseHostAddress } from "./host-address.js";
 import { VipError } from "./vip-error.js";
-import type { VipOutcome } from "./vip-slot.js";
+import type { VipOutcome, VipTarget, VipWait } from "./vip-slot.js";
 import { VipSlot } from "./vip-slot.js";
 
 export interface VipManagerSettings {
@@ -26,6 +27,12 @@ export interface VipManagerSettings {
   readonly host_addresses: readonly string[];
   readonly lease_ms: number;
   readonly reconcile_interval_ms: number;
+  /**
+   * A host that should hold a VIP binds it only once no other host answers for it; past this
+   * bound (oldHolderGoneWithin_ms: the old holder's address has surely gone) an answer is a
+   * conflict, reported once, and still no bind.
+   */
+  readonly bind_wait_max_ms: number;
   readonly release_on_shutdown: boolean;
   readonly shutdown_hooks_wait_ms: number;
   readonly client_reconfig_script: string | null;
@@ -58,12 +65,20 @@ type Input =
   | { readonly kind: "tick" }
   | { readonly kind: "nats_status"; readonly type: string }
   | { readonly kind: "vip_outcome"; readonly slot: VipSlot; readonly outcome: VipOutcome }
+  | { readonly kind: "vip_retry"; readonly slot: VipSlot }
   | { readonly kind: "script_event"; readonly event: ScriptEvent }
   | { readonly kind: "script_finished"; readonly job: ScriptJob; readonly outcome: ScriptOutcome };
 
 /** Inputs come from a handful of sources, each bounded; this only guards against a bug. */
 const INPUTS_MAX = 4096;
 const HOOK_JOBS_TRACKED_MAX = 1024;
+const ADDRESS_IN_USE: ErrorCode = "SP_ERR_VIP_ADDRESS_IN_USE";
+/**
+ * A probe that found the VIP still answered is repeated this soon, then twice as late each time
+ * up to the reconcile interval (bind-guard.ts): in an ordinary failover the old holder removes
+ * the address while this host probes, and losing that race must not cost a whole interval.
+ */
+const BIND_RETRY_MIN_MS = 20;
 
 interface HookJobInfo {
   readonly hook: "client_reconfig" | "notification";
@@ -81,6 +96,8 @@ export interface VipManagerSnapshot {
     readonly held: boolean;
     /** Failed `ip addr`/arping sequences since start. */
     readonly command_failures: number;
+    /** Waits that passed bind_wait_max_ms with another host still answering for the VIP. */
+    readonly address_conflicts: number;
   }[];
   /** Time since the last read of the committed topology was sent; null before the first. */
   readonly lease_age_s: number | null;
@@ -123,6 +140,9 @@ export class VipManager {
   /** For the snapshot: the last successful outcome per VIP, failures per VIP, hook failures. */
   readonly #held = new Map<VipSlot, boolean>();
   readonly #command_failures = new Map<VipSlot, number>();
+  readonly #address_conflicts = new Map<VipSlot, number>();
+  /** At most one pending bind retry per VIP (only with auto_tick: tests drive ticks themselves). */
+  readonly #retry_timers = new Map<VipSlot, NodeJS.Timeout>();
   readonly #hook_failures = { client_reconfig: 0, notification: 0 };
 
   constructor(options: VipManagerOptions) {
@@ -135,9 +155,18 @@ export class VipManager {
     this.#now_ms = options.now_ms ?? (() => performance.now());
     this.#auto_tick = options.auto_tick ?? true;
     assert.ok(this.#settings.lease_ms > 0 && this.#settings.reconcile_interval_ms > 0);
+    assert.ok(this.#settings.bind_wait_max_ms > 0);
+    const slot_options = {
+      guard: {
+        wait_max_ms: this.#settings.bind_wait_max_ms,
+        retry_min_ms: Math.min(BIND_RETRY_MIN_MS, this.#settings.reconcile_interval_ms),
+        retry_max_ms: this.#settings.reconcile_interval_ms,
+      },
+      now_ms: this.#now_ms,
+    };
     this.#slots = options.vips.map(
       (port) =>
-        new VipSlot(port, (slot, outcome) => {
+        new VipSlot(port, slot_options, (slot, outcome) => {
           this.#push({ kind: "vip_outcome", slot, outcome });
         }),
     );
@@ -217,6 +246,7 @@ export class VipManager {
         interface: slot.port.config.interface,
         held: this.#held.get(slot) ?? false,
         command_failures: this.#command_failures.get(slot) ?? 0,
+        address_conflicts: this.#address_conflicts.get(slot) ?? 0,
       })),
       lease_age_s: since_ms === null ? null : Math.max(0, this.#now_ms() - since_ms) / 1000,
       lease_s: this.#settings.lease_ms / 1000,
@@ -239,6 +269,8 @@ export class VipManager {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    for (const timer of this.#retry_timers.values()) clearTimeout(timer);
+    this.#retry_timers.clear();
     this.#topology?.stop();
     await this.#vipsIdle();
     if (this.#settings.release_on_shutdown) {
@@ -349,6 +381,12 @@ export class VipManager {
       case "vip_outcome":
         this.#onVipOutcome(input.slot, input.outcome);
         return;
+      case "vip_retry": {
+        const now_ms = this.#now_ms();
+        this.#checkLease(now_ms);
+        this.#evaluate(input.slot, now_ms);
+        return;
+      }
       case "script_event":
         this.#onScriptEvent(input.event);
         return;
@@ -600,9 +638,61 @@ export class VipManager {
       return;
     }
     this.#last_error.delete(slot);
+    if (outcome.wait !== null) {
+      this.#onVipWait(slot, outcome.target, outcome.wait, outcome.probe_ms);
+      return;
+    }
     this.#held.set(slot, decision.state === "hold");
     const changed = outcome.action === "bound" || outcome.action === "released";
-    this.#logVip(slot, decision, config_epoch, outcome.action, changed);
+    this.#logVip(slot, decision, config_epoch, outcome.action, changed, outcome.probe_ms);
+  }
+
+  /** Not bound: another host answers for the VIP (or no probe went out); probed again next tick. */
+  #onVipWait(slot: VipSlot, target: VipTarget, wait: VipWait, probe_ms: number | null): void {
+    this.#held.set(slot, false);
+    if (this.#auto_tick && !this.#stopped && !this.#retry_timers.has(slot)) {
+      this.#retry_timers.set(
+        slot,
+        setTimeout(() => {
+          this.#retry_timers.delete(slot);
+          this.#push({ kind: "vip_retry", slot });
+        }, wait.retry_after_ms),
+      );
+    }
+    const fields = {
+      ...slotFields(slot),
+      reason: target.decision.reason,
+      config_epoch: target.config_epoch,
+      probe: wait.result,
+      waited_ms: Math.round(wait.waited_ms),
+      probe_ms: probe_ms === null ? null : Math.round(probe_ms),
+      wait_max_ms: this.#settings.bind_wait_max_ms,
+    };
+    if (wait.conflict) {
+      this.#address_conflicts.set(slot, (this.#address_conflicts.get(slot) ?? 0) + 1);
+      this.#last_logged.delete(slot);
+      this.#logger.error(
+        { event: "vip_address_in_use", code: ADDRESS_IN_USE, ...fields },
+        wait.result === "answered"
+          ? "another host still answers for the VIP after the old holder's address must have expired: not bound (never two holders); probing every reconcile"
+          : "no duplicate address probe went out for longer than the old holder's address can live: not bound; probing every reconcile",
+      );
+      this.#notify(
+        "-vip-address-in-use",
+        `${slot.port.config.master_name} ${slot.port.config.vip} ${wait.result} ${Math.round(wait.waited_ms)} ms`,
+      );
+      return;
+    }
+    const key = `wait|${wait.result}|${String(target.config_epoch)}`;
+    if (this.#last_logged.get(slot) !== key) {
+      this.#last_logged.set(slot, key);
+      this.#logger.info(
+        { event: "vip_wait", ...fields },
+        "another host still answers for the VIP: not bound yet",
+      );
+    } else {
+      this.#logger.debug({ event: "vip_wait", ...fields });
+    }
   }
 
   #logVip(
@@ -611,6 +701,7 @@ export class VipManager {
     config_epoch: number | null,
     action: string,
     changed: boolean,
+    probe_ms: number | null = null,
   ): void {
     const key = `${decision.state}|${decision.reason}|${String(config_epoch)}`;
     const fields = {
@@ -619,6 +710,7 @@ export class VipManager {
       reason: decision.reason,
       config_epoch,
       action,
+      ...(probe_ms === null ? {} : { probe_ms: Math.round(probe_ms) }),
     };
     // Every change and every new decision at info; the periodic re-assertions at debug.
     if (changed || this.#last_logged.get(slot) !== key) {

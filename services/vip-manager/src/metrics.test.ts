@@ -6,7 +6,14 @@ void test("renders the snapshot as Prometheus text with one family per figure, l
   const lines = vipManagerMetricLines(
     {
       vips: [
-        { master_name: 'my"master', vip: "10.0.0.50", interface: "eth0", held: true, command_failures: 2 },
+        {
+          master_name: 'my"master',
+          vip: "10.0.0.50",
+          interface: "eth0",
+          held: true,
+          command_failures: 2,
+          address_conflicts: 1,
+        },
       ],
       lease_age_s: 0.4,
       lease_s: 5,
@@ -20,6 +27,7 @@ void test("renders the snapshot as Prometheus text with one family per figure, l
     "sp_vip_manager_nats_connected 1",
     'sp_vip_held{master="my\\"master",vip="10.0.0.50",interface="eth0"} 1',
     'sp_vip_command_failures_total{master="my\\"master",vip="10.0.0.50",interface="eth0"} 2',
+    'sp_vip_address_conflicts_total{master="my\\"master",vip="10.0.0.50",interface="eth0"} 1',
     "sp_vip_manager_lease_age_seconds 0.4",
     "sp_vip_manager_lease_seconds 5",
     "sp_vip_manager_lease_lost 0",
@@ -27,7 +35,7 @@ void test("renders the snapshot as Prometheus text with one family per figure, l
     'sp_vip_manager_hook_failures_total{hook="notification"} 0',
   ]);
   const types = lines.filter((line) => line.startsWith("# TYPE"));
-  assert.equal(types.length, 7);
+  assert.equal(types.length, 8);
 });
 
 void test("before the first contact the lease age is -1", () => {

@@ -33,6 +33,12 @@ export function vipManagerMetricLines(snapshot: VipManagerSnapshot, nats_connect
       snapshot.vips.map((v) => `sp_vip_command_failures_total${vip(v)} ${v.command_failures}`),
     ),
     ...family(
+      "sp_vip_address_conflicts_total",
+      "counter",
+      "Waits to bind the VIP that outlasted the old holder's address lifetime with another host still answering.",
+      snapshot.vips.map((v) => `sp_vip_address_conflicts_total${vip(v)} ${v.address_conflicts}`),
+    ),
+    ...family(
       "sp_vip_manager_lease_age_seconds",
       "gauge",
       "Time since the last successful read of the committed topology was sent (-1 before the first).",

@@ -1,7 +1,7 @@
 // The edges of the vip-manager's loop: the committed topology, the VIPs, the hook runner. Each
 // has a real adapter (KV, VipController, HookRunner) and a fake in the unit tests.
 import type { WireTopologyRecord } from "@sentinel-plane/protocol";
-import type { ReconcileAction } from "./vip-controller.js";
+import type { VipProbe } from "./vip-controller.js";
 import type { VipConfig } from "./vip-config.js";
 
 export type TopologyRead =
@@ -23,7 +23,12 @@ export interface TopologyPort {
 
 export interface VipPort {
   readonly config: VipConfig;
-  reconcile(desired: "hold"): Promise<ReconcileAction>;
+  /** Renews the VIP's lifetime when it is bound here: true; not bound here: false, nothing done. */
+  renew(): Promise<boolean>;
+  /** Duplicate address detection: does another host answer for the VIP? */
+  probe(): Promise<VipProbe>;
+  /** Binds the VIP here and announces it (gratuitous ARP). */
+  hold(): Promise<unknown>;
   release(): Promise<{ readonly removed: boolean }>;
   /** Stops a running arping; leaves the address as it is. */
   close(): Promise<void>;

@@ -162,4 +162,25 @@ void describe("VipController in network namespaces", () => {
       await leased.close();
     }
   });
+
+  void it("probe(): answered while h1 has the VIP, silent once it is gone; h2's own hold binds then", async (t) => {
+    await controller("h1").hold();
+    const answered = await controller("h2").probe();
+    assert.equal(answered.result, "answered");
+    const free = await controller("h1").release();
+    assert.deepEqual(free, { removed: true });
+    const silent = await controller("h2").probe();
+    assert.equal(silent.result, "silent");
+    assert.equal(silent.probes_sent, 3);
+    // The figure a VIP move pays for the check: 3 probes started 10 ms apart, each listening
+    // until 25 ms after the last start, plus process starts and exits.
+    assert.ok(silent.duration_ms >= 45, `${silent.duration_ms} ms`);
+    t.diagnostic(
+      `probe: answered in ${Math.round(answered.duration_ms)} ms, silent in ${Math.round(silent.duration_ms)} ms`,
+    );
+    await controller("h2").hold();
+    assert.equal((await controller("h1").probe()).result, "answered", "h1 now sees h2's address");
+    assert.deepEqual(await holders(), ["h2"]);
+    await controller("h2").release();
+  });
 });

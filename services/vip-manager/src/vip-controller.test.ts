@@ -48,7 +48,13 @@ after(() => {
 });
 
 function make(
-  options: { ip_path?: string; arping_path?: string; command_timeout_ms?: number; lifetime_s?: number } = {},
+  options: {
+    ip_path?: string;
+    arping_path?: string;
+    command_timeout_ms?: number;
+    lifetime_s?: number;
+    dad_probe_wait_ms?: number;
+  } = {},
 ) {
   return new VipController(config, { ip_path: fake_ip, arping_path: fake_arping, ...options });
 }
@@ -140,5 +146,85 @@ void describe("VipController command handling (fake ip)", () => {
     });
     assert.equal(await controller.check(), false);
     assert.deepEqual(recorded(), ["netns exec h1 ip -j addr show dev mgt"]);
+  });
+
+  void it("probe(): arping -D runs stopped with SIGINT; silent, answered, unsent and failing probes", async () => {
+    // A fake `arping -D` as iputils behaves: exit 1 at once on an answer; otherwise listen until
+    // SIGINT, then print the summary and exit 0. The mode file says which ("first": only the
+    // first run answers, the others listen).
+    const fake_dad = join(dir, "arping-dad");
+    writeFileSync(
+      fake_dad,
+      `#!/bin/bash\necho "arping $*" >> '${dir}/argv'\nmode="$(cat '${dir}/dad')"\n` +
+        `echo $$ >> '${dir}/pids'\n` +
+        `[ "$mode" = first ] && { [ "$(head -1 '${dir}/pids')" = $$ ] && mode=answered || mode=silent; }\n` +
+        `case "$mode" in\n` +
+        `answered) echo "Sent 1 probes (1 broadcast(s))"; echo "Received 1 response(s)"; exit 1;;\n` +
+        `broken) echo "arping: Interface mgt is down" >&2; exit 2;;\n` +
+        `unsent) trap 'echo "Sent 0 probes (0 broadcast(s))"; echo "Received 0 response(s)"; exit 0' INT;;\n` +
+        `*) trap 'echo "Sent 1 probes (1 broadcast(s))"; echo "Received 0 response(s)"; exit 0' INT;;\n` +
+        `esac\nsleep 5 & wait $!\nexit 0\n`,
+    );
+    chmodSync(fake_dad, 0o755);
+    const dad = (mode: string): void => {
+      behave(0);
+      writeFileSync(join(dir, "dad"), mode);
+      writeFileSync(join(dir, "pids"), "");
+    };
+    const controller = new VipController(config, {
+      ip_path: fake_ip,
+      arping_path: fake_dad,
+      dad_probes: 3,
+      dad_probe_wait_ms: 100,
+    });
+    const argv = "arping -D -c 1 -I mgt 10.91.4.30";
+
+    dad("silent");
+    const silent = await controller.probe();
+    assert.equal(silent.result, "silent");
+    assert.equal(silent.probes_sent, 3);
+    assert.deepEqual(recorded(), [argv, argv, argv], "three probes");
+    // Started 10 ms apart, all stopped 100 ms after the last start.
+    assert.ok(silent.duration_ms >= 120, `the probes listened their wait: ${silent.duration_ms} ms`);
+
+    dad("answered");
+    const answered = await controller.probe();
+    assert.equal(answered.result, "answered");
+    assert.ok(answered.probes_sent >= 1);
+
+    // The first answer stops the probes still listening: long before their 2 s wait.
+    dad("first");
+    const patient = new VipController(config, {
+      ip_path: fake_ip,
+      arping_path: fake_dad,
+      dad_probes: 3,
+      dad_probe_wait_ms: 2_000,
+    });
+    const first = await patient.probe();
+    assert.equal(first.result, "answered");
+    assert.ok(first.duration_ms < 1_500, `stopped at the first answer: ${first.duration_ms} ms`);
+
+    dad("unsent");
+    const unsent = await controller.probe();
+    assert.deepEqual(
+      { result: unsent.result, probes_sent: unsent.probes_sent },
+      { result: "inconclusive", probes_sent: 0 },
+    );
+    assert.equal(recorded().length, 3, "no probe went out: nothing is known");
+
+    dad("broken");
+    await assert.rejects(controller.probe(), (error: unknown) => {
+      assert.ok(error instanceof VipError);
+      assert.equal(error.code, "SP_ERR_VIP_COMMAND_FAILED");
+      assert.match(error.message, /Interface mgt is down/);
+      return true;
+    });
+    assert.throws(() => make({ command_timeout_ms: 100, dad_probe_wait_ms: 100 }));
+  });
+
+  void it("renew(): false and nothing done where the VIP is not bound", async () => {
+    behave(0, "", "[]");
+    assert.equal(await make({ lifetime_s: 2 }).renew(), false);
+    assert.deepEqual(recorded(), ["-j addr show dev mgt"]);
   });
 });

@@ -1,10 +1,13 @@
-// Binds and unbinds one VIP on this host with iproute2 and announces it with iputils arping.
+// Binds and unbinds one VIP on this host with iproute2, announces it with iputils arping, and asks
+// the segment whether another host still has it (duplicate address detection, `arping -D`).
 // Every operation is idempotent and they run one at a time per controller.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
+import { setTimeout as delay } from "node:timers/promises";
+import type { VipProbeResult } from "@sentinel-plane/core/vip";
 import type { CommandOutput } from "./command.js";
-import { commandFailed, runCommand } from "./command.js";
+import { commandFailed, runCommand, STOPPED_EXIT_CODE } from "./command.js";
 import type { VipConfig } from "./vip-config.js";
 import { assertVipConfig } from "./vip-config.js";
 import { VipError } from "./vip-error.js";
@@ -24,6 +27,17 @@ export interface VipControllerOptions {
    * manager dies (SIGKILL) and stops renewing. Undefined: `forever`, the kernel never removes it.
    */
   readonly lifetime_s?: number;
+  /** Duplicate address detection: probes per probe(), one after the other. */
+  readonly dad_probes?: number;
+  /** How long each probe listens for an answer before it is stopped (SIGINT). */
+  readonly dad_probe_wait_ms?: number;
+}
+
+/** What probe() found, with how many probes went out and how long it took. */
+export interface VipProbe {
+  readonly result: VipProbeResult;
+  readonly probes_sent: number;
+  readonly duration_ms: number;
 }
 
 export interface ArpingExit {
@@ -38,6 +52,15 @@ const DEFAULT_IP_PATH = "/usr/sbin/ip";
 const DEFAULT_ARPING_PATH = "/usr/bin/arping";
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const DEFAULT_ARPING_COUNT = 3;
+const DEFAULT_DAD_PROBES = 3;
+const DEFAULT_DAD_PROBE_WAIT_MS = 25;
+/** Between the starts of two duplicate address probes: a lost probe or answer is not the only one. */
+const DAD_PROBE_GAP_MS = 10;
+
+/** How long probe() listens: from the first probe's start to the stop of them all. */
+export function dadProbeSpan_ms(dad_probes: number, dad_probe_wait_ms: number): number {
+  return (dad_probes - 1) * DAD_PROBE_GAP_MS + dad_probe_wait_ms;
+}
 const ARPING_STOP_TIMEOUT_MS = 5_000;
 /** The kernel's INFINITY_LIFE_TIME: what `ip -j` shows for a `forever` address. */
 const FOREVER_LIFE_TIME = 0xffff_ffff;
@@ -61,6 +84,8 @@ export class VipController {
   readonly #timeout_ms: number;
   readonly #arping_count: number;
   readonly #lifetime_s: number | null;
+  readonly #dad_probes: number;
+  readonly #dad_probe_wait_ms: number;
   #arping: ArpingRun | null = null;
   #last_arping: Promise<ArpingExit> | null = null;
   /** Operations run one after the other; a failed one does not block the next. */
@@ -75,6 +100,13 @@ export class VipController {
     this.#timeout_ms = options.command_timeout_ms ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#arping_count = options.arping_count ?? DEFAULT_ARPING_COUNT;
     this.#lifetime_s = options.lifetime_s ?? null;
+    this.#dad_probes = options.dad_probes ?? DEFAULT_DAD_PROBES;
+    this.#dad_probe_wait_ms = options.dad_probe_wait_ms ?? DEFAULT_DAD_PROBE_WAIT_MS;
+    assert.ok(Number.isInteger(this.#dad_probes) && this.#dad_probes >= 1 && this.#dad_probes <= 10);
+    assert.ok(
+      this.#dad_probe_wait_ms > 0 &&
+        dadProbeSpan_ms(this.#dad_probes, this.#dad_probe_wait_ms) < this.#timeout_ms,
+    );
     assert.ok(this.#timeout_ms > 0);
     assert.ok(Number.isInteger(this.#arping_count) && this.#arping_count >= 1 && this.#arping_count <= 100);
     // Below FOREVER_LIFE_TIME, which the kernel would read as forever.
@@ -124,12 +156,71 @@ export class VipController {
    */
   reconcile(desired: "hold" | "release"): Promise<ReconcileAction> {
     if (desired === "release") return this.release().then(() => "released" as const);
+    // No duplicate address probe here: the vip-manager's VipSlot probes between renew() and hold().
+    return this.renew().then((bound) => (bound ? "already_bound" : this.hold().then(() => "bound" as const)));
+  }
+
+  /**
+   * When the VIP is bound here: renews its lifetime (if it has one, see reconcile) and resolves
+   * true. When it is not: does nothing and resolves false.
+   */
+  renew(): Promise<boolean> {
     return this.#serial(async () => {
       const entry = (await this.#entries()).find((e) => e.local === this.config.vip);
-      if (entry === undefined) return null;
+      if (entry === undefined) return false;
       if (this.#lifetime_s !== null && entry.valid_life_time !== FOREVER_LIFE_TIME) await this.#replace();
-      return "already_bound" as const;
-    }).then((state) => (state === null ? this.hold().then(() => "bound" as const) : state));
+      return true;
+    });
+  }
+
+  /**
+   * Duplicate address detection (RFC 5227 probes, sender 0.0.0.0): does another host answer for
+   * the VIP? iputils arping takes whole seconds only (-i, -w), so each probe is its own
+   * `arping -D -c 1`; they start DAD_PROBE_GAP_MS apart and all are stopped with SIGINT
+   * dad_probe_wait_ms after the last one started (the first listens longest, which absorbs a slow
+   * process start); on SIGINT arping prints how many probes it sent and how many answers it got.
+   * The first answer (arping -D exits 1 at once) stops the others. "silent" needs every probe sent
+   * and no answer; a probe stopped before it went out (a slow start) makes it "inconclusive".
+   */
+  probe(): Promise<VipProbe> {
+    return this.#serial(async () => {
+      const started_ms = performance.now();
+      const answered = new AbortController();
+      const last_start_ms = (this.#dad_probes - 1) * DAD_PROBE_GAP_MS;
+      const runs = Array.from({ length: this.#dad_probes }, async (_, index) => {
+        const start_ms = index * DAD_PROBE_GAP_MS;
+        if (start_ms > 0) await delay(start_ms);
+        if (answered.signal.aborted) return { sent: 0, answered: false };
+        const seen = parseDadOutput(
+          await this.#dadProbe(last_start_ms - start_ms + this.#dad_probe_wait_ms, answered.signal),
+        );
+        if (seen.answered) answered.abort();
+        return seen;
+      });
+      const settled = await Promise.allSettled(runs);
+      const duration_ms = performance.now() - started_ms;
+      const seen = settled.flatMap((run) => (run.status === "fulfilled" ? [run.value] : []));
+      const probes_sent = seen.reduce((sum, run) => sum + run.sent, 0);
+      if (seen.some((run) => run.answered)) return { result: "answered", probes_sent, duration_ms };
+      const failed = settled.find((run) => run.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      const result = probes_sent >= this.#dad_probes ? "silent" : "inconclusive";
+      return { result, probes_sent, duration_ms };
+    });
+  }
+
+  #dadProbe(stop_after_ms: number, stop: AbortSignal): Promise<CommandOutput> {
+    const argv = [
+      ...this.#prefix,
+      this.#arping_path,
+      "-D",
+      "-c",
+      "1",
+      "-I",
+      this.config.interface,
+      this.config.vip,
+    ];
+    return runCommand(argv, this.#timeout_ms, { stop_after_ms, stop });
   }
 
   /** The most recent arping's exit (null if none was started); waits for it to end. */
@@ -240,6 +331,22 @@ export class VipController {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * One `arping -D -c 1` run: exit 1 with "Received N response(s)", N > 0, is an answer; exit 0
+ * (it sent its probe and waited its second out, or printed its summary on SIGINT) or the SIGINT
+ * itself with "Sent N probes" tells how many went out. Anything else (exit 2: no such interface,
+ * no permission) is a failure: nothing is bound on a probe that could not run.
+ */
+function parseDadOutput(output: CommandOutput): { readonly sent: number; readonly answered: boolean } {
+  const sent = Number(/Sent (\d+) probe/.exec(output.stdout)?.[1] ?? "0");
+  const received = Number(/Received (\d+) response/.exec(output.stdout)?.[1] ?? "0");
+  if (output.exit_code === 1 && received > 0) return { sent: Math.max(sent, 1), answered: true };
+  if (output.exit_code === 0 || output.exit_code === STOPPED_EXIT_CODE) {
+    return { sent, answered: received > 0 };
+  }
+  throw commandFailed(output, "duplicate address probe");
 }
 
 /** IPv4 and IPv6 addresses, with their valid lifetime when shown, from `ip -j addr show dev X`. */

@@ -8,7 +8,10 @@ import type { ErrorCode } from "@sentinel-plane/protocol";
  * - SP_ERR_VIP_SPAWN: a command or arping could not be started at all (missing binary, no permission);
  * - SP_ERR_VIP_BAD_OUTPUT: `ip -j` printed something that is not the JSON we expect.
  */
-export type VipErrorCode = Exclude<Extract<ErrorCode, `SP_ERR_VIP_${string}`>, "SP_ERR_VIP_UNEXPECTED">;
+export type VipErrorCode = Exclude<
+  Extract<ErrorCode, `SP_ERR_VIP_${string}`>,
+  "SP_ERR_VIP_UNEXPECTED" | "SP_ERR_VIP_ADDRESS_IN_USE"
+>;
 
 export interface VipCommandFailure {
   readonly argv: readonly string[];

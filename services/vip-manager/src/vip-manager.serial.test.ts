@@ -145,4 +145,54 @@ void describe("vip-manager following the committed topology (namespaces)", () =>
     assert.deepEqual(await lab.holders(VIP), ["h3"]);
     assert.equal(await reachedThroughVip("h3"), "h3");
   });
+
+  void it("SIGKILL of the holder's manager: the new primary's manager binds only once the old address is gone", async (t) => {
+    // Epoch 4 names h3: its manager renews the VIP (or binds it, if the kept one has expired).
+    await lab.startManager("h3");
+    await lab.waitForLog("h3", { event: "vip_hold", config_epoch: 4 }, STEP_TIMEOUT_MS);
+    await lab.signalManager("h3", "SIGKILL");
+    const killed_ms = performance.now();
+    // The agents fail over to h1 at once; h3's address lives on until its kernel lifetime ends.
+    await lab.commit({ config_epoch: 5, primary_host: "h1" });
+    await lab.waitForLog("h1", { event: "vip_wait", config_epoch: 5, probe: "answered" }, STEP_TIMEOUT_MS);
+    // h1 sampled before h3: h3's address can only go away, so h3 holding after h1 did means both
+    // held it at h1's sample.
+    for (;;) {
+      const on_h1 = await lab.holds("h1", VIP);
+      const on_h3 = await lab.holds("h3", VIP);
+      assert.ok(!(on_h1 && on_h3), "h1 and h3 held the VIP at once");
+      if (on_h1) break;
+      assert.ok(performance.now() - killed_ms < STEP_TIMEOUT_MS, "h1 never bound the VIP");
+    }
+    const bound_ms = Math.round(performance.now() - killed_ms);
+    await lab.waitForLog("h1", { event: "vip_hold", config_epoch: 5, action: "bound" }, STEP_TIMEOUT_MS);
+    t.diagnostic(`h1 bound ${bound_ms} ms after h3's manager was killed (address lifetime 2 s)`);
+    assert.deepEqual(await lab.holders(VIP), ["h1"]);
+    assert.equal(await reachedThroughVip("h1"), "h1");
+  });
+
+  void it("a static address elsewhere answering for the VIP: no bind, SP_ERR_VIP_ADDRESS_IN_USE, bound once it goes", async () => {
+    // The NATS host plays a misconfigured host with the VIP as a static (forever) address.
+    const other = lab.nats_host;
+    const cidr = `${VIP}/24`;
+    await lab.lab.execChecked(other, ["ip", "addr", "add", cidr, "dev", lab.lab.node(other).ifname]);
+    await lab.commit({ config_epoch: 6, primary_host: "h2" });
+    await lab.waitForLog(
+      "h1",
+      { event: "vip_release", config_epoch: 6, action: "released" },
+      STEP_TIMEOUT_MS,
+    );
+    // Past the old holder's longest life (lease + interval + lifetime + the kernel's check, 5.25 s).
+    await lab.waitForLog(
+      "h2",
+      { event: "vip_address_in_use", code: "SP_ERR_VIP_ADDRESS_IN_USE", config_epoch: 6 },
+      STEP_TIMEOUT_MS,
+    );
+    assert.equal(lab.hasLog("h2", { event: "vip_hold", config_epoch: 6 }), false, "never bound meanwhile");
+    assert.deepEqual(await lab.holders(VIP), [], "no data host holds it");
+    await lab.lab.execChecked(other, ["ip", "addr", "del", cidr, "dev", lab.lab.node(other).ifname]);
+    await lab.waitForLog("h2", { event: "vip_hold", config_epoch: 6, action: "bound" }, STEP_TIMEOUT_MS);
+    assert.deepEqual(await lab.holders(VIP), ["h2"]);
+    assert.equal(await reachedThroughVip("h2"), "h2");
+  });
 });
