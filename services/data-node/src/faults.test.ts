@@ -5,9 +5,15 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
-import { createRedisClient } from "@sentinel-plane/runtime";
 import { withProcesses } from "@sentinel-plane/testkit";
-import { dataNodeNats, ENTRY, natsClient, startDataNode, StatusWatcher } from "./testing/support.js";
+import {
+  connectedRedis,
+  dataNodeNats,
+  ENTRY,
+  natsClient,
+  startDataNode,
+  StatusWatcher,
+} from "./testing/support.js";
 
 void test("supervise: a SIGKILLed redis-server is reported as exited within 100 ms", async (t) => {
   await withProcesses(t, async (procs) => {
@@ -25,19 +31,7 @@ void test("supervise: a SIGKILLed redis-server is reported as exited within 100 
     assert.equal(running.report.supervised, true);
     // Started fenced: a restarted old primary takes no write until told otherwise.
     assert.equal(running.report.fenced, true);
-    const client = createRedisClient({
-      host: "127.0.0.1",
-      port: prepared.port,
-      connection_name: "test",
-      connect_timeout_ms: 2000,
-      command_timeout_ms: 2000,
-      retry_base_ms: 50,
-      retry_max_ms: 200,
-    });
-    await client.connect();
-    procs.onCleanup(() => {
-      client.disconnect();
-    });
+    const client = await connectedRedis(procs, prepared.port, "test");
     await assert.rejects(client.set("k", "v"), /NOREPLICAS/);
     const pid = Number(/process_id:(\d+)/.exec(await client.info("server"))?.[1]);
     assert.ok(pid > 0);
