@@ -247,30 +247,8 @@ const invalid = (reason: string): { ok: false; error: SpError } =>
 export function resolveConfig(input: unknown, source: string): Result<DataNodeConfig> {
   if (!validator.Check(input)) return invalid(`${source}: ${describeErrors(validator.Errors(input))}`);
   const c = input;
-  if (c.mode === "supervise" && c.redis_config_path === undefined) {
-    return invalid(`${source}: /redis_config_path: required when mode is "supervise"`);
-  }
-  if (c.mode === "attach" && c.watchdog === "on") {
-    return invalid(
-      `${source}: /watchdog: "on" needs mode "supervise" (attach mode has no watchdog: the server is not ours to kill)`,
-    );
-  }
-  const probe_timeout_ms = c.probe_timeout_ms ?? DEFAULTS.probe_timeout_ms;
-  const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
-  if (probe_timeout_ms > command_timeout_ms) {
-    return invalid(`${source}: /probe_timeout_ms: must be <= command_timeout_ms (${command_timeout_ms})`);
-  }
-  const hang_fence_after_ms = c.hang_fence_after_ms ?? DEFAULTS.hang_fence_after_ms;
-  // A probe rejected by the client's command timeout stops counting as unanswered: the hang
-  // must be seen before that.
-  if (hang_fence_after_ms >= command_timeout_ms) {
-    return invalid(`${source}: /hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`);
-  }
-  const restart_delay_ms = c.restart_delay_ms ?? DEFAULTS.restart_delay_ms;
-  const restart_backoff_max_ms = c.restart_backoff_max_ms ?? DEFAULTS.restart_backoff_max_ms;
-  if (restart_backoff_max_ms < restart_delay_ms) {
-    return invalid(`${source}: /restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`);
-  }
+  const cross = crossFieldError(c);
+  if (cross !== null) return invalid(`${source}: ${cross}`);
   const host = c.redis.host ?? "127.0.0.1";
   const nats = resolveNatsSection(c.nats, source);
   if (!nats.ok) return nats;
@@ -288,48 +266,75 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
       ...(redis_tls.value === undefined ? {} : { tls: redis_tls.value }),
     },
     mode: c.mode,
-    supervise:
-      c.mode === "supervise"
-        ? {
-            redis_server_path: c.redis_server_path ?? "redis-server",
-            redis_config_path: c.redis_config_path ?? "",
-            start_fenced: c.start_fenced ?? true,
-            restart_on_exit: c.restart_on_exit ?? true,
-            restart_delay_ms,
-            restart_backoff_max_ms,
-            restart_stable_after_ms: c.restart_stable_after_ms ?? DEFAULTS.restart_stable_after_ms,
-            crash_loop_max: c.crash_loop_max ?? DEFAULTS.crash_loop_max,
-            crash_loop_window_ms: c.crash_loop_window_ms ?? DEFAULTS.crash_loop_window_ms,
-            restart_primary_wait_ms: c.restart_primary_wait_ms ?? DEFAULTS.restart_primary_wait_ms,
-            shutdown_switchover_timeout_ms:
-              c.shutdown_switchover_timeout_ms ?? DEFAULTS.shutdown_switchover_timeout_ms,
-            stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
-            watchdog: c.watchdog ?? "on",
-          }
-        : null,
+    supervise: c.mode === "supervise" ? superviseSection(c) : null,
     state_dir: c.state_dir,
     announce: { host: c.announce_host ?? host, port: c.announce_port ?? c.redis.port },
     report_interval_ms: c.report_interval_ms ?? DEFAULTS.report_interval_ms,
     poll_interval_ms: c.poll_interval_ms ?? DEFAULTS.poll_interval_ms,
-    probe_timeout_ms,
-    command_timeout_ms,
+    probe_timeout_ms: c.probe_timeout_ms ?? DEFAULTS.probe_timeout_ms,
+    command_timeout_ms: c.command_timeout_ms ?? DEFAULTS.command_timeout_ms,
     commands_in_flight_max: c.commands_in_flight_max ?? DEFAULTS.commands_in_flight_max,
     master_name: c.master_name ?? null,
-    hang_fence_after_ms,
+    hang_fence_after_ms: c.hang_fence_after_ms ?? DEFAULTS.hang_fence_after_ms,
     lease_ms: c.lease_ms ?? DEFAULTS.lease_ms,
     min_replicas_max_lag_ms: c.min_replicas_max_lag_ms ?? 0,
     min_replicas: c.min_replicas ?? 1,
-    failsafe:
-      c.failsafe === undefined || c.failsafe.enabled === false
-        ? null
-        : {
-            agents: c.failsafe.agents,
-            token: c.failsafe.token,
-            timeout_ms:
-              c.failsafe.timeout_ms ?? Math.max(1, Math.floor((c.lease_ms ?? DEFAULTS.lease_ms) / 2)),
-          },
+    failsafe: failsafeSection(c),
     log_level: c.log_level ?? "info",
   });
+}
+
+/** What the schema cannot say: rules between fields, as `/field: reason` (null: none broken). */
+function crossFieldError(c: DataNodeConfigInput): string | null {
+  if (c.mode === "supervise" && c.redis_config_path === undefined) {
+    return `/redis_config_path: required when mode is "supervise"`;
+  }
+  if (c.mode === "attach" && c.watchdog === "on") {
+    return `/watchdog: "on" needs mode "supervise" (attach mode has no watchdog: the server is not ours to kill)`;
+  }
+  const probe_timeout_ms = c.probe_timeout_ms ?? DEFAULTS.probe_timeout_ms;
+  const command_timeout_ms = c.command_timeout_ms ?? DEFAULTS.command_timeout_ms;
+  if (probe_timeout_ms > command_timeout_ms) {
+    return `/probe_timeout_ms: must be <= command_timeout_ms (${command_timeout_ms})`;
+  }
+  // A probe rejected by the client's command timeout stops counting as unanswered: the hang
+  // must be seen before that.
+  if ((c.hang_fence_after_ms ?? DEFAULTS.hang_fence_after_ms) >= command_timeout_ms) {
+    return `/hang_fence_after_ms: must be < command_timeout_ms (${command_timeout_ms})`;
+  }
+  const restart_delay_ms = c.restart_delay_ms ?? DEFAULTS.restart_delay_ms;
+  if ((c.restart_backoff_max_ms ?? DEFAULTS.restart_backoff_max_ms) < restart_delay_ms) {
+    return `/restart_backoff_max_ms: must be >= restart_delay_ms (${restart_delay_ms})`;
+  }
+  return null;
+}
+
+function superviseSection(c: DataNodeConfigInput): NonNullable<DataNodeConfig["supervise"]> {
+  return {
+    redis_server_path: c.redis_server_path ?? "redis-server",
+    redis_config_path: c.redis_config_path ?? "",
+    start_fenced: c.start_fenced ?? true,
+    restart_on_exit: c.restart_on_exit ?? true,
+    restart_delay_ms: c.restart_delay_ms ?? DEFAULTS.restart_delay_ms,
+    restart_backoff_max_ms: c.restart_backoff_max_ms ?? DEFAULTS.restart_backoff_max_ms,
+    restart_stable_after_ms: c.restart_stable_after_ms ?? DEFAULTS.restart_stable_after_ms,
+    crash_loop_max: c.crash_loop_max ?? DEFAULTS.crash_loop_max,
+    crash_loop_window_ms: c.crash_loop_window_ms ?? DEFAULTS.crash_loop_window_ms,
+    restart_primary_wait_ms: c.restart_primary_wait_ms ?? DEFAULTS.restart_primary_wait_ms,
+    shutdown_switchover_timeout_ms:
+      c.shutdown_switchover_timeout_ms ?? DEFAULTS.shutdown_switchover_timeout_ms,
+    stop_grace_ms: c.stop_grace_ms ?? DEFAULTS.stop_grace_ms,
+    watchdog: c.watchdog ?? "on",
+  };
+}
+
+function failsafeSection(c: DataNodeConfigInput): DataNodeConfig["failsafe"] {
+  if (c.failsafe === undefined || c.failsafe.enabled === false) return null;
+  return {
+    agents: c.failsafe.agents,
+    token: c.failsafe.token,
+    timeout_ms: c.failsafe.timeout_ms ?? Math.max(1, Math.floor((c.lease_ms ?? DEFAULTS.lease_ms) / 2)),
+  };
 }
 
 /** The config path from `--config path` / `--config=path`, else SP_DATA_NODE_CONFIG. */
