@@ -15,7 +15,7 @@ echo "test: lint"
 node_modules/.bin/eslint --max-warnings 0 .
 # Ratchets: the bounds are today's counts and only go down (list them without --max).
 echo "test: function lengths, type assertions"
-node scripts/function-lengths.mjs --max 4 70 | tail -n 1
+node scripts/function-lengths.mjs --max 0 70 | tail -n 1
 node scripts/type-assertions.mjs --max 50 | tail -n 1
 echo "test: format"
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check .; exit 1; }

@@ -109,6 +109,11 @@ interface CommandMessage {
   respond(data: string): boolean;
 }
 
+/** #applyCommand's outcome: carried out (or not needed), or refused with a reply of its own. */
+type AppliedCommand =
+  | { readonly kind: "refused"; readonly reply: NodeCommandReply }
+  | { readonly kind: "applied"; readonly result: Result<string[]>; readonly lease_kept: boolean };
+
 export class DataNode {
   readonly #config: DataNodeConfig;
   readonly #logger: Logger;
@@ -660,29 +665,33 @@ export class DataNode {
   /** Persists what a start must know of the running server when it changes (state.ts). */
   #rememberServer(observation: Observation): void {
     if (this.#supervisor === null || observation.answered !== true || observation.info === null) return;
-    const seen = {
-      running_role: observation.info.role,
-      had_keys:
-        observation.keys === undefined ? (this.#running_saving?.had_keys ?? null) : observation.keys > 0,
-    };
+    const had_keys =
+      observation.keys === undefined ? (this.#running_saving?.had_keys ?? null) : observation.keys > 0;
+    void this.#saveRunning({ running_role: observation.info.role, had_keys });
+  }
+
+  /** Persists `seen` unless it is what was last saved (or is being saved). */
+  async #saveRunning(seen: {
+    readonly running_role: "master" | "slave";
+    readonly had_keys: boolean | null;
+  }): Promise<void> {
     const saving = this.#running_saving;
     if (saving !== null && saving.running_role === seen.running_role && saving.had_keys === seen.had_keys)
       return;
     this.#running_saving = seen;
-    void this.#persist((state) => ({ ...state, ...seen })).then((saved) => {
-      if (saved.ok) {
-        this.#logger.info(
-          { event: "running_role_saved", role: seen.running_role, had_keys: seen.had_keys },
-          "server's role saved",
-        );
-        return;
-      }
-      this.#running_saving = null; // tried again with the next observation
-      this.#logger.warn(
-        { event: "state_save_failed", code: saved.error.code, error: saved.error.message },
-        "cannot save the server's role",
+    const saved = await this.#persist((state) => ({ ...state, ...seen }));
+    if (saved.ok) {
+      this.#logger.info(
+        { event: "running_role_saved", role: seen.running_role, had_keys: seen.had_keys },
+        "server's role saved",
       );
-    });
+      return;
+    }
+    this.#running_saving = null; // tried again with the next observation
+    this.#logger.warn(
+      { event: "state_save_failed", code: saved.error.code, error: saved.error.message },
+      "cannot save the server's role",
+    );
   }
 
   #onChildExit(code: number | null, signal: string | null): void {
@@ -909,6 +918,32 @@ export class DataNode {
         spError("SP_ERR_REDIS_UNAVAILABLE", [observed.error ?? "no answer yet"]),
       );
     }
+    const applied = await this.#applyCommand(command, observed);
+    if (applied.kind === "refused") return applied.reply;
+    const { result, lease_kept } = applied;
+    if (!result.ok) {
+      this.#last_error = result.error.message;
+      return errorReply(node_id, this.#accepted(), result.error);
+    }
+    // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
+    this.#lease_fenced = lease_kept;
+    this.#strict?.agentCommand();
+    done.push(...result.value);
+    await this.#freshProbe();
+    // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
+    if (command.type === "promote" && lease_kept) this.#requestLease();
+    return this.#finish(command.type, done, false);
+  }
+
+  /**
+   * Carries out an accepted role or fence command on the server as `observed` before it; a
+   * refusal that must not count as the server's error (last_error) comes back as a reply.
+   */
+  async #applyCommand(
+    command: Extract<NodeCommandRequest["command"], { type: "promote" | "replicaof" | "fence" | "unfence" }>,
+    observed: Observation,
+  ): Promise<AppliedCommand> {
+    const node_id = this.#config.node_id;
     const has_config_file = (observed.config_file ?? "") !== "";
     const fenced = isFenced(observed.min_replicas_to_write);
     const restore = this.#state.fence_saved ?? 0;
@@ -916,6 +951,14 @@ export class DataNode {
     let lease_kept = false;
     switch (command.type) {
       case "promote": {
+        // Saved before the server can take a write as a master: if it dies with this data-node
+        // before the next probe, the next data-node still plans its start as a master's crash.
+        if (this.#supervisor !== null) {
+          await this.#saveRunning({
+            running_role: "master",
+            had_keys: this.#running_saving?.had_keys ?? null,
+          });
+        }
         if (this.#leaseOn()) {
           // Promoted fenced: writable once a majority grants a lease of this epoch (write-lease.ts).
           result = await this.#promoteFenced(observed, has_config_file, fenced);
@@ -940,50 +983,48 @@ export class DataNode {
         }
         const fence_saved = observed.min_replicas_to_write ?? 0;
         const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-        if (!saved.ok) return errorReply(node_id, this.#accepted(), saved.error);
+        if (!saved.ok) return { kind: "refused", reply: errorReply(node_id, this.#accepted(), saved.error) };
         result = await this.#redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS);
         break;
       }
-      case "unfence": {
-        if (!fenced) {
-          result = { ok: true, value: ["not fenced"] };
-          break;
-        }
-        if (this.#strict?.holdsFence() === true) {
-          // Strict mode: no replica has these writes; it lifts its fence once one is in sync.
-          const why = "strict mode holds the fence until a replica has acknowledged the writes";
-          return errorReply(node_id, this.#accepted(), spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]));
-        }
-        if (this.#unfenceWaits(observed)) {
-          // The reply says fenced: true; the node lifts it itself when a lease returns.
-          lease_kept = true;
-          result = { ok: true, value: ["kept fenced: no valid write lease"] };
-          break;
-        }
-        this.#feedWatchdog(true); // armed before the server is writable
-        result = await this.#redis.transaction(
-          [
-            ["CONFIG", ["SET", "min-replicas-to-write", restore]],
-            ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
-          ],
-          OPTIONAL_STEPS,
-        );
-        if (result.ok) await this.#clearFenceSaved(result.value);
-        break;
-      }
+      case "unfence":
+        return this.#unfenceCommand(observed, has_config_file, fenced, restore);
     }
-    if (!result.ok) {
-      this.#last_error = result.error.message;
-      return errorReply(node_id, this.#accepted(), result.error);
+    return { kind: "applied", result, lease_kept };
+  }
+
+  async #unfenceCommand(
+    observed: Observation,
+    has_config_file: boolean,
+    fenced: boolean,
+    restore: number,
+  ): Promise<AppliedCommand> {
+    const node_id = this.#config.node_id;
+    if (!fenced) return { kind: "applied", result: { ok: true, value: ["not fenced"] }, lease_kept: false };
+    if (this.#strict?.holdsFence() === true) {
+      // Strict mode: no replica has these writes; it lifts its fence once one is in sync.
+      const why = "strict mode holds the fence until a replica has acknowledged the writes";
+      const refused = spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]);
+      return { kind: "refused", reply: errorReply(node_id, this.#accepted(), refused) };
     }
-    // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
-    this.#lease_fenced = lease_kept;
-    this.#strict?.agentCommand();
-    done.push(...result.value);
-    await this.#freshProbe();
-    // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
-    if (command.type === "promote" && lease_kept) this.#requestLease();
-    return this.#finish(command.type, done, false);
+    if (this.#unfenceWaits(observed)) {
+      // The reply says fenced: true; the node lifts it itself when a lease returns.
+      return {
+        kind: "applied",
+        result: { ok: true, value: ["kept fenced: no valid write lease"] },
+        lease_kept: true,
+      };
+    }
+    this.#feedWatchdog(true); // armed before the server is writable
+    const result = await this.#redis.transaction(
+      [
+        ["CONFIG", ["SET", "min-replicas-to-write", restore]],
+        ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
+      ],
+      OPTIONAL_STEPS,
+    );
+    if (result.ok) await this.#clearFenceSaved(result.value);
+    return { kind: "applied", result, lease_kept: false };
   }
 
   /**
@@ -1004,34 +1045,44 @@ export class DataNode {
         spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
       );
     }
-    if (type === "shutdown") {
-      const requested = this.#on_shutdown_request;
-      if (requested === null) {
-        return errorReply(
-          node_id,
-          this.#accepted(),
-          spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]),
-        );
-      }
-      // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
-      // command queue this command occupies.
-      setTimeout(requested, 0);
-      await this.#freshProbe();
-      return this.#finishOperator(type, ["shutdown started (a primary switches over first)"]);
+    if (type === "shutdown") return this.#shutdownCommand();
+    if (type === "restart_reset") return this.#restartResetCommand();
+    return this.#reinitCommand();
+  }
+
+  async #shutdownCommand(): Promise<NodeCommandReply> {
+    const requested = this.#on_shutdown_request;
+    if (requested === null) {
+      return errorReply(
+        this.#config.node_id,
+        this.#accepted(),
+        spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]),
+      );
     }
-    if (type === "restart_reset") {
-      const restarter = this.#restarter;
-      if (restarter === null) {
-        return errorReply(
-          node_id,
-          this.#accepted(),
-          spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
-        );
-      }
-      const done = [restarter.reset()];
-      await this.#freshProbe();
-      return this.#finishOperator(type, done);
+    // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
+    // command queue this command occupies.
+    setTimeout(requested, 0);
+    await this.#freshProbe();
+    return this.#finishOperator("shutdown", ["shutdown started (a primary switches over first)"]);
+  }
+
+  async #restartResetCommand(): Promise<NodeCommandReply> {
+    const restarter = this.#restarter;
+    if (restarter === null) {
+      return errorReply(
+        this.#config.node_id,
+        this.#accepted(),
+        spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
+      );
     }
+    const done = [restarter.reset()];
+    await this.#freshProbe();
+    return this.#finishOperator("restart_reset", done);
+  }
+
+  /** reinit: drop this replica's data and resync it from the committed primary (reinit.ts). */
+  async #reinitCommand(): Promise<NodeCommandReply> {
+    const node_id = this.#config.node_id;
     // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
     // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
     const answer_by_ms = performance.now() + this.#config.command_timeout_ms;
@@ -1071,7 +1122,7 @@ export class DataNode {
       `started as replica of ${check.primary.host}:${check.primary.port} (full sync)`,
     ];
     await this.#freshProbe();
-    return this.#finishOperator(type, done);
+    return this.#finishOperator("reinit", done);
   }
 
   /** The reply of an operator command: whatever the server answers now (it may be starting). */

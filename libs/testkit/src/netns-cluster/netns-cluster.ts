@@ -456,19 +456,7 @@ export class NetnsCluster {
       !(this.#options.secure === true && this.#options.failsafe === true),
       "failsafe with secure: not in the lab",
     );
-    if (this.#options.secure === true) {
-      const data_hosts = this.lab.hosts.slice(0, DATA_HOSTS);
-      this.#security = await makeLabSecurity({
-        dir: this.dir,
-        cluster_id: this.cluster_id,
-        addresses: this.lab.hosts.map((node) => node.address),
-        identities: data_hosts.flatMap((node, index) => [
-          agentIdentity(agentMyid(index)),
-          { role: "data-node" as const, id: dataNodeId(node.name) },
-          vipManagerIdentity(node.name),
-        ]),
-      });
-    }
+    if (this.#options.secure === true) this.#security = await this.#makeSecurity();
     await this.#spawnNats();
     await this.#startTap();
     const addresses = this.lab.hosts
@@ -479,37 +467,7 @@ export class NetnsCluster {
     // Data-nodes (and their redis-servers) first: agents that started before the primary is up
     // would count its start-up against down-after.
     for (const [index, { name, address }] of addresses.entries()) {
-      const dir = join(this.dir, name);
-      mkdirSync(dir);
-      const redis_config_path = join(dir, "redis.conf");
-      writeFileSync(
-        redis_config_path,
-        redisConfigText({ dir, replicaof: index === 0 ? null : primary_address, security: this.#security }),
-      );
-      const data_node_config_path = join(dir, "data-node.json");
-      const config = dataNodeConfig({
-        host: name,
-        address,
-        cluster_id: this.cluster_id,
-        master_name: this.master_name,
-        nats_url: this.nats_url,
-        redis_config_path,
-        state_dir: join(dir, "data-node-state"),
-        security: this.#security,
-        failsafe_agents: this.#options.failsafe === true ? addresses.map((a) => a.address) : null,
-      });
-      writeFileSync(data_node_config_path, JSON.stringify(config, null, 2), { mode: 0o600 });
-      const data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", data_node_config_path]);
-      this.hosts.push({
-        name,
-        address,
-        myid: agentMyid(index),
-        dir,
-        data_node_config_path,
-        data_node,
-        agent: data_node, // replaced below, once the data-nodes are up
-        vip_manager: null,
-      });
+      this.hosts.push(this.#startDataHost(index, name, address, primary_address, addresses));
     }
     await Promise.all(
       this.hosts.map((h) => h.data_node.waitForOutput(/"event":"commands_ready"/, this.#start_timeout_ms)),
@@ -528,6 +486,62 @@ export class NetnsCluster {
           : [h.vip_manager.waitForOutput(/"event":"initial_reconcile"/, this.#start_timeout_ms)],
       ),
     );
+  }
+
+  /** Credentials and certificates for every service of the lab (the `secure` option). */
+  #makeSecurity(): Promise<LabSecurity> {
+    const data_hosts = this.lab.hosts.slice(0, DATA_HOSTS);
+    return makeLabSecurity({
+      dir: this.dir,
+      cluster_id: this.cluster_id,
+      addresses: this.lab.hosts.map((node) => node.address),
+      identities: data_hosts.flatMap((node, index) => [
+        agentIdentity(agentMyid(index)),
+        { role: "data-node" as const, id: dataNodeId(node.name) },
+        vipManagerIdentity(node.name),
+      ]),
+    });
+  }
+
+  /** A data host's redis.conf and data-node config, and its data-node (it starts the server). */
+  #startDataHost(
+    index: number,
+    name: string,
+    address: string,
+    primary_address: string,
+    addresses: readonly { readonly name: string; readonly address: string }[],
+  ): NetnsDataHost {
+    const dir = join(this.dir, name);
+    mkdirSync(dir);
+    const redis_config_path = join(dir, "redis.conf");
+    writeFileSync(
+      redis_config_path,
+      redisConfigText({ dir, replicaof: index === 0 ? null : primary_address, security: this.#security }),
+    );
+    const data_node_config_path = join(dir, "data-node.json");
+    const config = dataNodeConfig({
+      host: name,
+      address,
+      cluster_id: this.cluster_id,
+      master_name: this.master_name,
+      nats_url: this.nats_url,
+      redis_config_path,
+      state_dir: join(dir, "data-node-state"),
+      security: this.#security,
+      failsafe_agents: this.#options.failsafe === true ? addresses.map((a) => a.address) : null,
+    });
+    writeFileSync(data_node_config_path, JSON.stringify(config, null, 2), { mode: 0o600 });
+    const data_node = this.#spawnService(name, DATA_NODE_MAIN, ["--config", data_node_config_path]);
+    return {
+      name,
+      address,
+      myid: agentMyid(index),
+      dir,
+      data_node_config_path,
+      data_node,
+      agent: data_node, // replaced by #start once every data-node is up
+      vip_manager: null,
+    };
   }
 
   /** The tap relays events to the test (it runs beside nats-server, inside the lab). */
