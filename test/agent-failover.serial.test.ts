@@ -95,13 +95,19 @@ void test("SIGKILL of the primary: one leader, best replica promoted, others fol
     // started with --replicaof by its data-node's restart plan (the server crashed as a master and
     // another primary is committed), or started as configured and converted by the agents
     // (+convert-to-slave), depending on whether its data-node restarted it before this restart.
+    // A fresh client per attempt: the server may not listen yet (a restart plan starts it once
+    // the committed topology is read) and a role change closes the clients it had.
     await cluster.restartDataNode(primary);
-    const old = await redisClient(procs, primary.port);
     await eventually(
       "old primary replicates the new one",
       async () => {
-        const info = await old.info("replication");
-        return info.includes("role:slave") && info.includes(`master_port:${best.port}`) ? true : null;
+        const old = await redisClient(procs, primary.port);
+        try {
+          const info = await old.info("replication");
+          return info.includes("role:slave") && info.includes(`master_port:${best.port}`) ? true : null;
+        } finally {
+          old.disconnect();
+        }
       },
       { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
     );
