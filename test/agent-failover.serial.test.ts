@@ -12,7 +12,7 @@ import {
   switchTexts,
   writable,
 } from "./support/agents.js";
-import { eventually, redisClient, redisPid } from "./support/redis.js";
+import { eventually, redisClient, redisPid, withFreshClient } from "./support/redis.js";
 import { Kvm } from "@nats-io/kv";
 import { decodeTopologyRecord, topologyBucket, topologyKey } from "@sentinel-plane/protocol";
 
@@ -96,19 +96,15 @@ void test("SIGKILL of the primary: one leader, best replica promoted, others fol
     // another primary is committed), or started as configured and converted by the agents
     // (+convert-to-slave), depending on whether its data-node restarted it before this restart.
     // A fresh client per attempt: the server may not listen yet (a restart plan starts it once
-    // the committed topology is read) and a role change closes the clients it had.
+    // the committed topology names another primary) and a role change closes the clients it had.
     await cluster.restartDataNode(primary);
     await eventually(
       "old primary replicates the new one",
-      async () => {
-        const old = await redisClient(procs, primary.port);
-        try {
+      () =>
+        withFreshClient(procs, primary.port, async (old) => {
           const info = await old.info("replication");
           return info.includes("role:slave") && info.includes(`master_port:${best.port}`) ? true : null;
-        } finally {
-          old.disconnect();
-        }
-      },
+        }),
       { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
     );
   });

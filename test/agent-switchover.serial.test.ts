@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { leaseGrantWindowMs, leaseMs } from "@sentinel-plane/core";
 import { isAlive, startCluster, withProcesses } from "@sentinel-plane/testkit";
 import { THREE_AGENTS, DOWN_AFTER_MS, EVENT_TIMEOUT_MS, discovered, writable } from "./support/agents.js";
-import { eventually, redisClient, redisPid, missingKeys } from "./support/redis.js";
+import { eventually, redisClient, redisPid, missingKeys, withFreshClient } from "./support/redis.js";
 
 void test("a hang (SIGSTOP) fails over once the lease has run out; the old primary accepts no write", async (t) => {
   await withProcesses(t, async (procs) => {
@@ -59,9 +59,8 @@ void test("a hang (SIGSTOP) fails over once the lease has run out; the old prima
     // attempt: the restart and the data-node's CLIENT KILL close earlier connections.
     const outcome = await eventually(
       "the old primary back as a replica",
-      async () => {
-        const probe = await redisClient(procs, primary.port);
-        try {
+      () =>
+        withFreshClient(procs, primary.port, async (probe) => {
           const role = await probe.role();
           if (role[0] !== "slave") return null;
           try {
@@ -70,10 +69,7 @@ void test("a hang (SIGSTOP) fails over once the lease has run out; the old prima
           } catch (error) {
             return String(error).split(" ")[0] ?? "?";
           }
-        } finally {
-          probe.disconnect();
-        }
-      },
+        }),
       { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 50 },
     );
     assert.notEqual(outcome, "accepted", "the old primary accepted a write");

@@ -38,6 +38,24 @@ export async function redisClient(procs: Harness, port: number): Promise<Redis> 
   }
 }
 
+/**
+ * Runs `use` on a client of its own, closed after: for polls across a restart or a role change,
+ * which close the connections a server had (a client kept across them fails with "Connection is
+ * closed.").
+ */
+export async function withFreshClient<T>(
+  procs: Harness,
+  port: number,
+  use: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const client = await redisClient(procs, port);
+  try {
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. */
 export async function redisPid(procs: Harness, port: number): Promise<number> {
   const client = await redisClient(procs, port);
