@@ -3,7 +3,8 @@
 // server stays fenced until a majority vouches for the promote's epoch (two concurrent failovers
 // left two writable primaries when the leader's command alone gave a lease). A restarted
 // data-node fences the writable master it finds until its first lease (it used to give it
-// lease_ms of grace, in which an old primary took writes after a newer promotion).
+// lease_ms of grace, in which an old primary took writes after a newer promotion). A promoted
+// replica asks for the lease of its epoch before REPLICAOF NO ONE, so it usually holds it by then.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { withProcesses } from "@sentinel-plane/testkit";
@@ -52,6 +53,61 @@ void test("promote with the write lease on: fenced until a majority vouches for 
       since: log_mark,
     });
     assert.equal(await client.set("k", "accepted"), "OK");
+  });
+});
+
+void test("a replica promoted with the lease on asks for it first: writable in one transaction, or fenced until it comes", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const nats = await procs.startNats();
+    const primary = await procs.startRedis({ name: "old-primary" });
+    const nc = await natsClient(procs, nats);
+    const grants = grantLeases(nc, "q1", AGENTS);
+    await nc.flush();
+    const start = async (name: string, node_id: string) => {
+      const redis = await procs.startRedis({
+        name,
+        config_lines: ["min-replicas-to-write 0", `replicaof 127.0.0.1 ${primary.port}`],
+      });
+      const watcher = new StatusWatcher(nc, node_id);
+      const dn = await startDataNode(procs, node_id, {
+        mode: "attach",
+        master_name: "mymaster",
+        nats: await dataNodeNats(nats, node_id, { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
+        redis: { port: redis.port },
+        lease_ms: 500,
+      });
+      await watcher.waitFor((r) => r.info?.role === "slave", { timeout_ms: 10000 });
+      return { redis, dn };
+    };
+
+    // The agents vouch for epoch 5: the promote's request is granted before REPLICAOF NO ONE,
+    // which runs unfenced; its reply says writable and no lease fence is ever lifted.
+    grants.vouch(5);
+    const fast = await start("promoted-fast", "q1");
+    const asked = grants.requestsAfter(1);
+    const promoted = await sendCommand(nc, "q1", 5, "agent-a", { type: "promote" });
+    assert.ok(promoted.ok && promoted.role === "master" && !promoted.fenced, JSON.stringify(promoted));
+    assert.deepEqual([(await asked).epoch, (await asked).promoted], [5, true]);
+    // A new client: the promotion closed the others (CLIENT KILL in the role change).
+    assert.equal(await (await fast.redis.client()).set("k", "accepted"), "OK");
+
+    // Grants that vouch only for epoch 3 (agents that have not heard of the promotion): promoted
+    // fenced after the wait, lifted once a majority vouches for 7.
+    const slow = await start("promoted-slow", "q2");
+    const slow_grants = grantLeases(nc, "q2", AGENTS);
+    slow_grants.vouch(3);
+    await nc.flush();
+    const slow_mark = slow.dn.service.lineCount();
+    const fenced = await sendCommand(nc, "q2", 7, "agent-a", { type: "promote" });
+    assert.ok(fenced.ok && fenced.role === "master" && fenced.fenced, JSON.stringify(fenced));
+    const slow_client = await slow.redis.client();
+    await assert.rejects(slow_client.set("k", "refused"), /NOREPLICAS/);
+    slow_grants.vouch(7);
+    await slow.dn.service.waitForLog((l) => l["event"] === "unfenced" && l["reason"] === "lease", {
+      timeout_ms: 5000,
+      since: slow_mark,
+    });
+    assert.equal(await slow_client.set("k", "accepted"), "OK");
   });
 });
 

@@ -60,6 +60,7 @@ import {
   minReplicasFromConfig,
   newWriteLease,
   promoteLeaseReset,
+  promoteLeaseWaitMs,
   requestSent,
   unfenceWaitsForLease,
   watchdogFenceLeadMs,
@@ -112,7 +113,13 @@ interface CommandMessage {
 /** #applyCommand's outcome: carried out (or not needed), or refused with a reply of its own. */
 type AppliedCommand =
   | { readonly kind: "refused"; readonly reply: NodeCommandReply }
-  | { readonly kind: "applied"; readonly result: Result<string[]>; readonly lease_kept: boolean };
+  | {
+      readonly kind: "applied";
+      readonly result: Result<string[]>;
+      readonly lease_kept: boolean;
+      /** A probe already ran after the command's last change (promoteLeased). */
+      readonly probed?: boolean;
+    };
 
 export class DataNode {
   readonly #config: DataNodeConfig;
@@ -149,6 +156,13 @@ export class DataNode {
   #failsafe_active = false;
   /** The epoch of the promote this process carried out: its lease requests say `promoted`. */
   #promoted_epoch: number | null = null;
+  /**
+   * A promote waits for the lease of its epoch before REPLICAOF NO ONE (promoteLeased): the epoch,
+   * and the wake-up when a grant extended the lease or the wait ended. Null: no such wait.
+   */
+  #promote_wait: { readonly wake: () => void } | null = null;
+  /** A promote's transaction makes the server a writable master: the watchdog is armed first. */
+  #promoting_writable = false;
   /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
   #lease_fenced = false;
   #lease_lifting = false;
@@ -920,7 +934,7 @@ export class DataNode {
     }
     const applied = await this.#applyCommand(command, observed);
     if (applied.kind === "refused") return applied.reply;
-    const { result, lease_kept } = applied;
+    const { result, lease_kept, probed } = applied;
     if (!result.ok) {
       this.#last_error = result.error.message;
       return errorReply(node_id, this.#accepted(), result.error);
@@ -929,7 +943,7 @@ export class DataNode {
     this.#lease_fenced = lease_kept;
     this.#strict?.agentCommand();
     done.push(...result.value);
-    await this.#freshProbe();
+    if (probed !== true) await this.#freshProbe();
     // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
     if (command.type === "promote" && lease_kept) this.#requestLease();
     return this.#finish(command.type, done, false);
@@ -949,6 +963,8 @@ export class DataNode {
     const restore = this.#state.fence_saved ?? 0;
     let result: Result<string[]>;
     let lease_kept = false;
+    /** A probe already ran after the command's last change (promoteLeased). */
+    let probed = false;
     switch (command.type) {
       case "promote": {
         // Saved before the server can take a write as a master: if it dies with this data-node
@@ -960,9 +976,11 @@ export class DataNode {
           });
         }
         if (this.#leaseOn()) {
-          // Promoted fenced: writable once a majority grants a lease of this epoch (write-lease.ts).
-          result = await this.#promoteFenced(observed, has_config_file, fenced);
-          lease_kept = result.ok;
+          // Writable only under a lease of this epoch granted by a majority (write-lease.ts).
+          const promoted = await this.#promoteLeased(observed, has_config_file, fenced);
+          result = promoted.result;
+          lease_kept = result.ok && promoted.fenced;
+          probed = promoted.probed;
           break;
         }
         const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
@@ -990,7 +1008,7 @@ export class DataNode {
       case "unfence":
         return this.#unfenceCommand(observed, has_config_file, fenced, restore);
     }
-    return { kind: "applied", result, lease_kept };
+    return { kind: "applied", result, lease_kept, probed };
   }
 
   async #unfenceCommand(
@@ -1382,11 +1400,12 @@ export class DataNode {
    * Publishes a lease request while the server is (or may be) a master; sends it to the agents
    * directly too while NATS is down or the lease runs low (failsafe, lease-channel.ts).
    */
-  #requestLease(): void {
+  #requestLease(promoting = false): void {
     const nc = this.#nc;
     const master_name = this.#config.master_name;
     if (this.#config.lease_ms === 0 || master_name === null) return;
-    if (this.#observation.info?.role === "slave") return; // a replica needs no lease
+    // A replica needs no lease, unless a promote waits for one (promoteLeased).
+    if (this.#observation.info?.role === "slave" && !promoting) return;
     const on_bus = nc !== null && !nc.isClosed();
     const bus_connected = on_bus && this.#bus_connected;
     const direct_lease = this.#direct_lease;
@@ -1471,6 +1490,7 @@ export class DataNode {
     this.#armLeaseEnd();
     this.#feedWatchdog();
     if (this.#lease_fenced) this.#scheduleEvaluation();
+    this.#promote_wait?.wake();
   }
 
   /**
@@ -1555,12 +1575,15 @@ export class DataNode {
     const server =
       last === null ? null : { role: last.info?.role ?? null, fenced: isFenced(last.min_replicas_to_write) };
     const now_ms = performance.now();
+    // While a promote's transaction runs, the server is about to be a writable master whatever
+    // the last probe saw: a probe landing meanwhile must not disarm the watchdog.
+    const promoting = this.#promoting_writable;
     const line = watchdogLine({
       now_ms,
       lease_until_ms: leaseUntilMs(this.#lease),
       lease_ms: this.#leaseOn() ? this.#config.lease_ms : 0,
-      last_answered: server,
-      unfencing,
+      last_answered: promoting ? { role: "master", fenced: true } : server,
+      unfencing: unfencing || promoting,
     });
     watchdog.send(line, now_ms, server);
   }
@@ -1570,32 +1593,103 @@ export class DataNode {
   }
 
   /**
-   * A promote with the write lease on: REPLICAOF NO ONE behind a fence (kept, or set in the same
-   * transaction, so the server is never a writable master without a lease), the lease held so far
-   * dropped, and a lease request sent at once: the fence is lifted (liftLeaseFence) when a
-   * majority vouches for the new epoch.
+   * A promote with the write lease on. A replica asks for the lease of the promote's epoch first
+   * (its request says `promoted`: the agents' promote-lease rule, lease.ts) and waits for it at
+   * most promoteLeaseWaitMs; holding it, REPLICAOF NO ONE runs unfenced, the watchdog armed first:
+   * writable in one transaction, under a lease a majority granted for this epoch, as a lifted
+   * fence would be (same rule as liftLeaseFence: leaseLiftAllowed). Without it (no majority in
+   * time, strict mode, a server that is not a replica), REPLICAOF NO ONE behind a fence (kept,
+   * or set in the same transaction, so the server is never a writable master without a lease),
+   * the lease held so far dropped: the fence is lifted (liftLeaseFence) when a majority vouches
+   * for the new epoch. `fenced`: the server was left fenced for the lease.
    */
-  async #promoteFenced(
+  async #promoteLeased(
     observed: Observation,
     has_config_file: boolean,
     fenced: boolean,
-  ): Promise<Result<string[]>> {
+  ): Promise<{ readonly result: Result<string[]>; readonly fenced: boolean; readonly probed: boolean }> {
+    const epoch = this.#state.epoch;
+    const asked = observed.info?.role === "slave" && this.#strict === null;
+    if (asked) {
+      // A replica holds no lease; requests in flight (none expected) vouch for an older epoch.
+      promoteLeaseReset(this.#lease);
+      this.#promoted_epoch = epoch;
+      this.#requestLease(true);
+      await this.#waitPromoteLease(epoch, promoteLeaseWaitMs(this.#config.lease_ms));
+      const lead_ms = this.#fenceLeadMs();
+      if (this.#state.epoch === epoch && leaseLiftAllowed(this.#lease, performance.now(), epoch, lead_ms)) {
+        const unfence = fenced
+          ? [["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]] as const]
+          : [];
+        this.#promoting_writable = true;
+        this.#feedWatchdog(); // armed before the server is a writable master
+        let result: Result<string[]>;
+        try {
+          result = await this.#redis.transaction(
+            roleChangeSteps(null, has_config_file, unfence),
+            OPTIONAL_STEPS,
+          );
+          // Until a probe has seen the writable master, a line fed meanwhile must stay `arm`.
+          if (result.ok) await this.#freshProbe();
+        } finally {
+          this.#promoting_writable = false;
+        }
+        this.#feedWatchdog(); // for the server as now seen (disarmed when still a replica)
+        if (!result.ok) return { result, fenced: false, probed: false };
+        if (fenced) await this.#clearFenceSaved(result.value);
+        this.#fence_note = null;
+        this.counters.inc("promotes_leased_total", {});
+        return {
+          result: { ok: true, value: [...result.value, "writable under a lease of this epoch"] },
+          fenced: false,
+          probed: true,
+        };
+      }
+    }
     if (!fenced) {
       // The value the lease's unfence restores, durable before the fence is set.
       const fence_saved = observed.min_replicas_to_write ?? 0;
       const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-      if (!saved.ok) return { ok: false, error: saved.error };
+      if (!saved.ok) return { result: { ok: false, error: saved.error }, fenced: true, probed: false };
     }
     const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
     const result = await this.#redis.transaction(
       roleChangeSteps(null, has_config_file, fence),
       OPTIONAL_STEPS,
     );
-    if (!result.ok) return result;
-    promoteLeaseReset(this.#lease);
-    this.#promoted_epoch = this.#state.epoch;
-    this.#fence_note = `fenced (lease): promoted at epoch ${this.#state.epoch}, writable once a majority grants a lease`;
-    return { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] };
+    if (!result.ok) return { result, fenced: true, probed: false };
+    if (!asked) {
+      // The lease held so far (an older primary's) vouched for an older epoch. When asked above,
+      // the request of this epoch stays: its grants lift the fence (liftLeaseFence).
+      promoteLeaseReset(this.#lease);
+      this.#promoted_epoch = epoch;
+    }
+    this.#fence_note = `fenced (lease): promoted at epoch ${epoch}, writable once a majority grants a lease`;
+    return {
+      result: { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] },
+      fenced: true,
+      probed: false,
+    };
+  }
+
+  /** Resolves when a grant extended the lease to one vouching for `epoch`, or after `wait_ms`. */
+  #waitPromoteLease(epoch: number, wait_ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        if (this.#promote_wait === wait) this.#promote_wait = null;
+        resolve();
+      };
+      const wait = {
+        wake: () => {
+          if (this.#stopping || (this.#lease.granted_epoch ?? 0) >= epoch) done();
+        },
+      };
+      this.#promote_wait = wait;
+      timer = setTimeout(done, wait_ms);
+    });
   }
 
   /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */

@@ -35,6 +35,8 @@ export {
   leaseValid,
   newWriteLease,
   promoteLeaseReset,
+  promoteLeaseWaitMs,
+  PROMOTE_LEASE_WAIT_MAX_MS,
   requestSent,
 } from "./write-lease.js";
 export type { GrantSeen, LeaseRequestTick, WriteLease } from "./write-lease.js";

@@ -12,6 +12,8 @@ import {
   newWriteLease,
   leaseUntilMs,
   promoteLeaseReset,
+  promoteLeaseWaitMs,
+  PROMOTE_LEASE_WAIT_MAX_MS,
   requestSent,
 } from "./write-lease.js";
 import type { GrantSeen } from "./write-lease.js";
@@ -163,4 +165,13 @@ void test("a grant that shortens the interval brings the next tick to the last t
   assert.equal(leaseRequestRearmMs(tick, 1020.4, 50), 30, "whole milliseconds, never early");
   assert.equal(leaseRequestRearmMs(tick, 1020, 125), null, "the same interval: the armed tick stays");
   assert.equal(leaseRequestRearmMs(tick, 1020, 200), null, "a longer one waits for the next tick");
+});
+
+void test("a promote waits for its lease a quarter of the lease, at most PROMOTE_LEASE_WAIT_MAX_MS", () => {
+  assert.equal(promoteLeaseWaitMs(400), 100);
+  assert.equal(promoteLeaseWaitMs(200), 50);
+  assert.equal(promoteLeaseWaitMs(2000), PROMOTE_LEASE_WAIT_MAX_MS);
+  assert.equal(promoteLeaseWaitMs(3), 0);
+  assert.throws(() => promoteLeaseWaitMs(0), /positive integer/);
+  assert.throws(() => promoteLeaseWaitMs(1.5), /positive integer/);
 });

@@ -6,9 +6,10 @@
 // A `promote` command gives no lease: the leader's command is one agent's word, and a newer leader
 // elected meanwhile does not know of it (two concurrent failovers left two writable primaries,
 // `npm run sim -- --seed 644 --verbose` before this rule). The promoted node drops the lease it
-// held (promoteLeaseReset), stays fenced, and lifts that fence once a majority granted a lease
-// vouching for its new epoch (libs/core lease.ts: the agents' promote-lease rule): one request
-// and grant round trip of refused writes after each promotion.
+// held (promoteLeaseReset) and is writable only once a majority granted a lease vouching for its
+// new epoch (libs/core lease.ts: the agents' promote-lease rule). A replica asks before REPLICAOF
+// NO ONE and, granted within promoteLeaseWaitMs, is promoted writable in one transaction; else it
+// is promoted fenced and lifts that fence when the grants come (one round trip of refused writes).
 // Failsafe (lease-channel.ts): grants may also come straight from the agents over their REST port
 // when the bus is unreachable. They are the same grants (the agent core's one rule, lease.ts), so
 // they are counted here the same way, whichever way they came.
@@ -159,6 +160,26 @@ export function promoteLeaseReset(lease: WriteLease): void {
   lease.pending.clear();
   lease.until_ms = null;
   lease.granted_epoch = null;
+}
+
+/** The longest a promote waits for its lease before it falls back to a fenced promotion. */
+export const PROMOTE_LEASE_WAIT_MAX_MS = 100;
+
+/**
+ * How long a promote waits for the lease of its epoch before REPLICAOF NO ONE (node.ts
+ * promoteLeased): a quarter of the configured lease (one request interval), at most
+ * PROMOTE_LEASE_WAIT_MAX_MS. Holding it by then, the server is promoted writable in one
+ * transaction; else it is promoted fenced and the late grants lift the fence, so the wait only
+ * bounds what a slow majority adds to the promotion. Not a safety rule: either way the server
+ * takes writes only under a lease of the new epoch (leaseLiftAllowed).
+ */
+export function promoteLeaseWaitMs(configured_lease_ms: number): number {
+  if (!Number.isSafeInteger(configured_lease_ms) || configured_lease_ms < 1) {
+    throw new Error(
+      `promoteLeaseWaitMs: configured lease_ms must be a positive integer, got ${configured_lease_ms}`,
+    );
+  }
+  return Math.min(PROMOTE_LEASE_WAIT_MAX_MS, Math.floor(configured_lease_ms / 4));
 }
 
 /** When the lease runs out for the self-fence rules: none received since the start has run out. */

@@ -13,10 +13,12 @@ import {
   checkEpoch,
   directLeaseWanted,
   grantReceived,
+  leaseLiftAllowed,
   leaseRequestIntervalMs,
   leaseRequestRearmMs,
   leaseUntilMs,
   promoteLeaseReset,
+  promoteLeaseWaitMs,
   requestSent,
   stepWatchdog,
   unfenceWaitsForLease,
@@ -135,6 +137,8 @@ export class World {
   readonly direct_rng: Prng;
   /** Lease requests that came directly, by `agent/node_id/seq`: the data-node incarnations that await a grant. */
   readonly #direct_pending = new Map<string, number[]>();
+  /** Promotes waiting for their lease (node.ts promoteLeased), run by the grant that brings it. */
+  readonly #promote_waits = new Map<SimDataNode, () => void>();
   readonly agents: SimAgent[] = [];
   readonly nodes: SimNode[] = [];
   /** One per node, same index. */
@@ -567,6 +571,40 @@ export class World {
         reply(effect.timeout_ms, timeout);
         return;
       }
+      if (
+        effect.command.type === "promote" &&
+        node.role === "slave" &&
+        node.process === "running" &&
+        this.promoteAsksFirst(dn, node, effect.epoch, agent.id)
+      ) {
+        // node.ts promoteLeased: the request of the promote's epoch left first; REPLICAOF NO ONE
+        // runs once a grant brought a lease of that epoch, or after the wait, writable when the
+        // lease is held by then.
+        let ran = false;
+        const run = (): void => {
+          if (ran) return;
+          ran = true;
+          if (this.#promote_waits.get(dn) === run) this.#promote_waits.delete(dn);
+          if (dn.incarnation !== dn_incarnation || !dn.alive) return;
+          const leased =
+            node.epoch === effect.epoch &&
+            leaseLiftAllowed(dn.lease, dn.clock(this.now_ms), effect.epoch, dn.fence_lead_ms);
+          if (leased) this.feedWatchdog(dn, true, true); // armed before the server is writable
+          const outcome = applyCommand(
+            node,
+            effect.epoch,
+            agent.id,
+            effect.command,
+            this.now_ms,
+            this.rng,
+            !leased,
+          );
+          this.promoted(agent, dn, node, effect.epoch, outcome, !leased, reply);
+        };
+        this.#promote_waits.set(dn, run);
+        this.at(promoteLeaseWaitMs(DN_LEASE_MS), run);
+        return;
+      }
       const waits = this.unfenceWaits(dn, effect.command);
       // node.ts: the watchdog is armed before an unfence makes the server writable.
       if (!waits && effect.command.type === "unfence") this.feedWatchdog(dn, true);
@@ -582,18 +620,62 @@ export class World {
           promoteLeaseReset(dn.lease);
           this.requestLease(dn);
         }
-        dn.probe(this.now_ms);
-        this.feedWatchdog(dn);
-        this.checker.onApplied(this.now_ms, node, effect.epoch, outcome.kind);
-        this.checker.checkWriters(this.now_ms, this.nodes);
-        if (this.options.keep_log) {
-          this.trace(node.name, `< ${effect.command.type} epoch ${effect.epoch} from ${agent.name}`);
-        }
-        this.report(node);
+        this.applied(agent, dn, node, effect.epoch, outcome.kind, effect.command.type);
       }
       if (!this.onBus(agent, dn)) return;
       reply(this.delay(), outcome.result);
     });
+  }
+
+  /**
+   * node.ts promoteLeased, first half: a replica accepts the promote's epoch, drops its lease and
+   * asks for one of that epoch (its request says `promoted`). False: the epoch is refused (the
+   * ordinary path answers that).
+   */
+  promoteAsksFirst(dn: SimDataNode, node: SimNode, epoch: number, issuer: string): boolean {
+    const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
+    if (!decision.accept) return false;
+    node.epoch = decision.next.epoch;
+    node.issuer = decision.next.issuer;
+    promoteLeaseReset(dn.lease);
+    dn.promoted_epoch = node.epoch;
+    this.requestLease(dn, true);
+    return true;
+  }
+
+  /** node.ts promoteLeased, second half: the outcome of REPLICAOF NO ONE, fenced or writable. */
+  promoted(
+    agent: SimAgent,
+    dn: SimDataNode,
+    node: SimNode,
+    epoch: number,
+    outcome: CommandOutcome,
+    fenced: boolean,
+    reply: (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]) => void,
+  ): void {
+    if (outcome.applied) {
+      dn.lease_fenced = fenced;
+      this.applied(agent, dn, node, epoch, outcome.kind, "promote");
+    }
+    if (!this.onBus(agent, dn)) return;
+    reply(this.delay(), outcome.result);
+  }
+
+  /** After a command changed the server: probe, watchdog, checks, trace, report. */
+  applied(
+    agent: SimAgent,
+    dn: SimDataNode,
+    node: SimNode,
+    epoch: number,
+    kind: NodeCommand["type"],
+    type: NodeCommand["type"],
+  ): void {
+    dn.probe(this.now_ms);
+    this.feedWatchdog(dn);
+    this.checker.onApplied(this.now_ms, node, epoch, kind);
+    this.checker.checkWriters(this.now_ms, this.nodes);
+    if (this.options.keep_log) this.trace(node.name, `< ${type} epoch ${epoch} from ${agent.name}`);
+    this.report(node);
   }
 
   /**
@@ -861,9 +943,9 @@ export class World {
   }
 
   /** A lease request to every agent the bus reaches (a replica asks for none). */
-  requestLease(dn: SimDataNode): void {
+  requestLease(dn: SimDataNode, promoting = false): void {
     const node = dn.node;
-    if (!dn.alive || (node.process === "running" && node.role === "slave")) return;
+    if (!dn.alive || (node.process === "running" && node.role === "slave" && !promoting)) return;
     dn.lease_seq += 1;
     requestSent(dn.lease, dn.lease_seq, dn.clock(this.now_ms));
     const request: LeaseRequest = {
@@ -965,7 +1047,15 @@ export class World {
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
       else this.feedWatchdog(dn);
+      this.promoteWake(dn);
     });
+  }
+
+  /** node.ts promoteLeased: a promote waiting for its lease runs once the lease vouches for it. */
+  promoteWake(dn: SimDataNode): void {
+    const run = this.#promote_waits.get(dn);
+    if (run === undefined || (dn.lease.granted_epoch ?? 0) < dn.node.epoch) return;
+    run();
   }
 
   /** A direct grant: the answer on the request's connection, to the process that asked. */
@@ -981,6 +1071,7 @@ export class World {
       this.armLeaseEnd(dn);
       if (dn.lease_fenced) this.evaluateDataNode(dn);
       else this.feedWatchdog(dn);
+      this.promoteWake(dn);
     });
   }
 
@@ -1016,14 +1107,15 @@ export class World {
   // The Redis watchdog (core data-node watchdog.ts; data-node-model.ts holds it)
 
   /** The line node.ts sends its watchdog now (`unfencing`: an unfence is about to run). */
-  feedWatchdog(dn: SimDataNode, unfencing = false): void {
+  feedWatchdog(dn: SimDataNode, unfencing = false, promoting = false): void {
     const watchdog = dn.ownWatchdog();
     if (watchdog === null) return;
     const line = watchdogLine({
       now_ms: dn.clock(this.now_ms),
       lease_until_ms: leaseUntilMs(dn.lease),
       lease_ms: DN_LEASE_MS,
-      last_answered: dn.last_answered,
+      // node.ts promoteLeased: a replica about to be a writable master arms it first.
+      last_answered: promoting ? { role: "master", fenced: true } : dn.last_answered,
       unfencing,
     });
     if (line === null) return;
