@@ -24,7 +24,7 @@ import {
   envSetter,
   jsonSection,
 } from "@sentinel-plane/runtime";
-import type { JsonObject, NatsSection, TlsMaterial } from "@sentinel-plane/runtime";
+import type { JsonObject, NatsSection, TlsFiles, TlsMaterial } from "@sentinel-plane/runtime";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -146,6 +146,8 @@ export interface DataNodeConfig {
     readonly password?: string;
     readonly user?: string;
     readonly tls?: TlsMaterial;
+    /** The files `tls` was read from: the watchdog's orphan fence runs redis-cli with them. */
+    readonly tls_files?: TlsFiles;
   };
   readonly mode: "attach" | "supervise";
   readonly supervise: {
@@ -263,7 +265,9 @@ export function resolveConfig(input: unknown, source: string): Result<DataNodeCo
       port: c.redis.port,
       ...(c.redis.password === undefined ? {} : { password: c.redis.password }),
       ...(c.redis.user === undefined ? {} : { user: c.redis.user }),
-      ...(redis_tls.value === undefined ? {} : { tls: redis_tls.value }),
+      ...(redis_tls.value === undefined || c.redis.tls === undefined
+        ? {}
+        : { tls: redis_tls.value, tls_files: c.redis.tls }),
     },
     mode: c.mode,
     supervise: c.mode === "supervise" ? superviseSection(c) : null,

@@ -81,6 +81,7 @@ import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./red
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
 import { DirectLease } from "./lease-direct.js";
+import { orphanFenceCommand, redisCliPath } from "./orphan-fence.js";
 import { RedisWatchdog } from "./watchdog.js";
 import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
@@ -235,7 +236,14 @@ export class DataNode {
           );
     this.#restarter = config.supervise === null ? null : this.#newRestarter(config.supervise);
     this.#strict = config.min_replicas_max_lag_ms === 0 ? null : this.#newStrictMode(config);
-    this.#watchdog = config.supervise?.watchdog === "on" ? new RedisWatchdog(config.state_dir, logger) : null;
+    this.#watchdog =
+      config.supervise?.watchdog === "on"
+        ? new RedisWatchdog(
+            config.state_dir,
+            logger,
+            orphanFenceCommand(redisCliPath(config.supervise.redis_server_path), config.redis),
+          )
+        : null;
   }
 
   #newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
@@ -504,9 +512,13 @@ export class DataNode {
     return adoption;
   }
 
-  /** With start_fenced, remember the config file's min-replicas-to-write for `unfence`. */
+  /**
+   * Remembers the config file's min-replicas-to-write for `unfence` when nothing is saved: the
+   * server starts fenced (start_fenced), or an adopted one may have been fenced by the watchdog's
+   * orphan fence (core watchdog.ts), which saves nothing.
+   */
   async #prepareSupervisedStart(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Result<void>> {
-    if (!supervise.start_fenced || this.#state.fence_saved !== null) return { ok: true, value: undefined };
+    if (this.#state.fence_saved !== null) return { ok: true, value: undefined };
     let configured = 0;
     try {
       configured = minReplicasFromConfig(await readFile(supervise.redis_config_path, "utf8"));

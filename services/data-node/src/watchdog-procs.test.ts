@@ -10,12 +10,16 @@ import { withProcesses } from "@sentinel-plane/testkit";
 import type { Harness } from "@sentinel-plane/testkit";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pidAlive } from "./adopt.js";
+import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
 import {
+  connectedRedis,
   crashAndRestartDataNode,
+  crashDataNode,
   gone,
   dataNodeNats,
   grantLeases,
   natsClient,
+  respawnDataNode,
   sendCommand,
   startDataNode,
   StatusWatcher,
@@ -30,6 +34,7 @@ interface Primary {
   readonly nc: NatsConnection;
   readonly dn: NodeUnderTest;
   readonly redis_pid: number;
+  readonly redis_port: number;
   readonly watchdog_pid: number;
   readonly watcher: StatusWatcher;
   readonly leases: LeaseGranter;
@@ -65,16 +70,18 @@ async function armedPrimary(procs: Harness, node_id: string, hang_fence_after_ms
     timeout_ms: 10000,
   });
   await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
-  return { nc, dn, redis_pid, watchdog_pid, watcher, leases };
+  return { nc, dn, redis_pid, redis_port: prepared.port, watchdog_pid, watcher, leases };
 }
 
-void test("primary's data-node SIGKILLed, then its redis-server SIGSTOPped: killed by the lease's end", async (t) => {
+void test("primary's redis-server SIGSTOPped, then its data-node SIGKILLed: the orphan fence goes unanswered, killed by the lease's end", async (t) => {
   await withProcesses(t, async (procs) => {
     const primary = await armedPrimary(procs, "w1");
+    // seed 60: hung, unfenced, nobody left to fence it. Stopped first, so the watchdog's own
+    // fence (at the pipe's end) finds it hung.
+    process.kill(primary.redis_pid, "SIGSTOP");
     const killed_at = performance.now();
     primary.dn.service.process.killNow("SIGKILL");
     await primary.dn.service.exited;
-    process.kill(primary.redis_pid, "SIGSTOP"); // seed 60: hung, unfenced, nobody left to fence it
     const dead_at = await gone(primary.redis_pid, 10_000);
     const after_ms = dead_at - killed_at;
     t.diagnostic(
@@ -84,6 +91,44 @@ void test("primary's data-node SIGKILLed, then its redis-server SIGSTOPped: kill
     // rest is the watchdog's wake-up and this test's 5 ms poll, under the machine's load.
     assert.ok(after_ms <= LEASE_MS + 250, `killed ${after_ms.toFixed(1)} ms after, lease ${LEASE_MS} ms`);
     await gone(primary.watchdog_pid, 5000);
+  });
+});
+
+void test("primary's data-node SIGKILLed: the watchdog fences the server instead of killing it; the next data-node adopts and unfences it", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w4");
+    await crashDataNode(primary.dn);
+    // The pipe's end while armed: the watchdog sends the fence itself and exits once answered.
+    await gone(primary.watchdog_pid, 10_000);
+    assert.equal(pidAlive(primary.redis_pid), true, "fenced, not killed");
+    const redis = await connectedRedis(procs, primary.redis_port, "check");
+    try {
+      assert.deepEqual(await redis.config("GET", "min-replicas-to-write"), [
+        "min-replicas-to-write",
+        String(FENCE_MARKER),
+      ]);
+      await assert.rejects(redis.set("k", "v"), /NOREPLICAS/);
+      await respawnDataNode(procs, primary.dn);
+      const adopted = await primary.dn.service.waitForLog((l) => l["event"] === "redis_adopted", {
+        timeout_ms: 10_000,
+      });
+      assert.equal(adopted["pid"], primary.redis_pid);
+      // Fenced: the predecessor's watchdog is gone, a new one watches the adopted server.
+      const own = await primary.dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
+        timeout_ms: 10_000,
+      });
+      procs.adoptPid(Number(own["pid"]));
+      // An agent's unfence (the committed primary seen fenced): lifted under the granted lease,
+      // to the config file's value (0), not left at the marker.
+      await primary.watcher.waitFor((r) => r.process.state === "running" && r.fenced, { timeout_ms: 10_000 });
+      const unfenced = await sendCommand(primary.nc, "w4", 1, "agent-a", { type: "unfence" });
+      assert.ok(unfenced.ok, JSON.stringify(unfenced));
+      await primary.watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10_000 });
+      assert.equal(await redis.set("k", "v"), "OK");
+      assert.deepEqual(await redis.config("GET", "min-replicas-to-write"), ["min-replicas-to-write", "0"]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -27,13 +27,17 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: str
   }));
 }
 
-function start(t: { after: (fn: () => void) => void }, start_time?: string): Pair {
+function start(
+  t: { after: (fn: () => void) => void },
+  start_time?: string,
+  fence: readonly string[] = [],
+): Pair {
   const server = spawn("sleep", ["60"], { stdio: "ignore" });
   const pid = server.pid;
   assert.ok(pid !== undefined);
   const started = start_time ?? processStartTime(pid);
   assert.ok(started !== null);
-  const watchdog = spawn("bash", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(pid), started], {
+  const watchdog = spawn("bash", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(pid), started, ...fence], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
   });
   const stderr: string[] = [];
@@ -59,6 +63,30 @@ void test("armed, then the pipe ends (data-node killed): the server is SIGKILLed
   pair.pipe.end("arm 300\n");
   assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
   assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+});
+
+void test("armed, then the pipe ends, the orphan fence answers OK: the watchdog exits, the server runs on", async (t) => {
+  const pair = start(t, undefined, ["echo", "OK"]);
+  pair.pipe.end("arm 5000\n");
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.equal(pair.server.kill(0), true, "still running");
+  assert.match(pair.stderr.join(""), /fenced redis-server/);
+});
+
+void test("the orphan fence refused: the server is SIGKILLed at the deadline", async (t) => {
+  const pair = start(t, undefined, ["echo", "NOPERM this user has no permissions"]);
+  pair.pipe.end("arm 300\n");
+  assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.match(pair.stderr.join(""), /orphan fence of redis-server \d+ failed \(NOPERM/);
+});
+
+void test("the orphan fence unanswered (a hung server): cut at the deadline, the server SIGKILLed", async (t) => {
+  const pair = start(t, undefined, ["sleep", "30"]);
+  pair.pipe.end("arm 300\n");
+  assert.deepEqual(await exited(pair.server), { code: null, signal: "SIGKILL" });
+  assert.deepEqual(await exited(pair.watchdog), { code: 0, signal: null });
+  assert.match(pair.stderr.join(""), /failed \(no answer\)/);
 });
 
 void test("disarmed, then the pipe ends: the watchdog exits and the server runs on", async (t) => {

@@ -20,6 +20,10 @@
 // is checked before the kill, so a pid reused by another process is never killed.
 // Signals: HUP, INT and PIPE are ignored (a terminal's or a closed log pipe's, not an operator's);
 // TERM ends it as usual.
+// The orphan fence (core watchdog.ts): the arguments after the start time are the fence's command
+// line (orphan-fence.ts); at the pipe's end while armed it runs once, under `timeout -s KILL` with
+// what is left of the deadline, and counts only as "OK" read before the deadline. No command line:
+// no fence, the kill at the deadline as before.
 
 /** argv[0] of the watchdog (its $0): how its command line is recognised (watchdog.ts). */
 export const WATCHDOG_NAME = "sp-redis-watchdog";
@@ -27,6 +31,7 @@ export const WATCHDOG_NAME = "sp-redis-watchdog";
 export const WATCHDOG_SCRIPT = `
 trap '' HUP INT PIPE
 pid=$1 start=$2 deadline= eof=0 now=0
+fence=("\${@:3}")
 log() { printf '%s\\n' "$*" >&2; }
 now_cs() { local up rest; read -r up rest < /proc/uptime; up=\${up/./}; now=$((10#$up)); }
 same_process() {
@@ -41,6 +46,20 @@ kill_server() {
     kill -KILL "$pid" && log "killed redis-server $pid: armed and no arm or disarm by the deadline"
   fi
   exit 0
+}
+orphan_fence() {
+  local left out
+  ((\${#fence[@]})) || { log "no fence command: killing at the deadline"; return 1; }
+  same_process || exit 0
+  now_cs
+  left=$((deadline - now))
+  ((left > 0)) || return 1
+  printf -v secs '%d.%02d' $((left / 100)) $((left % 100))
+  out=$(timeout -s KILL "$secs" "\${fence[@]}" 2>&1 < /dev/null)
+  now_cs
+  if ((now < deadline)) && [[ $out == OK ]]; then return 0; fi
+  log "orphan fence of redis-server $pid failed (\${out:-no answer}): killing at the deadline"
+  return 1
 }
 while :; do
   if [[ -n $deadline ]]; then
@@ -63,7 +82,14 @@ while :; do
     rc=$?
   fi
   if ((rc > 128)); then continue; fi
-  if ((rc != 0)); then eof=1; continue; fi
+  if ((rc != 0)); then
+    eof=1
+    if [[ -n $deadline ]] && orphan_fence; then
+      log "fenced redis-server $pid: its data-node is gone while it could take writes"
+      exit 0
+    fi
+    continue
+  fi
   now_cs
   if [[ -n $deadline ]] && ((now >= deadline)); then kill_server; fi
   case $cmd in

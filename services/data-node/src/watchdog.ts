@@ -18,6 +18,7 @@ import type { WatchdogLine } from "@sentinel-plane/core/data-node";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage, readJsonFile, writeJsonAtomic } from "@sentinel-plane/runtime";
 import { pidAlive } from "./adopt.js";
+import type { OrphanFenceCommand } from "./orphan-fence.js";
 import { WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./watchdog-script.js";
 
 export interface WatchdogRecord {
@@ -81,9 +82,12 @@ export class RedisWatchdog {
 
   readonly #state_dir: string;
   readonly #logger: Logger;
-  constructor(state_dir: string, logger: Logger) {
+  /** The orphan fence's command line (orphan-fence.ts); null: none, the kill alone. */
+  readonly #fence: OrphanFenceCommand | null;
+  constructor(state_dir: string, logger: Logger, fence: OrphanFenceCommand | null) {
     this.#state_dir = state_dir;
     this.#logger = logger;
+    this.#fence = fence;
   }
 
   /** For tests and logs. */
@@ -208,8 +212,11 @@ export class RedisWatchdog {
       this.#logger.error({ event: "watchdog_not_started", redis_pid }, "no /proc stat for the server");
       return null;
     }
-    const child = spawn("bash", ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(redis_pid), start], {
+    const fence = this.#fence;
+    const args = ["-c", WATCHDOG_SCRIPT, WATCHDOG_NAME, String(redis_pid), start, ...(fence?.argv ?? [])];
+    const child = spawn("bash", args, {
       stdio: ["ignore", "ignore", "pipe", "pipe"],
+      env: { ...process.env, ...fence?.env },
       detached: true, // its own session: it outlives us, and a terminal's signals are not its
     });
     const pipe = child.stdio[3];

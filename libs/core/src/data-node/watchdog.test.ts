@@ -79,7 +79,7 @@ function run(inputs: readonly WatchdogInput[]): { state: WatchdogState; actions:
     const step = stepWatchdog(state, input);
     state = step.state;
     actions.push(step.action);
-    if (step.action !== "none") break;
+    if (step.action === "kill" || step.action === "exit") break;
   }
   return { state, actions };
 }
@@ -115,15 +115,37 @@ void test("watchdog: an arm read after the deadline came too late: kill", () => 
   assert.deepEqual(run([arm(0, 400), arm(401, 400)]).actions, ["none", "kill"]);
 });
 
-void test("watchdog: end of pipe while armed (data-node killed) kills at the deadline, not before", () => {
+void test("watchdog: end of pipe while armed (data-node killed) fences at once; fenced in time: exits, server kept", () => {
   const { actions, state } = run([
     arm(0, 400),
     { type: "eof", now_ms: 10 },
+    { type: "fence_answer", now_ms: 15, fenced: true },
+  ]);
+  assert.deepEqual(actions, ["none", "fence", "exit"]);
+  assert.equal(state.deadline_ms, null);
+  assert.equal(state.orphaned, true);
+});
+
+void test("watchdog: the orphan fence refused or unanswered: kill at the deadline, not before", () => {
+  const refused = run([
+    arm(0, 400),
+    { type: "eof", now_ms: 10 },
+    { type: "fence_answer", now_ms: 12, fenced: false },
     { type: "tick", now_ms: 399 },
     { type: "tick", now_ms: 400 },
   ]);
-  assert.deepEqual(actions, ["none", "none", "none", "kill"]);
-  assert.equal(state.orphaned, true);
+  assert.deepEqual(refused.actions, ["none", "fence", "none", "none", "kill"]);
+  // A hung server: the fence's answer (or its timeout) comes at the deadline, too late.
+  const late = run([
+    arm(0, 400),
+    { type: "eof", now_ms: 10 },
+    { type: "fence_answer", now_ms: 400, fenced: true },
+  ]);
+  assert.deepEqual(late.actions, ["none", "fence", "kill"]);
+  assert.throws(
+    () => stepWatchdog(WATCHDOG_STARTED, { type: "fence_answer", now_ms: 1, fenced: true }),
+    /without a fence/,
+  );
 });
 
 void test("watchdog: end of pipe while disarmed exits and leaves the server alone", () => {

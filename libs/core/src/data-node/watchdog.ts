@@ -20,9 +20,19 @@
 //   disarm              the server is fenced or a replica: nothing to enforce;
 //   detach              graceful end: leave the server alone and exit.
 // The watchdog, armed, SIGKILLs the server at its deadline unless a newer `arm` or a `disarm`
-// came first; the pipe's end (the data-node exited or died) keeps the deadline: it kills at the
-// deadline if armed, and exits at once if disarmed (a replica or a fenced primary is harmless; the
-// restarted data-node adopts it).
+// came first. The pipe's end (the data-node exited or died) while disarmed: it exits at once (a
+// replica or a fenced primary is harmless; the restarted data-node adopts it). While armed: it
+// fences the server itself at once (the orphan fence: `CONFIG SET min-replicas-to-write
+// 2147483647` through redis-cli, bounded by the deadline) and exits when the server acknowledged
+// it before the deadline, leaving a fenced server for the next data-node to adopt and unfence
+// under a lease; otherwise (a hung server, an error, no answer in time) it kills at the deadline.
+// Why fence first: a data-node killed right after a failover promoted its server writable (or a
+// data-node crash on a healthy primary) cost that primary its process, and a second failover
+// within the anti-flapping period is blocked (maintenance.ts), so the master had no writable
+// primary until an operator acted (`npm run faults -- --shapes data-node-kill-promoted` with the
+// one-transaction promote: ~34 s). A fence answered before the deadline is as safe as the kill:
+// every write Redis ran after it is refused, and it ran before the deadline (its answer came
+// before it), so before the leader's promotion (timing below).
 //
 // Timing (the leader's side is lease.ts armLeaseDeadline, ADR 0001). Let L be the lease, r =
 // LEASE_CLOCK_RATE_MARGIN (0.1), M = LEASE_MARGIN_MS (20 ms), t_req the send time of the request
@@ -125,26 +135,34 @@ export interface WatchdogState {
   readonly deadline_ms: number | null;
   /** The pipe ended: no more lines will come. */
   readonly orphaned: boolean;
+  /** The orphan fence was sent and its answer is awaited. */
+  readonly fencing: boolean;
 }
 
-export const WATCHDOG_STARTED: WatchdogState = { deadline_ms: null, orphaned: false };
+export const WATCHDOG_STARTED: WatchdogState = { deadline_ms: null, orphaned: false, fencing: false };
 
 export type WatchdogInput =
   | { readonly type: "line"; readonly now_ms: number; readonly line: WatchdogLine }
   | { readonly type: "eof"; readonly now_ms: number }
-  | { readonly type: "tick"; readonly now_ms: number };
+  | { readonly type: "tick"; readonly now_ms: number }
+  /** The orphan fence's answer: `fenced` when the server acknowledged it. */
+  | { readonly type: "fence_answer"; readonly now_ms: number; readonly fenced: boolean };
 
-export type WatchdogAction = "none" | "kill" | "exit";
+export type WatchdogAction = "none" | "kill" | "exit" | "fence";
 
 export interface WatchdogStep {
   readonly state: WatchdogState;
-  /** kill: SIGKILL the server, then exit; exit: leave the server alone and exit. */
+  /**
+   * kill: SIGKILL the server, then exit; exit: leave the server alone and exit; fence: send the
+   * orphan fence and report its answer (`fence_answer`), the deadline still running.
+   */
   readonly action: WatchdogAction;
 }
 
 /**
- * One step of the watchdog (redis-watchdog.sh carries out the same rule). The deadline is checked
- * before any line: an `arm` read after the deadline came too late, whatever it says.
+ * One step of the watchdog (watchdog-script.ts carries out the same rule). The deadline is checked
+ * before any input: an `arm` read, or a fence answered, at or after the deadline came too late,
+ * whatever it says.
  */
 export function stepWatchdog(state: WatchdogState, input: WatchdogInput): WatchdogStep {
   if (state.deadline_ms !== null && input.now_ms >= state.deadline_ms) return { state, action: "kill" };
@@ -153,7 +171,12 @@ export function stepWatchdog(state: WatchdogState, input: WatchdogInput): Watchd
       return { state, action: "none" };
     case "eof":
       if (state.deadline_ms === null) return { state: { ...state, orphaned: true }, action: "exit" };
-      return { state: { ...state, orphaned: true }, action: "none" };
+      return { state: { ...state, orphaned: true, fencing: true }, action: "fence" };
+    case "fence_answer":
+      if (!state.fencing) throw new Error("watchdog: a fence answer without a fence");
+      if (input.fenced) return { state: { ...state, deadline_ms: null, fencing: false }, action: "exit" };
+      // Not fenced (an error, a timeout): the kill at the deadline remains.
+      return { state: { ...state, fencing: false }, action: "none" };
     case "line": {
       if (state.orphaned) throw new Error("watchdog: a line after the end of the pipe");
       const line = input.line;

@@ -1135,12 +1135,35 @@ export class World {
       if (dn.watchdog === watchdog) dn.watchdog = null;
       return;
     }
+    if (step.action === "fence") this.orphanFence(dn, watchdog);
     const deadline_ms = watchdog.state.deadline_ms;
     if (deadline_ms === null || deadline_ms === before) return;
     const wait_ms = Math.max(0, Math.ceil((deadline_ms - dn.hostClock(this.now_ms)) / dn.rate));
     this.at(wait_ms, () => {
       if (dn.watchdog !== watchdog) return;
       this.stepWatchdogOf(dn, watchdog, { type: "tick", now_ms: dn.hostClock(this.now_ms) });
+    });
+  }
+
+  /**
+   * The orphan fence (core watchdog.ts): redis-cli's CONFIG SET, one round trip on the host. A
+   * running server runs it and answers; a hung one answers nothing before the deadline (redis-cli's
+   * timeout), which then kills it; a killed one has nothing left to fence.
+   */
+  orphanFence(dn: SimDataNode, watchdog: SimWatchdog): void {
+    const node = dn.node;
+    if (node.process !== "running") return;
+    this.at(dn.simDelay(1), () => {
+      if (dn.watchdog !== watchdog || node.process !== "running") return;
+      node.fenced = true;
+      if (this.options.keep_log)
+        this.trace(dn.name, `! watchdog fenced ${node.name} (its data-node is gone)`);
+      this.report(node);
+      this.stepWatchdogOf(dn, watchdog, {
+        type: "fence_answer",
+        now_ms: dn.hostClock(this.now_ms),
+        fenced: true,
+      });
     });
   }
 
