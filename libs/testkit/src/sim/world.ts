@@ -577,32 +577,7 @@ export class World {
         node.process === "running" &&
         this.promoteAsksFirst(dn, node, effect.epoch, agent.id)
       ) {
-        // node.ts promoteLeased: the request of the promote's epoch left first; REPLICAOF NO ONE
-        // runs once a grant brought a lease of that epoch, or after the wait, writable when the
-        // lease is held by then.
-        let ran = false;
-        const run = (): void => {
-          if (ran) return;
-          ran = true;
-          if (this.#promote_waits.get(dn) === run) this.#promote_waits.delete(dn);
-          if (dn.incarnation !== dn_incarnation || !dn.alive) return;
-          const leased =
-            node.epoch === effect.epoch &&
-            leaseLiftAllowed(dn.lease, dn.clock(this.now_ms), effect.epoch, dn.fence_lead_ms);
-          if (leased) this.feedWatchdog(dn, true, true); // armed before the server is writable
-          const outcome = applyCommand(
-            node,
-            effect.epoch,
-            agent.id,
-            effect.command,
-            this.now_ms,
-            this.rng,
-            !leased,
-          );
-          this.promoted(agent, dn, node, effect.epoch, outcome, !leased, reply);
-        };
-        this.#promote_waits.set(dn, run);
-        this.at(promoteLeaseWaitMs(DN_LEASE_MS), run);
+        this.promoteLeasedLater(agent, dn, node, effect, reply);
         return;
       }
       const waits = this.unfenceWaits(dn, effect.command);
@@ -625,6 +600,44 @@ export class World {
       if (!this.onBus(agent, dn)) return;
       reply(this.delay(), outcome.result);
     });
+  }
+
+  /**
+   * node.ts promoteLeased, second half: the request of the promote's epoch left first; REPLICAOF
+   * NO ONE runs once a grant brought a lease of that epoch, or after the wait, writable when the
+   * lease is held by then.
+   */
+  promoteLeasedLater(
+    agent: SimAgent,
+    dn: SimDataNode,
+    node: SimNode,
+    effect: Extract<Effect, { type: "node_command" }>,
+    reply: (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]) => void,
+  ): void {
+    const dn_incarnation = dn.incarnation;
+    let ran = false;
+    const run = (): void => {
+      if (ran) return;
+      ran = true;
+      if (this.#promote_waits.get(dn) === run) this.#promote_waits.delete(dn);
+      if (dn.incarnation !== dn_incarnation || !dn.alive) return;
+      const leased =
+        node.epoch === effect.epoch &&
+        leaseLiftAllowed(dn.lease, dn.clock(this.now_ms), effect.epoch, dn.fence_lead_ms);
+      if (leased) this.feedWatchdog(dn, true, true); // armed before the server is writable
+      const outcome = applyCommand(
+        node,
+        effect.epoch,
+        agent.id,
+        effect.command,
+        this.now_ms,
+        this.rng,
+        !leased,
+      );
+      this.promoted(agent, dn, node, effect.epoch, outcome, !leased, reply);
+    };
+    this.#promote_waits.set(dn, run);
+    this.at(promoteLeaseWaitMs(DN_LEASE_MS), run);
   }
 
   /**
