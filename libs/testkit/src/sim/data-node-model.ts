@@ -46,6 +46,12 @@ export const DN_LEASE_MS = 500;
 export const DN_HANG_FENCE_AFTER_MS = 500;
 /** restart_delay_ms default: a live data-node restarts its exited server after it. */
 export const DN_RESTART_DELAY_MS = 1000;
+/**
+ * restart_primary_wait_ms: a crashed committed primary is not restarted until another primary is
+ * committed, and starts held after this (restart-plan.ts). 30 s by default; shorter here so a
+ * seed where no failover can happen still settles within the heal deadline.
+ */
+export const DN_RESTART_PRIMARY_WAIT_MS = 5000;
 
 /** The self-fence rule the simulated data-node runs (a test may hand in a broken one). */
 export type SelfFenceRule = (inputs: SelfFenceInputs) => SelfFenceDecision;

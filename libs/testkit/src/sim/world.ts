@@ -17,6 +17,7 @@ import {
   leaseRequestIntervalMs,
   leaseRequestRearmMs,
   leaseUntilMs,
+  planRestart,
   promoteLeaseReset,
   promoteLeaseWaitMs,
   requestSent,
@@ -48,6 +49,7 @@ import {
   DN_LEASE_MS,
   DN_POLL_MS,
   DN_RESTART_DELAY_MS,
+  DN_RESTART_PRIMARY_WAIT_MS,
   productionSelfFence,
   SimDataNode,
 } from "./data-node-model.js";
@@ -139,6 +141,10 @@ export class World {
   readonly #direct_pending = new Map<string, number[]>();
   /** Promotes waiting for their lease (node.ts promoteLeased), run by the grant that brings it. */
   readonly #promote_waits = new Map<SimDataNode, () => void>();
+  /** When each killed server died (restart-plan.ts `exited_ms`). */
+  readonly #killed_at = new Map<SimNode, number>();
+  /** Killed servers whose restart waits for another committed primary (restartAsPlanned). */
+  readonly #restart_waits = new Set<SimNode>();
   readonly agents: SimAgent[] = [];
   readonly nodes: SimNode[] = [];
   /** One per node, same index. */
@@ -1205,6 +1211,7 @@ export class World {
   killNode(node: SimNode): void {
     if (node.process === "killed") return;
     node.process = "killed";
+    this.#killed_at.set(node, this.now_ms);
     node.fence_queued = false; // the bytes on the connection die with the process
     // Its watchdog watched that process: it is gone (node.ts detaches it; a new one comes with the
     // next server it starts, resumeNode).
@@ -1221,8 +1228,49 @@ export class World {
     if (this.options.keep_log) this.trace(node.name, "! hung");
   }
 
+  /**
+   * A killed server's restart as its supervising data-node plans it (core restart-plan.ts, the
+   * restarter's rule): as the replica of another committed primary; not while the topology still
+   * names it primary (false: retried every poll, as the restarter re-plans on each topology
+   * change); held after DN_RESTART_PRIMARY_WAIT_MS, and then, its data being intact (the model
+   * loses no data in a crash), released as a fenced master. With its data-node dead (a fault's
+   * end or the heal may come first), it starts as before: the next data-node's start, simplified.
+   */
+  restartAsPlanned(node: SimNode): boolean {
+    const dn = this.dataNodeOf(node);
+    if (!dn.alive) return true;
+    const plan = planRestart({
+      self: node.address,
+      committed_primary: dn.committed?.record.primary ?? null,
+      topology_followed: true,
+      last_role: node.role,
+      exited_ms: this.#killed_at.get(node) ?? this.now_ms,
+      now_ms: this.now_ms,
+      primary_wait_ms: DN_RESTART_PRIMARY_WAIT_MS,
+    });
+    if (plan.action === "wait") {
+      if (!this.#restart_waits.has(node)) {
+        this.#restart_waits.add(node);
+        this.at(DN_POLL_MS, () => {
+          this.#restart_waits.delete(node);
+          if (node.process === "killed") this.resumeNode(node);
+        });
+      }
+      return false;
+    }
+    if (plan.action === "replica_of" && (node.role !== "slave" || !sameAddr(node.master, plan.primary))) {
+      node.role = "slave";
+      node.master = plan.primary;
+      if (this.options.keep_log) this.trace(dn.name, `< restart as the replica of ${addrText(plan.primary)}`);
+    } else if (plan.action === "held" && this.options.keep_log) {
+      this.trace(dn.name, `< restart held (${plan.reason}): data intact, released fenced`);
+    }
+    return true;
+  }
+
   resumeNode(node: SimNode): void {
     if (node.process === "running") return;
+    if (node.process === "killed" && !this.restartAsPlanned(node)) return;
     if (node.fence_queued) {
       // The data-node's hang fence waits on its connection, but a resumed server runs what waits
       // on all its connections in one pass, in no set order: a client write buffered during the
