@@ -20,7 +20,7 @@ import type { AgentTiming, MasterSettings, PrePromoteHook } from "@sentinel-plan
 import { Violation } from "./checkers.js";
 import { Prng } from "./prng.js";
 import { World } from "./world.js";
-import type { SimAgent, StepFn } from "./world.js";
+import type { SimAgent, StepFn, WorldOptions } from "./world.js";
 import type { SelfFenceRule } from "./data-node-model.js";
 import { addrText } from "./redis-model.js";
 import type { SimNode } from "./redis-model.js";
@@ -50,6 +50,11 @@ export interface RunOptions {
    * Off, a primary whose data-node died stays writable past its lease (`--watchdog off`).
    */
   readonly watchdog?: boolean;
+  /**
+   * The vip-managers (vip-model.ts): on by default, with the production rules; a test may break
+   * one (`rule`, `bind_guard`), "off" runs none.
+   */
+  readonly vip?: NonNullable<WorldOptions["vip"]> | "off";
 }
 
 export interface RunResult {
@@ -175,6 +180,7 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
     data_node_clock_rates: chooseClockRates(options.seed, nodes),
     failsafe: options.failsafe ?? true,
     watchdog: options.watchdog ?? true,
+    ...(options.vip === "off" ? {} : { vip: options.vip ?? {} }),
   });
   return { world, fault_ms: options.fault_ms ?? rng.range(6000, 14000) };
 }
@@ -239,6 +245,9 @@ export function heal(world: World): void {
   world.healNetwork();
   for (const node of world.nodes) world.resumeNode(node);
   for (const dn of world.data_nodes) if (!dn.alive) world.startDataNode(dn);
+  world.vip?.managers.forEach((_, index) => {
+    world.vip?.restart(index);
+  });
   // Clock offsets stay: TILT must end on its own.
   for (const agent of world.agents) {
     agent.crash_pending = false;
@@ -274,6 +283,38 @@ export function scheduleFaults(
     });
   }
   scheduleBusFault(world, start_ms, length_ms, bus_fault);
+  scheduleVipFaults(world, start_ms, length_ms);
+}
+
+/** Share of seeds where vip-managers are SIGKILLed (test/faults vip-manager-kill). */
+const VIP_CRASH_SHARE = 0.6;
+
+/**
+ * SIGKILLs of the vip-manager of the host that holds the VIP (any host when none does), each
+ * restarted after a while; its address lives on meanwhile, across the failovers the other faults
+ * cause. Drawn from a stream of their own: the other faults stay as they were.
+ */
+function scheduleVipFaults(world: World, start_ms: number, length_ms: number): void {
+  const vip = world.vip;
+  if (vip === null) return;
+  const rng = new Prng((world.options.seed ^ 0x7feb352d) >>> 0);
+  if (!rng.chance(VIP_CRASH_SHARE)) return;
+  const count = rng.range(1, 3);
+  for (let i = 0; i < count; i += 1) {
+    const at_ms = start_ms + rng.int(Math.max(1, length_ms - 500));
+    const duration_ms = rng.range(500, 6000);
+    const fallback = rng.int(vip.managers.length);
+    world.queue.push(at_ms, () => {
+      if (world.healed) return;
+      const holder = vip.holders()[0];
+      const index = holder === undefined ? fallback : vip.managers.indexOf(holder);
+      noteFault(world, `kill vip-manager v${index + 1}`);
+      vip.crash(index);
+      endFaultLater(world, duration_ms, () => {
+        vip.restart(index);
+      });
+    });
+  }
 }
 
 /** Share of seeds with a bus fault (failsafe). */

@@ -58,6 +58,8 @@ import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
 import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
+import { SimVip } from "./vip-model.js";
+import type { VipStateRule, VipWorld } from "./vip-model.js";
 import type { CommandOutcome, History, SimNode } from "./redis-model.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
@@ -100,6 +102,11 @@ export interface WorldOptions {
   readonly failsafe?: boolean;
   /** The Redis watchdog beside each server (supervise.watchdog; default on, as the data-node's). */
   readonly watchdog?: boolean;
+  /**
+   * A vip-manager per data host (vip-model.ts; default none). `rule`/`bind_guard`: a test may
+   * break the desired-state rule or turn the duplicate address probe off.
+   */
+  readonly vip?: { readonly rule?: VipStateRule; readonly bind_guard?: boolean };
 }
 
 /** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
@@ -152,6 +159,8 @@ export class World {
   readonly kv: { record: TopologyRecord | null; revision: number } = { record: null, revision: 0 };
   readonly checker: Checker;
   readonly clients: Clients;
+  /** The vip-managers (options.vip); null without. */
+  readonly vip: SimVip | null;
   readonly log: string[] = [];
   readonly #blocked = new Map<string, number>();
   readonly #step: StepFn;
@@ -218,6 +227,7 @@ export class World {
         ),
       );
     });
+    this.vip = options.vip === undefined ? null : this.#buildVip(options.vip);
     for (let i = 0; i < options.agents; i += 1) {
       this.agents.push({
         name: `a${i + 1}`,
@@ -231,6 +241,24 @@ export class World {
         wake_at_ms: null,
       });
     }
+  }
+
+  #buildVip(vip: NonNullable<WorldOptions["vip"]>): SimVip {
+    const hosts = this.data_nodes.map((dn) => ({ bus_name: dn.name, address: dn.node.address }));
+    const world: VipWorld = {
+      now: () => this.now_ms,
+      kv: () => this.kv,
+      at: (delay_ms, run) => {
+        this.at(delay_ms, run);
+      },
+      blocked: (from, to) => this.blocked(from, to),
+      fail: (detail) => this.checker.fail(this.now_ms, detail),
+      trace: (who, text) => {
+        this.trace(who, text);
+      },
+      keep_log: this.options.keep_log,
+    };
+    return new SimVip(world, hosts, this.options.seed, vip);
   }
 
   get primaryAddress(): Address {
@@ -249,6 +277,7 @@ export class World {
       );
     });
     for (const dn of this.data_nodes) this.startDataNode(dn);
+    this.vip?.start();
     for (const node of this.nodes) {
       this.every(REPORT_PERIOD_MS, this.rng.int(REPORT_PERIOD_MS), () => {
         this.report(node);
@@ -1338,6 +1367,6 @@ export class World {
     if (only === undefined || !sameAddr(only.address, primary))
       return `the master is not the committed primary`;
     if (only.fenced) return `the primary ${only.name} is fenced`;
-    return null;
+    return this.vip?.unsettled(primary) ?? null;
   }
 }
