@@ -12,7 +12,9 @@
 // In about 30 % of the seeds the bus (NATS) also goes down for a while (issue 15, failsafe): for
 // everyone, for one data-node only, or for a minority of the agents; agent-to-host links stay, so
 // the data-nodes' direct lease requests (failsafe) reach the agents. Drawn from a stream of their
-// own: the other seeds' fault mix stays as it was.
+// own: the other seeds' fault mix stays as it was. A vip-manager runs on every data host
+// (vip-model.ts); in 60 % of the seeds the VIP holder's manager is SIGKILLed and restarted
+// (again a stream of its own).
 // Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and runs until the
 // cluster settles (liveness) or a deadline passes (a violation).
 import { LEASE_CLOCK_RATE_MARGIN } from "@sentinel-plane/core";
