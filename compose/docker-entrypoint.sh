@@ -33,6 +33,8 @@ case "$service" in
     fi
     # V8 heap sizing (README, "Agent memory"), one option per word; AGENT_NODE_OPTIONS replaces
     # it (set but empty: none). The same default as the systemd unit and `npm run up`.
+    # One glibc malloc arena (README, "Agent memory") unless MALLOC_ARENA_MAX is set.
+    export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-1}"
     # shellcheck disable=SC2086 # word splitting wanted
     exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=2 --max-old-space-size=256} \
       services/sentinel-agent/dist/main.js "$conf" "$@" ;;

@@ -5,8 +5,10 @@
 //
 //   node --import tsx bench/scale/main.ts [--primaries 50,200] [--window-s 60] [--runs 3]
 //     [--warmup-s 10] [--down-after 30000] [--prof] [--agent-node-arg=--some-node-option ...]
-//     [--agent-runtime tsx|bundle] [--agent-bundle path/to/main.js]
+//     [--agent-runtime tsx|bundle] [--agent-bundle path/to/main.js] [--agent-env NAME=value ...]
 //
+// --agent-env adds to the agent's environment only (e.g. --agent-env MALLOC_ARENA_MAX=1, as the
+// systemd unit, the image and `up` start it); the result file names it.
 // --agent-bundle runs that compiled agent instead of building one (e.g. an earlier build kept for a
 // before/after comparison: `bench/results/scale-*.md` then names the file).
 // --prof runs the agent under `node --cpu-prof` and prints where its CPU goes (the profiler
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     "down-after": { type: "string", default: "30000" },
     prof: { type: "boolean", default: false },
     "agent-node-arg": { type: "string", multiple: true, default: [] },
+    "agent-env": { type: "string", multiple: true, default: [] },
     "agent-runtime": { type: "string", default: "tsx" },
     "agent-bundle": { type: "string" },
   },
@@ -48,6 +51,14 @@ const DOWN_AFTER_MS = Number(values["down-after"]);
 const PROFILE = values.prof;
 /** Extra node options for the agent (e.g. `--agent-node-arg=--max-semi-space-size=1`). */
 const AGENT_NODE_ARGS = values["agent-node-arg"];
+/** `--agent-env NAME=value`: the agent's extra environment. */
+const AGENT_ENV: Record<string, string> = {};
+for (const item of values["agent-env"]) {
+  const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(item);
+  if (match?.[1] === undefined || match[2] === undefined)
+    throw new Error(`--agent-env: NAME=value, got ${item}`);
+  AGENT_ENV[match[1]] = match[2];
+}
 /** tsx: as the product runs (`node --import tsx`); bundle: plain node on an esbuild bundle. */
 const AGENT_RUNTIME = values["agent-runtime"];
 if (AGENT_RUNTIME !== "tsx" && AGENT_RUNTIME !== "bundle") throw new Error("--agent-runtime tsx|bundle");
@@ -113,6 +124,7 @@ async function measure(primaries: number): Promise<ScaleResult> {
         ...(profile_dir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", profile_dir]),
       ],
       bundle: AGENT_BUNDLE,
+      env: AGENT_ENV,
     });
     const sentinel = await sentinelClient(setup.sentinel.port, "bench-scale");
     const agent = await sentinelClient(setup.agent.port, "bench-scale");
@@ -272,7 +284,11 @@ const notes =
   `Both monitor the same primaries (redis-server 7.0, maxmemory 8mb, no persistence, no replicas) ` +
   `with quorum 1, down-after ${DOWN_AFTER_MS} ms, failover-timeout 180000 ms; one agent, no ` +
   `data-nodes, no peers; Sentinel alone too.\n` +
-  `Agent started as \`node ${[...AGENT_NODE_ARGS, AGENT_BUNDLE === null ? "--import tsx <entry>" : (values["agent-bundle"] ?? "<esbuild bundle>")].join(" ")}\`.` +
+  `Agent started as \`${Object.entries(AGENT_ENV)
+    .map(([name, value]) => `${name}=${value} `)
+    .join(
+      "",
+    )}node ${[...AGENT_NODE_ARGS, AGENT_BUNDLE === null ? "--import tsx <entry>" : (values["agent-bundle"] ?? "<esbuild bundle>")].join(" ")}\`.` +
   (PROFILE ? "\n\n**--prof run: the agent ran under the V8 profiler; its CPU figures are inflated.**" : "");
 const markdown =
   table(header, rows) +
@@ -289,6 +305,7 @@ const variant = [
   PROFILE ? "prof" : "",
   AGENT_BUNDLE === null ? "" : "bundle",
   AGENT_NODE_ARGS.length === 0 ? "" : "node-args",
+  Object.keys(AGENT_ENV).length === 0 ? "" : "env",
 ].filter((v) => v !== "");
 const files = writeResults(["scale", ...variant].join("-"), COMMAND, results, markdown);
 console.log(`\n${markdown}\nwritten: ${files.md_path}`);

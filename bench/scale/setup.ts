@@ -32,6 +32,8 @@ export interface AgentLaunch {
   readonly node_args: readonly string[];
   /** A plain-JS bundle of the agent to run instead of `--import tsx <entry>` (null: tsx). */
   readonly bundle: string | null;
+  /** Added to the agent's environment (e.g. MALLOC_ARENA_MAX, as the shipped units set it). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const REST_TOKEN = "bench-scale-token-0123456789";
@@ -85,7 +87,7 @@ async function startAgent(
       config_path,
     ],
     cwd: repoRoot(),
-    env: { SP_LOG_LEVEL: "info" },
+    env: { SP_LOG_LEVEL: "info", ...launch.env },
   });
   await proc.waitForLine((line) => parseLogRecord(line)?.["msg"] === "sentinel-agent started", {
     timeout_ms: AGENT_START_TIMEOUT_MS,

@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { AGENT_NODE_OPTIONS_DEFAULT, agentNodeOptions } from "./agent-node-options.js";
+import {
+  AGENT_MALLOC_ARENA_MAX_DEFAULT,
+  AGENT_NODE_OPTIONS_DEFAULT,
+  agentMallocEnv,
+  agentNodeOptions,
+} from "./agent-node-options.js";
 
 function repoFile(path: string): string {
   return readFileSync(new URL(`../../../../${path}`, import.meta.url), "utf8");
@@ -26,5 +31,16 @@ void test("the systemd unit and the image's entry point start the agent with the
   assert.ok(
     entrypoint.includes(`exec node \${AGENT_NODE_OPTIONS-${AGENT_NODE_OPTIONS_DEFAULT}} \\`),
     "entrypoint",
+  );
+});
+
+void test("MALLOC_ARENA_MAX: the environment's, else one arena, in up, the unit and the entry point", () => {
+  assert.deepEqual(agentMallocEnv({}), { MALLOC_ARENA_MAX: "1" });
+  assert.deepEqual(agentMallocEnv({ MALLOC_ARENA_MAX: "4" }), { MALLOC_ARENA_MAX: "4" });
+  const unit = repoFile("deploy/systemd/sentinel-plane-agent.service");
+  assert.match(unit, new RegExp(`^Environment=MALLOC_ARENA_MAX=${AGENT_MALLOC_ARENA_MAX_DEFAULT}$`, "m"));
+  const entrypoint = repoFile("compose/docker-entrypoint.sh");
+  assert.ok(
+    entrypoint.includes(`export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX-${AGENT_MALLOC_ARENA_MAX_DEFAULT}}"`),
   );
 });

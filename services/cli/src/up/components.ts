@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { CliError, EXIT } from "../errors.js";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
-import { agentNodeOptions } from "./agent-node-options.js";
+import { agentMallocEnv, agentNodeOptions } from "./agent-node-options.js";
 import { Child, logField } from "./child.js";
 import type { NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, natsConfFile } from "./nats-secrets.js";
@@ -136,7 +136,7 @@ export async function startAgent(
     [layout.agentConfig(index)],
     layout.agentDir(index),
     layout.log(`agent-${index}`),
-    { SP_NATS_USER: user, SP_NATS_PASS: pass },
+    { SP_NATS_USER: user, SP_NATS_PASS: pass, ...agentMallocEnv(process.env) },
     agentNodeOptions(process.env),
   );
   track(child);
