@@ -280,7 +280,7 @@ export class DataNode {
     const supervisor = this.#supervisor;
     const supervise = this.#config.supervise;
     if (supervisor === null || supervise === null || this.#stopping) return;
-    await this.#prepareSupervisedStart({ ...supervise, start_fenced: true });
+    await this.#prepareSupervisedStart(supervise.redis_config_path);
     if (this.#stopped()) return; // stop() may have run during the await
     this.#child = { state: "running" };
     this.#observation = NO_OBSERVATION;
@@ -436,7 +436,7 @@ export class DataNode {
       "state loaded",
     );
     if (this.#supervisor !== null && this.#config.supervise !== null) {
-      const prepared = await this.#prepareSupervisedStart(this.#config.supervise);
+      const prepared = await this.#prepareSupervisedStart(this.#config.supervise.redis_config_path);
       if (!prepared.ok) return prepared;
       const adoption = await this.#findRunningServer(this.#config.supervise);
       if (adoption.action === "refuse") return { ok: false, error: adoption.error };
@@ -517,11 +517,11 @@ export class DataNode {
    * server starts fenced (start_fenced), or an adopted one may have been fenced by the watchdog's
    * orphan fence (core watchdog.ts), which saves nothing.
    */
-  async #prepareSupervisedStart(supervise: NonNullable<DataNodeConfig["supervise"]>): Promise<Result<void>> {
+  async #prepareSupervisedStart(redis_config_path: string): Promise<Result<void>> {
     if (this.#state.fence_saved !== null) return { ok: true, value: undefined };
     let configured = 0;
     try {
-      configured = minReplicasFromConfig(await readFile(supervise.redis_config_path, "utf8"));
+      configured = minReplicasFromConfig(await readFile(redis_config_path, "utf8"));
     } catch (error) {
       this.#logger.warn(
         { event: "redis_config_unreadable", error: errorMessage(error) },

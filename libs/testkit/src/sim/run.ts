@@ -247,9 +247,7 @@ export function heal(world: World): void {
   world.healNetwork();
   for (const node of world.nodes) world.resumeNode(node);
   for (const dn of world.data_nodes) if (!dn.alive) world.startDataNode(dn);
-  world.vip?.managers.forEach((_, index) => {
-    world.vip?.restart(index);
-  });
+  world.vip?.restartAll();
   // Clock offsets stay: TILT must end on its own.
   for (const agent of world.agents) {
     agent.crash_pending = false;

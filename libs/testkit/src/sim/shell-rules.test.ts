@@ -52,8 +52,9 @@ void test("the checkers catch a dead data-node's writable server when the watchd
 function assertSafeByWatchdog(seed: number, what: "killed" | "fenced" = "killed"): void {
   const result = runSeed({ seed, keep_log: true });
   assert.equal(result.violation, null, result.violation?.message);
+  const acted = new RegExp(` watchdog ${what} r\\d`);
   assert.ok(
-    result.log.some((line) => new RegExp(` watchdog ${what} r\\d`).test(line)),
+    result.log.some((line) => acted.test(line)),
     `seed ${seed}: not ${what} by the watchdog`,
   );
 }

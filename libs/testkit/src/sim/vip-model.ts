@@ -130,6 +130,13 @@ export class SimVip {
     this.#startManager(manager);
   }
 
+  /** The heal: every killed manager starts again. */
+  restartAll(): void {
+    this.managers.forEach((_, index) => {
+      this.restart(index);
+    });
+  }
+
   /** Liveness after the heal: null when the committed primary's host alone has the address. */
   unsettled(primary: Address): string | null {
     const holders = this.holders();
