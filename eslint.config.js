@@ -132,4 +132,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The agent's shell loop reads time only through its options (now_ms, unix_ms, timers): the
+    // simulator runs it on simulated time. Node's timers are the agent's port (ports.ts nodeTimers).
+    files: ["libs/agent-shell/src/**/*.ts"],
+    ignores: ["libs/agent-shell/src/**/*.test.ts", "libs/agent-shell/src/ports.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        "setTimeout",
+        "clearTimeout",
+        "setInterval",
+        "setImmediate",
+        "performance",
+      ],
+      "no-restricted-properties": [
+        "error",
+        { object: "Date", property: "now", message: "Time enters the loop through its options." },
+      ],
+    },
+  },
 );

@@ -6,7 +6,7 @@ import type { SentinelEvent } from "@sentinel-plane/core";
 import { eventsSubject, PROTOCOL_VERSION } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
-import type { EventSink } from "./ports.js";
+import type { EventSink } from "@sentinel-plane/agent-shell";
 
 export type EventListener = (event: WireEventMessage) => void;
 

@@ -7,7 +7,11 @@ import type { ErrorCode } from "@sentinel-plane/protocol";
 import { applyOperatorChange } from "@sentinel-plane/core";
 import type { OperatorChange, TopologyRecord } from "@sentinel-plane/core";
 import type { TopologyHealth, TopologyRead, TopologyStore } from "@sentinel-plane/runtime";
-import type { CommitOutcome, OperatorOutcome, TopologyStore as TopologyPort } from "./ports.js";
+import type {
+  CommitOutcome,
+  OperatorOutcome,
+  TopologyStore as TopologyPort,
+} from "@sentinel-plane/agent-shell";
 
 /** Compare-and-set attempts of one operator change before it gives up (each re-reads the record). */
 const OPERATOR_ATTEMPTS_MAX = 5;

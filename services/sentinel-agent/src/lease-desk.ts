@@ -17,7 +17,7 @@ import type {
   LeaseRequest as WireLeaseRequest,
 } from "@sentinel-plane/protocol";
 import type { NatsConnection } from "@sentinel-plane/runtime";
-import type { LeaseGrants } from "./ports.js";
+import type { LeaseGrants } from "@sentinel-plane/agent-shell";
 
 // The wire request must be usable as the core's, and the core's grant must fill the wire's:
 // these fail to compile if the schema and the core's types drift apart.

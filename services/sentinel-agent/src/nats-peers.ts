@@ -17,7 +17,7 @@ import {
 } from "@sentinel-plane/protocol";
 import type { WirePeerMessage } from "@sentinel-plane/protocol";
 import type { NatsConnection } from "@sentinel-plane/runtime";
-import type { PeerTransport } from "./ports.js";
+import type { PeerTransport } from "@sentinel-plane/agent-shell";
 
 // A decoded wire message must be usable as the core's message: this fails to compile if the
 // schema and the core's type drift apart.

@@ -13,7 +13,7 @@ import type { NodeCommandRequest } from "@sentinel-plane/protocol";
 import { traceHeaders } from "@sentinel-plane/runtime";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import type { MsgHdrs } from "@nats-io/transport-node";
-import type { NodeCommander } from "./ports.js";
+import type { NodeCommander } from "@sentinel-plane/agent-shell";
 
 /** Maps a Redis address to the id of the data-node that reported it (from status reports). */
 export interface NodeDirectory {

@@ -6,7 +6,7 @@
 // or a tool that cannot log in to a peer's port cannot use that peer either).
 import { addressKey } from "@sentinel-plane/core";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
-import type { Prober } from "./ports.js";
+import type { Prober } from "@sentinel-plane/agent-shell";
 
 /** One peer port's link, in Sentinel's terms (instanceLink). */
 export interface PeerPortRecord {

@@ -6,7 +6,7 @@ import { parseInfo } from "@sentinel-plane/core";
 import { createRedisClient, withDeadline } from "@sentinel-plane/runtime";
 import type { Redis, RedisClientOptions, TlsMaterial } from "@sentinel-plane/runtime";
 import type { Address, ProbeResult } from "@sentinel-plane/core";
-import type { Prober } from "./ports.js";
+import type { Prober } from "@sentinel-plane/agent-shell";
 
 export interface RedisAuth {
   readonly username?: string;

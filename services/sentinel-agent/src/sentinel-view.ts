@@ -14,7 +14,7 @@ import type {
   RedisInfo,
 } from "@sentinel-plane/core";
 import type { HookRunner } from "@sentinel-plane/hooks";
-import type { AdminReply, AgentLoop } from "./loop.js";
+import type { AdminReply, AgentLoop } from "@sentinel-plane/agent-shell";
 import type { EventHub } from "./event-hub.js";
 import type { SentinelConfig } from "./config/index.js";
 import { RUNTIME_PARAMS } from "./config/global-params.js";

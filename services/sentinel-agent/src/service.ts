@@ -6,7 +6,7 @@ import type { HookRunner } from "@sentinel-plane/hooks";
 import type { Counters } from "@sentinel-plane/runtime";
 import type { SentinelConfig } from "./config/index.js";
 import type { EventHub } from "./event-hub.js";
-import type { AgentLoop } from "./loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import type { RespServer } from "./resp/index.js";
 import type { RestServer } from "./rest/index.js";
 import type { StatusIntake } from "./status-intake.js";

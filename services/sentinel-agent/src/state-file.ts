@@ -9,7 +9,7 @@ import { readJsonFile, writeJsonAtomic } from "@sentinel-plane/runtime";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import type { StateStore } from "./ports.js";
+import type { StateStore } from "@sentinel-plane/agent-shell";
 
 const AgentId = Type.String({ pattern: "^[0-9a-f]{40}$" });
 const Epoch = Type.Integer({ minimum: 0 });

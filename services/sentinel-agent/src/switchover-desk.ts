@@ -13,7 +13,7 @@ import {
 } from "@sentinel-plane/protocol";
 import type { SwitchoverReply, SwitchoverRequest } from "@sentinel-plane/protocol";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
-import type { AdminReply } from "./loop.js";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 
 /** One agent per request: NATS delivers each to one member of this queue group. */
 export const SWITCHOVER_QUEUE = "sp-switchover";

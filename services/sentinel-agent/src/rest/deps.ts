@@ -11,7 +11,7 @@ import type {
 import type { TlsOptions } from "node:tls";
 import type { Logger } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
-import type { AdminReply } from "../loop.js";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 import type { NodeOp, NodeOpOutcome } from "../node-ops.js";
 import type { AuthSettings } from "./auth.js";
 import type { EventSource, EventStreamLimits } from "./event-stream.js";

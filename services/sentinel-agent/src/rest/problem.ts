@@ -6,7 +6,7 @@ import { isSpError, spError } from "@sentinel-plane/protocol";
 import type { SpError } from "@sentinel-plane/protocol";
 import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import type { AdminReply } from "../loop.js";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 import { PROBLEM_MEDIA_TYPE } from "./schemas.js";
 import type { Problem } from "./schemas.js";
 

@@ -8,7 +8,7 @@ import { allEventsSubject, decodeEventMessage } from "@sentinel-plane/protocol";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import type { Logger, NatsConnection, TopologyHealth } from "@sentinel-plane/runtime";
 import type { AuditSink } from "../audit-log.js";
-import type { AdminReply } from "../loop.js";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 import type { RestApp } from "./app.js";
 import { readAuthFromEnv, tokensOf } from "./auth.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";

@@ -4,8 +4,8 @@
 import { AGENT_TIMING_DEFAULT, initAgent, step } from "@sentinel-plane/core";
 import type { AdminCommand, AgentState, AgentTiming, PersistedState } from "@sentinel-plane/core";
 import type { WireEventMessage } from "@sentinel-plane/protocol";
-import { adminReplyOf } from "../loop.js";
-import type { AdminReply } from "../loop.js";
+import { adminReplyOf } from "@sentinel-plane/agent-shell";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 import { buildRestApp } from "./app.js";
 import type { RestApp } from "./app.js";
 import { REST_LIMITS_DEFAULT } from "./deps.js";

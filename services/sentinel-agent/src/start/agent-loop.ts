@@ -2,12 +2,12 @@
 // here, after the slow set-up (NATS, KV, the API): a gap between its start and the first tick
 // would otherwise look like a clock jump and put a fresh agent in TILT.
 import { randomInt } from "node:crypto";
+import { AgentLoop, nodeTimers } from "@sentinel-plane/agent-shell";
 import { AGENT_TIMING_DEFAULT, initAgent } from "@sentinel-plane/core";
 import type { AgentState, Random } from "@sentinel-plane/core";
 import { clientReconfigArgv, notificationArgv } from "@sentinel-plane/hooks";
 import { configuredMasters } from "../config/index.js";
 import type { KvTopology } from "../kv-topology.js";
-import { AgentLoop } from "../loop.js";
 import { PRE_PROMOTE_RUNNER_DEFAULTS, PrePromoteRunner } from "../pre-promote.js";
 import type { AgentBase } from "./agent-base.js";
 import type { Observers } from "./events-hooks.js";
@@ -84,6 +84,7 @@ export function createAgentLoop(ctx: AgentLoopContext): AgentLoop {
       admin_timeout_ms: ADMIN_TIMEOUT_MS,
       now_ms,
       unix_ms: () => Date.now(),
+      timers: nodeTimers,
       random: cryptoRandom,
       on_error: (error, context) => {
         logger.error({ err: error, context }, "agent loop error");

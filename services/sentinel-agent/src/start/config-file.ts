@@ -6,7 +6,7 @@ import { writeFileAtomic } from "@sentinel-plane/runtime";
 import { applyPersistedState, renderSentinelConf } from "../config/index.js";
 import type { SentinelConfig } from "../config/index.js";
 import type { LocalMasterOptions } from "../local-master-options.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import type { AgentBase } from "./agent-base.js";
 import type { Late } from "./late.js";
 

@@ -7,7 +7,7 @@ import { HookRunner } from "@sentinel-plane/hooks";
 import { Counters } from "@sentinel-plane/runtime";
 import { EventHub } from "../event-hub.js";
 import { LocalMasterOptions } from "../local-master-options.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import type { SimulatedFailure } from "../resp/index.js";
 import { RestMetrics } from "../rest/index.js";
 import { FailoverTelemetry } from "../telemetry.js";

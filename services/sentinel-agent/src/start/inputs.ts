@@ -4,7 +4,7 @@ import { masterNames } from "@sentinel-plane/core";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import type { KvTopology } from "../kv-topology.js";
 import type { LocalMasterOptions } from "../local-master-options.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { SwitchoverDesk } from "../switchover-desk.js";
 import type { AgentBase } from "./agent-base.js";
 import type { Links } from "./links.js";

@@ -7,7 +7,7 @@ import type { Counters, NatsConnection } from "@sentinel-plane/runtime";
 import { DirectRedis } from "../direct-redis.js";
 import { LeaseDesk } from "../lease-desk.js";
 import type { LocalMasterOptions } from "../local-master-options.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { NatsNodeCommander } from "../node-commander.js";
 import { NatsPeers } from "../nats-peers.js";
 import { RedisProber } from "../redis-prober.js";

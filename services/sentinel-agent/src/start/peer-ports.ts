@@ -2,7 +2,7 @@
 // other Sentinels, over TLS when tls-replication is on (Sentinel's rule for all its links).
 import { AGENT_TIMING_DEFAULT } from "@sentinel-plane/core";
 import type { SentinelConfig } from "../config/index.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { PeerPortWatch } from "../peer-port-watch.js";
 import { RedisProber } from "../redis-prober.js";
 import type { RedisAuth } from "../redis-prober.js";

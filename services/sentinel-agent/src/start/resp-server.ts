@@ -4,7 +4,7 @@ import { AGENT_TIMING_DEFAULT } from "@sentinel-plane/core";
 import { errorMessage } from "@sentinel-plane/runtime";
 import type { AuditLog } from "../audit-log.js";
 import { withGlobalParam } from "../config/global-params.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { RESP_LIMITS_DEFAULT, RespServer, respUsers, SHUTDOWN_FAILED } from "../resp/index.js";
 import { createSentinelView } from "../sentinel-view.js";
 import type { SentinelView } from "../resp/index.js";

@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import { historyRecordOf } from "../journal-metrics.js";
 import type { KvTopology } from "../kv-topology.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { sendNodeOp } from "../node-ops.js";
 import { LEASE_ANSWER_MS, REST_LIMITS_DEFAULT, RestServer } from "../rest/index.js";
 import type { AgentBase } from "./agent-base.js";

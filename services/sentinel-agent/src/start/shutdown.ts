@@ -3,7 +3,7 @@
 // queues, and last the NATS connection, drained so what was published still goes out.
 import type { HookRunner } from "@sentinel-plane/hooks";
 import type { NatsConnection } from "@sentinel-plane/runtime";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import type { RespServer } from "../resp/index.js";
 import type { RestServer } from "../rest/index.js";
 import type { Journals } from "./journals.js";

@@ -3,7 +3,7 @@
 import { masterNames } from "@sentinel-plane/core";
 import type { NatsConnection } from "@sentinel-plane/runtime";
 import type { KvTopology } from "../kv-topology.js";
-import type { AgentLoop } from "../loop.js";
+import type { AgentLoop } from "@sentinel-plane/agent-shell";
 import { natsConnectedFlag, registerOperatorMetrics } from "../operator-metrics.js";
 import type { RestMetrics } from "../rest/index.js";
 import type { AgentBase } from "./agent-base.js";

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fast
 import { spError } from "@sentinel-plane/protocol";
 import { withDeadline } from "@sentinel-plane/runtime";
 import type { AdminCommand } from "@sentinel-plane/core";
-import type { AdminReply } from "../../loop.js";
+import type { AdminReply } from "@sentinel-plane/agent-shell";
 import type { RestDeps } from "../deps.js";
 import { adminError } from "../problem.js";
 import { masterOf } from "../views.js";

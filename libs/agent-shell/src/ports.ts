@@ -113,3 +113,21 @@ export interface AgentPorts {
   readonly pre_promote: PrePromoteHook;
   readonly leases: LeaseGrants;
 }
+
+/**
+ * One-shot timers: Node's in the agent (nodeTimers), simulated events in the simulator. `after`
+ * returns the timer's cancel; cancelling a fired or cancelled timer does nothing.
+ */
+export interface Timers {
+  after(delay_ms: number, run: () => void): () => void;
+}
+
+/** Node's timers: the agent's. */
+export const nodeTimers: Timers = {
+  after: (delay_ms, run) => {
+    const timer = setTimeout(run, delay_ms);
+    return () => {
+      clearTimeout(timer);
+    };
+  },
+};

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { initAgent } from "@sentinel-plane/core";
 import type { AgentState, PersistedState } from "@sentinel-plane/core";
 import { AgentLoop } from "./loop.js";
+import { nodeTimers } from "./ports.js";
 import type { AgentLoopOptions } from "./loop.js";
 import type { AgentPorts } from "./ports.js";
 
@@ -66,6 +67,7 @@ function options(overrides: Partial<AgentLoopOptions> = {}): AgentLoopOptions {
     admin_pending_max: 4,
     admin_timeout_ms: 50,
     now_ms: () => now_ms++,
+    timers: nodeTimers,
     random: { int: () => 0 },
     on_error: () => undefined,
     ...overrides,

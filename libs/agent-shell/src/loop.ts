@@ -3,9 +3,9 @@
 // callback only enqueues an input.
 import assert from "node:assert/strict";
 import { commandWanted, step } from "@sentinel-plane/core";
-import type { AdminCommand, AgentState, Effect, Input, Random } from "@sentinel-plane/core";
+import type { AdminCommand, AgentState, Effect, Input, Random, StepOutput } from "@sentinel-plane/core";
 import type { ErrorCode } from "@sentinel-plane/protocol";
-import type { AgentPorts } from "./ports.js";
+import type { AgentPorts, Timers } from "./ports.js";
 
 /**
  * The answer to an admin command. A refusal carries its registry code (REST maps it, by code, to
@@ -43,11 +43,18 @@ export interface AgentLoopOptions {
   readonly now_ms: () => number;
   /** The wall clock (Date.now()), put on every tick for the operator's pause and block periods. */
   readonly unix_ms?: () => number;
+  /**
+   * The loop's timers (the wake, the admin timeouts): Node's in the agent, the simulator's event
+   * queue in the simulator, so that time enters only through `now_ms` and these.
+   */
+  readonly timers: Timers;
   readonly random: Random;
+  /** The core's step (default: core `step`); the simulator's tests put in broken ones. */
+  readonly step?: (state: AgentState, input: Input, random: Random) => StepOutput;
   readonly on_error: (error: unknown, context: string) => void;
 }
 
-type Pending = { resolve: (reply: AdminReply) => void; readonly timer: NodeJS.Timeout };
+type Pending = { resolve: (reply: AdminReply) => void; readonly cancel: () => void };
 
 /** What the loop reports about itself beside its state (/readyz, metrics). */
 export interface LoopHealth {
@@ -73,7 +80,7 @@ export class AgentLoop {
   /** Resolves when the queue is empty and no persist is in flight (tests, shutdown). */
   #idle_waiters: (() => void)[] = [];
   /** The earliest requested `wake` (one timer: the core re-requests later ones on every tick). */
-  #wake: { readonly at_ms: number; readonly timer: NodeJS.Timeout } | null = null;
+  #wake: { readonly at_ms: number; readonly cancel: () => void } | null = null;
 
   constructor(state: AgentState, ports: AgentPorts, options: AgentLoopOptions) {
     assert.ok(options.inputs_max > 0 && options.admin_pending_max > 0 && options.admin_timeout_ms > 0);
@@ -118,14 +125,14 @@ export class AgentLoop {
     const request_id = this.#admin_next_id++;
     return new Promise<AdminReply>((resolve) => {
       const timeout_ms = this.#options.admin_timeout_ms;
-      const timer = setTimeout(() => {
+      const cancel = this.#options.timers.after(timeout_ms, () => {
         this.#admin_timeouts++;
         this.#answer(
           request_id,
           refusal("SP_ERR_TIMEOUT", `admin ${command.type} timed out after ${timeout_ms} ms`),
         );
-      }, timeout_ms);
-      this.#admin.set(request_id, { resolve, timer });
+      });
+      this.#admin.set(request_id, { resolve, cancel });
       const accepted = this.feed({ type: "admin", now_ms: this.#options.now_ms(), command, request_id });
       if (!accepted) this.#answer(request_id, refusal("SP_ERR_BUSY", "agent input queue is full"));
     });
@@ -136,7 +143,7 @@ export class AgentLoop {
     const pending = this.#admin.get(request_id);
     if (pending === undefined) return;
     this.#admin.delete(request_id);
-    clearTimeout(pending.timer);
+    pending.cancel();
     pending.resolve(reply);
   }
 
@@ -147,7 +154,7 @@ export class AgentLoop {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#wake !== null) clearTimeout(this.#wake.timer);
+    this.#wake?.cancel();
     this.#wake = null;
     this.#queue.length = 0;
     for (const request_id of [...this.#admin.keys()])
@@ -168,7 +175,7 @@ export class AgentLoop {
           queued.type === "tick" && unix_ms !== undefined
             ? { ...queued, now_ms: this.#options.now_ms(), unix_ms: unix_ms() }
             : { ...queued, now_ms: this.#options.now_ms() };
-        const output = step(this.#state, input, this.#options.random);
+        const output = (this.#options.step ?? step)(this.#state, input, this.#options.random);
         this.#state = output.state;
         await this.#carryOut(output.effects);
       }
@@ -227,13 +234,13 @@ export class AgentLoop {
   #wakeAt(at_ms: number): void {
     if (this.#stopped) return;
     if (this.#wake !== null && this.#wake.at_ms <= at_ms) return;
-    if (this.#wake !== null) clearTimeout(this.#wake.timer);
+    this.#wake?.cancel();
     const delay_ms = Math.max(0, Math.ceil(at_ms - this.#options.now_ms()));
-    const timer = setTimeout(() => {
+    const cancel = this.#options.timers.after(delay_ms, () => {
       this.#wake = null;
       this.feed({ type: "tick", now_ms: this.#options.now_ms() });
-    }, delay_ms);
-    this.#wake = { at_ms, timer };
+    });
+    this.#wake = { at_ms, cancel };
   }
 
   #dispatch(effect: Exclude<Effect, { type: "persist" }>): void {
