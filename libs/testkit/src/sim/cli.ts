@@ -142,14 +142,14 @@ function summaryLine(args: CliArgs, totals: Totals, seconds: number): string {
   );
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const totals = emptyTotals();
   let last_progress = started;
   for (let i = 0; i < args.count; i += 1) {
     const seed = (args.from + i) >>> 0;
-    const result = runSeed({
+    const result = await runSeed({
       seed,
       keep_log: args.verbose,
       data_node_crashes: args.data_node_crashes,
@@ -172,4 +172,4 @@ function main(): number {
   return totals.violations === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

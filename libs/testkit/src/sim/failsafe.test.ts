@@ -10,11 +10,14 @@ import type { BusFault } from "./run.js";
 
 const SEEDS = Number(process.env.SP_SIM_FAILSAFE_SEEDS ?? 60);
 
-function runShape(shape: BusFault, failsafe: boolean): { failures: string[]; refused: number } {
+async function runShape(
+  shape: BusFault,
+  failsafe: boolean,
+): Promise<{ failures: string[]; refused: number }> {
   const failures: string[] = [];
   let refused = 0;
   for (let seed = 0; seed < SEEDS; seed += 1) {
-    const result = runSeed({ seed, data_node_crashes: false, bus_fault: shape, failsafe });
+    const result = await runSeed({ seed, data_node_crashes: false, bus_fault: shape, failsafe });
     refused += result.writes_refused;
     if (result.violation !== null) failures.push(result.violation.message);
   }
@@ -22,14 +25,14 @@ function runShape(shape: BusFault, failsafe: boolean): { failures: string[]; ref
 }
 
 for (const shape of BUS_FAULTS) {
-  void test(`${SEEDS} seeds with the bus down (${shape}): safety under faults, liveness after healing`, () => {
-    assert.deepEqual(runShape(shape, true).failures, []);
+  void test(`${SEEDS} seeds with the bus down (${shape}): safety under faults, liveness after healing`, async () => {
+    assert.deepEqual((await runShape(shape, true)).failures, []);
   });
 }
 
-void test("bus down for everyone: the failsafe refuses fewer writes than fencing on the lease", () => {
-  const on = runShape("everyone", true);
-  const off = runShape("everyone", false);
+void test("bus down for everyone: the failsafe refuses fewer writes than fencing on the lease", async () => {
+  const on = await runShape("everyone", true);
+  const off = await runShape("everyone", false);
   assert.deepEqual(off.failures, []);
   assert.ok(on.refused < off.refused, `refused with failsafe ${on.refused}, without ${off.refused}`);
 });
@@ -47,10 +50,10 @@ function stepGrantingDespiteVote(state: AgentState, input: Input, random: Random
   return output;
 }
 
-void test("the checkers catch an agent that grants a lease after voting for a newer failover", () => {
+void test("the checkers catch an agent that grants a lease after voting for a newer failover", async () => {
   const caught: string[] = [];
   for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
-    const result = runSeed({ seed, step: stepGrantingDespiteVote, data_node_crashes: false });
+    const result = await runSeed({ seed, step: stepGrantingDespiteVote, data_node_crashes: false });
     if (result.violation !== null) caught.push(result.violation.message);
   }
   assert.equal(caught.length, 1, "no seed caught the broken grant");

@@ -188,17 +188,17 @@ export function buildWorld(options: RunOptions): { world: World; fault_ms: numbe
 }
 
 /** Runs one seed; violations are returned (with the replay command in their message). */
-export function runSeed(options: RunOptions): RunResult {
+export async function runSeed(options: RunOptions): Promise<RunResult> {
   const { world, fault_ms } = buildWorld(options);
   let violation: Violation | null = null;
   let settled_ms: number | null = null;
   try {
     world.start();
-    world.runUntil(WARMUP_MS);
+    await world.runUntil(WARMUP_MS);
     scheduleFaults(world, WARMUP_MS, fault_ms, options.data_node_crashes ?? true, options.bus_fault);
-    world.runUntil(WARMUP_MS + fault_ms);
+    await world.runUntil(WARMUP_MS + fault_ms);
     heal(world);
-    settled_ms = runUntilSettled(world, WARMUP_MS + fault_ms);
+    settled_ms = await runUntilSettled(world, WARMUP_MS + fault_ms);
   } catch (error) {
     if (!(error instanceof Violation)) throw error;
     violation = error;
@@ -222,11 +222,11 @@ export function runSeed(options: RunOptions): RunResult {
 }
 
 /** Returns how long after healing the cluster was first seen settled (for good: checks in a row). */
-function runUntilSettled(world: World, heal_start_ms: number): number {
+async function runUntilSettled(world: World, heal_start_ms: number): Promise<number> {
   let settled = 0;
   let reason: string | null = "not checked";
   for (let t = heal_start_ms + SETTLE_CHECK_MS; t <= heal_start_ms + HEAL_DEADLINE_MS; t += SETTLE_CHECK_MS) {
-    world.runUntil(t);
+    await world.runUntil(t);
     reason = world.unsettled();
     settled = reason === null ? settled + 1 : 0;
     if (settled >= SETTLED_CHECKS) return t - heal_start_ms - (SETTLED_CHECKS - 1) * SETTLE_CHECK_MS;
@@ -384,12 +384,11 @@ function manualFailover(world: World): void {
   if (world.options.keep_log) {
     world.trace("sim", `! failover on ${agent.name}${to === undefined ? "" : ` to ${addrText(to)}`}`);
   }
-  world.deliver(agent, 0, null, (now_ms) => ({
-    type: "admin",
-    now_ms,
-    request_id: 0,
-    command: { type: "failover", name: world.options.master_name, ...(to === undefined ? {} : { to }) },
-  }));
+  world.admin(agent, {
+    type: "failover",
+    name: world.options.master_name,
+    ...(to === undefined ? {} : { to }),
+  });
 }
 
 function currentMaster(world: World): SimNode {

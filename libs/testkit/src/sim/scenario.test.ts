@@ -15,9 +15,9 @@ void test("there are scenario files", () => {
 });
 
 for (const file of files) {
-  void test(`scenario ${file}`, () => {
+  void test(`scenario ${file}`, async () => {
     const url = new URL(file, dir);
-    const outcome = runScenario(readFileSync(url, "utf8"));
+    const outcome = await runScenario(readFileSync(url, "utf8"));
     if (process.env.SP_REWRITE === "1") {
       writeFileSync(url, outcome.rewritten);
       return;

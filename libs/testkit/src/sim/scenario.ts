@@ -126,7 +126,7 @@ class ScenarioRunner {
   }
 
   /** Runs one command; returns its output lines. */
-  execute(command: string): string[] {
+  async execute(command: string): Promise<string[]> {
     const [verb, ...args] = command.split(/\s+/);
     const configure = (): string[] => {
       if (this.world !== null) throw new Error(`${verb ?? ""} must come before anything runs`);
@@ -153,7 +153,7 @@ class ScenarioRunner {
       case "writes":
         return this.writes();
       default:
-        return this.act(verb ?? "", args);
+        return await this.act(verb ?? "", args);
     }
   }
 
@@ -173,7 +173,7 @@ class ScenarioRunner {
     s.seed = options.get("seed") ?? s.seed;
   }
 
-  act(verb: string, args: string[]): string[] {
+  async act(verb: string, args: string[]): Promise<string[]> {
     const world = this.ensureWorld();
     const from = world.log.length;
     const arg = args[0] ?? "";
@@ -181,7 +181,7 @@ class ScenarioRunner {
       case "run": {
         const match = /^(\d+)ms$/.exec(arg);
         if (match === null) throw new Error(`run needs <n>ms, got ${arg}`);
-        world.runUntil(world.now_ms + Number(match[1]));
+        await world.runUntil(world.now_ms + Number(match[1]));
         break;
       }
       case "kill":
@@ -225,13 +225,8 @@ class ScenarioRunner {
           throw new Error("failover <agent> [to <node>]");
         }
         const to = args[2] === undefined ? undefined : this.node(world, args[2]).address;
-        world.deliver(agent, 0, null, (now_ms) => ({
-          type: "admin",
-          now_ms,
-          request_id: 1,
-          command: { type: "failover", name: "mymaster", ...(to === undefined ? {} : { to }) },
-        }));
-        world.runUntil(world.now_ms);
+        world.admin(agent, { type: "failover", name: "mymaster", ...(to === undefined ? {} : { to }) });
+        await world.runUntil(world.now_ms);
         break;
       }
       default:
@@ -310,13 +305,13 @@ export interface ScenarioOutcome {
 }
 
 /** Runs a scenario; a checker violation becomes part of the output (and so fails the comparison). */
-export function runScenario(text: string): ScenarioOutcome {
+export async function runScenario(text: string): Promise<ScenarioOutcome> {
   const runner = new ScenarioRunner();
   const blocks: { command: string; expected: string; output: string }[] = [];
   for (const block of parseScenario(text)) {
     let output: string[];
     try {
-      output = runner.execute(block.command);
+      output = await runner.execute(block.command);
     } catch (error) {
       if (!(error instanceof Violation)) throw error;
       output = [`VIOLATION ${error.detail}`];

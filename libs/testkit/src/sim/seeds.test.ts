@@ -11,7 +11,7 @@ const SEEDS = Number(process.env.SP_SIM_SEEDS ?? 300);
 
 // Data-node crashes are left out here: a dead data-node cannot fence its server, so a primary cut
 // off meanwhile stays writable past its lease (an open gap; `npm run sim` runs them and reports it).
-void test(`${SEEDS} seeds: safety under faults, liveness after healing`, () => {
+void test(`${SEEDS} seeds: safety under faults, liveness after healing`, async () => {
   const started = performance.now();
   const failures: string[] = [];
   let elections = 0;
@@ -19,7 +19,7 @@ void test(`${SEEDS} seeds: safety under faults, liveness after healing`, () => {
   let hooks_run = 0;
   let hooks_failed = 0;
   for (let seed = 0; seed < SEEDS; seed += 1) {
-    const result = runSeed({ seed, data_node_crashes: false });
+    const result = await runSeed({ seed, data_node_crashes: false });
     elections += result.elections;
     switchovers += result.switchovers;
     hooks_run += result.hooks_run;
@@ -55,10 +55,10 @@ for (const [what, broken] of [
   ["promotes after a failed pre-promote hook", stepIgnoringHookFailure],
   ["promotes without running the pre-promote hook", stepSkippingHook],
 ] as const) {
-  void test(`the checkers catch a core that ${what}`, () => {
+  void test(`the checkers catch a core that ${what}`, async () => {
     const caught: string[] = [];
     for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
-      const result = runSeed({ seed, step: broken, data_node_crashes: false });
+      const result = await runSeed({ seed, step: broken, data_node_crashes: false });
       if (result.violation !== null) caught.push(result.violation.message);
     }
     assert.equal(caught.length, 1, `no seed caught a core that ${what}`);
@@ -74,10 +74,10 @@ function stepVotingTwice(state: AgentState, input: Input, random: Random): StepO
   return step(state, input, random);
 }
 
-void test("the checkers catch a core that grants two votes per epoch", () => {
+void test("the checkers catch a core that grants two votes per epoch", async () => {
   const caught: string[] = [];
   for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
-    const result = runSeed({ seed, step: stepVotingTwice, data_node_crashes: false });
+    const result = await runSeed({ seed, step: stepVotingTwice, data_node_crashes: false });
     if (result.violation !== null) caught.push(result.violation.message);
   }
   assert.equal(caught.length, 1, "no seed caught the double vote");
@@ -95,24 +95,24 @@ function stepSkippingCatchup(state: AgentState, input: Input, random: Random): S
   return step(state, input, random);
 }
 
-void test("the checkers catch a switchover that promotes before the replica caught up", () => {
+void test("the checkers catch a switchover that promotes before the replica caught up", async () => {
   const caught: string[] = [];
   for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
-    const result = runSeed({ seed, step: stepSkippingCatchup, data_node_crashes: false });
+    const result = await runSeed({ seed, step: stepSkippingCatchup, data_node_crashes: false });
     if (result.violation !== null) caught.push(result.violation.message);
   }
   assert.equal(caught.length, 1, "no seed caught the early promotion");
   assert.match(caught[0] ?? "", /switchover at epoch \d+ lost acknowledged writes/);
 });
 
-void test("a seed replays exactly: same seed, byte-identical event log", () => {
+void test("a seed replays exactly: same seed, byte-identical event log", async () => {
   for (const seed of [7, 12345, 0xfffffff0]) {
-    const a = runSeed({ seed, keep_log: true });
-    const b = runSeed({ seed, keep_log: true });
+    const a = await runSeed({ seed, keep_log: true });
+    const b = await runSeed({ seed, keep_log: true });
     assert.ok(a.log.length > 10);
     assert.equal(a.log.join("\n"), b.log.join("\n"));
     assert.equal(a.steps, b.steps);
   }
-  const c = runSeed({ seed: 8, keep_log: true });
-  assert.notEqual(c.log.join("\n"), runSeed({ seed: 7, keep_log: true }).log.join("\n"));
+  const c = await runSeed({ seed: 8, keep_log: true });
+  assert.notEqual(c.log.join("\n"), (await runSeed({ seed: 7, keep_log: true })).log.join("\n"));
 });

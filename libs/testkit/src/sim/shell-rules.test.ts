@@ -20,9 +20,12 @@ const SEEDS_MAX = 300;
 const DEAD_DATA_NODE_SEEDS_MAX = 600;
 const CAUGHT = /two writable primaries|acknowledged a write after \S+ was promoted/;
 
-function firstViolation(options: Omit<RunOptions, "seed">, seeds_max = SEEDS_MAX): string | null {
+async function firstViolation(
+  options: Omit<RunOptions, "seed">,
+  seeds_max = SEEDS_MAX,
+): Promise<string | null> {
   for (let seed = 0; seed < seeds_max; seed += 1) {
-    const result = runSeed({ data_node_crashes: false, ...options, seed });
+    const result = await runSeed({ data_node_crashes: false, ...options, seed });
     if (result.violation !== null) return result.violation.message;
   }
   return null;
@@ -33,24 +36,24 @@ function ignoringLeaseExpiry(inputs: SelfFenceInputs): SelfFenceDecision {
   return decideSelfFence({ ...inputs, lease_ms: 0 });
 }
 
-void test("the checkers catch a data-node that ignores its lease's expiry", () => {
+void test("the checkers catch a data-node that ignores its lease's expiry", async () => {
   // Without the Redis watchdog: with it, the server such a data-node leaves writable is killed at
   // its lease's end (the watchdog is a second line behind the self-fence).
-  const caught = firstViolation({ self_fence: ignoringLeaseExpiry, watchdog: false });
+  const caught = await firstViolation({ self_fence: ignoringLeaseExpiry, watchdog: false });
   assert.ok(caught !== null, `no seed of ${SEEDS_MAX} caught it`);
   assert.match(caught, CAUGHT);
   assert.match(caught, /npm run sim -- --seed \d+ --verbose/);
 });
 
-void test("the checkers catch a dead data-node's writable server when the watchdog is off", () => {
-  const caught = firstViolation({ data_node_crashes: true, watchdog: false }, DEAD_DATA_NODE_SEEDS_MAX);
+void test("the checkers catch a dead data-node's writable server when the watchdog is off", async () => {
+  const caught = await firstViolation({ data_node_crashes: true, watchdog: false }, DEAD_DATA_NODE_SEEDS_MAX);
   assert.ok(caught !== null, `no seed of ${DEAD_DATA_NODE_SEEDS_MAX} caught it`);
   assert.match(caught, CAUGHT);
 });
 
 /** The seed runs with no violation, and the Redis watchdog did `what` to a server in it. */
-function assertSafeByWatchdog(seed: number, what: "killed" | "fenced" = "killed"): void {
-  const result = runSeed({ seed, keep_log: true });
+async function assertSafeByWatchdog(seed: number, what: "killed" | "fenced" = "killed"): Promise<void> {
+  const result = await runSeed({ seed, keep_log: true });
   assert.equal(result.violation, null, result.violation?.message);
   const acted = new RegExp(` watchdog ${what} r\\d`);
   assert.ok(
@@ -59,7 +62,7 @@ function assertSafeByWatchdog(seed: number, what: "killed" | "fenced" = "killed"
   );
 }
 
-void test("regression: the Redis watchdog fences a dead data-node's server before its lease's end", () => {
+void test("regression: the Redis watchdog fences a dead data-node's server before its lease's end", async () => {
   // Two writable primaries without the watchdog (`--watchdog off`): the primary's data-node killed,
   // its redis-server left writable while another node was promoted (seeds 1083 and 1351). The
   // watchdog killed it at the lease's end until it fenced it first (the orphan fence, core
@@ -68,29 +71,29 @@ void test("regression: the Redis watchdog fences a dead data-node's server befor
   // and 3 and 60 until the lease requests followed the granted lease: each change moved the
   // draws, and without the watchdog they no longer end with two writable primaries.)
   for (const seed of [1083, 1351]) {
-    assertSafeByWatchdog(seed, "fenced");
-    const off = runSeed({ seed, watchdog: false });
+    await assertSafeByWatchdog(seed, "fenced");
+    const off = await runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
   }
 });
 
-void test("regression: a hung primary with its fence only queued is killed at its lease's end", () => {
+void test("regression: a hung primary with its fence only queued is killed at its lease's end", async () => {
   // A resumed server runs a client write buffered during the hang before its queued fence: with
   // the queued fence counted as a fence (the watchdog disarmed), seeds 28 and 38 ended with the
   // resumed old primary writable beside the new one (`--watchdog off` still shows it).
   for (const seed of [28, 38]) {
-    assertSafeByWatchdog(seed);
-    const off = runSeed({ seed, watchdog: false });
+    await assertSafeByWatchdog(seed);
+    const off = await runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
   }
 });
 
-void test("regression: an agent's unfence of an old primary without a write lease stays a fence", () => {
+void test("regression: an agent's unfence of an old primary without a write lease stays a fence", async () => {
   // Both seeds showed two writable primaries before the data-node kept a master fenced on an
   // unfence without a valid lease (unfenceWaitsForLease): an agent that had not heard of the
   // failover unfenced the old primary after the new one was promoted.
   for (const seed of [863, 895]) {
-    const result = runSeed({ seed });
+    const result = await runSeed({ seed });
     assert.equal(result.violation, null, result.violation?.message);
   }
 });

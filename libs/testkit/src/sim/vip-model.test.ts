@@ -14,16 +14,16 @@ const SEEDS_MAX = 200;
 type VipOptions = NonNullable<Exclude<RunOptions["vip"], "off">>;
 
 /** `vip` is called once per seed (a rule may keep state of its own). */
-function firstViolation(vip: () => VipOptions): string | null {
+async function firstViolation(vip: () => VipOptions): Promise<string | null> {
   for (let seed = 0; seed < SEEDS_MAX; seed += 1) {
-    const result = runSeed({ seed, vip: vip() });
+    const result = await runSeed({ seed, vip: vip() });
     if (result.violation !== null) return result.violation.message;
   }
   return null;
 }
 
-void test("the checkers catch a vip-manager that binds without probing for the address first", () => {
-  const caught = firstViolation(() => ({ bind_guard: false }));
+void test("the checkers catch a vip-manager that binds without probing for the address first", async () => {
+  const caught = await firstViolation(() => ({ bind_guard: false }));
   assert.ok(caught !== null, `no seed of ${SEEDS_MAX} caught it`);
   assert.match(caught, /two hosts hold the VIP/);
   assert.match(caught, /npm run sim -- --seed \d+ --verbose/);
@@ -40,17 +40,17 @@ function neverLetsGo(): (input: VipStateInput) => VipDecision {
   };
 }
 
-void test("the checkers catch a desired-state rule that never releases the VIP", () => {
-  const caught = firstViolation(() => ({ rule: neverLetsGo() }));
+void test("the checkers catch a desired-state rule that never releases the VIP", async () => {
+  const caught = await firstViolation(() => ({ rule: neverLetsGo() }));
   assert.ok(caught !== null, `no seed of ${SEEDS_MAX} caught it`);
   assert.match(caught, /VIP (on|held by) /);
 });
 
-void test("with the production rules the VIP moves with the primary, also past killed vip-managers", () => {
+void test("with the production rules the VIP moves with the primary, also past killed vip-managers", async () => {
   let moved = 0;
   let killed = 0;
   for (let seed = 0; seed < 40; seed += 1) {
-    const result = runSeed({ seed, keep_log: true });
+    const result = await runSeed({ seed, keep_log: true });
     assert.equal(result.violation, null, result.violation?.message);
     const bound = new Set(
       result.log.filter((l) => /< VIP bound/.test(l)).map((l) => l.trim().split(/\s+/)[1]),

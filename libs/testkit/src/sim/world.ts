@@ -1,5 +1,7 @@
-// The simulated world: agents running the pure core, redis nodes each with a data-node running the
-// data-node's pure rules (data-node-model.ts: epoch check, write lease, self-fence), a steady client
+// The simulated world: agents running the agent's own loop (libs/agent-shell AgentLoop: the step,
+// persist before send, one wake timer, the effects' dispatch) over the pure core, its ports in
+// memory and answered from this world's events (agentPorts); redis nodes each with a data-node
+// running the data-node's pure rules (data-node-model.ts: epoch check, write lease, self-fence), a steady client
 // writer (clients.ts), the topology KV (compare-and-set on revision) and a network with loss,
 // duplication, reordering, delay and directed partitions. Edges are named: `a1>r1` is an agent's
 // PING/INFO to a redis server (and `r1>r2` replication), `a1>d1` / `d1>a1` the bus between an agent
@@ -8,7 +10,16 @@
 // and the agent are linked (`a1>r1` both ways), whatever the bus does: the bus faults cut the bus
 // edges only (busEdges). Everything happens on one event queue in simulated milliseconds; one PRNG makes every
 // choice, so a seed replays exactly.
-import { formatEventLine, initAgent, masterView, sameAddress, step } from "@sentinel-plane/core";
+import { AgentLoop } from "@sentinel-plane/agent-shell";
+import type { AgentPorts, CommitOutcome, OperatorOutcome } from "@sentinel-plane/agent-shell";
+import {
+  applyOperatorChange,
+  formatEventLine,
+  initAgent,
+  masterView,
+  sameAddress,
+  step,
+} from "@sentinel-plane/core";
 import {
   checkEpoch,
   directLeaseWanted,
@@ -27,6 +38,7 @@ import {
 } from "@sentinel-plane/core/data-node";
 import type { WatchdogInput } from "@sentinel-plane/core/data-node";
 import type {
+  AdminCommand,
   Address,
   AgentConfig,
   AgentState,
@@ -37,13 +49,17 @@ import type {
   LeaseRequest,
   MasterSettings,
   NodeCommand,
+  NodeCommandResult,
+  OperatorChange,
   PeerMessage,
   PersistedState,
   PrePromoteHook,
+  ProbeResult,
   Random,
   StepOutput,
   TopologyRecord,
 } from "@sentinel-plane/core";
+import type { ErrorCode } from "@sentinel-plane/protocol";
 import { Checker } from "./checkers.js";
 import {
   DN_LEASE_MS,
@@ -64,9 +80,24 @@ import type { CommandOutcome, History, SimNode } from "./redis-model.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
 
+/** A command an agent sends a data-node, as the loop hands it to its NodeCommander port. */
+interface SimCommand {
+  readonly target: Address;
+  readonly epoch: number;
+  readonly command: NodeCommand;
+  readonly timeout_ms: number;
+}
+
+/** Answers a command to the agent after `delay_ms`. */
+type CommandReply = (delay_ms: number, result: NodeCommandResult) => void;
+
 export const TICK_MS = 100;
 const REPORT_PERIOD_MS = 250;
 const KV_TIMEOUT_MS = 500;
+/** The agent's loop bounds, as the agent's (start/agent-loop.ts). */
+const AGENT_INPUTS_MAX = 10_000;
+const AGENT_ADMIN_PENDING_MAX = 64;
+const AGENT_ADMIN_TIMEOUT_MS = 5000;
 
 export interface NetworkSettings {
   loss: number;
@@ -123,17 +154,35 @@ export interface HookOdds {
 
 export const HOOK_ODDS: HookOdds = { slow: 0.1, fail: 0.15, hang: 0.05, lost: 0.05 };
 
-export interface SimAgent {
-  readonly name: string;
-  readonly id: string;
-  readonly announce: Address;
-  state: AgentState | null;
-  persisted: PersistedState | null;
-  incarnation: number;
-  clock_offset_ms: number;
-  crash_pending: boolean;
-  /** The earliest requested `wake` in agent time, as the agent's loop keeps one timer. */
-  wake_at_ms: number | null;
+export class SimAgent {
+  /** The agent's loop while it runs (null: crashed, or not started). */
+  loop: AgentLoop | null = null;
+  persisted: PersistedState | null = null;
+  incarnation = 0;
+  clock_offset_ms = 0;
+  /** A crash strikes in the agent's next step (World.agentStep). */
+  crash_pending = false;
+  /** The crash struck: the agent dies once the step's effects before the cut are carried out. */
+  crash_cut = false;
+
+  constructor(
+    readonly name: string,
+    readonly id: string,
+    readonly announce: Address,
+  ) {}
+
+  /** The core's state, null while the agent is down. */
+  get state(): AgentState | null {
+    return this.loop?.state ?? null;
+  }
+}
+
+/**
+ * Resolves once every microtask queued so far, and every one those queue, has run: the agent
+ * loops' work after an event (setImmediate runs after the microtask queue is empty).
+ */
+function microtasksDone(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export class World {
@@ -164,6 +213,10 @@ export class World {
   readonly log: string[] = [];
   readonly #blocked = new Map<string, number>();
   readonly #step: StepFn;
+  /** An event reached an agent's loop: runUntil lets its microtasks finish. */
+  #agent_work = false;
+  /** The first error an agent's loop caught (on_error) or its step threw, thrown by runUntil. */
+  #loop_error: Error | null = null;
   readonly #self_fence: SelfFenceRule;
   steps = 0;
   /** Phase 2 began: pending fault ends are ignored. */
@@ -229,17 +282,7 @@ export class World {
     });
     this.vip = options.vip === undefined ? null : this.#buildVip(options.vip);
     for (let i = 0; i < options.agents; i += 1) {
-      this.agents.push({
-        name: `a${i + 1}`,
-        id: this.rng.hexId(),
-        announce: { host: `10.0.9.${i + 1}`, port: 26379 },
-        state: null,
-        persisted: null,
-        incarnation: 0,
-        clock_offset_ms: 0,
-        crash_pending: false,
-        wake_at_ms: null,
-      });
+      this.agents.push(new SimAgent(`a${i + 1}`, this.rng.hexId(), { host: `10.0.9.${i + 1}`, port: 26379 }));
     }
   }
 
@@ -297,8 +340,13 @@ export class World {
     this.queue.push(this.now_ms + delay_ms, run);
   }
 
-  /** Runs the queue until `until_ms` (inclusive); `stop` is checked after each event. */
-  runUntil(until_ms: number): void {
+  /**
+   * Runs the queue until `until_ms` (inclusive); the writers are checked after each event. An
+   * event that reached an agent's loop (toAgent) lets that loop's microtasks finish first (its
+   * steps and effects, which schedule further events): nothing else runs meanwhile, so a seed
+   * still replays exactly. An error the loop caught (a checker's Violation in a port) ends the run.
+   */
+  async runUntil(until_ms: number): Promise<void> {
     for (;;) {
       const next = this.queue.peekTime();
       if (next === null || next > until_ms) break;
@@ -306,9 +354,44 @@ export class World {
       if (item === null) break;
       this.now_ms = item.at_ms;
       item.run();
+      if (this.#agent_work) {
+        this.#agent_work = false;
+        await microtasksDone();
+        this.#afterAgentWork();
+      }
       this.checker.checkWritable(this.now_ms, this.nodes);
     }
     this.now_ms = until_ms;
+  }
+
+  /**
+   * A port's answer: `start` carries the call out and resolves (in a later event, to the same
+   * incarnation). A port never rejects: what `start` throws (a checker's Violation) ends the run
+   * through runUntil instead.
+   */
+  answered<T>(start: (resolve: (value: T) => void) => void): Promise<T> {
+    return new Promise((resolve) => {
+      try {
+        start(resolve);
+      } catch (error) {
+        this.#loopError(error);
+      }
+    });
+  }
+
+  /** Keeps the first error of the agents' loops for runUntil to throw (a Violation stays one). */
+  #loopError(error: unknown): void {
+    this.#loop_error ??= error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** An error a loop caught is thrown; an agent whose crash cut its last step dies. */
+  #afterAgentWork(): void {
+    const error = this.#loop_error;
+    if (error !== null) {
+      this.#loop_error = null;
+      throw error;
+    }
+    for (const agent of this.agents) if (agent.crash_cut) this.crashAgent(agent);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -334,27 +417,84 @@ export class World {
     return this.now_ms + agent.clock_offset_ms;
   }
 
+  /**
+   * Starts an agent (again): the agent's own loop (libs/agent-shell AgentLoop) over in-memory
+   * ports backed by this world (agentPorts), on the agent's clock, its timers on the event queue.
+   * A periodic tick as the agent's service feeds one; the KV watch starts with the current value.
+   */
   startAgent(agent: SimAgent): void {
     agent.incarnation += 1;
     agent.crash_pending = false;
-    agent.wake_at_ms = null;
-    agent.state = initAgent(this.agentConfig(agent), agent.persisted, this.agentNow(agent));
+    agent.crash_cut = false;
     const incarnation = agent.incarnation;
+    const state = initAgent(this.agentConfig(agent), agent.persisted, this.agentNow(agent));
+    agent.loop = new AgentLoop(state, this.agentPorts(agent, incarnation), {
+      inputs_max: AGENT_INPUTS_MAX,
+      admin_pending_max: AGENT_ADMIN_PENDING_MAX,
+      admin_timeout_ms: AGENT_ADMIN_TIMEOUT_MS,
+      now_ms: () => this.agentNow(agent),
+      timers: {
+        after: (delay_ms, run) => {
+          let live = true;
+          this.toAgent(agent, incarnation, delay_ms, () => {
+            if (!live) return;
+            live = false;
+            run();
+          });
+          return () => {
+            live = false;
+          };
+        },
+      },
+      random: this.core_rng,
+      step: (current, input, random) => this.agentStep(agent, current, input, random),
+      on_error: (error) => {
+        this.#loopError(error);
+      },
+    });
     const tick = (): void => {
-      if (agent.incarnation !== incarnation || agent.state === null) return;
-      this.stepAgent(agent, { type: "tick", now_ms: this.agentNow(agent) });
-      this.at(TICK_MS, tick);
+      agent.loop?.feed({ type: "tick", now_ms: this.agentNow(agent) });
+      this.toAgent(agent, incarnation, TICK_MS, tick);
     };
-    this.at(this.rng.int(TICK_MS), tick);
-    // The KV watch starts with the current value.
+    this.toAgent(agent, incarnation, this.rng.int(TICK_MS), tick);
     this.watchInitial(agent);
   }
 
+  /**
+   * The core's step inside the agent's loop, where a crash strikes: a pending crash cuts the
+   * step's effect list at a random index (the loop carries out the effects before the cut, in
+   * order, as the process did before dying), and the agent dies once they are carried out (at the
+   * end of the event, runUntil, or at its loop's next step, whichever comes first). Persist before
+   * send is what protects us: a cut after a persist has it, one before it has no message that
+   * depends on it.
+   */
+  agentStep(agent: SimAgent, state: AgentState, input: Input, random: Random): StepOutput {
+    if (agent.crash_cut) {
+      this.crashAgent(agent);
+      return { state, effects: [] };
+    }
+    this.steps += 1;
+    let output: StepOutput;
+    try {
+      output = this.#step(state, input, random);
+    } catch (error) {
+      this.#loopError(error);
+      return { state, effects: [] };
+    }
+    if (!agent.crash_pending) return output;
+    agent.crash_pending = false;
+    agent.crash_cut = true;
+    return { state: output.state, effects: output.effects.slice(0, this.rng.int(output.effects.length + 1)) };
+  }
+
   crashAgent(agent: SimAgent): void {
-    if (agent.state === null) return;
-    agent.state = null;
+    const loop = agent.loop;
+    if (loop === null) return;
+    agent.loop = null;
     agent.incarnation += 1;
     agent.crash_pending = false;
+    agent.crash_cut = false;
+    loop.stop();
     this.trace(agent.name, "! crashed");
   }
 
@@ -364,6 +504,20 @@ export class World {
     return agent;
   }
 
+  /**
+   * Runs `run` after `delay_ms` if the agent is alive (in the same incarnation unless null): the
+   * way anything reaches an agent's loop (an input, a port's answer, a timer). Its loop then
+   * goes on in microtasks, which runUntil lets finish before the next event.
+   */
+  toAgent(agent: SimAgent, incarnation: number | null, delay_ms: number, run: () => void): void {
+    this.at(delay_ms, () => {
+      if (agent.loop === null) return;
+      if (incarnation !== null && incarnation !== agent.incarnation) return;
+      this.#agent_work = true;
+      run();
+    });
+  }
+
   /** Delivers an input built at delivery time, if the agent (same incarnation) is alive. */
   deliver(
     agent: SimAgent,
@@ -371,81 +525,70 @@ export class World {
     incarnation: number | null,
     build: (now_ms: number) => Input,
   ): void {
-    this.at(delay_ms, () => {
-      if (agent.state === null) return;
-      if (incarnation !== null && incarnation !== agent.incarnation) return;
-      this.stepAgent(agent, build(this.agentNow(agent)));
+    this.toAgent(agent, incarnation, delay_ms, () => {
+      agent.loop?.feed(build(this.agentNow(agent)));
     });
   }
 
-  stepAgent(agent: SimAgent, input: Input): void {
-    const state = agent.state;
-    if (state === null) return;
-    this.steps += 1;
-    const output = this.#step(state, input, this.core_rng);
-    agent.state = output.state;
-    let effects = output.effects;
-    const crash = agent.crash_pending;
-    // A crash may cut the effect list anywhere: persist-before-send ordering is what protects us.
-    if (crash) effects = effects.slice(0, this.rng.int(effects.length + 1));
-    for (const effect of effects) this.applyEffect(agent, effect);
-    if (crash) this.crashAgent(agent);
+  /**
+   * An operator's admin command on an agent, now (its RESP or REST port in the agent); the reply
+   * is traced when it comes, unless the agent crashed meanwhile (its caller's connection died).
+   */
+  admin(agent: SimAgent, command: AdminCommand): void {
+    const incarnation = agent.incarnation;
+    this.toAgent(agent, incarnation, 0, () => {
+      void agent.loop?.admin(command).then((reply) => {
+        if (!this.options.keep_log || agent.incarnation !== incarnation) return;
+        this.trace(agent.name, `> admin-reply ${reply.ok ? "ok" : "error"} ${reply.message}`);
+      });
+    });
   }
 
-  applyEffect(agent: SimAgent, effect: Effect): void {
-    switch (effect.type) {
-      case "persist":
-        agent.persisted = effect.state;
-        return;
-      case "event":
-        if (this.options.keep_log) this.trace(agent.name, formatEventLine(effect.event));
-        this.checker.onEvent(this.now_ms, agent.name, effect.event);
-        return;
-      case "send":
-        this.sendPeer(agent, effect.to, effect.message);
-        return;
-      case "probe":
-        this.probe(agent, effect);
-        return;
-      case "node_command":
-        this.nodeCommand(agent, effect);
-        return;
-      case "commit_topology":
-        this.commit(agent, effect);
-        return;
-      case "forget_topology":
-        this.forget(effect);
-        return;
-      case "wake": {
-        // One timer per agent, the earliest wins, as in the agent's loop (loop.ts).
-        const now_ms = this.agentNow(agent);
-        const at_ms = now_ms + effect.after_ms;
-        const pending = agent.wake_at_ms;
-        if (pending !== null && pending >= now_ms && pending <= at_ms) return;
-        agent.wake_at_ms = at_ms;
-        this.deliver(agent, effect.after_ms, agent.incarnation, (now) => {
-          if (agent.wake_at_ms === at_ms) agent.wake_at_ms = null;
-          return { type: "tick", now_ms: now };
-        });
-        return;
-      }
-      case "run_pre_promote":
-        this.prePromote(agent, effect);
-        return;
-      case "client_reconfig":
-        if (this.options.keep_log) {
-          const { from, to } = effect;
-          this.trace(agent.name, `> client-reconfig ${effect.role} ${addrText(from)} -> ${addrText(to)}`);
-        }
-        return;
-      case "admin_reply":
-        if (this.options.keep_log)
-          this.trace(agent.name, `> admin-reply ${effect.ok ? "ok" : "error"} ${effect.message}`);
-        return;
-      case "lease_grant":
-        this.leaseGrant(agent, effect.grant);
-        return;
-    }
+  /** The agent's ports, in memory: the world carries each effect out and answers in its events. */
+  agentPorts(agent: SimAgent, incarnation: number): AgentPorts {
+    return {
+      peers: {
+        send: (to, message) => {
+          this.sendPeer(agent, to, message);
+        },
+      },
+      prober: {
+        probe: (target, kind, timeout_ms) => this.probe(agent, incarnation, target, kind, timeout_ms),
+      },
+      nodes: {
+        command: (target, epoch, command, timeout_ms) =>
+          this.nodeCommand(agent, incarnation, target, epoch, command, timeout_ms),
+      },
+      topology: {
+        commit: (record, expected_revision) => this.commit(agent, incarnation, record, expected_revision),
+        commitOperator: (master_name, change) => this.commitOperator(agent, incarnation, master_name, change),
+        forget: (_master_name, expected_revision) => this.forget(agent, incarnation, expected_revision),
+      },
+      state: {
+        save: (state) => {
+          agent.persisted = state;
+          return Promise.resolve();
+        },
+      },
+      events: {
+        emit: (event) => {
+          if (this.options.keep_log) this.trace(agent.name, formatEventLine(event));
+          this.checker.onEvent(this.now_ms, agent.name, event);
+        },
+      },
+      hooks: {
+        clientReconfig: (_master_name, role, _state, from, to) => {
+          if (this.options.keep_log)
+            this.trace(agent.name, `> client-reconfig ${role} ${addrText(from)} -> ${addrText(to)}`);
+        },
+      },
+      pre_promote: { run: (effect) => this.prePromote(agent, incarnation, effect) },
+      leases: {
+        grant: (grant) => {
+          this.leaseGrant(agent, grant);
+        },
+      },
+    };
   }
 
   trace(who: string, line: string): void {
@@ -551,24 +694,37 @@ export class World {
     return dn.alive && this.linked(agent.name, dn.name);
   }
 
-  probe(agent: SimAgent, effect: Extract<Effect, { type: "probe" }>): void {
-    const node = nodeAt(this.nodes, effect.target);
-    const incarnation = agent.incarnation;
-    const reply = (delay_ms: number, result: Extract<Input, { type: "probe_result" }>["result"]): void => {
-      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
-        type: "probe_result",
-        now_ms,
-        probe_id: effect.probe_id,
-        target: effect.target,
-        result,
-      }));
-    };
+  /** The agent's PING or INFO (its Prober port); answered to the same incarnation only. */
+  probe(
+    agent: SimAgent,
+    incarnation: number,
+    target: Address,
+    kind: "ping" | "info",
+    timeout_ms: number,
+  ): Promise<ProbeResult> {
+    return this.answered((resolve) => {
+      this.probeNode(agent, target, kind, timeout_ms, (delay_ms, result) => {
+        this.toAgent(agent, incarnation, delay_ms, () => {
+          resolve(result);
+        });
+      });
+    });
+  }
+
+  probeNode(
+    agent: SimAgent,
+    target: Address,
+    kind: "ping" | "info",
+    timeout_ms: number,
+    reply: (delay_ms: number, result: ProbeResult) => void,
+  ): void {
+    const node = nodeAt(this.nodes, target);
     const rtt_ms = this.rng.range(1, 6);
     if (node === null || !this.reachable(agent, node) || node.process === "hung") {
-      reply(effect.timeout_ms, { kind: effect.kind, ok: false, error: "timeout" });
+      reply(timeout_ms, { kind, ok: false, error: "timeout" });
     } else if (node.process === "killed") {
-      reply(rtt_ms, { kind: effect.kind, ok: false, error: "ECONNREFUSED" });
-    } else if (effect.kind === "ping") {
+      reply(rtt_ms, { kind, ok: false, error: "ECONNREFUSED" });
+    } else if (kind === "ping") {
       reply(rtt_ms, { kind: "ping", ok: true, reply: "PONG" });
     } else {
       const report = reportOf(this.nodes, node, this.now_ms);
@@ -578,17 +734,27 @@ export class World {
     }
   }
 
-  nodeCommand(agent: SimAgent, effect: Extract<Effect, { type: "node_command" }>): void {
+  /** The agent's command to a data-node (its NodeCommander port); answered to the same incarnation. */
+  nodeCommand(
+    agent: SimAgent,
+    incarnation: number,
+    target: Address,
+    epoch: number,
+    command: NodeCommand,
+    timeout_ms: number,
+  ): Promise<NodeCommandResult> {
+    return this.answered((resolve) => {
+      const reply: CommandReply = (delay_ms, result) => {
+        this.toAgent(agent, incarnation, delay_ms, () => {
+          resolve(result);
+        });
+      };
+      this.commandNode(agent, { target, epoch, command, timeout_ms }, reply);
+    });
+  }
+
+  commandNode(agent: SimAgent, effect: SimCommand, reply: CommandReply): void {
     const node = nodeAt(this.nodes, effect.target);
-    const incarnation = agent.incarnation;
-    const reply = (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]): void => {
-      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
-        type: "command_result",
-        now_ms,
-        command_id: effect.command_id,
-        result,
-      }));
-    };
     const run = agent.state?.masters.get(this.options.master_name)?.failover ?? null;
     if (effect.command.type === "fence") this.checker.onFenceSent(this.now_ms, agent.name, effect.epoch, run);
     if (effect.command.type === "promote" && this.options.pre_promote !== undefined) {
@@ -646,8 +812,8 @@ export class World {
     agent: SimAgent,
     dn: SimDataNode,
     node: SimNode,
-    effect: Extract<Effect, { type: "node_command" }>,
-    reply: (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]) => void,
+    effect: SimCommand,
+    reply: CommandReply,
   ): void {
     const dn_incarnation = dn.incarnation;
     let ran = false;
@@ -699,7 +865,7 @@ export class World {
     epoch: number,
     outcome: CommandOutcome,
     fenced: boolean,
-    reply: (delay_ms: number, result: Extract<Input, { type: "command_result" }>["result"]) => void,
+    reply: CommandReply,
   ): void {
     if (outcome.applied) {
       dn.lease_fenced = fenced;
@@ -727,10 +893,15 @@ export class World {
   }
 
   /**
-   * The agent's shell runs the pre-promote script: a seeded outcome, reported to the same
-   * incarnation (a crashed agent's script result is lost with it).
+   * The agent's shell runs the pre-promote script (its PrePromoteHook port): a seeded outcome,
+   * reported to the same incarnation (a crashed agent's script result is lost with it); a lost
+   * one never resolves.
    */
-  prePromote(agent: SimAgent, effect: Extract<Effect, { type: "run_pre_promote" }>): void {
+  prePromote(
+    agent: SimAgent,
+    incarnation: number,
+    effect: Extract<Effect, { type: "run_pre_promote" }>,
+  ): Promise<{ readonly ok: boolean; readonly detail: string }> {
     this.checker.hooks_run += 1;
     const odds = this.options.hook_odds ?? HOOK_ODDS;
     const timeout_ms = effect.timeout_ms;
@@ -760,11 +931,13 @@ export class World {
         `> pre-promote epoch ${effect.epoch} ${addrText(effect.from)} -> ${addrText(effect.to)}: ${end}`,
       );
     }
-    if (outcome === null) return;
-    const { delay_ms, ok, detail } = outcome;
-    this.deliver(agent, delay_ms, agent.incarnation, (now_ms) => {
-      this.checker.onHookResult(agent.name, effect.epoch, effect.to, ok);
-      return { type: "pre_promote_result", now_ms, hook_id: effect.hook_id, ok, detail };
+    return this.answered((resolve) => {
+      if (outcome === null) return;
+      const { delay_ms, ok, detail } = outcome;
+      this.toAgent(agent, incarnation, delay_ms, () => {
+        this.checker.onHookResult(agent.name, effect.epoch, effect.to, ok);
+        resolve({ ok, detail });
+      });
     });
   }
 
@@ -782,56 +955,130 @@ export class World {
   // -------------------------------------------------------------------------------------------
   // Topology KV
 
-  commit(agent: SimAgent, effect: Extract<Effect, { type: "commit_topology" }>): void {
-    const incarnation = agent.incarnation;
-    const result = (delay_ms: number, ok: boolean, with_current: boolean): void => {
-      const record = this.kv.record;
-      const current = with_current && record !== null ? { record, revision: this.kv.revision } : undefined;
-      this.deliver(agent, delay_ms, incarnation, (now_ms) => ({
-        type: "commit_result",
-        now_ms,
-        commit_id: effect.commit_id,
-        ok,
-        ...(current === undefined ? {} : { current }),
-      }));
-    };
-    if (this.blocked(agent.name, "kv")) {
-      result(KV_TIMEOUT_MS, false, false);
-      return;
-    }
-    this.at(this.delay(), () => {
-      // A create (expected 0) also succeeds on a deleted record, as NATS KV's create does.
-      const deleted = effect.expected_revision === 0 && this.kv.record === null;
-      if (this.kv.revision !== effect.expected_revision && !deleted) {
-        result(this.delay(), false, true);
+  /**
+   * The agent's compare-and-set of the record (its TopologyStore port), answered to the same
+   * incarnation; a success whose answer is lost (cut from the KV meanwhile) never resolves, as
+   * the KV's reply lost on the way. The loop observes the record it wrote itself; every watch
+   * (the writer's too) delivers it as well.
+   */
+  commit(
+    agent: SimAgent,
+    incarnation: number,
+    record: TopologyRecord,
+    expected_revision: number,
+  ): Promise<CommitOutcome> {
+    return this.answered((resolve) => {
+      const answer = (delay_ms: number, outcome: CommitOutcome): void => {
+        this.toAgent(agent, incarnation, delay_ms, () => {
+          resolve(outcome);
+        });
+      };
+      if (this.blocked(agent.name, "kv")) {
+        answer(KV_TIMEOUT_MS, { ok: false });
         return;
       }
-      const record = effect.record;
-      this.kv.record = record;
-      this.kv.revision += 1;
-      this.at(this.rng.range(1, CLIENT_FOLLOW_MAX_MS), () => {
-        this.clients.follow(record);
+      this.at(this.delay(), () => {
+        // A create (expected 0) also succeeds on a deleted record, as NATS KV's create does.
+        const deleted = expected_revision === 0 && this.kv.record === null;
+        if (this.kv.revision !== expected_revision && !deleted) {
+          const current = this.kv.record;
+          answer(
+            this.delay(),
+            current === null
+              ? { ok: false }
+              : { ok: false, current: { record: current, revision: this.kv.revision } },
+          );
+          return;
+        }
+        const revision = this.kvWrite(record);
+        if (!this.blocked(agent.name, "kv")) answer(this.delay(), { ok: true, revision });
+        this.kvWatchers();
       });
-      this.checker.onCommit(this.now_ms, effect.record);
-      if (this.options.keep_log) {
-        const r = effect.record;
-        this.trace(
-          "kv",
-          `committed epoch ${r.config_epoch} primary ${addrText(r.primary)} rev ${this.kv.revision}`,
-        );
-      }
-      if (!this.blocked(agent.name, "kv")) result(this.delay(), true, false);
-      for (const other of this.agents) this.watchInitial(other);
-      for (const dn of this.data_nodes) this.watchDataNode(dn);
     });
   }
 
-  /** SENTINEL REMOVE: compare-and-delete, as the NATS KV delete with a previous revision. */
-  forget(effect: Extract<Effect, { type: "forget_topology" }>): void {
-    this.at(this.delay(), () => {
-      if (this.kv.revision !== effect.expected_revision || this.kv.record === null) return;
-      this.kv.record = null;
-      this.kv.revision += 1;
+  /** Writes the record: the clients follow it, the checker and the log see it. Returns its revision. */
+  kvWrite(record: TopologyRecord): number {
+    this.kv.record = record;
+    this.kv.revision += 1;
+    this.at(this.rng.range(1, CLIENT_FOLLOW_MAX_MS), () => {
+      this.clients.follow(record);
+    });
+    this.checker.onCommit(this.now_ms, record);
+    if (this.options.keep_log) {
+      this.trace(
+        "kv",
+        `committed epoch ${record.config_epoch} primary ${addrText(record.primary)} rev ${this.kv.revision}`,
+      );
+    }
+    return this.kv.revision;
+  }
+
+  /** Every watch of the KV (agents, data-nodes) gets the current record. */
+  kvWatchers(): void {
+    for (const other of this.agents) this.watchInitial(other);
+    for (const dn of this.data_nodes) this.watchDataNode(dn);
+  }
+
+  /**
+   * An operator change (pause, resume, ack; the TopologyStore port's commitOperator): applied to
+   * the current record in one round trip (the agent's KV adapter retries a changed record; the
+   * simulator's KV does not change between read and write).
+   */
+  commitOperator(
+    agent: SimAgent,
+    incarnation: number,
+    master_name: string,
+    change: OperatorChange,
+  ): Promise<OperatorOutcome> {
+    return this.answered((resolve) => {
+      const answer = (delay_ms: number, outcome: OperatorOutcome): void => {
+        this.toAgent(agent, incarnation, delay_ms, () => {
+          resolve(outcome);
+        });
+      };
+      const refuse = (delay_ms: number, code: ErrorCode, detail: string): void => {
+        answer(delay_ms, { ok: false, code, message: `ERR ${detail}`, detail });
+      };
+      if (this.blocked(agent.name, "kv")) {
+        refuse(KV_TIMEOUT_MS, "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
+        return;
+      }
+      this.at(this.delay(), () => {
+        const current = this.kv.record;
+        if (current === null || current.master_name !== master_name) {
+          refuse(this.delay(), "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
+          return;
+        }
+        const changed = applyOperatorChange(current, change);
+        if (!changed.ok) {
+          refuse(this.delay(), "SP_ERR_ADMIN_REFUSED", changed.reason);
+          return;
+        }
+        const revision = this.kvWrite(changed.record);
+        if (!this.blocked(agent.name, "kv"))
+          answer(this.delay(), { ok: true, record: changed.record, revision });
+        this.kvWatchers();
+      });
+    });
+  }
+
+  /**
+   * SENTINEL REMOVE (the TopologyStore port's forget): compare-and-delete, as the NATS KV delete
+   * with a previous revision. The loop does not wait for the answer.
+   */
+  forget(agent: SimAgent, incarnation: number, expected_revision: number): Promise<boolean> {
+    return this.answered((resolve) => {
+      this.at(this.delay(), () => {
+        const deleted = this.kv.revision === expected_revision && this.kv.record !== null;
+        if (deleted) {
+          this.kv.record = null;
+          this.kv.revision += 1;
+        }
+        this.toAgent(agent, incarnation, 0, () => {
+          resolve(deleted);
+        });
+      });
     });
   }
 
@@ -1055,10 +1302,10 @@ export class World {
       if (agent.state === null || !this.directLinked(agent, dn)) continue;
       if (net.loss > 0 && this.direct_rng.chance(net.loss)) continue;
       const key = `${agent.name}/${request.node_id}/${request.seq}`;
-      this.at(this.directDelay(), () => {
-        if (agent.state === null || !this.directLinked(agent, dn)) return;
+      this.toAgent(agent, null, this.directDelay(), () => {
+        if (!this.directLinked(agent, dn)) return;
         this.#direct_pending.set(key, [...(this.#direct_pending.get(key) ?? []), incarnation]);
-        this.stepAgent(agent, { type: "lease_request", now_ms: this.agentNow(agent), request });
+        agent.loop?.feed({ type: "lease_request", now_ms: this.agentNow(agent), request });
       });
     }
   }
