@@ -75,6 +75,30 @@ const cases: { name: string; file: string; code: string; forbidden: boolean }[] 
     forbidden: true,
   },
   {
+    name: "the agent's shell loop importing the agent",
+    file: "libs/agent-shell/src/x.ts",
+    code: 'import "@sentinel-plane/sentinel-agent";',
+    forbidden: true,
+  },
+  {
+    name: "the agent's shell loop arming a Node timer (the simulator could not run it)",
+    file: "libs/agent-shell/src/x.ts",
+    code: "setTimeout(() => undefined, 1);",
+    forbidden: true,
+  },
+  {
+    name: "the agent's shell loop reading the clock",
+    file: "libs/agent-shell/src/x.ts",
+    code: "export const t = Date.now();",
+    forbidden: true,
+  },
+  {
+    name: "the simulator importing the agent's shell loop",
+    file: "libs/testkit/src/x.ts",
+    code: 'import "@sentinel-plane/agent-shell";',
+    forbidden: false,
+  },
+  {
     name: "a service importing a lib by name",
     file: "services/data-node/src/x.ts",
     code: 'import "@sentinel-plane/protocol";',
