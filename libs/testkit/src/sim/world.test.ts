@@ -77,7 +77,7 @@ void test("a wake superseded by an earlier one never fires: the loop keeps one t
       const output = step(state, input, random);
       if (state.myid !== a1) return output;
       if (input.type === "tick") ticks.push(input.now_ms);
-      const effects = output.effects.filter((e) => e.type !== "wake");
+      const effects: Effect[] = output.effects.filter((e) => e.type !== "wake");
       if (phase === 1) {
         phase = 2;
         asked.first_ms = input.now_ms + 333;

@@ -423,6 +423,7 @@ export class World {
    * A periodic tick as the agent's service feeds one; the KV watch starts with the current value.
    */
   startAgent(agent: SimAgent): void {
+    agent.loop?.stop(); // a restart of a running agent: the old process is gone
     agent.incarnation += 1;
     agent.crash_pending = false;
     agent.crash_cut = false;
