@@ -33,10 +33,12 @@ case "$service" in
     fi
     # V8 heap sizing (README, "Agent memory"), one option per word; AGENT_NODE_OPTIONS replaces
     # it (set but empty: none). The same default as the systemd unit and `npm run up`.
-    # One glibc malloc arena (README, "Agent memory") unless MALLOC_ARENA_MAX is set.
+    # glibc malloc (README, "Agent memory"), each unless set: one arena, and blocks of 32 kB and
+    # more mapped apart (the compiler memory of the start is given back).
     export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-1}"
+    export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_-32768}"
     # shellcheck disable=SC2086 # word splitting wanted
-    exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=2 --max-old-space-size=256} \
+    exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=1 --max-old-space-size=256} \
       services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
     exec node services/vip-manager/dist/main.js "$@" ;;

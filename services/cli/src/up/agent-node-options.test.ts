@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
-  AGENT_MALLOC_ARENA_MAX_DEFAULT,
+  AGENT_MALLOC_ENV_DEFAULT,
   AGENT_NODE_OPTIONS_DEFAULT,
   agentMallocEnv,
   agentNodeOptions,
@@ -15,7 +15,7 @@ function repoFile(path: string): string {
 }
 
 void test("AGENT_NODE_OPTIONS replaces the default; set but empty means none", () => {
-  assert.deepEqual(agentNodeOptions({}), ["--max-semi-space-size=2", "--max-old-space-size=256"]);
+  assert.deepEqual(agentNodeOptions({}), ["--max-semi-space-size=1", "--max-old-space-size=256"]);
   assert.deepEqual(agentNodeOptions({ AGENT_NODE_OPTIONS: " --max-old-space-size=512  --jitless " }), [
     "--max-old-space-size=512",
     "--jitless",
@@ -34,13 +34,20 @@ void test("the systemd unit and the image's entry point start the agent with the
   );
 });
 
-void test("MALLOC_ARENA_MAX: the environment's, else one arena, in up, the unit and the entry point", () => {
-  assert.deepEqual(agentMallocEnv({}), { MALLOC_ARENA_MAX: "1" });
-  assert.deepEqual(agentMallocEnv({ MALLOC_ARENA_MAX: "4" }), { MALLOC_ARENA_MAX: "4" });
+void test("malloc settings: each the environment's, else the default, in up, the unit and the entry point", () => {
+  assert.deepEqual(agentMallocEnv({}), { MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "32768" });
+  assert.deepEqual(agentMallocEnv({ MALLOC_ARENA_MAX: "4" }), {
+    MALLOC_ARENA_MAX: "4",
+    MALLOC_MMAP_THRESHOLD_: "32768",
+  });
+  assert.deepEqual(agentMallocEnv({ MALLOC_MMAP_THRESHOLD_: "131072" }), {
+    MALLOC_ARENA_MAX: "1",
+    MALLOC_MMAP_THRESHOLD_: "131072",
+  });
   const unit = repoFile("deploy/systemd/sentinel-plane-agent.service");
-  assert.match(unit, new RegExp(`^Environment=MALLOC_ARENA_MAX=${AGENT_MALLOC_ARENA_MAX_DEFAULT}$`, "m"));
   const entrypoint = repoFile("compose/docker-entrypoint.sh");
-  assert.ok(
-    entrypoint.includes(`export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX-${AGENT_MALLOC_ARENA_MAX_DEFAULT}}"`),
-  );
+  for (const [name, value] of Object.entries(AGENT_MALLOC_ENV_DEFAULT)) {
+    assert.match(unit, new RegExp(`^Environment=${name}=${value}$`, "m"), `unit ${name}`);
+    assert.ok(entrypoint.includes(`export ${name}="\${${name}-${value}}"`), `entrypoint ${name}`);
+  }
 });
