@@ -66,7 +66,7 @@ export function modeLabel(mode: SecurityMode): string {
   const tls =
     mode.tls === null
       ? "no TLS"
-      : "TLS with client certificates on every redis-server, Sentinel port, replication link and (ours) NATS link, every client connects with TLS";
+      : "TLS with client certificates on every redis-server, Sentinel port, replication link and (ours) NATS link, every client connects with TLS (the bench's clients, like ours, make one TLS context and reuse it for every connection: runtime redisTls)";
   return `${modeName(mode)}: ${password}; ${tls}; NATS authorization on (ours)`;
 }
 

@@ -1,5 +1,7 @@
 // ioredis clients with every timeout and retry option explicit. No offline queue: a command on
 // a broken connection fails at once instead of waiting, so callers see the outage immediately.
+import { createSecureContext } from "node:tls";
+import type { SecureContext } from "node:tls";
 import { Redis } from "ioredis";
 import type { TlsMaterial } from "./tls-files.js";
 
@@ -40,21 +42,46 @@ export function reconnectDelay_ms(attempt: number, base_ms: number, max_ms: numb
   return Math.min(max_ms, base_ms * Math.max(1, attempt));
 }
 
-/** ioredis passes `tls` to tls.connect; the server is checked against the CAs (and its name). */
-export function redisTls(material: TlsMaterial): {
-  ca?: string[];
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-  rejectUnauthorized: true;
-} {
-  return {
-    rejectUnauthorized: true,
+/** What ioredis passes to tls.connect: the server is checked against the CAs (and its name). */
+export type RedisTlsOptions =
+  | { readonly secureContext: SecureContext; readonly rejectUnauthorized: true }
+  | {
+      ca?: string[];
+      cert?: string;
+      key?: string;
+      passphrase?: string;
+      rejectUnauthorized: true;
+    };
+
+/**
+ * One secure context per material, made on first use. Without it tls.connect builds a new one
+ * (parses the CAs, the certificate and the key) on every connection attempt: ~1.3 ms of CPU each
+ * with OpenSSL 3, paid by every link that reconnects to a dead server every 50 ms, on the machine
+ * that is failing over. New material (a certificate reload) is a new object, so a new context.
+ */
+const contexts = new WeakMap<TlsMaterial, SecureContext>();
+
+/** The options of a TLS link made with `material` (one shared secure context per material). */
+export function redisTls(material: TlsMaterial): RedisTlsOptions {
+  const cached = contexts.get(material);
+  if (cached !== undefined) return { secureContext: cached, rejectUnauthorized: true };
+  const options = {
+    rejectUnauthorized: true as const,
     ...(material.ca === undefined ? {} : { ca: [...material.ca] }),
     ...(material.cert === undefined ? {} : { cert: material.cert }),
     ...(material.key === undefined ? {} : { key: material.key }),
     ...(material.passphrase === undefined ? {} : { passphrase: material.passphrase }),
   };
+  let context: SecureContext;
+  try {
+    context = createSecureContext(options);
+  } catch {
+    // Material tls.connect refuses (a key that does not match its certificate, say): the
+    // connection attempt reports it as before, as a connection error, not this call.
+    return options;
+  }
+  contexts.set(material, context);
+  return { secureContext: context, rejectUnauthorized: true };
 }
 
 /**
