@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { initAgent } from "@sentinel-plane/core";
 import type { AgentState, PersistedState } from "@sentinel-plane/core";
+import { config, masterInfo, ME, PRIMARY, R1 } from "@sentinel-plane/core/testing";
 import { AgentLoop } from "./loop.js";
 import { nodeTimers } from "./ports.js";
 import type { AgentLoopOptions } from "./loop.js";
@@ -12,40 +13,11 @@ import type { AgentPorts } from "./ports.js";
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 function agentState(): AgentState {
-  return initAgent(
-    {
-      myid: "a".repeat(40),
-      announce: { host: "10.0.9.1", port: 26379 },
-      timing: {
-        ping_period_ms: 1000,
-        info_period_ms: 10000,
-        info_period_fast_ms: 1000,
-        hello_period_ms: 2000,
-        opinion_max_age_ms: 5000,
-        tilt_trigger_ms: 2000,
-        tilt_period_ms: 30000,
-        probe_timeout_ms: 500,
-      },
-      masters: [
-        {
-          name: "mymaster",
-          address: { host: "10.0.0.1", port: 6379 },
-          settings: {
-            quorum: 2,
-            down_after_ms: 1000,
-            failover_timeout_ms: 5000,
-            parallel_syncs: 1,
-            master_reboot_down_after_period_ms: 0,
-            election_timeout_ms: 400,
-            failover_block_period_ms: 0,
-          },
-        },
-      ],
-    },
-    null,
-    1,
-  );
+  return initAgent(config(), null, 1);
 }
+
+/** The committed record of the standard config's master, led by this agent. */
+const RECORD = { master_name: "mymaster", config_epoch: 0, primary: PRIMARY, replicas: [], leader: ME };
 
 function ports(save: (state: PersistedState) => Promise<void>): AgentPorts {
   return {
@@ -139,13 +111,6 @@ void test("beyond the pending bound, requests are answered busy at once", async 
 });
 
 void test("an operator change is answered once written, and the written record is in the state first", async () => {
-  const record = {
-    master_name: "mymaster",
-    config_epoch: 0,
-    primary: { host: "10.0.0.1", port: 6379 },
-    replicas: [],
-    leader: "a".repeat(40),
-  };
   let outcome: "ok" | "refused" = "ok";
   const written: unknown[] = [];
   const base = ports(() => Promise.resolve());
@@ -163,7 +128,7 @@ void test("an operator change is answered once written, and the written record i
           const pause = change.kind === "pause" ? change.pause : undefined;
           return Promise.resolve({
             ok: true,
-            record: { ...record, ...(pause ? { pause } : {}) },
+            record: { ...RECORD, ...(pause ? { pause } : {}) },
             revision: 2,
           });
         },
@@ -172,7 +137,7 @@ void test("an operator change is answered once written, and the written record i
     options({ unix_ms: () => 1_780_000_000_000 }),
   );
   loop.feed({ type: "tick", now_ms: 0 });
-  loop.feed({ type: "topology_observed", now_ms: 0, record, revision: 1 });
+  loop.feed({ type: "topology_observed", now_ms: 0, record: RECORD, revision: 1 });
   await loop.whenIdle();
   const reply = await loop.admin({ type: "pause", name: "mymaster", duration_ms: 60_000, by: "test" });
   assert.deepEqual(reply, { ok: true, message: "OK" });
@@ -186,13 +151,6 @@ void test("an operator change is answered once written, and the written record i
 
 void test("REMOVE deletes the master's committed record, after the removal is persisted", async () => {
   const calls: string[] = [];
-  const record = {
-    master_name: "mymaster",
-    config_epoch: 0,
-    primary: { host: "10.0.0.1", port: 6379 },
-    replicas: [],
-    leader: "a".repeat(40),
-  };
   const base = ports((state) => {
     calls.push(`persist ${state.masters.length}`);
     return Promise.resolve();
@@ -212,7 +170,7 @@ void test("REMOVE deletes the master's committed record, after the removal is pe
     },
     options(),
   );
-  loop.feed({ type: "topology_observed", now_ms: 0, record, revision: 4 });
+  loop.feed({ type: "topology_observed", now_ms: 0, record: RECORD, revision: 4 });
   await loop.whenIdle();
   assert.deepEqual(await loop.admin({ type: "remove", name: "mymaster" }), { ok: true, message: "OK" });
   await loop.whenIdle();
@@ -220,20 +178,8 @@ void test("REMOVE deletes the master's committed record, after the removal is pe
 });
 
 void test("REMOVE is answered once the fence lifts it sent to the replicas are done", async () => {
-  const replica = { host: "10.0.0.2", port: 6379 };
-  const info = {
-    run_id: "1".repeat(40),
-    role: "master",
-    master_repl_offset: 1000,
-    replicas: [{ ...replica, state: "online", offset: 1000, lag_s: 0 }],
-    replica_priority: 100,
-    replica_announced: true,
-    uptime_s: 100,
-    replid: "",
-    replid2: "",
-    second_repl_offset: -1,
-    redis_version: "7.0.15",
-  } as const;
+  const replica = R1;
+  const info = masterInfo([replica]);
   const lifts: { target: unknown; done: () => void }[] = [];
   const base = ports(() => Promise.resolve());
   const loop = new AgentLoop(
@@ -242,7 +188,7 @@ void test("REMOVE is answered once the fence lifts it sent to the replicas are d
       ...base,
       prober: {
         probe: (target, kind) =>
-          kind === "info" && target.host === "10.0.0.1"
+          kind === "info" && target.host === PRIMARY.host
             ? Promise.resolve({ kind: "info", ok: true, info })
             : never(),
         retain: () => undefined,

@@ -379,6 +379,21 @@ export class World {
     });
   }
 
+  /** A port's answer delivered to `agent` (same incarnation) `delay_ms` after `reply` is called. */
+  answerTo<T>(
+    agent: SimAgent,
+    incarnation: number,
+    start: (reply: (delay_ms: number, value: T) => void) => void,
+  ): Promise<T> {
+    return this.answered((resolve) => {
+      start((delay_ms, value) => {
+        this.toAgent(agent, incarnation, delay_ms, () => {
+          resolve(value);
+        });
+      });
+    });
+  }
+
   /** Keeps the first error of the agents' loops for runUntil to throw (a Violation stays one). */
   #loopError(error: unknown): void {
     this.#loop_error ??= error instanceof Error ? error : new Error(String(error));
@@ -703,12 +718,8 @@ export class World {
     kind: "ping" | "info",
     timeout_ms: number,
   ): Promise<ProbeResult> {
-    return this.answered((resolve) => {
-      this.probeNode(agent, target, kind, timeout_ms, (delay_ms, result) => {
-        this.toAgent(agent, incarnation, delay_ms, () => {
-          resolve(result);
-        });
-      });
+    return this.answerTo(agent, incarnation, (reply) => {
+      this.probeNode(agent, target, kind, timeout_ms, reply);
     });
   }
 
@@ -744,12 +755,7 @@ export class World {
     command: NodeCommand,
     timeout_ms: number,
   ): Promise<NodeCommandResult> {
-    return this.answered((resolve) => {
-      const reply: CommandReply = (delay_ms, result) => {
-        this.toAgent(agent, incarnation, delay_ms, () => {
-          resolve(result);
-        });
-      };
+    return this.answerTo(agent, incarnation, (reply: CommandReply) => {
       this.commandNode(agent, { target, epoch, command, timeout_ms }, reply);
     });
   }
@@ -968,12 +974,7 @@ export class World {
     record: TopologyRecord,
     expected_revision: number,
   ): Promise<CommitOutcome> {
-    return this.answered((resolve) => {
-      const answer = (delay_ms: number, outcome: CommitOutcome): void => {
-        this.toAgent(agent, incarnation, delay_ms, () => {
-          resolve(outcome);
-        });
-      };
+    return this.answerTo(agent, incarnation, (answer: (delay_ms: number, outcome: CommitOutcome) => void) => {
       if (this.blocked(agent.name, "kv")) {
         answer(KV_TIMEOUT_MS, { ok: false });
         return;
@@ -1032,36 +1033,35 @@ export class World {
     master_name: string,
     change: OperatorChange,
   ): Promise<OperatorOutcome> {
-    return this.answered((resolve) => {
-      const answer = (delay_ms: number, outcome: OperatorOutcome): void => {
-        this.toAgent(agent, incarnation, delay_ms, () => {
-          resolve(outcome);
+    return this.answerTo(
+      agent,
+      incarnation,
+      (answer: (delay_ms: number, outcome: OperatorOutcome) => void) => {
+        const refuse = (delay_ms: number, code: ErrorCode, detail: string): void => {
+          answer(delay_ms, { ok: false, code, message: `ERR ${detail}`, detail });
+        };
+        if (this.blocked(agent.name, "kv")) {
+          refuse(KV_TIMEOUT_MS, "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
+          return;
+        }
+        this.at(this.delay(), () => {
+          const current = this.kv.record;
+          if (current === null || current.master_name !== master_name) {
+            refuse(this.delay(), "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
+            return;
+          }
+          const changed = applyOperatorChange(current, change);
+          if (!changed.ok) {
+            refuse(this.delay(), "SP_ERR_ADMIN_REFUSED", changed.reason);
+            return;
+          }
+          const revision = this.kvWrite(changed.record);
+          if (!this.blocked(agent.name, "kv"))
+            answer(this.delay(), { ok: true, record: changed.record, revision });
+          this.kvWatchers();
         });
-      };
-      const refuse = (delay_ms: number, code: ErrorCode, detail: string): void => {
-        answer(delay_ms, { ok: false, code, message: `ERR ${detail}`, detail });
-      };
-      if (this.blocked(agent.name, "kv")) {
-        refuse(KV_TIMEOUT_MS, "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
-        return;
-      }
-      this.at(this.delay(), () => {
-        const current = this.kv.record;
-        if (current === null || current.master_name !== master_name) {
-          refuse(this.delay(), "SP_ERR_UNAVAILABLE", `the record of ${master_name} cannot be read`);
-          return;
-        }
-        const changed = applyOperatorChange(current, change);
-        if (!changed.ok) {
-          refuse(this.delay(), "SP_ERR_ADMIN_REFUSED", changed.reason);
-          return;
-        }
-        const revision = this.kvWrite(changed.record);
-        if (!this.blocked(agent.name, "kv"))
-          answer(this.delay(), { ok: true, record: changed.record, revision });
-        this.kvWatchers();
-      });
-    });
+      },
+    );
   }
 
   /**
@@ -1069,16 +1069,14 @@ export class World {
    * with a previous revision. The loop does not wait for the answer.
    */
   forget(agent: SimAgent, incarnation: number, expected_revision: number): Promise<boolean> {
-    return this.answered((resolve) => {
+    return this.answerTo(agent, incarnation, (reply: (delay_ms: number, deleted: boolean) => void) => {
       this.at(this.delay(), () => {
         const deleted = this.kv.revision === expected_revision && this.kv.record !== null;
         if (deleted) {
           this.kv.record = null;
           this.kv.revision += 1;
         }
-        this.toAgent(agent, incarnation, 0, () => {
-          resolve(deleted);
-        });
+        reply(0, deleted);
       });
     });
   }
