@@ -239,16 +239,20 @@ function renderMaster(view) {
 }
 
 function actions(master, replicas) {
+  const previous = state.results.get(master.name);
+  const listed = replicas.filter((r) => r.role === "slave").map((r) => addr(r.address));
+  // The operator's choice stays chosen when a refresh does not list it as a replica for a moment
+  // (a redraw used to fall back to "the agents' choice" silently, and a switchover then went to
+  // another replica than the one picked); the agents refuse a target that is no replica.
+  const chosen = previous?.target ?? "";
+  const choices = chosen === "" || listed.includes(chosen) ? listed : [...listed, chosen];
   const target = el(
     "select",
     { "aria-label": "switchover target", "data-action": "target" },
     el("option", { value: "" }, "the agents' choice"),
-    ...replicas
-      .filter((r) => r.role === "slave")
-      .map((r) => el("option", { value: addr(r.address) }, addr(r.address))),
+    ...choices.map((a) => el("option", { value: a }, a)),
   );
-  const previous = state.results.get(master.name);
-  if (previous?.target !== undefined) target.value = previous.target;
+  target.value = chosen;
   target.addEventListener("change", () => {
     state.results.set(master.name, { ...(state.results.get(master.name) ?? {}), target: target.value });
   });
