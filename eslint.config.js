@@ -133,10 +133,11 @@ export default tseslint.config(
     },
   },
   {
-    // The agent's shell loop reads time only through its options (now_ms, unix_ms, timers): the
-    // simulator runs it on simulated time. Node's timers are the agent's port (ports.ts nodeTimers).
-    files: ["libs/agent-shell/src/**/*.ts"],
-    ignores: ["libs/agent-shell/src/**/*.test.ts", "libs/agent-shell/src/ports.ts"],
+    // The agent's and the vip-manager's shell loops read time only through their options (now_ms,
+    // unix_ms, timers): the simulator runs them on simulated time. Node's timers are the services'
+    // port (runtime timers.ts nodeTimers).
+    files: ["libs/agent-shell/src/**/*.ts", "libs/vip-shell/src/**/*.ts"],
+    ignores: ["libs/agent-shell/src/**/*.test.ts", "libs/vip-shell/src/**/*.test.ts"],
     rules: {
       "no-restricted-globals": [
         "error",

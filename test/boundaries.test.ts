@@ -93,6 +93,30 @@ const cases: { name: string; file: string; code: string; forbidden: boolean }[] 
     forbidden: true,
   },
   {
+    name: "the vip-manager's shell loop importing the vip-manager",
+    file: "libs/vip-shell/src/x.ts",
+    code: 'import "@sentinel-plane/vip-manager";',
+    forbidden: true,
+  },
+  {
+    name: "the vip-manager's shell loop arming a Node timer (the simulator could not run it)",
+    file: "libs/vip-shell/src/x.ts",
+    code: "setInterval(() => undefined, 1);",
+    forbidden: true,
+  },
+  {
+    name: "the vip-manager's shell loop reading the clock",
+    file: "libs/vip-shell/src/x.ts",
+    code: "export const t = performance.now();",
+    forbidden: true,
+  },
+  {
+    name: "the simulator importing the vip-manager's shell loop",
+    file: "libs/testkit/src/x.ts",
+    code: 'import "@sentinel-plane/vip-shell";',
+    forbidden: false,
+  },
+  {
     name: "the simulator importing the agent's shell loop",
     file: "libs/testkit/src/x.ts",
     code: 'import "@sentinel-plane/agent-shell";',

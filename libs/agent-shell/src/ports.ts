@@ -114,20 +114,6 @@ export interface AgentPorts {
   readonly leases: LeaseGrants;
 }
 
-/**
- * One-shot timers: Node's in the agent (nodeTimers), simulated events in the simulator. `after`
- * returns the timer's cancel; cancelling a fired or cancelled timer does nothing.
- */
-export interface Timers {
-  after(delay_ms: number, run: () => void): () => void;
-}
-
-/** Node's timers: the agent's. */
-export const nodeTimers: Timers = {
-  after: (delay_ms, run) => {
-    const timer = setTimeout(run, delay_ms);
-    return () => {
-      clearTimeout(timer);
-    };
-  },
-};
+// The loops' timers port and Node's adapter, shared with the vip-manager's loop (libs/runtime).
+export { nodeTimers } from "@sentinel-plane/runtime";
+export type { Timers } from "@sentinel-plane/runtime";

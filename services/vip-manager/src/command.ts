@@ -2,7 +2,7 @@
 // output; optionally a graceful stop (SIGINT) before the hard timeout, for a command that listens
 // until told to finish and then prints what it saw (`arping -D`).
 import { execFile } from "node:child_process";
-import { VipError } from "./vip-error.js";
+import { VipError } from "@sentinel-plane/vip-shell";
 
 export interface CommandOutput {
   readonly argv: readonly string[];

@@ -20,8 +20,8 @@ import {
 import type { JsonObject, NatsSection } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
-import { parseHostAddress } from "./host-address.js";
-import type { VipConfig } from "./vip-config.js";
+import { parseHostAddress } from "@sentinel-plane/vip-shell";
+import type { VipConfig } from "@sentinel-plane/vip-shell";
 import { dadProbeSpan_ms } from "./vip-controller.js";
 
 const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });

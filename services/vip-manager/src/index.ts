@@ -1,11 +1,7 @@
 export type { VipDecision, VipProbeResult, VipStateInput, VipStateReason } from "@sentinel-plane/core/vip";
 export { desiredVipState } from "@sentinel-plane/core/vip";
-export type { VipConfig } from "./vip-config.js";
-export { assertVipConfig } from "./vip-config.js";
-export type { ArpingExit, ReconcileAction, VipControllerOptions, VipProbe } from "./vip-controller.js";
+export type { ArpingExit, ReconcileAction, VipControllerOptions } from "./vip-controller.js";
 export { VipController } from "./vip-controller.js";
-export type { VipCommandFailure, VipErrorCode } from "./vip-error.js";
-export { VipError } from "./vip-error.js";
 export type { HooksConfig, VipManagerConfig, VipManagerConfigInput } from "./config.js";
 export {
   DEFAULTS as VIP_MANAGER_DEFAULTS,
@@ -13,12 +9,32 @@ export {
   loadConfig,
   resolveConfig,
 } from "./config.js";
-export type { Endpoint, FollowResult, MasterView, Observation, ObservedRecord } from "./follower.js";
-export { observeRecord, sameEndpoint } from "./follower.js";
 export type { HostAddress } from "@sentinel-plane/core/vip";
 export { hostHasEndpoint } from "@sentinel-plane/core/vip";
-export { parseHostAddress } from "./host-address.js";
-export type { VipManagerOptions, VipManagerSettings } from "./manager.js";
-export { VipManager } from "./manager.js";
-export type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+// The loop and its ports live in libs/vip-shell (the simulator runs them too); named here as before.
+export type {
+  Endpoint,
+  FollowResult,
+  HookPort,
+  MasterView,
+  Observation,
+  ObservedRecord,
+  TopologyPort,
+  TopologyRead,
+  VipCommandFailure,
+  VipConfig,
+  VipErrorCode,
+  VipManagerOptions,
+  VipManagerSettings,
+  VipPort,
+  VipProbe,
+} from "@sentinel-plane/vip-shell";
+export {
+  assertVipConfig,
+  observeRecord,
+  parseHostAddress,
+  sameEndpoint,
+  VipError,
+  VipManager,
+} from "@sentinel-plane/vip-shell";
 export { KvTopologySource, toTopologyRead } from "./topology-source.js";

@@ -8,13 +8,14 @@ import {
   connectNats,
   createLogger,
   errorMessage,
+  nodeTimers,
   startOpsServerFromEnv,
   TOPOLOGY_BUCKET_DEFAULTS,
   TopologyStore,
 } from "@sentinel-plane/runtime";
+import { VipManager } from "@sentinel-plane/vip-shell";
 import { loadConfig } from "./config.js";
 import type { VipManagerConfig } from "./config.js";
-import { VipManager } from "./manager.js";
 import { vipManagerMetricLines } from "./metrics.js";
 import { KvTopologySource } from "./topology-source.js";
 import { VipController } from "./vip-controller.js";
@@ -150,6 +151,9 @@ function buildManager(c: VipManagerConfig, logger: Logger): VipManager {
     logger,
     vips,
     hooks,
+    // The loop's time: this process's monotonic clock and Node's timers.
+    now_ms: () => performance.now(),
+    timers: nodeTimers,
   });
   return manager;
 }

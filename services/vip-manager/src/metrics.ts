@@ -2,7 +2,7 @@
 // each VIP is held here, command failures, the age of the lease (time since the committed topology
 // was last read), the fence (lease lost: every VIP released) and hook failures. The ops server
 // appends these lines to prom-client's process metrics.
-import type { VipManagerSnapshot } from "./manager.js";
+import type { VipManagerSnapshot } from "@sentinel-plane/vip-shell";
 
 /** A label value in Prometheus text: backslash, double quote and newline escaped. */
 function label(value: string): string {

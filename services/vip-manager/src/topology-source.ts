@@ -4,7 +4,7 @@
 // bounded, logged back-off. Reads and watches only: the vip-manager never writes it.
 import { withDeadline } from "@sentinel-plane/runtime";
 import type { TopologyRead as StoreRead, TopologyStore } from "@sentinel-plane/runtime";
-import type { TopologyPort, TopologyRead } from "./ports.js";
+import type { TopologyPort, TopologyRead } from "@sentinel-plane/vip-shell";
 
 /** The store's read in the vip-manager's terms (an absent key carries no revision here). */
 export function toTopologyRead(read: StoreRead): TopologyRead {

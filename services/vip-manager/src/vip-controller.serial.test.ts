@@ -9,7 +9,7 @@ import {
   tcpReplyServerArgv,
   waitForTcpReply,
 } from "@sentinel-plane/testkit/netns";
-import type { VipConfig } from "./vip-config.js";
+import type { VipConfig } from "@sentinel-plane/vip-shell";
 import { VipController } from "./vip-controller.js";
 
 const PORT = 7000;

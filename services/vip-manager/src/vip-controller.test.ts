@@ -5,9 +5,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { VipConfig } from "./vip-config.js";
+import type { VipConfig } from "@sentinel-plane/vip-shell";
+import { VipError } from "@sentinel-plane/vip-shell";
 import { VipController } from "./vip-controller.js";
-import { VipError } from "./vip-error.js";
 
 const config: VipConfig = { master_name: "mymaster", vip: "10.91.4.30", prefix_length: 24, interface: "mgt" };
 let dir = "";

@@ -5,12 +5,10 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
-import type { VipProbeResult } from "@sentinel-plane/core/vip";
 import type { CommandOutput } from "./command.js";
 import { commandFailed, runCommand, STOPPED_EXIT_CODE } from "./command.js";
-import type { VipConfig } from "./vip-config.js";
-import { assertVipConfig } from "./vip-config.js";
-import { VipError } from "./vip-error.js";
+import type { VipConfig, VipProbe } from "@sentinel-plane/vip-shell";
+import { assertVipConfig, VipError } from "@sentinel-plane/vip-shell";
 
 export interface VipControllerOptions {
   /** Debian's locations by default. */
@@ -34,12 +32,6 @@ export interface VipControllerOptions {
 }
 
 /** What probe() found, with how many probes went out and how long it took. */
-export interface VipProbe {
-  readonly result: VipProbeResult;
-  readonly probes_sent: number;
-  readonly duration_ms: number;
-}
-
 export interface ArpingExit {
   readonly pid: number;
   readonly exit_code: number | null;

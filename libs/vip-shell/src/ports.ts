@@ -1,8 +1,18 @@
-// The edges of the vip-manager's loop: the committed topology, the VIPs, the hook runner. Each
-// has a real adapter (KV, VipController, HookRunner) and a fake in the unit tests.
+// The edges of the vip-manager's loop: the committed topology, the VIPs, the hook runner, the
+// timers. Each has a real adapter (the vip-manager's KV source, VipController, HookRunner, Node's
+// timers), an in-memory one in the simulator (libs/testkit sim) and fakes in the unit tests.
+import type { VipProbeResult } from "@sentinel-plane/core/vip";
 import type { WireTopologyRecord } from "@sentinel-plane/protocol";
-import type { VipProbe } from "./vip-controller.js";
 import type { VipConfig } from "./vip-config.js";
+
+export type { Timers } from "@sentinel-plane/runtime";
+
+/** What duplicate address detection (arping -D) found. */
+export interface VipProbe {
+  readonly result: VipProbeResult;
+  readonly probes_sent: number;
+  readonly duration_ms: number;
+}
 
 export type TopologyRead =
   | { readonly kind: "record"; readonly record: WireTopologyRecord; readonly revision: number }

@@ -4,12 +4,11 @@ import { PassThrough } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, it } from "node:test";
 import type { WireTopologyRecord } from "@sentinel-plane/protocol";
-import { createLogger } from "@sentinel-plane/runtime";
-import type { VipManagerSettings } from "./manager.js";
-import { VipManager } from "./manager.js";
-import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+import { createLogger, nodeTimers } from "@sentinel-plane/runtime";
+import type { VipManagerSettings } from "./loop.js";
+import { VipManager } from "./loop.js";
+import type { HookPort, TopologyPort, TopologyRead, VipPort, VipProbe } from "./ports.js";
 import type { VipConfig } from "./vip-config.js";
-import type { VipProbe } from "./vip-controller.js";
 
 const HERE = { host: "10.77.0.11", port: 6379 };
 const THERE = { host: "10.77.0.12", port: 6379 };
@@ -128,6 +127,8 @@ function setup(overrides: Partial<VipManagerSettings> = {}) {
     vips: [vip],
     hooks,
     now_ms: () => now_ms,
+    // Ticks are driven by the tests; the timers carry only the shutdown's bounded wait for hooks.
+    timers: nodeTimers,
     auto_tick: false,
   });
   const settle = async (): Promise<void> => {

@@ -1,4 +1,5 @@
-// The vip-manager's loop. Inputs (records read or watched, read failures, ticks, NATS status,
+// The vip-manager's loop (the vip-manager runs it over ip/arping/NATS KV, the simulator over
+// in-memory ports: libs/testkit sim). Inputs (records read or watched, read failures, ticks, NATS status,
 // VIP command outcomes) go through one bounded queue and are handled one at a time; the effects
 // (VIP targets, hook runs, KV reads, watch restarts) are started from there and report back as
 // inputs. No state changes inside callbacks.
@@ -6,6 +7,8 @@
 // Contact with the control plane is a completed read of the committed topology, dated when the
 // read was *sent* (fail closed: the answer proves nothing newer). Without contact for lease_ms,
 // desiredVipState says release for every VIP.
+//
+// Time enters only through the options (now_ms, timers): no Node timer, no clock read here.
 import assert from "node:assert/strict";
 import type { ScriptEvent, ScriptJob, ScriptOutcome } from "@sentinel-plane/hooks";
 import { clientReconfigArgv, notificationArgv } from "@sentinel-plane/hooks";
@@ -16,7 +19,7 @@ import { desiredVipState } from "@sentinel-plane/core/vip";
 import type { HostAddress } from "@sentinel-plane/core/vip";
 import type { Endpoint, MasterView } from "./follower.js";
 import { observeRecord } from "./follower.js";
-import type { HookPort, TopologyPort, TopologyRead, VipPort } from "./ports.js";
+import type { HookPort, Timers, TopologyPort, TopologyRead, VipPort } from "./ports.js";
 import { parseHostAddress } from "./host-address.js";
 import { VipError } from "./vip-error.js";
 import type { VipOutcome, VipTarget, VipWait } from "./vip-slot.js";
@@ -47,8 +50,10 @@ export interface VipManagerOptions {
   readonly vips: readonly VipPort[];
   /** null when no script is configured. */
   readonly hooks: HookPort | null;
-  /** Monotonic milliseconds; default performance.now(). */
-  readonly now_ms?: () => number;
+  /** Monotonic milliseconds: performance.now() in the vip-manager, simulated time in the simulator. */
+  readonly now_ms: () => number;
+  /** The periodic tick, the bind retries, the shutdown's wait for hooks (nodeTimers in the vip-manager). */
+  readonly timers: Timers;
   /** Start the periodic tick in start(); tests drive tick() themselves. Default true. */
   readonly auto_tick?: boolean;
 }
@@ -115,6 +120,7 @@ export class VipManager {
   readonly #logger: Logger;
   readonly #hooks: HookPort | null;
   readonly #now_ms: () => number;
+  readonly #timers: Timers;
   readonly #auto_tick: boolean;
   readonly #slots: readonly VipSlot[];
   /** Masters read every tick: those with a VIP and those named for hooks. */
@@ -135,14 +141,15 @@ export class VipManager {
   #read_in_flight = false;
   #read_failures = 0;
   #watch_broken = false;
-  #timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending periodic tick; null when none is armed. */
+  #timer: (() => void) | null = null;
   #stopped = false;
   /** For the snapshot: the last successful outcome per VIP, failures per VIP, hook failures. */
   readonly #held = new Map<VipSlot, boolean>();
   readonly #command_failures = new Map<VipSlot, number>();
   readonly #address_conflicts = new Map<VipSlot, number>();
   /** At most one pending bind retry per VIP (only with auto_tick: tests drive ticks themselves). */
-  readonly #retry_timers = new Map<VipSlot, NodeJS.Timeout>();
+  readonly #retry_timers = new Map<VipSlot, () => void>();
   readonly #hook_failures = { client_reconfig: 0, notification: 0 };
 
   constructor(options: VipManagerOptions) {
@@ -152,7 +159,8 @@ export class VipManager {
       .filter((entry): entry is HostAddress => entry !== null);
     this.#logger = options.logger;
     this.#hooks = options.hooks;
-    this.#now_ms = options.now_ms ?? (() => performance.now());
+    this.#now_ms = options.now_ms;
+    this.#timers = options.timers;
     this.#auto_tick = options.auto_tick ?? true;
     assert.ok(this.#settings.lease_ms > 0 && this.#settings.reconcile_interval_ms > 0);
     assert.ok(this.#settings.bind_wait_max_ms > 0);
@@ -179,11 +187,16 @@ export class VipManager {
   /** Starts the clock of the lease and the periodic tick; nothing is read until attach(). */
   start(): void {
     this.#started_ms = this.#now_ms();
-    if (this.#auto_tick) {
-      this.#timer = setInterval(() => {
-        this.#push({ kind: "tick" });
-      }, this.#settings.reconcile_interval_ms);
-    }
+    if (this.#auto_tick) this.#armTick();
+  }
+
+  /** One timer re-armed when it fires: an interval of reconcile_interval_ms (setInterval's). */
+  #armTick(): void {
+    this.#timer = this.#timers.after(this.#settings.reconcile_interval_ms, () => {
+      if (this.#stopped) return;
+      this.#armTick();
+      this.#push({ kind: "tick" });
+    });
   }
 
   /**
@@ -267,9 +280,9 @@ export class VipManager {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer?.();
     this.#timer = null;
-    for (const timer of this.#retry_timers.values()) clearTimeout(timer);
+    for (const cancel of this.#retry_timers.values()) cancel();
     this.#retry_timers.clear();
     this.#topology?.stop();
     await this.#vipsIdle();
@@ -303,7 +316,11 @@ export class VipManager {
       await slot.port.close();
     }
     if (this.#hooks !== null) {
-      const waited = await settlesWithin(this.#hooks.whenIdle(), this.#settings.shutdown_hooks_wait_ms);
+      const waited = await settlesWithin(
+        this.#hooks.whenIdle(),
+        this.#settings.shutdown_hooks_wait_ms,
+        this.#timers,
+      );
       if (!waited) {
         this.#logger.warn(
           { event: "hooks_killed", wait_ms: this.#settings.shutdown_hooks_wait_ms },
@@ -653,10 +670,10 @@ export class VipManager {
     if (this.#auto_tick && !this.#stopped && !this.#retry_timers.has(slot)) {
       this.#retry_timers.set(
         slot,
-        setTimeout(() => {
+        this.#timers.after(wait.retry_after_ms, () => {
           this.#retry_timers.delete(slot);
           this.#push({ kind: "vip_retry", slot });
-        }, wait.retry_after_ms),
+        }),
       );
     }
     const fields = {
@@ -792,16 +809,20 @@ function endpointText(endpoint: Endpoint): string {
   return `${endpoint.host}:${endpoint.port}`;
 }
 
-async function settlesWithin(promise: Promise<unknown>, timeout_ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
+async function settlesWithin(
+  promise: Promise<unknown>,
+  timeout_ms: number,
+  timers: Timers,
+): Promise<boolean> {
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => {
+    cancel = timers.after(timeout_ms, () => {
       resolve(false);
-    }, timeout_ms);
+    });
   });
   try {
     return await Promise.race([promise.then(() => true), timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
