@@ -16,7 +16,7 @@ import type { ErrorCode } from "@sentinel-plane/protocol";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage } from "@sentinel-plane/runtime";
 import { desiredVipState } from "@sentinel-plane/core/vip";
-import type { HostAddress } from "@sentinel-plane/core/vip";
+import type { HostAddress, VipDecision, VipStateInput } from "@sentinel-plane/core/vip";
 import type { Endpoint, MasterView } from "./follower.js";
 import { observeRecord } from "./follower.js";
 import type { HookPort, Timers, TopologyPort, TopologyRead, VipPort } from "./ports.js";
@@ -56,6 +56,8 @@ export interface VipManagerOptions {
   readonly timers: Timers;
   /** Start the periodic tick in start(); tests drive tick() themselves. Default true. */
   readonly auto_tick?: boolean;
+  /** The desired-state rule (default: core `desiredVipState`); the simulator's tests put in broken ones. */
+  readonly decide?: (input: VipStateInput) => VipDecision;
 }
 
 type Input =
@@ -122,6 +124,7 @@ export class VipManager {
   readonly #now_ms: () => number;
   readonly #timers: Timers;
   readonly #auto_tick: boolean;
+  readonly #decide: (input: VipStateInput) => VipDecision;
   readonly #slots: readonly VipSlot[];
   /** Masters read every tick: those with a VIP and those named for hooks. */
   readonly #followed: readonly string[];
@@ -162,6 +165,7 @@ export class VipManager {
     this.#now_ms = options.now_ms;
     this.#timers = options.timers;
     this.#auto_tick = options.auto_tick ?? true;
+    this.#decide = options.decide ?? desiredVipState;
     assert.ok(this.#settings.lease_ms > 0 && this.#settings.reconcile_interval_ms > 0);
     assert.ok(this.#settings.bind_wait_max_ms > 0);
     const slot_options = {
@@ -589,7 +593,7 @@ export class VipManager {
     const master_name = slot.port.config.master_name;
     const view = this.#views.get(master_name) ?? null;
     const committed_primary = view === null || this.#absent.has(master_name) ? null : view.primary;
-    const decision = desiredVipState({
+    const decision = this.#decide({
       committed_primary,
       this_host_addresses: this.#host_addresses,
       control_plane_last_contact_ms: this.#last_contact_ms,

@@ -12,8 +12,8 @@
 // In about 30 % of the seeds the bus (NATS) also goes down for a while (issue 15, failsafe): for
 // everyone, for one data-node only, or for a minority of the agents; agent-to-host links stay, so
 // the data-nodes' direct lease requests (failsafe) reach the agents. Drawn from a stream of their
-// own: the other seeds' fault mix stays as it was. A vip-manager runs on every data host
-// (vip-model.ts); in 60 % of the seeds the VIP holder's manager is SIGKILLed and restarted
+// own: the other seeds' fault mix stays as it was. A vip-manager (its own loop, vip-model.ts) runs
+// on every data host; in 60 % of the seeds the VIP holder's manager is SIGKILLed and restarted
 // (again a stream of its own).
 // Phase 1 runs the faults with the safety checkers on; phase 2 heals everything and runs until the
 // cluster settles (liveness) or a deadline passes (a violation).
@@ -54,7 +54,7 @@ export interface RunOptions {
   readonly watchdog?: boolean;
   /**
    * The vip-managers (vip-model.ts): on by default, with the production rules; a test may break
-   * one (`rule`, `bind_guard`), "off" runs none.
+   * one (`rule`, `deaf_probe`), "off" runs none.
    */
   readonly vip?: NonNullable<WorldOptions["vip"]> | "off";
 }

@@ -75,7 +75,7 @@ import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
 import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
 import { SimVip } from "./vip-model.js";
-import type { VipStateRule, VipWorld } from "./vip-model.js";
+import type { VipOptions, VipWorld } from "./vip-model.js";
 import type { CommandOutcome, History, SimNode } from "./redis-model.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
@@ -134,10 +134,10 @@ export interface WorldOptions {
   /** The Redis watchdog beside each server (supervise.watchdog; default on, as the data-node's). */
   readonly watchdog?: boolean;
   /**
-   * A vip-manager per data host (vip-model.ts; default none). `rule`/`bind_guard`: a test may
-   * break the desired-state rule or turn the duplicate address probe off.
+   * A vip-manager (its own loop, libs/vip-shell) per data host (vip-model.ts; default none).
+   * `rule`/`deaf_probe`: a test may break the desired-state rule or the duplicate address probe.
    */
-  readonly vip?: { readonly rule?: VipStateRule; readonly bind_guard?: boolean };
+  readonly vip?: VipOptions;
 }
 
 /** How a simulated pre-promote script ends; the remainder of the probability succeeds quickly. */
@@ -213,7 +213,7 @@ export class World {
   readonly log: string[] = [];
   readonly #blocked = new Map<string, number>();
   readonly #step: StepFn;
-  /** An event reached an agent's loop: runUntil lets its microtasks finish. */
+  /** An event reached an agent's or a vip-manager's loop: runUntil lets its microtasks finish. */
   #agent_work = false;
   /** The first error an agent's loop caught (on_error) or its step threw, thrown by runUntil. */
   #loop_error: Error | null = null;
@@ -289,11 +289,16 @@ export class World {
   #buildVip(vip: NonNullable<WorldOptions["vip"]>): SimVip {
     const hosts = this.data_nodes.map((dn) => ({ bus_name: dn.name, address: dn.node.address }));
     const world: VipWorld = {
+      master_name: this.options.master_name,
       now: () => this.now_ms,
       kv: () => this.kv,
       at: (delay_ms, run) => {
-        this.at(delay_ms, run);
+        this.at(delay_ms, () => {
+          this.#agent_work = true;
+          run();
+        });
       },
+      answered: (start) => this.answered(start),
       blocked: (from, to) => this.blocked(from, to),
       fail: (detail) => this.checker.fail(this.now_ms, detail),
       trace: (who, text) => {
@@ -1013,6 +1018,7 @@ export class World {
         `committed epoch ${record.config_epoch} primary ${addrText(record.primary)} rev ${this.kv.revision}`,
       );
     }
+    this.vip?.kvWritten();
     return this.kv.revision;
   }
 
