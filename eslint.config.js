@@ -132,11 +132,12 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The agent's shell loop reads time only through its options (now_ms, unix_ms, timers): the
-    // simulator runs it on simulated time. Node's timers are the agent's port (ports.ts nodeTimers).
-    files: ["libs/agent-shell/src/**/*.ts"],
-    ignores: ["libs/agent-shell/src/**/*.test.ts", "libs/agent-shell/src/ports.ts"],
+  // The shell loops (the agent's, the data-node's) read time only through their options or ports
+  // (now_ms, Clock, Timers): the simulator runs them on simulated time. Node's clock and timers are
+  // the services' ports (each package's ports.ts: nodeTimers, nodeClock).
+  ...["agent-shell", "data-node-shell"].map((pkg) => ({
+    files: [`libs/${pkg}/src/**/*.ts`],
+    ignores: [`libs/${pkg}/src/**/*.test.ts`, `libs/${pkg}/src/ports.ts`],
     rules: {
       "no-restricted-globals": [
         "error",
@@ -148,8 +149,8 @@ export default tseslint.config(
       ],
       "no-restricted-properties": [
         "error",
-        { object: "Date", property: "now", message: "Time enters the loop through its options." },
+        { object: "Date", property: "now", message: "Time enters the loop through its options or ports." },
       ],
     },
-  },
+  })),
 );
