@@ -132,12 +132,12 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The agent's and the vip-manager's shell loops read time only through their options (now_ms,
-    // unix_ms, timers): the simulator runs them on simulated time. Node's timers are the services'
-    // port (runtime timers.ts nodeTimers).
-    files: ["libs/agent-shell/src/**/*.ts", "libs/vip-shell/src/**/*.ts"],
-    ignores: ["libs/agent-shell/src/**/*.test.ts", "libs/vip-shell/src/**/*.test.ts"],
+  // The shell loops (the agent's, the vip-manager's, the data-node's) read time only through their
+  // options and ports (now_ms, unix_ms, Clock, Timers): the simulator runs them on simulated time.
+  // Node's clock and timers are the services' ports (runtime timers.ts: nodeClock, nodeTimers).
+  ...["agent-shell", "vip-shell", "data-node-shell"].map((pkg) => ({
+    files: [`libs/${pkg}/src/**/*.ts`],
+    ignores: [`libs/${pkg}/src/**/*.test.ts`],
     rules: {
       "no-restricted-globals": [
         "error",
@@ -149,8 +149,8 @@ export default tseslint.config(
       ],
       "no-restricted-properties": [
         "error",
-        { object: "Date", property: "now", message: "Time enters the loop through its options." },
+        { object: "Date", property: "now", message: "Time enters the loop through its options or ports." },
       ],
     },
-  },
+  })),
 );

@@ -111,6 +111,24 @@ const cases: { name: string; file: string; code: string; forbidden: boolean }[] 
     forbidden: true,
   },
   {
+    name: "the data-node's shell loop importing the data-node",
+    file: "libs/data-node-shell/src/x.ts",
+    code: 'import "@sentinel-plane/data-node";',
+    forbidden: true,
+  },
+  {
+    name: "the data-node's shell loop arming a Node timer (the simulator could not run it)",
+    file: "libs/data-node-shell/src/x.ts",
+    code: "setImmediate(() => undefined);",
+    forbidden: true,
+  },
+  {
+    name: "the data-node's shell loop reading the clock",
+    file: "libs/data-node-shell/src/x.ts",
+    code: "export const t = performance.now();",
+    forbidden: true,
+  },
+  {
     name: "the simulator importing the vip-manager's shell loop",
     file: "libs/testkit/src/x.ts",
     code: 'import "@sentinel-plane/vip-shell";',

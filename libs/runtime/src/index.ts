@@ -21,8 +21,8 @@ export type { Health, OpsServer, OpsServerOptions } from "./ops-server.js";
 export { contextFromHeaders, inMessageContext, traceHeaders } from "./trace-context.js";
 export { Counters } from "./counters.js";
 export { withDeadline } from "./deadline.js";
-export { nodeTimers } from "./timers.js";
-export type { Timers } from "./timers.js";
+export { nodeClock, nodeTimers } from "./timers.js";
+export type { Clock, SoonTimers, Timers } from "./timers.js";
 export { toNodeReport } from "./node-report.js";
 export {
   applyNatsEnv,

@@ -11,7 +11,6 @@
 //                   the agents directly too (failsafe: lease-channel.ts decides, lease-direct.ts
 //                   sends)
 import { readFile, rm } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
 import {
   decodeLeaseGrant,
   decodeNodeCommand,
@@ -25,7 +24,6 @@ import {
   spError,
 } from "@sentinel-plane/protocol";
 import type {
-  LeaseGrant,
   LeaseRequest as WireLeaseRequest,
   NodeCommandReply,
   NodeCommandRequest,
@@ -48,32 +46,15 @@ import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
   checkEpoch,
   followsCommitted,
-  decideSelfFence,
-  directLeaseWanted,
-  grantReceived,
   isFenced,
-  leaseLiftAllowed,
   leaseRequestIntervalMs,
-  leaseRequestRearmMs,
-  leaseUntilMs,
   FENCE_MARKER,
   minReplicasFromConfig,
-  newWriteLease,
-  promoteLeaseReset,
   promoteLeaseWaitMs,
-  requestSent,
-  unfenceWaitsForLease,
-  watchdogFenceLeadMs,
-  watchdogLine,
 } from "@sentinel-plane/core/data-node";
-import type {
-  AcceptedEpoch,
-  FenceReason,
-  LeaseRequestTick,
-  WriteLease,
-  SelfFenceDecision,
-  ServerView,
-} from "@sentinel-plane/core/data-node";
+import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
+import { DataNodeLoop, nodeClock, nodeTimers } from "@sentinel-plane/data-node-shell";
+import type { DataNodePorts, Observed } from "@sentinel-plane/data-node-shell";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
 import type { Adoption } from "./adopt.js";
@@ -93,14 +74,14 @@ import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 import { StrictMode } from "./strict-mode.js";
 
-/** A self-fence under way (at most one). */
-interface SelfFence {
-  readonly reason: FenceReason;
-  readonly detail: string;
-  /** Written to the connection of a server that does not answer (decideSelfFence `queue`). */
-  readonly queued: boolean;
-  /** queued: the fence_generation of the written fence; null until it is written. */
-  generation: number | null;
+/** The part of an observation the lease and self-fence loop reads (data-node-shell). */
+function observedOf(observation: Observation): Observed {
+  return {
+    answered: observation.answered,
+    role: observation.info?.role ?? null,
+    min_replicas_to_write: observation.min_replicas_to_write,
+    config_file: observation.config_file,
+  };
 }
 
 interface CommandMessage {
@@ -146,45 +127,20 @@ export class DataNode {
   readonly #timers: NodeJS.Timeout[] = [];
   #stopping = false;
   #persisting: Promise<unknown> = Promise.resolve();
-  // Self-fencing (self-fence.ts). Times are performance.now() (monotonic).
-  readonly #lease: WriteLease;
-  #lease_seq = 0;
+  /**
+   * The write lease and the self-fence (data-node-shell DataNodeLoop: lease requests and grants,
+   * the lease end, the self-fence rules, the lift of its own lease fence, the watchdog's lines).
+   */
+  readonly #loop: DataNodeLoop;
   /** Failsafe (lease-direct.ts); null when no agents are configured or it is turned off. */
   readonly #direct_lease: DirectLease | null;
-  /** NATS is connected, as its status events last said. */
-  #bus_connected = false;
-  /** The latest lease request went to the agents directly because NATS is down (for the log). */
-  #failsafe_active = false;
-  /** The epoch of the promote this process carried out: its lease requests say `promoted`. */
-  #promoted_epoch: number | null = null;
-  /**
-   * A promote waits for the lease of its epoch before REPLICAOF NO ONE (promoteLeased): the epoch,
-   * and the wake-up when a grant extended the lease or the wait ended. Null: no such wait.
-   */
-  #promote_wait: { readonly wake: () => void } | null = null;
-  /** A promote's transaction makes the server a writable master: the watchdog is armed first. */
-  #promoting_writable = false;
-  /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
-  #lease_fenced = false;
-  #lease_lifting = false;
-  #lease_end_timer: NodeJS.Timeout | null = null;
-  /** The lease tick (armLeaseRequest): one timer, re-armed with the interval of the latest grant. */
-  #lease_request_timer: NodeJS.Timeout | null = null;
-  /** When that tick last ran (or was first armed) and the wait it was armed with. */
-  #lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
   #topology: TopologyStore | null = null;
   #committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
-  /** The last probe that answered: what "last known writable master" means for the hang rule. */
-  #last_answered: Observation | null = null;
-  #self_fence: SelfFence | null = null;
-  /** Counts fences written for the hang rule; a probe sent after one settles it. */
-  #fence_generation = 0;
   /** Why this node fenced itself; shown in last_error until the node is unfenced. */
   #fence_note: string | null = null;
   /** What #rememberServer last persisted or is persisting (null: nothing known yet). */
   #running_saving: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null =
     null;
-  #evaluation_scheduled = false;
   #shutting_down: Promise<void> | null = null;
   /** What a `shutdown` command runs (main.ts: the same path as SIGTERM); null: refused. */
   #on_shutdown_request: (() => void) | null = null;
@@ -198,15 +154,13 @@ export class DataNode {
   constructor(config: DataNodeConfig, logger: Logger) {
     this.#config = config;
     this.#logger = logger;
-    // The majority is never taken over fewer agents than the configuration names (write-lease.ts).
-    this.#lease = newWriteLease(config.failsafe?.agents.length ?? 0);
     this.#direct_lease =
       config.failsafe === null
         ? null
         : new DirectLease({
             ...config.failsafe,
             on_grant: (grant) => {
-              this.#countGrant(grant);
+              this.#loop.grant(grant);
             },
             logger,
             counters: this.counters,
@@ -244,6 +198,82 @@ export class DataNode {
             orphanFenceCommand(redisCliPath(config.supervise.redis_server_path), config.redis),
           )
         : null;
+    this.#loop = new DataNodeLoop(
+      {
+        node_id: config.node_id,
+        master_name: config.master_name,
+        announce: config.announce,
+        lease_ms: config.lease_ms,
+        hang_fence_after_ms: config.hang_fence_after_ms,
+        failsafe_agents: config.failsafe?.agents ?? [],
+      },
+      this.#loopPorts(),
+    );
+  }
+
+  /** The loop's ports: Node's clock and timers, NATS, the direct channel, the server, the watchdog. */
+  #loopPorts(): DataNodePorts {
+    return {
+      clock: nodeClock,
+      timers: nodeTimers,
+      bus: {
+        open: () => this.#nc !== null && !this.#nc.isClosed(),
+        publish: (request) => {
+          this.#publishLeaseRequest(request);
+        },
+      },
+      direct: this.#direct_lease,
+      watchdog: this.#watchdog,
+      redis: this.#fencePort(),
+      status: {
+        note: (fence_note) => {
+          this.#fence_note = fence_note;
+        },
+        error: (last_error) => {
+          this.#last_error = last_error;
+        },
+        publish: () => {
+          this.#publish(this.#nextStatus());
+        },
+      },
+      logger: this.#logger,
+      counters: this.counters,
+    };
+  }
+
+  /** The server, the command queue and the state file, as the self-fence uses them. */
+  #fencePort(): DataNodePorts["redis"] {
+    return {
+      current: () => observedOf(this.#observation),
+      exited: () => this.#child?.state === "exited",
+      unansweredSinceMs: () => this.#redis.unansweredSinceMs(),
+      epoch: () => this.#state.epoch,
+      queued: (change, failed) => {
+        this.#commands = this.#commands.then(change).catch(failed);
+      },
+      freshProbe: () => this.#freshProbe(),
+      saveFence: (fence_saved, raise) => {
+        // Null only if nothing answered since the start: keep what an earlier process saved.
+        const saving = fence_saved ?? this.#state.fence_saved ?? 0;
+        return this.#persist((state) => ({
+          ...state,
+          fence_saved: saving,
+          // A new epoch nobody issued a command for yet: the first agent to command it owns it.
+          ...(raise !== null && raise > state.epoch ? { epoch: raise, issuer: null } : {}),
+        }));
+      },
+      fence: (has_config_file) => this.#redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS),
+      unfence: (has_config_file) =>
+        this.#redis.transaction(
+          [
+            ["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]],
+            ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
+          ],
+          OPTIONAL_STEPS,
+        ),
+      clearFenceSaved: (done) => this.#clearFenceSaved(done),
+      strictHoldsFence: () => this.#strict?.holdsFence() === true,
+    };
   }
 
   #newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
@@ -264,7 +294,7 @@ export class DataNode {
       {
         logger: this.#logger,
         counters: this.counters,
-        now: () => performance.now(),
+        now: () => nodeClock.now_ms(),
         committedPrimary: () => this.#committed?.record?.primary ?? null,
         startServer: (extra_args) => this.#restartServer(extra_args),
         releaseHeld: (primary) => this.#releaseHeld(primary),
@@ -390,13 +420,9 @@ export class DataNode {
     const observed = this.#observation;
     if (!isFenced(observed.min_replicas_to_write)) return true;
     // The write lease still rules: no lift without a valid lease (asked again on the next tick).
-    if (
-      this.#lease_fenced &&
-      !leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, this.#fenceLeadMs())
-    )
-      return false;
-    if (this.#unfenceWaits(observed)) return false;
-    this.#feedWatchdog(true); // armed before the server is writable
+    if (this.#loop.lease_fenced && !this.#loop.liftAllowed(this.#state.epoch)) return false;
+    if (this.#loop.unfenceWaits(observed.info?.role ?? null)) return false;
+    this.#loop.feedWatchdog(true); // armed before the server is writable
     const result = await this.#redis.transaction(
       [
         ["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]],
@@ -407,7 +433,7 @@ export class DataNode {
     if (result.ok) {
       await this.#clearFenceSaved([]);
       this.#fence_note = null;
-      this.#lease_fenced = false;
+      this.#loop.lease_fenced = false;
     }
     await this.#freshProbe();
     const unfenced = !isFenced(this.#observation.min_replicas_to_write);
@@ -466,7 +492,7 @@ export class DataNode {
     this.#timers.push(
       setInterval(() => {
         void this.#probeNow();
-        this.#scheduleEvaluation();
+        this.#loop.scheduleEvaluation();
       }, this.#config.poll_interval_ms),
     );
     if (this.#config.lease_ms > 0) {
@@ -478,7 +504,7 @@ export class DataNode {
         },
         "write lease on: a running unfenced master is fenced until a majority of agents grant a lease",
       );
-      this.#armLeaseRequest();
+      this.#loop.start();
     }
     this.#timers.push(
       setInterval(() => {
@@ -544,7 +570,7 @@ export class DataNode {
           return;
         }
         this.#nc = nc;
-        this.#bus_connected = true;
+        this.#loop.bus_connected = true;
         void this.#followBusStatus(nc);
         nc.subscribe(nodeCommandSubject(this.#config.cluster_id, this.#config.node_id), {
           callback: (error, msg) => {
@@ -567,7 +593,7 @@ export class DataNode {
         }
         // A flush is a round trip: once it returns, the server has the subscriptions.
         await nc.flush();
-        this.#requestLease();
+        this.#loop.requestLease();
         this.#startTopologyWatch(nc);
         this.#logger.info(
           {
@@ -636,7 +662,9 @@ export class DataNode {
       },
       "committed topology observed",
     );
-    this.#scheduleEvaluation();
+    this.#loop.topologyObserved(
+      record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
+    );
   }
 
   // ------------------------------------------------------------------------------------------
@@ -645,7 +673,7 @@ export class DataNode {
   /** Probes once; concurrent callers share the probe in flight. */
   #probeNow(): Promise<void> {
     // A probe started now follows every fence already written on the connection.
-    const generation = this.#fence_generation;
+    const generation = this.#loop.fence_generation;
     this.#probing ??= this.#redis
       .probe()
       .then((observation) => {
@@ -673,19 +701,12 @@ export class DataNode {
     if (observation.error !== null) this.#last_error = observation.error;
     this.#observation = observation;
     this.#link_down_since_ms = nextLinkDownSince(this.#link_down_since_ms, observation.info, Date.now());
-    if (observation.answered === true) {
-      this.#last_answered = observation;
-      this.#settleHangFence(observation, generation);
-      if (!isFenced(observation.min_replicas_to_write) && this.#self_fence === null) {
-        this.#fence_note = null;
-        this.#lease_fenced = false;
-      }
-    }
+    this.#loop.observe(observedOf(observation), generation);
     this.#rememberServer(observation);
     this.#restarter?.onObservation(observation);
-    this.#feedWatchdog();
+    this.#loop.feedWatchdog();
     this.#publishIfChanged();
-    this.#scheduleEvaluation();
+    this.#loop.scheduleEvaluation();
   }
 
   /** Persists what a start must know of the running server when it changes (state.ts). */
@@ -724,7 +745,7 @@ export class DataNode {
     // What the dead process last answered says nothing of the next one: a restarted server starts
     // fenced, and kept as "writable master" this view armed the new server's watchdog with the
     // lease, which killed it when it was slow to answer its first probe, and so on (a loop).
-    this.#last_answered = null;
+    this.#loop.serverExited();
     if (this.#reinit_stopping) {
       // Our own stop for a reinit: no crash, nothing to restart here.
       this.#child = { state: "exited", code, signal };
@@ -952,12 +973,12 @@ export class DataNode {
       return errorReply(node_id, this.#accepted(), result.error);
     }
     // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
-    this.#lease_fenced = lease_kept;
+    this.#loop.lease_fenced = lease_kept;
     this.#strict?.agentCommand();
     done.push(...result.value);
     if (probed !== true) await this.#freshProbe();
     // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
-    if (command.type === "promote" && lease_kept) this.#requestLease();
+    if (command.type === "promote" && lease_kept) this.#loop.requestLease();
     return this.#finish(command.type, done, false);
   }
 
@@ -987,7 +1008,7 @@ export class DataNode {
             had_keys: this.#running_saving?.had_keys ?? null,
           });
         }
-        if (this.#leaseOn()) {
+        if (this.#loop.leaseOn()) {
           // Writable only under a lease of this epoch granted by a majority (write-lease.ts).
           const promoted = await this.#promoteLeased(observed, has_config_file, fenced);
           result = promoted.result;
@@ -1037,7 +1058,7 @@ export class DataNode {
       const refused = spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]);
       return { kind: "refused", reply: errorReply(node_id, this.#accepted(), refused) };
     }
-    if (this.#unfenceWaits(observed)) {
+    if (this.#loop.unfenceWaits(observed.info?.role ?? null)) {
       // The reply says fenced: true; the node lifts it itself when a lease returns.
       return {
         kind: "applied",
@@ -1045,7 +1066,7 @@ export class DataNode {
         lease_kept: true,
       };
     }
-    this.#feedWatchdog(true); // armed before the server is writable
+    this.#loop.feedWatchdog(true); // armed before the server is writable
     const result = await this.#redis.transaction(
       [
         ["CONFIG", ["SET", "min-replicas-to-write", restore]],
@@ -1115,9 +1136,9 @@ export class DataNode {
     const node_id = this.#config.node_id;
     // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
     // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
-    const answer_by_ms = performance.now() + this.#config.command_timeout_ms;
+    const answer_by_ms = nodeClock.now_ms() + this.#config.command_timeout_ms;
     await this.#freshProbe();
-    while (this.#observation.answered !== true && performance.now() < answer_by_ms) {
+    while (this.#observation.answered !== true && nodeClock.now_ms() < answer_by_ms) {
       await new Promise((resolve) => setTimeout(resolve, this.#config.poll_interval_ms));
       await this.#freshProbe();
     }
@@ -1210,262 +1231,29 @@ export class DataNode {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Self-fencing: decided by decideSelfFence (self-fence.ts), carried out here, one at a time.
-
-  /**
-   * Evaluates in the check phase (setImmediate), after the event loop has read what arrived on
-   * the sockets: when this process itself was starved (GC, a loaded host), a probe reply or a PONG
-   * already received is counted before a timer could mistake our stall for the server's.
-   */
-  #scheduleEvaluation(): void {
-    if (this.#evaluation_scheduled || this.#stopping) return;
-    this.#evaluation_scheduled = true;
-    setImmediate(() => {
-      this.#evaluation_scheduled = false;
-      this.#evaluateSelfFence();
-    });
-  }
-
-  #serverView(observation: Observation): ServerView {
-    const answered = observation.answered === true && this.#child?.state !== "exited";
-    return {
-      answered,
-      role: answered ? (observation.info?.role ?? null) : null,
-      fenced: isFenced(observation.min_replicas_to_write),
-    };
-  }
-
-  #decide(now_ms: number): SelfFenceDecision {
-    const record = this.#committed?.record ?? null;
-    return decideSelfFence({
-      now_ms,
-      self: this.#config.announce,
-      accepted_epoch: this.#state.epoch,
-      committed: record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
-      server: this.#serverView(this.#observation),
-      last_answered: this.#last_answered === null ? null : this.#serverView(this.#last_answered),
-      unanswered_since_ms: this.#redis.unansweredSinceMs(),
-      hang_fence_after_ms: this.#config.hang_fence_after_ms,
-      lease_until_ms: leaseUntilMs(this.#lease),
-      lease_ms: this.#config.master_name === null ? 0 : this.#config.lease_ms,
-      fence_lead_ms: this.#fenceLeadMs(),
-      fence_in_flight: this.#self_fence !== null,
-    });
-  }
-
-  #evaluateSelfFence(): void {
-    if (this.#stopping) return;
-    this.#feedWatchdog();
-    const decision = this.#decide(performance.now());
-    if (!decision.fence) {
-      this.#maybeLiftLeaseFence();
-      return;
-    }
-    const fence: SelfFence = {
-      reason: decision.reason,
-      detail: decision.detail,
-      queued: decision.queue,
-      generation: null,
-    };
-    this.#self_fence = fence;
-    if (decision.queue) {
-      // Not behind the command queue: a command there may itself wait for the hung server.
-      void this.#fenceHung(fence);
-      return;
-    }
-    // Behind the commands already queued, so an epoch check and the fence never interleave.
-    this.#commands = this.#commands
-      .then(() => this.#fenceAnswering(fence))
-      .catch((error: unknown) => {
-        this.#logger.error(
-          { event: "fence_failed", reason: fence.reason, error: errorMessage(error) },
-          "self-fence crashed",
-        );
-      });
-  }
-
-  /** committed_epoch and lease: the server answers; persist, fence, probe, log. */
-  async #fenceAnswering(fence: SelfFence): Promise<void> {
-    try {
-      // Decided again on a fresh probe: a command before this one may have changed everything.
-      await this.#freshProbe();
-      this.#self_fence = null;
-      const decision = this.#decide(performance.now());
-      if (!decision.fence || decision.reason !== fence.reason) return;
-      this.#self_fence = fence;
-      const observed = this.#observation;
-      const raise = decision.raise_epoch_to;
-      const fence_saved = observed.min_replicas_to_write ?? 0;
-      const saved = await this.#persist((state) => ({
-        ...state,
-        fence_saved,
-        // A new epoch nobody issued a command for yet: the first agent to command it owns it.
-        ...(raise !== null && raise > state.epoch ? { epoch: raise, issuer: null } : {}),
-      }));
-      if (!saved.ok) {
-        // Fence anyway: failing closed matters more than remembering the value to restore.
-        this.#logger.error(
-          { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
-          "self-fence state not persisted",
-        );
-      }
-      const result = await this.#redis.transaction(
-        fenceSteps((observed.config_file ?? "") !== ""),
-        OPTIONAL_STEPS,
-      );
-      // Before the probe that publishes `fenced`, so that report already says why.
-      if (result.ok) this.#fence_note = `fenced (${fence.reason}): ${fence.detail}`;
-      await this.#freshProbe();
-      this.#settle(fence, result.ok ? result.value : null, result.ok ? null : result.error.message);
-    } finally {
-      if (this.#self_fence === fence) this.#self_fence = null;
-    }
-  }
-
-  /**
-   * hang: the server does not answer, so the fence is written to the open connection where it
-   * waits in the server's socket buffer and runs when the process resumes (in the same pass as
-   * writes buffered on other connections, in no set order: watchdog.ts). It is settled
-   * by its reply or, when the client's command timeout rejected that, by the first probe sent
-   * after it that answers (the connection is FIFO).
-   */
-  async #fenceHung(fence: SelfFence): Promise<void> {
-    // Null only if nothing answered since the start: keep what an earlier process saved.
-    const last = this.#last_answered;
-    const fence_saved = last?.min_replicas_to_write ?? this.#state.fence_saved ?? 0;
-    const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-    if (!saved.ok) {
-      this.#logger.error(
-        { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
-        "self-fence state not persisted",
-      );
-    }
-    if (this.#self_fence !== fence || this.#stopped()) return;
-    const pending = this.#redis.transaction(fenceSteps((last?.config_file ?? "") !== ""), OPTIONAL_STEPS);
-    // Not a fence for the watchdog (core watchdog.ts watchdogLine): it stays armed until the
-    // server answers, fenced, or its lease ends.
-    fence.generation = ++this.#fence_generation;
-    this.#fence_note = `fence queued (${fence.reason}): ${fence.detail}`;
-    this.#logger.warn(
-      { event: "fence_queued", reason: fence.reason, detail: fence.detail },
-      "fence queued on the connection to the hung server",
-    );
-    this.#publish(this.#nextStatus());
-    const result = await pending;
-    if (this.#self_fence !== fence) return; // already settled by a probe
-    if (result.ok) {
-      this.#settle(fence, result.value, null);
-    } else if (!/timed out/i.test(result.error.message)) {
-      this.#settle(fence, null, result.error.message);
-    }
-    // Timed out: the bytes are on the connection; a later probe settles it.
-  }
-
-  #settleHangFence(observation: Observation, generation: number): void {
-    const fence = this.#self_fence;
-    if (fence?.queued !== true || fence.generation === null || generation < fence.generation) return;
-    const fenced = isFenced(observation.min_replicas_to_write);
-    this.#settle(fence, fenced ? ["fence ran when the server resumed"] : null, fenced ? null : "fence lost");
-  }
-
-  /** Logs the outcome of a self-fence and ends it. */
-  #settle(fence: SelfFence, done: readonly string[] | null, error: string | null): void {
-    if (this.#self_fence === fence) this.#self_fence = null;
-    const fenced = isFenced(this.#observation.min_replicas_to_write) || done !== null;
-    if (fenced) {
-      this.#fence_note = `fenced (${fence.reason}): ${fence.detail}`;
-      if (fence.reason === "lease") this.#lease_fenced = true;
-      this.counters.inc("self_fences_total", { reason: fence.reason });
-      this.#logger.warn(
-        { event: "fenced", reason: fence.reason, detail: fence.detail, epoch: this.#state.epoch, done },
-        "fenced the server",
-      );
-    } else {
-      this.#fence_note = null;
-      this.#last_error = `self-fence (${fence.reason}) failed: ${error ?? "unknown"}`;
-      this.#logger.error(
-        { event: "fence_failed", reason: fence.reason, detail: fence.detail, error },
-        "self-fence failed",
-      );
-    }
-    this.#publish(this.#nextStatus());
-    this.#scheduleEvaluation();
-  }
-
-  // ------------------------------------------------------------------------------------------
   // The write lease (write-lease.ts, docs/adr/0001-write-lease.md)
 
   /** NATS status events: whether the bus is up, for the failsafe (lease-channel.ts). */
   async #followBusStatus(nc: NatsConnection): Promise<void> {
     try {
       for await (const status of nc.status()) {
-        if (status.type === "disconnect" || status.type === "close") this.#bus_connected = false;
-        else if (status.type === "reconnect") this.#bus_connected = true;
-        if (status.type === "disconnect") this.#requestLease(); // ask the agents directly at once
+        if (status.type === "disconnect" || status.type === "close") this.#loop.bus_connected = false;
+        else if (status.type === "reconnect") this.#loop.bus_connected = true;
+        if (status.type === "disconnect") this.#loop.requestLease(); // ask the agents directly at once
       }
     } catch {
-      this.#bus_connected = false;
+      this.#loop.bus_connected = false;
     }
   }
 
-  /**
-   * Publishes a lease request while the server is (or may be) a master; sends it to the agents
-   * directly too while NATS is down or the lease runs low (failsafe, lease-channel.ts).
-   */
-  #requestLease(promoting = false): void {
+  /** The loop's lease request on NATS (LeaseBus port). */
+  #publishLeaseRequest(request: WireLeaseRequest): void {
     const nc = this.#nc;
-    const master_name = this.#config.master_name;
-    if (this.#config.lease_ms === 0 || master_name === null) return;
-    // A replica needs no lease, unless a promote waits for one (promoteLeased).
-    if (this.#observation.info?.role === "slave" && !promoting) return;
-    const on_bus = nc !== null && !nc.isClosed();
-    const bus_connected = on_bus && this.#bus_connected;
-    const direct_lease = this.#direct_lease;
-    const direct =
-      direct_lease !== null &&
-      directLeaseWanted({
-        failsafe: true,
-        bus_connected,
-        now_ms: performance.now(),
-        lease_until_ms: leaseUntilMs(this.#lease),
-        configured_lease_ms: this.#config.lease_ms,
-        granted_lease_ms: this.#lease.granted_lease_ms,
-        fence_lead_ms: this.#fenceLeadMs(),
-      });
-    if (!on_bus && !direct) return;
-    this.#noteFailsafe(direct && !bus_connected);
-    this.#lease_seq += 1;
-    requestSent(this.#lease, this.#lease_seq, performance.now());
-    const request: WireLeaseRequest = {
-      v: PROTOCOL_VERSION,
-      type: "lease_request",
-      node_id: this.#config.node_id,
-      master_name,
-      address: this.#config.announce,
-      epoch: this.#state.epoch,
-      seq: this.#lease_seq,
-      promoted: this.#promoted_epoch === this.#state.epoch,
-    };
-    if (direct) direct_lease.request(request);
-    if (!on_bus) return;
+    if (nc === null || nc.isClosed()) return;
     try {
       nc.publish(nodeLeaseSubject(this.#config.cluster_id, this.#config.node_id), encodeMessage(request));
     } catch (error) {
       this.#logger.warn({ event: "publish_failed", error: errorMessage(error) }, "lease request not sent");
-    }
-  }
-
-  /** Logs when the failsafe starts and stops standing in for NATS. */
-  #noteFailsafe(active: boolean): void {
-    if (active === this.#failsafe_active) return;
-    this.#failsafe_active = active;
-    if (active) {
-      this.#logger.warn(
-        { event: "failsafe_active", agents: this.#config.failsafe?.agents ?? [] },
-        "NATS unreachable: asking the agents directly for the write lease (failsafe)",
-      );
-    } else {
-      this.#logger.info({ event: "failsafe_ended" }, "NATS reachable again: lease requests over NATS only");
     }
   }
 
@@ -1490,118 +1278,7 @@ export class DataNode {
       );
       return;
     }
-    this.#countGrant(grant);
-  }
-
-  /** A grant, by NATS or directly (failsafe): counted the same way (write-lease.ts). */
-  #countGrant(grant: LeaseGrant): void {
-    if (grant.node_id !== this.#config.node_id || grant.master_name !== this.#config.master_name) return;
-    const extended = grantReceived(this.#lease, grant);
-    this.#leaseRequestFollowsGrant();
-    if (!extended) return;
-    this.#armLeaseEnd();
-    this.#feedWatchdog();
-    if (this.#lease_fenced) this.#scheduleEvaluation();
-    this.#promote_wait?.wake();
-  }
-
-  /**
-   * The lease tick: a request, then an evaluation, then the next tick a quarter of the lease held
-   * later (write-lease.ts leaseRequestIntervalMs: the granted lease may be shorter than ours). It
-   * runs for a replica too, which sends nothing (requestLease), so a node made master by any path
-   * asks on its next tick; stop() clears it.
-   */
-  #armLeaseRequest(): void {
-    const interval_ms = leaseRequestIntervalMs(this.#config.lease_ms, this.#lease.granted_lease_ms);
-    this.#lease_request_tick = { ticked_ms: performance.now(), interval_ms };
-    this.#leaseTickIn(interval_ms);
-  }
-
-  /** The one lease-request timer: arming it drops the one armed before. */
-  #leaseTickIn(wait_ms: number): void {
-    if (this.#lease_request_timer !== null) clearTimeout(this.#lease_request_timer);
-    this.#lease_request_timer = null;
-    if (this.#stopping) return;
-    this.#lease_request_timer = setTimeout(() => {
-      this.#lease_request_timer = null;
-      this.#requestLease();
-      this.#scheduleEvaluation();
-      this.#armLeaseRequest();
-    }, wait_ms);
-  }
-
-  /** A grant shortened the interval: the tick armed with the longer one would come too late. */
-  #leaseRequestFollowsGrant(): void {
-    if (this.#lease_request_timer === null) return;
-    const interval_ms = leaseRequestIntervalMs(this.#config.lease_ms, this.#lease.granted_lease_ms);
-    const wait_ms = leaseRequestRearmMs(this.#lease_request_tick, performance.now(), interval_ms);
-    if (wait_ms === null) return;
-    this.#lease_request_tick = { ...this.#lease_request_tick, interval_ms };
-    this.#leaseTickIn(wait_ms);
-  }
-
-  /**
-   * Evaluates the moment the lease runs out, not at the next poll or lease tick: that can come a
-   * poll period later, which the leader's wait (lease x 1.1 + 20 ms) does not cover when it binds.
-   */
-  #armLeaseEnd(): void {
-    const until_ms = this.#lease.until_ms;
-    if (until_ms === null || this.#stopping) return;
-    if (this.#lease_end_timer !== null) clearTimeout(this.#lease_end_timer);
-    this.#lease_end_timer = setTimeout(
-      () => {
-        this.#lease_end_timer = null;
-        this.#scheduleEvaluation();
-      },
-      Math.max(0, Math.ceil(until_ms - this.#fenceLeadMs() - performance.now())) + 1,
-    );
-  }
-
-  /** An agent's unfence of a master waits for a valid lease (self-fence.ts unfenceWaitsForLease). */
-  #unfenceWaits(observed: Observation): boolean {
-    return unfenceWaitsForLease({
-      now_ms: performance.now(),
-      lease_until_ms: leaseUntilMs(this.#lease),
-      lease_ms: this.#config.master_name === null ? 0 : this.#config.lease_ms,
-      fence_lead_ms: this.#fenceLeadMs(),
-      role: observed.info?.role ?? null,
-    });
-  }
-
-  /** watchdog.ts watchdogFenceLeadMs: the lease self-fence comes this long before its end. */
-  #fenceLeadMs(): number {
-    return watchdogFenceLeadMs(
-      this.#lease.granted_lease_ms ?? this.#config.lease_ms,
-      this.#watchdog !== null,
-    );
-  }
-
-  /**
-   * The watchdog's line for the server as last seen (core watchdog.ts watchdogLine); `unfencing`:
-   * an unfence of a master is about to run, so the watchdog is armed first.
-   */
-  #feedWatchdog(unfencing = false): void {
-    const watchdog = this.#watchdog;
-    if (watchdog === null || this.#stopping) return;
-    const last = this.#last_answered;
-    const server =
-      last === null ? null : { role: last.info?.role ?? null, fenced: isFenced(last.min_replicas_to_write) };
-    const now_ms = performance.now();
-    // While a promote's transaction runs, the server is about to be a writable master whatever
-    // the last probe saw: a probe landing meanwhile must not disarm the watchdog.
-    const promoting = this.#promoting_writable;
-    const line = watchdogLine({
-      now_ms,
-      lease_until_ms: leaseUntilMs(this.#lease),
-      lease_ms: this.#leaseOn() ? this.#config.lease_ms : 0,
-      last_answered: promoting ? { role: "master", fenced: true } : server,
-      unfencing: unfencing || promoting,
-    });
-    watchdog.send(line, now_ms, server);
-  }
-
-  #leaseOn(): boolean {
-    return this.#config.lease_ms > 0 && this.#config.master_name !== null;
+    this.#loop.grant(grant);
   }
 
   /**
@@ -1609,10 +1286,10 @@ export class DataNode {
    * (its request says `promoted`: the agents' promote-lease rule, lease.ts) and waits for it at
    * most promoteLeaseWaitMs; holding it, REPLICAOF NO ONE runs unfenced, the watchdog armed first:
    * writable in one transaction, under a lease a majority granted for this epoch, as a lifted
-   * fence would be (same rule as liftLeaseFence: leaseLiftAllowed). Without it (no majority in
+   * fence would be (same rule as the loop's lift: leaseLiftAllowed). Without it (no majority in
    * time, strict mode, a server that is not a replica), REPLICAOF NO ONE behind a fence (kept,
    * or set in the same transaction, so the server is never a writable master without a lease),
-   * the lease held so far dropped: the fence is lifted (liftLeaseFence) when a majority vouches
+   * the lease held so far dropped: the fence is lifted (DataNodeLoop) when a majority vouches
    * for the new epoch. `fenced`: the server was left fenced for the lease.
    */
   async #promoteLeased(
@@ -1624,29 +1301,23 @@ export class DataNode {
     const asked = observed.info?.role === "slave" && this.#strict === null;
     if (asked) {
       // A replica holds no lease; requests in flight (none expected) vouch for an older epoch.
-      promoteLeaseReset(this.#lease);
-      this.#promoted_epoch = epoch;
-      this.#requestLease(true);
-      await this.#waitPromoteLease(epoch, promoteLeaseWaitMs(this.#config.lease_ms));
-      const lead_ms = this.#fenceLeadMs();
-      if (this.#state.epoch === epoch && leaseLiftAllowed(this.#lease, performance.now(), epoch, lead_ms)) {
+      this.#loop.promoted(epoch);
+      this.#loop.requestLease(true);
+      await this.#loop.waitPromoteLease(epoch, promoteLeaseWaitMs(this.#config.lease_ms));
+      if (this.#state.epoch === epoch && this.#loop.liftAllowed(epoch)) {
         const unfence = fenced
           ? [["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]] as const]
           : [];
-        this.#promoting_writable = true;
-        this.#feedWatchdog(); // armed before the server is a writable master
-        let result: Result<string[]>;
-        try {
-          result = await this.#redis.transaction(
+        // The watchdog armed before the server is a writable master, fed again after.
+        const result = await this.#loop.promotingWritable(async () => {
+          const changed = await this.#redis.transaction(
             roleChangeSteps(null, has_config_file, unfence),
             OPTIONAL_STEPS,
           );
           // Until a probe has seen the writable master, a line fed meanwhile must stay `arm`.
-          if (result.ok) await this.#freshProbe();
-        } finally {
-          this.#promoting_writable = false;
-        }
-        this.#feedWatchdog(); // for the server as now seen (disarmed when still a replica)
+          if (changed.ok) await this.#freshProbe();
+          return changed;
+        });
         if (!result.ok) return { result, fenced: false, probed: false };
         if (fenced) await this.#clearFenceSaved(result.value);
         this.#fence_note = null;
@@ -1672,9 +1343,8 @@ export class DataNode {
     if (!result.ok) return { result, fenced: true, probed: false };
     if (!asked) {
       // The lease held so far (an older primary's) vouched for an older epoch. When asked above,
-      // the request of this epoch stays: its grants lift the fence (liftLeaseFence).
-      promoteLeaseReset(this.#lease);
-      this.#promoted_epoch = epoch;
+      // the request of this epoch stays: its grants lift the fence (DataNodeLoop).
+      this.#loop.promoted(epoch);
     }
     this.#fence_note = `fenced (lease): promoted at epoch ${epoch}, writable once a majority grants a lease`;
     return {
@@ -1682,75 +1352,6 @@ export class DataNode {
       fenced: true,
       probed: false,
     };
-  }
-
-  /** Resolves when a grant extended the lease to one vouching for `epoch`, or after `wait_ms`. */
-  #waitPromoteLease(epoch: number, wait_ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
-      const done = (): void => {
-        if (timer !== null) clearTimeout(timer);
-        timer = null;
-        if (this.#promote_wait === wait) this.#promote_wait = null;
-        resolve();
-      };
-      const wait = {
-        wake: () => {
-          if (this.#stopping || (this.#lease.granted_epoch ?? 0) >= epoch) done();
-        },
-      };
-      this.#promote_wait = wait;
-      timer = setTimeout(done, wait_ms);
-    });
-  }
-
-  /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
-  #maybeLiftLeaseFence(): void {
-    if (!this.#lease_fenced || this.#lease_lifting || this.#self_fence !== null) return;
-    if (!leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, this.#fenceLeadMs())) return;
-    this.#lease_lifting = true;
-    this.#commands = this.#commands
-      .then(() => this.#liftLeaseFence())
-      .catch((error: unknown) => {
-        this.#logger.error({ event: "unfence_failed", error: errorMessage(error) }, "lease unfence crashed");
-      })
-      .finally(() => {
-        this.#lease_lifting = false;
-      });
-  }
-
-  async #liftLeaseFence(): Promise<void> {
-    await this.#freshProbe();
-    const observed = this.#observation;
-    // Decided again behind the queued commands: one of them may own the fence now.
-    const lead_ms = this.#fenceLeadMs();
-    if (!this.#lease_fenced || !leaseLiftAllowed(this.#lease, performance.now(), this.#state.epoch, lead_ms))
-      return;
-    if (this.#strict?.holdsFence() === true) return; // strict mode lifts it once a replica is in sync
-    if (observed.answered !== true || !isFenced(observed.min_replicas_to_write)) return;
-    const has_config_file = (observed.config_file ?? "") !== "";
-    this.#feedWatchdog(true); // armed before the server is writable
-    const result = await this.#redis.transaction(
-      [
-        ["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]],
-        ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
-      ],
-      OPTIONAL_STEPS,
-    );
-    if (!result.ok) {
-      this.#logger.error({ event: "unfence_failed", error: result.error.message }, "lease unfence failed");
-      return;
-    }
-    await this.#clearFenceSaved(result.value);
-    this.#lease_fenced = false;
-    this.#fence_note = null;
-    this.counters.inc("lease_unfences_total", {});
-    this.#logger.warn(
-      { event: "unfenced", reason: "lease", epoch: this.#state.epoch, done: result.value },
-      "write lease back: lifted the lease fence",
-    );
-    await this.#freshProbe();
-    this.#publish(this.#nextStatus());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1813,9 +1414,7 @@ export class DataNode {
     this.#stopping = true;
     this.#restarter?.stop();
     for (const timer of this.#timers) clearInterval(timer);
-    if (this.#lease_end_timer !== null) clearTimeout(this.#lease_end_timer);
-    if (this.#lease_request_timer !== null) clearTimeout(this.#lease_request_timer);
-    this.#lease_request_timer = null;
+    this.#loop.stop();
     this.#strict?.stop();
     this.#topology?.stop();
     const nc = this.#nc;
