@@ -38,7 +38,7 @@ case "$service" in
     export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX-1}"
     export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_-32768}"
     # shellcheck disable=SC2086 # word splitting wanted
-    exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=1 --max-old-space-size=256} \
+    exec node ${AGENT_NODE_OPTIONS---max-semi-space-size=1 --max-old-space-size=256 --compact-on-every-full-gc} \
       services/sentinel-agent/dist/main.js "$conf" "$@" ;;
   vip-manager)
     exec node services/vip-manager/dist/main.js "$@" ;;

@@ -15,7 +15,11 @@ function repoFile(path: string): string {
 }
 
 void test("AGENT_NODE_OPTIONS replaces the default; set but empty means none", () => {
-  assert.deepEqual(agentNodeOptions({}), ["--max-semi-space-size=1", "--max-old-space-size=256"]);
+  assert.deepEqual(agentNodeOptions({}), [
+    "--max-semi-space-size=1",
+    "--max-old-space-size=256",
+    "--compact-on-every-full-gc",
+  ]);
   assert.deepEqual(agentNodeOptions({ AGENT_NODE_OPTIONS: " --max-old-space-size=512  --jitless " }), [
     "--max-old-space-size=512",
     "--jitless",
