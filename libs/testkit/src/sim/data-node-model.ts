@@ -1,42 +1,39 @@
-// The simulated data-node: the real data-node's pure rules (@sentinel-plane/core/data-node: the
-// epoch check, the self-fence rules, the write lease) carried out on a simulated clock, as node.ts
-// carries them out on performance.now(). One per simulated Redis node; the world (world.ts) moves
-// its messages over the simulated bus (lease requests and grants, commands, reports, the topology
-// watch) and gives it its server, always reachable (same host).
+// The simulated data-node: the data-node's own lease and self-fence loop (libs/data-node-shell
+// DataNodeLoop: lease requests and grants, lease end, the self-fence and its settle, the lease
+// fence's lift, the watchdog's lines) over in-memory ports answered from the world's events
+// (dataNodePorts), as node.ts runs it over NATS, ioredis and Node's timers. One per simulated
+// Redis node; the world (world.ts) moves its messages over the simulated bus (lease requests and
+// grants, commands, reports, the topology watch) and gives it its server, always reachable (same
+// host). What stays here is the world's: the process (alive, incarnation, start time), the probe
+// bookkeeping of its server connection, the watchdog process on the host, the restarter's view.
 //
 // Its clock is its own process's monotonic clock: it starts at 0 when the process starts and runs
-// at `rate` times simulated time (drift, within the ADR's clock-rate margin). A restart loses every
-// in-memory thing (the lease, pending requests, the observed topology, its own lease fence) and
-// keeps the persisted epoch and issuer (on SimNode, as the state file), then adopts the server that
-// is still running: with no lease received since the start, a writable master is fenced at once
-// and lifted on the first majority grant, as node.ts does.
-// Failsafe (core data-node lease-channel.ts): while its bus is down or its lease runs low it also
-// asks the agents directly (their REST port, on the host network: the world's agent-to-host links),
-// with the same request; the majority is counted over the configured agents at least.
+// at `rate` times simulated time (drift, within the ADR's clock-rate margin); its timers are world
+// events (one conversion, simDelay). A restart is a new loop: every in-memory thing (the lease,
+// pending requests, the observed topology, its own lease fence) starts over and the persisted epoch
+// and issuer (on SimNode, as the state file) stay. A crash stops the loop: its timers are dead.
 // The Redis watchdog (core data-node watchdog.ts), on unless the world turns it off: a process on
-// the host beside the server, fed by the data-node's `arm`/`disarm` lines (no delay: a pipe). It
+// the host beside the server, fed by the loop's `arm`/`disarm` lines (no delay: a pipe). It
 // outlives the data-node: when the data-node dies armed, it kills the server at the deadline, and a
 // restarted data-node replaces it only once it sees the server fenced or a replica (its own lease
 // self-fence: it holds no lease yet). Its clock is the host's (the data-node's rate, not reset by a
 // data-node restart).
 // Defaults are the data-node's (services/data-node/src/config.ts).
+import type { DataNodeLoop, DataNodePorts, Observed, WatchdogServer } from "@sentinel-plane/data-node-shell";
 import {
   adoptedWatchdogReplaceable,
   decideSelfFence,
-  leaseLiftAllowed,
-  leaseUntilMs,
-  newWriteLease,
+  FENCE_MARKER,
   WATCHDOG_STARTED,
-  watchdogFenceLeadMs,
 } from "@sentinel-plane/core/data-node";
 import type {
-  LeaseRequestTick,
   SelfFenceDecision,
   SelfFenceInputs,
-  ServerView,
+  WatchdogLine,
   WatchdogState,
-  WriteLease,
 } from "@sentinel-plane/core/data-node";
+import { spError } from "@sentinel-plane/protocol";
+import type { LeaseRequest, Result } from "@sentinel-plane/protocol";
 import type { TopologyRecord } from "@sentinel-plane/core";
 import type { SimNode } from "./redis-model.js";
 
@@ -44,6 +41,10 @@ import type { SimNode } from "./redis-model.js";
 export const DN_POLL_MS = 100;
 export const DN_LEASE_MS = 500;
 export const DN_HANG_FENCE_AFTER_MS = 500;
+/** probe_timeout_ms default: a probe of a hung server fails after it. */
+export const DN_PROBE_TIMEOUT_MS = 500;
+/** command_timeout_ms default: a command written to a hung server fails after it. */
+export const DN_COMMAND_TIMEOUT_MS = 2000;
 /** restart_delay_ms default: a live data-node restarts its exited server after it. */
 export const DN_RESTART_DELAY_MS = 1000;
 /**
@@ -62,8 +63,12 @@ export interface SimWatchdog {
   state: WatchdogState;
 }
 
+const NOT_PROBED: Observed = { answered: null, role: null, min_replicas_to_write: null, config_file: null };
+
 export class SimDataNode {
   alive = true;
+  /** The data-node's loop while the process runs (null: crashed). */
+  loop: DataNodeLoop | null = null;
   /** The watchdog running on the host (null: none); `watchdog_own`: this process feeds it. */
   watchdog: SimWatchdog | null = null;
   watchdog_own = false;
@@ -74,22 +79,21 @@ export class SimDataNode {
   incarnation = 1;
   /** Simulated time of the process start: its monotonic clock reads 0 there. */
   started_ms = 0;
-  lease: WriteLease;
-  lease_seq = 0;
-  /** node.ts lease_request_timer: the armed lease tick's number (re-arming drops the older one). */
-  lease_request_timer = 0;
-  /** When that tick last ran and the wait it was armed with (own clock). */
-  lease_request_tick: LeaseRequestTick = { ticked_ms: 0, interval_ms: 0 };
-  /** The epoch of the promote command this process carried out (lease requests say `promoted`). */
-  promoted_epoch: number | null = null;
-  /** The server's fence is this node's own for reason `lease`: lifted when a lease returns. */
-  lease_fenced = false;
+  /** The committed topology as its restarter last saw it (restart-plan.ts). */
   committed: { readonly record: TopologyRecord; readonly revision: number } | null = null;
-  last_answered: ServerView | null = null;
+  /** The latest probe's observation (RedisFence.current). */
+  observed: Observed = NOT_PROBED;
   /** When the probe still waiting for the hung server was sent (own clock); null: none waits. */
   unanswered_since_ms: number | null = null;
-  /** Its latest lease request went to the agents directly because its bus is down (for the log). */
-  direct = false;
+  /** The reply to the fence written to the hung server's connection, while it waits. */
+  fence_reply: ((result: Result<string[]>) => void) | null = null;
+  /** node.ts #commands: the queue the fences and the lift run behind. */
+  commands: Promise<void> = Promise.resolve();
+  /** A probe waiting for its answer (node.ts #probing: callers share it), and that answer. */
+  probing: Promise<void> | null = null;
+  probe_answer: (() => void) | null = null;
+  /** The seq of its latest request also sent to the agents directly (lease_requests counts). */
+  direct_seq: number | null = null;
 
   constructor(
     readonly node: SimNode,
@@ -101,9 +105,7 @@ export class SimDataNode {
     readonly agents_configured: number,
     /** supervise.watchdog (default on). */
     readonly watchdog_on = true,
-  ) {
-    this.lease = newWriteLease(agents_configured);
-  }
+  ) {}
 
   /** Its monotonic clock at simulated time `sim_ms`. */
   clock(sim_ms: number): number {
@@ -113,11 +115,6 @@ export class SimDataNode {
   /** The host's monotonic clock (the watchdog's): the same rate, not reset by a restart. */
   hostClock(sim_ms: number): number {
     return sim_ms * this.rate;
-  }
-
-  /** watchdog.ts watchdogFenceLeadMs: how long before the lease's end it fences. */
-  get fence_lead_ms(): number {
-    return watchdogFenceLeadMs(this.lease.granted_lease_ms ?? DN_LEASE_MS, this.watchdog_on);
   }
 
   /** A new watchdog fed by this process (the previous one, if any, was ended first). */
@@ -133,83 +130,259 @@ export class SimDataNode {
    * The watchdog this process feeds, replacing a predecessor's once the server is seen fenced or a
    * replica (watchdog.ts adoptedWatchdogReplaceable); null while the old one must stay.
    */
-  ownWatchdog(): SimWatchdog | null {
+  ownWatchdog(server: WatchdogServer | null): SimWatchdog | null {
     if (!this.watchdog_on || !this.alive) return null;
     if (this.watchdog_own && this.watchdog !== null) return this.watchdog;
-    if (!adoptedWatchdogReplaceable(this.last_answered)) return null;
+    if (!adoptedWatchdogReplaceable(server)) return null;
     return this.spawnWatchdog();
   }
 
-  /** Simulated milliseconds that `own_ms` of its clock take. */
+  /** Simulated milliseconds that `own_ms` of its clock take (every timer of the process). */
   simDelay(own_ms: number): number {
-    return Math.max(1, Math.round(own_ms / this.rate));
+    return Math.max(0, Math.ceil(own_ms / this.rate));
   }
 
   crash(): void {
     this.alive = false;
     this.incarnation += 1;
+    this.loop?.stop();
+    this.loop = null;
     this.watchdog_own = false; // its watchdog reads the end of the pipe (world.ts)
   }
 
-  /** A new process: in-memory state starts over; the persisted epoch (on the node) stays. */
-  start(sim_ms: number): void {
+  /** A new process: a new loop; the persisted epoch (on the node) stays. */
+  start(sim_ms: number, loop: (dn: SimDataNode) => DataNodeLoop): DataNodeLoop {
     this.alive = true;
     this.incarnation += 1;
     this.started_ms = sim_ms;
-    this.lease = newWriteLease(this.agents_configured);
-    this.lease_seq = 0;
-    this.lease_request_tick = { ticked_ms: 0, interval_ms: 0 };
-    this.direct = false;
-    this.promoted_epoch = null;
-    this.lease_fenced = false;
-    this.committed = null;
-    this.last_answered = null;
+    this.observed = NOT_PROBED;
     this.unanswered_since_ms = null;
+    this.fence_reply = null;
+    this.probing = null;
+    this.probe_answer = null;
+    this.commands = Promise.resolve();
+    this.direct_seq = null;
+    this.committed = null;
     // No watchdog left running (the previous one exited or killed the server): its own at once;
     // else it replaces the running one once the server is seen not writable (ownWatchdog).
     if (this.watchdog_on && this.watchdog === null) this.spawnWatchdog();
     else this.watchdog_own = false;
+    this.loop = loop(this);
+    return this.loop;
   }
 
-  /** One probe of its server (a hung one leaves the probe waiting). */
-  probe(sim_ms: number): ServerView {
+  /** One probe of its server connection (a hung server leaves the probe waiting). */
+  probe(sim_ms: number): Observed {
     const node = this.node;
     if (node.process === "hung") {
       this.unanswered_since_ms ??= this.clock(sim_ms);
-      return { answered: false, role: null, fenced: node.fenced };
+      this.observed = { ...this.observed, answered: false };
+      return this.observed;
     }
     this.unanswered_since_ms = null;
-    if (node.process === "killed") return { answered: false, role: null, fenced: node.fenced };
-    const view: ServerView = { answered: true, role: node.role, fenced: node.fenced };
-    this.last_answered = view;
-    // As node.ts observe(): an unfenced server means no fence of ours is left to lift.
-    if (!node.fenced && !node.fence_queued) this.lease_fenced = false;
-    return view;
-  }
-
-  decide(sim_ms: number, view: ServerView, rule: SelfFenceRule): SelfFenceDecision {
-    const record = this.committed?.record ?? null;
-    return rule({
-      now_ms: this.clock(sim_ms),
-      self: this.node.address,
-      accepted_epoch: this.node.epoch,
-      committed: record === null ? null : { config_epoch: record.config_epoch, primary: record.primary },
-      server: view,
-      last_answered: this.last_answered,
-      unanswered_since_ms: this.unanswered_since_ms,
-      hang_fence_after_ms: DN_HANG_FENCE_AFTER_MS,
-      lease_until_ms: leaseUntilMs(this.lease),
-      lease_ms: DN_LEASE_MS,
-      fence_lead_ms: this.fence_lead_ms,
-      fence_in_flight: this.node.fence_queued,
-    });
-  }
-
-  /** Its own lease fence may be lifted now (write-lease.ts leaseLiftAllowed, on a fenced server). */
-  mayLiftLeaseFence(sim_ms: number, view: ServerView): boolean {
-    if (!this.lease_fenced || !view.answered || !view.fenced) return false;
-    return leaseLiftAllowed(this.lease, this.clock(sim_ms), this.node.epoch, this.fence_lead_ms);
+    this.observed =
+      node.process === "killed"
+        ? { ...this.observed, answered: false }
+        : {
+            answered: true,
+            role: node.role,
+            min_replicas_to_write: node.fenced ? FENCE_MARKER : 0,
+            config_file: "",
+          };
+    return this.observed;
   }
 }
 
 export const productionSelfFence: SelfFenceRule = decideSelfFence;
+
+/** What the data-node's ports need of the world (world.ts dataNodeWorld). */
+export interface DataNodeWorld {
+  readonly keep_log: boolean;
+  readonly failsafe: boolean;
+  now(): number;
+  /** Runs `run` after `delay_ms` simulated ms as the data-node's work (its microtasks settle). */
+  at(delay_ms: number, run: () => void): void;
+  /** Runs `run` within the current event, once the pending microtasks settled. */
+  soon(run: () => void): void;
+  /** The loop's promises are under way: their microtasks settle within the event. */
+  work(): void;
+  /** Probes the server and hands the observation to the loop (node.ts #probeNow, #observe). */
+  probe(dn: SimDataNode): Promise<void>;
+  publish(dn: SimDataNode, request: LeaseRequest): void;
+  direct(dn: SimDataNode, request: LeaseRequest): void;
+  report(dn: SimDataNode): void;
+  watchdog(dn: SimDataNode, line: WatchdogLine | null, server: WatchdogServer | null): void;
+  leaseFenced(dn: SimDataNode): void;
+  trace(dn: SimDataNode, text: string): void;
+}
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+/** The log lines of the loop's events the scenario logs show (the rest is not traced). */
+function traceText(fields: Record<string, unknown>): string | null {
+  const { event, reason, detail, epoch, error } = fields;
+  const text = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+  switch (event) {
+    case "fenced":
+      return `< self-fence (${text(reason)}): ${text(detail)}`;
+    case "fence_queued":
+      return `< self-fence queued (${text(reason)}): ${text(detail)}`;
+    case "unfenced":
+      return `< lease back: lease fence lifted (epoch ${text(epoch)})`;
+    case "failsafe_active":
+      return "< failsafe: bus down, lease requests go to the agents directly";
+    case "failsafe_ended":
+      return "< failsafe: bus back";
+    case "fence_failed":
+    case "unfence_failed":
+      return `< ${event}: ${text(error)}`;
+    default:
+      return null;
+  }
+}
+
+/** The server connection's side of RedisFence: the fence and unfence transactions. */
+function serverFence(
+  dn: SimDataNode,
+  world: DataNodeWorld,
+): Pick<DataNodePorts["redis"], "fence" | "unfence"> {
+  const node = dn.node;
+  return {
+    fence: () => {
+      world.work();
+      if (node.process === "running") {
+        node.fenced = true;
+        return Promise.resolve(ok(["CONFIG SET min-replicas-to-write fence"]));
+      }
+      if (node.process === "killed") {
+        return Promise.resolve({
+          ok: false,
+          error: spError("SP_ERR_REDIS_UNAVAILABLE", ["Connection is closed"]),
+        });
+      }
+      // Hung: the bytes wait in the server's socket buffer (world.ts resumeNode runs them); the
+      // reply comes then, or the client's command timeout fails the command first.
+      node.fence_queued = true;
+      return new Promise((resolve) => {
+        dn.fence_reply = resolve;
+        world.at(dn.simDelay(DN_COMMAND_TIMEOUT_MS), () => {
+          if (dn.fence_reply !== resolve) return;
+          dn.fence_reply = null;
+          world.work();
+          resolve({ ok: false, error: spError("SP_ERR_TIMEOUT", ["fence", DN_COMMAND_TIMEOUT_MS]) });
+        });
+      });
+    },
+    unfence: () => {
+      world.work();
+      if (node.process !== "running") {
+        return Promise.resolve({ ok: false, error: spError("SP_ERR_REDIS_UNAVAILABLE", ["no answer"]) });
+      }
+      node.fenced = false;
+      return Promise.resolve(ok(["CONFIG SET min-replicas-to-write 0"]));
+    },
+  };
+}
+
+/** RedisFence over the world: the server connection, the command queue, the state file. */
+function redisPort(dn: SimDataNode, world: DataNodeWorld, live: () => boolean): DataNodePorts["redis"] {
+  const node = dn.node;
+  return {
+    current: () => dn.observed,
+    exited: () => node.process === "killed",
+    unansweredSinceMs: () => dn.unanswered_since_ms,
+    epoch: () => node.epoch,
+    queued: (change, failed) => {
+      world.work();
+      dn.commands = dn.commands.then(change).catch(failed);
+    },
+    freshProbe: async () => {
+      // node.ts #freshProbe: a probe sent after this call (after the one in flight, if any).
+      world.work();
+      if (dn.probing !== null) await dn.probing;
+      if (live()) await world.probe(dn);
+    },
+    saveFence: (_fence_saved, raise_epoch_to) => {
+      world.work();
+      if (raise_epoch_to !== null && raise_epoch_to > node.epoch) {
+        node.epoch = raise_epoch_to;
+        node.issuer = null; // a new epoch nobody commanded yet: its first issuer owns it
+      }
+      return Promise.resolve(ok(undefined));
+    },
+    ...serverFence(dn, world),
+    clearFenceSaved: () => {
+      world.work();
+      return Promise.resolve();
+    },
+    strictHoldsFence: () => false,
+  };
+}
+
+/** The loop's ports over the world: its timers are world events dropped with the process. */
+export function dataNodePorts(dn: SimDataNode, world: DataNodeWorld): DataNodePorts {
+  const incarnation = dn.incarnation;
+  const live = (): boolean => dn.incarnation === incarnation && dn.alive;
+  const log = (fields: Record<string, unknown>): void => {
+    const text = world.keep_log ? traceText(fields) : null;
+    if (text !== null) world.trace(dn, text);
+  };
+  return {
+    clock: { now_ms: () => dn.clock(world.now()) },
+    timers: {
+      after: (delay_ms, run) => {
+        let armed = true;
+        world.at(dn.simDelay(delay_ms), () => {
+          if (armed && live()) run();
+        });
+        return () => {
+          armed = false;
+        };
+      },
+      soon: (run) => {
+        world.soon(() => {
+          if (live()) run();
+        });
+      },
+    },
+    bus: {
+      open: () => live(),
+      publish: (request) => {
+        world.publish(dn, request);
+      },
+    },
+    direct: world.failsafe
+      ? {
+          request: (request) => {
+            dn.direct_seq = request.seq;
+            world.direct(dn, request);
+          },
+        }
+      : null,
+    watchdog: dn.watchdog_on
+      ? {
+          send: (line, _now_ms, server) => {
+            world.watchdog(dn, line, server);
+          },
+        }
+      : null,
+    redis: redisPort(dn, world, live),
+    status: {
+      note: () => undefined,
+      error: () => undefined,
+      publish: () => {
+        if (live()) world.report(dn);
+      },
+    },
+    logger: { info: log, warn: log, error: log },
+    counters: {
+      inc: (name, labels) => {
+        // A lease self-fence of a node whose held lease ran out (not the start's "none granted").
+        if (name === "self_fences_total" && labels.reason === "lease" && dn.loop?.lease.until_ms != null) {
+          world.leaseFenced(dn);
+        }
+        return 0;
+      },
+    },
+  };
+}

@@ -20,23 +20,10 @@ import {
   sameAddress,
   step,
 } from "@sentinel-plane/core";
-import {
-  checkEpoch,
-  directLeaseWanted,
-  grantReceived,
-  leaseLiftAllowed,
-  leaseRequestIntervalMs,
-  leaseRequestRearmMs,
-  leaseUntilMs,
-  planRestart,
-  promoteLeaseReset,
-  promoteLeaseWaitMs,
-  requestSent,
-  stepWatchdog,
-  unfenceWaitsForLease,
-  watchdogLine,
-} from "@sentinel-plane/core/data-node";
-import type { WatchdogInput } from "@sentinel-plane/core/data-node";
+import { DataNodeLoop } from "@sentinel-plane/data-node-shell";
+import type { WatchdogServer } from "@sentinel-plane/data-node-shell";
+import { checkEpoch, planRestart, promoteLeaseWaitMs, stepWatchdog } from "@sentinel-plane/core/data-node";
+import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
   Address,
@@ -59,17 +46,21 @@ import type {
   StepOutput,
   TopologyRecord,
 } from "@sentinel-plane/core";
-import type { ErrorCode } from "@sentinel-plane/protocol";
+import { PROTOCOL_VERSION, spError } from "@sentinel-plane/protocol";
+import type { ErrorCode, Result } from "@sentinel-plane/protocol";
 import { Checker } from "./checkers.js";
 import {
+  dataNodePorts,
+  DN_HANG_FENCE_AFTER_MS,
   DN_LEASE_MS,
   DN_POLL_MS,
+  DN_PROBE_TIMEOUT_MS,
   DN_RESTART_DELAY_MS,
   DN_RESTART_PRIMARY_WAIT_MS,
   productionSelfFence,
   SimDataNode,
 } from "./data-node-model.js";
-import type { SelfFenceRule, SimWatchdog } from "./data-node-model.js";
+import type { DataNodeWorld, SelfFenceRule, SimWatchdog } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
@@ -92,6 +83,8 @@ interface SimCommand {
 type CommandReply = (delay_ms: number, result: NodeCommandResult) => void;
 
 export const TICK_MS = 100;
+/** Bound on the rounds of loop work (microtasks, `soon` callbacks) one event may cause. */
+const SETTLE_ROUNDS_MAX = 10_000;
 const REPORT_PERIOD_MS = 250;
 const KV_TIMEOUT_MS = 500;
 /** The agent's loop bounds, as the agent's (start/agent-loop.ts). */
@@ -195,8 +188,6 @@ export class World {
   readonly direct_rng: Prng;
   /** Lease requests that came directly, by `agent/node_id/seq`: the data-node incarnations that await a grant. */
   readonly #direct_pending = new Map<string, number[]>();
-  /** Promotes waiting for their lease (node.ts promoteLeased), run by the grant that brings it. */
-  readonly #promote_waits = new Map<SimDataNode, () => void>();
   /** When each killed server died (restart-plan.ts `exited_ms`). */
   readonly #killed_at = new Map<SimNode, number>();
   /** Killed servers whose restart waits for another committed primary (restartAsPlanned). */
@@ -215,6 +206,10 @@ export class World {
   readonly #step: StepFn;
   /** An event reached an agent's or a vip-manager's loop: runUntil lets its microtasks finish. */
   #agent_work = false;
+  /** Promotes waiting for their lease (promoteLeasedLater). */
+  #promote_waits = 0;
+  /** The data-nodes' loops' `soon` callbacks (Timers.soon), run by runUntil within the event. */
+  readonly #soon: (() => void)[] = [];
   /** The first error an agent's loop caught (on_error) or its step threw, thrown by runUntil. */
   #loop_error: Error | null = null;
   readonly #self_fence: SelfFenceRule;
@@ -359,14 +354,30 @@ export class World {
       if (item === null) break;
       this.now_ms = item.at_ms;
       item.run();
+      await this.#settleWork();
+      this.checker.checkWritable(this.now_ms, this.nodes);
+    }
+    this.now_ms = until_ms;
+  }
+
+  /**
+   * Lets the loops' work of the event finish: their microtasks, then the data-nodes' `soon`
+   * callbacks (in the order asked, each followed by the microtasks it queues), within the event.
+   */
+  async #settleWork(): Promise<void> {
+    for (let rounds = 0; this.#agent_work || this.#soon.length > 0; rounds += 1) {
+      // A loop that keeps asking for work within one instant never lets simulated time pass.
+      if (rounds > SETTLE_ROUNDS_MAX)
+        throw new Error(
+          `work of one event at ${this.now_ms} ms does not settle\n${this.log.slice(-40).join("\n")}`,
+        );
       if (this.#agent_work) {
         this.#agent_work = false;
         await microtasksDone();
         this.#afterAgentWork();
       }
-      this.checker.checkWritable(this.now_ms, this.nodes);
+      this.#soon.shift()?.();
     }
-    this.now_ms = until_ms;
   }
 
   /**
@@ -621,6 +632,13 @@ export class World {
 
   block(from: string, to: string): void {
     this.#blocked.set(`${from}>${to}`, (this.#blocked.get(`${from}>${to}`) ?? 0) + 1);
+    if (to === "kv") this.busStatusOf(from);
+  }
+
+  /** A data-node's NATS status follows its edge to the KV (the NATS server). */
+  busStatusOf(name: string): void {
+    const dn = this.data_nodes.find((d) => d.name === name);
+    if (dn !== undefined) this.busStatus(dn);
   }
 
   unblock(from: string, to: string): void {
@@ -628,6 +646,7 @@ export class World {
     const count = (this.#blocked.get(key) ?? 0) - 1;
     if (count <= 0) this.#blocked.delete(key);
     else this.#blocked.set(key, count);
+    if (to === "kv") this.busStatusOf(from);
     if (to === "kv" && count <= 0) {
       const agent = this.agents.find((a) => a.name === from);
       if (agent !== undefined) this.watchInitial(agent);
@@ -670,7 +689,10 @@ export class World {
   healNetwork(): void {
     this.#blocked.clear();
     for (const agent of this.agents) this.watchInitial(agent);
-    for (const dn of this.data_nodes) this.watchDataNode(dn);
+    for (const dn of this.data_nodes) {
+      this.busStatus(dn);
+      this.watchDataNode(dn);
+    }
   }
 
   delay(): number {
@@ -795,30 +817,36 @@ export class World {
       }
       const waits = this.unfenceWaits(dn, effect.command);
       // node.ts: the watchdog is armed before an unfence makes the server writable.
-      if (!waits && effect.command.type === "unfence") this.feedWatchdog(dn, true);
+      if (!waits && effect.command.type === "unfence") dn.loop?.feedWatchdog(true);
       const outcome = waits
         ? this.keepFenced(dn, effect.epoch, agent.id)
         : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng, true);
-      if (outcome.applied) {
-        // node.ts: a promote keeps the server fenced until a majority grants a lease of its epoch
-        // (write-lease.ts); any other command now owns the fence.
-        dn.lease_fenced = outcome.kind === "promote";
-        if (outcome.kind === "promote") {
-          dn.promoted_epoch = node.epoch;
-          promoteLeaseReset(dn.lease);
-          this.requestLease(dn);
-        }
-        this.applied(agent, dn, node, effect.epoch, outcome.kind, effect.command.type);
-      }
+      if (outcome.applied) this.commandApplied(agent, dn, effect, outcome.kind);
       if (!this.onBus(agent, dn)) return;
       reply(this.delay(), outcome.result);
     });
   }
 
   /**
+   * node.ts: a promote keeps the server fenced until a majority grants a lease of its epoch
+   * (write-lease.ts); any other command now owns the fence. Promoted fenced: it asks for the lease
+   * of the new epoch now, not at the next lease tick.
+   */
+  commandApplied(agent: SimAgent, dn: SimDataNode, effect: SimCommand, kind: NodeCommand["type"]): void {
+    const node = dn.node;
+    const loop = dn.loop;
+    if (loop !== null) {
+      loop.lease_fenced = kind === "promote";
+      if (kind === "promote") loop.promoted(node.epoch);
+    }
+    this.applied(agent, dn, node, effect.epoch, kind, effect.command.type);
+    if (kind === "promote") loop?.requestLease();
+  }
+
+  /**
    * node.ts promoteLeased, second half: the request of the promote's epoch left first; REPLICAOF
-   * NO ONE runs once a grant brought a lease of that epoch, or after the wait, writable when the
-   * lease is held by then.
+   * NO ONE runs once a grant brought a lease of that epoch, or after the wait (the loop's
+   * waitPromoteLease), writable when the lease is held by then, the watchdog armed first.
    */
   promoteLeasedLater(
     agent: SimAgent,
@@ -827,17 +855,10 @@ export class World {
     effect: SimCommand,
     reply: CommandReply,
   ): void {
+    const loop = dn.loop;
+    if (loop === null) return;
     const dn_incarnation = dn.incarnation;
-    let ran = false;
-    const run = (): void => {
-      if (ran) return;
-      ran = true;
-      if (this.#promote_waits.get(dn) === run) this.#promote_waits.delete(dn);
-      if (dn.incarnation !== dn_incarnation || !dn.alive) return;
-      const leased =
-        node.epoch === effect.epoch &&
-        leaseLiftAllowed(dn.lease, dn.clock(this.now_ms), effect.epoch, dn.fence_lead_ms);
-      if (leased) this.feedWatchdog(dn, true, true); // armed before the server is writable
+    const apply = (fenced: boolean): void => {
       const outcome = applyCommand(
         node,
         effect.epoch,
@@ -845,12 +866,28 @@ export class World {
         effect.command,
         this.now_ms,
         this.rng,
-        !leased,
+        fenced,
       );
-      this.promoted(agent, dn, node, effect.epoch, outcome, !leased, reply);
+      this.promoted(agent, dn, node, effect.epoch, outcome, fenced, reply);
     };
-    this.#promote_waits.set(dn, run);
-    this.at(promoteLeaseWaitMs(DN_LEASE_MS), run);
+    this.#promote_waits += 1;
+    const waited = loop.waitPromoteLease(effect.epoch, promoteLeaseWaitMs(DN_LEASE_MS));
+    const done = waited.then(async () => {
+      this.#promote_waits -= 1;
+      if (dn.incarnation !== dn_incarnation || !dn.alive) return;
+      const leased = node.epoch === effect.epoch && loop.liftAllowed(effect.epoch);
+      if (!leased) {
+        apply(true);
+        return;
+      }
+      await loop.promotingWritable(() => {
+        apply(false);
+        return Promise.resolve();
+      });
+    });
+    done.catch((error: unknown) => {
+      this.#loopError(error); // a checker's Violation in the promote: runUntil throws it
+    });
   }
 
   /**
@@ -863,9 +900,8 @@ export class World {
     if (!decision.accept) return false;
     node.epoch = decision.next.epoch;
     node.issuer = decision.next.issuer;
-    promoteLeaseReset(dn.lease);
-    dn.promoted_epoch = node.epoch;
-    this.requestLease(dn, true);
+    dn.loop?.promoted(node.epoch);
+    dn.loop?.requestLease(true);
     return true;
   }
 
@@ -880,7 +916,7 @@ export class World {
     reply: CommandReply,
   ): void {
     if (outcome.applied) {
-      dn.lease_fenced = fenced;
+      if (dn.loop !== null) dn.loop.lease_fenced = fenced;
       this.applied(agent, dn, node, epoch, outcome.kind, "promote");
     }
     if (!this.onBus(agent, dn)) return;
@@ -896,8 +932,7 @@ export class World {
     kind: NodeCommand["type"],
     type: NodeCommand["type"],
   ): void {
-    dn.probe(this.now_ms);
-    this.feedWatchdog(dn);
+    void this.probeDataNode(dn);
     this.checker.onApplied(this.now_ms, node, epoch, kind);
     this.checker.checkWriters(this.now_ms, this.nodes);
     if (this.options.keep_log) this.trace(node.name, `< ${type} epoch ${epoch} from ${agent.name}`);
@@ -1101,56 +1136,152 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Data-nodes: node.ts's loop on a simulated clock (data-node-model.ts holds the state)
+  // Data-nodes: the data-node's own loop (DataNodeLoop) over ports answered from this world's
+  // events (data-node-model.ts dataNodePorts); the commands, the poll and the restarter as node.ts
 
-  /** A data-node process starts (again): it adopts its server as it finds it. */
+  /** A data-node process starts (again): a new loop, which adopts its server as it finds it. */
   startDataNode(dn: SimDataNode): void {
-    dn.start(this.now_ms);
+    const loop = dn.start(this.now_ms, (started) => this.#newDataNodeLoop(started));
     // Its server was killed by the watchdog while no data-node ran: the start spawns it (fenced).
     if (dn.killed_by_watchdog && dn.node.process === "killed") this.resumeNode(dn.node);
     const incarnation = dn.incarnation;
+    // node.ts: a probe every poll_interval_ms, and an evaluation.
     const poll = (): void => {
       if (dn.incarnation !== incarnation) return;
-      this.evaluateDataNode(dn);
-      this.at(dn.simDelay(DN_POLL_MS), poll);
+      void this.probeDataNode(dn);
+      loop.scheduleEvaluation();
+      this.toDataNode(dn, dn.simDelay(DN_POLL_MS), poll);
     };
-    this.at(1 + this.rng.int(DN_POLL_MS), poll);
-    this.armLeaseRequest(dn, 1 + this.rng.int(10)); // the first request goes out once NATS is connected
+    this.toDataNode(dn, 1 + this.rng.int(DN_POLL_MS), poll);
+    loop.start();
+    // Connected to NATS: the first lease request goes out at once (node.ts #connect).
+    this.toDataNode(dn, 1 + this.rng.int(10), () => {
+      if (dn.incarnation !== incarnation) return;
+      this.busStatus(dn);
+      loop.requestLease();
+    });
     this.watchDataNode(dn);
     this.report(dn.node);
   }
 
-  /**
-   * node.ts armLeaseRequest: the lease tick (request, evaluation), re-armed each time a quarter of
-   * the lease held later (write-lease.ts leaseRequestIntervalMs, the data-node's one rule). One
-   * tick per process: arming again drops the one armed before. `first_ms`: the first tick's delay.
-   */
-  armLeaseRequest(dn: SimDataNode, first_ms?: number): void {
-    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
-    dn.lease_request_tick = { ticked_ms: dn.clock(this.now_ms), interval_ms };
-    this.leaseTickIn(dn, first_ms ?? dn.simDelay(interval_ms));
+  #newDataNodeLoop(dn: SimDataNode): DataNodeLoop {
+    return new DataNodeLoop(
+      {
+        node_id: dn.node.name,
+        master_name: this.options.master_name,
+        announce: dn.node.address,
+        lease_ms: DN_LEASE_MS,
+        hang_fence_after_ms: DN_HANG_FENCE_AFTER_MS,
+        failsafe_agents: this.agents.map((a) => a.name),
+        decide: this.#self_fence,
+      },
+      dataNodePorts(dn, this.#dataNodeWorld()),
+    );
   }
 
-  /** node.ts leaseTickIn: the one lease tick, `wait_ms` simulated ms away (an older one is dropped). */
-  leaseTickIn(dn: SimDataNode, wait_ms: number): void {
-    const incarnation = dn.incarnation;
-    dn.lease_request_timer += 1;
-    const timer = dn.lease_request_timer;
-    this.at(wait_ms, () => {
-      if (dn.incarnation !== incarnation || dn.lease_request_timer !== timer) return;
-      this.requestLease(dn);
-      this.evaluateDataNode(dn);
-      this.armLeaseRequest(dn);
+  /** What the data-nodes' ports need of this world. */
+  #dataNodeWorld(): DataNodeWorld {
+    return {
+      keep_log: this.options.keep_log,
+      failsafe: this.options.failsafe ?? true,
+      now: () => this.now_ms,
+      at: (delay_ms, run) => {
+        this.at(delay_ms, () => {
+          this.#dataNodeEvent();
+          run();
+        });
+      },
+      soon: (run) => {
+        this.#soon.push(run);
+      },
+      work: () => {
+        this.#agent_work = true;
+      },
+      probe: (dn) => this.probeDataNode(dn),
+      publish: (dn, request) => {
+        this.publishLeaseRequest(dn, request);
+      },
+      direct: (dn, request) => {
+        this.requestLeaseDirect(dn, request);
+      },
+      report: (dn) => {
+        this.report(dn.node);
+      },
+      watchdog: (dn, line, server) => {
+        this.feedWatchdog(dn, line, server);
+      },
+      leaseFenced: () => {
+        this.countLeaseFence();
+      },
+      trace: (dn, text) => {
+        this.trace(dn.name, text);
+      },
+    };
+  }
+
+  /** Runs `run` after `delay_ms` if the data-node runs (its loop's work settles in the event). */
+  toDataNode(dn: SimDataNode, delay_ms: number, run: () => void): void {
+    this.at(delay_ms, () => {
+      if (!dn.alive) return;
+      this.#dataNodeEvent();
+      run();
     });
   }
 
-  /** node.ts leaseRequestFollowsGrant: a grant shortened the interval, the tick comes sooner. */
-  leaseRequestFollowsGrant(dn: SimDataNode): void {
-    const interval_ms = leaseRequestIntervalMs(DN_LEASE_MS, dn.lease.granted_lease_ms);
-    const wait_ms = leaseRequestRearmMs(dn.lease_request_tick, dn.clock(this.now_ms), interval_ms);
-    if (wait_ms === null) return;
-    dn.lease_request_tick = { ...dn.lease_request_tick, interval_ms };
-    this.leaseTickIn(dn, wait_ms === 0 ? 0 : dn.simDelay(wait_ms));
+  /**
+   * An event reaches a data-node's loop. Its work is synchronous (a `soon` runs in runUntil) but
+   * where a port's promise is under way (DataNodeWorld.work) or a promote waits for its lease (a
+   * grant or a timer wakes it): then runUntil lets the microtasks finish, as for the agents.
+   */
+  #dataNodeEvent(): void {
+    if (this.#promote_waits > 0) this.#agent_work = true;
+  }
+
+  /** NATS is connected as its status says: the bus edge to the KV (the NATS server) is open. */
+  busStatus(dn: SimDataNode): void {
+    if (dn.loop !== null) dn.loop.bus_connected = !this.blocked(dn.name, "kv");
+  }
+
+  /**
+   * node.ts #probeNow: a probe of the server (same host). A running server answers at once; a hung
+   * one leaves the probe waiting until it resumes (the connection is FIFO: answered then) or the
+   * probe times out; a dead one refuses the connection after a round trip. Callers share the probe
+   * in flight.
+   */
+  probeDataNode(dn: SimDataNode): Promise<void> {
+    const loop = dn.loop;
+    if (loop === null) return Promise.resolve();
+    if (dn.probing !== null) return dn.probing;
+    const generation = loop.fence_generation;
+    const node = dn.node;
+    if (node.process === "running") {
+      this.observeServer(dn, loop, generation);
+      return Promise.resolve();
+    }
+    const hung = node.process === "hung";
+    if (hung) dn.unanswered_since_ms ??= dn.clock(this.now_ms);
+    const probing = new Promise<void>((resolve) => {
+      const answer = (): void => {
+        if (dn.probe_answer !== answer) return;
+        dn.probe_answer = null;
+        dn.probing = null;
+        this.#agent_work = true;
+        if (dn.loop === loop) this.observeServer(dn, loop, generation);
+        resolve();
+      };
+      dn.probe_answer = answer;
+      this.at(dn.simDelay(hung ? DN_PROBE_TIMEOUT_MS : 1), answer);
+    });
+    dn.probing = probing;
+    return probing;
+  }
+
+  /** node.ts #observe: the probe's observation to the loop, then the watchdog's line, an evaluation. */
+  observeServer(dn: SimDataNode, loop: DataNodeLoop, generation: number): void {
+    const observed = dn.probe(this.now_ms);
+    loop.observe(observed, generation);
+    loop.feedWatchdog();
+    loop.scheduleEvaluation();
   }
 
   crashDataNode(dn: SimDataNode): void {
@@ -1167,13 +1298,7 @@ export class World {
   unfenceWaits(dn: SimDataNode, command: NodeCommand): boolean {
     const node = dn.node;
     if (command.type !== "unfence" || !node.fenced || node.process !== "running") return false;
-    return unfenceWaitsForLease({
-      now_ms: dn.clock(this.now_ms),
-      lease_until_ms: leaseUntilMs(dn.lease),
-      lease_ms: DN_LEASE_MS,
-      fence_lead_ms: dn.fence_lead_ms,
-      role: node.role,
-    });
+    return dn.loop?.unfenceWaits(node.role) ?? false;
   }
 
   /** The unfence is accepted (epoch check first) but the fence stays: the node lifts it on a lease. */
@@ -1188,51 +1313,10 @@ export class World {
     }
     node.epoch = decision.next.epoch;
     node.issuer = decision.next.issuer;
-    dn.lease_fenced = true;
+    if (dn.loop !== null) dn.loop.lease_fenced = true;
     if (this.options.keep_log)
       this.trace(dn.name, `< unfence epoch ${epoch} kept fenced: no valid write lease`);
     return { applied: false, result: { ok: true, role: node.role, offset: node.offset, fenced: true } };
-  }
-
-  /** Probe, then the self-fence rules (or the lift of its own lease fence), then the watchdog. */
-  evaluateDataNode(dn: SimDataNode): void {
-    if (!dn.alive) return;
-    this.selfFence(dn);
-    this.feedWatchdog(dn);
-  }
-
-  /** The self-fence rules (or the lift of its own lease fence), as node.ts does. */
-  selfFence(dn: SimDataNode): void {
-    const node = dn.node;
-    const view = dn.probe(this.now_ms);
-    const decision = dn.decide(this.now_ms, view, this.#self_fence);
-    if (!decision.fence) {
-      if (!dn.mayLiftLeaseFence(this.now_ms, view)) return;
-      this.feedWatchdog(dn, true); // armed before the server is writable again
-      node.fenced = false;
-      dn.lease_fenced = false;
-      dn.probe(this.now_ms); // node.ts probes afresh after every change it makes
-      if (this.options.keep_log)
-        this.trace(dn.name, `< lease back: lease fence lifted (epoch ${node.epoch})`);
-      this.report(node);
-      return;
-    }
-    if (this.options.keep_log) this.trace(dn.name, `< self-fence (${decision.reason}): ${decision.detail}`);
-    if (decision.reason === "lease" && dn.lease.until_ms !== null) this.countLeaseFence();
-    if (decision.queue) {
-      node.fence_queued = true;
-      if (decision.reason === "lease") dn.lease_fenced = true;
-      return;
-    }
-    const raise = decision.raise_epoch_to;
-    if (raise !== null && raise > node.epoch) {
-      node.epoch = raise;
-      node.issuer = null; // a new epoch nobody commanded yet: its first issuer owns it
-    }
-    node.fenced = true;
-    if (decision.reason === "lease") dn.lease_fenced = true;
-    dn.probe(this.now_ms);
-    this.report(node);
   }
 
   /** Counts a lease self-fence in the phase it fell in (lease_fences). */
@@ -1242,47 +1326,15 @@ export class World {
     else this.lease_fences.faults += 1;
   }
 
-  /** A lease request to every agent the bus reaches (a replica asks for none). */
-  requestLease(dn: SimDataNode, promoting = false): void {
-    const node = dn.node;
-    if (!dn.alive || (node.process === "running" && node.role === "slave" && !promoting)) return;
-    dn.lease_seq += 1;
-    requestSent(dn.lease, dn.lease_seq, dn.clock(this.now_ms));
-    const request: LeaseRequest = {
-      node_id: node.name,
-      master_name: this.options.master_name,
-      address: node.address,
-      epoch: node.epoch,
-      seq: dn.lease_seq,
-      promoted: dn.promoted_epoch === node.epoch,
-    };
+  /** The loop's lease request on the bus: to every agent the bus reaches. */
+  publishLeaseRequest(dn: SimDataNode, request: LeaseRequest): void {
     const net = this.options.network;
     for (const agent of this.agents) {
       if (agent.state === null || this.blocked(dn.name, agent.name)) continue;
       if (net.loss > 0 && this.rng.chance(net.loss)) continue;
       this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "lease_request", now_ms, request }));
     }
-    const bus_connected = !this.blocked(dn.name, "kv");
-    const direct = directLeaseWanted({
-      failsafe: this.options.failsafe ?? true,
-      bus_connected,
-      now_ms: dn.clock(this.now_ms),
-      lease_until_ms: leaseUntilMs(dn.lease),
-      configured_lease_ms: DN_LEASE_MS,
-      granted_lease_ms: dn.lease.granted_lease_ms,
-      fence_lead_ms: dn.fence_lead_ms,
-    });
-    // Logged when the bus is down only: a lease running low (start, promotion) is routine.
-    const bus_down = direct && !bus_connected;
-    if (bus_down !== dn.direct && this.options.keep_log) {
-      this.trace(
-        dn.name,
-        bus_down ? "< failsafe: bus down, lease requests go to the agents directly" : "< failsafe: bus back",
-      );
-    }
-    dn.direct = bus_down;
-    this.countLeaseRequest(direct, bus_connected);
-    if (direct) this.requestLeaseDirect(dn, request);
+    this.countLeaseRequest(dn.direct_seq === request.seq, !this.blocked(dn.name, "kv"));
   }
 
   /** Counts a lease request in lease_requests. */
@@ -1339,23 +1391,9 @@ export class World {
     if (this.blocked(agent.name, dn.name)) return;
     const net = this.options.network;
     if (net.loss > 0 && this.rng.chance(net.loss)) return;
-    this.at(this.delay(), () => {
-      if (!dn.alive) return;
-      const extended = grantReceived(dn.lease, grant);
-      this.leaseRequestFollowsGrant(dn);
-      if (!extended) return;
-      this.armLeaseEnd(dn);
-      if (dn.lease_fenced) this.evaluateDataNode(dn);
-      else this.feedWatchdog(dn);
-      this.promoteWake(dn);
+    this.toDataNode(dn, this.delay(), () => {
+      dn.loop?.grant({ v: PROTOCOL_VERSION, ...grant });
     });
-  }
-
-  /** node.ts promoteLeased: a promote waiting for its lease runs once the lease vouches for it. */
-  promoteWake(dn: SimDataNode): void {
-    const run = this.#promote_waits.get(dn);
-    if (run === undefined || (dn.lease.granted_epoch ?? 0) < dn.node.epoch) return;
-    run();
   }
 
   /** A direct grant: the answer on the request's connection, to the process that asked. */
@@ -1363,29 +1401,9 @@ export class World {
     const net = this.options.network;
     if (!this.directLinked(agent, dn)) return;
     if (net.loss > 0 && this.direct_rng.chance(net.loss)) return;
-    this.at(this.directDelay(), () => {
-      if (!dn.alive || dn.incarnation !== incarnation || !this.directLinked(agent, dn)) return;
-      const extended = grantReceived(dn.lease, grant);
-      this.leaseRequestFollowsGrant(dn);
-      if (!extended) return;
-      this.armLeaseEnd(dn);
-      if (dn.lease_fenced) this.evaluateDataNode(dn);
-      else this.feedWatchdog(dn);
-      this.promoteWake(dn);
-    });
-  }
-
-  /**
-   * node.ts armLeaseEnd: an evaluation the moment the lease runs out (1 ms after, on its clock), or
-   * fence_lead_ms before that with the watchdog.
-   */
-  armLeaseEnd(dn: SimDataNode): void {
-    const until_ms = dn.lease.until_ms;
-    if (until_ms === null) return;
-    const incarnation = dn.incarnation;
-    const wait_ms = Math.max(0, Math.ceil(until_ms - dn.fence_lead_ms - dn.clock(this.now_ms))) + 1;
-    this.at(Math.ceil(wait_ms / dn.rate), () => {
-      if (dn.incarnation === incarnation && dn.lease.until_ms === until_ms) this.evaluateDataNode(dn);
+    this.toDataNode(dn, this.directDelay(), () => {
+      if (dn.incarnation !== incarnation || !this.directLinked(agent, dn)) return;
+      dn.loop?.grant({ v: PROTOCOL_VERSION, ...grant });
     });
   }
 
@@ -1395,33 +1413,23 @@ export class World {
     if (record === null || !dn.alive || this.blocked(dn.name, "kv")) return;
     const revision = this.kv.revision;
     const incarnation = dn.incarnation;
-    this.at(this.delay(), () => {
+    this.toDataNode(dn, this.delay(), () => {
       if (dn.incarnation !== incarnation) return;
       if (dn.committed !== null && revision <= dn.committed.revision) return;
       dn.committed = { record, revision };
-      this.evaluateDataNode(dn);
+      dn.loop?.topologyObserved({ config_epoch: record.config_epoch, primary: record.primary });
     });
   }
 
   // -------------------------------------------------------------------------------------------
   // The Redis watchdog (core data-node watchdog.ts; data-node-model.ts holds it)
 
-  /** The line node.ts sends its watchdog now (`unfencing`: an unfence is about to run). */
-  feedWatchdog(dn: SimDataNode, unfencing = false, promoting = false): void {
-    const watchdog = dn.ownWatchdog();
-    if (watchdog === null) return;
-    const line = watchdogLine({
-      now_ms: dn.clock(this.now_ms),
-      lease_until_ms: leaseUntilMs(dn.lease),
-      lease_ms: DN_LEASE_MS,
-      // node.ts promoteLeased: a replica about to be a writable master arms it first.
-      last_answered: promoting ? { role: "master", fenced: true } : dn.last_answered,
-      unfencing,
-    });
-    if (line === null) return;
+  /** The loop's line to its watchdog (WatchdogPipe.send), the host's watchdog adopted first. */
+  feedWatchdog(dn: SimDataNode, line: WatchdogLine | null, server: WatchdogServer | null): void {
+    const watchdog = dn.ownWatchdog(server);
+    if (watchdog === null || line === null) return;
     this.stepWatchdogOf(dn, watchdog, { type: "line", now_ms: dn.hostClock(this.now_ms), line });
   }
-
   /** One step of a watchdog; a new deadline gets a timer (host clock: the data-node's rate). */
   stepWatchdogOf(dn: SimDataNode, watchdog: SimWatchdog, input: WatchdogInput): void {
     const before = watchdog.state.deadline_ms;
@@ -1494,11 +1502,15 @@ export class World {
     node.process = "killed";
     this.#killed_at.set(node, this.now_ms);
     node.fence_queued = false; // the bytes on the connection die with the process
+    const dn = this.dataNodeOf(node);
     // Its watchdog watched that process: it is gone (node.ts detaches it; a new one comes with the
     // next server it starts, resumeNode).
-    this.dataNodeOf(node).watchdog = null;
+    dn.watchdog = null;
     // As node.ts onChildExit: what the dead process answered says nothing of the next one.
-    this.dataNodeOf(node).last_answered = null;
+    dn.loop?.serverExited();
+    // A probe or a fence waiting on the connection fails with it.
+    dn.probe_answer?.();
+    this.fenceReply(dn, { ok: false, error: spError("SP_ERR_REDIS_UNAVAILABLE", ["Connection is closed"]) });
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
   }
@@ -1568,6 +1580,7 @@ export class World {
       }
       node.fenced = true;
       if (this.options.keep_log) this.trace(this.dataNodeOf(node).name, "! queued fence ran on resume");
+      this.fenceReply(this.dataNodeOf(node), { ok: true, value: ["fence ran when the server resumed"] });
     }
     if (node.process === "killed") {
       const dn = this.dataNodeOf(node);
@@ -1590,8 +1603,19 @@ export class World {
     // at once: it settles the fence and disarms its watchdog (node.ts settle, observe) before the
     // deadline of an `arm` sent during the hang. (Without a watchdog the next poll does the same:
     // those runs stay as they were.)
+    // A probe waiting on the hung server's connection is answered now (node.ts: the same).
     const dn = this.dataNodeOf(node);
-    if (dn.watchdog_on) this.evaluateDataNode(dn);
+    if (dn.probe_answer !== null) dn.probe_answer();
+    else if (dn.watchdog_on) void this.probeDataNode(dn);
+  }
+
+  /** The reply to a fence written to the hung server's connection, if it still waits. */
+  fenceReply(dn: SimDataNode, result: Result<string[]>): void {
+    const reply = dn.fence_reply;
+    if (reply === null) return;
+    dn.fence_reply = null;
+    this.#agent_work = true;
+    reply(result);
   }
 
   // -------------------------------------------------------------------------------------------

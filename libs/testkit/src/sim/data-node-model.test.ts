@@ -1,0 +1,75 @@
+// The simulator's data-nodes run the data-node's own loop (libs/data-node-shell DataNodeLoop) over
+// the world's in-memory ports: a fence written to a hung server's connection is only queued (the
+// watchdog stays armed) and counts as a fence once its reply comes when the server resumes, which
+// the simulator's former copy of the rules did not model (it took the queued fence for done).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DataNodeLoop } from "@sentinel-plane/data-node-shell";
+import { buildWorld } from "./run.js";
+import { DN_HANG_FENCE_AFTER_MS } from "./data-node-model.js";
+import type { SimDataNode } from "./data-node-model.js";
+
+/** Its loop now (read through a call: a start replaces it). */
+const loopOf = (dn: SimDataNode): DataNodeLoop | null => dn.loop;
+
+/** The log lines of `who` from index `from` on, without their time. */
+function linesOf(log: readonly string[], from: number, who: string): string[] {
+  return log
+    .slice(from)
+    .map((l) => l.trim().split(/\s+/).slice(1).join(" "))
+    .filter((l) => l.startsWith(`${who} `));
+}
+
+void test("a hang fence is queued on the hung primary's connection and settled by its reply on resume", async () => {
+  const { world } = buildWorld({ seed: 7, keep_log: true, vip: "off" });
+  world.start();
+  await world.runUntil(2000);
+  const [node] = world.nodes;
+  const [dn] = world.data_nodes;
+  assert.ok(node !== undefined && dn !== undefined);
+  assert.ok(dn.loop instanceof DataNodeLoop, "the data-node runs the data-node's loop");
+  assert.equal(node.role, "master");
+  const from = world.log.length;
+  world.hangNode(node);
+  await world.runUntil(2000 + DN_HANG_FENCE_AFTER_MS + 250);
+  const hung = linesOf(world.log, from, dn.name);
+  assert.ok(
+    hung.some((l) => l.startsWith("d1 < self-fence queued (hang)")),
+    `queued: ${hung.join(" | ")}`,
+  );
+  assert.ok(!hung.some((l) => l.startsWith("d1 < self-fence (hang)")), "not settled while hung");
+  assert.equal(node.fence_queued, true);
+  assert.equal(node.fenced, false, "the fence waits in the hung server's socket buffer");
+  const resumed_from = world.log.length;
+  world.resumeNode(node);
+  await world.runUntil(world.now_ms + 1);
+  const resumed = linesOf(world.log, resumed_from, dn.name);
+  const ran = resumed.indexOf("d1 ! queued fence ran on resume");
+  const settled = resumed.findIndex((l) => l.startsWith("d1 < self-fence (hang)"));
+  assert.ok(ran >= 0 && settled > ran, `settled after the reply: ${resumed.join(" | ")}`);
+  assert.equal(node.fenced, true);
+});
+
+void test("a restarted data-node runs a new loop; the crashed one's timers are dead", async () => {
+  const { world } = buildWorld({ seed: 3, keep_log: true, vip: "off" });
+  world.start();
+  await world.runUntil(1000);
+  const [dn] = world.data_nodes;
+  assert.ok(dn !== undefined);
+  const before = dn.loop;
+  assert.ok(before !== null);
+  const pending = [...before.lease.pending.keys()];
+  world.crashDataNode(dn);
+  assert.equal(dn.loop, null);
+  await world.runUntil(2000);
+  assert.deepEqual(
+    [...before.lease.pending.keys()],
+    pending,
+    "the dropped loop asked for no lease after its crash",
+  );
+  world.startDataNode(dn);
+  const after = loopOf(dn);
+  assert.ok(after !== null && after !== before);
+  await world.runUntil(3000);
+  assert.ok(after.lease.until_ms !== null, "the new loop got a lease");
+});
