@@ -62,6 +62,8 @@ class Harness {
   readonly done: string[] = [];
   server: Observed = WRITABLE;
   unanswered_since_ms: number | null = null;
+  /** Probes sent (freshProbe); each one's observation schedules an evaluation, as node.ts #observe. */
+  probes = 0;
   readonly loop: DataNodeLoop;
   #commands = Promise.resolve();
 
@@ -102,7 +104,10 @@ class Harness {
           this.#commands = this.#commands.then(change).catch(failed);
         },
         freshProbe: () => {
+          this.probes += 1;
           this.loop.observe(this.server, this.loop.fence_generation);
+          // Capped: a loop that probes on every evaluation fails its test instead of hanging it.
+          if (this.probes < 100) this.loop.scheduleEvaluation();
           return Promise.resolve();
         },
         saveFence: () => Promise.resolve({ ok: true, value: undefined }),
@@ -230,4 +235,27 @@ void test("after stop, no lease tick, evaluation or watchdog line", async () => 
   h.loop.feedWatchdog();
   await h.time.advanceTo(2000);
   assert.deepEqual([h.bus.length, h.done.length, h.lines.length - lines], [0, 0, 0]);
+});
+
+void test("a lease fence is not retried per probe while the server is dead: the next answer does it", async () => {
+  const h = harness();
+  h.loop.bus_connected = true;
+  h.loop.start();
+  h.server = FENCED; // its own lease fence, then the server died under it
+  h.loop.lease_fenced = true;
+  h.loop.requestLease();
+  const request = h.bus.at(-1);
+  assert.ok(request !== undefined);
+  h.server = { ...FENCED, answered: false };
+  h.loop.grant(grant(request, "a1"));
+  h.loop.grant(grant(request, "a2"));
+  await h.time.advanceTo(50); // the lease holds throughout: only a probe's answer is missing
+  assert.deepEqual(h.done, [], "nothing to lift on a server that does not answer");
+  assert.ok(h.probes <= 1, `at most one probe for the lift while the server is dead: ${h.probes}`);
+  h.server = FENCED; // it answers again (the poll's probe)
+  h.loop.observe(h.server, h.loop.fence_generation);
+  h.loop.scheduleEvaluation();
+  await h.time.advanceTo(51);
+  assert.deepEqual(h.done, ["unfence"], "lifted on the first answer while the lease holds");
+  assert.equal(h.loop.lease_fenced, false);
 });

@@ -572,9 +572,15 @@ export class DataNodeLoop {
     this.scheduleEvaluation();
   }
 
-  /** Lifts this node's own lease fence once a valid lease of the accepted epoch returned. */
+  /**
+   * Lifts this node's own lease fence once a valid lease of the accepted epoch returned, on a server
+   * whose latest probe answered: the lift's own probe of a dead one schedules the next evaluation,
+   * which would try again at once, as fast as probes fail, for as long as the lease holds. The next
+   * probe that answers (the poll's) tries again.
+   */
   #maybeLiftLeaseFence(): void {
     if (!this.#lease_fenced || this.#lease_lifting || this.#self_fence !== null) return;
+    if (this.#ports.redis.current().answered !== true) return;
     if (!this.liftAllowed(this.#ports.redis.epoch())) return;
     this.#lease_lifting = true;
     this.#ports.redis.queued(

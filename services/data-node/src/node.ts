@@ -69,7 +69,7 @@ import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { checkReinit, dataFiles } from "./reinit.js";
 import { Restarter } from "./restarter.js";
-import { shutdownPlan } from "@sentinel-plane/core/data-node";
+import { restartFollows, shutdownPlan } from "@sentinel-plane/core/data-node";
 import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 import { StrictMode } from "./strict-mode.js";
@@ -295,7 +295,8 @@ export class DataNode {
         logger: this.#logger,
         counters: this.counters,
         now: () => nodeClock.now_ms(),
-        committedPrimary: () => this.#committed?.record?.primary ?? null,
+        // Not a record older than the accepted epoch (core restart-plan.ts restartFollows).
+        committedPrimary: () => restartFollows(this.#committed?.record ?? null, this.#state.epoch),
         startServer: (extra_args) => this.#restartServer(extra_args),
         releaseHeld: (primary) => this.#releaseHeld(primary),
         changed: () => {

@@ -67,7 +67,7 @@ export type {
   RestartState,
   RestartStep,
 } from "./restart-policy.js";
-export { dataCheck, planRestart } from "./restart-plan.js";
+export { dataCheck, planRestart, restartFollows } from "./restart-plan.js";
 export type { DataCheck, DataCheckInput, RestartPlan, RestartPlanInput } from "./restart-plan.js";
 export { shutdownPlan, switchoverDone } from "./shutdown-plan.js";
 export type { ShutdownPlan, ShutdownPlanInput } from "./shutdown-plan.js";

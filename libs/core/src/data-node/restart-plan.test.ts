@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dataCheck, planRestart } from "./restart-plan.js";
+import { dataCheck, planRestart, restartFollows } from "./restart-plan.js";
 import type { RestartPlanInput } from "./restart-plan.js";
 
 const self = { host: "10.0.0.1", port: 6380 };
@@ -48,4 +48,17 @@ void test("data check: empty only when it had keys and has none, and only once l
   assert.equal(dataCheck({ keys_before: 10, keys_now: 3, loading: false }), "intact");
   assert.equal(dataCheck({ keys_before: 0, keys_now: 0, loading: false }), "intact");
   assert.equal(dataCheck({ keys_before: null, keys_now: 0, loading: false }), "intact");
+});
+
+void test("a record older than the accepted epoch names no primary to follow: the newer promotion waits", () => {
+  assert.equal(restartFollows({ primary: other, config_epoch: 2 }, 3), null, "promoted at 3, record of 2");
+  assert.deepEqual(restartFollows({ primary: other, config_epoch: 3 }, 3), other);
+  assert.deepEqual(restartFollows({ primary: other, config_epoch: 4 }, 3), other);
+  assert.equal(restartFollows(null, 0), null);
+  const promoted = { ...base, last_role: "master" as const };
+  const primary = restartFollows({ primary: other, config_epoch: 2 }, 3);
+  assert.deepEqual(planRestart({ ...promoted, committed_primary: primary }), {
+    action: "wait",
+    until_ms: 31_000,
+  });
 });

@@ -31,6 +31,21 @@ export type RestartPlan =
   | { readonly action: "held"; readonly reason: string }
   | { readonly action: "as_configured" };
 
+/**
+ * The committed primary a restart may follow (RestartPlanInput.committed_primary, a held server's
+ * release): none while the record is older than the epoch this node accepted. A node promoted (or
+ * commanded) at an epoch whose commit has not reached it yet, restarted as the replica of the older
+ * record's primary, undid that promotion: the commit then named a replica of the fenced old
+ * primary and nothing could fail over from it (`npm run sim -- --seed 410` with the start probe).
+ */
+export function restartFollows(
+  committed: { readonly primary: Address; readonly config_epoch: number } | null,
+  accepted_epoch: number,
+): Address | null {
+  if (committed === null || committed.config_epoch < accepted_epoch) return null;
+  return committed.primary;
+}
+
 export function planRestart(input: RestartPlanInput): RestartPlan {
   const primary = input.committed_primary;
   if (primary !== null && !sameAddress(primary, input.self)) return { action: "replica_of", primary };

@@ -22,7 +22,13 @@ import {
 } from "@sentinel-plane/core";
 import { DataNodeLoop } from "@sentinel-plane/data-node-shell";
 import type { WatchdogServer } from "@sentinel-plane/data-node-shell";
-import { checkEpoch, planRestart, promoteLeaseWaitMs, stepWatchdog } from "@sentinel-plane/core/data-node";
+import {
+  checkEpoch,
+  planRestart,
+  promoteLeaseWaitMs,
+  restartFollows,
+  stepWatchdog,
+} from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
@@ -1534,7 +1540,7 @@ export class World {
     if (!dn.alive) return true;
     const plan = planRestart({
       self: node.address,
-      committed_primary: dn.committed?.record.primary ?? null,
+      committed_primary: restartFollows(dn.committed?.record ?? null, node.epoch),
       topology_followed: true,
       last_role: node.role,
       exited_ms: this.#killed_at.get(node) ?? this.now_ms,
