@@ -27,6 +27,7 @@ import {
   watchdogFenceLeadMs,
   watchdogLine,
 } from "@sentinel-plane/core/data-node";
+import { errorMessage } from "@sentinel-plane/runtime";
 import type { Address } from "@sentinel-plane/core";
 import type {
   CommittedTopology,
@@ -38,10 +39,6 @@ import type {
   WriteLease,
 } from "@sentinel-plane/core/data-node";
 import type { DataNodePorts, Observed } from "./ports.js";
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export interface DataNodeLoopOptions {
   readonly node_id: string;
@@ -465,7 +462,7 @@ export class DataNodeLoop {
       () => this.#fenceAnswering(fence),
       (error) => {
         this.#ports.logger.error(
-          { event: "fence_failed", reason: fence.reason, error: errorText(error) },
+          { event: "fence_failed", reason: fence.reason, error: errorMessage(error) },
           "self-fence crashed",
         );
       },
@@ -593,7 +590,7 @@ export class DataNodeLoop {
       },
       (error) => {
         this.#ports.logger.error(
-          { event: "unfence_failed", error: errorText(error) },
+          { event: "unfence_failed", error: errorMessage(error) },
           "lease unfence crashed",
         );
       },

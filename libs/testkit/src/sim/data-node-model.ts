@@ -36,6 +36,7 @@ import { spError } from "@sentinel-plane/protocol";
 import type { LeaseRequest, Result } from "@sentinel-plane/protocol";
 import type { TopologyRecord } from "@sentinel-plane/core";
 import type { SimNode } from "./redis-model.js";
+import { cancellableAfter } from "./sim-timers.js";
 
 /** poll_interval_ms, lease_ms and hang_fence_after_ms defaults of the data-node. */
 export const DN_POLL_MS = 100;
@@ -330,15 +331,11 @@ export function dataNodePorts(dn: SimDataNode, world: DataNodeWorld): DataNodePo
   return {
     clock: { now_ms: () => dn.clock(world.now()) },
     timers: {
-      after: (delay_ms, run) => {
-        let armed = true;
+      after: cancellableAfter((delay_ms, run) => {
         world.at(dn.simDelay(delay_ms), () => {
-          if (armed && live()) run();
+          if (live()) run();
         });
-        return () => {
-          armed = false;
-        };
-      },
+      }),
       soon: (run) => {
         world.soon(() => {
           if (live()) run();

@@ -33,6 +33,7 @@ import type {
 } from "@sentinel-plane/vip-shell";
 import { Prng } from "./prng.js";
 import { addrText, sameAddr } from "./redis-model.js";
+import { cancellableAfter } from "./sim-timers.js";
 
 /** The fault suite's vip-manager settings (test/faults harness.ts). */
 export const VIP_LEASE_MS = 2000;
@@ -216,17 +217,9 @@ export class SimVip {
   /** The event queue, for this process only. */
   #timers(manager: SimVipManager, incarnation: number): Timers {
     return {
-      after: (delay_ms, run) => {
-        let live = true;
-        this.#after(manager, incarnation, delay_ms, () => {
-          if (!live) return;
-          live = false;
-          run();
-        });
-        return () => {
-          live = false;
-        };
-      },
+      after: cancellableAfter((delay_ms, run) => {
+        this.#after(manager, incarnation, delay_ms, run);
+      }),
     };
   }
 

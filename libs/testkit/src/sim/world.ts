@@ -74,6 +74,7 @@ import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from ".
 import { SimVip } from "./vip-model.js";
 import type { VipOptions, VipWorld } from "./vip-model.js";
 import type { CommandOutcome, History, SimNode } from "./redis-model.js";
+import { cancellableAfter } from "./sim-timers.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
 
@@ -472,17 +473,9 @@ export class World {
       admin_timeout_ms: AGENT_ADMIN_TIMEOUT_MS,
       now_ms: () => this.agentNow(agent),
       timers: {
-        after: (delay_ms, run) => {
-          let live = true;
-          this.toAgent(agent, incarnation, delay_ms, () => {
-            if (!live) return;
-            live = false;
-            run();
-          });
-          return () => {
-            live = false;
-          };
-        },
+        after: cancellableAfter((delay_ms, run) => {
+          this.toAgent(agent, incarnation, delay_ms, run);
+        }),
       },
       random: this.core_rng,
       step: (current, input, random) => this.agentStep(agent, current, input, random),
