@@ -321,7 +321,49 @@ void test("promote-lease: while one we granted may hold, our own primary gets no
   h.live(200, true);
   assert.equal(ask(h).reason, "promote-pending");
   h.live(Math.ceil(leaseHoldMs({ ...SETTINGS, down_after_ms: 3000 })) - 200, true);
-  assert.equal(ask(h).granted, true, "that lease has certainly run out");
+  // That lease has certainly run out, but the node may have acknowledged writes at epoch 1 that
+  // our primary never saw: no lease at epoch 0 until an epoch of at least 1 is committed.
+  assert.equal(ask(h).reason, "promote-superseded");
+  h.live(60_000, true);
+  assert.equal(ask(h).reason, "promote-superseded", "however long ago");
+  const record = {
+    master_name: "mymaster",
+    config_epoch: 1,
+    primary: PRIMARY,
+    replicas: [R1],
+    leader: PEERS[0],
+  };
+  h.input({ type: "topology_observed", now_ms: h.now_ms, record, revision: 2 });
+  assert.equal(ask(h, { epoch: 1 }).granted, true, "epoch 1 committed (here, a reassert of our primary)");
+});
+
+void test("promote-lease: a restart's assumed grant binds only for its hold time", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  voteFor(h, b, 1, false); // current epoch 1, config epoch 0
+  h.state = initAgent(config({ quorum: 1, down_after_ms: 3000 }), snapshot(h.state), h.now_ms);
+  assert.equal(ask(h).reason, "promote-pending");
+  h.live(Math.ceil(leaseHoldMs({ ...SETTINGS, down_after_ms: 3000 })), true);
+  assert.equal(ask(h).granted, true, "the restart may have granted nothing: no reassert needed");
+});
+
+void test("promote-lease: once that node stops asking and no vote is pending, our primary is reasserted at a newer epoch", () => {
+  const h = healthy();
+  h.meetPeers();
+  const [b] = PEERS;
+  voteFor(h, b, 1, false);
+  assert.equal(ask(h, { address: R1, epoch: 1, promoted: true }).granted, true);
+  const effects: Effect[] = [];
+  const started = h.now_ms;
+  while (!eventNames(effects).includes("+try-failover")) {
+    assert.ok(h.now_ms - started < 60_000, "no reassert within a minute");
+    h.meetPeers();
+    effects.push(...h.live(200, true));
+  }
+  assert.ok(h.now_ms - started >= leaseHoldMs({ ...SETTINGS, down_after_ms: 3000 }), "not while it may hold");
+  assert.equal(commands(effects, "unfence").length, 0);
+  const request = sends(effects).find((m) => m.type === "vote_request");
+  assert.ok(request?.type === "vote_request" && request.epoch === 2, "an epoch above the one leased");
 });
 
 void test("promote-lease: the vote reply leaves out grants to the candidate's old primary", () => {

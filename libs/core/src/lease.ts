@@ -73,6 +73,7 @@ export type LeaseRefusal =
   | "newer-vote"
   | "failover-pending"
   | "promote-pending"
+  | "promote-superseded"
   | "no-recent-ping"
   | "tilt";
 
@@ -109,6 +110,7 @@ export function leaseRefusal(
   if (request.epoch > master.config_epoch) return "epoch-ahead";
   if (failoverPending(state, master)) return "failover-pending";
   if (promoteGrantHolds(state, master)) return "promote-pending";
+  if (promoteSupersedes(master)) return "promote-superseded";
   const pong = master.link.last_pong_ms;
   if (pong === null || state.now_ms - pong > leaseGrantWindowMs(master.settings)) return "no-recent-ping";
   return null;
@@ -130,6 +132,22 @@ function pendingPromoteGrant(state: AgentState, master: MasterState, excluded: A
 /** A promote-lease we granted another node may hold: our primary gets none meanwhile. */
 export function promoteGrantHolds(state: AgentState, master: MasterState): boolean {
   return pendingPromoteGrant(state, master, master.address) !== null;
+}
+
+/**
+ * We granted a promote-lease to another node at an epoch newer than our config epoch: that node
+ * may have acknowledged writes our config's primary never saw, and its epoch was never committed
+ * here. Our primary gets no lease (nor a lifted fence) at the older epoch however long ago that
+ * was; only a newer commit (a reassert, reconcile.ts, or the late commit of that failover) clears
+ * it. Without it, once that lease had run out and the vote window had passed, the agents leased
+ * the epoch-1 primary again after a node promoted at 2 had taken writes (`npm run sim -- --seed
+ * 1756 --verbose`, with the data-node's start probe modelled). A restart's assumed grant (to an
+ * unknown node) binds only for its hold time: the restart may have granted nothing.
+ */
+export function promoteSupersedes(master: MasterState): boolean {
+  const grant = master.promote_grant;
+  if (grant === null || grant.address === null || grant.epoch <= master.config_epoch) return false;
+  return !sameAddress(grant.address, master.address);
 }
 
 /** What a vote reply carries: how long ago we last granted a promote-lease (lease.ts header). */

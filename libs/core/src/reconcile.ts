@@ -14,7 +14,7 @@
 // after stuckFenceMs the agent reasserts the primary at a new epoch, and the promote it sends lifts
 // the fence on the data-node.
 import { observeEpoch } from "./config.js";
-import { failoverPending } from "./lease.js";
+import { failoverPending, promoteGrantHolds, promoteSupersedes } from "./lease.js";
 import { randomBetween } from "./random.js";
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { nextId } from "./state.js";
@@ -67,6 +67,8 @@ function unfenceIfSafe(out: Out, master: MasterState): void {
   // we voted for may still promote another node (the simulator found an old primary unfenced at
   // the old epoch after the new one was promoted: `npm run sim -- --seed 416 --verbose`).
   if (failoverPending(state, master)) return;
+  // Nor after we leased a node promoted at a newer epoch that never committed (lease.ts).
+  if (promoteSupersedes(master)) return;
   const wait_ms = state.timing.info_period_fast_ms;
   if (!fixAllowed(state, link, wait_ms)) return;
   link.last_fix_ms = state.now_ms;
@@ -129,6 +131,15 @@ function fenceStuck(state: AgentState, master: MasterState): boolean {
 }
 
 /**
+ * A node we leased at an epoch newer than our config (lease.ts promoteSupersedes) no longer asks,
+ * and no failover we voted for may still commit it: our primary stays unleased until a newer
+ * epoch is committed, so reassert it at one (its promote lifts the fence at that epoch).
+ */
+function promotionOrphaned(state: AgentState, master: MasterState): boolean {
+  return promoteSupersedes(master) && !failoverPending(state, master) && !promoteGrantHolds(state, master);
+}
+
+/**
  * The first record of a master: while the KV holds none (revision 0), a sane primary seen with a
  * majority is recorded at the current config epoch with create-only semantics (expected revision
  * 0), so one agent wins and the others adopt. Followers (vip-managers, data-nodes, the API) then
@@ -169,6 +180,10 @@ export function reconcile(out: Out, master: MasterState): void {
   let conflict = false;
   if (fenceStuck(state, master)) {
     observeEpoch(out, master.link.node_epoch); // the reassert's epoch must exceed the fence's
+    conflict = true;
+  }
+  if (promotionOrphaned(state, master)) {
+    observeEpoch(out, master.promote_grant?.epoch ?? 0); // the reassert outranks that promotion
     conflict = true;
   }
   for (const link of master.replicas.values()) {
