@@ -1153,6 +1153,9 @@ export class World {
     };
     this.toDataNode(dn, 1 + this.rng.int(DN_POLL_MS), poll);
     loop.start();
+    // node.ts probes its server once at start, before it connects: a writable master it adopts
+    // is fenced at once, not at the first poll.
+    void this.probeDataNode(dn);
     // Connected to NATS: the first lease request goes out at once (node.ts #connect).
     this.toDataNode(dn, 1 + this.rng.int(10), () => {
       if (dn.incarnation !== incarnation) return;
