@@ -47,6 +47,7 @@ import type {
   Input,
   MasterSettings,
   PeerMessage,
+  PersistedMaster,
   PersistedState,
   PrePromoteHook,
   TopologyRecord,
@@ -78,13 +79,21 @@ export interface StepOutput {
 }
 
 /**
- * Promote-leases granted before a restart are forgotten (not persisted: one grant per lease
- * request). One is granted only at an epoch we heard of, newer than our config epoch (lease.ts);
- * so when the persisted current epoch is newer than the config epoch, the restart counts as such
- * a grant to an unknown node, at the restart.
+ * The times of promote-leases granted before a restart are forgotten (not persisted: one grant
+ * per lease request); the latest grant's node and epoch are (persist.ts). That one counts as
+ * granted at the restart, to its node. Without it: one is granted only at an epoch we heard of,
+ * newer than our config epoch (lease.ts); so when the persisted current epoch is newer than the
+ * config epoch, the restart counts as such a grant to an unknown node, at the restart.
  */
-function restartPromoteGrant(master: MasterState, current_epoch: number, now_ms: number): void {
-  if (current_epoch > master.config_epoch) {
+function restartPromoteGrant(
+  master: MasterState,
+  current_epoch: number,
+  now_ms: number,
+  persisted: PersistedMaster["promote_grant"],
+): void {
+  if (persisted !== undefined && persisted.epoch > master.config_epoch) {
+    master.promote_grant = { address: persisted.address, epoch: persisted.epoch, granted_ms: now_ms };
+  } else if (current_epoch > master.config_epoch) {
     master.promote_grant = { address: null, epoch: current_epoch, granted_ms: now_ms };
   }
 }
@@ -117,7 +126,7 @@ export function initAgent(config: AgentConfig, persisted: PersistedState | null,
       master.config_epoch = p.config_epoch;
       master.leader = p.leader;
       master.leader_epoch = p.leader_epoch;
-      restartPromoteGrant(master, state.current_epoch, now_ms);
+      restartPromoteGrant(master, state.current_epoch, now_ms, p.promote_grant);
       for (const r of p.replicas) master.replicas.set(addressKey(r), newLink(r, now_ms));
       for (const a of p.agents) {
         if (a.id !== state.myid)

@@ -337,6 +337,30 @@ void test("promote-lease: while one we granted may hold, our own primary gets no
   assert.equal(ask(h, { epoch: 1 }).granted, true, "epoch 1 committed (here, a reassert of our primary)");
 });
 
+void test("promote-lease: a grant's node and epoch outlive a restart (persisted before the grant leaves)", () => {
+  const h = healthy();
+  const [b] = PEERS;
+  voteFor(h, b, 1, false);
+  const effects = h.input({
+    type: "lease_request",
+    now_ms: h.now_ms,
+    request: { ...REQUEST, address: R1, epoch: 1, promoted: true },
+  });
+  const types = effects.map((e) => e.type);
+  assert.ok(types.indexOf("persist") >= 0 && types.indexOf("persist") < types.indexOf("lease_grant"));
+  const persisted = snapshot(h.state).masters[0]?.promote_grant;
+  assert.deepEqual(persisted, { epoch: 1, address: R1 });
+  const renewal = h.input({
+    type: "lease_request",
+    now_ms: h.now_ms,
+    request: { ...REQUEST, address: R1, epoch: 1, promoted: true, seq: 8 },
+  });
+  assert.ok(!renewal.some((e) => e.type === "persist"), "a renewal changes only the time");
+  h.state = initAgent(config({ quorum: 1, down_after_ms: 3000 }), snapshot(h.state), h.now_ms);
+  h.live(Math.ceil(leaseHoldMs({ ...SETTINGS, down_after_ms: 3000 })), true);
+  assert.equal(ask(h).reason, "promote-superseded", "not forgotten by the restart");
+});
+
 void test("promote-lease: a restart's assumed grant binds only for its hold time", () => {
   const h = healthy();
   const [b] = PEERS;

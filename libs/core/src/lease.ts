@@ -21,9 +21,9 @@
 // was elected by a majority that shares an agent with any majority that granted the node of E a
 // lease: that agent granted before its vote (reported, so the leader waits until that lease has
 // certainly run out before it promotes anyone, whatever else its gate saw) or refused after it (no
-// majority). Grants are not persisted: they go only to epochs the agent heard of (current epoch),
-// and a restart with a current epoch newer than the config epoch counts as one, to an unknown
-// node. In a failover with one leader no voter granted such a lease (none was promoted), so the
+// majority). Grants' times are not persisted (the latest grant's node and epoch are: persist.ts):
+// they go only to epochs the agent heard of (current epoch), and a restart counts as a grant, to
+// the persisted node, or with a current epoch newer than the config epoch to an unknown node. In a failover with one leader no voter granted such a lease (none was promoted), so the
 // wait costs nothing there; it only binds after a concurrent failover.
 // Conversely, while a promote-lease it granted to another node may hold, an agent refuses its
 // config epoch's primary a lease: the older primary stays fenced while the node promoted at E
@@ -181,7 +181,16 @@ export function onLeaseRequest(out: Out, request: LeaseRequest): MasterState | n
   if (master !== null && refusal === null) {
     if (sameAddress(request.address, master.address)) master.last_grant_ms = state.now_ms;
     if (promote) {
+      const before = master.promote_grant;
       master.promote_grant = { address: request.address, epoch: request.epoch, granted_ms: state.now_ms };
+      // A new node or epoch is durable before the grant leaves (persist.ts): a restart must not
+      // forget it (promoteSupersedes). Renewals change only the time, which is not persisted.
+      const same =
+        before !== null &&
+        before.epoch === request.epoch &&
+        before.address !== null &&
+        sameAddress(before.address, request.address);
+      if (!same) out.markDirty();
     }
   }
   const config_epoch = master?.config_epoch ?? 0;

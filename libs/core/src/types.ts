@@ -555,6 +555,11 @@ export interface PersistedMaster {
   /** The vote this agent gave for this master (Sentinel keeps it per master). */
   readonly leader: AgentId | null;
   readonly leader_epoch: number;
+  /**
+   * The latest promote-lease this agent granted, while its epoch is newer than config_epoch
+   * (lease.ts promoteSupersedes: it outlives a restart). Absent: none.
+   */
+  readonly promote_grant?: { readonly epoch: number; readonly address: Address };
   readonly replicas: readonly Address[];
   readonly agents: readonly { readonly id: AgentId; readonly announce: Address }[];
 }

@@ -5,6 +5,7 @@ import type {
   KnownSentinel,
   LogLevel,
   MasterConfig,
+  PromoteLeaseGranted,
   RenamedCommand,
   SentinelConfig,
 } from "./model.js";
@@ -40,6 +41,7 @@ export interface MasterDraft {
   renamed_commands: RenamedCommand[];
   config_epoch: number;
   leader_epoch: number;
+  promote_lease_granted: PromoteLeaseGranted | null;
   known_replicas: Address[];
   known_sentinels: KnownSentinel[];
 }
@@ -128,6 +130,7 @@ export function newMasterDraft(name: string, address: Address, quorum: number): 
     renamed_commands: [],
     config_epoch: 0,
     leader_epoch: 0,
+    promote_lease_granted: null,
     known_replicas: [],
     known_sentinels: [],
   };
@@ -184,6 +187,7 @@ function finishMaster(m: MasterDraft): MasterConfig {
     renamed_commands: [...m.renamed_commands],
     config_epoch: m.config_epoch,
     leader_epoch: m.leader_epoch,
+    promote_lease_granted: m.promote_lease_granted,
     known_replicas: [...m.known_replicas],
     known_sentinels: [...m.known_sentinels],
   };

@@ -35,9 +35,20 @@ export interface MasterConfig {
   readonly renamed_commands: readonly RenamedCommand[];
   readonly config_epoch: number;
   readonly leader_epoch: number;
+  /**
+   * `sentinel promote-lease-granted <master> <epoch> <ip> <port>` (ours, a state line like
+   * leader-epoch): the latest promote-lease this agent granted at an epoch newer than the config
+   * epoch, kept across restarts (ADR 0001, core persist.ts). Null: none.
+   */
+  readonly promote_lease_granted: PromoteLeaseGranted | null;
   /** `sentinel known-replica` (or the older `known-slave`), in file order. */
   readonly known_replicas: readonly Address[];
   readonly known_sentinels: readonly KnownSentinel[];
+}
+
+export interface PromoteLeaseGranted {
+  readonly epoch: number;
+  readonly address: Address;
 }
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning" | "nothing";

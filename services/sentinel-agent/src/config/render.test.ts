@@ -177,11 +177,16 @@ void describe("renderSentinelConf: rewriting", () => {
           renamed_commands: [],
           config_epoch: 0,
           leader_epoch: 0,
+          promote_lease_granted: { epoch: 3, address: { host: "10.0.0.8", port: 6380 } },
           known_replicas: [],
           known_sentinels: [],
         },
       ],
     }));
+    assert.deepEqual(parsed(out).config.masters[0]?.promote_lease_granted, {
+      epoch: 3,
+      address: { host: "10.0.0.8", port: 6380 },
+    });
     assert.equal(
       out,
       [
@@ -194,6 +199,7 @@ void describe("renderSentinelConf: rewriting", () => {
         'sentinel auth-pass n "a b"',
         "sentinel config-epoch n 0",
         "sentinel leader-epoch n 0",
+        "sentinel promote-lease-granted n 3 10.0.0.8 6380",
         "sentinel current-epoch 0",
         "sentinel-plane election-timeout n 300",
         'sentinel-plane pre-promote-script n "/usr/local/bin/fence old"',

@@ -231,6 +231,10 @@ function masterLines(m: MasterConfig): OwnedLine[] {
   );
   put("config-epoch", [m.config_epoch]);
   put("leader-epoch", [m.leader_epoch]);
+  const granted = m.promote_lease_granted;
+  if (granted !== null) {
+    put("promote-lease-granted", [granted.epoch, granted.address.host, granted.address.port]);
+  }
   for (const r of m.known_replicas) put("known-replica", [r.host, r.port]);
   for (const a of m.known_sentinels) put("known-sentinel", [a.announce.host, a.announce.port, a.id]);
   for (const r of m.renamed_commands) put("rename-command", [r.command, r.renamed_to]);

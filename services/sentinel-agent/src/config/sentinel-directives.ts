@@ -201,6 +201,14 @@ export const SENTINEL_PER_MASTER: ReadonlyMap<string, MasterDirective> = new Map
       if (v !== null) m.leader_epoch = v;
     }),
   ],
+  [
+    "promote-lease-granted",
+    perMaster("<master-name> <epoch> <ip> <port>", [4, 4], (ctx, m) => {
+      const epoch = check(ctx, parseInteger(arg(ctx, 1), EPOCH));
+      const addr = address(ctx, 2);
+      if (epoch !== null && addr !== null) m.promote_lease_granted = { epoch, address: addr };
+    }),
+  ],
   ["known-replica", perMaster("<master-name> <ip> <port>", [3, 3], applyKnownReplica)],
   ["known-slave", perMaster("<master-name> <ip> <port>", [3, 3], applyKnownReplica)],
   ["known-sentinel", perMaster("<master-name> <ip> <port> <runid>", [3, 4], applyKnownSentinel)],

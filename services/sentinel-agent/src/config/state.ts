@@ -43,6 +43,7 @@ export function toPersistedState(config: SentinelConfig): PersistedState {
       // sentinel.conf keeps only leader-epoch, not whom the vote went to (nor does Sentinel).
       leader: null,
       leader_epoch: m.leader_epoch,
+      ...(m.promote_lease_granted === null ? {} : { promote_grant: m.promote_lease_granted }),
       replicas: m.known_replicas,
       agents: m.known_sentinels,
     })),
@@ -71,6 +72,7 @@ export function applyPersistedState(config: SentinelConfig, state: PersistedStat
       renamed_commands: old?.renamed_commands ?? [],
       config_epoch: p.config_epoch,
       leader_epoch: p.leader_epoch,
+      promote_lease_granted: p.promote_grant ?? null,
       known_replicas: p.replicas,
       known_sentinels: p.agents,
     };
