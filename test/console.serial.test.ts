@@ -59,13 +59,19 @@ async function setToken(page: Page, token: string): Promise<void> {
   await page.click("#token-form button[type=submit]");
 }
 
+/** What the page did for an action: the result it shows and the JSON body it sent (if any). */
+interface Acted {
+  readonly text: string;
+  readonly sent: unknown;
+}
+
 /** Chooses the action (and target), confirms in the page's dialog, returns the result shown. */
 async function act(
   page: Page,
   master: string,
   action: "switchover" | "failover",
   to?: string,
-): Promise<string> {
+): Promise<Acted> {
   const card = `[data-master="${master}"]`;
   const result = `document.querySelector(${q(`${card} [data-result]`)})`;
   const before = Number(await page.evaluate(`${result}?.dataset.result ?? 0`));
@@ -74,20 +80,34 @@ async function act(
     // without it would silently keep "the agents' choice" (seen once: the agents chose another).
     const select = `${card} select[data-action="target"]`;
     await until(page, `document.querySelector(${q(`${select} option[value="${to}"]`)}) !== null`);
-    assert.deepEqual(await page.select(select, to), [to], "the target was chosen");
+    const chooser = await page.$(select);
+    assert.ok(chooser, "no target select");
+    // The page redraws every second and on every event; puppeteer's select() finds the element
+    // in one round trip and chooses in it in the next, so a redraw may replace the select in
+    // between: the choice then lands on a select no longer shown, and a page that read the target
+    // from the shown one sent none (the agents chose, in CI once the old primary). The redraw (the
+    // page's render()) is made to happen there every time: the page must send the choice anyway.
+    await page.evaluate("render()");
+    assert.deepEqual(await chooser.select(to), [to], "the target was chosen");
+    await chooser.dispose();
   }
+  const path = `/v1/masters/${encodeURIComponent(master)}/${action}`;
+  const request = page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === path, {
+    timeout: EVENT_TIMEOUT_MS,
+  });
   // One turn of the page's own loop: the 1 s redraw cannot replace the button mid-click.
   await page.evaluate(`document.querySelector(${q(`${card} button[data-action="${action}"]`)}).click()`);
   await page.waitForSelector("dialog#confirm[open]", { timeout: 5000 });
   await page.click("#confirm-ok");
+  const body = await (await request).fetchPostData();
   // "sending…" is the in-flight state; wait for the API's answer.
   const text = await until(
     page,
     `(() => { const r = ${result}; const t = r?.textContent ?? "";
       return Number(r?.dataset.result ?? 0) > ${before} && !t.includes("sending") ? t : null; })()`,
   );
-  assert.equal(typeof text, "string");
-  return text as string;
+  assert.ok(typeof text === "string");
+  return { text, sent: body === undefined ? undefined : JSON.parse(body) };
 }
 
 async function shoot(page: Page, name: string, viewport = LAPTOP): Promise<void> {
@@ -197,7 +217,8 @@ void test("console: primary, SIGKILL failover live, wrong token refused, switcho
       // 3. A wrong token: the API's error, and the primary stays.
       await setToken(page, "wrong-token-0123456789abcdef");
       const refused = await act(page, master, "switchover");
-      assert.match(refused, /SP_ERR_UNAUTHORIZED: invalid bearer token \(HTTP 401\)/);
+      assert.deepEqual(refused.sent, {}, "the page asked for the agents' choice");
+      assert.match(refused.text, /SP_ERR_UNAUTHORIZED: invalid bearer token \(HTTP 401\)/);
       assert.equal(await shownPrimary(page, master), at(best.port));
       await shoot(page, "wrong-token");
       t.diagnostic(`wrong token refused at ${elapsed()}`);
@@ -207,7 +228,8 @@ void test("console: primary, SIGKILL failover live, wrong token refused, switcho
       const row = `document.querySelector(${q(`[data-master="${master}"] [data-replica="${at(other.port)}"]`)})?.closest("tr")`;
       await until(page, `${row}?.querySelector(".pill.ok")?.textContent === "up"`);
       const accepted = await act(page, master, "switchover", at(other.port));
-      assert.match(accepted, /switchover accepted \(HTTP 202\)/);
+      assert.deepEqual(accepted.sent, { to: at(other.port) }, "the page sent the chosen target");
+      assert.match(accepted.text, /switchover accepted \(HTTP 202\)/);
       await waitForPrimary(page, master, at(other.port));
       await shoot(page, "switchover");
       await shoot(page, "phone", PHONE);

@@ -258,7 +258,12 @@ function actions(master, replicas) {
   });
   const switchover = el("button", { type: "button", "data-action": "switchover" }, "switchover");
   switchover.addEventListener("click", () => {
-    const to = target.value;
+    // The choice as the change handler recorded it, not this closure's select: a redraw (every
+    // second, and on every event) may replace the select between the choice and the click, and a
+    // choice made on the replaced one never reaches the new select. Read from there, the page
+    // sent no target and the agents chose another replica (the console test in CI: the old
+    // primary). Redraws show the recorded choice; the confirmation names the target sent.
+    const to = state.results.get(master.name)?.target ?? "";
     void act(
       master.name,
       `Switch over ${master.name} from ${addr(master.address)} to ${to === "" ? "the replica the agents choose" : to}?`,
