@@ -1,7 +1,21 @@
-// Public surface of the data-node's shell: its lease and self-fence loop and the ports it works
-// through. The data-node runs it over NATS, HTTP, ioredis and Node's timers; the simulator (libs/
-// testkit sim) over in-memory ports, so both run the same lease and self-fence code.
+// Public surface of the data-node's shell: its lease and self-fence loop, its command path (an
+// agent's promote, replicaof, fence, unfence) and the ports they work through. The data-node runs
+// them over NATS, HTTP, ioredis and Node's timers; the simulator (libs/testkit sim) over in-memory
+// ports, so both run the same lease, self-fence and command code.
 export { DataNodeLoop } from "./loop.js";
+export { DataNodeCommands } from "./commands.js";
+export type {
+  CommandOptions,
+  CommandOutcome,
+  CommandPorts,
+  CommandRequest,
+  CommandStatus,
+  EpochStore,
+  PromoteFence,
+  ServerCommand,
+  ServerRole,
+  StrictHooks,
+} from "./commands.js";
 export type { DataNodeLoopOptions } from "./loop.js";
 export { nodeClock, nodeTimers } from "./ports.js";
 export type {

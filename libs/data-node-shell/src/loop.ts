@@ -144,6 +144,11 @@ export class DataNodeLoop {
     this.#bus_connected = connected;
   }
 
+  /** The committed topology as last observed (null: none yet, or deleted). */
+  get committed(): CommittedTopology | null {
+    return this.#committed;
+  }
+
   /** The committed topology as last observed (null: none, or deleted); evaluated soon. */
   topologyObserved(committed: CommittedTopology | null): void {
     this.#committed = committed;

@@ -3,7 +3,8 @@
 //   poll tick    -> probe redis -> observe -> publish at once if something significant changed
 //   report tick  -> publish the status (offsets travel here)
 //   child exit   -> observe -> publish at once
-//   command      -> decode -> epoch check -> persist -> redis transaction -> probe -> reply
+//   command      -> decode -> data-node-shell DataNodeCommands (epoch check -> persist -> probe
+//                   -> redis transaction -> probe) -> reply from the status
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
 //   write lease  -> lease tick (a quarter of the lease held): publish lease_request; grants ->
@@ -44,21 +45,25 @@ import {
 } from "@sentinel-plane/runtime";
 import type { Logger, NatsConnection } from "@sentinel-plane/runtime";
 import {
-  checkEpoch,
-  followsCommitted,
   isFenced,
   leaseRequestIntervalMs,
   FENCE_MARKER,
   minReplicasFromConfig,
-  promoteLeaseWaitMs,
 } from "@sentinel-plane/core/data-node";
 import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
-import { DataNodeLoop, nodeClock, nodeTimers } from "@sentinel-plane/data-node-shell";
-import type { DataNodePorts, Observed } from "@sentinel-plane/data-node-shell";
+import { DataNodeCommands, DataNodeLoop, nodeClock, nodeTimers } from "@sentinel-plane/data-node-shell";
+import type {
+  CommandPorts,
+  DataNodePorts,
+  Observed,
+  PromoteFence,
+  RedisFence,
+} from "@sentinel-plane/data-node-shell";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
 import type { Adoption } from "./adopt.js";
 import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
+import type { Step } from "./redis-control.js";
 import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
 import type { ChildState, Observation } from "./report.js";
 import { DirectLease } from "./lease-direct.js";
@@ -92,17 +97,6 @@ interface CommandMessage {
   respond(data: string): boolean;
 }
 
-/** #applyCommand's outcome: carried out (or not needed), or refused with a reply of its own. */
-type AppliedCommand =
-  | { readonly kind: "refused"; readonly reply: NodeCommandReply }
-  | {
-      readonly kind: "applied";
-      readonly result: Result<string[]>;
-      readonly lease_kept: boolean;
-      /** A probe already ran after the command's last change (promoteLeased). */
-      readonly probed?: boolean;
-    };
-
 export class DataNode {
   readonly #config: DataNodeConfig;
   readonly #logger: Logger;
@@ -132,6 +126,8 @@ export class DataNode {
    * the lease end, the self-fence rules, the lift of its own lease fence, the watchdog's lines).
    */
   readonly #loop: DataNodeLoop;
+  /** An agent's promote, replicaof, fence and unfence (data-node-shell DataNodeCommands). */
+  readonly #command_path: DataNodeCommands;
   /** Failsafe (lease-direct.ts); null when no agents are configured or it is turned off. */
   readonly #direct_lease: DirectLease | null;
   #topology: TopologyStore | null = null;
@@ -198,6 +194,7 @@ export class DataNode {
             orphanFenceCommand(redisCliPath(config.supervise.redis_server_path), config.redis),
           )
         : null;
+    const fence = this.#fencePort();
     this.#loop = new DataNodeLoop(
       {
         node_id: config.node_id,
@@ -207,12 +204,13 @@ export class DataNode {
         hang_fence_after_ms: config.hang_fence_after_ms,
         failsafe_agents: config.failsafe?.agents ?? [],
       },
-      this.#loopPorts(),
+      this.#loopPorts(fence),
     );
+    this.#command_path = new DataNodeCommands({ lease_ms: config.lease_ms }, this.#commandPorts(fence));
   }
 
   /** The loop's ports: Node's clock and timers, NATS, the direct channel, the server, the watchdog. */
-  #loopPorts(): DataNodePorts {
+  #loopPorts(fence: RedisFence): DataNodePorts {
     return {
       clock: nodeClock,
       timers: nodeTimers,
@@ -224,7 +222,7 @@ export class DataNode {
       },
       direct: this.#direct_lease,
       watchdog: this.#watchdog,
-      redis: this.#fencePort(),
+      redis: fence,
       status: {
         note: (fence_note) => {
           this.#fence_note = fence_note;
@@ -274,6 +272,52 @@ export class DataNode {
       clearFenceSaved: (done) => this.#clearFenceSaved(done),
       strictHoldsFence: () => this.#strict?.holdsFence() === true,
     };
+  }
+
+  /** The command path's ports: the loop's, ioredis transactions, the state file, strict mode. */
+  #commandPorts(fence: RedisFence): CommandPorts {
+    return {
+      loop: this.#loop,
+      redis: fence,
+      server: {
+        promote: (has_config_file, fence_step) =>
+          this.#redis.transaction(
+            roleChangeSteps(null, has_config_file, this.#promoteFenceSteps(fence_step)),
+            OPTIONAL_STEPS,
+          ),
+        replicaof: (target, has_config_file) =>
+          this.#redis.transaction(roleChangeSteps(target, has_config_file, []), OPTIONAL_STEPS),
+      },
+      epochs: {
+        accepted: () => this.#accepted(),
+        accept: (next) => this.#persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer })),
+      },
+      probeError: () => this.#observation.error,
+      strict: this.#strict,
+      beforePromote: async () => {
+        if (this.#supervisor === null) return;
+        await this.#saveRunning({ running_role: "master", had_keys: this.#running_saving?.had_keys ?? null });
+      },
+      status: {
+        note: (fence_note) => {
+          this.#fence_note = fence_note;
+        },
+        error: (last_error) => {
+          this.#last_error = last_error;
+        },
+        changed: () => {
+          this.#publishIfChanged();
+        },
+      },
+      counters: this.counters,
+    };
+  }
+
+  /** A promote's fence steps, before REPLICAOF NO ONE in the same transaction. */
+  #promoteFenceSteps(fence: PromoteFence): Step[] {
+    if (fence === "keep") return [];
+    const value = fence === "set" ? FENCE_MARKER : (this.#state.fence_saved ?? 0);
+    return [["CONFIG", ["SET", "min-replicas-to-write", value]]];
   }
 
   #newRestarter(supervise: NonNullable<DataNodeConfig["supervise"]>): Restarter {
@@ -945,138 +989,13 @@ export class DataNode {
     if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
       return this.#operatorCommand(request, command.type);
     }
-    const committed = this.#committed?.record ?? null;
-    const decision = checkEpoch(this.#accepted(), request, followsCommitted(request, committed));
-    if (!decision.accept) return errorReply(node_id, this.#accepted(), decision.error);
-    const done: string[] = [];
-    if (decision.persist) {
-      // Durable before anything is done for this epoch: a restart still refuses older ones.
-      const next = decision.next;
-      const saved = await this.#persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer }));
-      if (!saved.ok) return errorReply(node_id, this.#accepted(), saved.error);
-      done.push(`accepted epoch ${decision.next.epoch} from ${decision.next.issuer}`);
-      this.#publishIfChanged();
-    }
-    await this.#freshProbe();
-    const observed = this.#observation;
-    if (observed.answered !== true) {
-      return errorReply(
-        node_id,
-        this.#accepted(),
-        spError("SP_ERR_REDIS_UNAVAILABLE", [observed.error ?? "no answer yet"]),
-      );
-    }
-    const applied = await this.#applyCommand(command, observed);
-    if (applied.kind === "refused") return applied.reply;
-    const { result, lease_kept, probed } = applied;
-    if (!result.ok) {
-      this.#last_error = result.error.message;
-      return errorReply(node_id, this.#accepted(), result.error);
-    }
-    // An agent's command now owns the fence (or its absence), unless the unfence waits for a lease.
-    this.#loop.lease_fenced = lease_kept;
-    this.#strict?.agentCommand();
-    done.push(...result.value);
-    if (probed !== true) await this.#freshProbe();
-    // Promoted fenced: ask for the lease of the new epoch now, not at the next lease tick.
-    if (command.type === "promote" && lease_kept) this.#loop.requestLease();
-    return this.#finish(command.type, done, false);
-  }
-
-  /**
-   * Carries out an accepted role or fence command on the server as `observed` before it; a
-   * refusal that must not count as the server's error (last_error) comes back as a reply.
-   */
-  async #applyCommand(
-    command: Extract<NodeCommandRequest["command"], { type: "promote" | "replicaof" | "fence" | "unfence" }>,
-    observed: Observation,
-  ): Promise<AppliedCommand> {
-    const node_id = this.#config.node_id;
-    const has_config_file = (observed.config_file ?? "") !== "";
-    const fenced = isFenced(observed.min_replicas_to_write);
-    const restore = this.#state.fence_saved ?? 0;
-    let result: Result<string[]>;
-    let lease_kept = false;
-    /** A probe already ran after the command's last change (promoteLeased). */
-    let probed = false;
-    switch (command.type) {
-      case "promote": {
-        // Saved before the server can take a write as a master: if it dies with this data-node
-        // before the next probe, the next data-node still plans its start as a master's crash.
-        if (this.#supervisor !== null) {
-          await this.#saveRunning({
-            running_role: "master",
-            had_keys: this.#running_saving?.had_keys ?? null,
-          });
-        }
-        if (this.#loop.leaseOn()) {
-          // Writable only under a lease of this epoch granted by a majority (write-lease.ts).
-          const promoted = await this.#promoteLeased(observed, has_config_file, fenced);
-          result = promoted.result;
-          lease_kept = result.ok && promoted.fenced;
-          probed = promoted.probed;
-          break;
-        }
-        const unfence = fenced ? [["CONFIG", ["SET", "min-replicas-to-write", restore]] as const] : [];
-        result = await this.#redis.transaction(
-          roleChangeSteps(null, has_config_file, unfence),
-          OPTIONAL_STEPS,
-        );
-        if (result.ok && fenced) await this.#clearFenceSaved(result.value);
-        break;
-      }
-      case "replicaof":
-        result = await this.#redis.transaction(roleChangeSteps(command, has_config_file, []), OPTIONAL_STEPS);
-        break;
-      case "fence": {
-        if (fenced) {
-          result = { ok: true, value: ["already fenced"] };
-          break;
-        }
-        const fence_saved = observed.min_replicas_to_write ?? 0;
-        const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-        if (!saved.ok) return { kind: "refused", reply: errorReply(node_id, this.#accepted(), saved.error) };
-        result = await this.#redis.transaction(fenceSteps(has_config_file), OPTIONAL_STEPS);
-        break;
-      }
-      case "unfence":
-        return this.#unfenceCommand(observed, has_config_file, fenced, restore);
-    }
-    return { kind: "applied", result, lease_kept, probed };
-  }
-
-  async #unfenceCommand(
-    observed: Observation,
-    has_config_file: boolean,
-    fenced: boolean,
-    restore: number,
-  ): Promise<AppliedCommand> {
-    const node_id = this.#config.node_id;
-    if (!fenced) return { kind: "applied", result: { ok: true, value: ["not fenced"] }, lease_kept: false };
-    if (this.#strict?.holdsFence() === true) {
-      // Strict mode: no replica has these writes; it lifts its fence once one is in sync.
-      const why = "strict mode holds the fence until a replica has acknowledged the writes";
-      const refused = spError("SP_ERR_ADMIN_REFUSED", [`unfence: ${why}`]);
-      return { kind: "refused", reply: errorReply(node_id, this.#accepted(), refused) };
-    }
-    if (this.#loop.unfenceWaits(observed.info?.role ?? null)) {
-      // The reply says fenced: true; the node lifts it itself when a lease returns.
-      return {
-        kind: "applied",
-        result: { ok: true, value: ["kept fenced: no valid write lease"] },
-        lease_kept: true,
-      };
-    }
-    this.#loop.feedWatchdog(true); // armed before the server is writable
-    const result = await this.#redis.transaction(
-      [
-        ["CONFIG", ["SET", "min-replicas-to-write", restore]],
-        ...(has_config_file ? [["CONFIG", ["REWRITE"]] as const] : []),
-      ],
-      OPTIONAL_STEPS,
-    );
-    if (result.ok) await this.#clearFenceSaved(result.value);
-    return { kind: "applied", result, lease_kept: false };
+    const outcome = await this.#command_path.execute({
+      epoch: request.epoch,
+      issuer: request.issuer,
+      command,
+    });
+    if (!outcome.ok) return errorReply(node_id, this.#accepted(), outcome.error);
+    return this.#finish(command.type, outcome.done, false);
   }
 
   /**
@@ -1280,79 +1199,6 @@ export class DataNode {
       return;
     }
     this.#loop.grant(grant);
-  }
-
-  /**
-   * A promote with the write lease on. A replica asks for the lease of the promote's epoch first
-   * (its request says `promoted`: the agents' promote-lease rule, lease.ts) and waits for it at
-   * most promoteLeaseWaitMs; holding it, REPLICAOF NO ONE runs unfenced, the watchdog armed first:
-   * writable in one transaction, under a lease a majority granted for this epoch, as a lifted
-   * fence would be (same rule as the loop's lift: leaseLiftAllowed). Without it (no majority in
-   * time, strict mode, a server that is not a replica), REPLICAOF NO ONE behind a fence (kept,
-   * or set in the same transaction, so the server is never a writable master without a lease),
-   * the lease held so far dropped: the fence is lifted (DataNodeLoop) when a majority vouches
-   * for the new epoch. `fenced`: the server was left fenced for the lease.
-   */
-  async #promoteLeased(
-    observed: Observation,
-    has_config_file: boolean,
-    fenced: boolean,
-  ): Promise<{ readonly result: Result<string[]>; readonly fenced: boolean; readonly probed: boolean }> {
-    const epoch = this.#state.epoch;
-    const asked = observed.info?.role === "slave" && this.#strict === null;
-    if (asked) {
-      // A replica holds no lease; requests in flight (none expected) vouch for an older epoch.
-      this.#loop.promoted(epoch);
-      this.#loop.requestLease(true);
-      await this.#loop.waitPromoteLease(epoch, promoteLeaseWaitMs(this.#config.lease_ms));
-      if (this.#state.epoch === epoch && this.#loop.liftAllowed(epoch)) {
-        const unfence = fenced
-          ? [["CONFIG", ["SET", "min-replicas-to-write", this.#state.fence_saved ?? 0]] as const]
-          : [];
-        // The watchdog armed before the server is a writable master, fed again after.
-        const result = await this.#loop.promotingWritable(async () => {
-          const changed = await this.#redis.transaction(
-            roleChangeSteps(null, has_config_file, unfence),
-            OPTIONAL_STEPS,
-          );
-          // Until a probe has seen the writable master, a line fed meanwhile must stay `arm`.
-          if (changed.ok) await this.#freshProbe();
-          return changed;
-        });
-        if (!result.ok) return { result, fenced: false, probed: false };
-        if (fenced) await this.#clearFenceSaved(result.value);
-        this.#fence_note = null;
-        this.counters.inc("promotes_leased_total", {});
-        return {
-          result: { ok: true, value: [...result.value, "writable under a lease of this epoch"] },
-          fenced: false,
-          probed: true,
-        };
-      }
-    }
-    if (!fenced) {
-      // The value the lease's unfence restores, durable before the fence is set.
-      const fence_saved = observed.min_replicas_to_write ?? 0;
-      const saved = await this.#persist((state) => ({ ...state, fence_saved }));
-      if (!saved.ok) return { result: { ok: false, error: saved.error }, fenced: true, probed: false };
-    }
-    const fence = fenced ? [] : [["CONFIG", ["SET", "min-replicas-to-write", FENCE_MARKER]] as const];
-    const result = await this.#redis.transaction(
-      roleChangeSteps(null, has_config_file, fence),
-      OPTIONAL_STEPS,
-    );
-    if (!result.ok) return { result, fenced: true, probed: false };
-    if (!asked) {
-      // The lease held so far (an older primary's) vouched for an older epoch. When asked above,
-      // the request of this epoch stays: its grants lift the fence (DataNodeLoop).
-      this.#loop.promoted(epoch);
-    }
-    this.#fence_note = `fenced (lease): promoted at epoch ${epoch}, writable once a majority grants a lease`;
-    return {
-      result: { ok: true, value: [...result.value, "kept fenced until a lease of this epoch"] },
-      fenced: true,
-      probed: false,
-    };
   }
 
   // ------------------------------------------------------------------------------------------
