@@ -1,7 +1,9 @@
 // The simulated data-node: the data-node's own lease and self-fence loop (libs/data-node-shell
 // DataNodeLoop: lease requests and grants, lease end, the self-fence and its settle, the lease
-// fence's lift, the watchdog's lines) over in-memory ports answered from the world's events
-// (dataNodePorts), as node.ts runs it over NATS, ioredis and Node's timers. One per simulated
+// fence's lift, the watchdog's lines) and its command path (DataNodeCommands: epoch check and
+// persist, fresh probe, promote under a lease or fenced, fence, unfence) over in-memory ports
+// answered from the world's events (dataNodePorts, dataNodeCommandPorts), as node.ts runs them
+// over NATS, ioredis and Node's timers. One per simulated
 // Redis node; the world (world.ts) moves its messages over the simulated bus (lease requests and
 // grants, commands, reports, the topology watch) and gives it its server, always reachable (same
 // host). What stays here is the world's: the process (alive, incarnation, start time), the probe
@@ -19,7 +21,15 @@
 // self-fence: it holds no lease yet). Its clock is the host's (the data-node's rate, not reset by a
 // data-node restart).
 // Defaults are the data-node's (services/data-node/src/config.ts).
-import type { DataNodeLoop, DataNodePorts, Observed, WatchdogServer } from "@sentinel-plane/data-node-shell";
+import type {
+  CommandPorts,
+  DataNodeCommands,
+  DataNodeLoop,
+  DataNodePorts,
+  Observed,
+  RedisFence,
+  WatchdogServer,
+} from "@sentinel-plane/data-node-shell";
 import {
   adoptedWatchdogReplaceable,
   decideSelfFence,
@@ -34,7 +44,9 @@ import type {
 } from "@sentinel-plane/core/data-node";
 import { spError } from "@sentinel-plane/protocol";
 import type { LeaseRequest, Result } from "@sentinel-plane/protocol";
-import type { TopologyRecord } from "@sentinel-plane/core";
+import type { NodeCommand, TopologyRecord } from "@sentinel-plane/core";
+import type { Prng } from "./prng.js";
+import { promoteServer, replicaofServer } from "./redis-model.js";
 import type { SimNode } from "./redis-model.js";
 import { cancellableAfter } from "./sim-timers.js";
 
@@ -64,12 +76,34 @@ export interface SimWatchdog {
   state: WatchdogState;
 }
 
+/** The agent's command the data-node carries out now (one at a time: its command queue). */
+export interface SimCommandContext {
+  readonly agent: string;
+  readonly epoch: number;
+  readonly kind: NodeCommand["type"];
+  /** Transactions it sent the server (none: answered without one, as "already fenced"). */
+  transactions: number;
+}
+
+/** A transaction written to a hung server's connection: the server runs it when it resumes. */
+export interface WaitingTransaction {
+  readonly run: () => Result<string[]>;
+  /** The client's answer, until given (the server's reply, or the command timeout). */
+  reply: ((result: Result<string[]>) => void) | null;
+}
+
 const NOT_PROBED: Observed = { answered: null, role: null, min_replicas_to_write: null, config_file: null };
 
 export class SimDataNode {
   alive = true;
   /** The data-node's loop while the process runs (null: crashed). */
   loop: DataNodeLoop | null = null;
+  /** Its command path (data-node-shell DataNodeCommands) while the process runs. */
+  command_path: DataNodeCommands | null = null;
+  /** The command it carries out now (null: none). */
+  command: SimCommandContext | null = null;
+  /** Role changes written to the hung server's connection, in order (World.resumeNode runs them). */
+  readonly waiting: WaitingTransaction[] = [];
   /** The watchdog running on the host (null: none); `watchdog_own`: this process feeds it. */
   watchdog: SimWatchdog | null = null;
   watchdog_own = false;
@@ -148,11 +182,16 @@ export class SimDataNode {
     this.incarnation += 1;
     this.loop?.stop();
     this.loop = null;
+    this.command_path = null;
+    this.command = null;
     this.watchdog_own = false; // its watchdog reads the end of the pipe (world.ts)
   }
 
-  /** A new process: a new loop; the persisted epoch (on the node) stays. */
-  start(sim_ms: number, loop: (dn: SimDataNode) => DataNodeLoop): DataNodeLoop {
+  /** A new process: a new loop and command path; the persisted epoch (on the node) stays. */
+  start(
+    sim_ms: number,
+    build: (dn: SimDataNode) => { readonly loop: DataNodeLoop; readonly commands: DataNodeCommands },
+  ): DataNodeLoop {
     this.alive = true;
     this.incarnation += 1;
     this.started_ms = sim_ms;
@@ -168,8 +207,11 @@ export class SimDataNode {
     // else it replaces the running one once the server is seen not writable (ownWatchdog).
     if (this.watchdog_on && this.watchdog === null) this.spawnWatchdog();
     else this.watchdog_own = false;
-    this.loop = loop(this);
-    return this.loop;
+    this.command = null;
+    const built = build(this);
+    this.loop = built.loop;
+    this.command_path = built.commands;
+    return built.loop;
   }
 
   /** One probe of its server connection (a hung server leaves the probe waiting). */
@@ -200,6 +242,8 @@ export const productionSelfFence: SelfFenceRule = decideSelfFence;
 export interface DataNodeWorld {
   readonly keep_log: boolean;
   readonly failsafe: boolean;
+  /** The world's PRNG (a replica's sync time after REPLICAOF). */
+  readonly rng: Prng;
   now(): number;
   /** Runs `run` after `delay_ms` simulated ms as the data-node's work (its microtasks settle). */
   at(delay_ms: number, run: () => void): void;
@@ -214,6 +258,8 @@ export interface DataNodeWorld {
   report(dn: SimDataNode): void;
   watchdog(dn: SimDataNode, line: WatchdogLine | null, server: WatchdogServer | null): void;
   leaseFenced(dn: SimDataNode): void;
+  /** A command's transaction changed the server (the checkers, the trace, a report). */
+  applied(dn: SimDataNode, command: SimCommandContext): void;
   trace(dn: SimDataNode, text: string): void;
 }
 
@@ -381,5 +427,125 @@ export function dataNodePorts(dn: SimDataNode, world: DataNodeWorld): DataNodePo
         return 0;
       },
     },
+  };
+}
+
+const closed = (): Result<string[]> => ({
+  ok: false,
+  error: spError("SP_ERR_REDIS_UNAVAILABLE", ["Connection is closed"]),
+});
+
+/**
+ * One MULTI/EXEC on the server connection: a running server runs it at once, a dead one refuses
+ * it; a hung one leaves it waiting in its socket buffer (dn.waiting): run when it resumes, failed
+ * when it is killed, the client's command timeout failing the answer first (the server still
+ * runs it when it resumes, as Redis would).
+ */
+function serverTransaction(
+  dn: SimDataNode,
+  world: DataNodeWorld,
+  run: () => Result<string[]>,
+): Promise<Result<string[]>> {
+  world.work();
+  const node = dn.node;
+  if (node.process === "running") return Promise.resolve(run());
+  if (node.process === "killed") return Promise.resolve(closed());
+  return new Promise((resolve) => {
+    const waiting: WaitingTransaction = { run, reply: resolve };
+    dn.waiting.push(waiting);
+    world.at(dn.simDelay(DN_COMMAND_TIMEOUT_MS), () => {
+      const reply = waiting.reply;
+      if (reply === null) return;
+      waiting.reply = null;
+      world.work();
+      reply({ ok: false, error: spError("SP_ERR_TIMEOUT", ["MULTI/EXEC", DN_COMMAND_TIMEOUT_MS]) });
+    });
+  });
+}
+
+/** A waiting transaction's end: run by the resumed server (true) or lost with the killed one. */
+export function endWaiting(dn: SimDataNode, ran: boolean): void {
+  for (const waiting of dn.waiting.splice(0)) {
+    const result = ran ? waiting.run() : closed();
+    const reply = waiting.reply;
+    waiting.reply = null;
+    reply?.(result);
+  }
+}
+
+/**
+ * The command path's ports over the world (as node.ts wires ioredis and its state file): the
+ * loop's RedisFence (probes, fence, unfence, the saved fence value), the role changes on the
+ * SimNode, the accepted epoch on the SimNode (the state file). Each transaction of an agent's
+ * command that changes the server tells the world (its checkers), when the server runs it.
+ */
+export function dataNodeCommandPorts(
+  dn: SimDataNode,
+  loop: DataNodeLoop,
+  redis: RedisFence,
+  world: DataNodeWorld,
+): CommandPorts {
+  const node = dn.node;
+  const incarnation = dn.incarnation;
+  const live = (): boolean => dn.incarnation === incarnation && dn.alive;
+  /** The command under way, which sends the server one more transaction. */
+  const sending = (): SimCommandContext | null => {
+    const command = dn.command;
+    if (command !== null) command.transactions += 1;
+    return command;
+  };
+  /** A transaction the server ran for `command`: the world is told (its checkers see it then). */
+  const ran = (command: SimCommandContext | null, result: Result<string[]>): Result<string[]> => {
+    if (result.ok && command !== null) world.applied(dn, command);
+    return result;
+  };
+  return {
+    loop,
+    redis: {
+      ...redis,
+      fence: (has_config_file) => {
+        const command = sending();
+        return redis.fence(has_config_file).then((result) => ran(command, result));
+      },
+      unfence: (has_config_file) => {
+        const command = sending();
+        return redis.unfence(has_config_file).then((result) => ran(command, result));
+      },
+    },
+    server: {
+      promote: (_has_config_file, fence) => {
+        const command = sending();
+        return serverTransaction(dn, world, () => ran(command, promoteServer(node, fence)));
+      },
+      replicaof: (target) => {
+        const command = sending();
+        const change = (): Result<string[]> => replicaofServer(node, target, world.now(), world.rng);
+        return serverTransaction(dn, world, () => ran(command, change()));
+      },
+    },
+    epochs: {
+      accepted: () => ({ epoch: node.epoch, issuer: node.issuer }),
+      accept: (next) => {
+        world.work();
+        node.epoch = next.epoch;
+        node.issuer = next.issuer;
+        return Promise.resolve(ok(undefined));
+      },
+    },
+    probeError: () => (node.process === "killed" ? "connect ECONNREFUSED" : "probe timed out"),
+    strict: null,
+    beforePromote: () => {
+      world.work();
+      return Promise.resolve();
+    },
+    status: {
+      note: () => undefined,
+      error: () => undefined,
+      // node.ts publishIfChanged: a newly accepted epoch is a significant change.
+      changed: () => {
+        if (live()) world.report(dn);
+      },
+    },
+    counters: { inc: () => 0 },
   };
 }

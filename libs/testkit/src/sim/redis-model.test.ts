@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyCommand, historyHolds, replicate, reportOf, write } from "./redis-model.js";
+import { historyHolds, promoteServer, replicaofServer, replicate, reportOf, write } from "./redis-model.js";
 import type { History, SimNode } from "./redis-model.js";
 import { Prng } from "./prng.js";
 
@@ -37,7 +37,7 @@ void test("lineage: a promoted replica holds its old primary's writes up to the 
   assert.ok(!historyHolds(origin, 500, child, 120), "a parent never holds a child's writes");
 });
 
-void test("fence: writes refused, the offset frozen, reported; promote lifts it", () => {
+void test("fence: writes refused, the offset frozen, reported; a promote's transaction lifts it", () => {
   const rng = new Prng(1);
   const origin: History = { parent: null, fork_offset: 0 };
   const primary = node("r1", 6379, origin, null);
@@ -46,24 +46,29 @@ void test("fence: writes refused, the offset frozen, reported; promote lifts it"
   const linked = (): boolean => true;
   replicate(nodes, 0, rng, linked); // sync done
   assert.ok(write(primary, 40));
-  const fenced = applyCommand(primary, 3, "a1", { type: "fence" }, 0, rng);
-  assert.deepEqual(fenced.result, { ok: true, role: "master", offset: 40, fenced: true });
+  primary.fenced = true; // the data-node's fence (data-node-model.ts serverFence)
   assert.equal(write(primary, 10), false);
   assert.equal(primary.offset, 40);
   assert.equal(reportOf(nodes, primary, 0).fenced, true);
   replicate(nodes, 100, rng, linked);
   replicate(nodes, 200, rng, linked);
   assert.equal(replica.offset, 40, "no new writes: the replica catches up fully");
-  const stale = applyCommand(primary, 2, "a1", { type: "unfence" }, 0, rng);
-  assert.equal(stale.applied, false);
-  const other = applyCommand(primary, 3, "a2", { type: "unfence" }, 0, rng);
-  assert.equal(other.applied, false, "one issuer per epoch (checkEpoch)");
-  assert.equal(other.result.ok ? "" : other.result.code, "SP_ERR_EPOCH_CONFLICT");
-  applyCommand(replica, 3, "a1", { type: "promote" }, 0, rng);
+  replica.fenced = true;
+  const promoted = promoteServer(replica, "lift");
+  assert.ok(promoted.ok);
+  assert.equal(replica.fenced, false, "lifted in the same transaction");
   assert.ok(write(replica, 5));
-  assert.notEqual(replica.history, origin);
+  assert.notEqual(replica.history, origin, "REPLICAOF NO ONE on a replica starts a new history");
   assert.ok(historyHolds(replica.history, replica.offset, origin, 40));
-  applyCommand(primary, 3, "a1", { type: "replicaof", host: "10.0.0.1", port: 6380 }, 0, rng);
+  const reassert = replica.history;
+  promoteServer(replica, "set");
+  assert.equal(replica.history, reassert, "on a master the data stays as it is");
+  assert.equal(replica.fenced, true);
+  const demoted = replicaofServer(primary, replica.address, 0, rng);
+  assert.ok(demoted.ok);
+  assert.equal(primary.role, "slave");
   assert.equal(primary.fenced, true, "a demoted primary keeps its fence (harmless on a replica)");
   assert.equal(write(primary, 1), false);
+  const itself = replicaofServer(primary, primary.address, 0, rng);
+  assert.equal(itself.ok ? "" : itself.error.code, "SP_ERR_REDIS_COMMAND_FAILED");
 });

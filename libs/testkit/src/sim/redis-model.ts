@@ -1,16 +1,18 @@
 // Simulated Redis servers with their data-nodes: replication (the primary's offset grows with
 // client writes, replicas follow with lag and resync after REPLICAOF), process faults (SIGKILL
-// with a supervised exit, hang) and the data-node's epoch rule (checkEpoch, libs/core/src/data-node):
-// it persists the highest epoch it accepted with its issuer, refuses a lower one, the same one from
-// another issuer, and a jump too far. The data-node's fence refuses writes (it survives
-// REPLICAOF and is lifted by `unfence` or `promote`), and a restarted server comes up fenced (the
-// data-node's start_fenced default).
+// with a supervised exit, hang) and the role changes the data-node's transactions make
+// (promoteServer, replicaofServer: data-node-model.ts runs them for the data-node's own command
+// path, libs/data-node-shell DataNodeCommands, which also persists the accepted epoch and issuer
+// here). The data-node's fence refuses writes (it survives REPLICAOF and is lifted by `unfence` or
+// `promote`), and a restarted server comes up fenced (the data-node's start_fenced default).
 //
 // Data lineage: a node's data is `history` up to `offset`. A History is a chain (Redis's replid /
 // replid2): promotion starts a child history forked at the node's offset; a replica that completes
 // a sync takes its source's history. `holds` answers "is this acknowledged write in this data?".
-import type { Address, NodeCommand, NodeCommandResult, NodeReport, RedisInfo } from "@sentinel-plane/core";
-import { checkEpoch } from "@sentinel-plane/core/data-node";
+import type { Address, NodeReport, RedisInfo } from "@sentinel-plane/core";
+import type { PromoteFence } from "@sentinel-plane/data-node-shell";
+import { spError } from "@sentinel-plane/protocol";
+import type { Result } from "@sentinel-plane/protocol";
 import type { Prng } from "./prng.js";
 
 export type ProcessStatus = "running" | "killed" | "hung";
@@ -184,72 +186,32 @@ export function reportOf(nodes: readonly SimNode[], node: SimNode, now_ms: numbe
   return { ...common, process: { state: "running" }, info: infoOf(nodes, node, now_ms) };
 }
 
-export type CommandOutcome =
-  | { readonly applied: true; readonly kind: NodeCommand["type"]; readonly result: NodeCommandResult }
-  | { readonly applied: false; readonly result: NodeCommandResult };
-
 /**
- * The data-node carries out a command, as node.ts execute(): the epoch check first (a refused one
- * changes nothing; an accepted one is persisted even when the server then does not answer).
+ * REPLICAOF NO ONE on a running server, with what the data-node's promote does to the fence in the
+ * same transaction (data-node-shell PromoteFence): a replica starts a new history; on a master (a
+ * reassert) the data stays as it is.
  */
-export function applyCommand(
-  node: SimNode,
-  epoch: number,
-  issuer: string,
-  command: NodeCommand,
-  now_ms: number,
-  rng: Prng,
-  /** A promote leaves the server fenced (the data-node's write lease is on: write-lease.ts). */
-  promote_fenced = false,
-): CommandOutcome {
-  const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
-  if (!decision.accept) {
-    const { code, message } = decision.error;
-    return { applied: false, result: { ok: false, code, message } };
-  }
-  node.epoch = decision.next.epoch;
-  node.issuer = decision.next.issuer;
-  if (node.process !== "running") {
-    return {
-      applied: false,
-      // The data-node's code when its server does not answer (services/data-node redis-control.ts).
-      result: { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: "redis not answering" },
-    };
-  }
-  if (command.type === "promote") {
-    // REPLICAOF NO ONE starts a new history; on a master (a reassert) it changes nothing.
-    if (node.role !== "master") node.history = { parent: node.history, fork_offset: node.offset };
-    node.role = "master";
-    node.master = null;
-    node.fenced = promote_fenced;
-    return {
-      applied: true,
-      kind: "promote",
-      result: { ok: true, role: "master", offset: node.offset, fenced: promote_fenced },
-    };
-  }
-  if (command.type === "fence" || command.type === "unfence") {
-    node.fenced = command.type === "fence";
-    return {
-      applied: true,
-      kind: command.type,
-      result: { ok: true, role: node.role, offset: node.offset, fenced: node.fenced },
-    };
-  }
-  // replicaof (the data-node keeps its fence: a replica refuses writes anyway)
-  const target = { host: command.host, port: command.port };
+export function promoteServer(node: SimNode, fence: PromoteFence): Result<string[]> {
+  if (node.role !== "master") node.history = { parent: node.history, fork_offset: node.offset };
+  node.role = "master";
+  node.master = null;
+  if (fence !== "keep") node.fenced = fence === "set";
+  const fence_step =
+    fence === "keep" ? [] : [`CONFIG SET min-replicas-to-write ${fence === "set" ? "fence" : "0"}`];
+  return { ok: true, value: [...fence_step, "REPLICAOF NO ONE"] };
+}
+
+/** REPLICAOF host port on a running server (it keeps the data-node's fence: harmless on a replica). */
+export function replicaofServer(node: SimNode, target: Address, now_ms: number, rng: Prng): Result<string[]> {
+  const step = `REPLICAOF ${addrText(target)}`;
   if (sameAddr(target, node.address)) {
-    return { applied: false, result: { ok: false, code: "ERR", message: "cannot replicate itself" } };
+    return { ok: false, error: spError("SP_ERR_REDIS_COMMAND_FAILED", [step, "cannot replicate itself"]) };
   }
   if (node.role === "master" || !sameAddr(node.master, target)) {
     node.role = "slave";
-    node.master = target;
+    node.master = { host: target.host, port: target.port };
     node.link = "sync";
     node.sync_done_ms = now_ms + rng.range(50, 400);
   }
-  return {
-    applied: true,
-    kind: "replicaof",
-    result: { ok: true, role: "slave", offset: node.offset, fenced: node.fenced },
-  };
+  return { ok: true, value: [step] };
 }

@@ -18,7 +18,14 @@ const SEEDS_MAX = 300;
  * often while its failover runs, which moved the draws; 302 before, 3 before that).
  */
 const DEAD_DATA_NODE_SEEDS_MAX = 600;
-const CAUGHT = /two writable primaries|acknowledged a write after \S+ was promoted/;
+/**
+ * The checkers of two writers: at an instant (checkWritable), in one accepted epoch (checkWriters:
+ * a hung old primary whose data-node accepted the fence's epoch, its fence only queued, beside the
+ * new primary; caught first since the simulated data-nodes persist a command's epoch before their
+ * probe, as node.ts does), or by a write acknowledged after a newer promotion.
+ */
+const CAUGHT =
+  /two writable primaries|both accept writes in epoch \d+|acknowledged a write after \S+ was promoted/;
 
 async function firstViolation(
   options: Omit<RunOptions, "seed">,
@@ -67,12 +74,13 @@ void test("regression: the Redis watchdog fences a dead data-node's server befor
   // its redis-server left writable while another node was promoted (seeds 3 and 137). The
   // watchdog killed it at the lease's end until it fenced it first (the orphan fence, core
   // watchdog.ts); a server that does not answer that fence is killed (the hung seeds below).
-  // (Seeds 3 and 137 until the simulated data-node probed its server at start, as node.ts does;
+  // (Seeds 132 and 149 until the simulated data-nodes ran the data-node's own command path
+  // (DataNodeCommands); 3 and 137 until the simulated data-node probed its server at start, as node.ts does;
   // 1083 and 1351 until the data-nodes ran the data-node's own loop, 302 and 546 until a
   // leader said hello four times as often while its failover runs, and 3 and 60 until the lease
   // requests followed the granted lease: each change moved the draws, and without the watchdog
   // they no longer end with two writable primaries.)
-  for (const seed of [132, 149]) {
+  for (const seed of [160, 370]) {
     await assertSafeByWatchdog(seed, "fenced");
     const off = await runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
@@ -82,10 +90,11 @@ void test("regression: the Redis watchdog fences a dead data-node's server befor
 void test("regression: a hung primary with its fence only queued is killed at its lease's end", async () => {
   // A resumed server runs a client write buffered during the hang before its queued fence: with
   // the queued fence counted as a fence (the watchdog disarmed), seeds 28 and 38 ended with the
-  // resumed old primary writable beside the new one (`--watchdog off` still shows it). Seeds 4
-  // and 25 since the data-node probes its server at start (58 and 93 since the data-nodes run
-  // the data-node's own loop, 28 and 38 before: each change moved the draws).
-  for (const seed of [4, 25]) {
+  // resumed old primary writable beside the new one (`--watchdog off` still shows it). Seeds 51
+  // and 107 since the data-nodes run the data-node's own command path (4 and 25 since the
+  // data-node probes its server at start, 58 and 93 since the data-nodes run the data-node's own
+  // loop, 28 and 38 before: each change moved the draws).
+  for (const seed of [51, 107]) {
     await assertSafeByWatchdog(seed);
     const off = await runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);

@@ -1,7 +1,9 @@
 // The simulated world: agents running the agent's own loop (libs/agent-shell AgentLoop: the step,
 // persist before send, one wake timer, the effects' dispatch) over the pure core, its ports in
 // memory and answered from this world's events (agentPorts); redis nodes each with a data-node
-// running the data-node's pure rules (data-node-model.ts: epoch check, write lease, self-fence), a steady client
+// running the data-node's own loop and command path (libs/data-node-shell DataNodeLoop and
+// DataNodeCommands over data-node-model.ts's in-memory ports: epoch check, write lease,
+// self-fence, promote, fence, unfence), a steady client
 // writer (clients.ts), the topology KV (compare-and-set on revision) and a network with loss,
 // duplication, reordering, delay and directed partitions. Edges are named: `a1>r1` is an agent's
 // PING/INFO to a redis server (and `r1>r2` replication), `a1>d1` / `d1>a1` the bus between an agent
@@ -20,15 +22,9 @@ import {
   sameAddress,
   step,
 } from "@sentinel-plane/core";
-import { DataNodeLoop } from "@sentinel-plane/data-node-shell";
-import type { WatchdogServer } from "@sentinel-plane/data-node-shell";
-import {
-  checkEpoch,
-  planRestart,
-  promoteLeaseWaitMs,
-  restartFollows,
-  stepWatchdog,
-} from "@sentinel-plane/core/data-node";
+import { DataNodeCommands, DataNodeLoop } from "@sentinel-plane/data-node-shell";
+import type { CommandOutcome, WatchdogServer } from "@sentinel-plane/data-node-shell";
+import { isFenced, planRestart, restartFollows, stepWatchdog } from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
@@ -56,6 +52,7 @@ import { PROTOCOL_VERSION, spError } from "@sentinel-plane/protocol";
 import type { ErrorCode, Result } from "@sentinel-plane/protocol";
 import { Checker } from "./checkers.js";
 import {
+  dataNodeCommandPorts,
   dataNodePorts,
   DN_HANG_FENCE_AFTER_MS,
   DN_LEASE_MS,
@@ -63,17 +60,18 @@ import {
   DN_PROBE_TIMEOUT_MS,
   DN_RESTART_DELAY_MS,
   DN_RESTART_PRIMARY_WAIT_MS,
+  endWaiting,
   productionSelfFence,
   SimDataNode,
 } from "./data-node-model.js";
-import type { DataNodeWorld, SelfFenceRule, SimWatchdog } from "./data-node-model.js";
+import type { DataNodeWorld, SelfFenceRule, SimCommandContext, SimWatchdog } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
-import { addrText, applyCommand, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
+import { addrText, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
 import { SimVip } from "./vip-model.js";
 import type { VipOptions, VipWorld } from "./vip-model.js";
-import type { CommandOutcome, History, SimNode } from "./redis-model.js";
+import type { History, SimNode } from "./redis-model.js";
 import { cancellableAfter } from "./sim-timers.js";
 
 export type StepFn = (state: AgentState, input: Input, random: Random) => StepOutput;
@@ -213,8 +211,6 @@ export class World {
   readonly #step: StepFn;
   /** An event reached an agent's or a vip-manager's loop: runUntil lets its microtasks finish. */
   #agent_work = false;
-  /** Promotes waiting for their lease (promoteLeasedLater). */
-  #promote_waits = 0;
   /** The data-nodes' loops' `soon` callbacks (Timers.soon), run by runUntil within the event. */
   readonly #soon: (() => void)[] = [];
   /** The first error an agent's loop caught (on_error) or its step threw, thrown by runUntil. */
@@ -801,140 +797,94 @@ export class World {
     }
     const dn_incarnation = dn.incarnation;
     this.at(this.delay(), () => {
-      if (dn.incarnation !== dn_incarnation || node.process === "hung") {
+      // A process started since: it subscribed after the command was published (lost).
+      if (dn.incarnation !== dn_incarnation || !dn.alive) {
         reply(effect.timeout_ms, timeout);
         return;
       }
-      if (
-        effect.command.type === "promote" &&
-        node.role === "slave" &&
-        node.process === "running" &&
-        this.promoteAsksFirst(dn, node, effect.epoch, agent.id)
-      ) {
-        this.promoteLeasedLater(agent, dn, node, effect, reply);
-        return;
-      }
-      const waits = this.unfenceWaits(dn, effect.command);
-      // node.ts: the watchdog is armed before an unfence makes the server writable.
-      if (!waits && effect.command.type === "unfence") dn.loop?.feedWatchdog(true);
-      const outcome = waits
-        ? this.keepFenced(dn, effect.epoch, agent.id)
-        : applyCommand(node, effect.epoch, agent.id, effect.command, this.now_ms, this.rng, true);
-      if (outcome.applied) this.commandApplied(agent, dn, effect, outcome.kind);
-      if (!this.onBus(agent, dn)) return;
-      reply(this.delay(), outcome.result);
-    });
-  }
-
-  /**
-   * node.ts: a promote keeps the server fenced until a majority grants a lease of its epoch
-   * (write-lease.ts); any other command now owns the fence. Promoted fenced: it asks for the lease
-   * of the new epoch now, not at the next lease tick.
-   */
-  commandApplied(agent: SimAgent, dn: SimDataNode, effect: SimCommand, kind: NodeCommand["type"]): void {
-    const node = dn.node;
-    const loop = dn.loop;
-    if (loop !== null) {
-      loop.lease_fenced = kind === "promote";
-      if (kind === "promote") loop.promoted(node.epoch);
-    }
-    this.applied(agent, dn, node, effect.epoch, kind, effect.command.type);
-    if (kind === "promote") loop?.requestLease();
-  }
-
-  /**
-   * node.ts promoteLeased, second half: the request of the promote's epoch left first; REPLICAOF
-   * NO ONE runs once a grant brought a lease of that epoch, or after the wait (the loop's
-   * waitPromoteLease), writable when the lease is held by then, the watchdog armed first.
-   */
-  promoteLeasedLater(
-    agent: SimAgent,
-    dn: SimDataNode,
-    node: SimNode,
-    effect: SimCommand,
-    reply: CommandReply,
-  ): void {
-    const loop = dn.loop;
-    if (loop === null) return;
-    const dn_incarnation = dn.incarnation;
-    const apply = (fenced: boolean): void => {
-      const outcome = applyCommand(
-        node,
-        effect.epoch,
-        agent.id,
-        effect.command,
-        this.now_ms,
-        this.rng,
-        fenced,
+      this.#agent_work = true;
+      // node.ts #enqueue: behind the commands (and self-fences) already queued, one at a time.
+      const executed = dn.commands.then(() => this.executeCommand(agent, dn, effect));
+      dn.commands = executed.then(
+        () => undefined,
+        (error: unknown) => {
+          this.#loopError(error); // a checker's Violation in a port: runUntil throws it
+        },
       );
-      this.promoted(agent, dn, node, effect.epoch, outcome, fenced, reply);
-    };
-    this.#promote_waits += 1;
-    const waited = loop.waitPromoteLease(effect.epoch, promoteLeaseWaitMs(DN_LEASE_MS));
-    const done = waited.then(async () => {
-      this.#promote_waits -= 1;
-      if (dn.incarnation !== dn_incarnation || !dn.alive) return;
-      const leased = node.epoch === effect.epoch && loop.liftAllowed(effect.epoch);
-      if (!leased) {
-        apply(true);
-        return;
-      }
-      await loop.promotingWritable(() => {
-        apply(false);
-        return Promise.resolve();
-      });
-    });
-    done.catch((error: unknown) => {
-      this.#loopError(error); // a checker's Violation in the promote: runUntil throws it
+      executed.then(
+        (result) => {
+          if (result === null || dn.incarnation !== dn_incarnation || !this.onBus(agent, dn)) return;
+          reply(this.delay(), result);
+        },
+        () => undefined, // the error went to runUntil above
+      );
     });
   }
 
   /**
-   * node.ts promoteLeased, first half: a replica accepts the promote's epoch, drops its lease and
-   * asks for one of that epoch (its request says `promoted`). False: the epoch is refused (the
-   * ordinary path answers that).
+   * The data-node's own command path (data-node-shell DataNodeCommands, as node.ts runs it) over
+   * the simulated server; null when the process died meanwhile (no reply is sent).
    */
-  promoteAsksFirst(dn: SimDataNode, node: SimNode, epoch: number, issuer: string): boolean {
-    const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
-    if (!decision.accept) return false;
-    node.epoch = decision.next.epoch;
-    node.issuer = decision.next.issuer;
-    dn.loop?.promoted(node.epoch);
-    dn.loop?.requestLease(true);
-    return true;
-  }
-
-  /** node.ts promoteLeased, second half: the outcome of REPLICAOF NO ONE, fenced or writable. */
-  promoted(
+  async executeCommand(
     agent: SimAgent,
     dn: SimDataNode,
-    node: SimNode,
-    epoch: number,
-    outcome: CommandOutcome,
-    fenced: boolean,
-    reply: CommandReply,
-  ): void {
-    if (outcome.applied) {
-      if (dn.loop !== null) dn.loop.lease_fenced = fenced;
-      this.applied(agent, dn, node, epoch, outcome.kind, "promote");
+    effect: SimCommand,
+  ): Promise<NodeCommandResult | null> {
+    const commands = dn.command_path;
+    if (commands === null) return null;
+    const command: SimCommandContext = {
+      agent: agent.name,
+      epoch: effect.epoch,
+      kind: effect.command.type,
+      transactions: 0,
+    };
+    dn.command = command;
+    let outcome: CommandOutcome;
+    try {
+      outcome = await commands.execute({ epoch: effect.epoch, issuer: agent.id, command: effect.command });
+    } finally {
+      if (dn.command === command) dn.command = null;
     }
-    if (!this.onBus(agent, dn)) return;
-    reply(this.delay(), outcome.result);
+    if (dn.command_path !== commands) return null;
+    if (outcome.ok && command.transactions === 0) this.answeredWithoutChange(dn, command);
+    return this.commandResult(dn, outcome);
   }
 
-  /** After a command changed the server: probe, watchdog, checks, trace, report. */
-  applied(
-    agent: SimAgent,
-    dn: SimDataNode,
-    node: SimNode,
-    epoch: number,
-    kind: NodeCommand["type"],
-    type: NodeCommand["type"],
-  ): void {
-    void this.probeDataNode(dn);
-    this.checker.onApplied(this.now_ms, node, epoch, kind);
+  /**
+   * A command carried out without a transaction: "already fenced" and "not fenced" count as
+   * applied (the checkers); an unfence kept fenced for the lease does not (the node lifts it).
+   */
+  answeredWithoutChange(dn: SimDataNode, command: SimCommandContext): void {
+    if (command.kind === "unfence" && dn.loop?.lease_fenced === true) {
+      if (this.options.keep_log)
+        this.trace(dn.name, `< unfence epoch ${command.epoch} kept fenced: no valid write lease`);
+      return;
+    }
+    this.commandApplied(dn, command);
+  }
+
+  /** node.ts #finish: the reply from the server as the command's last probe saw it. */
+  commandResult(dn: SimDataNode, outcome: CommandOutcome): NodeCommandResult {
+    if (!outcome.ok) return { ok: false, code: outcome.error.code, message: outcome.error.message };
+    const observed = dn.observed;
+    if (observed.answered !== true || observed.role === null) {
+      return { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: "redis not answering" };
+    }
+    return {
+      ok: true,
+      role: observed.role,
+      offset: dn.node.offset,
+      fenced: isFenced(observed.min_replicas_to_write),
+    };
+  }
+
+  /** A command's change ran on the server: the checkers, the trace, a report. */
+  commandApplied(dn: SimDataNode, command: SimCommandContext): void {
+    const node = dn.node;
+    this.checker.onApplied(this.now_ms, node, command.epoch, command.kind);
     this.checker.checkWriters(this.now_ms, this.nodes);
-    if (this.options.keep_log) this.trace(node.name, `< ${type} epoch ${epoch} from ${agent.name}`);
+    if (this.options.keep_log)
+      this.trace(node.name, `< ${command.kind} epoch ${command.epoch} from ${command.agent}`);
     this.report(node);
   }
 
@@ -1135,12 +1085,13 @@ export class World {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Data-nodes: the data-node's own loop (DataNodeLoop) over ports answered from this world's
-  // events (data-node-model.ts dataNodePorts); the commands, the poll and the restarter as node.ts
+  // Data-nodes: the data-node's own loop (DataNodeLoop) and command path (DataNodeCommands) over
+  // ports answered from this world's events (data-node-model.ts dataNodePorts,
+  // dataNodeCommandPorts); the poll and the restarter as node.ts
 
   /** A data-node process starts (again): a new loop, which adopts its server as it finds it. */
   startDataNode(dn: SimDataNode): void {
-    const loop = dn.start(this.now_ms, (started) => this.#newDataNodeLoop(started));
+    const loop = dn.start(this.now_ms, (started) => this.#newDataNode(started));
     // Its server was killed by the watchdog while no data-node ran: the start spawns it (fenced).
     if (dn.killed_by_watchdog && dn.node.process === "killed") this.resumeNode(dn.node);
     const incarnation = dn.incarnation;
@@ -1166,8 +1117,11 @@ export class World {
     this.report(dn.node);
   }
 
-  #newDataNodeLoop(dn: SimDataNode): DataNodeLoop {
-    return new DataNodeLoop(
+  /** The data-node's loop and command path over this world (as node.ts builds them). */
+  #newDataNode(dn: SimDataNode): { readonly loop: DataNodeLoop; readonly commands: DataNodeCommands } {
+    const world = this.#dataNodeWorld();
+    const ports = dataNodePorts(dn, world);
+    const loop = new DataNodeLoop(
       {
         node_id: dn.node.name,
         master_name: this.options.master_name,
@@ -1177,8 +1131,13 @@ export class World {
         failsafe_agents: this.agents.map((a) => a.name),
         decide: this.#self_fence,
       },
-      dataNodePorts(dn, this.#dataNodeWorld()),
+      ports,
     );
+    const commands = new DataNodeCommands(
+      { lease_ms: DN_LEASE_MS },
+      dataNodeCommandPorts(dn, loop, ports.redis, world),
+    );
+    return { loop, commands };
   }
 
   /** What the data-nodes' ports need of this world. */
@@ -1186,6 +1145,7 @@ export class World {
     return {
       keep_log: this.options.keep_log,
       failsafe: this.options.failsafe ?? true,
+      rng: this.rng,
       now: () => this.now_ms,
       at: (delay_ms, run) => {
         this.at(delay_ms, () => {
@@ -1215,6 +1175,9 @@ export class World {
       leaseFenced: () => {
         this.countLeaseFence();
       },
+      applied: (dn, command) => {
+        this.commandApplied(dn, command);
+      },
       trace: (dn, text) => {
         this.trace(dn.name, text);
       },
@@ -1232,11 +1195,12 @@ export class World {
 
   /**
    * An event reaches a data-node's loop. Its work is synchronous (a `soon` runs in runUntil) but
-   * where a port's promise is under way (DataNodeWorld.work) or a promote waits for its lease (a
-   * grant or a timer wakes it): then runUntil lets the microtasks finish, as for the agents.
+   * where a port's promise is under way (DataNodeWorld.work) or a command is (a promote waiting
+   * for its lease: a grant or a timer wakes it): then runUntil lets the microtasks finish, as for
+   * the agents.
    */
   #dataNodeEvent(): void {
-    if (this.#promote_waits > 0) this.#agent_work = true;
+    if (this.data_nodes.some((dn) => dn.command !== null)) this.#agent_work = true;
   }
 
   /** NATS is connected as its status says: the bus edge to the KV (the NATS server) is open. */
@@ -1294,31 +1258,6 @@ export class World {
     if (watchdog !== null)
       this.stepWatchdogOf(dn, watchdog, { type: "eof", now_ms: dn.hostClock(this.now_ms) });
     if (this.options.keep_log) this.trace(dn.name, "! data-node killed (its redis-server runs on)");
-  }
-
-  /** node.ts: an agent's unfence of a fenced master waits for a valid lease. */
-  unfenceWaits(dn: SimDataNode, command: NodeCommand): boolean {
-    const node = dn.node;
-    if (command.type !== "unfence" || !node.fenced || node.process !== "running") return false;
-    return dn.loop?.unfenceWaits(node.role) ?? false;
-  }
-
-  /** The unfence is accepted (epoch check first) but the fence stays: the node lifts it on a lease. */
-  keepFenced(dn: SimDataNode, epoch: number, issuer: string): CommandOutcome {
-    const node = dn.node;
-    const decision = checkEpoch({ epoch: node.epoch, issuer: node.issuer }, { epoch, issuer });
-    if (!decision.accept) {
-      return {
-        applied: false,
-        result: { ok: false, code: decision.error.code, message: decision.error.message },
-      };
-    }
-    node.epoch = decision.next.epoch;
-    node.issuer = decision.next.issuer;
-    if (dn.loop !== null) dn.loop.lease_fenced = true;
-    if (this.options.keep_log)
-      this.trace(dn.name, `< unfence epoch ${epoch} kept fenced: no valid write lease`);
-    return { applied: false, result: { ok: true, role: node.role, offset: node.offset, fenced: true } };
   }
 
   /** Counts a lease self-fence in the phase it fell in (lease_fences). */
@@ -1513,6 +1452,7 @@ export class World {
     // A probe or a fence waiting on the connection fails with it.
     dn.probe_answer?.();
     this.fenceReply(dn, { ok: false, error: spError("SP_ERR_REDIS_UNAVAILABLE", ["Connection is closed"]) });
+    this.#endWaiting(dn, false);
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
   }
@@ -1599,6 +1539,8 @@ export class World {
     }
     node.process = "running";
     if (this.options.keep_log) this.trace(node.name, "! running");
+    // The role changes written to the hung server's connection run now, in order.
+    this.#endWaiting(this.dataNodeOf(node), true);
     this.checker.checkWriters(this.now_ms, this.nodes);
     this.report(node);
     // The reply to a queued fence (or the first probe of a restarted server) reaches the data-node
@@ -1609,6 +1551,13 @@ export class World {
     const dn = this.dataNodeOf(node);
     if (dn.probe_answer !== null) dn.probe_answer();
     else if (dn.watchdog_on) void this.probeDataNode(dn);
+  }
+
+  /** The transactions waiting on a hung server's connection: run (resumed) or lost (killed). */
+  #endWaiting(dn: SimDataNode, ran: boolean): void {
+    if (dn.waiting.length === 0) return;
+    this.#agent_work = true;
+    endWaiting(dn, ran);
   }
 
   /** The reply to a fence written to the hung server's connection, if it still waits. */
