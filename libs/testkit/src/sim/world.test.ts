@@ -1,10 +1,19 @@
 // The simulator's agents run the agent's own loop (libs/agent-shell AgentLoop) over the world's
 // in-memory ports: a crash cuts a step's effects (persist before send holds through the cut), and
-// a wake superseded by an earlier one never fires (the loop cancels its timer).
+// a wake superseded by an earlier one never fires (the loop cancels its timer). The data-nodes run
+// the data-node's own command path (data-node-shell DataNodeCommands) over the world's ports.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { persistedState, step } from "@sentinel-plane/core";
-import type { AgentState, Effect, Input, PersistedState, Random, StepOutput } from "@sentinel-plane/core";
+import type {
+  AgentState,
+  Effect,
+  Input,
+  NodeCommandResult,
+  PersistedState,
+  Random,
+  StepOutput,
+} from "@sentinel-plane/core";
 import { buildWorld } from "./run.js";
 import type { World } from "./world.js";
 
@@ -105,4 +114,29 @@ void test("a wake superseded by an earlier one never fires: the loop keeps one t
     assert.ok(!ticks.includes(asked.first_ms), `seed ${seed}: the superseded wake fired`);
   }
   assert.ok(checked >= 5, `only ${checked} seeds had a superseded wake`);
+});
+
+void test("a command to a hung server's data-node: its epoch persisted first, then refused when the probe times out (node.ts)", async () => {
+  const { world } = buildWorld({ seed: 5, keep_log: true, vip: "off" });
+  world.start();
+  await world.runUntil(2000);
+  const agent = world.agentByName("a1");
+  const replica = world.nodes[1];
+  assert.ok(replica !== undefined && replica.role === "slave" && !replica.fenced);
+  const epoch = replica.epoch + 1;
+  const primary = world.primaryAddress;
+  world.hangNode(replica);
+  const sent_ms = world.now_ms;
+  const replies: NodeCommandResult[] = [];
+  void world
+    .nodeCommand(agent, agent.incarnation, replica.address, epoch, { type: "replicaof", ...primary }, 5000)
+    .then((reply) => replies.push(reply));
+  await world.runUntil(sent_ms + 100);
+  assert.equal(replica.epoch, epoch, "accepted and persisted before the probe answers");
+  assert.equal(replies.length, 0, "the data-node's fresh probe still waits for the hung server");
+  await world.runUntil(sent_ms + 1000);
+  const reply = replies[0];
+  assert.ok(reply !== undefined && !reply.ok, "refused");
+  assert.equal(reply.code, "SP_ERR_REDIS_UNAVAILABLE");
+  assert.equal(world.dataNodeOf(replica).waiting.length, 0, "nothing sent to the server");
 });
