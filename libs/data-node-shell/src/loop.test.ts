@@ -2,7 +2,7 @@
 // server that is whatever the test says, and a record of what was sent, fenced and lifted.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { LeaseGrant, LeaseRequest } from "@sentinel-plane/protocol";
+import type { LeaseGrant, LeaseRequest, Result } from "@sentinel-plane/protocol";
 import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
 import type { WatchdogLine } from "@sentinel-plane/core/data-node";
 import { DataNodeLoop } from "./loop.js";
@@ -64,6 +64,8 @@ class Harness {
   unanswered_since_ms: number | null = null;
   /** Probes sent (freshProbe); each one's observation schedules an evaluation, as node.ts #observe. */
   probes = 0;
+  /** What the state write answers (a slow disk: a promise that does not settle yet). */
+  saving: Promise<Result<void>> = Promise.resolve({ ok: true, value: undefined });
   readonly loop: DataNodeLoop;
   #commands = Promise.resolve();
 
@@ -110,7 +112,7 @@ class Harness {
           if (this.probes < 100) this.loop.scheduleEvaluation();
           return Promise.resolve();
         },
-        saveFence: () => Promise.resolve({ ok: true, value: undefined }),
+        saveFence: () => this.saving,
         fence: () => {
           this.done.push("fence");
           // A hung server answers nothing: the fence waits on the connection (a probe settles it).
@@ -190,6 +192,24 @@ void test("the lease end fences a master whose grants stopped, before the lease 
   await h.time.advanceTo(499); // no grant since: the watchdog's lead fences before 500
   assert.deepEqual(h.done, ["unfence", "fence"]);
   assert.ok(h.bus.length >= 4, `lease requests every quarter of the lease: ${h.bus.length}`);
+});
+
+void test("the lease end's fence does not wait for the state write (a slow fsync)", async () => {
+  const h = harness();
+  h.loop.bus_connected = true;
+  h.loop.start();
+  h.server = FENCED;
+  h.loop.lease_fenced = true;
+  h.loop.requestLease();
+  const request = h.bus.at(-1);
+  assert.ok(request !== undefined);
+  h.loop.grant(grant(request, "a1"));
+  h.loop.grant(grant(request, "a2"));
+  await h.time.advanceTo(1);
+  assert.deepEqual(h.done, ["unfence"]);
+  h.saving = new Promise(() => undefined); // the disk never answers in this test
+  await h.time.advanceTo(499);
+  assert.deepEqual(h.done, ["unfence", "fence"], "fenced before the lease's end all the same");
 });
 
 void test("with the bus down, lease requests go to the agents directly", () => {

@@ -10,7 +10,7 @@
 //                   behind the queued commands, or queued on the hung server's connection; none:
 //                   the lift of its own lease fence (write-lease.ts leaseLiftAllowed)
 import { PROTOCOL_VERSION } from "@sentinel-plane/protocol";
-import type { LeaseGrant, LeaseRequest } from "@sentinel-plane/protocol";
+import type { LeaseGrant, LeaseRequest, Result } from "@sentinel-plane/protocol";
 import {
   decideSelfFence,
   directLeaseWanted,
@@ -485,15 +485,15 @@ export class DataNodeLoop {
       if (!decision.fence || decision.reason !== fence.reason) return;
       this.#self_fence = fence;
       const observed = redis.current();
-      const saved = await redis.saveFence(observed.min_replicas_to_write ?? 0, decision.raise_epoch_to);
-      if (!saved.ok) {
-        // Fence anyway: failing closed matters more than remembering the value to restore.
-        this.#ports.logger.error(
-          { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
-          "self-fence state not persisted",
-        );
-      }
-      const result = await redis.fence((observed.config_file ?? "") !== "");
+      // The value to restore is persisted beside the fence, not before it: a state write waits
+      // for two fsyncs, which on a loaded host outlasted the watchdog's fence lead, and the
+      // watchdog killed a healthy primary whose grants had paused (CI, 2026-12-05: rolling
+      // restart and pre-promote tests). Failing closed matters more than remembering that value:
+      // a data-node that dies between the two restores the config file's (start) instead.
+      const saving = redis.saveFence(observed.min_replicas_to_write ?? 0, decision.raise_epoch_to);
+      const fencing = redis.fence((observed.config_file ?? "") !== "");
+      this.#logUnsaved(fence, await saving);
+      const result = await fencing;
       // Before the probe that publishes `fenced`, so that report already says why.
       if (result.ok) status.note(`fenced (${fence.reason}): ${fence.detail}`);
       await redis.freshProbe();
@@ -514,14 +514,8 @@ export class DataNodeLoop {
     const { redis, status, logger } = this.#ports;
     // Null only if nothing answered since the start: keep what an earlier process saved.
     const last = this.#last_answered;
-    const saved = await redis.saveFence(last?.min_replicas_to_write ?? null, null);
-    if (!saved.ok) {
-      logger.error(
-        { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
-        "self-fence state not persisted",
-      );
-    }
-    if (this.#self_fence !== fence || this.#stopped) return;
+    // Persisted beside the fence, not before it (#fenceAnswering says why).
+    const saving = redis.saveFence(last?.min_replicas_to_write ?? null, null);
     const pending = redis.fence((last?.config_file ?? "") !== "");
     // Not a fence for the watchdog (core watchdog.ts watchdogLine): it stays armed until the
     // server answers, fenced, or its lease ends.
@@ -532,6 +526,7 @@ export class DataNodeLoop {
       "fence queued on the connection to the hung server",
     );
     status.publish();
+    this.#logUnsaved(fence, await saving);
     const result = await pending;
     if (this.#self_fence !== fence) return; // already settled by a probe
     if (result.ok) {
@@ -540,6 +535,15 @@ export class DataNodeLoop {
       this.#settle(fence, null, result.error.message);
     }
     // Timed out: the bytes are on the connection; a later probe settles it.
+  }
+
+  /** A failed state write is logged; the fence went out anyway. */
+  #logUnsaved(fence: SelfFence, saved: Result<void>): void {
+    if (saved.ok) return;
+    this.#ports.logger.error(
+      { event: "state_persist_failed", reason: fence.reason, error: saved.error.message },
+      "self-fence state not persisted",
+    );
   }
 
   #settleHangFence(observation: Observed, generation: number): void {

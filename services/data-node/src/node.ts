@@ -6,7 +6,8 @@
 //   command      -> decode -> data-node-shell DataNodeCommands (epoch check -> persist -> probe
 //                   -> redis transaction -> probe) -> reply from the status
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
-//                   (self-fence.ts) -> persist -> fence on the existing connection -> probe
+//                   (self-fence.ts) -> fence on the existing connection (its state written
+//                   beside it) -> probe
 //   write lease  -> lease tick (a quarter of the lease held): publish lease_request; grants ->
 //                   write-lease.ts (ADR 0001); NATS down or the lease low: the same request to
 //                   the agents directly too (failsafe: lease-channel.ts decides, lease-direct.ts
