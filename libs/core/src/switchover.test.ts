@@ -312,6 +312,18 @@ void test("failover to an unknown or unfit replica is refused with a code", () =
   assert.equal(admin(h, { type: "failover", name: "mymaster", to: R1 }).ok, true);
 });
 
+/** A peer's vote for our candidacy at `epoch`: with ours, a majority of three. */
+function votedFor(h: Harness, epoch: number): Effect[] {
+  return h.peer({
+    type: "vote_reply",
+    from: PEERS[0],
+    master_name: "mymaster",
+    epoch,
+    leader: ME,
+    leader_epoch: epoch,
+  });
+}
+
 void test("a fence at a newer epoch that nobody lifts is reasserted away, without fencing", () => {
   const h = new Harness();
   h.meetPeers();
@@ -330,14 +342,7 @@ void test("a fence at a newer epoch that nobody lifts is reasserted away, withou
   assert.equal(commands(effects, "unfence").length, 0, "a newer epoch's fence is not ours to lift");
   const request = sends(effects).find((m) => m.type === "vote_request");
   assert.ok(request?.type === "vote_request" && request.manual && request.epoch === 4);
-  const elected = h.peer({
-    type: "vote_reply",
-    from: PEERS[0],
-    master_name: "mymaster",
-    epoch: 4,
-    leader: ME,
-    leader_epoch: 4,
-  });
+  const elected = votedFor(h, 4);
   assert.ok(eventNames(elected).includes("+reassert-master"));
   assert.equal(commands(elected, "fence").length, 0);
   const promote = commands(elected, "promote")[0]; // the data-node lifts the fence on promote
@@ -374,14 +379,7 @@ void test("a replica an uncommitted failover promoted is adopted: the primary fe
   assert.equal(commands(effects, "replicaof").length, 0, "not demoted: it may hold writes");
   const request = sends(effects).find((m) => m.type === "vote_request");
   assert.ok(request?.type === "vote_request" && request.epoch === 4, JSON.stringify(request));
-  const elected = h.peer({
-    type: "vote_reply",
-    from: PEERS[0],
-    master_name: "mymaster",
-    epoch: 4,
-    leader: ME,
-    leader_epoch: 4,
-  });
+  const elected = votedFor(h, 4);
   assert.ok(eventNames(elected).includes("+selected-slave"));
   assert.ok(!eventNames(elected).includes("+reassert-master"));
   const fence = commands(elected, "fence")[0];

@@ -9,38 +9,7 @@ import { DataNodeCommands } from "./commands.js";
 import type { CommandOutcome, CommandRequest } from "./commands.js";
 import { DataNodeLoop } from "./loop.js";
 import type { DataNodePorts, Observed } from "./ports.js";
-
-/** Timers on a manual clock (the promote's wait for its lease). */
-class FakeTime {
-  now_ms = 0;
-  #timers: { due_ms: number; id: number; run: () => void }[] = [];
-  #ids = 0;
-
-  after(delay_ms: number, run: () => void): () => void {
-    const id = ++this.#ids;
-    this.#timers.push({ due_ms: this.now_ms + delay_ms, id, run });
-    return () => {
-      this.#timers = this.#timers.filter((t) => t.id !== id);
-    };
-  }
-
-  /** Moves the clock to `to_ms`, running the timers due on the way and the promises. */
-  async advanceTo(to_ms: number): Promise<void> {
-    for (;;) {
-      await flush();
-      const next = [...this.#timers].sort((a, b) => a.due_ms - b.due_ms || a.id - b.id)[0];
-      if (next === undefined || next.due_ms > to_ms) break;
-      this.#timers = this.#timers.filter((t) => t.id !== next.id);
-      this.now_ms = next.due_ms;
-      next.run();
-    }
-    this.now_ms = to_ms;
-  }
-}
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { FakeTime } from "./test-support.js";
 
 const MASTER: Observed = { answered: true, role: "master", min_replicas_to_write: 0, config_file: "" };
 const REPLICA: Observed = { ...MASTER, role: "slave" };

@@ -8,48 +8,7 @@ import type { WatchdogLine } from "@sentinel-plane/core/data-node";
 import { DataNodeLoop } from "./loop.js";
 import type { DataNodeLoopOptions } from "./loop.js";
 import type { DataNodePorts, Observed } from "./ports.js";
-
-/** Timers on a manual clock; `soon` runs at the current time, after the due timers. */
-class FakeTime {
-  now_ms = 0;
-  #timers: { due_ms: number; id: number; run: () => void }[] = [];
-  #soon: (() => void)[] = [];
-  #ids = 0;
-
-  after(delay_ms: number, run: () => void): () => void {
-    const id = ++this.#ids;
-    this.#timers.push({ due_ms: this.now_ms + delay_ms, id, run });
-    return () => {
-      this.#timers = this.#timers.filter((t) => t.id !== id);
-    };
-  }
-
-  soon(run: () => void): void {
-    this.#soon.push(run);
-  }
-
-  /** Moves the clock to `to_ms`, running every timer and `soon` due on the way, and the promises. */
-  async advanceTo(to_ms: number): Promise<void> {
-    for (;;) {
-      await flush();
-      const soon = this.#soon.shift();
-      if (soon !== undefined) {
-        soon();
-        continue;
-      }
-      const next = [...this.#timers].sort((a, b) => a.due_ms - b.due_ms || a.id - b.id)[0];
-      if (next === undefined || next.due_ms > to_ms) break;
-      this.#timers = this.#timers.filter((t) => t.id !== next.id);
-      this.now_ms = next.due_ms;
-      next.run();
-    }
-    this.now_ms = to_ms;
-  }
-}
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { FakeTime } from "./test-support.js";
 
 const WRITABLE: Observed = { answered: true, role: "master", min_replicas_to_write: 0, config_file: "" };
 const FENCED: Observed = { ...WRITABLE, min_replicas_to_write: FENCE_MARKER };
@@ -176,7 +135,8 @@ void test("a writable master without a lease is fenced, and lifted once a majori
   assert.equal(h.loop.lease_fenced, false);
 });
 
-void test("the lease end fences a master whose grants stopped, before the lease runs out", async () => {
+/** A master promoted fenced that a majority leased at 0 ms, its lease fence lifted by 1 ms. */
+async function leasedAt1(): Promise<Harness> {
   const h = harness();
   h.loop.bus_connected = true;
   h.loop.start();
@@ -189,24 +149,18 @@ void test("the lease end fences a master whose grants stopped, before the lease 
   h.loop.grant(grant(request, "a2"));
   await h.time.advanceTo(1);
   assert.deepEqual(h.done, ["unfence"]);
+  return h;
+}
+
+void test("the lease end fences a master whose grants stopped, before the lease runs out", async () => {
+  const h = await leasedAt1();
   await h.time.advanceTo(499); // no grant since: the watchdog's lead fences before 500
   assert.deepEqual(h.done, ["unfence", "fence"]);
   assert.ok(h.bus.length >= 4, `lease requests every quarter of the lease: ${h.bus.length}`);
 });
 
 void test("the lease end's fence does not wait for the state write (a slow fsync)", async () => {
-  const h = harness();
-  h.loop.bus_connected = true;
-  h.loop.start();
-  h.server = FENCED;
-  h.loop.lease_fenced = true;
-  h.loop.requestLease();
-  const request = h.bus.at(-1);
-  assert.ok(request !== undefined);
-  h.loop.grant(grant(request, "a1"));
-  h.loop.grant(grant(request, "a2"));
-  await h.time.advanceTo(1);
-  assert.deepEqual(h.done, ["unfence"]);
+  const h = await leasedAt1();
   h.saving = new Promise(() => undefined); // the disk never answers in this test
   await h.time.advanceTo(499);
   assert.deepEqual(h.done, ["unfence", "fence"], "fenced before the lease's end all the same");
