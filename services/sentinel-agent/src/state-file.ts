@@ -28,6 +28,10 @@ const PersistedStateSchema = Type.Object(
           config_epoch: Epoch,
           leader: Type.Union([AgentId, Type.Null()]),
           leader_epoch: Epoch,
+          // The latest promote-lease above config_epoch (core persist.ts): a restart keeps it.
+          promote_grant: Type.Optional(
+            Type.Object({ epoch: Epoch, address: AddressSchema }, { additionalProperties: false }),
+          ),
           replicas: Type.Array(AddressSchema),
           agents: Type.Array(
             Type.Object({ id: AgentId, announce: AddressSchema }, { additionalProperties: false }),
