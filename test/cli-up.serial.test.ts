@@ -237,7 +237,8 @@ void test("sentinel-plane up: ready, ioredis writes, CLI failover, SIGINT leaves
         // gone
       }
     }
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.SP_KEEP_DIR === undefined) await rm(dir, { recursive: true, force: true });
+    else t.diagnostic(`kept ${dir}`);
   });
 
   // 1. Up, and a write through the agents' Sentinel port.

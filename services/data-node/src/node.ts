@@ -121,6 +121,8 @@ export class DataNode {
   #commands_in_flight = 0;
   readonly #timers: NodeJS.Timeout[] = [];
   #stopping = false;
+  /** Set once the supervised server is stopped: no probe outcome or status is taken after it. */
+  #closing = false;
   #persisting: Promise<unknown> = Promise.resolve();
   /**
    * The write lease and the self-fence (data-node-shell DataNodeLoop: lease requests and grants,
@@ -738,7 +740,7 @@ export class DataNode {
   }
 
   #observe(observation: Observation, generation: number): void {
-    if (this.#stopping) return;
+    if (this.#closing) return;
     if (observation.error !== null && observation.error !== this.#observation.error) {
       this.#logger.warn({ event: "probe_failed", error: observation.error }, "redis probe failed");
     } else if (observation.answered === true && this.#observation.answered === false) {
@@ -1261,16 +1263,23 @@ export class DataNode {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#restarter?.stop();
-    for (const timer of this.#timers) clearInterval(timer);
-    this.#loop.stop();
     this.#strict?.stop();
     this.#topology?.stop();
+    // The server stops first, under the lease loop and its probes: a lease that ends during its
+    // shutdown (a primary waits there for its replicas, up to shutdown-timeout) is self-fenced as
+    // any lease end, the watchdog is disarmed by that fence, and the stop stays clean (exit 0:
+    // a start next time, restart-plan.ts). With the loop stopped first, the watchdog killed a
+    // primary whose agents had stopped before it, and the next start planned that as a crash
+    // and waited for a failover (`up` stopped with SIGINT and resumed, CI 2026-12-05).
+    await this.#supervisor?.stop();
+    this.#closing = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#loop.stop();
     const nc = this.#nc;
     if (nc !== null) {
       await Promise.race([nc.drain().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     }
     this.#redis.close();
-    await this.#supervisor?.stop();
     if (this.#supervisor !== null && this.#child?.state === "exited" && this.#child.code === 0) {
       // Stopped cleanly by us (saved, replicas caught up by its shutdown): the next start is a
       // start, not a primary's crash (restart-plan.ts).

@@ -4,6 +4,8 @@
 // lease the leader waits out (`npm run sim -- --seed 60 --verbose --watchdog off`). Each test
 // awaits process exits (pid polls), never a fixed sleep.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { test } from "node:test";
 import { withProcesses } from "@sentinel-plane/testkit";
@@ -41,7 +43,11 @@ interface Primary {
 }
 
 /** A supervised primary under a lease, its watchdog armed. */
-async function armedPrimary(procs: Harness, node_id: string, hang_fence_after_ms?: number): Promise<Primary> {
+async function armedPrimary(
+  procs: Harness,
+  node_id: string,
+  extra_config: Readonly<Record<string, unknown>> = {},
+): Promise<Primary> {
   const nats = await procs.startNats();
   const prepared = await procs.prepareRedis({ name: node_id });
   const nc = await natsClient(procs, nats);
@@ -57,7 +63,7 @@ async function armedPrimary(procs: Harness, node_id: string, hang_fence_after_ms
     nats: await dataNodeNats(nats, node_id, { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
     redis: { port: prepared.port },
     lease_ms: LEASE_MS,
-    ...(hang_fence_after_ms === undefined ? {} : { hang_fence_after_ms }),
+    ...extra_config,
   });
   const started = await dn.service.waitForLog((l) => l["event"] === "watchdog_started", {
     timeout_ms: 10000,
@@ -152,7 +158,7 @@ void test("primary's data-node SIGSTOPped: its redis-server is killed after the 
 
 void test("primary's redis-server SIGSTOPped, its data-node alive: a fence only queued does not spare it", async (t) => {
   await withProcesses(t, async (procs) => {
-    const primary = await armedPrimary(procs, "w5", 100);
+    const primary = await armedPrimary(procs, "w5", { hang_fence_after_ms: 100 });
     const log_mark = primary.dn.service.lineCount();
     process.kill(primary.redis_pid, "SIGSTOP");
     // The hang rule writes the fence on the connection to the stopped server (self-fence.ts). On
@@ -219,5 +225,51 @@ void test("graceful SIGTERM: the watchdog is detached, redis-server stops by its
     });
     assert.deepEqual([exited["code"], exited["signal"]], [0, null], "its own SIGTERM shutdown");
     assert.equal(/killed redis-server/.test(primary.dn.service.process.logs()), false, "nothing killed");
+  });
+});
+
+void test("primary SIGTERMed while its server waits for a lagging replica and the lease ends: fenced, not killed, a clean stop", async (t) => {
+  await withProcesses(t, async (procs) => {
+    // The stop's margin outlasts the server's wait (shutdown-timeout 1 s): only the lease ends.
+    const primary = await armedPrimary(procs, "w6", { stop_grace_ms: 10_000 });
+    const replica = await procs.startRedis({
+      name: "w6-replica",
+      config_lines: [`replicaof 127.0.0.1 ${primary.redis_port}`, "min-replicas-to-write 0"],
+    });
+    const client = await connectedRedis(procs, primary.redis_port, "test-w6");
+    await client.set("w6", "synced");
+    assert.equal(await client.call("WAIT", "1", "10000"), 1, "the replica never acknowledged");
+    await client.call("CONFIG", "SET", "shutdown-timeout", "1");
+    // Stopped, the replica acknowledges nothing more: a SIGTERMed primary waits for it.
+    process.kill(replica.pid, "SIGSTOP");
+    try {
+      await client.set("w6", "lagging");
+      // As under `up`'s stop: the agents are gone first, so the lease ends during the stop.
+      primary.leases.set(false);
+      const log_mark = primary.dn.service.lineCount();
+      const exit = await primary.dn.service.stop(15_000);
+      assert.equal(exit.code, 0, `data-node exit ${JSON.stringify(exit)}`);
+      const logged = (event: string): Promise<Record<string, unknown> | null> =>
+        primary.dn.service
+          .waitForLog((l) => l["event"] === event, { timeout_ms: 1, since: log_mark })
+          .catch(() => null);
+      const exited = await logged("redis_exited");
+      assert.deepEqual(
+        { code: exited?.["code"], signal: exited?.["signal"] },
+        { code: 0, signal: null },
+        "the server was killed, not stopped",
+      );
+      const fenced = await logged("fenced");
+      assert.equal(fenced?.["reason"], "lease", "the lease's end during the stop was not self-fenced");
+      // A clean stop: the next start is a start, not a primary's crash (restart-plan.ts).
+      const saved = JSON.parse(
+        await readFile(join(primary.dn.state_dir, "data-node-state.json"), "utf8"),
+      ) as {
+        readonly running_role?: string | null;
+      };
+      assert.equal(saved.running_role ?? null, null);
+    } finally {
+      process.kill(replica.pid, "SIGCONT");
+    }
   });
 });
