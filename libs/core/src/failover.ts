@@ -21,6 +21,7 @@ import { leaderSilenceMs, sendHello } from "./config.js";
 import { switchMaster } from "./config.js";
 import { findLink, probeInfoNow } from "./detection.js";
 import { isElected, startElection, votesNeeded } from "./election.js";
+import { orphanToAdopt } from "./reconcile.js";
 import { abortFailover, endFailover, setState } from "./failover-run.js";
 import { failoverStartDelayMs, isPeerAlive } from "./odown.js";
 import { autoFailoverBlock, committedOperatorFields, reportBlocked } from "./maintenance.js";
@@ -80,7 +81,8 @@ export function maybeStartFailover(out: Out, master: MasterState): void {
   if (master.conflict_start_after_ms !== null && state.now_ms >= master.conflict_start_after_ms) {
     if (!canWinElection(out.state, master)) return;
     master.conflict_start_after_ms = null;
-    startElection(out, master, "reassert");
+    const orphan = orphanToAdopt(master);
+    startElection(out, master, orphan === null ? "reassert" : "adopt", orphan);
   }
 }
 
@@ -205,6 +207,11 @@ function selectAndPromote(out: Out, master: MasterState, run: FailoverRun): void
   if (run.kind === "reassert") {
     target = master.address;
     out.event("+reassert-master", master, masterSubject(master), [run.epoch]);
+  } else if (run.kind === "adopt" && run.target !== null) {
+    // Promoted by a failover that never committed, it may hold writes the current primary never
+    // saw (promote-leases, ADR 0001): it is the one to keep, moved to like any failover's pick.
+    target = run.target;
+    out.event("+selected-slave", master, slaveSubject(master, target));
   } else {
     if (run.state === "select-slave" && awaitFirstInfo(out, master, run)) return;
     const link = chooseReplica(out, master, run, (l) => admitsPromotion(master, run, l));
@@ -322,11 +329,12 @@ function waitPromotion(out: Out, master: MasterState, run: FailoverRun): void {
     link.info_ms >= run.state_since_ms &&
     // With a data-node, its accepted epoch must show that our command (not an older one) did it.
     (link.node_epoch < 0 || link.node_epoch >= run.epoch);
-  // A reassert's node was master before: its role proves nothing, only the command's result does
+  // A reassert's (or an adopted) node was master before: its role proves nothing, only the
+  // command's result does
   // (a data-node that accepted the epoch while its server hung had not run it: the primary then
   // took writes at the new epoch with no promotion behind them, `npm run sim -- --seed 5328
   // --verbose` before this rule).
-  if (run.promote_confirmed || (reported && run.kind !== "reassert")) {
+  if (run.promote_confirmed || (reported && run.kind !== "reassert" && run.kind !== "adopt")) {
     setState(out, master, run, "commit"); // +promoted-slave
     sendCommit(out, master, run);
     return;

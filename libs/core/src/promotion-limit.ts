@@ -160,7 +160,11 @@ export function withinLimits(limits: PromotionLimits, lag: Lag | null): boolean 
  * moves (a reassert re-commits the current primary).
  */
 export function limitsApply(master: MasterState, run: FailoverRun | null): boolean {
-  if (run !== null && (run.force || run.kind === "reassert" || isSwitchover(master, run))) return false;
+  if (
+    run !== null &&
+    (run.force || run.kind === "reassert" || run.kind === "adopt" || isSwitchover(master, run))
+  )
+    return false;
   return limitsOn(promotionLimits(master.settings));
 }
 

@@ -4,9 +4,12 @@
 // our config epoch: a data-node that already accepted a newer epoch refuses it.
 //
 // Beyond Sentinel: a replica that reports role master with an epoch newer than our configuration
-// was promoted by a leader that never committed. Demoting it needs an epoch at least that new, so
-// the agent runs a "reassert" failover (failover.ts): elected at a new epoch, it re-commits the
-// current primary and points every replica, that one included, at it.
+// was promoted by a leader that never committed. It may have acknowledged writes under
+// promote-leases (ADR 0001) that the current primary never saw, so when it answers the agent runs
+// an "adopt" failover (failover.ts): elected at a new epoch, it fences the current primary and
+// commits that node, as any failover to it would. When no such node answers (or the conflict is a
+// stuck fence) it runs a "reassert": it re-commits the current primary and points every replica
+// at it.
 //
 // Fences (see also switchover.ts): a fence at our config epoch or older is lifted by
 // `unfenceIfSafe`; an aborted switchover's `unfence` is repeated until the primary reports it
@@ -19,6 +22,7 @@ import { randomBetween } from "./random.js";
 import { sendNodeCommand, sendReplicaof } from "./commands.js";
 import { nextId } from "./state.js";
 import type { InstanceLink, MasterState } from "./state.js";
+import type { Address } from "./types.js";
 import type { AgentState } from "./state.js";
 import { masterSubject, slaveSubject } from "./out.js";
 import type { Out } from "./out.js";
@@ -110,6 +114,18 @@ function repeatAbortUnfence(out: Out, master: MasterState): void {
 }
 
 /**
+ * The node an uncommitted failover promoted, to commit rather than demote (file header): a replica up and reporting role master at the newest epoch above our config.
+ */
+export function orphanToAdopt(master: MasterState): Address | null {
+  let best: InstanceLink | null = null;
+  for (const link of master.replicas.values()) {
+    if (link.sdown || link.info?.role !== "master" || link.node_epoch <= master.config_epoch) continue;
+    if (best === null || link.node_epoch > best.node_epoch) best = link;
+  }
+  return best === null ? null : best.address;
+}
+
+/**
  * Longest a failover run can hold a fence at its epoch without committing: fence and catch-up,
  * wait-promotion and commit are each bounded by failover-timeout (a promotion that went through
  * shows up as a second master, handled sooner by the conflict rule).
@@ -191,6 +207,7 @@ export function reconcile(out: Out, master: MasterState): void {
     if (info === null || link.sdown) continue;
     if (info.role === "master") {
       if (link.refused_epoch || link.node_epoch > master.config_epoch) {
+        observeEpoch(out, link.node_epoch); // the reassert's (or adopt's) epoch must exceed it
         conflict = true;
         continue;
       }

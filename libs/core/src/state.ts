@@ -100,8 +100,11 @@ export type FailoverStateName =
   | "commit"
   | "reconf-slaves";
 
-/** auto: ODOWN; manual: SENTINEL FAILOVER; reassert: re-commit the current primary (see failover.ts). */
-export type FailoverKind = "auto" | "manual" | "reassert";
+/**
+ * auto: ODOWN; manual: SENTINEL FAILOVER; reassert: re-commit the current primary; adopt: commit
+ * the node an uncommitted failover promoted, fencing the current primary first (see failover.ts).
+ */
+export type FailoverKind = "auto" | "manual" | "reassert" | "adopt";
 
 /** A lease granted to a node at an epoch newer than the config epoch (lease.ts). */
 export interface PromoteGrant {

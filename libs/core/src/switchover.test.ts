@@ -362,6 +362,52 @@ void test("a fence at a newer epoch that nobody lifts is reasserted away, withou
   assert.ok(eventNames(confirmed).includes("+promoted-slave"));
 });
 
+void test("a replica an uncommitted failover promoted is adopted: the primary fenced first, that node committed", () => {
+  const h = new Harness();
+  h.meetPeers();
+  h.live(1500, true);
+  // A leader of epoch 3 promoted R1 and crashed before committing: R1 reports master at epoch 3
+  // (it may have taken writes under promote-leases). The primary still looks sane.
+  const orphan = { ...masterInfo([]), run_id: "2".repeat(40) };
+  const effects: Effect[] = [...report(h, R1, orphan, false, 3)];
+  const started = h.now_ms;
+  while (!eventNames(effects).includes("+try-failover")) {
+    assert.ok(h.now_ms - started < 30_000, "no election for the conflict");
+    h.meetPeers();
+    effects.push(...h.live(100, true), ...report(h, R1, orphan, false, 3));
+  }
+  assert.equal(commands(effects, "replicaof").length, 0, "not demoted: it may hold writes");
+  const request = sends(effects).find((m) => m.type === "vote_request");
+  assert.ok(request?.type === "vote_request" && request.epoch === 4, JSON.stringify(request));
+  const elected = votedFor(h, 4);
+  assert.ok(eventNames(elected).includes("+selected-slave"));
+  assert.ok(!eventNames(elected).includes("+reassert-master"));
+  const fence = commands(elected, "fence")[0];
+  assert.deepEqual([fence?.target, fence?.epoch], [PRIMARY, 4], "the current primary is fenced first");
+  assert.equal(commands(elected, "promote").length, 0, "nothing promoted before the gate");
+  const gate = h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: fence?.command_id ?? -1,
+    result: { ok: true, role: "master", offset: 1000, fenced: true },
+  });
+  const promote = commands([...gate, ...h.live(100, true)], "promote")[0];
+  assert.deepEqual([promote?.target, promote?.epoch], [R1, 4]);
+  // Its report of role master proves nothing (it was master before): only the command's result.
+  const reported = [...report(h, R1, orphan, false, 4), ...h.live(100, true)];
+  assert.ok(!eventNames(reported).includes("+promoted-slave"));
+  const confirmed = h.input({
+    type: "command_result",
+    now_ms: h.now_ms,
+    command_id: promote?.command_id ?? -1,
+    result: { ok: true, role: "master", offset: 1200, fenced: false },
+  });
+  assert.ok(eventNames(confirmed).includes("+promoted-slave"));
+  const commit = confirmed.find((e) => e.type === "commit_topology");
+  assert.ok(commit?.type === "commit_topology");
+  assert.deepEqual([commit.record.primary, commit.record.config_epoch], [R1, 4]);
+});
+
 void test("a switchover only promotes a replica streaming from the primary", () => {
   const h = new Harness();
   h.meetPeers();

@@ -104,7 +104,10 @@ export const MasterSchema = Type.Object(
       Type.Object({
         state: Type.String({ description: "The core's failover state (wait-start, select-slave, ...)." }),
         epoch: Type.Integer({ minimum: 0 }),
-        kind: Type.String({ description: "auto (ODOWN), manual (failover/switchover) or reassert." }),
+        kind: Type.String({
+          description:
+            "auto (ODOWN), manual (failover/switchover), reassert (re-commit the primary) or adopt (commit a node an uncommitted failover promoted).",
+        }),
         target: Type.Union([AddressSchema, Type.Null()]),
       }),
       Type.Null(),
