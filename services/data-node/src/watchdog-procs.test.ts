@@ -273,3 +273,26 @@ void test("primary SIGTERMed while its server waits for a lagging replica and th
     }
   });
 });
+
+void test("the watchdog itself starved (SIGSTOPped) past its deadline while its data-node renewed the lease: the server is spared", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const primary = await armedPrimary(procs, "w7");
+    // The data-node keeps renewing (grants on) and writes each renewal's `arm` line on time; the
+    // watchdog reads them only when it runs again, after its last deadline.
+    process.kill(primary.watchdog_pid, "SIGSTOP");
+    const renewed = primary.leases.requests.length;
+    try {
+      // Five lease lengths of renewals, each one counted as it arrives (no fixed sleep).
+      while (primary.leases.requests.length < renewed + 20) await primary.leases.requestsAfter(1);
+    } finally {
+      process.kill(primary.watchdog_pid, "SIGCONT");
+    }
+    // Its next renewal's line answers once the watchdog has read the backlog: the server lives.
+    await primary.leases.requestsAfter(4);
+    assert.equal(pidAlive(primary.redis_pid), true, "the watchdog killed a primary whose lease was renewed");
+    assert.equal(pidAlive(primary.watchdog_pid), true, "the watchdog exited");
+    t.diagnostic(
+      `${primary.leases.requests.length - renewed} renewals while the watchdog was stopped or catching up`,
+    );
+  });
+});

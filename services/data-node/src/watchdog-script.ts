@@ -15,7 +15,11 @@
 // kills process A when process B stops feeding it, which is the whole job.
 //
 // Clock: /proc/uptime (monotonic since boot, 10 ms steps, never the wall clock), in centiseconds;
-// the deadline is rounded down, so the kill may come up to 10 ms early, never late. `read -t` waits
+// the deadline is rounded down, so the kill may come up to 10 ms early, never late. An `arm` names
+// its deadline on that clock (the data-node reads it too), so an arm read late, the watchdog
+// starved of CPU, still holds when the lease it names does; past the deadline, the lines already
+// waiting are read before the kill (`read -t 0`); any other line read at or after the deadline
+// kills. `read -t` waits
 // on the pipe with a timeout (select(2), monotonic). The start time (field 22 of /proc/<pid>/stat)
 // is checked before the kill, so a pid reused by another process is never killed.
 // Signals: HUP, INT and PIPE are ignored (a terminal's or a closed log pipe's, not an operator's);
@@ -30,7 +34,7 @@ export const WATCHDOG_NAME = "sp-redis-watchdog";
 
 export const WATCHDOG_SCRIPT = `
 trap '' HUP INT PIPE
-pid=$1 start=$2 deadline= eof=0 now=0
+pid=$1 start=$2 deadline= eof=0 now=0 partial=
 fence=("\${@:3}")
 log() { printf '%s\\n' "$*" >&2; }
 now_cs() { local up rest; read -r up rest < /proc/uptime; up=\${up/./}; now=$((10#$up)); }
@@ -65,7 +69,11 @@ while :; do
   if [[ -n $deadline ]]; then
     now_cs
     left=$((deadline - now))
-    ((left <= 0)) && kill_server
+    if ((left <= 0)); then
+      # A line written on time may wait unread (this process starved): it is read first.
+      if ((eof)) || ! read -t 0 -u 3; then kill_server; fi
+      left=1
+    fi
     if ((eof)); then
       same_process || exit 0
       ((left > 10)) && left=10
@@ -74,14 +82,16 @@ while :; do
       continue
     fi
     printf -v secs '%d.%02d' $((left / 100)) $((left % 100))
-    read -r -t "$secs" -u 3 cmd arg
+    IFS= read -r -t "$secs" -u 3 line
     rc=$?
   else
     ((eof)) && exit 0
-    read -r -u 3 cmd arg
+    IFS= read -r -u 3 line
     rc=$?
   fi
-  if ((rc > 128)); then continue; fi
+  # Timed out mid-line (the timeout can fire while this process is stopped or starved, between
+  # two characters): what was read is kept for the rest of that line.
+  if ((rc > 128)); then partial+=$line; continue; fi
   if ((rc != 0)); then
     eof=1
     if [[ -n $deadline ]] && orphan_fence; then
@@ -90,11 +100,17 @@ while :; do
     fi
     continue
   fi
+  line=$partial$line partial=
+  cmd=\${line%% *} arg=
+  [[ $line == *" "* ]] && arg=\${line#* }
   now_cs
+  if [[ $cmd == arm && $arg =~ ^[0-9]+$ ]]; then
+    deadline=$((10#$arg)) # over already: killed at the loop's top unless another line waits
+    continue
+  fi
   if [[ -n $deadline ]] && ((now >= deadline)); then kill_server; fi
   case $cmd in
-    arm)
-      if [[ $arg =~ ^[0-9]+$ ]]; then deadline=$((now + 10#$arg / 10)); else log "bad arm: $arg"; fi ;;
+    arm) log "bad arm: $arg" ;;
     disarm) deadline= ;;
     detach) exit 0 ;;
     *) log "unknown line: $cmd" ;;

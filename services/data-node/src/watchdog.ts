@@ -13,13 +13,27 @@ import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
-import { adoptedWatchdogReplaceable, encodeWatchdogLine } from "@sentinel-plane/core/data-node";
+import {
+  adoptedWatchdogReplaceable,
+  encodeWatchdogLine,
+  parseUptimeMs,
+  wireLine,
+} from "@sentinel-plane/core/data-node";
 import type { WatchdogLine } from "@sentinel-plane/core/data-node";
 import type { Logger } from "@sentinel-plane/runtime";
 import { errorMessage, readJsonFile, writeJsonAtomic } from "@sentinel-plane/runtime";
 import { pidAlive } from "./adopt.js";
 import type { OrphanFenceCommand } from "./orphan-fence.js";
 import { WATCHDOG_NAME, WATCHDOG_SCRIPT } from "./watchdog-script.js";
+
+/** The host's clock as the watchdog reads it (/proc/uptime), in ms; null when unreadable. */
+export function hostNowMs(): number | null {
+  try {
+    return parseUptimeMs(readFileSync("/proc/uptime", "utf8"));
+  } catch {
+    return null;
+  }
+}
 
 export interface WatchdogRecord {
   readonly v: 1;
@@ -152,8 +166,15 @@ export class RedisWatchdog {
     ) {
       return;
     }
+    // An arm names its deadline on the watchdog's own clock (core watchdog.ts wireLine).
+    const host_now_ms = line.kind === "arm" ? hostNowMs() : 0;
+    if (host_now_ms === null) {
+      // Not written: the deadline the watchdog has stands (fails closed).
+      this.#logger.error({ event: "watchdog_clock_unreadable" }, "cannot read /proc/uptime: arm not sent");
+      return;
+    }
     own.last = { kind: line.kind, deadline_ms };
-    own.pipe.write(encodeWatchdogLine(line));
+    own.pipe.write(encodeWatchdogLine(wireLine(line, host_now_ms)));
     if (last?.kind !== line.kind) {
       this.#logger.info(
         {

@@ -43,6 +43,8 @@ export type { GrantSeen, LeaseRequestTick, WriteLease } from "./write-lease.js";
 export {
   adoptedWatchdogReplaceable,
   encodeWatchdogLine,
+  parseUptimeMs,
+  wireLine,
   stepWatchdog,
   WATCHDOG_FENCE_LEAD_MAX_MS,
   WATCHDOG_STARTED,
@@ -53,6 +55,7 @@ export type {
   WatchdogAction,
   WatchdogInput,
   WatchdogLine,
+  WatchdogWireLine,
   WatchdogLineInputs,
   WatchdogState,
   WatchdogStep,

@@ -3,10 +3,12 @@ import { test } from "node:test";
 import {
   adoptedWatchdogReplaceable,
   encodeWatchdogLine,
+  parseUptimeMs,
   stepWatchdog,
   WATCHDOG_STARTED,
   watchdogFenceLeadMs,
   watchdogLine,
+  wireLine,
 } from "./watchdog.js";
 import type { WatchdogInput, WatchdogLineInputs, WatchdogState, WatchdogStep } from "./watchdog.js";
 
@@ -64,12 +66,18 @@ void test("line: arm before an unfence, so the server is never writable and disa
   );
 });
 
-void test("encode: one line each; arm needs a non-negative integer", () => {
-  assert.equal(encodeWatchdogLine({ kind: "arm", remaining_ms: 350 }), "arm 350\n");
+void test("encode: one line each; an arm names its deadline on the host clock", () => {
+  // The deadline on the host's clock, in centiseconds rounded down (never after the lease's end).
+  assert.equal(encodeWatchdogLine({ kind: "arm", deadline_ms: 123_456_789 }), "arm 12345678\n");
   assert.equal(encodeWatchdogLine({ kind: "disarm" }), "disarm\n");
   assert.equal(encodeWatchdogLine({ kind: "detach" }), "detach\n");
-  assert.throws(() => encodeWatchdogLine({ kind: "arm", remaining_ms: -1 }), /non-negative integer/);
-  assert.throws(() => encodeWatchdogLine({ kind: "arm", remaining_ms: 1.5 }), /non-negative integer/);
+  assert.throws(() => encodeWatchdogLine({ kind: "arm", deadline_ms: -1 }), /non-negative deadline/);
+  assert.throws(() => encodeWatchdogLine({ kind: "arm", deadline_ms: Number.NaN }), /non-negative deadline/);
+  assert.deepEqual(wireLine({ kind: "arm", remaining_ms: 400 }, 5000), { kind: "arm", deadline_ms: 5400 });
+  assert.deepEqual(wireLine({ kind: "disarm" }, 5000), { kind: "disarm" });
+  assert.equal(parseUptimeMs("74810.27 148392.55\n"), 74_810_270);
+  assert.equal(parseUptimeMs("74810.2 1\n"), null);
+  assert.equal(parseUptimeMs(""), null);
 });
 
 function run(inputs: readonly WatchdogInput[]): { state: WatchdogState; actions: WatchdogStep["action"][] } {
@@ -87,7 +95,7 @@ function run(inputs: readonly WatchdogInput[]): { state: WatchdogState; actions:
 const arm = (now_ms: number, remaining_ms: number): WatchdogInput => ({
   type: "line",
   now_ms,
-  line: { kind: "arm", remaining_ms },
+  line: { kind: "arm", deadline_ms: now_ms + remaining_ms },
 });
 
 void test("watchdog: armed and no new arm by the deadline (data-node hung): kill", () => {
@@ -111,8 +119,18 @@ void test("watchdog: each arm moves the deadline; disarm ends it", () => {
   );
 });
 
-void test("watchdog: an arm read after the deadline came too late: kill", () => {
-  assert.deepEqual(run([arm(0, 400), arm(401, 400)]).actions, ["none", "kill"]);
+void test("watchdog: an arm read after the deadline names a lease renewed meanwhile: it stands; one over already kills", () => {
+  // Written at 300 (lease until 700), read at 401 by a starved watchdog: the data-node renewed on
+  // time, so the server is spared.
+  const late = run([arm(0, 400), { type: "line", now_ms: 401, line: { kind: "arm", deadline_ms: 700 } }]);
+  assert.deepEqual(late.actions, ["none", "none"]);
+  assert.equal(late.state.deadline_ms, 700);
+  // Read after its own deadline: that lease is over.
+  const over = run([arm(0, 400), { type: "line", now_ms: 701, line: { kind: "arm", deadline_ms: 700 } }]);
+  assert.deepEqual(over.actions, ["none", "kill"]);
+  // A disarm read after the deadline still came too late: nothing tells when the fence landed.
+  const disarm = run([arm(0, 400), { type: "line", now_ms: 401, line: { kind: "disarm" } }]);
+  assert.deepEqual(disarm.actions, ["none", "kill"]);
 });
 
 void test("watchdog: end of pipe while armed (data-node killed) fences at once; fenced in time: exits, server kept", () => {

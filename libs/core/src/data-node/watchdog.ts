@@ -14,9 +14,11 @@
 // while the server may take writes (SIGKILL also ends a SIGSTOPped process).
 //
 // Protocol, one line each, data-node -> watchdog:
-//   arm <remaining_ms>  the server may take writes (a master, not fenced, or about to be unfenced)
-//                       under a write lease that holds for remaining_ms more on the host's
-//                       monotonic clock;
+//   arm <deadline_cs>   the server may take writes (a master, not fenced, or about to be unfenced)
+//                       under a write lease that holds until deadline_cs, the host's
+//                       /proc/uptime in centiseconds (rounded down): an absolute time on the clock
+//                       both read, so a line read late (the watchdog starved of CPU) means what
+//                       the data-node meant when it wrote it;
 //   disarm              the server is fenced or a replica: nothing to enforce;
 //   detach              graceful end: leave the server alone and exit.
 // The watchdog, armed, SIGKILLs the server at its deadline unless a newer `arm` or a `disarm`
@@ -41,12 +43,17 @@
 //     `disarm` once the fence is acknowledged, so a live data-node cut from the bus fences its
 //     server rather than having it killed; the lead is what its fence (timer lateness, CONFIG SET
 //     round trip, the pipe) may take.
-//   - It sends `arm (U - now)`: the watchdog's deadline is U plus the pipe's latency (the line is
-//     read after it is sent). It kills at U + pipe latency + its own wake-up latency (host clock).
+//   - It sends `arm U` on the host's clock (wireLine): the watchdog's deadline is U itself, however
+//     late it reads the line. It kills at U + its own wake-up latency (host clock). (Until
+//     2026-12-05 it sent `arm (U - now)` and the watchdog took the time it read the line as the
+//     base, so it judged a line read after the old deadline "too late" and killed a primary whose
+//     lease its data-node had renewed on time, when the watchdog itself was starved of CPU: the
+//     rolling-restart test on a loaded 2-core host, "armed and no arm or disarm by the deadline",
+//     no fence logged.)
 //   - The leader promotes no sooner than max_i(g_i) + L x (1 + r) + M on its clock, with
 //     t_req <= max_i(g_i) (ADR). A host clock at least 1 / (1 + r) as fast as the leader's makes U
 //     no later than t_req + L x (1 + r) on the leader's clock, so the kill precedes the promotion
-//     when pipe latency + wake-up latency <= M = 20 ms: the same margin the data-node's own
+//     when the wake-up latency <= M = 20 ms: the same margin the data-node's own
 //     self-fence timer already relies on. The watchdog reads its deadline from /proc/uptime with
 //     10 ms granularity and rounds down (it may kill up to 10 ms early, never late).
 // Time is the host's monotonic milliseconds, passed in.
@@ -76,13 +83,38 @@ export type WatchdogLine =
   | { readonly kind: "disarm" }
   | { readonly kind: "detach" };
 
-/** The line on the pipe, newline included. */
-export function encodeWatchdogLine(line: WatchdogLine): string {
+/** A line as the watchdog reads it: an arm names its deadline on the host's clock (the watchdog's). */
+export type WatchdogWireLine =
+  | { readonly kind: "arm"; readonly deadline_ms: number }
+  | { readonly kind: "disarm" }
+  | { readonly kind: "detach" };
+
+/** The line to write now, `host_now_ms` being the host's clock (the watchdog's) at this moment. */
+export function wireLine(line: WatchdogLine, host_now_ms: number): WatchdogWireLine {
+  if (line.kind !== "arm") return line;
+  return { kind: "arm", deadline_ms: host_now_ms + line.remaining_ms };
+}
+
+/**
+ * The host's clock as the watchdog reads it, from the text of /proc/uptime (seconds with two
+ * decimals): milliseconds, in steps of 10. Null for a text that is not that.
+ */
+export function parseUptimeMs(text: string): number | null {
+  const match = /^(\d+)\.(\d\d)\s/.exec(text);
+  if (match === null) return null;
+  return Number(match[1]) * 1000 + Number(match[2]) * 10;
+}
+
+/**
+ * The line on the pipe, newline included. The deadline in centiseconds, rounded down: the watchdog
+ * kills up to 10 ms early, never late.
+ */
+export function encodeWatchdogLine(line: WatchdogWireLine): string {
   if (line.kind === "arm") {
-    if (!Number.isSafeInteger(line.remaining_ms) || line.remaining_ms < 0) {
-      throw new Error(`watchdog arm needs a non-negative integer, got ${line.remaining_ms}`);
+    if (!Number.isFinite(line.deadline_ms) || line.deadline_ms < 0) {
+      throw new Error(`watchdog arm needs a non-negative deadline, got ${line.deadline_ms}`);
     }
-    return `arm ${line.remaining_ms}\n`;
+    return `arm ${Math.floor(line.deadline_ms / 10)}\n`;
   }
   return `${line.kind}\n`;
 }
@@ -142,7 +174,7 @@ export interface WatchdogState {
 export const WATCHDOG_STARTED: WatchdogState = { deadline_ms: null, orphaned: false, fencing: false };
 
 export type WatchdogInput =
-  | { readonly type: "line"; readonly now_ms: number; readonly line: WatchdogLine }
+  | { readonly type: "line"; readonly now_ms: number; readonly line: WatchdogWireLine }
   | { readonly type: "eof"; readonly now_ms: number }
   | { readonly type: "tick"; readonly now_ms: number }
   /** The orphan fence's answer: `fenced` when the server acknowledged it. */
@@ -161,11 +193,18 @@ export interface WatchdogStep {
 
 /**
  * One step of the watchdog (watchdog-script.ts carries out the same rule). The deadline is checked
- * before any input: an `arm` read, or a fence answered, at or after the deadline came too late,
- * whatever it says.
+ * before any input but an `arm`: a disarm, a detach or a fence answered at or after the deadline
+ * came too late, whatever it says (nothing tells when it was written or when the fence landed).
+ * An `arm` names its own deadline on this clock: the lease it names was granted whenever the
+ * line is read, so it replaces the deadline unless that one is over too. (The script reads every
+ * line already waiting before it kills; here lines come one at a time, as the simulator delivers
+ * them at once.)
  */
 export function stepWatchdog(state: WatchdogState, input: WatchdogInput): WatchdogStep {
-  if (state.deadline_ms !== null && input.now_ms >= state.deadline_ms) return { state, action: "kill" };
+  const arm = input.type === "line" && input.line.kind === "arm";
+  if (!arm && state.deadline_ms !== null && input.now_ms >= state.deadline_ms) {
+    return { state, action: "kill" };
+  }
   switch (input.type) {
     case "tick":
       return { state, action: "none" };
@@ -182,8 +221,8 @@ export function stepWatchdog(state: WatchdogState, input: WatchdogInput): Watchd
       const line = input.line;
       if (line.kind === "detach") return { state: { ...state, deadline_ms: null }, action: "exit" };
       if (line.kind === "disarm") return { state: { ...state, deadline_ms: null }, action: "none" };
-      if (line.remaining_ms <= 0) return { state, action: "kill" };
-      return { state: { ...state, deadline_ms: input.now_ms + line.remaining_ms }, action: "none" };
+      if (input.now_ms >= line.deadline_ms) return { state, action: "kill" };
+      return { state: { ...state, deadline_ms: line.deadline_ms }, action: "none" };
     }
   }
 }

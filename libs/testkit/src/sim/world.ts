@@ -24,7 +24,13 @@ import {
 } from "@sentinel-plane/core";
 import { DataNodeCommands, DataNodeLoop } from "@sentinel-plane/data-node-shell";
 import type { CommandOutcome, WatchdogServer } from "@sentinel-plane/data-node-shell";
-import { isFenced, planRestart, restartFollows, stepWatchdog } from "@sentinel-plane/core/data-node";
+import {
+  isFenced,
+  planRestart,
+  restartFollows,
+  stepWatchdog,
+  wireLine,
+} from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
@@ -1369,7 +1375,13 @@ export class World {
   feedWatchdog(dn: SimDataNode, line: WatchdogLine | null, server: WatchdogServer | null): void {
     const watchdog = dn.ownWatchdog(server);
     if (watchdog === null || line === null) return;
-    this.stepWatchdogOf(dn, watchdog, { type: "line", now_ms: dn.hostClock(this.now_ms), line });
+    // Written and read at once here: the arm's deadline on the host's clock (wireLine) as the service writes it.
+    const host_now_ms = dn.hostClock(this.now_ms);
+    this.stepWatchdogOf(dn, watchdog, {
+      type: "line",
+      now_ms: host_now_ms,
+      line: wireLine(line, host_now_ms),
+    });
   }
   /** One step of a watchdog; a new deadline gets a timer (host clock: the data-node's rate). */
   stepWatchdogOf(dn: SimDataNode, watchdog: SimWatchdog, input: WatchdogInput): void {
