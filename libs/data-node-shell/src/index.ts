@@ -1,9 +1,12 @@
 // Public surface of the data-node's shell: its lease and self-fence loop, its command path (an
-// agent's promote, replicaof, fence, unfence) and the ports they work through. The data-node runs
+// agent's promote, replicaof, fence, unfence), its self-healing restarter and the ports they work
+// through. The data-node runs
 // them over NATS, HTTP, ioredis and Node's timers; the simulator (libs/testkit sim) over in-memory
 // ports, so both run the same lease, self-fence and command code.
 export { DataNodeLoop } from "./loop.js";
 export { DataNodeCommands } from "./commands.js";
+export { Restarter } from "./restarter.js";
+export type { RestartObservation, RestarterHost, RestarterOptions, RestartPhase } from "./restarter.js";
 export type {
   CommandOptions,
   CommandOutcome,

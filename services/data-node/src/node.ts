@@ -52,7 +52,13 @@ import {
   minReplicasFromConfig,
 } from "@sentinel-plane/core/data-node";
 import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
-import { DataNodeCommands, DataNodeLoop, nodeClock, nodeTimers } from "@sentinel-plane/data-node-shell";
+import {
+  DataNodeCommands,
+  DataNodeLoop,
+  nodeClock,
+  nodeTimers,
+  Restarter,
+} from "@sentinel-plane/data-node-shell";
 import type {
   CommandPorts,
   DataNodePorts,
@@ -74,7 +80,6 @@ import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { checkReinit, dataFiles } from "./reinit.js";
-import { Restarter } from "./restarter.js";
 import { restartFollows, shutdownPlan } from "@sentinel-plane/core/data-node";
 import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
@@ -103,7 +108,7 @@ export class DataNode {
   readonly #logger: Logger;
   readonly #redis: RedisControl;
   readonly #supervisor: Supervisor | null;
-  /** Self-healing (restarter.ts): restarts after a crash; null in attach mode. */
+  /** Self-healing (data-node-shell restarter.ts): restarts after a crash; null in attach mode. */
   readonly #restarter: Restarter | null;
   readonly counters = new Counters();
   readonly #tracer = getTracer("data-node");
@@ -341,7 +346,8 @@ export class DataNode {
       {
         logger: this.#logger,
         counters: this.counters,
-        now: () => nodeClock.now_ms(),
+        clock: nodeClock,
+        timers: nodeTimers,
         // Not a record older than the accepted epoch (core restart-plan.ts restartFollows).
         committedPrimary: () => restartFollows(this.#committed?.record ?? null, this.#state.epoch),
         startServer: (extra_args) => this.#restartServer(extra_args),
@@ -366,7 +372,7 @@ export class DataNode {
     if (supervisor.pid !== null) this.#watchdog?.serverStarted(supervisor.pid);
   }
 
-  /** Ends the restarter's held state, behind the queued commands (restarter.ts). */
+  /** Ends the restarter's held state, behind the queued commands (data-node-shell restarter.ts). */
   #releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
     const run = async (): Promise<boolean> => {
       await this.#freshProbe();

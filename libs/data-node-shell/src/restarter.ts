@@ -1,6 +1,7 @@
 // The supervisor's self-healing shell: carries out the pure rules of restart-policy.ts (when) and
-// restart-plan.ts (as what), and the data check after each restart. It owns its timers and
-// nothing else: the data-node (node.ts) starts the server, runs Redis commands and publishes.
+// restart-plan.ts (as what), and the data check after each restart. It owns its timers (through
+// the Clock and Timers ports, as DataNodeLoop) and nothing else: the data-node (node.ts) starts the
+// server, runs Redis commands and publishes; the simulator runs it over its in-memory ports.
 //   child exit  -> stepRestart -> back-off timer | crash_loop
 //   start, no server to adopt, last seen running as a master -> planned as that master's crash:
 //                  a server that died as the committed primary (its data-node dead too) is not
@@ -10,10 +11,9 @@
 //   observation -> remembers the key count while running; after a restart, the data check:
 //                  empty -> data_lost (never promoted, never released from held);
 //                  intact and held -> released (REPLICAOF NO ONE, still fenced: the agents unfence)
-import type { Address } from "@sentinel-plane/core";
+import type { Address, RedisInfo } from "@sentinel-plane/core";
 import type { NodeStatusReport } from "@sentinel-plane/protocol";
-import type { Counters, Logger } from "@sentinel-plane/runtime";
-import type { Observation } from "./report.js";
+import type { Clock, LoopCounters, LoopLogger, Timers } from "./ports.js";
 import {
   assertPolicy,
   dataCheck,
@@ -34,12 +34,26 @@ export interface RestarterOptions {
   readonly topology_followed: boolean;
 }
 
+/**
+ * The part of a probe's observation the restarter reads (node.ts report.ts Observation has these):
+ * the key count for the data check, the replication link for the end of data_lost.
+ */
+export interface RestartObservation {
+  /** null: never probed yet. */
+  readonly answered: boolean | null;
+  readonly info: Pick<RedisInfo, "role" | "master_host" | "master_port" | "master_link_status"> | null;
+  /** Keys over all databases, and whether an RDB/AOF is still loading (absent: not probed). */
+  readonly keys?: number;
+  readonly loading?: boolean;
+}
+
 /** What the restarter needs from the data-node. */
 export interface RestarterHost {
-  readonly logger: Logger;
-  readonly counters: Counters;
-  /** Monotonic milliseconds. */
-  now(): number;
+  readonly logger: LoopLogger;
+  readonly counters: LoopCounters;
+  /** Monotonic time and the back-off and primary-wait timers (Node's in the data-node). */
+  readonly clock: Clock;
+  readonly timers: Timers;
   committedPrimary(): Address | null;
   /** Starts redis-server fenced with these extra arguments. */
   startServer(extra_args: readonly string[]): Promise<void>;
@@ -57,7 +71,8 @@ export class Restarter {
   readonly #host: RestarterHost;
   #state: RestartState;
   #phase: RestartPhase;
-  #timer: NodeJS.Timeout | null = null;
+  /** Cancels the armed back-off or primary-wait timer (null: none armed). */
+  #cancel_timer: (() => void) | null = null;
   #exited_ms = 0;
   #last_role: "master" | "slave" | null = null;
   /** Keys of the last settled observation while running normally (null: never seen). */
@@ -88,7 +103,7 @@ export class Restarter {
   started(): void {
     this.#state = stepRestart(this.#options.policy, this.#state, {
       type: "started",
-      now_ms: this.#host.now(),
+      now_ms: this.#host.clock.now_ms(),
     }).state;
   }
 
@@ -101,7 +116,7 @@ export class Restarter {
     last_seen: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null,
   ): boolean {
     if (!this.#options.enabled || last_seen?.running_role !== "master" || this.#stopped) return false;
-    this.#exited_ms = this.#host.now();
+    this.#exited_ms = this.#host.clock.now_ms();
     this.#last_role = "master";
     // The data check after the start only asks whether it had keys (dataCheck).
     this.#keys_before = last_seen.had_keys === null ? null : last_seen.had_keys ? 1 : 0;
@@ -115,7 +130,7 @@ export class Restarter {
 
   onExit(): void {
     if (!this.#options.enabled || this.#stopped) return;
-    this.#exited_ms = this.#host.now();
+    this.#exited_ms = this.#host.clock.now_ms();
     this.#check_pending = false;
     const step = stepRestart(this.#options.policy, this.#state, { type: "exited", now_ms: this.#exited_ms });
     this.#state = step.state;
@@ -126,7 +141,10 @@ export class Restarter {
   reset(): string {
     if (!this.#options.enabled) return "restarts are off (restart_on_exit: false)";
     const was = this.#phase;
-    const step = stepRestart(this.#options.policy, this.#state, { type: "reset", now_ms: this.#host.now() });
+    const step = stepRestart(this.#options.policy, this.#state, {
+      type: "reset",
+      now_ms: this.#host.clock.now_ms(),
+    });
     this.#state = step.state;
     this.#host.logger.warn({ event: "restart_reset", was }, "restart back-off and crash-loop count reset");
     this.#apply(step.effects);
@@ -150,7 +168,7 @@ export class Restarter {
     }
   }
 
-  onObservation(observation: Observation): void {
+  onObservation(observation: RestartObservation): void {
     if (observation.answered !== true || observation.loading === true || observation.keys === undefined)
       return;
     const info = observation.info;
@@ -180,8 +198,7 @@ export class Restarter {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#clearTimer();
   }
 
   #apply(effects: readonly RestartEffect[]): void {
@@ -217,15 +234,15 @@ export class Restarter {
 
   #arm(delay_ms: number): void {
     this.#clearTimer();
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
+    this.#cancel_timer = this.#host.timers.after(delay_ms, () => {
+      this.#cancel_timer = null;
       this.#planNow();
-    }, delay_ms);
+    });
   }
 
   #clearTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#cancel_timer?.();
+    this.#cancel_timer = null;
   }
 
   #planNow(): void {
@@ -236,7 +253,7 @@ export class Restarter {
       topology_followed: this.#options.topology_followed,
       last_role: this.#last_role,
       exited_ms: this.#exited_ms,
-      now_ms: this.#host.now(),
+      now_ms: this.#host.clock.now_ms(),
       primary_wait_ms: this.#options.primary_wait_ms,
     });
     if (plan.action === "wait") {
@@ -247,7 +264,7 @@ export class Restarter {
           "the crashed server was the committed primary: not restarted until another primary is committed",
         );
       }
-      this.#arm(Math.max(0, plan.until_ms - this.#host.now()));
+      this.#arm(Math.max(0, plan.until_ms - this.#host.clock.now_ms()));
       return;
     }
     this.#clearTimer();
