@@ -8,6 +8,9 @@
 // grants, commands, reports, the topology watch) and gives it its server, always reachable (same
 // host). What stays here is the world's: the process (alive, incarnation, start time), the probe
 // bookkeeping of its server connection, the watchdog process on the host, the restarter's view.
+// Its self-healing is the data-node's own Restarter (data-node-shell restarter.ts: back-off, restart
+// plan, data check) over the same clock and timers (restarterHost): the world only starts the
+// server it asks for (World.startServer), when no fault holds the server down.
 //
 // Its clock is its own process's monotonic clock: it starts at 0 when the process starts and runs
 // at `rate` times simulated time (drift, within the ADR's clock-rate margin); its timers are world
@@ -28,15 +31,20 @@ import type {
   DataNodePorts,
   Observed,
   RedisFence,
+  RestartObservation,
+  Restarter,
+  RestarterHost,
   WatchdogServer,
 } from "@sentinel-plane/data-node-shell";
 import {
   adoptedWatchdogReplaceable,
   decideSelfFence,
   FENCE_MARKER,
+  restartFollows,
   WATCHDOG_STARTED,
 } from "@sentinel-plane/core/data-node";
 import type {
+  RestartPolicy,
   SelfFenceDecision,
   SelfFenceInputs,
   WatchdogLine,
@@ -44,7 +52,7 @@ import type {
 } from "@sentinel-plane/core/data-node";
 import { spError } from "@sentinel-plane/protocol";
 import type { LeaseRequest, Result } from "@sentinel-plane/protocol";
-import type { NodeCommand, TopologyRecord } from "@sentinel-plane/core";
+import type { Address, NodeCommand, TopologyRecord } from "@sentinel-plane/core";
 import type { Prng } from "./prng.js";
 import { promoteServer, replicaofServer } from "./redis-model.js";
 import type { SimNode } from "./redis-model.js";
@@ -58,8 +66,18 @@ export const DN_HANG_FENCE_AFTER_MS = 500;
 export const DN_PROBE_TIMEOUT_MS = 500;
 /** command_timeout_ms default: a command written to a hung server fails after it. */
 export const DN_COMMAND_TIMEOUT_MS = 2000;
-/** restart_delay_ms default: a live data-node restarts its exited server after it. */
-export const DN_RESTART_DELAY_MS = 1000;
+/**
+ * The restart policy defaults (restart_delay_ms: a live data-node restarts its exited server after
+ * it, doubled after each crash; restart_backoff_max_ms, restart_stable_after_ms, crash_loop_max,
+ * crash_loop_window_ms).
+ */
+export const DN_RESTART_POLICY: RestartPolicy = {
+  backoff_initial_ms: 1000,
+  backoff_max_ms: 30_000,
+  stable_after_ms: 60_000,
+  crash_loop_max: 5,
+  crash_loop_window_ms: 600_000,
+};
 /**
  * restart_primary_wait_ms: a crashed committed primary is not restarted until another primary is
  * committed, and starts held after this (restart-plan.ts). 30 s by default; shorter here so a
@@ -108,8 +126,14 @@ export class SimDataNode {
   watchdog: SimWatchdog | null = null;
   watchdog_own = false;
   watchdog_ids = 0;
-  /** The watchdog killed the server (the next data-node start spawns it again, fenced). */
-  killed_by_watchdog = false;
+  /** Its self-healing (data-node-shell Restarter) while the process runs. */
+  restarter: Restarter | null = null;
+  /** A kill fault holds the server down: a start waits for the fault's end (World.resumeNode). */
+  held_down = false;
+  /** The restarter's start of the server, waiting for the fault's end (null: none waits). */
+  start_waiting: (() => void) | null = null;
+  /** The restart plan's reason for a held start (its log line), for the trace. */
+  held_reason: string | null = null;
   /** Counts process starts: timers and replies of an older process are dropped. */
   incarnation = 1;
   /** Simulated time of the process start: its monotonic clock reads 0 there. */
@@ -182,6 +206,9 @@ export class SimDataNode {
     this.incarnation += 1;
     this.loop?.stop();
     this.loop = null;
+    this.restarter?.stop(); // its timers die with the process, and a start it waited for
+    this.restarter = null;
+    this.start_waiting = null;
     this.command_path = null;
     this.command = null;
     this.watchdog_own = false; // its watchdog reads the end of the pipe (world.ts)
@@ -190,7 +217,11 @@ export class SimDataNode {
   /** A new process: a new loop and command path; the persisted epoch (on the node) stays. */
   start(
     sim_ms: number,
-    build: (dn: SimDataNode) => { readonly loop: DataNodeLoop; readonly commands: DataNodeCommands },
+    build: (dn: SimDataNode) => {
+      readonly loop: DataNodeLoop;
+      readonly commands: DataNodeCommands;
+      readonly restarter: Restarter;
+    },
   ): DataNodeLoop {
     this.alive = true;
     this.incarnation += 1;
@@ -211,6 +242,8 @@ export class SimDataNode {
     const built = build(this);
     this.loop = built.loop;
     this.command_path = built.commands;
+    this.restarter = built.restarter;
+    this.start_waiting = null;
     return built.loop;
   }
 
@@ -233,6 +266,26 @@ export class SimDataNode {
             config_file: "",
           };
     return this.observed;
+  }
+
+  /**
+   * What the restarter reads of the last probe (node.ts hands it the whole observation): the model
+   * loses no data in a crash, so an answering server always has its keys.
+   */
+  restartObservation(): RestartObservation {
+    const node = this.node;
+    if (this.observed.answered !== true) return { answered: this.observed.answered, info: null };
+    const link: "up" | "down" = node.link === "up" ? "up" : "down";
+    const info =
+      node.role === "master" || node.master === null
+        ? { role: node.role }
+        : {
+            role: node.role,
+            master_host: node.master.host,
+            master_port: node.master.port,
+            master_link_status: link,
+          };
+    return { answered: true, info, keys: 1, loading: false };
   }
 }
 
@@ -261,6 +314,10 @@ export interface DataNodeWorld {
   /** A command's transaction changed the server (the checkers, the trace, a report). */
   applied(dn: SimDataNode, command: SimCommandContext): void;
   trace(dn: SimDataNode, text: string): void;
+  /** Starts the server as the restarter asks (redis-server's extra arguments), once no fault holds it down. */
+  startServer(dn: SimDataNode, extra_args: readonly string[]): Promise<void>;
+  /** Ends the held state: the server follows `primary`, or stays the fenced master it started as. */
+  releaseHeld(dn: SimDataNode, primary: Address | null): Promise<boolean>;
 }
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -427,6 +484,33 @@ export function dataNodePorts(dn: SimDataNode, world: DataNodeWorld): DataNodePo
         return 0;
       },
     },
+  };
+}
+
+/**
+ * The restarter's host over the world, as node.ts wires it: the loop's clock and timers (dropped
+ * with the process), the committed topology it last saw, the server's start and the end of held.
+ */
+export function restarterHost(dn: SimDataNode, world: DataNodeWorld, ports: DataNodePorts): RestarterHost {
+  const incarnation = dn.incarnation;
+  const live = (): boolean => dn.incarnation === incarnation && dn.alive;
+  const log = (fields: Record<string, unknown>): void => {
+    // The held start's reason, for its trace line (World.startServer).
+    if (fields.event === "redis_restarting" && typeof fields.reason === "string")
+      dn.held_reason = fields.reason;
+  };
+  return {
+    logger: { info: log, warn: log, error: log },
+    counters: { inc: () => 0 },
+    clock: ports.clock,
+    timers: ports.timers,
+    // Not a record older than the accepted epoch (core restart-plan.ts restartFollows).
+    committedPrimary: () => restartFollows(dn.committed?.record ?? null, dn.node.epoch),
+    startServer: (extra_args) => (live() ? world.startServer(dn, extra_args) : Promise.resolve()),
+    releaseHeld: (primary) => (live() ? world.releaseHeld(dn, primary) : Promise.resolve(false)),
+    // node.ts publishes its report then, for the restart phase and data_lost: the model's report
+    // (redis-model.ts reportOf) carries neither, and the server's start and exit report themselves.
+    changed: () => undefined,
   };
 }
 

@@ -22,15 +22,9 @@ import {
   sameAddress,
   step,
 } from "@sentinel-plane/core";
-import { DataNodeCommands, DataNodeLoop } from "@sentinel-plane/data-node-shell";
+import { DataNodeCommands, DataNodeLoop, Restarter } from "@sentinel-plane/data-node-shell";
 import type { CommandOutcome, WatchdogServer } from "@sentinel-plane/data-node-shell";
-import {
-  isFenced,
-  planRestart,
-  restartFollows,
-  stepWatchdog,
-  wireLine,
-} from "@sentinel-plane/core/data-node";
+import { isFenced, stepWatchdog, wireLine } from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
@@ -64,17 +58,18 @@ import {
   DN_LEASE_MS,
   DN_POLL_MS,
   DN_PROBE_TIMEOUT_MS,
-  DN_RESTART_DELAY_MS,
+  DN_RESTART_POLICY,
   DN_RESTART_PRIMARY_WAIT_MS,
   endWaiting,
   productionSelfFence,
+  restarterHost,
   SimDataNode,
 } from "./data-node-model.js";
 import type { DataNodeWorld, SelfFenceRule, SimCommandContext, SimWatchdog } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
-import { addrText, nodeAt, replicate, reportOf, sameAddr } from "./redis-model.js";
+import { addrText, nodeAt, replicaofServer, replicate, reportOf, sameAddr } from "./redis-model.js";
 import { SimVip } from "./vip-model.js";
 import type { VipOptions, VipWorld } from "./vip-model.js";
 import type { History, SimNode } from "./redis-model.js";
@@ -199,10 +194,6 @@ export class World {
   readonly direct_rng: Prng;
   /** Lease requests that came directly, by `agent/node_id/seq`: the data-node incarnations that await a grant. */
   readonly #direct_pending = new Map<string, number[]>();
-  /** When each killed server died (restart-plan.ts `exited_ms`). */
-  readonly #killed_at = new Map<SimNode, number>();
-  /** Killed servers whose restart waits for another committed primary (restartAsPlanned). */
-  readonly #restart_waits = new Set<SimNode>();
   readonly agents: SimAgent[] = [];
   readonly nodes: SimNode[] = [];
   /** One per node, same index. */
@@ -1098,8 +1089,7 @@ export class World {
   /** A data-node process starts (again): a new loop, which adopts its server as it finds it. */
   startDataNode(dn: SimDataNode): void {
     const loop = dn.start(this.now_ms, (started) => this.#newDataNode(started));
-    // Its server was killed by the watchdog while no data-node ran: the start spawns it (fenced).
-    if (dn.killed_by_watchdog && dn.node.process === "killed") this.resumeNode(dn.node);
+    this.#superviseAtStart(dn);
     const incarnation = dn.incarnation;
     // node.ts: a probe every poll_interval_ms, and an evaluation.
     const poll = (): void => {
@@ -1123,8 +1113,33 @@ export class World {
     this.report(dn.node);
   }
 
-  /** The data-node's loop and command path over this world (as node.ts builds them). */
-  #newDataNode(dn: SimDataNode): { readonly loop: DataNodeLoop; readonly commands: DataNodeCommands } {
+  /**
+   * node.ts start: a running (or hung) server is adopted; none to adopt (killed: by the watchdog
+   * while no data-node ran, or by a fault) is planned as its crash when last seen a master
+   * (Restarter.startWithoutServer), else started as configured. A start while a fault holds the
+   * server down waits for the fault's end (startServer).
+   */
+  #superviseAtStart(dn: SimDataNode): void {
+    const restarter = dn.restarter;
+    if (restarter === null) return;
+    const node = dn.node;
+    if (node.process !== "killed") {
+      restarter.started();
+      return;
+    }
+    // The state file's running_role: the role the model's server last ran as; it loses no data.
+    if (restarter.startWithoutServer({ running_role: node.role, had_keys: true })) return;
+    void this.startServer(dn, []).then(() => {
+      restarter.started();
+    });
+  }
+
+  /** The data-node's loop, command path and restarter over this world (as node.ts builds them). */
+  #newDataNode(dn: SimDataNode): {
+    readonly loop: DataNodeLoop;
+    readonly commands: DataNodeCommands;
+    readonly restarter: Restarter;
+  } {
     const world = this.#dataNodeWorld();
     const ports = dataNodePorts(dn, world);
     const loop = new DataNodeLoop(
@@ -1143,7 +1158,17 @@ export class World {
       { lease_ms: DN_LEASE_MS },
       dataNodeCommandPorts(dn, loop, ports.redis, world),
     );
-    return { loop, commands };
+    const restarter = new Restarter(
+      {
+        enabled: true,
+        policy: DN_RESTART_POLICY,
+        primary_wait_ms: DN_RESTART_PRIMARY_WAIT_MS,
+        self: dn.node.address,
+        topology_followed: true,
+      },
+      restarterHost(dn, world, ports),
+    );
+    return { loop, commands, restarter };
   }
 
   /** What the data-nodes' ports need of this world. */
@@ -1186,6 +1211,12 @@ export class World {
       },
       trace: (dn, text) => {
         this.trace(dn.name, text);
+      },
+      startServer: (dn, extra_args) => this.startServer(dn, extra_args),
+      releaseHeld: (dn, primary) => {
+        this.#agent_work = true;
+        if (primary === null) return Promise.resolve(true); // started a fenced master (startServer)
+        return Promise.resolve(replicaofServer(dn.node, primary, this.now_ms, this.rng).ok);
       },
     };
   }
@@ -1252,6 +1283,7 @@ export class World {
   observeServer(dn: SimDataNode, loop: DataNodeLoop, generation: number): void {
     const observed = dn.probe(this.now_ms);
     loop.observe(observed, generation);
+    dn.restarter?.onObservation(dn.restartObservation());
     loop.feedWatchdog();
     loop.scheduleEvaluation();
   }
@@ -1365,6 +1397,7 @@ export class World {
       if (dn.committed !== null && revision <= dn.committed.revision) return;
       dn.committed = { record, revision };
       dn.loop?.topologyObserved({ config_epoch: record.config_epoch, primary: record.primary });
+      dn.restarter?.onTopology();
     });
   }
 
@@ -1436,26 +1469,24 @@ export class World {
     if (this.options.keep_log) {
       this.trace(dn.name, `! watchdog killed ${node.name} (armed, no arm or disarm by the deadline)`);
     }
-    this.killNode(node);
-    dn.killed_by_watchdog = true;
-    // A live data-node (its server hung) sees the exit and restarts it, fenced, after its
-    // restart_delay_ms (restarter.ts); a dead one's successor spawns it at its start.
-    if (!dn.alive) return;
-    const incarnation = dn.incarnation;
-    this.at(DN_RESTART_DELAY_MS, () => {
-      if (dn.incarnation === incarnation && node.process === "killed") this.resumeNode(node);
-    });
+    // A live data-node (its server hung) sees the exit and its restarter restarts it, fenced; a
+    // dead one's successor starts it at its start (no fault holds it down).
+    this.killNode(node, false);
   }
 
   // -------------------------------------------------------------------------------------------
   // Process faults
 
-  killNode(node: SimNode): void {
+  /**
+   * SIGKILL of a server. `held_down`: a fault's kill, the server does not start again before the
+   * fault's end (resumeNode), whatever its data-node's restarter decides meanwhile.
+   */
+  killNode(node: SimNode, held_down = true): void {
     if (node.process === "killed") return;
     node.process = "killed";
-    this.#killed_at.set(node, this.now_ms);
     node.fence_queued = false; // the bytes on the connection die with the process
     const dn = this.dataNodeOf(node);
+    dn.held_down = held_down;
     // Its watchdog watched that process: it is gone (node.ts detaches it; a new one comes with the
     // next server it starts, resumeNode).
     dn.watchdog = null;
@@ -1467,6 +1498,7 @@ export class World {
     this.#endWaiting(dn, false);
     if (this.options.keep_log) this.trace(node.name, "! killed");
     this.report(node); // the supervising data-node sees the exit at once
+    if (dn.alive) dn.restarter?.onExit(); // node.ts onChildExit
   }
 
   hangNode(node: SimNode): void {
@@ -1476,79 +1508,100 @@ export class World {
   }
 
   /**
-   * A killed server's restart as its supervising data-node plans it (core restart-plan.ts, the
-   * restarter's rule): as the replica of another committed primary; not while the topology still
-   * names it primary (false: retried every poll, as the restarter re-plans on each topology
-   * change); held after DN_RESTART_PRIMARY_WAIT_MS, and then, its data being intact (the model
-   * loses no data in a crash), released as a fenced master. With its data-node dead (a fault's
-   * end or the heal may come first), it starts as before: the next data-node's start, simplified.
+   * The restarter's start (RestarterHost.startServer): redis-server with its extra arguments, now,
+   * or at the end of the fault that holds it down. `--replicaof` another node starts it as that
+   * node's replica; `--replicaof` itself (held) starts it as the model's fenced master at once: the
+   * model loses no data, so the data check would release it fenced (releaseHeld) anyway.
    */
-  restartAsPlanned(node: SimNode): boolean {
-    const dn = this.dataNodeOf(node);
-    if (!dn.alive) return true;
-    const plan = planRestart({
-      self: node.address,
-      committed_primary: restartFollows(dn.committed?.record ?? null, node.epoch),
-      topology_followed: true,
-      last_role: node.role,
-      exited_ms: this.#killed_at.get(node) ?? this.now_ms,
-      now_ms: this.now_ms,
-      primary_wait_ms: DN_RESTART_PRIMARY_WAIT_MS,
+  startServer(dn: SimDataNode, extra_args: readonly string[]): Promise<void> {
+    if (!dn.held_down) {
+      this.#spawnServer(dn, extra_args);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      dn.start_waiting = () => {
+        this.#spawnServer(dn, extra_args);
+        resolve();
+      };
     });
-    if (plan.action === "wait") {
-      if (!this.#restart_waits.has(node)) {
-        this.#restart_waits.add(node);
-        this.at(DN_POLL_MS, () => {
-          this.#restart_waits.delete(node);
-          if (node.process === "killed") this.resumeNode(node);
-        });
-      }
-      return false;
-    }
-    if (plan.action === "replica_of" && (node.role !== "slave" || !sameAddr(node.master, plan.primary))) {
-      node.role = "slave";
-      node.master = plan.primary;
-      if (this.options.keep_log) this.trace(dn.name, `< restart as the replica of ${addrText(plan.primary)}`);
-    } else if (plan.action === "held" && this.options.keep_log) {
-      this.trace(dn.name, `< restart held (${plan.reason}): data intact, released fenced`);
-    }
-    return true;
   }
 
+  #spawnServer(dn: SimDataNode, extra_args: readonly string[]): void {
+    const node = dn.node;
+    if (node.process !== "killed") return;
+    const [flag, host, port] = extra_args;
+    if (flag === "--replicaof" && host !== undefined && port !== undefined) {
+      const primary = { host, port: Number(port) };
+      if (sameAddr(primary, node.address)) {
+        if (this.options.keep_log) {
+          this.trace(dn.name, `< restart held (${dn.held_reason ?? "held"}): data intact, released fenced`);
+        }
+      } else if (node.role !== "slave" || !sameAddr(node.master, primary)) {
+        node.role = "slave";
+        node.master = primary;
+        if (this.options.keep_log) this.trace(dn.name, `< restart as the replica of ${addrText(primary)}`);
+      }
+    }
+    this.#serverStarted(node);
+  }
+
+  /**
+   * A fault ends: a hung server runs again; a killed one may start again. Its live data-node's
+   * restarter starts it (a start that waited for this runs now; else its back-off or its plan
+   * decides when); with no data-node running it starts as before (the next data-node's start,
+   * simplified).
+   */
   resumeNode(node: SimNode): void {
     if (node.process === "running") return;
-    if (node.process === "killed" && !this.restartAsPlanned(node)) return;
+    if (node.process === "killed") {
+      const dn = this.dataNodeOf(node);
+      dn.held_down = false;
+      if (!dn.alive) {
+        this.#serverStarted(node);
+        return;
+      }
+      const start = dn.start_waiting;
+      dn.start_waiting = null;
+      start?.();
+      return;
+    }
     if (node.fence_queued) {
       // The data-node's hang fence waits on its connection, but a resumed server runs what waits
       // on all its connections in one pass, in no set order: a client write buffered during the
       // hang may run first (measured: npm run faults -- --shapes stop-primary). So the server
       // takes that write, unfenced, and the fence runs after it (core watchdog.ts watchdogLine).
       node.fence_queued = false;
-      if (node.process === "hung") {
-        node.process = "running";
-        if (this.options.keep_log) this.trace(node.name, "! running (a buffered write runs first)");
-        this.checker.checkWritable(this.now_ms, this.nodes);
-        if (sameAddress(this.clients.view, node.address)) {
-          this.clients.writeOnce(this.nodes, this.now_ms, this.rng, this.checker);
-        }
+      node.process = "running";
+      if (this.options.keep_log) this.trace(node.name, "! running (a buffered write runs first)");
+      this.checker.checkWritable(this.now_ms, this.nodes);
+      if (sameAddress(this.clients.view, node.address)) {
+        this.clients.writeOnce(this.nodes, this.now_ms, this.rng, this.checker);
       }
       node.fenced = true;
       if (this.options.keep_log) this.trace(this.dataNodeOf(node).name, "! queued fence ran on resume");
       this.fenceReply(this.dataNodeOf(node), { ok: true, value: ["fence ran when the server resumed"] });
     }
-    if (node.process === "killed") {
-      const dn = this.dataNodeOf(node);
-      dn.killed_by_watchdog = false;
-      // The data-node that starts the server starts its watchdog (disarmed: the server is fenced).
-      if (dn.alive && dn.watchdog_on) dn.spawnWatchdog();
-      node.run_id = this.rng.hexId();
-      node.started_ms = this.now_ms;
-      node.fenced = true; // the data-node starts its server fenced (start_fenced)
-      if (node.role === "slave") {
-        node.link = "down";
-        node.link_down_since_ms = this.now_ms;
-      }
+    this.#nowRunning(node);
+  }
+
+  /** A killed server started again (fenced), by its data-node or at a fault's end. */
+  #serverStarted(node: SimNode): void {
+    if (node.process !== "killed") return;
+    const dn = this.dataNodeOf(node);
+    // The data-node that starts the server starts its watchdog (disarmed: the server is fenced).
+    if (dn.alive && dn.watchdog_on) dn.spawnWatchdog();
+    node.run_id = this.rng.hexId();
+    node.started_ms = this.now_ms;
+    node.fenced = true; // the data-node starts its server fenced (start_fenced)
+    if (node.role === "slave") {
+      node.link = "down";
+      node.link_down_since_ms = this.now_ms;
     }
+    this.#nowRunning(node);
+  }
+
+  /** The server runs: what waited on its connection runs, the data-node probes it. */
+  #nowRunning(node: SimNode): void {
     node.process = "running";
     if (this.options.keep_log) this.trace(node.name, "! running");
     // The role changes written to the hung server's connection run now, in order.
