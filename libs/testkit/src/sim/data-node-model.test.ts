@@ -1,10 +1,11 @@
 // The simulator's data-nodes run the data-node's own loop (libs/data-node-shell DataNodeLoop) over
 // the world's in-memory ports: a fence written to a hung server's connection is only queued (the
 // watchdog stays armed) and counts as a fence once its reply comes when the server resumes, which
-// the simulator's former copy of the rules did not model (it took the queued fence for done).
+// the simulator's former copy of the rules did not model (it took the queued fence for done). Its
+// self-healing is the data-node's own Restarter over the same clock and timers: it dies with it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DataNodeLoop } from "@sentinel-plane/data-node-shell";
+import { DataNodeLoop, Restarter } from "@sentinel-plane/data-node-shell";
 import { buildWorld } from "./run.js";
 import { DN_HANG_FENCE_AFTER_MS } from "./data-node-model.js";
 import type { SimDataNode } from "./data-node-model.js";
@@ -72,4 +73,35 @@ void test("a restarted data-node runs a new loop; the crashed one's timers are d
   assert.ok(after !== null && after !== before);
   await world.runUntil(3000);
   assert.ok(after.lease.until_ms !== null, "the new loop got a lease");
+});
+
+void test("the data-node's own restarter restarts its killed server after the back-off and dies with it", async () => {
+  const { world } = buildWorld({ seed: 3, keep_log: true, vip: "off" });
+  world.start();
+  await world.runUntil(2000);
+  const replica = world.nodes.find((n) => n.role === "slave");
+  assert.ok(replica !== undefined);
+  const dn = world.dataNodeOf(replica);
+  assert.ok(dn.restarter instanceof Restarter, "the data-node runs the data-node's restarter");
+  // Killed with no fault holding it down (as the watchdog kills): restart_delay_ms (1 s, its clock).
+  world.killNode(replica, false);
+  await world.runUntil(2900);
+  assert.equal(replica.process, "killed", "not before the back-off");
+  await world.runUntil(3100);
+  assert.equal(replica.process, "running", "restarted by the restarter's timer");
+  // Killed again (the back-off doubles) and its data-node crashes meanwhile: no restart.
+  world.killNode(replica, false);
+  world.crashDataNode(dn);
+  await world.runUntil(8000);
+  assert.equal(replica.process, "killed", "the restarter's timer died with its data-node");
+  // A new data-node finds no server, last seen a replica: started as configured at once.
+  world.startDataNode(dn);
+  await world.runUntil(8001);
+  assert.equal(replica.process, "running");
+  // A fault's kill holds the server down: the restarter's start waits for the fault's end.
+  world.killNode(replica);
+  await world.runUntil(12_000);
+  assert.equal(replica.process, "killed", "held down by the fault past the back-off");
+  world.resumeNode(replica);
+  assert.equal(replica.process, "running", "the waiting start ran at the fault's end");
 });
