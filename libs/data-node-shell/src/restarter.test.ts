@@ -66,6 +66,13 @@ class Harness {
       },
     );
   }
+
+  /** A running master with 5 keys, the committed primary, exits (SIGKILL). */
+  primaryCrashed(): void {
+    this.restarter.started();
+    this.restarter.onObservation(master(5));
+    this.restarter.onExit();
+  }
 }
 
 void test("an exited replica restarts after the back-off, doubled after each crash, then a crash loop", async () => {
@@ -91,9 +98,7 @@ void test("an exited replica restarts after the back-off, doubled after each cra
 
 void test("a crashed committed primary waits for another primary, then follows it at once", async () => {
   const h = new Harness();
-  h.restarter.started();
-  h.restarter.onObservation(master(5));
-  h.restarter.onExit();
+  h.primaryCrashed();
   await h.time.advanceTo(1000);
   assert.equal(h.restarter.report().restart.state, "waiting_for_primary");
   assert.deepEqual(h.starts, []);
@@ -108,9 +113,7 @@ void test("a crashed committed primary waits for another primary, then follows i
 
 void test("no other primary by the primary wait: started held, released fenced once its data is seen", async () => {
   const h = new Harness();
-  h.restarter.started();
-  h.restarter.onObservation(master(5));
-  h.restarter.onExit();
+  h.primaryCrashed();
   await h.time.advanceTo(4999);
   assert.deepEqual(h.starts, [], "waits primary_wait_ms from the exit");
   await h.time.advanceTo(5000);
@@ -125,9 +128,7 @@ void test("no other primary by the primary wait: started held, released fenced o
 
 void test("held and back empty: data_lost, not released", async () => {
   const h = new Harness();
-  h.restarter.started();
-  h.restarter.onObservation(master(5));
-  h.restarter.onExit();
+  h.primaryCrashed();
   await h.time.advanceTo(5000);
   h.restarter.onObservation(master(0));
   await h.time.advanceTo(5000);
