@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { differentialCases, runDifferential } from "@sentinel-plane/sentinel-agent/resp-differential";
+import { differentialCases, runDifferential } from "@sentinel-plane/sentinel-agent/testing";
 import { startCluster, withProcesses } from "@sentinel-plane/testkit";
 import type { Cluster } from "@sentinel-plane/testkit";
 import { THREE_AGENTS } from "./support/agents.js";

@@ -8,7 +8,7 @@ import type { Address } from "@sentinel-plane/core";
 import { afterReply, PeerPortWatch, peerPortDown } from "./peer-port-watch.js";
 import { RedisProber } from "./redis-prober.js";
 import type { RedisAuth } from "./redis-prober.js";
-import { FakeSentinelView } from "./resp/fake-view.js";
+import { FakeSentinelView } from "./resp/testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./resp/server.js";
 
 const DOWN_AFTER_MS = 2000;

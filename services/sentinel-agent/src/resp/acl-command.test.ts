@@ -8,11 +8,11 @@ import { AclUsers } from "./acl/index.js";
 import type { AclUserLine } from "./acl/index.js";
 import { aclCommands } from "./command-table.js";
 import type { CloseReason } from "./connection.js";
-import { FakeSentinelView, fakeMasterView } from "./fake-view.js";
+import { FakeSentinelView, fakeMasterView } from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 import type { RespLimits } from "./server.js";
-import type { Decoded } from "./test-client.js";
-import { RawClient } from "./test-client.js";
+import type { Decoded } from "./testing/test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 const NOPERM = (command: string): Decoded => ({
   type: "error",

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
-import { FakeSentinelView } from "./fake-view.js";
+import { FakeSentinelView } from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 import type { RespServerOptions } from "./server.js";
-import { RawClient } from "./test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 async function start(
   t: TestContext,

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EarlyPort, peekSentinelPort } from "./early-port.js";
-import { FakeSentinelView } from "./fake-view.js";
+import { FakeSentinelView } from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
-import { RawClient } from "./test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 function server(port: number, early: EarlyPort | null, host = "127.0.0.1"): RespServer {
   return new RespServer({

@@ -7,9 +7,9 @@ import type { TestContext } from "node:test";
 import { Redis } from "@sentinel-plane/runtime";
 import { withProcesses } from "@sentinel-plane/testkit";
 import type { RedisServer } from "@sentinel-plane/testkit";
-import { FakeSentinelView, fakeMasterView } from "./fake-view.js";
+import { FakeSentinelView, fakeMasterView } from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
-import { RawClient } from "./test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 /** Rejects after a generous safety deadline instead of hanging until the runner's timeout. */
 async function within<T>(promise: Promise<T>, deadline_ms: number, message: string): Promise<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FakeSentinelView, fakeMasterView } from "./fake-view.js";
+import { FakeSentinelView, fakeMasterView } from "./testing/fake-view.js";
 import { operatorCommand } from "./operator-command.js";
 import { OK } from "./reply.js";
 

@@ -20,7 +20,7 @@ import { parseSentinelConf } from "../config/index.js";
 import { PeerPortWatch } from "../peer-port-watch.js";
 import { RedisProber } from "../redis-prober.js";
 import { setupAgentTls } from "../tls-setup.js";
-import { FakeSentinelView, fakeMasterView } from "./fake-view.js";
+import { FakeSentinelView, fakeMasterView } from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 
 const run = promisify(execFile);

@@ -5,11 +5,16 @@ import { test } from "node:test";
 import type { TestContext } from "node:test";
 import { promisify } from "node:util";
 import type { CloseReason } from "./connection.js";
-import { FakeSentinelView, fakeMasterView, fakeReplicaView, fakeSentinelPeerView } from "./fake-view.js";
+import {
+  FakeSentinelView,
+  fakeMasterView,
+  fakeReplicaView,
+  fakeSentinelPeerView,
+} from "./testing/fake-view.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 import type { RespLimits } from "./server.js";
-import type { Decoded } from "./test-client.js";
-import { RawClient } from "./test-client.js";
+import type { Decoded } from "./testing/test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 const run = promisify(execFile);
 

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
-import { FakeSentinelView } from "./fake-view.js";
+import { FakeSentinelView } from "./testing/fake-view.js";
 import type { Reply } from "./reply.js";
 import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
 import type { ShutdownFlags } from "./session.js";
-import { RawClient } from "./test-client.js";
+import { RawClient } from "./testing/test-client.js";
 
 async function open(
   t: TestContext,

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import { openApiValidator } from "./openapi-validate.js";
-import { AUTH, fixture, MYID, OTHER_TOKEN, PEER } from "./test-support.js";
-import type { Fixture } from "./test-support.js";
+import { AUTH, fixture, MYID, OTHER_TOKEN, PEER } from "./testing/test-support.js";
+import type { Fixture } from "./testing/test-support.js";
 import type { Readiness } from "./deps.js";
 
 type Method = "GET" | "PUT" | "PATCH" | "DELETE" | "POST";

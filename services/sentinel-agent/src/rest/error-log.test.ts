@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { test } from "node:test";
 import { createLogger } from "@sentinel-plane/runtime";
 import type { NodeOpOutcome } from "../node-ops.js";
-import { AUTH, fixture } from "./test-support.js";
+import { AUTH, fixture } from "./testing/test-support.js";
 
 /** The agent's JSON logger writing into an array (one parsed record per line). */
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; records: Record<string, unknown>[] } {

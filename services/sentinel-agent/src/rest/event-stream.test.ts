@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { once } from "node:events";
 import { test } from "node:test";
-import { AUTH, fixture, PEER } from "./test-support.js";
-import type { Fixture } from "./test-support.js";
+import { AUTH, fixture, PEER } from "./testing/test-support.js";
+import type { Fixture } from "./testing/test-support.js";
 
 const DEADLINE_MS = 10_000;
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { journalSubject } from "@sentinel-plane/protocol";
 import type { AuditInput } from "../audit-log.js";
 import type { JournalItem, JournalPager, RestJournals } from "./journal-read.js";
-import { AUTH, fixture, MYID, PEER } from "./test-support.js";
+import { AUTH, fixture, MYID, PEER } from "./testing/test-support.js";
 
 /** An in-memory stream: sequences 1..n, paged newest first as the JetStream adapter does. */
 function memoryPager(items: JournalItem[]): JournalPager {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fixture } from "../test-support.js";
+import { fixture } from "../testing/test-support.js";
 import { CONSOLE_ASSETS, CONSOLE_CSP } from "./index.js";
 
 void test("the console's page, script and stylesheet are served with their types and a same-origin CSP", async () => {

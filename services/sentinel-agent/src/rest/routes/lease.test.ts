@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { step } from "@sentinel-plane/core";
 import type { LeaseGrant, LeaseRequest } from "@sentinel-plane/core";
-import { AUTH, fixture, TEST_TOKEN } from "../test-support.js";
-import type { Fixture } from "../test-support.js";
+import { AUTH, fixture, TEST_TOKEN } from "../testing/test-support.js";
+import type { Fixture } from "../testing/test-support.js";
 
 const LEASE_TOKEN = "lease-token-0123456789abcdef";
 const LEASE_AUTH = { authorization: `Bearer ${LEASE_TOKEN}` };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AUTH, fixture } from "../test-support.js";
+import { AUTH, fixture } from "../testing/test-support.js";
 import { durationMs } from "./maintenance.js";
 
 const JSON_HEADERS = { ...AUTH, "content-type": "application/json" };

@@ -3,8 +3,8 @@ import { test } from "node:test";
 import type { Address } from "@sentinel-plane/core";
 import type { NodeOp, NodeOpOutcome } from "../../node-ops.js";
 import { openApiValidator } from "../openapi-validate.js";
-import { AUTH, fixture } from "../test-support.js";
-import type { Fixture } from "../test-support.js";
+import { AUTH, fixture } from "../testing/test-support.js";
+import type { Fixture } from "../testing/test-support.js";
 
 const REINIT = "/v1/masters/{name}/replicas/{addr}/reinit";
 const RESET = "/v1/masters/{name}/nodes/{addr}/reset-restarts";

@@ -6,13 +6,13 @@ import type { AdminCommand, AgentState, AgentTiming, PersistedState } from "@sen
 import type { WireEventMessage } from "@sentinel-plane/protocol";
 import { adminReplyOf } from "@sentinel-plane/agent-shell";
 import type { AdminReply } from "@sentinel-plane/agent-shell";
-import { buildRestApp } from "./app.js";
-import type { RestApp } from "./app.js";
-import { REST_LIMITS_DEFAULT } from "./deps.js";
-import type { RestDeps, RestLimits } from "./deps.js";
-import { FailoverHistory } from "./failover-history.js";
-import { RestMetrics } from "./metrics.js";
-import { VoteBook } from "./votes.js";
+import { buildRestApp } from "../app.js";
+import type { RestApp } from "../app.js";
+import { REST_LIMITS_DEFAULT } from "../deps.js";
+import type { RestDeps, RestLimits } from "../deps.js";
+import { FailoverHistory } from "../failover-history.js";
+import { RestMetrics } from "../metrics.js";
+import { VoteBook } from "../votes.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 export const OTHER_TOKEN = "other-token-0123456789abcdef";

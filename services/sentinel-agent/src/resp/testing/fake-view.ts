@@ -19,7 +19,7 @@ import type {
   SentinelStatusView,
   SentinelView,
   SimulatedFailure,
-} from "./view.js";
+} from "../view.js";
 
 export interface FakeMaster {
   master: MasterView;

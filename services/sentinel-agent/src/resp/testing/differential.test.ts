@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { withProcesses } from "@sentinel-plane/testkit";
 import { differentialCases, runDifferential } from "./differential.js";
 import { FakeSentinelView, fakeMasterView, fakeReplicaView } from "./fake-view.js";
-import { RESP_LIMITS_DEFAULT, RespServer } from "./server.js";
+import { RESP_LIMITS_DEFAULT, RespServer } from "../server.js";
 import { RawClient } from "./test-client.js";
 
 void test("our port answers every listed request with redis-sentinel's reply shape", async (t) => {
