@@ -17,14 +17,18 @@ const WRITES_PER_STEP = 100;
 /** The primary's data-node waits for its switchover up to this, then stops anyway. */
 const SWITCHOVER_TIMEOUT_MS = 15_000;
 
+/** A Sentinel reply's flat field/value list as a map. */
+function fieldMap(reply: readonly string[]): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(reply[i] ?? "", reply[i + 1] ?? "");
+  return fields;
+}
+
 /** `SENTINEL MASTER <name>` of one agent as a field map. */
 async function masterView(procs: Harness, agent: AgentNode, name: string): Promise<Map<string, string>> {
   const client = await redisClient(procs, agent.sentinel_port);
   try {
-    const reply = (await client.call("SENTINEL", "MASTER", name)) as string[];
-    const fields = new Map<string, string>();
-    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(reply[i] ?? "", reply[i + 1] ?? "");
-    return fields;
+    return fieldMap((await client.call("SENTINEL", "MASTER", name)) as string[]);
   } finally {
     client.disconnect();
   }
@@ -50,6 +54,32 @@ async function agentsAgree(cluster: Cluster, primary_port: number): Promise<void
           view.get("num-slaves") === "2" &&
           view.get("num-other-sentinels") === "2";
         if (!ok) return null;
+      }
+      return true;
+    },
+    { timeout_ms: EVENT_TIMEOUT_MS, interval_ms: 100 },
+  );
+}
+
+/**
+ * After a replica's restart, the procedure's health check before the next step: every agent lists
+ * it in `SENTINEL REPLICAS` without s_down. Going on while an agent still had it down let that
+ * agent report its own stale +sdown against it once the primary's switchover promoted it (CI,
+ * 2026-12-05: "+sdown master", cleared 40 ms later).
+ */
+async function replicaHealthyForAgents(cluster: Cluster, port: number): Promise<void> {
+  await eventually(
+    `replica ${port} healthy for every agent`,
+    async () => {
+      for (const agent of cluster.agents) {
+        const client = await redisClient(cluster.procs, agent.sentinel_port);
+        try {
+          const replicas = (await client.call("SENTINEL", "REPLICAS", cluster.master_name)) as string[][];
+          const entry = replicas.map(fieldMap).find((fields) => fields.get("port") === String(port));
+          if (entry === undefined || (entry.get("flags") ?? "").includes("s_down")) return null;
+        } finally {
+          client.disconnect();
+        }
       }
       return true;
     },
@@ -122,6 +152,7 @@ void test("rolling restart under writes: every agent, then every data-node (prim
       await step(replica.node_id, async () => {
         await cluster.restartDataNode(replica);
         await replicating(cluster, replica, primary.port);
+        await replicaHealthyForAgents(cluster, replica.port);
         await writer.ackedBy(primary.port, WRITES_PER_STEP);
       });
     }
