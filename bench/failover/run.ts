@@ -40,6 +40,17 @@ export interface RunSpec {
   readonly onHarness: (procs: Harness | null) => void;
 }
 
+/** `key acked by :port at +t ms` (t relative to the fault; negative before it). */
+function lostKeyNote(
+  acks: readonly { key: string; t_ms: number; port: number }[],
+  key: string,
+  fault_ms: number,
+): string {
+  const ack = acks.find((a) => a.key === key);
+  if (ack === undefined) return key;
+  return `${key} acked by :${String(ack.port)} at ${(ack.t_ms - fault_ms).toFixed(1)} ms`;
+}
+
 /** The acknowledged keys that `port` does not have. */
 async function lostKeys(port: number, keys: readonly string[]): Promise<string[]> {
   const client = directClient(port, { connection_name: "bench-check", command_timeout_ms: 5000 });
@@ -155,7 +166,10 @@ export async function oneRun(spec: RunSpec): Promise<RunRecord> {
         lost: lost === null ? Number.NaN : lost.length,
         errors: w.errors(),
         client_restarts: w.restarts(),
-        lost_sample: (lost ?? []).slice(0, 10),
+        // Which server acknowledged each lost key, and when (ms after the fault): a key the old
+        // primary acknowledged just before a SIGKILL is async replication's window; one a new
+        // primary acknowledged is not.
+        lost_sample: (lost ?? []).slice(0, 10).map((key) => lostKeyNote(w.acks, key, fault_ms)),
       };
     }
     recorder?.close();
