@@ -141,7 +141,10 @@ export function adoptConfig(
 /**
  * `+switch-master`: the replica at `address` becomes the primary, the old primary a replica, and
  * `+slave` is logged for every replica of the new configuration (as Sentinel's log shows). Links
- * keep their probe history (SDOWN is re-evaluated from it); per-failover flags are reset.
+ * keep their probe history (SDOWN is re-evaluated from it); per-failover flags are reset. The new
+ * primary's down clocks restart (sentinel.c sentinelResetMaster sets act_ping_time and
+ * role_reported_time to now): an agent whose last PING to that replica, or whose last INFO role
+ * of it, is old would otherwise call the primary a majority just chose down at once.
  */
 export function switchMaster(out: Out, master: MasterState, address: Address): void {
   const old = master.address;
@@ -153,6 +156,8 @@ export function switchMaster(out: Out, master: MasterState, address: Address): v
   master.address = address;
   master.link = promoted;
   master.odown = false;
+  if (promoted.unanswered_since_ms !== null) promoted.unanswered_since_ms = out.state.now_ms;
+  promoted.role_reported_ms = out.state.now_ms;
   master.replicas.set(addressKey(old), old_link);
   for (const link of [promoted, ...master.replicas.values()]) {
     link.sdown = false;
