@@ -145,3 +145,14 @@ void test("failsafe: off without agents, on with them (timeout lease_ms / 2), of
   assert.ok(from_env.ok);
   assert.deepEqual(from_env.value.failsafe?.agents, ["http://a:1", "http://b:2"]);
 });
+
+void test("a planned stop waits longer than Redis's default shutdown-timeout (10 s) before SIGKILL", () => {
+  const supervise = { ...minimal, mode: "supervise", redis_config_path: "/etc/redis.conf" };
+  const result = resolveConfig(supervise, "f.json");
+  assert.ok(result.ok);
+  const REDIS_SHUTDOWN_TIMEOUT_DEFAULT_MS = 10_000;
+  assert.ok((result.value.supervise?.stop_grace_ms ?? 0) > REDIS_SHUTDOWN_TIMEOUT_DEFAULT_MS);
+  const set = resolveConfig({ ...supervise, stop_grace_ms: 3000 }, "f.json");
+  assert.ok(set.ok);
+  assert.equal(set.value.supervise?.stop_grace_ms, 3000);
+});

@@ -70,6 +70,12 @@ export const DataNodeConfigSchema = Type.Object(
     restart_primary_wait_ms: Type.Optional(PositiveMs),
     /** SIGTERM of a primary's data-node: switch over first, for at most this long (0 = off). */
     shutdown_switchover_timeout_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    /**
+     * A planned stop's SIGTERM, then SIGKILL after this long. Above Redis's shutdown-timeout (10 s
+     * by default): a primary with a lagging replica waits that long for it before it exits, and a
+     * SIGKILL during that wait is a crash to the next start (restart-plan.ts), which then waits
+     * for another primary instead of starting the server. Add the RDB save's time if `save` is set.
+     */
     stop_grace_ms: Type.Optional(PositiveMs),
     /**
      * supervise: the Redis watchdog beside redis-server (libs/core data-node watchdog.ts, default
@@ -206,7 +212,7 @@ export const DEFAULTS = {
   crash_loop_window_ms: 600_000,
   restart_primary_wait_ms: 30_000,
   shutdown_switchover_timeout_ms: 30_000,
-  stop_grace_ms: 2000,
+  stop_grace_ms: 15_000,
 } as const;
 
 const validator = Compile(DataNodeConfigSchema);
