@@ -29,12 +29,10 @@
 // unfences: that is an agent's command of the current epoch, except the lease's own fence, lifted
 // by node.ts when a valid lease returns (write-lease.ts leaseLiftAllowed).
 
-export type FenceReason = "committed_epoch" | "hang" | "lease";
+import { sameAddress } from "../address.js";
+import type { Address } from "../types.js";
 
-export interface Address {
-  readonly host: string;
-  readonly port: number;
-}
+export type FenceReason = "committed_epoch" | "hang" | "lease";
 
 /** The server as one probe saw it. */
 export interface ServerView {
@@ -53,10 +51,6 @@ export interface CommittedTopology {
 /** Answering, role master, not fenced: a server that takes writes now. */
 export function writableMaster(server: ServerView): boolean {
   return server.answered && server.role === "master" && !server.fenced;
-}
-
-function sameAddress(a: Address, b: Address): boolean {
-  return a.host === b.host && a.port === b.port;
 }
 
 export interface CommittedEpochInputs {
