@@ -9,6 +9,7 @@
 // Data lineage: a node's data is `history` up to `offset`. A History is a chain (Redis's replid /
 // replid2): promotion starts a child history forked at the node's offset; a replica that completes
 // a sync takes its source's history. `holds` answers "is this acknowledged write in this data?".
+import { addressKey, sameAddress } from "@sentinel-plane/core";
 import type { Address, NodeReport, RedisInfo } from "@sentinel-plane/core";
 import type { PromoteFence } from "@sentinel-plane/data-node-shell";
 import { spError } from "@sentinel-plane/protocol";
@@ -68,13 +69,13 @@ export interface SimNode {
   report_seq: number;
 }
 
+/** core's sameAddress, false when either side is unknown. */
 export function sameAddr(a: Address | null, b: Address | null): boolean {
-  return a !== null && b !== null && a.host === b.host && a.port === b.port;
+  return a !== null && b !== null && sameAddress(a, b);
 }
 
-export function addrText(a: Address): string {
-  return `${a.host}:${a.port}`;
-}
+/** core's addressKey: the form the simulator's logs write. */
+export const addrText = addressKey;
 
 export function nodeAt(nodes: readonly SimNode[], address: Address): SimNode | null {
   for (const node of nodes) if (sameAddr(node.address, address)) return node;
