@@ -26,6 +26,10 @@ void test("promote with the write lease on: fenced until a majority vouches for 
     const redis = await procs.startRedis({ name: "promoted", config_lines: ["min-replicas-to-write 0"] });
     const nc = await natsClient(procs, nats);
     const grants = grantLeases(nc, "p1", AGENTS);
+    // A lease of 2 s, not 500 ms: the rule tested is which epoch the grants vouch for, and a lease
+    // that lapses in a stall of the test's own processes re-fences the server between the
+    // "unfenced" line and the SET that checks it (NOREPLICAS, seen with both cores busy).
+    grants.grantLeaseMs(2000);
     await nc.flush();
     const watcher = new StatusWatcher(nc, "p1");
     const dn = await startDataNode(procs, "p1", {
@@ -33,7 +37,7 @@ void test("promote with the write lease on: fenced until a majority vouches for 
       master_name: "mymaster",
       nats: await dataNodeNats(nats, "p1", { reconnect_wait_ms: 100, reconnect_jitter_ms: 0 }),
       redis: { port: redis.port },
-      lease_ms: 500,
+      lease_ms: 2000,
     });
     await watcher.waitFor((r) => r.info?.role === "master" && !r.fenced, { timeout_ms: 10000 });
 
