@@ -33,7 +33,10 @@ export {
   envSetter,
   jsonSection,
   readJsonConfigFile,
+  withEnvOverrides,
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
+export { configInvalid, loadJsonConfig } from "./config-load.js";
+export type { JsonConfigLoader } from "./config-load.js";
 export * from "./topology-store/index.js";
 export * from "./journal/index.js";
