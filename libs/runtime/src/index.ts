@@ -37,6 +37,7 @@ export {
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
 export { configInvalid, loadJsonConfig } from "./config-load.js";
+export { logUnhandledRejections, refuseConfigAtStart } from "./service-start.js";
 export type { JsonConfigLoader } from "./config-load.js";
 export * from "./topology-store/index.js";
 export * from "./journal/index.js";
