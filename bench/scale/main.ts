@@ -18,8 +18,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Harness } from "@sentinel-plane/testkit";
+import type { Harness } from "@sentinel-plane/testkit";
 import { ratio, summarize, table, writeResults } from "../lib/index.js";
+import { withBenchHarness } from "../lib/bench-harness.js";
 import { buildAgentBundle } from "../lib/agent-bundle.js";
 import { mainThreadProfile, monotonicNowUs, summarizeCpuProfile } from "../lib/cpu-profile.js";
 import type { ProfileSummary } from "../lib/cpu-profile.js";
@@ -112,109 +113,107 @@ async function measure(primaries: number): Promise<ScaleResult> {
     redis_maxmemory: "8mb",
     start_concurrency: 16,
   };
-  const controller = new AbortController();
-  // One wait per redis-server starting at once listens on this signal.
-  setMaxListeners(4 * settings.start_concurrency, controller.signal);
-  const procs = new Harness(`bench-scale-${primaries}`, controller.signal, { ready_timeout_ms: 60_000 });
+  return withBenchHarness(`bench-scale-${primaries}`, { ready_timeout_ms: 60_000 }, (procs, signal) => {
+    // One wait per redis-server starting at once listens on this signal.
+    setMaxListeners(4 * settings.start_concurrency, signal);
+    return measureIn(procs, settings);
+  });
+}
+
+/** One measurement on the harness `procs`: start both sides, wait until ready, measure the windows. */
+async function measureIn(procs: Harness, settings: ScaleSettings): Promise<ScaleResult> {
+  const primaries = settings.primaries;
   const profile_dir = PROFILE ? mkdtempSync(join(tmpdir(), "sp-scale-prof-")) : null;
-  try {
-    const setup = await startScaleSetup(procs, settings, {
-      node_args: [
-        ...AGENT_NODE_ARGS,
-        ...(profile_dir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", profile_dir]),
-      ],
-      bundle: AGENT_BUNDLE,
-      env: AGENT_ENV,
-    });
-    const sentinel = await sentinelClient(setup.sentinel.port, "bench-scale");
-    const agent = await sentinelClient(setup.agent.port, "bench-scale");
-    procs.onCleanup(() => {
-      sentinel.disconnect();
-      agent.disconnect();
-    });
-    const healthy = async (): Promise<{ sentinel: number; agent: number }> => ({
-      sentinel: healthyMasters(await sentinelMasters(sentinel)),
-      agent: healthyMasters(await sentinelMasters(agent)),
-    });
-    const ready_start_ms = performance.now();
-    await pollUntil(
-      `both see ${primaries} healthy masters`,
-      async () => {
-        const h = await healthy();
-        return h.sentinel === primaries && h.agent === primaries;
+  const setup = await startScaleSetup(procs, settings, {
+    node_args: [
+      ...AGENT_NODE_ARGS,
+      ...(profile_dir === null ? [] : ["--cpu-prof", "--cpu-prof-dir", profile_dir]),
+    ],
+    bundle: AGENT_BUNDLE,
+    env: AGENT_ENV,
+  });
+  const sentinel = await sentinelClient(setup.sentinel.port, "bench-scale");
+  const agent = await sentinelClient(setup.agent.port, "bench-scale");
+  procs.onCleanup(() => {
+    sentinel.disconnect();
+    agent.disconnect();
+  });
+  const healthy = async (): Promise<{ sentinel: number; agent: number }> => ({
+    sentinel: healthyMasters(await sentinelMasters(sentinel)),
+    agent: healthyMasters(await sentinelMasters(agent)),
+  });
+  const ready_start_ms = performance.now();
+  await pollUntil(
+    `both see ${primaries} healthy masters`,
+    async () => {
+      const h = await healthy();
+      return h.sentinel === primaries && h.agent === primaries;
+    },
+    READY_TIMEOUT_MS,
+  );
+  const ready_ms = performance.now() - ready_start_ms;
+  console.log(
+    `${primaries} primaries: redis-servers up in ${(setup.start_ms.redis / 1000).toFixed(1)} s, both ready after ${(ready_ms / 1000).toFixed(1)} s; warm-up ${WARMUP_S} s`,
+  );
+  await sleep(WARMUP_S * 1000);
+  const pids = {
+    sentinel: setup.sentinel.process.pid,
+    agent: setup.agent.process.pid,
+    nats: setup.nats.pid,
+  };
+  const windows: Window[] = [];
+  const rss_samples_kb = { sentinel: [] as number[], agent: [] as number[] };
+  const measured_from_us = monotonicNowUs();
+  for (let run = 0; run < RUNS; run++) {
+    const window = startCpuWindow(pids);
+    // Reading /proc once a second costs both processes nothing (the bench reads it).
+    for (let s = 0; s < WINDOW_S; s++) {
+      await sleep(1000);
+      rss_samples_kb.sentinel.push(memoryKb(pids.sentinel).rss_kb);
+      rss_samples_kb.agent.push(memoryKb(pids.agent).rss_kb);
+    }
+    const w = {
+      ...window.finish(),
+      healthy: await healthy(),
+      rss_kb: {
+        sentinel: memoryKb(pids.sentinel).rss_kb,
+        agent: memoryKb(pids.agent).rss_kb,
+        nats: memoryKb(pids.nats).rss_kb,
       },
-      READY_TIMEOUT_MS,
-    );
-    const ready_ms = performance.now() - ready_start_ms;
+    };
+    windows.push(w);
     console.log(
-      `${primaries} primaries: redis-servers up in ${(setup.start_ms.redis / 1000).toFixed(1)} s, both ready after ${(ready_ms / 1000).toFixed(1)} s; warm-up ${WARMUP_S} s`,
+      `  window ${run + 1}/${RUNS} (${w.elapsed_s.toFixed(1)} s): sentinel ${pct(w.cpu_pct["sentinel"])}, agent ${pct(w.cpu_pct["agent"])}, nats ${pct(w.cpu_pct["nats"])}; healthy ${w.healthy.sentinel}/${w.healthy.agent}; agent RSS ${mb(w.rss_kb.agent)}`,
     );
-    await sleep(WARMUP_S * 1000);
-    const pids = {
-      sentinel: setup.sentinel.process.pid,
-      agent: setup.agent.process.pid,
-      nats: setup.nats.pid,
-    };
-    const windows: Window[] = [];
-    const rss_samples_kb = { sentinel: [] as number[], agent: [] as number[] };
-    const measured_from_us = monotonicNowUs();
-    for (let run = 0; run < RUNS; run++) {
-      const window = startCpuWindow(pids);
-      // Reading /proc once a second costs both processes nothing (the bench reads it).
-      for (let s = 0; s < WINDOW_S; s++) {
-        await sleep(1000);
-        rss_samples_kb.sentinel.push(memoryKb(pids.sentinel).rss_kb);
-        rss_samples_kb.agent.push(memoryKb(pids.agent).rss_kb);
-      }
-      const w = {
-        ...window.finish(),
-        healthy: await healthy(),
-        rss_kb: {
-          sentinel: memoryKb(pids.sentinel).rss_kb,
-          agent: memoryKb(pids.agent).rss_kb,
-          nats: memoryKb(pids.nats).rss_kb,
-        },
-      };
-      windows.push(w);
-      console.log(
-        `  window ${run + 1}/${RUNS} (${w.elapsed_s.toFixed(1)} s): sentinel ${pct(w.cpu_pct["sentinel"])}, agent ${pct(w.cpu_pct["agent"])}, nats ${pct(w.cpu_pct["nats"])}; healthy ${w.healthy.sentinel}/${w.healthy.agent}; agent RSS ${mb(w.rss_kb.agent)}`,
-      );
-    }
-    const measured_to_us = monotonicNowUs();
-    const memory_kb = {
-      sentinel: memoryKb(pids.sentinel),
-      agent: memoryKb(pids.agent),
-      nats: memoryKb(pids.nats),
-    };
-    const median = (label: string): number =>
-      summarize(windows.map((w) => w.cpu_pct[label] ?? Number.NaN)).median;
-    let profile: ProfileSummary | null = null;
-    if (profile_dir !== null) {
-      // --cpu-prof writes the profile when the process exits normally: SIGTERM, then wait.
-      await setup.agent.process.stop(AGENT_STOP_GRACE_MS);
-      const file = mainThreadProfile(profile_dir);
-      // Only the measured windows: start-up (module loading, first connections) is excluded.
-      if (file !== null)
-        profile = summarizeCpuProfile(file, { from_us: measured_from_us, to_us: measured_to_us });
-      console.log(`  cpu profile: ${file ?? `none written in ${profile_dir}`}`);
-    }
-    return {
-      settings,
-      start_ms: setup.start_ms,
-      ready_ms,
-      windows,
-      median_cpu_pct: { sentinel: median("sentinel"), agent: median("agent"), nats: median("nats") },
-      memory_kb,
-      rss_samples_kb,
-      profile,
-    };
-  } catch (error) {
-    procs.markFailed();
-    throw error;
-  } finally {
-    await procs.teardown();
-    controller.abort();
   }
+  const measured_to_us = monotonicNowUs();
+  const memory_kb = {
+    sentinel: memoryKb(pids.sentinel),
+    agent: memoryKb(pids.agent),
+    nats: memoryKb(pids.nats),
+  };
+  const median = (label: string): number =>
+    summarize(windows.map((w) => w.cpu_pct[label] ?? Number.NaN)).median;
+  let profile: ProfileSummary | null = null;
+  if (profile_dir !== null) {
+    // --cpu-prof writes the profile when the process exits normally: SIGTERM, then wait.
+    await setup.agent.process.stop(AGENT_STOP_GRACE_MS);
+    const file = mainThreadProfile(profile_dir);
+    // Only the measured windows: start-up (module loading, first connections) is excluded.
+    if (file !== null)
+      profile = summarizeCpuProfile(file, { from_us: measured_from_us, to_us: measured_to_us });
+    console.log(`  cpu profile: ${file ?? `none written in ${profile_dir}`}`);
+  }
+  return {
+    settings,
+    start_ms: setup.start_ms,
+    ready_ms,
+    windows,
+    median_cpu_pct: { sentinel: median("sentinel"), agent: median("agent"), nats: median("nats") },
+    memory_kb,
+    rss_samples_kb,
+    profile,
+  };
 }
 
 function pct(x: number | undefined): string {

@@ -9,8 +9,8 @@
 //     [--pipeline 16] [--rest-rate 2000] [--rest-duration-s 20] [--rest-connections 10]
 //     [--rest-routes topology,master] [--rest-sources 50]
 import { parseArgs } from "node:util";
-import { Harness } from "@sentinel-plane/testkit";
 import { ratio, summarize, table, writeResults } from "../lib/index.js";
+import { withBenchHarness } from "../lib/bench-harness.js";
 import { startCpuWindow } from "../lib/proc-stat.js";
 import { runRedisBenchmark } from "./redis-benchmark.js";
 import type { BenchmarkFigures } from "./redis-benchmark.js";
@@ -170,11 +170,9 @@ async function checkRoute(ours: Target, route: string): Promise<void> {
 const median = (xs: readonly number[]): number => summarize(xs).median;
 const fixed = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 
-const controller = new AbortController();
-const procs = new Harness("bench-throughput", controller.signal);
 const resp: RespSample[] = [];
 const rest: RestSample[] = [];
-try {
+await withBenchHarness("bench-throughput", {}, async (procs) => {
   const sentinel = await startSentinelSide(procs);
   const ours = await startOurSide(procs);
   console.log(`redis-benchmark -n ${REQUESTS} -c ${CLIENTS} ${RESP_COMMAND.join(" ")}, alternating:`);
@@ -193,13 +191,7 @@ try {
       rest.push(await restRun(ours, route, "multi-source", null, run));
     }
   }
-} catch (error) {
-  procs.markFailed();
-  throw error;
-} finally {
-  await procs.teardown();
-  controller.abort();
-}
+});
 
 const respRows = PIPELINES.flatMap((pipeline) => {
   const of = (side: Target["side"]): RespSample[] =>

@@ -1,6 +1,6 @@
 // Environment overrides over a service's JSON config file, before schema validation: the same
-import { readFileSync } from "node:fs";
 // small vocabulary for every service (data-node, vip-manager), so `SP_*` variables behave alike.
+import { readFileSync } from "node:fs";
 export type JsonObject = Record<string, unknown>;
 
 /** The object under `key`, created when absent (or replaced when not an object). */
@@ -34,6 +34,24 @@ export function envSetter(
     const value = env[name];
     if (value !== undefined && value !== "") apply(value);
   };
+}
+
+/**
+ * A copy of `input` with the overrides every service takes (SP_CLUSTER_ID, SP_LOG_LEVEL, the NATS
+ * ones) and the service's own (`own`) applied over it: the shared names cannot drift apart.
+ */
+export function withEnvOverrides(
+  input: JsonObject,
+  env: Readonly<Record<string, string | undefined>>,
+  own: (out: JsonObject, set: ReturnType<typeof envSetter>) => void,
+): JsonObject {
+  const out: JsonObject = structuredClone(input);
+  const set = envSetter(env);
+  set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
+  applyNatsEnv(out, set);
+  set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
+  own(out, set);
+  return out;
 }
 
 /** The NATS overrides every service takes: SP_NATS_SERVERS/USER/PASS/TOKEN into `nats`. */

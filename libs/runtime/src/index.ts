@@ -9,7 +9,7 @@ export type { NatsSection } from "./nats-section.js";
 export { createRedisClient, reconnectDelay_ms, Redis, redisTls } from "./redis.js";
 export { CA_DIR_FILES_MAX, readConfiguredTls, readTlsMaterial } from "./tls-files.js";
 export type { TlsFiles, TlsMaterial } from "./tls-files.js";
-export { makeThrowawayCerts, redisCliTlsArgs, tlsOnlyServerLines } from "./tls-certs.js";
+export { makeThrowawayCerts, redisCliTlsArgs, throwawayCertFiles, tlsOnlyServerLines } from "./tls-certs.js";
 export type { ThrowawayCerts, ThrowawayCertsOptions } from "./tls-certs.js";
 export type { RedisClientOptions } from "./redis.js";
 export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
@@ -33,7 +33,11 @@ export {
   envSetter,
   jsonSection,
   readJsonConfigFile,
+  withEnvOverrides,
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
+export { configInvalid, loadJsonConfig } from "./config-load.js";
+export { logUnhandledRejections, refuseConfigAtStart } from "./service-start.js";
+export type { JsonConfigLoader } from "./config-load.js";
 export * from "./topology-store/index.js";
 export * from "./journal/index.js";

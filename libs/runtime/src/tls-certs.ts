@@ -70,6 +70,14 @@ export async function makeThrowawayCerts(
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
   );
   await rm(join(dir, "ca.srl"), { force: true });
+  return throwawayCertFiles(dir);
+}
+
+/**
+ * The paths makeThrowawayCerts writes in `dir`, without making anything: one naming, so a caller
+ * that finds certificates made earlier (`sentinel-plane up --tls` resumed) reads the same files.
+ */
+export function throwawayCertFiles(dir: string): ThrowawayCerts {
   return {
     dir,
     ca_file: join(dir, "ca.crt"),

@@ -4,25 +4,18 @@
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
+import { describeErrors, NatsSectionSchema, ok, TlsFilesSchema } from "@sentinel-plane/protocol";
+import type { Result } from "@sentinel-plane/protocol";
 import {
-  describeErrors,
-  err,
-  NatsSectionSchema,
-  ok,
-  spError,
-  TlsFilesSchema,
-} from "@sentinel-plane/protocol";
-import type { Result, SpError } from "@sentinel-plane/protocol";
-import {
-  applyNatsEnv,
   applyTlsEnv,
   configFileArg,
+  configInvalid,
+  loadJsonConfig,
   readConfiguredTls,
   resolveNatsSection,
-  readJsonConfigFile,
   envNumber,
-  envSetter,
   jsonSection,
+  withEnvOverrides,
 } from "@sentinel-plane/runtime";
 import type { JsonObject, NatsSection, TlsFiles, TlsMaterial } from "@sentinel-plane/runtime";
 
@@ -219,44 +212,40 @@ const validator = Compile(DataNodeConfigSchema);
 
 type Json = JsonObject;
 
-/** Env overrides, applied over the file. Numbers stay numbers only when they parse as such. */
+/**
+ * Env overrides, applied over the file: this service's own; the ones every service takes are
+ * withEnvOverrides'. Numbers stay numbers only when they parse as such.
+ */
 export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
-  const out: Json = structuredClone(input);
-  const set = envSetter(env);
-  set("SP_NODE_ID", (v) => (out["node_id"] = v));
-  set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
-  applyNatsEnv(out, set);
-  set("SP_REDIS_HOST", (v) => (jsonSection(out, "redis")["host"] = v));
-  set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
-  set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
-  set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
-  applyTlsEnv(out, "redis", "SP_REDIS_TLS", set);
-  set("SP_MODE", (v) => (out["mode"] = v));
-  set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
-  set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
-  set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
-  set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
-  set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
-  set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
-  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
-  set(
-    "SP_FAILSAFE_AGENTS",
-    (v) => (jsonSection(out, "failsafe")["agents"] = v.split(",").map((a) => a.trim())),
-  );
-  set("SP_FAILSAFE_TOKEN", (v) => (jsonSection(out, "failsafe")["token"] = v));
-  set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
-  return out;
+  return withEnvOverrides(input, env, (out, set) => {
+    set("SP_NODE_ID", (v) => (out["node_id"] = v));
+    set("SP_REDIS_HOST", (v) => (jsonSection(out, "redis")["host"] = v));
+    set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
+    set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
+    set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
+    applyTlsEnv(out, "redis", "SP_REDIS_TLS", set);
+    set("SP_MODE", (v) => (out["mode"] = v));
+    set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
+    set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
+    set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
+    set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
+    set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
+    set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+    set(
+      "SP_FAILSAFE_AGENTS",
+      (v) => (jsonSection(out, "failsafe")["agents"] = v.split(",").map((a) => a.trim())),
+    );
+    set("SP_FAILSAFE_TOKEN", (v) => (jsonSection(out, "failsafe")["token"] = v));
+    set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
+  });
 }
-
-const invalid = (reason: string): { ok: false; error: SpError } =>
-  err(spError("SP_ERR_CONFIG_INVALID", [reason]));
 
 /** Validates and fills defaults. `source` names where the input came from, for the message. */
 export function resolveConfig(input: unknown, source: string): Result<DataNodeConfig> {
-  if (!validator.Check(input)) return invalid(`${source}: ${describeErrors(validator.Errors(input))}`);
+  if (!validator.Check(input)) return configInvalid(`${source}: ${describeErrors(validator.Errors(input))}`);
   const c = input;
   const cross = crossFieldError(c);
-  if (cross !== null) return invalid(`${source}: ${cross}`);
+  if (cross !== null) return configInvalid(`${source}: ${cross}`);
   const host = c.redis.host ?? "127.0.0.1";
   const nats = resolveNatsSection(c.nats, source);
   if (!nats.ok) return nats;
@@ -347,24 +336,19 @@ function failsafeSection(c: DataNodeConfigInput): DataNodeConfig["failsafe"] {
   };
 }
 
+const CONFIG_ENV = "SP_DATA_NODE_CONFIG";
+
 /** The config path from `--config path` / `--config=path`, else SP_DATA_NODE_CONFIG. */
 export function configPath(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): string | null {
-  return configFileArg(argv, env, "SP_DATA_NODE_CONFIG");
+  return configFileArg(argv, env, CONFIG_ENV);
 }
 
 export function loadConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Result<DataNodeConfig> {
-  const path = configPath(argv, env);
-  let fileInput: Json = {};
-  if (path !== null) {
-    const read = readJsonConfigFile(path);
-    if (!read.ok) return invalid(read.reason);
-    fileInput = read.value;
-  }
-  return resolveConfig(applyEnv(fileInput, env), path === null ? "environment" : `${path} (+ environment)`);
+  return loadJsonConfig(argv, env, { env_name: CONFIG_ENV, applyEnv, resolve: resolveConfig });
 }

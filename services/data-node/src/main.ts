@@ -3,6 +3,8 @@ import {
   counterLines,
   createLogger,
   errorMessage,
+  logUnhandledRejections,
+  refuseConfigAtStart,
   startOpsServerFromEnv,
   startTraceExportLogged,
 } from "@sentinel-plane/runtime";
@@ -11,24 +13,13 @@ import { DataNode } from "./node.js";
 
 async function main(): Promise<number> {
   const config = loadConfig(process.argv.slice(2), process.env);
-  if (!config.ok) {
-    // Refused only at start: a bad file never reaches the loop.
-    createLogger({ service: "data-node", level: "info" }).fatal(
-      { event: "config_invalid", code: config.error.code, error: config.error.message },
-      config.error.message,
-    );
-    process.stderr.write(`${config.error.message}\n`);
-    return 2;
-  }
+  if (!config.ok) return refuseConfigAtStart("data-node", config.error);
   const logger = createLogger({
     service: "data-node",
     level: config.value.log_level,
     base: { node_id: config.value.node_id, cluster_id: config.value.cluster_id },
   });
-  // A transient fault must never end the process: log unexpected rejections and keep going.
-  process.on("unhandledRejection", (reason) => {
-    logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
-  });
+  logUnhandledRejections(logger);
   const otel = await startTraceExportLogged("data-node", process.env, logger);
   const node = new DataNode(config.value, logger);
   const started = await node.start();

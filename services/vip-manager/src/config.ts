@@ -5,17 +5,17 @@ import { isIPv4 } from "node:net";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, err, NatsSectionSchema, ok, spError } from "@sentinel-plane/protocol";
-import type { Result, SpError } from "@sentinel-plane/protocol";
+import { describeErrors, NatsSectionSchema, ok } from "@sentinel-plane/protocol";
+import type { Result } from "@sentinel-plane/protocol";
 import {
-  applyNatsEnv,
   configFileArg,
+  configInvalid,
+  loadJsonConfig,
   resolveNatsSection,
-  readJsonConfigFile,
   envList,
   envNumber,
-  envSetter,
   jsonSection,
+  withEnvOverrides,
 } from "@sentinel-plane/runtime";
 import type { JsonObject, NatsSection } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
@@ -172,24 +172,20 @@ const validator = Compile(VipManagerConfigSchema);
 
 type Json = JsonObject;
 
-/** Env overrides, applied over the file. Numbers stay numbers only when they parse as such. */
+/**
+ * Env overrides, applied over the file: this service's own; the ones every service takes are
+ * withEnvOverrides'. Numbers stay numbers only when they parse as such.
+ */
 export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
-  const out: Json = structuredClone(input);
-  const set = envSetter(env);
-  set("SP_CLUSTER_ID", (v) => (out["cluster_id"] = v));
-  set("SP_HOST_NAME", (v) => (out["host_name"] = v));
-  applyNatsEnv(out, set);
-  set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = envList(v)));
-  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
-  set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = envNumber(v)));
-  set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (jsonSection(out, "hooks")["client_reconfig_script"] = v));
-  set("SP_NOTIFICATION_SCRIPT", (v) => (jsonSection(out, "hooks")["notification_script"] = v));
-  set("SP_LOG_LEVEL", (v) => (out["log_level"] = v));
-  return out;
+  return withEnvOverrides(input, env, (out, set) => {
+    set("SP_HOST_NAME", (v) => (out["host_name"] = v));
+    set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = envList(v)));
+    set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+    set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = envNumber(v)));
+    set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (jsonSection(out, "hooks")["client_reconfig_script"] = v));
+    set("SP_NOTIFICATION_SCRIPT", (v) => (jsonSection(out, "hooks")["notification_script"] = v));
+  });
 }
-
-const invalid = (reason: string): { ok: false; error: SpError } =>
-  err(spError("SP_ERR_CONFIG_INVALID", [reason]));
 
 /** Validates and fills defaults. `source` names where the input came from, for the message. */
 export function resolveConfig(
@@ -197,10 +193,10 @@ export function resolveConfig(
   source: string,
   default_host_name = "host",
 ): Result<VipManagerConfig> {
-  if (!validator.Check(input)) return invalid(`${source}: ${describeErrors(validator.Errors(input))}`);
+  if (!validator.Check(input)) return configInvalid(`${source}: ${describeErrors(validator.Errors(input))}`);
   const c = input;
   const semantic = checkSemantics(c);
-  if (semantic !== null) return invalid(`${source}: ${semantic}`);
+  if (semantic !== null) return configInvalid(`${source}: ${semantic}`);
   const hooks = c.hooks ?? {};
   const nats = resolveNatsSection(c.nats, source);
   if (!nats.ok) return nats;
@@ -282,12 +278,14 @@ function checkSemantics(c: VipManagerConfigInput): string | null {
   return null;
 }
 
+const CONFIG_ENV = "SP_VIP_MANAGER_CONFIG";
+
 /** The config path from `--config path` / `--config=path`, else SP_VIP_MANAGER_CONFIG. */
 export function configPath(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): string | null {
-  return configFileArg(argv, env, "SP_VIP_MANAGER_CONFIG");
+  return configFileArg(argv, env, CONFIG_ENV);
 }
 
 export function loadConfig(
@@ -295,16 +293,9 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   default_host_name = "host",
 ): Result<VipManagerConfig> {
-  const path = configPath(argv, env);
-  let file_input: Json = {};
-  if (path !== null) {
-    const read = readJsonConfigFile(path);
-    if (!read.ok) return invalid(read.reason);
-    file_input = read.value;
-  }
-  return resolveConfig(
-    applyEnv(file_input, env),
-    path === null ? "environment" : `${path} (+ environment)`,
-    default_host_name,
-  );
+  return loadJsonConfig(argv, env, {
+    env_name: CONFIG_ENV,
+    applyEnv,
+    resolve: (input, source) => resolveConfig(input, source, default_host_name),
+  });
 }

@@ -8,7 +8,9 @@ import {
   connectNats,
   createLogger,
   errorMessage,
+  logUnhandledRejections,
   nodeTimers,
+  refuseConfigAtStart,
   startOpsServerFromEnv,
   TOPOLOGY_BUCKET_DEFAULTS,
   TopologyStore,
@@ -26,25 +28,14 @@ const BUCKET_OPEN_RETRY_MS = 1000;
 
 async function main(): Promise<number> {
   const config = loadConfig(process.argv.slice(2), process.env, safeHostName());
-  if (!config.ok) {
-    // Refused only at start: a bad file never reaches the loop.
-    createLogger({ service: "vip-manager", level: "info" }).fatal(
-      { event: "config_invalid", code: config.error.code, error: config.error.message },
-      config.error.message,
-    );
-    process.stderr.write(`${config.error.message}\n`);
-    return 2;
-  }
+  if (!config.ok) return refuseConfigAtStart("vip-manager", config.error);
   const c = config.value;
   const logger = createLogger({
     service: "vip-manager",
     level: c.log_level,
     base: { host_name: c.host_name, cluster_id: c.cluster_id },
   });
-  // A transient fault must never end the process: log unexpected rejections and keep going.
-  process.on("unhandledRejection", (reason) => {
-    logger.error({ event: "unhandled_rejection", error: errorMessage(reason) }, "unhandled rejection");
-  });
+  logUnhandledRejections(logger);
 
   const running = buildManager(c, logger);
   // The lease clock starts now: if NATS cannot be reached within lease_ms, VIPs are released.

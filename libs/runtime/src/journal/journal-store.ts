@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError } fro
 import type { JetStreamClient, JetStreamManager, StreamConfig } from "@nats-io/jetstream";
 import { allJournalSubject, journalStream, journalSubject } from "@sentinel-plane/protocol";
 import type { JournalKind } from "@sentinel-plane/protocol";
+import { aborted } from "../aborted.js";
 import { errorMessage } from "../logger.js";
 import type { Logger } from "../logger.js";
 import type { NatsConnection } from "../nats.js";
@@ -77,11 +78,6 @@ export interface JournalHealth {
   readonly appended: number;
   readonly dropped: number;
   readonly last_error: string | null;
-}
-
-/** Read through a function: the flag changes while an await is pending. */
-function aborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 export class JournalStore {

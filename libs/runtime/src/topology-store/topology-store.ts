@@ -12,6 +12,7 @@ import { Kvm } from "@nats-io/kv";
 import type { KV } from "@nats-io/kv";
 import { decodeToken, formatErrorMessage, topologyBucket, topologyKey } from "@sentinel-plane/protocol";
 import type { ErrorCode } from "@sentinel-plane/protocol";
+import { aborted } from "../aborted.js";
 import { errorMessage } from "../logger.js";
 import type { Logger } from "../logger.js";
 import type { NatsConnection } from "../nats.js";
@@ -85,11 +86,6 @@ const STABLE_WATCH_MS_MIN = 5000;
 
 function isStreamNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
-}
-
-/** Read through a function: the flag changes while an await is pending. */
-function aborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 export class TopologyStore {

@@ -5,7 +5,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { ClusterSettings } from "../state/cluster-state.js";
 import type { Layout } from "../state/layout.js";
-import type { NatsSecrets } from "./nats-secrets.js";
+import type { NatsCredential, NatsSecrets } from "./nats-secrets.js";
 import { agentCredential, credentialOf, natsConfFile, natsConfText, VIP_MANAGER_ID } from "./nats-secrets.js";
 import { LOOPBACK } from "./ports.js";
 import { syncRequirepass } from "./sentinel-password.js";
@@ -13,6 +13,7 @@ import { leaseToken, leaseTokenLines, localNodeId, syncLeaseTokens } from "./lea
 import type { LocalTls } from "./local-tls.js";
 import { exists } from "./path-exists.js";
 import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
+import type { NatsSectionInput } from "@sentinel-plane/protocol";
 
 export function natsUrl(settings: ClusterSettings): string {
   return `nats://${LOOPBACK}:${settings.ports.nats}`;
@@ -83,16 +84,7 @@ export function dataNodeJson(
       node_id,
       cluster_id: settings.cluster_id,
       master_name: settings.master_name,
-      nats: {
-        servers: [natsUrl(settings)],
-        ...credentialOf(secrets, { role: "data-node", id: node_id }),
-        connect_timeout_ms: 2000,
-        reconnect_wait_ms: 250,
-        reconnect_jitter_ms: 100,
-        ping_interval_ms: 2000,
-        ping_max_out: 2,
-        ...files,
-      },
+      nats: natsSection(settings, credentialOf(secrets, { role: "data-node", id: node_id }), tls),
       redis: { host: LOOPBACK, port, ...files },
       mode: "supervise",
       redis_config_path: layout.redisConfig(index),
@@ -160,11 +152,34 @@ function agentTlsLines(port: number, tls: LocalTls): string[] {
   ];
 }
 
-/** The `tls` section of the data-node's and vip-manager's JSON files. */
-function tlsFiles(tls: LocalTls | null): { tls?: { ca_file: string; cert_file: string; key_file: string } } {
+/** The `tls` section of the data-node's and vip-manager's JSON files (absent without TLS). */
+type TlsSection = { tls?: { ca_file: string; cert_file: string; key_file: string } };
+
+function tlsFiles(tls: LocalTls | null): TlsSection {
   return tls === null
     ? {}
     : { tls: { ca_file: tls.ca_file, cert_file: tls.cert_file, key_file: tls.key_file } };
+}
+
+/**
+ * The `nats` section of the data-node's and vip-manager's JSON files: the same server, timings and
+ * TLS files for both, each with its own NATS user. Typed by the schema both services validate it with.
+ */
+function natsSection(
+  settings: ClusterSettings,
+  credential: NatsCredential,
+  tls: LocalTls | null,
+): NatsSectionInput {
+  return {
+    servers: [natsUrl(settings)],
+    ...credential,
+    connect_timeout_ms: 2000,
+    reconnect_wait_ms: 250,
+    reconnect_jitter_ms: 100,
+    ping_interval_ms: 2000,
+    ping_max_out: 2,
+    ...tlsFiles(tls),
+  };
 }
 
 export function vipManagerJson(
@@ -177,16 +192,7 @@ export function vipManagerJson(
     {
       cluster_id: settings.cluster_id,
       host_name: "local",
-      nats: {
-        servers: [natsUrl(settings)],
-        ...credentialOf(secrets, { role: "vip-manager", id: VIP_MANAGER_ID }),
-        connect_timeout_ms: 2000,
-        reconnect_wait_ms: 250,
-        reconnect_jitter_ms: 100,
-        ping_interval_ms: 2000,
-        ping_max_out: 2,
-        ...tlsFiles(tls),
-      },
+      nats: natsSection(settings, credentialOf(secrets, { role: "vip-manager", id: VIP_MANAGER_ID }), tls),
       // Hooks only: no VIP on loopback. Every Redis of this cluster lives on this "host".
       host_addresses: [LOOPBACK],
       vips: [],

@@ -3,7 +3,10 @@
 // holds them: the CLI's own commands then talk https / RESP over TLS to it.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ThrowawayCerts } from "@sentinel-plane/runtime";
+// The subpath, not the package's index: every reading command imports this module (findLocalTls),
+// and the index brings NATS, ioredis and OpenTelemetry with it when run through tsx.
+import type { ThrowawayCerts } from "@sentinel-plane/runtime/tls-certs";
+import { makeThrowawayCerts, throwawayCertFiles } from "@sentinel-plane/runtime/tls-certs";
 import { CliError, EXIT } from "../errors.js";
 import type { Layout } from "../state/layout.js";
 import { exists } from "./path-exists.js";
@@ -21,20 +24,9 @@ export function localTlsDir(layout: Layout): string {
   return join(layout.dir, "tls");
 }
 
-function filesIn(dir: string): LocalTls {
-  return {
-    dir,
-    ca_file: join(dir, "ca.crt"),
-    cert_file: join(dir, "sentinel-plane.crt"),
-    key_file: join(dir, "sentinel-plane.key"),
-    client_cert_file: join(dir, "client.crt"),
-    client_key_file: join(dir, "client.key"),
-  };
-}
-
 /** The cluster's certificates if it has them (it was created with --tls); else null. */
 export async function findLocalTls(layout: Layout): Promise<LocalTls | null> {
-  const files = filesIn(localTlsDir(layout));
+  const files = throwawayCertFiles(localTlsDir(layout));
   return (await exists(files.ca_file)) ? files : null;
 }
 
@@ -44,9 +36,6 @@ export async function ensureLocalTls(layout: Layout): Promise<LocalTls> {
   if (found !== null) return found;
   const dir = localTlsDir(layout);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Loaded here, not at the top: every reading command imports this module (findLocalTls), and the
-  // runtime package's index brings NATS, ioredis and OpenTelemetry with it when run through tsx.
-  const { makeThrowawayCerts } = await import("@sentinel-plane/runtime");
   return makeThrowawayCerts(dir, { hosts: ["127.0.0.1", "localhost"] });
 }
 

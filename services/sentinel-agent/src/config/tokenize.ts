@@ -83,12 +83,8 @@ function splitArgs(line: string): LineTokens {
           p++;
           pushChar(bytes, unescape(next));
         } else if (c === '"') {
-          if (next !== undefined && !C_SPACE.has(next)) {
-            return {
-              kind: "error",
-              reason: "closing quote must be followed by a space or the end of the line",
-            };
-          }
+          const glued = closingQuoteError(next);
+          if (glued !== null) return glued;
           done = true;
         } else {
           pushChar(bytes, c);
@@ -99,12 +95,8 @@ function splitArgs(line: string): LineTokens {
           p++;
           bytes.push(0x27);
         } else if (c === "'") {
-          if (next !== undefined && !C_SPACE.has(next)) {
-            return {
-              kind: "error",
-              reason: "closing quote must be followed by a space or the end of the line",
-            };
-          }
+          const glued = closingQuoteError(next);
+          if (glued !== null) return glued;
           done = true;
         } else {
           pushChar(bytes, c);
@@ -124,6 +116,12 @@ function splitArgs(line: string): LineTokens {
     argv.push(decoded);
   }
   return { kind: "args", argv };
+}
+
+/** Either quote, as sdssplitargs: what follows a closing quote must be a space or the line's end. */
+function closingQuoteError(next: string | undefined): LineTokens | null {
+  if (next === undefined || C_SPACE.has(next)) return null;
+  return { kind: "error", reason: "closing quote must be followed by a space or the end of the line" };
 }
 
 function unescape(c: string): string {

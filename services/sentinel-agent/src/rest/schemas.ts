@@ -361,6 +361,18 @@ export const FailoverBody = Type.Object(
   { additionalProperties: false, title: "FailoverRequest" },
 );
 
+/**
+ * The caller's own label in an operator request, recorded with the token's fingerprint
+ * (maintenance.ts requesterOf): one definition, so a pause and a resume take the same labels.
+ */
+const RequesterLabel = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: "Who asks (shown with the token's fingerprint).",
+  }),
+);
+
 export const PauseBody = Type.Object(
   {
     for: Type.Optional(
@@ -371,26 +383,14 @@ export const PauseBody = Type.Object(
       }),
     ),
     duration_ms: Type.Optional(Type.Integer({ description: "How long, in milliseconds." })),
-    by: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        description: "Who asks (shown with the token's fingerprint).",
-      }),
-    ),
+    by: RequesterLabel,
   },
   { additionalProperties: false, title: "PauseRequest" },
 );
 
 export const OperatorBody = Type.Object(
   {
-    by: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        description: "Who asks (shown with the token's fingerprint).",
-      }),
-    ),
+    by: RequesterLabel,
   },
   { additionalProperties: false, title: "OperatorRequest" },
 );

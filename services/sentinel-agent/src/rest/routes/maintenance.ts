@@ -67,7 +67,8 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ deps: RestDeps }> = 
 };
 
 /** Maintenance mode of one master: pause (with its expiry) and resume. */
-function masterMaintenanceRoutes(app: App, { run, current }: AdminRoundTrip): void {
+function masterMaintenanceRoutes(app: App, round_trip: AdminRoundTrip): void {
+  const { run, current } = round_trip;
   app.post(
     "/v1/masters/:name/pause",
     {
@@ -91,38 +92,43 @@ function masterMaintenanceRoutes(app: App, { run, current }: AdminRoundTrip): vo
     },
   );
 
-  app.post(
-    "/v1/masters/:name/resume",
-    {
-      schema: {
-        operationId: "resumeMaster",
-        summary: "End the master's maintenance mode before its expiry (no-op when not paused).",
-        tags: TAGS,
-        security: SECURITY,
-        params: NameParams,
-        body: OperatorBody,
-        response: { 200: MasterSchema, ...ERROR_RESPONSES },
-      },
-      preValidation: bodyOptional,
-    },
-    async (request) => {
-      const { name } = request.params;
-      await run(name, { type: "resume", name, by: requesterOf(request, request.body.by) });
-      return current(name);
-    },
-  );
+  masterActionRoute(app, round_trip, {
+    path: "resume",
+    type: "resume",
+    operationId: "resumeMaster",
+    summary: "End the master's maintenance mode before its expiry (no-op when not paused).",
+  });
 }
 
 /** The acknowledgement of a master's last automatic failover (lifts the anti-flapping block). */
-function acknowledgeRoute(app: App, { run, current }: AdminRoundTrip): void {
+function acknowledgeRoute(app: App, round_trip: AdminRoundTrip): void {
+  masterActionRoute(app, round_trip, {
+    path: "acknowledge",
+    type: "ack_failover",
+    operationId: "acknowledgeFailover",
+    summary:
+      "Acknowledge the master's last automatic failover: lifts its anti-flapping block " +
+      "(failover_block_period_ms), so the next automatic failover may start at once.",
+  });
+}
+
+/** An operator action on one master that carries nothing but who asks (resume, acknowledge). */
+interface MasterAction {
+  /** `/v1/masters/{name}/<path>`. */
+  readonly path: string;
+  readonly type: "resume" | "ack_failover";
+  readonly operationId: string;
+  readonly summary: string;
+}
+
+/** The body may be left out; the reply is the master's view once the action is written. */
+function masterActionRoute(app: App, { run, current }: AdminRoundTrip, action: MasterAction): void {
   app.post(
-    "/v1/masters/:name/acknowledge",
+    `/v1/masters/:name/${action.path}`,
     {
       schema: {
-        operationId: "acknowledgeFailover",
-        summary:
-          "Acknowledge the master's last automatic failover: lifts its anti-flapping block " +
-          "(failover_block_period_ms), so the next automatic failover may start at once.",
+        operationId: action.operationId,
+        summary: action.summary,
         tags: TAGS,
         security: SECURITY,
         params: NameParams,
@@ -133,7 +139,7 @@ function acknowledgeRoute(app: App, { run, current }: AdminRoundTrip): void {
     },
     async (request) => {
       const { name } = request.params;
-      await run(name, { type: "ack_failover", name, by: requesterOf(request, request.body.by) });
+      await run(name, { type: action.type, name, by: requesterOf(request, request.body.by) });
       return current(name);
     },
   );
