@@ -35,7 +35,7 @@ export interface RestarterOptions {
 }
 
 /**
- * The part of a probe's observation the restarter reads (node.ts report.ts Observation has these):
+ * The part of a probe's observation the restarter reads (report.ts Observation has these):
  * the key count for the data check, the replication link for the end of data_lost.
  */
 export interface RestartObservation {

@@ -1,10 +1,11 @@
-// The data-node's loop: timers and events feed observations in; pure functions (report.ts,
-// epoch.ts, reply.ts) decide; the adapters (RedisControl, Supervisor, NATS) do the I/O.
+// The data-node's loop: timers and events feed observations in; pure functions (epoch.ts) and the
+// shell's loops (data-node-shell: DataNodeLoop, DataNodeCommands, Restarter, StatusReporter for the
+// report and the replies) decide; the adapters (RedisControl, Supervisor, NATS) do the I/O.
 //   poll tick    -> probe redis -> observe -> publish at once if something significant changed
 //   report tick  -> publish the status (offsets travel here)
 //   child exit   -> observe -> publish at once
 //   command      -> decode -> data-node-shell DataNodeCommands (epoch check -> persist -> probe
-//                   -> redis transaction -> probe) -> reply from the status
+//                   -> redis transaction -> probe) -> reply from the status (StatusReporter)
 //   self-fence   -> observation / topology record / lease grant / tick -> decideSelfFence
 //                   (self-fence.ts) -> fence on the existing connection (its state written
 //                   beside it) -> probe
@@ -22,7 +23,6 @@ import {
   agentSubjectSender,
   nodeLeaseSubject,
   nodeStatusSubject,
-  PROTOCOL_VERSION,
   spError,
 } from "@sentinel-plane/protocol";
 import type {
@@ -57,26 +57,27 @@ import {
   DataNodeLoop,
   nodeClock,
   nodeTimers,
+  observedOf,
   Restarter,
+  StatusReporter,
 } from "@sentinel-plane/data-node-shell";
 import type {
+  ChildState,
   CommandPorts,
   DataNodePorts,
-  Observed,
+  Observation,
   PromoteFence,
   RedisFence,
+  StatusReporterPorts,
 } from "@sentinel-plane/data-node-shell";
 import type { DataNodeConfig } from "./config.js";
 import { decideAdoption, probePort, readRecordedProcess } from "./adopt.js";
 import type { Adoption } from "./adopt.js";
 import { fenceSteps, OPTIONAL_STEPS, RedisControl, roleChangeSteps } from "./redis-control.js";
 import type { Step } from "./redis-control.js";
-import { buildStatus, changedSignificantly, NO_OBSERVATION, nextLinkDownSince } from "./report.js";
-import type { ChildState, Observation } from "./report.js";
 import { DirectLease } from "./lease-direct.js";
 import { orphanFenceCommand, redisCliPath } from "./orphan-fence.js";
 import { RedisWatchdog } from "./watchdog.js";
-import { errorReply, okReply } from "./reply.js";
 import { loadState, saveState } from "./state.js";
 import type { PersistedState } from "./state.js";
 import { checkReinit, dataFiles } from "./reinit.js";
@@ -84,16 +85,6 @@ import { restartFollows, shutdownPlan } from "@sentinel-plane/core/data-node";
 import { switchoverBeforeStop } from "./shutdown-switchover.js";
 import { Supervisor } from "./supervisor.js";
 import { StrictMode } from "./strict-mode.js";
-
-/** The part of an observation the lease and self-fence loop reads (data-node-shell). */
-function observedOf(observation: Observation): Observed {
-  return {
-    answered: observation.answered,
-    role: observation.info?.role ?? null,
-    min_replicas_to_write: observation.min_replicas_to_write,
-    config_file: observation.config_file,
-  };
-}
 
 interface CommandMessage {
   readonly data: Uint8Array;
@@ -113,13 +104,12 @@ export class DataNode {
   readonly counters = new Counters();
   readonly #tracer = getTracer("data-node");
   #state: PersistedState = { v: 1, epoch: 0, issuer: null, fence_saved: null };
-  #observation: Observation = NO_OBSERVATION;
   #child: ChildState | null = null;
-  #link_down_since_ms: number | null = null;
-  #last_error: string | null = null;
-  /** Starts from the wall clock in microseconds, so it also grows across restarts. */
-  #seq = Date.now() * 1000;
-  #last_published: NodeStatusReport | null = null;
+  /**
+   * The status report and command replies (data-node-shell StatusReporter: the latest probe's
+   * observation, the last error, the fence note, the seq, the report last published).
+   */
+  readonly #reporter: StatusReporter;
   #probing: Promise<void> | null = null;
   #nc: NatsConnection | null = null;
   #commands: Promise<void> = Promise.resolve();
@@ -140,8 +130,6 @@ export class DataNode {
   readonly #direct_lease: DirectLease | null;
   #topology: TopologyStore | null = null;
   #committed: { readonly record: WireTopologyRecord | null; readonly revision: number } | null = null;
-  /** Why this node fenced itself; shown in last_error until the node is unfenced. */
-  #fence_note: string | null = null;
   /** What #rememberServer last persisted or is persisting (null: nothing known yet). */
   #running_saving: { readonly running_role: "master" | "slave"; readonly had_keys: boolean | null } | null =
     null;
@@ -202,6 +190,7 @@ export class DataNode {
             orphanFenceCommand(redisCliPath(config.supervise.redis_server_path), config.redis),
           )
         : null;
+    this.#reporter = this.#newReporter(config);
     const fence = this.#fencePort();
     this.#loop = new DataNodeLoop(
       {
@@ -215,6 +204,31 @@ export class DataNode {
       this.#loopPorts(fence),
     );
     this.#command_path = new DataNodeCommands({ lease_ms: config.lease_ms }, this.#commandPorts(fence));
+  }
+
+  /** The report over the wall clock, the supervised child, the state file and NATS. */
+  #newReporter(config: DataNodeConfig): StatusReporter {
+    const ports: StatusReporterPorts = {
+      wall: { wall_now_ms: () => Date.now() },
+      child: () => this.#child,
+      accepted: () => this.#accepted(),
+      healing: () => this.#restarter?.report() ?? null,
+      sink: {
+        stopped: () => this.#stopping,
+        send: (status) => {
+          this.#sendStatus(status);
+        },
+      },
+      logger: this.#logger,
+    };
+    const options = {
+      cluster_id: config.cluster_id,
+      node_id: config.node_id,
+      address: config.announce,
+      // The wall clock in microseconds: the seq also grows across restarts.
+      last_seq: Date.now() * 1000,
+    };
+    return new StatusReporter(options, ports);
   }
 
   /** The loop's ports: Node's clock and timers, NATS, the direct channel, the server, the watchdog. */
@@ -233,13 +247,13 @@ export class DataNode {
       redis: fence,
       status: {
         note: (fence_note) => {
-          this.#fence_note = fence_note;
+          this.#reporter.note(fence_note);
         },
         error: (last_error) => {
-          this.#last_error = last_error;
+          this.#reporter.error(last_error);
         },
         publish: () => {
-          this.#publish(this.#nextStatus());
+          this.#reporter.publishNow();
         },
       },
       logger: this.#logger,
@@ -250,7 +264,7 @@ export class DataNode {
   /** The server, the command queue and the state file, as the self-fence uses them. */
   #fencePort(): DataNodePorts["redis"] {
     return {
-      current: () => observedOf(this.#observation),
+      current: () => observedOf(this.#reporter.observation),
       exited: () => this.#child?.state === "exited",
       unansweredSinceMs: () => this.#redis.unansweredSinceMs(),
       epoch: () => this.#state.epoch,
@@ -300,7 +314,7 @@ export class DataNode {
         accepted: () => this.#accepted(),
         accept: (next) => this.#persist((state) => ({ ...state, epoch: next.epoch, issuer: next.issuer })),
       },
-      probeError: () => this.#observation.error,
+      probeError: () => this.#reporter.observation.error,
       strict: this.#strict,
       beforePromote: async () => {
         if (this.#supervisor === null) return;
@@ -308,13 +322,13 @@ export class DataNode {
       },
       status: {
         note: (fence_note) => {
-          this.#fence_note = fence_note;
+          this.#reporter.note(fence_note);
         },
         error: (last_error) => {
-          this.#last_error = last_error;
+          this.#reporter.error(last_error);
         },
         changed: () => {
-          this.#publishIfChanged();
+          this.#reporter.publishIfChanged();
         },
       },
       counters: this.counters,
@@ -353,7 +367,7 @@ export class DataNode {
         startServer: (extra_args) => this.#restartServer(extra_args),
         releaseHeld: (primary) => this.#releaseHeld(primary),
         changed: () => {
-          this.#publish(this.#nextStatus());
+          this.#reporter.publishNow();
         },
       },
     );
@@ -367,7 +381,7 @@ export class DataNode {
     await this.#prepareSupervisedStart(supervise.redis_config_path);
     if (this.#stopped()) return; // stop() may have run during the await
     this.#child = { state: "running" };
-    this.#observation = NO_OBSERVATION;
+    this.#reporter.serverStarted();
     supervisor.start({ extra_args });
     if (supervisor.pid !== null) this.#watchdog?.serverStarted(supervisor.pid);
   }
@@ -376,7 +390,7 @@ export class DataNode {
   #releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
     const run = async (): Promise<boolean> => {
       await this.#freshProbe();
-      const observed = this.#observation;
+      const observed = this.#reporter.observation;
       if (observed.answered !== true) return false;
       const result = await this.#redis.transaction(
         roleChangeSteps(primary, (observed.config_file ?? "") !== "", []),
@@ -421,7 +435,7 @@ export class DataNode {
       },
       {
         server: () => {
-          const o = this.#observation;
+          const o = this.#reporter.observation;
           const role = o.info?.role;
           if (o.answered !== true || role === undefined) return null;
           return { role, fenced: isFenced(o.min_replicas_to_write), info: o.info };
@@ -446,7 +460,7 @@ export class DataNode {
   /** Strict mode: fence, as the self-fences do (value to restore persisted first). */
   async #strictFence(detail: string): Promise<boolean> {
     await this.#freshProbe();
-    const observed = this.#observation;
+    const observed = this.#reporter.observation;
     if (observed.info?.role !== "master") return false;
     if (isFenced(observed.min_replicas_to_write)) return true;
     const fence_saved = observed.min_replicas_to_write ?? 0;
@@ -456,22 +470,22 @@ export class DataNode {
       fenceSteps((observed.config_file ?? "") !== ""),
       OPTIONAL_STEPS,
     );
-    if (result.ok) this.#fence_note = `fenced (min_replicas): ${detail}`;
+    if (result.ok) this.#reporter.note(`fenced (min_replicas): ${detail}`);
     await this.#freshProbe();
-    const fenced = isFenced(this.#observation.min_replicas_to_write);
+    const fenced = isFenced(this.#reporter.observation.min_replicas_to_write);
     if (fenced) this.counters.inc("self_fences_total", { reason: "min_replicas" });
     this.#logger.warn(
       { event: fenced ? "fenced" : "fence_failed", reason: "min_replicas", detail },
       "strict mode fence",
     );
-    this.#publish(this.#nextStatus());
+    this.#reporter.publishNow();
     return fenced;
   }
 
   /** Strict mode: lift its own fence (replicas in sync again). */
   async #strictUnfence(): Promise<boolean> {
     await this.#freshProbe();
-    const observed = this.#observation;
+    const observed = this.#reporter.observation;
     if (!isFenced(observed.min_replicas_to_write)) return true;
     // The write lease still rules: no lift without a valid lease (asked again on the next tick).
     if (this.#loop.lease_fenced && !this.#loop.liftAllowed(this.#state.epoch)) return false;
@@ -486,16 +500,16 @@ export class DataNode {
     );
     if (result.ok) {
       await this.#clearFenceSaved([]);
-      this.#fence_note = null;
+      this.#reporter.note(null);
       this.#loop.lease_fenced = false;
     }
     await this.#freshProbe();
-    const unfenced = !isFenced(this.#observation.min_replicas_to_write);
+    const unfenced = !isFenced(this.#reporter.observation.min_replicas_to_write);
     this.#logger.info(
       { event: unfenced ? "unfenced" : "unfence_failed", reason: "min_replicas" },
       "strict mode unfence",
     );
-    this.#publish(this.#nextStatus());
+    this.#reporter.publishNow();
     return unfenced;
   }
 
@@ -534,7 +548,7 @@ export class DataNode {
         // committed, held after restart_primary_wait_ms. Until then the agents see no process,
         // as after a crash (they need not wait out its lease to fail over).
         this.#child = { state: "exited", code: null, signal: null };
-        this.#last_error = "redis-server not running: it was a master when last seen (crashed)";
+        this.#reporter.error("redis-server not running: it was a master when last seen (crashed)");
       } else {
         this.#supervisor.start();
         if (this.#supervisor.pid !== null) this.#watchdog?.serverStarted(this.#supervisor.pid);
@@ -562,7 +576,7 @@ export class DataNode {
     }
     this.#timers.push(
       setInterval(() => {
-        this.#publish(this.#nextStatus());
+        this.#reporter.publishNow();
       }, this.#config.report_interval_ms),
     );
     void this.#probeNow();
@@ -656,7 +670,7 @@ export class DataNode {
           },
           "serving commands",
         );
-        this.#publish(this.#nextStatus());
+        this.#reporter.publishNow();
         return;
       } catch (error) {
         // Only non-transient failures (bad options, auth) end up here; retry with a bounded wait.
@@ -747,19 +761,12 @@ export class DataNode {
 
   #observe(observation: Observation, generation: number): void {
     if (this.#closing) return;
-    if (observation.error !== null && observation.error !== this.#observation.error) {
-      this.#logger.warn({ event: "probe_failed", error: observation.error }, "redis probe failed");
-    } else if (observation.answered === true && this.#observation.answered === false) {
-      this.#logger.info({ event: "probe_recovered" }, "redis answers again");
-    }
-    if (observation.error !== null) this.#last_error = observation.error;
-    this.#observation = observation;
-    this.#link_down_since_ms = nextLinkDownSince(this.#link_down_since_ms, observation.info, Date.now());
+    this.#reporter.observe(observation);
     this.#loop.observe(observedOf(observation), generation);
     this.#rememberServer(observation);
     this.#restarter?.onObservation(observation);
     this.#loop.feedWatchdog();
-    this.#publishIfChanged();
+    this.#reporter.publishIfChanged();
     this.#loop.scheduleEvaluation();
   }
 
@@ -809,8 +816,8 @@ export class DataNode {
     }
     this.#child = { state: "exited", code, signal };
     this.#watchdog?.serverExited();
-    this.#last_error = `redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`;
-    this.#publishIfChanged();
+    this.#reporter.error(`redis-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})`);
+    this.#reporter.publishIfChanged();
     this.#logger.warn({ event: "redis_exited", code, signal }, "redis-server exited");
     if (!this.#stopping) this.#restarter?.onExit();
   }
@@ -827,48 +834,8 @@ export class DataNode {
     return { epoch: this.#state.epoch, issuer: this.#state.issuer };
   }
 
-  #nextStatus(): NodeStatusReport {
-    const status = buildStatus({
-      cluster_id: this.#config.cluster_id,
-      node_id: this.#config.node_id,
-      address: this.#config.announce,
-      child: this.#child,
-      observation: this.#observation,
-      accepted: this.#accepted(),
-      link_down_since_ms: this.#link_down_since_ms,
-      last_error:
-        this.#fence_note === null
-          ? this.#last_error
-          : [this.#fence_note, this.#last_error].filter((part) => part !== null).join("; "),
-      seq: this.#seq + 1,
-      now_ms: Date.now(),
-    });
-    if (this.#restarter === null) return status;
-    const healing = this.#restarter.report();
-    return { ...status, restart: healing.restart, ...(healing.data_lost ? { data_lost: true } : {}) };
-  }
-
-  #publishIfChanged(): void {
-    const status = this.#nextStatus();
-    if (changedSignificantly(this.#last_published, status)) this.#publish(status);
-  }
-
-  #publish(status: NodeStatusReport): void {
-    if (this.#stopping) return;
-    if (status.seq <= this.#seq) throw new Error("status seq must increase");
-    this.#seq = status.seq;
-    if (changedSignificantly(this.#last_published, status)) {
-      this.#logger.info(
-        {
-          event: "status_changed",
-          process: status.process,
-          role: status.info?.role ?? null,
-          fenced: status.fenced,
-        },
-        "status changed",
-      );
-    }
-    this.#last_published = status;
+  /** The reporter's sink: the report on NATS (dropped while not connected: the next one follows). */
+  #sendStatus(status: NodeStatusReport): void {
     const nc = this.#nc;
     if (nc === null || nc.isClosed()) return;
     try {
@@ -885,11 +852,7 @@ export class DataNode {
     if (this.#commands_in_flight >= this.#config.commands_in_flight_max) {
       this.#respond(
         msg,
-        errorReply(
-          this.#config.node_id,
-          this.#accepted(),
-          spError("SP_ERR_OVERLOADED", [this.#config.commands_in_flight_max]),
-        ),
+        this.#reporter.refusal(spError("SP_ERR_OVERLOADED", [this.#config.commands_in_flight_max])),
       );
       return;
     }
@@ -903,11 +866,7 @@ export class DataNode {
         );
         this.#respond(
           msg,
-          errorReply(
-            this.#config.node_id,
-            this.#accepted(),
-            spError("SP_ERR_REDIS_COMMAND_FAILED", ["handler", errorMessage(error)]),
-          ),
+          this.#reporter.refusal(spError("SP_ERR_REDIS_COMMAND_FAILED", ["handler", errorMessage(error)])),
         );
       })
       .finally(() => {
@@ -938,7 +897,7 @@ export class DataNode {
             { event: "malformed_command", code: decoded.error.code, error: decoded.error.message, count },
             "malformed command refused",
           );
-          this.#respond(msg, errorReply(this.#config.node_id, this.#accepted(), decoded.error));
+          this.#respond(msg, this.#reporter.refusal(decoded.error));
           return;
         }
         const request = decoded.value;
@@ -988,12 +947,11 @@ export class DataNode {
   }
 
   async #execute(request: NodeCommandRequest): Promise<NodeCommandReply> {
-    const node_id = this.#config.node_id;
     const command = request.command;
     if (command.type === "status") {
       // Read-only: answered whatever the epoch, and it does not raise it.
       await this.#freshProbe();
-      return this.#finish("status", [], true);
+      return this.#reporter.reply("status", [], true);
     }
     if (command.type === "reinit" || command.type === "restart_reset" || command.type === "shutdown") {
       return this.#operatorCommand(request, command.type);
@@ -1003,8 +961,8 @@ export class DataNode {
       issuer: request.issuer,
       command,
     });
-    if (!outcome.ok) return errorReply(node_id, this.#accepted(), outcome.error);
-    return this.#finish(command.type, outcome.done, false);
+    if (!outcome.ok) return this.#reporter.refusal(outcome.error);
+    return this.#reporter.reply(command.type, outcome.done, false);
   }
 
   /**
@@ -1016,12 +974,9 @@ export class DataNode {
     request: NodeCommandRequest,
     type: "reinit" | "restart_reset" | "shutdown",
   ): Promise<NodeCommandReply> {
-    const node_id = this.#config.node_id;
     if (request.epoch < this.#state.epoch) {
       const held = this.#accepted();
-      return errorReply(
-        node_id,
-        held,
+      return this.#reporter.refusal(
         spError("SP_ERR_STALE_EPOCH", [request.epoch, held.epoch, held.issuer ?? "none"]),
       );
     }
@@ -1033,54 +988,45 @@ export class DataNode {
   async #shutdownCommand(): Promise<NodeCommandReply> {
     const requested = this.#on_shutdown_request;
     if (requested === null) {
-      return errorReply(
-        this.#config.node_id,
-        this.#accepted(),
-        spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]),
-      );
+      return this.#reporter.refusal(spError("SP_ERR_ADMIN_REFUSED", ["no shutdown handler"]));
     }
     // After the reply is sent: the stop drains NATS, and a primary's switchover needs the
     // command queue this command occupies.
     setTimeout(requested, 0);
     await this.#freshProbe();
-    return this.#finishOperator("shutdown", ["shutdown started (a primary switches over first)"]);
+    return this.#reporter.operatorReply("shutdown", ["shutdown started (a primary switches over first)"]);
   }
 
   async #restartResetCommand(): Promise<NodeCommandReply> {
     const restarter = this.#restarter;
     if (restarter === null) {
-      return errorReply(
-        this.#config.node_id,
-        this.#accepted(),
-        spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]),
-      );
+      return this.#reporter.refusal(spError("SP_ERR_ADMIN_REFUSED", ["attach mode: no restarts"]));
     }
     const done = [restarter.reset()];
     await this.#freshProbe();
-    return this.#finishOperator("restart_reset", done);
+    return this.#reporter.operatorReply("restart_reset", done);
   }
 
   /** reinit: drop this replica's data and resync it from the committed primary (reinit.ts). */
   async #reinitCommand(): Promise<NodeCommandReply> {
-    const node_id = this.#config.node_id;
     // Our connection may be reconnecting (a server just restarted, a role change's CLIENT KILL;
     // ioredis waits up to 500 ms between attempts): probe until it answers, for command_timeout_ms.
     const answer_by_ms = nodeClock.now_ms() + this.#config.command_timeout_ms;
     await this.#freshProbe();
-    while (this.#observation.answered !== true && nodeClock.now_ms() < answer_by_ms) {
+    while (this.#reporter.observation.answered !== true && nodeClock.now_ms() < answer_by_ms) {
       await new Promise((resolve) => setTimeout(resolve, this.#config.poll_interval_ms));
       await this.#freshProbe();
     }
     const check = checkReinit({
       supervised: this.#supervisor !== null,
-      answered: this.#observation.answered === true,
-      role: this.#observation.info?.role ?? null,
+      answered: this.#reporter.observation.answered === true,
+      role: this.#reporter.observation.info?.role ?? null,
       committed_primary: this.#committed?.record?.primary ?? null,
       self: this.#config.announce,
     });
-    if (!check.ok) return errorReply(node_id, this.#accepted(), spError(check.code, [check.reason]));
+    if (!check.ok) return this.#reporter.refusal(spError(check.code, [check.reason]));
     const config = await this.#redis.configGet(["dir", "dbfilename", "appenddirname", "appendfilename"]);
-    if (!config.ok) return errorReply(node_id, this.#accepted(), config.error);
+    if (!config.ok) return this.#reporter.refusal(config.error);
     const files = dataFiles(config.value);
     this.#logger.warn(
       { event: "reinit", primary: check.primary, files },
@@ -1102,61 +1048,13 @@ export class DataNode {
       `started as replica of ${check.primary.host}:${check.primary.port} (full sync)`,
     ];
     await this.#freshProbe();
-    return this.#finishOperator("reinit", done);
-  }
-
-  /** The reply of an operator command: whatever the server answers now (it may be starting). */
-  #finishOperator(
-    command: "reinit" | "restart_reset" | "shutdown",
-    done: readonly string[],
-  ): NodeCommandReply {
-    const status = this.#nextStatus();
-    this.#publish(status);
-    const reply = okReply(this.#config.node_id, this.#accepted(), {
-      command,
-      done,
-      status,
-      include_status: true,
-    });
-    if (reply !== null) return reply;
-    // No role to report (a server still starting, a crash loop): the command itself was done.
-    return {
-      v: PROTOCOL_VERSION,
-      type: "node_command_reply",
-      node_id: this.#config.node_id,
-      epoch: this.#state.epoch,
-      epoch_issuer: this.#state.issuer,
-      ok: true,
-      command,
-      done: [...done],
-      role: "slave",
-      offset: 0,
-      fenced: status.fenced,
-      status,
-    };
+    return this.#reporter.operatorReply("reinit", done);
   }
 
   async #clearFenceSaved(done: string[]): Promise<void> {
     const cleared = await this.#persist((state) => ({ ...state, fence_saved: null }));
     // The fence is already lifted; a stale saved value is harmless (fence saves anew).
     if (!cleared.ok) done.push(`state not updated: ${cleared.error.message}`);
-  }
-
-  #finish(
-    command: NodeCommandRequest["command"]["type"],
-    done: readonly string[],
-    include_status: boolean,
-  ): NodeCommandReply {
-    const status = this.#nextStatus();
-    // A status handed out is also published, so no two reports share a seq.
-    if (include_status) this.#publish(status);
-    const reply = okReply(this.#config.node_id, this.#accepted(), { command, done, status, include_status });
-    if (reply !== null) return reply;
-    return errorReply(
-      this.#config.node_id,
-      this.#accepted(),
-      spError("SP_ERR_REDIS_UNAVAILABLE", [this.#observation.error ?? `process ${status.process.state}`]),
-    );
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1235,7 +1133,8 @@ export class DataNode {
       supervised: supervise !== null,
       topology_followed: this.#config.master_name !== null,
       switchover_timeout_ms: timeout_ms,
-      role: this.#observation.answered === true ? (this.#observation.info?.role ?? null) : null,
+      role:
+        this.#reporter.observation.answered === true ? (this.#reporter.observation.info?.role ?? null) : null,
       committed_primary: this.#committed?.record?.primary ?? null,
       self: this.#config.announce,
     });
@@ -1254,7 +1153,10 @@ export class DataNode {
           command_timeout_ms: this.#config.command_timeout_ms,
           poll_interval_ms: this.#config.poll_interval_ms,
           committedPrimary: () => this.#committed?.record?.primary ?? null,
-          role: () => (this.#observation.answered === true ? (this.#observation.info?.role ?? null) : null),
+          role: () =>
+            this.#reporter.observation.answered === true
+              ? (this.#reporter.observation.info?.role ?? null)
+              : null,
           probe: () => this.#freshProbe(),
         },
         reason,

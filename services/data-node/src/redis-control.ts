@@ -16,7 +16,7 @@ import type { Result, SpError } from "@sentinel-plane/protocol";
 import { createRedisClient, errorMessage, withDeadline } from "@sentinel-plane/runtime";
 import type { Logger, Redis, TlsMaterial } from "@sentinel-plane/runtime";
 import { FENCE_MARKER } from "@sentinel-plane/core/data-node";
-import type { Observation } from "./report.js";
+import type { Observation } from "@sentinel-plane/data-node-shell";
 
 export interface RedisControlOptions {
   readonly host: string;

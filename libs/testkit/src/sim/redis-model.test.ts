@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { historyHolds, promoteServer, replicaofServer, replicate, reportOf, write } from "./redis-model.js";
+import { historyHolds, promoteServer, replicaofServer, replicate, write } from "./redis-model.js";
+import { serverObservation } from "./data-node-model.js";
+import { isFenced } from "@sentinel-plane/core/data-node";
 import type { History, SimNode } from "./redis-model.js";
 import { Prng } from "./prng.js";
 
@@ -49,7 +51,7 @@ void test("fence: writes refused, the offset frozen, reported; a promote's trans
   primary.fenced = true; // the data-node's fence (data-node-model.ts serverFence)
   assert.equal(write(primary, 10), false);
   assert.equal(primary.offset, 40);
-  assert.equal(reportOf(nodes, primary, 0).fenced, true);
+  assert.equal(isFenced(serverObservation(nodes, primary, 0).min_replicas_to_write), true, "a probe sees it");
   replicate(nodes, 100, rng, linked);
   replicate(nodes, 200, rng, linked);
   assert.equal(replica.offset, 40, "no new writes: the replica catches up fully");

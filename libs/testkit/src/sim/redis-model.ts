@@ -10,7 +10,7 @@
 // replid2): promotion starts a child history forked at the node's offset; a replica that completes
 // a sync takes its source's history. `holds` answers "is this acknowledged write in this data?".
 import { addressKey, sameAddress } from "@sentinel-plane/core";
-import type { Address, NodeReport, RedisInfo } from "@sentinel-plane/core";
+import type { Address, RedisInfo } from "@sentinel-plane/core";
 import type { PromoteFence } from "@sentinel-plane/data-node-shell";
 import { spError } from "@sentinel-plane/protocol";
 import type { Result } from "@sentinel-plane/protocol";
@@ -66,6 +66,7 @@ export interface SimNode {
   issuer: string | null;
   /** A hang self-fence waits on the connection: it runs first when the process resumes. */
   fence_queued: boolean;
+  /** The seq of its data-node's last report: a restarted data-node's reports follow it. */
   report_seq: number;
 }
 
@@ -168,23 +169,6 @@ export function infoOf(nodes: readonly SimNode[], node: SimNode, now_ms: number)
     slave_read_only: true,
     master_sync_in_progress: node.link === "sync",
   };
-}
-
-export function reportOf(nodes: readonly SimNode[], node: SimNode, now_ms: number): NodeReport {
-  node.report_seq += 1;
-  const common = {
-    node_id: node.name,
-    address: node.address,
-    supervised: true,
-    fenced: node.fenced,
-    epoch: node.epoch,
-    seq: node.report_seq,
-  };
-  if (node.process === "killed") {
-    return { ...common, process: { state: "exited", code: null, signal: "SIGKILL" } };
-  }
-  if (node.process === "hung") return { ...common, process: { state: "not_answering" } };
-  return { ...common, process: { state: "running" }, info: infoOf(nodes, node, now_ms) };
 }
 
 /**

@@ -22,9 +22,9 @@ import {
   sameAddress,
   step,
 } from "@sentinel-plane/core";
-import { DataNodeCommands, DataNodeLoop, Restarter } from "@sentinel-plane/data-node-shell";
+import { DataNodeCommands, DataNodeLoop, Restarter, StatusReporter } from "@sentinel-plane/data-node-shell";
 import type { CommandOutcome, WatchdogServer } from "@sentinel-plane/data-node-shell";
-import { isFenced, stepWatchdog, wireLine } from "@sentinel-plane/core/data-node";
+import { stepWatchdog, wireLine } from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
   AdminCommand,
@@ -49,7 +49,8 @@ import type {
   TopologyRecord,
 } from "@sentinel-plane/core";
 import { PROTOCOL_VERSION, spError } from "@sentinel-plane/protocol";
-import type { ErrorCode, Result } from "@sentinel-plane/protocol";
+import type { ErrorCode, NodeStatusReport, Result } from "@sentinel-plane/protocol";
+import { toNodeReport } from "@sentinel-plane/runtime";
 import { Checker } from "./checkers.js";
 import {
   dataNodeCommandPorts,
@@ -62,14 +63,17 @@ import {
   DN_RESTART_PRIMARY_WAIT_MS,
   endWaiting,
   productionSelfFence,
+  commandResult,
+  reporterPorts,
   restarterHost,
+  serverObservation,
   SimDataNode,
 } from "./data-node-model.js";
 import type { DataNodeWorld, SelfFenceRule, SimCommandContext, SimWatchdog } from "./data-node-model.js";
 import { CLIENT_FOLLOW_MAX_MS, Clients } from "./clients.js";
 import { Prng } from "./prng.js";
 import { EventQueue } from "./queue.js";
-import { addrText, nodeAt, replicaofServer, replicate, reportOf, sameAddr } from "./redis-model.js";
+import { addrText, infoOf, nodeAt, replicaofServer, replicate, sameAddr } from "./redis-model.js";
 import { SimVip } from "./vip-model.js";
 import type { VipOptions, VipWorld } from "./vip-model.js";
 import type { History, SimNode } from "./redis-model.js";
@@ -758,10 +762,7 @@ export class World {
     } else if (kind === "ping") {
       reply(rtt_ms, { kind: "ping", ok: true, reply: "PONG" });
     } else {
-      const report = reportOf(this.nodes, node, this.now_ms);
-      node.report_seq -= 1; // INFO is not a report: keep the data-node's sequence dense
-      if (report.info === undefined) throw new Error("running node without info");
-      reply(rtt_ms, { kind: "info", ok: true, info: report.info });
+      reply(rtt_ms, { kind: "info", ok: true, info: infoOf(this.nodes, node, this.now_ms) });
     }
   }
 
@@ -844,7 +845,7 @@ export class World {
     }
     if (dn.command_path !== commands) return null;
     if (outcome.ok && command.transactions === 0) this.answeredWithoutChange(dn, command);
-    return this.commandResult(dn, outcome);
+    return commandResult(dn, command.kind, outcome);
   }
 
   /**
@@ -858,21 +859,6 @@ export class World {
       return;
     }
     this.commandApplied(dn, command);
-  }
-
-  /** node.ts #finish: the reply from the server as the command's last probe saw it. */
-  commandResult(dn: SimDataNode, outcome: CommandOutcome): NodeCommandResult {
-    if (!outcome.ok) return { ok: false, code: outcome.error.code, message: outcome.error.message };
-    const observed = dn.observed;
-    if (observed.answered !== true || observed.role === null) {
-      return { ok: false, code: "SP_ERR_REDIS_UNAVAILABLE", message: "redis not answering" };
-    }
-    return {
-      ok: true,
-      role: observed.role,
-      offset: dn.node.offset,
-      fenced: isFenced(observed.min_replicas_to_write),
-    };
   }
 
   /** A command's change ran on the server: the checkers, the trace, a report. */
@@ -934,11 +920,24 @@ export class World {
     });
   }
 
-  /** The data-node's report to every agent it can reach over the bus. */
-  report(node: SimNode): void {
+  /**
+   * The data-node publishes its report (StatusReporter; only a significant change with
+   * `if_changed`). The model reads the server at send time, where node.ts's report reads its
+   * latest probe (at most a poll interval old).
+   */
+  report(node: SimNode, if_changed?: "if_changed"): void {
     const dn = this.dataNodeOf(node);
-    if (!dn.alive) return;
-    const report = reportOf(this.nodes, node, this.now_ms);
+    const reporter = dn.reporter;
+    if (!dn.alive || reporter === null) return;
+    reporter.observe(serverObservation(this.nodes, node, this.now_ms));
+    if (if_changed === undefined) reporter.publishNow();
+    else reporter.publishIfChanged();
+  }
+
+  /** The reporter's sink: the report as an agent reads it (toNodeReport), to every agent on the bus. */
+  sendReport(dn: SimDataNode, status: NodeStatusReport): void {
+    dn.node.report_seq = status.seq; // the next process's reports follow it
+    const report = toNodeReport(status);
     for (const agent of this.agents) {
       if (agent.state === null || this.blocked(dn.name, agent.name)) continue;
       this.deliver(agent, this.delay(), null, (now_ms) => ({ type: "node_report", now_ms, report }));
@@ -1139,6 +1138,7 @@ export class World {
     readonly loop: DataNodeLoop;
     readonly commands: DataNodeCommands;
     readonly restarter: Restarter;
+    readonly reporter: StatusReporter;
   } {
     const world = this.#dataNodeWorld();
     const ports = dataNodePorts(dn, world);
@@ -1168,7 +1168,11 @@ export class World {
       },
       restarterHost(dn, world, ports),
     );
-    return { loop, commands, restarter };
+    const reporter = new StatusReporter(
+      { cluster_id: "sim", node_id: dn.node.name, address: dn.node.address, last_seq: dn.node.report_seq },
+      reporterPorts(dn, world, ports),
+    );
+    return { loop, commands, restarter, reporter };
   }
 
   /** What the data-nodes' ports need of this world. */
@@ -1197,8 +1201,11 @@ export class World {
       direct: (dn, request) => {
         this.requestLeaseDirect(dn, request);
       },
-      report: (dn) => {
-        this.report(dn.node);
+      report: (dn, if_changed) => {
+        this.report(dn.node, if_changed);
+      },
+      sendReport: (dn, status) => {
+        this.sendReport(dn, status);
       },
       watchdog: (dn, line, server) => {
         this.feedWatchdog(dn, line, server);
@@ -1279,11 +1286,15 @@ export class World {
     return probing;
   }
 
-  /** node.ts #observe: the probe's observation to the loop, then the watchdog's line, an evaluation. */
+  /**
+   * node.ts #observe: the probe's observation to the report, the loop and the restarter, then the
+   * watchdog's line, an evaluation.
+   */
   observeServer(dn: SimDataNode, loop: DataNodeLoop, generation: number): void {
-    const observed = dn.probe(this.now_ms);
-    loop.observe(observed, generation);
-    dn.restarter?.onObservation(dn.restartObservation());
+    const observation = serverObservation(this.nodes, dn.node, this.now_ms);
+    dn.reporter?.observe(observation);
+    loop.observe(dn.probe(this.now_ms, observation), generation);
+    dn.restarter?.onObservation(observation);
     loop.feedWatchdog();
     loop.scheduleEvaluation();
   }

@@ -1,10 +1,12 @@
 // Building the status report and deciding when to publish it: pure functions of what the
-// data-node observed. Offsets move all the time, so they go out with the periodic report; a
+// data-node observed (status-reporter.ts keeps the state they read; the data-node and the
+// simulator both run it). Offsets move all the time, so they go out with the periodic report; a
 // change of role, primary, link, process state, fence, epoch or replica set goes out at once.
 import type { RedisInfo } from "@sentinel-plane/core";
 import type { NodeStatusReport, WireProcessState, WireRedisInfo } from "@sentinel-plane/protocol";
 import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
 import { isFenced } from "@sentinel-plane/core/data-node";
+import type { Observed } from "./ports.js";
 
 /** What the last probe of the redis-server saw. */
 export interface Observation {
@@ -27,6 +29,16 @@ export const NO_OBSERVATION: Observation = {
   config_file: null,
   error: null,
 };
+
+/** The part of an observation the lease and self-fence loop reads (loop.ts, commands.ts). */
+export function observedOf(observation: Observation): Observed {
+  return {
+    answered: observation.answered,
+    role: observation.info?.role ?? null,
+    min_replicas_to_write: observation.min_replicas_to_write,
+    config_file: observation.config_file,
+  };
+}
 
 /** What the supervisor knows about the child (supervise mode only). */
 export type ChildState =
