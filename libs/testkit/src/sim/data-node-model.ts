@@ -260,29 +260,27 @@ export class SimDataNode {
   }
 
   /**
-   * A probe's answer (serverObservation) as the loop reads it. A failed probe keeps the role and
-   * fence last seen, where node.ts's (redis-control.ts) has null for both: a data-node whose
-   * replica stops answering sends lease requests there and none here. Known, left for a change of
-   * its own: with node.ts's rule, 1000 seeds gave 1633 elections and 330 switchovers (1631, 332)
-   * and 2397 more lease requests, 0 violations, and switchover-catchup-timeout.txt another offset.
+   * A probe's answer (serverObservation) as the loop reads it, as node.ts's observedOf reads
+   * redis-control's: a failed probe knows no role and no fence. (The model kept the role and fence
+   * last seen until 2026-12-05: a data-node whose replica stopped answering sent no lease requests
+   * here and did in node.ts.)
    */
   probe(sim_ms: number, observation: Observation): Observed {
     if (this.node.process === "hung") this.unanswered_since_ms ??= this.clock(sim_ms);
     else this.unanswered_since_ms = null;
-    this.observed =
-      observation.answered === true ? observedOf(observation) : { ...this.observed, answered: false };
+    this.observed = observedOf(observation);
     return this.observed;
   }
 }
 
 /**
  * The server as a probe sees it at `now_ms`: a running one answers INFO (the model loses no data
- * in a crash, so it always has its keys); a dead or hung one does not. Its fence is the one it
- * holds (a dead server comes back with it: the report still says fenced, as the model always did).
+ * in a crash, so it always has its keys); a dead or hung one does not, and, as redis-control.ts's
+ * failed probe, tells neither role nor fence.
  */
 export function serverObservation(nodes: readonly SimNode[], node: SimNode, now_ms: number): Observation {
-  const min_replicas_to_write = node.fenced ? FENCE_MARKER : 0;
   if (node.process === "running") {
+    const min_replicas_to_write = node.fenced ? FENCE_MARKER : 0;
     const info = infoOf(nodes, node, now_ms);
     return {
       answered: true,
@@ -295,7 +293,7 @@ export function serverObservation(nodes: readonly SimNode[], node: SimNode, now_
     };
   }
   const error = node.process === "killed" ? "connect ECONNREFUSED" : "probe timed out";
-  return { answered: false, info: null, min_replicas_to_write, config_file: null, error };
+  return { answered: false, info: null, min_replicas_to_write: null, config_file: null, error };
 }
 
 export const productionSelfFence: SelfFenceRule = decideSelfFence;
