@@ -1,39 +1,18 @@
 import { toNodeReport } from "@sentinel-plane/runtime";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { NodeReport, RedisInfo } from "@sentinel-plane/core";
+import type { NodeReport } from "@sentinel-plane/core";
 import { decodeNodeStatus } from "@sentinel-plane/protocol";
 import { FENCE_MARKER, isFenced, minReplicasFromConfig } from "@sentinel-plane/core/data-node";
 import { buildStatus, changedSignificantly, nextLinkDownSince, processState } from "./report.js";
 import type { Observation, StatusInputs } from "./report.js";
 import { errorReply, okReply } from "./reply.js";
+import { REPLICA_INFO } from "./test-support.js";
 import { spError } from "@sentinel-plane/protocol";
-
-const replicaInfo: RedisInfo = {
-  run_id: "r".repeat(40),
-  role: "slave",
-  master_repl_offset: 100,
-  replicas: [],
-  master_host: "127.0.0.1",
-  master_port: 7000,
-  master_link_status: "up",
-  master_link_down_since_s: -1,
-  slave_repl_offset: 100,
-  slave_read_repl_offset: 100,
-  slave_read_only: true,
-  master_sync_in_progress: false,
-  replica_priority: 100,
-  replica_announced: true,
-  uptime_s: 5,
-  replid: "a".repeat(40),
-  replid2: "0".repeat(40),
-  second_repl_offset: -1,
-  redis_version: "7.0.15",
-};
 
 const answered: Observation = {
   answered: true,
-  info: replicaInfo,
+  info: REPLICA_INFO,
   min_replicas_to_write: 0,
   config_file: "",
   error: null,
@@ -67,7 +46,7 @@ void test("a status report validates against the protocol schema and converts to
     fenced: false,
     epoch: 2,
     seq: 10,
-    info: replicaInfo,
+    info: REPLICA_INFO,
   });
   // Structural compatibility: the report itself is usable as the core's NodeReport.
   const direct: NodeReport = status;
@@ -97,16 +76,16 @@ void test("process state: exited wins, then the probe decides", () => {
 void test("offsets alone do not trigger an immediate report; role, link, fence and epoch do", () => {
   const base = buildStatus(inputs());
   const moved = buildStatus(
-    inputs({ seq: 11, observation: { ...answered, info: { ...replicaInfo, master_repl_offset: 999 } } }),
+    inputs({ seq: 11, observation: { ...answered, info: { ...REPLICA_INFO, master_repl_offset: 999 } } }),
   );
   assert.equal(changedSignificantly(base, moved), false);
   assert.equal(changedSignificantly(null, base), true);
   const linkDown = buildStatus(
-    inputs({ observation: { ...answered, info: { ...replicaInfo, master_link_status: "down" } } }),
+    inputs({ observation: { ...answered, info: { ...REPLICA_INFO, master_link_status: "down" } } }),
   );
   assert.equal(changedSignificantly(base, linkDown), true);
   const master = buildStatus(
-    inputs({ observation: { ...answered, info: { ...replicaInfo, role: "master" } } }),
+    inputs({ observation: { ...answered, info: { ...REPLICA_INFO, role: "master" } } }),
   );
   assert.equal(changedSignificantly(base, master), true);
   const fenced = buildStatus(inputs({ observation: { ...answered, min_replicas_to_write: FENCE_MARKER } }));
@@ -119,11 +98,11 @@ void test("offsets alone do not trigger an immediate report; role, link, fence a
 });
 
 void test("link down duration is measured from the first down observation", () => {
-  const down = { ...replicaInfo, master_link_status: "down" as const };
+  const down = { ...REPLICA_INFO, master_link_status: "down" as const };
   assert.equal(nextLinkDownSince(null, down, 1000), 1000);
   assert.equal(nextLinkDownSince(1000, down, 3000), 1000);
   assert.equal(nextLinkDownSince(1000, null, 3000), 1000);
-  assert.equal(nextLinkDownSince(1000, replicaInfo, 3000), null);
+  assert.equal(nextLinkDownSince(1000, REPLICA_INFO, 3000), null);
   assert.equal(buildStatus(inputs({ link_down_since_ms: 1000, now_ms: 3500 })).link_down_ms, 2500);
 });
 

@@ -8,28 +8,9 @@ import { decodeNodeStatus, spError } from "@sentinel-plane/protocol";
 import type { ChildState, Observation } from "./report.js";
 import { StatusReporter } from "./status-reporter.js";
 import type { Healing } from "./status-reporter.js";
+import { REPLICA_INFO } from "./test-support.js";
 
-const replica: RedisInfo = {
-  run_id: "r".repeat(40),
-  role: "slave",
-  master_repl_offset: 100,
-  replicas: [],
-  master_host: "127.0.0.1",
-  master_port: 7000,
-  master_link_status: "up",
-  master_link_down_since_s: -1,
-  slave_repl_offset: 100,
-  slave_read_repl_offset: 100,
-  slave_read_only: true,
-  master_sync_in_progress: false,
-  replica_priority: 100,
-  replica_announced: true,
-  uptime_s: 5,
-  replid: "a".repeat(40),
-  replid2: "0".repeat(40),
-  second_repl_offset: -1,
-  redis_version: "7.0.15",
-};
+const replica = REPLICA_INFO;
 
 function answered(info: RedisInfo = replica, fenced = false): Observation {
   return {

@@ -1,5 +1,6 @@
-// Test support for the loop and command-path tests: a manual clock with a timer queue.
-// Not exported by the package (index.ts): tests only.
+// Test support for the loop, command-path and report tests: a manual clock with a timer queue,
+// and a replica's INFO. Not exported by the package (index.ts): tests only.
+import type { RedisInfo } from "@sentinel-plane/core";
 
 /** Timers on a manual clock; `soon` runs at the current time, after the due timers. */
 export class FakeTime {
@@ -42,3 +43,26 @@ export class FakeTime {
 function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** A replica's INFO as the report tests read it: streaming from 127.0.0.1:7000 at offset 100. */
+export const REPLICA_INFO: RedisInfo = {
+  run_id: "r".repeat(40),
+  role: "slave",
+  master_repl_offset: 100,
+  replicas: [],
+  master_host: "127.0.0.1",
+  master_port: 7000,
+  master_link_status: "up",
+  master_link_down_since_s: -1,
+  slave_repl_offset: 100,
+  slave_read_repl_offset: 100,
+  slave_read_only: true,
+  master_sync_in_progress: false,
+  replica_priority: 100,
+  replica_announced: true,
+  uptime_s: 5,
+  replid: "a".repeat(40),
+  replid2: "0".repeat(40),
+  second_repl_offset: -1,
+  redis_version: "7.0.15",
+};
