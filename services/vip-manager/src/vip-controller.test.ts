@@ -151,7 +151,10 @@ void describe("VipController command handling (fake ip)", () => {
   void it("probe(): arping -D runs stopped with SIGINT; silent, answered, unsent and failing probes", async () => {
     // A fake `arping -D` as iputils behaves: exit 1 at once on an answer; otherwise listen until
     // SIGINT, then print the summary and exit 0. The mode file says which ("first": only the
-    // first run answers, the others listen).
+    // first run answers, the others listen). It listens in short foreground sleeps: bash runs the
+    // trap when the current one ends (50 ms at most). A background `sleep 5` (as this fake had)
+    // outlived the trap's exit with our stdout open, so a probe stopped after its trap was set
+    // ended only 5 s later (CI, 2026-12-05: "stopped at the first answer: 5047 ms").
     const fake_dad = join(dir, "arping-dad");
     writeFileSync(
       fake_dad,
@@ -163,7 +166,7 @@ void describe("VipController command handling (fake ip)", () => {
         `broken) echo "arping: Interface mgt is down" >&2; exit 2;;\n` +
         `unsent) trap 'echo "Sent 0 probes (0 broadcast(s))"; echo "Received 0 response(s)"; exit 0' INT;;\n` +
         `*) trap 'echo "Sent 1 probes (1 broadcast(s))"; echo "Received 0 response(s)"; exit 0' INT;;\n` +
-        `esac\nsleep 5 & wait $!\nexit 0\n`,
+        `esac\nfor _ in $(seq 100); do sleep 0.05; done\nexit 0\n`,
     );
     chmodSync(fake_dad, 0o755);
     const dad = (mode: string): void => {
