@@ -14,6 +14,7 @@
 import type { Address, RedisInfo } from "@sentinel-plane/core";
 import type { NodeStatusReport } from "@sentinel-plane/protocol";
 import type { Clock, LoopCounters, LoopLogger, Timers } from "./ports.js";
+import type { Healing } from "./status-reporter.js";
 import {
   assertPolicy,
   dataCheck,
@@ -92,7 +93,7 @@ export class Restarter {
   }
 
   /** For the status report. */
-  report(): { readonly data_lost: boolean; readonly restart: NonNullable<NodeStatusReport["restart"]> } {
+  report(): Healing {
     return {
       data_lost: this.#data_lost,
       restart: { state: this.#phase, exits_in_window: this.#state.exits_ms.length },
