@@ -1,10 +1,16 @@
 // Public surface of the data-node's shell: its lease and self-fence loop, its command path (an
-// agent's promote, replicaof, fence, unfence), its self-healing restarter, its status report and
-// command replies (StatusReporter) and the ports they work through. The data-node runs
+// agent's promote, replicaof, fence, unfence) and the queue it runs in (CommandQueue), its probes
+// and what each observation feeds (ProbeSchedule), its self-healing restarter, its status report
+// and command replies (StatusReporter) and the ports they work through. The data-node runs
 // them over NATS, HTTP, ioredis and Node's timers; the simulator (libs/testkit sim) over in-memory
 // ports, so both run the same lease, self-fence, command and report code.
 export { DataNodeLoop } from "./loop.js";
 export { DataNodeCommands } from "./commands.js";
+export { CommandQueue } from "./command-queue.js";
+export { ProbeSchedule } from "./probe-schedule.js";
+export type { ProbeScheduleParts } from "./probe-schedule.js";
+export { releaseHeld } from "./held-release.js";
+export type { HeldReleaseParts } from "./held-release.js";
 export { Restarter } from "./restarter.js";
 export type { RestartObservation, RestarterHost, RestarterOptions, RestartPhase } from "./restarter.js";
 export type {

@@ -1,6 +1,7 @@
 // The data-node's loop: timers and events feed observations in; pure functions (epoch.ts) and the
-// shell's loops (data-node-shell: DataNodeLoop, DataNodeCommands, Restarter, StatusReporter for the
-// report and the replies) decide; the adapters (RedisControl, Supervisor, NATS) do the I/O.
+// shell's loops (data-node-shell: DataNodeLoop, DataNodeCommands in its CommandQueue, ProbeSchedule,
+// Restarter, StatusReporter for the report and the replies) decide; the adapters (RedisControl,
+// Supervisor, NATS) do the I/O.
 //   poll tick    -> probe redis -> observe -> publish at once if something significant changed
 //   report tick  -> publish the status (offsets travel here)
 //   child exit   -> observe -> publish at once
@@ -53,11 +54,14 @@ import {
 } from "@sentinel-plane/core/data-node";
 import type { AcceptedEpoch } from "@sentinel-plane/core/data-node";
 import {
+  CommandQueue,
   DataNodeCommands,
   DataNodeLoop,
   nodeClock,
   nodeTimers,
   observedOf,
+  ProbeSchedule,
+  releaseHeld,
   Restarter,
   StatusReporter,
 } from "@sentinel-plane/data-node-shell";
@@ -110,10 +114,11 @@ export class DataNode {
    * observation, the last error, the fence note, the seq, the report last published).
    */
   readonly #reporter: StatusReporter;
-  #probing: Promise<void> | null = null;
+  /** The probes of the server and what each observation feeds (data-node-shell ProbeSchedule). */
+  readonly #probes: ProbeSchedule;
   #nc: NatsConnection | null = null;
-  #commands: Promise<void> = Promise.resolve();
-  #commands_in_flight = 0;
+  /** Commands, self-fences and strict mode's fences, one at a time (data-node-shell CommandQueue). */
+  readonly #queue = new CommandQueue();
   readonly #timers: NodeJS.Timeout[] = [];
   #stopping = false;
   /** Set once the supervised server is stopped: no probe outcome or status is taken after it. */
@@ -204,6 +209,21 @@ export class DataNode {
       this.#loopPorts(fence),
     );
     this.#command_path = new DataNodeCommands({ lease_ms: config.lease_ms }, this.#commandPorts(fence));
+    this.#probes = this.#newProbeSchedule();
+  }
+
+  /** The probes over ioredis; each observation also updates the state file's running role. */
+  #newProbeSchedule(): ProbeSchedule {
+    return new ProbeSchedule({
+      probe: () => this.#redis.probe(),
+      seen: (observation) => {
+        this.#rememberServer(observation);
+      },
+      closed: () => this.#closing,
+      loop: this.#loop,
+      reporter: this.#reporter,
+      restarter: this.#restarter,
+    });
   }
 
   /** The report over the wall clock, the supervised child, the state file and NATS. */
@@ -269,7 +289,7 @@ export class DataNode {
       unansweredSinceMs: () => this.#redis.unansweredSinceMs(),
       epoch: () => this.#state.epoch,
       queued: (change, failed) => {
-        this.#commands = this.#commands.then(change).catch(failed);
+        this.#queue.run(change).catch(failed);
       },
       freshProbe: () => this.#freshProbe(),
       saveFence: (fence_saved, raise) => {
@@ -386,35 +406,19 @@ export class DataNode {
     if (supervisor.pid !== null) this.#watchdog?.serverStarted(supervisor.pid);
   }
 
-  /** Ends the restarter's held state, behind the queued commands (data-node-shell restarter.ts). */
+  /** Ends the restarter's held state, behind the queued commands (data-node-shell held-release.ts). */
   #releaseHeld(primary: { readonly host: string; readonly port: number } | null): Promise<boolean> {
-    const run = async (): Promise<boolean> => {
-      await this.#freshProbe();
-      const observed = this.#reporter.observation;
-      if (observed.answered !== true) return false;
-      const result = await this.#redis.transaction(
-        roleChangeSteps(primary, (observed.config_file ?? "") !== "", []),
-        OPTIONAL_STEPS,
-      );
-      this.#logger.warn(
-        {
-          event: "held_released",
-          as: primary === null ? "master (fenced)" : "replica",
-          primary,
-          ok: result.ok,
-          ...(result.ok ? { done: result.value } : { error: result.error.message }),
-        },
-        "restarted server released from held",
-      );
-      await this.#freshProbe();
-      return result.ok;
-    };
-    const released = this.#commands.then(run, run);
-    this.#commands = released.then(
-      () => undefined,
-      () => undefined,
+    return releaseHeld(
+      {
+        queue: this.#queue,
+        probes: this.#probes,
+        current: () => observedOf(this.#reporter.observation),
+        roleChange: (target, has_config_file) =>
+          this.#redis.transaction(roleChangeSteps(target, has_config_file, []), OPTIONAL_STEPS),
+        logger: this.#logger,
+      },
+      primary,
     );
-    return released;
   }
 
   #newStrictMode(config: DataNodeConfig): StrictMode {
@@ -440,21 +444,11 @@ export class DataNode {
           if (o.answered !== true || role === undefined) return null;
           return { role, fenced: isFenced(o.min_replicas_to_write), info: o.info };
         },
-        fence: (detail) => this.#queued(() => this.#strictFence(detail)),
-        unfence: () => this.#queued(() => this.#strictUnfence()),
+        fence: (detail) => this.#queue.run(() => this.#strictFence(detail)),
+        unfence: () => this.#queue.run(() => this.#strictUnfence()),
       },
       this.#logger,
     );
-  }
-
-  /** Runs `change` behind the commands already queued (as the self-fences do). */
-  #queued(change: () => Promise<boolean>): Promise<boolean> {
-    const run = this.#commands.then(change, change);
-    this.#commands = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 
   /** Strict mode: fence, as the self-fences do (value to restore persisted first). */
@@ -559,8 +553,7 @@ export class DataNode {
     this.#strict?.start();
     this.#timers.push(
       setInterval(() => {
-        void this.#probeNow();
-        this.#loop.scheduleEvaluation();
+        this.#probes.poll();
       }, this.#config.poll_interval_ms),
     );
     if (this.#config.lease_ms > 0) {
@@ -579,7 +572,7 @@ export class DataNode {
         this.#reporter.publishNow();
       }, this.#config.report_interval_ms),
     );
-    void this.#probeNow();
+    void this.#probes.probeNow();
     void this.#connect();
     return { ok: true, value: undefined };
   }
@@ -738,36 +731,9 @@ export class DataNode {
   // ------------------------------------------------------------------------------------------
   // Observations
 
-  /** Probes once; concurrent callers share the probe in flight. */
-  #probeNow(): Promise<void> {
-    // A probe started now follows every fence already written on the connection.
-    const generation = this.#loop.fence_generation;
-    this.#probing ??= this.#redis
-      .probe()
-      .then((observation) => {
-        this.#observe(observation, generation);
-      })
-      .finally(() => {
-        this.#probing = null;
-      });
-    return this.#probing;
-  }
-
-  /** A probe that starts after this call (a command's effect must be visible in it). */
-  async #freshProbe(): Promise<void> {
-    if (this.#probing !== null) await this.#probing;
-    await this.#probeNow();
-  }
-
-  #observe(observation: Observation, generation: number): void {
-    if (this.#closing) return;
-    this.#reporter.observe(observation);
-    this.#loop.observe(observedOf(observation), generation);
-    this.#rememberServer(observation);
-    this.#restarter?.onObservation(observation);
-    this.#loop.feedWatchdog();
-    this.#reporter.publishIfChanged();
-    this.#loop.scheduleEvaluation();
+  /** A probe sent after this call (a command's effect must be visible in it). */
+  #freshProbe(): Promise<void> {
+    return this.#probes.freshProbe();
   }
 
   /** Persists what a start must know of the running server when it changes (state.ts). */
@@ -849,29 +815,19 @@ export class DataNode {
   // Commands: one at a time, in arrival order, at most commands_in_flight_max waiting.
 
   #enqueue(msg: CommandMessage): void {
-    if (this.#commands_in_flight >= this.#config.commands_in_flight_max) {
-      this.#respond(
-        msg,
-        this.#reporter.refusal(spError("SP_ERR_OVERLOADED", [this.#config.commands_in_flight_max])),
-      );
+    const max = this.#config.commands_in_flight_max;
+    const handled = this.#queue.admit(max, () => inMessageContext(msg.headers, () => this.#handle(msg)));
+    if (handled === null) {
+      this.#respond(msg, this.#reporter.refusal(spError("SP_ERR_OVERLOADED", [max])));
       return;
     }
-    this.#commands_in_flight++;
-    this.#commands = this.#commands
-      .then(() => inMessageContext(msg.headers, () => this.#handle(msg)))
-      .catch((error: unknown) => {
-        this.#logger.error(
-          { event: "command_crashed", error: errorMessage(error) },
-          "command handler failed",
-        );
-        this.#respond(
-          msg,
-          this.#reporter.refusal(spError("SP_ERR_REDIS_COMMAND_FAILED", ["handler", errorMessage(error)])),
-        );
-      })
-      .finally(() => {
-        this.#commands_in_flight--;
-      });
+    handled.catch((error: unknown) => {
+      this.#logger.error({ event: "command_crashed", error: errorMessage(error) }, "command handler failed");
+      this.#respond(
+        msg,
+        this.#reporter.refusal(spError("SP_ERR_REDIS_COMMAND_FAILED", ["handler", errorMessage(error)])),
+      );
+    });
   }
 
   #respond(msg: CommandMessage, reply: NodeCommandReply): void {

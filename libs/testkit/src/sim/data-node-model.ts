@@ -4,12 +4,13 @@
 // persist, fresh probe, promote under a lease or fenced, fence, unfence) over in-memory ports
 // answered from the world's events (dataNodePorts, dataNodeCommandPorts), and its status report and
 // command replies (StatusReporter: the probe's observation, the seq, publish when changed, the
-// reply from the last probe; reporterPorts), as node.ts runs them over NATS, ioredis and Node's
-// timers. One per simulated Redis node; the world (world.ts) moves its messages over the simulated
-// bus (lease requests and grants, commands, reports, the topology watch) and gives it its server,
-// always reachable (same host). What stays here is the world's: the process (alive, incarnation,
-// start time), the server as a probe sees it (serverObservation) and the probe's wait on a hung
-// server, the watchdog process on the host.
+// reply from the last probe; reporterPorts), its command queue (CommandQueue) and its probes
+// (ProbeSchedule: one in flight, what each observation feeds), as node.ts runs them over NATS,
+// ioredis and Node's timers. One per simulated Redis node; the world (world.ts) moves its messages
+// over the simulated bus (lease requests and grants, commands, reports, the topology watch) and
+// gives it its server, always reachable (same host). What stays here is the world's: the process
+// (alive, incarnation, start time), the server as a probe sees it (serverObservation) and the
+// probe's wait on a hung server, the watchdog process on the host.
 // Its self-healing is the data-node's own Restarter (data-node-shell restarter.ts: back-off, restart
 // plan, data check) over the same clock and timers (restarterHost): the world only starts the
 // server it asks for (World.startServer), when no fault holds the server down.
@@ -26,15 +27,17 @@
 // self-fence: it holds no lease yet). Its clock is the host's (the data-node's rate, not reset by a
 // data-node restart).
 // Defaults are the data-node's (services/data-node/src/config.ts).
-import { observedOf } from "@sentinel-plane/data-node-shell";
+import { CommandQueue, observedOf, releaseHeld } from "@sentinel-plane/data-node-shell";
 import type {
   CommandOutcome,
+  HeldReleaseParts,
   CommandPorts,
   DataNodeCommands,
   DataNodeLoop,
   DataNodePorts,
   Observation,
   Observed,
+  ProbeSchedule,
   RedisFence,
   Restarter,
   RestarterHost,
@@ -137,6 +140,8 @@ export class SimDataNode {
   restarter: Restarter | null = null;
   /** Its status report and command replies (data-node-shell StatusReporter) while it runs. */
   reporter: StatusReporter | null = null;
+  /** Its probes and what each observation feeds (data-node-shell ProbeSchedule) while it runs. */
+  probes: ProbeSchedule | null = null;
   /** A kill fault holds the server down: a start waits for the fault's end (World.resumeNode). */
   held_down = false;
   /** The restarter's start of the server, waiting for the fault's end (null: none waits). */
@@ -155,10 +160,9 @@ export class SimDataNode {
   unanswered_since_ms: number | null = null;
   /** The reply to the fence written to the hung server's connection, while it waits. */
   fence_reply: ((result: Result<string[]>) => void) | null = null;
-  /** node.ts #commands: the queue the fences and the lift run behind. */
-  commands: Promise<void> = Promise.resolve();
-  /** A probe waiting for its answer (node.ts #probing: callers share it), and that answer. */
-  probing: Promise<void> | null = null;
+  /** The command queue the agents' commands, the fences and the lift run in (node.ts's too). */
+  queue = new CommandQueue();
+  /** The answer of the probe waiting for a hung server (the resume gives it at once). */
   probe_answer: (() => void) | null = null;
   /** The seq of its latest request also sent to the agents directly (lease_requests counts). */
   direct_seq: number | null = null;
@@ -218,6 +222,7 @@ export class SimDataNode {
     this.restarter?.stop(); // its timers die with the process, and a start it waited for
     this.restarter = null;
     this.reporter = null;
+    this.probes = null;
     this.start_waiting = null;
     this.command_path = null;
     this.command = null;
@@ -232,6 +237,7 @@ export class SimDataNode {
       readonly commands: DataNodeCommands;
       readonly restarter: Restarter;
       readonly reporter: StatusReporter;
+      readonly probes: ProbeSchedule;
     },
   ): DataNodeLoop {
     this.alive = true;
@@ -240,9 +246,8 @@ export class SimDataNode {
     this.observed = NOT_PROBED;
     this.unanswered_since_ms = null;
     this.fence_reply = null;
-    this.probing = null;
     this.probe_answer = null;
-    this.commands = Promise.resolve();
+    this.queue = new CommandQueue();
     this.direct_seq = null;
     this.committed = null;
     // No watchdog left running (the previous one exited or killed the server): its own at once;
@@ -255,21 +260,21 @@ export class SimDataNode {
     this.command_path = built.commands;
     this.restarter = built.restarter;
     this.reporter = built.reporter;
+    this.probes = built.probes;
     this.start_waiting = null;
     return built.loop;
   }
 
   /**
-   * A probe's answer (serverObservation) as the loop reads it, as node.ts's observedOf reads
-   * redis-control's: a failed probe knows no role and no fence. (The model kept the role and fence
-   * last seen until 2026-12-05: a data-node whose replica stopped answering sent no lease requests
-   * here and did in node.ts.)
+   * A probe's answer (serverObservation) as the loop reads it (ProbeSchedule's `seen`), as
+   * node.ts's observedOf reads redis-control's: a failed probe knows no role and no fence. (The
+   * model kept the role and fence last seen until 2026-12-05: a data-node whose replica stopped
+   * answering sent no lease requests here and did in node.ts.)
    */
-  probe(sim_ms: number, observation: Observation): Observed {
+  probe(sim_ms: number, observation: Observation): void {
     if (this.node.process === "hung") this.unanswered_since_ms ??= this.clock(sim_ms);
     else this.unanswered_since_ms = null;
     this.observed = observedOf(observation);
-    return this.observed;
   }
 }
 
@@ -311,8 +316,8 @@ export interface DataNodeWorld {
   soon(run: () => void): void;
   /** The loop's promises are under way: their microtasks settle within the event. */
   work(): void;
-  /** Probes the server and hands the observation to the loop (node.ts #probeNow, #observe). */
-  probe(dn: SimDataNode): Promise<void>;
+  /** One probe of the server (ProbeSchedule's port, as redis-control.ts's probe in node.ts). */
+  probe(dn: SimDataNode): Promise<Observation>;
   publish(dn: SimDataNode, request: LeaseRequest): void;
   direct(dn: SimDataNode, request: LeaseRequest): void;
   /**
@@ -329,8 +334,11 @@ export interface DataNodeWorld {
   trace(dn: SimDataNode, text: string): void;
   /** Starts the server as the restarter asks (redis-server's extra arguments), once no fault holds it down. */
   startServer(dn: SimDataNode, extra_args: readonly string[]): Promise<void>;
-  /** Ends the held state: the server follows `primary`, or stays the fenced master it started as. */
-  releaseHeld(dn: SimDataNode, primary: Address | null): Promise<boolean>;
+  /**
+   * The held release's role change (data-node-shell held-release.ts): the server follows
+   * `primary`, or stays the fenced master it started as (World.startServer starts it so).
+   */
+  releaseRole(dn: SimDataNode, primary: Address | null): Promise<Result<string[]>>;
 }
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -411,13 +419,11 @@ function redisPort(dn: SimDataNode, world: DataNodeWorld, live: () => boolean): 
     epoch: () => node.epoch,
     queued: (change, failed) => {
       world.work();
-      dn.commands = dn.commands.then(change).catch(failed);
+      dn.queue.run(change).catch(failed);
     },
     freshProbe: async () => {
-      // node.ts #freshProbe: a probe sent after this call (after the one in flight, if any).
       world.work();
-      if (dn.probing !== null) await dn.probing;
-      if (live()) await world.probe(dn);
+      if (live()) await dn.probes?.freshProbe();
     },
     saveFence: (_fence_saved, raise_epoch_to) => {
       world.work();
@@ -531,7 +537,17 @@ export function restarterHost(dn: SimDataNode, world: DataNodeWorld, ports: Data
     // Not a record older than the accepted epoch (core restart-plan.ts restartFollows).
     committedPrimary: () => restartFollows(dn.committed?.record ?? null, dn.node.epoch),
     startServer: (extra_args) => (live() ? world.startServer(dn, extra_args) : Promise.resolve()),
-    releaseHeld: (primary) => (live() ? world.releaseHeld(dn, primary) : Promise.resolve(false)),
+    releaseHeld: (primary) => {
+      if (!live()) return Promise.resolve(false);
+      const parts: HeldReleaseParts = {
+        queue: dn.queue,
+        probes: ports.redis,
+        current: () => ports.redis.current(),
+        roleChange: (target) => world.releaseRole(dn, target),
+        logger: ports.logger,
+      };
+      return releaseHeld(parts, primary);
+    },
     // node.ts publishes its report then, for the restart phase and data_lost: the core's NodeReport
     // carries no restart phase, the model loses no data, and the server's start and exit report
     // themselves.

@@ -51,11 +51,23 @@ function stepGrantingDespiteVote(state: AgentState, input: Input, random: Random
 }
 
 void test("the checkers catch an agent that grants a lease after voting for a newer failover", async () => {
-  const caught: string[] = [];
-  for (let seed = 0; seed < 400 && caught.length === 0; seed += 1) {
-    const result = await runSeed({ seed, step: stepGrantingDespiteVote, data_node_crashes: false });
-    if (result.violation !== null) caught.push(result.violation.message);
+  // Rare: about one seed in 500 has a primary still asking an agent for its lease after that agent
+  // voted for its successor (seeds 283 and 291 were the first until the simulated data-nodes ran
+  // the data-node's own probes, which report a significant change at once, and moved the draws;
+  // the search over 400 seeds then found none, so the seeds are named). Each is safe with the real
+  // core, so the violation is the broken grant's.
+  const seeds = [{ seed: 1389 }, { seed: 482, bus_fault: "one-data-node" }] as const satisfies readonly {
+    seed: number;
+    bus_fault?: BusFault;
+  }[];
+  for (const options of seeds) {
+    const broken = await runSeed({ ...options, step: stepGrantingDespiteVote, data_node_crashes: false });
+    assert.match(
+      broken.violation?.message ?? "",
+      /both accept writes|after .*promot/,
+      `seed ${options.seed}`,
+    );
+    const real = await runSeed({ ...options, data_node_crashes: false });
+    assert.equal(real.violation, null, real.violation?.message);
   }
-  assert.equal(caught.length, 1, "no seed caught the broken grant");
-  assert.match(caught[0] ?? "", /both accept writes|after .*promot/);
 });

@@ -74,13 +74,14 @@ void test("regression: the Redis watchdog fences a dead data-node's server befor
   // its redis-server left writable while another node was promoted (seeds 3 and 137). The
   // watchdog killed it at the lease's end until it fenced it first (the orphan fence, core
   // watchdog.ts); a server that does not answer that fence is killed (the hung seeds below).
-  // (Seeds 132 and 149 until the simulated data-nodes ran the data-node's own command path
-  // (DataNodeCommands); 3 and 137 until the simulated data-node probed its server at start, as node.ts does;
-  // 1083 and 1351 until the data-nodes ran the data-node's own loop, 302 and 546 until a
-  // leader said hello four times as often while its failover runs, and 3 and 60 until the lease
-  // requests followed the granted lease: each change moved the draws, and without the watchdog
-  // they no longer end with two writable primaries.)
-  for (const seed of [160, 370]) {
+  // (Seeds 160 and 370 until the simulated data-nodes ran the data-node's own probes, which report
+  // a significant change at once as node.ts does; 132 and 149 until they ran its command path
+  // (DataNodeCommands); 3 and 137 until the simulated data-node probed its server at start, as
+  // node.ts does; 1083 and 1351 until the data-nodes ran the data-node's own loop, 302 and 546
+  // until a leader said hello four times as often while its failover runs, and 3 and 60 until the
+  // lease requests followed the granted lease: each change moved the draws, and without the
+  // watchdog they no longer end with two writable primaries.)
+  for (const seed of [19, 26]) {
     await assertSafeByWatchdog(seed, "fenced");
     const off = await runSeed({ seed, watchdog: false });
     assert.match(off.violation?.message ?? "", /two writable primaries/, `seed ${seed} without the watchdog`);
@@ -90,13 +91,13 @@ void test("regression: the Redis watchdog fences a dead data-node's server befor
 void test("regression: a hung primary with its fence only queued is killed at its lease's end", async () => {
   // A resumed server runs a client write buffered during the hang before its queued fence: with
   // the queued fence counted as a fence (the watchdog disarmed), seeds 28 and 38 ended with the
-  // resumed old primary writable beside the new one (`--watchdog off` still shows it). Seeds 51
-  // and 107 since the data-nodes run the data-node's own command path (4 and 25 since the
-  // data-node probes its server at start, 58 and 93 since the data-nodes run the data-node's own
-  // loop, 28 and 38 before: each change moved the draws). Without the watchdog seed 107 is caught
-  // by the epoch checker ("both accept writes in epoch 3") since +switch-master restarts the new
-  // primary's down clocks: the same two writers, seen first from their epoch.
-  for (const seed of [51, 107]) {
+  // resumed old primary writable beside the new one (`--watchdog off` still shows it). Seeds 95
+  // and 132 since the data-nodes run the data-node's own probes (51 and 107 since they ran its
+  // command path, 4 and 25 since the data-node probes its server at start, 58 and 93 since the
+  // data-nodes run the data-node's own loop, 28 and 38 before: each change moved the draws). Without the watchdog both are caught by
+  // the epoch checker ("both accept writes in epoch 1"): the same two writers, seen first from
+  // their epoch.
+  for (const seed of [95, 132]) {
     await assertSafeByWatchdog(seed);
     const off = await runSeed({ seed, watchdog: false });
     assert.match(

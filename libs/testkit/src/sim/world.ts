@@ -22,8 +22,14 @@ import {
   sameAddress,
   step,
 } from "@sentinel-plane/core";
-import { DataNodeCommands, DataNodeLoop, Restarter, StatusReporter } from "@sentinel-plane/data-node-shell";
-import type { CommandOutcome, WatchdogServer } from "@sentinel-plane/data-node-shell";
+import {
+  DataNodeCommands,
+  DataNodeLoop,
+  ProbeSchedule,
+  Restarter,
+  StatusReporter,
+} from "@sentinel-plane/data-node-shell";
+import type { CommandOutcome, Observation, WatchdogServer } from "@sentinel-plane/data-node-shell";
 import { stepWatchdog, wireLine } from "@sentinel-plane/core/data-node";
 import type { WatchdogInput, WatchdogLine } from "@sentinel-plane/core/data-node";
 import type {
@@ -802,20 +808,17 @@ export class World {
       }
       this.#agent_work = true;
       // node.ts #enqueue: behind the commands (and self-fences) already queued, one at a time.
-      const executed = dn.commands.then(() => this.executeCommand(agent, dn, effect));
-      dn.commands = executed.then(
-        () => undefined,
-        (error: unknown) => {
-          this.#loopError(error); // a checker's Violation in a port: runUntil throws it
-        },
-      );
-      executed.then(
-        (result) => {
-          if (result === null || dn.incarnation !== dn_incarnation || !this.onBus(agent, dn)) return;
-          reply(this.delay(), result);
-        },
-        () => undefined, // the error went to runUntil above
-      );
+      dn.queue
+        .run(() => this.executeCommand(agent, dn, effect))
+        .then(
+          (result) => {
+            if (result === null || dn.incarnation !== dn_incarnation || !this.onBus(agent, dn)) return;
+            reply(this.delay(), result);
+          },
+          (error: unknown) => {
+            this.#loopError(error); // a checker's Violation in a port: runUntil throws it
+          },
+        );
     });
   }
 
@@ -1093,15 +1096,14 @@ export class World {
     // node.ts: a probe every poll_interval_ms, and an evaluation.
     const poll = (): void => {
       if (dn.incarnation !== incarnation) return;
-      void this.probeDataNode(dn);
-      loop.scheduleEvaluation();
+      dn.probes?.poll();
       this.toDataNode(dn, dn.simDelay(DN_POLL_MS), poll);
     };
     this.toDataNode(dn, 1 + this.rng.int(DN_POLL_MS), poll);
     loop.start();
     // node.ts probes its server once at start, before it connects: a writable master it adopts
     // is fenced at once, not at the first poll.
-    void this.probeDataNode(dn);
+    void dn.probes?.probeNow();
     // Connected to NATS: the first lease request goes out at once (node.ts #connect).
     this.toDataNode(dn, 1 + this.rng.int(10), () => {
       if (dn.incarnation !== incarnation) return;
@@ -1139,6 +1141,7 @@ export class World {
     readonly commands: DataNodeCommands;
     readonly restarter: Restarter;
     readonly reporter: StatusReporter;
+    readonly probes: ProbeSchedule;
   } {
     const world = this.#dataNodeWorld();
     const ports = dataNodePorts(dn, world);
@@ -1172,7 +1175,18 @@ export class World {
       { cluster_id: "sim", node_id: dn.node.name, address: dn.node.address, last_seq: dn.node.report_seq },
       reporterPorts(dn, world, ports),
     );
-    return { loop, commands, restarter, reporter };
+    const incarnation = dn.incarnation;
+    const probes = new ProbeSchedule({
+      probe: () => this.probeServer(dn),
+      seen: (observation) => {
+        dn.probe(this.now_ms, observation);
+      },
+      closed: () => dn.incarnation !== incarnation || !dn.alive,
+      loop,
+      reporter,
+      restarter,
+    });
+    return { loop, commands, restarter, reporter, probes };
   }
 
   /** What the data-nodes' ports need of this world. */
@@ -1194,7 +1208,7 @@ export class World {
       work: () => {
         this.#agent_work = true;
       },
-      probe: (dn) => this.probeDataNode(dn),
+      probe: (dn) => this.probeServer(dn),
       publish: (dn, request) => {
         this.publishLeaseRequest(dn, request);
       },
@@ -1220,10 +1234,10 @@ export class World {
         this.trace(dn.name, text);
       },
       startServer: (dn, extra_args) => this.startServer(dn, extra_args),
-      releaseHeld: (dn, primary) => {
+      releaseRole: (dn, primary) => {
         this.#agent_work = true;
-        if (primary === null) return Promise.resolve(true); // started a fenced master (startServer)
-        return Promise.resolve(replicaofServer(dn.node, primary, this.now_ms, this.rng).ok);
+        if (primary === null) return Promise.resolve({ ok: true, value: [] }); // a fenced master already
+        return Promise.resolve(replicaofServer(dn.node, primary, this.now_ms, this.rng));
       },
     };
   }
@@ -1253,50 +1267,27 @@ export class World {
   }
 
   /**
-   * node.ts #probeNow: a probe of the server (same host). A running server answers at once; a hung
-   * one leaves the probe waiting until it resumes (the connection is FIFO: answered then) or the
-   * probe times out; a dead one refuses the connection after a round trip. Callers share the probe
-   * in flight.
+   * The probe port (redis-control.ts's probe in node.ts): one probe of the server (same host). A
+   * running server answers at once; a hung one leaves the probe waiting until it resumes (the
+   * connection is FIFO: answered then) or the probe times out; a dead one refuses the connection
+   * after a round trip. ProbeSchedule shares the probe in flight and feeds its observation on.
    */
-  probeDataNode(dn: SimDataNode): Promise<void> {
-    const loop = dn.loop;
-    if (loop === null) return Promise.resolve();
-    if (dn.probing !== null) return dn.probing;
-    const generation = loop.fence_generation;
+  probeServer(dn: SimDataNode): Promise<Observation> {
     const node = dn.node;
-    if (node.process === "running") {
-      this.observeServer(dn, loop, generation);
-      return Promise.resolve();
-    }
+    this.#agent_work = true;
+    if (node.process === "running") return Promise.resolve(serverObservation(this.nodes, node, this.now_ms));
     const hung = node.process === "hung";
     if (hung) dn.unanswered_since_ms ??= dn.clock(this.now_ms);
-    const probing = new Promise<void>((resolve) => {
+    return new Promise<Observation>((resolve) => {
       const answer = (): void => {
         if (dn.probe_answer !== answer) return;
         dn.probe_answer = null;
-        dn.probing = null;
         this.#agent_work = true;
-        if (dn.loop === loop) this.observeServer(dn, loop, generation);
-        resolve();
+        resolve(serverObservation(this.nodes, node, this.now_ms));
       };
       dn.probe_answer = answer;
       this.at(dn.simDelay(hung ? DN_PROBE_TIMEOUT_MS : 1), answer);
     });
-    dn.probing = probing;
-    return probing;
-  }
-
-  /**
-   * node.ts #observe: the probe's observation to the report, the loop and the restarter, then the
-   * watchdog's line, an evaluation.
-   */
-  observeServer(dn: SimDataNode, loop: DataNodeLoop, generation: number): void {
-    const observation = serverObservation(this.nodes, dn.node, this.now_ms);
-    dn.reporter?.observe(observation);
-    loop.observe(dn.probe(this.now_ms, observation), generation);
-    dn.restarter?.onObservation(observation);
-    loop.feedWatchdog();
-    loop.scheduleEvaluation();
   }
 
   crashDataNode(dn: SimDataNode): void {
@@ -1626,7 +1617,7 @@ export class World {
     // A probe waiting on the hung server's connection is answered now (node.ts: the same).
     const dn = this.dataNodeOf(node);
     if (dn.probe_answer !== null) dn.probe_answer();
-    else if (dn.watchdog_on) void this.probeDataNode(dn);
+    else if (dn.watchdog_on) void dn.probes?.probeNow();
   }
 
   /** The transactions waiting on a hung server's connection: run (resumed) or lost (killed). */
