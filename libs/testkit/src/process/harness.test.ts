@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { test } from "node:test";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { connect } from "@nats-io/transport-node";
+import { makeThrowawayCerts, redisCliTlsArgs } from "@sentinel-plane/runtime";
 import { withProcesses } from "./harness.js";
 import { isAlive } from "./managed-process.js";
 
@@ -108,4 +111,19 @@ void test("the harness leaves no process behind, even when the test body throws"
   t.diagnostic(`killed ${pids.join(", ")}`);
   // A failed harness keeps its temp dir for inspection; this failure was on purpose.
   await rm(root, { recursive: true, force: true });
+});
+
+void test("a TLS-only redis-server is ready once it answers PING over TLS", async (t) => {
+  await withProcesses(t, async (procs) => {
+    const certs = await makeThrowawayCerts(await procs.tempDir("tls"));
+    // Its readiness PING went out in plain text until 2026-12-05: the start failed (ECONNRESET).
+    const redis = await procs.startRedis({ tls: certs });
+    const cli = (args: readonly string[]): Promise<string> =>
+      promisify(execFile)("redis-cli", ["-p", String(redis.port), ...args], { timeout: 5000 }).then((r) =>
+        r.stdout.trim(),
+      );
+    assert.equal(await cli([...redisCliTlsArgs(certs), "PING"]), "PONG");
+    // Plain text gets no answer: the port is TLS only.
+    assert.notEqual(await cli(["PING"]).catch(() => "refused"), "PONG");
+  });
 });

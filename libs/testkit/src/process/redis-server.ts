@@ -145,7 +145,7 @@ export class RedisServer {
         cause: error,
       });
     }
-    await redisPing(this.port, this.auth(), this.#settings.ready_timeout_ms);
+    await redisPing(this.port, this.auth(), this.#settings.ready_timeout_ms, this.options.tls ?? null);
     return "ready";
   }
 
