@@ -4,7 +4,8 @@
 // fixed rate (latency counted from the scheduled time too, so a stall is not hidden: no
 // coordinated omission), or closed loop (each connection sends its next request on a reply).
 import http from "node:http";
-import { percentile } from "./stats.js";
+import { latencyFigures, percentile } from "./stats.js";
+import type { LatencyFigures } from "./stats.js";
 
 export interface HttpLoadSpec {
   readonly port: number;
@@ -16,14 +17,10 @@ export interface HttpLoadSpec {
   readonly rate_rps: number | null;
 }
 
-export interface HttpLoadFigures {
+/** Latency (LatencyFigures): from sending the request to the end of the reply. */
+export interface HttpLoadFigures extends LatencyFigures {
   readonly completed: number;
   readonly achieved_rps: number;
-  /** From sending the request to the end of the reply. */
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly p99_9_ms: number;
-  readonly max_ms: number;
   /** From the time the request was due (open loop only; NaN in closed loop). */
   readonly p99_from_schedule_ms: number;
   readonly errors: number;
@@ -124,10 +121,7 @@ export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadFigures> 
   return {
     completed: sent_ms.length,
     achieved_rps: sent_ms.length / elapsed_s,
-    p50_ms: percentile(sent_ms, 50),
-    p99_ms: percentile(sent_ms, 99),
-    p99_9_ms: percentile(sent_ms, 99.9),
-    max_ms: percentile(sent_ms, 100),
+    ...latencyFigures(sent_ms),
     p99_from_schedule_ms: spec.rate_rps === null ? Number.NaN : percentile(scheduled_ms, 99),
     errors,
     non2xx,

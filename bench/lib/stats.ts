@@ -24,6 +24,26 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[rank - 1] ?? Number.NaN;
 }
 
+/**
+ * The latency percentiles of a load run, nearest-rank over every request's own time: one set for
+ * both REST load tools, whose figures the throughput report puts side by side.
+ */
+export interface LatencyFigures {
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly p99_9_ms: number;
+  readonly max_ms: number;
+}
+
+export function latencyFigures(samples_ms: readonly number[]): LatencyFigures {
+  return {
+    p50_ms: percentile(samples_ms, 50),
+    p99_ms: percentile(samples_ms, 99),
+    p99_9_ms: percentile(samples_ms, 99.9),
+    max_ms: percentile(samples_ms, 100),
+  };
+}
+
 /** "min 69 / median 119 / max 134 ms (n=5)" */
 export function formatSummary(s: Summary, unit = "ms", digits = 0): string {
   if (s.n === 0) return "no samples";

@@ -4,7 +4,8 @@
 // whole milliseconds, too coarse for a p99 target of 5 ms. autocannon's own p99 (which at a fixed
 // rate corrects for coordinated omission) is kept beside it.
 import autocannon from "autocannon";
-import { percentile } from "../lib/index.js";
+import { latencyFigures } from "../lib/index.js";
+import type { LatencyFigures } from "../lib/index.js";
 
 export interface LoadSpec {
   readonly url: string;
@@ -14,13 +15,10 @@ export interface LoadSpec {
   readonly rate_rps: number | null;
 }
 
-export interface LoadFigures {
+/** Latency (LatencyFigures): autocannon's per-response time. */
+export interface LoadFigures extends LatencyFigures {
   readonly requests: number;
   readonly achieved_rps: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly p99_9_ms: number;
-  readonly max_ms: number;
   /** autocannon's histogram p99 (whole ms, coordinated-omission corrected at a fixed rate). */
   readonly autocannon_p99_ms: number;
   readonly errors: number;
@@ -53,10 +51,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
         resolve({
           requests: latencies_ms.length,
           achieved_rps: result["2xx"] / result.duration,
-          p50_ms: percentile(latencies_ms, 50),
-          p99_ms: percentile(latencies_ms, 99),
-          p99_9_ms: percentile(latencies_ms, 99.9),
-          max_ms: percentile(latencies_ms, 100),
+          ...latencyFigures(latencies_ms),
           autocannon_p99_ms: result.latency.p99,
           errors: result.errors,
           timeouts: result.timeouts,

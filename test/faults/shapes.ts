@@ -130,6 +130,19 @@ async function cutNow(c: FaultContext, what: string, command: () => Promise<void
   c.note(`${what} in effect (the command took ${Math.round(wallClock_ms() - started_ms)} ms)`);
 }
 
+/**
+ * SENTINEL FAILOVER (sent to the first replica's agent), then, once it is accepted, SIGKILL of
+ * the old primary's data-node; its redis-server lives on.
+ */
+async function failoverThenKillDataNode(c: FaultContext): Promise<void> {
+  const leader = c.replicas[0];
+  if (leader === undefined) throw new Error("no replica host");
+  await c.sentinelFailover(leader.name);
+  signal(c.primary.data_node.pid, "SIGKILL");
+  c.note(`SIGKILL data-node ${c.primary.name}`);
+  await c.primary.data_node.exited;
+}
+
 function resumeStopped(c: FaultContext, stopped: Set<number>): Promise<void> {
   for (const pid of stopped) signal(pid, "SIGCONT");
   stopped.clear();
@@ -228,12 +241,7 @@ export const SHAPES: readonly FaultShape[] = [
     issue: null,
     failover: "maybe",
     async inject(c) {
-      const leader = c.replicas[0];
-      if (leader === undefined) throw new Error("no replica host");
-      await c.sentinelFailover(leader.name);
-      signal(c.primary.data_node.pid, "SIGKILL");
-      c.note(`SIGKILL data-node ${c.primary.name}`);
-      await c.primary.data_node.exited;
+      await failoverThenKillDataNode(c);
       await sleep(DATA_NODE_DOWN_MS);
       await c.cluster.startDataNode(c.primary.name);
       c.note(`data-node ${c.primary.name} started again`);
@@ -263,14 +271,7 @@ export const SHAPES: readonly FaultShape[] = [
     expect: "safe",
     issue: null,
     failover: "maybe",
-    async inject(c) {
-      const leader = c.replicas[0];
-      if (leader === undefined) throw new Error("no replica host");
-      await c.sentinelFailover(leader.name);
-      signal(c.primary.data_node.pid, "SIGKILL");
-      c.note(`SIGKILL data-node ${c.primary.name}`);
-      await c.primary.data_node.exited;
-    },
+    inject: failoverThenKillDataNode,
     heal: (c) => c.cluster.startDataNode(c.primary.name),
   },
   {

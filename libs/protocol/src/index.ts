@@ -106,6 +106,8 @@ export { TlsFilesSchema } from "./schemas/tls-files.js";
 export type { TlsFilesInput } from "./schemas/tls-files.js";
 export { NatsSectionSchema } from "./schemas/nats-section.js";
 export type { NatsSectionInput } from "./schemas/nats-section.js";
+export { ServiceLogLevelSchema } from "./schemas/service-log-level.js";
+export type { ServiceLogLevel } from "./schemas/service-log-level.js";
 export { MASTER_NAME_LENGTH_MAX, masterNameProblem, isValidMasterName } from "./names.js";
 export {
   natsUser,

@@ -54,6 +54,17 @@ export function withEnvOverrides(
   return out;
 }
 
+/**
+ * A service's `applyEnv` (its JsonConfigLoader's): a copy of the file's object with the overrides
+ * every service takes, then `own`, the service's own. Numbers stay numbers only when they parse
+ * as such (envNumber).
+ */
+export function serviceEnvOverrides(
+  own: (out: JsonObject, set: ReturnType<typeof envSetter>) => void,
+): (input: JsonObject, env: Readonly<Record<string, string | undefined>>) => JsonObject {
+  return (input, env) => withEnvOverrides(input, env, own);
+}
+
 /** The NATS overrides every service takes: SP_NATS_SERVERS/USER/PASS/TOKEN into `nats`. */
 export function applyNatsEnv(out: JsonObject, set: ReturnType<typeof envSetter>): void {
   set("SP_NATS_SERVERS", (v) => (jsonSection(out, "nats")["servers"] = envList(v)));
@@ -79,6 +90,13 @@ export function applyTlsEnv(
       (v) => (jsonSection(jsonSection(out, section), "tls")[field] = v),
     );
   }
+}
+
+/** A service's `configPath(argv, env)`: configFileArg with its own variable. */
+export function configPathFrom(
+  env_name: string,
+): (argv: readonly string[], env: Readonly<Record<string, string | undefined>>) => string | null {
+  return (argv, env) => configFileArg(argv, env, env_name);
 }
 
 /** `--config <path>` or `--config=<path>` from argv, else the variable `env_name`, else null. */

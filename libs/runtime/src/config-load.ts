@@ -1,10 +1,13 @@
 // How every service (data-node, vip-manager) loads its configuration: the JSON file named by
-// `--config` or its SP_*_CONFIG variable, the `SP_*` overrides over it, then the service's own
-// validation. One path, so a missing file, bad JSON or an override reads the same in each service.
-import { err, spError } from "@sentinel-plane/protocol";
-import type { Result, SpError } from "@sentinel-plane/protocol";
+// `--config` or its SP_*_CONFIG variable, the `SP_*` overrides over it, then the checks every
+// service makes (schema, rules between fields, `nats` section) before its own defaults. One path,
+// so a missing file, bad JSON, an override or a refused field reads the same in each service.
+import { describeErrors, err, ok, spError } from "@sentinel-plane/protocol";
+import type { NatsSectionInput, Result, SpError } from "@sentinel-plane/protocol";
 import { configFileArg, readJsonConfigFile } from "./config-env.js";
 import type { JsonObject } from "./config-env.js";
+import { resolveNatsSection } from "./nats-section.js";
+import type { NatsSection } from "./nats-section.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,4 +38,35 @@ export function loadJsonConfig<T>(argv: readonly string[], env: Env, loader: Jso
     loader.applyEnv(file_input, env),
     path === null ? "environment" : `${path} (+ environment)`,
   );
+}
+
+/** A service's compiled config schema (typebox/compile's Validator): its type guard and its errors. */
+export interface ConfigSchemaCheck<T> {
+  Check(value: unknown): value is T;
+  Errors(value: unknown): Parameters<typeof describeErrors>[0];
+}
+
+/** A service config that passed checkServiceConfig: the schema's input and its resolved `nats`. */
+export interface CheckedServiceConfig<T> {
+  readonly input: T;
+  readonly nats: NatsSection;
+}
+
+/**
+ * The steps every service's config takes before its own defaults: the schema, then the rules
+ * between fields the schema cannot state (`fieldRules`: the first one broken as `/field: reason`,
+ * null when none is), then the `nats` section. A failure reads `source: /field: reason`.
+ */
+export function checkServiceConfig<T extends { readonly nats: NatsSectionInput }>(
+  schema: ConfigSchemaCheck<T>,
+  input: unknown,
+  source: string,
+  fieldRules: (input: T) => string | null,
+): Result<CheckedServiceConfig<T>> {
+  if (!schema.Check(input)) return configInvalid(`${source}: ${describeErrors(schema.Errors(input))}`);
+  const broken = fieldRules(input);
+  if (broken !== null) return configInvalid(`${source}: ${broken}`);
+  const nats = resolveNatsSection(input.nats, source);
+  if (!nats.ok) return nats;
+  return ok({ input, nats: nats.value });
 }

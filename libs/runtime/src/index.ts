@@ -11,6 +11,7 @@ export { CA_DIR_FILES_MAX, readConfiguredTls, readTlsMaterial } from "./tls-file
 export type { TlsFiles, TlsMaterial } from "./tls-files.js";
 export { makeThrowawayCerts, redisCliTlsArgs, throwawayCertFiles, tlsOnlyServerLines } from "./tls-certs.js";
 export type { ThrowawayCerts, ThrowawayCertsOptions } from "./tls-certs.js";
+export { supervisedRedisServerLines } from "./supervised-redis-lines.js";
 export type { RedisClientOptions } from "./redis.js";
 export { getTracer, withSpan, SpanStatusCode } from "./tracing.js";
 export type { Span, Attributes } from "./tracing.js";
@@ -28,16 +29,18 @@ export {
   applyNatsEnv,
   applyTlsEnv,
   configFileArg,
+  configPathFrom,
   envList,
   envNumber,
   envSetter,
   jsonSection,
   readJsonConfigFile,
+  serviceEnvOverrides,
   withEnvOverrides,
 } from "./config-env.js";
 export type { JsonObject } from "./config-env.js";
-export { configInvalid, loadJsonConfig } from "./config-load.js";
+export { checkServiceConfig, configInvalid, loadJsonConfig } from "./config-load.js";
 export { logUnhandledRejections, refuseConfigAtStart } from "./service-start.js";
-export type { JsonConfigLoader } from "./config-load.js";
+export type { CheckedServiceConfig, ConfigSchemaCheck, JsonConfigLoader } from "./config-load.js";
 export * from "./topology-store/index.js";
 export * from "./journal/index.js";

@@ -4,23 +4,27 @@
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, NatsSectionSchema, ok, TlsFilesSchema } from "@sentinel-plane/protocol";
-import type { Result } from "@sentinel-plane/protocol";
+import {
+  Id,
+  NatsSectionSchema,
+  ok,
+  Port,
+  ServiceLogLevelSchema,
+  TlsFilesSchema,
+} from "@sentinel-plane/protocol";
+import type { Result, ServiceLogLevel } from "@sentinel-plane/protocol";
 import {
   applyTlsEnv,
-  configFileArg,
-  configInvalid,
+  checkServiceConfig,
+  configPathFrom,
   loadJsonConfig,
   readConfiguredTls,
-  resolveNatsSection,
   envNumber,
   jsonSection,
-  withEnvOverrides,
+  serviceEnvOverrides,
 } from "@sentinel-plane/runtime";
-import type { JsonObject, NatsSection, TlsFiles, TlsMaterial } from "@sentinel-plane/runtime";
+import type { NatsSection, TlsFiles, TlsMaterial } from "@sentinel-plane/runtime";
 
-const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
-const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 const NonEmpty = Type.String({ minLength: 1 });
 
@@ -118,16 +122,7 @@ export const DataNodeConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    log_level: Type.Optional(
-      Type.Union([
-        Type.Literal("trace"),
-        Type.Literal("debug"),
-        Type.Literal("info"),
-        Type.Literal("warn"),
-        Type.Literal("error"),
-        Type.Literal("fatal"),
-      ]),
-    ),
+    log_level: Type.Optional(ServiceLogLevelSchema),
   },
   { additionalProperties: false },
 );
@@ -187,7 +182,7 @@ export interface DataNodeConfig {
     readonly token: string;
     readonly timeout_ms: number;
   } | null;
-  readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+  readonly log_level: ServiceLogLevel;
 }
 
 export const DEFAULTS = {
@@ -210,51 +205,41 @@ export const DEFAULTS = {
 
 const validator = Compile(DataNodeConfigSchema);
 
-type Json = JsonObject;
-
-/**
- * Env overrides, applied over the file: this service's own; the ones every service takes are
- * withEnvOverrides'. Numbers stay numbers only when they parse as such.
- */
-export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
-  return withEnvOverrides(input, env, (out, set) => {
-    set("SP_NODE_ID", (v) => (out["node_id"] = v));
-    set("SP_REDIS_HOST", (v) => (jsonSection(out, "redis")["host"] = v));
-    set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
-    set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
-    set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
-    applyTlsEnv(out, "redis", "SP_REDIS_TLS", set);
-    set("SP_MODE", (v) => (out["mode"] = v));
-    set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
-    set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
-    set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
-    set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
-    set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
-    set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
-    set(
-      "SP_FAILSAFE_AGENTS",
-      (v) => (jsonSection(out, "failsafe")["agents"] = v.split(",").map((a) => a.trim())),
-    );
-    set("SP_FAILSAFE_TOKEN", (v) => (jsonSection(out, "failsafe")["token"] = v));
-    set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
-  });
-}
+/** Env overrides over the file: this service's own (serviceEnvOverrides adds the shared ones). */
+export const applyEnv = serviceEnvOverrides((out, set) => {
+  set("SP_NODE_ID", (v) => (out["node_id"] = v));
+  set("SP_REDIS_HOST", (v) => (jsonSection(out, "redis")["host"] = v));
+  set("SP_REDIS_PORT", (v) => (jsonSection(out, "redis")["port"] = envNumber(v)));
+  set("SP_REDIS_PASSWORD", (v) => (jsonSection(out, "redis")["password"] = v));
+  set("SP_REDIS_USER", (v) => (jsonSection(out, "redis")["user"] = v));
+  applyTlsEnv(out, "redis", "SP_REDIS_TLS", set);
+  set("SP_MODE", (v) => (out["mode"] = v));
+  set("SP_REDIS_SERVER_PATH", (v) => (out["redis_server_path"] = v));
+  set("SP_REDIS_CONFIG_PATH", (v) => (out["redis_config_path"] = v));
+  set("SP_STATE_DIR", (v) => (out["state_dir"] = v));
+  set("SP_MASTER_NAME", (v) => (out["master_name"] = v));
+  set("SP_HANG_FENCE_AFTER_MS", (v) => (out["hang_fence_after_ms"] = envNumber(v)));
+  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set(
+    "SP_FAILSAFE_AGENTS",
+    (v) => (jsonSection(out, "failsafe")["agents"] = v.split(",").map((a) => a.trim())),
+  );
+  set("SP_FAILSAFE_TOKEN", (v) => (jsonSection(out, "failsafe")["token"] = v));
+  set("SP_SHUTDOWN_SWITCHOVER_TIMEOUT_MS", (v) => (out["shutdown_switchover_timeout_ms"] = envNumber(v)));
+});
 
 /** Validates and fills defaults. `source` names where the input came from, for the message. */
 export function resolveConfig(input: unknown, source: string): Result<DataNodeConfig> {
-  if (!validator.Check(input)) return configInvalid(`${source}: ${describeErrors(validator.Errors(input))}`);
-  const c = input;
-  const cross = crossFieldError(c);
-  if (cross !== null) return configInvalid(`${source}: ${cross}`);
+  const checked = checkServiceConfig(validator, input, source, crossFieldError);
+  if (!checked.ok) return checked;
+  const c = checked.value.input;
   const host = c.redis.host ?? "127.0.0.1";
-  const nats = resolveNatsSection(c.nats, source);
-  if (!nats.ok) return nats;
   const redis_tls = readConfiguredTls(c.redis.tls, `${source}: /redis/tls`);
   if (!redis_tls.ok) return redis_tls;
   return ok({
     node_id: c.node_id,
     cluster_id: c.cluster_id,
-    nats: nats.value,
+    nats: checked.value.nats,
     redis: {
       host,
       port: c.redis.port,
@@ -339,12 +324,7 @@ function failsafeSection(c: DataNodeConfigInput): DataNodeConfig["failsafe"] {
 const CONFIG_ENV = "SP_DATA_NODE_CONFIG";
 
 /** The config path from `--config path` / `--config=path`, else SP_DATA_NODE_CONFIG. */
-export function configPath(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  return configFileArg(argv, env, CONFIG_ENV);
-}
+export const configPath = configPathFrom(CONFIG_ENV);
 
 export function loadConfig(
   argv: readonly string[],

@@ -5,26 +5,24 @@ import { isIPv4 } from "node:net";
 import { Type } from "typebox";
 import type { Static } from "typebox";
 import { Compile } from "typebox/compile";
-import { describeErrors, NatsSectionSchema, ok } from "@sentinel-plane/protocol";
-import type { Result } from "@sentinel-plane/protocol";
+import { Id, NatsSectionSchema, ok, ServiceLogLevelSchema } from "@sentinel-plane/protocol";
+import type { Result, ServiceLogLevel } from "@sentinel-plane/protocol";
 import {
-  configFileArg,
-  configInvalid,
+  checkServiceConfig,
+  configPathFrom,
   loadJsonConfig,
-  resolveNatsSection,
   envList,
   envNumber,
   jsonSection,
-  withEnvOverrides,
+  serviceEnvOverrides,
 } from "@sentinel-plane/runtime";
-import type { JsonObject, NatsSection } from "@sentinel-plane/runtime";
+import type { NatsSection } from "@sentinel-plane/runtime";
 import type { HookLimits } from "@sentinel-plane/hooks";
 import { SENTINEL_HOOK_LIMITS } from "@sentinel-plane/hooks";
 import { parseHostAddress } from "@sentinel-plane/vip-shell";
 import type { VipConfig } from "@sentinel-plane/vip-shell";
 import { dadProbeSpan_ms } from "./vip-controller.js";
 
-const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const PositiveMs = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 const NonEmpty = Type.String({ minLength: 1 });
 const AbsolutePath = Type.String({ pattern: "^/", minLength: 2, maxLength: 4096 });
@@ -102,16 +100,7 @@ export const VipManagerConfigSchema = Type.Object(
      */
     dad_probes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     dad_probe_wait_ms: Type.Optional(Type.Integer({ minimum: 5, maximum: 1000 })),
-    log_level: Type.Optional(
-      Type.Union([
-        Type.Literal("trace"),
-        Type.Literal("debug"),
-        Type.Literal("info"),
-        Type.Literal("warn"),
-        Type.Literal("error"),
-        Type.Literal("fatal"),
-      ]),
-    ),
+    log_level: Type.Optional(ServiceLogLevelSchema),
   },
   { additionalProperties: false },
 );
@@ -150,7 +139,7 @@ export interface VipManagerConfig {
   readonly arping_count: number;
   readonly dad_probes: number;
   readonly dad_probe_wait_ms: number;
-  readonly log_level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+  readonly log_level: ServiceLogLevel;
 }
 
 export const DEFAULTS = {
@@ -170,22 +159,15 @@ export const DEFAULTS = {
 
 const validator = Compile(VipManagerConfigSchema);
 
-type Json = JsonObject;
-
-/**
- * Env overrides, applied over the file: this service's own; the ones every service takes are
- * withEnvOverrides'. Numbers stay numbers only when they parse as such.
- */
-export function applyEnv(input: Json, env: Readonly<Record<string, string | undefined>>): Json {
-  return withEnvOverrides(input, env, (out, set) => {
-    set("SP_HOST_NAME", (v) => (out["host_name"] = v));
-    set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = envList(v)));
-    set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
-    set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = envNumber(v)));
-    set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (jsonSection(out, "hooks")["client_reconfig_script"] = v));
-    set("SP_NOTIFICATION_SCRIPT", (v) => (jsonSection(out, "hooks")["notification_script"] = v));
-  });
-}
+/** Env overrides over the file: this service's own (serviceEnvOverrides adds the shared ones). */
+export const applyEnv = serviceEnvOverrides((out, set) => {
+  set("SP_HOST_NAME", (v) => (out["host_name"] = v));
+  set("SP_HOST_ADDRESSES", (v) => (out["host_addresses"] = envList(v)));
+  set("SP_LEASE_MS", (v) => (out["lease_ms"] = envNumber(v)));
+  set("SP_RECONCILE_INTERVAL_MS", (v) => (out["reconcile_interval_ms"] = envNumber(v)));
+  set("SP_CLIENT_RECONFIG_SCRIPT", (v) => (jsonSection(out, "hooks")["client_reconfig_script"] = v));
+  set("SP_NOTIFICATION_SCRIPT", (v) => (jsonSection(out, "hooks")["notification_script"] = v));
+});
 
 /** Validates and fills defaults. `source` names where the input came from, for the message. */
 export function resolveConfig(
@@ -193,17 +175,14 @@ export function resolveConfig(
   source: string,
   default_host_name = "host",
 ): Result<VipManagerConfig> {
-  if (!validator.Check(input)) return configInvalid(`${source}: ${describeErrors(validator.Errors(input))}`);
-  const c = input;
-  const semantic = checkSemantics(c);
-  if (semantic !== null) return configInvalid(`${source}: ${semantic}`);
+  const checked = checkServiceConfig(validator, input, source, checkSemantics);
+  if (!checked.ok) return checked;
+  const c = checked.value.input;
   const hooks = c.hooks ?? {};
-  const nats = resolveNatsSection(c.nats, source);
-  if (!nats.ok) return nats;
   return ok({
     cluster_id: c.cluster_id,
     host_name: c.host_name ?? default_host_name,
-    nats: nats.value,
+    nats: checked.value.nats,
     kv_timeout_ms: c.kv_timeout_ms ?? DEFAULTS.kv_timeout_ms,
     kv_replicas: c.kv_replicas ?? DEFAULTS.kv_replicas,
     host_addresses: c.host_addresses,
@@ -281,12 +260,7 @@ function checkSemantics(c: VipManagerConfigInput): string | null {
 const CONFIG_ENV = "SP_VIP_MANAGER_CONFIG";
 
 /** The config path from `--config path` / `--config=path`, else SP_VIP_MANAGER_CONFIG. */
-export function configPath(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  return configFileArg(argv, env, CONFIG_ENV);
-}
+export const configPath = configPathFrom(CONFIG_ENV);
 
 export function loadConfig(
   argv: readonly string[],

@@ -7,11 +7,10 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { natsPermissions, natsUser, renderNatsAuthorization } from "@sentinel-plane/protocol";
 import type { NatsIdentity, NatsUserEntry } from "@sentinel-plane/protocol";
-import { ManagedProcess } from "./managed-process.js";
-import type { ExitInfo } from "./managed-process.js";
+import { HarnessServer } from "./harness-server.js";
+import type { LaunchOutcome, ServerLaunchSettings } from "./harness-server.js";
 import { LOOPBACK } from "./ports.js";
 import { natsGreeting } from "./probes.js";
-import { errorMessage } from "@sentinel-plane/runtime";
 
 export interface NatsServerOptions {
   readonly name?: string;
@@ -48,22 +47,13 @@ export function natsPassword(): string {
   return randomBytes(24).toString("base64url");
 }
 
-export interface NatsLaunchSettings {
-  readonly ready_timeout_ms: number;
-  readonly signal: AbortSignal;
-  readonly track: (proc: ManagedProcess) => void;
-}
-
-export class NatsServer {
-  readonly name: string;
-  readonly port: number;
+export class NatsServer extends HarnessServer {
   readonly dir: string;
   readonly store_dir: string;
   readonly options: NatsServerOptions;
   /** The unrestricted user of the test's own clients; null when authorization is off. */
   readonly admin: NatsCredential | null;
-  #proc: ManagedProcess | null = null;
-  readonly #settings: NatsLaunchSettings;
+  readonly #settings: ServerLaunchSettings;
   readonly #users = new Map<string, NatsUserEntry>();
 
   constructor(
@@ -71,10 +61,9 @@ export class NatsServer {
     port: number,
     dir: string,
     options: NatsServerOptions,
-    settings: NatsLaunchSettings,
+    settings: ServerLaunchSettings,
   ) {
-    this.name = name;
-    this.port = port;
+    super(name, port, settings);
     this.dir = dir;
     this.store_dir = join(dir, "jetstream");
     this.options = options;
@@ -130,7 +119,7 @@ export class NatsServer {
       return { user, pass };
     });
     await this.#writeConfig();
-    if (this.#proc?.running === true) await this.#reload();
+    if (this.running) await this.#reload();
     return added;
   }
 
@@ -175,23 +164,14 @@ export class NatsServer {
     return `nats://${LOOPBACK}:${this.port}`;
   }
 
-  get process(): ManagedProcess {
-    if (this.#proc === null) throw new Error(`${this.name} was never started`);
-    return this.#proc;
-  }
-
   /** The monitoring endpoint of a cluster member (null for a lone server). */
   get monitor_url(): string | null {
     const cluster = this.options.cluster;
     return cluster === undefined ? null : `http://${LOOPBACK}:${cluster.monitor_port}`;
   }
 
-  get pid(): number {
-    return this.process.pid;
-  }
-
-  async launch(): Promise<"ready" | "bind_conflict"> {
-    if (this.#proc?.running === true) throw new Error(`${this.name} is already running`);
+  /** The ready line, then the server's INFO greeting. */
+  protected override async start(): Promise<LaunchOutcome> {
     const args = ["-js", "-sd", this.store_dir, "-a", LOOPBACK, "-p", String(this.port), "-n", this.name];
     if (this.options.user !== undefined) args.push("--user", this.options.user);
     if (this.options.pass !== undefined) args.push("--pass", this.options.pass);
@@ -204,44 +184,15 @@ export class NatsServer {
       await this.#writeConfig();
       args.splice(0, args.length, "-c", this.config_path);
     }
-    const proc = ManagedProcess.spawn({
-      name: this.name,
-      command: "nats-server",
-      args,
-      log_path: join(this.dir, "nats.log"),
-      cwd: this.dir,
-    });
-    this.#proc = proc;
-    this.#settings.track(proc);
-    try {
-      await proc.waitForLine((line) => line.includes("Server is ready"), {
-        timeout_ms: this.#settings.ready_timeout_ms,
-        signal: this.#settings.signal,
-      });
-    } catch (error) {
-      await proc.stop(500);
-      if (/address already in use/i.test(proc.logs())) return "bind_conflict";
-      throw new Error(`${this.name} did not become ready: ${errorMessage(error)}\n${proc.logs()}`, {
-        cause: error,
-      });
-    }
+    const outcome = await this.spawnUntilReady(
+      { name: this.name, command: "nats-server", args, log_path: join(this.dir, "nats.log"), cwd: this.dir },
+      {
+        isReadyLine: (line) => line.includes("Server is ready"),
+        isBindConflict: (logs) => /address already in use/i.test(logs),
+      },
+    );
+    if (outcome !== "ready") return outcome;
     await natsGreeting(this.port, this.#settings.ready_timeout_ms);
     return "ready";
-  }
-
-  /** Stops and starts again on the same port with the same JetStream store. */
-  async restart(grace_ms = 1000): Promise<void> {
-    await this.stop(grace_ms);
-    const outcome = await this.launch();
-    if (outcome !== "ready") throw new Error(`${this.name}: port ${this.port} was taken while it was down`);
-  }
-
-  async stop(grace_ms = 1000): Promise<ExitInfo | null> {
-    if (this.#proc === null) return null;
-    return this.#proc.stop(grace_ms);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.process.killNow(signal);
   }
 }

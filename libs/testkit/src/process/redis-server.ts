@@ -2,13 +2,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRedisClient } from "@sentinel-plane/runtime";
-import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
+import { supervisedRedisServerLines, tlsOnlyServerLines } from "@sentinel-plane/runtime";
 import type { Redis } from "@sentinel-plane/runtime";
-import { ManagedProcess } from "./managed-process.js";
-import type { ExitInfo, WaitOptions } from "./managed-process.js";
+import type { WaitOptions } from "./managed-process.js";
+import { HarnessServer } from "./harness-server.js";
+import type { LaunchOutcome, ServerLaunchSettings } from "./harness-server.js";
 import { LOOPBACK } from "./ports.js";
 import { redisPing } from "./probes.js";
-import { errorMessage } from "@sentinel-plane/runtime";
 
 export interface RedisServerOptions {
   readonly name?: string;
@@ -35,10 +35,7 @@ export interface RedisServerOptions {
   readonly args?: readonly string[];
 }
 
-export interface RedisLaunchSettings {
-  readonly ready_timeout_ms: number;
-  readonly signal: AbortSignal;
-  readonly track: (proc: ManagedProcess) => void;
+export interface RedisLaunchSettings extends ServerLaunchSettings {
   readonly trackClient: (client: Redis) => void;
 }
 
@@ -51,12 +48,7 @@ export function redisConfigText(port: number, dir: string, options: RedisServerO
     `dir ${dir}`,
     `save ""`,
     "appendonly no",
-    "repl-diskless-sync yes",
-    "repl-diskless-sync-delay 0",
-    "protected-mode no",
-    "daemonize no",
-    `logfile ""`,
-    "loglevel notice",
+    ...supervisedRedisServerLines(),
   ];
   if (options.password !== undefined) lines.push(`requirepass ${options.password}`);
   if (options.masterauth !== undefined) lines.push(`masterauth ${options.masterauth}`);
@@ -80,16 +72,11 @@ export async function writeRedisConfig(
   return path;
 }
 
-export type LaunchOutcome = "ready" | "bind_conflict";
-
-export class RedisServer {
-  readonly name: string;
+export class RedisServer extends HarnessServer {
   readonly host = LOOPBACK;
-  readonly port: number;
   readonly dir: string;
   readonly config_path: string;
   readonly options: RedisServerOptions;
-  #proc: ManagedProcess | null = null;
   readonly #settings: RedisLaunchSettings;
 
   constructor(
@@ -100,51 +87,33 @@ export class RedisServer {
     options: RedisServerOptions,
     settings: RedisLaunchSettings,
   ) {
-    this.name = name;
-    this.port = port;
+    super(name, port, settings);
     this.dir = dir;
     this.config_path = config_path;
     this.options = options;
     this.#settings = settings;
   }
 
-  get process(): ManagedProcess {
-    if (this.#proc === null) throw new Error(`${this.name} was never started`);
-    return this.#proc;
-  }
-
-  get pid(): number {
-    return this.process.pid;
-  }
-
   get address(): { readonly host: string; readonly port: number } {
     return { host: this.host, port: this.port };
   }
 
-  /** Starts the process and waits for the ready line and a PONG. */
-  async launch(): Promise<LaunchOutcome> {
-    if (this.#proc?.running === true) throw new Error(`${this.name} is already running`);
-    const proc = ManagedProcess.spawn({
-      name: this.name,
-      command: "redis-server",
-      args: [this.config_path, ...(this.options.args ?? [])],
-      log_path: join(this.dir, "redis.log"),
-      cwd: this.dir,
-    });
-    this.#proc = proc;
-    this.#settings.track(proc);
-    try {
-      await proc.waitForLine((line) => line.includes("Ready to accept connections"), {
-        timeout_ms: this.#settings.ready_timeout_ms,
-        signal: this.#settings.signal,
-      });
-    } catch (error) {
-      await proc.stop(500);
-      if (proc.logs().includes("Address already in use")) return "bind_conflict";
-      throw new Error(`${this.name} did not become ready: ${errorMessage(error)}\n${proc.logs()}`, {
-        cause: error,
-      });
-    }
+  /** The ready line, then a PONG. */
+  protected override async start(): Promise<LaunchOutcome> {
+    const outcome = await this.spawnUntilReady(
+      {
+        name: this.name,
+        command: "redis-server",
+        args: [this.config_path, ...(this.options.args ?? [])],
+        log_path: join(this.dir, "redis.log"),
+        cwd: this.dir,
+      },
+      {
+        isReadyLine: (line) => line.includes("Ready to accept connections"),
+        isBindConflict: (logs) => logs.includes("Address already in use"),
+      },
+    );
+    if (outcome !== "ready") return outcome;
     await redisPing(this.port, this.auth(), this.#settings.ready_timeout_ms, this.options.tls ?? null);
     return "ready";
   }
@@ -170,23 +139,6 @@ export class RedisServer {
     this.#settings.trackClient(client);
     await client.connect();
     return client;
-  }
-
-  /** Stops (SIGTERM, then SIGKILL) and starts again with the same config, port and dir. */
-  async restart(grace_ms = 1000): Promise<void> {
-    await this.stop(grace_ms);
-    const outcome = await this.launch();
-    if (outcome !== "ready") throw new Error(`${this.name}: port ${this.port} was taken while it was down`);
-  }
-
-  async stop(grace_ms = 1000): Promise<ExitInfo | null> {
-    if (this.#proc === null) return null;
-    return this.#proc.stop(grace_ms);
-  }
-
-  /** Sends a signal by PID (SIGKILL, SIGSTOP, SIGCONT...). */
-  kill(signal: NodeJS.Signals): void {
-    this.process.killNow(signal);
   }
 
   waitForLine(predicate: (line: string) => boolean, options: Omit<WaitOptions, "signal">): Promise<string> {

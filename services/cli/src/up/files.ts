@@ -12,7 +12,7 @@ import { syncRequirepass } from "./sentinel-password.js";
 import { leaseToken, leaseTokenLines, localNodeId, syncLeaseTokens } from "./lease-tokens.js";
 import type { LocalTls } from "./local-tls.js";
 import { exists } from "./path-exists.js";
-import { tlsOnlyServerLines } from "@sentinel-plane/runtime";
+import { supervisedRedisServerLines, tlsOnlyServerLines } from "@sentinel-plane/runtime";
 import type { NatsSectionInput } from "@sentinel-plane/protocol";
 
 export function natsUrl(settings: ClusterSettings): string {
@@ -57,12 +57,7 @@ export function redisConfText(
     "appendonly yes",
     "appendfsync everysec",
     "save 3600 1 300 100 60 10000",
-    "repl-diskless-sync yes",
-    "repl-diskless-sync-delay 0",
-    "protected-mode no",
-    "daemonize no",
-    `logfile ""`,
-    "loglevel notice",
+    ...supervisedRedisServerLines(),
   ];
   if (index > 0) lines.push(`replicaof ${LOOPBACK} ${primary}`);
   return `${lines.join("\n")}\n`;
