@@ -154,7 +154,9 @@ void describe("VipController command handling (fake ip)", () => {
     // first run answers, the others listen). It listens in short foreground sleeps: bash runs the
     // trap when the current one ends (50 ms at most). A background `sleep 5` (as this fake had)
     // outlived the trap's exit with our stdout open, so a probe stopped after its trap was set
-    // ended only 5 s later (CI, 2026-12-05: "stopped at the first answer: 5047 ms").
+    // ended only 5 s later (CI, 2026-12-05: "stopped at the first answer: 5047 ms"). A SIGINT
+    // that reaches bash while it starts up, before the trap line, is lost (5056 ms, CI the same
+    // day): runCommand sends the stop again until the command exits (command.ts STOP_RESEND_MS).
     const fake_dad = join(dir, "arping-dad");
     writeFileSync(
       fake_dad,
