@@ -56,11 +56,22 @@ export async function withFreshClient<T>(
   }
 }
 
-/** The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. */
+/**
+ * The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. A
+ * connection closed under the INFO is asked again on a new one, as redisClient does for the
+ * connect (CI 2026-12-05: "Connection is closed." from the console test's INFO of its primary).
+ */
 export async function redisPid(procs: Harness, port: number): Promise<number> {
-  const client = await redisClient(procs, port);
-  const info = await client.info("server");
-  client.disconnect();
+  let info = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      info = await withFreshClient(procs, port, (client) => client.info("server"));
+      break;
+    } catch (error) {
+      const killed = error instanceof Error && error.message === "Connection is closed.";
+      if (!killed || attempt >= CONNECT_ATTEMPTS_MAX) throw error;
+    }
+  }
   const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no process_id in INFO of port ${port}`);
   procs.adoptPid(pid);
