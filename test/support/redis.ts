@@ -62,20 +62,23 @@ export async function withFreshClient<T>(
  * connect (CI 2026-12-05: "Connection is closed." from the console test's INFO of its primary).
  */
 export async function redisPid(procs: Harness, port: number): Promise<number> {
-  let info = "";
+  const info = await serverInfo(procs, port);
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no process_id in INFO of port ${port}`);
+  procs.adoptPid(pid);
+  return pid;
+}
+
+/** INFO server, asked again on a new connection when one is closed under it. */
+async function serverInfo(procs: Harness, port: number): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      info = await withFreshClient(procs, port, (client) => client.info("server"));
-      break;
+      return await withFreshClient(procs, port, (client) => client.info("server"));
     } catch (error) {
       const killed = error instanceof Error && error.message === "Connection is closed.";
       if (!killed || attempt >= CONNECT_ATTEMPTS_MAX) throw error;
     }
   }
-  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no process_id in INFO of port ${port}`);
-  procs.adoptPid(pid);
-  return pid;
 }
 
 /** Resolves when `check` returns a value other than null; polls an observable state. */
