@@ -14,13 +14,13 @@ function harness(observed: Observed, result: Result<string[]>) {
   const queue = new CommandQueue();
   const parts = {
     queue,
-    probes: {
+    server: {
       freshProbe: () => {
         calls.push("probe");
         return Promise.resolve();
       },
+      current: () => observed,
     },
-    current: () => observed,
     roleChange: (primary: Address | null, has_config_file: boolean) => {
       calls.push(`role change ${primary === null ? "master" : primary.host} config file ${has_config_file}`);
       return Promise.resolve(result);

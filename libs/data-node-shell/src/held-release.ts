@@ -6,14 +6,12 @@
 import type { Address } from "@sentinel-plane/core";
 import type { Result } from "@sentinel-plane/protocol";
 import type { CommandQueue } from "./command-queue.js";
-import type { LoopLogger, Observed } from "./ports.js";
-import type { ProbeSchedule } from "./probe-schedule.js";
+import type { LoopLogger, RedisFence } from "./ports.js";
 
 export interface HeldReleaseParts {
   readonly queue: CommandQueue;
-  readonly probes: Pick<ProbeSchedule, "freshProbe">;
-  /** The latest probe's observation (RedisFence.current). */
-  current(): Observed;
+  /** The self-fence's view of the server: its fresh probes and their latest observation. */
+  readonly server: Pick<RedisFence, "current" | "freshProbe">;
   /** The role change's transaction (REPLICAOF, CONFIG REWRITE with a config file, CLIENT KILL). */
   roleChange(primary: Address | null, has_config_file: boolean): Promise<Result<string[]>>;
   readonly logger: LoopLogger;
@@ -22,8 +20,8 @@ export interface HeldReleaseParts {
 /** Resolves false when the server did not answer or the role change failed (tried again later). */
 export function releaseHeld(parts: HeldReleaseParts, primary: Address | null): Promise<boolean> {
   return parts.queue.run(async () => {
-    await parts.probes.freshProbe();
-    const observed = parts.current();
+    await parts.server.freshProbe();
+    const observed = parts.server.current();
     if (observed.answered !== true) return false;
     const result = await parts.roleChange(primary, (observed.config_file ?? "") !== "");
     parts.logger.warn(
@@ -36,7 +34,7 @@ export function releaseHeld(parts: HeldReleaseParts, primary: Address | null): P
       },
       "restarted server released from held",
     );
-    await parts.probes.freshProbe();
+    await parts.server.freshProbe();
     return result.ok;
   });
 }

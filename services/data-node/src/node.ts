@@ -129,6 +129,8 @@ export class DataNode {
    * the lease end, the self-fence rules, the lift of its own lease fence, the watchdog's lines).
    */
   readonly #loop: DataNodeLoop;
+  /** The server as the self-fence, the command path and the held release see it (#fencePort). */
+  readonly #fence: RedisFence = this.#fencePort();
   /** An agent's promote, replicaof, fence and unfence (data-node-shell DataNodeCommands). */
   readonly #command_path: DataNodeCommands;
   /** Failsafe (lease-direct.ts); null when no agents are configured or it is turned off. */
@@ -196,7 +198,6 @@ export class DataNode {
           )
         : null;
     this.#reporter = this.#newReporter(config);
-    const fence = this.#fencePort();
     this.#loop = new DataNodeLoop(
       {
         node_id: config.node_id,
@@ -206,9 +207,9 @@ export class DataNode {
         hang_fence_after_ms: config.hang_fence_after_ms,
         failsafe_agents: config.failsafe?.agents ?? [],
       },
-      this.#loopPorts(fence),
+      this.#loopPorts(this.#fence),
     );
-    this.#command_path = new DataNodeCommands({ lease_ms: config.lease_ms }, this.#commandPorts(fence));
+    this.#command_path = new DataNodeCommands({ lease_ms: config.lease_ms }, this.#commandPorts(this.#fence));
     this.#probes = this.#newProbeSchedule();
   }
 
@@ -411,8 +412,7 @@ export class DataNode {
     return releaseHeld(
       {
         queue: this.#queue,
-        probes: this.#probes,
-        current: () => observedOf(this.#reporter.observation),
+        server: this.#fence,
         roleChange: (target, has_config_file) =>
           this.#redis.transaction(roleChangeSteps(target, has_config_file, []), OPTIONAL_STEPS),
         logger: this.#logger,

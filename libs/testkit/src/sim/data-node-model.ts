@@ -316,8 +316,6 @@ export interface DataNodeWorld {
   soon(run: () => void): void;
   /** The loop's promises are under way: their microtasks settle within the event. */
   work(): void;
-  /** One probe of the server (ProbeSchedule's port, as redis-control.ts's probe in node.ts). */
-  probe(dn: SimDataNode): Promise<Observation>;
   publish(dn: SimDataNode, request: LeaseRequest): void;
   direct(dn: SimDataNode, request: LeaseRequest): void;
   /**
@@ -541,8 +539,7 @@ export function restarterHost(dn: SimDataNode, world: DataNodeWorld, ports: Data
       if (!live()) return Promise.resolve(false);
       const parts: HeldReleaseParts = {
         queue: dn.queue,
-        probes: ports.redis,
-        current: () => ports.redis.current(),
+        server: ports.redis,
         roleChange: (target) => world.releaseRole(dn, target),
         logger: ports.logger,
       };

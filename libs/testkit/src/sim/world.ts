@@ -1208,7 +1208,6 @@ export class World {
       work: () => {
         this.#agent_work = true;
       },
-      probe: (dn) => this.probeServer(dn),
       publish: (dn, request) => {
         this.publishLeaseRequest(dn, request);
       },
