@@ -151,9 +151,15 @@ void test("console: primary, SIGKILL failover live, wrong token refused, switcho
       rest_token: TOKEN,
       replica_priorities: [50, 100],
       // Chromium's bursts (launch, full-page screenshots) starve the other processes of a 2-core
-      // machine: with the harness's 500 ms lease, a primary's data-node once renewed too late and
-      // its watchdog killed the healthy primary mid-test (the lease rule doing its job, not the
-      // console's subject). A 1 s lease keeps the rule and leaves room for the browser.
+      // machine: with a short lease, a primary's data-node renewed too late and its watchdog killed
+      // the healthy primary mid-test (the lease rule doing its job, not the console's subject). A
+      // 1 s lease keeps the rule and leaves room for the browser. The lease granted is the agents'
+      // (0.4 x down-after, core lease.ts leaseMs), so down-after is 2.5 s here: with 1 s it stayed
+      // 400 ms whatever the data-node asked, and the primary was killed right after the first
+      // screenshot (CI 2026-12-05, twice: "Connection is closed." from the test's INFO, the old
+      // primary already #exited). A SIGKILL's failover starts from the data-node's report, not
+      // from down-after.
+      down_after_ms: 2500,
       data_node_config: { lease_ms: 1000 },
     });
     const [primary, best, other] = cluster.redis;
