@@ -59,7 +59,8 @@ export async function withFreshClient<T>(
 /**
  * The PID of the redis-server on `port` (from INFO), adopted by the harness for teardown. A
  * connection closed under the INFO is asked again on a new one, as redisClient does for the
- * connect (CI 2026-12-05: "Connection is closed." from the console test's INFO of its primary).
+ * connect. (Added for the console test's "Connection is closed." in CI, 2026-12-05; that one
+ * turned out to be a primary already killed by its watchdog: see console.serial.test.ts.)
  */
 export async function redisPid(procs: Harness, port: number): Promise<number> {
   const info = await serverInfo(procs, port);
